@@ -1,0 +1,39 @@
+/* Growable byte buffer, always NUL-terminated; used wherever output is built. */
+#ifndef RELAIS_BUF_H
+#define RELAIS_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * A plain struct on purpose: callers embed it and read data/len directly.
+ * Allocation failure is fatal (as in tmux's xmalloc): a daemon that cannot
+ * allocate a few bytes cannot make progress anyway.
+ */
+struct buf {
+	char	*data;		/* NULL until the first append; then NUL-terminated */
+	size_t	 len;
+	size_t	 cap;
+};
+
+void	 buf_init(struct buf *);
+void	 buf_reset(struct buf *);	/* len = 0, keeps the memory */
+void	 buf_free(struct buf *);
+void	 buf_append(struct buf *, const void *, size_t);
+void	 buf_puts(struct buf *, const char *);
+void	 buf_putc(struct buf *, char);
+void	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 buf_vprintf(struct buf *, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
+/* Hands the data over to the caller (never NULL) and resets the buffer. */
+char	*buf_steal(struct buf *, size_t *);
+
+/* Checked allocation helpers: abort with a message when memory is exhausted. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+
+#endif

@@ -1,0 +1,50 @@
+/* CloudEvents 1.0 structured-mode JSON: decode and validate one event. */
+#ifndef RELAIS_ENVELOPE_H
+#define RELAIS_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct envelope_limits {
+	size_t	max_bytes;	/* whole event, default 256 KiB */
+	int	max_depth;	/* JSON nesting (objects + arrays), default 64 */
+};
+
+/*
+ * A decoded event. root owns everything; the const char * members and data
+ * point into it and die with envelope_clear().
+ */
+struct envelope {
+	json_t		*root;
+	const char	*specversion;
+	const char	*id;
+	const char	*source;
+	const char	*type;
+	const char	*subject;	/* NULL when absent */
+	const char	*time;		/* NULL when absent */
+	int64_t		 time_ms;	/* Unix ms of time, 0 when absent */
+	json_t		*data;		/* object, or NULL when absent/null */
+};
+
+/*
+ * Decodes bytes[0..len) (not NUL-terminated necessarily). Checks, in this
+ * order: size, UTF-8 validity, nesting depth, JSON syntax (duplicate keys
+ * rejected), top-level object, required attributes (specversion "1.0",
+ * id, source, type: non-empty strings), optional ones (time RFC 3339,
+ * subject/datacontenttype strings, data an object or null; data_base64
+ * refused), attribute names as the spec allows. On failure returns -1 and
+ * writes a precise, human-readable reason into reason; env is left empty.
+ */
+int	envelope_parse(const char *bytes, size_t len,
+	    const struct envelope_limits *, struct envelope *env,
+	    char *reason, size_t reasonlen);
+void	envelope_clear(struct envelope *);
+
+/* Checks that s[0..len) is valid UTF-8; on failure *bad is the byte offset. */
+int	envelope_utf8_valid(const char *s, size_t len, size_t *bad);
+/* Parses RFC 3339 ("2026-11-25T14:03:00Z", offsets, fractions) to Unix ms. */
+int	envelope_parse_time(const char *s, int64_t *ms);
+
+#endif

@@ -1,0 +1,134 @@
+/* Logging to stderr, one line per call; never bodies, never whole addresses. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char	*log_progname = "relais";
+static int		 log_verbose;
+static int		 log_journal;	/* stderr is journald: prefix <N>, no name */
+
+void
+log_init(const char *progname, int verbose)
+{
+	log_progname = progname;
+	log_verbose = verbose;
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+static void
+log_vline(int prio, const char *fmt, va_list ap, const char *errstr)
+{
+	char	line[2048];
+	int	n;
+
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	if (n < 0)
+		return;
+	if (log_journal)
+		fprintf(stderr, "<%d>", prio);
+	else
+		fprintf(stderr, "%s: ", log_progname);
+	if (errstr != NULL)
+		fprintf(stderr, "%s: %s\n", line, errstr);
+	else
+		fprintf(stderr, "%s\n", line);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	log_vline(4, fmt, ap, strerror(saved));
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vline(4, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vline(6, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	log_vline(7, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	log_vline(2, fmt, ap, strerror(saved));
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vline(2, fmt, ap, NULL);
+	va_end(ap);
+	exit(1);
+}
+
+char *
+log_mask(const char *addr, char *out, size_t outlen)
+{
+	const char	*at;
+	size_t		 n;
+
+	if (outlen == 0)
+		return out;
+	if (addr == NULL || *addr == '\0') {
+		snprintf(out, outlen, "-");
+		return out;
+	}
+	if ((at = strchr(addr, '@')) != NULL) {
+		/* first character of the local part, then the domain */
+		snprintf(out, outlen, "%c***%s", addr[0], at);
+		return out;
+	}
+	n = strlen(addr);
+	if (n <= 6) {
+		snprintf(out, outlen, "***");
+		return out;
+	}
+	/* phone: keep the country and area code prefix and the last 4 */
+	snprintf(out, outlen, "%.*s***%s", (int)(n > 9 ? 5 : 2), addr,
+	    addr + n - 4);
+	return out;
+}

@@ -1,0 +1,24 @@
+/* Logging to stderr: key=value lines, journald <N> priorities under systemd. */
+#ifndef RELAIS_LOG_H
+#define RELAIS_LOG_H
+
+#include <stddef.h>
+
+/* verbose: 0 info, 1 debug. Under systemd (JOURNAL_STREAM set) lines get <N>. */
+void	log_init(const char *progname, int verbose);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Masks an address for logs: "a***@example.org", "+1819***1234".
+ * Writes into out (always NUL-terminated) and returns it.
+ */
+char	*log_mask(const char *addr, char *out, size_t outlen);
+
+#endif
