@@ -14,7 +14,8 @@ PKGS    := libevent hiredis libcurl jansson yaml-0.1 libcrypto
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Werror
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Idaemon -Ihandlers \
+VERSION := 0.1.0
+CFLAGS  += -std=c11 -D_GNU_SOURCE -DRELAIS_VERSION=\"$(VERSION)\" $(WARN) -Idaemon -Ihandlers \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
@@ -54,14 +55,10 @@ RELAISCTL_SRCS := daemon/relaisctl.c
 SINK_SRCS      := tests/sink/sink.c
 
 UNIT_TESTS := \
-	test_config \
+	test_ynode \
 	test_envelope \
 	test_tmpl \
-	test_territory \
-	test_backoff \
-	test_idkey \
-	test_route \
-	test_handlers
+	test_http
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \

@@ -19,6 +19,9 @@ log_init(const char *progname, int verbose)
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
 }
 
+static void log_vline(int, const char *, va_list, const char *)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vline(int prio, const char *fmt, va_list ap, const char *errstr)
 {
@@ -130,5 +133,25 @@ log_mask(const char *addr, char *out, size_t outlen)
 	/* phone: keep the country and area code prefix and the last 4 */
 	snprintf(out, outlen, "%.*s***%s", (int)(n > 9 ? 5 : 2), addr,
 	    addr + n - 4);
+	return out;
+}
+
+char *
+log_escape(const char *in, char *out, size_t outlen)
+{
+	size_t	o = 0;
+
+	for (; *in != '\0' && o + 5 < outlen; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+		} else
+			out[o++] = (char)c;
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
 	return out;
 }

@@ -21,4 +21,7 @@ void	fatalx(const char *, ...)
  */
 char	*log_mask(const char *addr, char *out, size_t outlen);
 
+/* Escapes a value for a key="value" log field: \" \\ and control bytes. */
+char	*log_escape(const char *in, char *out, size_t outlen);
+
 #endif

@@ -1,0 +1,906 @@
+/* Configuration loader: YAML tree to validated structs, every error with its position. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "render.h"
+#include "territory.h"
+#include "ynode.h"
+
+/* Parsing context: the file name for messages and where errors go. */
+struct config_ctx {
+	const char	*file;
+	const char	*dir;
+	struct diag	*diag;
+};
+
+enum config_type {
+	CONFIG_STR,
+	CONFIG_LONG,
+	CONFIG_ENV,		/* value names an environment variable holding a secret */
+	CONFIG_FILE,		/* value is a path to a file holding a secret */
+};
+
+/* One scalar option of a section, as in Redis's config table. */
+struct config_opt {
+	const char	*key;
+	enum config_type type;
+	size_t		 off;
+	long		 min;
+	long		 max;
+	const char	*def;	/* applied when absent; NULL: stays NULL / 0 */
+};
+
+#define R(f)	offsetof(struct config_redis, f)
+static const struct config_opt config_redis_opts[] = {
+	{ "url", CONFIG_STR, R(url), 0, 0, "redis://127.0.0.1:6379/0" },
+	{ "password_env", CONFIG_ENV, R(password), 0, 0, NULL },
+	{ "password_file", CONFIG_FILE, R(password), 0, 0, NULL },
+	{ "prefix", CONFIG_STR, R(prefix), 0, 0, "relais:" },
+	{ "group", CONFIG_STR, R(group), 0, 0, "relais" },
+	{ "consumer", CONFIG_STR, R(consumer), 0, 0, NULL },
+	{ "connect_timeout_ms", CONFIG_LONG, R(connect_timeout_ms), 10, 600000, "2000" },
+	{ "command_timeout_ms", CONFIG_LONG, R(command_timeout_ms), 10, 600000, "5000" },
+	{ "batch", CONFIG_LONG, R(batch), 1, 10000, "100" },
+	{ "block_ms", CONFIG_LONG, R(block_ms), 1, 60000, "1000" },
+	{ "claim_idle_ms", CONFIG_LONG, R(claim_idle_ms), 1000, 86400000, "300000" },
+	{ "claim_interval_ms", CONFIG_LONG, R(claim_interval_ms), 100, 86400000, "30000" },
+	{ "max_deliveries", CONFIG_LONG, R(max_deliveries), 1, 1000, "10" },
+	{ "seen_ttl_s", CONFIG_LONG, R(seen_ttl_s), 60, 31622400, "604800" },
+	{ "sent_ttl_s", CONFIG_LONG, R(sent_ttl_s), 60, 31622400, "2592000" },
+	{ "deliveries_maxlen", CONFIG_LONG, R(deliveries_maxlen), 100, 100000000, "1000000" },
+	{ "schedule_interval_ms", CONFIG_LONG, R(schedule_interval_ms), 10, 60000, "250" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+#undef R
+
+#define L(f)	offsetof(struct config_limits, f)
+static const struct config_opt config_limits_opts[] = {
+	{ "max_event_bytes", CONFIG_LONG, L(max_event_bytes), 256, 64 << 20, "262144" },
+	{ "max_depth", CONFIG_LONG, L(max_depth), 2, 1000, "64" },
+	{ "max_inflight", CONFIG_LONG, L(max_inflight), 1, 1000000, "2000" },
+	{ "max_attempts", CONFIG_LONG, L(max_attempts), 1, 1000, "10" },
+	{ "max_waits", CONFIG_LONG, L(max_waits), 0, 100000, "100" },
+	{ "backoff_base_ms", CONFIG_LONG, L(backoff_base_ms), 1, 86400000, "1000" },
+	{ "backoff_cap_ms", CONFIG_LONG, L(backoff_cap_ms), 1, 604800000, "3600000" },
+	{ "retry_after_max_ms", CONFIG_LONG, L(retry_after_max_ms), 1, 604800000, "3600000" },
+	{ "drain_timeout_ms", CONFIG_LONG, L(drain_timeout_ms), 0, 3600000, "10000" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+#undef L
+
+#define G(f)	offsetof(struct config_gateway, f)
+static const struct config_opt config_gateway_opts[] = {
+	{ "kind", CONFIG_STR, G(kind), 0, 0, NULL },
+	{ "url", CONFIG_STR, G(url), 0, 0, NULL },
+	{ "path", CONFIG_STR, G(path), 0, 0, NULL },
+	{ "token_env", CONFIG_ENV, G(token), 0, 0, NULL },
+	{ "token_file", CONFIG_FILE, G(token), 0, 0, NULL },
+	{ "max_concurrency", CONFIG_LONG, G(max_concurrency), 1, 10000, "32" },
+	{ "connect_timeout_ms", CONFIG_LONG, G(connect_timeout_ms), 10, 600000, "5000" },
+	{ "timeout_ms", CONFIG_LONG, G(timeout_ms), 10, 600000, "15000" },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+#undef G
+
+/* Keys each gateway kind requires, beyond "kind". */
+static const struct {
+	const char	*kind;
+	const char	*required;
+	const char	*allowed;	/* space-separated, besides the common ones */
+} config_gateway_kinds[] = {
+	{ "webhook", "url", "url token_env token_file" },
+	{ "outbox", "path", "path" },
+};
+
+static void
+config_err(struct config_ctx *c, const struct ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+config_err(struct config_ctx *c, const struct ynode *n, const char *fmt, ...)
+{
+	struct buf	b;
+	va_list		ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	diag_add(c->diag, c->file, n != NULL ? n->line : 0,
+	    n != NULL ? n->col : 0, "%s", b.data);
+	buf_free(&b);
+}
+
+static int
+config_expect(struct config_ctx *c, const struct ynode *n,
+    enum ynode_type type, const char *what)
+{
+	if (n->type == type)
+		return 0;
+	config_err(c, n, "%s must be a %s, not a %s", what,
+	    ynode_type_name(type), ynode_type_name(n->type));
+	return -1;
+}
+
+/* Reads a secret from a file: one value, trailing newlines dropped. */
+static char *
+config_read_secret(struct config_ctx *c, const struct ynode *n)
+{
+	struct buf	 b;
+	char		 chunk[4096], path[PATH_MAX];
+	FILE		*f;
+	size_t		 got;
+
+	if (n->value[0] == '/')
+		snprintf(path, sizeof path, "%s", n->value);
+	else
+		snprintf(path, sizeof path, "%s/%s", c->dir, n->value);
+	if ((f = fopen(path, "r")) == NULL) {
+		config_err(c, n, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf_init(&b);
+	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < 65536)
+		buf_append(&b, chunk, got);
+	fclose(f);
+	while (b.len > 0 && (b.data[b.len - 1] == '\n' ||
+	    b.data[b.len - 1] == '\r'))
+		b.data[--b.len] = '\0';
+	return buf_steal(&b, NULL);
+}
+
+static int
+config_set_opt(struct config_ctx *c, const struct config_opt *o, void *base,
+    const struct ynode *n)
+{
+	char	**sp = (char **)((char *)base + o->off);
+	long	 *lp = (long *)((char *)base + o->off);
+	char	 *end, *v;
+	long	  l;
+
+	if (config_expect(c, n, YNODE_SCALAR, o->key) == -1)
+		return -1;
+	switch (o->type) {
+	case CONFIG_STR:
+		free(*sp);
+		*sp = xstrdup(n->value);
+		return 0;
+	case CONFIG_LONG:
+		errno = 0;
+		l = strtol(n->value, &end, 10);
+		if (n->value[0] == '\0' || *end != '\0' || errno != 0) {
+			config_err(c, n, "%s must be an integer, not \"%s\"",
+			    o->key, n->value);
+			return -1;
+		}
+		if (l < o->min || l > o->max) {
+			config_err(c, n, "%s must be between %ld and %ld, not %ld",
+			    o->key, o->min, o->max, l);
+			return -1;
+		}
+		*lp = l;
+		return 0;
+	case CONFIG_ENV:
+		if ((v = getenv(n->value)) == NULL) {
+			config_err(c, n, "%s: environment variable %s is not set",
+			    o->key, n->value);
+			return -1;
+		}
+		free(*sp);
+		*sp = xstrdup(v);
+		return 0;
+	case CONFIG_FILE:
+		if ((v = config_read_secret(c, n)) == NULL)
+			return -1;
+		free(*sp);
+		*sp = v;
+		return 0;
+	}
+	return -1;
+}
+
+/* Applies a table of options to a map node; unknown keys are errors. */
+static int
+config_section(struct config_ctx *c, const struct ynode *map,
+    const struct config_opt *opts, void *base, const char *what)
+{
+	const struct config_opt	*o;
+	size_t			 i;
+	int			 rc = 0;
+
+	if (map != NULL && config_expect(c, map, YNODE_MAP, what) == -1)
+		map = NULL, rc = -1;
+	for (o = opts; o->key != NULL; o++) {
+		if (o->def == NULL)
+			continue;
+		struct ynode def = { .type = YNODE_SCALAR,
+		    .value = (char *)(uintptr_t)o->def };
+		config_set_opt(c, o, base, &def);
+	}
+	for (i = 0; map != NULL && i < map->n; i++) {
+		for (o = opts; o->key != NULL; o++) {
+			if (strcmp(o->key, map->keys[i]->value) == 0)
+				break;
+		}
+		if (o->key == NULL) {
+			config_err(c, map->keys[i], "unknown key \"%s\" in %s",
+			    map->keys[i]->value, what);
+			rc = -1;
+		} else if (config_set_opt(c, o, base, map->items[i]) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* A string, or a list of strings, as a NULL-free array. */
+static int
+config_strings(struct config_ctx *c, const struct ynode *n, const char *what,
+    char ***out, size_t *nout)
+{
+	size_t	i;
+
+	*out = NULL;
+	*nout = 0;
+	if (n->type == YNODE_SCALAR) {
+		*out = xcalloc(1, sizeof **out);
+		(*out)[0] = xstrdup(n->value);
+		*nout = 1;
+		return 0;
+	}
+	if (config_expect(c, n, YNODE_SEQ, what) == -1)
+		return -1;
+	*out = xcalloc(n->n, sizeof **out);
+	for (i = 0; i < n->n; i++) {
+		if (config_expect(c, n->items[i], YNODE_SCALAR, what) == -1)
+			return -1;
+		(*out)[(*nout)++] = xstrdup(n->items[i]->value);
+	}
+	return 0;
+}
+
+static void
+config_free_strings(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Parses redis://[user:pass@]host[:port][/db] and unix:///path[?db=N]. */
+static int
+config_redis_url(struct config_redis *r, char *err, size_t errlen)
+{
+	const char	*p, *at, *end, *q, *colon;
+	char		*e;
+	long		 l;
+
+	r->port = 6379;
+	r->db = 0;
+	if (strncmp(r->url, "unix://", 7) == 0) {
+		p = r->url + 7;
+		if (*p != '/') {
+			snprintf(err, errlen, "unix URL needs an absolute path");
+			return -1;
+		}
+		q = strchr(p, '?');
+		r->path = q != NULL ? xstrndup(p, (size_t)(q - p)) : xstrdup(p);
+		if (q == NULL)
+			return 0;
+		l = strtol(q + 4, &e, 10);
+		if (strncmp(q, "?db=", 4) != 0 || q[4] == '\0' || *e != '\0' ||
+		    l < 0 || l > 10000)
+			goto baddb;
+		r->db = (int)l;
+		return 0;
+	}
+	if (strncmp(r->url, "redis://", 8) != 0) {
+		snprintf(err, errlen, "redis url must start with redis:// or "
+		    "unix://");
+		return -1;
+	}
+	p = r->url + 8;
+	end = p + strcspn(p, "/");
+	if ((at = memchr(p, '@', (size_t)(end - p))) != NULL) {
+		if ((colon = memchr(p, ':', (size_t)(at - p))) == NULL)
+			r->password = xstrndup(p, (size_t)(at - p));
+		else {
+			if (colon > p)
+				r->username = xstrndup(p, (size_t)(colon - p));
+			r->password = xstrndup(colon + 1,
+			    (size_t)(at - colon - 1));
+		}
+		p = at + 1;
+	}
+	if (*p == '[') {	/* [::1]:6379 */
+		if ((q = memchr(p, ']', (size_t)(end - p))) == NULL) {
+			snprintf(err, errlen, "unclosed [ in the redis url");
+			return -1;
+		}
+		r->host = xstrndup(p + 1, (size_t)(q - p - 1));
+		p = q + 1;
+	} else {
+		q = p + strcspn(p, ":/");
+		r->host = xstrndup(p, (size_t)(q - p));
+		p = q;
+	}
+	if (*r->host == '\0') {
+		snprintf(err, errlen, "the redis url has no host");
+		return -1;
+	}
+	if (*p == ':') {
+		l = strtol(p + 1, &e, 10);
+		if (e == p + 1 || (*e != '/' && *e != '\0') || l < 1 ||
+		    l > 65535) {
+			snprintf(err, errlen, "bad port in the redis url");
+			return -1;
+		}
+		r->port = (int)l;
+		p = e;
+	}
+	if (*p == '/' && p[1] != '\0') {
+		l = strtol(p + 1, &e, 10);
+		if (*e != '\0' || l < 0 || l > 10000)
+			goto baddb;
+		r->db = (int)l;
+	}
+	return 0;
+baddb:
+	snprintf(err, errlen, "bad database number in the redis url");
+	return -1;
+}
+
+static int
+config_redis(struct config_ctx *c, struct config *cf, const struct ynode *n)
+{
+	struct config_redis	*r = &cf->redis;
+	char			 host[256], err[256];
+	const char		*env;
+	char			*file_pw;	/* from password_env/_file */
+
+	int			 rc;
+
+	rc = config_section(c, n, config_redis_opts, r, "redis");
+	file_pw = r->password;
+	r->password = NULL;
+	if (config_redis_url(r, err, sizeof err) == -1) {
+		free(file_pw);
+		config_err(c, ynode_get(n, "url"), "%s", err);
+		return -1;
+	}
+	if (file_pw != NULL) {
+		free(r->password);
+		r->password = file_pw;
+	}
+	if ((env = getenv("RELAIS_CONSUMER")) != NULL && *env != '\0') {
+		free(r->consumer);
+		r->consumer = xstrdup(env);
+	}
+	if (r->consumer == NULL || *r->consumer == '\0') {
+		if (gethostname(host, sizeof host) == -1)
+			snprintf(host, sizeof host, "relais");
+		host[sizeof host - 1] = '\0';
+		free(r->consumer);
+		r->consumer = xstrdup(host);
+	}
+	return rc;
+}
+
+static int
+config_gateway_allowed(const char *allowed, const char *key)
+{
+	size_t	len = strlen(key);
+	const char *p = allowed;
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == allowed || p[-1] == ' ') &&
+		    (p[len] == ' ' || p[len] == '\0'))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+static int
+config_gateway_one(struct config_ctx *c, struct config_gateway *g,
+    const struct ynode *key, const struct ynode *n)
+{
+	size_t	i, k;
+	int	rc = 0;
+
+	g->name = xstrdup(key->value);
+	g->line = key->line;
+	g->col = key->col;
+	if (config_section(c, n, config_gateway_opts, g, "gateway") == -1)
+		return -1;
+	if (g->kind == NULL) {
+		config_err(c, key, "gateway \"%s\" has no kind", g->name);
+		return -1;
+	}
+	for (k = 0; k < sizeof config_gateway_kinds / sizeof *config_gateway_kinds; k++) {
+		if (strcmp(config_gateway_kinds[k].kind, g->kind) == 0)
+			break;
+	}
+	if (k == sizeof config_gateway_kinds / sizeof *config_gateway_kinds) {
+		config_err(c, ynode_get(n, "kind"),
+		    "unknown gateway kind \"%s\" (known: webhook, outbox)", g->kind);
+		return -1;
+	}
+	for (i = 0; i < n->n; i++) {
+		const char *kk = n->keys[i]->value;
+
+		if (strcmp(kk, "kind") == 0 || strcmp(kk, "max_concurrency") == 0 ||
+		    strstr(kk, "timeout_ms") != NULL)
+			continue;
+		if (!config_gateway_allowed(config_gateway_kinds[k].allowed, kk)) {
+			config_err(c, n->keys[i], "key \"%s\" does not apply to "
+			    "a gateway of kind %s", kk, g->kind);
+			rc = -1;
+		}
+	}
+	if (ynode_get(n, config_gateway_kinds[k].required) == NULL) {
+		config_err(c, key, "gateway \"%s\" (%s) needs \"%s\"", g->name,
+		    g->kind, config_gateway_kinds[k].required);
+		rc = -1;
+	}
+	if (g->url != NULL && strncmp(g->url, "http://", 7) != 0 &&
+	    strncmp(g->url, "https://", 8) != 0) {
+		config_err(c, ynode_get(n, "url"),
+		    "gateway url must start with http:// or https://");
+		rc = -1;
+	}
+	return rc;
+}
+
+static int
+config_gateways(struct config_ctx *c, struct config *cf, const struct ynode *n)
+{
+	size_t	i;
+	int	rc = 0;
+
+	if (n == NULL) {
+		config_err(c, NULL, "no gateways defined");
+		return -1;
+	}
+	if (config_expect(c, n, YNODE_MAP, "gateways") == -1)
+		return -1;
+	cf->gateways = xcalloc(n->n, sizeof *cf->gateways);
+	for (i = 0; i < n->n; i++) {
+		if (config_expect(c, n->items[i], YNODE_MAP, "a gateway") == -1) {
+			rc = -1;
+			continue;
+		}
+		cf->ngateways++;
+		if (config_gateway_one(c, &cf->gateways[cf->ngateways - 1],
+		    n->keys[i], n->items[i]) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* A scalar string member of a map, or NULL; type errors are reported. */
+static const char *
+config_scalar(struct config_ctx *c, const struct ynode *map, const char *key)
+{
+	const struct ynode	*n = ynode_get(map, key);
+
+	if (n == NULL)
+		return NULL;
+	if (config_expect(c, n, YNODE_SCALAR, key) == -1)
+		return NULL;
+	return n->value;
+}
+
+static char *
+config_dup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static int
+config_keys_known(struct config_ctx *c, const struct ynode *map,
+    const char *const *known, const char *what)
+{
+	size_t	i, k;
+	int	rc = 0;
+
+	for (i = 0; i < map->n; i++) {
+		for (k = 0; known[k] != NULL; k++) {
+			if (strcmp(known[k], map->keys[i]->value) == 0)
+				break;
+		}
+		if (known[k] == NULL) {
+			config_err(c, map->keys[i], "unknown key \"%s\" in %s",
+			    map->keys[i]->value, what);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* Template variables of a territory: {id, name, name_fr, name_en, ...branding}. */
+static json_t *
+config_territory_vars(struct config_ctx *c, const struct territory *t,
+    const struct ynode *branding)
+{
+	json_t	*vars;
+	size_t	 i;
+
+	vars = json_object();
+	if (branding != NULL && config_expect(c, branding, YNODE_MAP,
+	    "branding") == 0) {
+		for (i = 0; i < branding->n; i++) {
+			if (config_expect(c, branding->items[i], YNODE_SCALAR,
+			    "a branding value") == 0)
+				json_object_set_new(vars, branding->keys[i]->value,
+				    json_string(branding->items[i]->value));
+		}
+	}
+	json_object_set_new(vars, "id", json_string(t->id));
+	json_object_set_new(vars, "name_fr", json_string(t->name_fr));
+	json_object_set_new(vars, "name_en", json_string(t->name_en));
+	return vars;
+}
+
+static struct territory *
+config_territory_one(struct config_ctx *c, const struct ynode *key,
+    const struct ynode *n)
+{
+	static const char *const known[] = { "name", "language", "email",
+	    "sms", "municipalities", "branding", NULL };
+	static const char *const email_keys[] = { "from", "name", "reply_to",
+	    NULL };
+	static const char *const sms_keys[] = { "from", NULL };
+	static const char *const name_keys[] = { "fr", "en", NULL };
+	struct territory	*t;
+	const struct ynode	*name, *email, *sms, *munis;
+	int			 bad = 0;
+
+	if (config_expect(c, n, YNODE_MAP, "a territory") == -1)
+		return NULL;
+	t = xcalloc(1, sizeof *t);
+	t->id = xstrdup(key->value);
+	bad |= config_keys_known(c, n, known, "a territory");
+	if ((name = ynode_get(n, "name")) == NULL) {
+		config_err(c, key, "territory \"%s\" has no name", t->id);
+		bad = 1;
+	} else if (name->type == YNODE_SCALAR) {
+		t->name_fr = xstrdup(name->value);
+	} else if (config_expect(c, name, YNODE_MAP, "name") == 0) {
+		bad |= config_keys_known(c, name, name_keys, "name");
+		t->name_fr = config_dup(config_scalar(c, name, "fr"));
+		t->name_en = config_dup(config_scalar(c, name, "en"));
+	}
+	if (t->name_fr == NULL)
+		t->name_fr = xstrdup(t->id);
+	if (t->name_en == NULL)
+		t->name_en = xstrdup(t->name_fr);
+	t->language = config_dup(config_scalar(c, n, "language"));
+	if (t->language == NULL)
+		t->language = xstrdup("fr");
+	if ((email = ynode_get(n, "email")) != NULL &&
+	    config_expect(c, email, YNODE_MAP, "email") == 0) {
+		bad |= config_keys_known(c, email, email_keys, "email");
+		t->email_from = config_dup(config_scalar(c, email, "from"));
+		t->email_name = config_dup(config_scalar(c, email, "name"));
+		t->reply_to = config_dup(config_scalar(c, email, "reply_to"));
+	}
+	if ((sms = ynode_get(n, "sms")) != NULL &&
+	    config_expect(c, sms, YNODE_MAP, "sms") == 0) {
+		bad |= config_keys_known(c, sms, sms_keys, "sms");
+		t->sms_from = config_dup(config_scalar(c, sms, "from"));
+	}
+	if ((munis = ynode_get(n, "municipalities")) != NULL &&
+	    config_strings(c, munis, "municipalities", &t->municipalities,
+	    &t->nmunicipalities) == -1)
+		bad = 1;
+	t->vars = config_territory_vars(c, t, ynode_get(n, "branding"));
+	if (bad) {
+		territory_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int
+config_territories(struct config_ctx *c, struct config *cf,
+    const struct ynode *n)
+{
+	struct territory	*t;
+	const char		*clash;
+	size_t			 i;
+	int			 rc = 0;
+
+	cf->territories = territory_set_new();
+	if (n == NULL) {
+		config_err(c, NULL, "no territories defined");
+		return -1;
+	}
+	if (config_expect(c, n, YNODE_MAP, "territories") == -1)
+		return -1;
+	for (i = 0; i < n->n; i++) {
+		if ((t = config_territory_one(c, n->keys[i], n->items[i])) == NULL) {
+			rc = -1;
+			continue;
+		}
+		if (territory_set_add(cf->territories, t, &clash) == -1) {
+			config_err(c, n->keys[i], "territory \"%s\": \"%s\" is "
+			    "already used by another territory", t->id, clash);
+			territory_free(t);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+static int
+config_route_one(struct config_ctx *c, struct config *cf,
+    struct config_route *r, const struct ynode *n)
+{
+	static const char *const known[] = { "match", "gateways", "template",
+	    NULL };
+	static const char *const match_keys[] = { "type", "role", "channel",
+	    "territory", "language", NULL };
+	const struct ynode	*m, *gws;
+	size_t			 i;
+	int			 rc = 0;
+
+	r->line = n->line;
+	r->col = n->col;
+	if (config_expect(c, n, YNODE_MAP, "a route") == -1)
+		return -1;
+	rc |= config_keys_known(c, n, known, "a route");
+	if ((m = ynode_get(n, "match")) != NULL &&
+	    config_expect(c, m, YNODE_MAP, "match") == 0) {
+		rc |= config_keys_known(c, m, match_keys, "match");
+		r->type = config_dup(config_scalar(c, m, "type"));
+		r->role = config_dup(config_scalar(c, m, "role"));
+		r->channel = config_dup(config_scalar(c, m, "channel"));
+		r->territory = config_dup(config_scalar(c, m, "territory"));
+		r->language = config_dup(config_scalar(c, m, "language"));
+		if (r->territory != NULL &&
+		    territory_find(cf->territories, r->territory) == NULL) {
+			config_err(c, ynode_get(m, "territory"),
+			    "unknown territory \"%s\"", r->territory);
+			rc = -1;
+		}
+	}
+	r->template = config_dup(config_scalar(c, n, "template"));
+	if (r->template == NULL) {
+		config_err(c, n, "route has no template");
+		rc = -1;
+	}
+	if ((gws = ynode_get(n, "gateways")) == NULL) {
+		config_err(c, n, "route has no gateways");
+		return -1;
+	}
+	if (config_strings(c, gws, "gateways", &r->gateways, &r->ngateways) == -1)
+		return -1;
+	for (i = 0; i < r->ngateways; i++) {
+		if (config_gateway_find(cf, r->gateways[i]) == NULL) {
+			config_err(c, gws->type == YNODE_SEQ ? gws->items[i] : gws,
+			    "unknown gateway \"%s\"", r->gateways[i]);
+			rc = -1;
+		}
+	}
+	if (r->ngateways == 0) {
+		config_err(c, gws, "route has no gateways");
+		rc = -1;
+	}
+	return rc;
+}
+
+static int
+config_routes(struct config_ctx *c, struct config *cf, const struct ynode *n)
+{
+	size_t	i;
+	int	rc = 0;
+
+	if (n == NULL) {
+		config_err(c, NULL, "no routes defined");
+		return -1;
+	}
+	if (config_expect(c, n, YNODE_SEQ, "routes") == -1)
+		return -1;
+	cf->routes = xcalloc(n->n, sizeof *cf->routes);
+	cf->nroutes = n->n;
+	for (i = 0; i < n->n; i++) {
+		if (config_route_one(c, cf, &cf->routes[i], n->items[i]) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+static int
+config_templates(struct config_ctx *c, struct config *cf,
+    const struct ynode *n)
+{
+	static const char *const known[] = { "dir", "languages", NULL };
+	const struct ynode	*langs;
+	const char		*dir = NULL;
+	struct buf		 b;
+	struct diag		 tdiag;
+	char			**names;
+	size_t			 i;
+	int			 rc = 0;
+
+	if (n != NULL && config_expect(c, n, YNODE_MAP, "templates") == 0) {
+		rc |= config_keys_known(c, n, known, "templates");
+		dir = config_scalar(c, n, "dir");
+	}
+	buf_init(&b);
+	if (dir == NULL)
+		dir = "templates";
+	if (dir[0] == '/')
+		buf_puts(&b, dir);
+	else
+		buf_printf(&b, "%s/%s", c->dir, dir);
+	cf->templates_dir = buf_steal(&b, NULL);
+	if ((langs = ynode_get(n, "languages")) != NULL) {
+		if (config_strings(c, langs, "languages", &cf->languages,
+		    &cf->nlanguages) == -1)
+			return -1;
+	} else {
+		cf->languages = xcalloc(2, sizeof *cf->languages);
+		cf->languages[cf->nlanguages++] = xstrdup("fr");
+		cf->languages[cf->nlanguages++] = xstrdup("en");
+	}
+	if (rc == -1)
+		return -1;
+	names = xcalloc(cf->nroutes + 1, sizeof *names);
+	for (i = 0; i < cf->nroutes; i++)
+		names[i] = cf->routes[i].template;
+	diag_init(&tdiag);
+	cf->render = render_load(cf->templates_dir, cf->languages,
+	    cf->nlanguages, names, cf->nroutes, &tdiag);
+	free(names);
+	if (cf->render == NULL) {
+		diag_move(c->diag, &tdiag);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+config_dirname(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+	char		 cwd[PATH_MAX];
+
+	if (slash == NULL)
+		return xstrdup(getcwd(cwd, sizeof cwd) != NULL ? cwd : ".");
+	if (slash == path)
+		return xstrdup("/");
+	if (path[0] != '/' && getcwd(cwd, sizeof cwd) != NULL) {
+		struct buf b;
+
+		buf_init(&b);
+		buf_printf(&b, "%s/%.*s", cwd, (int)(slash - path), path);
+		return buf_steal(&b, NULL);
+	}
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+struct config *
+config_load(const char *path, struct diag *diag)
+{
+	static const char *const known[] = { "redis", "admin", "limits",
+	    "gateways", "territories", "routes", "templates", NULL };
+	struct config_ctx	 c;
+	struct config		*cf;
+	struct ynode		*root;
+	const char		*admin;
+	int			 rc = 0;
+
+	if ((root = ynode_load_file(path, diag)) == NULL)
+		return NULL;
+	cf = xcalloc(1, sizeof *cf);
+	cf->path = xstrdup(path);
+	cf->dir = config_dirname(path);
+	c.file = path;
+	c.dir = cf->dir;
+	c.diag = diag;
+	if (config_expect(&c, root, YNODE_MAP, "the configuration") == -1)
+		goto fail;
+	rc |= config_keys_known(&c, root, known, "the configuration");
+	rc |= config_redis(&c, cf, ynode_get(root, "redis"));
+	rc |= config_section(&c, ynode_get(root, "limits"), config_limits_opts,
+	    &cf->limits, "limits");
+	if (cf->limits.backoff_cap_ms < cf->limits.backoff_base_ms) {
+		config_err(&c, ynode_get(root, "limits"),
+		    "backoff_cap_ms is smaller than backoff_base_ms");
+		rc = -1;
+	}
+	admin = NULL;
+	if (ynode_get(root, "admin") != NULL &&
+	    config_expect(&c, ynode_get(root, "admin"), YNODE_MAP, "admin") == 0) {
+		static const char *const akeys[] = { "listen", NULL };
+
+		rc |= config_keys_known(&c, ynode_get(root, "admin"), akeys,
+		    "admin");
+		admin = config_scalar(&c, ynode_get(root, "admin"), "listen");
+	}
+	cf->admin_listen = xstrdup(admin != NULL ? admin : "127.0.0.1:9187");
+	rc |= config_gateways(&c, cf, ynode_get(root, "gateways"));
+	rc |= config_territories(&c, cf, ynode_get(root, "territories"));
+	rc |= config_routes(&c, cf, ynode_get(root, "routes"));
+	if (rc == 0)
+		rc |= config_templates(&c, cf, ynode_get(root, "templates"));
+	if (rc != 0)
+		goto fail;
+	ynode_free(root);
+	return cf;
+fail:
+	ynode_free(root);
+	config_free(cf);
+	return NULL;
+}
+
+void
+config_free(struct config *cf)
+{
+	struct config_redis	*r;
+	size_t			 i;
+
+	if (cf == NULL)
+		return;
+	r = &cf->redis;
+	free(r->url);
+	free(r->username);
+	free(r->password);
+	free(r->host);
+	free(r->path);
+	free(r->prefix);
+	free(r->group);
+	free(r->consumer);
+	free(cf->admin_listen);
+	for (i = 0; i < cf->ngateways; i++) {
+		free(cf->gateways[i].name);
+		free(cf->gateways[i].kind);
+		free(cf->gateways[i].url);
+		free(cf->gateways[i].path);
+		free(cf->gateways[i].token);
+	}
+	free(cf->gateways);
+	territory_set_free(cf->territories);
+	for (i = 0; i < cf->nroutes; i++) {
+		struct config_route *rt = &cf->routes[i];
+
+		free(rt->type);
+		free(rt->role);
+		free(rt->channel);
+		free(rt->territory);
+		free(rt->language);
+		config_free_strings(rt->gateways, rt->ngateways);
+		free(rt->template);
+	}
+	free(cf->routes);
+	free(cf->templates_dir);
+	config_free_strings(cf->languages, cf->nlanguages);
+	render_free(cf->render);
+	free(cf->path);
+	free(cf->dir);
+	free(cf);
+}
+
+const struct config_gateway *
+config_gateway_find(const struct config *cf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < cf->ngateways; i++) {
+		if (strcmp(cf->gateways[i].name, name) == 0)
+			return &cf->gateways[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,101 @@
+/* The configuration: one YAML file loaded into validated, immutable structs. */
+#ifndef RELAIS_CONFIG_H
+#define RELAIS_CONFIG_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+struct render;
+struct territory_set;
+
+struct config_redis {
+	char	*url;		/* redis://[user:pass@]host:port/db, unix:///p?db=N */
+	char	*host;	/* from the URL; NULL for a unix socket */
+	char	*path;	/* unix socket path, or NULL */
+	int	 port;
+	int	 db;
+	char	*username;	/* from the URL, or NULL */
+	char	*password;	/* from the URL, password_env or password_file */
+	char	*prefix;	/* key prefix, default "relais:" */
+	char	*group;		/* consumer group, default "relais" */
+	char	*consumer;	/* RELAIS_CONSUMER, else config, else host name */
+	long	 connect_timeout_ms;
+	long	 command_timeout_ms;
+	long	 batch;		/* XREADGROUP COUNT */
+	long	 block_ms;	/* XREADGROUP BLOCK */
+	long	 claim_idle_ms;	/* XAUTOCLAIM min-idle for other consumers */
+	long	 claim_interval_ms;
+	long	 max_deliveries; /* an entry read more often is a poison message */
+	long	 seen_ttl_s;	/* dedupe of event ids */
+	long	 sent_ttl_s;	/* idempotency markers */
+	long	 deliveries_maxlen; /* approximate cap of the deliveries stream */
+	long	 schedule_interval_ms;	/* how often due scheduled entries move */
+};
+
+struct config_limits {
+	long	 max_event_bytes;
+	long	 max_depth;
+	long	 max_inflight;	/* deliveries in flight; reading pauses beyond */
+	long	 max_attempts;	/* per delivery, gateway-asked waits excluded */
+	long	 max_waits;	/* gateway-asked waits (429) before dead letter */
+	long	 backoff_base_ms;
+	long	 backoff_cap_ms;
+	long	 retry_after_max_ms;
+	long	 drain_timeout_ms;	/* SIGTERM: bound on finishing in-flight work */
+};
+
+struct config_gateway {
+	char	*name;
+	char	*kind;		/* "webhook", "outbox" */
+	char	*url;		/* webhook */
+	char	*path;		/* outbox */
+	char	*token;		/* webhook bearer token, from token_env/token_file */
+	long	 max_concurrency;
+	long	 connect_timeout_ms;
+	long	 timeout_ms;
+	int	 line, col;
+};
+
+struct config_route {
+	/* match: NULL means any */
+	char	*type;
+	char	*role;
+	char	*channel;
+	char	*territory;
+	char	*language;
+	/* decision */
+	char	**gateways;	/* failover order; names of config_gateway */
+	size_t	  ngateways;
+	char	 *template;
+	int	  line, col;
+};
+
+struct config {
+	char			*path;
+	char			*dir;		/* directory of the file */
+	struct config_redis	 redis;
+	char			*admin_listen;	/* host:port, parsed in issue 6 */
+	struct config_limits	 limits;
+	struct config_gateway	*gateways;
+	size_t			 ngateways;
+	struct territory_set	*territories;
+	struct config_route	*routes;
+	size_t			 nroutes;
+	char			*templates_dir;	/* absolute */
+	char			**languages;	/* languages templates must exist in */
+	size_t			 nlanguages;
+	struct render		*render;	/* compiled templates */
+};
+
+/*
+ * Loads and validates path: every error goes into diag as
+ * "FILE:LINE:COL: message". Returns NULL when anything was reported.
+ */
+struct config	*config_load(const char *path, struct diag *);
+void		 config_free(struct config *);
+
+const struct config_gateway *config_gateway_find(const struct config *,
+		    const char *name);
+
+#endif

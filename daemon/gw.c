@@ -1,0 +1,147 @@
+/* Gateway set: builds each configured gateway from the table of kinds. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "gw.h"
+#include "log.h"
+
+static const struct gw_kind *gw_kinds[] = {
+	&gw_webhook_kind,
+	&gw_outbox_kind,
+};
+
+struct gw_set {
+	struct gw	**v;
+	size_t		  n;
+};
+
+struct gw_set *
+gw_set_new(struct event_base *base, struct http *http,
+    const struct config *cf, char *err, size_t errlen)
+{
+	struct gw_set	*s;
+	struct gw	*g;
+	size_t		 i, k;
+	char		 why[256];
+
+	s = xcalloc(1, sizeof *s);
+	s->v = xcalloc(cf->ngateways, sizeof *s->v);
+	for (i = 0; i < cf->ngateways; i++) {
+		for (k = 0; k < sizeof gw_kinds / sizeof *gw_kinds; k++) {
+			if (strcmp(gw_kinds[k]->name, cf->gateways[i].kind) == 0)
+				break;
+		}
+		if (k == sizeof gw_kinds / sizeof *gw_kinds) {
+			snprintf(err, errlen, "gateway %s: unknown kind %s",
+			    cf->gateways[i].name, cf->gateways[i].kind);
+			goto fail;
+		}
+		g = xcalloc(1, sizeof *g);
+		g->kind = gw_kinds[k];
+		g->name = xstrdup(cf->gateways[i].name);
+		g->base = base;
+		g->http = http;
+		s->v[s->n++] = g;
+		if (g->kind->init(g, &cf->gateways[i], why, sizeof why) == -1) {
+			snprintf(err, errlen, "gateway %s: %s", g->name, why);
+			goto fail;
+		}
+	}
+	return s;
+fail:
+	gw_set_free(s);
+	return NULL;
+}
+
+void
+gw_set_free(struct gw_set *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++) {
+		if (s->v[i]->priv != NULL)
+			s->v[i]->kind->free(s->v[i]);
+		free(s->v[i]->name);
+		free(s->v[i]);
+	}
+	free(s->v);
+	free(s);
+}
+
+struct gw *
+gw_set_find(struct gw_set *s, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < s->n; i++) {
+		if (strcmp(s->v[i]->name, name) == 0)
+			return s->v[i];
+	}
+	return NULL;
+}
+
+int
+gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
+{
+	return g->kind->send(g, m, cb, arg);
+}
+
+void
+gw_rfc3339(char *out, size_t outlen)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		day[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, outlen, "%s.%03ldZ", day, ts.tv_nsec / 1000000);
+}
+
+static void
+gw_record_set(json_t *o, const char *k, const char *v)
+{
+	if (v != NULL)
+		json_object_set_new(o, k, json_string(v));
+}
+
+void
+gw_record(const struct gw_msg *m, struct buf *out)
+{
+	json_t	*o;
+	char	 at[40], *s;
+
+	o = json_object();
+	gw_record_set(o, "delivery_key", m->key);
+	gw_record_set(o, "event_id", m->event_id);
+	gw_record_set(o, "type", m->type);
+	gw_record_set(o, "territory", m->territory);
+	gw_record_set(o, "role", m->role);
+	gw_record_set(o, "channel", m->channel);
+	gw_record_set(o, "language", m->language);
+	gw_record_set(o, "gateway", m->gateway);
+	gw_record_set(o, "template", m->template);
+	gw_record_set(o, "from", m->from);
+	gw_record_set(o, "from_name", m->from_name);
+	gw_record_set(o, "reply_to", m->reply_to);
+	gw_record_set(o, "to", m->to);
+	gw_record_set(o, "subject", m->subject);
+	gw_record_set(o, "text", m->text);
+	gw_record_set(o, "html", m->html);
+	gw_rfc3339(at, sizeof at);
+	gw_record_set(o, "at", at);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (s == NULL)
+		fatalx("gw_record: cannot encode");
+	buf_puts(out, s);
+	free(s);
+}

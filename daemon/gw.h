@@ -1,0 +1,88 @@
+/* Gateways: a table of kinds (webhook, outbox, ...) behind one send interface. */
+#ifndef RELAIS_GW_H
+#define RELAIS_GW_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct event_base;
+struct http;
+struct config;
+struct config_gateway;
+
+enum gw_status {
+	GW_SENT,	/* accepted by the provider */
+	GW_RETRY,	/* transient failure: spends an attempt */
+	GW_WAIT,	/* the provider asked us to wait (429): spends no attempt */
+	GW_PERMANENT,	/* will never succeed as it is: dead letter */
+};
+
+struct gw_result {
+	enum gw_status	 status;
+	long		 retry_after_s;	/* -1 when the provider gave none */
+	char		 reason[256];	/* why, for anything but GW_SENT */
+	char		 provider_id[128];
+	double		 ms;
+};
+
+/* One message to send; borrowed for the duration of gw_send(). */
+struct gw_msg {
+	const char	*key;		/* delivery key, sent as Idempotency-Key */
+	const char	*event_id;
+	const char	*type;
+	const char	*territory;
+	const char	*role;
+	const char	*channel;	/* "email" or "sms" */
+	const char	*language;
+	const char	*template;
+	const char	*from;
+	const char	*from_name;
+	const char	*reply_to;
+	const char	*to;
+	const char	*subject;	/* email */
+	const char	*text;
+	const char	*html;		/* email, may be NULL */
+	const char	*gateway;
+};
+
+/* Called once per gw_send() that returned 0, always from the loop later. */
+typedef void (*gw_cb)(const struct gw_result *, void *arg);
+
+/* For gateway kinds only: the common part of every gateway. */
+struct gw {
+	const struct gw_kind	*kind;
+	char			*name;
+	struct event_base	*base;
+	struct http		*http;
+	void			*priv;
+};
+
+struct gw_kind {
+	const char	*name;
+	int		(*init)(struct gw *, const struct config_gateway *,
+			    char *err, size_t errlen);
+	int		(*send)(struct gw *, const struct gw_msg *, gw_cb,
+			    void *arg);
+	void		(*free)(struct gw *);
+};
+
+extern const struct gw_kind	gw_webhook_kind;
+extern const struct gw_kind	gw_outbox_kind;
+
+struct gw_set;
+
+/* Creates every gateway of the config; -1 with a reason on failure. */
+struct gw_set	*gw_set_new(struct event_base *, struct http *,
+		    const struct config *, char *err, size_t errlen);
+void		 gw_set_free(struct gw_set *);
+struct gw	*gw_set_find(struct gw_set *, const char *name);
+/* Returns -1 when the message could not even be queued (treat as retry). */
+int		 gw_send(struct gw *, const struct gw_msg *, gw_cb, void *arg);
+
+/* The JSON record of a message: an outbox line, a webhook body. */
+void		 gw_record(const struct gw_msg *, struct buf *out);
+/* Current time as RFC 3339 UTC with milliseconds. */
+void		 gw_rfc3339(char *out, size_t outlen);
+
+#endif

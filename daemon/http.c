@@ -1,0 +1,857 @@
+/* HTTP client engine: one libcurl multi per struct http, driven by libevent. */
+
+/*
+ * Ownership and callbacks
+ * -----------------------
+ * struct http owns the CURLM, its timer, the "kick" event that starts queued
+ * requests and one socket context (event) per socket curl watches. A pool
+ * belongs to whoever created it (a gateway): http_free() cancels the requests
+ * of the pools still attached and detaches them, and http_pool_free() still
+ * frees such an orphan, so the two may be called in either order.
+ *
+ * struct http_pool owns its queued requests, its in-flight requests and a
+ * few idle easy handles kept for reuse (curl_easy_reset, not re-allocation).
+ * At most max_concurrency of its requests are handed to curl at once; the
+ * rest wait in the pool's FIFO, so CURLOPT_TIMEOUT_MS never counts queueing.
+ *
+ * struct http_req owns everything attached to one request: copies of the
+ * method, URL, body and credentials, the header slist, the easy handle while
+ * in flight, the error buffer and the response body and header buffers.
+ *
+ * Flow: http_submit() copies the request into the pool's queue and activates
+ * the kick event; it never calls curl_multi_* nor the callback. The kick
+ * callback hands requests to curl while a pool has free slots. Socket events
+ * and the timer call curl_multi_socket_action(); once it has returned, the
+ * done-check reads finished transfers, removes their handles from the multi,
+ * returns the easy handles to their pools, and moves the requests to the
+ * done list. Then, with no curl function on the stack, each callback runs
+ * once; the response it sees lives in the request, freed right after the
+ * callback returns. A callback may submit, free a pool or free the http:
+ * http_free() asked for during callbacks is carried out after the last one.
+ *
+ * curl's socket and timer callbacks only (re)arm libevent events and never
+ * return -1; curl_multi_assign() is the one multi call made inside them, as
+ * curl documents it for that use.
+ */
+#include <sys/queue.h>
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "buf.h"
+#include "http.h"
+#include "log.h"
+
+#define HTTP_BODY_MAX		(64 * 1024)
+#define HTTP_HEADERS_MAX	(16 * 1024)
+#define HTTP_RETRY_AFTER_MAX	86400L	/* a day: beyond it, the server is confused */
+#define HTTP_MAXCONNECTS_MIN	8
+
+struct http_req {
+	TAILQ_ENTRY(http_req)	 entry;
+	struct http_pool	*pool;
+	CURL			*easy;
+	struct curl_slist	*hdrs;
+	char			*method;
+	char			*url;
+	char			*body;
+	size_t			 bodylen;
+	char			*userpwd;
+	long			 connect_timeout_ms;
+	long			 timeout_ms;
+	http_cb			 cb;
+	void			*arg;
+
+	struct buf		 rbody;
+	struct buf		 rhdrs;
+	char			 errbuf[CURL_ERROR_SIZE];
+	struct http_response	 resp;
+};
+TAILQ_HEAD(http_reqs, http_req);
+
+struct http_pool {
+	TAILQ_ENTRY(http_pool)	 entry;
+	struct http		*http;
+	char			*name;
+	int			 max;
+	struct http_reqs	 queue;		/* waiting for a slot */
+	struct http_reqs	 active;	/* handed to curl */
+	size_t			 nqueued;
+	size_t			 ninflight;
+	CURL			**spare;	/* idle easy handles, up to max */
+	size_t			 nspare;
+};
+
+/* One per socket curl asks us to watch; curl_multi_assign'ed to it. */
+struct http_sock {
+	LIST_ENTRY(http_sock)	 entry;
+	struct http		*http;
+	curl_socket_t		 fd;
+	struct event		*ev;
+};
+
+struct http {
+	struct event_base	*base;
+	CURLM			*multi;
+	struct event		*timer;
+	struct event		*kick;
+	TAILQ_HEAD(, http_pool)	 pools;
+	LIST_HEAD(, http_sock)	 socks;
+	struct http_reqs	 done;		/* finished, callback not yet run */
+	long			 maxconns;
+	int			 dispatching;
+	int			 dying;		/* http_free asked during callbacks */
+};
+
+static void	http_kick_cb(evutil_socket_t, short, void *);
+static void	http_timer_cb(evutil_socket_t, short, void *);
+static void	http_sock_ev_cb(evutil_socket_t, short, void *);
+static int	http_sock_cb(CURL *, curl_socket_t, int, void *, void *);
+static int	http_timerfunc_cb(CURLM *, long, void *);
+static void	http_destroy(struct http *);
+static const char *http_header_find(const char *, const char *, size_t *);
+
+/* Frees a request and what it owns; its easy handle must be out of the multi. */
+static void
+http_req_free(struct http_req *r)
+{
+	if (r == NULL)
+		return;
+	if (r->easy != NULL)
+		curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->hdrs);
+	free(r->method);
+	free(r->url);
+	free(r->body);
+	if (r->userpwd != NULL) {
+		explicit_bzero(r->userpwd, strlen(r->userpwd));
+		free(r->userpwd);
+	}
+	buf_free(&r->rbody);
+	buf_free(&r->rhdrs);
+	free(r);
+}
+
+/* A method is an HTTP token; anything else would let a caller inject text. */
+static int
+http_valid_method(const char *m)
+{
+	const char	*p;
+
+	if (m == NULL || *m == '\0')
+		return 0;
+	for (p = m; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && strchr("!#$%&'*+-.^_`|~", *p) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+http_valid_header(const char *h)
+{
+	const char	*colon;
+
+	if (h == NULL || (colon = strchr(h, ':')) == NULL || colon == h)
+		return 0;
+	return strpbrk(h, "\r\n") == NULL;
+}
+
+static size_t
+http_body_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct http_req	*r = arg;
+	size_t		 n = size * nmemb, room;
+
+	/* Past the cap the rest is dropped, not refused: that is not an error. */
+	room = r->rbody.len < HTTP_BODY_MAX ? HTTP_BODY_MAX - r->rbody.len : 0;
+	buf_append(&r->rbody, p, n < room ? n : room);
+	return n;
+}
+
+static size_t
+http_header_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct http_req	*r = arg;
+	size_t		 n = size * nmemb;
+
+	/* Keep only the final response's block (after 1xx or proxy replies). */
+	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
+		buf_reset(&r->rhdrs);
+	if (r->rhdrs.len + n <= HTTP_HEADERS_MAX)
+		buf_append(&r->rhdrs, p, n);
+	return n;
+}
+
+/* Sets every option of one request on a fresh or reset easy handle. */
+static CURLcode
+http_req_setup(struct http_req *r)
+{
+	CURL		*e = r->easy;
+	CURLcode	 rc = CURLE_OK;
+	int		 post;
+
+#define SET(opt, val) do {						\
+	if (rc == CURLE_OK)						\
+		rc = curl_easy_setopt(e, opt, val);			\
+} while (0)
+	SET(CURLOPT_PRIVATE, r);
+	SET(CURLOPT_ERRORBUFFER, r->errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	/*
+	 * Only over TLS, where ALPN tells at handshake time whether the
+	 * connection multiplexes. Over plain HTTP curl learns it from the first
+	 * response, so every other request to that host would wait for it.
+	 */
+	if (strncasecmp(r->url, "https://", 8) == 0)
+		SET(CURLOPT_PIPEWAIT, 1L);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_URL, r->url);
+	SET(CURLOPT_WRITEFUNCTION, http_body_cb);
+	SET(CURLOPT_WRITEDATA, r);
+	SET(CURLOPT_HEADERFUNCTION, http_header_cb);
+	SET(CURLOPT_HEADERDATA, r);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
+	SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);
+	if (r->hdrs != NULL)
+		SET(CURLOPT_HTTPHEADER, r->hdrs);
+	if (r->userpwd != NULL) {
+		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		SET(CURLOPT_USERPWD, r->userpwd);
+	}
+
+	post = strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
+	    strcmp(r->method, "PATCH") == 0 || r->body != NULL;
+	if (strcmp(r->method, "HEAD") == 0)
+		SET(CURLOPT_NOBODY, 1L);
+	else if (strcmp(r->method, "GET") == 0 && r->body == NULL)
+		SET(CURLOPT_HTTPGET, 1L);
+	else {
+		if (post) {
+			/* The copy lives in the request until the transfer ends. */
+			SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->bodylen);
+			SET(CURLOPT_POSTFIELDS, r->body != NULL ? r->body : "");
+		}
+		if (strcmp(r->method, "POST") != 0)
+			SET(CURLOPT_CUSTOMREQUEST, r->method);
+	}
+#undef SET
+	if (rc != CURLE_OK)
+		log_warnx("http: pool=%s setup failed: %s", r->pool->name,
+		    curl_easy_strerror(rc));
+	return rc;
+}
+
+
+/* Gives an easy handle back to its pool for reuse, or frees it. */
+static void
+http_pool_put_easy(struct http_pool *p, CURL *e)
+{
+	if (p->nspare < (size_t)p->max) {
+		/* Reset now: the handle still points at the request's buffers. */
+		curl_easy_reset(e);
+		p->spare[p->nspare++] = e;
+	} else
+		curl_easy_cleanup(e);
+}
+
+/*
+ * Records the outcome of a request, detaches it from its pool (handed: it was
+ * in the multi, else still queued) and moves it to the done list. Running the
+ * callback afterwards touches neither the pool nor the easy handle, so the
+ * callback may free the pool.
+ */
+static void
+http_req_finish(struct http_req *r, CURLcode code, int handed)
+{
+	struct http_pool	*p = r->pool;
+	struct http		*h = p->http;
+	struct http_response	*resp = &r->resp;
+	curl_off_t		 ra = 0, total = 0;
+	long			 status = 0;
+	size_t			 vlen;
+
+	if (handed) {
+		TAILQ_REMOVE(&p->active, r, entry);
+		p->ninflight--;
+	} else {
+		TAILQ_REMOVE(&p->queue, r, entry);
+		p->nqueued--;
+	}
+
+	memset(resp, 0, sizeof *resp);
+	resp->error = (int)code;
+	resp->errmsg = "";
+	if (code != CURLE_OK)
+		resp->errmsg = r->errbuf[0] != '\0' ? r->errbuf :
+		    curl_easy_strerror(code);
+	resp->body = r->rbody.data != NULL ? r->rbody.data : "";
+	resp->bodylen = r->rbody.len;
+	resp->headers = r->rhdrs.data != NULL ? r->rhdrs.data : "";
+	resp->retry_after_s = -1;
+
+	if (r->easy != NULL) {
+		if (curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE,
+		    &status) == CURLE_OK)
+			resp->status = status;
+		if (curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME_T,
+		    &total) == CURLE_OK)
+			resp->total_ms = (double)total / 1000.0;
+		/* curl says 0 both for "Retry-After: 0" and for no header. */
+		if (curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER,
+		    &ra) == CURLE_OK &&
+		    http_header_find(resp->headers, "Retry-After", &vlen) != NULL) {
+			if (ra < 0)
+				ra = 0;
+			if (ra > HTTP_RETRY_AFTER_MAX)
+				ra = HTTP_RETRY_AFTER_MAX;
+			resp->retry_after_s = (long)ra;
+		}
+		http_pool_put_easy(p, r->easy);
+		r->easy = NULL;
+	}
+
+	TAILQ_INSERT_TAIL(&h->done, r, entry);
+	/* A slot is free: start the next one from the loop, not from here. */
+	if (handed && p->nqueued > 0)
+		event_active(h->kick, EV_TIMEOUT, 0);
+}
+
+/*
+ * Runs the callbacks of finished requests. Called with no curl function on
+ * the stack. Returns -1 when the http was freed meanwhile: touch it no more.
+ */
+static int
+http_dispatch(struct http *h)
+{
+	struct http_req	*r;
+
+	if (h->dispatching)
+		return 0;
+	h->dispatching = 1;
+	while (!h->dying && (r = TAILQ_FIRST(&h->done)) != NULL) {
+		TAILQ_REMOVE(&h->done, r, entry);
+		r->cb(&r->resp, r->arg);
+		http_req_free(r);
+	}
+	h->dispatching = 0;
+	if (h->dying) {
+		http_destroy(h);
+		return -1;
+	}
+	return 0;
+}
+
+/* The done-check: after curl_multi_socket_action() has returned. */
+static void
+http_check_done(struct http *h)
+{
+	CURLMsg		*m;
+	CURLMcode	 mc;
+	CURL		*e;
+	CURLcode	 code;
+	char		*priv;
+	int		 left;
+
+	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		/* m dies with curl_multi_remove_handle: copy what we need. */
+		e = m->easy_handle;
+		code = m->data.result;
+		priv = NULL;
+		if (curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv) != CURLE_OK ||
+		    priv == NULL)
+			fatalx("http: finished transfer without its request");
+		if ((mc = curl_multi_remove_handle(h->multi, e)) != CURLM_OK)
+			log_warnx("http: curl_multi_remove_handle: %s",
+			    curl_multi_strerror(mc));
+		http_req_finish((struct http_req *)(void *)priv, code, 1);
+	}
+	(void)http_dispatch(h);
+}
+
+/* Hands queued requests of one pool to curl while it has free slots. */
+static void
+http_pool_start(struct http_pool *p)
+{
+	struct http	*h = p->http;
+	struct http_req	*r;
+	CURLMcode	 mc;
+	CURLcode	 rc;
+
+	while (p->ninflight < (size_t)p->max &&
+	    (r = TAILQ_FIRST(&p->queue)) != NULL) {
+		if (p->nspare > 0)
+			r->easy = p->spare[--p->nspare];
+		else if ((r->easy = curl_easy_init()) == NULL) {
+			log_warnx("http: pool=%s curl_easy_init failed", p->name);
+			http_req_finish(r, CURLE_OUT_OF_MEMORY, 0);
+			continue;
+		}
+		if ((rc = http_req_setup(r)) != CURLE_OK) {
+			http_req_finish(r, rc, 0);
+			continue;
+		}
+		if ((mc = curl_multi_add_handle(h->multi, r->easy)) != CURLM_OK) {
+			log_warnx("http: pool=%s curl_multi_add_handle: %s",
+			    p->name, curl_multi_strerror(mc));
+			http_req_finish(r, CURLE_FAILED_INIT, 0);
+			continue;
+		}
+		TAILQ_REMOVE(&p->queue, r, entry);
+		p->nqueued--;
+		TAILQ_INSERT_TAIL(&p->active, r, entry);
+		p->ninflight++;
+	}
+}
+
+/* Deferred start of queued requests: never from inside a curl call. */
+static void
+http_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http		*h = arg;
+	struct http_pool	*p;
+
+	(void)fd;
+	(void)what;
+	TAILQ_FOREACH(p, &h->pools, entry)
+		http_pool_start(p);
+	(void)http_dispatch(h);
+}
+
+static void
+http_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http	*h = arg;
+	CURLMcode	 mc;
+	int		 running;
+
+	(void)fd;
+	(void)what;
+	mc = curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0,
+	    &running);
+	if (mc != CURLM_OK)
+		log_warnx("http: curl_multi_socket_action: %s",
+		    curl_multi_strerror(mc));
+	http_check_done(h);
+}
+
+static void
+http_sock_ev_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_sock	*s = arg;
+	struct http		*h = s->http;	/* s may be freed by the call */
+	CURLMcode		 mc;
+	int			 action = 0, running;
+
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	mc = curl_multi_socket_action(h->multi, fd, action, &running);
+	if (mc != CURLM_OK)
+		log_warnx("http: curl_multi_socket_action: %s",
+		    curl_multi_strerror(mc));
+	http_check_done(h);
+}
+
+static void
+http_sock_free(struct http_sock *s)
+{
+	LIST_REMOVE(s, entry);
+	/* The fd may already be closed: libevent ignores EBADF on delete. */
+	if (s->ev != NULL)
+		event_free(s->ev);
+	free(s);
+}
+
+/* curl's socket callback: (re)arm or drop the one event of a socket. */
+static int
+http_sock_cb(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct http		*h = userp;
+	struct http_sock	*s = socketp;
+	short			 kind = EV_PERSIST;
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		if (s != NULL)
+			http_sock_free(s);
+		return 0;
+	}
+	if (s == NULL) {
+		/* A context curl forgot to drop for a reused fd number. */
+		LIST_FOREACH(s, &h->socks, entry) {
+			if (s->fd == fd)
+				break;
+		}
+	}
+	if (s == NULL) {
+		s = xcalloc(1, sizeof *s);
+		s->http = h;
+		s->fd = fd;
+		if ((s->ev = event_new(h->base, fd, 0, http_sock_ev_cb,
+		    s)) == NULL) {
+			log_warnx("http: event_new failed for fd %d", (int)fd);
+			free(s);
+			return 0;
+		}
+		LIST_INSERT_HEAD(&h->socks, s, entry);
+	}
+	(void)curl_multi_assign(h->multi, fd, s);
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	event_del(s->ev);
+	event_assign(s->ev, h->base, fd, kind, http_sock_ev_cb, s);
+	if (event_add(s->ev, NULL) == -1)
+		log_warnx("http: event_add failed for fd %d", (int)fd);
+	return 0;
+}
+
+/* curl's timer callback: one libevent timer, -1 disarms it. */
+static int
+http_timerfunc_cb(CURLM *m, long timeout_ms, void *userp)
+{
+	struct http	*h = userp;
+	struct timeval	 tv;
+
+	(void)m;
+	if (h->timer == NULL)
+		return 0;
+	if (timeout_ms < 0) {
+		evtimer_del(h->timer);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	if (evtimer_add(h->timer, &tv) == -1)
+		log_warnx("http: evtimer_add failed");
+	return 0;
+}
+
+/* Creates the engine on the daemon's loop. */
+struct http *
+http_new(struct event_base *base)
+{
+	struct http	*h = NULL;
+	CURLMcode	 mc = CURLM_OK;
+
+	if (base == NULL)
+		return NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_warnx("http: curl_global_init failed");
+		return NULL;
+	}
+	h = xcalloc(1, sizeof *h);
+	h->base = base;
+	TAILQ_INIT(&h->pools);
+	LIST_INIT(&h->socks);
+	TAILQ_INIT(&h->done);
+	h->maxconns = HTTP_MAXCONNECTS_MIN;
+	if ((h->multi = curl_multi_init()) == NULL) {
+		log_warnx("http: curl_multi_init failed");
+		goto fail;
+	}
+	if ((h->timer = evtimer_new(base, http_timer_cb, h)) == NULL ||
+	    (h->kick = event_new(base, -1, 0, http_kick_cb, h)) == NULL) {
+		log_warnx("http: event_new failed");
+		goto fail;
+	}
+	mc = curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, http_sock_cb);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION,
+		    http_timerfunc_cb);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
+		    h->maxconns);
+	if (mc != CURLM_OK) {
+		log_warnx("http: curl_multi_setopt: %s",
+		    curl_multi_strerror(mc));
+		goto fail;
+	}
+	return h;
+fail:
+	http_destroy(h);
+	return NULL;
+}
+
+/* Drops a pool's requests and idle handles; the pool itself stays. */
+static void
+http_pool_cancel(struct http_pool *p)
+{
+	struct http	*h = p->http;
+	struct http_req	*r, *next;
+	CURLMcode	 mc;
+
+	while ((r = TAILQ_FIRST(&p->active)) != NULL) {
+		TAILQ_REMOVE(&p->active, r, entry);
+		p->ninflight--;
+		if ((mc = curl_multi_remove_handle(h->multi, r->easy)) !=
+		    CURLM_OK)
+			log_warnx("http: curl_multi_remove_handle: %s",
+			    curl_multi_strerror(mc));
+		http_req_free(r);
+	}
+	while ((r = TAILQ_FIRST(&p->queue)) != NULL) {
+		TAILQ_REMOVE(&p->queue, r, entry);
+		p->nqueued--;
+		http_req_free(r);
+	}
+	for (r = TAILQ_FIRST(&h->done); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		if (r->pool == p) {
+			TAILQ_REMOVE(&h->done, r, entry);
+			http_req_free(r);
+		}
+	}
+	while (p->nspare > 0)
+		curl_easy_cleanup(p->spare[--p->nspare]);
+}
+
+static void
+http_destroy(struct http *h)
+{
+	struct http_pool	*p;
+	struct http_sock	*s;
+	struct http_req		*r;
+
+	if (h == NULL)
+		return;
+	while ((p = TAILQ_FIRST(&h->pools)) != NULL) {
+		http_pool_cancel(p);
+		TAILQ_REMOVE(&h->pools, p, entry);
+		p->http = NULL;
+	}
+	while ((r = TAILQ_FIRST(&h->done)) != NULL) {
+		TAILQ_REMOVE(&h->done, r, entry);
+		http_req_free(r);
+	}
+	/* Closing cached connections calls back into http_sock_cb. */
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
+	while ((s = LIST_FIRST(&h->socks)) != NULL)
+		http_sock_free(s);
+	if (h->timer != NULL)
+		event_free(h->timer);
+	if (h->kick != NULL)
+		event_free(h->kick);
+	free(h);
+	curl_global_cleanup();
+}
+
+/* Cancels everything still queued or in flight, without callbacks. */
+void
+http_free(struct http *h)
+{
+	if (h == NULL)
+		return;
+	/* Asked from a callback: finish after it, in http_dispatch(). */
+	if (h->dispatching) {
+		h->dying = 1;
+		return;
+	}
+	http_destroy(h);
+}
+
+/* Creates a FIFO pool handing at most max_concurrency requests to curl. */
+struct http_pool *
+http_pool_new(struct http *h, const char *name, int max_concurrency)
+{
+	struct http_pool	*p;
+	struct http_pool	*q;
+	long			 sum = 0;
+	CURLMcode		 mc;
+
+	if (h == NULL || h->dying || max_concurrency < 1)
+		return NULL;
+	p = xcalloc(1, sizeof *p);
+	p->http = h;
+	p->name = xstrdup(name != NULL ? name : "");
+	p->max = max_concurrency;
+	TAILQ_INIT(&p->queue);
+	TAILQ_INIT(&p->active);
+	p->spare = xcalloc((size_t)max_concurrency, sizeof *p->spare);
+	TAILQ_INSERT_TAIL(&h->pools, p, entry);
+
+	/* Room in the connection cache for every slot, so none is dropped. */
+	TAILQ_FOREACH(q, &h->pools, entry)
+		sum += q->max;
+	if (sum > h->maxconns) {
+		h->maxconns = sum;
+		mc = curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, sum);
+		if (mc != CURLM_OK)
+			log_warnx("http: CURLMOPT_MAXCONNECTS: %s",
+			    curl_multi_strerror(mc));
+	}
+	return p;
+}
+
+/* Cancels the pool's requests without callbacks and frees it; after http_free too. */
+void
+http_pool_free(struct http_pool *p)
+{
+	if (p == NULL)
+		return;
+	if (p->http != NULL) {
+		http_pool_cancel(p);
+		TAILQ_REMOVE(&p->http->pools, p, entry);
+	}
+	free(p->spare);
+	free(p->name);
+	free(p);
+}
+
+static int
+http_request_valid(const struct http_request *req)
+{
+	size_t	i;
+
+	if (req == NULL || !http_valid_method(req->method) ||
+	    req->url == NULL || req->url[0] == '\0' ||
+	    strpbrk(req->url, " \r\n") != NULL)
+		return 0;
+	if (req->nheaders > 0 && req->headers == NULL)
+		return 0;
+	for (i = 0; i < req->nheaders; i++) {
+		if (!http_valid_header(req->headers[i]))
+			return 0;
+	}
+	if (req->body == NULL && req->bodylen > 0)
+		return 0;
+	return req->connect_timeout_ms >= 0 && req->timeout_ms >= 0;
+}
+
+static struct curl_slist *
+http_slist_add(struct curl_slist *l, const char *line)
+{
+	struct curl_slist	*n;
+
+	if ((n = curl_slist_append(l, line)) == NULL)
+		fatalx("http: out of memory");
+	return n;
+}
+
+/* Queues a copy of req on the pool; cb runs later, from the loop. */
+int
+http_submit(struct http_pool *p, const struct http_request *req, http_cb cb,
+    void *arg)
+{
+	struct http_req	*r;
+	size_t		 i;
+	int		 expect = 0;
+
+	if (p == NULL || cb == NULL || p->http == NULL || p->http->dying ||
+	    !http_request_valid(req))
+		return -1;
+	r = xcalloc(1, sizeof *r);
+	r->pool = p;
+	r->method = xstrdup(req->method);
+	r->url = xstrdup(req->url);
+	if (req->body != NULL) {
+		r->body = xmalloc(req->bodylen + 1);
+		memcpy(r->body, req->body, req->bodylen);
+		r->body[req->bodylen] = '\0';
+		r->bodylen = req->bodylen;
+	}
+	if (req->userpwd != NULL)
+		r->userpwd = xstrdup(req->userpwd);
+	r->connect_timeout_ms = req->connect_timeout_ms;
+	r->timeout_ms = req->timeout_ms;
+	r->cb = cb;
+	r->arg = arg;
+	buf_init(&r->rbody);
+	buf_init(&r->rhdrs);
+	for (i = 0; i < req->nheaders; i++) {
+		r->hdrs = http_slist_add(r->hdrs, req->headers[i]);
+		if (strncasecmp(req->headers[i], "Expect:", 7) == 0)
+			expect = 1;
+	}
+	/* No 100-continue round trip: gateways answer the whole request. */
+	if (!expect && strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0)
+		r->hdrs = http_slist_add(r->hdrs, "Expect:");
+
+	TAILQ_INSERT_TAIL(&p->queue, r, entry);
+	p->nqueued++;
+	event_active(p->http->kick, EV_TIMEOUT, 0);
+	return 0;
+}
+
+/* Requests of the pool currently handed to curl. */
+size_t
+http_pool_inflight(const struct http_pool *p)
+{
+	return p != NULL ? p->ninflight : 0;
+}
+
+/* Requests of the pool waiting for a slot. */
+size_t
+http_pool_queued(const struct http_pool *p)
+{
+	return p != NULL ? p->nqueued : 0;
+}
+
+/* Finds a header's value in a raw header block; *lenp gets its length. */
+static const char *
+http_header_find(const char *block, const char *name, size_t *lenp)
+{
+	const char	*line, *eol, *v, *end;
+	size_t		 nlen = strlen(name);
+
+	for (line = block; line != NULL && *line != '\0'; line = eol) {
+		if ((eol = strchr(line, '\n')) != NULL)
+			eol++;
+		if (strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+			continue;
+		v = line + nlen + 1;
+		end = eol != NULL ? eol : v + strlen(v);
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		while (end > v && strchr(" \t\r\n", end[-1]) != NULL)
+			end--;
+		*lenp = (size_t)(end - v);
+		return v;
+	}
+	return NULL;
+}
+
+/*
+ * Copies the first value of header name into out (always NUL-terminated when
+ * outlen > 0). Returns -1 when absent or when the value does not fit.
+ */
+int
+http_response_header(const struct http_response *resp, const char *name,
+    char *out, size_t outlen)
+{
+	const char	*v;
+	size_t		 len, n;
+
+	if (resp == NULL || resp->headers == NULL || name == NULL ||
+	    *name == '\0')
+		return -1;
+	if ((v = http_header_find(resp->headers, name, &len)) == NULL)
+		return -1;
+	if (out == NULL || outlen == 0)
+		return -1;
+	n = len < outlen - 1 ? len : outlen - 1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return len < outlen ? 0 : -1;
+}

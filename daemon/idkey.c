@@ -1,0 +1,48 @@
+/* Delivery keys from SHA-256 (libcrypto). */
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "idkey.h"
+#include "log.h"
+
+static void
+idkey_field(struct buf *b, const char *s)
+{
+	unsigned char	len[4];
+	size_t		n = s != NULL ? strlen(s) : 0;
+
+	len[0] = (unsigned char)(n >> 24);
+	len[1] = (unsigned char)(n >> 16);
+	len[2] = (unsigned char)(n >> 8);
+	len[3] = (unsigned char)n;
+	buf_append(b, len, sizeof len);
+	buf_append(b, s != NULL ? s : "", n);
+}
+
+void
+idkey_make(const char *event_id, const char *recipient, const char *channel,
+    const char *template, char out[IDKEY_LEN + 1])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	struct buf		 b;
+	int			 i;
+
+	buf_init(&b);
+	idkey_field(&b, event_id);
+	idkey_field(&b, recipient);
+	idkey_field(&b, channel);
+	idkey_field(&b, template);
+	if (EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen < IDKEY_LEN / 2)
+		fatalx("idkey: SHA-256 failed");
+	buf_free(&b);
+	for (i = 0; i < IDKEY_LEN / 2; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[IDKEY_LEN] = '\0';
+}

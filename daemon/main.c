@@ -1,0 +1,263 @@
+/* relaisd: the notification daemon's entry point, signals and systemd notification. */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "gw.h"
+#include "http.h"
+#include "log.h"
+#include "pipeline.h"
+
+struct relaisd {
+	struct event_base	*base;
+	struct config		*cf;
+	struct http		*http;
+	struct gw_set		*gws;
+	struct pipeline		*pipeline;
+	struct event		*ev_term;
+	struct event		*ev_int;
+	struct event		*ev_hup;
+	struct event		*ev_drain_timeout;
+	int			 draining;
+};
+
+static void
+relaisd_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: relaisd -c FILE [--check] [-v]\n"
+	    "       relaisd --version | --help\n"
+	    "\n"
+	    "  -c, --config FILE  configuration file (YAML)\n"
+	    "      --check        validate the configuration and templates, "
+	    "then exit\n"
+	    "  -v, --verbose      debug logging\n"
+	    "  -V, --version      print the version\n"
+	    "  -h, --help         this help\n");
+}
+
+/* sd_notify(3)'s datagram protocol, without linking libsystemd. */
+static void
+relaisd_notify(const char *state)
+{
+	struct sockaddr_un	 sun;
+	const char		*path = getenv("NOTIFY_SOCKET");
+	socklen_t		 len;
+	int			 fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof sun.sun_path)
+		return;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';	/* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, len) == -1)
+		log_warn("sd_notify");
+	close(fd);
+}
+
+static void
+relaisd_on_drained(void *arg)
+{
+	struct relaisd	*d = arg;
+
+	log_info("drained: nothing in flight, exiting");
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+relaisd_on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct relaisd	*d = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("drain timeout: %zu entries still in flight stay pending in "
+	    "Redis and will be read again", pipeline_inflight(d->pipeline));
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+relaisd_on_term(evutil_socket_t sig, short what, void *arg)
+{
+	struct relaisd	*d = arg;
+	struct timeval	 tv;
+
+	(void)what;
+	if (d->draining) {
+		log_warnx("second signal: exiting now");
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	d->draining = 1;
+	log_info("signal %d: stop reading, finishing %zu entries in flight",
+	    (int)sig, pipeline_inflight(d->pipeline));
+	relaisd_notify("STOPPING=1");
+	tv.tv_sec = d->cf->limits.drain_timeout_ms / 1000;
+	tv.tv_usec = (d->cf->limits.drain_timeout_ms % 1000) * 1000;
+	if (event_add(d->ev_drain_timeout, &tv) == -1)
+		fatalx("event_add");
+	pipeline_drain(d->pipeline, relaisd_on_drained, d);
+}
+
+static void
+relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct relaisd	*d = arg;
+	struct config	*next;
+	struct diag	 diag;
+	size_t		 i;
+
+	(void)sig;
+	(void)what;
+	diag_init(&diag);
+	if ((next = config_load(d->cf->path, &diag)) == NULL) {
+		for (i = 0; i < diag.n; i++)
+			log_warnx("reload refused: %s", diag.msgs[i]);
+	} else {
+		/* hot reload comes with reference-counted configs (issue 6) */
+		log_warnx("SIGHUP: %s is valid, but live reload is not "
+		    "implemented yet; restart relaisd to apply it", d->cf->path);
+		config_free(next);
+	}
+	diag_free(&diag);
+}
+
+static int
+relaisd_check(const char *path, int quiet)
+{
+	struct config	*cf;
+	struct diag	 diag;
+	size_t		 i;
+
+	diag_init(&diag);
+	cf = config_load(path, &diag);
+	for (i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.msgs[i]);
+	diag_free(&diag);
+	if (cf == NULL)
+		return 1;
+	if (!quiet)
+		printf("%s: configuration OK\n", path);
+	config_free(cf);
+	return 0;
+}
+
+static void
+relaisd_run(struct relaisd *d)
+{
+	char	err[256];
+
+	if ((d->base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	signal(SIGPIPE, SIG_IGN);
+	if ((d->http = http_new(d->base)) == NULL)
+		fatalx("cannot start the HTTP engine");
+	if ((d->gws = gw_set_new(d->base, d->http, d->cf, err,
+	    sizeof err)) == NULL)
+		fatalx("%s", err);
+	d->pipeline = pipeline_new(d->base, d->cf, d->gws);
+	d->ev_term = evsignal_new(d->base, SIGTERM, relaisd_on_term, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, relaisd_on_term, d);
+	d->ev_hup = evsignal_new(d->base, SIGHUP, relaisd_on_hup, d);
+	d->ev_drain_timeout = evtimer_new(d->base, relaisd_on_drain_timeout, d);
+	if (d->ev_term == NULL || d->ev_int == NULL || d->ev_hup == NULL ||
+	    d->ev_drain_timeout == NULL || event_add(d->ev_term, NULL) == -1 ||
+	    event_add(d->ev_int, NULL) == -1 || event_add(d->ev_hup, NULL) == -1)
+		fatalx("cannot install signal handlers");
+	pipeline_start(d->pipeline);
+	log_info("relaisd %s started consumer=%s group=%s", RELAIS_VERSION,
+	    d->cf->redis.consumer, d->cf->redis.group);
+	relaisd_notify("READY=1\nSTATUS=running");
+	if (event_base_dispatch(d->base) == -1)
+		fatalx("event loop failed");
+
+	/* gateways first: they drop callbacks that point into jobs */
+	gw_set_free(d->gws);
+	http_free(d->http);
+	pipeline_free(d->pipeline);
+	event_free(d->ev_term);
+	event_free(d->ev_int);
+	event_free(d->ev_hup);
+	event_free(d->ev_drain_timeout);
+	event_base_free(d->base);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct relaisd	 d;
+	struct diag	 diag;
+	const char	*path = NULL;
+	int		 ch, check = 0, verbose = 0;
+	size_t		 i;
+
+	while ((ch = getopt_long(argc, argv, "c:vVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("relaisd %s\n", RELAIS_VERSION);
+			return 0;
+		case 'h':
+			relaisd_usage(stdout);
+			return 0;
+		default:
+			relaisd_usage(stderr);
+			return 2;
+		}
+	}
+	if (path == NULL || optind != argc) {
+		relaisd_usage(stderr);
+		return 2;
+	}
+	log_init("relaisd", verbose);
+	if (check)
+		return relaisd_check(path, 0);
+
+	memset(&d, 0, sizeof d);
+	diag_init(&diag);
+	if ((d.cf = config_load(path, &diag)) == NULL) {
+		for (i = 0; i < diag.n; i++)
+			fprintf(stderr, "%s\n", diag.msgs[i]);
+		diag_free(&diag);
+		return 1;
+	}
+	diag_free(&diag);
+	relaisd_run(&d);
+	config_free(d.cf);
+	log_info("stopped");
+	return 0;
+}

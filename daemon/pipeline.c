@@ -1,0 +1,818 @@
+/*
+ * The pipeline: from one stream entry to durable outcomes and an ack.
+ *
+ * A job is one stream entry in flight. It owns the entry (original bytes),
+ * the decoded envelope, its deliveries and their rendered messages; one
+ * pipeline_job_free() releases everything. A job ends in exactly one of two
+ * ways: its commit succeeded (outcomes written, entry acked and deleted, in
+ * one script), or Redis failed under it, and then it is dropped unacked:
+ * the entry stays pending and is read again, and sent markers plus
+ * Idempotency-Key keep a second pass from sending twice.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "backoff.h"
+#include "buf.h"
+#include "config.h"
+#include "envelope.h"
+#include "gw.h"
+#include "handlers.h"
+#include "idkey.h"
+#include "log.h"
+#include "pipeline.h"
+#include "queue.h"
+#include "render.h"
+#include "route.h"
+#include "territory.h"
+
+enum pipeline_outcome {
+	OUTCOME_PENDING,
+	OUTCOME_SENT,
+	OUTCOME_RETRY,
+	OUTCOME_DEAD,
+	OUTCOME_SKIPPED,
+};
+
+static const char *pipeline_outcome_names[] = {
+	"pending", "sent", "retry", "dead", "skipped"
+};
+
+struct pipeline_job;
+
+struct pipeline_delivery {
+	struct pipeline_job	*job;
+	char			 key[IDKEY_LEN + 1];
+	const char		*role;
+	const char		*channel;
+	char			*to;
+	const char		*from;
+	const char		*from_name;
+	const char		*reply_to;
+	const char		*template;
+	const char		*gateway;
+	const char		*territory;
+	struct render_out	 msg;
+	long			 attempt;	/* attempts spent before this one */
+	long			 waits;
+	long			 next_attempt;	/* carried by a retry */
+	long			 next_waits;
+	enum pipeline_outcome	 outcome;
+	char			 reason[256];
+	char			 provider_id[128];
+	long long		 due_ms;
+	double			 ms;
+};
+
+struct pipeline_job {
+	struct pipeline			*p;
+	struct queue_entry		*e;
+	struct envelope			 env;
+	int				 parsed;
+	struct handler_out		 out;
+	struct pipeline_delivery	*d;
+	size_t				 nd;
+	size_t				 outstanding;	/* at a gateway */
+	int				 dup;
+	char				 dead[512];	/* event-level reason */
+	struct timespec			 started;
+	TAILQ_ENTRY(pipeline_job)	 entry;
+};
+TAILQ_HEAD(pipeline_jobs, pipeline_job);
+
+struct pipeline {
+	struct event_base	*base;
+	const struct config	*cf;
+	struct gw_set		*gws;
+	struct queue		*q;
+	struct pipeline_jobs	 jobs;
+	size_t			 njobs;
+	struct event		*ev_drained;
+	pipeline_drained_cb	 drained_cb;
+	void			*drained_arg;
+	struct pipeline_stats	 stats;
+};
+
+static void	pipeline_commit(struct pipeline_job *);
+
+static long long
+pipeline_wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+pipeline_job_free(struct pipeline_job *j)
+{
+	struct pipeline	*p = j->p;
+	size_t		 i;
+
+	TAILQ_REMOVE(&p->jobs, j, entry);
+	p->njobs--;
+	for (i = 0; i < j->nd; i++) {
+		free(j->d[i].to);
+		render_out_clear(&j->d[i].msg);
+	}
+	free(j->d);
+	handler_out_clear(&j->out);
+	envelope_clear(&j->env);
+	queue_entry_free(j->e);
+	free(j);
+	if (p->drained_cb != NULL && p->njobs == 0)
+		event_active(p->ev_drained, EV_TIMEOUT, 0);
+	else
+		queue_kick(p->q);
+}
+
+static const char *
+pipeline_event_id(const struct pipeline_job *j)
+{
+	return j->parsed ? j->env.id : "-";
+}
+
+/* E.164: '+', a non-zero digit, 7 to 14 more digits. */
+static int
+pipeline_phone_ok(const char *s)
+{
+	size_t	n;
+
+	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
+		return 0;
+	n = strspn(s + 1, "0123456789");
+	return s[1 + n] == '\0' && n >= 8 && n <= 15;
+}
+
+/* Enough to refuse what no gateway would take; the provider checks the rest. */
+static int
+pipeline_email_ok(const char *s)
+{
+	const char	*at = strchr(s, '@');
+	size_t		 i;
+
+	if (at == NULL || at == s || strchr(at + 1, '@') != NULL ||
+	    strchr(at + 1, '.') == NULL || at[1] == '.' || strlen(s) > 254)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((unsigned char)s[i] <= ' ' || s[i] == '<' || s[i] == '>' ||
+		    s[i] == ',' || s[i] == ';' || s[i] == '"')
+			return 0;
+	}
+	return 1;
+}
+
+static void
+pipeline_fail(struct pipeline_delivery *d, enum pipeline_outcome o,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+pipeline_fail(struct pipeline_delivery *d, enum pipeline_outcome o,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	d->outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(d->reason, sizeof d->reason, fmt, ap);
+	va_end(ap);
+}
+
+/* Languages to try: the person's, the territory's, then French. */
+static size_t
+pipeline_langs(const struct config *cf, const struct notification *n,
+    const char **langs)
+{
+	const char	*want[3] = { n->language, n->territory->language, "fr" };
+	size_t		 i, k, nl = 0;
+
+	for (i = 0; i < 3; i++) {
+		if (want[i] == NULL)
+			continue;
+		for (k = 0; k < cf->nlanguages; k++) {
+			if (strcmp(cf->languages[k], want[i]) == 0)
+				break;
+		}
+		if (k < cf->nlanguages)
+			langs[nl++] = want[i];
+	}
+	return nl;
+}
+
+/* Template variables for one delivery: the handler's, plus territory and sender. */
+static json_t *
+pipeline_vars(const struct notification *n, const char *lang)
+{
+	const struct territory	*t = n->territory;
+	json_t			*vars, *tv;
+
+	vars = json_copy(n->vars);
+	tv = json_copy(t->vars);
+	json_object_set_new(tv, "name", json_string(strcmp(lang, "en") == 0 ?
+	    t->name_en : t->name_fr));
+	json_object_set_new(vars, "territory", tv);
+	json_object_set_new(vars, "lang", json_string(lang));
+	json_object_set_new(vars, lang, json_true());	/* {{#fr}}...{{/fr}} */
+	return vars;
+}
+
+static void
+pipeline_delivery_build(struct pipeline_job *j, const struct notification *n,
+    const char *channel, const char *to)
+{
+	const struct config		*cf = j->p->cf;
+	const struct config_route	*r;
+	struct pipeline_delivery	*d;
+	struct route_query		 rq;
+	const char			*langs[3];
+	size_t				 nl;
+	json_t				*vars;
+	char				 err[256];
+
+	j->d = xrealloc(j->d, (j->nd + 1) * sizeof *j->d);
+	d = &j->d[j->nd++];
+	memset(d, 0, sizeof *d);
+	d->job = j;
+	d->role = n->role;
+	d->channel = channel;
+	d->to = xstrdup(to);
+	d->territory = n->territory->id;
+	d->template = "-";
+	d->gateway = "-";
+	rq.type = j->env.type;
+	rq.role = n->role;
+	rq.channel = channel;
+	rq.territory = n->territory->id;
+	rq.language = n->language;
+	if ((r = route_match(cf, &rq)) == NULL) {
+		idkey_make(j->env.id, to, channel, "-", d->key);
+		pipeline_fail(d, OUTCOME_DEAD, "no route for type=%s role=%s "
+		    "channel=%s territory=%s", rq.type, rq.role, channel,
+		    rq.territory);
+		return;
+	}
+	d->template = r->template;
+	d->gateway = r->gateways[0];
+	idkey_make(j->env.id, to, channel, r->template, d->key);
+	if (strcmp(channel, "email") == 0) {
+		d->from = n->territory->email_from;
+		d->from_name = n->territory->email_name;
+		d->reply_to = n->territory->reply_to;
+		if (!n->consent_email) {
+			pipeline_fail(d, OUTCOME_SKIPPED, "no consent to email");
+			return;
+		}
+		if (!pipeline_email_ok(to)) {
+			pipeline_fail(d, OUTCOME_DEAD, "invalid email address");
+			return;
+		}
+	} else {
+		d->from = n->territory->sms_from;
+		if (!n->consent_sms) {
+			pipeline_fail(d, OUTCOME_SKIPPED, "no consent to SMS");
+			return;
+		}
+		if (!pipeline_phone_ok(to)) {
+			pipeline_fail(d, OUTCOME_DEAD, "invalid phone number "
+			    "(E.164 expected, like +18195550123)");
+			return;
+		}
+	}
+	if (d->from == NULL) {
+		pipeline_fail(d, OUTCOME_DEAD, "territory %s has no %s sender",
+		    n->territory->id, channel);
+		return;
+	}
+	nl = pipeline_langs(cf, n, langs);
+	vars = pipeline_vars(n, nl > 0 ? langs[0] : "fr");
+	if (render_message(cf->render, r->template, channel, langs, nl, vars,
+	    &d->msg, err, sizeof err) == -1)
+		pipeline_fail(d, OUTCOME_DEAD, "%s", err);
+	json_decref(vars);
+}
+
+/* Decodes the entry and turns it into deliveries, or an event-level dead letter. */
+static void
+pipeline_prepare(struct pipeline_job *j)
+{
+	const struct config	*cf = j->p->cf;
+	const struct handler	*h;
+	struct handler_ctx	 ctx;
+	struct envelope_limits	 lim;
+	struct queue_entry	*e = j->e;
+	size_t			 i, k;
+
+	if (e->event == NULL) {
+		snprintf(j->dead, sizeof j->dead, "stream entry has no "
+		    "\"event\" field");
+		return;
+	}
+	if (e->delivered > cf->redis.max_deliveries) {
+		snprintf(j->dead, sizeof j->dead, "poison message: read %ld "
+		    "times without completing", e->delivered);
+		return;
+	}
+	lim.max_bytes = (size_t)cf->limits.max_event_bytes;
+	lim.max_depth = (int)cf->limits.max_depth;
+	if (envelope_parse(e->event, e->len, &lim, &j->env, j->dead,
+	    sizeof j->dead) == -1)
+		return;
+	j->parsed = 1;
+	if ((h = handler_find(j->env.type)) == NULL) {
+		snprintf(j->dead, sizeof j->dead, "unknown event type \"%s\"",
+		    j->env.type);
+		return;
+	}
+	ctx.cf = cf;
+	ctx.now_ms = pipeline_wall_ms();
+	if (h->fn(&j->env, &ctx, &j->out, j->dead, sizeof j->dead) == -1)
+		return;
+	for (i = 0; i < j->out.n; i++) {
+		const struct notification *n = &j->out.v[i];
+
+		if (n->email != NULL)
+			pipeline_delivery_build(j, n, "email", n->email);
+		if (n->phone != NULL)
+			pipeline_delivery_build(j, n, "sms", n->phone);
+	}
+	if (e->retry_key == NULL)
+		return;
+	/* a retry entry carries one delivery: keep that one only */
+	for (i = k = 0; i < j->nd; i++) {
+		if (strcmp(j->d[i].key, e->retry_key) == 0 && k == 0) {
+			j->d[k] = j->d[i];
+			j->d[k].attempt = e->attempt;
+			j->d[k].waits = e->waits;
+			k++;
+		} else {
+			free(j->d[i].to);
+			render_out_clear(&j->d[i].msg);
+		}
+	}
+	j->nd = k;
+	if (k == 0)
+		log_warnx("event=%s key=%s retry of a delivery the current "
+		    "config no longer produces: dropped", j->env.id,
+		    e->retry_key);
+}
+
+static void
+pipeline_log(const struct pipeline_job *j, const struct pipeline_delivery *d)
+{
+	char	masked[128], quoted[512];
+
+	log_info("event=%s type=%s territory=%s role=%s channel=%s "
+	    "language=%s gateway=%s outcome=%s key=%s to=%s attempt=%ld "
+	    "ms=%.0f%s%s%s", pipeline_event_id(j), j->env.type, d->territory,
+	    d->role, d->channel, d->msg.language[0] ? d->msg.language : "-",
+	    d->gateway, pipeline_outcome_names[d->outcome], d->key,
+	    log_mask(d->to, masked, sizeof masked), d->attempt + 1, d->ms,
+	    d->reason[0] ? " reason=\"" : "",
+	    log_escape(d->reason, quoted, sizeof quoted),
+	    d->reason[0] ? "\"" : "");
+}
+
+static void
+pipeline_on_committed(int ok, void *arg)
+{
+	struct pipeline_job	*j = arg;
+	struct pipeline		*p = j->p;
+	char			 quoted[1024];
+	size_t			 i;
+
+	if (!ok) {
+		/* not acked: the entry stays pending and comes back */
+		p->stats.commit_failures++;
+		log_warnx("event=%s stream=%s outcome=unrecorded (Redis "
+		    "failed; the entry will be read again)",
+		    pipeline_event_id(j), j->e->id);
+		queue_recover_own(p->q);
+		pipeline_job_free(j);
+		return;
+	}
+	p->stats.acked++;
+	if (j->dead[0] != '\0') {
+		p->stats.dead_events++;
+		log_warnx("event=%s stream=%s outcome=dead reason=\"%s\"",
+		    pipeline_event_id(j), j->e->id,
+		    log_escape(j->dead, quoted, sizeof quoted));
+	} else if (j->dup) {
+		p->stats.duplicates++;
+		log_info("event=%s type=%s outcome=duplicate",
+		    pipeline_event_id(j), j->env.type);
+	}
+	for (i = 0; i < j->nd && !j->dup && j->dead[0] == '\0'; i++) {
+		switch (j->d[i].outcome) {
+		case OUTCOME_SENT:
+			p->stats.sent++;
+			break;
+		case OUTCOME_RETRY:
+			p->stats.retried++;
+			break;
+		case OUTCOME_DEAD:
+			p->stats.dead_deliveries++;
+			break;
+		default:
+			p->stats.skipped++;
+			break;
+		}
+		pipeline_log(j, &j->d[i]);
+	}
+	pipeline_job_free(j);
+}
+
+static void
+pipeline_field(struct queue_args *a, const char *name, const char *value)
+{
+	queue_args_add(a, name, strlen(name));
+	queue_args_add(a, value != NULL ? value : "", value != NULL ?
+	    strlen(value) : 0);
+}
+
+/* The dead-letter record: reason, original bytes, where it came from. */
+static void
+pipeline_op_dead(struct pipeline_job *j, struct queue_args *a,
+    const char *reason, const struct pipeline_delivery *d)
+{
+	const struct queue_entry	*e = j->e;
+	char				 at[40];
+
+	gw_rfc3339(at, sizeof at);
+	queue_op_record(a, 1, d != NULL ? 9 : 6);
+	pipeline_field(a, "reason", reason);
+	if (e->event != NULL) {
+		queue_args_add(a, "payload", 7);
+		queue_args_add(a, e->event, e->len);
+	} else {
+		pipeline_field(a, "payload", e->fields);
+	}
+	pipeline_field(a, "event_id", j->parsed ? j->env.id : "");
+	pipeline_field(a, "stream_id", e->id);
+	queue_args_add(a, "attempts", 8);
+	queue_args_addf(a, "%ld", d != NULL ? d->attempt + 1 : e->delivered);
+	pipeline_field(a, "at", at);
+	if (d != NULL) {
+		pipeline_field(a, "delivery_key", d->key);
+		pipeline_field(a, "channel", d->channel);
+		pipeline_field(a, "role", d->role);
+	}
+}
+
+/* One entry of the deliveries stream; no message body, address masked. */
+static void
+pipeline_op_delivery(struct pipeline_job *j, struct queue_args *a,
+    const struct pipeline_delivery *d)
+{
+	char	at[40], masked[128];
+
+	gw_rfc3339(at, sizeof at);
+	queue_op_record(a, 0, 15);
+	pipeline_field(a, "key", d->key);
+	pipeline_field(a, "event_id", j->env.id);
+	pipeline_field(a, "type", j->env.type);
+	pipeline_field(a, "territory", d->territory);
+	pipeline_field(a, "role", d->role);
+	pipeline_field(a, "channel", d->channel);
+	pipeline_field(a, "language", d->msg.language);
+	pipeline_field(a, "gateway", d->gateway);
+	pipeline_field(a, "template", d->template);
+	pipeline_field(a, "outcome", pipeline_outcome_names[d->outcome]);
+	pipeline_field(a, "reason", d->reason);
+	queue_args_add(a, "attempt", 7);
+	queue_args_addf(a, "%ld", d->attempt + 1);
+	pipeline_field(a, "provider_id", d->provider_id);
+	pipeline_field(a, "to", log_mask(d->to, masked, sizeof masked));
+	pipeline_field(a, "at", at);
+}
+
+static void
+pipeline_ops(struct pipeline_job *j, struct queue_args *a)
+{
+	struct pipeline_delivery	*d;
+	struct buf			 member;
+	size_t				 i;
+
+	if (j->dead[0] != '\0') {
+		pipeline_op_dead(j, a, j->dead, NULL);
+		return;
+	}
+	for (i = 0; i < j->nd && !j->dup; i++) {
+		d = &j->d[i];
+		switch (d->outcome) {
+		case OUTCOME_SENT:
+			queue_op_sent(a, d->key);
+			break;
+		case OUTCOME_RETRY:
+			buf_init(&member);
+			buf_printf(&member, "retry %ld %ld %s ",
+			    d->next_attempt, d->next_waits, d->key);
+			buf_append(&member, j->e->event, j->e->len);
+			queue_op_schedule(a, d->due_ms, member.data, member.len);
+			buf_free(&member);
+			break;
+		case OUTCOME_DEAD:
+			pipeline_op_dead(j, a, d->reason, d);
+			break;
+		default:
+			break;
+		}
+		pipeline_op_delivery(j, a, d);
+	}
+}
+
+static void
+pipeline_commit(struct pipeline_job *j)
+{
+	struct queue_args	a;
+
+	queue_args_init(&a);
+	pipeline_ops(j, &a);
+	if (queue_commit(j->p->q, j->e->id, &a, pipeline_on_committed, j) == -1)
+		pipeline_on_committed(0, j);
+	queue_args_clear(&a);
+}
+
+static void
+pipeline_on_marker(int ok, void *arg)
+{
+	(void)ok;
+	(void)arg;	/* best effort: the commit writes the marker again */
+}
+
+/* Marks one delivery sent at once when others of its job are still out. */
+static void
+pipeline_mark_sent(struct pipeline_delivery *d)
+{
+	struct queue_args	a;
+
+	queue_args_init(&a);
+	queue_op_sent(&a, d->key);
+	queue_commit(d->job->p->q, "", &a, pipeline_on_marker, NULL);
+	queue_args_clear(&a);
+}
+
+static void
+pipeline_on_sent(const struct gw_result *res, void *arg)
+{
+	struct pipeline_delivery	*d = arg;
+	struct pipeline_job		*j = d->job;
+	const struct config_limits	*lim = &j->p->cf->limits;
+	int64_t				 delay;
+
+	d->ms = res->ms;
+	switch (res->status) {
+	case GW_SENT:
+		d->outcome = OUTCOME_SENT;
+		snprintf(d->provider_id, sizeof d->provider_id, "%s",
+		    res->provider_id);
+		if (j->outstanding > 1)
+			pipeline_mark_sent(d);
+		break;
+	case GW_PERMANENT:
+		pipeline_fail(d, OUTCOME_DEAD, "%s", res->reason);
+		break;
+	case GW_WAIT:
+	case GW_RETRY:
+		/* a wait asked by the gateway spends no attempt */
+		d->next_attempt = d->attempt + (res->status == GW_RETRY);
+		d->next_waits = d->waits + (res->status == GW_WAIT);
+		if (d->next_attempt >= lim->max_attempts) {
+			pipeline_fail(d, OUTCOME_DEAD, "gave up after %ld "
+			    "attempts: %s", d->next_attempt, res->reason);
+			break;
+		}
+		if (d->next_waits > lim->max_waits) {
+			pipeline_fail(d, OUTCOME_DEAD, "gateway kept asking to "
+			    "wait (%ld times): %s", d->next_waits, res->reason);
+			break;
+		}
+		delay = backoff_delay_ms(lim->backoff_base_ms,
+		    lim->backoff_cap_ms, res->status == GW_WAIT ? d->waits :
+		    d->attempt, backoff_random());
+		delay = backoff_retry_ms(delay, res->retry_after_s,
+		    lim->retry_after_max_ms);
+		d->due_ms = pipeline_wall_ms() + delay;
+		pipeline_fail(d, OUTCOME_RETRY, "%s (retry in %lld ms)",
+		    res->reason, (long long)delay);
+		break;
+	}
+	if (--j->outstanding == 0)
+		pipeline_commit(j);
+}
+
+static void
+pipeline_send(struct pipeline_job *j)
+{
+	struct pipeline_delivery	*d;
+	struct gw_msg			 m;
+	struct gw			*g;
+	struct gw_result		 res;
+	size_t				 i;
+
+	j->outstanding = 1;	/* held until every send is issued */
+	for (i = 0; i < j->nd; i++) {
+		d = &j->d[i];
+		if (d->outcome != OUTCOME_PENDING)
+			continue;
+		memset(&m, 0, sizeof m);
+		m.key = d->key;
+		m.event_id = j->env.id;
+		m.type = j->env.type;
+		m.territory = d->territory;
+		m.role = d->role;
+		m.channel = d->channel;
+		m.language = d->msg.language;
+		m.template = d->template;
+		m.from = d->from;
+		m.from_name = d->from_name;
+		m.reply_to = d->reply_to;
+		m.to = d->to;
+		m.subject = d->msg.subject;
+		m.text = d->msg.text;
+		m.html = d->msg.html;
+		m.gateway = d->gateway;
+		j->outstanding++;
+		if ((g = gw_set_find(j->p->gws, d->gateway)) == NULL ||
+		    gw_send(g, &m, pipeline_on_sent, d) == -1) {
+			memset(&res, 0, sizeof res);
+			res.status = GW_RETRY;
+			res.retry_after_s = -1;
+			snprintf(res.reason, sizeof res.reason, "gateway %s "
+			    "refused the message", d->gateway);
+			pipeline_on_sent(&res, d);
+		}
+	}
+	if (--j->outstanding == 0)
+		pipeline_commit(j);
+}
+
+static void
+pipeline_on_begun(int ok, int dup, const int *sent, size_t n, void *arg)
+{
+	struct pipeline_job	*j = arg;
+	size_t			 i, k;
+
+	if (!ok) {
+		pipeline_on_committed(0, j);
+		return;
+	}
+	if (dup) {
+		j->dup = 1;
+		pipeline_commit(j);
+		return;
+	}
+	for (i = k = 0; i < j->nd && k < n; i++) {
+		if (j->d[i].outcome != OUTCOME_PENDING)
+			continue;
+		if (sent[k++])
+			pipeline_fail(&j->d[i], OUTCOME_SKIPPED, "already sent");
+	}
+	pipeline_send(j);
+}
+
+static void
+pipeline_on_entry(struct queue_entry *e, void *arg)
+{
+	struct pipeline		*p = arg;
+	struct pipeline_job	*j;
+	char			**keys;
+	size_t			 i, nk = 0;
+	const char		*dedupe;
+
+	j = xcalloc(1, sizeof *j);
+	j->p = p;
+	j->e = e;
+	TAILQ_INSERT_TAIL(&p->jobs, j, entry);
+	p->njobs++;
+	p->stats.events++;
+	if (e->deleted) {
+		log_warnx("stream=%s payload gone (trimmed): acknowledged",
+		    e->id);
+		pipeline_commit(j);
+		return;
+	}
+	pipeline_prepare(j);
+	if (j->dead[0] != '\0' || j->nd == 0) {
+		pipeline_commit(j);
+		return;
+	}
+	keys = xcalloc(j->nd, sizeof *keys);
+	for (i = 0; i < j->nd; i++) {
+		if (j->d[i].outcome == OUTCOME_PENDING)
+			keys[nk++] = j->d[i].key;
+	}
+	dedupe = (e->retry_key != NULL || e->replay) ? "" : j->env.id;
+	if (queue_begin(p->q, dedupe, e->id, keys, nk, pipeline_on_begun,
+	    j) == -1)
+		pipeline_on_committed(0, j);
+	free(keys);
+}
+
+static size_t
+pipeline_room(void *arg)
+{
+	struct pipeline	*p = arg;
+	size_t		 max = (size_t)p->cf->limits.max_inflight;
+
+	if (p->drained_cb != NULL)
+		return 0;
+	return p->njobs >= max ? 0 : max - p->njobs;
+}
+
+static int
+pipeline_busy(const char *id, void *arg)
+{
+	struct pipeline		*p = arg;
+	struct pipeline_job	*j;
+
+	TAILQ_FOREACH(j, &p->jobs, entry) {
+		if (strcmp(j->e->id, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+pipeline_on_drained(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipeline	*p = arg;
+
+	(void)fd;
+	(void)what;
+	if (p->njobs == 0 && p->drained_cb != NULL)
+		p->drained_cb(p->drained_arg);
+}
+
+struct pipeline *
+pipeline_new(struct event_base *base, const struct config *cf,
+    struct gw_set *gws)
+{
+	struct pipeline	*p;
+
+	p = xcalloc(1, sizeof *p);
+	p->base = base;
+	p->cf = cf;
+	p->gws = gws;
+	TAILQ_INIT(&p->jobs);
+	p->q = queue_new(base, cf, pipeline_on_entry, pipeline_room,
+	    pipeline_busy, p);
+	if ((p->ev_drained = evtimer_new(base, pipeline_on_drained, p)) == NULL)
+		fatalx("pipeline: cannot create event");
+	return p;
+}
+
+void
+pipeline_start(struct pipeline *p)
+{
+	queue_start(p->q);
+}
+
+void
+pipeline_drain(struct pipeline *p, pipeline_drained_cb cb, void *arg)
+{
+	p->drained_cb = cb;
+	p->drained_arg = arg;
+	queue_stop(p->q);
+	event_active(p->ev_drained, EV_TIMEOUT, 0);
+}
+
+void
+pipeline_free(struct pipeline *p)
+{
+	struct pipeline_job	*j;
+
+	if (p == NULL)
+		return;
+	p->drained_cb = NULL;
+	while ((j = TAILQ_FIRST(&p->jobs)) != NULL)
+		pipeline_job_free(j);
+	queue_free(p->q);
+	event_free(p->ev_drained);
+	free(p);
+}
+
+size_t
+pipeline_inflight(const struct pipeline *p)
+{
+	return p->njobs;
+}
+
+const struct pipeline_stats *
+pipeline_stats(const struct pipeline *p)
+{
+	return &p->stats;
+}
+
+int
+pipeline_redis_up(const struct pipeline *p)
+{
+	return queue_is_up(p->q);
+}

@@ -1,0 +1,45 @@
+/*
+ * The pipeline: one stream entry in, deliveries out, one atomic commit.
+ * decode -> dedupe -> handler -> route -> render -> gateway -> outcome -> ack.
+ */
+#ifndef RELAIS_PIPELINE_H
+#define RELAIS_PIPELINE_H
+
+#include <stddef.h>
+
+struct event_base;
+struct config;
+struct gw_set;
+struct pipeline;
+
+/* Counters since start, for status lines and (later) metrics. */
+struct pipeline_stats {
+	unsigned long	events;		/* entries taken in */
+	unsigned long	acked;
+	unsigned long	duplicates;
+	unsigned long	dead_events;
+	unsigned long	sent;
+	unsigned long	retried;
+	unsigned long	dead_deliveries;
+	unsigned long	skipped;
+	unsigned long	commit_failures;
+};
+
+typedef void (*pipeline_drained_cb)(void *arg);
+
+/* The config and gateways are borrowed and must outlive the pipeline. */
+struct pipeline	*pipeline_new(struct event_base *, const struct config *,
+		    struct gw_set *);
+void		 pipeline_start(struct pipeline *);
+/*
+ * Stops reading; cb fires (from the loop) once nothing is in flight any
+ * more. Work still in flight when the process exits stays pending in Redis
+ * and is read again by the next start.
+ */
+void		 pipeline_drain(struct pipeline *, pipeline_drained_cb, void *arg);
+void		 pipeline_free(struct pipeline *);
+size_t		 pipeline_inflight(const struct pipeline *);
+const struct pipeline_stats *pipeline_stats(const struct pipeline *);
+int		 pipeline_redis_up(const struct pipeline *);
+
+#endif

@@ -1,0 +1,825 @@
+/*
+ * The Redis side of the pipeline.
+ *
+ * Two connections: the reader runs a strict sequence (create the group,
+ * recover pending entries, XREADGROUP ... BLOCK), so a blocking read never
+ * delays a write; the writer carries pipelined scripts (begin, commit, tick).
+ *
+ * Ownership: the queue owns its connections and timers; each entry it
+ * reads is handed to the entry callback, which owns it from then on. Begin
+ * and commit callbacks fire exactly once, from the loop (ok = 0 when Redis
+ * failed or went away: the entry then stays pending and is read again).
+ */
+#include <sys/time.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "queue.h"
+#include "redis.h"
+
+#define QUEUE_CLAIM_BATCH	100
+#define QUEUE_TICK_BATCH	500
+
+/* ARGV: prefix, event id ("" = no dedupe), stream id, seen ttl, keys... */
+static struct redis_script queue_begin_script = { .body =
+"local p = ARGV[1]\n"
+"local dup = 0\n"
+"if ARGV[2] ~= '' then\n"
+"  local k = p .. 'seen:' .. ARGV[2]\n"
+"  if not redis.call('SET', k, ARGV[3], 'NX', 'EX', ARGV[4]) then\n"
+"    if redis.call('GET', k) ~= ARGV[3] then dup = 1 end\n"
+"  end\n"
+"end\n"
+"local out = { dup }\n"
+"for i = 5, #ARGV do\n"
+"  out[#out + 1] = redis.call('EXISTS', p .. 'sent:' .. ARGV[i])\n"
+"end\n"
+"return out\n" };
+
+/*
+ * ARGV: prefix, group, stream id ("" = none), sent ttl, deliveries maxlen,
+ * then ops: S key | Z score member | D n f v ... | L n f v ...
+ */
+static struct redis_script queue_commit_script = { .body =
+"local p, group, sid, ttl, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
+"local i = 6\n"
+"while i <= #ARGV do\n"
+"  local op = ARGV[i]\n"
+"  if op == 'S' then\n"
+"    redis.call('SET', p .. 'sent:' .. ARGV[i + 1], '1', 'EX', ttl)\n"
+"    i = i + 2\n"
+"  elseif op == 'Z' then\n"
+"    redis.call('ZADD', p .. 'scheduled', ARGV[i + 1], ARGV[i + 2])\n"
+"    i = i + 3\n"
+"  elseif op == 'D' or op == 'L' then\n"
+"    local n = tonumber(ARGV[i + 1])\n"
+"    local f = {}\n"
+"    for j = 1, 2 * n do f[j] = ARGV[i + 1 + j] end\n"
+"    if op == 'D' then\n"
+"      redis.call('XADD', p .. 'dead', '*', unpack(f))\n"
+"    else\n"
+"      redis.call('XADD', p .. 'deliveries', 'MAXLEN', '~', maxlen, '*', unpack(f))\n"
+"    end\n"
+"    i = i + 2 + 2 * n\n"
+"  else\n"
+"    return redis.error_reply('relais commit: bad op ' .. tostring(op))\n"
+"  end\n"
+"end\n"
+"if sid ~= '' then\n"
+"  redis.call('XACK', p .. 'events', group, sid)\n"
+"  redis.call('XDEL', p .. 'events', sid)\n"
+"end\n"
+"return 1\n" };
+
+/*
+ * ARGV: prefix, now (ms), batch. Moves inbox items (oldest first) and due
+ * scheduled members into the stream. Members are
+ * "retry ATTEMPT WAITS KEY EVENT" or "event 0 0 - EVENT".
+ */
+static struct redis_script queue_tick_script = { .body =
+"local p, now, max = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+"local moved, due = 0, 0\n"
+"local items = redis.call('RPOP', p .. 'inbox', max)\n"
+"if items then\n"
+"  for _, it in ipairs(items) do\n"
+"    redis.call('XADD', p .. 'events', '*', 'event', it)\n"
+"    moved = moved + 1\n"
+"  end\n"
+"end\n"
+"local members = redis.call('ZRANGEBYSCORE', p .. 'scheduled', '-inf', now, 'LIMIT', 0, max)\n"
+"for _, m in ipairs(members) do\n"
+"  local kind, a, w, k, ev = string.match(m, '^(%a+) (%d+) (%d+) (%S+) (.*)$')\n"
+"  if kind == 'retry' then\n"
+"    redis.call('XADD', p .. 'events', '*', 'event', ev, 'retry', k, 'attempt', a, 'waits', w)\n"
+"  elseif kind == 'event' then\n"
+"    redis.call('XADD', p .. 'events', '*', 'event', ev)\n"
+"  else\n"
+"    redis.call('XADD', p .. 'dead', '*', 'reason', 'unreadable scheduled entry', 'payload', m)\n"
+"  end\n"
+"  redis.call('ZREM', p .. 'scheduled', m)\n"
+"  due = due + 1\n"
+"end\n"
+"return { moved, due }\n" };
+
+enum queue_step {
+	QUEUE_IDLE,		/* nothing in flight on the reader */
+	QUEUE_BUSY,		/* a reader command is in flight */
+};
+
+struct queue {
+	struct event_base	*base;
+	const struct config	*cf;
+	struct redis		*reader;
+	struct redis		*writer;
+	struct event		*ev_tick;
+	struct event		*ev_claim;
+	struct event		*ev_next;	/* deferred reader step */
+	enum queue_step		 step;
+	int			 group_ok;	/* group exists (this connection) */
+	int			 recover_own;	/* own pending still to re-read */
+	int			 claim_due;	/* time to look at others' entries */
+	char			 recover_from[64]; /* XPENDING page start */
+	int			 stopping;
+	int			 tick_busy;
+	queue_entry_cb		 entry_cb;
+	queue_room_cb		 room_cb;
+	queue_busy_cb		 busy_cb;
+	void			*arg;
+};
+
+/* A begin or commit in flight on the writer. */
+struct queue_call {
+	struct queue	*q;
+	queue_begin_cb	 begin_cb;
+	queue_commit_cb	 commit_cb;
+	void		*arg;
+};
+
+static void	queue_next(struct queue *);
+
+static void
+queue_arm(struct event *ev, long ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (event_add(ev, &tv) == -1)
+		fatalx("queue: event_add failed");
+}
+
+void
+queue_args_init(struct queue_args *a)
+{
+	memset(a, 0, sizeof *a);
+}
+
+void
+queue_args_clear(struct queue_args *a)
+{
+	int	i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	free(a->len);
+	queue_args_init(a);
+}
+
+void
+queue_args_add(struct queue_args *a, const char *s, size_t len)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap == 0 ? 16 : a->cap * 2;
+		a->v = xrealloc(a->v, (size_t)a->cap * sizeof *a->v);
+		a->len = xrealloc(a->len, (size_t)a->cap * sizeof *a->len);
+	}
+	a->v[a->n] = xstrndup(s, len);
+	a->len[a->n] = len;
+	a->n++;
+}
+
+void
+queue_args_addf(struct queue_args *a, const char *fmt, ...)
+{
+	struct buf	b;
+	va_list		ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	queue_args_add(a, b.data, b.len);
+	buf_free(&b);
+}
+
+void
+queue_op_sent(struct queue_args *a, const char *key)
+{
+	queue_args_add(a, "S", 1);
+	queue_args_add(a, key, strlen(key));
+}
+
+void
+queue_op_schedule(struct queue_args *a, long long due_ms, const char *member,
+    size_t len)
+{
+	queue_args_add(a, "Z", 1);
+	queue_args_addf(a, "%lld", due_ms);
+	queue_args_add(a, member, len);
+}
+
+void
+queue_op_record(struct queue_args *a, int dead, int nfields)
+{
+	queue_args_add(a, dead ? "D" : "L", 1);
+	queue_args_addf(a, "%d", nfields);
+}
+
+void
+queue_entry_free(struct queue_entry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->event);
+	free(e->fields);
+	free(e->retry_key);
+	free(e);
+}
+
+static long long
+queue_wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Builds an entry from [id, [field, value, ...]] (or a nil field list). */
+static struct queue_entry *
+queue_entry_parse(const redisReply *r, long delivered)
+{
+	struct queue_entry	*e;
+	const redisReply	*f, *k, *v;
+	json_t			*all;
+	size_t			 i;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		return NULL;
+	e = xcalloc(1, sizeof *e);
+	snprintf(e->id, sizeof e->id, "%s", r->element[0]->str);
+	e->delivered = delivered;
+	f = r->element[1];
+	if (f->type != REDIS_REPLY_ARRAY) {
+		e->deleted = 1;
+		return e;
+	}
+	all = json_object();
+	for (i = 0; i + 1 < f->elements; i += 2) {
+		k = f->element[i];
+		v = f->element[i + 1];
+		if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+			continue;
+		if (strcmp(k->str, "event") == 0 && e->event == NULL) {
+			e->event = xstrndup(v->str, v->len);
+			e->len = v->len;
+		} else if (strcmp(k->str, "retry") == 0) {
+			free(e->retry_key);
+			e->retry_key = xstrndup(v->str, v->len);
+		} else if (strcmp(k->str, "attempt") == 0) {
+			e->attempt = strtol(v->str, NULL, 10);
+		} else if (strcmp(k->str, "waits") == 0) {
+			e->waits = strtol(v->str, NULL, 10);
+		} else if (strcmp(k->str, "replay") == 0) {
+			e->replay = 1;
+		}
+		json_object_set_new(all, k->str, json_stringn_nocheck(v->str,
+		    v->len));
+	}
+	if (e->event == NULL)
+		e->fields = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS |
+		    JSON_ENSURE_ASCII);
+	json_decref(all);
+	return e;
+}
+
+static void
+queue_deliver(struct queue *q, const redisReply *r, long delivered)
+{
+	struct queue_entry	*e;
+
+	if ((e = queue_entry_parse(r, delivered)) == NULL) {
+		log_warnx("queue: unexpected entry shape in reply");
+		return;
+	}
+	q->entry_cb(e, q->arg);
+}
+
+static int
+queue_failed(const char *what, const redisReply *r)
+{
+	if (r == NULL) {
+		log_warnx("queue: %s: no reply (Redis unreachable)", what);
+		return 1;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		log_warnx("queue: %s: %s", what, r->str);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+queue_on_read(redisReply *r, void *arg)
+{
+	struct queue	*q = arg;
+	redisReply	*entries;
+	size_t		 i;
+
+	q->step = QUEUE_IDLE;
+	if (q->stopping)
+		return;		/* entries read now stay pending for the next start */
+	if (queue_failed("XREADGROUP", r)) {
+		if (r != NULL && strncmp(r->str, "NOGROUP", 7) == 0)
+			q->group_ok = 0;
+		queue_arm(q->ev_next, 1000);
+		return;
+	}
+	if (!q->stopping && r->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < r->elements; i++) {
+			entries = r->element[i]->element[1];
+			for (size_t j = 0; j < entries->elements; j++)
+				queue_deliver(q, entries->element[j], 1);
+		}
+	}
+	queue_next(q);
+}
+
+static void
+queue_read(struct queue *q, size_t room)
+{
+	const struct config_redis	*rc = &q->cf->redis;
+	char				 count[32], block[32], stream[256];
+	const char			*av[10];
+
+	snprintf(count, sizeof count, "%zu", room < (size_t)rc->batch ?
+	    room : (size_t)rc->batch);
+	snprintf(block, sizeof block, "%ld", rc->block_ms);
+	snprintf(stream, sizeof stream, "%sevents", rc->prefix);
+	av[0] = "XREADGROUP";
+	av[1] = "GROUP";
+	av[2] = rc->group;
+	av[3] = rc->consumer;
+	av[4] = "COUNT";
+	av[5] = count;
+	av[6] = "BLOCK";
+	av[7] = block;
+	av[8] = "STREAMS";
+	av[9] = stream;
+	q->step = QUEUE_BUSY;
+	{
+		const char *full[11];
+
+		memcpy(full, av, sizeof av);
+		full[10] = ">";
+		if (redis_command(q->reader, queue_on_read, q,
+		    rc->block_ms + rc->command_timeout_ms, 11, full, NULL) == -1)
+			q->step = QUEUE_IDLE;
+	}
+}
+
+static void
+queue_on_group(redisReply *r, void *arg)
+{
+	struct queue	*q = arg;
+
+	q->step = QUEUE_IDLE;
+	if (r != NULL && (r->type != REDIS_REPLY_ERROR ||
+	    strncmp(r->str, "BUSYGROUP", 9) == 0)) {
+		q->group_ok = 1;
+		queue_next(q);
+		return;
+	}
+	queue_failed("XGROUP CREATE", r);
+	queue_arm(q->ev_next, 1000);
+}
+
+static void
+queue_create_group(struct queue *q)
+{
+	const struct config_redis	*rc = &q->cf->redis;
+	char				 stream[256];
+	const char			*av[6];
+
+	snprintf(stream, sizeof stream, "%sevents", rc->prefix);
+	av[0] = "XGROUP";
+	av[1] = "CREATE";
+	av[2] = stream;
+	av[3] = rc->group;
+	av[4] = "0";	/* events pushed before the first start count too */
+	av[5] = "MKSTREAM";
+	q->step = QUEUE_BUSY;
+	if (redis_command(q->reader, queue_on_group, q, 0, 6, av, NULL) == -1)
+		q->step = QUEUE_IDLE;
+}
+
+/* One page of pending entries being taken over (XPENDING, then XCLAIM). */
+struct queue_claim {
+	struct queue	*q;
+	int		 own;		/* our own entries, else idle ones of anyone */
+	size_t		 n;
+	char		 ids[QUEUE_CLAIM_BATCH][64];
+	long		 counts[QUEUE_CLAIM_BATCH];
+};
+
+static void
+queue_recover_done(struct queue *q, int own)
+{
+	if (own)
+		q->recover_own = 0;
+	else
+		q->claim_due = 0;
+	snprintf(q->recover_from, sizeof q->recover_from, "-");
+}
+
+static void
+queue_on_claim(redisReply *r, void *arg)
+{
+	struct queue_claim	*c = arg;
+	struct queue		*q = c->q;
+	size_t			 i, k;
+	long			 delivered;
+
+	q->step = QUEUE_IDLE;
+	if (!queue_failed("XCLAIM", r) && r->type == REDIS_REPLY_ARRAY &&
+	    !q->stopping) {
+		for (i = 0; i < r->elements; i++) {
+			const redisReply *e = r->element[i];
+
+			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+				continue;
+			delivered = 1;
+			for (k = 0; k < c->n; k++) {
+				if (strcmp(c->ids[k], e->element[0]->str) == 0)
+					delivered = c->counts[k] + 1;
+			}
+			queue_deliver(q, e, delivered);
+		}
+		if (r->elements > 0)
+			log_info("queue: took over %zu pending %s", r->elements,
+			    c->own ? "entries of this consumer" :
+			    "entries idle too long");
+	}
+	free(c);
+	queue_next(q);
+}
+
+static void
+queue_on_pending(redisReply *r, void *arg)
+{
+	struct queue_claim		*c = arg;
+	struct queue			*q = c->q;
+	const struct config_redis	*rc = &q->cf->redis;
+	const char			*av[6 + QUEUE_CLAIM_BATCH];
+	char				 stream[256], idle[32];
+	size_t				 i;
+	int				 n = 0;
+
+	q->step = QUEUE_IDLE;
+	if (queue_failed("XPENDING", r) || r->type != REDIS_REPLY_ARRAY) {
+		free(c);
+		queue_arm(q->ev_next, 1000);
+		return;
+	}
+	for (i = 0; i < r->elements && c->n < QUEUE_CLAIM_BATCH; i++) {
+		const redisReply *p = r->element[i];
+
+		if (p->type != REDIS_REPLY_ARRAY || p->elements < 4)
+			continue;
+		snprintf(q->recover_from, sizeof q->recover_from, "(%s",
+		    p->element[0]->str);
+		if (q->busy_cb(p->element[0]->str, q->arg))
+			continue;	/* in flight here: not lost, not ours to retake */
+		snprintf(c->ids[c->n], sizeof c->ids[c->n], "%s",
+		    p->element[0]->str);
+		c->counts[c->n++] = (long)p->element[3]->integer;
+	}
+	if (r->elements < QUEUE_CLAIM_BATCH)
+		queue_recover_done(q, c->own);
+	if (c->n == 0 || q->stopping) {
+		free(c);
+		queue_next(q);
+		return;
+	}
+	snprintf(stream, sizeof stream, "%sevents", rc->prefix);
+	snprintf(idle, sizeof idle, "%ld", c->own ? 0 : rc->claim_idle_ms);
+	av[n++] = "XCLAIM";
+	av[n++] = stream;
+	av[n++] = rc->group;
+	av[n++] = rc->consumer;
+	av[n++] = idle;
+	for (i = 0; i < c->n; i++)
+		av[n++] = c->ids[i];
+	q->step = QUEUE_BUSY;
+	if (redis_command(q->reader, queue_on_claim, c, 0, n, av, NULL) == -1) {
+		q->step = QUEUE_IDLE;
+		free(c);
+	}
+}
+
+/* XPENDING over our own entries (own) or everyone's idle ones. */
+static void
+queue_pending(struct queue *q, int own)
+{
+	const struct config_redis	*rc = &q->cf->redis;
+	struct queue_claim		*c;
+	const char			*av[10];
+	char				 stream[256], idle[32], count[16];
+	int				 n = 0;
+
+	c = xcalloc(1, sizeof *c);
+	c->q = q;
+	c->own = own;
+	snprintf(stream, sizeof stream, "%sevents", rc->prefix);
+	snprintf(idle, sizeof idle, "%ld", rc->claim_idle_ms);
+	snprintf(count, sizeof count, "%d", QUEUE_CLAIM_BATCH);
+	av[n++] = "XPENDING";
+	av[n++] = stream;
+	av[n++] = rc->group;
+	if (!own) {
+		av[n++] = "IDLE";
+		av[n++] = idle;
+	}
+	av[n++] = q->recover_from;
+	av[n++] = "+";
+	av[n++] = count;
+	if (own)
+		av[n++] = rc->consumer;
+	q->step = QUEUE_BUSY;
+	if (redis_command(q->reader, queue_on_pending, c, 0, n, av, NULL) == -1) {
+		q->step = QUEUE_IDLE;
+		free(c);
+	}
+}
+
+/* The reader's sequence: group, own pending, idle pending, then fresh reads. */
+static void
+queue_next(struct queue *q)
+{
+	size_t	room;
+
+	if (q->step != QUEUE_IDLE || q->stopping || !redis_is_up(q->reader))
+		return;
+	if (!q->group_ok) {
+		queue_create_group(q);
+		return;
+	}
+	if (q->recover_own) {
+		queue_pending(q, 1);
+		return;
+	}
+	if ((room = q->room_cb(q->arg)) == 0)
+		return;		/* paused until queue_kick() */
+	if (q->claim_due) {
+		queue_pending(q, 0);
+		return;
+	}
+	queue_read(q, room);
+}
+
+static void
+queue_on_next(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	queue_next(arg);
+}
+
+static void
+queue_on_claim_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct queue	*q = arg;
+
+	(void)fd;
+	(void)what;
+	q->claim_due = 1;
+	queue_next(q);
+}
+
+static void
+queue_on_tick_reply(redisReply *r, void *arg)
+{
+	struct queue	*q = arg;
+	long long	 due = 0;
+
+	q->tick_busy = 0;
+	if (queue_failed("tick", r))
+		return;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2)
+		due = r->element[0]->integer + r->element[1]->integer;
+	/* a full batch means more is waiting: go again at once */
+	if (due >= QUEUE_TICK_BATCH && !q->stopping)
+		event_active(q->ev_tick, EV_TIMEOUT, 0);
+}
+
+static void
+queue_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct queue	*q = arg;
+	char		 now[32], batch[16];
+	const char	*av[3];
+
+	(void)fd;
+	(void)what;
+	if (!q->stopping)
+		queue_arm(q->ev_tick, q->cf->redis.schedule_interval_ms);
+	if (q->tick_busy || !redis_is_up(q->writer))
+		return;
+	snprintf(now, sizeof now, "%lld", queue_wall_ms());
+	snprintf(batch, sizeof batch, "%d", QUEUE_TICK_BATCH);
+	av[0] = q->cf->redis.prefix;
+	av[1] = now;
+	av[2] = batch;
+	if (redis_eval(q->writer, &queue_tick_script, queue_on_tick_reply, q,
+	    0, 0, 3, av, NULL) == 0)
+		q->tick_busy = 1;
+}
+
+static void
+queue_on_state(struct redis *r, int up, void *arg)
+{
+	struct queue	*q = arg;
+
+	if (r != q->reader)
+		return;
+	if (up) {
+		/* a new connection: the group may be gone, pending may be ours */
+		q->group_ok = 0;
+		q->recover_own = 1;
+		snprintf(q->recover_from, sizeof q->recover_from, "-");
+		queue_next(q);
+	} else {
+		q->step = QUEUE_IDLE;
+	}
+}
+
+struct queue *
+queue_new(struct event_base *base, const struct config *cf,
+    queue_entry_cb entry_cb, queue_room_cb room_cb, queue_busy_cb busy_cb,
+    void *arg)
+{
+	struct queue	*q;
+
+	q = xcalloc(1, sizeof *q);
+	q->base = base;
+	q->cf = cf;
+	q->entry_cb = entry_cb;
+	q->room_cb = room_cb;
+	q->busy_cb = busy_cb;
+	q->arg = arg;
+	snprintf(q->recover_from, sizeof q->recover_from, "-");
+	q->reader = redis_new(base, &cf->redis, "reader", queue_on_state, q);
+	q->writer = redis_new(base, &cf->redis, "writer", queue_on_state, q);
+	redis_script_add(q->writer, &queue_begin_script);
+	redis_script_add(q->writer, &queue_commit_script);
+	redis_script_add(q->writer, &queue_tick_script);
+	q->ev_tick = evtimer_new(base, queue_on_tick, q);
+	q->ev_claim = event_new(base, -1, EV_PERSIST, queue_on_claim_timer, q);
+	q->ev_next = evtimer_new(base, queue_on_next, q);
+	if (q->ev_tick == NULL || q->ev_claim == NULL || q->ev_next == NULL)
+		fatalx("queue: cannot create timers");
+	return q;
+}
+
+void
+queue_start(struct queue *q)
+{
+	redis_start(q->reader);
+	redis_start(q->writer);
+	queue_arm(q->ev_tick, q->cf->redis.schedule_interval_ms);
+	queue_arm(q->ev_claim, q->cf->redis.claim_interval_ms);
+}
+
+void
+queue_stop(struct queue *q)
+{
+	q->stopping = 1;
+	event_del(q->ev_tick);
+	event_del(q->ev_claim);
+	event_del(q->ev_next);
+}
+
+void
+queue_free(struct queue *q)
+{
+	if (q == NULL)
+		return;
+	redis_free(q->reader);
+	redis_free(q->writer);
+	event_free(q->ev_tick);
+	event_free(q->ev_claim);
+	event_free(q->ev_next);
+	free(q);
+}
+
+void
+queue_kick(struct queue *q)
+{
+	queue_next(q);
+}
+
+void
+queue_recover_own(struct queue *q)
+{
+	q->recover_own = 1;
+	/* not at once: let whatever made the commit fail settle first */
+	if (!evtimer_pending(q->ev_next, NULL))
+		queue_arm(q->ev_next, 1000);
+}
+
+int
+queue_is_up(const struct queue *q)
+{
+	return redis_is_up(q->reader) && redis_is_up(q->writer);
+}
+
+static void
+queue_on_begin(redisReply *r, void *arg)
+{
+	struct queue_call	*c = arg;
+	int			 sent[64] = { 0 }, *sp = sent;
+	size_t			 i, n = 0;
+
+	if (queue_failed("begin", r) || r->type != REDIS_REPLY_ARRAY ||
+	    r->elements < 1) {
+		c->begin_cb(0, 0, NULL, 0, c->arg);
+		free(c);
+		return;
+	}
+	n = r->elements - 1;
+	if (n > sizeof sent / sizeof *sent)
+		sp = xcalloc(n, sizeof *sp);
+	for (i = 0; i < n; i++)
+		sp[i] = r->element[i + 1]->integer != 0;
+	c->begin_cb(1, r->element[0]->integer != 0, sp, n, c->arg);
+	if (sp != sent)
+		free(sp);
+	free(c);
+}
+
+int
+queue_begin(struct queue *q, const char *event_id, const char *stream_id,
+    char *const *keys, size_t nkeys, queue_begin_cb cb, void *arg)
+{
+	struct queue_call	*c;
+	const char		**av;
+	char			 ttl[32];
+	size_t			 i;
+	int			 rc;
+
+	av = xcalloc(nkeys + 4, sizeof *av);
+	snprintf(ttl, sizeof ttl, "%ld", q->cf->redis.seen_ttl_s);
+	av[0] = q->cf->redis.prefix;
+	av[1] = event_id;
+	av[2] = stream_id;
+	av[3] = ttl;
+	for (i = 0; i < nkeys; i++)
+		av[4 + i] = keys[i];
+	c = xcalloc(1, sizeof *c);
+	c->q = q;
+	c->begin_cb = cb;
+	c->arg = arg;
+	rc = redis_eval(q->writer, &queue_begin_script, queue_on_begin, c, 0, 0,
+	    (int)nkeys + 4, av, NULL);
+	if (rc == -1)
+		free(c);
+	free(av);
+	return rc;
+}
+
+static void
+queue_on_commit(redisReply *r, void *arg)
+{
+	struct queue_call	*c = arg;
+
+	c->commit_cb(!queue_failed("commit", r), c->arg);
+	free(c);
+}
+
+int
+queue_commit(struct queue *q, const char *stream_id, struct queue_args *ops,
+    queue_commit_cb cb, void *arg)
+{
+	struct queue_call	*c;
+	struct queue_args	 a;
+	int			 i, rc;
+
+	queue_args_init(&a);
+	queue_args_add(&a, q->cf->redis.prefix, strlen(q->cf->redis.prefix));
+	queue_args_add(&a, q->cf->redis.group, strlen(q->cf->redis.group));
+	queue_args_add(&a, stream_id, strlen(stream_id));
+	queue_args_addf(&a, "%ld", q->cf->redis.sent_ttl_s);
+	queue_args_addf(&a, "%ld", q->cf->redis.deliveries_maxlen);
+	for (i = 0; i < ops->n; i++)
+		queue_args_add(&a, ops->v[i], ops->len[i]);
+	c = xcalloc(1, sizeof *c);
+	c->q = q;
+	c->commit_cb = cb;
+	c->arg = arg;
+	rc = redis_eval(q->writer, &queue_commit_script, queue_on_commit, c, 0,
+	    0, a.n, (const char **)a.v, a.len);
+	if (rc == -1)
+		free(c);
+	queue_args_clear(&a);
+	return rc;
+}

@@ -1,0 +1,87 @@
+/*
+ * The Redis side of the pipeline: reads the events stream through a
+ * consumer group, recovers pending entries, moves the inbox list and due
+ * scheduled entries into the stream, and writes outcomes atomically.
+ */
+#ifndef RELAIS_QUEUE_H
+#define RELAIS_QUEUE_H
+
+#include <stddef.h>
+
+struct event_base;
+struct config;
+struct queue;
+
+/* One stream entry handed to the pipeline, which then owns it. */
+struct queue_entry {
+	char	 id[64];	/* stream id */
+	char	*event;		/* the "event" field, NUL-terminated; NULL if none */
+	size_t	 len;
+	char	*fields;	/* all fields as JSON when there is no "event" */
+	int	 deleted;	/* the payload is gone (trimmed): ack, don't retry */
+	char	*retry_key;	/* a retry of one delivery, or NULL */
+	long	 attempt;	/* attempts already spent by that delivery */
+	long	 waits;		/* waits asked by the gateway so far */
+	int	 replay;	/* re-enqueued by an operator: skip dedupe */
+	long	 delivered;	/* times this entry was read, this time included */
+};
+
+/* Argument list for a script, owning its strings. */
+struct queue_args {
+	char	**v;
+	size_t	 *len;
+	int	  n;
+	int	  cap;
+};
+
+typedef void	(*queue_entry_cb)(struct queue_entry *, void *arg);
+/* How many more entries the pipeline accepts now. */
+typedef size_t	(*queue_room_cb)(void *arg);
+/* Whether an entry is being processed in this process already. */
+typedef int	(*queue_busy_cb)(const char *id, void *arg);
+/* begin: ok = 0 when the script failed; dup = 1 for a duplicate event id. */
+typedef void	(*queue_begin_cb)(int ok, int dup, const int *sent, size_t n,
+		    void *arg);
+typedef void	(*queue_commit_cb)(int ok, void *arg);
+
+struct queue	*queue_new(struct event_base *, const struct config *,
+		    queue_entry_cb, queue_room_cb, queue_busy_cb, void *arg);
+void		 queue_start(struct queue *);
+/* Stops reading; writes in flight still complete. */
+void		 queue_stop(struct queue *);
+void		 queue_free(struct queue *);
+/* Room was made: resume reading if it was paused. */
+void		 queue_kick(struct queue *);
+/* Re-read this consumer's own pending entries (after a failed commit). */
+void		 queue_recover_own(struct queue *);
+int		 queue_is_up(const struct queue *);
+void		 queue_entry_free(struct queue_entry *);
+
+/*
+ * Dedupe and idempotency check for one entry: event_id "" skips the dedupe
+ * (retries and replays); keys are the delivery keys to look up.
+ */
+int		 queue_begin(struct queue *, const char *event_id,
+		    const char *stream_id, char *const *keys, size_t nkeys,
+		    queue_begin_cb, void *arg);
+/*
+ * Applies ops (built with the queue_op_* helpers) and acknowledges and
+ * deletes stream_id, all in one atomic script.
+ */
+int		 queue_commit(struct queue *, const char *stream_id,
+		    struct queue_args *ops, queue_commit_cb, void *arg);
+
+void		 queue_args_init(struct queue_args *);
+void		 queue_args_clear(struct queue_args *);
+void		 queue_args_add(struct queue_args *, const char *, size_t);
+void		 queue_args_addf(struct queue_args *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* Ops for queue_commit(). Field lists are name, value pairs. */
+void		 queue_op_sent(struct queue_args *, const char *key);
+void		 queue_op_schedule(struct queue_args *, long long due_ms,
+		    const char *member, size_t len);
+/* Starts a dead-letter or deliveries record of nfields name/value pairs. */
+void		 queue_op_record(struct queue_args *, int dead, int nfields);
+
+#endif

@@ -1,0 +1,414 @@
+/*
+ * relaisctl: the operator's command line. It talks to Redis synchronously
+ * (it is a short-lived command, not the event loop), so it is the one place
+ * besides daemon/redis.c that uses hiredis directly.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+
+struct ctl {
+	struct config	*cf;
+	redisContext	*rc;
+	char		 key[512];
+};
+
+static void
+ctl_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: relaisctl [-c FILE] COMMAND [ARGS]\n"
+	    "\n"
+	    "commands:\n"
+	    "  emit [--inbox] [--raw] FILE|-  push events: a JSON object, an "
+	    "array of\n"
+	    "                                 them, or JSON lines (--raw: the "
+	    "bytes as they are)\n"
+	    "  status                         stream, pending, lag, scheduled, "
+	    "dead letters\n"
+	    "  dead list [-n N]               the newest dead letters with "
+	    "their reasons\n"
+	    "  outbox FILE                    print an outbox file as readable "
+	    "messages\n"
+	    "\n"
+	    "  -c, --config FILE  configuration (default $RELAIS_CONFIG, else "
+	    "/etc/relais/relais.yaml)\n");
+}
+
+static const char *
+ctl_key(struct ctl *c, const char *name)
+{
+	snprintf(c->key, sizeof c->key, "%s%s", c->cf->redis.prefix, name);
+	return c->key;
+}
+
+static int
+ctl_connect(struct ctl *c)
+{
+	const struct config_redis	*r = &c->cf->redis;
+	struct timeval			 tv = { 5, 0 };
+	redisReply			*rep;
+
+	if (r->path != NULL)
+		c->rc = redisConnectUnixWithTimeout(r->path, tv);
+	else
+		c->rc = redisConnectWithTimeout(r->host, r->port, tv);
+	if (c->rc == NULL || c->rc->err) {
+		fprintf(stderr, "relaisctl: cannot connect to Redis: %s\n",
+		    c->rc != NULL ? c->rc->errstr : "out of memory");
+		return -1;
+	}
+	redisSetTimeout(c->rc, tv);
+	if (r->password != NULL) {
+		rep = r->username != NULL ?
+		    redisCommand(c->rc, "AUTH %s %s", r->username, r->password) :
+		    redisCommand(c->rc, "AUTH %s", r->password);
+		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "relaisctl: AUTH failed: %s\n",
+			    rep != NULL ? rep->str : c->rc->errstr);
+			freeReplyObject(rep);
+			return -1;
+		}
+		freeReplyObject(rep);
+	}
+	if (r->db != 0) {
+		rep = redisCommand(c->rc, "SELECT %d", r->db);
+		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "relaisctl: SELECT failed\n");
+			freeReplyObject(rep);
+			return -1;
+		}
+		freeReplyObject(rep);
+	}
+	return 0;
+}
+
+static char *
+ctl_slurp(const char *path, size_t *len)
+{
+	struct buf	 b;
+	char		 chunk[65536];
+	FILE		*f;
+	size_t		 got;
+
+	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "relaisctl: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	buf_init(&b);
+	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, got);
+	if (f != stdin)
+		fclose(f);
+	return buf_steal(&b, len);
+}
+
+static int
+ctl_push(struct ctl *c, int inbox, const char *p, size_t len)
+{
+	redisReply	*rep;
+
+	if (inbox)
+		rep = redisCommand(c->rc, "LPUSH %s %b", ctl_key(c, "inbox"),
+		    p, len);
+	else
+		rep = redisCommand(c->rc, "XADD %s * event %b",
+		    ctl_key(c, "events"), p, len);
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+		fprintf(stderr, "relaisctl: push failed: %s\n",
+		    rep != NULL ? rep->str : c->rc->errstr);
+		freeReplyObject(rep);
+		return -1;
+	}
+	freeReplyObject(rep);
+	return 0;
+}
+
+static int
+ctl_emit(struct ctl *c, int argc, char **argv)
+{
+	json_t		*j = NULL, *v;
+	json_error_t	 jerr;
+	char		*data, *s, *line, *nl;
+	size_t		 len, i, n = 0;
+	int		 inbox = 0, raw = 0, rc = 0;
+
+	for (; argc > 1 && argv[0][0] == '-' && argv[0][1] == '-'; argc--, argv++) {
+		if (strcmp(argv[0], "--inbox") == 0)
+			inbox = 1;
+		else if (strcmp(argv[0], "--raw") == 0)
+			raw = 1;
+		else
+			break;
+	}
+	if (argc != 1) {
+		ctl_usage(stderr);
+		return 2;
+	}
+	if ((data = ctl_slurp(argv[0], &len)) == NULL)
+		return 1;
+	if (ctl_connect(c) == -1) {
+		free(data);
+		return 1;
+	}
+	if (raw) {
+		rc = ctl_push(c, inbox, data, len);
+		n = rc == 0;
+	} else if ((j = json_loadb(data, len, 0, &jerr)) != NULL &&
+	    json_is_array(j)) {
+		json_array_foreach(j, i, v) {
+			s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			if (s == NULL || ctl_push(c, inbox, s, strlen(s)) == -1)
+				rc = -1;
+			else
+				n++;
+			free(s);
+		}
+	} else if (j != NULL) {
+		/* one object: its bytes exactly as written */
+		rc = ctl_push(c, inbox, data, len);
+		n = rc == 0;
+	} else {
+		/* JSON lines: each non-empty line is an event, as it is */
+		for (line = data; line != NULL && *line != '\0'; line = nl) {
+			if ((nl = strchr(line, '\n')) != NULL)
+				*nl++ = '\0';
+			if (line[strspn(line, " \t\r")] == '\0')
+				continue;
+			if (ctl_push(c, inbox, line, strlen(line)) == -1)
+				rc = -1;
+			else
+				n++;
+		}
+	}
+	json_decref(j);
+	free(data);
+	printf("%zu event%s pushed to %s\n", n, n == 1 ? "" : "s",
+	    ctl_key(c, inbox ? "inbox" : "events"));
+	return rc == 0 ? 0 : 1;
+}
+
+static long long
+ctl_integer(struct ctl *c, const char *cmd, const char *key)
+{
+	redisReply	*rep;
+	long long	 v = -1;
+
+	rep = redisCommand(c->rc, "%s %s", cmd, key);
+	if (rep != NULL && rep->type == REDIS_REPLY_INTEGER)
+		v = rep->integer;
+	freeReplyObject(rep);
+	return v;
+}
+
+static int
+ctl_status(struct ctl *c)
+{
+	redisReply	*rep;
+	size_t		 i, k;
+
+	if (ctl_connect(c) == -1)
+		return 1;
+	printf("events stream:    %lld entries\n",
+	    ctl_integer(c, "XLEN", ctl_key(c, "events")));
+	rep = redisCommand(c->rc, "XINFO GROUPS %s", ctl_key(c, "events"));
+	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < rep->elements; i++) {
+			const redisReply *g = rep->element[i];
+
+			if (g->type != REDIS_REPLY_ARRAY)
+				continue;
+			for (k = 0; k + 1 < g->elements; k += 2) {
+				const redisReply *kk = g->element[k];
+				const redisReply *vv = g->element[k + 1];
+
+				if (strcmp(kk->str, "name") == 0)
+					printf("group %s:\n", vv->str);
+				else if (vv->type == REDIS_REPLY_INTEGER)
+					printf("  %-15s %lld\n", kk->str,
+					    vv->integer);
+				else if (vv->type == REDIS_REPLY_STRING)
+					printf("  %-15s %s\n", kk->str, vv->str);
+			}
+		}
+	} else {
+		printf("group:            none yet (relaisd never started)\n");
+	}
+	freeReplyObject(rep);
+	printf("inbox list:       %lld items\n",
+	    ctl_integer(c, "LLEN", ctl_key(c, "inbox")));
+	printf("scheduled:        %lld entries\n",
+	    ctl_integer(c, "ZCARD", ctl_key(c, "scheduled")));
+	printf("dead letters:     %lld\n",
+	    ctl_integer(c, "XLEN", ctl_key(c, "dead")));
+	printf("delivery records: %lld\n",
+	    ctl_integer(c, "XLEN", ctl_key(c, "deliveries")));
+	return 0;
+}
+
+static const char *
+ctl_field(const redisReply *fields, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < fields->elements; i += 2) {
+		if (strcmp(fields->element[i]->str, name) == 0)
+			return fields->element[i + 1]->str;
+	}
+	return "";
+}
+
+static int
+ctl_dead(struct ctl *c, int argc, char **argv)
+{
+	redisReply	*rep;
+	long		 n = 20;
+	size_t		 i;
+
+	if (argc < 1 || strcmp(argv[0], "list") != 0) {
+		fprintf(stderr, "relaisctl: dead: only \"list\" is available "
+		    "yet\n");
+		return 2;
+	}
+	if (argc == 3 && strcmp(argv[1], "-n") == 0)
+		n = strtol(argv[2], NULL, 10);
+	if (ctl_connect(c) == -1)
+		return 1;
+	rep = redisCommand(c->rc, "XREVRANGE %s + - COUNT %ld",
+	    ctl_key(c, "dead"), n > 0 ? n : 20);
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+		fprintf(stderr, "relaisctl: XREVRANGE failed\n");
+		freeReplyObject(rep);
+		return 1;
+	}
+	for (i = 0; i < rep->elements; i++) {
+		const redisReply *f = rep->element[i]->element[1];
+
+		printf("%s  %s  event=%s\n    reason: %s\n",
+		    rep->element[i]->element[0]->str, ctl_field(f, "at"),
+		    *ctl_field(f, "event_id") ? ctl_field(f, "event_id") : "-",
+		    ctl_field(f, "reason"));
+	}
+	if (rep->elements == 0)
+		printf("no dead letters\n");
+	freeReplyObject(rep);
+	return 0;
+}
+
+static const char *
+ctl_str(const json_t *o, const char *k)
+{
+	const json_t	*v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static int
+ctl_outbox(int argc, char **argv)
+{
+	json_t	*j;
+	char	*data, *line, *nl;
+	size_t	 len, n = 0;
+
+	if (argc != 1) {
+		ctl_usage(stderr);
+		return 2;
+	}
+	if ((data = ctl_slurp(argv[0], &len)) == NULL)
+		return 1;
+	for (line = data; line != NULL && *line != '\0'; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		if ((j = json_loads(line, 0, NULL)) == NULL)
+			continue;
+		printf("──── %s to %s (%s, %s, %s) via %s\n",
+		    ctl_str(j, "channel"), ctl_str(j, "to"), ctl_str(j, "role"),
+		    ctl_str(j, "territory"), ctl_str(j, "language"),
+		    ctl_str(j, "gateway"));
+		printf("From: %s%s%s\n", ctl_str(j, "from_name"),
+		    *ctl_str(j, "from_name") ? " " : "", ctl_str(j, "from"));
+		if (*ctl_str(j, "subject"))
+			printf("Subject: %s\n", ctl_str(j, "subject"));
+		printf("\n%s\n", ctl_str(j, "text"));
+		json_decref(j);
+		n++;
+	}
+	printf("(%zu message%s)\n", n, n == 1 ? "" : "s");
+	free(data);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl	 c;
+	struct diag	 diag;
+	const char	*path = getenv("RELAIS_CONFIG");
+	int		 ch, rc;
+	size_t		 i;
+
+	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'h':
+			ctl_usage(stdout);
+			return 0;
+		default:
+			ctl_usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		ctl_usage(stderr);
+		return 2;
+	}
+	log_init("relaisctl", 0);
+	if (strcmp(argv[0], "outbox") == 0)
+		return ctl_outbox(argc - 1, argv + 1);
+	if (path == NULL)
+		path = "/etc/relais/relais.yaml";
+	memset(&c, 0, sizeof c);
+	diag_init(&diag);
+	if ((c.cf = config_load(path, &diag)) == NULL) {
+		for (i = 0; i < diag.n; i++)
+			fprintf(stderr, "%s\n", diag.msgs[i]);
+		diag_free(&diag);
+		return 1;
+	}
+	diag_free(&diag);
+	if (strcmp(argv[0], "emit") == 0)
+		rc = ctl_emit(&c, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "status") == 0)
+		rc = ctl_status(&c);
+	else if (strcmp(argv[0], "dead") == 0)
+		rc = ctl_dead(&c, argc - 1, argv + 1);
+	else {
+		fprintf(stderr, "relaisctl: unknown command \"%s\"\n", argv[0]);
+		ctl_usage(stderr);
+		rc = 2;
+	}
+	if (c.rc != NULL)
+		redisFree(c.rc);
+	config_free(c.cf);
+	return rc;
+}

@@ -1,0 +1,289 @@
+/* Message rendering from compiled templates: dir/<lang>/<name>.<part>.mustache. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "render.h"
+#include "tmpl.h"
+
+struct render_entry {
+	char		*key;		/* "<lang>/<name>.<part>" or "<lang>/<partial>" */
+	struct tmpl	*t;
+	int		 warned;	/* a missing variable was logged already */
+};
+
+struct render {
+	struct render_entry	*v;	/* sorted by key */
+	size_t			 n;
+};
+
+/* Per-render state handed to the template engine's callbacks. */
+struct render_call {
+	struct render		*r;
+	const char		*lang;
+	struct render_entry	*entry;
+};
+
+static int
+render_entry_cmp(const void *a, const void *b)
+{
+	const struct render_entry	*x = a, *y = b;
+
+	return strcmp(x->key, y->key);
+}
+
+static struct render_entry *
+render_find(struct render *r, const char *lang, const char *name,
+    const char *part)
+{
+	struct render_entry	 key;
+	char			 k[512];
+
+	if (r->n == 0)
+		return NULL;
+	if (part != NULL)
+		snprintf(k, sizeof k, "%s/%s.%s", lang, name, part);
+	else
+		snprintf(k, sizeof k, "%s/%s", lang, name);
+	key.key = k;
+	return bsearch(&key, r->v, r->n, sizeof *r->v, render_entry_cmp);
+}
+
+static char *
+render_slurp(const char *path, size_t *len)
+{
+	struct buf	 b;
+	char		 chunk[8192];
+	FILE		*f;
+	size_t		 got;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	buf_init(&b);
+	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, got);
+	fclose(f);
+	return buf_steal(&b, len);
+}
+
+static void
+render_load_lang(struct render *r, const char *dir, const char *lang,
+    struct diag *diag)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct buf	 path;
+	char		*src, err[256];
+	size_t		 len, nlen;
+	struct tmpl	*t;
+	int		 line, col;
+
+	buf_init(&path);
+	buf_printf(&path, "%s/%s", dir, lang);
+	if ((d = opendir(path.data)) == NULL) {
+		diag_add(diag, path.data, 0, 0, "cannot open template "
+		    "directory: %s", strerror(errno));
+		buf_free(&path);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		nlen = strlen(de->d_name);
+		if (nlen <= 9 || strcmp(de->d_name + nlen - 9, ".mustache") != 0)
+			continue;
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s/%s", dir, lang, de->d_name);
+		if ((src = render_slurp(path.data, &len)) == NULL) {
+			diag_add(diag, path.data, 0, 0, "%s", strerror(errno));
+			continue;
+		}
+		if ((t = tmpl_parse(src, len, err, sizeof err)) == NULL) {
+			if (sscanf(err, "%d:%d:", &line, &col) == 2)
+				diag_add(diag, path.data, line, col, "%s",
+				    strchr(strchr(err, ':') + 1, ':') + 2);
+			else
+				diag_add(diag, path.data, 0, 0, "%s", err);
+			free(src);
+			continue;
+		}
+		free(src);
+		r->v = xrealloc(r->v, (r->n + 1) * sizeof *r->v);
+		buf_reset(&path);
+		buf_printf(&path, "%s/%.*s", lang, (int)(nlen - 9), de->d_name);
+		r->v[r->n].key = xstrdup(path.data);
+		r->v[r->n].t = t;
+		r->v[r->n].warned = 0;
+		r->n++;
+	}
+	closedir(d);
+	buf_free(&path);
+}
+
+static void
+render_check(struct render *r, const char *dir, const char *lang,
+    const char *name, struct diag *diag)
+{
+	int	subject, txt, sms;
+
+	subject = render_find(r, lang, name, "subject") != NULL;
+	txt = render_find(r, lang, name, "txt") != NULL;
+	sms = render_find(r, lang, name, "sms") != NULL;
+	if (!subject && !txt && !sms)
+		diag_add(diag, dir, 0, 0, "template \"%s\" does not exist in "
+		    "language %s (%s/%s/%s.txt.mustache or .sms.mustache)",
+		    name, lang, dir, lang, name);
+	else if (subject != txt)
+		diag_add(diag, dir, 0, 0, "template \"%s\" in %s has %s but "
+		    "not %s", name, lang, subject ? "a subject" : "a text part",
+		    subject ? "a text part (.txt)" : "a subject (.subject)");
+}
+
+struct render *
+render_load(const char *dir, char *const *langs, size_t nlangs,
+    char *const *names, size_t nnames, struct diag *diag)
+{
+	struct render	*r;
+	size_t		 before = diag->n, i, j;
+
+	r = xcalloc(1, sizeof *r);
+	for (i = 0; i < nlangs; i++)
+		render_load_lang(r, dir, langs[i], diag);
+	if (r->n > 0)
+		qsort(r->v, r->n, sizeof *r->v, render_entry_cmp);
+	for (i = 0; i < nlangs && diag->n == before; i++) {
+		for (j = 0; j < nnames; j++)
+			render_check(r, dir, langs[i], names[j], diag);
+	}
+	if (diag->n != before) {
+		render_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+render_free(struct render *r)
+{
+	size_t	i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n; i++) {
+		free(r->v[i].key);
+		tmpl_free(r->v[i].t);
+	}
+	free(r->v);
+	free(r);
+}
+
+static const struct tmpl *
+render_partial(void *arg, const char *name)
+{
+	struct render_call	*call = arg;
+	struct render_entry	*e;
+
+	e = render_find(call->r, call->lang, name, NULL);
+	return e != NULL ? e->t : NULL;
+}
+
+static void
+render_missing(void *arg, const char *name)
+{
+	struct render_call	*call = arg;
+
+	if (call->entry->warned)
+		return;
+	call->entry->warned = 1;
+	log_warnx("template=%s variable=%s missing (rendered empty; logged "
+	    "once per template)", call->entry->key, name);
+}
+
+static char *
+render_part(struct render *r, const char *lang, struct render_entry *e,
+    const json_t *vars, int html)
+{
+	struct render_call	 call = { r, lang, e };
+	struct tmpl_env		 env;
+	struct buf		 out;
+
+	env.partial = render_partial;
+	env.missing = render_missing;
+	env.arg = &call;
+	env.escape_html = html;
+	buf_init(&out);
+	tmpl_render(e->t, vars, &env, &out);
+	return buf_steal(&out, NULL);
+}
+
+/* A subject is one header line: CR, LF and tabs become spaces, ends trimmed. */
+static void
+render_one_line(char *s)
+{
+	char	*p, *w;
+	int	 space = 1;
+
+	for (p = w = s; *p != '\0'; p++) {
+		char c = *p;
+
+		if (c == '\r' || c == '\n' || c == '\t')
+			c = ' ';
+		if (c == ' ' && space)
+			continue;
+		space = (c == ' ');
+		*w++ = c;
+	}
+	while (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+}
+
+int
+render_message(struct render *r, const char *name, const char *channel,
+    const char *const *langs, size_t nlangs, const json_t *vars,
+    struct render_out *out, char *err, size_t errlen)
+{
+	struct render_entry	*subject, *txt, *html, *sms;
+	const char		*lang;
+	size_t			 i;
+	int			 email = strcmp(channel, "email") == 0;
+
+	memset(out, 0, sizeof *out);
+	for (i = 0; i < nlangs; i++) {
+		lang = langs[i];
+		if (lang == NULL)
+			continue;
+		if (email) {
+			subject = render_find(r, lang, name, "subject");
+			txt = render_find(r, lang, name, "txt");
+			if (subject == NULL || txt == NULL)
+				continue;
+			html = render_find(r, lang, name, "html");
+			out->subject = render_part(r, lang, subject, vars, 0);
+			render_one_line(out->subject);
+			out->text = render_part(r, lang, txt, vars, 0);
+			if (html != NULL)
+				out->html = render_part(r, lang, html, vars, 1);
+		} else {
+			if ((sms = render_find(r, lang, name, "sms")) == NULL)
+				continue;
+			out->text = render_part(r, lang, sms, vars, 0);
+		}
+		snprintf(out->language, sizeof out->language, "%s", lang);
+		return 0;
+	}
+	snprintf(err, errlen, "no %s template \"%s\" in any of the languages "
+	    "tried", channel, name);
+	return -1;
+}
+
+void
+render_out_clear(struct render_out *o)
+{
+	free(o->subject);
+	free(o->text);
+	free(o->html);
+	memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,41 @@
+/* Message rendering: compiled Mustache templates per language, with fallback. */
+#ifndef RELAIS_RENDER_H
+#define RELAIS_RENDER_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "diag.h"
+
+struct render;
+
+/* What one delivery carries; the strings are owned, render_out_clear frees. */
+struct render_out {
+	char	*subject;	/* email: one line, CR/LF removed */
+	char	*text;		/* email text part, or the SMS body */
+	char	*html;		/* email HTML part, or NULL */
+	char	 language[8];	/* the language actually used */
+};
+
+/*
+ * Compiles every *.mustache under dir/<lang>/ for each language, and checks
+ * that each name in names exists in every language: name.subject and
+ * name.txt (email), and/or name.sms (SMS). Errors go to diag.
+ */
+struct render	*render_load(const char *dir, char *const *langs, size_t nlangs,
+		    char *const *names, size_t nnames, struct diag *);
+void		 render_free(struct render *);
+
+/*
+ * Renders template name for channel ("email" or "sms") in the first of
+ * langs that has it. {{x}} is HTML-escaped in the HTML part only. Returns
+ * -1 with a reason when no language has the template for that channel.
+ */
+int		 render_message(struct render *, const char *name,
+		    const char *channel, const char *const *langs, size_t nlangs,
+		    const json_t *vars, struct render_out *out,
+		    char *err, size_t errlen);
+void		 render_out_clear(struct render_out *);
+
+#endif

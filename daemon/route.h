@@ -1,0 +1,21 @@
+/* Routing: the first route whose match fits a notification decides how it goes out. */
+#ifndef RELAIS_ROUTE_H
+#define RELAIS_ROUTE_H
+
+struct config;
+struct config_route;
+
+/* What a route is matched on; NULL members match only routes that don't care. */
+struct route_query {
+	const char	*type;
+	const char	*role;
+	const char	*channel;
+	const char	*territory;
+	const char	*language;
+};
+
+/* Returns the first matching route in config order, or NULL. */
+const struct config_route	*route_match(const struct config *,
+				    const struct route_query *);
+
+#endif

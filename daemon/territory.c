@@ -1,0 +1,218 @@
+/* Territories and municipality lookup, insensitive to case, accents and punctuation. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "territory.h"
+
+struct territory_muni {
+	char			*folded;
+	struct territory	*t;
+};
+
+struct territory_set {
+	struct territory	**v;
+	size_t			  n;
+	struct territory_muni	 *munis;	/* sorted by folded name */
+	size_t			  nmunis;
+};
+
+struct territory_set *
+territory_set_new(void)
+{
+	return xcalloc(1, sizeof(struct territory_set));
+}
+
+void
+territory_free(struct territory *t)
+{
+	size_t	i;
+
+	if (t == NULL)
+		return;
+	free(t->id);
+	free(t->name_fr);
+	free(t->name_en);
+	free(t->language);
+	for (i = 0; i < t->nmunicipalities; i++)
+		free(t->municipalities[i]);
+	free(t->municipalities);
+	free(t->email_from);
+	free(t->email_name);
+	free(t->reply_to);
+	free(t->sms_from);
+	json_decref(t->vars);
+	free(t);
+}
+
+void
+territory_set_free(struct territory_set *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++)
+		territory_free(s->v[i]);
+	for (i = 0; i < s->nmunis; i++)
+		free(s->munis[i].folded);
+	free(s->v);
+	free(s->munis);
+	free(s);
+}
+
+/* Base letter of a Latin-1 Supplement / Latin Extended-A code point, or 0. */
+static char
+territory_unaccent(unsigned cp)
+{
+	static const char *latin1 =	/* U+00C0 .. U+00FF */
+	    "aaaaaaaceeeeiiiidnooooo*ouuuuyts"
+	    "aaaaaaaceeeeiiiidnooooo/ouuuuyty";
+
+	if (cp >= 0xC0 && cp <= 0xFF) {
+		char c = latin1[cp - 0xC0];
+		return (c == '*' || c == '/') ? 0 : c;
+	}
+	if (cp == 0x152 || cp == 0x153)	/* Œ œ */
+		return 'o';
+	return 0;
+}
+
+char *
+territory_fold(const char *in, char *out, size_t outlen)
+{
+	const unsigned char	*s = (const unsigned char *)in;
+	size_t			 o = 0;
+	unsigned		 cp;
+	char			 c;
+
+	if (outlen == 0)
+		return out;
+	while (*s != '\0' && o + 1 < outlen) {
+		if (*s < 0x80) {
+			c = (char)*s++;
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+				out[o++] = c;
+			continue;
+		}
+		/* two-byte sequences cover every accented Latin letter we fold */
+		if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
+			cp = ((unsigned)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+			s += 2;
+			if ((c = territory_unaccent(cp)) != 0) {
+				out[o++] = c;
+				if (cp == 0x152 || cp == 0x153) {	/* œ -> oe */
+					if (o + 1 < outlen)
+						out[o++] = 'e';
+				}
+			}
+			continue;
+		}
+		s++;	/* other bytes (’, «, …) are punctuation for us */
+		while ((*s & 0xC0) == 0x80)
+			s++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int
+territory_muni_cmp(const void *a, const void *b)
+{
+	const struct territory_muni	*x = a, *y = b;
+
+	return strcmp(x->folded, y->folded);
+}
+
+static struct territory_muni *
+territory_muni_find(const struct territory_set *s, const char *folded)
+{
+	struct territory_muni	key;
+
+	if (s->nmunis == 0)
+		return NULL;
+	key.folded = (char *)(uintptr_t)folded;
+	key.t = NULL;
+	return bsearch(&key, s->munis, s->nmunis, sizeof *s->munis,
+	    territory_muni_cmp);
+}
+
+int
+territory_set_add(struct territory_set *s, struct territory *t,
+    const char **clash)
+{
+	char	folded[256];
+	size_t	i, j;
+
+	if (territory_find(s, t->id) != NULL) {
+		*clash = t->id;
+		return -1;
+	}
+	for (i = 0; i < t->nmunicipalities; i++) {
+		territory_fold(t->municipalities[i], folded, sizeof folded);
+		for (j = 0; j < i; j++) {
+			char other[256];
+
+			territory_fold(t->municipalities[j], other, sizeof other);
+			if (strcmp(folded, other) == 0)
+				goto clashed;
+		}
+		if (folded[0] == '\0' || territory_muni_find(s, folded) != NULL)
+			goto clashed;
+	}
+	for (i = 0; i < t->nmunicipalities; i++) {
+		territory_fold(t->municipalities[i], folded, sizeof folded);
+		s->munis = xrealloc(s->munis, (s->nmunis + 1) * sizeof *s->munis);
+		s->munis[s->nmunis].folded = xstrdup(folded);
+		s->munis[s->nmunis].t = t;
+		s->nmunis++;
+	}
+	qsort(s->munis, s->nmunis, sizeof *s->munis, territory_muni_cmp);
+	s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
+	s->v[s->n++] = t;
+	return 0;
+
+clashed:
+	*clash = t->municipalities[i];
+	return -1;
+}
+
+size_t
+territory_set_count(const struct territory_set *s)
+{
+	return s->n;
+}
+
+const struct territory *
+territory_set_at(const struct territory_set *s, size_t i)
+{
+	return i < s->n ? s->v[i] : NULL;
+}
+
+const struct territory *
+territory_find(const struct territory_set *s, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < s->n; i++) {
+		if (strcmp(s->v[i]->id, id) == 0)
+			return s->v[i];
+	}
+	return NULL;
+}
+
+const struct territory *
+territory_find_municipality(const struct territory_set *s, const char *name)
+{
+	struct territory_muni	*m;
+	char			 folded[256];
+
+	territory_fold(name, folded, sizeof folded);
+	if (folded[0] == '\0')
+		return NULL;
+	m = territory_muni_find(s, folded);
+	return m != NULL ? m->t : NULL;
+}

@@ -1,0 +1,48 @@
+/* Territories: ids, names, municipalities, sender identities; lookup by id or municipality. */
+#ifndef RELAIS_TERRITORY_H
+#define RELAIS_TERRITORY_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct territory {
+	char	 *id;
+	char	 *name_fr;
+	char	 *name_en;
+	char	 *language;	/* default language of the territory */
+	char	**municipalities;
+	size_t	  nmunicipalities;
+	char	 *email_from;
+	char	 *email_name;
+	char	 *reply_to;
+	char	 *sms_from;
+	json_t	 *vars;		/* template variables: id, name, names, branding */
+};
+
+struct territory_set;
+
+struct territory_set	*territory_set_new(void);
+void			 territory_set_free(struct territory_set *);
+/*
+ * Takes ownership of t. Returns -1 and leaves t with the caller when the id
+ * or one of the municipalities (after normalisation) is already known;
+ * *clash then names what clashed.
+ */
+int			 territory_set_add(struct territory_set *,
+			    struct territory *t, const char **clash);
+void			 territory_free(struct territory *);
+size_t			 territory_set_count(const struct territory_set *);
+const struct territory	*territory_set_at(const struct territory_set *, size_t);
+const struct territory	*territory_find(const struct territory_set *,
+			    const char *id);
+/* Matches ignoring case, accents, spaces, hyphens and apostrophes. */
+const struct territory	*territory_find_municipality(
+			    const struct territory_set *, const char *name);
+/*
+ * Folds a name for matching: lower-case ASCII letters and digits only, with
+ * Latin accents removed ("Val-d’Or" -> "valdor"). Returns out.
+ */
+char			*territory_fold(const char *in, char *out, size_t outlen);
+
+#endif
