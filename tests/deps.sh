@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs the Debian packages relais needs to build, test and demo, when
+# they are missing. As root it runs apt-get; otherwise it says what to run.
+set -eu
+
+PKGS="build-essential pkg-config libevent-dev libhiredis-dev libcurl4-openssl-dev
+libjansson-dev libyaml-dev libssl-dev libcmocka-dev redis-server redis-tools jq"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "relais: missing Debian packages:$missing" >&2
+	echo "run as root: apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "relais: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,181 @@
+# Shared helpers for integration scenarios: a throwaway redis-server, HTTP
+# sinks and relaisd processes in a private temporary directory, polling with
+# deadlines (never fixed sleeps), and cleanup on any exit.
+# shellcheck shell=bash
+set -eu  # no pipefail: "producer | grep -q" must not fail on SIGPIPE
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+T=$(mktemp -d /tmp/relais-it.XXXXXX)
+PIDS=()
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+cleanup() {
+	local rc=$?
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	if [ -S "$T/redis.sock" ]; then
+		redis-cli -s "$T/redis.sock" shutdown nosave >/dev/null 2>&1 || true
+	fi
+	if [ "$rc" -ne 0 ]; then
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $(basename "$f") (last 30 lines)"
+			tail -n 30 "$f"
+		done
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# wait_for SECONDS DESCRIPTION 'SHELL CONDITION': polls until it holds. The
+# condition is a string, evaluated anew on every poll.
+wait_for() {
+	local secs=$1 what=$2 deadline
+	shift 2
+	deadline=$(( $(date +%s%N) / 1000000 + secs * 1000 ))
+	until eval "$*" >/dev/null 2>&1; do
+		if [ $(( $(date +%s%N) / 1000000 )) -ge "$deadline" ]; then
+			fail "timed out after ${secs}s waiting for: $what"
+		fi
+		sleep 0.05
+	done
+}
+
+rcli() {
+	redis-cli -s "$T/redis.sock" "$@"
+}
+
+# start_redis [redis-server options...]: a private server on a unix socket.
+start_redis() {
+	redis-server --port 0 --unixsocket "$T/redis.sock" --unixsocketperm 700 \
+	    --save "" --appendonly no --dir "$T" "$@" > "$T/redis.log" 2>&1 &
+	REDIS_PID=$!
+	PIDS+=("$REDIS_PID")
+	wait_for 10 "redis-server to answer" rcli ping
+	[ "$(rcli dbsize)" = 0 ] || fail "refusing to run against a non-empty database"
+}
+
+# start_sink NAME [sink options...]: an HTTP gateway on 127.0.0.1, port in $NAME_PORT.
+start_sink() {
+	local name=$1
+	shift
+	"$BUILD/sink" -l 127.0.0.1:0 -P "$T/$name.port" -o "$T/$name.jsonl" "$@" \
+	    > "$T/$name.log" 2>&1 &
+	PIDS+=($!)
+	eval "${name}_PID=$!"
+	wait_for 10 "sink $name to listen" test -s "$T/$name.port"
+	eval "${name}_PORT=$(cat "$T/$name.port")"
+	touch "$T/$name.jsonl"
+}
+
+# requests NAME: how many requests sink NAME has recorded.
+requests() {
+	wc -l < "$T/$1.jsonl" | tr -d ' '
+}
+
+# write_config: the shipped config, with test-friendly limits, in $T.
+write_config() {
+	ln -sfn "$ROOT/config/templates" "$T/templates"
+	sed -e 's/^  claim_idle_ms: .*/  claim_idle_ms: '"${CLAIM_IDLE_MS:-300000}"'/' \
+	    -e 's/^  max_deliveries: .*/  max_deliveries: '"${MAX_DELIVERIES:-10}"'/' \
+	    -e 's/^  backoff_base_ms: .*/  backoff_base_ms: '"${BACKOFF_BASE_MS:-200}"'/' \
+	    -e 's/^  backoff_cap_ms: .*/  backoff_cap_ms: '"${BACKOFF_CAP_MS:-1000}"'/' \
+	    -e 's/^  max_attempts: .*/  max_attempts: '"${MAX_ATTEMPTS:-10}"'/' \
+	    -e 's/^  drain_timeout_ms: .*/  drain_timeout_ms: '"${DRAIN_TIMEOUT_MS:-10000}"'/' \
+	    -e 's/^  block_ms: .*/  block_ms: 200/' \
+	    "$ROOT/config/relais.yaml" > "$T/relais.yaml"
+	if [ -n "${CLAIM_INTERVAL_MS:-}" ]; then
+		sed -i 's/^  claim_idle_ms: \(.*\)$/  claim_idle_ms: \1\n  claim_interval_ms: '"$CLAIM_INTERVAL_MS"'/' \
+		    "$T/relais.yaml"
+	fi
+}
+
+# start_relaisd [NAME]: the daemon, gateways pointed at the sinks.
+start_relaisd() {
+	local name=${1:-relaisd}
+	[ -f "$T/relais.yaml" ] || write_config
+	RELAIS_REDIS_URL="unix://$T/redis.sock" \
+	RELAIS_OUTBOX="$T/outbox.jsonl" \
+	RELAIS_WEBHOOK_URL="http://127.0.0.1:${gw_PORT:-9}/messages" \
+	RELAIS_EMAIL_GATEWAY=${RELAIS_EMAIL_GATEWAY:-webhook} \
+	RELAIS_SMS_GATEWAY=${RELAIS_SMS_GATEWAY:-webhook} \
+	RELAIS_CONSUMER=${RELAIS_CONSUMER:-$name} \
+	    "$BUILD/relaisd" -c "$T/relais.yaml" >> "$T/$name.log" 2>&1 &
+	RELAISD_PID=$!
+	PIDS+=("$RELAISD_PID")
+	wait_for 10 "relaisd to create its consumer group" group_exists
+}
+
+group_exists() {
+	rcli xinfo groups relais:events 2>/dev/null | grep -q relais
+}
+
+# stop_relaisd: SIGTERM and wait; fails if the exit status is not 0.
+stop_relaisd() {
+	kill -TERM "$RELAISD_PID"
+	local rc=0
+	wait "$RELAISD_PID" || rc=$?
+	[ "$rc" -eq 0 ] || fail "relaisd exited with status $rc"
+}
+
+alive() {
+	kill -0 "$RELAISD_PID" 2>/dev/null
+}
+
+# event ID [PERSON_JSON_FIELDS] [DATA_EXTRA]: a newcomer.arrived event.
+event() {
+	local id=$1 person=${2:-'"email":"ana@example.com","consent":{"email":true}'}
+	local extra=${3:-'"municipality":"Amos"'}
+	printf '{"specversion":"1.0","id":"%s","source":"https://tests.example","type":"newcomer.arrived","data":{"person":{"id":"p-%s","first_name":"Ana","language":"fr",%s},%s}}' \
+	    "$id" "$id" "$person" "$extra"
+}
+
+emit() {
+	rcli xadd relais:events '*' event "$1" >/dev/null
+}
+
+pending() {
+	rcli xpending relais:events relais | head -n 1
+}
+
+dead_count() {
+	rcli xlen relais:dead
+}
+
+# sink_field NAME N JQ: a field of the Nth (1-based) request sink NAME saw.
+sink_field() {
+	sed -n "${2}p" "$T/$1.jsonl" | jq -r "$3"
+}
+
+# body_field NAME N JQ: a field of the JSON body of the Nth request.
+body_field() {
+	sed -n "${2}p" "$T/$1.jsonl" | jq -r '.body' | jq -r "$3"
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
+
+deliveries_with() {
+	rcli xrange relais:deliveries - + | grep -c "^$1\$" || true
+}
+
+# all_handled: every entry read, finished and acknowledged, nothing scheduled.
+all_handled() {
+	[ "$(rcli xlen relais:events)" = 0 ] && [ "$(pending)" = 0 ] &&
+	    [ "$(rcli zcard relais:scheduled)" = 0 ] && [ "$(rcli llen relais:inbox)" = 0 ]
+}
