@@ -1,0 +1,36 @@
+# relaisd --check: 0 for the shipped config; 1 with FILE:LINE:COL for errors.
+. "$(dirname "$0")/lib.sh"
+out=$("$BUILD/relaisd" -c "$ROOT/config/relais.yaml" --check 2>&1) || fail "shipped config refused: $out"
+cat > "$T/bad.yaml" <<'YAML'
+redis:
+  url: ftp://example
+  batch: 0
+gateways:
+  g: { kind: carrier-pigeon }
+territories:
+  a: { name: A, colour: blue }
+routes:
+  - match: { type: newcomer.arrived }
+    gateways: [nowhere]
+    template: welcome
+YAML
+rc=0
+out=$("$BUILD/relaisd" -c "$T/bad.yaml" --check 2>&1) || rc=$?
+assert_eq "$rc" 1 "exit status"
+for want in \
+    "$T/bad.yaml:2:8: redis url must start with redis:// or unix://" \
+    "$T/bad.yaml:3:10: batch must be between 1 and 10000, not 0" \
+    "$T/bad.yaml:5:14: unknown gateway kind \"carrier-pigeon\"" \
+    "$T/bad.yaml:7:17: unknown key \"colour\" in a territory" \
+    "$T/bad.yaml:10:16: unknown gateway \"nowhere\""; do
+	printf '%s\n' "$out" | grep -qF -- "$want" || fail "missing: $want
+got:
+$out"
+done
+printf 'redis: [unclosed\n' > "$T/syntax.yaml"
+out=$("$BUILD/relaisd" -c "$T/syntax.yaml" --check 2>&1) && fail "syntax error accepted"
+printf '%s\n' "$out" | grep -q "^$T/syntax.yaml:[0-9]*:[0-9]*: " || fail "syntax error without position: $out"
+out=$(RELAIS_REDIS_URL= "$BUILD/relaisd" --version) || fail "--version"
+printf '%s\n' "$out" | grep -q "^relaisd [0-9]" || fail "--version output: $out"
+"$BUILD/relaisd" --help | grep -q -- "--check" || fail "--help"
+echo "config check: ok"

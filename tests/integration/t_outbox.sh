@@ -1,0 +1,20 @@
+# The outbox gateway: one JSON line per message, with every field the
+# records contract names; relaisctl prints it readably.
+. "$(dirname "$0")/lib.sh"
+start_redis
+RELAIS_EMAIL_GATEWAY=outbox RELAIS_SMS_GATEWAY=outbox start_relaisd
+RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" \
+    emit "$ROOT/config/examples/01-welcome-fr.json" | grep -q "^1 event pushed" ||
+    fail "relaisctl emit"
+wait_for 10 "two lines in the outbox" 'test "$(wc -l < "$T/outbox.jsonl")" -ge 2'
+for f in delivery_key event_id type territory role channel language gateway template from to text at; do
+	v=$(sed -n 1p "$T/outbox.jsonl" | jq -r ".$f")
+	[ -n "$v" ] && [ "$v" != null ] || fail "outbox record without $f"
+done
+assert_eq "$(sed -n 1p "$T/outbox.jsonl" | jq -r .territory)" vallee-de-l-or "territory from Val-d'Or"
+assert_eq "$(jq -r .channel "$T/outbox.jsonl" | sort | tr '\n' ' ')" "email sms " "channels"
+jq -r 'select(.channel == "email") | .subject' "$T/outbox.jsonl" | grep -q "Amina" || fail "subject"
+jq -r 'select(.channel == "sms") | .text' "$T/outbox.jsonl" | grep -q "^Bienvenue Amina" || fail "sms text"
+"$BUILD/relaisctl" outbox "$T/outbox.jsonl" | grep -q "^Subject: Bienvenue" || fail "relaisctl outbox"
+stop_relaisd
+echo "outbox: ok"
