@@ -21,7 +21,7 @@ cleanup() {
 		wait "$p" 2>/dev/null || true
 	done
 	if [ -S "$T/redis.sock" ]; then
-		redis-cli -s "$T/redis.sock" shutdown nosave >/dev/null 2>&1 || true
+		rcli shutdown nosave >/dev/null 2>&1 || true
 	fi
 	if [ "$rc" -ne 0 ]; then
 		for f in "$T"/*.log; do
@@ -55,8 +55,13 @@ wait_for() {
 	done
 }
 
+# rcli ARGS...: redis-cli on the private server ($REDIS_AUTH when it has a password).
 rcli() {
-	redis-cli -s "$T/redis.sock" "$@"
+	if [ -n "${REDIS_AUTH:-}" ]; then
+		redis-cli -s "$T/redis.sock" -a "$REDIS_AUTH" --no-auth-warning "$@"
+	else
+		redis-cli -s "$T/redis.sock" "$@"
+	fi
 }
 
 # start_redis [redis-server options...]: a private server on a unix socket.
@@ -97,6 +102,7 @@ write_config() {
 	    -e 's/^  max_attempts: .*/  max_attempts: '"${MAX_ATTEMPTS:-10}"'/' \
 	    -e 's/^  drain_timeout_ms: .*/  drain_timeout_ms: '"${DRAIN_TIMEOUT_MS:-10000}"'/' \
 	    -e 's/^  block_ms: .*/  block_ms: 200/' \
+	    -e 's/^  max_inflight: .*/  max_inflight: '"${MAX_INFLIGHT:-2000}"'/' \
 	    "$ROOT/config/relais.yaml" > "$T/relais.yaml"
 	if [ -n "${CLAIM_INTERVAL_MS:-}" ]; then
 		sed -i 's/^  claim_idle_ms: \(.*\)$/  claim_idle_ms: \1\n  claim_interval_ms: '"$CLAIM_INTERVAL_MS"'/' \
