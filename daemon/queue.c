@@ -127,6 +127,7 @@ struct queue {
 	enum queue_step		 step;
 	int			 group_ok;	/* group exists (this connection) */
 	int			 recover_own;	/* own pending still to re-read */
+	int			 recover_later;	/* the same, once ev_next fires */
 	int			 claim_due;	/* time to look at others' entries */
 	char			 recover_from[64]; /* XPENDING page start */
 	int			 stopping;
@@ -558,7 +559,9 @@ queue_next(struct queue *q)
 {
 	size_t	room;
 
-	if (q->step != QUEUE_IDLE || q->stopping || !redis_is_up(q->reader))
+	/* nothing read can be finished while the writer is down: wait for it */
+	if (q->step != QUEUE_IDLE || q->stopping || !redis_is_up(q->reader) ||
+	    !redis_is_up(q->writer))
 		return;
 	if (!q->group_ok) {
 		queue_create_group(q);
@@ -580,9 +583,15 @@ queue_next(struct queue *q)
 static void
 queue_on_next(evutil_socket_t fd, short what, void *arg)
 {
+	struct queue	*q = arg;
+
 	(void)fd;
 	(void)what;
-	queue_next(arg);
+	if (q->recover_later) {
+		q->recover_later = 0;
+		q->recover_own = 1;
+	}
+	queue_next(q);
 }
 
 static void
@@ -640,8 +649,11 @@ queue_on_state(struct redis *r, int up, void *arg)
 {
 	struct queue	*q = arg;
 
-	if (r != q->reader)
+	if (r != q->reader) {
+		if (up)
+			queue_next(q);	/* reading waits for the writer */
 		return;
+	}
 	if (up) {
 		/* a new connection: the group may be gone, pending may be ours */
 		q->group_ok = 0;
@@ -721,8 +733,8 @@ queue_kick(struct queue *q)
 void
 queue_recover_own(struct queue *q)
 {
-	q->recover_own = 1;
 	/* not at once: let whatever made the commit fail settle first */
+	q->recover_later = 1;
 	if (!evtimer_pending(q->ev_next, NULL))
 		queue_arm(q->ev_next, 1000);
 }

@@ -30,7 +30,7 @@ cleanup() {
 			tail -n 30 "$f"
 		done
 	fi
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -101,7 +101,7 @@ write_config() {
 	    -e 's/^  backoff_cap_ms: .*/  backoff_cap_ms: '"${BACKOFF_CAP_MS:-1000}"'/' \
 	    -e 's/^  max_attempts: .*/  max_attempts: '"${MAX_ATTEMPTS:-10}"'/' \
 	    -e 's/^  drain_timeout_ms: .*/  drain_timeout_ms: '"${DRAIN_TIMEOUT_MS:-10000}"'/' \
-	    -e 's/^  block_ms: .*/  block_ms: 200/' \
+	    -e 's/^  block_ms: .*/  block_ms: 200\n  command_timeout_ms: '"${COMMAND_TIMEOUT_MS:-5000}"'/' \
 	    -e 's/^  max_inflight: .*/  max_inflight: '"${MAX_INFLIGHT:-2000}"'/' \
 	    "$ROOT/config/relais.yaml" > "$T/relais.yaml"
 	if [ -n "${CLAIM_INTERVAL_MS:-}" ]; then
