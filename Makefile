@@ -53,17 +53,26 @@ LIB_SRCS := \
 RELAISD_SRCS   := daemon/main.c
 RELAISCTL_SRCS := daemon/relaisctl.c
 SINK_SRCS      := tests/sink/sink.c
+BENCH_SRCS     := bench/producer.c
 
 UNIT_TESTS := \
 	test_ynode \
 	test_envelope \
 	test_tmpl \
-	test_http
+	test_http \
+	test_config \
+	test_territory \
+	test_backoff \
+	test_idkey \
+	test_route \
+	test_handlers \
+	test_render
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \
 	$(RELAISCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(SINK_SRCS:%.c=$(BUILD)/obj/%.o) \
 	$(UNIT_TESTS:%=$(BUILD)/obj/tests/unit/%.o)
+ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-sanitize demo bench \
@@ -84,6 +93,9 @@ $(BUILD)/relaisctl: $(RELAISCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/librelais.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/sink: $(SINK_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/librelais.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/producer: $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/librelais.a
@@ -111,7 +123,7 @@ demo: deps
 	@sh tests/demo.sh $(BUILD)
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/producer
 	@sh bench/bench.sh $(BUILD)
 
 install: all
