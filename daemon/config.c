@@ -66,7 +66,7 @@ static const struct config_opt config_redis_opts[] = {
 static const struct config_opt config_limits_opts[] = {
 	{ "max_event_bytes", CONFIG_LONG, L(max_event_bytes), 256, 64 << 20, "262144" },
 	{ "max_depth", CONFIG_LONG, L(max_depth), 2, 1000, "64" },
-	{ "max_inflight", CONFIG_LONG, L(max_inflight), 1, 1000000, "2000" },
+	{ "max_inflight", CONFIG_LONG, L(max_inflight), 1, 1000000, "256" },
 	{ "max_attempts", CONFIG_LONG, L(max_attempts), 1, 1000, "10" },
 	{ "max_waits", CONFIG_LONG, L(max_waits), 0, 100000, "100" },
 	{ "backoff_base_ms", CONFIG_LONG, L(backoff_base_ms), 1, 86400000, "1000" },
@@ -297,9 +297,11 @@ config_redis_url(struct config_redis *r, char *err, size_t errlen)
 		r->path = q != NULL ? xstrndup(p, (size_t)(q - p)) : xstrdup(p);
 		if (q == NULL)
 			return 0;
+		/* the prefix first: "?" or "?d" end before q + 4 */
+		if (strncmp(q, "?db=", 4) != 0 || q[4] == '\0')
+			goto baddb;
 		l = strtol(q + 4, &e, 10);
-		if (strncmp(q, "?db=", 4) != 0 || q[4] == '\0' || *e != '\0' ||
-		    l < 0 || l > 10000)
+		if (*e != '\0' || l < 0 || l > 10000)
 			goto baddb;
 		r->db = (int)l;
 		return 0;
@@ -721,9 +723,60 @@ config_routes(struct config_ctx *c, struct config *cf, const struct ynode *n)
 	return rc;
 }
 
+/*
+ * Each route's template must exist in every language. Checked here so the
+ * error points at the route's "template:" (render_load only knows the
+ * directory); reported once per template name and language.
+ */
+static int
+config_templates_exist(struct config_ctx *c, struct config *cf,
+    const struct ynode *routes)
+{
+	static const char *const parts[] = { "subject", "txt", "sms" };
+	const char	*name;
+	char		 path[PATH_MAX];
+	int		 has[3], rc = 0;
+	size_t		 i, j, l, p;
+
+	for (i = 0; i < cf->nroutes; i++) {
+		name = cf->routes[i].template;
+		for (j = 0; j < i; j++) {
+			if (strcmp(cf->routes[j].template, name) == 0)
+				break;
+		}
+		if (j < i)
+			continue;
+		for (l = 0; l < cf->nlanguages; l++) {
+			for (p = 0; p < 3; p++) {
+				snprintf(path, sizeof path, "%s/%s/%s.%s.mustache",
+				    cf->templates_dir, cf->languages[l], name,
+				    parts[p]);
+				has[p] = access(path, F_OK) == 0;
+			}
+			if (!has[0] && !has[1] && !has[2]) {
+				config_err(c, ynode_get(routes->items[i],
+				    "template"), "template \"%s\" does not exist "
+				    "in language %s (%s/%s/%s.txt.mustache or "
+				    ".sms.mustache)", name, cf->languages[l],
+				    cf->templates_dir, cf->languages[l], name);
+				rc = -1;
+			} else if (has[0] != has[1]) {
+				config_err(c, ynode_get(routes->items[i],
+				    "template"), "template \"%s\" in %s has %s "
+				    "but not %s", name, cf->languages[l],
+				    has[0] ? "a subject" : "a text part",
+				    has[0] ? "a text part (.txt)" :
+				    "a subject (.subject)");
+				rc = -1;
+			}
+		}
+	}
+	return rc;
+}
+
 static int
 config_templates(struct config_ctx *c, struct config *cf,
-    const struct ynode *n)
+    const struct ynode *n, const struct ynode *routes)
 {
 	static const char *const known[] = { "dir", "languages", NULL };
 	const struct ynode	*langs;
@@ -755,7 +808,7 @@ config_templates(struct config_ctx *c, struct config *cf,
 		cf->languages[cf->nlanguages++] = xstrdup("fr");
 		cf->languages[cf->nlanguages++] = xstrdup("en");
 	}
-	if (rc == -1)
+	if (rc == -1 || config_templates_exist(c, cf, routes) == -1)
 		return -1;
 	names = xcalloc(cf->nroutes + 1, sizeof *names);
 	for (i = 0; i < cf->nroutes; i++)
@@ -800,6 +853,7 @@ config_load(const char *path, struct diag *diag)
 	struct config		*cf;
 	struct ynode		*root;
 	const char		*admin;
+	size_t			 before = diag->n;
 	int			 rc = 0;
 
 	if ((root = ynode_load_file(path, diag)) == NULL)
@@ -834,9 +888,14 @@ config_load(const char *path, struct diag *diag)
 	rc |= config_gateways(&c, cf, ynode_get(root, "gateways"));
 	rc |= config_territories(&c, cf, ynode_get(root, "territories"));
 	rc |= config_routes(&c, cf, ynode_get(root, "routes"));
-	if (rc == 0)
-		rc |= config_templates(&c, cf, ynode_get(root, "templates"));
-	if (rc != 0)
+	/*
+	 * Some type errors (an optional scalar given as a map, ...) are reported
+	 * without failing their section: anything reported fails the load.
+	 */
+	if (rc == 0 && diag->n == before)
+		rc |= config_templates(&c, cf, ynode_get(root, "templates"),
+		    ynode_get(root, "routes"));
+	if (rc != 0 || diag->n != before)
 		goto fail;
 	ynode_free(root);
 	return cf;

@@ -170,7 +170,8 @@ territory_set_add(struct territory_set *s, struct territory *t,
 		s->munis[s->nmunis].t = t;
 		s->nmunis++;
 	}
-	qsort(s->munis, s->nmunis, sizeof *s->munis, territory_muni_cmp);
+	if (s->nmunis > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(s->munis, s->nmunis, sizeof *s->munis, territory_muni_cmp);
 	s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
 	s->v[s->n++] = t;
 	return 0;
