@@ -25,20 +25,30 @@ static void log_vline(int, const char *, va_list, const char *)
 static void
 log_vline(int prio, const char *fmt, va_list ap, const char *errstr)
 {
-	char	line[2048];
-	int	n;
+	char	line[4096];
+	size_t	n = 0;
+	int	r;
 
-	n = vsnprintf(line, sizeof line, fmt, ap);
-	if (n < 0)
-		return;
+	/* one write(2) per line: stderr is unbuffered, and lines must not interleave */
 	if (log_journal)
-		fprintf(stderr, "<%d>", prio);
+		r = snprintf(line, sizeof line, "<%d>", prio);
 	else
-		fprintf(stderr, "%s: ", log_progname);
-	if (errstr != NULL)
-		fprintf(stderr, "%s: %s\n", line, errstr);
-	else
-		fprintf(stderr, "%s\n", line);
+		r = snprintf(line, sizeof line, "%s: ", log_progname);
+	n = r > 0 ? (size_t)r : 0;
+	r = vsnprintf(line + n, sizeof line - n, fmt, ap);
+	if (r < 0)
+		return;
+	n = n + (size_t)r < sizeof line ? n + (size_t)r : sizeof line - 1;
+	if (errstr != NULL && n < sizeof line - 1) {
+		r = snprintf(line + n, sizeof line - n, ": %s", errstr);
+		if (r > 0)
+			n = n + (size_t)r < sizeof line ? n + (size_t)r :
+			    sizeof line - 1;
+	}
+	if (n >= sizeof line - 1)
+		n = sizeof line - 2;	/* truncated: still end the line */
+	line[n++] = '\n';
+	(void)fwrite(line, 1, n, stderr);
 }
 
 void

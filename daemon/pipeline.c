@@ -721,10 +721,18 @@ pipeline_room(void *arg)
 {
 	struct pipeline	*p = arg;
 	size_t		 max = (size_t)p->cf->limits.max_inflight;
+	size_t		 low, room;
 
-	if (p->drained_cb != NULL)
+	if (p->drained_cb != NULL || p->njobs >= max)
 		return 0;
-	return p->njobs >= max ? 0 : max - p->njobs;
+	/*
+	 * Resume reading only once a good batch fits: reading one entry per
+	 * round trip as single jobs finish was what capped throughput.
+	 */
+	room = max - p->njobs;
+	low = (size_t)p->cf->redis.batch < max / 2 ? (size_t)p->cf->redis.batch :
+	    max / 2;
+	return room >= low || p->njobs == 0 ? room : 0;
 }
 
 static int

@@ -26,12 +26,16 @@ struct queue_entry {
 	long	 delivered;	/* times this entry was read, this time included */
 };
 
-/* Argument list for a script, owning its strings. */
+#include "buf.h"
+
+/* Argument list for a script: every string in one buffer, NUL-separated. */
 struct queue_args {
-	char	**v;
-	size_t	 *len;
-	int	  n;
-	int	  cap;
+	struct buf	  data;
+	size_t		 *off;
+	size_t		 *len;
+	const char	**v;	/* built when sent */
+	int		  n;
+	int		  cap;
 };
 
 typedef void	(*queue_entry_cb)(struct queue_entry *, void *arg);
@@ -66,7 +70,8 @@ int		 queue_begin(struct queue *, const char *event_id,
 		    queue_begin_cb, void *arg);
 /*
  * Applies ops (built with the queue_op_* helpers) and acknowledges and
- * deletes stream_id, all in one atomic script.
+ * deletes stream_id ("" for none), in one atomic script with the other
+ * commits of the same loop iteration. The callback fires once, later.
  */
 int		 queue_commit(struct queue *, const char *stream_id,
 		    struct queue_args *ops, queue_commit_cb, void *arg);
