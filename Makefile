@@ -4,6 +4,7 @@
 #   make check-sanitize   the same under AddressSanitizer + UBSan, in build-san/
 #   make demo       run relaisd for real against a private redis-server
 #   make bench      throughput / latency / memory benchmark
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS (30) each, in build-fuzz/
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -55,6 +56,41 @@ RELAISCTL_SRCS := daemon/relaisctl.c
 SINK_SRCS      := tests/sink/sink.c
 BENCH_SRCS     := bench/producer.c
 
+# libFuzzer targets: each one's sources compiled straight into its binary.
+FUZZ_BUILD   := build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := envelope ynode tmpl
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
+           -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+           -std=c11 -D_GNU_SOURCE $(WARN) -Idaemon
+# Why -timeout: libFuzzer's default (20 min) would outlast FUZZ_SECONDS on a hang.
+FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10
+
+FUZZ_envelope_SRCS := \
+	tests/fuzz/fuzz_envelope.c \
+	daemon/envelope.c \
+	daemon/buf.c \
+	daemon/log.c
+FUZZ_envelope_PKGS := jansson
+
+FUZZ_ynode_SRCS := \
+	tests/fuzz/fuzz_ynode.c \
+	daemon/ynode.c \
+	daemon/diag.c \
+	daemon/buf.c \
+	daemon/log.c
+FUZZ_ynode_PKGS := yaml-0.1
+
+FUZZ_tmpl_SRCS := \
+	tests/fuzz/fuzz_tmpl.c \
+	daemon/tmpl.c \
+	daemon/buf.c \
+	daemon/log.c
+FUZZ_tmpl_PKGS := jansson
+
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
 UNIT_TESTS := \
 	test_ynode \
 	test_envelope \
@@ -76,7 +112,7 @@ ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-sanitize demo bench \
-	install clean deps
+	install clean deps fuzz
 all: $(BUILD)/relaisd $(BUILD)/relaisctl $(BUILD)/sink
 
 $(BUILD)/obj/%.o: %.c
@@ -105,6 +141,13 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/librelais.a
 deps:
 	@sh tests/deps.sh
 
+# Headers are listed too: the sources are not compiled with -MMD here.
+.SECONDEXPANSION:
+$(FUZZ_BUILD)/fuzz_%: $$(FUZZ_$$*_SRCS) $$(wildcard daemon/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(FUZZ_$*_PKGS)) \
+	    $(filter %.c,$^) $(shell pkg-config --libs $(FUZZ_$*_PKGS)) -o $@
+
 check-unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(BUILD)
 
@@ -126,11 +169,26 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/producer
 	@sh bench/bench.sh $(BUILD)
 
+# Each target runs on build-fuzz/corpus/NAME (new inputs) plus its seeds;
+# crashes land in build-fuzz/NAME-crash-*. Fails if any target failed.
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		$(FUZZ_BUILD)/fuzz_$$t $(FUZZ_RUN) \
+		    -artifact_prefix=$(FUZZ_BUILD)/$$t- \
+		    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/seeds/$$t || \
+		    failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi; \
+	echo "fuzz: no crash"
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/relaisd $(BUILD)/relaisctl $(DESTDIR)$(PREFIX)/bin/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san $(FUZZ_BUILD)
 
 -include $(ALL_OBJS:.o=.d)

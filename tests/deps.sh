@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libevent-dev libhiredis-dev libcurl4-openssl-dev
-libjansson-dev libyaml-dev libssl-dev libcmocka-dev redis-server redis-tools jq"
+libjansson-dev libyaml-dev libssl-dev libcmocka-dev redis-server redis-tools jq
+clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
