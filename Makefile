@@ -47,6 +47,7 @@ LIB_SRCS := \
 	daemon/gw.c \
 	daemon/gw_webhook.c \
 	daemon/gw_outbox.c \
+	daemon/plan.c \
 	daemon/pipeline.c \
 	handlers/handlers.c \
 	handlers/newcomer_arrived.c

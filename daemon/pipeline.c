@@ -11,27 +11,23 @@
  */
 #include <sys/queue.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <event2/event.h>
-#include <jansson.h>
 
 #include "backoff.h"
 #include "buf.h"
 #include "config.h"
 #include "envelope.h"
 #include "gw.h"
-#include "handlers.h"
-#include "idkey.h"
 #include "log.h"
 #include "pipeline.h"
+#include "plan.h"
 #include "queue.h"
-#include "render.h"
-#include "route.h"
-#include "territory.h"
 
 enum pipeline_outcome {
 	OUTCOME_PENDING,
@@ -47,19 +43,11 @@ static const char *pipeline_outcome_names[] = {
 
 struct pipeline_job;
 
+/* What the pipeline adds to a planned delivery: its fate at the gateway. */
 struct pipeline_delivery {
 	struct pipeline_job	*job;
-	char			 key[IDKEY_LEN + 1];
-	const char		*role;
-	const char		*channel;
-	char			*to;
-	const char		*from;
-	const char		*from_name;
-	const char		*reply_to;
-	const char		*template;
+	struct plan_delivery	*pd;
 	const char		*gateway;
-	const char		*territory;
-	struct render_out	 msg;
 	long			 attempt;	/* attempts spent before this one */
 	long			 waits;
 	long			 next_attempt;	/* carried by a retry */
@@ -76,7 +64,7 @@ struct pipeline_job {
 	struct queue_entry		*e;
 	struct envelope			 env;
 	int				 parsed;
-	struct handler_out		 out;
+	struct plan			 plan;
 	struct pipeline_delivery	*d;
 	size_t				 nd;
 	size_t				 outstanding;	/* at a gateway */
@@ -115,16 +103,11 @@ static void
 pipeline_job_free(struct pipeline_job *j)
 {
 	struct pipeline	*p = j->p;
-	size_t		 i;
 
 	TAILQ_REMOVE(&p->jobs, j, entry);
 	p->njobs--;
-	for (i = 0; i < j->nd; i++) {
-		free(j->d[i].to);
-		render_out_clear(&j->d[i].msg);
-	}
 	free(j->d);
-	handler_out_clear(&j->out);
+	plan_clear(&j->plan);
 	envelope_clear(&j->env);
 	queue_entry_free(j->e);
 	free(j);
@@ -138,36 +121,6 @@ static const char *
 pipeline_event_id(const struct pipeline_job *j)
 {
 	return j->parsed ? j->env.id : "-";
-}
-
-/* E.164: '+', a non-zero digit, 7 to 14 more digits. */
-static int
-pipeline_phone_ok(const char *s)
-{
-	size_t	n;
-
-	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return 0;
-	n = strspn(s + 1, "0123456789");
-	return s[1 + n] == '\0' && n >= 8 && n <= 15;
-}
-
-/* Enough to refuse what no gateway would take; the provider checks the rest. */
-static int
-pipeline_email_ok(const char *s)
-{
-	const char	*at = strchr(s, '@');
-	size_t		 i;
-
-	if (at == NULL || at == s || strchr(at + 1, '@') != NULL ||
-	    strchr(at + 1, '.') == NULL || at[1] == '.' || strlen(s) > 254)
-		return 0;
-	for (i = 0; s[i] != '\0'; i++) {
-		if ((unsigned char)s[i] <= ' ' || s[i] == '<' || s[i] == '>' ||
-		    s[i] == ',' || s[i] == ';' || s[i] == '"')
-			return 0;
-	}
-	return 1;
 }
 
 static void
@@ -186,129 +139,15 @@ pipeline_fail(struct pipeline_delivery *d, enum pipeline_outcome o,
 	va_end(ap);
 }
 
-/* Languages to try: the person's, the territory's, then French. */
-static size_t
-pipeline_langs(const struct config *cf, const struct notification *n,
-    const char **langs)
-{
-	const char	*want[3] = { n->language, n->territory->language, "fr" };
-	size_t		 i, k, nl = 0;
-
-	for (i = 0; i < 3; i++) {
-		if (want[i] == NULL)
-			continue;
-		for (k = 0; k < cf->nlanguages; k++) {
-			if (strcmp(cf->languages[k], want[i]) == 0)
-				break;
-		}
-		if (k < cf->nlanguages)
-			langs[nl++] = want[i];
-	}
-	return nl;
-}
-
-/* Template variables for one delivery: the handler's, plus territory and sender. */
-static json_t *
-pipeline_vars(const struct notification *n, const char *lang)
-{
-	const struct territory	*t = n->territory;
-	json_t			*vars, *tv;
-
-	vars = json_copy(n->vars);
-	tv = json_copy(t->vars);
-	json_object_set_new(tv, "name", json_string(strcmp(lang, "en") == 0 ?
-	    t->name_en : t->name_fr));
-	json_object_set_new(vars, "territory", tv);
-	json_object_set_new(vars, "lang", json_string(lang));
-	json_object_set_new(vars, lang, json_true());	/* {{#fr}}...{{/fr}} */
-	return vars;
-}
-
-static void
-pipeline_delivery_build(struct pipeline_job *j, const struct notification *n,
-    const char *channel, const char *to)
-{
-	const struct config		*cf = j->p->cf;
-	const struct config_route	*r;
-	struct pipeline_delivery	*d;
-	struct route_query		 rq;
-	const char			*langs[3];
-	size_t				 nl;
-	json_t				*vars;
-	char				 err[256];
-
-	j->d = xrealloc(j->d, (j->nd + 1) * sizeof *j->d);
-	d = &j->d[j->nd++];
-	memset(d, 0, sizeof *d);
-	d->job = j;
-	d->role = n->role;
-	d->channel = channel;
-	d->to = xstrdup(to);
-	d->territory = n->territory->id;
-	d->template = "-";
-	d->gateway = "-";
-	rq.type = j->env.type;
-	rq.role = n->role;
-	rq.channel = channel;
-	rq.territory = n->territory->id;
-	rq.language = n->language;
-	if ((r = route_match(cf, &rq)) == NULL) {
-		idkey_make(j->env.id, to, channel, "-", d->key);
-		pipeline_fail(d, OUTCOME_DEAD, "no route for type=%s role=%s "
-		    "channel=%s territory=%s", rq.type, rq.role, channel,
-		    rq.territory);
-		return;
-	}
-	d->template = r->template;
-	d->gateway = r->gateways[0];
-	idkey_make(j->env.id, to, channel, r->template, d->key);
-	if (strcmp(channel, "email") == 0) {
-		d->from = n->territory->email_from;
-		d->from_name = n->territory->email_name;
-		d->reply_to = n->territory->reply_to;
-		if (!n->consent_email) {
-			pipeline_fail(d, OUTCOME_SKIPPED, "no consent to email");
-			return;
-		}
-		if (!pipeline_email_ok(to)) {
-			pipeline_fail(d, OUTCOME_DEAD, "invalid email address");
-			return;
-		}
-	} else {
-		d->from = n->territory->sms_from;
-		if (!n->consent_sms) {
-			pipeline_fail(d, OUTCOME_SKIPPED, "no consent to SMS");
-			return;
-		}
-		if (!pipeline_phone_ok(to)) {
-			pipeline_fail(d, OUTCOME_DEAD, "invalid phone number "
-			    "(E.164 expected, like +18195550123)");
-			return;
-		}
-	}
-	if (d->from == NULL) {
-		pipeline_fail(d, OUTCOME_DEAD, "territory %s has no %s sender",
-		    n->territory->id, channel);
-		return;
-	}
-	nl = pipeline_langs(cf, n, langs);
-	vars = pipeline_vars(n, nl > 0 ? langs[0] : "fr");
-	if (render_message(cf->render, r->template, channel, langs, nl, vars,
-	    &d->msg, err, sizeof err) == -1)
-		pipeline_fail(d, OUTCOME_DEAD, "%s", err);
-	json_decref(vars);
-}
-
-/* Decodes the entry and turns it into deliveries, or an event-level dead letter. */
+/* Decodes the entry and plans its deliveries, or an event-level dead letter. */
 static void
 pipeline_prepare(struct pipeline_job *j)
 {
-	const struct config	*cf = j->p->cf;
-	const struct handler	*h;
-	struct handler_ctx	 ctx;
-	struct envelope_limits	 lim;
-	struct queue_entry	*e = j->e;
-	size_t			 i, k;
+	const struct config		*cf = j->p->cf;
+	struct envelope_limits		 lim;
+	struct queue_entry		*e = j->e;
+	struct pipeline_delivery	*d;
+	size_t				 i;
 
 	if (e->event == NULL) {
 		snprintf(j->dead, sizeof j->dead, "stream entry has no "
@@ -326,42 +165,27 @@ pipeline_prepare(struct pipeline_job *j)
 	    sizeof j->dead) == -1)
 		return;
 	j->parsed = 1;
-	if ((h = handler_find(j->env.type)) == NULL) {
-		snprintf(j->dead, sizeof j->dead, "unknown event type \"%s\"",
-		    j->env.type);
-		return;
-	}
-	ctx.cf = cf;
-	ctx.now_ms = pipeline_wall_ms();
-	if (h->fn(&j->env, &ctx, &j->out, j->dead, sizeof j->dead) == -1)
-		return;
-	for (i = 0; i < j->out.n; i++) {
-		const struct notification *n = &j->out.v[i];
-
-		if (n->email != NULL)
-			pipeline_delivery_build(j, n, "email", n->email);
-		if (n->phone != NULL)
-			pipeline_delivery_build(j, n, "sms", n->phone);
-	}
-	if (e->retry_key == NULL)
+	if (plan_build(cf, &j->env, pipeline_wall_ms(), &j->plan, j->dead,
+	    sizeof j->dead) == -1)
 		return;
 	/* a retry entry carries one delivery: keep that one only */
-	for (i = k = 0; i < j->nd; i++) {
-		if (strcmp(j->d[i].key, e->retry_key) == 0 && k == 0) {
-			j->d[k] = j->d[i];
-			j->d[k].attempt = e->attempt;
-			j->d[k].waits = e->waits;
-			k++;
-		} else {
-			free(j->d[i].to);
-			render_out_clear(&j->d[i].msg);
-		}
-	}
-	j->nd = k;
-	if (k == 0)
+	if (e->retry_key != NULL && plan_keep(&j->plan, e->retry_key) == 0)
 		log_warnx("event=%s key=%s retry of a delivery the current "
 		    "config no longer produces: dropped", j->env.id,
 		    e->retry_key);
+	j->nd = j->plan.n;
+	j->d = xcalloc(j->nd, sizeof *j->d);
+	for (i = 0; i < j->nd; i++) {
+		d = &j->d[i];
+		d->job = j;
+		d->pd = &j->plan.v[i];
+		d->gateway = d->pd->route != NULL ? d->pd->route->gateways[0] : "-";
+		d->attempt = e->retry_key != NULL ? e->attempt : 0;
+		d->waits = e->retry_key != NULL ? e->waits : 0;
+		if (d->pd->status != PLAN_SEND)
+			pipeline_fail(d, d->pd->status == PLAN_SKIP ?
+			    OUTCOME_SKIPPED : OUTCOME_DEAD, "%s", d->pd->reason);
+	}
 }
 
 static void
@@ -371,10 +195,10 @@ pipeline_log(const struct pipeline_job *j, const struct pipeline_delivery *d)
 
 	log_info("event=%s type=%s territory=%s role=%s channel=%s "
 	    "language=%s gateway=%s outcome=%s key=%s to=%s attempt=%ld "
-	    "ms=%.0f%s%s%s", pipeline_event_id(j), j->env.type, d->territory,
-	    d->role, d->channel, d->msg.language[0] ? d->msg.language : "-",
-	    d->gateway, pipeline_outcome_names[d->outcome], d->key,
-	    log_mask(d->to, masked, sizeof masked), d->attempt + 1, d->ms,
+	    "ms=%.0f%s%s%s", pipeline_event_id(j), j->env.type, d->pd->territory,
+	    d->pd->role, d->pd->channel, d->pd->msg.language[0] ? d->pd->msg.language : "-",
+	    d->gateway, pipeline_outcome_names[d->outcome], d->pd->key,
+	    log_mask(d->pd->to, masked, sizeof masked), d->attempt + 1, d->ms,
 	    d->reason[0] ? " reason=\"" : "",
 	    log_escape(d->reason, quoted, sizeof quoted),
 	    d->reason[0] ? "\"" : "");
@@ -460,9 +284,9 @@ pipeline_op_dead(struct pipeline_job *j, struct queue_args *a,
 	queue_args_addf(a, "%ld", d != NULL ? d->attempt + 1 : e->delivered);
 	pipeline_field(a, "at", at);
 	if (d != NULL) {
-		pipeline_field(a, "delivery_key", d->key);
-		pipeline_field(a, "channel", d->channel);
-		pipeline_field(a, "role", d->role);
+		pipeline_field(a, "delivery_key", d->pd->key);
+		pipeline_field(a, "channel", d->pd->channel);
+		pipeline_field(a, "role", d->pd->role);
 	}
 }
 
@@ -475,21 +299,21 @@ pipeline_op_delivery(struct pipeline_job *j, struct queue_args *a,
 
 	gw_rfc3339(at, sizeof at);
 	queue_op_record(a, 0, 15);
-	pipeline_field(a, "key", d->key);
+	pipeline_field(a, "key", d->pd->key);
 	pipeline_field(a, "event_id", j->env.id);
 	pipeline_field(a, "type", j->env.type);
-	pipeline_field(a, "territory", d->territory);
-	pipeline_field(a, "role", d->role);
-	pipeline_field(a, "channel", d->channel);
-	pipeline_field(a, "language", d->msg.language);
+	pipeline_field(a, "territory", d->pd->territory);
+	pipeline_field(a, "role", d->pd->role);
+	pipeline_field(a, "channel", d->pd->channel);
+	pipeline_field(a, "language", d->pd->msg.language);
 	pipeline_field(a, "gateway", d->gateway);
-	pipeline_field(a, "template", d->template);
+	pipeline_field(a, "template", d->pd->template);
 	pipeline_field(a, "outcome", pipeline_outcome_names[d->outcome]);
 	pipeline_field(a, "reason", d->reason);
 	queue_args_add(a, "attempt", 7);
 	queue_args_addf(a, "%ld", d->attempt + 1);
 	pipeline_field(a, "provider_id", d->provider_id);
-	pipeline_field(a, "to", log_mask(d->to, masked, sizeof masked));
+	pipeline_field(a, "to", log_mask(d->pd->to, masked, sizeof masked));
 	pipeline_field(a, "at", at);
 }
 
@@ -508,12 +332,12 @@ pipeline_ops(struct pipeline_job *j, struct queue_args *a)
 		d = &j->d[i];
 		switch (d->outcome) {
 		case OUTCOME_SENT:
-			queue_op_sent(a, d->key);
+			queue_op_sent(a, d->pd->key);
 			break;
 		case OUTCOME_RETRY:
 			buf_init(&member);
 			buf_printf(&member, "retry %ld %ld %s ",
-			    d->next_attempt, d->next_waits, d->key);
+			    d->next_attempt, d->next_waits, d->pd->key);
 			buf_append(&member, j->e->event, j->e->len);
 			queue_op_schedule(a, d->due_ms, member.data, member.len);
 			buf_free(&member);
@@ -554,7 +378,7 @@ pipeline_mark_sent(struct pipeline_delivery *d)
 	struct queue_args	a;
 
 	queue_args_init(&a);
-	queue_op_sent(&a, d->key);
+	queue_op_sent(&a, d->pd->key);
 	queue_commit(d->job->p->q, "", &a, pipeline_on_marker, NULL);
 	queue_args_clear(&a);
 }
@@ -623,21 +447,21 @@ pipeline_send(struct pipeline_job *j)
 		if (d->outcome != OUTCOME_PENDING)
 			continue;
 		memset(&m, 0, sizeof m);
-		m.key = d->key;
+		m.key = d->pd->key;
 		m.event_id = j->env.id;
 		m.type = j->env.type;
-		m.territory = d->territory;
-		m.role = d->role;
-		m.channel = d->channel;
-		m.language = d->msg.language;
-		m.template = d->template;
-		m.from = d->from;
-		m.from_name = d->from_name;
-		m.reply_to = d->reply_to;
-		m.to = d->to;
-		m.subject = d->msg.subject;
-		m.text = d->msg.text;
-		m.html = d->msg.html;
+		m.territory = d->pd->territory;
+		m.role = d->pd->role;
+		m.channel = d->pd->channel;
+		m.language = d->pd->msg.language;
+		m.template = d->pd->template;
+		m.from = d->pd->from;
+		m.from_name = d->pd->from_name;
+		m.reply_to = d->pd->reply_to;
+		m.to = d->pd->to;
+		m.subject = d->pd->msg.subject;
+		m.text = d->pd->msg.text;
+		m.html = d->pd->msg.html;
 		m.gateway = d->gateway;
 		j->outstanding++;
 		if ((g = gw_set_find(j->p->gws, d->gateway)) == NULL ||
@@ -707,7 +531,7 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 	keys = xcalloc(j->nd, sizeof *keys);
 	for (i = 0; i < j->nd; i++) {
 		if (j->d[i].outcome == OUTCOME_PENDING)
-			keys[nk++] = j->d[i].key;
+			keys[nk++] = j->d[i].pd->key;
 	}
 	dedupe = (e->retry_key != NULL || e->replay) ? "" : j->env.id;
 	if (queue_begin(p->q, dedupe, e->id, keys, nk, pipeline_on_begun,

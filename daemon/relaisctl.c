@@ -15,7 +15,9 @@
 
 #include "buf.h"
 #include "config.h"
+#include "envelope.h"
 #include "log.h"
+#include "plan.h"
 
 struct ctl {
 	struct config	*cf;
@@ -40,6 +42,10 @@ ctl_usage(FILE *f)
 	    "their reasons\n"
 	    "  outbox FILE                    print an outbox file as readable "
 	    "messages\n"
+	    "  render --event FILE|- [--territory T] [--lang L]\n"
+	    "                                 print what would be sent for an "
+	    "event,\n"
+	    "                                 without sending anything\n"
 	    "\n"
 	    "  -c, --config FILE  configuration (default $RELAIS_CONFIG, else "
 	    "/etc/relais/relais.yaml)\n");
@@ -349,6 +355,95 @@ ctl_outbox(int argc, char **argv)
 	return 0;
 }
 
+static const char *ctl_status_names[] = { "send", "skip", "dead" };
+
+/* Applies --territory and --lang to a decoded event's data. */
+static void
+ctl_render_override(json_t *data, const char *territory, const char *lang)
+{
+	json_t	*person;
+
+	if (territory != NULL) {
+		json_object_del(data, "municipality");
+		json_object_set_new(data, "territory", json_string(territory));
+	}
+	person = json_object_get(data, "person");
+	if (lang != NULL && json_is_object(person))
+		json_object_set_new(person, "language", json_string(lang));
+}
+
+static int
+ctl_render(struct ctl *c, int argc, char **argv)
+{
+	struct envelope_limits	 lim;
+	struct envelope		 env;
+	struct plan		 plan;
+	const char		*file = NULL, *territory = NULL, *lang = NULL;
+	char			*data, reason[512];
+	size_t			 len, i;
+	int			 k;
+
+	for (k = 0; k < argc; k++) {
+		if (strcmp(argv[k], "--event") == 0 && k + 1 < argc)
+			file = argv[++k];
+		else if (strcmp(argv[k], "--territory") == 0 && k + 1 < argc)
+			territory = argv[++k];
+		else if (strcmp(argv[k], "--lang") == 0 && k + 1 < argc)
+			lang = argv[++k];
+		else {
+			ctl_usage(stderr);
+			return 2;
+		}
+	}
+	if (file == NULL) {
+		ctl_usage(stderr);
+		return 2;
+	}
+	if ((data = ctl_slurp(file, &len)) == NULL)
+		return 1;
+	lim.max_bytes = (size_t)c->cf->limits.max_event_bytes;
+	lim.max_depth = (int)c->cf->limits.max_depth;
+	if (envelope_parse(data, len, &lim, &env, reason, sizeof reason) == -1) {
+		fprintf(stderr, "relaisctl: %s: %s\n", file, reason);
+		free(data);
+		return 1;
+	}
+	free(data);
+	if (env.data != NULL)
+		ctl_render_override(env.data, territory, lang);
+	if (plan_build(c->cf, &env, 0, &plan, reason, sizeof reason) == -1) {
+		fprintf(stderr, "relaisctl: the event would be dead-lettered: "
+		    "%s\n", reason);
+		envelope_clear(&env);
+		return 1;
+	}
+	for (i = 0; i < plan.n; i++) {
+		const struct plan_delivery *d = &plan.v[i];
+
+		printf("──── %s to %s (%s, %s) — %s%s%s\n", d->channel, d->to,
+		    d->role, d->territory, ctl_status_names[d->status],
+		    d->reason[0] ? ": " : "", d->reason);
+		printf("key:      %s\ntemplate: %s (%s)\ngateway:  %s\n",
+		    d->key, d->template, d->msg.language[0] ? d->msg.language :
+		    "-", d->route != NULL ? d->route->gateways[0] : "-");
+		if (d->from != NULL)
+			printf("from:     %s%s%s%s\n", d->from_name != NULL ?
+			    d->from_name : "", d->from_name != NULL ? " <" : "",
+			    d->from, d->from_name != NULL ? ">" : "");
+		if (d->msg.subject != NULL)
+			printf("subject:  %s\n", d->msg.subject);
+		if (d->msg.text != NULL)
+			printf("\n%s\n", d->msg.text);
+		if (d->msg.html != NULL)
+			printf("---- HTML\n%s\n", d->msg.html);
+	}
+	if (plan.n == 0)
+		printf("no deliveries\n");
+	plan_clear(&plan);
+	envelope_clear(&env);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -402,6 +497,8 @@ main(int argc, char *argv[])
 		rc = ctl_status(&c);
 	else if (strcmp(argv[0], "dead") == 0)
 		rc = ctl_dead(&c, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "render") == 0)
+		rc = ctl_render(&c, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "relaisctl: unknown command \"%s\"\n", argv[0]);
 		ctl_usage(stderr);

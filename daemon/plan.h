@@ -1,0 +1,61 @@
+/*
+ * Planning: one validated event to the deliveries it calls for, routed and
+ * rendered, without any I/O. The daemon's pipeline sends what it plans;
+ * `relaisctl render` prints it.
+ */
+#ifndef RELAIS_PLAN_H
+#define RELAIS_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "handlers.h"
+#include "idkey.h"
+#include "render.h"
+
+struct config;
+struct config_route;
+struct envelope;
+
+enum plan_status {
+	PLAN_SEND,	/* routed and rendered: to be sent */
+	PLAN_SKIP,	/* not to be sent (no consent): recorded as skipped */
+	PLAN_DEAD,	/* cannot be sent as it is: dead letter */
+};
+
+/* One message for one recipient on one channel. Strings borrow from the
+ * config and the plan; to and msg are owned. */
+struct plan_delivery {
+	char				 key[IDKEY_LEN + 1];
+	const char			*role;
+	const char			*channel;	/* "email" or "sms" */
+	char				*to;
+	const char			*territory;
+	const char			*from;
+	const char			*from_name;
+	const char			*reply_to;
+	const char			*template;	/* "-" when no route */
+	const struct config_route	*route;		/* NULL when none matched */
+	struct render_out		 msg;
+	enum plan_status		 status;
+	char				 reason[256];
+};
+
+struct plan {
+	struct handler_out	 out;	/* the handler's notifications */
+	struct plan_delivery	*v;
+	size_t			 n;
+};
+
+/*
+ * Runs the event's handler, then routes and renders a delivery per
+ * notification and channel. Returns -1 with a reason when the event as a
+ * whole must be dead-lettered (unknown type, handler refusal).
+ */
+int	plan_build(const struct config *, const struct envelope *,
+	    int64_t now_ms, struct plan *, char *reason, size_t reasonlen);
+/* Keeps only the delivery with this key (a retry); returns how many remain. */
+size_t	plan_keep(struct plan *, const char *key);
+void	plan_clear(struct plan *);
+
+#endif
