@@ -41,6 +41,8 @@ LIB_SRCS := \
 	daemon/route.c \
 	daemon/backoff.c \
 	daemon/idkey.c \
+	daemon/sms.c \
+	daemon/phone.c \
 	daemon/redis.c \
 	daemon/queue.c \
 	daemon/http.c \
@@ -103,7 +105,9 @@ UNIT_TESTS := \
 	test_idkey \
 	test_route \
 	test_handlers \
-	test_render
+	test_render \
+	test_sms \
+	test_phone
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \

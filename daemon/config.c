@@ -650,7 +650,7 @@ config_route_one(struct config_ctx *c, struct config *cf,
     struct config_route *r, const struct ynode *n)
 {
 	static const char *const known[] = { "match", "gateways", "template",
-	    NULL };
+	    "max_segments", NULL };
 	static const char *const match_keys[] = { "type", "role", "channel",
 	    "territory", "language", NULL };
 	const struct ynode	*m, *gws;
@@ -678,6 +678,15 @@ config_route_one(struct config_ctx *c, struct config *cf,
 		}
 	}
 	r->template = config_dup(config_scalar(c, n, "template"));
+	r->max_segments = 3;
+	if (ynode_get(n, "max_segments") != NULL) {
+		static const struct config_opt opt = { "max_segments",
+		    CONFIG_LONG, 0, 1, 10, NULL };
+
+		if (config_set_opt(c, &opt, &r->max_segments,
+		    ynode_get(n, "max_segments")) == -1)
+			rc = -1;
+	}
 	if (r->template == NULL) {
 		config_err(c, n, "route has no template");
 		rc = -1;

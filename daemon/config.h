@@ -68,6 +68,7 @@ struct config_route {
 	char	**gateways;	/* failover order; names of config_gateway */
 	size_t	  ngateways;
 	char	 *template;
+	long	  max_segments;	/* SMS longer than this is dead-lettered */
 	int	  line, col;
 };
 

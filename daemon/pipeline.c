@@ -298,7 +298,7 @@ pipeline_op_delivery(struct pipeline_job *j, struct queue_args *a,
 	char	at[40], masked[128];
 
 	gw_rfc3339(at, sizeof at);
-	queue_op_record(a, 0, 15);
+	queue_op_record(a, 0, d->pd->encoding != NULL ? 17 : 15);
 	pipeline_field(a, "key", d->pd->key);
 	pipeline_field(a, "event_id", j->env.id);
 	pipeline_field(a, "type", j->env.type);
@@ -315,6 +315,11 @@ pipeline_op_delivery(struct pipeline_job *j, struct queue_args *a,
 	pipeline_field(a, "provider_id", d->provider_id);
 	pipeline_field(a, "to", log_mask(d->pd->to, masked, sizeof masked));
 	pipeline_field(a, "at", at);
+	if (d->pd->encoding != NULL) {
+		pipeline_field(a, "encoding", d->pd->encoding);
+		queue_args_add(a, "segments", 8);
+		queue_args_addf(a, "%ld", d->pd->segments);
+	}
 }
 
 static void

@@ -9,21 +9,11 @@
 #include "buf.h"
 #include "config.h"
 #include "envelope.h"
+#include "phone.h"
 #include "plan.h"
 #include "route.h"
+#include "sms.h"
 #include "territory.h"
-
-/* E.164: '+', a non-zero digit, 7 to 14 more digits. */
-static int
-plan_phone_ok(const char *s)
-{
-	size_t	n;
-
-	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return 0;
-	n = strspn(s + 1, "0123456789");
-	return s[1 + n] == '\0' && n >= 8 && n <= 15;
-}
 
 /* Enough to refuse what no gateway would take; the provider checks the rest. */
 static int
@@ -118,10 +108,16 @@ plan_check(struct plan_delivery *d, const struct notification *n)
 		plan_fail(d, PLAN_DEAD, "invalid email address");
 		return -1;
 	}
-	if (!email && !plan_phone_ok(d->to)) {
-		plan_fail(d, PLAN_DEAD, "invalid phone number (E.164 expected, "
-		    "like +18195550123)");
-		return -1;
+	if (!email) {
+		char	e164[PHONE_E164_SIZE], why[128];
+
+		if (phone_normalise(d->to, e164, sizeof e164, why,
+		    sizeof why) == -1) {
+			plan_fail(d, PLAN_DEAD, "invalid phone number: %s", why);
+			return -1;
+		}
+		free(d->to);
+		d->to = xstrdup(e164);
 	}
 	if (d->from == NULL) {
 		plan_fail(d, PLAN_DEAD, "territory %s has no %s sender", t->id,
@@ -129,6 +125,24 @@ plan_check(struct plan_delivery *d, const struct notification *n)
 		return -1;
 	}
 	return 0;
+}
+
+/* Counts an SMS as carriers bill it; refuses one longer than the route allows. */
+static void
+plan_sms(struct plan_delivery *d)
+{
+	struct sms_length	len;
+
+	if (sms_measure(d->msg.text, strlen(d->msg.text), &len) == -1) {
+		plan_fail(d, PLAN_DEAD, "SMS text is not valid UTF-8");
+		return;
+	}
+	d->encoding = sms_encoding_name(len.encoding);
+	d->segments = (long)len.segments;
+	if (d->segments > d->route->max_segments)
+		plan_fail(d, PLAN_DEAD, "SMS would be %ld segments (%s, %zu "
+		    "characters), the route allows %ld", d->segments,
+		    d->encoding, len.units, d->route->max_segments);
 }
 
 static void
@@ -142,6 +156,7 @@ plan_delivery(const struct config *cf, const struct envelope *ev,
 	size_t			 nl;
 	json_t			*vars;
 	char			 err[256];
+	int			 rc;
 
 	p->v = xrealloc(p->v, (p->n + 1) * sizeof *p->v);
 	d = &p->v[p->n++];
@@ -163,8 +178,11 @@ plan_delivery(const struct config *cf, const struct envelope *ev,
 		return;
 	}
 	d->template = d->route->template;
-	idkey_make(ev->id, to, channel, d->template, d->key);
-	if (plan_check(d, n) == -1)
+	/* the key is made from the normalised address: "819-555-1234" and
+	 * "+18195551234" are the same recipient */
+	rc = plan_check(d, n);
+	idkey_make(ev->id, d->to, channel, d->template, d->key);
+	if (rc == -1)
 		return;
 	nl = plan_langs(cf, n, langs);
 	vars = plan_vars(n, nl > 0 ? langs[0] : "fr");
@@ -172,6 +190,8 @@ plan_delivery(const struct config *cf, const struct envelope *ev,
 	    &d->msg, err, sizeof err) == -1)
 		plan_fail(d, PLAN_DEAD, "%s", err);
 	json_decref(vars);
+	if (d->status == PLAN_SEND && strcmp(channel, "sms") == 0)
+		plan_sms(d);
 }
 
 int

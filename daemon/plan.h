@@ -37,6 +37,8 @@ struct plan_delivery {
 	const char			*template;	/* "-" when no route */
 	const struct config_route	*route;		/* NULL when none matched */
 	struct render_out		 msg;
+	const char			*encoding;	/* SMS: "gsm7" or "ucs2" */
+	long				 segments;	/* SMS: parts billed */
 	enum plan_status		 status;
 	char				 reason[256];
 };

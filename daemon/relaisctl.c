@@ -432,6 +432,9 @@ ctl_render(struct ctl *c, int argc, char **argv)
 			    d->from, d->from_name != NULL ? ">" : "");
 		if (d->msg.subject != NULL)
 			printf("subject:  %s\n", d->msg.subject);
+		if (d->encoding != NULL)
+			printf("sms:      %ld segment%s, %s\n", d->segments,
+			    d->segments == 1 ? "" : "s", d->encoding);
 		if (d->msg.text != NULL)
 			printf("\n%s\n", d->msg.text);
 		if (d->msg.html != NULL)
