@@ -87,6 +87,8 @@ static const struct config_opt config_gateway_opts[] = {
 	{ "max_concurrency", CONFIG_LONG, G(max_concurrency), 1, 10000, "32" },
 	{ "connect_timeout_ms", CONFIG_LONG, G(connect_timeout_ms), 10, 600000, "5000" },
 	{ "timeout_ms", CONFIG_LONG, G(timeout_ms), 10, 600000, "15000" },
+	{ "breaker_failures", CONFIG_LONG, G(breaker_failures), 1, 100000, "5" },
+	{ "breaker_cooldown_ms", CONFIG_LONG, G(breaker_cooldown_ms), 100, 3600000, "30000" },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 #undef G
@@ -442,7 +444,8 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 		const char *kk = n->keys[i]->value;
 
 		if (strcmp(kk, "kind") == 0 || strcmp(kk, "max_concurrency") == 0 ||
-		    strstr(kk, "timeout_ms") != NULL)
+		    strstr(kk, "timeout_ms") != NULL ||
+		    strncmp(kk, "breaker_", 8) == 0)
 			continue;
 		if (!config_gateway_allowed(config_gateway_kinds[k].allowed, kk)) {
 			config_err(c, n->keys[i], "key \"%s\" does not apply to "
@@ -833,6 +836,38 @@ config_templates(struct config_ctx *c, struct config *cf,
 	return 0;
 }
 
+/*
+ * An entry idle longer than claim_idle_ms is taken over by another
+ * instance, so it must exceed the time one delivery attempt may take, or a
+ * message still in flight would be sent a second time.
+ */
+static int
+config_claim_idle(struct config_ctx *c, const struct config *cf,
+    const struct ynode *redis)
+{
+	const struct config_gateway	*g, *worst = NULL;
+	size_t				 i;
+
+	for (i = 0; i < cf->ngateways; i++) {
+		g = &cf->gateways[i];
+		if (g->kind == NULL || strcmp(g->kind, "outbox") == 0)
+			continue;
+		if (worst == NULL || g->connect_timeout_ms + g->timeout_ms >
+		    worst->connect_timeout_ms + worst->timeout_ms)
+			worst = g;
+	}
+	if (worst == NULL || cf->redis.claim_idle_ms >
+	    2 * (worst->connect_timeout_ms + worst->timeout_ms))
+		return 0;
+	config_err(c, ynode_get(redis, "claim_idle_ms") != NULL ?
+	    ynode_get(redis, "claim_idle_ms") : redis, "claim_idle_ms (%ld) "
+	    "must exceed twice the longest gateway attempt (gateway %s: "
+	    "connect_timeout_ms + timeout_ms = %ld), or an entry still in "
+	    "flight could be taken over and sent twice", cf->redis.claim_idle_ms,
+	    worst->name, worst->connect_timeout_ms + worst->timeout_ms);
+	return -1;
+}
+
 static char *
 config_dirname(const char *path)
 {
@@ -897,6 +932,7 @@ config_load(const char *path, struct diag *diag)
 	rc |= config_gateways(&c, cf, ynode_get(root, "gateways"));
 	rc |= config_territories(&c, cf, ynode_get(root, "territories"));
 	rc |= config_routes(&c, cf, ynode_get(root, "routes"));
+	rc |= config_claim_idle(&c, cf, ynode_get(root, "redis"));
 	/*
 	 * Some type errors (an optional scalar given as a map, ...) are reported
 	 * without failing their section: anything reported fails the load.

@@ -54,6 +54,8 @@ struct config_gateway {
 	long	 max_concurrency;
 	long	 connect_timeout_ms;
 	long	 timeout_ms;
+	long	 breaker_failures;	/* consecutive failures that open it */
+	long	 breaker_cooldown_ms;	/* open this long, then one probe */
 	int	 line, col;
 };
 

@@ -1,4 +1,6 @@
 /* Gateway set: builds each configured gateway from the table of kinds. */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,14 @@
 static const struct gw_kind *gw_kinds[] = {
 	&gw_webhook_kind,
 	&gw_outbox_kind,
+};
+
+/* One send through the breaker: the caller's callback, and the gateway. */
+struct gw_call {
+	struct gw		*g;
+	gw_cb			 cb;
+	void			*arg;
+	TAILQ_ENTRY(gw_call)	 entry;
 };
 
 struct gw_set {
@@ -44,6 +54,9 @@ gw_set_new(struct event_base *base, struct http *http,
 		g->name = xstrdup(cf->gateways[i].name);
 		g->base = base;
 		g->http = http;
+		TAILQ_INIT(&g->calls);
+		g->breaker_failures = cf->gateways[i].breaker_failures;
+		g->breaker_cooldown_ms = cf->gateways[i].breaker_cooldown_ms;
 		s->v[s->n++] = g;
 		if (g->kind->init(g, &cf->gateways[i], why, sizeof why) == -1) {
 			snprintf(err, errlen, "gateway %s: %s", g->name, why);
@@ -64,8 +77,15 @@ gw_set_free(struct gw_set *s)
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->n; i++) {
+		struct gw_call *c;
+
 		if (s->v[i]->priv != NULL)
 			s->v[i]->kind->free(s->v[i]);
+		/* sends the kind dropped unanswered when it was freed */
+		while ((c = TAILQ_FIRST(&s->v[i]->calls)) != NULL) {
+			TAILQ_REMOVE(&s->v[i]->calls, c, entry);
+			free(c);
+		}
 		free(s->v[i]->name);
 		free(s->v[i]);
 	}
@@ -85,10 +105,95 @@ gw_set_find(struct gw_set *s, const char *name)
 	return NULL;
 }
 
+static long long
+gw_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *
+gw_breaker_name(enum gw_breaker b)
+{
+	return b == GW_CLOSED ? "closed" : b == GW_OPEN ? "open" : "half-open";
+}
+
+int
+gw_available(struct gw *g, long long *wait_ms)
+{
+	long long	now;
+
+	*wait_ms = 0;
+	if (g->breaker == GW_CLOSED)
+		return 1;
+	now = gw_now_ms();
+	if (g->breaker == GW_OPEN && now >= g->open_until) {
+		g->breaker = GW_HALF_OPEN;
+		g->probing = 0;
+		log_info("gateway=%s breaker=half-open (probing)", g->name);
+	}
+	if (g->breaker == GW_HALF_OPEN && !g->probing)
+		return 1;
+	*wait_ms = g->open_until > now ? g->open_until - now :
+	    g->breaker_cooldown_ms;
+	return 0;
+}
+
+static void
+gw_breaker_open(struct gw *g, const char *reason)
+{
+	g->breaker = GW_OPEN;
+	g->open_until = gw_now_ms() + g->breaker_cooldown_ms;
+	log_warnx("gateway=%s breaker=open failures=%ld cooldown_ms=%ld "
+	    "reason=\"%s\"", g->name, g->failures, g->breaker_cooldown_ms,
+	    reason);
+}
+
+/* Only a gateway's own transient failures count: 429 means it is alive. */
+static void
+gw_on_result(const struct gw_result *res, void *arg)
+{
+	struct gw_call	*c = arg;
+	struct gw	*g = c->g;
+
+	if (g->breaker == GW_HALF_OPEN)
+		g->probing = 0;
+	if (res->status == GW_RETRY) {
+		g->failures++;
+		if (g->breaker == GW_HALF_OPEN ||
+		    (g->breaker == GW_CLOSED &&
+		    g->failures >= g->breaker_failures))
+			gw_breaker_open(g, res->reason);
+	} else if (res->status != GW_WAIT) {
+		if (g->breaker != GW_CLOSED)
+			log_info("gateway=%s breaker=closed", g->name);
+		g->breaker = GW_CLOSED;
+		g->failures = 0;
+	}
+	TAILQ_REMOVE(&g->calls, c, entry);
+	c->cb(res, c->arg);
+	free(c);
+}
+
 int
 gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
-	return g->kind->send(g, m, cb, arg);
+	struct gw_call	*c;
+
+	c = xmalloc(sizeof *c);
+	c->g = g;
+	c->cb = cb;
+	c->arg = arg;
+	if (g->kind->send(g, m, gw_on_result, c) == -1) {
+		free(c);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&g->calls, c, entry);
+	if (g->breaker == GW_HALF_OPEN)
+		g->probing = 1;
+	return 0;
 }
 
 void

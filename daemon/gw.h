@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <sys/queue.h>
+
 #include "buf.h"
 
 struct event_base;
@@ -49,6 +51,12 @@ struct gw_msg {
 /* Called once per gw_send() that returned 0, always from the loop later. */
 typedef void (*gw_cb)(const struct gw_result *, void *arg);
 
+enum gw_breaker {
+	GW_CLOSED,	/* sending */
+	GW_OPEN,	/* failing: nothing is sent until the cool-down ends */
+	GW_HALF_OPEN,	/* one probe in flight decides */
+};
+
 /* For gateway kinds only: the common part of every gateway. */
 struct gw {
 	const struct gw_kind	*kind;
@@ -56,6 +64,14 @@ struct gw {
 	struct event_base	*base;
 	struct http		*http;
 	void			*priv;
+	/* circuit breaker, run by gw.c around every kind */
+	enum gw_breaker		 breaker;
+	long			 failures;	/* consecutive transient failures */
+	long			 breaker_failures;
+	long			 breaker_cooldown_ms;
+	long long		 open_until;	/* monotonic ms */
+	int			 probing;
+	TAILQ_HEAD(, gw_call)	 calls;		/* sends not answered yet */
 };
 
 struct gw_kind {
@@ -77,8 +93,15 @@ struct gw_set	*gw_set_new(struct event_base *, struct http *,
 		    const struct config *, char *err, size_t errlen);
 void		 gw_set_free(struct gw_set *);
 struct gw	*gw_set_find(struct gw_set *, const char *name);
+/*
+ * Whether a message may be handed to g now: not while its breaker is open;
+ * once the cool-down is over, one probe goes through. When not, *wait_ms
+ * says how long until it may be tried again.
+ */
+int		 gw_available(struct gw *, long long *wait_ms);
 /* Returns -1 when the message could not even be queued (treat as retry). */
 int		 gw_send(struct gw *, const struct gw_msg *, gw_cb, void *arg);
+const char	*gw_breaker_name(enum gw_breaker);
 
 /* The JSON record of a message: an outbox line, a webhook body. */
 void		 gw_record(const struct gw_msg *, struct buf *out);

@@ -76,6 +76,7 @@ gw_outbox_thread(void *arg)
 	struct gw_outbox_recs	 batch;
 	struct gw_outbox_rec	*r;
 	uint64_t		 one = 1;
+	off_t			 start;
 	int			 err;
 
 	for (;;) {
@@ -90,17 +91,24 @@ gw_outbox_thread(void *arg)
 		TAILQ_CONCAT(&batch, &o->todo, entry);
 		pthread_mutex_unlock(&o->mu);
 
+		/*
+		 * All or nothing: on a short write or a failed sync the file is
+		 * cut back to where the batch began, so no torn line stays and
+		 * no line is written twice when the batch is retried.
+		 */
 		err = 0;
+		start = lseek(o->fd, 0, SEEK_END);
 		TAILQ_FOREACH(r, &batch, entry) {
-			if ((r->error = gw_outbox_write(o->fd, r->line, r->len)) != 0)
-				err = r->error;
+			if ((err = gw_outbox_write(o->fd, r->line, r->len)) != 0)
+				break;
 		}
 		if (err == 0 && fdatasync(o->fd) == -1)
 			err = errno;
-		TAILQ_FOREACH(r, &batch, entry) {
-			if (r->error == 0)
-				r->error = err;
-		}
+		if (err != 0 && start != -1 && ftruncate(o->fd, start) == -1)
+			log_warn("outbox %s: cannot cut back a failed batch",
+			    o->path);
+		TAILQ_FOREACH(r, &batch, entry)
+			r->error = err;
 		pthread_mutex_lock(&o->mu);
 		TAILQ_CONCAT(&o->done, &batch, entry);
 		pthread_mutex_unlock(&o->mu);

@@ -1,4 +1,6 @@
 /* Gateway kind "webhook": the message record as a JSON POST, with Idempotency-Key. */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,8 @@
 
 struct gw_webhook {
 	struct http_pool	*pool;
+	/* in flight; freed with the gateway when curl drops them unanswered */
+	TAILQ_HEAD(, gw_webhook_call) calls;
 	char			*url;
 	char			*auth;		/* "Authorization: Bearer ..." */
 	long			 connect_timeout_ms;
@@ -19,8 +23,10 @@ struct gw_webhook {
 
 /* One send in flight: the callback to call when the response comes. */
 struct gw_webhook_call {
-	gw_cb	 cb;
-	void	*arg;
+	struct gw_webhook		*w;
+	gw_cb				 cb;
+	void				*arg;
+	TAILQ_ENTRY(gw_webhook_call)	 entry;
 };
 
 static int
@@ -42,6 +48,7 @@ gw_webhook_init(struct gw *g, const struct config_gateway *cg, char *err,
 		w->auth = buf_steal(&b, NULL);
 	}
 	w->pool = http_pool_new(g->http, g->name, (int)cg->max_concurrency);
+	TAILQ_INIT(&w->calls);
 	g->priv = w;
 	return 0;
 }
@@ -50,8 +57,13 @@ static void
 gw_webhook_free(struct gw *g)
 {
 	struct gw_webhook	*w = g->priv;
+	struct gw_webhook_call	*c;
 
-	http_pool_free(w->pool);
+	http_pool_free(w->pool);	/* cancels without calling back */
+	while ((c = TAILQ_FIRST(&w->calls)) != NULL) {
+		TAILQ_REMOVE(&w->calls, c, entry);
+		free(c);
+	}
 	free(w->url);
 	free(w->auth);
 	free(w);
@@ -119,6 +131,7 @@ gw_webhook_done(const struct http_response *resp, void *arg)
 	struct gw_webhook_call	*call = arg;
 	struct gw_result	 res;
 
+	TAILQ_REMOVE(&call->w->calls, call, entry);
 	memset(&res, 0, sizeof res);
 	gw_webhook_classify(resp, &res);
 	call->cb(&res, call->arg);
@@ -156,11 +169,14 @@ gw_webhook_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	req.connect_timeout_ms = w->connect_timeout_ms;
 	req.timeout_ms = w->timeout_ms;
 	call = xmalloc(sizeof *call);
+	call->w = w;
 	call->cb = cb;
 	call->arg = arg;
 	rc = http_submit(w->pool, &req, gw_webhook_done, call);
 	if (rc == -1)
 		free(call);
+	else
+		TAILQ_INSERT_TAIL(&w->calls, call, entry);
 	buf_free(&body);
 	buf_free(&idem);
 	return rc;

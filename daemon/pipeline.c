@@ -168,11 +168,17 @@ pipeline_prepare(struct pipeline_job *j)
 	if (plan_build(cf, &j->env, pipeline_wall_ms(), &j->plan, j->dead,
 	    sizeof j->dead) == -1)
 		return;
-	/* a retry entry carries one delivery: keep that one only */
-	if (e->retry_key != NULL && plan_keep(&j->plan, e->retry_key) == 0)
-		log_warnx("event=%s key=%s retry of a delivery the current "
-		    "config no longer produces: dropped", j->env.id,
+	/*
+	 * A retry entry carries one delivery: keep that one only. When the
+	 * config changed so that it no longer exists (template renamed,
+	 * address changed), the event is dead-lettered, to be replayed.
+	 */
+	if (e->retry_key != NULL && plan_keep(&j->plan, e->retry_key) == 0) {
+		snprintf(j->dead, sizeof j->dead, "retry of delivery %s, which "
+		    "the current configuration no longer produces",
 		    e->retry_key);
+		return;
+	}
 	j->nd = j->plan.n;
 	j->d = xcalloc(j->nd, sizeof *j->d);
 	for (i = 0; i < j->nd; i++) {
@@ -269,14 +275,28 @@ pipeline_op_dead(struct pipeline_job *j, struct queue_args *a,
 	const struct queue_entry	*e = j->e;
 	char				 at[40];
 
+	size_t				 i, raw;
+
+	/* fields that JSON cannot carry (not UTF-8) are kept verbatim */
+	raw = e->event == NULL && e->fields == NULL ? e->nraw / 2 : 0;
 	gw_rfc3339(at, sizeof at);
-	queue_op_record(a, 1, d != NULL ? 9 : 6);
+	queue_op_record(a, 1, (d != NULL ? 9 : 6) + (int)raw);
 	pipeline_field(a, "reason", reason);
 	if (e->event != NULL) {
 		queue_args_add(a, "payload", 7);
 		queue_args_add(a, e->event, e->len);
 	} else {
 		pipeline_field(a, "payload", e->fields);
+	}
+	for (i = 0; i < raw; i++) {
+		struct buf name;
+
+		buf_init(&name);
+		buf_puts(&name, "field:");
+		buf_append(&name, e->raw[2 * i], e->rawlen[2 * i]);
+		queue_args_add(a, name.data, name.len);
+		queue_args_add(a, e->raw[2 * i + 1], e->rawlen[2 * i + 1]);
+		buf_free(&name);
 	}
 	pipeline_field(a, "event_id", j->parsed ? j->env.id : "");
 	pipeline_field(a, "stream_id", e->id);
@@ -437,6 +457,35 @@ pipeline_on_sent(const struct gw_result *res, void *arg)
 		pipeline_commit(j);
 }
 
+/*
+ * The first gateway of the route, in failover order, whose breaker lets a
+ * message through; NULL, with the shortest wait, when none does.
+ */
+static struct gw *
+pipeline_gateway(struct pipeline *p, struct pipeline_delivery *d,
+    long long *wait_ms)
+{
+	const struct config_route	*r = d->pd->route;
+	struct gw			*g;
+	long long			 w;
+	size_t				 k;
+
+	*wait_ms = -1;
+	for (k = 0; k < r->ngateways; k++) {
+		if ((g = gw_set_find(p->gws, r->gateways[k])) == NULL)
+			continue;
+		if (gw_available(g, &w)) {
+			d->gateway = r->gateways[k];
+			return g;
+		}
+		if (*wait_ms == -1 || w < *wait_ms)
+			*wait_ms = w;
+	}
+	if (*wait_ms == -1)
+		*wait_ms = 1000;
+	return NULL;
+}
+
 static void
 pipeline_send(struct pipeline_job *j)
 {
@@ -444,6 +493,7 @@ pipeline_send(struct pipeline_job *j)
 	struct gw_msg			 m;
 	struct gw			*g;
 	struct gw_result		 res;
+	long long			 wait_ms;
 	size_t				 i;
 
 	j->outstanding = 1;	/* held until every send is issued */
@@ -467,10 +517,19 @@ pipeline_send(struct pipeline_job *j)
 		m.subject = d->pd->msg.subject;
 		m.text = d->pd->msg.text;
 		m.html = d->pd->msg.html;
-		m.gateway = d->gateway;
 		j->outstanding++;
-		if ((g = gw_set_find(j->p->gws, d->gateway)) == NULL ||
-		    gw_send(g, &m, pipeline_on_sent, d) == -1) {
+		if ((g = pipeline_gateway(j->p, d, &wait_ms)) == NULL) {
+			/* an outage is waited out, never dead-lettered */
+			memset(&res, 0, sizeof res);
+			res.status = GW_WAIT;
+			res.retry_after_s = (long)((wait_ms + 999) / 1000);
+			snprintf(res.reason, sizeof res.reason, "no gateway of "
+			    "the route is available (circuit open)");
+			pipeline_on_sent(&res, d);
+			continue;
+		}
+		m.gateway = d->gateway;
+		if (gw_send(g, &m, pipeline_on_sent, d) == -1) {
 			memset(&res, 0, sizeof res);
 			res.status = GW_RETRY;
 			res.retry_after_s = -1;

@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "envelope.h"
 #include "log.h"
 #include "queue.h"
 #include "redis.h"
@@ -138,10 +139,13 @@ struct queue {
 	struct event		*ev_next;	/* deferred reader step */
 	enum queue_step		 step;
 	int			 group_ok;	/* group exists (this connection) */
-	int			 recover_own;	/* own pending still to re-read */
-	int			 recover_later;	/* the same, once ev_next fires */
+	unsigned		 recover_own;	/* requests to re-read own pending */
+	unsigned		 recover_seen;	/* requests the current pass serves */
+	int			 recover_later;	/* a request, once ev_next fires */
+	int			 freeing;	/* queue_free(): callbacks touch nothing */
 	int			 claim_due;	/* time to look at others' entries */
-	char			 recover_from[64]; /* XPENDING page start */
+	char			 own_from[64];	/* XPENDING page start, own pass */
+	char			 claim_from[64]; /* the same, takeover pass */
 	int			 stopping;
 	int			 tick_busy;
 	struct queue_batch	*begins;	/* filling, flushed by ev_flush */
@@ -285,9 +289,15 @@ queue_entry_free(struct queue_entry *e)
 {
 	if (e == NULL)
 		return;
+	size_t	i;
+
 	free(e->event);
 	free(e->fields);
 	free(e->retry_key);
+	for (i = 0; i < e->nraw; i++)
+		free(e->raw[i]);
+	free(e->raw);
+	free(e->rawlen);
 	free(e);
 }
 
@@ -342,9 +352,33 @@ queue_entry_parse(const redisReply *r, long delivered)
 		json_object_set_new(all, k->str, json_stringn_nocheck(v->str,
 		    v->len));
 	}
-	if (e->event == NULL)
-		e->fields = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS |
-		    JSON_ENSURE_ASCII);
+	if (e->event == NULL) {
+		for (i = 0; i < f->elements; i++) {
+			size_t bad;
+
+			if (f->element[i]->type == REDIS_REPLY_STRING &&
+			    envelope_utf8_valid(f->element[i]->str,
+			    f->element[i]->len, &bad) == -1)
+				break;
+		}
+		/* readable JSON when it can carry them, else verbatim only */
+		if (i == f->elements)
+			e->fields = json_dumps(all, JSON_COMPACT |
+			    JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+		e->raw = xcalloc(f->elements, sizeof *e->raw);
+		e->rawlen = xcalloc(f->elements, sizeof *e->rawlen);
+		for (i = 0; i + 1 < f->elements; i += 2) {
+			k = f->element[i];
+			v = f->element[i + 1];
+			if (k->type != REDIS_REPLY_STRING ||
+			    v->type != REDIS_REPLY_STRING)
+				continue;
+			e->raw[e->nraw] = xstrndup(k->str, k->len);
+			e->rawlen[e->nraw++] = k->len;
+			e->raw[e->nraw] = xstrndup(v->str, v->len);
+			e->rawlen[e->nraw++] = v->len;
+		}
+	}
 	json_decref(all);
 	return e;
 }
@@ -473,6 +507,7 @@ queue_create_group(struct queue *q)
 struct queue_claim {
 	struct queue	*q;
 	int		 own;		/* our own entries, else idle ones of anyone */
+	size_t		 asked;		/* page size: a shorter page is the last */
 	size_t		 n;
 	char		 ids[QUEUE_CLAIM_BATCH][64];
 	long		 counts[QUEUE_CLAIM_BATCH];
@@ -481,11 +516,15 @@ struct queue_claim {
 static void
 queue_recover_done(struct queue *q, int own)
 {
-	if (own)
-		q->recover_own = 0;
-	else
+	if (own) {
+		/* a request made while this pass ran needs a pass of its own */
+		if (q->recover_own == q->recover_seen)
+			q->recover_own = q->recover_seen = 0;
+		snprintf(q->own_from, sizeof q->own_from, "-");
+	} else {
 		q->claim_due = 0;
-	snprintf(q->recover_from, sizeof q->recover_from, "-");
+		snprintf(q->claim_from, sizeof q->claim_from, "-");
+	}
 }
 
 static void
@@ -542,15 +581,19 @@ queue_on_pending(redisReply *r, void *arg)
 
 		if (p->type != REDIS_REPLY_ARRAY || p->elements < 4)
 			continue;
-		snprintf(q->recover_from, sizeof q->recover_from, "(%s",
-		    p->element[0]->str);
+		if (c->own)
+			snprintf(q->own_from, sizeof q->own_from, "(%s",
+			    p->element[0]->str);
+		else
+			snprintf(q->claim_from, sizeof q->claim_from, "(%s",
+			    p->element[0]->str);
 		if (q->busy_cb(p->element[0]->str, q->arg))
 			continue;	/* in flight here: not lost, not ours to retake */
 		snprintf(c->ids[c->n], sizeof c->ids[c->n], "%s",
 		    p->element[0]->str);
 		c->counts[c->n++] = (long)p->element[3]->integer;
 	}
-	if (r->elements < QUEUE_CLAIM_BATCH)
+	if (r->elements < c->asked)
 		queue_recover_done(q, c->own);
 	if (c->n == 0 || q->stopping) {
 		free(c);
@@ -575,7 +618,7 @@ queue_on_pending(redisReply *r, void *arg)
 
 /* XPENDING over our own entries (own) or everyone's idle ones. */
 static void
-queue_pending(struct queue *q, int own)
+queue_pending(struct queue *q, int own, size_t room)
 {
 	const struct config_redis	*rc = &q->cf->redis;
 	struct queue_claim		*c;
@@ -588,7 +631,9 @@ queue_pending(struct queue *q, int own)
 	c->own = own;
 	snprintf(stream, sizeof stream, "%sevents", rc->prefix);
 	snprintf(idle, sizeof idle, "%ld", rc->claim_idle_ms);
-	snprintf(count, sizeof count, "%d", QUEUE_CLAIM_BATCH);
+	snprintf(count, sizeof count, "%zu", room < QUEUE_CLAIM_BATCH ? room :
+	    (size_t)QUEUE_CLAIM_BATCH);
+	c->asked = room < QUEUE_CLAIM_BATCH ? room : QUEUE_CLAIM_BATCH;
 	av[n++] = "XPENDING";
 	av[n++] = stream;
 	av[n++] = rc->group;
@@ -596,7 +641,7 @@ queue_pending(struct queue *q, int own)
 		av[n++] = "IDLE";
 		av[n++] = idle;
 	}
-	av[n++] = q->recover_from;
+	av[n++] = own ? q->own_from : q->claim_from;
 	av[n++] = "+";
 	av[n++] = count;
 	if (own)
@@ -622,14 +667,16 @@ queue_next(struct queue *q)
 		queue_create_group(q);
 		return;
 	}
-	if (q->recover_own) {
-		queue_pending(q, 1);
-		return;
-	}
 	if ((room = q->room_cb(q->arg)) == 0)
 		return;		/* paused until queue_kick() */
+	if (q->recover_own) {
+		if (strcmp(q->own_from, "-") == 0)
+			q->recover_seen = q->recover_own;
+		queue_pending(q, 1, room);
+		return;
+	}
 	if (q->claim_due) {
-		queue_pending(q, 0);
+		queue_pending(q, 0, room);
 		return;
 	}
 	queue_read(q, room);
@@ -644,7 +691,7 @@ queue_on_next(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (q->recover_later) {
 		q->recover_later = 0;
-		q->recover_own = 1;
+		q->recover_own++;
 	}
 	queue_next(q);
 }
@@ -712,8 +759,8 @@ queue_on_state(struct redis *r, int up, void *arg)
 	if (up) {
 		/* a new connection: the group may be gone, pending may be ours */
 		q->group_ok = 0;
-		q->recover_own = 1;
-		snprintf(q->recover_from, sizeof q->recover_from, "-");
+		q->recover_own++;
+		snprintf(q->own_from, sizeof q->own_from, "-");
 		queue_next(q);
 	} else {
 		q->step = QUEUE_IDLE;
@@ -734,7 +781,8 @@ queue_new(struct event_base *base, const struct config *cf,
 	q->room_cb = room_cb;
 	q->busy_cb = busy_cb;
 	q->arg = arg;
-	snprintf(q->recover_from, sizeof q->recover_from, "-");
+	snprintf(q->own_from, sizeof q->own_from, "-");
+	snprintf(q->claim_from, sizeof q->claim_from, "-");
 	q->reader = redis_new(base, &cf->redis, "reader", queue_on_state, q);
 	q->writer = redis_new(base, &cf->redis, "writer", queue_on_state, q);
 	redis_script_add(q->writer, &queue_begin_script);
@@ -773,7 +821,13 @@ queue_free(struct queue *q)
 {
 	if (q == NULL)
 		return;
-	/* batches not sent yet: their entries stay pending in Redis */
+	/*
+	 * Freeing the connections fails their pending commands; the callbacks
+	 * must then touch no job (the pipeline freed them) and start nothing.
+	 * Batches not sent yet are dropped: their entries stay pending.
+	 */
+	q->freeing = 1;
+	q->stopping = 1;
 	queue_batch_free(q->begins);
 	queue_batch_free(q->commits);
 	redis_free(q->reader);
@@ -869,6 +923,10 @@ queue_on_begin(redisReply *r, void *arg)
 	int			 sent[64] = { 0 }, *sp;
 	size_t			 i, k, at = 0;
 
+	if (b->q->freeing) {
+		queue_batch_free(b);	/* the jobs are gone already */
+		return;
+	}
 	if (queue_failed("begin", r) || r->type != REDIS_REPLY_ARRAY) {
 		queue_batch_fail(b);
 		return;
@@ -899,6 +957,10 @@ queue_on_commit(redisReply *r, void *arg)
 	struct queue_batch	*b = arg;
 	size_t			 i;
 
+	if (b->q->freeing) {
+		queue_batch_free(b);	/* the jobs are gone already */
+		return;
+	}
 	if (queue_failed("commit", r)) {
 		queue_batch_fail(b);
 		return;

@@ -17,7 +17,11 @@ struct queue_entry {
 	char	 id[64];	/* stream id */
 	char	*event;		/* the "event" field, NUL-terminated; NULL if none */
 	size_t	 len;
-	char	*fields;	/* all fields as JSON when there is no "event" */
+	char	*fields;	/* all fields as JSON when there is no "event"
+				   (NULL if they are not UTF-8: see raw) */
+	char	**raw;		/* no "event": every name and value, verbatim */
+	size_t	 *rawlen;
+	size_t	  nraw;
 	int	 deleted;	/* the payload is gone (trimmed): ack, don't retry */
 	char	*retry_key;	/* a retry of one delivery, or NULL */
 	long	 attempt;	/* attempts already spent by that delivery */

@@ -182,12 +182,10 @@ redis_schedule_retry(struct redis *r)
 	redis_arm(r->ev_retry, delay);
 }
 
-/* Leaves the up state: tells the owner once. */
+/* Leaves a state: schedules a reconnection, tells the owner if it was up. */
 static void
-redis_went_down(struct redis *r)
+redis_went_down(struct redis *r, int was_up)
 {
-	int	was_up = r->state == REDIS_UP;
-
 	redis_schedule_retry(r);
 	if (was_up && r->state_cb != NULL)
 		r->state_cb(r, 0, r->state_arg);
@@ -199,6 +197,7 @@ redis_drop(struct redis *r, const char *why)
 {
 	redisAsyncContext	*ac = r->ac;
 	char			 where[300];
+	int			 was_up = r->state == REDIS_UP;
 
 	log_warnx("redis=%s at=%s event=disconnect reason=\"%s\"", r->name,
 	    redis_where(r, where, sizeof where), why);
@@ -213,7 +212,7 @@ redis_drop(struct redis *r, const char *why)
 		r->state = REDIS_DOWN;	/* refuse commands from callbacks */
 		redisAsyncFree(ac);
 	}
-	redis_went_down(r);
+	redis_went_down(r, was_up);
 }
 
 static void
@@ -391,7 +390,7 @@ redis_on_connect(const redisAsyncContext *ac, int status)
 		log_warnx("redis=%s event=connect-failed error=\"%s\"", r->name,
 		    ac->errstr);
 		r->ac = NULL;
-		redis_went_down(r);
+		redis_went_down(r, r->state == REDIS_UP);
 		return;
 	}
 	redis_handshake(r);
@@ -408,7 +407,7 @@ redis_on_disconnect(const redisAsyncContext *ac, int status)
 	    status == REDIS_OK ? "closed" : ac->errstr);
 	r->ac = NULL;
 	event_del(r->ev_timeout);
-	redis_went_down(r);
+	redis_went_down(r, r->state == REDIS_UP);
 }
 
 static void
@@ -425,7 +424,7 @@ redis_connect_addr(struct redis *r, const char *ip)
 		    ac != NULL ? ac->errstr : "out of memory");
 		if (ac != NULL)
 			redisAsyncFree(ac);
-		redis_went_down(r);
+		redis_went_down(r, r->state == REDIS_UP);
 		return;
 	}
 	ac->data = r;
@@ -454,7 +453,7 @@ redis_on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
 			    "error=\"%s\"", r->name, r->host,
 			    evutil_gai_strerror(err));
 			event_del(r->ev_timeout);
-			redis_went_down(r);
+			redis_went_down(r, r->state == REDIS_UP);
 		}
 		if (ai != NULL)
 			evutil_freeaddrinfo(ai);
@@ -485,7 +484,7 @@ redis_connect(struct redis *r)
 	    (r->dns = evdns_base_new(r->base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL) {
 		log_warnx("redis=%s cannot initialise DNS", r->name);
-		redis_went_down(r);
+		redis_went_down(r, r->state == REDIS_UP);
 		return;
 	}
 	memset(&hints, 0, sizeof hints);

@@ -594,6 +594,7 @@ tz_load_dir(const char *dir, const char *name, char *err, size_t errlen)
 	char		 chunk[4096], *path;
 	FILE		*f;
 	size_t		 got;
+	int		 saved;
 
 	if (!tz_name_ok(name)) {
 		tz_seterr(err, errlen, "not a time zone name");
@@ -604,10 +605,11 @@ tz_load_dir(const char *dir, const char *name, char *err, size_t errlen)
 	buf_printf(&b, "%s/%s", dir, name);
 	path = buf_steal(&b, NULL);
 	if ((f = fopen(path, "rb")) == NULL) {
+		saved = errno == ENOTDIR ? ENOENT : errno;
 		if (errlen > 0)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		free(path);
-		errno = ENOENT;
+		errno = saved;
 		return NULL;
 	}
 	free(path);

@@ -23,6 +23,7 @@ emit '{"specversion":"1.0","id":"x6","source":"s","type":"newcomer.arrived","dat
 emit "$(event x7 '"email":"a@example.com","consent":{"email":true}' '"municipality":"Atlantis"')"
 emit '{"specversion":"1.0","id":"x8","source":"s","type":"newcomer.arrived","time":"yesterday","data":{}}'
 rcli xadd relais:events '*' payload '{"specversion":"1.0"}' >/dev/null
+printf 'bin\xff\xfe' | rcli -x xadd relais:events '*' blob >/dev/null
 emit "$(event x9 '"phone":"555-1234","consent":{"sms":true}')"
 emit "$(event ok-2)"
 
@@ -49,12 +50,16 @@ expect 'unknown municipality "Atlantis"'
 expect "not an RFC 3339 timestamp"
 expect 'stream entry has no "event" field'
 expect "invalid phone number"
-assert_eq "$(dead_count)" 12 "dead letters"
+assert_eq "$(dead_count)" 13 "dead letters"
 
 # the original bytes are kept exactly, even when they are not UTF-8
 rcli --raw xrange relais:dead - + | awk 'length($0) == '"$(wc -c < "$T/big")"' { n++ } END { exit n != 1 }' ||
     fail "oversized payload not kept whole"
 rcli --no-raw xrange relais:dead - + | grep -qF '\xff\xfe' || fail "invalid UTF-8 payload not kept byte for byte"
 rcli xrange relais:dead - + | grep -qx 'this is not JSON' || fail "non-JSON payload not kept"
+# an entry without "event" whose fields are not UTF-8 keeps them verbatim
+rcli --no-raw xrange relais:dead - + | grep -qF '"bin\xff\xfe"' ||
+    fail "binary field of an entry without event not kept verbatim"
+rcli xrange relais:dead - + | grep -qx 'field:blob' || fail "field name not kept"
 stop_relaisd
 echo "bad events: ok"

@@ -15,6 +15,8 @@ for i in $(seq 1 5); do
 done
 
 CLAIM_IDLE_MS=1000 CLAIM_INTERVAL_MS=200 MAX_DELIVERIES=3 write_config
+# a short takeover time needs short gateway timeouts (relaisd --check says so)
+sed -i 's/^    timeout_ms: 15000$/    timeout_ms: 300\n    connect_timeout_ms: 100/' "$T/relais.yaml"
 start_relaisd
 wait_for 15 "both entries handled" all_handled
 assert_eq "$(requests gw)" 1 "requests (the orphan only)"
@@ -22,6 +24,8 @@ assert_eq "$(body_field gw 1 .event_id)" orphan-1 "the orphan was delivered"
 assert_eq "$(dead_count)" 1 "dead letters"
 rcli xrange relais:dead - + | grep -q "^poison message: read 7 times" ||
     fail "poison reason: $(rcli xrange relais:dead - +)"
-grep -q "took over 2 pending entries idle too long" "$T/relaisd.log" || fail "takeover not logged"
+# the two may be taken over in one pass or two, as they went idle
+grep -q "took over [12] pending entries idle too long" "$T/relaisd.log" ||
+    fail "takeover not logged"
 stop_relaisd
 echo "claim and poison: ok"

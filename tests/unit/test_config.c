@@ -447,6 +447,7 @@ test_values(void **state)
 	    "  group: g\n"
 	    "  batch: 1\n"
 	    "  block_ms: 60000\n"
+	    "  claim_idle_ms: 1300000\n"
 	    "limits:\n"
 	    "  max_attempts: 1000\n"
 	    "  max_waits: 0\n"
@@ -778,6 +779,26 @@ test_gateway_key_kind(void **state)
 	    TEST_TERRITORIES TEST_ROUTES,
 	    "5:5: key \"token_file\" does not apply to a gateway of kind "
 	    "outbox");
+}
+
+/* claim_idle_ms shorter than one gateway attempt could double-send. */
+static void
+test_claim_idle(void **state)
+{
+	struct config	*cf;
+
+	test_error(*state, "redis:\n  claim_idle_ms: 30000\n"
+	    "gateways:\n  out:\n    kind: webhook\n"
+	    "    url: http://x.example/\n" TEST_TERRITORIES TEST_ROUTES,
+	    "2:18: claim_idle_ms (30000) must exceed twice the longest "
+	    "gateway attempt (gateway out: connect_timeout_ms + timeout_ms = "
+	    "20000), or an entry still in flight could be taken over and sent "
+	    "twice");
+	/* the outbox has no network timeout: it does not count */
+	cf = test_load_ok(*state, "redis:\n  claim_idle_ms: 1000\n"
+	    "gateways:\n  out:\n    kind: outbox\n    path: o\n"
+	    TEST_TERRITORIES TEST_ROUTES);
+	config_free(cf);
 }
 
 static void
@@ -1289,6 +1310,8 @@ main(void)
 		    test_teardown),
 		cmocka_unit_test_setup_teardown(test_gateway_key_kind,
 		    test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_claim_idle, test_setup,
+		    test_teardown),
 		cmocka_unit_test_setup_teardown(test_gateway_required,
 		    test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_redis_url_errors,
