@@ -31,6 +31,7 @@ endif
 LIB_SRCS := \
 	daemon/buf.c \
 	daemon/log.c \
+	daemon/clock.c \
 	daemon/diag.c \
 	daemon/ynode.c \
 	daemon/config.c \
@@ -43,6 +44,8 @@ LIB_SRCS := \
 	daemon/idkey.c \
 	daemon/sms.c \
 	daemon/phone.c \
+	daemon/tz.c \
+	daemon/window.c \
 	daemon/redis.c \
 	daemon/queue.c \
 	daemon/http.c \
@@ -107,7 +110,9 @@ UNIT_TESTS := \
 	test_handlers \
 	test_render \
 	test_sms \
-	test_phone
+	test_phone \
+	test_tz \
+	test_window
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "render.h"
 #include "territory.h"
+#include "window.h"
 #include "ynode.h"
 
 /* Parsing context: the file name for messages and where errors go. */
@@ -533,7 +535,27 @@ config_keys_known(struct config_ctx *c, const struct ynode *map,
 	return rc;
 }
 
-/* Template variables of a territory: {id, name, name_fr, name_en, ...branding}. */
+/* A branding text per language, as a JSON object. */
+static json_t *
+config_branding_langs(struct config_ctx *c, const struct ynode *map)
+{
+	json_t	*o = json_object();
+	size_t	 i;
+
+	for (i = 0; i < map->n; i++) {
+		if (config_expect(c, map->items[i], YNODE_SCALAR,
+		    "a branding text") == 0)
+			json_object_set_new(o, map->keys[i]->value,
+			    json_string(map->items[i]->value));
+	}
+	return o;
+}
+
+/*
+ * Template variables of a territory: {id, name_fr, name_en, ...branding};
+ * a branding value is a string, or an object of one string per language
+ * that plan.c resolves for the language of each message.
+ */
 static json_t *
 config_territory_vars(struct config_ctx *c, const struct territory *t,
     const struct ynode *branding)
@@ -545,10 +567,21 @@ config_territory_vars(struct config_ctx *c, const struct territory *t,
 	if (branding != NULL && config_expect(c, branding, YNODE_MAP,
 	    "branding") == 0) {
 		for (i = 0; i < branding->n; i++) {
-			if (config_expect(c, branding->items[i], YNODE_SCALAR,
-			    "a branding value") == 0)
+			const struct ynode *v = branding->items[i];
+
+			if (v->type == YNODE_SCALAR) {
 				json_object_set_new(vars, branding->keys[i]->value,
-				    json_string(branding->items[i]->value));
+				    json_string(v->value));
+				continue;
+			}
+			/* one text per language: {fr: ..., en: ...} */
+			if (v->type == YNODE_MAP)
+				json_object_set_new(vars, branding->keys[i]->value,
+				    config_branding_langs(c, v));
+			else
+				config_err(c, v, "a branding value must be a "
+				    "string or a map of one string per language, "
+				    "not a %s", ynode_type_name(v->type));
 		}
 	}
 	json_object_set_new(vars, "id", json_string(t->id));
@@ -648,12 +681,37 @@ config_territories(struct config_ctx *c, struct config *cf,
 	return rc;
 }
 
+/* windows: {name: window}; holidays (top level) close every window. */
+static int
+config_windows(struct config_ctx *c, struct config *cf, const struct ynode *n,
+    const struct ynode *holidays)
+{
+	size_t	i;
+	int	rc = 0;
+
+	if (n == NULL)
+		return 0;
+	if (config_expect(c, n, YNODE_MAP, "windows") == -1)
+		return -1;
+	cf->windows = xcalloc(n->n, sizeof *cf->windows);
+	for (i = 0; i < n->n; i++) {
+		struct config_window *w = &cf->windows[cf->nwindows];
+
+		w->name = xstrdup(n->keys[i]->value);
+		cf->nwindows++;
+		if ((w->w = window_parse(n->items[i], holidays, clock_now_ms(),
+		    c->file, c->diag)) == NULL)
+			rc = -1;
+	}
+	return rc;
+}
+
 static int
 config_route_one(struct config_ctx *c, struct config *cf,
     struct config_route *r, const struct ynode *n)
 {
 	static const char *const known[] = { "match", "gateways", "template",
-	    "max_segments", NULL };
+	    "max_segments", "window", NULL };
 	static const char *const match_keys[] = { "type", "role", "channel",
 	    "territory", "language", NULL };
 	const struct ynode	*m, *gws;
@@ -681,6 +739,19 @@ config_route_one(struct config_ctx *c, struct config *cf,
 		}
 	}
 	r->template = config_dup(config_scalar(c, n, "template"));
+	if (ynode_get(n, "window") != NULL) {
+		const char *wn = config_scalar(c, n, "window");
+
+		for (i = 0; wn != NULL && i < cf->nwindows; i++) {
+			if (strcmp(cf->windows[i].name, wn) == 0)
+				r->window = &cf->windows[i];
+		}
+		if (wn != NULL && r->window == NULL) {
+			config_err(c, ynode_get(n, "window"), "unknown window "
+			    "\"%s\"", wn);
+			rc = -1;
+		}
+	}
 	r->max_segments = 3;
 	if (ynode_get(n, "max_segments") != NULL) {
 		static const struct config_opt opt = { "max_segments",
@@ -892,7 +963,8 @@ struct config *
 config_load(const char *path, struct diag *diag)
 {
 	static const char *const known[] = { "redis", "admin", "limits",
-	    "gateways", "territories", "routes", "templates", NULL };
+	    "gateways", "territories", "routes", "templates", "windows",
+	    "holidays", NULL };
 	struct config_ctx	 c;
 	struct config		*cf;
 	struct ynode		*root;
@@ -931,6 +1003,8 @@ config_load(const char *path, struct diag *diag)
 	cf->admin_listen = xstrdup(admin != NULL ? admin : "127.0.0.1:9187");
 	rc |= config_gateways(&c, cf, ynode_get(root, "gateways"));
 	rc |= config_territories(&c, cf, ynode_get(root, "territories"));
+	rc |= config_windows(&c, cf, ynode_get(root, "windows"),
+	    ynode_get(root, "holidays"));
 	rc |= config_routes(&c, cf, ynode_get(root, "routes"));
 	rc |= config_claim_idle(&c, cf, ynode_get(root, "redis"));
 	/*
@@ -989,6 +1063,11 @@ config_free(struct config *cf)
 		free(rt->template);
 	}
 	free(cf->routes);
+	for (i = 0; i < cf->nwindows; i++) {
+		free(cf->windows[i].name);
+		window_free(cf->windows[i].w);
+	}
+	free(cf->windows);
 	free(cf->templates_dir);
 	config_free_strings(cf->languages, cf->nlanguages);
 	render_free(cf->render);

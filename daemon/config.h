@@ -8,6 +8,13 @@
 
 struct render;
 struct territory_set;
+struct window;
+
+/* A named time window (Alertmanager time_intervals, plus holidays). */
+struct config_window {
+	char		*name;
+	struct window	*w;
+};
 
 struct config_redis {
 	char	*url;		/* redis://[user:pass@]host:port/db, unix:///p?db=N */
@@ -71,6 +78,7 @@ struct config_route {
 	size_t	  ngateways;
 	char	 *template;
 	long	  max_segments;	/* SMS longer than this is dead-lettered */
+	const struct config_window *window;	/* send only while open, or NULL */
 	int	  line, col;
 };
 
@@ -85,6 +93,8 @@ struct config {
 	struct territory_set	*territories;
 	struct config_route	*routes;
 	size_t			 nroutes;
+	struct config_window	*windows;
+	size_t			 nwindows;
 	char			*templates_dir;	/* absolute */
 	char			**languages;	/* languages templates must exist in */
 	size_t			 nlanguages;

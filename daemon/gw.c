@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "gw.h"
 #include "log.h"
@@ -199,14 +200,7 @@ gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 void
 gw_rfc3339(char *out, size_t outlen)
 {
-	struct timespec	ts;
-	struct tm	tm;
-	char		day[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, outlen, "%s.%03ldZ", day, ts.tv_nsec / 1000000);
+	clock_rfc3339(clock_now_ms(), out, outlen);
 }
 
 /* Appends s as a JSON string; s is valid UTF-8 (it came from JSON or config). */

@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "gw.h"
 #include "http.h"
@@ -182,6 +183,9 @@ relaisd_run(struct relaisd *d)
 	    d->ev_drain_timeout == NULL || event_add(d->ev_term, NULL) == -1 ||
 	    event_add(d->ev_int, NULL) == -1 || event_add(d->ev_hup, NULL) == -1)
 		fatalx("cannot install signal handlers");
+	if (getenv("RELAIS_TEST_NOW") != NULL)
+		log_warnx("RELAIS_TEST_NOW is set: the clock is shifted (tests "
+		    "only)");
 	pipeline_start(d->pipeline);
 	log_info("relaisd %s started consumer=%s group=%s", RELAIS_VERSION,
 	    d->cf->redis.consumer, d->cf->redis.group);
@@ -214,6 +218,7 @@ main(int argc, char *argv[])
 	struct relaisd	 d;
 	struct diag	 diag;
 	const char	*path = NULL;
+	char		 err[256];
 	int		 ch, check = 0, verbose = 0;
 	size_t		 i;
 
@@ -244,6 +249,10 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	log_init("relaisd", verbose);
+	if (clock_init(err, sizeof err) == -1) {
+		fprintf(stderr, "relaisd: %s\n", err);
+		return 1;
+	}
 	if (check)
 		return relaisd_check(path, 0);
 

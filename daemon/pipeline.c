@@ -21,6 +21,7 @@
 
 #include "backoff.h"
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "envelope.h"
 #include "gw.h"
@@ -28,6 +29,7 @@
 #include "pipeline.h"
 #include "plan.h"
 #include "queue.h"
+#include "window.h"
 
 enum pipeline_outcome {
 	OUTCOME_PENDING,
@@ -90,14 +92,6 @@ struct pipeline {
 
 static void	pipeline_commit(struct pipeline_job *);
 
-static long long
-pipeline_wall_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 pipeline_job_free(struct pipeline_job *j)
@@ -165,7 +159,7 @@ pipeline_prepare(struct pipeline_job *j)
 	    sizeof j->dead) == -1)
 		return;
 	j->parsed = 1;
-	if (plan_build(cf, &j->env, pipeline_wall_ms(), &j->plan, j->dead,
+	if (plan_build(cf, &j->env, clock_now_ms(), &j->plan, j->dead,
 	    sizeof j->dead) == -1)
 		return;
 	/*
@@ -448,13 +442,41 @@ pipeline_on_sent(const struct gw_result *res, void *arg)
 		    d->attempt, backoff_random());
 		delay = backoff_retry_ms(delay, res->retry_after_s,
 		    lim->retry_after_max_ms);
-		d->due_ms = pipeline_wall_ms() + delay;
+		d->due_ms = clock_now_ms() + delay;
 		pipeline_fail(d, OUTCOME_RETRY, "%s (retry in %lld ms)",
 		    res->reason, (long long)delay);
 		break;
 	}
 	if (--j->outstanding == 0)
 		pipeline_commit(j);
+}
+
+/*
+ * Outside its route's time window a delivery is deferred to the window's
+ * next opening: scheduled like a retry, spending nothing. Returns 1 when
+ * the delivery was deferred (or can never go), 0 when it may go now.
+ */
+static int
+pipeline_window(struct pipeline_delivery *d)
+{
+	const struct config_window	*w = d->pd->route->window;
+	int64_t				 now = clock_now_ms(), next;
+	char				 at[40];
+
+	if (w == NULL || window_is_open(w->w, now))
+		return 0;
+	if (window_next_open(w->w, now, &next) == -1) {
+		pipeline_fail(d, OUTCOME_DEAD, "window %s does not open in the "
+		    "next %d days", w->name, WINDOW_HORIZON_DAYS);
+		return 1;
+	}
+	d->next_attempt = d->attempt;
+	d->next_waits = d->waits;
+	d->due_ms = next;
+	clock_rfc3339(next, at, sizeof at);
+	pipeline_fail(d, OUTCOME_RETRY, "outside window %s: deferred to %s",
+	    w->name, at);
+	return 1;
 }
 
 /*
@@ -517,6 +539,8 @@ pipeline_send(struct pipeline_job *j)
 		m.subject = d->pd->msg.subject;
 		m.text = d->pd->msg.text;
 		m.html = d->pd->msg.html;
+		if (pipeline_window(d))
+			continue;
 		j->outstanding++;
 		if ((g = pipeline_gateway(j->p, d, &wait_ms)) == NULL) {
 			/* an outage is waited out, never dead-lettered */

@@ -69,6 +69,59 @@ plan_langs(const struct config *cf, const struct notification *n,
 	return nl;
 }
 
+static const char *const plan_months_fr[] = { "janvier", "février", "mars",
+	"avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+	"novembre", "décembre" };
+static const char *const plan_months_en[] = { "January", "February", "March",
+	"April", "May", "June", "July", "August", "September", "October",
+	"November", "December" };
+
+/*
+ * A date written the Québec way: "1er décembre 2026", "25 novembre 2026",
+ * "November 25, 2026". s starts with YYYY-MM-DD (a date or a date-time,
+ * whose own calendar date is used); -1 when it does not.
+ */
+int
+plan_date_long(const char *s, const char *lang, char *out, size_t outlen)
+{
+	int	y, m, d, n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    m < 1 || m > 12 || d < 1 || d > 31 ||
+	    (s[10] != '\0' && s[10] != 'T' && s[10] != 't' && s[10] != ' '))
+		return -1;
+	if (strcmp(lang, "en") == 0)
+		snprintf(out, outlen, "%s %d, %d", plan_months_en[m - 1], d, y);
+	else
+		snprintf(out, outlen, "%d%s %s %d", d, d == 1 ? "er" : "",
+		    plan_months_fr[m - 1], y);
+	return 0;
+}
+
+/* Adds KEY_long beside every date string KEY, in objects down to depth 4. */
+static void
+plan_dates(json_t *o, const char *lang, int depth)
+{
+	const char	*k;
+	json_t		*v, *adds;
+	char		 text[64], name[256];
+
+	if (depth > 4 || !json_is_object(o))
+		return;
+	adds = json_object();
+	json_object_foreach(o, k, v) {
+		if (json_is_object(v))
+			plan_dates(v, lang, depth + 1);
+		else if (json_is_string(v) && plan_date_long(json_string_value(v),
+		    lang, text, sizeof text) == 0) {
+			snprintf(name, sizeof name, "%s_long", k);
+			json_object_set_new(adds, name, json_string(text));
+		}
+	}
+	json_object_update_missing(o, adds);
+	json_decref(adds);
+}
+
 /* Template variables for one delivery: the handler's, plus territory and language. */
 static json_t *
 plan_vars(const struct notification *n, const char *lang)
@@ -76,8 +129,22 @@ plan_vars(const struct notification *n, const char *lang)
 	const struct territory	*t = n->territory;
 	json_t			*vars, *tv;
 
-	vars = json_copy(n->vars);
+	const char		*k;
+	json_t			*v, *text;
+
+	/* deep: the date texts added below differ from one language to another */
+	vars = json_deep_copy(n->vars);
+	plan_dates(vars, lang, 0);
 	tv = json_copy(t->vars);
+	/* branding given per language: the message's, else French */
+	json_object_foreach(t->vars, k, v) {
+		if (!json_is_object(v))
+			continue;
+		if ((text = json_object_get(v, lang)) == NULL)
+			text = json_object_get(v, "fr");
+		json_object_set_new(tv, k, text != NULL ? json_incref(text) :
+		    json_string(""));
+	}
 	json_object_set_new(tv, "name", json_string(strcmp(lang, "en") == 0 ?
 	    t->name_en : t->name_fr));
 	json_object_set_new(vars, "territory", tv);

@@ -59,5 +59,8 @@ int	plan_build(const struct config *, const struct envelope *,
 /* Keeps only the delivery with this key (a retry); returns how many remain. */
 size_t	plan_keep(struct plan *, const char *key);
 void	plan_clear(struct plan *);
+/* "2026-11-25" as "25 novembre 2026" (fr) or "November 25, 2026" (en). */
+int	plan_date_long(const char *date, const char *lang, char *out,
+	    size_t outlen);
 
 #endif

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "envelope.h"
 #include "log.h"
@@ -301,14 +302,6 @@ queue_entry_free(struct queue_entry *e)
 	free(e);
 }
 
-static long long
-queue_wall_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Builds an entry from [id, [field, value, ...]] (or a nil field list). */
 static struct queue_entry *
@@ -736,7 +729,7 @@ queue_on_tick(evutil_socket_t fd, short what, void *arg)
 		queue_arm(q->ev_tick, q->cf->redis.schedule_interval_ms);
 	if (q->tick_busy || !redis_is_up(q->writer))
 		return;
-	snprintf(now, sizeof now, "%lld", queue_wall_ms());
+	snprintf(now, sizeof now, "%lld", (long long)clock_now_ms());
 	snprintf(batch, sizeof batch, "%d", QUEUE_TICK_BATCH);
 	av[0] = q->cf->redis.prefix;
 	av[1] = now;

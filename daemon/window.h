@@ -20,7 +20,7 @@ struct ynode;
 struct window;
 
 /*
- * Builds a window from YAML. node is either a sequence of intervals or a
+ * Builds a window from YAML. node (not NULL) is a sequence of intervals or a
  * map { intervals: [...], holidays: [...] }. An interval is a map with any
  * of (an absent or empty field matches anything):
  *   times:         [{ start_time: "HH:MM", end_time: "HH:MM" }, ...]

@@ -664,7 +664,8 @@ test_wrong_type_optional(void **state)
 	    "4:15: branding must be a map, not a scalar");
 	test_error(*state, "territories:\n  t1:\n    name: T1\n"
 	    "    branding: { phone: [1, 2] }\n" TEST_GATEWAYS TEST_ROUTES,
-	    "4:24: a branding value must be a scalar, not a sequence");
+	    "4:24: a branding value must be a string or a map of one string "
+	    "per language, not a sequence");
 	test_error(*state, "territories:\n  t1:\n    name: { fr: [T] }\n"
 	    TEST_GATEWAYS TEST_ROUTES,
 	    "3:17: fr must be a scalar, not a sequence");
