@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "config.h"
 #include "render.h"
+#include "route.h"
 #include "territory.h"
 #include "window.h"
 #include "ynode.h"
@@ -711,7 +712,8 @@ config_route_one(struct config_ctx *c, struct config *cf,
     struct config_route *r, const struct ynode *n)
 {
 	static const char *const known[] = { "match", "gateways", "template",
-	    "max_segments", "window", NULL };
+	    "max_segments", "window", "continue", "from", "from_name",
+	    "reply_to", NULL };
 	static const char *const match_keys[] = { "type", "role", "channel",
 	    "territory", "language", NULL };
 	const struct ynode	*m, *gws;
@@ -739,6 +741,20 @@ config_route_one(struct config_ctx *c, struct config *cf,
 		}
 	}
 	r->template = config_dup(config_scalar(c, n, "template"));
+	r->from = config_dup(config_scalar(c, n, "from"));
+	r->from_name = config_dup(config_scalar(c, n, "from_name"));
+	r->reply_to = config_dup(config_scalar(c, n, "reply_to"));
+	if (ynode_get(n, "continue") != NULL) {
+		const char *v = config_scalar(c, n, "continue");
+
+		if (v != NULL && strcmp(v, "true") == 0)
+			r->cont = 1;
+		else if (v == NULL || strcmp(v, "false") != 0) {
+			config_err(c, ynode_get(n, "continue"), "continue must "
+			    "be true or false");
+			rc = -1;
+		}
+	}
 	if (ynode_get(n, "window") != NULL) {
 		const char *wn = config_scalar(c, n, "window");
 
@@ -788,7 +804,7 @@ config_route_one(struct config_ctx *c, struct config *cf,
 static int
 config_routes(struct config_ctx *c, struct config *cf, const struct ynode *n)
 {
-	size_t	i;
+	size_t	i, k;
 	int	rc = 0;
 
 	if (n == NULL) {
@@ -802,6 +818,20 @@ config_routes(struct config_ctx *c, struct config *cf, const struct ynode *n)
 	for (i = 0; i < n->n; i++) {
 		if (config_route_one(c, cf, &cf->routes[i], n->items[i]) == -1)
 			rc = -1;
+	}
+	/* a route after one that catches all it would match is dead config */
+	for (i = 0; i < cf->nroutes && rc == 0; i++) {
+		for (k = 0; k < i; k++) {
+			if (cf->routes[k].cont ||
+			    !route_covers(&cf->routes[k], &cf->routes[i]))
+				continue;
+			config_err(c, n->items[i], "this route can never match: "
+			    "the route at line %d catches everything it would "
+			    "(reorder them, or give that one continue: true)",
+			    cf->routes[k].line);
+			rc = -1;
+			break;
+		}
 	}
 	return rc;
 }
@@ -964,7 +994,7 @@ config_load(const char *path, struct diag *diag)
 {
 	static const char *const known[] = { "redis", "admin", "limits",
 	    "gateways", "territories", "routes", "templates", "windows",
-	    "holidays", NULL };
+	    "holidays", "fallback_territory", NULL };
 	struct config_ctx	 c;
 	struct config		*cf;
 	struct ynode		*root;
@@ -1003,6 +1033,19 @@ config_load(const char *path, struct diag *diag)
 	cf->admin_listen = xstrdup(admin != NULL ? admin : "127.0.0.1:9187");
 	rc |= config_gateways(&c, cf, ynode_get(root, "gateways"));
 	rc |= config_territories(&c, cf, ynode_get(root, "territories"));
+	if (ynode_get(root, "fallback_territory") != NULL) {
+		const struct ynode *ft = ynode_get(root, "fallback_territory");
+
+		cf->fallback_territory = config_dup(config_scalar(&c, root,
+		    "fallback_territory"));
+		if (cf->fallback_territory != NULL && rc == 0 &&
+		    territory_find(cf->territories, cf->fallback_territory) ==
+		    NULL) {
+			config_err(&c, ft, "unknown territory \"%s\"",
+			    cf->fallback_territory);
+			rc = -1;
+		}
+	}
 	rc |= config_windows(&c, cf, ynode_get(root, "windows"),
 	    ynode_get(root, "holidays"));
 	rc |= config_routes(&c, cf, ynode_get(root, "routes"));
@@ -1061,6 +1104,9 @@ config_free(struct config *cf)
 		free(rt->language);
 		config_free_strings(rt->gateways, rt->ngateways);
 		free(rt->template);
+		free(rt->from);
+		free(rt->from_name);
+		free(rt->reply_to);
 	}
 	free(cf->routes);
 	for (i = 0; i < cf->nwindows; i++) {
@@ -1068,6 +1114,7 @@ config_free(struct config *cf)
 		window_free(cf->windows[i].w);
 	}
 	free(cf->windows);
+	free(cf->fallback_territory);
 	free(cf->templates_dir);
 	config_free_strings(cf->languages, cf->nlanguages);
 	render_free(cf->render);

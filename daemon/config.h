@@ -79,6 +79,10 @@ struct config_route {
 	char	 *template;
 	long	  max_segments;	/* SMS longer than this is dead-lettered */
 	const struct config_window *window;	/* send only while open, or NULL */
+	int	  cont;		/* continue: later routes match too */
+	char	 *from;		/* sender overrides, or NULL */
+	char	 *from_name;
+	char	 *reply_to;
 	int	  line, col;
 };
 
@@ -95,6 +99,7 @@ struct config {
 	size_t			 nroutes;
 	struct config_window	*windows;
 	size_t			 nwindows;
+	char			*fallback_territory; /* for unknown municipalities */
 	char			*templates_dir;	/* absolute */
 	char			**languages;	/* languages templates must exist in */
 	size_t			 nlanguages;

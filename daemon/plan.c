@@ -166,6 +166,13 @@ plan_check(struct plan_delivery *d, const struct notification *n)
 		d->reply_to = t->reply_to;
 	} else
 		d->from = t->sms_from;
+	/* a route may speak for someone else than the territory */
+	if (d->route->from != NULL)
+		d->from = d->route->from;
+	if (d->route->from_name != NULL)
+		d->from_name = d->route->from_name;
+	if (d->route->reply_to != NULL)
+		d->reply_to = d->route->reply_to;
 	if (!(email ? n->consent_email : n->consent_sms)) {
 		plan_fail(d, PLAN_SKIP, "no consent to %s", email ? "email" :
 		    "SMS");
@@ -213,14 +220,21 @@ plan_sms(struct plan_delivery *d)
 }
 
 static void
-plan_delivery(const struct config *cf, const struct envelope *ev,
-    struct plan *p, const struct notification *n, const char *channel,
-    const char *to)
+plan_delivery_clear(struct plan_delivery *d)
+{
+	free(d->to);
+	render_out_clear(&d->msg);
+}
+
+/* One delivery for notification n on channel, through route r (NULL: none). */
+static void
+plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
+    const struct notification *n, const char *channel, const char *to,
+    const struct config_route *r)
 {
 	struct plan_delivery	*d;
-	struct route_query	 rq;
 	const char		*langs[3];
-	size_t			 nl;
+	size_t			 nl, i;
 	json_t			*vars;
 	char			 err[256];
 	int			 rc;
@@ -233,22 +247,25 @@ plan_delivery(const struct config *cf, const struct envelope *ev,
 	d->to = xstrdup(to);
 	d->territory = n->territory->id;
 	d->template = "-";
-	rq.type = ev->type;
-	rq.role = n->role;
-	rq.channel = channel;
-	rq.territory = n->territory->id;
-	rq.language = n->language;
-	if ((d->route = route_match(cf, &rq)) == NULL) {
+	if ((d->route = r) == NULL) {
 		idkey_make(ev->id, to, channel, "-", d->key);
 		plan_fail(d, PLAN_DEAD, "no route for type=%s role=%s channel=%s "
-		    "territory=%s", rq.type, rq.role, channel, rq.territory);
+		    "territory=%s", ev->type, n->role, channel, n->territory->id);
 		return;
 	}
-	d->template = d->route->template;
+	d->template = r->template;
 	/* the key is made from the normalised address: "819-555-1234" and
 	 * "+18195551234" are the same recipient */
 	rc = plan_check(d, n);
 	idkey_make(ev->id, d->to, channel, d->template, d->key);
+	for (i = 0; i + 1 < p->n; i++) {
+		if (strcmp(p->v[i].key, d->key) == 0) {
+			/* two routes chose the same message: send it once */
+			plan_delivery_clear(d);
+			p->n--;
+			return;
+		}
+	}
 	if (rc == -1)
 		return;
 	nl = plan_langs(cf, n, langs);
@@ -259,6 +276,28 @@ plan_delivery(const struct config *cf, const struct envelope *ev,
 	json_decref(vars);
 	if (d->status == PLAN_SEND && strcmp(channel, "sms") == 0)
 		plan_sms(d);
+}
+
+/* Every route that matches, down the continue: true chain. */
+static void
+plan_delivery(const struct config *cf, const struct envelope *ev,
+    struct plan *p, const struct notification *n, const char *channel,
+    const char *to)
+{
+	const struct config_route	*r;
+	struct route_query		 rq;
+
+	rq.type = ev->type;
+	rq.role = n->role;
+	rq.channel = channel;
+	rq.territory = n->territory->id;
+	rq.language = n->language;
+	if ((r = route_match(cf, &rq)) == NULL) {
+		plan_one(cf, ev, p, n, channel, to, NULL);
+		return;
+	}
+	for (; r != NULL; r = r->cont ? route_match_after(cf, &rq, r) : NULL)
+		plan_one(cf, ev, p, n, channel, to, r);
 }
 
 int
@@ -290,12 +329,6 @@ plan_build(const struct config *cf, const struct envelope *ev, int64_t now_ms,
 	return 0;
 }
 
-static void
-plan_delivery_clear(struct plan_delivery *d)
-{
-	free(d->to);
-	render_out_clear(&d->msg);
-}
 
 size_t
 plan_keep(struct plan *p, const char *key)

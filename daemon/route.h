@@ -17,5 +17,12 @@ struct route_query {
 /* Returns the first matching route in config order, or NULL. */
 const struct config_route	*route_match(const struct config *,
 				    const struct route_query *);
+/* The next matching route after a route with continue: true, or NULL. */
+const struct config_route	*route_match_after(const struct config *,
+				    const struct route_query *,
+				    const struct config_route *after);
+/* Whether route a matches everything route b matches (b is then shadowed). */
+int				 route_covers(const struct config_route *a,
+				    const struct config_route *b);
 
 #endif

@@ -70,8 +70,12 @@ handler_territory(const struct config *cf, const json_t *data, char *reason,
 		return t;
 	}
 	if (json_is_string(muni)) {
-		if ((t = territory_find_municipality(cf->territories,
-		    json_string_value(muni))) == NULL)
+		t = territory_find_municipality(cf->territories,
+		    json_string_value(muni));
+		/* a newcomer is never ignored: the regional level takes them */
+		if (t == NULL && cf->fallback_territory != NULL)
+			t = territory_find(cf->territories, cf->fallback_territory);
+		if (t == NULL)
 			snprintf(reason, reasonlen, "unknown municipality \"%s\"",
 			    json_string_value(muni));
 		return t;

@@ -61,7 +61,9 @@ int	handler_newcomer_arrived(const struct envelope *,
 
 /*
  * Resolves data.territory (an id) or data.municipality (a name) to a
- * territory; -1 with a reason naming what was not found.
+ * territory; an unknown municipality goes to the config's
+ * fallback_territory when there is one. NULL with a reason naming what was
+ * not found otherwise.
  */
 const struct territory *handler_territory(const struct config *,
 	    const json_t *data, char *reason, size_t reasonlen);

@@ -46,7 +46,8 @@ done
 # wait until every entry is handled: the stream empties as entries are acked
 i=0
 while [ "$(redis-cli -s "$T/redis.sock" xlen relais:events)" != 0 ] ||
-    [ "$(redis-cli -s "$T/redis.sock" xlen relais:dead)" -lt 4 ]; do
+    [ "$(redis-cli -s "$T/redis.sock" xlen relais:dead)" -lt 4 ] ||
+    [ "$(redis-cli -s "$T/redis.sock" xpending relais:events relais | head -n 1)" != 0 ]; do
 	i=$((i + 1)); [ $i -lt 200 ] || { echo "relaisd did not finish in 10 s"; break; }
 	sleep 0.05
 done
@@ -62,6 +63,15 @@ echo
 echo "==> dead letters (relaisctl dead list)"
 "$build/relaisctl" -c config/relais.yaml dead list
 echo
+deferred=$(redis-cli -s "$T/redis.sock" zcard relais:scheduled)
+if [ "$deferred" != 0 ]; then
+	echo "==> $deferred SMS deferred: SMS go out 9:00-20:00 on weekdays and"
+	echo "    10:00-17:00 on weekends (America/Toronto), never on holidays;"
+	echo "    until then they wait in relais:scheduled:"
+	redis-cli -s "$T/redis.sock" xrange relais:deliveries - + |
+	    grep "deferred to" | sed 's/^/    /'
+	echo
+fi
 echo "==> queue status (relaisctl status)"
 "$build/relaisctl" -c config/relais.yaml status
 echo

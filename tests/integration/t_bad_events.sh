@@ -20,7 +20,7 @@ emit "{\"specversion\":\"1.0\",\"id\":\"x4\",\"source\":\"s\",\"type\":\"newcome
 printf '{"specversion":"1.0","id":"x5","source":"s","type":"newcomer.arrived","data":{"n":"\xff\xfe"}}' > "$T/badutf8"
 rcli -x xadd relais:events '*' event < "$T/badutf8" >/dev/null
 emit '{"specversion":"1.0","id":"x6","source":"s","type":"newcomer.arrived","data":[1,2]}'
-emit "$(event x7 '"email":"a@example.com","consent":{"email":true}' '"municipality":"Atlantis"')"
+emit "$(event x7 '"email":"a@example.com","consent":{"email":true}' '"territory":"atlantis"')"
 emit '{"specversion":"1.0","id":"x8","source":"s","type":"newcomer.arrived","time":"yesterday","data":{}}'
 rcli xadd relais:events '*' payload '{"specversion":"1.0"}' >/dev/null
 printf 'bin\xff\xfe' | rcli -x xadd relais:events '*' blob >/dev/null
@@ -46,7 +46,7 @@ expect "limit is 262144"
 expect "JSON nested deeper than 64 levels"
 expect "invalid UTF-8 at byte"
 expect "attribute 'data' must be a JSON object"
-expect 'unknown municipality "Atlantis"'
+expect 'unknown territory "atlantis"'
 expect "not an RFC 3339 timestamp"
 expect 'stream entry has no "event" field'
 expect "invalid phone number"

@@ -31,5 +31,10 @@ rcli xrange relais:deliveries - + | grep -qx sent || fail "delivery not recorded
 rcli xrange relais:deliveries - + | grep -qx 'a\*\*\*@example.com' || fail "address not masked in the record"
 assert_eq "$(rcli xlen relais:events)" 0 "acknowledged entries are deleted"
 assert_eq "$(dead_count)" 0 "dead letters"
+# a municipality no territory lists goes to the regional team, not to the DLQ
+emit "$(event e-2 '"email":"ana@example.com","consent":{"email":true}' '"municipality":"Lac-Inconnu"')"
+wait_for 10 "the second request" 'test "$(requests gw)" -ge 2'
+assert_eq "$(body_field gw 2 .territory)" region "fallback territory"
+assert_eq "$(body_field gw 2 .from)" accueil@at-region.example "regional sender"
 stop_relaisd
 echo "happy path: ok"

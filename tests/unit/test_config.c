@@ -782,6 +782,31 @@ test_gateway_key_kind(void **state)
 	    "outbox");
 }
 
+/* A route shadowed by an earlier catch-all is reported; continue: true is not. */
+static void
+test_unreachable_route(void **state)
+{
+	struct config	*cf;
+
+	test_error(*state, "routes:\n"
+	    "  - { gateways: out, template: welcome, match: { channel: sms } }\n"
+	    "  - { gateways: out, template: welcome, match: { channel: sms, "
+	    "territory: t1 } }\n" TEST_GATEWAYS TEST_TERRITORIES,
+	    "3:5: this route can never match: the route at line 2 catches "
+	    "everything it would (reorder them, or give that one continue: "
+	    "true)");
+	cf = test_load_ok(*state, "routes:\n"
+	    "  - { gateways: out, template: welcome, continue: true }\n"
+	    "  - { gateways: out, template: welcome, match: { channel: sms } }\n"
+	    TEST_GATEWAYS TEST_TERRITORIES);
+	assert_int_equal(cf->routes[0].cont, 1);
+	config_free(cf);
+	test_error(*state, "routes:\n"
+	    "  - { gateways: out, template: welcome, continue: yes }\n"
+	    TEST_GATEWAYS TEST_TERRITORIES,
+	    "2:51: continue must be true or false");
+}
+
 /* claim_idle_ms shorter than one gateway attempt could double-send. */
 static void
 test_claim_idle(void **state)
@@ -1035,9 +1060,10 @@ test_missing_template(void **state)
 	want[1] = NULL;
 	test_errors(t, "templates:\n  languages: [fr]\n"
 	    "routes:\n"
-	    "  - { gateways: out, template: welcome }\n"
+	    "  - { gateways: out, template: welcome, continue: true }\n"
 	    "  - gateways: out\n"
 	    "    template: goodbye\n"
+	    "    continue: true\n"
 	    "  - gateways: out\n"
 	    "    template: goodbye\n"
 	    TEST_GATEWAYS TEST_TERRITORIES, want);
@@ -1310,6 +1336,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_gateway_kind, test_setup,
 		    test_teardown),
 		cmocka_unit_test_setup_teardown(test_gateway_key_kind,
+		    test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_unreachable_route,
 		    test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_claim_idle, test_setup,
 		    test_teardown),
