@@ -226,7 +226,7 @@ test_territory_by_municipality(void **state)
 		{ "NORMETAL", "abitibi-ouest" },
 	};
 	struct handler_out	out;
-	char			data[256];
+	char			data[256], *fallback;
 	size_t			i;
 
 	(void)state;
@@ -237,11 +237,19 @@ test_territory_by_municipality(void **state)
 		test_accepted(data, v[i].tid, &out);
 		handler_out_clear(&out);
 	}
+	/* the shipped config sends unknown municipalities to the region */
+	test_accepted("{\"person\":{\"id\":\"p\",\"email\":\"a@b.example\"},"
+	    "\"municipality\":\"Montr\xc3\xa9" "al\"}", "region", &out);
+	handler_out_clear(&out);
+	/* without a fallback they are refused, naming the municipality */
+	fallback = test_cf->fallback_territory;
+	test_cf->fallback_territory = NULL;
 	test_refused("{\"person\":{\"id\":\"p\",\"email\":\"a@b.example\"},"
 	    "\"municipality\":\"Montr\xc3\xa9" "al\"}",
 	    "unknown municipality \"Montr\xc3\xa9" "al\"");
 	test_refused("{\"person\":{\"id\":\"p\",\"email\":\"a@b.example\"},"
 	    "\"municipality\":\"\"}", "unknown municipality \"\"");
+	test_cf->fallback_territory = fallback;
 	test_refused("{\"person\":{\"id\":\"p\",\"email\":\"a@b.example\"}}",
 	    "missing data.territory or data.municipality");
 	test_refused("{\"person\":{\"id\":\"p\",\"email\":\"a@b.example\"},"
@@ -258,7 +266,7 @@ test_handler_territory(void **state)
 {
 	const struct territory	*t;
 	json_t			*data;
-	char			 reason[64], tiny[12];
+	char			 reason[64], tiny[12], *fallback;
 
 	(void)state;
 	data = json_pack("{s:s}", "municipality", "Malartic");
@@ -268,10 +276,16 @@ test_handler_territory(void **state)
 	json_decref(data);
 
 	data = json_pack("{s:s}", "municipality", "Gotham City");
+	t = handler_territory(test_cf, data, reason, sizeof reason);
+	assert_non_null(t);
+	assert_string_equal(t->id, "region");
+	fallback = test_cf->fallback_territory;
+	test_cf->fallback_territory = NULL;
 	assert_null(handler_territory(test_cf, data, reason, sizeof reason));
 	assert_string_equal(reason, "unknown municipality \"Gotham City\"");
 	assert_null(handler_territory(test_cf, data, tiny, sizeof tiny));
 	assert_string_equal(tiny, "unknown mun");
+	test_cf->fallback_territory = fallback;
 	json_decref(data);
 }
 
