@@ -896,8 +896,8 @@ config_templates(struct config_ctx *c, struct config *cf,
 	const char		*dir = NULL;
 	struct buf		 b;
 	struct diag		 tdiag;
-	char			**names;
-	size_t			 i;
+	char			**names, **tids;
+	size_t			 i, nt;
 	int			 rc = 0;
 
 	if (n != NULL && config_expect(c, n, YNODE_MAP, "templates") == 0) {
@@ -926,10 +926,15 @@ config_templates(struct config_ctx *c, struct config *cf,
 	names = xcalloc(cf->nroutes + 1, sizeof *names);
 	for (i = 0; i < cf->nroutes; i++)
 		names[i] = cf->routes[i].template;
+	nt = territory_set_count(cf->territories);
+	tids = xcalloc(nt + 1, sizeof *tids);
+	for (i = 0; i < nt; i++)
+		tids[i] = territory_set_at(cf->territories, i)->id;
 	diag_init(&tdiag);
 	cf->render = render_load(cf->templates_dir, cf->languages,
-	    cf->nlanguages, names, cf->nroutes, &tdiag);
+	    cf->nlanguages, tids, nt, names, cf->nroutes, &tdiag);
 	free(names);
+	free(tids);
 	if (cf->render == NULL) {
 		diag_move(c->diag, &tdiag);
 		return -1;

@@ -270,8 +270,8 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
 		return;
 	nl = plan_langs(cf, n, langs);
 	vars = plan_vars(n, nl > 0 ? langs[0] : "fr");
-	if (render_message(cf->render, d->template, channel, langs, nl, vars,
-	    &d->msg, err, sizeof err) == -1)
+	if (render_message(cf->render, d->territory, d->template, channel,
+	    langs, nl, vars, &d->msg, err, sizeof err) == -1)
 		plan_fail(d, PLAN_DEAD, "%s", err);
 	json_decref(vars);
 	if (d->status == PLAN_SEND && strcmp(channel, "sms") == 0)

@@ -24,6 +24,7 @@ struct render {
 /* Per-render state handed to the template engine's callbacks. */
 struct render_call {
 	struct render		*r;
+	const char		*territory;
 	const char		*lang;
 	struct render_entry	*entry;
 };
@@ -37,20 +38,32 @@ render_entry_cmp(const void *a, const void *b)
 }
 
 static struct render_entry *
-render_find(struct render *r, const char *lang, const char *name,
-    const char *part)
+render_lookup(struct render *r, const char *territory, const char *lang,
+    const char *name, const char *part)
 {
 	struct render_entry	 key;
 	char			 k[512];
 
 	if (r->n == 0)
 		return NULL;
-	if (part != NULL)
-		snprintf(k, sizeof k, "%s/%s.%s", lang, name, part);
-	else
-		snprintf(k, sizeof k, "%s/%s", lang, name);
+	snprintf(k, sizeof k, "%s%s%s/%s%s%s", territory != NULL ? territory :
+	    "", territory != NULL ? "/" : "", lang, name, part != NULL ? "." :
+	    "", part != NULL ? part : "");
 	key.key = k;
 	return bsearch(&key, r->v, r->n, sizeof *r->v, render_entry_cmp);
+}
+
+/* A territory's own version of a template first, then the shared one. */
+static struct render_entry *
+render_find(struct render *r, const char *territory, const char *lang,
+    const char *name, const char *part)
+{
+	struct render_entry	*e;
+
+	if (territory != NULL &&
+	    (e = render_lookup(r, territory, lang, name, part)) != NULL)
+		return e;
+	return render_lookup(r, NULL, lang, name, part);
 }
 
 static char *
@@ -70,9 +83,14 @@ render_slurp(const char *path, size_t *len)
 	return buf_steal(&b, len);
 }
 
+/*
+ * Compiles every *.mustache of dir/prefix, keyed "prefix/<file>"; prefix is
+ * "<lang>" or "<territory>/<lang>". A missing directory is an error only
+ * when required (a language), not for a territory's overrides.
+ */
 static void
-render_load_lang(struct render *r, const char *dir, const char *lang,
-    struct diag *diag)
+render_load_dir(struct render *r, const char *dir, const char *prefix,
+    int required, struct diag *diag)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -83,10 +101,11 @@ render_load_lang(struct render *r, const char *dir, const char *lang,
 	int		 line, col;
 
 	buf_init(&path);
-	buf_printf(&path, "%s/%s", dir, lang);
+	buf_printf(&path, "%s/%s", dir, prefix);
 	if ((d = opendir(path.data)) == NULL) {
-		diag_add(diag, path.data, 0, 0, "cannot open template "
-		    "directory: %s", strerror(errno));
+		if (required || errno != ENOENT)
+			diag_add(diag, path.data, 0, 0, "cannot open template "
+			    "directory: %s", strerror(errno));
 		buf_free(&path);
 		return;
 	}
@@ -95,7 +114,7 @@ render_load_lang(struct render *r, const char *dir, const char *lang,
 		if (nlen <= 9 || strcmp(de->d_name + nlen - 9, ".mustache") != 0)
 			continue;
 		buf_reset(&path);
-		buf_printf(&path, "%s/%s/%s", dir, lang, de->d_name);
+		buf_printf(&path, "%s/%s/%s", dir, prefix, de->d_name);
 		if ((src = render_slurp(path.data, &len)) == NULL) {
 			diag_add(diag, path.data, 0, 0, "%s", strerror(errno));
 			continue;
@@ -112,7 +131,7 @@ render_load_lang(struct render *r, const char *dir, const char *lang,
 		free(src);
 		r->v = xrealloc(r->v, (r->n + 1) * sizeof *r->v);
 		buf_reset(&path);
-		buf_printf(&path, "%s/%.*s", lang, (int)(nlen - 9), de->d_name);
+		buf_printf(&path, "%s/%.*s", prefix, (int)(nlen - 9), de->d_name);
 		r->v[r->n].key = xstrdup(path.data);
 		r->v[r->n].t = t;
 		r->v[r->n].warned = 0;
@@ -128,9 +147,9 @@ render_check(struct render *r, const char *dir, const char *lang,
 {
 	int	subject, txt, sms;
 
-	subject = render_find(r, lang, name, "subject") != NULL;
-	txt = render_find(r, lang, name, "txt") != NULL;
-	sms = render_find(r, lang, name, "sms") != NULL;
+	subject = render_find(r, NULL, lang, name, "subject") != NULL;
+	txt = render_find(r, NULL, lang, name, "txt") != NULL;
+	sms = render_find(r, NULL, lang, name, "sms") != NULL;
 	if (!subject && !txt && !sms)
 		diag_add(diag, dir, 0, 0, "template \"%s\" does not exist in "
 		    "language %s (%s/%s/%s.txt.mustache or .sms.mustache)",
@@ -143,14 +162,23 @@ render_check(struct render *r, const char *dir, const char *lang,
 
 struct render *
 render_load(const char *dir, char *const *langs, size_t nlangs,
-    char *const *names, size_t nnames, struct diag *diag)
+    char *const *territories, size_t nterritories, char *const *names,
+    size_t nnames, struct diag *diag)
 {
 	struct render	*r;
 	size_t		 before = diag->n, i, j;
 
 	r = xcalloc(1, sizeof *r);
-	for (i = 0; i < nlangs; i++)
-		render_load_lang(r, dir, langs[i], diag);
+	for (i = 0; i < nlangs; i++) {
+		render_load_dir(r, dir, langs[i], 1, diag);
+		for (j = 0; j < nterritories; j++) {
+			char prefix[256];
+
+			snprintf(prefix, sizeof prefix, "%s/%s", territories[j],
+			    langs[i]);
+			render_load_dir(r, dir, prefix, 0, diag);
+		}
+	}
 	if (r->n > 0)
 		qsort(r->v, r->n, sizeof *r->v, render_entry_cmp);
 	for (i = 0; i < nlangs && diag->n == before; i++) {
@@ -185,7 +213,7 @@ render_partial(void *arg, const char *name)
 	struct render_call	*call = arg;
 	struct render_entry	*e;
 
-	e = render_find(call->r, call->lang, name, NULL);
+	e = render_find(call->r, call->territory, call->lang, name, NULL);
 	return e != NULL ? e->t : NULL;
 }
 
@@ -202,10 +230,10 @@ render_missing(void *arg, const char *name)
 }
 
 static char *
-render_part(struct render *r, const char *lang, struct render_entry *e,
-    const json_t *vars, int html)
+render_part(struct render *r, const char *territory, const char *lang,
+    struct render_entry *e, const json_t *vars, int html)
 {
-	struct render_call	 call = { r, lang, e };
+	struct render_call	 call = { r, territory, lang, e };
 	struct tmpl_env		 env;
 	struct buf		 out;
 
@@ -241,9 +269,9 @@ render_one_line(char *s)
 }
 
 int
-render_message(struct render *r, const char *name, const char *channel,
-    const char *const *langs, size_t nlangs, const json_t *vars,
-    struct render_out *out, char *err, size_t errlen)
+render_message(struct render *r, const char *territory, const char *name,
+    const char *channel, const char *const *langs, size_t nlangs,
+    const json_t *vars, struct render_out *out, char *err, size_t errlen)
 {
 	struct render_entry	*subject, *txt, *html, *sms;
 	const char		*lang;
@@ -256,20 +284,21 @@ render_message(struct render *r, const char *name, const char *channel,
 		if (lang == NULL)
 			continue;
 		if (email) {
-			subject = render_find(r, lang, name, "subject");
-			txt = render_find(r, lang, name, "txt");
+			subject = render_find(r, territory, lang, name, "subject");
+			txt = render_find(r, territory, lang, name, "txt");
 			if (subject == NULL || txt == NULL)
 				continue;
-			html = render_find(r, lang, name, "html");
-			out->subject = render_part(r, lang, subject, vars, 0);
+			html = render_find(r, territory, lang, name, "html");
+			out->subject = render_part(r, territory, lang, subject, vars, 0);
 			render_one_line(out->subject);
-			out->text = render_part(r, lang, txt, vars, 0);
+			out->text = render_part(r, territory, lang, txt, vars, 0);
 			if (html != NULL)
-				out->html = render_part(r, lang, html, vars, 1);
+				out->html = render_part(r, territory, lang, html, vars, 1);
 		} else {
-			if ((sms = render_find(r, lang, name, "sms")) == NULL)
+			if ((sms = render_find(r, territory, lang, name, "sms")) ==
+			    NULL)
 				continue;
-			out->text = render_part(r, lang, sms, vars, 0);
+			out->text = render_part(r, territory, lang, sms, vars, 0);
 		}
 		snprintf(out->language, sizeof out->language, "%s", lang);
 		return 0;

@@ -19,23 +19,26 @@ struct render_out {
 };
 
 /*
- * Compiles every *.mustache under dir/<lang>/ for each language, and checks
+ * Compiles every *.mustache under dir/<lang>/ for each language, and under
+ * dir/<territory>/<lang>/ when a territory has its own versions; checks
  * that each name in names exists in every language: name.subject and
  * name.txt (email), and/or name.sms (SMS). Errors go to diag.
  */
 struct render	*render_load(const char *dir, char *const *langs, size_t nlangs,
+		    char *const *territories, size_t nterritories,
 		    char *const *names, size_t nnames, struct diag *);
 void		 render_free(struct render *);
 
 /*
  * Renders template name for channel ("email" or "sms") in the first of
- * langs that has it. {{x}} is HTML-escaped in the HTML part only. Returns
+ * langs that has it, the territory's own version of each part (and
+ * partial) first when it has one (territory may be NULL). {{x}} is HTML-escaped in the HTML part only. Returns
  * -1 with a reason when no language has the template for that channel.
  */
-int		 render_message(struct render *, const char *name,
-		    const char *channel, const char *const *langs, size_t nlangs,
-		    const json_t *vars, struct render_out *out,
-		    char *err, size_t errlen);
+int		 render_message(struct render *, const char *territory,
+		    const char *name, const char *channel,
+		    const char *const *langs, size_t nlangs, const json_t *vars,
+		    struct render_out *out, char *err, size_t errlen);
 void		 render_out_clear(struct render_out *);
 
 #endif

@@ -25,7 +25,8 @@ struct test_tree {
 /* render_load takes char *const *: writable names for it. */
 static char	test_s_fr[] = "fr", test_s_en[] = "en", test_s_de[] = "de";
 static char	test_s_welcome[] = "welcome", test_s_promo[] = "promo";
-static char	test_s_other[] = "other";
+static char	test_s_other[] = "other", test_s_t1[] = "t1";
+static char	*test_territories[] = { test_s_t1 };
 
 static void
 test_write(const struct test_tree *t, const char *rel, const char *text)
@@ -123,7 +124,8 @@ test_load(const struct test_tree *t, char *const *langs, size_t nlangs,
 	struct render	*r;
 
 	diag_init(d);
-	r = render_load(t->dir, langs, nlangs, names, nnames, d);
+	r = render_load(t->dir, langs, nlangs, test_territories, 1, names,
+	    nnames, d);
 	return r;
 }
 
@@ -157,9 +159,39 @@ test_render_ok(struct render *r, const char *name, const char *channel,
 {
 	char	err[256];
 
-	if (render_message(r, name, channel, langs, nlangs, vars, out, err,
+	if (render_message(r, NULL, name, channel, langs, nlangs, vars, out, err,
 	    sizeof err) == -1)
 		fail_msg("render %s/%s: %s", name, channel, err);
+}
+
+/* A territory's own template (and partial) wins over the shared one. */
+static void
+test_territory_override(void **state)
+{
+	const struct test_tree	*t = *state;
+	const char		*fr[] = { "fr" };
+	struct render		*r;
+	struct render_out	 out;
+	json_t			*vars;
+	char			 err[256];
+
+	test_mkdir(t, "t1");
+	test_mkdir(t, "t1/fr");
+	test_write(t, "t1/fr/welcome.subject.mustache", "Chez nous, {{first_name}}");
+	test_write(t, "t1/fr/signature.mustache", "Equipe T1");
+	r = test_load_ok(t);
+	vars = test_vars("Ana", "x");
+	assert_int_equal(render_message(r, "t1", "welcome", "email", fr, 1,
+	    vars, &out, err, sizeof err), 0);
+	assert_string_equal(out.subject, "Chez nous, Ana");
+	render_out_clear(&out);
+	/* another territory, or none, gets the shared version */
+	assert_int_equal(render_message(r, "t2", "welcome", "email", fr, 1,
+	    vars, &out, err, sizeof err), 0);
+	assert_true(strstr(out.subject, "Chez nous") == NULL);
+	render_out_clear(&out);
+	json_decref(vars);
+	render_free(r);
 }
 
 static void
@@ -315,25 +347,25 @@ test_no_template(void **state)
 	char			 err[256];
 
 	/* promo has no SMS part in any language */
-	assert_int_equal(render_message(r, "promo", "sms", fr_en, 2, vars,
+	assert_int_equal(render_message(r, NULL, "promo", "sms", fr_en, 2, vars,
 	    &out, err, sizeof err), -1);
 	assert_string_equal(err, "no sms template \"promo\" in any of the "
 	    "languages tried");
 	assert_null(out.text);
 	/* promo is English only */
-	assert_int_equal(render_message(r, "promo", "email", fr, 1, vars,
+	assert_int_equal(render_message(r, NULL, "promo", "email", fr, 1, vars,
 	    &out, err, sizeof err), -1);
 	assert_string_equal(err, "no email template \"promo\" in any of the "
 	    "languages tried");
-	assert_int_equal(render_message(r, "nothing", "email", fr_en, 2, vars,
+	assert_int_equal(render_message(r, NULL, "nothing", "email", fr_en, 2, vars,
 	    &out, err, sizeof err), -1);
 	assert_string_equal(err, "no email template \"nothing\" in any of the "
 	    "languages tried");
 	/* no language at all */
-	assert_int_equal(render_message(r, "welcome", "email", fr_en, 0, vars,
+	assert_int_equal(render_message(r, NULL, "welcome", "email", fr_en, 0, vars,
 	    &out, err, sizeof err), -1);
 	/* a partial is not a message template */
-	assert_int_equal(render_message(r, "signature", "email", fr_en, 2,
+	assert_int_equal(render_message(r, NULL, "signature", "email", fr_en, 2,
 	    vars, &out, err, sizeof err), -1);
 	assert_null(out.subject);
 	assert_null(out.text);
@@ -413,6 +445,8 @@ int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test_setup_teardown(test_territory_override,
+		    test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_load_tree, test_setup,
 		    test_teardown),
 		cmocka_unit_test_setup_teardown(test_email, test_setup,
