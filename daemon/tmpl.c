@@ -15,6 +15,9 @@
  * - env->missing fires for interpolation tags only, when a name is absent
  *   (a present null is not missing), once per distinct name per render;
  * - env may be NULL: no partials, no missing callback, no escaping;
+ * - a render adds at most TMPL_MAX_OUTPUT bytes and visits at most
+ *   TMPL_MAX_STEPS nodes (then stops: nested sections over data lists
+ *   multiply);
  * - besides the depth limit, a render expands at most TMPL_MAX_PARTIALS
  *   partials (later ones render empty).
  */
@@ -23,6 +26,8 @@
 /* Two self-includes per level would otherwise take 2^64 steps to end. */
 #define TMPL_MAX_PARTIALS	10000
 #define TMPL_MAX_NEST		128
+#define TMPL_MAX_OUTPUT		(4 << 20)	/* bytes one render may add */
+#define TMPL_MAX_STEPS		1000000		/* nodes one render may visit */
 
 enum tmpl_kind {
 	TMPL_TEXT,
@@ -95,6 +100,8 @@ struct tmpl_state {
 	int			 escape;
 	int			 depth;
 	size_t			 npartials;
+	size_t			 outmax;	/* out->len beyond which we stop */
+	size_t			 steps;
 	char			*ind;		/* stack of indentation strings */
 	size_t			 indcap;
 	size_t			 indtop;
@@ -740,6 +747,13 @@ tmpl_render_nodes(struct tmpl_state *st, const struct tmpl *t, size_t i,
 	const json_t		*v;
 
 	while (i < end) {
+		/*
+		 * Sections over lists multiply: nested ones over data arrays
+		 * could run for ever or fill memory. Stop at a bound instead
+		 * (found by the fuzzer); the output is then truncated.
+		 */
+		if (st->out->len > st->outmax || ++st->steps > TMPL_MAX_STEPS)
+			return;
 		n = &t->nodes[i];
 		if (n->bol && st->indlen > 0)
 			tmpl_put_indent(st);
@@ -781,6 +795,7 @@ tmpl_render(const struct tmpl *t, const json_t *data,
 	memset(&st, 0, sizeof(st));
 	st.env = env;
 	st.out = out;
+	st.outmax = out->len + TMPL_MAX_OUTPUT;
 	st.escape = env != NULL && env->escape_html;
 	root.v = data;
 	root.up = NULL;

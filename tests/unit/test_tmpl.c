@@ -347,10 +347,41 @@ test_nested_indent(void **state)
 	test_partials_free(&ps);
 }
 
+/* Nested sections over a data list end at the render bounds, not in 2^40 steps. */
+static void
+test_render_bounds(void **state)
+{
+	struct buf	 src, out;
+	struct tmpl	*t;
+	json_t		*data;
+	char		 err[128];
+	int		 i;
+
+	(void)state;
+	buf_init(&src);
+	buf_init(&out);
+	for (i = 0; i < 40; i++)
+		buf_puts(&src, "{{#l}}");
+	buf_puts(&src, "xxxxxxxxxxxxxxxx");
+	for (i = 0; i < 40; i++)
+		buf_puts(&src, "{{/l}}");
+	t = tmpl_parse(src.data, src.len, err, sizeof err);
+	assert_non_null(t);
+	data = json_pack("{s:[i,i]}", "l", 1, 2);
+	tmpl_render(t, data, NULL, &out);
+	assert_true(out.len <= (4u << 20) + 16);
+	assert_true(out.len > 0);
+	json_decref(data);
+	tmpl_free(t);
+	buf_free(&src);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_render_bounds),
 		cmocka_unit_test(test_spec_comments),
 		cmocka_unit_test(test_spec_delimiters),
 		cmocka_unit_test(test_spec_interpolation),
