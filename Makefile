@@ -8,6 +8,14 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# Install locations. The configuration stays in /etc whatever the PREFIX;
+# the systemd files go where systemd looks under PREFIX (/usr/lib/... for
+# PREFIX=/usr, /usr/local/lib/... by default).
+BINDIR      ?= $(PREFIX)/bin
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 BUILD   ?= build
 CC      ?= cc
 
@@ -54,6 +62,7 @@ LIB_SRCS := \
 	daemon/gw_outbox.c \
 	daemon/plan.c \
 	daemon/pipeline.c \
+	daemon/admin.c \
 	handlers/handlers.c \
 	handlers/newcomer_arrived.c
 
@@ -112,7 +121,8 @@ UNIT_TESTS := \
 	test_sms \
 	test_phone \
 	test_tz \
-	test_window
+	test_window \
+	test_admin
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \
@@ -122,7 +132,7 @@ ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-sanitize demo bench \
-	install clean deps fuzz
+	install uninstall clean deps fuzz
 all: $(BUILD)/relaisd $(BUILD)/relaisctl $(BUILD)/sink
 
 $(BUILD)/obj/%.o: %.c
@@ -194,9 +204,51 @@ fuzz: deps
 	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi; \
 	echo "fuzz: no crash"
 
+# Binaries, systemd files, and the configuration: an existing relais.yaml or
+# template is never overwritten (relais.yaml.dist is always the shipped one),
+# nor are existing directories' modes changed (an operator may restrict them).
+INSTALL_CONF := $(DESTDIR)$(SYSCONFDIR)/relais
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BUILD)/relaisd $(BUILD)/relaisctl $(DESTDIR)$(PREFIX)/bin/
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" \
+	    "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(TMPFILESDIR)"
+	install -m 0755 $(BUILD)/relaisd $(BUILD)/relaisctl "$(DESTDIR)$(BINDIR)/"
+	sed -e 's|/usr/bin/relaisd|$(BINDIR)/relaisd|g' \
+	    -e 's|/etc/relais/|$(SYSCONFDIR)/relais/|g' \
+	    -e 's|/etc/default/|$(SYSCONFDIR)/default/|g' \
+	    systemd/relaisd.service > $(BUILD)/relaisd.service
+	install -m 0644 $(BUILD)/relaisd.service "$(DESTDIR)$(UNITDIR)/relaisd.service"
+	install -m 0644 systemd/relais.sysusers "$(DESTDIR)$(SYSUSERSDIR)/relais.conf"
+	install -m 0644 systemd/relais.tmpfiles "$(DESTDIR)$(TMPFILESDIR)/relais.conf"
+	@for d in "$(INSTALL_CONF)" "$(INSTALL_CONF)/templates"; do \
+		[ -d "$$d" ] || install -d -m 0755 "$$d" || exit 1; \
+	done
+	install -m 0644 config/relais.yaml "$(INSTALL_CONF)/relais.yaml.dist"
+	@if [ -e "$(INSTALL_CONF)/relais.yaml" ]; then \
+		echo "install: kept $(INSTALL_CONF)/relais.yaml" \
+		    "(the shipped one is relais.yaml.dist)"; \
+	else \
+		install -m 0644 config/relais.yaml "$(INSTALL_CONF)/relais.yaml"; \
+	fi
+	@cd config/templates && find . -type d | sort | while read -r d; do \
+		t="$(INSTALL_CONF)/templates/$${d#./}"; \
+		[ -d "$$t" ] || install -d -m 0755 "$$t" || exit 1; \
+	done
+	@cd config/templates && find . -type f | sort | while read -r f; do \
+		f=$${f#./}; t="$(INSTALL_CONF)/templates/$$f"; \
+		if [ ! -e "$$t" ]; then \
+			install -m 0644 "$$f" "$$t" || exit 1; \
+		elif ! cmp -s "$$f" "$$t"; then \
+			echo "install: kept modified $$t" \
+			    "(the shipped one is config/templates/$$f)"; \
+		fi; \
+	done
+
+# Never removes the configuration nor the state (/var/lib/relais).
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/relaisd" "$(DESTDIR)$(BINDIR)/relaisctl" \
+	    "$(DESTDIR)$(UNITDIR)/relaisd.service" \
+	    "$(DESTDIR)$(SYSUSERSDIR)/relais.conf" \
+	    "$(DESTDIR)$(TMPFILESDIR)/relais.conf"
 
 clean:
 	rm -rf build build-san $(FUZZ_BUILD)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
@@ -1036,6 +1037,17 @@ config_load(const char *path, struct diag *diag)
 		admin = config_scalar(&c, ynode_get(root, "admin"), "listen");
 	}
 	cf->admin_listen = xstrdup(admin != NULL ? admin : "127.0.0.1:9187");
+	if (strcmp(cf->admin_listen, "off") != 0) {
+		char	host[64], err[128];
+		int	port;
+
+		if (admin_listen_parse(cf->admin_listen, host, sizeof host, &port,
+		    err, sizeof err) == -1) {
+			config_err(&c, ynode_get(ynode_get(root, "admin"),
+			    "listen"), "admin listen: %s (or \"off\")", err);
+			rc = -1;
+		}
+	}
 	rc |= config_gateways(&c, cf, ynode_get(root, "gateways"));
 	rc |= config_territories(&c, cf, ynode_get(root, "territories"));
 	if (ynode_get(root, "fallback_territory") != NULL) {

@@ -121,6 +121,18 @@ gw_breaker_name(enum gw_breaker b)
 	return b == GW_CLOSED ? "closed" : b == GW_OPEN ? "open" : "half-open";
 }
 
+size_t
+gw_set_count(const struct gw_set *s)
+{
+	return s->n;
+}
+
+struct gw *
+gw_set_at(struct gw_set *s, size_t i)
+{
+	return i < s->n ? s->v[i] : NULL;
+}
+
 int
 gw_available(struct gw *g, long long *wait_ms)
 {

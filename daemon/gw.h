@@ -93,6 +93,8 @@ struct gw_set	*gw_set_new(struct event_base *, struct http *,
 		    const struct config *, char *err, size_t errlen);
 void		 gw_set_free(struct gw_set *);
 struct gw	*gw_set_find(struct gw_set *, const char *name);
+size_t		 gw_set_count(const struct gw_set *);
+struct gw	*gw_set_at(struct gw_set *, size_t);
 /*
  * Whether a message may be handed to g now: not while its breaker is open;
  * once the cool-down is over, one probe goes through. When not, *wait_ms

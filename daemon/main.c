@@ -13,6 +13,8 @@
 
 #include <event2/event.h>
 
+#include "admin.h"
+#include "buf.h"
 #include "clock.h"
 #include "config.h"
 #include "gw.h"
@@ -22,6 +24,7 @@
 
 struct relaisd {
 	struct event_base	*base;
+	struct admin		*admin;
 	struct config		*cf;
 	struct http		*http;
 	struct gw_set		*gws;
@@ -161,6 +164,31 @@ relaisd_check(const char *path, int quiet)
 	return 0;
 }
 
+/* /readyz: Redis connected, config loaded (it is, if we run), not draining. */
+static int
+relaisd_ready(void *arg, char *why, size_t whylen)
+{
+	struct relaisd	*d = arg;
+
+	if (d->draining || pipeline_draining(d->pipeline)) {
+		snprintf(why, whylen, "draining");
+		return 0;
+	}
+	if (!pipeline_redis_up(d->pipeline)) {
+		snprintf(why, whylen, "Redis is not connected");
+		return 0;
+	}
+	return 1;
+}
+
+static void
+relaisd_metrics(void *arg, struct buf *out)
+{
+	struct relaisd	*d = arg;
+
+	pipeline_metrics(d->pipeline, out);
+}
+
 static void
 relaisd_run(struct relaisd *d)
 {
@@ -186,6 +214,15 @@ relaisd_run(struct relaisd *d)
 	if (getenv("RELAIS_TEST_NOW") != NULL)
 		log_warnx("RELAIS_TEST_NOW is set: the clock is shifted (tests "
 		    "only)");
+	if (strcmp(d->cf->admin_listen, "off") != 0) {
+		if ((d->admin = admin_new(d->base, d->cf->admin_listen, err,
+		    sizeof err)) == NULL)
+			fatalx("admin: %s", err);
+		admin_set_ready(d->admin, relaisd_ready, d);
+		admin_set_metrics(d->admin, relaisd_metrics, d);
+		log_info("admin listening on %s (port %d)", d->cf->admin_listen,
+		    admin_port(d->admin));
+	}
 	pipeline_start(d->pipeline);
 	log_info("relaisd %s started consumer=%s group=%s", RELAIS_VERSION,
 	    d->cf->redis.consumer, d->cf->redis.group);
@@ -193,6 +230,7 @@ relaisd_run(struct relaisd *d)
 	if (event_base_dispatch(d->base) == -1)
 		fatalx("event loop failed");
 
+	admin_free(d->admin);
 	/* gateways first: they drop callbacks that point into jobs */
 	gw_set_free(d->gws);
 	http_free(d->http);

@@ -20,11 +20,13 @@
 #include <event2/event.h>
 
 #include "backoff.h"
+#include "admin.h"
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
 #include "envelope.h"
 #include "gw.h"
+#include "handlers.h"
 #include "log.h"
 #include "pipeline.h"
 #include "plan.h"
@@ -77,6 +79,24 @@ struct pipeline_job {
 };
 TAILQ_HEAD(pipeline_jobs, pipeline_job);
 
+/* One labelled counter; labels packed "v1\0v2\0...", bounded by config. */
+struct pipeline_counter {
+	char		*labels;
+	size_t		 len;
+	unsigned long	 n;
+};
+
+struct pipeline_counters {
+	struct pipeline_counter	*v;
+	size_t			 n;
+};
+
+/* Latency of one gateway's answers. */
+struct pipeline_latency {
+	char			*gateway;
+	struct admin_histogram	 h;
+};
+
 struct pipeline {
 	struct event_base	*base;
 	const struct config	*cf;
@@ -88,9 +108,70 @@ struct pipeline {
 	pipeline_drained_cb	 drained_cb;
 	void			*drained_arg;
 	struct pipeline_stats	 stats;
+	struct pipeline_counters events;	/* type, outcome */
+	struct pipeline_counters deliveries;	/* outcome, channel, territory, gateway */
+	struct pipeline_latency	*latency;
+	size_t			 nlatency;
 };
 
 static void	pipeline_commit(struct pipeline_job *);
+
+/* Adds one to the counter of these labels (a NULL-ended list). */
+static void
+pipeline_count(struct pipeline_counters *c, ...)
+{
+	struct buf	 key;
+	const char	*l;
+	va_list		 ap;
+	size_t		 i;
+
+	buf_init(&key);
+	va_start(ap, c);
+	while ((l = va_arg(ap, const char *)) != NULL)
+		buf_append(&key, l, strlen(l) + 1);
+	va_end(ap);
+	for (i = 0; i < c->n; i++) {
+		if (c->v[i].len == key.len &&
+		    memcmp(c->v[i].labels, key.data, key.len) == 0) {
+			c->v[i].n++;
+			buf_free(&key);
+			return;
+		}
+	}
+	c->v = xrealloc(c->v, (c->n + 1) * sizeof *c->v);
+	c->v[c->n].len = key.len;
+	c->v[c->n].labels = buf_steal(&key, NULL);
+	c->v[c->n].n = 1;
+	c->n++;
+}
+
+static void
+pipeline_counters_free(struct pipeline_counters *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->v[i].labels);
+	free(c->v);
+}
+
+static void
+pipeline_observe(struct pipeline *p, const char *gateway, double ms)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nlatency; i++) {
+		if (strcmp(p->latency[i].gateway, gateway) == 0)
+			break;
+	}
+	if (i == p->nlatency) {
+		p->latency = xrealloc(p->latency, (i + 1) * sizeof *p->latency);
+		memset(&p->latency[i], 0, sizeof p->latency[i]);
+		p->latency[i].gateway = xstrdup(gateway);
+		p->nlatency++;
+	}
+	admin_histogram_observe(&p->latency[i].h, ms);
+}
 
 
 static void
@@ -223,6 +304,9 @@ pipeline_on_committed(int ok, void *arg)
 		return;
 	}
 	p->stats.acked++;
+	pipeline_count(&p->events, !j->parsed ? "invalid" :
+	    handler_find(j->env.type) == NULL ? "unknown" : j->env.type,
+	    j->dead[0] != '\0' ? "dead" : j->dup ? "duplicate" : "done", NULL);
 	if (j->dead[0] != '\0') {
 		p->stats.dead_events++;
 		log_warnx("event=%s stream=%s outcome=dead reason=\"%s\"",
@@ -249,6 +333,9 @@ pipeline_on_committed(int ok, void *arg)
 			break;
 		}
 		pipeline_log(j, &j->d[i]);
+		pipeline_count(&p->deliveries,
+		    pipeline_outcome_names[j->d[i].outcome], j->d[i].pd->channel,
+		    j->d[i].pd->territory, j->d[i].gateway, NULL);
 	}
 	pipeline_job_free(j);
 }
@@ -411,6 +498,7 @@ pipeline_on_sent(const struct gw_result *res, void *arg)
 	int64_t				 delay;
 
 	d->ms = res->ms;
+	pipeline_observe(j->p, d->gateway, res->ms);
 	switch (res->status) {
 	case GW_SENT:
 		d->outcome = OUTCOME_SENT;
@@ -708,6 +796,7 @@ void
 pipeline_free(struct pipeline *p)
 {
 	struct pipeline_job	*j;
+	size_t			 i;
 
 	if (p == NULL)
 		return;
@@ -716,6 +805,11 @@ pipeline_free(struct pipeline *p)
 		pipeline_job_free(j);
 	queue_free(p->q);
 	event_free(p->ev_drained);
+	pipeline_counters_free(&p->events);
+	pipeline_counters_free(&p->deliveries);
+	for (i = 0; i < p->nlatency; i++)
+		free(p->latency[i].gateway);
+	free(p->latency);
 	free(p);
 }
 
@@ -735,4 +829,94 @@ int
 pipeline_redis_up(const struct pipeline *p)
 {
 	return queue_is_up(p->q);
+}
+
+/* Writes a counter family: one sample per label set. */
+static void
+pipeline_metrics_counters(struct buf *out, const char *name, const char *help,
+    const struct pipeline_counters *c, const char *const *keys, size_t nkeys)
+{
+	const char	*v[4];
+	size_t		 i, k;
+
+	admin_metric_help(out, name, ADMIN_COUNTER, help);
+	for (i = 0; i < c->n; i++) {
+		v[0] = c->v[i].labels;
+		for (k = 1; k < nkeys; k++)
+			v[k] = v[k - 1] + strlen(v[k - 1]) + 1;
+		if (nkeys == 2)
+			admin_metric(out, name, (double)c->v[i].n, keys[0], v[0],
+			    keys[1], v[1], NULL);
+		else
+			admin_metric(out, name, (double)c->v[i].n, keys[0], v[0],
+			    keys[1], v[1], keys[2], v[2], keys[3], v[3], NULL);
+	}
+}
+
+static void
+pipeline_gauge(struct buf *out, const char *name, const char *help, double v)
+{
+	admin_metric_help(out, name, ADMIN_GAUGE, help);
+	admin_metric(out, name, v, NULL);
+}
+
+void
+pipeline_metrics(struct pipeline *p, struct buf *out)
+{
+	static const char *const ev_keys[] = { "type", "outcome" };
+	static const char *const dl_keys[] = { "outcome", "channel",
+	    "territory", "gateway" };
+	const struct queue_gauges	*g = queue_gauges(p->q);
+	struct gw			*gw;
+	size_t				 i;
+
+	pipeline_metrics_counters(out, "relais_events_total", "Stream entries "
+	    "finished, by event type and outcome (done, dead, duplicate).",
+	    &p->events, ev_keys, 2);
+	pipeline_metrics_counters(out, "relais_deliveries_total", "Delivery "
+	    "outcomes (sent, retry, dead, skipped) by channel, territory and "
+	    "gateway.", &p->deliveries, dl_keys, 4);
+	admin_metric_help(out, "relais_gateway_latency_seconds",
+	    ADMIN_HISTOGRAM, "Time gateways took to answer.");
+	for (i = 0; i < p->nlatency; i++)
+		admin_histogram_write(out, "relais_gateway_latency_seconds",
+		    &p->latency[i].h, "gateway", p->latency[i].gateway, NULL);
+	admin_metric_help(out, "relais_gateway_breaker_state", ADMIN_GAUGE,
+	    "Circuit breaker per gateway: 0 closed, 1 half-open, 2 open.");
+	for (i = 0; i < gw_set_count(p->gws); i++) {
+		gw = gw_set_at(p->gws, i);
+		admin_metric(out, "relais_gateway_breaker_state",
+		    gw->breaker == GW_CLOSED ? 0 : gw->breaker == GW_HALF_OPEN ?
+		    1 : 2, "gateway", gw->name, NULL);
+	}
+	pipeline_gauge(out, "relais_inflight_entries", "Stream entries being "
+	    "handled by this process.", (double)p->njobs);
+	admin_metric_help(out, "relais_redis_reconnects_total", ADMIN_COUNTER,
+	    "Redis connections re-established after a loss.");
+	admin_metric(out, "relais_redis_reconnects_total",
+	    (double)queue_reconnects(p->q), NULL);
+	admin_metric_help(out, "relais_commit_failures_total", ADMIN_COUNTER,
+	    "Outcome writes Redis did not take (the entry is read again).");
+	admin_metric(out, "relais_commit_failures_total",
+	    (double)p->stats.commit_failures, NULL);
+	pipeline_gauge(out, "relais_redis_up", "Both Redis connections are up.",
+	    queue_is_up(p->q));
+	if (!g->valid)
+		return;
+	pipeline_gauge(out, "relais_stream_entries", "Entries in the events "
+	    "stream (not yet finished).", (double)g->stream);
+	pipeline_gauge(out, "relais_pending_entries", "Entries read by a "
+	    "consumer and not yet acknowledged.", (double)g->pending);
+	pipeline_gauge(out, "relais_scheduled_entries", "Retries, deferrals and "
+	    "planned events waiting in the scheduled set.", (double)g->scheduled);
+	pipeline_gauge(out, "relais_dead_letters", "Entries in the dead-letter "
+	    "stream.", (double)g->dead);
+	pipeline_gauge(out, "relais_inbox_items", "Items waiting in the inbox "
+	    "list.", (double)g->inbox);
+}
+
+int
+pipeline_draining(const struct pipeline *p)
+{
+	return p->drained_cb != NULL;
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+struct buf;
 struct event_base;
 struct config;
 struct gw_set;
@@ -41,5 +42,8 @@ void		 pipeline_free(struct pipeline *);
 size_t		 pipeline_inflight(const struct pipeline *);
 const struct pipeline_stats *pipeline_stats(const struct pipeline *);
 int		 pipeline_redis_up(const struct pipeline *);
+int		 pipeline_draining(const struct pipeline *);
+/* Appends every metric of the pipeline in Prometheus text format. */
+void		 pipeline_metrics(struct pipeline *, struct buf *);
 
 #endif

@@ -125,6 +125,18 @@ static struct redis_script queue_tick_script = { .body =
 "end\n"
 "return { moved, due }\n" };
 
+/* ARGV: prefix, group. Sizes for metrics and status: one round trip. */
+static struct redis_script queue_stats_script = { .body =
+"local p, group = ARGV[1], ARGV[2]\n"
+"local pending = 0\n"
+"if redis.call('EXISTS', p .. 'events') == 1 then\n"
+"  local ok, s = pcall(redis.call, 'XPENDING', p .. 'events', group)\n"
+"  if ok then pending = s[1] end\n"
+"end\n"
+"return { redis.call('XLEN', p .. 'events'), pending,\n"
+"  redis.call('ZCARD', p .. 'scheduled'), redis.call('XLEN', p .. 'dead'),\n"
+"  redis.call('LLEN', p .. 'inbox') }\n" };
+
 enum queue_step {
 	QUEUE_IDLE,		/* nothing in flight on the reader */
 	QUEUE_BUSY,		/* a reader command is in flight */
@@ -152,6 +164,9 @@ struct queue {
 	struct queue_batch	*begins;	/* filling, flushed by ev_flush */
 	struct queue_batch	*commits;
 	struct event		*ev_flush;
+	struct event		*ev_stats;
+	struct queue_gauges	 gauges;
+	int			 stats_busy;
 	queue_entry_cb		 entry_cb;
 	queue_room_cb		 room_cb;
 	queue_busy_cb		 busy_cb;
@@ -740,6 +755,52 @@ queue_on_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+queue_on_stats_reply(redisReply *r, void *arg)
+{
+	struct queue	*q = arg;
+
+	q->stats_busy = 0;
+	if (q->freeing || r == NULL || r->type != REDIS_REPLY_ARRAY ||
+	    r->elements != 5)
+		return;
+	q->gauges.stream = r->element[0]->integer;
+	q->gauges.pending = r->element[1]->integer;
+	q->gauges.scheduled = r->element[2]->integer;
+	q->gauges.dead = r->element[3]->integer;
+	q->gauges.inbox = r->element[4]->integer;
+	q->gauges.valid = 1;
+}
+
+static void
+queue_on_stats(evutil_socket_t fd, short what, void *arg)
+{
+	struct queue	*q = arg;
+	const char	*av[2];
+
+	(void)fd;
+	(void)what;
+	if (q->stats_busy || !redis_is_up(q->writer))
+		return;
+	av[0] = q->cf->redis.prefix;
+	av[1] = q->cf->redis.group;
+	if (redis_eval(q->writer, &queue_stats_script, queue_on_stats_reply, q,
+	    0, 0, 2, av, NULL) == 0)
+		q->stats_busy = 1;
+}
+
+const struct queue_gauges *
+queue_gauges(const struct queue *q)
+{
+	return &q->gauges;
+}
+
+unsigned long
+queue_reconnects(const struct queue *q)
+{
+	return redis_reconnects(q->reader) + redis_reconnects(q->writer);
+}
+
+static void
 queue_on_state(struct redis *r, int up, void *arg)
 {
 	struct queue	*q = arg;
@@ -781,12 +842,14 @@ queue_new(struct event_base *base, const struct config *cf,
 	redis_script_add(q->writer, &queue_begin_script);
 	redis_script_add(q->writer, &queue_commit_script);
 	redis_script_add(q->writer, &queue_tick_script);
+	redis_script_add(q->writer, &queue_stats_script);
 	q->ev_tick = evtimer_new(base, queue_on_tick, q);
 	q->ev_claim = event_new(base, -1, EV_PERSIST, queue_on_claim_timer, q);
 	q->ev_next = evtimer_new(base, queue_on_next, q);
 	q->ev_flush = evtimer_new(base, queue_on_flush, q);
+	q->ev_stats = event_new(base, -1, EV_PERSIST, queue_on_stats, q);
 	if (q->ev_tick == NULL || q->ev_claim == NULL || q->ev_next == NULL ||
-	    q->ev_flush == NULL)
+	    q->ev_flush == NULL || q->ev_stats == NULL)
 		fatalx("queue: cannot create timers");
 	return q;
 }
@@ -798,6 +861,7 @@ queue_start(struct queue *q)
 	redis_start(q->writer);
 	queue_arm(q->ev_tick, q->cf->redis.schedule_interval_ms);
 	queue_arm(q->ev_claim, q->cf->redis.claim_interval_ms);
+	queue_arm(q->ev_stats, 5000);
 }
 
 void
@@ -807,6 +871,7 @@ queue_stop(struct queue *q)
 	event_del(q->ev_tick);
 	event_del(q->ev_claim);
 	event_del(q->ev_next);
+	event_del(q->ev_stats);
 }
 
 void
@@ -826,6 +891,7 @@ queue_free(struct queue *q)
 	redis_free(q->reader);
 	redis_free(q->writer);
 	event_free(q->ev_flush);
+	event_free(q->ev_stats);
 	event_free(q->ev_tick);
 	event_free(q->ev_claim);
 	event_free(q->ev_next);

@@ -42,6 +42,16 @@ struct queue_args {
 	int		  cap;
 };
 
+/* Sizes read from Redis every 5 s, for metrics (valid = 0 until the first). */
+struct queue_gauges {
+	long long	stream;
+	long long	pending;
+	long long	scheduled;
+	long long	dead;
+	long long	inbox;
+	int		valid;
+};
+
 typedef void	(*queue_entry_cb)(struct queue_entry *, void *arg);
 /* How many more entries the pipeline accepts now. */
 typedef size_t	(*queue_room_cb)(void *arg);
@@ -63,6 +73,8 @@ void		 queue_kick(struct queue *);
 /* Re-read this consumer's own pending entries (after a failed commit). */
 void		 queue_recover_own(struct queue *);
 int		 queue_is_up(const struct queue *);
+const struct queue_gauges *queue_gauges(const struct queue *);
+unsigned long	 queue_reconnects(const struct queue *);
 void		 queue_entry_free(struct queue_entry *);
 
 /*

@@ -9,6 +9,8 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 T=$(mktemp -d /tmp/relais-it.XXXXXX)
 PIDS=()
+# every relaisd of a test gets its own admin port
+export RELAIS_ADMIN_ADDR=${RELAIS_ADMIN_ADDR:-127.0.0.1:0}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -120,6 +122,7 @@ start_relaisd() {
 	RELAIS_EMAIL_GATEWAY=${RELAIS_EMAIL_GATEWAY:-webhook} \
 	RELAIS_SMS_GATEWAY=${RELAIS_SMS_GATEWAY:-webhook} \
 	RELAIS_CONSUMER=${RELAIS_CONSUMER:-$name} \
+	RELAIS_ADMIN_ADDR=${RELAIS_ADMIN_ADDR:-127.0.0.1:0} \
 	    "$BUILD/relaisd" -c "$T/relais.yaml" >> "$T/$name.log" 2>&1 &
 	RELAISD_PID=$!
 	PIDS+=("$RELAISD_PID")

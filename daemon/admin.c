@@ -1,0 +1,605 @@
+/* The admin HTTP server (/healthz, /readyz, /metrics) and Prometheus text helpers. */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "admin.h"
+#include "buf.h"
+#include "log.h"
+
+#define ADMIN_MAX_HEADERS	8192
+#define ADMIN_MAX_BODY		1024
+#define ADMIN_TIMEOUT_S		10
+#define ADMIN_BACKLOG		64
+#define ADMIN_WHY_MAX		256
+
+struct admin {
+	struct evhttp		*http;
+	int			 port;
+	admin_ready_fn		 ready;
+	void			*ready_arg;
+	admin_metrics_fn	 metrics;
+	void			*metrics_arg;
+	struct buf		 out;		/* reused by every scrape */
+};
+
+struct admin_route {
+	const char	*path;
+	void		(*serve)(struct admin *, struct evhttp_request *);
+};
+
+static void	admin_serve_healthz(struct admin *, struct evhttp_request *);
+static void	admin_serve_readyz(struct admin *, struct evhttp_request *);
+static void	admin_serve_metrics(struct admin *, struct evhttp_request *);
+static void	admin_on_request(struct evhttp_request *, void *);
+
+static const struct admin_route admin_routes[] = {
+	{ "/healthz", admin_serve_healthz },
+	{ "/readyz", admin_serve_readyz },
+	{ "/metrics", admin_serve_metrics },
+};
+
+static const double admin_bounds[ADMIN_HISTOGRAM_NBOUNDS] =
+    ADMIN_HISTOGRAM_BOUNDS;
+
+int
+admin_listen_parse(const char *where, char *host, size_t hostlen, int *port,
+    char *err, size_t errlen)
+{
+	const char	*h, *colon, *p;
+	unsigned char	 bin[sizeof(struct in6_addr)];
+	size_t		 n;
+	long		 v = 0;
+	int		 v6;
+
+	if ((v6 = (where[0] == '['))) {
+		h = where + 1;
+		if ((p = strchr(h, ']')) == NULL || p[1] != ':') {
+			snprintf(err, errlen, "expected [IPv6]:port");
+			return -1;
+		}
+		n = (size_t)(p - h);
+		colon = p + 1;
+	} else {
+		h = where;
+		if ((colon = strchr(h, ':')) == NULL) {
+			snprintf(err, errlen, "expected host:port");
+			return -1;
+		}
+		if (strchr(colon + 1, ':') != NULL) {
+			snprintf(err, errlen, "an IPv6 address goes in brackets: "
+			    "[::1]:9187");
+			return -1;
+		}
+		n = (size_t)(colon - h);
+	}
+	if (n == 0 || n >= hostlen) {
+		snprintf(err, errlen, "expected a numeric address before the "
+		    "port");
+		return -1;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, bin) != 1) {
+		snprintf(err, errlen, "\"%s\" is not a numeric %s address",
+		    host, v6 ? "IPv6" : "IPv4");
+		return -1;
+	}
+	for (p = colon + 1; *p >= '0' && *p <= '9' && v <= 65535; p++)
+		v = v * 10 + (*p - '0');
+	if (p == colon + 1 || *p != '\0' || v > 65535) {
+		snprintf(err, errlen, "the port must be a number from 0 to "
+		    "65535");
+		return -1;
+	}
+	*port = (int)v;
+	return 0;
+}
+
+/* A non-blocking listening socket on a numeric address; -1 with err. */
+static int
+admin_bind(const char *where, int *port, char *err, size_t errlen)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		 sslen;
+	char			 host[INET6_ADDRSTRLEN], why[128];
+	int			 fd = -1, on = 1;
+
+	if (admin_listen_parse(where, host, sizeof host, port, why,
+	    sizeof why) == -1) {
+		snprintf(err, errlen, "cannot listen on %s: %s", where, why);
+		return -1;
+	}
+	memset(&ss, 0, sizeof ss);
+	if (where[0] == '[') {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((unsigned short)*port);
+		inet_pton(AF_INET6, host, &sin6->sin6_addr);
+		sslen = sizeof *sin6;
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((unsigned short)*port);
+		inet_pton(AF_INET, host, &sin->sin_addr);
+		sslen = sizeof *sin;
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+		goto fail;
+	/* "[::]:port" means IPv6 only, not a second IPv4 listener */
+	if (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof on) == -1)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&ss, sslen) == -1 ||
+	    listen(fd, ADMIN_BACKLOG) == -1)
+		goto fail;
+	sslen = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+		goto fail;
+	*port = ntohs(ss.ss_family == AF_INET6 ? sin6->sin6_port :
+	    sin->sin_port);
+	return fd;
+
+fail:
+	snprintf(err, errlen, "cannot listen on %s: %s", where,
+	    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+struct admin *
+admin_new(struct event_base *base, const char *where, char *err,
+    size_t errlen)
+{
+	struct admin	*a;
+	int		 fd;
+
+	a = xcalloc(1, sizeof *a);
+	buf_init(&a->out);
+	if ((fd = admin_bind(where, &a->port, err, errlen)) == -1)
+		goto fail;
+	if ((a->http = evhttp_new(base)) == NULL) {
+		snprintf(err, errlen, "cannot listen on %s: evhttp_new failed",
+		    where);
+		close(fd);
+		goto fail;
+	}
+	/* evhttp owns (and closes) the socket from here on */
+	if (evhttp_accept_socket_with_handle(a->http, fd) == NULL) {
+		snprintf(err, errlen, "cannot listen on %s: evhttp refused the "
+		    "socket", where);
+		close(fd);
+		goto fail;
+	}
+	evhttp_set_max_headers_size(a->http, ADMIN_MAX_HEADERS);
+	evhttp_set_max_body_size(a->http, ADMIN_MAX_BODY);
+	evhttp_set_timeout(a->http, ADMIN_TIMEOUT_S);
+	/* let every method reach us, so that the answer is 405, not 501 */
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
+	/*
+	 * No EVHTTP_SERVER_LINGERING_CLOSE: it would read (and discard) any
+	 * announced body, however large, before answering 413.
+	 */
+	evhttp_set_gencb(a->http, admin_on_request, a);
+	return a;
+
+fail:
+	admin_free(a);
+	return NULL;
+}
+
+void
+admin_set_ready(struct admin *a, admin_ready_fn fn, void *arg)
+{
+	a->ready = fn;
+	a->ready_arg = arg;
+}
+
+void
+admin_set_metrics(struct admin *a, admin_metrics_fn fn, void *arg)
+{
+	a->metrics = fn;
+	a->metrics_arg = arg;
+}
+
+int
+admin_port(const struct admin *a)
+{
+	return a->port;
+}
+
+void
+admin_free(struct admin *a)
+{
+	if (a == NULL)
+		return;
+	if (a->http != NULL)
+		evhttp_free(a->http);
+	buf_free(&a->out);
+	free(a);
+}
+
+static const char *
+admin_method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	}
+	return "?";
+}
+
+/*
+ * Sends the reply. evhttp 2.1 would send a body after a HEAD too, and
+ * leaves out Content-Length then: a HEAD gets the length and no body.
+ */
+static void
+admin_reply(struct evhttp_request *req, int code, const char *reason,
+    const char *ctype, const char *body, size_t len)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct evbuffer		*out = evhttp_request_get_output_buffer(req);
+	char			 clen[32];
+	int			 rc = 0;
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(clen, sizeof clen, "%zu", len);
+		rc = evhttp_add_header(h, "Content-Length", clen);
+	} else if (len > 0)
+		rc = evbuffer_add(out, body, len);
+	if (rc == -1 || evhttp_add_header(h, "Content-Type", ctype) == -1 ||
+	    evhttp_add_header(h, "Cache-Control", "no-store") == -1) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evhttp_send_reply(req, code, reason, NULL);
+}
+
+static void
+admin_reply_text(struct evhttp_request *req, int code, const char *reason,
+    const char *body)
+{
+	admin_reply(req, code, reason, "text/plain; charset=utf-8", body,
+	    strlen(body));
+}
+
+static void
+admin_serve_healthz(struct admin *a, struct evhttp_request *req)
+{
+	(void)a;
+	admin_reply_text(req, HTTP_OK, "OK", "ok\n");
+}
+
+static void
+admin_serve_readyz(struct admin *a, struct evhttp_request *req)
+{
+	char	why[ADMIN_WHY_MAX + 1] = "";
+	size_t	i;
+
+	if (a->ready == NULL)
+		snprintf(why, sizeof why, "starting");
+	else if (a->ready(a->ready_arg, why, ADMIN_WHY_MAX) == 1) {
+		admin_reply_text(req, HTTP_OK, "OK", "ready\n");
+		return;
+	}
+	why[ADMIN_WHY_MAX - 1] = '\0';
+	/* one line, whatever the callback wrote */
+	for (i = 0; why[i] != '\0'; i++)
+		if ((unsigned char)why[i] < 0x20 || why[i] == 0x7f)
+			why[i] = ' ';
+	if (i == 0)
+		snprintf(why, sizeof why, "not ready");
+	strcat(why, "\n");
+	admin_reply_text(req, 503, "Service Unavailable", why);
+}
+
+static void
+admin_serve_metrics(struct admin *a, struct evhttp_request *req)
+{
+	buf_reset(&a->out);
+	if (a->metrics != NULL)
+		a->metrics(a->metrics_arg, &a->out);
+	admin_reply(req, HTTP_OK, "OK",
+	    "text/plain; version=0.0.4; charset=utf-8",
+	    a->out.data != NULL ? a->out.data : "", a->out.len);
+}
+
+/*
+ * Every request that evhttp parsed lands here; malformed and oversized ones
+ * were answered (400, 413) or dropped by evhttp itself.
+ */
+static void
+admin_on_request(struct evhttp_request *req, void *arg)
+{
+	struct admin			*a = arg;
+	const struct evhttp_uri		*uri = evhttp_request_get_evhttp_uri(req);
+	const struct admin_route	*r = NULL;
+	const char			*path = NULL;
+	enum evhttp_cmd_type		 m = evhttp_request_get_command(req);
+	char				 esc[128];
+	size_t				 i;
+
+	if (uri != NULL)
+		path = evhttp_uri_get_path(uri);
+	for (i = 0; path != NULL && i < sizeof admin_routes /
+	    sizeof admin_routes[0]; i++)
+		if (strcmp(path, admin_routes[i].path) == 0)
+			r = &admin_routes[i];
+	log_debug("admin: method=%s path=\"%s\"", admin_method_name(m),
+	    log_escape(path != NULL ? path : "", esc, sizeof esc));
+	if (r == NULL) {
+		admin_reply_text(req, HTTP_NOTFOUND, "Not Found",
+		    "not found\n");
+		return;
+	}
+	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+		if (evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD") == -1) {
+			evhttp_send_error(req, HTTP_INTERNAL, NULL);
+			return;
+		}
+		admin_reply_text(req, HTTP_BADMETHOD, "Method Not Allowed",
+		    "method not allowed\n");
+		return;
+	}
+	r->serve(a, req);
+}
+
+/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
+static size_t
+admin_utf8_len(const unsigned char *s)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (s[0] == 0xed)
+			hi = 0x9f;	/* surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (s[0] == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
+	} else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	/* a NUL fails the test, so this never reads past the string */
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Appends s as UTF-8, escaping \ and newline, and " when quoted. */
+static void
+admin_escape(struct buf *b, const char *s, int quoted)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n;
+
+	while (*p != '\0') {
+		if (*p == '\\')
+			buf_puts(b, "\\\\");
+		else if (*p == '\n')
+			buf_puts(b, "\\n");
+		else if (*p == '"' && quoted)
+			buf_puts(b, "\\\"");
+		else if ((n = admin_utf8_len(p)) == 0) {
+			buf_puts(b, "\xef\xbf\xbd");	/* U+FFFD */
+			p++;
+			continue;
+		} else {
+			buf_append(b, p, n);
+			p += n;
+			continue;
+		}
+		p++;
+	}
+}
+
+static int
+admin_name_ok(const char *s, int metric)
+{
+	const char	*p;
+
+	if (s == NULL || *s == '\0' || (*s >= '0' && *s <= '9'))
+		return 0;
+	if (!metric && s[0] == '_' && s[1] == '_')
+		return 0;	/* reserved for Prometheus itself */
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' ||
+		    (metric && *p == ':')))
+			return 0;
+	return 1;
+}
+
+/* The shortest text that reads back as v, in Go's ParseFloat spellings. */
+static char *
+admin_value(double v, char *s, size_t len)
+{
+	if (isnan(v))
+		snprintf(s, len, "NaN");
+	else if (isinf(v))
+		snprintf(s, len, "%s", v > 0 ? "+Inf" : "-Inf");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(s, len, "%.0f", v);
+	else {
+		snprintf(s, len, "%.15g", v);
+		if (strtod(s, NULL) != v)
+			snprintf(s, len, "%.17g", v);
+	}
+	return s;
+}
+
+void
+admin_metric_help(struct buf *b, const char *name, enum admin_metric_type type,
+    const char *help)
+{
+	static const char *const types[] = {
+		[ADMIN_COUNTER] = "counter",
+		[ADMIN_GAUGE] = "gauge",
+		[ADMIN_HISTOGRAM] = "histogram",
+	};
+
+	if (!admin_name_ok(name, 1) || (unsigned)type >= sizeof types /
+	    sizeof types[0]) {
+		log_warnx("admin: metric family \"%s\" skipped: bad name or "
+		    "type", name != NULL ? name : "");
+		return;
+	}
+	buf_printf(b, "# HELP %s ", name);
+	admin_escape(b, help, 0);
+	buf_printf(b, "\n# TYPE %s %s\n", name, types[type]);
+}
+
+/*
+ * One sample line: name+suffix, the label pairs of ap, then le if given.
+ * On a bad name nothing is written (what was appended is taken back).
+ */
+static void
+admin_sample(struct buf *b, const char *name, const char *suffix,
+    va_list ap, const char *le, double value)
+{
+	const char	*k, *v;
+	char		 num[32];
+	size_t		 start = b->len;
+	int		 nlabels = 0;
+
+	if (!admin_name_ok(name, 1))
+		goto fail;
+	buf_printf(b, "%s%s", name, suffix);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		if (!admin_name_ok(k, 0) || v == NULL)
+			goto fail;
+		buf_printf(b, "%s%s=\"", nlabels++ == 0 ? "{" : ",", k);
+		admin_escape(b, v, 1);
+		buf_putc(b, '"');
+	}
+	if (le != NULL)
+		buf_printf(b, "%sle=\"%s\"", nlabels++ == 0 ? "{" : ",", le);
+	if (nlabels > 0)
+		buf_putc(b, '}');
+	buf_printf(b, " %s\n", admin_value(value, num, sizeof num));
+	return;
+
+fail:
+	log_warnx("admin: sample of \"%s\" skipped: bad metric or label name",
+	    name != NULL ? name : "");
+	if (b->data != NULL) {
+		b->len = start;
+		b->data[start] = '\0';
+	}
+}
+
+void
+admin_metric(struct buf *b, const char *name, double value, ...)
+{
+	va_list	ap;
+
+	va_start(ap, value);
+	admin_sample(b, name, "", ap, NULL, value);
+	va_end(ap);
+}
+
+void
+admin_histogram_observe(struct admin_histogram *h, double value_ms)
+{
+	size_t	i;
+
+	if (isnan(value_ms))
+		return;
+	if (value_ms < 0)
+		value_ms = 0;
+	/* le is inclusive: an observation equal to a bound falls in it */
+	for (i = 0; i < ADMIN_HISTOGRAM_NBOUNDS; i++)
+		if (value_ms <= admin_bounds[i])
+			break;
+	h->counts[i]++;
+	h->count++;
+	h->sum += value_ms;
+}
+
+void
+admin_histogram_write(struct buf *b, const char *name,
+    const struct admin_histogram *h, ...)
+{
+	va_list		 ap, aq;
+	const char	*k;
+	unsigned long	 cum = 0;
+	char		 le[32];
+	size_t		 i;
+
+	va_start(ap, h);
+	/* le is ours; checked once rather than on each of the 16 lines */
+	va_copy(aq, ap);
+	while ((k = va_arg(aq, const char *)) != NULL &&
+	    va_arg(aq, const char *) != NULL && strcmp(k, "le") != 0)
+		;
+	va_end(aq);
+	if (k != NULL) {
+		log_warnx("admin: histogram \"%s\" skipped: bad label",
+		    name != NULL ? name : "");
+		va_end(ap);
+		return;
+	}
+	for (i = 0; i <= ADMIN_HISTOGRAM_NBOUNDS; i++) {
+		cum += h->counts[i];
+		admin_value(i < ADMIN_HISTOGRAM_NBOUNDS ?
+		    admin_bounds[i] / 1000 : INFINITY, le, sizeof le);
+		va_copy(aq, ap);
+		admin_sample(b, name, "_bucket", aq, le, (double)cum);
+		va_end(aq);
+	}
+	va_copy(aq, ap);
+	admin_sample(b, name, "_sum", aq, NULL, h->sum / 1000);
+	va_end(aq);
+	admin_sample(b, name, "_count", ap, NULL, (double)h->count);
+	va_end(ap);
+}

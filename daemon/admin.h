@@ -1,0 +1,89 @@
+/*
+ * The admin HTTP server (libevent evhttp) and Prometheus text-format helpers.
+ *
+ * Serves /healthz, /readyz and /metrics; everything else is 404, other
+ * methods than GET and HEAD are 405. Headers are capped at 8 KiB, bodies at
+ * 1 KiB, idle connections at 10 s; evhttp rejects what exceeds them.
+ *
+ * Ownership: struct admin owns its evhttp and listening socket; admin_free()
+ * closes both and every open admin connection. The readiness and metrics
+ * callbacks are called synchronously while a request is answered; they must
+ * not call admin_free(). Strings they write are copied before they return.
+ */
+#ifndef RELAIS_ADMIN_H
+#define RELAIS_ADMIN_H
+
+#include <stddef.h>
+
+struct buf;
+struct event_base;
+struct admin;
+
+/* Returns 1 when ready; otherwise 0 with a one-line reason in why. */
+typedef int	(*admin_ready_fn)(void *arg, char *why, size_t whylen);
+/* Appends the whole exposition (HELP, TYPE and samples) to out. */
+typedef void	(*admin_metrics_fn)(void *arg, struct buf *out);
+
+/*
+ * Splits "127.0.0.1:9187" or "[::1]:9187" (numeric addresses only, port
+ * 0-65535) into host and port. Returns 0, or -1 with the reason in err.
+ */
+int		 admin_listen_parse(const char *where, char *host,
+		    size_t hostlen, int *port, char *err, size_t errlen);
+/* Binds and listens; NULL with "cannot listen on ...: reason" in err. */
+struct admin	*admin_new(struct event_base *, const char *where, char *err,
+		    size_t errlen);
+/* Until set, /readyz answers 503 "starting". */
+void		 admin_set_ready(struct admin *, admin_ready_fn, void *arg);
+/* Until set, /metrics answers an empty exposition. */
+void		 admin_set_metrics(struct admin *, admin_metrics_fn, void *arg);
+/* The bound port (useful when listen asked for port 0). */
+int		 admin_port(const struct admin *);
+void		 admin_free(struct admin *);
+
+/* Prometheus text exposition format 0.0.4. */
+enum admin_metric_type {
+	ADMIN_COUNTER,
+	ADMIN_GAUGE,
+	ADMIN_HISTOGRAM
+};
+
+/* Writes the # HELP and # TYPE lines that open a metric family. */
+void		 admin_metric_help(struct buf *, const char *name,
+		    enum admin_metric_type, const char *help);
+/*
+ * Writes one sample: name{k1="v1",k2="v2"} value. The labels are pairs of
+ * strings ended by NULL; values are escaped (\\, \", \n) and invalid UTF-8
+ * becomes U+FFFD. A bad metric or label name skips the sample (logged).
+ */
+void		 admin_metric(struct buf *, const char *name, double value,
+		    ...) __attribute__((sentinel));
+
+/* Upper bounds, in ms, of the finite latency buckets; +Inf comes last. */
+#define ADMIN_HISTOGRAM_BOUNDS	{ 1, 2, 5, 10, 25, 50, 100, 250, 500, \
+				  1000, 2500, 5000, 10000 }
+#define ADMIN_HISTOGRAM_NBOUNDS	13
+
+/*
+ * A latency histogram, observed in ms and written in seconds (Prometheus
+ * base units: name it *_seconds). Zero it (memset or = { 0 }) to start.
+ */
+struct admin_histogram {
+	unsigned long	counts[ADMIN_HISTOGRAM_NBOUNDS + 1];	/* per bucket */
+	unsigned long	count;
+	double		sum;
+};
+
+/* Counts one observation; negative values count as 0, NaN is ignored. */
+void		 admin_histogram_observe(struct admin_histogram *,
+		    double value_ms);
+/*
+ * Writes name_bucket{labels,le="0.001"} ... (cumulative, in seconds, ending
+ * with le="+Inf"), name_sum (seconds) and name_count for one label set
+ * (pairs ended by NULL).
+ */
+void		 admin_histogram_write(struct buf *, const char *name,
+		    const struct admin_histogram *, ...)
+		    __attribute__((sentinel));
+
+#endif

@@ -1,0 +1,42 @@
+# The admin port: /healthz, /readyz (503 while Redis is away), and /metrics
+# in Prometheus format (checked by promtool) with the outcomes of real work.
+. "$(dirname "$0")/lib.sh"
+start_redis
+start_sink gw
+start_relaisd
+wait_for 10 "the admin port in the log" 'grep -q "admin listening on" "$T/relaisd.log"'
+port=$(sed -n 's/.*admin listening on .* (port \([0-9]*\)).*/\1/p' "$T/relaisd.log" | tail -n 1)
+url="http://127.0.0.1:$port"
+
+assert_eq "$(curl -s "$url/healthz")" ok "/healthz"
+wait_for 10 "ready" 'test "$(curl -s -o /dev/null -w "%{http_code}" "$url/readyz")" = 200'
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$url/nowhere")" 404 "unknown path"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/metrics")" 405 "POST"
+
+emit "$(event m-1)"
+emit 'not json'
+wait_for 10 "handled" all_handled
+# the Redis-side gauges refresh every 5 s
+wait_for 10 "the dead-letter gauge" 'curl -s "$url/metrics" | grep -q "^relais_dead_letters 1\$"'
+curl -s "$url/metrics" > "$T/metrics.txt"
+grep -q '^relais_deliveries_total{outcome="sent",channel="email",territory="abitibi",gateway="webhook"} 1$' "$T/metrics.txt" ||
+    fail "delivery counter: $(grep deliveries "$T/metrics.txt")"
+grep -q '^relais_events_total{type="invalid",outcome="dead"} 1$' "$T/metrics.txt" ||
+    fail "dead event counter: $(grep events_total "$T/metrics.txt")"
+grep -q '^relais_dead_letters 1$' "$T/metrics.txt" || fail "dead-letter gauge"
+grep -q '^relais_gateway_latency_seconds_count{gateway="webhook"} 1$' "$T/metrics.txt" ||
+    fail "latency histogram"
+grep -q '^relais_gateway_breaker_state{gateway="webhook"} 0$' "$T/metrics.txt" || fail "breaker gauge"
+if command -v promtool >/dev/null; then
+	promtool check metrics < "$T/metrics.txt" || fail "promtool check metrics refused the output"
+else
+	echo "promtool not installed: format checked by the unit test's parser only"
+fi
+
+# Redis goes away: not ready, still healthy
+rcli shutdown nosave >/dev/null 2>&1 || true
+wait_for 10 "not ready without Redis" 'test "$(curl -s -o /dev/null -w "%{http_code}" "$url/readyz")" = 503'
+assert_eq "$(curl -s "$url/readyz")" "Redis is not connected" "reason"
+assert_eq "$(curl -s "$url/healthz")" ok "/healthz without Redis"
+stop_relaisd
+echo "admin: ok"

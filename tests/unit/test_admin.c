@@ -1,0 +1,1303 @@
+/* Unit tests for the admin HTTP server and the Prometheus text helpers, on 127.0.0.1. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "admin.h"
+#include "buf.h"
+
+#define DEADLINE_S	5
+#define RAWMAX		(256 * 1024)
+
+/* ---- a raw HTTP client on the test's event base ---- */
+
+struct reply {
+	char	 raw[RAWMAX];
+	size_t	 rawlen;
+	int	 status;	/* 0: no status line came */
+	char	*body;		/* into raw, NUL-terminated */
+	size_t	 bodylen;
+	int	 eof;		/* server closed cleanly */
+	int	 reset;		/* connection error (e.g. RST) */
+	int	 timedout;
+};
+
+struct client {
+	struct reply	*r;
+	int		 head;		/* HEAD: wait for the close */
+	int		 done;
+};
+
+/* A whole response by its Content-Length (keep-alive answers never close). */
+static int
+client_complete(struct client *c)
+{
+	struct reply	*r = c->r;
+	const char	*end, *p;
+	unsigned long	 clen;
+
+	r->raw[r->rawlen] = '\0';
+	if (c->head || (end = strstr(r->raw, "\r\n\r\n")) == NULL)
+		return 0;
+	for (p = r->raw; p != NULL && p < end; p = strstr(p + 1, "\r\n"))
+		if (strncasecmp(p, "\r\nContent-Length:", 17) == 0) {
+			clen = strtoul(p + 17, NULL, 10);
+			return r->rawlen >= (size_t)(end + 4 - r->raw) + clen;
+		}
+	return 0;
+}
+
+static void
+client_read(struct bufferevent *bev, void *arg)
+{
+	struct client	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	size_t		 room = RAWMAX - 1 - c->r->rawlen;
+	int		 n;
+
+	n = evbuffer_remove(in, c->r->raw + c->r->rawlen, room);
+	if (n > 0)
+		c->r->rawlen += (size_t)n;
+	evbuffer_drain(in, evbuffer_get_length(in));	/* beyond RAWMAX */
+	if (client_complete(c))
+		c->done = 1;
+}
+
+static void
+client_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct client	*c = arg;
+
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	client_read(bev, arg);
+	if (what & BEV_EVENT_EOF)
+		c->r->eof = 1;
+	else
+		c->r->reset = 1;
+	c->done = 1;
+}
+
+static void
+client_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)fd;
+	(void)what;
+	c->r->timedout = 1;
+	c->done = 1;
+}
+
+static void
+reply_parse(struct reply *r)
+{
+	char	*end;
+
+	r->raw[r->rawlen] = '\0';
+	if (sscanf(r->raw, "HTTP/1.%*d %d ", &r->status) != 1)
+		r->status = 0;
+	if ((end = strstr(r->raw, "\r\n\r\n")) != NULL) {
+		r->body = end + 4;
+		r->bodylen = r->rawlen - (size_t)(r->body - r->raw);
+	}
+}
+
+/* Sends raw bytes, reads until the server closes; never past DEADLINE_S. */
+static void
+exchange(struct event_base *base, int port, const char *req, size_t len,
+    struct reply *r)
+{
+	struct sockaddr_in	 sin;
+	struct bufferevent	*bev;
+	struct event		*deadline;
+	struct timeval		 tv = { DEADLINE_S, 0 };
+	struct client		 c = { r, strncmp(req, "HEAD ", 5) == 0, 0 };
+
+	memset(r, 0, sizeof *r);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	assert_non_null(bev);
+	deadline = evtimer_new(base, client_deadline, &c);
+	assert_non_null(deadline);
+	assert_int_equal(evtimer_add(deadline, &tv), 0);
+	bufferevent_setcb(bev, client_read, NULL, client_event, &c);
+	assert_int_equal(bufferevent_enable(bev, EV_READ | EV_WRITE), 0);
+	assert_int_equal(bufferevent_socket_connect(bev,
+	    (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(bufferevent_write(bev, req, len), 0);
+	while (!c.done)
+		assert_true(event_base_loop(base, EVLOOP_ONCE) != -1);
+	bufferevent_free(bev);
+	event_free(deadline);
+	reply_parse(r);
+	if (r->timedout)
+		fail_msg("no answer within %d s to %.60s", DEADLINE_S, req);
+}
+
+static void
+get(struct event_base *base, int port, const char *method, const char *path,
+    struct reply *r)
+{
+	char	req[512];
+
+	snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Connection: close\r\n\r\n", method, path);
+	exchange(base, port, req, strlen(req), r);
+}
+
+/* The value of a response header (case-insensitive name), or NULL. */
+static const char *
+header(struct reply *r, const char *name, char *out, size_t outlen)
+{
+	const char	*p = strstr(r->raw, "\r\n"), *end, *colon;
+	size_t		 n = strlen(name);
+
+	while (p != NULL && p[2] != '\r' && p[2] != '\0') {
+		p += 2;
+		end = strstr(p, "\r\n");
+		colon = strchr(p, ':');
+		if (end != NULL && colon != NULL && colon < end &&
+		    (size_t)(colon - p) == n && strncasecmp(p, name, n) == 0) {
+			colon++;
+			while (*colon == ' ')
+				colon++;
+			snprintf(out, outlen, "%.*s", (int)(end - colon), colon);
+			return out;
+		}
+		p = end;
+	}
+	return NULL;
+}
+
+/* ---- a strict parser of the text exposition format 0.0.4 ---- */
+
+#define MAXSAMPLES	256
+#define MAXFAMILIES	32
+#define MAXLABELS	8
+
+struct sample {
+	char	 name[128];
+	int	 family;
+	int	 nl;
+	char	 lk[MAXLABELS][64];
+	char	 lv[MAXLABELS][256];
+	double	 value;
+};
+
+struct family {
+	char	 name[128];
+	char	 type[16];
+	int	 help, nsamples;
+};
+
+struct expo {
+	struct sample	s[MAXSAMPLES];
+	int		ns;
+	struct family	f[MAXFAMILIES];
+	int		nf;
+	char		err[512];
+};
+
+static int
+expo_utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t	i = 0, k, len;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			len = 2;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			len = 3;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			len = 4;
+		else
+			return 0;
+		if (i + len > n)
+			return 0;
+		for (k = 1; k < len; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return 0;
+		if ((s[i] == 0xe0 && s[i + 1] < 0xa0) ||
+		    (s[i] == 0xed && s[i + 1] > 0x9f) ||
+		    (s[i] == 0xf0 && s[i + 1] < 0x90) ||
+		    (s[i] == 0xf4 && s[i + 1] > 0x8f))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* Reads a name at *p: [a-zA-Z_:][a-zA-Z0-9_:]* (no ':' for labels). */
+static int
+expo_name(const char **p, char *out, size_t outlen, int metric)
+{
+	size_t	n = 0;
+	char	c;
+
+	while ((c = (*p)[n]) != '\0' && ((c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c == '_' || (metric && c == ':') ||
+	    (n > 0 && c >= '0' && c <= '9')))
+		n++;
+	if (n == 0 || n >= outlen)
+		return -1;
+	memcpy(out, *p, n);
+	out[n] = '\0';
+	*p += n;
+	return 0;
+}
+
+static int
+expo_value(const char *s, double *v)
+{
+	char	*end;
+
+	if (strcmp(s, "+Inf") == 0)
+		*v = INFINITY;
+	else if (strcmp(s, "-Inf") == 0)
+		*v = -INFINITY;
+	else if (strcmp(s, "NaN") == 0)
+		*v = NAN;
+	else {
+		if (*s == '\0' || strchr(s, ' ') != NULL || isalpha(
+		    (unsigned char)*s))
+			return -1;
+		errno = 0;
+		*v = strtod(s, &end);
+		if (*end != '\0' || errno != 0 || isnan(*v) || isinf(*v))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+expo_family(struct expo *e, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < e->nf; i++)
+		if (strcmp(e->f[i].name, name) == 0)
+			return i;
+	if (e->nf == MAXFAMILIES)
+		return -1;
+	snprintf(e->f[e->nf].name, sizeof e->f[e->nf].name, "%s", name);
+	return e->nf++;
+}
+
+/* The family a sample name belongs to (histogram suffixes), or -1. */
+static int
+expo_family_of(struct expo *e, const char *name)
+{
+	static const char *const sfx[] = { "_bucket", "_sum", "_count" };
+	size_t	 n = strlen(name), k, i;
+	int	 f;
+
+	for (f = 0; f < e->nf; f++) {
+		if (strcmp(e->f[f].type, "histogram") == 0) {
+			for (i = 0; i < 3; i++) {
+				k = strlen(sfx[i]);
+				if (n > k && strcmp(name + n - k, sfx[i]) == 0 &&
+				    strncmp(name, e->f[f].name, n - k) == 0 &&
+				    e->f[f].name[n - k] == '\0')
+					return f;
+			}
+		} else if (strcmp(e->f[f].name, name) == 0)
+			return f;
+	}
+	return -1;
+}
+
+static int
+expo_labels(const char **pp, struct sample *s, char *err, size_t errlen)
+{
+	const char	*p = *pp;
+	size_t		 n;
+	int		 i;
+
+	for (;;) {
+		if (s->nl == MAXLABELS ||
+		    expo_name(&p, s->lk[s->nl], sizeof s->lk[0], 0) == -1) {
+			snprintf(err, errlen, "bad label name");
+			return -1;
+		}
+		for (i = 0; i < s->nl; i++)
+			if (strcmp(s->lk[i], s->lk[s->nl]) == 0) {
+				snprintf(err, errlen, "label %s twice",
+				    s->lk[i]);
+				return -1;
+			}
+		if (p[0] != '=' || p[1] != '"') {
+			snprintf(err, errlen, "expected =\" after a label");
+			return -1;
+		}
+		p += 2;
+		for (n = 0; *p != '"'; n++) {
+			if (*p == '\0' || *p == '\n' || n + 1 >=
+			    sizeof s->lv[0]) {
+				snprintf(err, errlen, "unterminated label value");
+				return -1;
+			}
+			if (*p == '\\') {
+				if (p[1] == 'n')
+					s->lv[s->nl][n] = '\n';
+				else if (p[1] == '\\' || p[1] == '"')
+					s->lv[s->nl][n] = p[1];
+				else {
+					snprintf(err, errlen, "bad escape \\%c",
+					    p[1]);
+					return -1;
+				}
+				p += 2;
+			} else
+				s->lv[s->nl][n] = *p++;
+		}
+		s->lv[s->nl][n] = '\0';
+		if (!expo_utf8_ok((const unsigned char *)s->lv[s->nl], n)) {
+			snprintf(err, errlen, "label value not UTF-8");
+			return -1;
+		}
+		s->nl++;
+		p++;
+		if (*p == '}') {
+			*pp = p + 1;
+			return 0;
+		}
+		if (*p != ',') {
+			snprintf(err, errlen, "expected , or } after a label");
+			return -1;
+		}
+		p++;
+	}
+}
+
+static int
+expo_comment(struct expo *e, const char *line, char *err, size_t errlen)
+{
+	static const char *const types[] = { "counter", "gauge", "histogram",
+	    "summary", "untyped" };
+	const char	*p;
+	char		 name[128];
+	size_t		 i;
+	int		 f, help;
+
+	if (strncmp(line, "# HELP ", 7) == 0)
+		help = 1;
+	else if (strncmp(line, "# TYPE ", 7) == 0)
+		help = 0;
+	else {
+		snprintf(err, errlen, "stray comment");
+		return -1;
+	}
+	p = line + 7;
+	if (expo_name(&p, name, sizeof name, 1) == -1 || *p != ' ' ||
+	    (f = expo_family(e, name)) == -1) {
+		snprintf(err, errlen, "bad family name");
+		return -1;
+	}
+	p++;
+	if (e->f[f].nsamples > 0) {
+		snprintf(err, errlen, "%s of %s after its samples",
+		    help ? "HELP" : "TYPE", name);
+		return -1;
+	}
+	if (help) {
+		if (e->f[f].help++) {
+			snprintf(err, errlen, "second HELP for %s", name);
+			return -1;
+		}
+		for (; *p != '\0'; p++)
+			if (*p == '\\' && *++p != '\\' && *p != 'n') {
+				snprintf(err, errlen, "bad escape in HELP");
+				return -1;
+			}
+		return 0;
+	}
+	if (e->f[f].type[0] != '\0') {
+		snprintf(err, errlen, "second TYPE for %s", name);
+		return -1;
+	}
+	for (i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(p, types[i]) == 0)
+			break;
+	if (i == sizeof types / sizeof types[0]) {
+		snprintf(err, errlen, "unknown type %s", p);
+		return -1;
+	}
+	snprintf(e->f[f].type, sizeof e->f[f].type, "%s", p);
+	return 0;
+}
+
+static int
+expo_sample(struct expo *e, const char *line, int *cur, char *err,
+    size_t errlen)
+{
+	struct sample	*s;
+	const char	*p = line;
+	int		 i, k;
+
+	if (e->ns == MAXSAMPLES) {
+		snprintf(err, errlen, "too many samples");
+		return -1;
+	}
+	s = &e->s[e->ns];
+	memset(s, 0, sizeof *s);
+	if (expo_name(&p, s->name, sizeof s->name, 1) == -1) {
+		snprintf(err, errlen, "bad metric name");
+		return -1;
+	}
+	if (*p == '{') {
+		p++;
+		if (expo_labels(&p, s, err, errlen) == -1)
+			return -1;
+	}
+	if (*p != ' ' || expo_value(p + 1, &s->value) == -1) {
+		snprintf(err, errlen, "expected one space and a value (no "
+		    "timestamp)");
+		return -1;
+	}
+	if ((s->family = expo_family_of(e, s->name)) == -1 ||
+	    e->f[s->family].type[0] == '\0' || !e->f[s->family].help) {
+		snprintf(err, errlen, "sample %s without HELP and TYPE",
+		    s->name);
+		return -1;
+	}
+	if (s->family != *cur && e->f[s->family].nsamples > 0) {
+		snprintf(err, errlen, "samples of %s not together", s->name);
+		return -1;
+	}
+	*cur = s->family;
+	e->f[s->family].nsamples++;
+	/* no duplicate series: same name and same label set */
+	for (i = 0; i < e->ns; i++) {
+		if (strcmp(e->s[i].name, s->name) != 0 || e->s[i].nl != s->nl)
+			continue;
+		for (k = 0; k < s->nl; k++)
+			if (strcmp(e->s[i].lk[k], s->lk[k]) != 0 ||
+			    strcmp(e->s[i].lv[k], s->lv[k]) != 0)
+				break;
+		if (k == s->nl) {
+			snprintf(err, errlen, "duplicate series %s", s->name);
+			return -1;
+		}
+	}
+	e->ns++;
+	return 0;
+}
+
+static const char *
+sample_label(const struct sample *s, const char *k)
+{
+	int	i;
+
+	for (i = 0; i < s->nl; i++)
+		if (strcmp(s->lk[i], k) == 0)
+			return s->lv[i];
+	return NULL;
+}
+
+/* Same labels, ignoring le. */
+static int
+sample_same_set(const struct sample *a, const struct sample *b)
+{
+	int	i;
+
+	for (i = 0; i < a->nl; i++) {
+		if (strcmp(a->lk[i], "le") == 0)
+			continue;
+		if (sample_label(b, a->lk[i]) == NULL ||
+		    strcmp(sample_label(b, a->lk[i]), a->lv[i]) != 0)
+			return 0;
+	}
+	for (i = 0; i < b->nl; i++)
+		if (strcmp(b->lk[i], "le") != 0 &&
+		    sample_label(a, b->lk[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* Histogram rules: buckets cumulative, ending at +Inf == _count, a _sum. */
+static int
+expo_histograms(struct expo *e, char *err, size_t errlen)
+{
+	const struct sample	*s, *t;
+	char			 want[160];
+	double			 le, prevle, prev;
+	int			 i, j, nb, nsum, ncount;
+
+	for (i = 0; i < e->ns; i++) {
+		s = &e->s[i];
+		if (strcmp(e->f[s->family].type, "histogram") != 0)
+			continue;
+		if (strcmp(s->name, e->f[s->family].name) == 0) {
+			snprintf(err, errlen, "bare histogram sample %s",
+			    s->name);
+			return -1;
+		}
+		snprintf(want, sizeof want, "%s_bucket", e->f[s->family].name);
+		if (strcmp(s->name, want) != 0 || (i > 0 &&
+		    strcmp(e->s[i - 1].name, want) == 0 &&
+		    sample_same_set(&e->s[i - 1], s)))
+			continue;
+		/* s opens a label set: walk its buckets */
+		prevle = -INFINITY;
+		prev = 0;
+		nb = 0;
+		for (j = i; j < e->ns; j++) {
+			t = &e->s[j];
+			if (strcmp(t->name, want) != 0 || !sample_same_set(s, t))
+				break;
+			if (sample_label(t, "le") == NULL || expo_value(
+			    sample_label(t, "le"), &le) == -1 || le <= prevle ||
+			    t->value < prev) {
+				snprintf(err, errlen, "%s: buckets not "
+				    "cumulative or le out of order", want);
+				return -1;
+			}
+			prevle = le;
+			prev = t->value;
+			nb++;
+		}
+		if (nb == 0 || !isinf(prevle)) {
+			snprintf(err, errlen, "%s: last bucket is not +Inf",
+			    want);
+			return -1;
+		}
+		nsum = ncount = 0;
+		for (j = 0; j < e->ns; j++) {
+			t = &e->s[j];
+			if (t->family != s->family || !sample_same_set(s, t))
+				continue;
+			snprintf(want, sizeof want, "%s_count",
+			    e->f[s->family].name);
+			if (strcmp(t->name, want) == 0) {
+				ncount++;
+				if (t->value != prev) {
+					snprintf(err, errlen, "%s %g != +Inf "
+					    "bucket %g", want, t->value, prev);
+					return -1;
+				}
+			}
+			snprintf(want, sizeof want, "%s_sum",
+			    e->f[s->family].name);
+			if (strcmp(t->name, want) == 0)
+				nsum++;
+		}
+		if (nsum != 1 || ncount != 1) {
+			snprintf(err, errlen, "%s: %d _sum and %d _count",
+			    e->f[s->family].name, nsum, ncount);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Parses text into e; -1 with "line N: reason" in e->err. */
+static int
+expo_parse(const char *text, struct expo *e)
+{
+	const char	*p = text, *nl;
+	char		 line[4096], why[400];
+	int		 lineno = 0, cur = -1, rc;
+
+	memset(e, 0, sizeof *e);
+	while (*p != '\0') {
+		lineno++;
+		if ((nl = strchr(p, '\n')) == NULL) {
+			snprintf(why, sizeof why, "no final newline");
+			goto fail;
+		}
+		if ((size_t)(nl - p) >= sizeof line || nl == p) {
+			snprintf(why, sizeof why, "empty or overlong line");
+			goto fail;
+		}
+		memcpy(line, p, (size_t)(nl - p));
+		line[nl - p] = '\0';
+		if (line[0] == '#')
+			rc = expo_comment(e, line, why, sizeof why);
+		else
+			rc = expo_sample(e, line, &cur, why, sizeof why);
+		if (rc == -1)
+			goto fail;
+		p = nl + 1;
+	}
+	if (expo_histograms(e, why, sizeof why) == -1) {
+		lineno = 0;
+		goto fail;
+	}
+	return 0;
+
+fail:
+	snprintf(e->err, sizeof e->err, "line %d: %s", lineno, why);
+	return -1;
+}
+
+static void
+assert_expo_ok(const char *text, struct expo *e)
+{
+	if (expo_parse(text, e) == -1)
+		fail_msg("exposition rejected: %s\n%s", e->err, text);
+}
+
+static void
+assert_expo_bad(const char *text)
+{
+	static struct expo	e;
+
+	if (expo_parse(text, &e) == 0)
+		fail_msg("exposition accepted, expected a rejection:\n%s",
+		    text);
+}
+
+static const struct sample *
+expo_find(const struct expo *e, const char *name, const char *k,
+    const char *v)
+{
+	int	i;
+
+	for (i = 0; i < e->ns; i++)
+		if (strcmp(e->s[i].name, name) == 0 && (k == NULL ||
+		    (sample_label(&e->s[i], k) != NULL &&
+		    strcmp(sample_label(&e->s[i], k), v) == 0)))
+			return &e->s[i];
+	return NULL;
+}
+
+/* ---- fixtures ---- */
+
+struct fix {
+	struct event_base	*base;
+	struct admin		*admin;
+	int			 port;
+	int			 ready;
+	char			 why[64];
+	int			 nready;
+	int			 nscrapes;
+};
+
+/* A label value that needs every escape, and invalid UTF-8 (\xff). */
+#define NASTY		"Val-d'Or \"QC\"\\n\nline2 é \xff end"
+#define NASTY_BACK	"Val-d'Or \"QC\"\\n\nline2 é \xef\xbf\xbd end"
+
+static int
+fix_ready(void *arg, char *why, size_t whylen)
+{
+	struct fix	*f = arg;
+
+	f->nready++;
+	if (!f->ready)
+		snprintf(why, whylen, "%s", f->why);
+	return f->ready;
+}
+
+/* What the daemon's callback will look like, with every helper. */
+static void
+fix_metrics(void *arg, struct buf *out)
+{
+	struct fix		*f = arg;
+	struct admin_histogram	 h1, h2;
+	static const double	 obs[] = { 0, 0.5, 1, 1.5, 2, 7, 10, 10.01,
+	    99, 250, 4000, 10000, 10001, 60000, -3 };
+	size_t			 i;
+
+	f->nscrapes++;
+	memset(&h1, 0, sizeof h1);
+	memset(&h2, 0, sizeof h2);
+	for (i = 0; i < sizeof obs / sizeof obs[0]; i++)
+		admin_histogram_observe(&h1, obs[i]);
+	admin_histogram_observe(&h2, NAN);
+	admin_histogram_observe(&h2, 3);
+
+	admin_metric_help(out, "relais_events_read_total", ADMIN_COUNTER,
+	    "Events read from the stream, by type.");
+	admin_metric(out, "relais_events_read_total", 42, "type",
+	    "newcomer.arrived", NULL);
+	admin_metric(out, "relais_events_read_total", 3, "type", NASTY, NULL);
+	admin_metric_help(out, "relais_inflight", ADMIN_GAUGE,
+	    "Entries in flight.\nSecond line with a \\ backslash.");
+	admin_metric(out, "relais_inflight", 7, NULL);
+	admin_metric_help(out, "relais_gateway_latency_seconds",
+	    ADMIN_HISTOGRAM, "Gateway request latency.");
+	admin_histogram_write(out, "relais_gateway_latency_seconds", &h1,
+	    "gateway", "sendgrid", "channel", "email", NULL);
+	admin_histogram_write(out, "relais_gateway_latency_seconds", &h2,
+	    "gateway", "twilio", "channel", "sms", NULL);
+	admin_metric_help(out, "relais_ratio", ADMIN_GAUGE, "Odd values.");
+	admin_metric(out, "relais_ratio", 0.1, "k", "a", NULL);
+	admin_metric(out, "relais_ratio", 1e300, "k", "b", NULL);
+	admin_metric(out, "relais_ratio", -INFINITY, "k", "c", NULL);
+	admin_metric(out, "relais_ratio", 1.0 / 3, "k", "d", NULL);
+}
+
+static int
+setup(void **state)
+{
+	struct fix	*f = calloc(1, sizeof *f);
+	char		 err[256];
+
+	assert_non_null(f);
+	assert_non_null(f->base = event_base_new());
+	f->admin = admin_new(f->base, "127.0.0.1:0", err, sizeof err);
+	if (f->admin == NULL)
+		fail_msg("admin_new: %s", err);
+	f->port = admin_port(f->admin);
+	assert_true(f->port > 0);
+	admin_set_ready(f->admin, fix_ready, f);
+	admin_set_metrics(f->admin, fix_metrics, f);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fix	*f = *state;
+
+	admin_free(f->admin);
+	event_base_free(f->base);
+	free(f);
+	return 0;
+}
+
+static void
+assert_alive(struct fix *f)
+{
+	static struct reply	r;
+
+	get(f->base, f->port, "GET", "/healthz", &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "ok\n");
+}
+
+/* ---- tests ---- */
+
+static void
+test_listen_parse(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*host;
+		int		 port;
+	} good[] = {
+		{ "127.0.0.1:9187", "127.0.0.1", 9187 },
+		{ "0.0.0.0:0", "0.0.0.0", 0 },
+		{ "[::1]:65535", "::1", 65535 },
+		{ "[::]:80", "::", 80 },
+	};
+	static const char *const bad[] = {
+		"", "9187", "127.0.0.1", "127.0.0.1:", ":9187",
+		"127.0.0.1:65536", "127.0.0.1:99999999999999999999",
+		"127.0.0.1:-1", "127.0.0.1:+80", "127.0.0.1:80x",
+		"127.0.0.1: 80", "localhost:9187", "::1:9187", "[::1]9187",
+		"[::1", "[]:80", "[127.0.0.1]:80", "[::1]:", "1.2.3:80",
+		"256.0.0.1:80",
+	};
+	char	host[64], err[128];
+	int	port;
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if (admin_listen_parse(good[i].in, host, sizeof host, &port,
+		    err, sizeof err) == -1)
+			fail_msg("%s: %s", good[i].in, err);
+		assert_string_equal(host, good[i].host);
+		assert_int_equal(port, good[i].port);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		if (admin_listen_parse(bad[i], host, sizeof host, &port, err,
+		    sizeof err) == 0)
+			fail_msg("\"%s\" accepted as %s port %d", bad[i], host,
+			    port);
+		assert_true(err[0] != '\0');
+	}
+	/* the host must fit the caller's buffer */
+	assert_int_equal(admin_listen_parse("127.0.0.1:1", host, 4, &port,
+	    err, sizeof err), -1);
+}
+
+static void
+test_new_errors(void **state)
+{
+	struct fix	*f = *state;
+	struct admin	*a;
+	char		 where[64], err[256];
+
+	snprintf(where, sizeof where, "127.0.0.1:%d", f->port);
+	assert_null(a = admin_new(f->base, where, err, sizeof err));
+	if (strstr(err, "cannot listen on 127.0.0.1:") == NULL ||
+	    strstr(err, "Address already in use") == NULL)
+		fail_msg("unexpected error: %s", err);
+	assert_null(a = admin_new(f->base, "localhost:9187", err, sizeof err));
+	assert_non_null(strstr(err, "cannot listen on localhost:9187: "));
+	/* IPv6 loopback, when the machine has it */
+	if ((a = admin_new(f->base, "[::1]:0", err, sizeof err)) != NULL) {
+		assert_true(admin_port(a) > 0);
+		admin_free(a);
+	}
+	admin_free(NULL);
+}
+
+static void
+test_healthz(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	char		 v[128];
+
+	assert_non_null(r);
+	get(f->base, f->port, "GET", "/healthz", r);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(r->body, "ok\n");
+	assert_non_null(header(r, "Content-Type", v, sizeof v));
+	assert_string_equal(v, "text/plain; charset=utf-8");
+	/* a query string does not change the path */
+	get(f->base, f->port, "GET", "/healthz?verbose=1", r);
+	assert_int_equal(r->status, 200);
+	/* HEAD: same status, no body */
+	get(f->base, f->port, "HEAD", "/healthz", r);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->bodylen, 0);
+	/* HTTP/1.0 without Host */
+	exchange(f->base, f->port, "GET /healthz HTTP/1.0\r\n\r\n", 25, r);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(r->body, "ok\n");
+	free(r);
+}
+
+static void
+test_readyz(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	struct admin	*a;
+	char		 err[256];
+
+	assert_non_null(r);
+	f->ready = 1;
+	get(f->base, f->port, "GET", "/readyz", r);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(r->body, "ready\n");
+
+	f->ready = 0;
+	snprintf(f->why, sizeof f->why, "redis down");
+	get(f->base, f->port, "GET", "/readyz", r);
+	assert_int_equal(r->status, 503);
+	assert_string_equal(r->body, "redis down\n");
+
+	/* a multi-line reason comes out on one line */
+	snprintf(f->why, sizeof f->why, "draining\nsecond\r");
+	get(f->base, f->port, "GET", "/readyz", r);
+	assert_int_equal(r->status, 503);
+	assert_string_equal(r->body, "draining second \n");
+
+	f->why[0] = '\0';
+	get(f->base, f->port, "GET", "/readyz", r);
+	assert_int_equal(r->status, 503);
+	assert_string_equal(r->body, "not ready\n");
+
+	f->ready = 1;
+	get(f->base, f->port, "GET", "/readyz", r);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(f->nready, 5);
+
+	/* no callback yet: not ready */
+	assert_non_null(a = admin_new(f->base, "127.0.0.1:0", err,
+	    sizeof err));
+	get(f->base, admin_port(a), "GET", "/readyz", r);
+	assert_int_equal(r->status, 503);
+	assert_string_equal(r->body, "starting\n");
+	get(f->base, admin_port(a), "GET", "/metrics", r);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->bodylen, 0);
+	admin_free(a);
+	free(r);
+}
+
+static void
+test_metrics(void **state)
+{
+	struct fix		*f = *state;
+	struct reply		*r = malloc(sizeof *r);
+	struct expo		*e = malloc(sizeof *e);
+	const struct sample	*s;
+	char			 v[128];
+	int			 i, n;
+
+	assert_non_null(r);
+	assert_non_null(e);
+	get(f->base, f->port, "GET", "/metrics", r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(header(r, "Content-Type", v, sizeof v));
+	assert_string_equal(v, "text/plain; version=0.0.4; charset=utf-8");
+	assert_non_null(r->body);
+	assert_int_equal(strlen(r->body), r->bodylen);
+	assert_expo_ok(r->body, e);
+
+	/* escaping round-trips; invalid UTF-8 became U+FFFD */
+	assert_non_null(s = expo_find(e, "relais_events_read_total", "type",
+	    NASTY_BACK));
+	assert_true(s->value == 3);
+	assert_non_null(s = expo_find(e, "relais_events_read_total", "type",
+	    "newcomer.arrived"));
+	assert_true(s->value == 42);
+	assert_non_null(s = expo_find(e, "relais_inflight", NULL, NULL));
+	assert_int_equal(s->nl, 0);
+	assert_true(s->value == 7);
+	assert_non_null(strstr(r->body, "# HELP relais_inflight Entries in "
+	    "flight.\\nSecond line with a \\\\ backslash.\n"));
+
+	/* values read back exactly */
+	assert_non_null(strstr(r->body, "relais_ratio{k=\"a\"} 0.1\n"));
+	assert_non_null(strstr(r->body, "relais_ratio{k=\"c\"} -Inf\n"));
+	assert_true(expo_find(e, "relais_ratio", "k", "b")->value == 1e300);
+	assert_true(expo_find(e, "relais_ratio", "k", "d")->value == 1.0 / 3);
+
+	/* histogram: 15 observations, NaN ignored, -3 counted as 0 */
+	assert_non_null(strstr(r->body,
+	    "relais_gateway_latency_seconds_bucket{gateway=\"sendgrid\","
+	    "channel=\"email\",le=\"0.001\"} 4\n"));
+	assert_non_null(s = expo_find(e, "relais_gateway_latency_seconds_count",
+	    "gateway", "sendgrid"));
+	assert_true(s->value == 15);
+	assert_non_null(s = expo_find(e, "relais_gateway_latency_seconds_sum",
+	    "gateway", "sendgrid"));
+	assert_true(fabs(s->value - 84382.01 / 1000) < 1e-9);
+	assert_non_null(s = expo_find(e, "relais_gateway_latency_seconds_count",
+	    "gateway", "twilio"));
+	assert_true(s->value == 1);
+	for (i = n = 0; i < e->ns; i++)
+		if (strcmp(e->s[i].name,
+		    "relais_gateway_latency_seconds_bucket") == 0)
+			n++;
+	assert_int_equal(n, 2 * (ADMIN_HISTOGRAM_NBOUNDS + 1));
+	assert_non_null(strstr(r->body,
+	    "{gateway=\"sendgrid\",channel=\"email\",le=\"10\"} 13\n"));
+	assert_non_null(strstr(r->body,
+	    "{gateway=\"sendgrid\",channel=\"email\",le=\"+Inf\"} 15\n"));
+
+	/* HEAD runs nothing visible */
+	get(f->base, f->port, "HEAD", "/metrics", r);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->bodylen, 0);
+	free(e);
+	free(r);
+}
+
+/* The parser itself must refuse what promtool refuses. */
+static void
+test_parser_strict(void **state)
+{
+	static struct expo	e;
+
+	(void)state;
+	assert_expo_ok("", &e);
+	assert_expo_ok("# HELP a x\n# TYPE a gauge\na 1\n", &e);
+	assert_expo_bad("a 1\n");					/* no TYPE */
+	assert_expo_bad("# HELP a x\n# TYPE a gauge\na 1");		/* no \n */
+	assert_expo_bad("# HELP a x\n# TYPE a gauge\na 1\n# HELP a y\n");
+	assert_expo_bad("# HELP a x\n# TYPE a gauge\na  1\n");
+	assert_expo_bad("# HELP a x\n# TYPE a gauge\na 1 123\n");
+	assert_expo_bad("# HELP a x\n# TYPE a gauge\na{b=\"\\x\"} 1\n");
+	assert_expo_bad("# HELP a x\n# TYPE a gauge\na{b=\"1\",b=\"2\"} 1\n");
+	assert_expo_bad("# HELP a x\n# TYPE a gauge\na{b=\"\xff\"} 1\n");
+	assert_expo_bad("# HELP a x\n# TYPE a gauge\na 1\na 2\n");
+	assert_expo_bad("# HELP a x\n# TYPE a gauge\n# HELP b x\n"
+	    "# TYPE b gauge\na 1\nb 1\na{x=\"1\"} 1\n");
+	assert_expo_bad("# HELP h x\n# TYPE h histogram\n"
+	    "h_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\n"
+	    "h_count 1\n");
+	assert_expo_bad("# HELP h x\n# TYPE h histogram\n"
+	    "h_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n");
+	assert_expo_bad("# HELP h x\n# TYPE h histogram\n"
+	    "h_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 1\n");
+	assert_expo_ok("# HELP h x\n# TYPE h histogram\n"
+	    "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\n"
+	    "h_count 2\n", &e);
+}
+
+static void
+test_helpers(void **state)
+{
+	struct buf		b;
+	struct admin_histogram	h;
+
+	(void)state;
+	buf_init(&b);
+	admin_metric(&b, "x", 1, NULL);
+	admin_metric(&b, "x", 123456789012345.0, "a", "", NULL);
+	admin_metric(&b, "x", 1e20, NULL);
+	admin_metric(&b, "x", -0.5, NULL);
+	admin_metric(&b, "x", NAN, NULL);
+	admin_metric(&b, "x:y_z", 2, "_a1", "v", NULL);
+	assert_string_equal(b.data, "x 1\nx{a=\"\"} 123456789012345\n"
+	    "x 1e+20\nx -0.5\nx NaN\nx:y_z{_a1=\"v\"} 2\n");
+
+	/* bad names write nothing */
+	buf_reset(&b);
+	admin_metric(&b, "9x", 1, NULL);
+	admin_metric(&b, "x-y", 1, NULL);
+	admin_metric(&b, "x", 1, "ok", "v", "__reserved", "v", NULL);
+	admin_metric(&b, "x", 1, "a:b", "v", NULL);
+	admin_metric(&b, "x", 1, "a", NULL);
+	admin_metric_help(&b, "bad name", ADMIN_GAUGE, "x");
+	assert_int_equal(b.len, 0);
+
+	/* le is the writer's own label */
+	memset(&h, 0, sizeof h);
+	admin_histogram_observe(&h, 1);
+	admin_histogram_write(&b, "h_seconds", &h, "le", "x", NULL);
+	assert_int_equal(b.len, 0);
+
+	/* bucket edges are inclusive */
+	admin_histogram_observe(&h, 1.0000001);
+	admin_histogram_observe(&h, 10000);
+	admin_histogram_observe(&h, 10000.5);
+	assert_int_equal(h.counts[0], 1);
+	assert_int_equal(h.counts[1], 1);
+	assert_int_equal(h.counts[ADMIN_HISTOGRAM_NBOUNDS - 1], 1);
+	assert_int_equal(h.counts[ADMIN_HISTOGRAM_NBOUNDS], 1);
+	assert_int_equal(h.count, 4);
+	admin_histogram_write(&b, "h_seconds", &h, NULL);
+	assert_non_null(strstr(b.data, "h_seconds_bucket{le=\"0.001\"} 1\n"
+	    "h_seconds_bucket{le=\"0.002\"} 2\n"));
+	assert_non_null(strstr(b.data, "h_seconds_bucket{le=\"0.005\"} 2\n"
+	    "h_seconds_bucket{le=\"0.01\"} 2\nh_seconds_bucket{le=\"0.025\"}"
+	    " 2\n"));
+	assert_non_null(strstr(b.data, "h_seconds_bucket{le=\"10\"} 3\n"
+	    "h_seconds_bucket{le=\"+Inf\"} 4\nh_seconds_sum 20.0025000001\n"
+	    "h_seconds_count 4\n"));
+	buf_free(&b);
+}
+
+static void
+test_not_found(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	static const char *const paths[] = { "/", "/healthz/", "/HEALTHZ",
+	    "/metrics.txt", "/%68ealthz", "/u/abc", "//healthz",
+	    "/healthz%00" };
+	size_t		 i;
+
+	assert_non_null(r);
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		get(f->base, f->port, "GET", paths[i], r);
+		if (r->status != 404)
+			fail_msg("%s: expected 404, got %d", paths[i],
+			    r->status);
+	}
+	/* an unknown path is 404 whatever the method */
+	get(f->base, f->port, "POST", "/nowhere", r);
+	assert_int_equal(r->status, 404);
+	free(r);
+}
+
+static void
+test_method_not_allowed(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	static const char *const methods[] = { "PUT", "DELETE", "OPTIONS",
+	    "PATCH", "TRACE" };
+	const char	*req = "POST /metrics HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 5\r\nConnection: close\r\n\r\nhello";
+	char		 v[64];
+	size_t		 i;
+
+	assert_non_null(r);
+	exchange(f->base, f->port, req, strlen(req), r);
+	assert_int_equal(r->status, 405);
+	assert_non_null(header(r, "Allow", v, sizeof v));
+	assert_string_equal(v, "GET, HEAD");
+	for (i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		get(f->base, f->port, methods[i], "/healthz", r);
+		if (r->status != 405)
+			fail_msg("%s: expected 405, got %d", methods[i],
+			    r->status);
+	}
+	/* a method evhttp does not know */
+	get(f->base, f->port, "BREW", "/healthz", r);
+	assert_true(r->status == 0 || (r->status >= 400 && r->status < 600));
+	assert_int_equal(f->nscrapes, 0);
+	assert_alive(f);
+	free(r);
+}
+
+static void
+test_oversized(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	struct buf	 req;
+	char		 pad[20 * 1024 + 1];
+
+	assert_non_null(r);
+	buf_init(&req);
+	memset(pad, 'a', sizeof pad - 1);
+	pad[sizeof pad - 1] = '\0';
+
+	/* one 20 KiB header */
+	buf_printf(&req, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n"
+	    "Connection: close\r\n\r\n", pad);
+	exchange(f->base, f->port, req.data, req.len, r);
+	if (r->status == 200)
+		fail_msg("a 20 KiB header was accepted");
+	assert_true(r->status == 0 || r->status == 413 || r->status == 400);
+	assert_alive(f);
+
+	/* many small headers adding up */
+	buf_reset(&req);
+	buf_puts(&req, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+	while (req.len < 12 * 1024)
+		buf_puts(&req, "X-Small: 0123456789\r\n");
+	buf_puts(&req, "Connection: close\r\n\r\n");
+	exchange(f->base, f->port, req.data, req.len, r);
+	assert_true(r->status != 200);
+	assert_alive(f);
+
+	/* a 20 KiB request line */
+	buf_reset(&req);
+	buf_printf(&req, "GET /healthz?%s HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\n\r\n", pad);
+	exchange(f->base, f->port, req.data, req.len, r);
+	assert_true(r->status != 200);
+	assert_alive(f);
+
+	/* a body over 1 KiB: 413, or a reset if the close beats it */
+	buf_reset(&req);
+	buf_printf(&req, "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 2048\r\nConnection: close\r\n\r\n%.2048s", pad);
+	exchange(f->base, f->port, req.data, req.len, r);
+	assert_true(r->status == 413 || (r->status == 0 && r->reset));
+	assert_alive(f);
+
+	/* announced but never sent: refused at once, without waiting */
+	buf_reset(&req);
+	buf_puts(&req, "POST /metrics HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 99999999999\r\nConnection: close\r\n\r\n");
+	exchange(f->base, f->port, req.data, req.len, r);
+	assert_int_equal(r->status, 413);
+	assert_alive(f);
+	buf_free(&req);
+	free(r);
+}
+
+static void
+test_malformed(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	static const char *const reqs[] = {
+		"\x01\x02garbage\xff\r\n\r\n",
+		"GET\r\n\r\n",
+		"GET /healthz\r\n\r\n",
+		"GET /healthz HTTP/9.9\r\n\r\n",
+		"GET /healthz HTTP/1.1 extra\r\n\r\n",
+		"GET /healthz HTTP/1.1\r\nNo colon here\r\n\r\n",
+		"GET /healthz HTTP/1.1\r\nHost: x\r\n bad continuation\r\n\r\n",
+		"GET %zz HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET http://[::1/healthz HTTP/1.1\r\n\r\n",
+		"GET /healthz HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+		"GET /healthz HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+		"GET /healthz HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "zz\r\n",
+		"GET /healthz HTTP/1.1\r\nHost: x\r\n\n\n",
+		"\r\n\r\n\r\n",
+	};
+	size_t		 i;
+
+	assert_non_null(r);
+	for (i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
+		exchange(f->base, f->port, reqs[i], strlen(reqs[i]), r);
+		if (r->status == 200 && i < 2)
+			fail_msg("request %zu accepted", i);
+		if (r->status != 0 && r->status != 200 &&
+		    (r->status < 400 || r->status >= 500))
+			fail_msg("request %zu: status %d", i, r->status);
+		assert_alive(f);
+	}
+	free(r);
+}
+
+/* Connections the client drops, and connections still open at admin_free. */
+static void
+test_abandoned(void **state)
+{
+	struct fix		*f = *state;
+	struct sockaddr_in	 sin;
+	int			 fd[3], i;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)f->port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < 3; i++) {
+		assert_true((fd[i] = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+		assert_int_equal(connect(fd[i], (struct sockaddr *)&sin,
+		    sizeof sin), 0);
+	}
+	assert_true(write(fd[0], "GET /heal", 9) == 9);
+	close(fd[0]);				/* gone mid-request */
+	assert_true(write(fd[1], "GET /metrics HTTP/1.1\r\nHo", 25) == 25);
+	/* fd[2] sends nothing */
+	assert_alive(f);	/* accepted after the three above */
+	assert_alive(f);
+	admin_free(f->admin);	/* two connections still open */
+	f->admin = NULL;
+	close(fd[1]);
+	close(fd[2]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_listen_parse),
+		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_parser_strict),
+		cmocka_unit_test_setup_teardown(test_new_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_healthz, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readyz, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_found, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_method_not_allowed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_oversized, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_malformed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_abandoned, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
