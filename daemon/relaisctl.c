@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 #include <jansson.h>
@@ -40,6 +41,10 @@ ctl_usage(FILE *f)
 	    "dead letters\n"
 	    "  dead list [-n N]               the newest dead letters with "
 	    "their reasons\n"
+	    "  dead show ID                   one dead letter, original bytes "
+	    "included\n"
+	    "  dead replay --all | ID...      put their events back on the "
+	    "stream\n"
 	    "  outbox FILE                    print an outbox file as readable "
 	    "messages\n"
 	    "  render --event FILE|- [--territory T] [--lang L]\n"
@@ -275,28 +280,18 @@ ctl_field(const redisReply *fields, const char *name)
 	return "";
 }
 
-static int
-ctl_dead(struct ctl *c, int argc, char **argv)
+static void
+ctl_dead_list(struct ctl *c, long n)
 {
 	redisReply	*rep;
-	long		 n = 20;
 	size_t		 i;
 
-	if (argc < 1 || strcmp(argv[0], "list") != 0) {
-		fprintf(stderr, "relaisctl: dead: only \"list\" is available "
-		    "yet\n");
-		return 2;
-	}
-	if (argc == 3 && strcmp(argv[1], "-n") == 0)
-		n = strtol(argv[2], NULL, 10);
-	if (ctl_connect(c) == -1)
-		return 1;
 	rep = redisCommand(c->rc, "XREVRANGE %s + - COUNT %ld",
 	    ctl_key(c, "dead"), n > 0 ? n : 20);
 	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
 		fprintf(stderr, "relaisctl: XREVRANGE failed\n");
 		freeReplyObject(rep);
-		return 1;
+		return;
 	}
 	for (i = 0; i < rep->elements; i++) {
 		const redisReply *f = rep->element[i]->element[1];
@@ -309,7 +304,156 @@ ctl_dead(struct ctl *c, int argc, char **argv)
 	if (rep->elements == 0)
 		printf("no dead letters\n");
 	freeReplyObject(rep);
+}
+
+/* Fetches one dead letter; NULL (with a message) when there is none. */
+static redisReply *
+ctl_dead_get(struct ctl *c, const char *id)
+{
+	redisReply	*rep;
+
+	rep = redisCommand(c->rc, "XRANGE %s %s %s", ctl_key(c, "dead"), id, id);
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 1) {
+		fprintf(stderr, "relaisctl: no dead letter %s\n", id);
+		freeReplyObject(rep);
+		return NULL;
+	}
+	return rep;
+}
+
+static int
+ctl_dead_show(struct ctl *c, const char *id)
+{
+	redisReply	*rep;
+	const redisReply *f;
+	size_t		 i;
+
+	if ((rep = ctl_dead_get(c, id)) == NULL)
+		return 1;
+	f = rep->element[0]->element[1];
+	printf("id: %s\n", id);
+	for (i = 0; i + 1 < f->elements; i += 2) {
+		if (strcmp(f->element[i]->str, "payload") == 0)
+			continue;
+		printf("%s: %s\n", f->element[i]->str, f->element[i + 1]->str);
+	}
+	for (i = 0; i + 1 < f->elements; i += 2) {
+		if (strcmp(f->element[i]->str, "payload") != 0)
+			continue;
+		printf("payload:\n");
+		fwrite(f->element[i + 1]->str, 1, f->element[i + 1]->len, stdout);
+		printf("\n");
+	}
+	freeReplyObject(rep);
 	return 0;
+}
+
+/*
+ * Puts a dead letter's original event back on the stream, marked as a
+ * replay (so the dedupe does not drop it), and removes it from the dead
+ * letters, in one transaction. Returns 0, or -1 when it cannot be replayed.
+ */
+static int
+ctl_dead_replay_one(struct ctl *c, const char *id, int quiet)
+{
+	redisReply		*rep, *x;
+	const redisReply	*f, *payload = NULL;
+	char			 dead[512];
+	size_t			 i;
+	int			 ok;
+
+	if ((rep = ctl_dead_get(c, id)) == NULL)
+		return -1;
+	f = rep->element[0]->element[1];
+	for (i = 0; i + 1 < f->elements; i += 2) {
+		if (strcmp(f->element[i]->str, "payload") == 0)
+			payload = f->element[i + 1];
+	}
+	if (payload == NULL || payload->len == 0 ||
+	    *ctl_field(f, "stream_id") == '\0' ||
+	    strncmp(ctl_field(f, "reason"), "unreadable", 10) == 0) {
+		if (!quiet)
+			fprintf(stderr, "relaisctl: %s has no event to replay\n",
+			    id);
+		freeReplyObject(rep);
+		return -1;
+	}
+	snprintf(dead, sizeof dead, "%s", ctl_key(c, "dead"));
+	freeReplyObject(redisCommand(c->rc, "MULTI"));
+	freeReplyObject(redisCommand(c->rc, "XADD %s * event %b replay 1",
+	    ctl_key(c, "events"), payload->str, payload->len));
+	freeReplyObject(redisCommand(c->rc, "XDEL %s %s", dead, id));
+	x = redisCommand(c->rc, "EXEC");
+	ok = x != NULL && x->type == REDIS_REPLY_ARRAY && x->elements == 2 &&
+	    x->element[0]->type == REDIS_REPLY_STRING;
+	if (!ok)
+		fprintf(stderr, "relaisctl: replay of %s failed\n", id);
+	freeReplyObject(x);
+	freeReplyObject(rep);
+	return ok ? 0 : -1;
+}
+
+static int
+ctl_dead_replay(struct ctl *c, int argc, char **argv)
+{
+	redisReply	*rep;
+	size_t		 done = 0, failed = 0, total = 0, i;
+	int		 k, tty = isatty(STDOUT_FILENO);
+
+	if (argc == 1 && strcmp(argv[0], "--all") == 0) {
+		rep = redisCommand(c->rc, "XRANGE %s - +", ctl_key(c, "dead"));
+		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+			fprintf(stderr, "relaisctl: XRANGE failed\n");
+			freeReplyObject(rep);
+			return 1;
+		}
+		total = rep->elements;
+		for (i = 0; i < rep->elements; i++) {
+			if (ctl_dead_replay_one(c, rep->element[i]->element[0]->str,
+			    1) == 0)
+				done++;
+			else
+				failed++;
+			if (tty && (i % 100 == 99 || i + 1 == total))
+				printf("\rreplaying: %zu/%zu", i + 1, total);
+		}
+		if (tty && total > 0)
+			printf("\n");
+		freeReplyObject(rep);
+	} else {
+		for (k = 0; k < argc; k++) {
+			total++;
+			if (ctl_dead_replay_one(c, argv[k], 0) == 0)
+				done++;
+			else
+				failed++;
+		}
+	}
+	printf("%zu replayed, %zu left (no event to replay, or failed)\n", done,
+	    failed);
+	return failed == 0 ? 0 : 1;
+}
+
+static int
+ctl_dead(struct ctl *c, int argc, char **argv)
+{
+	if (argc < 1) {
+		ctl_usage(stderr);
+		return 2;
+	}
+	if (ctl_connect(c) == -1)
+		return 1;
+	if (strcmp(argv[0], "list") == 0) {
+		ctl_dead_list(c, argc == 3 && strcmp(argv[1], "-n") == 0 ?
+		    strtol(argv[2], NULL, 10) : 20);
+		return 0;
+	}
+	if (strcmp(argv[0], "show") == 0 && argc == 2)
+		return ctl_dead_show(c, argv[1]);
+	if (strcmp(argv[0], "replay") == 0 && argc >= 2)
+		return ctl_dead_replay(c, argc - 1, argv + 1);
+	ctl_usage(stderr);
+	return 2;
 }
 
 static const char *
