@@ -25,6 +25,8 @@
 struct relaisd {
 	struct event_base	*base;
 	struct admin		*admin;
+	unsigned long		 reloads;
+	unsigned long		 reload_failures;
 	struct config		*cf;
 	struct http		*http;
 	struct gw_set		*gws;
@@ -101,8 +103,9 @@ relaisd_on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 static void
 relaisd_on_term(evutil_socket_t sig, short what, void *arg)
 {
-	struct relaisd	*d = arg;
-	struct timeval	 tv;
+	struct relaisd		*d = arg;
+	const struct config	*cf;
+	struct timeval		 tv;
 
 	(void)what;
 	if (d->draining) {
@@ -114,34 +117,71 @@ relaisd_on_term(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: stop reading, finishing %zu entries in flight",
 	    (int)sig, pipeline_inflight(d->pipeline));
 	relaisd_notify("STOPPING=1");
-	tv.tv_sec = d->cf->limits.drain_timeout_ms / 1000;
-	tv.tv_usec = (d->cf->limits.drain_timeout_ms % 1000) * 1000;
+	cf = pipeline_config(d->pipeline);
+	tv.tv_sec = cf->limits.drain_timeout_ms / 1000;
+	tv.tv_usec = (cf->limits.drain_timeout_ms % 1000) * 1000;
 	if (event_add(d->ev_drain_timeout, &tv) == -1)
 		fatalx("event_add");
 	pipeline_drain(d->pipeline, relaisd_on_drained, d);
 }
 
+/* Whether two redis sections differ in what the connections were made with. */
+static int
+relaisd_redis_changed(const struct config_redis *a, const struct config_redis *b)
+{
+	return strcmp(a->url, b->url) != 0 || strcmp(a->prefix, b->prefix) != 0 ||
+	    strcmp(a->group, b->group) != 0 ||
+	    strcmp(a->consumer, b->consumer) != 0 ||
+	    (a->password == NULL) != (b->password == NULL) ||
+	    (a->password != NULL && strcmp(a->password, b->password) != 0);
+}
+
+/*
+ * SIGHUP: load and check the file again. A valid one is swapped in for the
+ * entries read from now on (those in flight finish under the old one); an
+ * invalid one is refused with every error and the old one keeps running.
+ */
 static void
 relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 {
-	struct relaisd	*d = arg;
-	struct config	*next;
-	struct diag	 diag;
-	size_t		 i;
+	struct relaisd		*d = arg;
+	const struct config	*cur = pipeline_config(d->pipeline);
+	struct config		*next;
+	struct gw_set		*gws;
+	struct diag		 diag;
+	char			 err[256], status[512];
+	size_t			 i;
 
 	(void)sig;
 	(void)what;
 	diag_init(&diag);
-	if ((next = config_load(d->cf->path, &diag)) == NULL) {
+	if ((next = config_load(cur->path, &diag)) == NULL) {
 		for (i = 0; i < diag.n; i++)
 			log_warnx("reload refused: %s", diag.msgs[i]);
-	} else {
-		/* hot reload comes with reference-counted configs (issue 6) */
-		log_warnx("SIGHUP: %s is valid, but live reload is not "
-		    "implemented yet; restart relaisd to apply it", d->cf->path);
-		config_free(next);
+		d->reload_failures++;
+		snprintf(status, sizeof status, "STATUS=running; reload refused "
+		    "(%zu errors, see the journal); the previous configuration "
+		    "stays", diag.n);
+		relaisd_notify(status);
+		diag_free(&diag);
+		return;
 	}
 	diag_free(&diag);
+	if ((gws = gw_set_new(d->base, d->http, next, err, sizeof err)) == NULL) {
+		log_warnx("reload refused: %s", err);
+		d->reload_failures++;
+		relaisd_notify("STATUS=running; reload refused (gateways); the "
+		    "previous configuration stays");
+		config_free(next);
+		return;
+	}
+	if (relaisd_redis_changed(&cur->redis, &next->redis))
+		log_warnx("reload: the redis section changed; it takes effect "
+		    "at the next restart");
+	pipeline_reload(d->pipeline, next, gws);
+	d->reloads++;
+	log_info("reload: %s loaded", next->path);
+	relaisd_notify("STATUS=running; configuration reloaded");
 }
 
 static int
@@ -187,12 +227,19 @@ relaisd_metrics(void *arg, struct buf *out)
 	struct relaisd	*d = arg;
 
 	pipeline_metrics(d->pipeline, out);
+	admin_metric_help(out, "relais_config_reloads_total", ADMIN_COUNTER,
+	    "Configuration reloads (SIGHUP), by result.");
+	admin_metric(out, "relais_config_reloads_total", (double)d->reloads,
+	    "result", "ok", NULL);
+	admin_metric(out, "relais_config_reloads_total",
+	    (double)d->reload_failures, "result", "refused", NULL);
 }
 
 static void
 relaisd_run(struct relaisd *d)
 {
-	char	err[256];
+	const struct config	*cf;
+	char			 err[256];
 
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
@@ -203,6 +250,8 @@ relaisd_run(struct relaisd *d)
 	    sizeof err)) == NULL)
 		fatalx("%s", err);
 	d->pipeline = pipeline_new(d->base, d->cf, d->gws);
+	d->cf = NULL;	/* the pipeline owns it now: see pipeline_config() */
+	d->gws = NULL;
 	d->ev_term = evsignal_new(d->base, SIGTERM, relaisd_on_term, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, relaisd_on_term, d);
 	d->ev_hup = evsignal_new(d->base, SIGHUP, relaisd_on_hup, d);
@@ -214,27 +263,27 @@ relaisd_run(struct relaisd *d)
 	if (getenv("RELAIS_TEST_NOW") != NULL)
 		log_warnx("RELAIS_TEST_NOW is set: the clock is shifted (tests "
 		    "only)");
-	if (strcmp(d->cf->admin_listen, "off") != 0) {
-		if ((d->admin = admin_new(d->base, d->cf->admin_listen, err,
+	cf = pipeline_config(d->pipeline);
+	if (strcmp(cf->admin_listen, "off") != 0) {
+		if ((d->admin = admin_new(d->base, cf->admin_listen, err,
 		    sizeof err)) == NULL)
 			fatalx("admin: %s", err);
 		admin_set_ready(d->admin, relaisd_ready, d);
 		admin_set_metrics(d->admin, relaisd_metrics, d);
-		log_info("admin listening on %s (port %d)", d->cf->admin_listen,
+		log_info("admin listening on %s (port %d)", cf->admin_listen,
 		    admin_port(d->admin));
 	}
 	pipeline_start(d->pipeline);
 	log_info("relaisd %s started consumer=%s group=%s", RELAIS_VERSION,
-	    d->cf->redis.consumer, d->cf->redis.group);
+	    cf->redis.consumer, cf->redis.group);
 	relaisd_notify("READY=1\nSTATUS=running");
 	if (event_base_dispatch(d->base) == -1)
 		fatalx("event loop failed");
 
 	admin_free(d->admin);
-	/* gateways first: they drop callbacks that point into jobs */
-	gw_set_free(d->gws);
-	http_free(d->http);
+	/* the pipeline frees the gateways (first) and every configuration */
 	pipeline_free(d->pipeline);
+	http_free(d->http);
 	event_free(d->ev_term);
 	event_free(d->ev_int);
 	event_free(d->ev_hup);
@@ -304,7 +353,6 @@ main(int argc, char *argv[])
 	}
 	diag_free(&diag);
 	relaisd_run(&d);
-	config_free(d.cf);
 	log_info("stopped");
 	return 0;
 }

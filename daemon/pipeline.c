@@ -65,6 +65,7 @@ struct pipeline_delivery {
 
 struct pipeline_job {
 	struct pipeline			*p;
+	struct pipeline_conf		*conf;
 	struct queue_entry		*e;
 	struct envelope			 env;
 	int				 parsed;
@@ -97,10 +98,21 @@ struct pipeline_latency {
 	struct admin_histogram	 h;
 };
 
+/*
+ * A configuration and the gateways built from it. Each job holds the one it
+ * started under, so a reload never changes the rules under a job in flight;
+ * the last job of an old configuration frees it.
+ */
+struct pipeline_conf {
+	struct config	*cf;
+	struct gw_set	*gws;
+	unsigned	 refs;
+};
+
 struct pipeline {
 	struct event_base	*base;
-	const struct config	*cf;
-	struct gw_set		*gws;
+	struct pipeline_conf	*cur;
+	unsigned long		 reloads;
 	struct queue		*q;
 	struct pipeline_jobs	 jobs;
 	size_t			 njobs;
@@ -115,6 +127,28 @@ struct pipeline {
 };
 
 static void	pipeline_commit(struct pipeline_job *);
+
+static struct pipeline_conf *
+pipeline_conf_new(struct config *cf, struct gw_set *gws)
+{
+	struct pipeline_conf	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->cf = cf;
+	c->gws = gws;
+	c->refs = 1;
+	return c;
+}
+
+static void
+pipeline_conf_release(struct pipeline_conf *c)
+{
+	if (c == NULL || --c->refs > 0)
+		return;
+	gw_set_free(c->gws);
+	config_free(c->cf);
+	free(c);
+}
 
 /* Adds one to the counter of these labels (a NULL-ended list). */
 static void
@@ -183,6 +217,7 @@ pipeline_job_free(struct pipeline_job *j)
 	p->njobs--;
 	free(j->d);
 	plan_clear(&j->plan);
+	pipeline_conf_release(j->conf);
 	envelope_clear(&j->env);
 	queue_entry_free(j->e);
 	free(j);
@@ -218,7 +253,7 @@ pipeline_fail(struct pipeline_delivery *d, enum pipeline_outcome o,
 static void
 pipeline_prepare(struct pipeline_job *j)
 {
-	const struct config		*cf = j->p->cf;
+	const struct config		*cf = j->conf->cf;
 	struct envelope_limits		 lim;
 	struct queue_entry		*e = j->e;
 	struct pipeline_delivery	*d;
@@ -494,7 +529,7 @@ pipeline_on_sent(const struct gw_result *res, void *arg)
 {
 	struct pipeline_delivery	*d = arg;
 	struct pipeline_job		*j = d->job;
-	const struct config_limits	*lim = &j->p->cf->limits;
+	const struct config_limits	*lim = &j->conf->cf->limits;
 	int64_t				 delay;
 
 	d->ms = res->ms;
@@ -572,8 +607,7 @@ pipeline_window(struct pipeline_delivery *d)
  * message through; NULL, with the shortest wait, when none does.
  */
 static struct gw *
-pipeline_gateway(struct pipeline *p, struct pipeline_delivery *d,
-    long long *wait_ms)
+pipeline_gateway(struct pipeline_delivery *d, long long *wait_ms)
 {
 	const struct config_route	*r = d->pd->route;
 	struct gw			*g;
@@ -582,7 +616,7 @@ pipeline_gateway(struct pipeline *p, struct pipeline_delivery *d,
 
 	*wait_ms = -1;
 	for (k = 0; k < r->ngateways; k++) {
-		if ((g = gw_set_find(p->gws, r->gateways[k])) == NULL)
+		if ((g = gw_set_find(d->job->conf->gws, r->gateways[k])) == NULL)
 			continue;
 		if (gw_available(g, &w)) {
 			d->gateway = r->gateways[k];
@@ -630,7 +664,7 @@ pipeline_send(struct pipeline_job *j)
 		if (pipeline_window(d))
 			continue;
 		j->outstanding++;
-		if ((g = pipeline_gateway(j->p, d, &wait_ms)) == NULL) {
+		if ((g = pipeline_gateway(d, &wait_ms)) == NULL) {
 			/* an outage is waited out, never dead-lettered */
 			memset(&res, 0, sizeof res);
 			res.status = GW_WAIT;
@@ -689,6 +723,8 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 
 	j = xcalloc(1, sizeof *j);
 	j->p = p;
+	j->conf = p->cur;
+	j->conf->refs++;
 	j->e = e;
 	TAILQ_INSERT_TAIL(&p->jobs, j, entry);
 	p->njobs++;
@@ -720,7 +756,8 @@ static size_t
 pipeline_room(void *arg)
 {
 	struct pipeline	*p = arg;
-	size_t		 max = (size_t)p->cf->limits.max_inflight;
+	const struct config	*cf = p->cur->cf;
+	size_t		 max = (size_t)cf->limits.max_inflight;
 	size_t		 low, room;
 
 	if (p->drained_cb != NULL || p->njobs >= max)
@@ -730,7 +767,7 @@ pipeline_room(void *arg)
 	 * round trip as single jobs finish was what capped throughput.
 	 */
 	room = max - p->njobs;
-	low = (size_t)p->cf->redis.batch < max / 2 ? (size_t)p->cf->redis.batch :
+	low = (size_t)cf->redis.batch < max / 2 ? (size_t)cf->redis.batch :
 	    max / 2;
 	return room >= low || p->njobs == 0 ? room : 0;
 }
@@ -760,15 +797,13 @@ pipeline_on_drained(evutil_socket_t fd, short what, void *arg)
 }
 
 struct pipeline *
-pipeline_new(struct event_base *base, const struct config *cf,
-    struct gw_set *gws)
+pipeline_new(struct event_base *base, struct config *cf, struct gw_set *gws)
 {
 	struct pipeline	*p;
 
 	p = xcalloc(1, sizeof *p);
 	p->base = base;
-	p->cf = cf;
-	p->gws = gws;
+	p->cur = pipeline_conf_new(cf, gws);
 	TAILQ_INIT(&p->jobs);
 	p->q = queue_new(base, cf, pipeline_on_entry, pipeline_room,
 	    pipeline_busy, p);
@@ -801,8 +836,16 @@ pipeline_free(struct pipeline *p)
 	if (p == NULL)
 		return;
 	p->drained_cb = NULL;
+	/* gateways first, every generation: they drop callbacks into jobs */
+	TAILQ_FOREACH(j, &p->jobs, entry) {
+		gw_set_free(j->conf->gws);
+		j->conf->gws = NULL;
+	}
+	gw_set_free(p->cur->gws);
+	p->cur->gws = NULL;
 	while ((j = TAILQ_FIRST(&p->jobs)) != NULL)
 		pipeline_job_free(j);
+	pipeline_conf_release(p->cur);
 	queue_free(p->q);
 	event_free(p->ev_drained);
 	pipeline_counters_free(&p->events);
@@ -883,8 +926,8 @@ pipeline_metrics(struct pipeline *p, struct buf *out)
 		    &p->latency[i].h, "gateway", p->latency[i].gateway, NULL);
 	admin_metric_help(out, "relais_gateway_breaker_state", ADMIN_GAUGE,
 	    "Circuit breaker per gateway: 0 closed, 1 half-open, 2 open.");
-	for (i = 0; i < gw_set_count(p->gws); i++) {
-		gw = gw_set_at(p->gws, i);
+	for (i = 0; i < gw_set_count(p->cur->gws); i++) {
+		gw = gw_set_at(p->cur->gws, i);
 		admin_metric(out, "relais_gateway_breaker_state",
 		    gw->breaker == GW_CLOSED ? 0 : gw->breaker == GW_HALF_OPEN ?
 		    1 : 2, "gateway", gw->name, NULL);
@@ -919,4 +962,21 @@ int
 pipeline_draining(const struct pipeline *p)
 {
 	return p->drained_cb != NULL;
+}
+
+void
+pipeline_reload(struct pipeline *p, struct config *cf, struct gw_set *gws)
+{
+	struct pipeline_conf	*old = p->cur;
+
+	p->cur = pipeline_conf_new(cf, gws);
+	p->reloads++;
+	pipeline_conf_release(old);
+	queue_kick(p->q);	/* max_inflight may have grown */
+}
+
+const struct config *
+pipeline_config(const struct pipeline *p)
+{
+	return p->cur->cf;
 }

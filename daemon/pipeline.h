@@ -28,9 +28,21 @@ struct pipeline_stats {
 
 typedef void (*pipeline_drained_cb)(void *arg);
 
-/* The config and gateways are borrowed and must outlive the pipeline. */
-struct pipeline	*pipeline_new(struct event_base *, const struct config *,
+/*
+ * The pipeline takes ownership of the config and of the gateways built from
+ * it; they are freed when the last job started under them ends, after a
+ * reload, or with the pipeline.
+ */
+struct pipeline	*pipeline_new(struct event_base *, struct config *,
 		    struct gw_set *);
+/*
+ * Swaps in a new config and its gateways: entries read from now on use
+ * them, those in flight finish under the old ones. The redis section is
+ * not reloaded (the connections stay as they are).
+ */
+void		 pipeline_reload(struct pipeline *, struct config *,
+		    struct gw_set *);
+const struct config *pipeline_config(const struct pipeline *);
 void		 pipeline_start(struct pipeline *);
 /*
  * Stops reading; cb fires (from the loop) once nothing is in flight any

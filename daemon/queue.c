@@ -144,7 +144,7 @@ enum queue_step {
 
 struct queue {
 	struct event_base	*base;
-	const struct config	*cf;
+	struct config_redis	 redis;	/* a copy: a reloaded config may go away */
 	struct redis		*reader;
 	struct redis		*writer;
 	struct event		*ev_tick;
@@ -446,7 +446,7 @@ queue_on_read(redisReply *r, void *arg)
 static void
 queue_read(struct queue *q, size_t room)
 {
-	const struct config_redis	*rc = &q->cf->redis;
+	const struct config_redis	*rc = &q->redis;
 	char				 count[32], block[32], stream[256];
 	const char			*av[10];
 
@@ -495,7 +495,7 @@ queue_on_group(redisReply *r, void *arg)
 static void
 queue_create_group(struct queue *q)
 {
-	const struct config_redis	*rc = &q->cf->redis;
+	const struct config_redis	*rc = &q->redis;
 	char				 stream[256];
 	const char			*av[6];
 
@@ -572,7 +572,7 @@ queue_on_pending(redisReply *r, void *arg)
 {
 	struct queue_claim		*c = arg;
 	struct queue			*q = c->q;
-	const struct config_redis	*rc = &q->cf->redis;
+	const struct config_redis	*rc = &q->redis;
 	const char			*av[6 + QUEUE_CLAIM_BATCH];
 	char				 stream[256], idle[32];
 	size_t				 i;
@@ -628,7 +628,7 @@ queue_on_pending(redisReply *r, void *arg)
 static void
 queue_pending(struct queue *q, int own, size_t room)
 {
-	const struct config_redis	*rc = &q->cf->redis;
+	const struct config_redis	*rc = &q->redis;
 	struct queue_claim		*c;
 	const char			*av[10];
 	char				 stream[256], idle[32], count[16];
@@ -741,12 +741,12 @@ queue_on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (!q->stopping)
-		queue_arm(q->ev_tick, q->cf->redis.schedule_interval_ms);
+		queue_arm(q->ev_tick, q->redis.schedule_interval_ms);
 	if (q->tick_busy || !redis_is_up(q->writer))
 		return;
 	snprintf(now, sizeof now, "%lld", (long long)clock_now_ms());
 	snprintf(batch, sizeof batch, "%d", QUEUE_TICK_BATCH);
-	av[0] = q->cf->redis.prefix;
+	av[0] = q->redis.prefix;
 	av[1] = now;
 	av[2] = batch;
 	if (redis_eval(q->writer, &queue_tick_script, queue_on_tick_reply, q,
@@ -781,8 +781,8 @@ queue_on_stats(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (q->stats_busy || !redis_is_up(q->writer))
 		return;
-	av[0] = q->cf->redis.prefix;
-	av[1] = q->cf->redis.group;
+	av[0] = q->redis.prefix;
+	av[1] = q->redis.group;
 	if (redis_eval(q->writer, &queue_stats_script, queue_on_stats_reply, q,
 	    0, 0, 2, av, NULL) == 0)
 		q->stats_busy = 1;
@@ -821,6 +821,39 @@ queue_on_state(struct redis *r, int up, void *arg)
 	}
 }
 
+static char *
+queue_dup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+queue_redis_copy(struct config_redis *dst, const struct config_redis *src)
+{
+	*dst = *src;
+	dst->url = queue_dup(src->url);
+	dst->host = queue_dup(src->host);
+	dst->path = queue_dup(src->path);
+	dst->username = queue_dup(src->username);
+	dst->password = queue_dup(src->password);
+	dst->prefix = queue_dup(src->prefix);
+	dst->group = queue_dup(src->group);
+	dst->consumer = queue_dup(src->consumer);
+}
+
+static void
+queue_redis_free(struct config_redis *r)
+{
+	free(r->url);
+	free(r->host);
+	free(r->path);
+	free(r->username);
+	free(r->password);
+	free(r->prefix);
+	free(r->group);
+	free(r->consumer);
+}
+
 struct queue *
 queue_new(struct event_base *base, const struct config *cf,
     queue_entry_cb entry_cb, queue_room_cb room_cb, queue_busy_cb busy_cb,
@@ -830,15 +863,15 @@ queue_new(struct event_base *base, const struct config *cf,
 
 	q = xcalloc(1, sizeof *q);
 	q->base = base;
-	q->cf = cf;
+	queue_redis_copy(&q->redis, &cf->redis);
 	q->entry_cb = entry_cb;
 	q->room_cb = room_cb;
 	q->busy_cb = busy_cb;
 	q->arg = arg;
 	snprintf(q->own_from, sizeof q->own_from, "-");
 	snprintf(q->claim_from, sizeof q->claim_from, "-");
-	q->reader = redis_new(base, &cf->redis, "reader", queue_on_state, q);
-	q->writer = redis_new(base, &cf->redis, "writer", queue_on_state, q);
+	q->reader = redis_new(base, &q->redis, "reader", queue_on_state, q);
+	q->writer = redis_new(base, &q->redis, "writer", queue_on_state, q);
 	redis_script_add(q->writer, &queue_begin_script);
 	redis_script_add(q->writer, &queue_commit_script);
 	redis_script_add(q->writer, &queue_tick_script);
@@ -859,8 +892,8 @@ queue_start(struct queue *q)
 {
 	redis_start(q->reader);
 	redis_start(q->writer);
-	queue_arm(q->ev_tick, q->cf->redis.schedule_interval_ms);
-	queue_arm(q->ev_claim, q->cf->redis.claim_interval_ms);
+	queue_arm(q->ev_tick, q->redis.schedule_interval_ms);
+	queue_arm(q->ev_claim, q->redis.claim_interval_ms);
 	queue_arm(q->ev_stats, 5000);
 }
 
@@ -892,6 +925,7 @@ queue_free(struct queue *q)
 	redis_free(q->writer);
 	event_free(q->ev_flush);
 	event_free(q->ev_stats);
+	queue_redis_free(&q->redis);
 	event_free(q->ev_tick);
 	event_free(q->ev_claim);
 	event_free(q->ev_next);
@@ -923,7 +957,7 @@ static struct queue_batch *
 queue_batch_new(struct queue *q, int commit)
 {
 	struct queue_batch		*b;
-	const struct config_redis	*rc = &q->cf->redis;
+	const struct config_redis	*rc = &q->redis;
 
 	b = xcalloc(1, sizeof *b);
 	b->q = q;
