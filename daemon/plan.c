@@ -86,6 +86,10 @@ plan_date_long(const char *s, const char *lang, char *out, size_t outlen)
 {
 	int	y, m, d, n = 0;
 
+	/* most strings are not dates: refuse them before sscanf */
+	if (strlen(s) < 10 || s[4] != '-' || s[7] != '-' || s[0] < '0' ||
+	    s[0] > '9')
+		return -1;
 	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
 	    m < 1 || m > 12 || d < 1 || d > 31 ||
 	    (s[10] != '\0' && s[10] != 'T' && s[10] != 't' && s[10] != ' '))
