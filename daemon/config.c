@@ -88,6 +88,14 @@ static const struct config_opt config_gateway_opts[] = {
 	{ "path", CONFIG_STR, G(path), 0, 0, NULL },
 	{ "token_env", CONFIG_ENV, G(token), 0, 0, NULL },
 	{ "token_file", CONFIG_FILE, G(token), 0, 0, NULL },
+	{ "api_key_env", CONFIG_ENV, G(token), 0, 0, NULL },
+	{ "api_key_file", CONFIG_FILE, G(token), 0, 0, NULL },
+	{ "account_sid", CONFIG_STR, G(account_sid), 0, 0, NULL },
+	{ "auth_token_env", CONFIG_ENV, G(auth_token), 0, 0, NULL },
+	{ "auth_token_file", CONFIG_FILE, G(auth_token), 0, 0, NULL },
+	{ "messaging_service_sid", CONFIG_STR, G(messaging_service_sid), 0, 0, NULL },
+	{ "status_callback", CONFIG_STR, G(status_callback), 0, 0, NULL },
+	{ "ca_file", CONFIG_STR, G(ca_file), 0, 0, NULL },
 	{ "max_concurrency", CONFIG_LONG, G(max_concurrency), 1, 10000, "32" },
 	{ "connect_timeout_ms", CONFIG_LONG, G(connect_timeout_ms), 10, 600000, "5000" },
 	{ "timeout_ms", CONFIG_LONG, G(timeout_ms), 10, 600000, "15000" },
@@ -103,8 +111,12 @@ static const struct {
 	const char	*required;
 	const char	*allowed;	/* space-separated, besides the common ones */
 } config_gateway_kinds[] = {
-	{ "webhook", "url", "url token_env token_file" },
+	{ "webhook", "url", "url token_env token_file ca_file" },
 	{ "outbox", "path", "path" },
+	/* url is the provider's base URL, overridable (EU regions, tests) */
+	{ "twilio", "account_sid", "url account_sid auth_token_env "
+	    "auth_token_file messaging_service_sid status_callback ca_file" },
+	{ "sendgrid", "api_key", "url api_key_env api_key_file ca_file" },
 };
 
 static void
@@ -441,7 +453,8 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 	}
 	if (k == sizeof config_gateway_kinds / sizeof *config_gateway_kinds) {
 		config_err(c, ynode_get(n, "kind"),
-		    "unknown gateway kind \"%s\" (known: webhook, outbox)", g->kind);
+		    "unknown gateway kind \"%s\" (known: webhook, outbox, "
+		    "twilio, sendgrid)", g->kind);
 		return -1;
 	}
 	for (i = 0; i < n->n; i++) {
@@ -457,9 +470,23 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 			rc = -1;
 		}
 	}
-	if (ynode_get(n, config_gateway_kinds[k].required) == NULL) {
+	if (strcmp(config_gateway_kinds[k].required, "api_key") == 0) {
+		/* a secret: from the environment or a file, never the YAML */
+		if (ynode_get(n, "api_key_env") == NULL &&
+		    ynode_get(n, "api_key_file") == NULL) {
+			config_err(c, key, "gateway \"%s\" (%s) needs api_key_env "
+			    "or api_key_file", g->name, g->kind);
+			rc = -1;
+		}
+	} else if (ynode_get(n, config_gateway_kinds[k].required) == NULL) {
 		config_err(c, key, "gateway \"%s\" (%s) needs \"%s\"", g->name,
 		    g->kind, config_gateway_kinds[k].required);
+		rc = -1;
+	}
+	if (strcmp(g->kind, "twilio") == 0 && g->auth_token == NULL &&
+	    rc == 0) {
+		config_err(c, key, "gateway \"%s\" (twilio) needs auth_token_env "
+		    "or auth_token_file", g->name);
 		rc = -1;
 	}
 	if (g->url != NULL && strncmp(g->url, "http://", 7) != 0 &&
@@ -1108,6 +1135,11 @@ config_free(struct config *cf)
 		free(cf->gateways[i].url);
 		free(cf->gateways[i].path);
 		free(cf->gateways[i].token);
+		free(cf->gateways[i].account_sid);
+		free(cf->gateways[i].auth_token);
+		free(cf->gateways[i].messaging_service_sid);
+		free(cf->gateways[i].status_callback);
+		free(cf->gateways[i].ca_file);
 	}
 	free(cf->gateways);
 	territory_set_free(cf->territories);

@@ -57,7 +57,13 @@ struct config_gateway {
 	char	*kind;		/* "webhook", "outbox" */
 	char	*url;		/* webhook */
 	char	*path;		/* outbox */
-	char	*token;		/* webhook bearer token, from token_env/token_file */
+	char	*token;		/* webhook bearer token, or a provider's API key
+				   (token_* / api_key_*: env or file only) */
+	char	*account_sid;	/* twilio */
+	char	*auth_token;	/* twilio, from auth_token_env/_file */
+	char	*messaging_service_sid;	/* twilio, instead of a From number */
+	char	*status_callback;	/* twilio */
+	char	*ca_file;	/* TLS CA bundle (tests, private CAs) */
 	long	 max_concurrency;
 	long	 connect_timeout_ms;
 	long	 timeout_ms;
