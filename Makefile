@@ -43,6 +43,7 @@ LIB_SRCS := \
 	daemon/diag.c \
 	daemon/ynode.c \
 	daemon/config.c \
+	daemon/config_territory.c \
 	daemon/territory.c \
 	daemon/envelope.c \
 	daemon/tmpl.c \
@@ -122,7 +123,8 @@ UNIT_TESTS := \
 	test_phone \
 	test_tz \
 	test_window \
-	test_admin
+	test_admin \
+	test_plan
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \

@@ -13,18 +13,13 @@
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
+#include "config_int.h"
 #include "render.h"
 #include "route.h"
 #include "territory.h"
 #include "window.h"
 #include "ynode.h"
 
-/* Parsing context: the file name for messages and where errors go. */
-struct config_ctx {
-	const char	*file;
-	const char	*dir;
-	struct diag	*diag;
-};
 
 enum config_type {
 	CONFIG_STR,
@@ -119,11 +114,8 @@ static const struct {
 	{ "sendgrid", "api_key", "url api_key_env api_key_file ca_file" },
 };
 
-static void
-config_err(struct config_ctx *c, const struct ynode *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
-static void
+void
 config_err(struct config_ctx *c, const struct ynode *n, const char *fmt, ...)
 {
 	struct buf	b;
@@ -138,7 +130,7 @@ config_err(struct config_ctx *c, const struct ynode *n, const char *fmt, ...)
 	buf_free(&b);
 }
 
-static int
+int
 config_expect(struct config_ctx *c, const struct ynode *n,
     enum ynode_type type, const char *what)
 {
@@ -260,7 +252,7 @@ config_section(struct config_ctx *c, const struct ynode *map,
 }
 
 /* A string, or a list of strings, as a NULL-free array. */
-static int
+int
 config_strings(struct config_ctx *c, const struct ynode *n, const char *what,
     char ***out, size_t *nout)
 {
@@ -525,7 +517,7 @@ config_gateways(struct config_ctx *c, struct config *cf, const struct ynode *n)
 }
 
 /* A scalar string member of a map, or NULL; type errors are reported. */
-static const char *
+const char *
 config_scalar(struct config_ctx *c, const struct ynode *map, const char *key)
 {
 	const struct ynode	*n = ynode_get(map, key);
@@ -537,13 +529,13 @@ config_scalar(struct config_ctx *c, const struct ynode *map, const char *key)
 	return n->value;
 }
 
-static char *
+char *
 config_dup(const char *s)
 {
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-static int
+int
 config_keys_known(struct config_ctx *c, const struct ynode *map,
     const char *const *known, const char *what)
 {
@@ -564,150 +556,23 @@ config_keys_known(struct config_ctx *c, const struct ynode *map,
 	return rc;
 }
 
-/* A branding text per language, as a JSON object. */
-static json_t *
-config_branding_langs(struct config_ctx *c, const struct ynode *map)
-{
-	json_t	*o = json_object();
-	size_t	 i;
-
-	for (i = 0; i < map->n; i++) {
-		if (config_expect(c, map->items[i], YNODE_SCALAR,
-		    "a branding text") == 0)
-			json_object_set_new(o, map->keys[i]->value,
-			    json_string(map->items[i]->value));
-	}
-	return o;
-}
-
-/*
- * Template variables of a territory: {id, name_fr, name_en, ...branding};
- * a branding value is a string, or an object of one string per language
- * that plan.c resolves for the language of each message.
- */
-static json_t *
-config_territory_vars(struct config_ctx *c, const struct territory *t,
-    const struct ynode *branding)
-{
-	json_t	*vars;
-	size_t	 i;
-
-	vars = json_object();
-	if (branding != NULL && config_expect(c, branding, YNODE_MAP,
-	    "branding") == 0) {
-		for (i = 0; i < branding->n; i++) {
-			const struct ynode *v = branding->items[i];
-
-			if (v->type == YNODE_SCALAR) {
-				json_object_set_new(vars, branding->keys[i]->value,
-				    json_string(v->value));
-				continue;
-			}
-			/* one text per language: {fr: ..., en: ...} */
-			if (v->type == YNODE_MAP)
-				json_object_set_new(vars, branding->keys[i]->value,
-				    config_branding_langs(c, v));
-			else
-				config_err(c, v, "a branding value must be a "
-				    "string or a map of one string per language, "
-				    "not a %s", ynode_type_name(v->type));
-		}
-	}
-	json_object_set_new(vars, "id", json_string(t->id));
-	json_object_set_new(vars, "name_fr", json_string(t->name_fr));
-	json_object_set_new(vars, "name_en", json_string(t->name_en));
-	return vars;
-}
-
-static struct territory *
-config_territory_one(struct config_ctx *c, const struct ynode *key,
-    const struct ynode *n)
-{
-	static const char *const known[] = { "name", "language", "email",
-	    "sms", "municipalities", "branding", NULL };
-	static const char *const email_keys[] = { "from", "name", "reply_to",
-	    NULL };
-	static const char *const sms_keys[] = { "from", NULL };
-	static const char *const name_keys[] = { "fr", "en", NULL };
-	struct territory	*t;
-	const struct ynode	*name, *email, *sms, *munis;
-	int			 bad = 0;
-
-	if (config_expect(c, n, YNODE_MAP, "a territory") == -1)
-		return NULL;
-	t = xcalloc(1, sizeof *t);
-	t->id = xstrdup(key->value);
-	bad |= config_keys_known(c, n, known, "a territory");
-	if ((name = ynode_get(n, "name")) == NULL) {
-		config_err(c, key, "territory \"%s\" has no name", t->id);
-		bad = 1;
-	} else if (name->type == YNODE_SCALAR) {
-		t->name_fr = xstrdup(name->value);
-	} else if (config_expect(c, name, YNODE_MAP, "name") == 0) {
-		bad |= config_keys_known(c, name, name_keys, "name");
-		t->name_fr = config_dup(config_scalar(c, name, "fr"));
-		t->name_en = config_dup(config_scalar(c, name, "en"));
-	}
-	if (t->name_fr == NULL)
-		t->name_fr = xstrdup(t->id);
-	if (t->name_en == NULL)
-		t->name_en = xstrdup(t->name_fr);
-	t->language = config_dup(config_scalar(c, n, "language"));
-	if (t->language == NULL)
-		t->language = xstrdup("fr");
-	if ((email = ynode_get(n, "email")) != NULL &&
-	    config_expect(c, email, YNODE_MAP, "email") == 0) {
-		bad |= config_keys_known(c, email, email_keys, "email");
-		t->email_from = config_dup(config_scalar(c, email, "from"));
-		t->email_name = config_dup(config_scalar(c, email, "name"));
-		t->reply_to = config_dup(config_scalar(c, email, "reply_to"));
-	}
-	if ((sms = ynode_get(n, "sms")) != NULL &&
-	    config_expect(c, sms, YNODE_MAP, "sms") == 0) {
-		bad |= config_keys_known(c, sms, sms_keys, "sms");
-		t->sms_from = config_dup(config_scalar(c, sms, "from"));
-	}
-	if ((munis = ynode_get(n, "municipalities")) != NULL &&
-	    config_strings(c, munis, "municipalities", &t->municipalities,
-	    &t->nmunicipalities) == -1)
-		bad = 1;
-	t->vars = config_territory_vars(c, t, ynode_get(n, "branding"));
-	if (bad) {
-		territory_free(t);
-		return NULL;
-	}
-	return t;
-}
-
+/* An optional true/false key of a map. */
 static int
-config_territories(struct config_ctx *c, struct config *cf,
-    const struct ynode *n)
+config_bool(struct config_ctx *c, const struct ynode *map, const char *key,
+    int *out)
 {
-	struct territory	*t;
-	const char		*clash;
-	size_t			 i;
-	int			 rc = 0;
+	const struct ynode	*n = ynode_get(map, key);
 
-	cf->territories = territory_set_new();
-	if (n == NULL) {
-		config_err(c, NULL, "no territories defined");
+	*out = 0;
+	if (n == NULL)
+		return 0;
+	if (n->type == YNODE_SCALAR && strcmp(n->value, "true") == 0)
+		*out = 1;
+	else if (n->type != YNODE_SCALAR || strcmp(n->value, "false") != 0) {
+		config_err(c, n, "%s must be true or false", key);
 		return -1;
 	}
-	if (config_expect(c, n, YNODE_MAP, "territories") == -1)
-		return -1;
-	for (i = 0; i < n->n; i++) {
-		if ((t = config_territory_one(c, n->keys[i], n->items[i])) == NULL) {
-			rc = -1;
-			continue;
-		}
-		if (territory_set_add(cf->territories, t, &clash) == -1) {
-			config_err(c, n->keys[i], "territory \"%s\": \"%s\" is "
-			    "already used by another territory", t->id, clash);
-			territory_free(t);
-			rc = -1;
-		}
-	}
-	return rc;
+	return 0;
 }
 
 /* windows: {name: window}; holidays (top level) close every window. */
@@ -741,7 +606,7 @@ config_route_one(struct config_ctx *c, struct config *cf,
 {
 	static const char *const known[] = { "match", "gateways", "template",
 	    "max_segments", "window", "continue", "from", "from_name",
-	    "reply_to", NULL };
+	    "reply_to", "fallback", NULL };
 	static const char *const match_keys[] = { "type", "role", "channel",
 	    "territory", "language", NULL };
 	const struct ynode	*m, *gws;
@@ -772,17 +637,8 @@ config_route_one(struct config_ctx *c, struct config *cf,
 	r->from = config_dup(config_scalar(c, n, "from"));
 	r->from_name = config_dup(config_scalar(c, n, "from_name"));
 	r->reply_to = config_dup(config_scalar(c, n, "reply_to"));
-	if (ynode_get(n, "continue") != NULL) {
-		const char *v = config_scalar(c, n, "continue");
-
-		if (v != NULL && strcmp(v, "true") == 0)
-			r->cont = 1;
-		else if (v == NULL || strcmp(v, "false") != 0) {
-			config_err(c, ynode_get(n, "continue"), "continue must "
-			    "be true or false");
-			rc = -1;
-		}
-	}
+	rc |= config_bool(c, n, "continue", &r->cont);
+	rc |= config_bool(c, n, "fallback", &r->fallback);
 	if (ynode_get(n, "window") != NULL) {
 		const char *wn = config_scalar(c, n, "window");
 
@@ -1092,6 +948,9 @@ config_load(const char *path, struct diag *diag)
 	}
 	rc |= config_windows(&c, cf, ynode_get(root, "windows"),
 	    ynode_get(root, "holidays"));
+	if (rc == 0)
+		rc |= config_territory_windows(&c, cf, ynode_get(root, "windows"),
+		    ynode_get(root, "holidays"), ynode_get(root, "territories"));
 	rc |= config_routes(&c, cf, ynode_get(root, "routes"));
 	rc |= config_claim_idle(&c, cf, ynode_get(root, "redis"));
 	/*

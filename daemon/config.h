@@ -86,6 +86,7 @@ struct config_route {
 	long	  max_segments;	/* SMS longer than this is dead-lettered */
 	const struct config_window *window;	/* send only while open, or NULL */
 	int	  cont;		/* continue: later routes match too */
+	int	  fallback;	/* only when no other channel reaches them */
 	char	 *from;		/* sender overrides, or NULL */
 	char	 *from_name;
 	char	 *reply_to;

@@ -31,6 +31,7 @@
 #include "pipeline.h"
 #include "plan.h"
 #include "queue.h"
+#include "territory.h"
 #include "window.h"
 
 enum pipeline_outcome {
@@ -583,12 +584,18 @@ static int
 pipeline_window(struct pipeline_delivery *d)
 {
 	const struct config_window	*w = d->pd->route->window;
+	const struct window		*win;
 	int64_t				 now = clock_now_ms(), next;
 	char				 at[40];
 
-	if (w == NULL || window_is_open(w->w, now))
+	if (w == NULL)
 		return 0;
-	if (window_next_open(w->w, now, &next) == -1) {
+	/* the territory's own version, when it has holidays of its own */
+	if ((win = territory_window(d->pd->terr, w->name)) == NULL)
+		win = w->w;
+	if (window_is_open(win, now))
+		return 0;
+	if (window_next_open(win, now, &next) == -1) {
 		pipeline_fail(d, OUTCOME_DEAD, "window %s does not open in the "
 		    "next %d days", w->name, WINDOW_HORIZON_DAYS);
 		return 1;

@@ -14,6 +14,7 @@
 #include "route.h"
 #include "sms.h"
 #include "territory.h"
+#include "tz.h"
 
 /* Enough to refuse what no gateway would take; the provider checks the rest. */
 static int
@@ -69,6 +70,12 @@ plan_langs(const struct config *cf, const struct notification *n,
 	return nl;
 }
 
+static int64_t
+plan_floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
 static const char *const plan_months_fr[] = { "janvier", "février", "mars",
 	"avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
 	"novembre", "décembre" };
@@ -82,9 +89,11 @@ static const char *const plan_months_en[] = { "January", "February", "March",
  * whose own calendar date is used); -1 when it does not.
  */
 int
-plan_date_long(const char *s, const char *lang, char *out, size_t outlen)
+plan_date_long(const char *s, const struct tz *tz, const char *lang,
+    char *out, size_t outlen)
 {
 	int	y, m, d, n = 0;
+	int64_t	ms, yy;
 
 	/* most strings are not dates: refuse them before sscanf */
 	if (strlen(s) < 10 || s[4] != '-' || s[7] != '-' || s[0] < '0' ||
@@ -94,6 +103,14 @@ plan_date_long(const char *s, const char *lang, char *out, size_t outlen)
 	    m < 1 || m > 12 || d < 1 || d > 31 ||
 	    (s[10] != '\0' && s[10] != 'T' && s[10] != 't' && s[10] != ' '))
 		return -1;
+	/* an instant is shown as the date it is in the territory */
+	if (s[10] != '\0' && tz != NULL) {
+		if (envelope_parse_time(s, &ms) == -1)
+			return -1;
+		tz_civil_from_days(plan_floor_div(tz_utc_to_local(tz,
+		    plan_floor_div(ms, 1000)), 86400), &yy, &m, &d);
+		y = (int)yy;
+	}
 	if (strcmp(lang, "en") == 0)
 		snprintf(out, outlen, "%s %d, %d", plan_months_en[m - 1], d, y);
 	else
@@ -104,7 +121,7 @@ plan_date_long(const char *s, const char *lang, char *out, size_t outlen)
 
 /* Adds KEY_long beside every date string KEY, in objects down to depth 4. */
 static void
-plan_dates(json_t *o, const char *lang, int depth)
+plan_dates(json_t *o, const struct tz *tz, const char *lang, int depth)
 {
 	const char	*k;
 	json_t		*v, *adds;
@@ -115,9 +132,9 @@ plan_dates(json_t *o, const char *lang, int depth)
 	adds = json_object();
 	json_object_foreach(o, k, v) {
 		if (json_is_object(v))
-			plan_dates(v, lang, depth + 1);
+			plan_dates(v, tz, lang, depth + 1);
 		else if (json_is_string(v) && plan_date_long(json_string_value(v),
-		    lang, text, sizeof text) == 0) {
+		    tz, lang, text, sizeof text) == 0) {
 			snprintf(name, sizeof name, "%s_long", k);
 			json_object_set_new(adds, name, json_string(text));
 		}
@@ -138,7 +155,7 @@ plan_vars(const struct notification *n, const char *lang)
 
 	/* deep: the date texts added below differ from one language to another */
 	vars = json_deep_copy(n->vars);
-	plan_dates(vars, lang, 0);
+	plan_dates(vars, t->tz, lang, 0);
 	tv = json_copy(t->vars);
 	/* branding given per language: the message's, else French */
 	json_object_foreach(t->vars, k, v) {
@@ -250,6 +267,7 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
 	d->channel = channel;
 	d->to = xstrdup(to);
 	d->territory = n->territory->id;
+	d->terr = n->territory;
 	d->template = "-";
 	if ((d->route = r) == NULL) {
 		idkey_make(ev->id, to, channel, "-", d->key);
@@ -304,6 +322,35 @@ plan_delivery(const struct config *cf, const struct envelope *ev,
 		plan_one(cf, ev, p, n, channel, to, r);
 }
 
+/*
+ * A route marked fallback serves a channel only when the person cannot be
+ * reached otherwise ("the first channel they consented to"): skipped when
+ * another delivery of the same notification goes out.
+ */
+static void
+plan_fallbacks(struct plan *p, size_t first)
+{
+	struct plan_delivery	*d, *o;
+	size_t			 i, k;
+
+	for (i = first; i < p->n; i++) {
+		d = &p->v[i];
+		if (d->status != PLAN_SEND || !d->route->fallback)
+			continue;
+		for (k = first; k < p->n; k++) {
+			o = &p->v[k];
+			if (k == i || o->status != PLAN_SEND ||
+			    (o->route != NULL && o->route->fallback))
+				continue;
+			render_out_clear(&d->msg);
+			d->encoding = NULL;
+			plan_fail(d, PLAN_SKIP, "fallback channel: reached by %s",
+			    o->channel);
+			break;
+		}
+	}
+}
+
 int
 plan_build(const struct config *cf, const struct envelope *ev, int64_t now_ms,
     struct plan *p, char *reason, size_t reasonlen)
@@ -324,11 +371,13 @@ plan_build(const struct config *cf, const struct envelope *ev, int64_t now_ms,
 		return -1;
 	for (i = 0; i < p->out.n; i++) {
 		const struct notification *n = &p->out.v[i];
+		size_t first = p->n;
 
 		if (n->email != NULL)
 			plan_delivery(cf, ev, p, n, "email", n->email);
 		if (n->phone != NULL)
 			plan_delivery(cf, ev, p, n, "sms", n->phone);
+		plan_fallbacks(p, first);
 	}
 	return 0;
 }

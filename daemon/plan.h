@@ -15,6 +15,7 @@
 
 struct config;
 struct config_route;
+struct territory;
 struct envelope;
 
 enum plan_status {
@@ -31,6 +32,7 @@ struct plan_delivery {
 	const char			*channel;	/* "email" or "sms" */
 	char				*to;
 	const char			*territory;
+	const struct territory		*terr;
 	const char			*from;
 	const char			*from_name;
 	const char			*reply_to;
@@ -59,8 +61,13 @@ int	plan_build(const struct config *, const struct envelope *,
 /* Keeps only the delivery with this key (a retry); returns how many remain. */
 size_t	plan_keep(struct plan *, const char *key);
 void	plan_clear(struct plan *);
-/* "2026-11-25" as "25 novembre 2026" (fr) or "November 25, 2026" (en). */
-int	plan_date_long(const char *date, const char *lang, char *out,
-	    size_t outlen);
+struct tz;
+
+/*
+ * "2026-11-25" as "25 novembre 2026" (fr) or "November 25, 2026" (en); a
+ * date-time is shown as the date it is in zone tz (when not NULL).
+ */
+int	plan_date_long(const char *date, const struct tz *tz, const char *lang,
+	    char *out, size_t outlen);
 
 #endif

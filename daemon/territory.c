@@ -5,6 +5,8 @@
 
 #include "buf.h"
 #include "territory.h"
+#include "tz.h"
+#include "window.h"
 
 struct territory_muni {
 	char			*folded;
@@ -43,6 +45,26 @@ territory_free(struct territory *t)
 	free(t->reply_to);
 	free(t->sms_from);
 	json_decref(t->vars);
+	free(t->timezone);
+	tz_free(t->tz);
+	for (i = 0; i < t->ncounsellors; i++) {
+		struct territory_counsellor *c = &t->counsellors[i];
+		size_t k;
+
+		free(c->id);
+		free(c->name);
+		free(c->email);
+		free(c->phone);
+		for (k = 0; k < c->nlanguages; k++)
+			free(c->languages[k]);
+		free(c->languages);
+	}
+	free(t->counsellors);
+	for (i = 0; i < t->nwindows; i++) {
+		free(t->windows[i].name);
+		window_free(t->windows[i].w);
+	}
+	free(t->windows);
 	free(t);
 }
 
@@ -216,4 +238,16 @@ territory_find_municipality(const struct territory_set *s, const char *name)
 		return NULL;
 	m = territory_muni_find(s, folded);
 	return m != NULL ? m->t : NULL;
+}
+
+const struct window *
+territory_window(const struct territory *t, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nwindows; i++) {
+		if (strcmp(t->windows[i].name, name) == 0)
+			return t->windows[i].w;
+	}
+	return NULL;
 }

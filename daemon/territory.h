@@ -6,6 +6,25 @@
 
 #include <jansson.h>
 
+struct tz;
+struct window;
+
+/* A counsellor of a territory's roster. */
+struct territory_counsellor {
+	char	 *id;
+	char	 *name;
+	char	 *email;
+	char	 *phone;
+	char	**languages;
+	size_t	  nlanguages;
+};
+
+/* A route's window with this territory's own holidays added. */
+struct territory_window {
+	char		*name;		/* the window's name in the config */
+	struct window	*w;
+};
+
 struct territory {
 	char	 *id;
 	char	 *name_fr;
@@ -18,6 +37,12 @@ struct territory {
 	char	 *reply_to;
 	char	 *sms_from;
 	json_t	 *vars;		/* template variables: id, name, names, branding */
+	char	 *timezone;	/* IANA name, default America/Toronto */
+	struct tz *tz;
+	struct territory_counsellor *counsellors;
+	size_t	  ncounsellors;
+	struct territory_window *windows;	/* only when it has holidays */
+	size_t	  nwindows;
 };
 
 struct territory_set;
@@ -36,6 +61,9 @@ size_t			 territory_set_count(const struct territory_set *);
 const struct territory	*territory_set_at(const struct territory_set *, size_t);
 const struct territory	*territory_find(const struct territory_set *,
 			    const char *id);
+/* The territory's version of a window (its holidays added), or NULL. */
+const struct window	*territory_window(const struct territory *,
+			    const char *name);
 /* Matches ignoring case, accents, spaces, hyphens and apostrophes. */
 const struct territory	*territory_find_municipality(
 			    const struct territory_set *, const char *name);

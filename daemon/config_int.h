@@ -1,0 +1,38 @@
+/* Shared by the configuration loader's files: parsing context and helpers. */
+#ifndef RELAIS_CONFIG_INT_H
+#define RELAIS_CONFIG_INT_H
+
+#include <stddef.h>
+
+#include "ynode.h"
+
+struct config;
+
+/* Parsing context: the file name for messages and where errors go. */
+struct config_ctx {
+	const char	*file;
+	const char	*dir;
+	struct diag	*diag;
+};
+
+void		 config_err(struct config_ctx *, const struct ynode *,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int		 config_expect(struct config_ctx *, const struct ynode *,
+		    enum ynode_type, const char *what);
+int		 config_strings(struct config_ctx *, const struct ynode *,
+		    const char *what, char ***out, size_t *nout);
+const char	*config_scalar(struct config_ctx *, const struct ynode *map,
+		    const char *key);
+char		*config_dup(const char *);
+int		 config_keys_known(struct config_ctx *, const struct ynode *map,
+		    const char *const *known, const char *what);
+
+/* config_territory.c */
+int		 config_territories(struct config_ctx *, struct config *,
+		    const struct ynode *);
+/* Builds each territory's windows with its own holidays added. */
+int		 config_territory_windows(struct config_ctx *, struct config *,
+		    const struct ynode *windows, const struct ynode *holidays,
+		    const struct ynode *territories);
+
+#endif

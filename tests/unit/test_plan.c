@@ -1,0 +1,280 @@
+/* Unit tests for plan.c: routes, consent, fallback channels, dates, SMS limits. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "envelope.h"
+#include "plan.h"
+#include "territory.h"
+#include "tz.h"
+
+/* A config in a temporary directory, using the shipped templates. */
+static struct config *
+test_config(const char *routes)
+{
+	char		 dir[] = "/tmp/relais-plan-XXXXXX", path[PATH_MAX];
+	char		 cwd[PATH_MAX];
+	struct config	*cf;
+	struct diag	 d;
+	FILE		*f;
+	size_t		 i;
+
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	snprintf(path, sizeof path, "%s/relais.yaml", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f,
+	    "gateways:\n  out: { kind: outbox, path: o }\n"
+	    "  out2: { kind: outbox, path: o2 }\n"
+	    "templates: { dir: %s/config/templates }\n"
+	    "territories:\n"
+	    "  t1:\n"
+	    "    name: { fr: T Un, en: T One }\n"
+	    "    email: { from: t1@example.org, name: T1 }\n"
+	    "    sms: { from: \"+18195550100\" }\n"
+	    "    municipalities: [Amos]\n"
+	    "%s", cwd, routes);
+	fclose(f);
+	diag_init(&d);
+	cf = config_load(path, &d);
+	for (i = 0; i < d.n; i++)
+		print_message("diag: %s\n", d.msgs[i]);
+	diag_free(&d);
+	unlink(path);
+	rmdir(dir);
+	assert_non_null(cf);
+	return cf;
+}
+
+static void
+test_plan_event(const struct config *cf, const char *person, struct plan *p,
+    struct envelope *env)
+{
+	char	json[4096], reason[256];
+
+	snprintf(json, sizeof json, "{\"specversion\":\"1.0\",\"id\":\"e1\","
+	    "\"source\":\"s\",\"type\":\"newcomer.arrived\",\"data\":{\"person\":"
+	    "{\"id\":\"p1\",%s%s},\"municipality\":\"Amos\","
+	    "\"arrival_date\":\"2026-12-01\"}}", strstr(person, "first_name") ?
+	    "" : "\"first_name\":\"Ana\",", person);
+	assert_int_equal(envelope_parse(json, strlen(json), NULL, env, reason,
+	    sizeof reason), 0);
+	if (plan_build(cf, env, 0, p, reason, sizeof reason) == -1)
+		fail_msg("plan_build: %s", reason);
+}
+
+#define TEST_ROUTES_BOTH \
+	"routes:\n" \
+	"  - { match: { channel: email }, gateways: out, template: welcome }\n" \
+	"  - { match: { channel: sms }, gateways: out, template: welcome }\n"
+
+static void
+test_both_channels(void **state)
+{
+	struct config	*cf = test_config(TEST_ROUTES_BOTH);
+	struct envelope	 env;
+	struct plan	 p;
+
+	(void)state;
+	test_plan_event(cf, "\"email\":\"ana@example.com\",\"phone\":"
+	    "\"(819) 555-0123\",\"consent\":{\"email\":true,\"sms\":true}",
+	    &p, &env);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.v[0].status, PLAN_SEND);
+	assert_int_equal(p.v[1].status, PLAN_SEND);
+	assert_string_equal(p.v[1].to, "+18195550123");
+	assert_string_equal(p.v[1].encoding, "gsm7");
+	assert_int_equal(p.v[1].segments, 1);
+	assert_string_equal(p.v[0].from, "t1@example.org");
+	plan_clear(&p);
+	envelope_clear(&env);
+
+	/* no consent to SMS: recorded as a skip */
+	test_plan_event(cf, "\"email\":\"ana@example.com\",\"phone\":"
+	    "\"+18195550123\",\"consent\":{\"email\":true}", &p, &env);
+	assert_int_equal(p.v[1].status, PLAN_SKIP);
+	assert_string_equal(p.v[1].reason, "no consent to SMS");
+	plan_clear(&p);
+	envelope_clear(&env);
+	config_free(cf);
+}
+
+/* "819-555-0123" and "+18195550123" are one recipient: one key. */
+static void
+test_key_normalised(void **state)
+{
+	struct config	*cf = test_config(TEST_ROUTES_BOTH);
+	struct envelope	 env;
+	struct plan	 p;
+	char		 key[IDKEY_LEN + 1];
+
+	(void)state;
+	test_plan_event(cf, "\"phone\":\"819-555-0123\",\"consent\":"
+	    "{\"sms\":true}", &p, &env);
+	assert_int_equal(p.n, 1);
+	snprintf(key, sizeof key, "%s", p.v[0].key);
+	plan_clear(&p);
+	envelope_clear(&env);
+	test_plan_event(cf, "\"phone\":\"+18195550123\",\"consent\":"
+	    "{\"sms\":true}", &p, &env);
+	assert_string_equal(p.v[0].key, key);
+	plan_clear(&p);
+	envelope_clear(&env);
+	config_free(cf);
+}
+
+/* A fallback route serves its channel only when no other one reaches them. */
+static void
+test_fallback(void **state)
+{
+	struct config	*cf = test_config("routes:\n"
+	    "  - { match: { channel: email }, gateways: out, template: welcome }\n"
+	    "  - { match: { channel: sms }, gateways: out, template: welcome, "
+	    "fallback: true }\n");
+	struct envelope	 env;
+	struct plan	 p;
+
+	(void)state;
+	test_plan_event(cf, "\"email\":\"ana@example.com\",\"phone\":"
+	    "\"+18195550123\",\"consent\":{\"email\":true,\"sms\":true}",
+	    &p, &env);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.v[0].status, PLAN_SEND);
+	assert_int_equal(p.v[1].status, PLAN_SKIP);
+	assert_string_equal(p.v[1].reason, "fallback channel: reached by email");
+	plan_clear(&p);
+	envelope_clear(&env);
+	/* no consent to email: the SMS goes */
+	test_plan_event(cf, "\"email\":\"ana@example.com\",\"phone\":"
+	    "\"+18195550123\",\"consent\":{\"sms\":true}", &p, &env);
+	assert_int_equal(p.v[0].status, PLAN_SKIP);
+	assert_int_equal(p.v[1].status, PLAN_SEND);
+	plan_clear(&p);
+	envelope_clear(&env);
+	config_free(cf);
+}
+
+/* continue: a second route adds a delivery; the same message twice goes once. */
+static void
+test_continue_and_sender(void **state)
+{
+	struct config	*cf = test_config("routes:\n"
+	    "  - { match: { channel: email }, gateways: out, template: welcome, "
+	    "continue: true }\n"
+	    "  - { match: { channel: email }, gateways: out2, template: checkin, "
+	    "from: copie@example.org, continue: true }\n"
+	    "  - { match: { channel: email }, gateways: out, template: welcome }\n");
+	struct envelope	 env;
+	struct plan	 p;
+
+	(void)state;
+	test_plan_event(cf, "\"email\":\"ana@example.com\",\"consent\":"
+	    "{\"email\":true}", &p, &env);
+	assert_int_equal(p.n, 2);
+	assert_string_equal(p.v[0].template, "welcome");
+	assert_string_equal(p.v[1].template, "checkin");
+	assert_string_equal(p.v[1].from, "copie@example.org");
+	assert_string_equal(p.v[1].route->gateways[0], "out2");
+	plan_clear(&p);
+	envelope_clear(&env);
+	config_free(cf);
+}
+
+/* An SMS longer than the route allows is dead-lettered, not billed. */
+static void
+test_max_segments(void **state)
+{
+	struct config	*cf = test_config("routes:\n"
+	    "  - { match: { channel: sms }, gateways: out, template: welcome, "
+	    "max_segments: 1 }\n");
+	struct envelope	 env;
+	struct plan	 p;
+	char		 person[1024], name[600];
+
+	(void)state;
+	memset(name, 'a', 400);
+	name[400] = '\0';
+	snprintf(person, sizeof person, "\"phone\":\"+18195550123\","
+	    "\"consent\":{\"sms\":true},\"first_name\":\"%s\"", name);
+	test_plan_event(cf, person, &p, &env);
+	assert_int_equal(p.v[0].status, PLAN_DEAD);
+	assert_non_null(strstr(p.v[0].reason, "segments"));
+	assert_non_null(strstr(p.v[0].reason, "the route allows 1"));
+	plan_clear(&p);
+	envelope_clear(&env);
+	config_free(cf);
+}
+
+static void
+test_dates(void **state)
+{
+	struct tz	*tz;
+	char		 out[64], err[128];
+
+	(void)state;
+	assert_int_equal(plan_date_long("2026-11-25", NULL, "fr", out,
+	    sizeof out), 0);
+	assert_string_equal(out, "25 novembre 2026");
+	assert_int_equal(plan_date_long("2026-12-01", NULL, "fr", out,
+	    sizeof out), 0);
+	assert_string_equal(out, "1er décembre 2026");
+	assert_int_equal(plan_date_long("2026-08-01", NULL, "en", out,
+	    sizeof out), 0);
+	assert_string_equal(out, "August 1, 2026");
+	assert_int_equal(plan_date_long("Amos", NULL, "fr", out, sizeof out), -1);
+	assert_int_equal(plan_date_long("2026-13-01", NULL, "fr", out,
+	    sizeof out), -1);
+	/* 03:00 UTC on the 26th is still the 25th in Abitibi */
+	assert_non_null(tz = tz_load("America/Toronto", err, sizeof err));
+	assert_int_equal(plan_date_long("2026-11-26T03:00:00Z", tz, "fr", out,
+	    sizeof out), 0);
+	assert_string_equal(out, "25 novembre 2026");
+	assert_int_equal(plan_date_long("2026-11-26T06:00:00Z", tz, "en", out,
+	    sizeof out), 0);
+	assert_string_equal(out, "November 26, 2026");
+	tz_free(tz);
+}
+
+/* The welcome's variables carry the date written the Québec way. */
+static void
+test_date_variable(void **state)
+{
+	struct config	*cf = test_config(TEST_ROUTES_BOTH);
+	struct envelope	 env;
+	struct plan	 p;
+
+	(void)state;
+	test_plan_event(cf, "\"email\":\"ana@example.com\",\"consent\":"
+	    "{\"email\":true}", &p, &env);
+	assert_int_equal(p.v[0].status, PLAN_SEND);
+	/* the envelope's own data is left alone (vars are a deep copy) */
+	assert_null(json_object_get(env.data, "arrival_date_long"));
+	plan_clear(&p);
+	envelope_clear(&env);
+	config_free(cf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_both_channels),
+		cmocka_unit_test(test_key_normalised),
+		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_continue_and_sender),
+		cmocka_unit_test(test_max_segments),
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_date_variable),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
