@@ -24,6 +24,7 @@
 
 struct relaisd {
 	struct event_base	*base;
+	struct event		*ev_watchdog;
 	struct admin		*admin;
 	unsigned long		 reloads;
 	unsigned long		 reload_failures;
@@ -77,6 +78,42 @@ relaisd_notify(const char *state)
 	    (struct sockaddr *)&sun, len) == -1)
 		log_warn("sd_notify");
 	close(fd);
+}
+
+/*
+ * systemd's watchdog (WatchdogSec=): the timer runs on the event loop, so a
+ * loop that stops turning stops the pings and systemd restarts us.
+ */
+static void
+relaisd_on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	relaisd_notify("WATCHDOG=1");
+}
+
+static void
+relaisd_watchdog_start(struct relaisd *d)
+{
+	const char	*usec = getenv("WATCHDOG_USEC"), *pid;
+	struct timeval	 tv;
+	long long	 us;
+
+	if (usec == NULL || (us = strtoll(usec, NULL, 10)) <= 0)
+		return;
+	/* WATCHDOG_PID, when set, names the process the watchdog is for */
+	if ((pid = getenv("WATCHDOG_PID")) != NULL &&
+	    strtol(pid, NULL, 10) != (long)getpid())
+		return;
+	us /= 2;	/* ping twice per period, as sd_watchdog_enabled(3) advises */
+	tv.tv_sec = (time_t)(us / 1000000);
+	tv.tv_usec = (suseconds_t)(us % 1000000);
+	if ((d->ev_watchdog = event_new(d->base, -1, EV_PERSIST,
+	    relaisd_on_watchdog, d)) == NULL || event_add(d->ev_watchdog,
+	    &tv) == -1)
+		fatalx("cannot arm the watchdog timer");
+	log_info("systemd watchdog: ping every %lld ms", us / 1000);
 }
 
 static void
@@ -277,6 +314,7 @@ relaisd_run(struct relaisd *d)
 	log_info("relaisd %s started consumer=%s group=%s", RELAIS_VERSION,
 	    cf->redis.consumer, cf->redis.group);
 	relaisd_notify("READY=1\nSTATUS=running");
+	relaisd_watchdog_start(d);
 	if (event_base_dispatch(d->base) == -1)
 		fatalx("event loop failed");
 
@@ -288,6 +326,8 @@ relaisd_run(struct relaisd *d)
 	event_free(d->ev_int);
 	event_free(d->ev_hup);
 	event_free(d->ev_drain_timeout);
+	if (d->ev_watchdog != NULL)
+		event_free(d->ev_watchdog);
 	event_base_free(d->base);
 }
 
