@@ -31,7 +31,7 @@ assert_eq "$(cd "$R/etc/relais/templates" && find . -type f | wc -l)" "$shipped"
 unit=$R/usr/lib/systemd/system/relaisd.service
 grep -qx 'ExecStart=/usr/bin/relaisd -c /etc/relais/relais.yaml' "$unit" ||
     fail "ExecStart: $(grep ExecStart "$unit")"
-grep -q '^WatchdogSec' "$unit" && fail "WatchdogSec set, but relaisd does not feed a watchdog"
+grep -qx 'WatchdogSec=30s' "$unit" || fail "no WatchdogSec (relaisd feeds the watchdog: t_notify)"
 
 out=$("$R/usr/bin/relaisd" -c "$R/etc/relais/relais.yaml" --check 2>&1) ||
     fail "installed relaisd refuses the installed config: $out"
