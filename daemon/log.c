@@ -10,6 +10,7 @@
 static const char	*log_progname = "relais";
 static int		 log_verbose;
 static int		 log_journal;	/* stderr is journald: prefix <N>, no name */
+static int		 log_json;	/* one JSON object per line */
 
 void
 log_init(const char *progname, int verbose)
@@ -19,6 +20,122 @@ log_init(const char *progname, int verbose)
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
 }
 
+void
+log_set_json(int on)
+{
+	log_json = on;
+}
+
+/* Appends s as a JSON string body (no quotes), escaping what JSON needs. */
+static size_t
+log_json_str(char *out, size_t o, size_t outlen, const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n && o + 8 < outlen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20)
+			o += (size_t)snprintf(out + o, outlen - o, "\\u%04x", c);
+		else
+			out[o++] = (char)c;
+	}
+	return o;
+}
+
+/*
+ * Turns a key=value line into {"level":..,"key":"value",...}; a line that
+ * is not all key=value pairs goes whole into "msg". Quoted values lose the
+ * escapes log_escape() added.
+ */
+static size_t
+log_json_line(char *out, size_t outlen, int prio, const char *line)
+{
+	static const char *const levels[] = { "emerg", "alert", "crit", "err",
+	    "warning", "notice", "info", "debug" };
+	const char	*p = line, *k, *v;
+	size_t		 o, kl;
+	int		 pairs = 1;
+
+	o = (size_t)snprintf(out, outlen, "{\"level\":\"%s\",\"prog\":\"%s\"",
+	    levels[prio & 7], log_progname);
+	/* first pass: is it all pairs? */
+	while (*p != '\0' && pairs) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		k = p;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_')
+			p++;
+		if (p == k || *p != '=') {
+			pairs = 0;
+			break;
+		}
+		p++;
+		if (*p == '"') {
+			for (p++; *p != '\0' && *p != '"'; p++)
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			if (*p != '"')
+				pairs = 0;
+			else
+				p++;
+		} else
+			while (*p != '\0' && *p != ' ')
+				p++;
+	}
+	if (!pairs) {
+		o += (size_t)snprintf(out + o, outlen - o, ",\"msg\":\"");
+		o = log_json_str(out, o, outlen, line, strlen(line));
+		o += (size_t)snprintf(out + o, outlen - o, "\"}");
+		return o < outlen ? o : outlen - 1;
+	}
+	for (p = line; *p != '\0' && o + 16 < outlen;) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		k = p;
+		while (*p != '=')
+			p++;
+		kl = (size_t)(p - k);
+		out[o++] = ',';
+		out[o++] = '"';
+		o = log_json_str(out, o, outlen, k, kl);
+		out[o++] = '"';
+		out[o++] = ':';
+		out[o++] = '"';
+		p++;
+		if (*p == '"') {
+			for (v = ++p; *p != '"'; p++) {
+				if (*p == '\\' && p[1] != '\0') {
+					o = log_json_str(out, o, outlen, p + 1, 1);
+					p++;
+				} else
+					o = log_json_str(out, o, outlen, p, 1);
+			}
+			(void)v;
+			p++;
+		} else {
+			v = p;
+			while (*p != '\0' && *p != ' ')
+				p++;
+			o = log_json_str(out, o, outlen, v, (size_t)(p - v));
+		}
+		if (o + 2 < outlen)
+			out[o++] = '"';
+	}
+	if (o + 2 < outlen)
+		out[o++] = '}';
+	out[o < outlen ? o : outlen - 1] = '\0';
+	return o;
+}
+
 static void log_vline(int, const char *, va_list, const char *)
     __attribute__((format(printf, 2, 0)));
 
@@ -26,7 +143,7 @@ static void
 log_vline(int prio, const char *fmt, va_list ap, const char *errstr)
 {
 	char	line[4096];
-	size_t	n = 0;
+	size_t	n = 0, pre;
 	int	r;
 
 	/* one write(2) per line: stderr is unbuffered, and lines must not interleave */
@@ -34,7 +151,7 @@ log_vline(int prio, const char *fmt, va_list ap, const char *errstr)
 		r = snprintf(line, sizeof line, "<%d>", prio);
 	else
 		r = snprintf(line, sizeof line, "%s: ", log_progname);
-	n = r > 0 ? (size_t)r : 0;
+	n = pre = r > 0 ? (size_t)r : 0;
 	r = vsnprintf(line + n, sizeof line - n, fmt, ap);
 	if (r < 0)
 		return;
@@ -47,6 +164,14 @@ log_vline(int prio, const char *fmt, va_list ap, const char *errstr)
 	}
 	if (n >= sizeof line - 1)
 		n = sizeof line - 2;	/* truncated: still end the line */
+	if (log_json) {
+		char	json[8192];
+		line[n] = '\0';
+		n = log_json_line(json, sizeof json - 1, prio, line + pre);
+		json[n++] = '\n';
+		(void)fwrite(json, 1, n, stderr);
+		return;
+	}
 	line[n++] = '\n';
 	(void)fwrite(line, 1, n, stderr);
 }

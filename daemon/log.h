@@ -6,6 +6,8 @@
 
 /* verbose: 0 info, 1 debug. Under systemd (JOURNAL_STREAM set) lines get <N>. */
 void	log_init(const char *progname, int verbose);
+/* --log-format=json: one JSON object per line, key=value pairs as fields. */
+void	log_set_json(int);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

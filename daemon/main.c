@@ -50,6 +50,8 @@ relaisd_usage(FILE *f)
 	    "      --check        validate the configuration and templates, "
 	    "then exit\n"
 	    "  -v, --verbose      debug logging\n"
+	    "      --log-format text|json\n"
+	    "                     one JSON object per line for log shippers\n"
 	    "  -V, --version      print the version\n"
 	    "  -h, --help         this help\n");
 }
@@ -338,6 +340,7 @@ main(int argc, char *argv[])
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "log-format", required_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -346,7 +349,7 @@ main(int argc, char *argv[])
 	struct diag	 diag;
 	const char	*path = NULL;
 	char		 err[256];
-	int		 ch, check = 0, verbose = 0;
+	int		 ch, check = 0, verbose = 0, json = 0;
 	size_t		 i;
 
 	while ((ch = getopt_long(argc, argv, "c:vVh", longopts, NULL)) != -1) {
@@ -359,6 +362,15 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case 'L':
+			if (strcmp(optarg, "json") == 0)
+				json = 1;
+			else if (strcmp(optarg, "text") != 0) {
+				fprintf(stderr, "relaisd: --log-format is text "
+				    "or json\n");
+				return 2;
+			}
 			break;
 		case 'V':
 			printf("relaisd %s\n", RELAIS_VERSION);
@@ -376,6 +388,7 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	log_init("relaisd", verbose);
+	log_set_json(json);
 	if (clock_init(err, sizeof err) == -1) {
 		fprintf(stderr, "relaisd: %s\n", err);
 		return 1;

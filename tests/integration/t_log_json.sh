@@ -1,0 +1,22 @@
+# --log-format=json: every log line is one JSON object, key=value pairs
+# become fields (quotes inside values survive), addresses stay masked.
+. "$(dirname "$0")/lib.sh"
+start_redis
+start_sink gw
+write_config
+RELAIS_REDIS_URL="unix://$T/redis.sock" RELAIS_EMAIL_GATEWAY=webhook \
+RELAIS_WEBHOOK_URL="http://127.0.0.1:$gw_PORT/messages" \
+    "$BUILD/relaisd" -c "$T/relais.yaml" --log-format=json 2> "$T/relaisd.log" &
+RELAISD_PID=$!
+PIDS+=("$RELAISD_PID")
+wait_for 10 "the consumer group" group_exists
+emit "$(event j-1)"
+emit '{"specversion":"1.0","id":"j-2","source":"s","type":"invoice.paid"}'
+wait_for 10 "handled" all_handled
+stop_relaisd
+jq -e . "$T/relaisd.log" > /dev/null || fail "a log line is not JSON"
+assert_eq "$(jq -r 'select(.event == "j-1") | .outcome + " " + .to' "$T/relaisd.log")" \
+    "sent a***@example.com" "delivery line"
+assert_eq "$(jq -r 'select(.event == "j-2") | .reason' "$T/relaisd.log")" \
+    'unknown event type "invoice.paid"' "dead letter line"
+echo "json logs: ok"
