@@ -61,6 +61,8 @@ LIB_SRCS := \
 	daemon/gw.c \
 	daemon/gw_webhook.c \
 	daemon/gw_outbox.c \
+	daemon/gw_twilio.c \
+	daemon/gw_sendgrid.c \
 	daemon/plan.c \
 	daemon/pipeline.c \
 	daemon/admin.c \
@@ -124,7 +126,9 @@ UNIT_TESTS := \
 	test_tz \
 	test_window \
 	test_admin \
-	test_plan
+	test_gw_twilio \
+	test_plan \
+	test_gw_sendgrid
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \

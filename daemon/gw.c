@@ -14,6 +14,8 @@
 static const struct gw_kind *gw_kinds[] = {
 	&gw_webhook_kind,
 	&gw_outbox_kind,
+	&gw_twilio_kind,
+	&gw_sendgrid_kind,
 };
 
 /* One send through the breaker: the caller's callback, and the gateway. */

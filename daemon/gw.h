@@ -85,6 +85,8 @@ struct gw_kind {
 
 extern const struct gw_kind	gw_webhook_kind;
 extern const struct gw_kind	gw_outbox_kind;
+extern const struct gw_kind	gw_twilio_kind;
+extern const struct gw_kind	gw_sendgrid_kind;
 
 struct gw_set;
 

@@ -15,8 +15,9 @@
  * rest wait in the pool's FIFO, so CURLOPT_TIMEOUT_MS never counts queueing.
  *
  * struct http_req owns everything attached to one request: copies of the
- * method, URL, body and credentials, the header slist, the easy handle while
- * in flight, the error buffer and the response body and header buffers.
+ * method, URL, body, credentials and CA file, the header slist, the easy
+ * handle while in flight, the error buffer and the response body and header
+ * buffers.
  *
  * Flow: http_submit() copies the request into the pool's queue and activates
  * the kick event; it never calls curl_multi_* nor the callback. The kick
@@ -62,6 +63,7 @@ struct http_req {
 	char			*body;
 	size_t			 bodylen;
 	char			*userpwd;
+	char			*ca_file;
 	long			 connect_timeout_ms;
 	long			 timeout_ms;
 	http_cb			 cb;
@@ -132,6 +134,7 @@ http_req_free(struct http_req *r)
 		explicit_bzero(r->userpwd, strlen(r->userpwd));
 		free(r->userpwd);
 	}
+	free(r->ca_file);
 	buf_free(&r->rbody);
 	buf_free(&r->rhdrs);
 	free(r);
@@ -216,6 +219,9 @@ http_req_setup(struct http_req *r)
 		SET(CURLOPT_PIPEWAIT, 1L);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	/* Verification stays on: a CA file only changes the trusted roots. */
+	if (r->ca_file != NULL)
+		SET(CURLOPT_CAINFO, r->ca_file);
 	SET(CURLOPT_URL, r->url);
 	SET(CURLOPT_WRITEFUNCTION, http_body_cb);
 	SET(CURLOPT_WRITEDATA, r);
@@ -772,6 +778,8 @@ http_submit(struct http_pool *p, const struct http_request *req, http_cb cb,
 	}
 	if (req->userpwd != NULL)
 		r->userpwd = xstrdup(req->userpwd);
+	if (req->ca_file != NULL)
+		r->ca_file = xstrdup(req->ca_file);
 	r->connect_timeout_ms = req->connect_timeout_ms;
 	r->timeout_ms = req->timeout_ms;
 	r->cb = cb;

@@ -17,6 +17,7 @@ struct http_request {
 	const char	 *body;
 	size_t		  bodylen;
 	const char	 *userpwd;	/* "user:password" for Basic auth, or NULL */
+	const char	 *ca_file;	/* CA bundle to verify TLS with, or NULL */
 	long		  connect_timeout_ms;
 	long		  timeout_ms;	/* total, counted from the moment curl gets it */
 };

@@ -1,0 +1,481 @@
+/*
+ * Gateway kind "sendgrid": email through SendGrid's v3 Mail Send, a JSON
+ * POST to {url}/v3/mail/send with a Bearer API key; 202 means queued, and
+ * the X-Message-Id response header is kept as the provider id.
+ *
+ * Ownership: the gateway owns every call in flight (its list) and the pool;
+ * a call is freed on the loop after its callback. gw_sendgrid_free() cancels
+ * the pool without calling back and frees the calls left unanswered.
+ */
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "config.h"
+#include "gw.h"
+#include "gw_sendgrid.h"
+#include "http.h"
+
+struct gw_sendgrid {
+	struct http_pool	*pool;
+	struct event_base	*base;
+	/* in flight; freed with the gateway when curl drops them unanswered */
+	TAILQ_HEAD(, gw_sendgrid_call) calls;
+	char			*url;		/* {base}/v3/mail/send */
+	char			*auth;		/* "Authorization: Bearer ..." */
+	char			*ca_file;
+	long			 connect_timeout_ms;
+	long			 timeout_ms;
+};
+
+/* One send: answered by the pool, or refused before any request (ev set). */
+struct gw_sendgrid_call {
+	struct gw_sendgrid		*s;
+	gw_cb				 cb;
+	void				*arg;
+	struct event			*ev;	/* a refusal, reported from the loop */
+	struct gw_result		 res;	/* the refusal's result */
+	TAILQ_ENTRY(gw_sendgrid_call)	 entry;
+};
+
+static int
+gw_sendgrid_init(struct gw *g, const struct config_gateway *cg, char *err,
+    size_t errlen)
+{
+	struct gw_sendgrid	*s;
+	struct buf		 b;
+	const char		*base;
+	size_t			 len;
+
+	if (cg->token == NULL || *cg->token == '\0') {
+		snprintf(err, errlen, "no API key (api_key_env or api_key_file)");
+		return -1;
+	}
+	s = xcalloc(1, sizeof *s);
+	base = cg->url != NULL && *cg->url != '\0' ? cg->url : GW_SENDGRID_URL;
+	len = strlen(base);
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	buf_init(&b);
+	buf_printf(&b, "%.*s/v3/mail/send", (int)len, base);
+	s->url = buf_steal(&b, NULL);
+	buf_printf(&b, "Authorization: Bearer %s", cg->token);
+	s->auth = buf_steal(&b, NULL);
+	if (cg->ca_file != NULL)
+		s->ca_file = xstrdup(cg->ca_file);
+	s->connect_timeout_ms = cg->connect_timeout_ms;
+	s->timeout_ms = cg->timeout_ms;
+	s->base = g->base;
+	s->pool = http_pool_new(g->http, g->name, (int)cg->max_concurrency);
+	TAILQ_INIT(&s->calls);
+	g->priv = s;
+	return 0;
+}
+
+static void
+gw_sendgrid_free(struct gw *g)
+{
+	struct gw_sendgrid	*s = g->priv;
+	struct gw_sendgrid_call	*c;
+
+	http_pool_free(s->pool);	/* cancels without calling back */
+	while ((c = TAILQ_FIRST(&s->calls)) != NULL) {
+		TAILQ_REMOVE(&s->calls, c, entry);
+		if (c->ev != NULL)
+			event_free(c->ev);
+		free(c);
+	}
+	free(s->auth);
+	free(s->url);
+	free(s->ca_file);
+	free(s);
+	g->priv = NULL;
+}
+
+/* Sets o[k] to the string v; -1 when v is not UTF-8 (or out of memory). */
+static int
+gw_sendgrid_set(json_t *o, const char *k, const char *v)
+{
+	return json_object_set_new(o, k, json_string(v));
+}
+
+/* {"email": email, "name": name}, name only when there is one. */
+static json_t *
+gw_sendgrid_address(const char *email, const char *name)
+{
+	json_t	*o;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	if (gw_sendgrid_set(o, "email", email) == -1 ||
+	    (name != NULL && *name != '\0' &&
+	    gw_sendgrid_set(o, "name", name) == -1)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+gw_sendgrid_content(json_t *content, const char *type, const char *value)
+{
+	json_t	*part;
+
+	if ((part = json_object()) == NULL)
+		return -1;
+	if (gw_sendgrid_set(part, "type", type) == -1 ||
+	    gw_sendgrid_set(part, "value", value) == -1) {
+		json_decref(part);
+		return -1;
+	}
+	return json_array_append_new(content, part);
+}
+
+/*
+ * Only identifiers, never a name or an address: SendGrid keeps custom_args
+ * long-term with the activity data and does not treat them as personal.
+ */
+static json_t *
+gw_sendgrid_custom_args(const struct gw_msg *m)
+{
+	const char	*keys[] = { "event_id", "delivery_key", "territory",
+			    "role", "template" };
+	const char	*vals[] = { m->event_id, m->key, m->territory,
+			    m->role, m->template };
+	json_t		*o;
+	size_t		 i;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
+		if (vals[i] != NULL && gw_sendgrid_set(o, keys[i], vals[i]) == -1) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/*
+ * One personalization with one recipient. custom_args sit here rather than
+ * at the top level: the OpenAPI description types the top-level field as a
+ * string (the API wants an object), the personalization one as an object,
+ * and with a single personalization both mean the same.
+ */
+static json_t *
+gw_sendgrid_personalization(const struct gw_msg *m)
+{
+	json_t	*p, *to;
+
+	if ((p = json_object()) == NULL)
+		return NULL;
+	if ((to = json_array()) == NULL ||
+	    json_object_set_new(p, "to", to) == -1 ||
+	    json_array_append_new(to, gw_sendgrid_address(m->to, NULL)) == -1 ||
+	    json_object_set_new(p, "custom_args",
+	    gw_sendgrid_custom_args(m)) == -1) {
+		json_decref(p);
+		return NULL;
+	}
+	return p;
+}
+
+int
+gw_sendgrid_body(const struct gw_msg *m, struct buf *out, char *err,
+    size_t errlen)
+{
+	json_t		*root = NULL, *pers, *content;
+	char		*s = NULL;
+	int		 has_text, has_html;
+
+	has_text = m->text != NULL && *m->text != '\0';
+	has_html = m->html != NULL && *m->html != '\0';
+	if (m->to == NULL || *m->to == '\0') {
+		snprintf(err, errlen, "no recipient address");
+		goto fail;
+	}
+	if (m->from == NULL || *m->from == '\0') {
+		snprintf(err, errlen, "no sender address");
+		goto fail;
+	}
+	/* the schema requires a subject and content values of length >= 1 */
+	if (m->subject == NULL || *m->subject == '\0') {
+		snprintf(err, errlen, "no subject");
+		goto fail;
+	}
+	if (!has_text && !has_html) {
+		snprintf(err, errlen, "no content");
+		goto fail;
+	}
+	/* from here on Jansson only fails on bytes that are not UTF-8 */
+	snprintf(err, errlen, "a field is not valid UTF-8");
+	if ((root = json_object()) == NULL ||
+	    (pers = json_array()) == NULL ||
+	    json_object_set_new(root, "personalizations", pers) == -1 ||
+	    json_array_append_new(pers, gw_sendgrid_personalization(m)) == -1 ||
+	    json_object_set_new(root, "from",
+	    gw_sendgrid_address(m->from, m->from_name)) == -1)
+		goto fail;
+	if (m->reply_to != NULL && *m->reply_to != '\0' &&
+	    json_object_set_new(root, "reply_to",
+	    gw_sendgrid_address(m->reply_to, NULL)) == -1)
+		goto fail;
+	if (gw_sendgrid_set(root, "subject", m->subject) == -1)
+		goto fail;
+	/* SendGrid rejects a request whose text/plain part is not first */
+	if ((content = json_array()) == NULL ||
+	    json_object_set_new(root, "content", content) == -1 ||
+	    (has_text &&
+	    gw_sendgrid_content(content, "text/plain", m->text) == -1) ||
+	    (has_html &&
+	    gw_sendgrid_content(content, "text/html", m->html) == -1))
+		goto fail;
+	/* UTF-8 as it is: accents stay readable in the request */
+	if ((s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
+		snprintf(err, errlen, "cannot encode the request");
+		goto fail;
+	}
+	buf_puts(out, s);
+	free(s);
+	json_decref(root);
+	if (errlen > 0)
+		err[0] = '\0';
+	return 0;
+fail:
+	json_decref(root);
+	return -1;
+}
+
+/* SendGrid's errors[0] as "message (field f)", single-line; 0 if none. */
+static int
+gw_sendgrid_error(const struct http_response *resp, char *out, size_t outlen)
+{
+	json_t		*j, *e, *msg, *field;
+	size_t		 n, i;
+	int		 rc = 0;
+
+	if (resp->bodylen == 0 ||
+	    (j = json_loadb(resp->body, resp->bodylen, 0, NULL)) == NULL)
+		return 0;
+	e = json_array_get(json_object_get(j, "errors"), 0);
+	msg = json_object_get(e, "message");
+	field = json_object_get(e, "field");
+	if (json_is_string(msg)) {
+		n = json_array_size(json_object_get(j, "errors"));
+		snprintf(out, outlen, "%s%s%s%s", json_string_value(msg),
+		    json_is_string(field) ? " (field " : "",
+		    json_is_string(field) ? json_string_value(field) : "",
+		    json_is_string(field) ? ")" : "");
+		if (n > 1) {
+			i = strlen(out);
+			snprintf(out + i, outlen - i, " (+%zu more)", n - 1);
+		}
+		for (i = 0; out[i] != '\0'; i++) {
+			if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+				out[i] = ' ';
+		}
+		rc = 1;
+	}
+	json_decref(j);
+	return rc;
+}
+
+/* A short, single-line excerpt of a body that is not SendGrid's JSON. */
+static void
+gw_sendgrid_excerpt(const char *body, size_t len, char *out, size_t outlen)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; i < len && o + 1 < outlen && o < 160; i++) {
+		unsigned char c = (unsigned char)body[i];
+
+		out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+	}
+	out[o] = '\0';
+}
+
+/*
+ * After a 429 SendGrid blocks the endpoint until X-RateLimit-Reset, an
+ * epoch second on SendGrid's (real) clock: compared with time(), not with
+ * the daemon's test-shiftable clock. -1 when absent or not a number.
+ */
+static long
+gw_sendgrid_reset_after(const struct http_response *resp)
+{
+	char		 v[32], *end;
+	long long	 reset, now;
+
+	if (http_response_header(resp, "X-RateLimit-Reset", v, sizeof v) == -1)
+		return -1;
+	errno = 0;
+	reset = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || (*end != '\0' && *end != ' '))
+		return -1;
+	now = (long long)time(NULL);
+	if (reset <= now)
+		return 0;
+	/* the pipeline clamps to retry_after_max_ms; only keep it in a long */
+	return reset - now > 86400 * 30 ? 86400 * 30 : (long)(reset - now);
+}
+
+void
+gw_sendgrid_classify(const struct http_response *resp, struct gw_result *res)
+{
+	char	detail[200];
+
+	res->retry_after_s = -1;
+	res->ms = resp->total_ms;
+	res->reason[0] = '\0';
+	res->provider_id[0] = '\0';
+	if (resp->error != 0) {
+		res->status = GW_RETRY;
+		snprintf(res->reason, sizeof res->reason, "transport: %s",
+		    resp->errmsg != NULL ? resp->errmsg : "error");
+		return;
+	}
+	if (resp->status >= 200 && resp->status < 300) {
+		/* 202: queued by SendGrid, not delivered yet */
+		res->status = GW_SENT;
+		if (http_response_header(resp, "X-Message-Id", res->provider_id,
+		    sizeof res->provider_id) == -1)
+			res->provider_id[0] = '\0';
+		return;
+	}
+	if (!gw_sendgrid_error(resp, detail, sizeof detail))
+		gw_sendgrid_excerpt(resp->body, resp->bodylen, detail,
+		    sizeof detail);
+	snprintf(res->reason, sizeof res->reason, "HTTP %ld: %s", resp->status,
+	    detail);
+	if (resp->status == 429) {
+		res->status = GW_WAIT;
+		res->retry_after_s = resp->retry_after_s >= 0 ?
+		    resp->retry_after_s : gw_sendgrid_reset_after(resp);
+	} else if (resp->status == 408 || resp->status >= 500)
+		res->status = GW_RETRY;
+	else
+		res->status = GW_PERMANENT;	/* 400 401 403 406 413 451 ... */
+}
+
+static void
+gw_sendgrid_done(const struct http_response *resp, void *arg)
+{
+	struct gw_sendgrid_call	*call = arg;
+	struct gw_result	 res;
+
+	TAILQ_REMOVE(&call->s->calls, call, entry);
+	memset(&res, 0, sizeof res);
+	gw_sendgrid_classify(resp, &res);
+	call->cb(&res, call->arg);
+	free(call);
+}
+
+static void
+gw_sendgrid_on_refused(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_sendgrid_call	*call = arg;
+
+	(void)fd;
+	(void)what;
+	TAILQ_REMOVE(&call->s->calls, call, entry);
+	event_free(call->ev);
+	call->cb(&call->res, call->arg);
+	free(call);
+}
+
+/*
+ * A message no request could carry is answered GW_PERMANENT, from the loop
+ * like every answer (gw_cb must never run inside gw_send()).
+ */
+static int
+gw_sendgrid_refuse(struct gw_sendgrid *s, const char *reason, gw_cb cb,
+    void *arg)
+{
+	struct gw_sendgrid_call	*call;
+
+	call = xcalloc(1, sizeof *call);
+	call->s = s;
+	call->cb = cb;
+	call->arg = arg;
+	call->res.status = GW_PERMANENT;
+	call->res.retry_after_s = -1;
+	snprintf(call->res.reason, sizeof call->res.reason, "%s", reason);
+	if ((call->ev = event_new(s->base, -1, 0, gw_sendgrid_on_refused,
+	    call)) == NULL) {
+		free(call);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&s->calls, call, entry);
+	event_active(call->ev, EV_TIMEOUT, 0);
+	return 0;
+}
+
+static int
+gw_sendgrid_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
+{
+	struct gw_sendgrid	*s = g->priv;
+	struct gw_sendgrid_call	*call;
+	struct http_request	 req;
+	struct buf		 body, idem;
+	const char		*headers[5];
+	char			 why[128], reason[200];
+	int			 rc;
+
+	if (m->channel == NULL || strcmp(m->channel, "email") != 0)
+		return gw_sendgrid_refuse(s, "sendgrid sends email only", cb,
+		    arg);
+	buf_init(&body);
+	if (gw_sendgrid_body(m, &body, why, sizeof why) == -1) {
+		buf_free(&body);
+		snprintf(reason, sizeof reason, "sendgrid: cannot build the "
+		    "request: %s", why);
+		return gw_sendgrid_refuse(s, reason, cb, arg);
+	}
+	/*
+	 * SendGrid documents no request idempotency key for Mail Send: the
+	 * header is harmless and ready for the day it does, but a send that
+	 * timed out may still have been accepted and go out twice.
+	 */
+	buf_init(&idem);
+	buf_printf(&idem, "Idempotency-Key: %s", m->key != NULL ? m->key : "");
+	headers[0] = "Content-Type: application/json";
+	headers[1] = "Accept: application/json";	/* 406 without it */
+	headers[2] = "User-Agent: relais/" RELAIS_VERSION;
+	headers[3] = idem.data;
+	headers[4] = s->auth;
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.url = s->url;
+	req.headers = headers;
+	req.nheaders = 5;
+	req.body = body.data;
+	req.bodylen = body.len;
+	req.ca_file = s->ca_file;
+	req.connect_timeout_ms = s->connect_timeout_ms;
+	req.timeout_ms = s->timeout_ms;
+	call = xcalloc(1, sizeof *call);
+	call->s = s;
+	call->cb = cb;
+	call->arg = arg;
+	rc = http_submit(s->pool, &req, gw_sendgrid_done, call);
+	if (rc == -1)
+		free(call);
+	else
+		TAILQ_INSERT_TAIL(&s->calls, call, entry);
+	buf_free(&body);
+	buf_free(&idem);
+	return rc;
+}
+
+const struct gw_kind gw_sendgrid_kind = {
+	.name = "sendgrid",
+	.init = gw_sendgrid_init,
+	.send = gw_sendgrid_send,
+	.free = gw_sendgrid_free,
+};

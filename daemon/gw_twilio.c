@@ -1,0 +1,463 @@
+/*
+ * Gateway kind "twilio": SMS through Twilio Programmable Messaging, one
+ * form-encoded POST to /2010-04-01/Accounts/{AccountSid}/Messages.json per
+ * message, HTTP Basic AccountSid:AuthToken, the Message `sid` kept as the
+ * provider id.
+ *
+ * Ownership: struct gw_twilio owns the HTTP pool, the request URL and
+ * credentials, and every call not answered yet. A call is answered once,
+ * from the loop: by the HTTP engine, or by its own event when the message
+ * was refused before any request (not SMS, no sender). gw_twilio_free()
+ * cancels the pool without callbacks and frees the calls left.
+ */
+#include <sys/queue.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "config.h"
+#include "gw.h"
+#include "gw_twilio.h"
+#include "http.h"
+#include "log.h"
+
+#define GW_TWILIO_BASE		"https://api.twilio.com"
+#define GW_TWILIO_OPTED_OUT	21610	/* the recipient replied STOP */
+
+struct gw_twilio {
+	struct http_pool	*pool;
+	/* in flight; freed with the gateway when curl drops them unanswered */
+	TAILQ_HEAD(, gw_twilio_call) calls;
+	char			*url;		/* the Messages.json endpoint */
+	char			*userpwd;	/* "AccountSid:AuthToken" */
+	char			*messaging_service_sid;
+	char			*status_callback;
+	char			*ca_file;
+	long			 connect_timeout_ms;
+	long			 timeout_ms;
+};
+
+/* One send not answered yet. */
+struct gw_twilio_call {
+	struct gw_twilio		*t;
+	gw_cb				 cb;
+	void				*arg;
+	/* a message refused before any request: its event and reason */
+	struct event			*refused;
+	const char			*why;
+	TAILQ_ENTRY(gw_twilio_call)	 entry;
+};
+
+void
+gw_twilio_urlencode(struct buf *out, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const char		*run = s;
+	char			 esc[3];
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		/* by value, not isalnum(): the locale must not change it */
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
+			continue;
+		buf_append(out, run, (size_t)(s - run));
+		run = s + 1;
+		if (c == ' ') {
+			buf_putc(out, '+');
+			continue;
+		}
+		esc[0] = '%';
+		esc[1] = hex[c >> 4];
+		esc[2] = hex[c & 0xf];
+		buf_append(out, esc, 3);
+	}
+	buf_append(out, run, (size_t)(s - run));
+}
+
+static void
+gw_twilio_field(struct buf *out, const char *name, const char *value)
+{
+	if (value == NULL)
+		return;
+	if (out->len > 0)
+		buf_putc(out, '&');
+	gw_twilio_urlencode(out, name);
+	buf_putc(out, '=');
+	gw_twilio_urlencode(out, value);
+}
+
+/* Field names as in the CreateMessageRequest schema of Twilio's OpenAPI. */
+void
+gw_twilio_form(const struct gw_msg *m, const char *messaging_service_sid,
+    const char *status_callback, struct buf *out)
+{
+	gw_twilio_field(out, "To", m->to);
+	/* a Messaging Service picks the sender from its pool */
+	if (messaging_service_sid != NULL)
+		gw_twilio_field(out, "MessagingServiceSid",
+		    messaging_service_sid);
+	else
+		gw_twilio_field(out, "From", m->from);
+	gw_twilio_field(out, "Body", m->text);
+	gw_twilio_field(out, "StatusCallback", status_callback);
+}
+
+/*
+ * Copies Twilio's error message into a reason: one line, and the phone
+ * numbers it quotes ("The 'To' number +1... is not valid") masked, since
+ * reasons are logged.
+ */
+static void
+gw_twilio_clean(const char *in, size_t inlen, char *out, size_t outlen)
+{
+	char	num[24], masked[32];
+	size_t	i = 0, o = 0, n, k;
+	int	keep;
+
+	while (i < inlen && in[i] != '\0' && o + 1 < outlen) {
+		unsigned char c = (unsigned char)in[i];
+
+		n = 0;
+		if (c == '+')
+			while (i + 1 + n < inlen &&
+			    isdigit((unsigned char)in[i + 1 + n]))
+				n++;
+		if (n >= 7) {
+			keep = n < 20 ? (int)n : 20;
+			snprintf(num, sizeof num, "+%.*s", keep,
+			    in + i + n + 1 - keep);
+			log_mask(num, masked, sizeof masked);
+			for (k = 0; masked[k] != '\0' && o + 1 < outlen; k++)
+				out[o++] = masked[k];
+			i += n + 1;
+			continue;
+		}
+		out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+		i++;
+	}
+	out[o] = '\0';
+}
+
+/* The Twilio error of a response body: {code, message, more_info, status}. */
+static long
+gw_twilio_error(const char *body, size_t len, char *msg, size_t msglen)
+{
+	json_t		*j, *code, *message;
+	long		 rc = 0;
+
+	msg[0] = '\0';
+	if ((j = json_loadb(body, len, 0, NULL)) == NULL)
+		return 0;
+	code = json_object_get(j, "code");
+	message = json_object_get(j, "message");
+	if (json_is_integer(code))
+		rc = (long)json_integer_value(code);
+	if (json_is_string(message))
+		gw_twilio_clean(json_string_value(message),
+		    json_string_length(message), msg, msglen);
+	json_decref(j);
+	return rc;
+}
+
+static void
+gw_twilio_sent(const struct http_response *resp, struct gw_result *res)
+{
+	json_t	*j, *sid;
+
+	res->status = GW_SENT;
+	if ((j = json_loadb(resp->body, resp->bodylen, 0, NULL)) == NULL)
+		return;
+	sid = json_object_get(j, "sid");
+	if (json_is_string(sid))
+		snprintf(res->provider_id, sizeof res->provider_id, "%s",
+		    json_string_value(sid));
+	json_decref(j);
+}
+
+/*
+ * 2xx sent; 429 (Twilio error 20429: "never processed, always safe to
+ * retry") a wait; 408, 5xx and transport errors a retry; any other answer
+ * permanent, with Twilio's error code in the reason.
+ */
+void
+gw_twilio_classify(const struct http_response *resp, struct gw_result *res)
+{
+	char	msg[161];	/* an excerpt: 160 bytes at most */
+	long	code;
+
+	res->retry_after_s = resp->retry_after_s;
+	res->ms = resp->total_ms;
+	res->reason[0] = '\0';
+	res->provider_id[0] = '\0';
+	if (resp->error != 0) {
+		/*
+		 * A timeout may come after Twilio accepted the message, and it
+		 * documents no request idempotency key: a retry may send twice.
+		 */
+		res->status = GW_RETRY;
+		snprintf(res->reason, sizeof res->reason, "transport: %s",
+		    resp->errmsg != NULL && *resp->errmsg != '\0' ?
+		    resp->errmsg : "error");
+		return;
+	}
+	if (resp->status >= 200 && resp->status < 300) {
+		gw_twilio_sent(resp, res);
+		return;
+	}
+	code = gw_twilio_error(resp->body, resp->bodylen, msg, sizeof msg);
+	if (code == GW_TWILIO_OPTED_OUT) {
+		/*
+		 * Twilio blocks this sender -> recipient pair until the person
+		 * texts START. TODO(suppression list, issue 3): record the
+		 * number so no later message is even attempted.
+		 */
+		res->status = GW_PERMANENT;
+		snprintf(res->reason, sizeof res->reason,
+		    "opted out (%ld): %s (HTTP %ld)", code, msg, resp->status);
+		return;
+	}
+	if (code != 0)
+		snprintf(res->reason, sizeof res->reason, "twilio %ld: %s "
+		    "(HTTP %ld)", code, msg, resp->status);
+	else {
+		gw_twilio_clean(resp->body, resp->bodylen, msg, sizeof msg);
+		snprintf(res->reason, sizeof res->reason, "HTTP %ld: %s",
+		    resp->status, msg);
+	}
+	if (resp->status == 429)
+		res->status = GW_WAIT;
+	else if (resp->status == 408 || resp->status >= 500 ||
+	    resp->status < 100)
+		res->status = GW_RETRY;
+	else
+		res->status = GW_PERMANENT;
+}
+
+/* A SID as the spec's patterns want it: two letters, 32 hex digits. */
+static int
+gw_twilio_valid_sid(const char *s, const char *prefix)
+{
+	size_t	i;
+
+	if (s == NULL || strncmp(s, prefix, 2) != 0 || strlen(s) != 34)
+		return 0;
+	for (i = 2; i < 34; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+gw_twilio_release(struct gw_twilio *t)
+{
+	free(t->url);
+	if (t->userpwd != NULL) {
+		explicit_bzero(t->userpwd, strlen(t->userpwd));
+		free(t->userpwd);
+	}
+	free(t->messaging_service_sid);
+	free(t->status_callback);
+	free(t->ca_file);
+	free(t);
+}
+
+static int
+gw_twilio_init(struct gw *g, const struct config_gateway *cg, char *err,
+    size_t errlen)
+{
+	struct gw_twilio	*t;
+	struct buf		 b;
+	const char		*base;
+	size_t			 blen;
+
+	if (!gw_twilio_valid_sid(cg->account_sid, "AC")) {
+		snprintf(err, errlen, "account_sid must be AC followed by 32 "
+		    "hex digits");
+		return -1;
+	}
+	if (cg->messaging_service_sid != NULL &&
+	    !gw_twilio_valid_sid(cg->messaging_service_sid, "MG")) {
+		snprintf(err, errlen, "messaging_service_sid must be MG "
+		    "followed by 32 hex digits");
+		return -1;
+	}
+	if (cg->auth_token == NULL || *cg->auth_token == '\0') {
+		snprintf(err, errlen, "no auth token (auth_token_env or "
+		    "auth_token_file)");
+		return -1;
+	}
+	t = xcalloc(1, sizeof *t);
+	TAILQ_INIT(&t->calls);
+	base = cg->url != NULL ? cg->url : GW_TWILIO_BASE;
+	for (blen = strlen(base); blen > 0 && base[blen - 1] == '/'; blen--)
+		;
+	buf_init(&b);
+	buf_printf(&b, "%.*s/2010-04-01/Accounts/%s/Messages.json", (int)blen,
+	    base, cg->account_sid);
+	t->url = buf_steal(&b, NULL);
+	buf_printf(&b, "%s:%s", cg->account_sid, cg->auth_token);
+	t->userpwd = buf_steal(&b, NULL);
+	if (cg->messaging_service_sid != NULL)
+		t->messaging_service_sid = xstrdup(cg->messaging_service_sid);
+	if (cg->status_callback != NULL)
+		t->status_callback = xstrdup(cg->status_callback);
+	if (cg->ca_file != NULL)
+		t->ca_file = xstrdup(cg->ca_file);
+	t->connect_timeout_ms = cg->connect_timeout_ms;
+	t->timeout_ms = cg->timeout_ms;
+	if ((t->pool = http_pool_new(g->http, g->name,
+	    (int)cg->max_concurrency)) == NULL) {
+		snprintf(err, errlen, "cannot create its HTTP pool");
+		gw_twilio_release(t);
+		return -1;
+	}
+	g->priv = t;
+	return 0;
+}
+
+static void
+gw_twilio_free(struct gw *g)
+{
+	struct gw_twilio	*t = g->priv;
+	struct gw_twilio_call	*c;
+
+	http_pool_free(t->pool);	/* cancels without calling back */
+	while ((c = TAILQ_FIRST(&t->calls)) != NULL) {
+		TAILQ_REMOVE(&t->calls, c, entry);
+		if (c->refused != NULL)
+			event_free(c->refused);
+		free(c);
+	}
+	gw_twilio_release(t);
+	g->priv = NULL;
+}
+
+static void
+gw_twilio_done(const struct http_response *resp, void *arg)
+{
+	struct gw_twilio_call	*c = arg;
+	struct gw_result	 res;
+
+	TAILQ_REMOVE(&c->t->calls, c, entry);
+	memset(&res, 0, sizeof res);
+	gw_twilio_classify(resp, &res);
+	c->cb(&res, c->arg);
+	free(c);
+}
+
+/* A message refused before any request, answered from the loop as promised. */
+static void
+gw_twilio_refused_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_twilio_call	*c = arg;
+	struct gw_result	 res;
+
+	(void)fd;
+	(void)what;
+	TAILQ_REMOVE(&c->t->calls, c, entry);
+	memset(&res, 0, sizeof res);
+	res.status = GW_PERMANENT;
+	res.retry_after_s = -1;
+	snprintf(res.reason, sizeof res.reason, "%s", c->why);
+	event_free(c->refused);
+	c->cb(&res, c->arg);
+	free(c);
+}
+
+/* Why a message cannot go through Twilio as it is, or NULL. */
+static const char *
+gw_twilio_refusal(const struct gw_twilio *t, const struct gw_msg *m)
+{
+	if (m->channel == NULL || strcmp(m->channel, "sms") != 0)
+		return "twilio sends SMS only";
+	if (m->to == NULL || *m->to == '\0')
+		return "twilio: no recipient number";
+	if (m->text == NULL || *m->text == '\0')
+		return "twilio: empty message text";
+	if (t->messaging_service_sid == NULL &&
+	    (m->from == NULL || *m->from == '\0'))
+		return "twilio: no sender (sms from, or messaging_service_sid)";
+	return NULL;
+}
+
+static int
+gw_twilio_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
+{
+	struct gw_twilio	*t = g->priv;
+	struct gw_twilio_call	*c;
+	struct http_request	 req;
+	struct buf		 body, idem, token;
+	const char		*headers[6];
+	size_t			 nh = 0;
+	int			 rc;
+
+	c = xcalloc(1, sizeof *c);
+	c->t = t;
+	c->cb = cb;
+	c->arg = arg;
+	if ((c->why = gw_twilio_refusal(t, m)) != NULL) {
+		if ((c->refused = event_new(g->base, -1, 0,
+		    gw_twilio_refused_cb, c)) == NULL) {
+			free(c);
+			return -1;
+		}
+		TAILQ_INSERT_TAIL(&t->calls, c, entry);
+		event_active(c->refused, EV_TIMEOUT, 0);
+		return 0;
+	}
+
+	buf_init(&body);
+	buf_init(&idem);
+	buf_init(&token);
+	gw_twilio_form(m, t->messaging_service_sid, t->status_callback, &body);
+	/*
+	 * Twilio documents no request idempotency key for Messages
+	 * (GATEWAYS.md); it ignores unknown headers, so both names a proxy or
+	 * a future API might read are sent with the delivery key, harmlessly.
+	 */
+	headers[nh++] = "Content-Type: application/x-www-form-urlencoded";
+	headers[nh++] = "Accept: application/json";
+	headers[nh++] = "User-Agent: relais/" RELAIS_VERSION;
+	if (m->key != NULL) {
+		buf_printf(&token, "I-Twilio-Idempotency-Token: %s", m->key);
+		buf_printf(&idem, "Idempotency-Key: %s", m->key);
+		headers[nh++] = token.data;
+		headers[nh++] = idem.data;
+	}
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.url = t->url;
+	req.headers = headers;
+	req.nheaders = nh;
+	req.body = body.data;
+	req.bodylen = body.len;
+	req.userpwd = t->userpwd;
+	req.ca_file = t->ca_file;
+	req.connect_timeout_ms = t->connect_timeout_ms;
+	req.timeout_ms = t->timeout_ms;
+	rc = http_submit(t->pool, &req, gw_twilio_done, c);
+	if (rc == -1)
+		free(c);
+	else
+		TAILQ_INSERT_TAIL(&t->calls, c, entry);
+	buf_free(&body);
+	buf_free(&idem);
+	buf_free(&token);
+	return rc;
+}
+
+const struct gw_kind gw_twilio_kind = {
+	.name = "twilio",
+	.init = gw_twilio_init,
+	.send = gw_twilio_send,
+	.free = gw_twilio_free,
+};

@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""A fake SendGrid v3 Mail Send for the integration tests (Python 3 stdlib only).
+
+Checks each request the way SendGrid would: POST /v3/mail/send, a Bearer
+key, a JSON body, and that body against the provider's own OpenAPI
+description (the body schema of POST /mail/send, $refs resolved: required
+keys, no unknown keys, types, lengths, array sizes), plus the rules the
+schema only states in prose (text/plain first, custom_args values strings).
+
+Answers 202 with a random X-Message-Id and an empty body, or, with
+--script, the answers listed (consumed in order, then 202 again):
+  202 400 401 403 413 500 503   that status, with SendGrid's error JSON
+  429:N        429 with Retry-After: N and X-RateLimit-* (reset N s ahead)
+  429reset:N   429 with X-RateLimit-* only, reset N s ahead
+  close        the connection is reset mid-response (after the headers)
+  slow:MS      wait MS milliseconds, then the next answer (202 by default)
+A request that breaks a rule gets a 400 naming the first problem, whatever
+the script says. Each request is one JSON line in --out.
+"""
+import argparse
+import json
+import os
+import secrets
+import socket
+import struct
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ERRORS = {
+    400: ("The from email does not contain a valid address.", "from.email"),
+    401: ("The provided authorization grant is invalid, expired, or revoked",
+          None),
+    403: ("The from address does not match a verified Sender Identity. "
+          "Mail cannot be sent until this error is resolved.", "from"),
+    413: ("The JSON payload you have included in your request is too large.",
+          None),
+    429: ("too many requests", None),
+    500: ("internal error", None),
+    503: ("service unavailable", None),
+}
+
+TYPES = {
+    "object": dict, "array": list, "string": str, "boolean": bool,
+    "null": type(None),
+}
+
+
+def error_body(status, message=None, field=None):
+    """SendGrid's error document: {"errors": [{message, field, help}]}."""
+    if message is None:
+        message, field = ERRORS.get(status, ("error", None))
+    return json.dumps({"errors": [{"message": message, "field": field,
+                                   "help": None}]}).encode()
+
+
+class Schema:
+    """The mail/send body schema of a Swagger 2.0 document, and a checker."""
+
+    def __init__(self, path):
+        with open(path, encoding="utf-8") as f:
+            self.doc = json.load(f)
+        op = self.doc["paths"]["/mail/send"]["post"]
+        body = [p for p in op["parameters"] if p.get("in") == "body"]
+        if len(body) != 1:
+            raise SystemExit("sendgrid.py: no body parameter for /mail/send")
+        self.root = body[0]["schema"]
+
+    def resolve(self, s):
+        while isinstance(s, dict) and "$ref" in s:
+            node = self.doc
+            for part in s["$ref"].lstrip("#/").split("/"):
+                node = node[part]
+            s = node
+        return s
+
+    def check(self, value, s, where, problems):
+        s = self.resolve(s)
+        types = s.get("type")
+        if types is not None:
+            types = types if isinstance(types, list) else [types]
+            ok = any(isinstance(value, TYPES[t]) and
+                     not (t != "boolean" and isinstance(value, bool))
+                     for t in types if t in TYPES)
+            if "integer" in types and isinstance(value, int) and \
+                    not isinstance(value, bool):
+                ok = True
+            if not ok:
+                problems.append((where, "must be of type %s, not %s" %
+                                 ("/".join(types), type(value).__name__)))
+                return
+        if isinstance(value, dict):
+            props = s.get("properties")
+            for k in s.get("required", []):
+                if k not in value:
+                    problems.append((where + "." + k if where else k,
+                                     "is required"))
+            if props is not None and not s.get("additionalProperties"):
+                for k in value:
+                    if k not in props:
+                        problems.append((where + "." + k if where else k,
+                                         "is not a field of this object"))
+            for k, v in value.items():
+                if props is not None and k in props:
+                    self.check(v, props[k], where + "." + k if where else k,
+                               problems)
+            if "maxProperties" in s and len(value) > s["maxProperties"]:
+                problems.append((where, "has too many properties"))
+        elif isinstance(value, list):
+            if "maxItems" in s and len(value) > s["maxItems"]:
+                problems.append((where, "has more than %d items" %
+                                 s["maxItems"]))
+            if "minItems" in s and len(value) < s["minItems"]:
+                problems.append((where, "has fewer than %d items" %
+                                 s["minItems"]))
+            if "items" in s:
+                for i, v in enumerate(value):
+                    self.check(v, s["items"], "%s[%d]" % (where, i), problems)
+        elif isinstance(value, str):
+            if "minLength" in s and len(value) < s["minLength"]:
+                problems.append((where, "is shorter than %d" % s["minLength"]))
+            if "maxLength" in s and len(value) > s["maxLength"]:
+                problems.append((where, "is longer than %d" % s["maxLength"]))
+            if s.get("format") == "email" and \
+                    ("@" not in value or " " in value):
+                problems.append((where, "is not a valid email address"))
+            if "enum" in s and value not in s["enum"]:
+                problems.append((where, "is not one of %s" % s["enum"]))
+
+    def problems(self, body):
+        out = []
+        self.check(body, self.root, "", out)
+        if not isinstance(body, dict):
+            return out
+        # rules SendGrid states in prose, not in the schema
+        content = body.get("content")
+        if isinstance(content, list) and content:
+            types = [c.get("type") for c in content if isinstance(c, dict)]
+            if "text/plain" in types and types[0] != "text/plain":
+                out.append(("content[0].type",
+                            "text/plain must come first"))
+        for i, p in enumerate(body.get("personalizations") or []):
+            if not isinstance(p, dict):
+                continue
+            args = p.get("custom_args")
+            if isinstance(args, dict):
+                for k, v in args.items():
+                    if not isinstance(v, str):
+                        out.append(("personalizations[%d].custom_args.%s" %
+                                    (i, k), "must be a string"))
+        if "reply_to" in body and "reply_to_list" in body:
+            out.append(("reply_to", "is mutually exclusive with "
+                        "reply_to_list"))
+        return out
+
+
+class State:
+    def __init__(self, args, schema):
+        self.lock = threading.Lock()
+        self.script = [s for s in args.script.split(",") if s] \
+            if args.script else []
+        self.key = args.key
+        self.out = args.out
+        self.schema = schema
+
+    def next_answer(self):
+        with self.lock:
+            return self.script.pop(0) if self.script else "202"
+
+    def record(self, rec):
+        line = json.dumps(rec, ensure_ascii=False) + "\n"
+        with self.lock:
+            with open(self.out, "a", encoding="utf-8") as f:
+                f.write(line)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("sendgrid: " + (fmt % args) + "\n")
+
+    def send(self, status, body=b"", headers=()):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+    def reset(self):
+        """Drops the connection with an RST once the handler returns."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+
+    def do_GET(self):
+        self.send(404, error_body(404, "not found", None))
+
+    def do_POST(self):
+        st = self.server.state
+        t_us = time.time_ns() // 1000
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        rec = {
+            "t_us": t_us,
+            "method": self.command,
+            "path": self.path,
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "body": None,
+            "problems": [],
+        }
+        problems = []
+        status = None
+        if self.path != "/v3/mail/send":
+            status, problems = 404, [("", "no such path " + self.path)]
+        elif self.headers.get("Authorization") != "Bearer " + st.key:
+            status = 401
+            problems = [("", "bad or missing Authorization: Bearer")]
+        elif (self.headers.get("Content-Type") or "").split(";")[0] \
+                .strip().lower() != "application/json":
+            status, problems = 400, [("", "Content-Type must be "
+                                      "application/json")]
+        elif "Accept" not in self.headers:
+            status, problems = 406, [("", "no Accept header")]
+        else:
+            try:
+                rec["body"] = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as e:
+                rec["raw"] = raw.decode("utf-8", "replace")
+                status, problems = 400, [("", "body is not JSON: %s" % e)]
+            else:
+                problems = st.schema.problems(rec["body"])
+                if problems:
+                    status = 400
+        rec["problems"] = ["%s: %s" % p if p[0] else p[1] for p in problems]
+
+        if status is not None:
+            msg = problems[0][1] if problems else None
+            field = (problems[0][0] or None) if problems else None
+            rec["answer"] = status
+            st.record(rec)
+            self.send(status, error_body(status, msg, field))
+            return
+
+        # the answer after slow: is taken now, before requests that come
+        # in while this one sleeps
+        answer, delay_ms = st.next_answer(), 0
+        while answer.startswith("slow:"):
+            delay_ms += int(answer.split(":", 1)[1])
+            answer = st.next_answer()
+        if delay_ms > 0:
+            rec["slow_ms"] = delay_ms
+            time.sleep(delay_ms / 1000.0)
+        rec["answer"] = answer
+        try:
+            if answer == "close":
+                # mid-response: a bare reset before any byte would be
+                # retried by curl itself on a reused connection, unseen
+                st.record(rec)
+                self.send_response(202)
+                self.send_header("Content-Length", "64")
+                self.end_headers()
+                self.wfile.write(b'{"errors"')
+                self.wfile.flush()
+                self.reset()
+                return
+            if answer.startswith("429"):
+                kind, _, secs = answer.partition(":")
+                secs = int(secs or "1")
+                headers = [("X-RateLimit-Limit", "600"),
+                           ("X-RateLimit-Remaining", "0"),
+                           ("X-RateLimit-Reset",
+                            str(int(time.time()) + secs))]
+                if kind == "429":
+                    headers.append(("Retry-After", str(secs)))
+                st.record(rec)
+                self.send(429, error_body(429), headers)
+                return
+            status = int(answer)
+            if status in (200, 202):
+                mid = secrets.token_urlsafe(16)
+                rec["message_id"] = mid
+                st.record(rec)
+                self.send(status, b"", [("X-Message-Id", mid)])
+                return
+            st.record(rec)
+            self.send(status, error_body(status))
+        except (BrokenPipeError, ConnectionResetError):
+            # relais gave up on a slow answer: that is the point of slow:
+            pass
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--key", required=True, help="the API key to expect")
+    ap.add_argument("--script", default="")
+    ap.add_argument("--schema", default=os.path.join(
+        here, "..", "..", "..", "shared", "openapi", "sendgrid_v3.json"))
+    args = ap.parse_args()
+
+    schema = Schema(args.schema)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    srv.state = State(args, schema)
+    open(args.out, "a").close()
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % srv.server_address[1])
+    os.rename(tmp, args.port_file)	# never seen half-written
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
