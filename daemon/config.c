@@ -606,7 +606,7 @@ config_route_one(struct config_ctx *c, struct config *cf,
 {
 	static const char *const known[] = { "match", "gateways", "template",
 	    "max_segments", "window", "continue", "from", "from_name",
-	    "reply_to", "fallback", NULL };
+	    "reply_to", "fallback", "send", NULL };
 	static const char *const match_keys[] = { "type", "role", "channel",
 	    "territory", "language", NULL };
 	const struct ynode	*m, *gws;
@@ -639,6 +639,12 @@ config_route_one(struct config_ctx *c, struct config *cf,
 	r->reply_to = config_dup(config_scalar(c, n, "reply_to"));
 	rc |= config_bool(c, n, "continue", &r->cont);
 	rc |= config_bool(c, n, "fallback", &r->fallback);
+	if (ynode_get(n, "send") != NULL) {
+		int send;
+
+		rc |= config_bool(c, n, "send", &send);
+		r->nosend = !send;
+	}
 	if (ynode_get(n, "window") != NULL) {
 		const char *wn = config_scalar(c, n, "window");
 
@@ -661,11 +667,15 @@ config_route_one(struct config_ctx *c, struct config *cf,
 		    ynode_get(n, "max_segments")) == -1)
 			rc = -1;
 	}
-	if (r->template == NULL) {
+	if (r->template == NULL && ynode_get(n, "send") == NULL) {
 		config_err(c, n, "route has no template");
 		rc = -1;
 	}
+	if (r->template == NULL)
+		r->template = xstrdup("-");
 	if ((gws = ynode_get(n, "gateways")) == NULL) {
+		if (r->nosend)
+			return rc;	/* it sends nothing: needs no gateway */
 		config_err(c, n, "route has no gateways");
 		return -1;
 	}
@@ -737,6 +747,8 @@ config_templates_exist(struct config_ctx *c, struct config *cf,
 
 	for (i = 0; i < cf->nroutes; i++) {
 		name = cf->routes[i].template;
+		if (cf->routes[i].nosend)
+			continue;	/* renders nothing */
 		for (j = 0; j < i; j++) {
 			if (strcmp(cf->routes[j].template, name) == 0)
 				break;
@@ -781,7 +793,7 @@ config_templates(struct config_ctx *c, struct config *cf,
 	struct buf		 b;
 	struct diag		 tdiag;
 	char			**names, **tids;
-	size_t			 i, nt;
+	size_t			 i, k, nt;
 	int			 rc = 0;
 
 	if (n != NULL && config_expect(c, n, YNODE_MAP, "templates") == 0) {
@@ -808,15 +820,17 @@ config_templates(struct config_ctx *c, struct config *cf,
 	if (rc == -1 || config_templates_exist(c, cf, routes) == -1)
 		return -1;
 	names = xcalloc(cf->nroutes + 1, sizeof *names);
-	for (i = 0; i < cf->nroutes; i++)
-		names[i] = cf->routes[i].template;
+	for (i = k = 0; i < cf->nroutes; i++) {
+		if (!cf->routes[i].nosend)
+			names[k++] = cf->routes[i].template;
+	}
 	nt = territory_set_count(cf->territories);
 	tids = xcalloc(nt + 1, sizeof *tids);
 	for (i = 0; i < nt; i++)
 		tids[i] = territory_set_at(cf->territories, i)->id;
 	diag_init(&tdiag);
 	cf->render = render_load(cf->templates_dir, cf->languages,
-	    cf->nlanguages, tids, nt, names, cf->nroutes, &tdiag);
+	    cf->nlanguages, tids, nt, names, k, &tdiag);
 	free(names);
 	free(tids);
 	if (cf->render == NULL) {

@@ -87,6 +87,7 @@ struct config_route {
 	const struct config_window *window;	/* send only while open, or NULL */
 	int	  cont;		/* continue: later routes match too */
 	int	  fallback;	/* only when no other channel reaches them */
+	int	  nosend;	/* send: false: matched deliveries are skipped */
 	char	 *from;		/* sender overrides, or NULL */
 	char	 *from_name;
 	char	 *reply_to;

@@ -296,7 +296,8 @@ pipeline_prepare(struct pipeline_job *j)
 		d = &j->d[i];
 		d->job = j;
 		d->pd = &j->plan.v[i];
-		d->gateway = d->pd->route != NULL ? d->pd->route->gateways[0] : "-";
+		d->gateway = d->pd->route != NULL && d->pd->route->ngateways > 0 ?
+		    d->pd->route->gateways[0] : "-";
 		d->attempt = e->retry_key != NULL ? e->attempt : 0;
 		d->waits = e->retry_key != NULL ? e->waits : 0;
 		if (d->pd->status != PLAN_SEND)

@@ -279,6 +279,10 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
 	/* the key is made from the normalised address: "819-555-1234" and
 	 * "+18195551234" are the same recipient */
 	rc = plan_check(d, n);
+	if (rc == 0 && r->nosend) {
+		plan_fail(d, PLAN_SKIP, "the route says send: false");
+		rc = -1;
+	}
 	idkey_make(ev->id, d->to, channel, d->template, d->key);
 	for (i = 0; i + 1 < p->n; i++) {
 		if (strcmp(p->v[i].key, d->key) == 0) {

@@ -569,7 +569,8 @@ ctl_render(struct ctl *c, int argc, char **argv)
 		    d->reason[0] ? ": " : "", d->reason);
 		printf("key:      %s\ntemplate: %s (%s)\ngateway:  %s\n",
 		    d->key, d->template, d->msg.language[0] ? d->msg.language :
-		    "-", d->route != NULL ? d->route->gateways[0] : "-");
+		    "-", d->route != NULL && d->route->ngateways > 0 ?
+		    d->route->gateways[0] : "-");
 		if (d->from != NULL)
 			printf("from:     %s%s%s%s\n", d->from_name != NULL ?
 			    d->from_name : "", d->from_name != NULL ? " <" : "",

@@ -163,6 +163,29 @@ test_fallback(void **state)
 	config_free(cf);
 }
 
+/* send: false says a channel is not used: recorded as a skip, not a DLQ. */
+static void
+test_send_false(void **state)
+{
+	struct config	*cf = test_config("routes:\n"
+	    "  - { match: { channel: email }, gateways: out, template: welcome }\n"
+	    "  - { match: { channel: sms }, send: false }\n");
+	struct envelope	 env;
+	struct plan	 p;
+
+	(void)state;
+	test_plan_event(cf, "\"email\":\"ana@example.com\",\"phone\":"
+	    "\"+18195550123\",\"consent\":{\"email\":true,\"sms\":true}",
+	    &p, &env);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.v[0].status, PLAN_SEND);
+	assert_int_equal(p.v[1].status, PLAN_SKIP);
+	assert_string_equal(p.v[1].reason, "the route says send: false");
+	plan_clear(&p);
+	envelope_clear(&env);
+	config_free(cf);
+}
+
 /* continue: a second route adds a delivery; the same message twice goes once. */
 static void
 test_continue_and_sender(void **state)
@@ -270,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_both_channels),
 		cmocka_unit_test(test_key_normalised),
 		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_send_false),
 		cmocka_unit_test(test_continue_and_sender),
 		cmocka_unit_test(test_max_segments),
 		cmocka_unit_test(test_dates),
