@@ -59,6 +59,7 @@ LIB_SRCS := \
 	daemon/queue.c \
 	daemon/http.c \
 	daemon/gw.c \
+	daemon/gw_http.c \
 	daemon/gw_webhook.c \
 	daemon/gw_outbox.c \
 	daemon/gw_twilio.c \

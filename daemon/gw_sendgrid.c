@@ -3,47 +3,38 @@
  * POST to {url}/v3/mail/send with a Bearer API key; 202 means queued, and
  * the X-Message-Id response header is kept as the provider id.
  *
- * Ownership: the gateway owns every call in flight (its list) and the pool;
- * a call is freed on the loop after its callback. gw_sendgrid_free() cancels
- * the pool without calling back and frees the calls left unanswered.
+ * Ownership: the gateway owns its gw_http (the pool and every call not
+ * answered yet), the URL and the Authorization header; a call is answered
+ * from the loop by gw_http, with the response or as a refusal.
+ * gw_sendgrid_free() frees the calls left without calling back.
  */
-#include <sys/queue.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <event2/event.h>
 #include <jansson.h>
 
 #include "config.h"
 #include "gw.h"
+#include "gw_http.h"
 #include "gw_sendgrid.h"
 #include "http.h"
 
 struct gw_sendgrid {
-	struct http_pool	*pool;
-	struct event_base	*base;
-	/* in flight; freed with the gateway when curl drops them unanswered */
-	TAILQ_HEAD(, gw_sendgrid_call) calls;
+	struct gw_http		*http;
 	char			*url;		/* {base}/v3/mail/send */
 	char			*auth;		/* "Authorization: Bearer ..." */
-	char			*ca_file;
-	long			 connect_timeout_ms;
-	long			 timeout_ms;
 };
 
-/* One send: answered by the pool, or refused before any request (ev set). */
-struct gw_sendgrid_call {
-	struct gw_sendgrid		*s;
-	gw_cb				 cb;
-	void				*arg;
-	struct event			*ev;	/* a refusal, reported from the loop */
-	struct gw_result		 res;	/* the refusal's result */
-	TAILQ_ENTRY(gw_sendgrid_call)	 entry;
-};
+static void
+gw_sendgrid_release(struct gw_sendgrid *s)
+{
+	free(s->auth);
+	free(s->url);
+	free(s);
+}
 
 static int
 gw_sendgrid_init(struct gw *g, const struct config_gateway *cg, char *err,
@@ -68,13 +59,11 @@ gw_sendgrid_init(struct gw *g, const struct config_gateway *cg, char *err,
 	s->url = buf_steal(&b, NULL);
 	buf_printf(&b, "Authorization: Bearer %s", cg->token);
 	s->auth = buf_steal(&b, NULL);
-	if (cg->ca_file != NULL)
-		s->ca_file = xstrdup(cg->ca_file);
-	s->connect_timeout_ms = cg->connect_timeout_ms;
-	s->timeout_ms = cg->timeout_ms;
-	s->base = g->base;
-	s->pool = http_pool_new(g->http, g->name, (int)cg->max_concurrency);
-	TAILQ_INIT(&s->calls);
+	if ((s->http = gw_http_new(g, cg)) == NULL) {
+		snprintf(err, errlen, "cannot create its HTTP pool");
+		gw_sendgrid_release(s);
+		return -1;
+	}
 	g->priv = s;
 	return 0;
 }
@@ -83,19 +72,9 @@ static void
 gw_sendgrid_free(struct gw *g)
 {
 	struct gw_sendgrid	*s = g->priv;
-	struct gw_sendgrid_call	*c;
 
-	http_pool_free(s->pool);	/* cancels without calling back */
-	while ((c = TAILQ_FIRST(&s->calls)) != NULL) {
-		TAILQ_REMOVE(&s->calls, c, entry);
-		if (c->ev != NULL)
-			event_free(c->ev);
-		free(c);
-	}
-	free(s->auth);
-	free(s->url);
-	free(s->ca_file);
-	free(s);
+	gw_http_free(s->http);
+	gw_sendgrid_release(s);
 	g->priv = NULL;
 }
 
@@ -287,20 +266,6 @@ gw_sendgrid_error(const struct http_response *resp, char *out, size_t outlen)
 	return rc;
 }
 
-/* A short, single-line excerpt of a body that is not SendGrid's JSON. */
-static void
-gw_sendgrid_excerpt(const char *body, size_t len, char *out, size_t outlen)
-{
-	size_t	i, o = 0;
-
-	for (i = 0; i < len && o + 1 < outlen && o < 160; i++) {
-		unsigned char c = (unsigned char)body[i];
-
-		out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
-	}
-	out[o] = '\0';
-}
-
 /*
  * After a 429 SendGrid blocks the endpoint until X-RateLimit-Reset, an
  * epoch second on SendGrid's (real) clock: compared with time(), not with
@@ -349,7 +314,7 @@ gw_sendgrid_classify(const struct http_response *resp, struct gw_result *res)
 		return;
 	}
 	if (!gw_sendgrid_error(resp, detail, sizeof detail))
-		gw_sendgrid_excerpt(resp->body, resp->bodylen, detail,
+		gw_http_excerpt(resp->body, resp->bodylen, detail,
 		    sizeof detail);
 	snprintf(res->reason, sizeof res->reason, "HTTP %ld: %s", resp->status,
 	    detail);
@@ -363,64 +328,10 @@ gw_sendgrid_classify(const struct http_response *resp, struct gw_result *res)
 		res->status = GW_PERMANENT;	/* 400 401 403 406 413 451 ... */
 }
 
-static void
-gw_sendgrid_done(const struct http_response *resp, void *arg)
-{
-	struct gw_sendgrid_call	*call = arg;
-	struct gw_result	 res;
-
-	TAILQ_REMOVE(&call->s->calls, call, entry);
-	memset(&res, 0, sizeof res);
-	gw_sendgrid_classify(resp, &res);
-	call->cb(&res, call->arg);
-	free(call);
-}
-
-static void
-gw_sendgrid_on_refused(evutil_socket_t fd, short what, void *arg)
-{
-	struct gw_sendgrid_call	*call = arg;
-
-	(void)fd;
-	(void)what;
-	TAILQ_REMOVE(&call->s->calls, call, entry);
-	event_free(call->ev);
-	call->cb(&call->res, call->arg);
-	free(call);
-}
-
-/*
- * A message no request could carry is answered GW_PERMANENT, from the loop
- * like every answer (gw_cb must never run inside gw_send()).
- */
-static int
-gw_sendgrid_refuse(struct gw_sendgrid *s, const char *reason, gw_cb cb,
-    void *arg)
-{
-	struct gw_sendgrid_call	*call;
-
-	call = xcalloc(1, sizeof *call);
-	call->s = s;
-	call->cb = cb;
-	call->arg = arg;
-	call->res.status = GW_PERMANENT;
-	call->res.retry_after_s = -1;
-	snprintf(call->res.reason, sizeof call->res.reason, "%s", reason);
-	if ((call->ev = event_new(s->base, -1, 0, gw_sendgrid_on_refused,
-	    call)) == NULL) {
-		free(call);
-		return -1;
-	}
-	TAILQ_INSERT_TAIL(&s->calls, call, entry);
-	event_active(call->ev, EV_TIMEOUT, 0);
-	return 0;
-}
-
 static int
 gw_sendgrid_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
 	struct gw_sendgrid	*s = g->priv;
-	struct gw_sendgrid_call	*call;
 	struct http_request	 req;
 	struct buf		 body, idem;
 	const char		*headers[5];
@@ -428,14 +339,14 @@ gw_sendgrid_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	int			 rc;
 
 	if (m->channel == NULL || strcmp(m->channel, "email") != 0)
-		return gw_sendgrid_refuse(s, "sendgrid sends email only", cb,
+		return gw_http_refuse(s->http, "sendgrid sends email only", cb,
 		    arg);
 	buf_init(&body);
 	if (gw_sendgrid_body(m, &body, why, sizeof why) == -1) {
 		buf_free(&body);
 		snprintf(reason, sizeof reason, "sendgrid: cannot build the "
 		    "request: %s", why);
-		return gw_sendgrid_refuse(s, reason, cb, arg);
+		return gw_http_refuse(s->http, reason, cb, arg);
 	}
 	/*
 	 * SendGrid documents no request idempotency key for Mail Send: the
@@ -456,18 +367,7 @@ gw_sendgrid_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	req.nheaders = 5;
 	req.body = body.data;
 	req.bodylen = body.len;
-	req.ca_file = s->ca_file;
-	req.connect_timeout_ms = s->connect_timeout_ms;
-	req.timeout_ms = s->timeout_ms;
-	call = xcalloc(1, sizeof *call);
-	call->s = s;
-	call->cb = cb;
-	call->arg = arg;
-	rc = http_submit(s->pool, &req, gw_sendgrid_done, call);
-	if (rc == -1)
-		free(call);
-	else
-		TAILQ_INSERT_TAIL(&s->calls, call, entry);
+	rc = gw_http_send(s->http, &req, gw_sendgrid_classify, cb, arg);
 	buf_free(&body);
 	buf_free(&idem);
 	return rc;

@@ -4,24 +4,22 @@
  * message, HTTP Basic AccountSid:AuthToken, the Message `sid` kept as the
  * provider id.
  *
- * Ownership: struct gw_twilio owns the HTTP pool, the request URL and
- * credentials, and every call not answered yet. A call is answered once,
- * from the loop: by the HTTP engine, or by its own event when the message
- * was refused before any request (not SMS, no sender). gw_twilio_free()
- * cancels the pool without callbacks and frees the calls left.
+ * Ownership: struct gw_twilio owns its gw_http (the pool and every call
+ * not answered yet), the request URL and credentials. A call is answered
+ * once, from the loop, by gw_http: with the response, or as a refusal when
+ * the message cannot go through Twilio (not SMS, no sender).
+ * gw_twilio_free() frees the calls left without calling back.
  */
-#include <sys/queue.h>
-
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
 #include <jansson.h>
 
 #include "config.h"
 #include "gw.h"
+#include "gw_http.h"
 #include "gw_twilio.h"
 #include "http.h"
 #include "log.h"
@@ -30,27 +28,11 @@
 #define GW_TWILIO_OPTED_OUT	21610	/* the recipient replied STOP */
 
 struct gw_twilio {
-	struct http_pool	*pool;
-	/* in flight; freed with the gateway when curl drops them unanswered */
-	TAILQ_HEAD(, gw_twilio_call) calls;
+	struct gw_http		*http;
 	char			*url;		/* the Messages.json endpoint */
 	char			*userpwd;	/* "AccountSid:AuthToken" */
 	char			*messaging_service_sid;
 	char			*status_callback;
-	char			*ca_file;
-	long			 connect_timeout_ms;
-	long			 timeout_ms;
-};
-
-/* One send not answered yet. */
-struct gw_twilio_call {
-	struct gw_twilio		*t;
-	gw_cb				 cb;
-	void				*arg;
-	/* a message refused before any request: its event and reason */
-	struct event			*refused;
-	const char			*why;
-	TAILQ_ENTRY(gw_twilio_call)	 entry;
 };
 
 void
@@ -266,7 +248,6 @@ gw_twilio_release(struct gw_twilio *t)
 	}
 	free(t->messaging_service_sid);
 	free(t->status_callback);
-	free(t->ca_file);
 	free(t);
 }
 
@@ -296,7 +277,6 @@ gw_twilio_init(struct gw *g, const struct config_gateway *cg, char *err,
 		return -1;
 	}
 	t = xcalloc(1, sizeof *t);
-	TAILQ_INIT(&t->calls);
 	base = cg->url != NULL ? cg->url : GW_TWILIO_BASE;
 	for (blen = strlen(base); blen > 0 && base[blen - 1] == '/'; blen--)
 		;
@@ -310,12 +290,7 @@ gw_twilio_init(struct gw *g, const struct config_gateway *cg, char *err,
 		t->messaging_service_sid = xstrdup(cg->messaging_service_sid);
 	if (cg->status_callback != NULL)
 		t->status_callback = xstrdup(cg->status_callback);
-	if (cg->ca_file != NULL)
-		t->ca_file = xstrdup(cg->ca_file);
-	t->connect_timeout_ms = cg->connect_timeout_ms;
-	t->timeout_ms = cg->timeout_ms;
-	if ((t->pool = http_pool_new(g->http, g->name,
-	    (int)cg->max_concurrency)) == NULL) {
+	if ((t->http = gw_http_new(g, cg)) == NULL) {
 		snprintf(err, errlen, "cannot create its HTTP pool");
 		gw_twilio_release(t);
 		return -1;
@@ -328,49 +303,10 @@ static void
 gw_twilio_free(struct gw *g)
 {
 	struct gw_twilio	*t = g->priv;
-	struct gw_twilio_call	*c;
 
-	http_pool_free(t->pool);	/* cancels without calling back */
-	while ((c = TAILQ_FIRST(&t->calls)) != NULL) {
-		TAILQ_REMOVE(&t->calls, c, entry);
-		if (c->refused != NULL)
-			event_free(c->refused);
-		free(c);
-	}
+	gw_http_free(t->http);
 	gw_twilio_release(t);
 	g->priv = NULL;
-}
-
-static void
-gw_twilio_done(const struct http_response *resp, void *arg)
-{
-	struct gw_twilio_call	*c = arg;
-	struct gw_result	 res;
-
-	TAILQ_REMOVE(&c->t->calls, c, entry);
-	memset(&res, 0, sizeof res);
-	gw_twilio_classify(resp, &res);
-	c->cb(&res, c->arg);
-	free(c);
-}
-
-/* A message refused before any request, answered from the loop as promised. */
-static void
-gw_twilio_refused_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct gw_twilio_call	*c = arg;
-	struct gw_result	 res;
-
-	(void)fd;
-	(void)what;
-	TAILQ_REMOVE(&c->t->calls, c, entry);
-	memset(&res, 0, sizeof res);
-	res.status = GW_PERMANENT;
-	res.retry_after_s = -1;
-	snprintf(res.reason, sizeof res.reason, "%s", c->why);
-	event_free(c->refused);
-	c->cb(&res, c->arg);
-	free(c);
 }
 
 /* Why a message cannot go through Twilio as it is, or NULL. */
@@ -393,27 +329,15 @@ static int
 gw_twilio_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
 	struct gw_twilio	*t = g->priv;
-	struct gw_twilio_call	*c;
 	struct http_request	 req;
 	struct buf		 body, idem, token;
 	const char		*headers[6];
+	const char		*why;
 	size_t			 nh = 0;
 	int			 rc;
 
-	c = xcalloc(1, sizeof *c);
-	c->t = t;
-	c->cb = cb;
-	c->arg = arg;
-	if ((c->why = gw_twilio_refusal(t, m)) != NULL) {
-		if ((c->refused = event_new(g->base, -1, 0,
-		    gw_twilio_refused_cb, c)) == NULL) {
-			free(c);
-			return -1;
-		}
-		TAILQ_INSERT_TAIL(&t->calls, c, entry);
-		event_active(c->refused, EV_TIMEOUT, 0);
-		return 0;
-	}
+	if ((why = gw_twilio_refusal(t, m)) != NULL)
+		return gw_http_refuse(t->http, why, cb, arg);
 
 	buf_init(&body);
 	buf_init(&idem);
@@ -441,14 +365,7 @@ gw_twilio_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	req.body = body.data;
 	req.bodylen = body.len;
 	req.userpwd = t->userpwd;
-	req.ca_file = t->ca_file;
-	req.connect_timeout_ms = t->connect_timeout_ms;
-	req.timeout_ms = t->timeout_ms;
-	rc = http_submit(t->pool, &req, gw_twilio_done, c);
-	if (rc == -1)
-		free(c);
-	else
-		TAILQ_INSERT_TAIL(&t->calls, c, entry);
+	rc = gw_http_send(t->http, &req, gw_twilio_classify, cb, arg);
 	buf_free(&body);
 	buf_free(&idem);
 	buf_free(&token);

@@ -1,6 +1,4 @@
 /* Gateway kind "webhook": the message record as a JSON POST, with Idempotency-Key. */
-#include <sys/queue.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,25 +7,22 @@
 
 #include "config.h"
 #include "gw.h"
+#include "gw_http.h"
 #include "http.h"
 
 struct gw_webhook {
-	struct http_pool	*pool;
-	/* in flight; freed with the gateway when curl drops them unanswered */
-	TAILQ_HEAD(, gw_webhook_call) calls;
+	struct gw_http		*http;
 	char			*url;
 	char			*auth;		/* "Authorization: Bearer ..." */
-	long			 connect_timeout_ms;
-	long			 timeout_ms;
 };
 
-/* One send in flight: the callback to call when the response comes. */
-struct gw_webhook_call {
-	struct gw_webhook		*w;
-	gw_cb				 cb;
-	void				*arg;
-	TAILQ_ENTRY(gw_webhook_call)	 entry;
-};
+static void
+gw_webhook_release(struct gw_webhook *w)
+{
+	free(w->url);
+	free(w->auth);
+	free(w);
+}
 
 static int
 gw_webhook_init(struct gw *g, const struct config_gateway *cg, char *err,
@@ -36,19 +31,18 @@ gw_webhook_init(struct gw *g, const struct config_gateway *cg, char *err,
 	struct gw_webhook	*w;
 	struct buf		 b;
 
-	(void)err;
-	(void)errlen;
 	w = xcalloc(1, sizeof *w);
 	w->url = xstrdup(cg->url);
-	w->connect_timeout_ms = cg->connect_timeout_ms;
-	w->timeout_ms = cg->timeout_ms;
 	if (cg->token != NULL) {
 		buf_init(&b);
 		buf_printf(&b, "Authorization: Bearer %s", cg->token);
 		w->auth = buf_steal(&b, NULL);
 	}
-	w->pool = http_pool_new(g->http, g->name, (int)cg->max_concurrency);
-	TAILQ_INIT(&w->calls);
+	if ((w->http = gw_http_new(g, cg)) == NULL) {
+		snprintf(err, errlen, "cannot create its HTTP pool");
+		gw_webhook_release(w);
+		return -1;
+	}
 	g->priv = w;
 	return 0;
 }
@@ -57,31 +51,10 @@ static void
 gw_webhook_free(struct gw *g)
 {
 	struct gw_webhook	*w = g->priv;
-	struct gw_webhook_call	*c;
 
-	http_pool_free(w->pool);	/* cancels without calling back */
-	while ((c = TAILQ_FIRST(&w->calls)) != NULL) {
-		TAILQ_REMOVE(&w->calls, c, entry);
-		free(c);
-	}
-	free(w->url);
-	free(w->auth);
-	free(w);
+	gw_http_free(w->http);
+	gw_webhook_release(w);
 	g->priv = NULL;
-}
-
-/* Copies a short, single-line excerpt of a response body into a reason. */
-static void
-gw_webhook_excerpt(const char *body, size_t len, char *out, size_t outlen)
-{
-	size_t	i, o = 0;
-
-	for (i = 0; i < len && o + 1 < outlen && o < 160; i++) {
-		unsigned char c = (unsigned char)body[i];
-
-		out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
-	}
-	out[o] = '\0';
 }
 
 /* Sorts a response into sent / retry / wait / permanent, as DESIGN.md says. */
@@ -114,7 +87,7 @@ gw_webhook_classify(const struct http_response *resp, struct gw_result *res)
 		}
 		return;
 	}
-	gw_webhook_excerpt(resp->body, resp->bodylen, excerpt, sizeof excerpt);
+	gw_http_excerpt(resp->body, resp->bodylen, excerpt, sizeof excerpt);
 	snprintf(res->reason, sizeof res->reason, "HTTP %ld: %s", resp->status,
 	    excerpt);
 	if (resp->status == 429)
@@ -125,24 +98,10 @@ gw_webhook_classify(const struct http_response *resp, struct gw_result *res)
 		res->status = GW_PERMANENT;
 }
 
-static void
-gw_webhook_done(const struct http_response *resp, void *arg)
-{
-	struct gw_webhook_call	*call = arg;
-	struct gw_result	 res;
-
-	TAILQ_REMOVE(&call->w->calls, call, entry);
-	memset(&res, 0, sizeof res);
-	gw_webhook_classify(resp, &res);
-	call->cb(&res, call->arg);
-	free(call);
-}
-
 static int
 gw_webhook_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
 	struct gw_webhook	*w = g->priv;
-	struct gw_webhook_call	*call;
 	struct http_request	 req;
 	struct buf		 body, idem;
 	const char		*headers[5];
@@ -166,17 +125,7 @@ gw_webhook_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	req.nheaders = nh;
 	req.body = body.data;
 	req.bodylen = body.len;
-	req.connect_timeout_ms = w->connect_timeout_ms;
-	req.timeout_ms = w->timeout_ms;
-	call = xmalloc(sizeof *call);
-	call->w = w;
-	call->cb = cb;
-	call->arg = arg;
-	rc = http_submit(w->pool, &req, gw_webhook_done, call);
-	if (rc == -1)
-		free(call);
-	else
-		TAILQ_INSERT_TAIL(&w->calls, call, entry);
+	rc = gw_http_send(w->http, &req, gw_webhook_classify, cb, arg);
 	buf_free(&body);
 	buf_free(&idem);
 	return rc;

@@ -1,0 +1,45 @@
+/*
+ * The HTTP plumbing shared by the gateway kinds that talk to a provider
+ * over HTTP (webhook, twilio, sendgrid): one pool per gateway, the calls
+ * not answered yet, and refusals answered from the loop.
+ *
+ * Ownership: a struct gw_http owns its pool and every call not answered
+ * yet. Each gw_http_send() or gw_http_refuse() that returned 0 calls its
+ * gw_cb exactly once, from the loop, unless gw_http_free() comes first:
+ * that frees everything left without calling back.
+ */
+#ifndef RELAIS_GW_HTTP_H
+#define RELAIS_GW_HTTP_H
+
+#include <stddef.h>
+
+#include "gw.h"
+
+struct config_gateway;
+struct gw_http;
+struct http_request;
+struct http_response;
+
+/* Sorts a response into a result; res is zeroed before the call. */
+typedef void (*gw_http_classify_fn)(const struct http_response *,
+    struct gw_result *);
+
+/* A pool of max_concurrency for gateway g, with cg's timeouts and ca_file. */
+struct gw_http	*gw_http_new(struct gw *g, const struct config_gateway *cg);
+/* Cancels the pool and frees the calls left, without calling back. */
+void		 gw_http_free(struct gw_http *);
+/*
+ * Submits req (url, headers, body and auth set by the kind; the timeouts
+ * and ca_file are filled in here), answered by classify then cb. -1 when it
+ * could not be queued: cb will not be called.
+ */
+int		 gw_http_send(struct gw_http *, struct http_request *req,
+		    gw_http_classify_fn classify, gw_cb cb, void *arg);
+/* Answers GW_PERMANENT with reason, from the loop (never from inside). */
+int		 gw_http_refuse(struct gw_http *, const char *reason, gw_cb cb,
+		    void *arg);
+/* A single-line excerpt of a body, control bytes as spaces, <= 160 chars. */
+void		 gw_http_excerpt(const char *body, size_t len, char *out,
+		    size_t outlen);
+
+#endif
