@@ -91,6 +91,11 @@ static const struct config_opt config_gateway_opts[] = {
 	{ "messaging_service_sid", CONFIG_STR, G(messaging_service_sid), 0, 0, NULL },
 	{ "status_callback", CONFIG_STR, G(status_callback), 0, 0, NULL },
 	{ "ca_file", CONFIG_STR, G(ca_file), 0, 0, NULL },
+	{ "domain", CONFIG_STR, G(domain), 0, 0, NULL },
+	{ "username", CONFIG_STR, G(username), 0, 0, NULL },
+	{ "password_env", CONFIG_ENV, G(password), 0, 0, NULL },
+	{ "password_file", CONFIG_FILE, G(password), 0, 0, NULL },
+	{ "starttls", CONFIG_STR, G(starttls), 0, 0, NULL },
 	{ "max_concurrency", CONFIG_LONG, G(max_concurrency), 1, 10000, "32" },
 	{ "connect_timeout_ms", CONFIG_LONG, G(connect_timeout_ms), 10, 600000, "5000" },
 	{ "timeout_ms", CONFIG_LONG, G(timeout_ms), 10, 600000, "15000" },
@@ -112,6 +117,11 @@ static const struct {
 	{ "twilio", "account_sid", "url account_sid auth_token_env "
 	    "auth_token_file messaging_service_sid status_callback ca_file" },
 	{ "sendgrid", "api_key", "url api_key_env api_key_file ca_file" },
+	{ "mailgun", "api_key", "url api_key_env api_key_file domain ca_file" },
+	{ "brevo", "api_key", "url api_key_env api_key_file ca_file" },
+	/* url: smtp://host:587 (STARTTLS) or smtps://host:465 (implicit TLS) */
+	{ "smtp", "url", "url username password_env password_file starttls "
+	    "ca_file" },
 };
 
 
@@ -446,7 +456,7 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 	if (k == sizeof config_gateway_kinds / sizeof *config_gateway_kinds) {
 		config_err(c, ynode_get(n, "kind"),
 		    "unknown gateway kind \"%s\" (known: webhook, outbox, "
-		    "twilio, sendgrid)", g->kind);
+		    "twilio, sendgrid, mailgun, brevo, smtp)", g->kind);
 		return -1;
 	}
 	for (i = 0; i < n->n; i++) {
@@ -481,7 +491,25 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 		    "or auth_token_file", g->name);
 		rc = -1;
 	}
-	if (g->url != NULL && strncmp(g->url, "http://", 7) != 0 &&
+	if (strcmp(g->kind, "mailgun") == 0 && g->domain == NULL && rc == 0) {
+		config_err(c, key, "gateway \"%s\" (mailgun) needs \"domain\"",
+		    g->name);
+		rc = -1;
+	}
+	if (strcmp(g->kind, "smtp") == 0) {
+		if (g->url != NULL && strncmp(g->url, "smtp://", 7) != 0 &&
+		    strncmp(g->url, "smtps://", 8) != 0) {
+			config_err(c, ynode_get(n, "url"), "smtp url must start "
+			    "with smtp:// or smtps://");
+			rc = -1;
+		}
+		if (g->starttls != NULL && strcmp(g->starttls, "true") != 0 &&
+		    strcmp(g->starttls, "false") != 0) {
+			config_err(c, ynode_get(n, "starttls"), "starttls must be "
+			    "true or false");
+			rc = -1;
+		}
+	} else if (g->url != NULL && strncmp(g->url, "http://", 7) != 0 &&
 	    strncmp(g->url, "https://", 8) != 0) {
 		config_err(c, ynode_get(n, "url"),
 		    "gateway url must start with http:// or https://");
@@ -1013,6 +1041,10 @@ config_free(struct config *cf)
 		free(cf->gateways[i].messaging_service_sid);
 		free(cf->gateways[i].status_callback);
 		free(cf->gateways[i].ca_file);
+		free(cf->gateways[i].domain);
+		free(cf->gateways[i].username);
+		free(cf->gateways[i].password);
+		free(cf->gateways[i].starttls);
 	}
 	free(cf->gateways);
 	territory_set_free(cf->territories);

@@ -64,6 +64,10 @@ struct config_gateway {
 	char	*messaging_service_sid;	/* twilio, instead of a From number */
 	char	*status_callback;	/* twilio */
 	char	*ca_file;	/* TLS CA bundle (tests, private CAs) */
+	char	*domain;	/* mailgun sending domain */
+	char	*username;	/* smtp AUTH user */
+	char	*password;	/* smtp AUTH password, from password_env/_file */
+	char	*starttls;	/* smtp: "true" (default for smtp://) or "false" */
 	long	 max_concurrency;
 	long	 connect_timeout_ms;
 	long	 timeout_ms;

@@ -749,14 +749,14 @@ test_bad_integer(void **state)
 static void
 test_gateway_kind(void **state)
 {
-	test_error(*state, "gateways:\n  out:\n    kind: smtp\n    path: o\n"
+	test_error(*state, "gateways:\n  out:\n    kind: pigeon\n    path: o\n"
 	    TEST_TERRITORIES TEST_ROUTES,
-	    "3:11: unknown gateway kind \"smtp\" (known: webhook, outbox, "
-	    "twilio, sendgrid)");
+	    "3:11: unknown gateway kind \"pigeon\" (known: webhook, outbox, "
+	    "twilio, sendgrid, mailgun, brevo, smtp)");
 	test_error(*state, "gateways:\n  out:\n    kind: Outbox\n    path: o\n"
 	    TEST_TERRITORIES TEST_ROUTES,
 	    "3:11: unknown gateway kind \"Outbox\" (known: webhook, outbox, "
-	    "twilio, sendgrid)");
+	    "twilio, sendgrid, mailgun, brevo, smtp)");
 	test_error(*state, "gateways:\n  out:\n    path: o\n"
 	    TEST_TERRITORIES TEST_ROUTES,
 	    "2:3: gateway \"out\" has no kind");
@@ -1282,8 +1282,8 @@ test_several_errors(void **state)
 		"3:10: batch must be an integer, not \"many\"",
 		"4:8: bad port in the redis url",
 		"6:17: max_attempts must be between 1 and 1000, not 0",
-		"10:11: unknown gateway kind \"smtp\" (known: webhook, outbox, "
-	    "twilio, sendgrid)",
+		"10:11: unknown gateway kind \"pigeon\" (known: webhook, outbox, "
+	    "twilio, sendgrid, mailgun, brevo, smtp)",
 		"17:25: unknown territory \"nowhere\"",
 		"18:21: unknown gateway \"nope\"",
 		NULL };
@@ -1298,7 +1298,7 @@ test_several_errors(void **state)
 	    "gateways:\n"
 	    "  out:\n"
 	    "    path: o\n"
-	    "    kind: smtp\n"				/* 10 */
+	    "    kind: pigeon\n"				/* 10 */
 	    "territories:\n"
 	    "  t1:\n"
 	    "    name: T1\n"
