@@ -101,6 +101,8 @@ static const struct config_opt config_gateway_opts[] = {
 	{ "timeout_ms", CONFIG_LONG, G(timeout_ms), 10, 600000, "15000" },
 	{ "breaker_failures", CONFIG_LONG, G(breaker_failures), 1, 100000, "5" },
 	{ "breaker_cooldown_ms", CONFIG_LONG, G(breaker_cooldown_ms), 100, 3600000, "30000" },
+	{ "rate_per_s", CONFIG_LONG, G(rate_per_s), 0, 100000, "0" },
+	{ "rate_burst", CONFIG_LONG, G(rate_burst), 0, 100000, "0" },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 #undef G
@@ -464,7 +466,8 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 
 		if (strcmp(kk, "kind") == 0 || strcmp(kk, "max_concurrency") == 0 ||
 		    strstr(kk, "timeout_ms") != NULL ||
-		    strncmp(kk, "breaker_", 8) == 0)
+		    strncmp(kk, "breaker_", 8) == 0 ||
+		    strncmp(kk, "rate_", 5) == 0)
 			continue;
 		if (!config_gateway_allowed(config_gateway_kinds[k].allowed, kk)) {
 			config_err(c, n->keys[i], "key \"%s\" does not apply to "

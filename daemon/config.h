@@ -73,6 +73,8 @@ struct config_gateway {
 	long	 timeout_ms;
 	long	 breaker_failures;	/* consecutive failures that open it */
 	long	 breaker_cooldown_ms;	/* open this long, then one probe */
+	long	 rate_per_s;	/* messages per second, all instances; 0: none */
+	long	 rate_burst;	/* messages that may go at once */
 	int	 line, col;
 };
 

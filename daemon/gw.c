@@ -60,6 +60,15 @@ gw_set_new(struct event_base *base, struct http *http,
 		TAILQ_INIT(&g->calls);
 		g->breaker_failures = cf->gateways[i].breaker_failures;
 		g->breaker_cooldown_ms = cf->gateways[i].breaker_cooldown_ms;
+		if (cf->gateways[i].rate_per_s > 0) {
+			long burst = cf->gateways[i].rate_burst > 0 ?
+			    cf->gateways[i].rate_burst : 1;
+
+			g->rate_interval_ms = 1000 / cf->gateways[i].rate_per_s;
+			if (g->rate_interval_ms == 0)
+				g->rate_interval_ms = 1;
+			g->rate_tolerance_ms = g->rate_interval_ms * (burst - 1);
+		}
 		s->v[s->n++] = g;
 		if (g->kind->init(g, &cf->gateways[i], why, sizeof why) == -1) {
 			snprintf(err, errlen, "gateway %s: %s", g->name, why);

@@ -72,6 +72,9 @@ struct gw {
 	long long		 open_until;	/* monotonic ms */
 	int			 probing;
 	TAILQ_HEAD(, gw_call)	 calls;		/* sends not answered yet */
+	/* shared rate limit (GCRA in Redis): 0 interval when none */
+	long			 rate_interval_ms;
+	long			 rate_tolerance_ms;
 };
 
 struct gw_kind {

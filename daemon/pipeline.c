@@ -62,7 +62,12 @@ struct pipeline_delivery {
 	char			 provider_id[128];
 	long long		 due_ms;
 	double			 ms;
+	struct gw		*held;		/* chosen gateway, awaiting a rate slot */
+	struct event		*ev_hold;	/* until that slot */
 };
+
+/* A rate slot further than this is waited for in Redis, not in memory. */
+#define PIPELINE_RATE_HOLD_MS	2000
 
 struct pipeline_job {
 	struct pipeline			*p;
@@ -213,9 +218,14 @@ static void
 pipeline_job_free(struct pipeline_job *j)
 {
 	struct pipeline	*p = j->p;
+	size_t		 i;
 
 	TAILQ_REMOVE(&p->jobs, j, entry);
 	p->njobs--;
+	for (i = 0; i < j->nd; i++) {
+		if (j->d[i].ev_hold != NULL)
+			event_free(j->d[i].ev_hold);
+	}
 	free(j->d);
 	plan_clear(&j->plan);
 	pipeline_conf_release(j->conf);
@@ -639,58 +649,128 @@ pipeline_gateway(struct pipeline_delivery *d, long long *wait_ms)
 }
 
 static void
+pipeline_msg(const struct pipeline_delivery *d, struct gw_msg *m)
+{
+	const struct pipeline_job	*j = d->job;
+
+	memset(m, 0, sizeof *m);
+	m->key = d->pd->key;
+	m->event_id = j->env.id;
+	m->type = j->env.type;
+	m->territory = d->pd->territory;
+	m->role = d->pd->role;
+	m->channel = d->pd->channel;
+	m->language = d->pd->msg.language;
+	m->template = d->pd->template;
+	m->from = d->pd->from;
+	m->from_name = d->pd->from_name;
+	m->reply_to = d->pd->reply_to;
+	m->to = d->pd->to;
+	m->subject = d->pd->msg.subject;
+	m->text = d->pd->msg.text;
+	m->html = d->pd->msg.html;
+	m->gateway = d->gateway;
+}
+
+/* A result made here rather than by a gateway (no gateway, refused, ...). */
+static void
+pipeline_result(struct pipeline_delivery *d, enum gw_status st,
+    long retry_after_s, const char *reason)
+{
+	struct gw_result	res;
+
+	memset(&res, 0, sizeof res);
+	res.status = st;
+	res.retry_after_s = retry_after_s;
+	snprintf(res.reason, sizeof res.reason, "%s", reason);
+	pipeline_on_sent(&res, d);
+}
+
+static void
+pipeline_dispatch(struct pipeline_delivery *d, struct gw *g)
+{
+	struct gw_msg	m;
+	char		why[128];
+
+	pipeline_msg(d, &m);
+	if (gw_send(g, &m, pipeline_on_sent, d) == -1) {
+		snprintf(why, sizeof why, "gateway %s refused the message",
+		    d->gateway);
+		pipeline_result(d, GW_RETRY, -1, why);
+	}
+}
+
+static void
+pipeline_on_hold(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipeline_delivery	*d = arg;
+
+	(void)fd;
+	(void)what;
+	pipeline_dispatch(d, d->held);
+}
+
+/*
+ * The gateway's shared rate answered: send now, in a moment (a slot is
+ * reserved), or, when the next slot is far, wait through the scheduled set
+ * like any wait a gateway asks for (no attempt spent).
+ */
+static void
+pipeline_on_rate(int ok, long long wait_ms, void *arg)
+{
+	struct pipeline_delivery	*d = arg;
+	struct timeval			 tv;
+
+	if (!ok) {
+		pipeline_result(d, GW_WAIT, 1, "rate limit unavailable (Redis)");
+		return;
+	}
+	if (wait_ms < 0) {
+		pipeline_result(d, GW_WAIT, (long)((-wait_ms + 999) / 1000),
+		    "gateway rate limit reached");
+		return;
+	}
+	if (wait_ms == 0) {
+		pipeline_dispatch(d, d->held);
+		return;
+	}
+	tv.tv_sec = (time_t)(wait_ms / 1000);
+	tv.tv_usec = (suseconds_t)((wait_ms % 1000) * 1000);
+	if ((d->ev_hold = evtimer_new(d->job->p->base, pipeline_on_hold,
+	    d)) == NULL || evtimer_add(d->ev_hold, &tv) == -1)
+		fatalx("pipeline: cannot arm a timer");
+}
+
+static void
 pipeline_send(struct pipeline_job *j)
 {
 	struct pipeline_delivery	*d;
-	struct gw_msg			 m;
 	struct gw			*g;
-	struct gw_result		 res;
 	long long			 wait_ms;
 	size_t				 i;
 
 	j->outstanding = 1;	/* held until every send is issued */
 	for (i = 0; i < j->nd; i++) {
 		d = &j->d[i];
-		if (d->outcome != OUTCOME_PENDING)
-			continue;
-		memset(&m, 0, sizeof m);
-		m.key = d->pd->key;
-		m.event_id = j->env.id;
-		m.type = j->env.type;
-		m.territory = d->pd->territory;
-		m.role = d->pd->role;
-		m.channel = d->pd->channel;
-		m.language = d->pd->msg.language;
-		m.template = d->pd->template;
-		m.from = d->pd->from;
-		m.from_name = d->pd->from_name;
-		m.reply_to = d->pd->reply_to;
-		m.to = d->pd->to;
-		m.subject = d->pd->msg.subject;
-		m.text = d->pd->msg.text;
-		m.html = d->pd->msg.html;
-		if (pipeline_window(d))
+		if (d->outcome != OUTCOME_PENDING || pipeline_window(d))
 			continue;
 		j->outstanding++;
 		if ((g = pipeline_gateway(d, &wait_ms)) == NULL) {
 			/* an outage is waited out, never dead-lettered */
-			memset(&res, 0, sizeof res);
-			res.status = GW_WAIT;
-			res.retry_after_s = (long)((wait_ms + 999) / 1000);
-			snprintf(res.reason, sizeof res.reason, "no gateway of "
-			    "the route is available (circuit open)");
-			pipeline_on_sent(&res, d);
+			pipeline_result(d, GW_WAIT, (long)((wait_ms + 999) / 1000),
+			    "no gateway of the route is available (circuit open)");
 			continue;
 		}
-		m.gateway = d->gateway;
-		if (gw_send(g, &m, pipeline_on_sent, d) == -1) {
-			memset(&res, 0, sizeof res);
-			res.status = GW_RETRY;
-			res.retry_after_s = -1;
-			snprintf(res.reason, sizeof res.reason, "gateway %s "
-			    "refused the message", d->gateway);
-			pipeline_on_sent(&res, d);
+		if (g->rate_interval_ms == 0) {
+			pipeline_dispatch(d, g);
+			continue;
 		}
+		d->held = g;
+		if (queue_rate(j->p->q, g->name, g->rate_interval_ms,
+		    g->rate_tolerance_ms, PIPELINE_RATE_HOLD_MS, pipeline_on_rate,
+		    d) == -1)
+			pipeline_result(d, GW_WAIT, 1, "rate limit unavailable "
+			    "(Redis)");
 	}
 	if (--j->outstanding == 0)
 		pipeline_commit(j);

@@ -125,6 +125,37 @@ static struct redis_script queue_tick_script = { .body =
 "end\n"
 "return { moved, due }\n" };
 
+/*
+ * Shared rate limits, GCRA on Redis's own clock so that every instance
+ * counts alike. ARGV: prefix, then per request: gateway, emission interval
+ * (ms), burst tolerance (ms), the longest wait worth a reservation (ms).
+ * Returns per request the wait in ms: >= 0, a slot is reserved at that
+ * time; < 0, none is (-wait: try again then).
+ */
+static struct redis_script queue_rate_script = { .body =
+"local p = ARGV[1]\n"
+"local t = redis.call('TIME')\n"
+"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+"local out = {}\n"
+"local i = 2\n"
+"while i <= #ARGV do\n"
+"  local k = p .. 'rate:' .. ARGV[i]\n"
+"  local interval, tol, maxd = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])\n"
+"  local tat = tonumber(redis.call('GET', k) or '0')\n"
+"  if tat < now then tat = now end\n"
+"  local at = tat - tol\n"
+"  if at < now then at = now end\n"
+"  local wait = at - now\n"
+"  if wait > maxd then\n"
+"    out[#out + 1] = -wait\n"
+"  else\n"
+"    redis.call('SET', k, tat + interval, 'PX', tat + interval - now + 1000)\n"
+"    out[#out + 1] = wait\n"
+"  end\n"
+"  i = i + 4\n"
+"end\n"
+"return out\n" };
+
 /* ARGV: prefix, group. Sizes for metrics and status: one round trip. */
 static struct redis_script queue_stats_script = { .body =
 "local p, group = ARGV[1], ARGV[2]\n"
@@ -162,6 +193,7 @@ struct queue {
 	int			 stopping;
 	int			 tick_busy;
 	struct queue_batch	*begins;	/* filling, flushed by ev_flush */
+	struct queue_batch	*rates;
 	struct queue_batch	*commits;
 	struct event		*ev_flush;
 	struct event		*ev_stats;
@@ -177,6 +209,7 @@ struct queue {
 struct queue_call {
 	queue_begin_cb	 begin_cb;
 	queue_commit_cb	 commit_cb;
+	queue_rate_cb	 rate_cb;
 	void		*arg;
 	size_t		 nkeys;		/* begin: sent flags to hand back */
 };
@@ -198,6 +231,7 @@ struct queue_batch {
 static void	queue_next(struct queue *);
 static void	queue_on_flush(evutil_socket_t, short, void *);
 static void	queue_batch_free(struct queue_batch *);
+static void	queue_flush_soon(struct queue *);
 
 static void
 queue_arm(struct event *ev, long ms)
@@ -876,6 +910,7 @@ queue_new(struct event_base *base, const struct config *cf,
 	redis_script_add(q->writer, &queue_commit_script);
 	redis_script_add(q->writer, &queue_tick_script);
 	redis_script_add(q->writer, &queue_stats_script);
+	redis_script_add(q->writer, &queue_rate_script);
 	q->ev_tick = evtimer_new(base, queue_on_tick, q);
 	q->ev_claim = event_new(base, -1, EV_PERSIST, queue_on_claim_timer, q);
 	q->ev_next = evtimer_new(base, queue_on_next, q);
@@ -921,6 +956,7 @@ queue_free(struct queue *q)
 	q->stopping = 1;
 	queue_batch_free(q->begins);
 	queue_batch_free(q->commits);
+	queue_batch_free(q->rates);
 	redis_free(q->reader);
 	redis_free(q->writer);
 	event_free(q->ev_flush);
@@ -1004,6 +1040,8 @@ queue_batch_fail(struct queue_batch *b)
 			b->calls[i].begin_cb(0, 0, NULL, 0, b->calls[i].arg);
 		else if (b->calls[i].commit_cb != NULL)
 			b->calls[i].commit_cb(0, b->calls[i].arg);
+		else if (b->calls[i].rate_cb != NULL)
+			b->calls[i].rate_cb(0, 0, b->calls[i].arg);
 	}
 	queue_batch_free(b);
 }
@@ -1064,6 +1102,52 @@ queue_on_commit(redisReply *r, void *arg)
 }
 
 static void
+queue_on_rate(redisReply *r, void *arg)
+{
+	struct queue_batch	*b = arg;
+	size_t			 i;
+
+	if (b->q->freeing) {
+		queue_batch_free(b);
+		return;
+	}
+	if (queue_failed("rate", r) || r->type != REDIS_REPLY_ARRAY ||
+	    r->elements != b->ncalls) {
+		queue_batch_fail(b);
+		return;
+	}
+	for (i = 0; i < b->ncalls; i++)
+		b->calls[i].rate_cb(1, r->element[i]->integer, b->calls[i].arg);
+	queue_batch_free(b);
+}
+
+int
+queue_rate(struct queue *q, const char *gateway, long interval_ms,
+    long tolerance_ms, long max_wait_ms, queue_rate_cb cb, void *arg)
+{
+	struct queue_call	*c;
+
+	if (!redis_is_up(q->writer))
+		return -1;
+	if (q->rates == NULL) {
+		q->rates = xcalloc(1, sizeof *q->rates);
+		q->rates->q = q;
+		queue_args_init(&q->rates->args);
+		queue_args_add(&q->rates->args, q->redis.prefix,
+		    strlen(q->redis.prefix));
+	}
+	queue_args_add(&q->rates->args, gateway, strlen(gateway));
+	queue_args_addf(&q->rates->args, "%ld", interval_ms);
+	queue_args_addf(&q->rates->args, "%ld", tolerance_ms);
+	queue_args_addf(&q->rates->args, "%ld", max_wait_ms);
+	c = queue_batch_call(q->rates);
+	c->rate_cb = cb;
+	c->arg = arg;
+	queue_flush_soon(q);
+	return 0;
+}
+
+static void
 queue_flush_one(struct queue *q, struct queue_batch *b,
     const struct redis_script *script, redis_cb cb)
 {
@@ -1079,10 +1163,12 @@ queue_on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct queue		*q = arg;
 	struct queue_batch	*begins = q->begins, *commits = q->commits;
+	struct queue_batch	*rates = q->rates;
 
 	(void)fd;
 	(void)what;
-	q->begins = q->commits = NULL;
+	q->begins = q->commits = q->rates = NULL;
+	queue_flush_one(q, rates, &queue_rate_script, queue_on_rate);
 	/* commits first: they free room that the begins' entries wait for */
 	queue_flush_one(q, commits, &queue_commit_script, queue_on_commit);
 	queue_flush_one(q, begins, &queue_begin_script, queue_on_begin);

@@ -61,6 +61,8 @@ typedef int	(*queue_busy_cb)(const char *id, void *arg);
 typedef void	(*queue_begin_cb)(int ok, int dup, const int *sent, size_t n,
 		    void *arg);
 typedef void	(*queue_commit_cb)(int ok, void *arg);
+/* ok = 0 when Redis failed; wait_ms >= 0: a slot at now + wait; < 0: none. */
+typedef void	(*queue_rate_cb)(int ok, long long wait_ms, void *arg);
 
 struct queue	*queue_new(struct event_base *, const struct config *,
 		    queue_entry_cb, queue_room_cb, queue_busy_cb, void *arg);
@@ -91,6 +93,14 @@ int		 queue_begin(struct queue *, const char *event_id,
  */
 int		 queue_commit(struct queue *, const char *stream_id,
 		    struct queue_args *ops, queue_commit_cb, void *arg);
+
+/*
+ * Asks for a slot of a gateway's shared rate (batched with the other
+ * requests of the loop iteration): GCRA on Redis, so every instance on that
+ * Redis shares it. A slot further than max_wait_ms away is not reserved.
+ */
+int		 queue_rate(struct queue *, const char *gateway, long interval_ms,
+		    long tolerance_ms, long max_wait_ms, queue_rate_cb, void *arg);
 
 void		 queue_args_init(struct queue_args *);
 void		 queue_args_clear(struct queue_args *);
