@@ -167,7 +167,12 @@ config_read_secret(struct config_ctx *c, const struct ynode *n)
 	else
 		snprintf(path, sizeof path, "%s/%s", c->dir, n->value);
 	if ((f = fopen(path, "r")) == NULL) {
-		config_err(c, n, "cannot read %s: %s", path, strerror(errno));
+		if (c->missing != NULL)
+			snprintf(c->missing, c->missinglen, "cannot read %s: %s",
+			    path, strerror(errno));
+		else
+			config_err(c, n, "cannot read %s: %s", path,
+			    strerror(errno));
 		return NULL;
 	}
 	buf_init(&b);
@@ -213,6 +218,12 @@ config_set_opt(struct config_ctx *c, const struct config_opt *o, void *base,
 		return 0;
 	case CONFIG_ENV:
 		if ((v = getenv(n->value)) == NULL) {
+			if (c->missing != NULL) {
+				snprintf(c->missing, c->missinglen, "%s: "
+				    "environment variable %s is not set",
+				    o->key, n->value);
+				return 0;
+			}
 			config_err(c, n, "%s: environment variable %s is not set",
 			    o->key, n->value);
 			return -1;
@@ -222,7 +233,7 @@ config_set_opt(struct config_ctx *c, const struct config_opt *o, void *base,
 		return 0;
 	case CONFIG_FILE:
 		if ((v = config_read_secret(c, n)) == NULL)
-			return -1;
+			return c->missing != NULL ? 0 : -1;
 		free(*sp);
 		*sp = v;
 		return 0;
@@ -445,7 +456,11 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 	g->name = xstrdup(key->value);
 	g->line = key->line;
 	g->col = key->col;
-	if (config_section(c, n, config_gateway_opts, g, "gateway") == -1)
+	c->missing = g->missing;
+	c->missinglen = sizeof g->missing;
+	rc = config_section(c, n, config_gateway_opts, g, "gateway");
+	c->missing = NULL;
+	if (rc == -1)
 		return -1;
 	if (g->kind == NULL) {
 		config_err(c, key, "gateway \"%s\" has no kind", g->name);
@@ -489,7 +504,7 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 		rc = -1;
 	}
 	if (strcmp(g->kind, "twilio") == 0 && g->auth_token == NULL &&
-	    rc == 0) {
+	    g->missing[0] == '\0' && rc == 0) {
 		config_err(c, key, "gateway \"%s\" (twilio) needs auth_token_env "
 		    "or auth_token_file", g->name);
 		rc = -1;
@@ -713,7 +728,16 @@ config_route_one(struct config_ctx *c, struct config *cf,
 	if (config_strings(c, gws, "gateways", &r->gateways, &r->ngateways) == -1)
 		return -1;
 	for (i = 0; i < r->ngateways; i++) {
-		if (config_gateway_find(cf, r->gateways[i]) == NULL) {
+		const struct config_gateway *g = config_gateway_find(cf,
+		    r->gateways[i]);
+
+		if (g != NULL && g->missing[0] != '\0') {
+			config_err(c, gws->type == YNODE_SEQ ? gws->items[i] : gws,
+			    "gateway \"%s\" cannot be used: %s", g->name,
+			    g->missing);
+			rc = -1;
+		}
+		if (g == NULL) {
 			config_err(c, gws->type == YNODE_SEQ ? gws->items[i] : gws,
 			    "unknown gateway \"%s\"", r->gateways[i]);
 			rc = -1;
@@ -944,6 +968,8 @@ config_load(const char *path, struct diag *diag)
 	c.file = path;
 	c.dir = cf->dir;
 	c.diag = diag;
+	c.missing = NULL;
+	c.missinglen = 0;
 	if (config_expect(&c, root, YNODE_MAP, "the configuration") == -1)
 		goto fail;
 	rc |= config_keys_known(&c, root, known, "the configuration");

@@ -74,6 +74,7 @@ struct config_gateway {
 	long	 breaker_failures;	/* consecutive failures that open it */
 	long	 breaker_cooldown_ms;	/* open this long, then one probe */
 	long	 rate_per_s;	/* messages per second, all instances; 0: none */
+	char	 missing[256];	/* a secret that could not be had: unusable */
 	long	 rate_burst;	/* messages that may go at once */
 	int	 line, col;
 };

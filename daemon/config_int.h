@@ -13,6 +13,12 @@ struct config_ctx {
 	const char	*file;
 	const char	*dir;
 	struct diag	*diag;
+	/*
+	 * Set while reading a gateway: a secret that cannot be had is noted
+	 * here instead of reported, and reported only if a route uses it.
+	 */
+	char		*missing;
+	size_t		 missinglen;
 };
 
 void		 config_err(struct config_ctx *, const struct ynode *,

@@ -43,6 +43,9 @@ gw_set_new(struct event_base *base, struct http *http,
 	s = xcalloc(1, sizeof *s);
 	s->v = xcalloc(cf->ngateways, sizeof *s->v);
 	for (i = 0; i < cf->ngateways; i++) {
+		/* no route uses it (config.c made sure): leave it out */
+		if (cf->gateways[i].missing[0] != '\0')
+			continue;
 		for (k = 0; k < sizeof gw_kinds / sizeof *gw_kinds; k++) {
 			if (strcmp(gw_kinds[k]->name, cf->gateways[i].kind) == 0)
 				break;

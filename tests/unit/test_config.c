@@ -809,6 +809,29 @@ test_unreachable_route(void **state)
 	    "2:51: continue must be true or false");
 }
 
+/* A gateway whose secret is missing is fine until a route uses it. */
+static void
+test_missing_secret(void **state)
+{
+	struct config	*cf;
+
+	unsetenv("RELAIS_TEST_NO_KEY");
+	cf = test_load_ok(*state, "gateways:\n"
+	    "  out: { kind: outbox, path: o }\n"
+	    "  sg: { kind: sendgrid, api_key_env: RELAIS_TEST_NO_KEY }\n"
+	    TEST_TERRITORIES TEST_ROUTES);
+	assert_string_equal(cf->gateways[1].missing, "api_key_env: environment "
+	    "variable RELAIS_TEST_NO_KEY is not set");
+	config_free(cf);
+	test_error(*state, "gateways:\n"
+	    "  out: { kind: outbox, path: o }\n"
+	    "  sg: { kind: sendgrid, api_key_env: RELAIS_TEST_NO_KEY }\n"
+	    TEST_TERRITORIES "routes:\n"
+	    "  - { gateways: [sg, out], template: welcome }\n",
+	    "9:18: gateway \"sg\" cannot be used: api_key_env: environment "
+	    "variable RELAIS_TEST_NO_KEY is not set");
+}
+
 /* claim_idle_ms shorter than one gateway attempt could double-send. */
 static void
 test_claim_idle(void **state)
@@ -1341,6 +1364,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_gateway_key_kind,
 		    test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable_route,
+		    test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_secret,
 		    test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_claim_idle, test_setup,
 		    test_teardown),
