@@ -64,6 +64,7 @@ LIB_SRCS := \
 	daemon/gw_outbox.c \
 	daemon/gw_twilio.c \
 	daemon/gw_sendgrid.c \
+	daemon/gw_brevo.c \
 	daemon/plan.c \
 	daemon/pipeline.c \
 	daemon/admin.c \
@@ -128,6 +129,7 @@ UNIT_TESTS := \
 	test_window \
 	test_admin \
 	test_gw_twilio \
+	test_gw_brevo \
 	test_plan \
 	test_gw_sendgrid
 

@@ -16,6 +16,7 @@ static const struct gw_kind *gw_kinds[] = {
 	&gw_outbox_kind,
 	&gw_twilio_kind,
 	&gw_sendgrid_kind,
+	&gw_brevo_kind,
 };
 
 /* One send through the breaker: the caller's callback, and the gateway. */

@@ -26,6 +26,7 @@ struct gw_result {
 	char		 reason[256];	/* why, for anything but GW_SENT */
 	char		 provider_id[128];
 	double		 ms;
+	int		 optout;	/* the recipient opted out with the provider */
 };
 
 /* One message to send; borrowed for the duration of gw_send(). */
@@ -90,6 +91,7 @@ extern const struct gw_kind	gw_webhook_kind;
 extern const struct gw_kind	gw_outbox_kind;
 extern const struct gw_kind	gw_twilio_kind;
 extern const struct gw_kind	gw_sendgrid_kind;
+extern const struct gw_kind	gw_brevo_kind;
 
 struct gw_set;
 

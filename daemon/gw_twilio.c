@@ -198,10 +198,11 @@ gw_twilio_classify(const struct http_response *resp, struct gw_result *res)
 	if (code == GW_TWILIO_OPTED_OUT) {
 		/*
 		 * Twilio blocks this sender -> recipient pair until the person
-		 * texts START. TODO(suppression list, issue 3): record the
-		 * number so no later message is even attempted.
+		 * texts START: the pipeline puts the number on the suppression
+		 * list, so no later message is even attempted.
 		 */
 		res->status = GW_PERMANENT;
+		res->optout = 1;
 		snprintf(res->reason, sizeof res->reason,
 		    "opted out (%ld): %s (HTTP %ld)", code, msg, resp->status);
 		return;

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "backoff.h"
 #include "admin.h"
@@ -63,6 +64,8 @@ struct pipeline_delivery {
 	long long		 due_ms;
 	double			 ms;
 	struct gw		*held;		/* chosen gateway, awaiting a rate slot */
+	char			 supp[320];	/* "<channel>:<address>" */
+	int			 optout;	/* the provider said they opted out */
 	struct event		*ev_hold;	/* until that slot */
 };
 
@@ -260,6 +263,20 @@ pipeline_fail(struct pipeline_delivery *d, enum pipeline_outcome o,
 	va_end(ap);
 }
 
+/* The suppression list's id of a recipient: channel and lower-cased address. */
+static void
+pipeline_supp_id(struct pipeline_delivery *d)
+{
+	size_t	i, n;
+
+	n = (size_t)snprintf(d->supp, sizeof d->supp, "%s:%s", d->pd->channel,
+	    d->pd->to);
+	for (i = 0; i < n && i < sizeof d->supp; i++) {
+		if (d->supp[i] >= 'A' && d->supp[i] <= 'Z')
+			d->supp[i] = (char)(d->supp[i] - 'A' + 'a');
+	}
+}
+
 /* Decodes the entry and plans its deliveries, or an event-level dead letter. */
 static void
 pipeline_prepare(struct pipeline_job *j)
@@ -308,6 +325,7 @@ pipeline_prepare(struct pipeline_job *j)
 		d->pd = &j->plan.v[i];
 		d->gateway = d->pd->route != NULL && d->pd->route->ngateways > 0 ?
 		    d->pd->route->gateways[0] : "-";
+		pipeline_supp_id(d);
 		d->attempt = e->retry_key != NULL ? e->attempt : 0;
 		d->waits = e->retry_key != NULL ? e->waits : 0;
 		if (d->pd->status != PLAN_SEND)
@@ -470,6 +488,23 @@ pipeline_op_delivery(struct pipeline_job *j, struct queue_args *a,
 	}
 }
 
+/* An opt-out the provider reported goes on the suppression list, dated. */
+static void
+pipeline_op_suppress(struct queue_args *a, const struct pipeline_delivery *d)
+{
+	json_t	*rec;
+	char	 at[40], *s;
+
+	gw_rfc3339(at, sizeof at);
+	rec = json_pack("{s:s, s:s, s:s}", "at", at, "source", d->gateway,
+	    "reason", d->reason);
+	if (rec == NULL || (s = json_dumps(rec, JSON_COMPACT)) == NULL)
+		fatalx("pipeline: cannot encode a suppression record");
+	queue_op_suppress(a, d->supp, s);
+	free(s);
+	json_decref(rec);
+}
+
 static void
 pipeline_ops(struct pipeline_job *j, struct queue_args *a)
 {
@@ -497,6 +532,8 @@ pipeline_ops(struct pipeline_job *j, struct queue_args *a)
 			break;
 		case OUTCOME_DEAD:
 			pipeline_op_dead(j, a, d->reason, d);
+			if (d->optout)
+				pipeline_op_suppress(a, d);
 			break;
 		default:
 			break;
@@ -556,6 +593,7 @@ pipeline_on_sent(const struct gw_result *res, void *arg)
 		break;
 	case GW_PERMANENT:
 		pipeline_fail(d, OUTCOME_DEAD, "%s", res->reason);
+		d->optout = res->optout;
 		break;
 	case GW_WAIT:
 	case GW_RETRY:
@@ -777,7 +815,8 @@ pipeline_send(struct pipeline_job *j)
 }
 
 static void
-pipeline_on_begun(int ok, int dup, const int *sent, size_t n, void *arg)
+pipeline_on_begun(int ok, int dup, const int *sent, const int *suppressed,
+    size_t n, void *arg)
 {
 	struct pipeline_job	*j = arg;
 	size_t			 i, k;
@@ -794,8 +833,12 @@ pipeline_on_begun(int ok, int dup, const int *sent, size_t n, void *arg)
 	for (i = k = 0; i < j->nd && k < n; i++) {
 		if (j->d[i].outcome != OUTCOME_PENDING)
 			continue;
-		if (sent[k++])
+		if (sent[k])
 			pipeline_fail(&j->d[i], OUTCOME_SKIPPED, "already sent");
+		else if (suppressed[k])
+			pipeline_fail(&j->d[i], OUTCOME_SKIPPED, "recipient opted "
+			    "out (suppression list)");
+		k++;
 	}
 	pipeline_send(j);
 }
@@ -805,7 +848,7 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 {
 	struct pipeline		*p = arg;
 	struct pipeline_job	*j;
-	char			**keys;
+	char			**keys, **supp;
 	size_t			 i, nk = 0;
 	const char		*dedupe;
 
@@ -829,15 +872,19 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 		return;
 	}
 	keys = xcalloc(j->nd, sizeof *keys);
+	supp = xcalloc(j->nd, sizeof *supp);
 	for (i = 0; i < j->nd; i++) {
-		if (j->d[i].outcome == OUTCOME_PENDING)
-			keys[nk++] = j->d[i].pd->key;
+		if (j->d[i].outcome != OUTCOME_PENDING)
+			continue;
+		keys[nk] = j->d[i].pd->key;
+		supp[nk++] = j->d[i].supp;
 	}
 	dedupe = (e->retry_key != NULL || e->replay) ? "" : j->env.id;
-	if (queue_begin(p->q, dedupe, e->id, keys, nk, pipeline_on_begun,
+	if (queue_begin(p->q, dedupe, e->id, keys, supp, nk, pipeline_on_begun,
 	    j) == -1)
 		pipeline_on_committed(0, j);
 	free(keys);
+	free(supp);
 }
 
 static size_t

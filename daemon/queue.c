@@ -35,7 +35,8 @@
 /*
  * Batched over every entry that began in one loop iteration. ARGV: prefix,
  * seen ttl, then per entry: event id ("" = no dedupe), stream id, n, then n
- * delivery keys. Returns, per entry, the duplicate flag then n sent flags.
+ * pairs (delivery key, suppression id "<channel>:<address>"). Returns, per
+ * entry, the duplicate flag then n pairs (already sent, opted out).
  */
 static struct redis_script queue_begin_script = { .body =
 "local p, ttl = ARGV[1], ARGV[2]\n"
@@ -52,9 +53,10 @@ static struct redis_script queue_begin_script = { .body =
 "  end\n"
 "  out[#out + 1] = dup\n"
 "  for j = 1, n do\n"
-"    out[#out + 1] = redis.call('EXISTS', p .. 'sent:' .. ARGV[i + 2 + j])\n"
+"    out[#out + 1] = redis.call('EXISTS', p .. 'sent:' .. ARGV[i + 1 + 2 * j])\n"
+"    out[#out + 1] = redis.call('HEXISTS', p .. 'suppressed', ARGV[i + 2 + 2 * j])\n"
 "  end\n"
-"  i = i + 3 + n\n"
+"  i = i + 3 + 2 * n\n"
 "end\n"
 "return out\n" };
 
@@ -62,7 +64,7 @@ static struct redis_script queue_begin_script = { .body =
  * Batched over every entry that finished in one loop iteration, applied
  * atomically. ARGV: prefix, group, sent ttl, deliveries maxlen, then ops:
  * S key | Z score member | D n f v ... | L n f v ... | A stream-id (ack and
- * delete the entry).
+ * delete the entry) | U suppression-id record (an opt-out, kept for good).
  */
 static struct redis_script queue_commit_script = { .body =
 "local p, group, ttl, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
@@ -72,6 +74,9 @@ static struct redis_script queue_commit_script = { .body =
 "  if op == 'S' then\n"
 "    redis.call('SET', p .. 'sent:' .. ARGV[i + 1], '1', 'EX', ttl)\n"
 "    i = i + 2\n"
+"  elseif op == 'U' then\n"
+"    redis.call('HSET', p .. 'suppressed', ARGV[i + 1], ARGV[i + 2])\n"
+"    i = i + 3\n"
 "  elseif op == 'A' then\n"
 "    redis.call('XACK', p .. 'events', group, ARGV[i + 1])\n"
 "    redis.call('XDEL', p .. 'events', ARGV[i + 1])\n"
@@ -325,6 +330,14 @@ queue_op_schedule(struct queue_args *a, long long due_ms, const char *member,
 	queue_args_add(a, "Z", 1);
 	queue_args_addf(a, "%lld", due_ms);
 	queue_args_add(a, member, len);
+}
+
+void
+queue_op_suppress(struct queue_args *a, const char *id, const char *record)
+{
+	queue_args_add(a, "U", 1);
+	queue_args_add(a, id, strlen(id));
+	queue_args_add(a, record, strlen(record));
 }
 
 void
@@ -1037,7 +1050,8 @@ queue_batch_fail(struct queue_batch *b)
 
 	for (i = 0; i < b->ncalls; i++) {
 		if (b->calls[i].begin_cb != NULL)
-			b->calls[i].begin_cb(0, 0, NULL, 0, b->calls[i].arg);
+			b->calls[i].begin_cb(0, 0, NULL, NULL, 0,
+			    b->calls[i].arg);
 		else if (b->calls[i].commit_cb != NULL)
 			b->calls[i].commit_cb(0, b->calls[i].arg);
 		else if (b->calls[i].rate_cb != NULL)
@@ -1051,7 +1065,7 @@ queue_on_begin(redisReply *r, void *arg)
 {
 	struct queue_batch	*b = arg;
 	struct queue_call	*c;
-	int			 sent[64] = { 0 }, *sp;
+	int			*sent, *supp;
 	size_t			 i, k, at = 0;
 
 	if (b->q->freeing) {
@@ -1064,20 +1078,22 @@ queue_on_begin(redisReply *r, void *arg)
 	}
 	for (i = 0; i < b->ncalls; i++) {
 		c = &b->calls[i];
-		if (at + 1 + c->nkeys > r->elements) {
+		if (at + 1 + 2 * c->nkeys > r->elements) {
 			log_warnx("queue: begin: short reply");
-			c->begin_cb(0, 0, NULL, 0, c->arg);
+			c->begin_cb(0, 0, NULL, NULL, 0, c->arg);
 			continue;
 		}
-		sp = c->nkeys > sizeof sent / sizeof *sent ?
-		    xcalloc(c->nkeys, sizeof *sp) : sent;
-		for (k = 0; k < c->nkeys; k++)
-			sp[k] = r->element[at + 1 + k]->integer != 0;
-		c->begin_cb(1, r->element[at]->integer != 0, sp, c->nkeys,
+		sent = xcalloc(c->nkeys + 1, sizeof *sent);
+		supp = xcalloc(c->nkeys + 1, sizeof *supp);
+		for (k = 0; k < c->nkeys; k++) {
+			sent[k] = r->element[at + 1 + 2 * k]->integer != 0;
+			supp[k] = r->element[at + 2 + 2 * k]->integer != 0;
+		}
+		c->begin_cb(1, r->element[at]->integer != 0, sent, supp, c->nkeys,
 		    c->arg);
-		if (sp != sent)
-			free(sp);
-		at += 1 + c->nkeys;
+		free(sent);
+		free(supp);
+		at += 1 + 2 * c->nkeys;
 	}
 	queue_batch_free(b);
 }
@@ -1183,7 +1199,8 @@ queue_flush_soon(struct queue *q)
 
 int
 queue_begin(struct queue *q, const char *event_id, const char *stream_id,
-    char *const *keys, size_t nkeys, queue_begin_cb cb, void *arg)
+    char *const *keys, char *const *supp, size_t nkeys, queue_begin_cb cb,
+    void *arg)
 {
 	struct queue_call	*c;
 	size_t			 i;
@@ -1195,8 +1212,10 @@ queue_begin(struct queue *q, const char *event_id, const char *stream_id,
 	queue_args_add(&q->begins->args, event_id, strlen(event_id));
 	queue_args_add(&q->begins->args, stream_id, strlen(stream_id));
 	queue_args_addf(&q->begins->args, "%zu", nkeys);
-	for (i = 0; i < nkeys; i++)
+	for (i = 0; i < nkeys; i++) {
 		queue_args_add(&q->begins->args, keys[i], strlen(keys[i]));
+		queue_args_add(&q->begins->args, supp[i], strlen(supp[i]));
+	}
 	c = queue_batch_call(q->begins);
 	c->begin_cb = cb;
 	c->arg = arg;

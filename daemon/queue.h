@@ -57,9 +57,13 @@ typedef void	(*queue_entry_cb)(struct queue_entry *, void *arg);
 typedef size_t	(*queue_room_cb)(void *arg);
 /* Whether an entry is being processed in this process already. */
 typedef int	(*queue_busy_cb)(const char *id, void *arg);
-/* begin: ok = 0 when the script failed; dup = 1 for a duplicate event id. */
-typedef void	(*queue_begin_cb)(int ok, int dup, const int *sent, size_t n,
-		    void *arg);
+/*
+ * begin: ok = 0 when the script failed; dup = 1 for a duplicate event id;
+ * per delivery, sent (a marker exists) and suppressed (the recipient opted
+ * out on that channel).
+ */
+typedef void	(*queue_begin_cb)(int ok, int dup, const int *sent,
+		    const int *suppressed, size_t n, void *arg);
 typedef void	(*queue_commit_cb)(int ok, void *arg);
 /* ok = 0 when Redis failed; wait_ms >= 0: a slot at now + wait; < 0: none. */
 typedef void	(*queue_rate_cb)(int ok, long long wait_ms, void *arg);
@@ -84,8 +88,8 @@ void		 queue_entry_free(struct queue_entry *);
  * (retries and replays); keys are the delivery keys to look up.
  */
 int		 queue_begin(struct queue *, const char *event_id,
-		    const char *stream_id, char *const *keys, size_t nkeys,
-		    queue_begin_cb, void *arg);
+		    const char *stream_id, char *const *keys, char *const *supp,
+		    size_t nkeys, queue_begin_cb, void *arg);
 /*
  * Applies ops (built with the queue_op_* helpers) and acknowledges and
  * deletes stream_id ("" for none), in one atomic script with the other
@@ -112,6 +116,9 @@ void		 queue_args_addf(struct queue_args *, const char *, ...)
 void		 queue_op_sent(struct queue_args *, const char *key);
 void		 queue_op_schedule(struct queue_args *, long long due_ms,
 		    const char *member, size_t len);
+/* Puts "<channel>:<address>" on the suppression list, with its record. */
+void		 queue_op_suppress(struct queue_args *, const char *id,
+		    const char *record);
 /* Starts a dead-letter or deliveries record of nfields name/value pairs. */
 void		 queue_op_record(struct queue_args *, int dead, int nfields);
 

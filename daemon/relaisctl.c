@@ -18,7 +18,9 @@
 #include "config.h"
 #include "envelope.h"
 #include "log.h"
+#include "phone.h"
 #include "plan.h"
+#include "clock.h"
 
 struct ctl {
 	struct config	*cf;
@@ -47,6 +49,10 @@ ctl_usage(FILE *f)
 	    "stream\n"
 	    "  outbox FILE                    print an outbox file as readable "
 	    "messages\n"
+	    "  suppress add ADDRESS [REASON]  never send to this email address "
+	    "or phone\n"
+	    "  suppress remove ADDRESS        lift an opt-out\n"
+	    "  suppress list                  who opted out, when, from where\n"
 	    "  render --event FILE|- [--territory T] [--lang L]\n"
 	    "                                 print what would be sent for an "
 	    "event,\n"
@@ -499,6 +505,89 @@ ctl_outbox(int argc, char **argv)
 	return 0;
 }
 
+/* "<channel>:<address>" as the pipeline writes it; -1 for a bad address. */
+static int
+ctl_supp_id(const char *addr, char *out, size_t outlen)
+{
+	char	e164[PHONE_E164_SIZE], why[128];
+	size_t	i, n;
+
+	if (strchr(addr, '@') != NULL) {
+		n = (size_t)snprintf(out, outlen, "email:%s", addr);
+		for (i = 0; i < n && i < outlen; i++) {
+			if (out[i] >= 'A' && out[i] <= 'Z')
+				out[i] = (char)(out[i] - 'A' + 'a');
+		}
+		return 0;
+	}
+	if (phone_normalise(addr, e164, sizeof e164, why, sizeof why) == -1) {
+		fprintf(stderr, "relaisctl: not an email address nor a phone "
+		    "number: %s\n", why);
+		return -1;
+	}
+	snprintf(out, outlen, "sms:%s", e164);
+	return 0;
+}
+
+static int
+ctl_suppress(struct ctl *c, int argc, char **argv)
+{
+	redisReply	*rep;
+	json_t		*rec;
+	char		 id[320], at[40], *s;
+	size_t		 i;
+
+	if (argc < 1) {
+		ctl_usage(stderr);
+		return 2;
+	}
+	if (ctl_connect(c) == -1)
+		return 1;
+	if (strcmp(argv[0], "list") == 0) {
+		rep = redisCommand(c->rc, "HGETALL %s", ctl_key(c, "suppressed"));
+		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(rep);
+			return 1;
+		}
+		for (i = 0; i + 1 < rep->elements; i += 2)
+			printf("%s  %s\n", rep->element[i]->str,
+			    rep->element[i + 1]->str);
+		if (rep->elements == 0)
+			printf("nobody opted out\n");
+		freeReplyObject(rep);
+		return 0;
+	}
+	if (argc < 2 || ctl_supp_id(argv[1], id, sizeof id) == -1) {
+		ctl_usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[0], "add") == 0) {
+		clock_rfc3339(clock_now_ms(), at, sizeof at);
+		rec = json_pack("{s:s, s:s, s:s}", "at", at, "source",
+		    "relaisctl", "reason", argc > 2 ? argv[2] : "");
+		s = json_dumps(rec, JSON_COMPACT);
+		rep = redisCommand(c->rc, "HSET %s %s %s",
+		    ctl_key(c, "suppressed"), id, s);
+		free(s);
+		json_decref(rec);
+	} else if (strcmp(argv[0], "remove") == 0)
+		rep = redisCommand(c->rc, "HDEL %s %s", ctl_key(c, "suppressed"),
+		    id);
+	else {
+		ctl_usage(stderr);
+		return 2;
+	}
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+		freeReplyObject(rep);
+		return 1;
+	}
+	printf("%s %s\n", id, strcmp(argv[0], "add") == 0 ?
+	    "suppressed" : rep->integer == 1 ? "no longer suppressed" :
+	    "was not suppressed");
+	freeReplyObject(rep);
+	return 0;
+}
+
 static const char *ctl_status_names[] = { "send", "skip", "dead" };
 
 /* Applies --territory and --lang to a decoded event's data. */
@@ -647,6 +736,8 @@ main(int argc, char *argv[])
 		rc = ctl_dead(&c, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "render") == 0)
 		rc = ctl_render(&c, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "suppress") == 0)
+		rc = ctl_suppress(&c, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "relaisctl: unknown command \"%s\"\n", argv[0]);
 		ctl_usage(stderr);

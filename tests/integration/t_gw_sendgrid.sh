@@ -21,10 +21,10 @@ SG_PORT=$(cat "$T/sg.port")
 
 start_redis
 write_config
-sed -i 's|^gateways:$|gateways:\n  sendgrid:\n    kind: sendgrid\n    url: http://127.0.0.1:'"$SG_PORT"'\n    api_key_env: SENDGRID_TEST_KEY\n    timeout_ms: 1000|' \
+sed -i 's|^gateways:$|gateways:\n  sendgrid-test:\n    kind: sendgrid\n    url: http://127.0.0.1:'"$SG_PORT"'\n    api_key_env: SENDGRID_TEST_KEY\n    timeout_ms: 1000|' \
     "$T/relais.yaml"
 grep -q "url: http://127.0.0.1:$SG_PORT" "$T/relais.yaml" || fail "gateway not added"
-RELAIS_EMAIL_GATEWAY=sendgrid start_relaisd
+RELAIS_EMAIL_GATEWAY=sendgrid-test start_relaisd
 
 # sg ID: the requests the fake saw for event ID, one JSON line each
 sg() {

@@ -8,8 +8,8 @@
 
 SID=AC0123456789abcdef0123456789abcdef
 export RELAIS_TWILIO_AUTH_TOKEN=test-auth-token-$$
-export RELAIS_SMS_GATEWAY=twilio
-export RELAIS_EMAIL_GATEWAY=twilio	# refused: SMS only
+export RELAIS_SMS_GATEWAY=twilio-test
+export RELAIS_EMAIL_GATEWAY=twilio-test	# refused: SMS only
 
 start_redis
 python3 "$ROOT/tests/fakes/twilio.py" --port-file "$T/twilio.port" \
@@ -23,7 +23,7 @@ PORT=$(cat "$T/twilio.port")
 touch "$T/twilio.jsonl"
 
 write_config
-sed -i 's|^gateways:$|gateways:\n  twilio:\n    kind: twilio\n    url: http://127.0.0.1:'"$PORT"'\n    account_sid: '"$SID"'\n    auth_token_env: RELAIS_TWILIO_AUTH_TOKEN\n    timeout_ms: 1500|' \
+sed -i 's|^gateways:$|gateways:\n  twilio-test:\n    kind: twilio\n    url: http://127.0.0.1:'"$PORT"'\n    account_sid: '"$SID"'\n    auth_token_env: RELAIS_TWILIO_AUTH_TOKEN\n    timeout_ms: 1500|' \
     "$T/relais.yaml"
 grep -q "account_sid: $SID" "$T/relais.yaml" || fail "gateway not added to the config"
 # Thursday noon in Rouyn-Noranda: the sms-hours window is open
@@ -47,7 +47,7 @@ delivery() {
 }
 
 sms() {
-	emit "$(event "$1" '"phone":"819-555-0123","consent":{"sms":true}')"
+	emit "$(event "$1" '"phone":"'"${2:-819-555-0123}"'","consent":{"sms":true}')"
 }
 
 # 1. success: one request, the fields right, the sid kept as provider id
@@ -87,13 +87,21 @@ rcli xrange relais:dead - + | grep -q "^twilio 21211: The 'To' number +1819\*\*\
     fail "21211 reason: $(rcli xrange relais:dead - + | grep 21211)"
 rcli xrange relais:dead - + | grep -qx bad-1 || fail "dead letter without bad-1"
 
-# 3. 400 / 21610: the recipient replied STOP
-sms stop-1
+# 3. 400 / 21610: the recipient replied STOP (a number of their own)
+sms stop-1 819-555-0199
 wait_for 10 "stop-1 dead-lettered" 'test "$(dead_count)" = 2'
 wait_for 10 "stop-1 handled" all_handled
 assert_eq "$(requests twilio)" 3 "requests after stop-1"
 rcli xrange relais:dead - + | grep -q "^opted out (21610)" ||
     fail "21610 reason: $(rcli xrange relais:dead - + | grep 21610)"
+# the number is now on the suppression list, with the date and the source
+rcli hget relais:suppressed "sms:+18195550199" | grep -q '"source":"twilio-test"' ||
+    fail "21610 did not suppress the number: $(rcli hgetall relais:suppressed)"
+# and nothing more is even attempted to that number
+sms stop-2 819-555-0199
+wait_for 10 "stop-2 handled" all_handled
+rcli xrange relais:deliveries - + | grep -qx "recipient opted out (suppression list)" ||
+    fail "stop-2 was not skipped as suppressed"
 
 # 4. 429 with Retry-After: 2, then 201: waited 2 s, no attempt spent
 sms wait-1
