@@ -65,6 +65,7 @@ LIB_SRCS := \
 	daemon/gw_twilio.c \
 	daemon/gw_sendgrid.c \
 	daemon/gw_brevo.c \
+	daemon/gw_mailgun.c \
 	daemon/plan.c \
 	daemon/pipeline.c \
 	daemon/admin.c \
@@ -131,7 +132,8 @@ UNIT_TESTS := \
 	test_gw_twilio \
 	test_gw_brevo \
 	test_plan \
-	test_gw_sendgrid
+	test_gw_sendgrid \
+	test_gw_mailgun
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \

@@ -17,6 +17,7 @@ static const struct gw_kind *gw_kinds[] = {
 	&gw_twilio_kind,
 	&gw_sendgrid_kind,
 	&gw_brevo_kind,
+	&gw_mailgun_kind,
 };
 
 /* One send through the breaker: the caller's callback, and the gateway. */

@@ -92,6 +92,7 @@ extern const struct gw_kind	gw_outbox_kind;
 extern const struct gw_kind	gw_twilio_kind;
 extern const struct gw_kind	gw_sendgrid_kind;
 extern const struct gw_kind	gw_brevo_kind;
+extern const struct gw_kind	gw_mailgun_kind;
 
 struct gw_set;
 
