@@ -8,6 +8,8 @@
 #   BENCH_RATE=5000    events/s for the latency run
 #   BENCH_SECONDS=10   length of the latency run
 #   BENCH_IDLE=5       seconds of idle CPU measurement
+#   BENCH_KIND_N=3000  events per gateway kind against its fake provider
+#                      (section e; 0 skips the section)
 # shellcheck disable=SC2317 # functions run from traps and wait_for
 set -eu
 
@@ -18,6 +20,7 @@ N=${BENCH_N:-200000}
 RATE=${BENCH_RATE:-5000}
 SECS=${BENCH_SECONDS:-10}
 IDLE=${BENCH_IDLE:-5}
+KN=${BENCH_KIND_N:-3000}
 HZ=$(getconf CLK_TCK)
 
 for b in relaisd sink producer; do
@@ -26,13 +29,13 @@ done
 command -v redis-server >/dev/null || { echo "bench: redis-server not found" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/relais-bench.XXXXXX)
-REDIS_PID="" SINK_PID="" RELAISD_PID=""
+REDIS_PID="" SINK_PID="" RELAISD_PID="" FAKE_PID=""
 
 cleanup() {
 	rc=$?
 	trap - EXIT INT TERM
-	# relaisd first, then the sink and Redis it talks to
-	for p in $RELAISD_PID $SINK_PID $REDIS_PID; do
+	# relaisd first, then the sink or fake and Redis it talks to
+	for p in $RELAISD_PID $FAKE_PID $SINK_PID $REDIS_PID; do
 		kill -TERM "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -251,4 +254,233 @@ if [ "$warns" -gt 0 ]; then
 	grep -v 'outcome=sent\|event=connected\|started consumer' \
 	    "$T/relaisd.log" | head -n 5
 fi
+[ "$KN" -gt 0 ] || exit 0
+
+# ---- e) per gateway kind: KN events through each kind to its fake provider
+#
+# The Python fakes of tests/fakes, without --script, answer success to every
+# request after checking it as the provider would, and append it to a
+# JSON-lines record. Each kind gets a fresh relaisd, an empty Redis and its
+# own fake; the wall time runs from the first push to the fake's receive
+# stamp (t_us) of the KN-th request, as section a does with the sink.
+
+FAKES=$ROOT/tests/fakes
+OPENAPI=$ROOT/../shared/openapi
+KIND_SECS=$(( 8 + KN / 1000 ))	# deadline per kind: the section stays < ~60 s
+
+# stop_pid PID: SIGTERM and reap (relaisd drains first: nothing is left).
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+fake_lines() {
+	wc -l < "$T/fake.jsonl" | tr -d ' '
+}
+
+# kind_wait SECONDS COUNT: polls the fake's record; 1 on a timeout or death.
+kind_wait() {
+	deadline=$(( $(date +%s) + $1 ))
+	until [ "$(fake_lines)" -ge "$2" ]; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		kill -0 "$RELAISD_PID" 2>/dev/null || return 1
+		kill -0 "$FAKE_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+}
+
+# kind_drained SECONDS: drained, within a deadline; 1 on a timeout.
+kind_drained() {
+	deadline=$(( $(date +%s) + $1 ))
+	until drained >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# python3 -c "$NODELAY" SCRIPT ARGS...: runs a fake with TCP_NODELAY on its
+# connections (socketserver's disable_nagle_algorithm), nothing else changed.
+# The fakes write an answer's headers and body in two sends: with Nagle on,
+# the body waits for the client's delayed ACK of the headers, up to ~40 ms
+# an answer, and a run would measure that timer, not the fake or relaisd.
+# (A simple command, not a function: $! must be the fake's own pid.)
+NODELAY='import runpy, socketserver, sys
+socketserver.StreamRequestHandler.disable_nagle_algorithm = True
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")'
+
+# kind_fake KIND: starts its fake (FAKE_PID, port in FAKE_PORT); 1 with the
+# reason in SKIP when the kind cannot run here.
+kind_fake() {
+	SKIP=""
+	if ! command -v python3 >/dev/null; then
+		SKIP="python3 not found"
+	elif [ ! -f "$FAKES/$1.py" ]; then
+		SKIP="no fake at tests/fakes/$1.py"
+	elif [ "$1" = twilio ] && [ ! -f "$OPENAPI/twilio_api_v2010.json" ]; then
+		SKIP="its fake needs $OPENAPI/twilio_api_v2010.json"
+	elif [ "$1" = sendgrid ] && [ ! -f "$OPENAPI/sendgrid_v3.json" ]; then
+		SKIP="its fake needs $OPENAPI/sendgrid_v3.json"
+	fi
+	[ -z "$SKIP" ] || return 1
+	rm -f "$T/fake.port"
+	: > "$T/fake.jsonl"
+	case $1 in
+	twilio)
+		python3 -c "$NODELAY" "$FAKES/twilio.py" --port-file "$T/fake.port" \
+		    --record "$T/fake.jsonl" \
+		    --account-sid "$RELAIS_TWILIO_ACCOUNT_SID" \
+		    --auth-token-env RELAIS_TWILIO_AUTH_TOKEN \
+		    --openapi "$OPENAPI/twilio_api_v2010.json" \
+		    > "$T/fake-$1.log" 2>&1 &
+		;;
+	sendgrid)
+		python3 -c "$NODELAY" "$FAKES/sendgrid.py" --port-file "$T/fake.port" \
+		    --out "$T/fake.jsonl" --key "$RELAIS_SENDGRID_API_KEY" \
+		    --schema "$OPENAPI/sendgrid_v3.json" \
+		    > "$T/fake-$1.log" 2>&1 &
+		;;
+	mailgun)
+		python3 -c "$NODELAY" "$FAKES/mailgun.py" --port-file "$T/fake.port" \
+		    --out "$T/fake.jsonl" --key "$RELAIS_MAILGUN_API_KEY" \
+		    --domain "$RELAIS_MAILGUN_DOMAIN" > "$T/fake-$1.log" 2>&1 &
+		;;
+	brevo)
+		python3 -c "$NODELAY" "$FAKES/brevo.py" --port-file "$T/fake.port" \
+		    --out "$T/fake.jsonl" --key "$RELAIS_BREVO_API_KEY" \
+		    > "$T/fake-$1.log" 2>&1 &
+		;;
+	esac
+	FAKE_PID=$!
+	deadline=$(( $(date +%s) + 10 ))
+	until [ -s "$T/fake.port" ]; do
+		if ! kill -0 "$FAKE_PID" 2>/dev/null ||
+		    [ "$(date +%s)" -ge "$deadline" ]; then
+			SKIP="its fake did not start: $(tail -n 1 "$T/fake-$1.log")"
+			stop_pid "$FAKE_PID"
+			FAKE_PID=""
+			return 1
+		fi
+		sleep 0.05
+	done
+	FAKE_PORT=$(cat "$T/fake.port")
+}
+
+# kind_relaisd KIND ENV...: a fresh relaisd, KIND's URL on the fake.
+kind_relaisd() {
+	url_var=RELAIS_$(echo "$1" | tr '[:lower:]' '[:upper:]')_URL
+	shift
+	env "$@" "$url_var=http://127.0.0.1:$FAKE_PORT" \
+	    RELAIS_REDIS_URL="unix://$T/redis.sock" \
+	    RELAIS_OUTBOX="$T/outbox.jsonl" \
+	    RELAIS_ADMIN_ADDR=127.0.0.1:0 \
+	    RELAIS_CONSUMER=bench \
+	    "$BUILD/relaisd" -c "$ROOT/config/relais.yaml" \
+	    > "$T/relaisd-$kind.log" 2>&1 &
+	RELAISD_PID=$!
+	wait_for 10 "relaisd ($kind) to create its consumer group" group_exists
+	alive
+}
+
+# kind_row KIND CHANNEL RATE WALL SENT CPU-RELAISD CPU-FAKE
+kind_row() {
+	printf '%-10s %-8s %13s %9s %11s %12s %9s\n' "$@"
+}
+
+# kind_run KIND CHANNEL: one measured run, a row of $T/kinds.txt.
+kind_run() {
+	kind=$1 channel=$2
+	if ! kind_fake "$kind"; then
+		echo "   $kind: skipped, $SKIP"
+		kind_row "$kind" "$channel" skipped - - - - >> "$T/kinds.txt"
+		return 0
+	fi
+	rcli flushall > /dev/null
+	if [ "$channel" = sms ]; then
+		# a Thursday noon in Rouyn-Noranda: the sms-hours window is open
+		kind_relaisd "$kind" RELAIS_TEST_NOW=2026-11-26T12:00:00-05:00 \
+		    RELAIS_SMS_GATEWAY="$kind" RELAIS_EMAIL_GATEWAY=outbox
+		sms_flag=-S
+	else
+		kind_relaisd "$kind" RELAIS_EMAIL_GATEWAY="$kind" \
+		    RELAIS_SMS_GATEWAY=outbox
+		sms_flag=""
+	fi
+	c0_d=$(cpu_ticks "$RELAISD_PID")
+	c0_f=$(cpu_ticks "$FAKE_PID")
+	t0=$(now_us)
+	"$BUILD/producer" -u "$T/redis.sock" -n "$KN" ${sms_flag:+-S} \
+	    2> "$T/producer-$kind.log" ||
+	    die "producer failed: $(cat "$T/producer-$kind.log")"
+	if ! kind_wait "$KIND_SECS" "$KN"; then
+		alive
+		echo "   $kind: only $(fake_lines) of $KN requests at the fake" \
+		    "within ${KIND_SECS}s"
+		kind_row "$kind" "$channel" timeout - - - - >> "$T/kinds.txt"
+		stop_pid "$RELAISD_PID"
+		stop_pid "$FAKE_PID"
+		RELAISD_PID="" FAKE_PID=""
+		return 0
+	fi
+	t_seen=$(now_us)
+	c1_d=$(cpu_ticks "$RELAISD_PID")
+	c1_f=$(cpu_ticks "$FAKE_PID")
+	# the KN-th request's own receive time at the fake
+	t1=$(head -n "$KN" "$T/fake.jsonl" |
+	    sed -n 's/.*"t_us": *\([0-9][0-9]*\).*/\1/p' |
+	    awk '$1 > m { m = $1 } END { printf "%.0f\n", m }')
+	[ "$t1" -gt "$t0" ] || t1=$t_seen
+	kind_drained 10 || echo "   $kind: entries still pending after 10 s"
+	sent=$(grep -c 'outcome=sent' "$T/relaisd-$kind.log" || true)
+	rate=$(awk -v n="$KN" -v us=$(( t1 - t0 )) \
+	    'BEGIN { printf "%.0f", n / (us / 1e6) }')
+	wall=$(awk -v us=$(( t1 - t0 )) 'BEGIN { printf "%.2f", us / 1e6 }')
+	share() {
+		awk -v d=$(( $2 - $1 )) -v hz="$HZ" -v us=$(( t_seen - t0 )) \
+		    'BEGIN { printf "%.0f%%", 100 * d / hz / (us / 1e6) }'
+	}
+	kind_row "$kind" "$channel" "$rate" "$wall" "$sent/$KN" \
+	    "$(share "$c0_d" "$c1_d")" "$(share "$c0_f" "$c1_f")" \
+	    >> "$T/kinds.txt"
+	echo "   $kind: $KN $channel deliveries in ${wall}s"
+	if [ "$sent" -lt "$KN" ]; then
+		grep -v 'outcome=sent\|event=connected\|started consumer' \
+		    "$T/relaisd-$kind.log" | head -n 3 | sed 's/^/     /'
+	fi
+	stop_pid "$RELAISD_PID"
+	stop_pid "$FAKE_PID"
+	RELAISD_PID="" FAKE_PID=""
+}
+
+echo
+echo "e) per gateway kind: $KN events each through a fresh relaisd to the" \
+    "kind's fake (tests/fakes)..."
+# the relaisd and sink of sections a-d are done with
+stop_pid "$RELAISD_PID"
+stop_pid "$SINK_PID"
+RELAISD_PID="" SINK_PID=""
+# made-up credentials the fakes are told to expect; a gateway whose URL is
+# not the fake's points at the discard port (it is never routed to)
+RELAIS_TWILIO_ACCOUNT_SID=AC$(printf '%032x' $$)
+export RELAIS_TWILIO_ACCOUNT_SID
+export RELAIS_TWILIO_AUTH_TOKEN="bench-token-$$"
+export RELAIS_SENDGRID_API_KEY="SG.bench.$$"
+export RELAIS_MAILGUN_DOMAIN=mg.bench.example
+export RELAIS_MAILGUN_API_KEY="key-bench-$$"
+export RELAIS_BREVO_API_KEY="xkeysib-bench-$$"
+export RELAIS_TWILIO_URL=http://127.0.0.1:9 RELAIS_SENDGRID_URL=http://127.0.0.1:9
+export RELAIS_MAILGUN_URL=http://127.0.0.1:9 RELAIS_BREVO_URL=http://127.0.0.1:9
+: > "$T/kinds.txt"
+kind_run sendgrid email
+kind_run mailgun email
+kind_run brevo email
+kind_run twilio sms
+echo
+kind_row "kind" "channel" "deliveries/s" "wall (s)" "sent" "relaisd CPU" "fake CPU"
+cat "$T/kinds.txt"
+echo "(CPU: share of one core during the run. Each fake is a single Python"
+echo " process that checks and records every request: it is most likely the"
+echo " bottleneck, so these rates measure the fake as much as relaisd;"
+echo " section a, against the C sink, is relaisd's own ceiling.)"
 exit 0

@@ -18,6 +18,7 @@ struct producer {
 	unsigned long	 n;		/* events to push */
 	unsigned long	 first;		/* first sequence number */
 	double		 rate;		/* events/s; 0: as fast as possible */
+	int		 sms;		/* SMS-only events instead of email */
 	unsigned long	 sent;
 	long long	 max_lag_us;	/* paced mode: worst lateness */
 };
@@ -53,12 +54,15 @@ static void __attribute__((noreturn))
 producer_usage(void)
 {
 	fprintf(stderr, "usage: producer [-u socket | -h host -p port] [-n N] "
-	    "[-r RATE] [-k key] [-s FIRST]\n"
+	    "[-r RATE] [-k key] [-s FIRST] [-S]\n"
 	    "  -n N      events to push (default 1000)\n"
 	    "  -r RATE   events/s, paced in ~1 ms batches; 0 = as fast as "
 	    "possible (default)\n"
 	    "  -k key    stream (default relais:events)\n"
-	    "  -s FIRST  first sequence number (default 0)\n");
+	    "  -s FIRST  first sequence number (default 0)\n"
+	    "  -S        SMS-only events: a phone number and SMS consent "
+	    "(default:\n"
+	    "            email-only events)\n");
 	exit(2);
 }
 
@@ -87,20 +91,44 @@ producer_wall_us(void)
 }
 
 /*
+ * Writes the address field of person seq into out: an email address, or
+ * with sms a phone number (NANP 555-01XX, fictitious, with separators to
+ * normalise).
+ */
+static int
+producer_address(char *out, size_t outlen, unsigned long seq, int sms)
+{
+	int	n;
+
+	if (sms)
+		n = snprintf(out, outlen, "\"phone\":\"819-555-01%02lu\"",
+		    seq % 100);
+	else
+		n = snprintf(out, outlen,
+		    "\"email\":\"newcomer.%lu@bench.example\"", seq);
+	if (n < 0 || (size_t)n >= outlen)
+		return -1;
+	return n;
+}
+
+/*
  * Writes event number seq into out. The id carries the enqueue wall-clock
  * time, so the sink's receive time alone gives the end-to-end latency.
  */
 static int
-producer_event(char *out, size_t outlen, unsigned long seq, long long now_us)
+producer_event(char *out, size_t outlen, unsigned long seq, long long now_us,
+    int sms)
 {
 	struct tm	tm;
 	time_t		secs = (time_t)(now_us / 1000000);
-	char		when[32];
+	char		when[32], address[96];
 	size_t		nplaces, nnames;
 	int		n;
 
 	nplaces = sizeof producer_places / sizeof producer_places[0];
 	nnames = sizeof producer_names / sizeof producer_names[0];
+	if (producer_address(address, sizeof address, seq, sms) == -1)
+		return -1;
 	gmtime_r(&secs, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	n = snprintf(out, outlen,
@@ -110,11 +138,12 @@ producer_event(char *out, size_t outlen, unsigned long seq, long long now_us)
 	    "\"datacontenttype\":\"application/json\","
 	    "\"data\":{\"person\":{\"id\":\"p-bench-%lu\","
 	    "\"first_name\":\"%s\",\"last_name\":\"Bench\","
-	    "\"email\":\"newcomer.%lu@bench.example\",\"language\":\"%s\","
-	    "\"consent\":{\"email\":true,\"sms\":false}},"
+	    "%s,\"language\":\"%s\","
+	    "\"consent\":{\"email\":%s,\"sms\":%s}},"
 	    "\"municipality\":\"%s\",\"arrival_date\":\"2026-11-20\"}}",
-	    seq, now_us, when, seq, producer_names[seq % nnames], seq,
-	    seq % 3 == 2 ? "en" : "fr", producer_places[seq % nplaces]);
+	    seq, now_us, when, seq, producer_names[seq % nnames], address,
+	    seq % 3 == 2 ? "en" : "fr", sms ? "false" : "true",
+	    sms ? "true" : "false", producer_places[seq % nplaces]);
 	if (n < 0 || (size_t)n >= outlen)
 		return -1;
 	return n;
@@ -133,7 +162,8 @@ producer_batch(struct producer *p, unsigned long count)
 	now = producer_wall_us();
 	for (i = 0; i < count; i++) {
 		seq = p->first + p->sent + i;
-		if ((len = producer_event(ev, sizeof ev, seq, now)) == -1) {
+		if ((len = producer_event(ev, sizeof ev, seq, now,
+		    p->sms)) == -1) {
 			fprintf(stderr, "producer: event %lu too long\n", seq);
 			return -1;
 		}
@@ -232,7 +262,7 @@ main(int argc, char *argv[])
 	memset(&p, 0, sizeof p);
 	p.key = "relais:events";
 	p.n = 1000;
-	while ((ch = getopt(argc, argv, "u:h:p:n:r:k:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "u:h:p:n:r:k:s:S")) != -1) {
 		switch (ch) {
 		case 'u':
 			sock = optarg;
@@ -255,6 +285,9 @@ main(int argc, char *argv[])
 			break;
 		case 's':
 			p.first = producer_ulong(optarg);
+			break;
+		case 'S':
+			p.sms = 1;
 			break;
 		default:
 			producer_usage();
