@@ -895,6 +895,20 @@ config_templates(struct config_ctx *c, struct config *cf,
 	return 0;
 }
 
+static int
+config_gateway_used(const struct config *cf, const char *name)
+{
+	size_t	i, k;
+
+	for (i = 0; i < cf->nroutes; i++) {
+		for (k = 0; k < cf->routes[i].ngateways; k++) {
+			if (strcmp(cf->routes[i].gateways[k], name) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /*
  * An entry idle longer than claim_idle_ms is taken over by another
  * instance, so it must exceed the time one delivery attempt may take, or a
@@ -909,7 +923,9 @@ config_claim_idle(struct config_ctx *c, const struct config *cf,
 
 	for (i = 0; i < cf->ngateways; i++) {
 		g = &cf->gateways[i];
-		if (g->kind == NULL || strcmp(g->kind, "outbox") == 0)
+		/* only gateways a route can send through count */
+		if (g->kind == NULL || strcmp(g->kind, "outbox") == 0 ||
+		    g->missing[0] != '\0' || !config_gateway_used(cf, g->name))
 			continue;
 		if (worst == NULL || g->connect_timeout_ms + g->timeout_ms >
 		    worst->connect_timeout_ms + worst->timeout_ms)
