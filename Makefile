@@ -64,6 +64,7 @@ LIB_SRCS := \
 	daemon/gw_outbox.c \
 	daemon/gw_twilio.c \
 	daemon/gw_sendgrid.c \
+	daemon/gw_smtp.c \
 	daemon/gw_brevo.c \
 	daemon/gw_mailgun.c \
 	daemon/plan.c \
@@ -133,6 +134,7 @@ UNIT_TESTS := \
 	test_gw_brevo \
 	test_plan \
 	test_gw_sendgrid \
+	test_gw_smtp \
 	test_gw_mailgun
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -16,6 +16,7 @@ static const struct gw_kind *gw_kinds[] = {
 	&gw_outbox_kind,
 	&gw_twilio_kind,
 	&gw_sendgrid_kind,
+	&gw_smtp_kind,
 	&gw_brevo_kind,
 	&gw_mailgun_kind,
 };

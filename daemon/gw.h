@@ -91,6 +91,7 @@ extern const struct gw_kind	gw_webhook_kind;
 extern const struct gw_kind	gw_outbox_kind;
 extern const struct gw_kind	gw_twilio_kind;
 extern const struct gw_kind	gw_sendgrid_kind;
+extern const struct gw_kind	gw_smtp_kind;
 extern const struct gw_kind	gw_brevo_kind;
 extern const struct gw_kind	gw_mailgun_kind;
 

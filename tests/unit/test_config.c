@@ -354,13 +354,13 @@ test_shipped_env(void **state)
 	config_free(cf);
 	diag_free(&d);
 
-	setenv("RELAIS_EMAIL_GATEWAY", "smtp", 1);
+	setenv("RELAIS_EMAIL_GATEWAY", "pigeon", 1);
 	diag_init(&d);
 	assert_null(config_load("config/relais.yaml", &d));
 	test_find_pos("config/relais.yaml", "\"${RELAIS_EMAIL_GATEWAY", &line,
 	    &col);
 	snprintf(want, sizeof want, "config/relais.yaml:%d:%d: unknown "
-	    "gateway \"smtp\"", line, col);
+	    "gateway \"pigeon\"", line, col);
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.msgs[0], want);
 	diag_free(&d);

@@ -9,14 +9,18 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/listener.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -651,6 +655,272 @@ test_free_in_callback(void **state)
 	assert_null(f->http);
 }
 
+/*
+ * A minimal SMTP server: enough of RFC 5321 for curl (EHLO, AUTH PLAIN, MAIL,
+ * RCPT, DATA, QUIT), recording what it got. It runs on its own loop in its
+ * own thread: curl waits for the reply to the end of DATA (and to QUIT)
+ * with a blocking poll, which an in-loop server could never answer.
+ * The test reads what it recorded only after joining the thread.
+ */
+#define SMTPD_MAX	4
+
+struct smtpd {
+	struct event_base	*base;
+	struct evconnlistener	*lev;
+	struct event		*stop;
+	int			 stopfd[2];
+	pthread_t		 thread;
+	int			 port;
+	int			 codes[SMTPD_MAX];	/* answers to each RCPT */
+	int			 indata;
+	int			 nconn;
+	int			 nmsg;
+	int			 nrcpt;
+	int			 nquit;
+	char			 from[64];	/* the first MAIL FROM */
+	char			 rcpt[SMTPD_MAX][64];
+	char			 auth[64];	/* the AUTH PLAIN response, base64 */
+	struct evbuffer		*data;		/* the DATA lines as received */
+};
+
+static void
+smtpd_line(struct smtpd *d, struct bufferevent *bev, const char *line)
+{
+	struct evbuffer	*out = bufferevent_get_output(bev);
+
+	if (d->indata) {
+		if (strcmp(line, ".") == 0) {
+			d->indata = 0;
+			d->nmsg++;
+			evbuffer_add_printf(out, "250 2.0.0 queued as Q%d\r\n",
+			    d->nmsg);
+		} else if (d->nmsg == 0)
+			evbuffer_add_printf(d->data, "%s\r\n", line);
+	} else if (strncasecmp(line, "EHLO ", 5) == 0)
+		evbuffer_add_printf(out, "250-test\r\n250-AUTH PLAIN\r\n"
+		    "250 8BITMIME\r\n");
+	else if (strcasecmp(line, "AUTH PLAIN") == 0)
+		evbuffer_add_printf(out, "334 \r\n");
+	else if (strncasecmp(line, "AUTH PLAIN ", 11) == 0) {
+		snprintf(d->auth, sizeof d->auth, "%s", line + 11);
+		evbuffer_add_printf(out, "235 2.7.0 ok\r\n");
+	} else if (strncasecmp(line, "MAIL FROM:", 10) == 0) {
+		if (d->from[0] == '\0')
+			snprintf(d->from, sizeof d->from, "%s", line + 10);
+		evbuffer_add_printf(out, "250 2.1.0 ok\r\n");
+	} else if (strncasecmp(line, "RCPT TO:", 8) == 0 &&
+	    d->nrcpt < SMTPD_MAX) {
+		snprintf(d->rcpt[d->nrcpt], sizeof d->rcpt[0], "%s", line + 8);
+		evbuffer_add_printf(out, "%d rcpt\r\n", d->codes[d->nrcpt++]);
+	} else if (strcasecmp(line, "DATA") == 0) {
+		d->indata = 1;
+		evbuffer_add_printf(out, "354 go ahead\r\n");
+	} else if (strcasecmp(line, "QUIT") == 0) {
+		d->nquit++;
+		evbuffer_add_printf(out, "221 bye\r\n");
+	} else if (d->auth[0] == '\0' && line[0] != '\0' &&
+	    strchr(line, ' ') == NULL) {
+		/* the answer to "334": AUTH PLAIN without an initial response */
+		snprintf(d->auth, sizeof d->auth, "%s", line);
+		evbuffer_add_printf(out, "235 2.7.0 ok\r\n");
+	} else
+		evbuffer_add_printf(out, "500 what?\r\n");
+}
+
+static void
+smtpd_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct smtpd	*d = arg;
+	char		*line;
+
+	while ((line = evbuffer_readln(bufferevent_get_input(bev), NULL,
+	    EVBUFFER_EOL_CRLF_STRICT)) != NULL) {
+		smtpd_line(d, bev, line);
+		free(line);
+	}
+}
+
+static void
+smtpd_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	bufferevent_free(bev);
+}
+
+static void
+smtpd_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct smtpd		*d = arg;
+	struct bufferevent	*bev;
+
+	(void)sa;
+	(void)salen;
+	bev = bufferevent_socket_new(evconnlistener_get_base(lev), fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return;
+	d->nconn++;
+	bufferevent_setcb(bev, smtpd_read_cb, NULL, smtpd_event_cb, d);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	evbuffer_add_printf(bufferevent_get_output(bev), "220 test ESMTP\r\n");
+}
+
+static void
+smtpd_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtpd	*d = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopexit(d->base, NULL);
+}
+
+static void *
+smtpd_main(void *arg)
+{
+	struct smtpd	*d = arg;
+
+	event_base_dispatch(d->base);
+	return NULL;
+}
+
+static void
+smtpd_start(struct smtpd *d)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+	int			i;
+
+	memset(d, 0, sizeof *d);
+	for (i = 0; i < SMTPD_MAX; i++)
+		d->codes[i] = 250;
+	assert_non_null(d->base = event_base_new());
+	assert_non_null(d->data = evbuffer_new());
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, d->stopfd), 0);
+	d->stop = event_new(d->base, d->stopfd[0], EV_READ, smtpd_stop_cb, d);
+	assert_non_null(d->stop);
+	assert_int_equal(event_add(d->stop, NULL), 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	d->lev = evconnlistener_new_bind(d->base, smtpd_accept_cb, d,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, -1,
+	    (struct sockaddr *)&sin, sizeof sin);
+	assert_non_null(d->lev);
+	assert_int_equal(getsockname(evconnlistener_get_fd(d->lev),
+	    (struct sockaddr *)&sin, &len), 0);
+	d->port = ntohs(sin.sin_port);
+	assert_int_equal(pthread_create(&d->thread, NULL, smtpd_main, d), 0);
+}
+
+/* Stops the server's thread; after it, what it recorded may be read. */
+static void
+smtpd_stop(struct smtpd *d)
+{
+	assert_int_equal(write(d->stopfd[1], "x", 1), 1);
+	assert_int_equal(pthread_join(d->thread, NULL), 0);
+}
+
+static void
+smtpd_free(struct smtpd *d)
+{
+	evconnlistener_free(d->lev);
+	event_free(d->stop);
+	close(d->stopfd[0]);
+	close(d->stopfd[1]);
+	evbuffer_free(d->data);
+	event_base_free(d->base);
+}
+
+static void
+submit_smtp(int port, const char *to, const char *msg)
+{
+	struct http_request	 req;
+	const char		*rcpt[] = { to };
+	char			 u[64];
+
+	snprintf(u, sizeof u, "smtp://127.0.0.1:%d/relais.test", port);
+	memset(&req, 0, sizeof req);
+	req.url = u;
+	req.mail_from = "accueil@abitibi.example";
+	req.mail_rcpt = rcpt;
+	req.nrcpt = 1;
+	req.use_ssl = HTTP_SSL_NONE;
+	req.username = "relais";
+	req.password = "secret";
+	req.body = msg;
+	req.bodylen = strlen(msg);
+	req.connect_timeout_ms = 1000;
+	req.timeout_ms = 2000;
+	assert_int_equal(http_submit(cur->pool, &req, test_cb,
+	    &cur->res[cur->ndone + http_pool_inflight(cur->pool) +
+	    http_pool_queued(cur->pool)]), 0);
+}
+
+/* An SMTP transfer on the same engine: envelope, AUTH, dot-stuffing, codes. */
+static void
+test_smtp(void **state)
+{
+	struct fx		*f = *state;
+	struct smtpd		 d;
+	struct http_request	 req;
+	const char		*msg = "Subject: test\r\n\r\nligne 1\r\n"
+			    ".cachée\r\n.\r\nfin\r\n";
+	const char		*rcpt[] = { "a<b>@example.com" };
+	char			 got[256];
+	size_t			 n;
+
+	smtpd_start(&d);
+	d.codes[1] = 550;
+	submit_smtp(d.port, "ana@example.com", msg);
+	assert_int_equal(f->res[0].done, 0);	/* never synchronous */
+	want_done = 1;
+	assert_true(run_until(f->base, cond_done, 3000));
+	assert_int_equal(f->res[0].error, 0);
+	assert_int_equal(f->res[0].status, 250);
+
+	/* a refused recipient: curl fails with the reply code in status */
+	submit_smtp(d.port, "nobody@example.com", msg);
+	want_done = 2;
+	assert_true(run_until(f->base, cond_done, 3000));
+	assert_int_not_equal(f->res[1].error, 0);
+	assert_int_equal(f->res[1].status, 550);
+	smtpd_stop(&d);
+
+	assert_int_equal(d.nconn, 1);	/* the connection was reused */
+	assert_int_equal(d.nmsg, 1);
+	assert_string_equal(d.from, "<accueil@abitibi.example>");
+	assert_string_equal(d.rcpt[0], "<ana@example.com>");
+	assert_string_equal(d.rcpt[1], "<nobody@example.com>");
+	/* base64 of "\0relais\0secret" */
+	assert_string_equal(d.auth, "AHJlbGFpcwBzZWNyZXQ=");
+	/* curl doubles a leading dot: the server sees "..", keeps "." */
+	n = evbuffer_copyout(d.data, got, sizeof got - 1);
+	got[n] = '\0';
+	assert_string_equal(got, "Subject: test\r\n\r\nligne 1\r\n"
+	    "..cachée\r\n..\r\nfin\r\n");
+	smtpd_free(&d);
+
+	/* what cannot go between <> on a command line is refused */
+	memset(&req, 0, sizeof req);
+	req.url = "smtp://127.0.0.1:25";
+	req.mail_from = "a@example.com";
+	req.mail_rcpt = rcpt;
+	req.nrcpt = 1;
+	assert_int_equal(http_submit(f->pool, &req, test_cb, NULL), -1);
+	rcpt[0] = "b@example.com\r\nDATA";
+	assert_int_equal(http_submit(f->pool, &req, test_cb, NULL), -1);
+	rcpt[0] = "b@example.com";
+	req.nrcpt = 0;
+	assert_int_equal(http_submit(f->pool, &req, test_cb, NULL), -1);
+	req.nrcpt = 1;
+	req.url = "http://127.0.0.1:25/";
+	assert_int_equal(http_submit(f->pool, &req, test_cb, NULL), -1);
+	assert_int_equal(http_pool_queued(f->pool), 0);
+}
+
 int
 main(void)
 {
@@ -678,6 +948,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_free_in_callback, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_smtp, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

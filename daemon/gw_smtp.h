@@ -1,0 +1,39 @@
+/*
+ * Gateway kind "smtp": the pure parts (the MIME message, reply
+ * classification), exposed for the unit tests. Nothing here does I/O.
+ */
+#ifndef RELAIS_GW_SMTP_H
+#define RELAIS_GW_SMTP_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "gw.h"
+#include "http.h"
+
+/*
+ * Appends to out the RFC 5322 / MIME message of an email: Date (the
+ * daemon's clock), From, To, Reply-To, Subject (RFC 2047 encoded-words
+ * when not ASCII), Message-ID <key@domain>, X-Relais-Delivery, then
+ * multipart/alternative text/plain + text/html (or the one part there is),
+ * UTF-8, quoted-printable; CRLF line ends, no line over 78 characters.
+ * -1 when the message cannot make one (see gw_smtp_check); out unchanged.
+ */
+int	gw_smtp_message(const struct gw_msg *, const char *domain,
+	    struct buf *out);
+
+/*
+ * Whether a message can be sent: a sender and a recipient that are plain
+ * ASCII addresses, a delivery key, some content, no line break in a header
+ * field. -1 with the reason otherwise.
+ */
+int	gw_smtp_check(const struct gw_msg *, char *err, size_t errlen);
+
+/*
+ * Sorts the end of a transfer into sent / retry / permanent: 4xx replies and
+ * transport errors are retried, 5xx replies and refused logins are not; the
+ * reason carries the reply code and the server's last line, addresses masked.
+ */
+void	gw_smtp_classify(const struct http_response *, struct gw_result *);
+
+#endif
