@@ -54,23 +54,16 @@ gw_brevo_init(struct gw *g, const struct config_gateway *cg, char *err,
 {
 	struct gw_brevo	*b;
 	struct buf	 s;
-	const char	*base;
-	size_t		 len;
 
 	if (cg->token == NULL || *cg->token == '\0') {
 		snprintf(err, errlen, "no API key (api_key_env or api_key_file)");
 		return -1;
 	}
 	b = xcalloc(1, sizeof *b);
-	base = cg->url != NULL && *cg->url != '\0' ? cg->url : GW_BREVO_URL;
-	len = strlen(base);
-	while (len > 0 && base[len - 1] == '/')
-		len--;
+	b->email_url = gw_http_url(cg->url, GW_BREVO_URL, "/v3/smtp/email");
+	b->sms_url = gw_http_url(cg->url, GW_BREVO_URL,
+	    "/v3/transactionalSMS/send");
 	buf_init(&s);
-	buf_printf(&s, "%.*s/v3/smtp/email", (int)len, base);
-	b->email_url = buf_steal(&s, NULL);
-	buf_printf(&s, "%.*s/v3/transactionalSMS/send", (int)len, base);
-	b->sms_url = buf_steal(&s, NULL);
 	buf_printf(&s, "api-key: %s", cg->token);
 	b->auth = buf_steal(&s, NULL);
 	if ((b->http = gw_http_new(g, cg)) == NULL) {

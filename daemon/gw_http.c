@@ -14,6 +14,7 @@
  */
 #include <sys/queue.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,4 +185,24 @@ gw_http_excerpt(const char *body, size_t len, char *out, size_t outlen)
 		out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
 	}
 	out[o] = '\0';
+}
+
+char *
+gw_http_url(const char *base, const char *fallback, const char *fmt, ...)
+{
+	struct buf	b;
+	va_list		ap;
+	size_t		len;
+
+	if (base == NULL || *base == '\0')
+		base = fallback;
+	len = strlen(base);
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	buf_init(&b);
+	buf_append(&b, base, len);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_steal(&b, NULL);
 }

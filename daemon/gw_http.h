@@ -42,4 +42,12 @@ int		 gw_http_refuse(struct gw_http *, const char *reason, gw_cb cb,
 void		 gw_http_excerpt(const char *body, size_t len, char *out,
 		    size_t outlen);
 
+/*
+ * The URL of an endpoint: the configured base (or fallback when none is
+ * set), trailing slashes dropped, then the path (printf-style). Owned by the
+ * caller.
+ */
+char		*gw_http_url(const char *base, const char *fallback,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -73,8 +73,6 @@ gw_mailgun_init(struct gw *g, const struct config_gateway *cg, char *err,
 {
 	struct gw_mailgun	*s;
 	struct buf		 b;
-	const char		*base;
-	size_t			 len;
 
 	if (cg->token == NULL || *cg->token == '\0') {
 		snprintf(err, errlen, "no API key (api_key_env or api_key_file)");
@@ -86,13 +84,9 @@ gw_mailgun_init(struct gw *g, const struct config_gateway *cg, char *err,
 		return -1;
 	}
 	s = xcalloc(1, sizeof *s);
-	base = cg->url != NULL && *cg->url != '\0' ? cg->url : GW_MAILGUN_URL;
-	len = strlen(base);
-	while (len > 0 && base[len - 1] == '/')
-		len--;
+	s->url = gw_http_url(cg->url, GW_MAILGUN_URL, "/v3/%s/messages",
+	    cg->domain);
 	buf_init(&b);
-	buf_printf(&b, "%.*s/v3/%s/messages", (int)len, base, cg->domain);
-	s->url = buf_steal(&b, NULL);
 	buf_printf(&b, "api:%s", cg->token);
 	s->userpwd = buf_steal(&b, NULL);
 	if ((s->http = gw_http_new(g, cg)) == NULL) {

@@ -42,21 +42,14 @@ gw_sendgrid_init(struct gw *g, const struct config_gateway *cg, char *err,
 {
 	struct gw_sendgrid	*s;
 	struct buf		 b;
-	const char		*base;
-	size_t			 len;
 
 	if (cg->token == NULL || *cg->token == '\0') {
 		snprintf(err, errlen, "no API key (api_key_env or api_key_file)");
 		return -1;
 	}
 	s = xcalloc(1, sizeof *s);
-	base = cg->url != NULL && *cg->url != '\0' ? cg->url : GW_SENDGRID_URL;
-	len = strlen(base);
-	while (len > 0 && base[len - 1] == '/')
-		len--;
+	s->url = gw_http_url(cg->url, GW_SENDGRID_URL, "/v3/mail/send");
 	buf_init(&b);
-	buf_printf(&b, "%.*s/v3/mail/send", (int)len, base);
-	s->url = buf_steal(&b, NULL);
 	buf_printf(&b, "Authorization: Bearer %s", cg->token);
 	s->auth = buf_steal(&b, NULL);
 	if ((s->http = gw_http_new(g, cg)) == NULL) {

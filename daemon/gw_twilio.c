@@ -258,8 +258,6 @@ gw_twilio_init(struct gw *g, const struct config_gateway *cg, char *err,
 {
 	struct gw_twilio	*t;
 	struct buf		 b;
-	const char		*base;
-	size_t			 blen;
 
 	if (!gw_twilio_valid_sid(cg->account_sid, "AC")) {
 		snprintf(err, errlen, "account_sid must be AC followed by 32 "
@@ -278,13 +276,9 @@ gw_twilio_init(struct gw *g, const struct config_gateway *cg, char *err,
 		return -1;
 	}
 	t = xcalloc(1, sizeof *t);
-	base = cg->url != NULL ? cg->url : GW_TWILIO_BASE;
-	for (blen = strlen(base); blen > 0 && base[blen - 1] == '/'; blen--)
-		;
+	t->url = gw_http_url(cg->url, GW_TWILIO_BASE,
+	    "/2010-04-01/Accounts/%s/Messages.json", cg->account_sid);
 	buf_init(&b);
-	buf_printf(&b, "%.*s/2010-04-01/Accounts/%s/Messages.json", (int)blen,
-	    base, cg->account_sid);
-	t->url = buf_steal(&b, NULL);
 	buf_printf(&b, "%s:%s", cg->account_sid, cg->auth_token);
 	t->userpwd = buf_steal(&b, NULL);
 	if (cg->messaging_service_sid != NULL)
