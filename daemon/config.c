@@ -602,6 +602,40 @@ config_keys_known(struct config_ctx *c, const struct ynode *map,
 	return rc;
 }
 
+#define A(f)	offsetof(struct config, f)
+static const struct config_opt config_admin_opts[] = {
+	{ "listen", CONFIG_STR, A(admin_listen), 0, 0, NULL },
+	{ "public_url", CONFIG_STR, A(public_url), 0, 0, NULL },
+	{ "unsubscribe_secret_env", CONFIG_ENV, A(unsub_secret), 0, 0, NULL },
+	{ "unsubscribe_secret_file", CONFIG_FILE, A(unsub_secret), 0, 0, NULL },
+	{ "twilio_gateway", CONFIG_STR, A(twilio_gateway), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+#undef A
+
+/*
+ * admin: listen, and what the public endpoints need: the URL the outside
+ * world calls (unsubscribe links, Twilio's signatures), the unsubscribe
+ * secret, and which twilio gateway's auth token signs its webhooks.
+ */
+static int
+config_admin(struct config_ctx *c, struct config *cf, const struct ynode *n,
+    const char **listen)
+{
+	int	rc;
+
+	rc = config_section(c, n, config_admin_opts, cf, "admin");
+	*listen = cf->admin_listen;
+	cf->admin_listen = NULL;	/* set by the caller, with its default */
+	if (cf->public_url != NULL && strncmp(cf->public_url, "https://", 8) != 0 &&
+	    strncmp(cf->public_url, "http://", 7) != 0) {
+		config_err(c, ynode_get(n, "public_url"), "public_url must start "
+		    "with https:// or http://");
+		rc = -1;
+	}
+	return rc;
+}
+
 /* An optional true/false key of a map. */
 static int
 config_bool(struct config_ctx *c, const struct ynode *map, const char *key,
@@ -998,15 +1032,9 @@ config_load(const char *path, struct diag *diag)
 		rc = -1;
 	}
 	admin = NULL;
-	if (ynode_get(root, "admin") != NULL &&
-	    config_expect(&c, ynode_get(root, "admin"), YNODE_MAP, "admin") == 0) {
-		static const char *const akeys[] = { "listen", NULL };
-
-		rc |= config_keys_known(&c, ynode_get(root, "admin"), akeys,
-		    "admin");
-		admin = config_scalar(&c, ynode_get(root, "admin"), "listen");
-	}
+	rc |= config_admin(&c, cf, ynode_get(root, "admin"), &admin);
 	cf->admin_listen = xstrdup(admin != NULL ? admin : "127.0.0.1:9187");
+	free((char *)(uintptr_t)admin);
 	if (strcmp(cf->admin_listen, "off") != 0) {
 		char	host[64], err[128];
 		int	port;
@@ -1040,6 +1068,17 @@ config_load(const char *path, struct diag *diag)
 		    ynode_get(root, "holidays"), ynode_get(root, "territories"));
 	rc |= config_routes(&c, cf, ynode_get(root, "routes"));
 	rc |= config_claim_idle(&c, cf, ynode_get(root, "redis"));
+	if (cf->twilio_gateway != NULL) {
+		const struct config_gateway *g = config_gateway_find(cf,
+		    cf->twilio_gateway);
+
+		if (g == NULL || strcmp(g->kind, "twilio") != 0) {
+			config_err(&c, ynode_get(ynode_get(root, "admin"),
+			    "twilio_gateway"), "\"%s\" is not a gateway of kind "
+			    "twilio", cf->twilio_gateway);
+			rc = -1;
+		}
+	}
 	/*
 	 * Some type errors (an optional scalar given as a map, ...) are reported
 	 * without failing their section: anything reported fails the load.
@@ -1075,6 +1114,9 @@ config_free(struct config *cf)
 	free(r->group);
 	free(r->consumer);
 	free(cf->admin_listen);
+	free(cf->public_url);
+	free(cf->unsub_secret);
+	free(cf->twilio_gateway);
 	for (i = 0; i < cf->ngateways; i++) {
 		free(cf->gateways[i].name);
 		free(cf->gateways[i].kind);

@@ -105,7 +105,10 @@ struct config {
 	char			*path;
 	char			*dir;		/* directory of the file */
 	struct config_redis	 redis;
-	char			*admin_listen;	/* host:port, parsed in issue 6 */
+	char			*admin_listen;	/* host:port, or "off" */
+	char			*public_url;	/* how the outside world calls us */
+	char			*unsub_secret;	/* signs unsubscribe links */
+	char			*twilio_gateway; /* its auth token signs webhooks */
 	struct config_limits	 limits;
 	struct config_gateway	*gateways;
 	size_t			 ngateways;

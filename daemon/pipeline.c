@@ -1115,3 +1115,57 @@ pipeline_config(const struct pipeline *p)
 {
 	return p->cur->cf;
 }
+
+static void
+pipeline_on_admin_write(int ok, void *arg)
+{
+	(void)arg;
+	if (!ok)
+		log_warnx("admin: a suppression or status write failed (Redis)");
+}
+
+int
+pipeline_suppress(struct pipeline *p, const char *id, int add,
+    const char *source)
+{
+	struct queue_args	 a;
+	json_t			*rec;
+	char			 at[40], *s;
+	int			 rc;
+
+	queue_args_init(&a);
+	if (add) {
+		gw_rfc3339(at, sizeof at);
+		rec = json_pack("{s:s, s:s}", "at", at, "source", source);
+		if (rec == NULL || (s = json_dumps(rec, JSON_COMPACT)) == NULL)
+			fatalx("pipeline: cannot encode a suppression record");
+		queue_op_suppress(&a, id, s);
+		free(s);
+		json_decref(rec);
+	} else
+		queue_op_unsuppress(&a, id);
+	rc = queue_commit(p->q, "", &a, pipeline_on_admin_write, NULL);
+	queue_args_clear(&a);
+	log_info("suppression=%s source=\"%s\" outcome=%s", add ? "add" :
+	    "remove", source, rc == 0 ? "queued" : "failed");
+	return rc;
+}
+
+void
+pipeline_provider_status(struct pipeline *p, const char *provider_id,
+    const char *status, const char *error)
+{
+	struct queue_args	a;
+	char			at[40];
+
+	queue_args_init(&a);
+	gw_rfc3339(at, sizeof at);
+	queue_op_record(&a, 0, 5);
+	pipeline_field(&a, "provider_id", provider_id);
+	pipeline_field(&a, "outcome", "status");
+	pipeline_field(&a, "status", status);
+	pipeline_field(&a, "error_code", error != NULL ? error : "");
+	pipeline_field(&a, "at", at);
+	(void)queue_commit(p->q, "", &a, pipeline_on_admin_write, NULL);
+	queue_args_clear(&a);
+}

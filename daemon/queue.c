@@ -64,7 +64,8 @@ static struct redis_script queue_begin_script = { .body =
  * Batched over every entry that finished in one loop iteration, applied
  * atomically. ARGV: prefix, group, sent ttl, deliveries maxlen, then ops:
  * S key | Z score member | D n f v ... | L n f v ... | A stream-id (ack and
- * delete the entry) | U suppression-id record (an opt-out, kept for good).
+ * delete the entry) | U suppression-id record (an opt-out, kept for good)
+ * | V suppression-id (the person opted in again).
  */
 static struct redis_script queue_commit_script = { .body =
 "local p, group, ttl, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
@@ -77,6 +78,9 @@ static struct redis_script queue_commit_script = { .body =
 "  elseif op == 'U' then\n"
 "    redis.call('HSET', p .. 'suppressed', ARGV[i + 1], ARGV[i + 2])\n"
 "    i = i + 3\n"
+"  elseif op == 'V' then\n"
+"    redis.call('HDEL', p .. 'suppressed', ARGV[i + 1])\n"
+"    i = i + 2\n"
 "  elseif op == 'A' then\n"
 "    redis.call('XACK', p .. 'events', group, ARGV[i + 1])\n"
 "    redis.call('XDEL', p .. 'events', ARGV[i + 1])\n"
@@ -338,6 +342,13 @@ queue_op_suppress(struct queue_args *a, const char *id, const char *record)
 	queue_args_add(a, "U", 1);
 	queue_args_add(a, id, strlen(id));
 	queue_args_add(a, record, strlen(record));
+}
+
+void
+queue_op_unsuppress(struct queue_args *a, const char *id)
+{
+	queue_args_add(a, "V", 1);
+	queue_args_add(a, id, strlen(id));
 }
 
 void

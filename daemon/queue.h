@@ -119,6 +119,8 @@ void		 queue_op_schedule(struct queue_args *, long long due_ms,
 /* Puts "<channel>:<address>" on the suppression list, with its record. */
 void		 queue_op_suppress(struct queue_args *, const char *id,
 		    const char *record);
+/* Takes "<channel>:<address>" off the suppression list. */
+void		 queue_op_unsuppress(struct queue_args *, const char *id);
 /* Starts a dead-letter or deliveries record of nfields name/value pairs. */
 void		 queue_op_record(struct queue_args *, int dead, int nfields);
 
