@@ -70,6 +70,10 @@ LIB_SRCS := \
 	daemon/plan.c \
 	daemon/pipeline.c \
 	daemon/admin.c \
+	daemon/admin_twilio.c \
+	daemon/twhook.c \
+	daemon/admin_unsub.c \
+	daemon/unsub.c \
 	handlers/handlers.c \
 	handlers/newcomer_arrived.c
 
@@ -130,12 +134,14 @@ UNIT_TESTS := \
 	test_tz \
 	test_window \
 	test_admin \
+	test_twhook \
 	test_gw_twilio \
 	test_gw_brevo \
 	test_plan \
 	test_gw_sendgrid \
 	test_gw_smtp \
-	test_gw_mailgun
+	test_gw_mailgun \
+	test_unsub
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \

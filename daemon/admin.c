@@ -17,6 +17,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "admin.h"
+#include "admin_twilio.h"
+#include "admin_unsub.h"
 #include "buf.h"
 #include "log.h"
 
@@ -34,6 +36,8 @@ struct admin {
 	admin_metrics_fn	 metrics;
 	void			*metrics_arg;
 	struct buf		 out;		/* reused by every scrape */
+	struct admin_unsub	*unsub;		/* NULL: /u/ is 404 */
+	struct admin_twilio	*twilio;	/* NULL: /hooks/twilio is 404 */
 };
 
 struct admin_route {
@@ -189,7 +193,8 @@ admin_new(struct event_base *base, const char *where, char *err,
 		goto fail;
 	}
 	evhttp_set_max_headers_size(a->http, ADMIN_MAX_HEADERS);
-	evhttp_set_max_body_size(a->http, ADMIN_MAX_BODY);
+	/* the webhook's cap; admin_on_request holds the rest to ADMIN_MAX_BODY */
+	evhttp_set_max_body_size(a->http, ADMIN_TWILIO_MAX_BODY);
 	evhttp_set_timeout(a->http, ADMIN_TIMEOUT_S);
 	/* let every method reach us, so that the answer is 405, not 501 */
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
@@ -222,6 +227,24 @@ admin_set_metrics(struct admin *a, admin_metrics_fn fn, void *arg)
 	a->metrics_arg = arg;
 }
 
+void
+admin_set_unsubscribe(struct admin *a, const void *secret, size_t secretlen,
+    admin_suppress_fn fn, void *arg)
+{
+	admin_unsub_free(a->unsub);
+	a->unsub = admin_unsub_new(secret, secretlen, fn, arg);
+}
+
+void
+admin_set_twilio(struct admin *a, const char *auth_token,
+    const char *public_url, admin_suppress_fn suppress,
+    admin_unsuppress_fn unsuppress, admin_status_fn status, void *arg)
+{
+	admin_twilio_free(a->twilio);
+	a->twilio = admin_twilio_new(auth_token, public_url, suppress,
+	    unsuppress, status, arg);
+}
+
 int
 admin_port(const struct admin *a)
 {
@@ -236,6 +259,8 @@ admin_free(struct admin *a)
 	if (a->http != NULL)
 		evhttp_free(a->http);
 	buf_free(&a->out);
+	admin_unsub_free(a->unsub);
+	admin_twilio_free(a->twilio);
 	free(a);
 }
 
@@ -357,6 +382,17 @@ admin_on_request(struct evhttp_request *req, void *arg)
 
 	if (uri != NULL)
 		path = evhttp_uri_get_path(uri);
+	if (admin_twilio_serve(a->twilio, path, req))
+		return;
+	/* evhttp let up to the webhook's 16 KiB in; the rest keeps 1 KiB */
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
+	    ADMIN_MAX_BODY) {
+		admin_reply_text(req, 413, "Payload Too Large", "too large\n");
+		return;
+	}
+	/* before the log line: a token carries an address */
+	if (path != NULL && admin_unsub_serve(a->unsub, path, req))
+		return;
 	for (i = 0; path != NULL && i < sizeof admin_routes /
 	    sizeof admin_routes[0]; i++)
 		if (strcmp(path, admin_routes[i].path) == 0)

@@ -4,11 +4,16 @@
  * Serves /healthz, /readyz and /metrics; everything else is 404, other
  * methods than GET and HEAD are 405. Headers are capped at 8 KiB, bodies at
  * 1 KiB, idle connections at 10 s; evhttp rejects what exceeds them.
+ * /u/<token> serves the one-click unsubscribe pages (admin_unsub.c).
+ * POST /hooks/twilio takes Twilio's signed webhooks (admin_twilio.c), with
+ * bodies up to 16 KiB.
  *
  * Ownership: struct admin owns its evhttp and listening socket; admin_free()
  * closes both and every open admin connection. The readiness and metrics
  * callbacks are called synchronously while a request is answered; they must
  * not call admin_free(). Strings they write are copied before they return.
+ * The same holds for the suppress, unsuppress and status callbacks; their
+ * strings die when they return.
  */
 #ifndef RELAIS_ADMIN_H
 #define RELAIS_ADMIN_H
@@ -23,6 +28,21 @@ struct admin;
 typedef int	(*admin_ready_fn)(void *arg, char *why, size_t whylen);
 /* Appends the whole exposition (HELP, TYPE and samples) to out. */
 typedef void	(*admin_metrics_fn)(void *arg, struct buf *out);
+/*
+ * Puts id ("email:ana@example.com") on the suppression list, recording the
+ * date and source ("unsubscribe link"). Returns 0 once the write is queued.
+ */
+typedef int	(*admin_suppress_fn)(void *arg, const char *id,
+		    const char *source);
+/* Takes id ("sms:+18195550123") off the list; 0 once the write is queued. */
+typedef int	(*admin_unsuppress_fn)(void *arg, const char *id,
+		    const char *source);
+/*
+ * A delivery status from Twilio: message_sid "SM...", status "delivered",
+ * "undelivered", ...; error_code NULL unless Twilio sent one ("30003").
+ */
+typedef void	(*admin_status_fn)(void *arg, const char *message_sid,
+		    const char *status, const char *error_code);
 
 /*
  * Splits "127.0.0.1:9187" or "[::1]:9187" (numeric addresses only, port
@@ -37,6 +57,25 @@ struct admin	*admin_new(struct event_base *, const char *where, char *err,
 void		 admin_set_ready(struct admin *, admin_ready_fn, void *arg);
 /* Until set, /metrics answers an empty exposition. */
 void		 admin_set_metrics(struct admin *, admin_metrics_fn, void *arg);
+/*
+ * Serves /u/<token> (unsub.h) with this secret (copied; at least
+ * UNSUB_SECRET_MIN bytes, else the links stay off, logged): GET shows a
+ * confirmation form, POST calls fn. Until set, /u/ answers 404.
+ */
+void		 admin_set_unsubscribe(struct admin *, const void *secret,
+		    size_t secretlen, admin_suppress_fn fn, void *arg);
+/*
+ * Serves POST /hooks/twilio, checking X-Twilio-Signature with auth_token
+ * against public_url ("https://relais.example.org"; NULL: "http://" and the
+ * Host header) and the request's path and query (both copied). STOP-like
+ * keywords call suppress with "sms:" and the sender, START-like ones
+ * unsuppress; status callbacks call status. Until set with a non-empty
+ * auth_token, /hooks/twilio answers 404.
+ */
+void		 admin_set_twilio(struct admin *, const char *auth_token,
+		    const char *public_url, admin_suppress_fn suppress,
+		    admin_unsuppress_fn unsuppress, admin_status_fn status,
+		    void *arg);
 /* The bound port (useful when listen asked for port 0). */
 int		 admin_port(const struct admin *);
 void		 admin_free(struct admin *);

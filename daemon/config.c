@@ -627,6 +627,11 @@ config_admin(struct config_ctx *c, struct config *cf, const struct ynode *n,
 	rc = config_section(c, n, config_admin_opts, cf, "admin");
 	*listen = cf->admin_listen;
 	cf->admin_listen = NULL;	/* set by the caller, with its default */
+	if (cf->unsub_secret != NULL && strlen(cf->unsub_secret) < 16) {
+		config_err(c, n, "the unsubscribe secret must be at least 16 "
+		    "bytes");
+		rc = -1;
+	}
 	if (cf->public_url != NULL && strncmp(cf->public_url, "https://", 8) != 0 &&
 	    strncmp(cf->public_url, "http://", 7) != 0) {
 		config_err(c, ynode_get(n, "public_url"), "public_url must start "

@@ -22,6 +22,9 @@
 #include "log.h"
 #include "pipeline.h"
 
+struct relaisd;
+static void	relaisd_admin_public(struct relaisd *, const struct config *);
+
 struct relaisd {
 	struct event_base	*base;
 	struct event		*ev_watchdog;
@@ -218,6 +221,7 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 		log_warnx("reload: the redis section changed; it takes effect "
 		    "at the next restart");
 	pipeline_reload(d->pipeline, next, gws);
+	relaisd_admin_public(d, next);
 	d->reloads++;
 	log_info("reload: %s loaded", next->path);
 	relaisd_notify("STATUS=running; configuration reloaded");
@@ -274,6 +278,49 @@ relaisd_metrics(void *arg, struct buf *out)
 	    (double)d->reload_failures, "result", "refused", NULL);
 }
 
+static int
+relaisd_suppress_add(void *arg, const char *id, const char *source)
+{
+	struct relaisd	*d = arg;
+
+	return pipeline_suppress(d->pipeline, id, 1, source);
+}
+
+static int
+relaisd_suppress_remove(void *arg, const char *id, const char *source)
+{
+	struct relaisd	*d = arg;
+
+	return pipeline_suppress(d->pipeline, id, 0, source);
+}
+
+static void
+relaisd_provider_status(void *arg, const char *sid, const char *status,
+    const char *error)
+{
+	struct relaisd	*d = arg;
+
+	pipeline_provider_status(d->pipeline, sid, status, error);
+}
+
+/* The public endpoints: unsubscribe links and Twilio's webhooks. */
+static void
+relaisd_admin_public(struct relaisd *d, const struct config *cf)
+{
+	const struct config_gateway	*g;
+
+	if (d->admin == NULL)
+		return;
+	if (cf->unsub_secret != NULL)
+		admin_set_unsubscribe(d->admin, cf->unsub_secret,
+		    strlen(cf->unsub_secret), relaisd_suppress_add, d);
+	g = cf->twilio_gateway != NULL ?
+	    config_gateway_find(cf, cf->twilio_gateway) : NULL;
+	admin_set_twilio(d->admin, g != NULL ? g->auth_token : NULL,
+	    cf->public_url, relaisd_suppress_add, relaisd_suppress_remove,
+	    relaisd_provider_status, d);
+}
+
 static void
 relaisd_run(struct relaisd *d)
 {
@@ -309,6 +356,7 @@ relaisd_run(struct relaisd *d)
 			fatalx("admin: %s", err);
 		admin_set_ready(d->admin, relaisd_ready, d);
 		admin_set_metrics(d->admin, relaisd_metrics, d);
+		relaisd_admin_public(d, cf);
 		log_info("admin listening on %s (port %d)", cf->admin_listen,
 		    admin_port(d->admin));
 	}

@@ -15,6 +15,7 @@
 #include "sms.h"
 #include "territory.h"
 #include "tz.h"
+#include "unsub.h"
 
 /* Enough to refuse what no gateway would take; the provider checks the rest. */
 static int
@@ -247,6 +248,39 @@ plan_delivery_clear(struct plan_delivery *d)
 	render_out_clear(&d->msg);
 }
 
+/*
+ * unsubscribe_url, for the templates of commercial messages (CASL): a signed
+ * link to the admin port's /u/, when a public URL and a secret are set.
+ */
+static void
+plan_unsubscribe(const struct config *cf, const struct plan_delivery *d,
+    json_t *vars, const char *lang)
+{
+	char	id[UNSUB_ID_MAX + 8], token[UNSUB_TOKEN_SIZE];
+	size_t	i, n;
+	struct buf url;
+
+	if (cf->unsub_secret == NULL || cf->public_url == NULL)
+		return;
+	n = (size_t)snprintf(id, sizeof id, "%s:%s", d->channel, d->to);
+	for (i = 0; i < n && i < sizeof id; i++) {
+		if (id[i] >= 'A' && id[i] <= 'Z')
+			id[i] = (char)(id[i] - 'A' + 'a');
+	}
+	if (unsub_token(cf->unsub_secret, strlen(cf->unsub_secret), id, token,
+	    sizeof token) == -1)
+		return;
+	buf_init(&url);
+	n = strlen(cf->public_url);
+	while (n > 0 && cf->public_url[n - 1] == '/')
+		n--;
+	buf_append(&url, cf->public_url, n);
+	buf_printf(&url, "/u/%s%s", token, strcmp(lang, "en") == 0 ?
+	    "?lang=en" : "");
+	json_object_set_new(vars, "unsubscribe_url", json_string(url.data));
+	buf_free(&url);
+}
+
 /* One delivery for notification n on channel, through route r (NULL: none). */
 static void
 plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
@@ -296,6 +330,7 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
 		return;
 	nl = plan_langs(cf, n, langs);
 	vars = plan_vars(n, nl > 0 ? langs[0] : "fr");
+	plan_unsubscribe(cf, d, vars, nl > 0 ? langs[0] : "fr");
 	if (render_message(cf->render, d->territory, d->template, channel,
 	    langs, nl, vars, &d->msg, err, sizeof err) == -1)
 		plan_fail(d, PLAN_DEAD, "%s", err);

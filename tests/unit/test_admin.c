@@ -24,6 +24,8 @@
 
 #include "admin.h"
 #include "buf.h"
+#include "twhook.h"
+#include "unsub.h"
 
 #define DEADLINE_S	5
 #define RAWMAX		(256 * 1024)
@@ -1275,6 +1277,776 @@ test_abandoned(void **state)
 	close(fd[2]);
 }
 
+/* ---- /u/ one-click unsubscribe ---- */
+
+#define UNSUB_SECRET	"test secret, 32 bytes long......"
+#define UNSUB_SECRETLEN	(sizeof UNSUB_SECRET - 1)
+
+/* What the suppress callback saw; reset by unsub_on(). */
+static struct {
+	int	calls;
+	int	fail;		/* answer -1: the write could not be queued */
+	char	id[400];
+	char	source[64];
+} supp;
+
+static int
+fix_suppress(void *arg, const char *id, const char *source)
+{
+	(void)arg;
+	supp.calls++;
+	snprintf(supp.id, sizeof supp.id, "%s", id);
+	snprintf(supp.source, sizeof supp.source, "%s", source);
+	return supp.fail ? -1 : 0;
+}
+
+static void
+unsub_on(struct fix *f)
+{
+	memset(&supp, 0, sizeof supp);
+	admin_set_unsubscribe(f->admin, UNSUB_SECRET, UNSUB_SECRETLEN,
+	    fix_suppress, f);
+}
+
+/* "/u/<token of id>" followed by suffix ("?lang=en", or ""). */
+static void
+unsub_path(const char *id, const char *suffix, char *out, size_t outlen)
+{
+	char	tok[UNSUB_TOKEN_SIZE];
+
+	if (unsub_token(UNSUB_SECRET, UNSUB_SECRETLEN, id, tok, sizeof tok))
+		fail_msg("no token for %s", id);
+	snprintf(out, outlen, "/u/%s%s", tok, suffix);
+}
+
+/* Like get(), for paths of any length. */
+static void
+unsub_get(struct fix *f, const char *method, const char *path,
+    struct reply *r)
+{
+	struct buf	req;
+
+	buf_init(&req);
+	buf_printf(&req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Connection: close\r\n\r\n", method, path);
+	exchange(f->base, f->port, req.data, req.len, r);
+	buf_free(&req);
+}
+
+/* A POST as a mail client sends it (RFC 8058), or with another body. */
+static void
+post(struct fix *f, const char *path, const char *ctype, const char *body,
+    struct reply *r)
+{
+	struct buf	req;
+
+	buf_init(&req);
+	buf_printf(&req, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n"
+	    "\r\n%s", path, ctype, strlen(body), body);
+	exchange(f->base, f->port, req.data, req.len, r);
+	buf_free(&req);
+}
+
+static void
+one_click(struct fix *f, const char *path, struct reply *r)
+{
+	post(f, path, "application/x-www-form-urlencoded",
+	    "List-Unsubscribe=One-Click", r);
+}
+
+static void
+assert_has(const struct reply *r, const char *what)
+{
+	if (r->body == NULL || strstr(r->body, what) == NULL)
+		fail_msg("expected \"%s\" in the page, got:\n%s", what,
+		    r->body != NULL ? r->body : "(no body)");
+}
+
+static void
+assert_lacks(const struct reply *r, const char *what)
+{
+	if (r->body != NULL && strstr(r->body, what) != NULL)
+		fail_msg("unexpected \"%s\" in the page:\n%s", what, r->body);
+}
+
+/* An HTML page in UTF-8 that loads nothing from elsewhere. */
+static void
+assert_page(struct reply *r, const char *lang)
+{
+	char	v[256], tag[32];
+
+	assert_non_null(header(r, "Content-Type", v, sizeof v));
+	assert_string_equal(v, "text/html; charset=utf-8");
+	assert_non_null(header(r, "Cache-Control", v, sizeof v));
+	assert_string_equal(v, "no-store");
+	assert_non_null(header(r, "Content-Security-Policy", v, sizeof v));
+	assert_non_null(strstr(v, "default-src 'none'"));
+	snprintf(tag, sizeof tag, "<html lang=\"%s\">", lang);
+	assert_has(r, tag);
+	assert_has(r, "<meta charset=\"utf-8\">");
+	assert_lacks(r, "http:");
+	assert_lacks(r, "https:");
+	assert_lacks(r, "src=");
+	assert_lacks(r, "<link");
+	assert_lacks(r, "<script");
+	assert_lacks(r, "action=");
+}
+
+static void
+test_unsub_off(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	char		 path[UNSUB_TOKEN_SIZE + 16];
+
+	assert_non_null(r);
+	memset(&supp, 0, sizeof supp);
+	unsub_path("email:ana@example.com", "", path, sizeof path);
+	unsub_get(f, "GET", path, r);
+	assert_int_equal(r->status, 404);
+	one_click(f, path, r);
+	assert_int_equal(r->status, 404);
+	/* a secret too short keeps the links off */
+	admin_set_unsubscribe(f->admin, UNSUB_SECRET, 15, fix_suppress, f);
+	one_click(f, path, r);
+	assert_int_equal(r->status, 404);
+	/* and so does a token made with another secret, once set */
+	unsub_on(f);
+	admin_set_unsubscribe(f->admin, "another secret, 32 bytes long...",
+	    32, fix_suppress, f);
+	one_click(f, path, r);
+	assert_int_equal(r->status, 404);
+	assert_int_equal(supp.calls, 0);
+	assert_alive(f);
+	free(r);
+}
+
+/* GET (and HEAD) only show the form: a link scanner unsubscribes nobody. */
+static void
+test_unsub_get(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	char		 path[UNSUB_TOKEN_SIZE + 16], v[64];
+
+	assert_non_null(r);
+	unsub_on(f);
+	unsub_path("email:ana@example.com", "", path, sizeof path);
+	unsub_get(f, "GET", path, r);
+	assert_int_equal(r->status, 200);
+	assert_page(r, "fr");
+	assert_has(r, "<form method=\"post\">");
+	assert_has(r, "name=\"List-Unsubscribe\" value=\"One-Click\"");
+	assert_has(r, "Confirmer le désabonnement");
+	assert_has(r, "a***@example.com");
+	assert_lacks(r, "ana@");
+	assert_lacks(r, "retirée");
+	unsub_get(f, "HEAD", path, r);
+	assert_int_equal(r->status, 200);
+	assert_non_null(header(r, "Content-Length", v, sizeof v));
+	assert_true(atoi(v) > 0);
+	assert_int_equal(r->bodylen, 0);
+	assert_int_equal(supp.calls, 0);
+
+	/* an SMS id: the number, masked */
+	unsub_path("sms:+18195550123", "", path, sizeof path);
+	unsub_get(f, "GET", path, r);
+	assert_int_equal(r->status, 200);
+	assert_has(r, "+1819***0123");
+	assert_has(r, "numéro");
+	assert_lacks(r, "5550123");
+	/* what an address holds is escaped */
+	unsub_path("email:<b>&\"'@example.com", "", path, sizeof path);
+	unsub_get(f, "GET", path, r);
+	assert_int_equal(r->status, 200);
+	assert_has(r, "&lt;***@example.com");
+	assert_lacks(r, "<b>");
+	assert_int_equal(supp.calls, 0);
+	free(r);
+}
+
+static void
+test_unsub_post(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	char		 path[UNSUB_TOKEN_SIZE + 16], v[64];
+
+	assert_non_null(r);
+	unsub_on(f);
+	unsub_path("email:ana@example.com", "", path, sizeof path);
+	one_click(f, path, r);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(supp.calls, 1);
+	assert_string_equal(supp.id, "email:ana@example.com");
+	assert_string_equal(supp.source, "unsubscribe link");
+	assert_page(r, "fr");
+	assert_has(r, "Votre adresse a bien été retirée de nos envois. "
+	    "Vous ne recevrez plus ces messages.");
+	assert_has(r, "a***@example.com");
+	assert_lacks(r, "<form");
+	assert_null(header(r, "Location", v, sizeof v));
+
+	/* the same from the page's form, or a client sending multipart */
+	post(f, path, "multipart/form-data; boundary=XyZ",
+	    "--XyZ\r\nContent-Disposition: form-data; "
+	    "name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--XyZ--\r\n", r);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(supp.calls, 2);
+	assert_string_equal(supp.id, "email:ana@example.com");
+
+	/* the write could not be queued: 503, try again */
+	supp.fail = 1;
+	unsub_path("sms:+18195550123", "", path, sizeof path);
+	one_click(f, path, r);
+	assert_int_equal(r->status, 503);
+	assert_int_equal(supp.calls, 3);
+	assert_string_equal(supp.id, "sms:+18195550123");
+	assert_non_null(header(r, "Retry-After", v, sizeof v));
+	assert_has(r, "<form method=\"post\">");
+	assert_lacks(r, "retiré");
+
+	/* other methods: 405, nothing done */
+	unsub_get(f, "PUT", path, r);
+	assert_int_equal(r->status, 405);
+	assert_non_null(header(r, "Allow", v, sizeof v));
+	assert_string_equal(v, "GET, HEAD, POST");
+	assert_int_equal(supp.calls, 3);
+	free(r);
+}
+
+/* Forged, altered or malformed tokens: the same neutral 404, nothing done. */
+static void
+test_unsub_forged(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	struct buf	 longpath;
+	static const char *const junk[] = { "/u/", "/u/x", "/u/.",
+	    "/u/%41%41.x", "/u/a/b", "/u/../healthz" };
+	char		 good[UNSUB_TOKEN_SIZE + 16];
+	char		 bob[UNSUB_TOKEN_SIZE + 16];
+	char		 path[2 * UNSUB_TOKEN_SIZE + 16], *first = NULL;
+	char		 tok[UNSUB_TOKEN_SIZE];
+	size_t		 i, n;
+
+	assert_non_null(r);
+	unsub_on(f);
+	unsub_path("email:ana@example.com", "", good, sizeof good);
+	unsub_path("email:bob@example.com", "", bob, sizeof bob);
+	/* signed with another secret */
+	assert_int_equal(unsub_token("another secret, 32 bytes long...", 32,
+	    "email:ana@example.com", tok, sizeof tok), 0);
+	snprintf(path, sizeof path, "/u/%s", tok);
+	one_click(f, path, r);
+	assert_int_equal(r->status, 404);
+	assert_page(r, "fr");
+	assert_has(r, "Lien non valide");
+	assert_lacks(r, "example.com");
+	assert_lacks(r, "<form");
+	first = strdup(r->body);
+	assert_non_null(first);
+
+	/* bob's id with ana's MAC */
+	snprintf(path, sizeof path, "%.*s%s", (int)(strchr(bob, '.') - bob),
+	    bob, strchr(good, '.'));
+	one_click(f, path, r);
+	assert_int_equal(r->status, 404);
+	assert_string_equal(r->body, first);
+
+	/* each character changed in turn */
+	n = strlen(good);
+	for (i = 3; i < n; i++) {
+		snprintf(path, sizeof path, "%s", good);
+		path[i] = path[i] == 'A' ? 'B' : 'A';
+		one_click(f, path, r);
+		if (r->status != 404)
+			fail_msg("%s: expected 404, got %d", path, r->status);
+		assert_string_equal(r->body, first);
+	}
+	for (i = 0; i < sizeof junk / sizeof junk[0]; i++) {
+		unsub_get(f, "GET", junk[i], r);
+		if (r->status != 404)
+			fail_msg("%s: expected 404, got %d", junk[i],
+			    r->status);
+	}
+	/* over 1024 characters */
+	buf_init(&longpath);
+	buf_puts(&longpath, "/u/");
+	for (i = 0; i < 1100; i++)
+		buf_putc(&longpath, 'A');
+	buf_puts(&longpath, strchr(good, '.'));
+	unsub_get(f, "GET", longpath.data, r);
+	assert_int_equal(r->status, 404);
+	one_click(f, longpath.data, r);
+	assert_int_equal(r->status, 404);
+	buf_free(&longpath);
+	assert_int_equal(supp.calls, 0);
+	/* the good one still works */
+	one_click(f, good, r);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(supp.calls, 1);
+	free(first);
+	free(r);
+}
+
+static void
+test_unsub_english(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	char		 path[UNSUB_TOKEN_SIZE + 16];
+
+	assert_non_null(r);
+	unsub_on(f);
+	unsub_path("email:ana@example.com", "?lang=en", path, sizeof path);
+	unsub_get(f, "GET", path, r);
+	assert_int_equal(r->status, 200);
+	assert_page(r, "en");
+	assert_has(r, "Confirm unsubscribe");
+	assert_has(r, "a***@example.com");
+	assert_lacks(r, "désabonnement");
+	assert_int_equal(supp.calls, 0);
+	one_click(f, path, r);
+	assert_int_equal(r->status, 200);
+	assert_page(r, "en");
+	assert_has(r, "Your address has been removed");
+	assert_int_equal(supp.calls, 1);
+	/* en-CA too; anything else is French */
+	unsub_path("email:ana@example.com", "?lang=en-CA", path, sizeof path);
+	unsub_get(f, "GET", path, r);
+	assert_page(r, "en");
+	unsub_path("email:ana@example.com", "?lang=de", path, sizeof path);
+	unsub_get(f, "GET", path, r);
+	assert_page(r, "fr");
+	unsub_path("email:ana@example.com", "?lang=english", path,
+	    sizeof path);
+	unsub_get(f, "GET", path, r);
+	assert_page(r, "fr");
+	/* a forged token in English: still neutral */
+	unsub_get(f, "GET", "/u/eA.AAAAAAAAAAAAAAAAAAAAAA?lang=en", r);
+	assert_int_equal(r->status, 404);
+	assert_page(r, "en");
+	assert_has(r, "Invalid link");
+	free(r);
+}
+
+/* ---- /hooks/twilio ---- */
+
+#define TW_TOKEN	"0123456789abcdef0123456789abcdef"
+#define TW_PUBLIC	"https://relais.example.org"
+#define TW_URL		TW_PUBLIC "/hooks/twilio"
+#define TW_FORM		"application/x-www-form-urlencoded"
+#define TW_TWIML	"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"
+#define TW_STOP		"ToCountry=CA&Body=ARR%C3%8AT&From=%2B18195550123" \
+			"&To=%2B18195550000&MessageSid=SM0123456789abcdef" \
+			"&SmsStatus=received&NumMedia=0&ApiVersion=2010-04-01"
+#define TW_START	"Body=START&From=%2B18195550123&To=%2B18195550000" \
+			"&MessageSid=SM1"
+
+/* What the three Twilio callbacks saw; reset by tw_on(). */
+static struct {
+	int	nsuppress, nunsuppress, nstatus;
+	int	fail;		/* suppress and unsuppress answer -1 */
+	char	id[64], source[64];
+	char	sid[80], status[40], error[24];
+	int	error_null;
+} tw;
+
+static int
+tw_suppress(void *arg, const char *id, const char *source)
+{
+	(void)arg;
+	tw.nsuppress++;
+	snprintf(tw.id, sizeof tw.id, "%s", id);
+	snprintf(tw.source, sizeof tw.source, "%s", source);
+	return tw.fail ? -1 : 0;
+}
+
+static int
+tw_unsuppress(void *arg, const char *id, const char *source)
+{
+	(void)arg;
+	tw.nunsuppress++;
+	snprintf(tw.id, sizeof tw.id, "%s", id);
+	snprintf(tw.source, sizeof tw.source, "%s", source);
+	return tw.fail ? -1 : 0;
+}
+
+static void
+tw_status(void *arg, const char *sid, const char *status, const char *error)
+{
+	(void)arg;
+	tw.nstatus++;
+	snprintf(tw.sid, sizeof tw.sid, "%s", sid);
+	snprintf(tw.status, sizeof tw.status, "%s", status);
+	tw.error_null = error == NULL;
+	snprintf(tw.error, sizeof tw.error, "%s", error != NULL ? error : "");
+}
+
+static void
+tw_on(struct fix *f, const char *public_url)
+{
+	memset(&tw, 0, sizeof tw);
+	admin_set_twilio(f->admin, TW_TOKEN, public_url, tw_suppress,
+	    tw_unsuppress, tw_status, f);
+}
+
+static int
+tw_calls(void)
+{
+	return tw.nsuppress + tw.nunsuppress + tw.nstatus;
+}
+
+/* The signature Twilio would send for body posted to url. */
+static void
+tw_sign(const char *token, const char *url, const char *body, char *sig,
+    size_t siglen)
+{
+	struct twhook_form		*form;
+	const struct twhook_param	*p;
+	char				 err[128];
+	size_t				 n;
+
+	if ((form = twhook_form_parse(body, strlen(body), err,
+	    sizeof err)) == NULL)
+		fail_msg("test body refused: %s", err);
+	p = twhook_form_params(form, &n);
+	assert_int_equal(twhook_signature(token, url, p, n, sig, siglen), 0);
+	twhook_form_free(form);
+}
+
+/* A raw POST: any target, Host, content type and signature (NULL: none). */
+static void
+tw_raw(struct fix *f, const char *target, const char *host,
+    const char *ctype, const char *sig, const char *body, struct reply *r)
+{
+	struct buf	req;
+
+	buf_init(&req);
+	buf_printf(&req, "POST %s HTTP/1.1\r\nHost: %s\r\n", target, host);
+	if (ctype != NULL)
+		buf_printf(&req, "Content-Type: %s\r\n", ctype);
+	if (sig != NULL)
+		buf_printf(&req, "X-Twilio-Signature: %s\r\n", sig);
+	buf_printf(&req, "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+	    strlen(body));
+	buf_puts(&req, body);
+	exchange(f->base, f->port, req.data, req.len, r);
+	buf_free(&req);
+}
+
+/* A POST of body to /hooks/twilio, signed as Twilio does for TW_URL. */
+static void
+tw_post(struct fix *f, const char *body, struct reply *r)
+{
+	char	sig[TWHOOK_SIG_SIZE];
+
+	tw_sign(TW_TOKEN, TW_URL, body, sig, sizeof sig);
+	tw_raw(f, "/hooks/twilio", "127.0.0.1", TW_FORM "; charset=UTF-8",
+	    sig, body, r);
+}
+
+static void
+assert_twiml(struct reply *r)
+{
+	char	v[128];
+
+	assert_int_equal(r->status, 200);
+	assert_non_null(header(r, "Content-Type", v, sizeof v));
+	assert_string_equal(v, "text/xml; charset=utf-8");
+	assert_non_null(r->body);
+	assert_string_equal(r->body, TW_TWIML);
+}
+
+static void
+test_twilio_off(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+
+	assert_non_null(r);
+	memset(&tw, 0, sizeof tw);
+	tw_post(f, TW_STOP, r);
+	assert_int_equal(r->status, 404);
+	get(f->base, f->port, "GET", "/hooks/twilio", r);
+	assert_int_equal(r->status, 404);
+	/* an empty auth token keeps it off */
+	admin_set_twilio(f->admin, "", TW_PUBLIC, tw_suppress, tw_unsuppress,
+	    tw_status, f);
+	tw_post(f, TW_STOP, r);
+	assert_int_equal(r->status, 404);
+	/* and it can be turned off again */
+	tw_on(f, TW_PUBLIC);
+	admin_set_twilio(f->admin, NULL, NULL, NULL, NULL, NULL, NULL);
+	tw_post(f, TW_STOP, r);
+	assert_int_equal(r->status, 404);
+	assert_int_equal(tw_calls(), 0);
+	assert_alive(f);
+	free(r);
+}
+
+static void
+test_twilio_inbound(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+
+	assert_non_null(r);
+	tw_on(f, TW_PUBLIC);
+	tw_post(f, TW_STOP, r);
+	assert_twiml(r);
+	assert_int_equal(tw.nsuppress, 1);
+	assert_string_equal(tw.id, "sms:+18195550123");
+	assert_string_equal(tw.source, "twilio STOP");
+	assert_int_equal(tw.nunsuppress, 0);
+	assert_int_equal(tw.nstatus, 0);
+
+	tw_post(f, TW_START, r);
+	assert_twiml(r);
+	assert_int_equal(tw.nunsuppress, 1);
+	assert_string_equal(tw.id, "sms:+18195550123");
+	assert_string_equal(tw.source, "twilio START");
+	assert_int_equal(tw.nsuppress, 1);
+
+	/* French, lower case, padded; UNSTOP; then what changes nothing */
+	tw_post(f, "Body=+arr%C3%AAte%0A&From=%2B15145550199&MessageSid=SM2",
+	    r);
+	assert_twiml(r);
+	assert_int_equal(tw.nsuppress, 2);
+	assert_string_equal(tw.id, "sms:+15145550199");
+	tw_post(f, "Body=unstop&From=%2B15145550199&MessageSid=SM3", r);
+	assert_twiml(r);
+	assert_int_equal(tw.nunsuppress, 2);
+	tw_post(f, "Body=HELP&From=%2B15145550199&MessageSid=SM4", r);
+	assert_twiml(r);
+	tw_post(f, "Body=stop+please&From=%2B15145550199&MessageSid=SM5", r);
+	assert_twiml(r);
+	tw_post(f, "Body=&From=%2B15145550199&MessageSid=SM6", r);
+	assert_twiml(r);
+	/* not a phone number the list can hold */
+	tw_post(f, "Body=STOP&From=whatsapp%3A%2B15145550199&MessageSid=SM7",
+	    r);
+	assert_twiml(r);
+	tw_post(f, "Body=STOP&From=%2B&MessageSid=SM8", r);
+	assert_twiml(r);
+	assert_int_equal(tw.nsuppress, 2);
+	assert_int_equal(tw.nunsuppress, 2);
+	assert_int_equal(tw.nstatus, 0);
+
+	/* the list could not be written: an error Twilio shows */
+	tw.fail = 1;
+	tw_post(f, TW_STOP, r);
+	assert_int_equal(r->status, 503);
+	assert_int_equal(tw.nsuppress, 3);
+	/* a replay is harmless: the same suppression again */
+	tw.fail = 0;
+	tw_post(f, TW_STOP, r);
+	assert_twiml(r);
+	assert_int_equal(tw.nsuppress, 4);
+	free(r);
+}
+
+static void
+test_twilio_status(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+
+	assert_non_null(r);
+	tw_on(f, TW_PUBLIC);
+	tw_post(f, "SmsSid=SMabc&SmsStatus=delivered&MessageStatus=delivered"
+	    "&To=%2B18195550123&MessageSid=SMabc&AccountSid=AC1"
+	    "&From=%2B18195550000&ApiVersion=2010-04-01", r);
+	assert_twiml(r);
+	assert_int_equal(tw.nstatus, 1);
+	assert_string_equal(tw.sid, "SMabc");
+	assert_string_equal(tw.status, "delivered");
+	assert_true(tw.error_null);
+
+	tw_post(f, "MessageSid=SMdef&MessageStatus=undelivered"
+	    "&ErrorCode=30003", r);
+	assert_twiml(r);
+	assert_int_equal(tw.nstatus, 2);
+	assert_string_equal(tw.sid, "SMdef");
+	assert_string_equal(tw.status, "undelivered");
+	assert_false(tw.error_null);
+	assert_string_equal(tw.error, "30003");
+
+	tw_post(f, "MessageSid=SMghi&MessageStatus=sent&ErrorCode=", r);
+	assert_twiml(r);
+	assert_int_equal(tw.nstatus, 3);
+	assert_true(tw.error_null);
+
+	/* signed but not in Twilio's shapes: answered, not passed on */
+	tw_post(f, "MessageSid=SM%22x&MessageStatus=sent", r);
+	assert_twiml(r);
+	tw_post(f, "MessageSid=SMx&MessageStatus=Sent%21", r);
+	assert_twiml(r);
+	tw_post(f, "MessageSid=SMx&MessageStatus=failed&ErrorCode=3x", r);
+	assert_twiml(r);
+	tw_post(f, "MessageStatus=sent", r);
+	assert_twiml(r);
+	tw_post(f, "", r);
+	assert_twiml(r);
+	assert_int_equal(tw.nstatus, 3);
+	assert_int_equal(tw.nsuppress + tw.nunsuppress, 0);
+	free(r);
+}
+
+/* Forged, altered or unsigned: 403 and no callback, whatever the body says. */
+static void
+test_twilio_forged(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	char		 sig[TWHOOK_SIG_SIZE], v[64];
+
+	assert_non_null(r);
+	tw_on(f, TW_PUBLIC);
+	tw_sign(TW_TOKEN, TW_URL, TW_STOP, sig, sizeof sig);
+
+	/* no signature, an empty one, a garbled one */
+	tw_raw(f, "/hooks/twilio", "x", TW_FORM, NULL, TW_STOP, r);
+	assert_int_equal(r->status, 403);
+	tw_raw(f, "/hooks/twilio", "x", TW_FORM, "", TW_STOP, r);
+	assert_int_equal(r->status, 403);
+	sig[3] = sig[3] == 'A' ? 'B' : 'A';
+	tw_raw(f, "/hooks/twilio", "x", TW_FORM, sig, TW_STOP, r);
+	assert_int_equal(r->status, 403);
+
+	/* the STOP signature on a START body, or with a field added */
+	tw_sign(TW_TOKEN, TW_URL, TW_STOP, sig, sizeof sig);
+	tw_raw(f, "/hooks/twilio", "x", TW_FORM, sig, TW_START, r);
+	assert_int_equal(r->status, 403);
+	tw_raw(f, "/hooks/twilio", "x", TW_FORM, sig, TW_STOP "&Extra=1", r);
+	assert_int_equal(r->status, 403);
+	/* another token, another URL, a query Twilio did not send */
+	tw_sign("another token", TW_URL, TW_STOP, sig, sizeof sig);
+	tw_raw(f, "/hooks/twilio", "x", TW_FORM, sig, TW_STOP, r);
+	assert_int_equal(r->status, 403);
+	tw_sign(TW_TOKEN, "http://relais.example.org/hooks/twilio", TW_STOP,
+	    sig, sizeof sig);
+	tw_raw(f, "/hooks/twilio", "x", TW_FORM, sig, TW_STOP, r);
+	assert_int_equal(r->status, 403);
+	tw_sign(TW_TOKEN, TW_URL, TW_STOP, sig, sizeof sig);
+	tw_raw(f, "/hooks/twilio?x=1", "x", TW_FORM, sig, TW_STOP, r);
+	assert_int_equal(r->status, 403);
+	/* a forged status callback */
+	tw_raw(f, "/hooks/twilio", "x", TW_FORM, sig,
+	    "MessageSid=SM1&MessageStatus=delivered", r);
+	assert_int_equal(r->status, 403);
+	assert_int_equal(tw_calls(), 0);
+
+	/* not a form, not a POST, not a body we can read */
+	tw_raw(f, "/hooks/twilio", "x", "application/json", sig, TW_STOP, r);
+	assert_int_equal(r->status, 415);
+	tw_raw(f, "/hooks/twilio", "x", NULL, sig, TW_STOP, r);
+	assert_int_equal(r->status, 415);
+	tw_raw(f, "/hooks/twilio", "x", TW_FORM, sig, "Body=%zz", r);
+	assert_int_equal(r->status, 400);
+	get(f->base, f->port, "GET", "/hooks/twilio", r);
+	assert_int_equal(r->status, 405);
+	assert_non_null(header(r, "Allow", v, sizeof v));
+	assert_string_equal(v, "POST");
+	get(f->base, f->port, "HEAD", "/hooks/twilio", r);
+	assert_int_equal(r->status, 405);
+	assert_int_equal(r->bodylen, 0);
+	get(f->base, f->port, "PUT", "/hooks/twilio", r);
+	assert_int_equal(r->status, 405);
+	assert_int_equal(tw_calls(), 0);
+
+	/* the genuine one still works */
+	tw_post(f, TW_STOP, r);
+	assert_twiml(r);
+	assert_int_equal(tw.nsuppress, 1);
+	assert_alive(f);
+	free(r);
+}
+
+/* The URL signed: the public one with the query, or http:// and Host. */
+static void
+test_twilio_url(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	char		 sig[TWHOOK_SIG_SIZE];
+
+	assert_non_null(r);
+	tw_on(f, TW_PUBLIC "/");	/* a trailing '/' is dropped */
+	tw_sign(TW_TOKEN, TW_URL "?territory=abitibi&x=%20", TW_STOP, sig,
+	    sizeof sig);
+	tw_raw(f, "/hooks/twilio?territory=abitibi&x=%20", "x", TW_FORM, sig,
+	    TW_STOP, r);
+	assert_twiml(r);
+	assert_int_equal(tw.nsuppress, 1);
+	/* the query as sent, not decoded: "%20" is not " " */
+	tw_sign(TW_TOKEN, TW_URL "?territory=abitibi&x= ", TW_STOP, sig,
+	    sizeof sig);
+	tw_raw(f, "/hooks/twilio?territory=abitibi&x=%20", "x", TW_FORM, sig,
+	    TW_STOP, r);
+	assert_int_equal(r->status, 403);
+
+	/* no public URL: http:// and the Host header */
+	tw_on(f, NULL);
+	tw_sign(TW_TOKEN, "http://relais.test:8080/hooks/twilio", TW_STOP, sig,
+	    sizeof sig);
+	tw_raw(f, "/hooks/twilio", "relais.test:8080", TW_FORM, sig, TW_STOP,
+	    r);
+	assert_twiml(r);
+	assert_int_equal(tw.nsuppress, 1);
+	tw_raw(f, "/hooks/twilio", "elsewhere.test:8080", TW_FORM, sig,
+	    TW_STOP, r);
+	assert_int_equal(r->status, 403);
+	/* and none with an empty Host */
+	tw_raw(f, "/hooks/twilio", "", TW_FORM, sig, TW_STOP, r);
+	assert_int_equal(r->status, 403);
+	assert_int_equal(tw.nsuppress, 1);
+	free(r);
+}
+
+/* A 1600-character SMS fits; larger bodies, and big ones elsewhere, do not. */
+static void
+test_twilio_sizes(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	struct buf	 body;
+	size_t		 i;
+
+	assert_non_null(r);
+	tw_on(f, TW_PUBLIC);
+	buf_init(&body);
+	buf_puts(&body, "Body=");
+	for (i = 0; i < 1600; i++)
+		buf_puts(&body, "%E2%82%AC");		/* € */
+	buf_puts(&body, "&From=%2B18195550123&To=%2B18195550000"
+	    "&MessageSid=SM0123456789abcdef0123456789abcdef"
+	    "&AccountSid=AC0123456789abcdef0123456789abcdef");
+	assert_true(body.len > 14000);
+	tw_post(f, body.data, r);
+	assert_twiml(r);
+
+	/* over 16 KiB: refused before anything is read into a form */
+	while (body.len <= 17 * 1024)
+		buf_puts(&body, "&Pad=0123456789");
+	tw_raw(f, "/hooks/twilio", "x", TW_FORM, "AAAA", body.data, r);
+	assert_true(r->status == 413 || (r->status == 0 && r->reset));
+	assert_alive(f);
+	/* other paths keep their 1 KiB */
+	buf_reset(&body);
+	while (body.len <= 2048)
+		buf_puts(&body, "Pad=0123456789&");
+	tw_raw(f, "/healthz", "x", TW_FORM, NULL, body.data, r);
+	assert_int_equal(r->status, 413);
+	tw_raw(f, "/nowhere", "x", TW_FORM, NULL, body.data, r);
+	assert_int_equal(r->status, 413);
+	assert_int_equal(tw_calls(), 0);
+	buf_free(&body);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -1296,6 +2068,28 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_malformed, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_abandoned, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unsub_off, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unsub_get, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unsub_post, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unsub_forged, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unsub_english, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_twilio_off, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_twilio_inbound, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_twilio_status, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_twilio_forged, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_twilio_url, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_twilio_sizes, setup,
 		    teardown),
 	};
 

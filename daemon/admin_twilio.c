@@ -1,0 +1,362 @@
+/* The /hooks/twilio webhook: signed inbound SMS (STOP, START) and status callbacks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "admin_twilio.h"
+#include "buf.h"
+#include "log.h"
+#include "twhook.h"
+
+_Static_assert(ADMIN_TWILIO_MAX_BODY == TWHOOK_MAX_BODY,
+    "the admin server must accept every body twhook parses");
+
+#define ADMIN_TWILIO_TWIML \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"
+#define ADMIN_TWILIO_PHONE_MAX	15	/* E.164 digits */
+#define ADMIN_TWILIO_SID_MAX	64
+#define ADMIN_TWILIO_STATUS_MAX	32
+#define ADMIN_TWILIO_ERROR_MAX	16
+
+struct admin_twilio {
+	char			*token;
+	size_t			 tokenlen;
+	char			*public_url;	/* NULL: from the Host header */
+	admin_suppress_fn	 suppress;
+	admin_unsuppress_fn	 unsuppress;
+	admin_status_fn		 status;
+	void			*arg;
+};
+
+struct admin_twilio *
+admin_twilio_new(const char *auth_token, const char *public_url,
+    admin_suppress_fn suppress, admin_unsuppress_fn unsuppress,
+    admin_status_fn status, void *arg)
+{
+	struct admin_twilio	*t;
+	size_t			 n;
+
+	if (auth_token == NULL || *auth_token == '\0')
+		return NULL;
+	t = xcalloc(1, sizeof *t);
+	t->tokenlen = strlen(auth_token);
+	t->token = xstrdup(auth_token);
+	if (public_url != NULL && *public_url != '\0') {
+		n = strlen(public_url);
+		while (n > 0 && public_url[n - 1] == '/')
+			n--;
+		t->public_url = xstrndup(public_url, n);
+	}
+	t->suppress = suppress;
+	t->unsuppress = unsuppress;
+	t->status = status;
+	t->arg = arg;
+	return t;
+}
+
+void
+admin_twilio_free(struct admin_twilio *t)
+{
+	if (t == NULL)
+		return;
+	OPENSSL_cleanse(t->token, t->tokenlen);
+	free(t->token);
+	free(t->public_url);
+	free(t);
+}
+
+static void
+admin_twilio_reply(struct evhttp_request *req, int code, const char *reason,
+    const char *ctype, const char *body)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	char			 clen[32];
+	int			 rc;
+
+	/* as admin_reply(): a HEAD gets the length, evhttp 2.1 would add a body */
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(clen, sizeof clen, "%zu", strlen(body));
+		rc = evhttp_add_header(h, "Content-Length", clen);
+	} else
+		rc = evbuffer_add(evhttp_request_get_output_buffer(req), body,
+		    strlen(body));
+	if (rc == -1 || evhttp_add_header(h, "Content-Type", ctype) == -1 ||
+	    evhttp_add_header(h, "Cache-Control", "no-store") == -1) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evhttp_send_reply(req, code, reason, NULL);
+}
+
+static void
+admin_twilio_text(struct evhttp_request *req, int code, const char *reason,
+    const char *body)
+{
+	admin_twilio_reply(req, code, reason, "text/plain; charset=utf-8",
+	    body);
+}
+
+static void
+admin_twilio_twiml(struct evhttp_request *req)
+{
+	admin_twilio_reply(req, HTTP_OK, "OK", "text/xml; charset=utf-8",
+	    ADMIN_TWILIO_TWIML);
+}
+
+/* application/x-www-form-urlencoded, parameters (charset) allowed. */
+static int
+admin_twilio_is_form(const char *ctype)
+{
+	static const char	form[] = "application/x-www-form-urlencoded";
+	size_t			n = sizeof form - 1;
+
+	return ctype != NULL && strncasecmp(ctype, form, n) == 0 &&
+	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ' ||
+	    ctype[n] == '\t');
+}
+
+/*
+ * The URL Twilio signed: the public URL (or http:// and Host) and the
+ * request target as it came, query included. -1 when it cannot be known.
+ */
+static int
+admin_twilio_url(const struct admin_twilio *t, struct evhttp_request *req,
+    struct buf *url)
+{
+	const char	*target = evhttp_request_get_uri(req), *host;
+
+	/* origin form only: Twilio never sends an absolute URI */
+	if (target == NULL || target[0] != '/')
+		return -1;
+	if (t->public_url != NULL)
+		buf_puts(url, t->public_url);
+	else {
+		host = evhttp_find_header(evhttp_request_get_input_headers(req),
+		    "Host");
+		if (host == NULL || *host == '\0')
+			return -1;
+		buf_printf(url, "http://%s", host);
+	}
+	buf_puts(url, target);
+	return 0;
+}
+
+/* The client's address, for the logs of refused requests. */
+static const char *
+admin_twilio_peer(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	char				*addr = NULL;
+	ev_uint16_t			 port = 0;
+
+	if ((evcon = evhttp_request_get_connection(req)) != NULL)
+		evhttp_connection_get_peer(evcon, &addr, &port);
+	return addr != NULL ? addr : "-";
+}
+
+/* "+" and 1 to 15 digits: what the suppression list holds as "sms:". */
+static int
+admin_twilio_phone_ok(const char *s)
+{
+	size_t	n;
+
+	if (s[0] != '+')
+		return 0;
+	for (n = 1; s[n] >= '0' && s[n] <= '9'; n++)
+		;
+	return s[n] == '\0' && n >= 2 && n <= ADMIN_TWILIO_PHONE_MAX + 1;
+}
+
+/* 1 to max bytes, each accepted by ok. */
+static int
+admin_twilio_token_ok(const char *s, size_t max, int (*ok)(int))
+{
+	size_t	n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (n == max || !ok((unsigned char)s[n]))
+			return 0;
+	return n > 0;
+}
+
+static int
+admin_twilio_sid_char(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
+static int
+admin_twilio_status_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static int
+admin_twilio_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* An inbound SMS: a keyword changes the suppression list, nothing else does. */
+static void
+admin_twilio_inbound(struct admin_twilio *t, struct evhttp_request *req,
+    const char *from, const char *body)
+{
+	enum twhook_keyword	 kw = twhook_keyword(body);
+	admin_suppress_fn	 fn = NULL;
+	const char		*source = NULL;
+	char			 id[8 + ADMIN_TWILIO_PHONE_MAX], masked[32];
+
+	if (kw == TWHOOK_OPTOUT) {
+		fn = t->suppress;
+		source = ADMIN_TWILIO_SOURCE_STOP;
+	} else if (kw == TWHOOK_OPTIN) {
+		fn = t->unsuppress;
+		source = ADMIN_TWILIO_SOURCE_START;
+	}
+	if (fn == NULL) {
+		log_info("twilio: inbound from=%s keyword=%s outcome=ignored",
+		    log_mask(from, masked, sizeof masked),
+		    twhook_keyword_name(kw));
+		admin_twilio_twiml(req);
+		return;
+	}
+	if (!admin_twilio_phone_ok(from)) {
+		/* a short code, an alphanumeric sender, whatsapp:+...: not ours */
+		log_warnx("twilio: inbound keyword=%s outcome=ignored "
+		    "reason=\"From is not an E.164 number\"",
+		    twhook_keyword_name(kw));
+		admin_twilio_twiml(req);
+		return;
+	}
+	snprintf(id, sizeof id, "sms:%s", from);
+	log_mask(from, masked, sizeof masked);
+	if (fn(t->arg, id, source) == -1) {
+		log_warnx("twilio: inbound from=%s keyword=%s outcome=failed",
+		    masked, twhook_keyword_name(kw));
+		/* an error Twilio's console shows, rather than a silent loss */
+		admin_twilio_text(req, 503, "Service Unavailable",
+		    "try again later\n");
+		return;
+	}
+	log_info("twilio: inbound from=%s keyword=%s outcome=%s", masked,
+	    twhook_keyword_name(kw), kw == TWHOOK_OPTOUT ? "suppressed" :
+	    "unsuppressed");
+	admin_twilio_twiml(req);
+}
+
+static void
+admin_twilio_status(struct admin_twilio *t, struct evhttp_request *req,
+    const char *sid, const char *status, const char *error)
+{
+	char	esid[96], estatus[64];
+
+	if (error != NULL && *error == '\0')
+		error = NULL;
+	if (!admin_twilio_token_ok(sid, ADMIN_TWILIO_SID_MAX,
+	    admin_twilio_sid_char) || !admin_twilio_token_ok(status,
+	    ADMIN_TWILIO_STATUS_MAX, admin_twilio_status_char) ||
+	    (error != NULL && !admin_twilio_token_ok(error,
+	    ADMIN_TWILIO_ERROR_MAX, admin_twilio_digit))) {
+		log_warnx("twilio: status sid=\"%s\" status=\"%s\" "
+		    "outcome=ignored reason=\"unexpected format\"",
+		    log_escape(sid, esid, sizeof esid),
+		    log_escape(status, estatus, sizeof estatus));
+		admin_twilio_twiml(req);
+		return;
+	}
+	log_info("twilio: status sid=%s status=%s error=%s", sid, status,
+	    error != NULL ? error : "-");
+	if (t->status != NULL)
+		t->status(t->arg, sid, status, error);
+	admin_twilio_twiml(req);
+}
+
+/* A POST to the hook: body, URL and signature checked before anything else. */
+static void
+admin_twilio_post(struct admin_twilio *t, struct evhttp_request *req)
+{
+	struct evkeyvalq		*in = evhttp_request_get_input_headers(req);
+	struct evbuffer			*ib = evhttp_request_get_input_buffer(req);
+	struct twhook_form		*f = NULL;
+	const struct twhook_param	*params;
+	const char			*body, *from, *sid, *status, *data = "";
+	size_t				 len, n;
+	struct buf			 url;
+	char				 err[128];
+
+	buf_init(&url);
+	if (!admin_twilio_is_form(evhttp_find_header(in, "Content-Type"))) {
+		admin_twilio_text(req, 415, "Unsupported Media Type",
+		    "expected application/x-www-form-urlencoded\n");
+		goto done;
+	}
+	if ((len = evbuffer_get_length(ib)) > 0 &&
+	    (data = (const char *)evbuffer_pullup(ib, -1)) == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		goto done;
+	}
+	if ((f = twhook_form_parse(data, len, err, sizeof err)) == NULL) {
+		log_warnx("twilio: outcome=rejected reason=\"%s\"", err);
+		admin_twilio_text(req, HTTP_BADREQUEST, "Bad Request",
+		    "bad form body\n");
+		goto done;
+	}
+	params = twhook_form_params(f, &n);
+	if (admin_twilio_url(t, req, &url) == -1 ||
+	    twhook_verify(t->token, url.data, params, n,
+	    evhttp_find_header(in, "X-Twilio-Signature")) == -1) {
+		log_warnx("twilio: outcome=forbidden reason=\"%s\" peer=%s",
+		    evhttp_find_header(in, "X-Twilio-Signature") == NULL ?
+		    "no signature" : "bad signature", admin_twilio_peer(req));
+		admin_twilio_text(req, 403, "Forbidden", "forbidden\n");
+		goto done;
+	}
+	body = twhook_form_get(f, "Body");
+	from = twhook_form_get(f, "From");
+	sid = twhook_form_get(f, "MessageSid");
+	status = twhook_form_get(f, "MessageStatus");
+	if (body != NULL && from != NULL)
+		admin_twilio_inbound(t, req, from, body);
+	else if (sid != NULL && status != NULL)
+		admin_twilio_status(t, req, sid, status,
+		    twhook_form_get(f, "ErrorCode"));
+	else {
+		log_info("twilio: outcome=ignored reason=\"neither a message "
+		    "nor a status\"");
+		admin_twilio_twiml(req);
+	}
+
+done:
+	twhook_form_free(f);
+	buf_free(&url);
+}
+
+int
+admin_twilio_serve(struct admin_twilio *t, const char *path,
+    struct evhttp_request *req)
+{
+	if (path == NULL || strcmp(path, ADMIN_TWILIO_PATH) != 0)
+		return 0;
+	if (t == NULL)
+		admin_twilio_text(req, HTTP_NOTFOUND, "Not Found",
+		    "not found\n");
+	else if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		if (evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "POST") == -1)
+			evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		else
+			admin_twilio_text(req, HTTP_BADMETHOD,
+			    "Method Not Allowed", "method not allowed\n");
+	} else
+		admin_twilio_post(t, req);
+	return 1;
+}
