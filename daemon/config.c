@@ -101,6 +101,7 @@ static const struct config_opt config_gateway_opts[] = {
 	{ "timeout_ms", CONFIG_LONG, G(timeout_ms), 10, 600000, "15000" },
 	{ "breaker_failures", CONFIG_LONG, G(breaker_failures), 1, 100000, "5" },
 	{ "breaker_cooldown_ms", CONFIG_LONG, G(breaker_cooldown_ms), 100, 3600000, "30000" },
+	{ "breaker_failure_rate", CONFIG_LONG, G(breaker_failure_rate), 0, 100, "50" },
 	{ "rate_per_s", CONFIG_LONG, G(rate_per_s), 0, 100000, "0" },
 	{ "rate_burst", CONFIG_LONG, G(rate_burst), 0, 100000, "0" },
 	{ NULL, 0, 0, 0, 0, NULL }

@@ -73,6 +73,7 @@ struct config_gateway {
 	long	 timeout_ms;
 	long	 breaker_failures;	/* consecutive failures that open it */
 	long	 breaker_cooldown_ms;	/* open this long, then one probe */
+	long	 breaker_failure_rate;	/* % of the last 20 answers, 0: off */
 	long	 rate_per_s;	/* messages per second, all instances; 0: none */
 	char	 missing[256];	/* a secret that could not be had: unusable */
 	long	 rate_burst;	/* messages that may go at once */

@@ -66,6 +66,7 @@ gw_set_new(struct event_base *base, struct http *http,
 		TAILQ_INIT(&g->calls);
 		g->breaker_failures = cf->gateways[i].breaker_failures;
 		g->breaker_cooldown_ms = cf->gateways[i].breaker_cooldown_ms;
+		g->breaker_failure_rate = cf->gateways[i].breaker_failure_rate;
 		if (cf->gateways[i].rate_per_s > 0) {
 			long burst = cf->gateways[i].rate_burst > 0 ?
 			    cf->gateways[i].rate_burst : 1;
@@ -176,9 +177,35 @@ gw_breaker_open(struct gw *g, const char *reason)
 {
 	g->breaker = GW_OPEN;
 	g->open_until = gw_now_ms() + g->breaker_cooldown_ms;
+	g->nwindow = g->wfailed = g->wpos = 0;	/* judge afresh after the probe */
 	log_warnx("gateway=%s breaker=open failures=%ld cooldown_ms=%ld "
 	    "reason=\"%s\"", g->name, g->failures, g->breaker_cooldown_ms,
 	    reason);
+}
+
+/* Records one answer in the window of the last GW_WINDOW answers. */
+static void
+gw_breaker_window(struct gw *g, int failed)
+{
+	if (g->nwindow == GW_WINDOW)
+		g->wfailed -= g->window[g->wpos];
+	else
+		g->nwindow++;
+	g->window[g->wpos] = (unsigned char)(failed != 0);
+	g->wfailed += failed != 0;
+	g->wpos = (g->wpos + 1) % GW_WINDOW;
+}
+
+/*
+ * A failure rate at or above breaker_failure_rate % over a full window
+ * opens the breaker too: a gateway failing every other request never
+ * reaches breaker_failures in a row, yet it is failing.
+ */
+static int
+gw_breaker_rate_high(const struct gw *g)
+{
+	return g->breaker_failure_rate > 0 && g->nwindow == GW_WINDOW &&
+	    g->wfailed * 100 >= g->breaker_failure_rate * GW_WINDOW;
 }
 
 /* Only a gateway's own transient failures count: 429 means it is alive. */
@@ -190,11 +217,14 @@ gw_on_result(const struct gw_result *res, void *arg)
 
 	if (g->breaker == GW_HALF_OPEN)
 		g->probing = 0;
+	if (res->status != GW_WAIT)
+		gw_breaker_window(g, res->status == GW_RETRY);
 	if (res->status == GW_RETRY) {
 		g->failures++;
 		if (g->breaker == GW_HALF_OPEN ||
 		    (g->breaker == GW_CLOSED &&
-		    g->failures >= g->breaker_failures))
+		    (g->failures >= g->breaker_failures ||
+		    gw_breaker_rate_high(g))))
 			gw_breaker_open(g, res->reason);
 	} else if (res->status != GW_WAIT) {
 		if (g->breaker != GW_CLOSED)

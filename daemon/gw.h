@@ -52,6 +52,8 @@ struct gw_msg {
 /* Called once per gw_send() that returned 0, always from the loop later. */
 typedef void (*gw_cb)(const struct gw_result *, void *arg);
 
+#define GW_WINDOW	20	/* answers the failure rate is judged over */
+
 enum gw_breaker {
 	GW_CLOSED,	/* sending */
 	GW_OPEN,	/* failing: nothing is sent until the cool-down ends */
@@ -71,6 +73,11 @@ struct gw {
 	long			 breaker_failures;
 	long			 breaker_cooldown_ms;
 	long long		 open_until;	/* monotonic ms */
+	long			 breaker_failure_rate;	/* %, over GW_WINDOW */
+	unsigned char		 window[GW_WINDOW];	/* 1: transient failure */
+	unsigned		 nwindow;
+	unsigned		 wfailed;
+	unsigned		 wpos;
 	int			 probing;
 	TAILQ_HEAD(, gw_call)	 calls;		/* sends not answered yet */
 	/* shared rate limit (GCRA in Redis): 0 interval when none */
