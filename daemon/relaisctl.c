@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
@@ -53,6 +54,10 @@ ctl_usage(FILE *f)
 	    "or phone\n"
 	    "  suppress remove ADDRESS        lift an opt-out\n"
 	    "  suppress list                  who opted out, when, from where\n"
+	    "  report --month YYYY-MM [--csv] per territory: welcomes, counsellor "
+	    "notices,\n"
+	    "                                 follow-up reminders, employer alerts, "
+	    "failures, opt-outs\n"
 	    "  render --event FILE|- [--territory T] [--lang L]\n"
 	    "                                 print what would be sent for an "
 	    "event,\n"
@@ -588,6 +593,148 @@ ctl_suppress(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* One territory's line of the monthly report. */
+struct ctl_report_row {
+	char		territory[64];
+	unsigned long	welcomes, notices, reminders, checkins, alerts, failed;
+	unsigned long	optouts;
+};
+
+static struct ctl_report_row *
+ctl_report_row(struct ctl_report_row **rows, size_t *n, const char *t)
+{
+	size_t	i;
+
+	for (i = 0; i < *n; i++) {
+		if (strcmp((*rows)[i].territory, t) == 0)
+			return &(*rows)[i];
+	}
+	*rows = xrealloc(*rows, (*n + 1) * sizeof **rows);
+	memset(&(*rows)[*n], 0, sizeof **rows);
+	snprintf((*rows)[*n].territory, sizeof (*rows)[*n].territory, "%s", t);
+	return &(*rows)[(*n)++];
+}
+
+/* Counts one entry of relais:deliveries into the report. */
+static void
+ctl_report_count(struct ctl_report_row **rows, size_t *n,
+    const redisReply *f)
+{
+	struct ctl_report_row	*r;
+	const char		*tpl = ctl_field(f, "template");
+	const char		*outcome = ctl_field(f, "outcome");
+
+	if (*ctl_field(f, "territory") == '\0')
+		return;		/* a provider's status report */
+	r = ctl_report_row(rows, n, ctl_field(f, "territory"));
+	if (strcmp(outcome, "dead") == 0) {
+		r->failed++;
+		return;
+	}
+	if (strcmp(outcome, "sent") != 0)
+		return;
+	if (strcmp(tpl, "welcome") == 0)
+		r->welcomes++;
+	else if (strcmp(tpl, "arrival_notice") == 0)
+		r->notices++;
+	else if (strcmp(tpl, "followup_reminder") == 0)
+		r->reminders++;
+	else if (strcmp(tpl, "checkin") == 0)
+		r->checkins++;
+	else if (strcmp(tpl, "match_alert") == 0)
+		r->alerts++;
+}
+
+static int
+ctl_report(struct ctl *c, int argc, char **argv)
+{
+	struct ctl_report_row	*rows = NULL;
+	redisReply		*rep;
+	struct tm		 tm;
+	char			 start[64], end[32];
+	const char		*month = NULL;
+	size_t			 n = 0, i;
+	long long		 from, to;
+	int			 k, csv = 0, y, m;
+	unsigned long		 optouts = 0;
+
+	for (k = 0; k < argc; k++) {
+		if (strcmp(argv[k], "--month") == 0 && k + 1 < argc)
+			month = argv[++k];
+		else if (strcmp(argv[k], "--csv") == 0)
+			csv = 1;
+		else {
+			ctl_usage(stderr);
+			return 2;
+		}
+	}
+	if (month == NULL || sscanf(month, "%4d-%2d", &y, &m) != 2 || m < 1 ||
+	    m > 12 || strlen(month) != 7) {
+		fprintf(stderr, "relaisctl: report needs --month YYYY-MM\n");
+		return 2;
+	}
+	/* stream ids are milliseconds: the month, in UTC */
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = 1;
+	from = (long long)timegm(&tm) * 1000;
+	tm.tm_mon += 1;
+	to = (long long)timegm(&tm) * 1000 - 1;
+	if (ctl_connect(c) == -1)
+		return 1;
+	snprintf(start, sizeof start, "%lld", from);
+	snprintf(end, sizeof end, "%lld", to);
+	for (;;) {
+		rep = redisCommand(c->rc, "XRANGE %s %s %s COUNT 1000",
+		    ctl_key(c, "deliveries"), start, end);
+		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(rep);
+			free(rows);
+			return 1;
+		}
+		for (i = 0; i < rep->elements; i++)
+			ctl_report_count(&rows, &n, rep->element[i]->element[1]);
+		if (rep->elements < 1000) {
+			freeReplyObject(rep);
+			break;
+		}
+		snprintf(start, sizeof start, "(%.60s",
+		    rep->element[rep->elements - 1]->element[0]->str);
+		freeReplyObject(rep);
+	}
+	/* opt-outs recorded this month (the suppression records are dated) */
+	rep = redisCommand(c->rc, "HVALS %s", ctl_key(c, "suppressed"));
+	for (i = 0; rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
+	    i < rep->elements; i++) {
+		if (strstr(rep->element[i]->str, month) != NULL)
+			optouts++;
+	}
+	freeReplyObject(rep);
+	if (csv)
+		printf("territory,welcomes,counsellor_notices,followup_reminders,"
+		    "checkins,employer_alerts,failed\n");
+	else
+		printf("%-16s %9s %9s %9s %9s %9s %7s\n", month, "welcomes",
+		    "notices", "reminders", "check-ins", "alerts", "failed");
+	for (i = 0; i < n; i++) {
+		struct ctl_report_row *r = &rows[i];
+
+		printf(csv ? "%s,%lu,%lu,%lu,%lu,%lu,%lu\n" :
+		    "%-16s %9lu %9lu %9lu %9lu %9lu %7lu\n", r->territory,
+		    r->welcomes, r->notices, r->reminders, r->checkins, r->alerts,
+		    r->failed);
+	}
+	if (!csv)
+		printf("opt-outs recorded in %s (all channels): %lu\n"
+		    "(from relais:deliveries, which keeps the last "
+		    "deliveries_maxlen outcomes)\n", month, optouts);
+	else
+		printf("opt-outs,%lu\n", optouts);
+	free(rows);
+	return 0;
+}
+
 static const char *ctl_status_names[] = { "send", "skip", "dead" };
 
 /* Applies --territory and --lang to a decoded event's data. */
@@ -738,6 +885,8 @@ main(int argc, char *argv[])
 		rc = ctl_render(&c, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "suppress") == 0)
 		rc = ctl_suppress(&c, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "report") == 0)
+		rc = ctl_report(&c, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "relaisctl: unknown command \"%s\"\n", argv[0]);
 		ctl_usage(stderr);

@@ -35,5 +35,13 @@ printf '%s\n' "$cases" | while IFS='|' read -r muni tid from lang; do
 	fi
 done
 assert_eq "$(dead_count)" 0 "dead letters"
+
+# the monthly report the agency gives its steering committee
+report=$(RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" \
+    report --month "$(date -u +%Y-%m)" --csv)
+for tid in vallee-de-l-or abitibi abitibi-ouest temiscamingue rouyn-noranda region; do
+	printf '%s\n' "$report" | grep -qx "$tid,1,0,0,0,0,0" || fail "report for $tid:
+$report"
+done
 stop_relaisd
 echo "territories: ok"
