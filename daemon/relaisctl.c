@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
@@ -234,6 +235,101 @@ ctl_integer(struct ctl *c, const char *cmd, const char *key)
 	return v;
 }
 
+static const char *
+ctl_field(const redisReply *fields, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < fields->elements; i += 2) {
+		if (strcmp(fields->element[i]->str, name) == 0)
+			return fields->element[i + 1]->str;
+	}
+	return "";
+}
+
+static size_t
+ctl_curl_write(char *p, size_t size, size_t n, void *arg)
+{
+	buf_append(arg, p, size * n);
+	return size * n;
+}
+
+/* Gateways' breakers, from the admin port's /metrics (this host's relaisd). */
+static void
+ctl_status_gateways(struct ctl *c)
+{
+	static const char *const states[] = { "closed", "half-open", "open" };
+	struct buf	 body, url;
+	CURL		*e;
+	char		*line, *next, name[128];
+	int		 v;
+
+	if (strcmp(c->cf->admin_listen, "off") == 0)
+		return;
+	buf_init(&body);
+	buf_init(&url);
+	buf_printf(&url, "http://%s/metrics", c->cf->admin_listen);
+	if ((e = curl_easy_init()) == NULL)
+		return;
+	curl_easy_setopt(e, CURLOPT_URL, url.data);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 2000L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ctl_curl_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+	if (curl_easy_perform(e) != CURLE_OK || body.data == NULL) {
+		printf("gateways:         admin port %s not reachable (is relaisd "
+		    "running here?)\n", c->cf->admin_listen);
+		goto done;
+	}
+	printf("gateways (breakers, this host's relaisd):\n");
+	for (line = body.data; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (sscanf(line, "relais_gateway_breaker_state{gateway=\"%127[^\"]\"}"
+		    " %d", name, &v) == 2 && v >= 0 && v <= 2)
+			printf("  %-15s %s\n", name, states[v]);
+	}
+done:
+	curl_easy_cleanup(e);
+	buf_free(&body);
+	buf_free(&url);
+}
+
+/* Dead letters of the last 1,000 by reason (the text before any quote). */
+static void
+ctl_status_dead(struct ctl *c)
+{
+	redisReply	*rep;
+	char		 reasons[16][80];
+	unsigned long	 counts[16];
+	size_t		 i, k, n = 0;
+
+	rep = redisCommand(c->rc, "XREVRANGE %s + - COUNT 1000",
+	    ctl_key(c, "dead"));
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements == 0) {
+		freeReplyObject(rep);
+		return;
+	}
+	for (i = 0; i < rep->elements; i++) {
+		char r[80];
+
+		snprintf(r, sizeof r, "%s", ctl_field(rep->element[i]->element[1],
+		    "reason"));
+		r[strcspn(r, "\"':(0123456789")] = '\0';
+		for (k = 0; k < n && strcmp(reasons[k], r) != 0; k++)
+			;
+		if (k == n && n < 16) {
+			snprintf(reasons[n], sizeof reasons[n], "%s", r);
+			counts[n++] = 0;
+		}
+		if (k < n)
+			counts[k]++;
+	}
+	printf("dead letters by reason (last %zu):\n", rep->elements);
+	for (k = 0; k < n; k++)
+		printf("  %6lu  %s\n", counts[k], reasons[k]);
+	freeReplyObject(rep);
+}
+
 static int
 ctl_status(struct ctl *c)
 {
@@ -276,19 +372,11 @@ ctl_status(struct ctl *c)
 	    ctl_integer(c, "XLEN", ctl_key(c, "dead")));
 	printf("delivery records: %lld\n",
 	    ctl_integer(c, "XLEN", ctl_key(c, "deliveries")));
+	printf("opted out:        %lld\n",
+	    ctl_integer(c, "HLEN", ctl_key(c, "suppressed")));
+	ctl_status_dead(c);
+	ctl_status_gateways(c);
 	return 0;
-}
-
-static const char *
-ctl_field(const redisReply *fields, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i + 1 < fields->elements; i += 2) {
-		if (strcmp(fields->element[i]->str, name) == 0)
-			return fields->element[i + 1]->str;
-	}
-	return "";
 }
 
 static void

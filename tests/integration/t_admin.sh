@@ -33,6 +33,12 @@ else
 	echo "promtool not installed: format checked by the unit test's parser only"
 fi
 
+# relaisctl status reads the breakers from this port, and groups dead letters
+out=$(RELAIS_ADMIN_ADDR=127.0.0.1:$port RELAIS_REDIS_URL="unix://$T/redis.sock" \
+    "$BUILD/relaisctl" -c "$T/relais.yaml" status)
+printf '%s\n' "$out" | grep -q "^  webhook *closed$" || fail "status without breakers: $out"
+printf '%s\n' "$out" | grep -q "^ *1  invalid JSON at line" || fail "status without dead-letter reasons: $out"
+
 # Redis goes away: not ready, still healthy
 rcli shutdown nosave >/dev/null 2>&1 || true
 wait_for 10 "not ready without Redis" 'test "$(curl -s -o /dev/null -w "%{http_code}" "$url/readyz")" = 503'
