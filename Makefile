@@ -202,7 +202,7 @@ check-sanitize: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@sh tests/demo.sh $(BUILD)
+	@bash tests/demo.sh $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/producer

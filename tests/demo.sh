@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # make demo: relais for real, on this machine alone. A private redis-server
 # on a unix socket, relaisd with the shipped config/relais.yaml and the
 # outbox gateway, the sample events of config/examples/ pushed in, then what
@@ -19,6 +19,12 @@ trap cleanup EXIT INT TERM
 export RELAIS_REDIS_URL="unix://$T/redis.sock"
 export RELAIS_OUTBOX="$T/outbox.jsonl"
 export RELAIS_CONSUMER=demo
+# the admin port: 9187 unless something already listens there
+port=9187
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+	port=$((port + 1))
+done
+export RELAIS_ADMIN_ADDR=127.0.0.1:$port
 
 echo "==> starting a private redis-server ($T/redis.sock)"
 redis-server --port 0 --unixsocket "$T/redis.sock" --unixsocketperm 700 \
