@@ -11,6 +11,9 @@
 #include "gw.h"
 #include "http.h"
 
+/* curl's CURLE_LOGIN_DENIED in a response's error, for the classifier. */
+#define GW_SMTP_LOGIN_DENIED	67
+
 /*
  * Appends to out the RFC 5322 / MIME message of an email: Date (the
  * daemon's clock), From, To, Reply-To, Subject (RFC 2047 encoded-words
@@ -30,8 +33,9 @@ int	gw_smtp_message(const struct gw_msg *, const char *domain,
 int	gw_smtp_check(const struct gw_msg *, char *err, size_t errlen);
 
 /*
- * Sorts the end of a transfer into sent / retry / permanent: 4xx replies and
- * transport errors are retried, 5xx replies and refused logins are not; the
+ * Sorts the end of a transfer (status: the last SMTP reply code; error: the
+ * CURLcode, also of a refusal; headers: the server's reply lines) into
+ * sent / retry / permanent: 4xx replies and transport errors are retried, 5xx replies and refused logins are not; the
  * reason carries the reply code and the server's last line, addresses masked.
  */
 void	gw_smtp_classify(const struct http_response *, struct gw_result *);

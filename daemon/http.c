@@ -15,8 +15,7 @@
  * rest wait in the pool's FIFO, so CURLOPT_TIMEOUT_MS never counts queueing.
  *
  * struct http_req owns everything attached to one request: copies of the
- * method, URL, body, credentials and CA file, the header slist (or, for an
- * SMTP transfer, the envelope sender and the recipient slist), the easy
+ * method, URL, body, credentials and CA file, the header slist, the easy
  * handle while in flight, the error buffer and the response body and header
  * buffers.
  *
@@ -34,18 +33,10 @@
  * curl's socket and timer callbacks only (re)arm libevent events and never
  * return -1; curl_multi_assign() is the one multi call made inside them, as
  * curl documents it for that use.
- *
- * An SMTP transfer is the same request with mail_from set: same pools, same
- * multi, same callback; curl reads the message from the request's copy of
- * the body and does the dot-stuffing of the DATA phase itself. One wait is
- * not ours to make asynchronous: curl polls for the reply to the end of DATA
- * (and to QUIT) blocking, inside curl_multi_socket_action() (curl issue
- * 8555); the request's timeout bounds it.
  */
 #include <sys/queue.h>
 
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -62,9 +53,6 @@
 #define HTTP_RETRY_AFTER_MAX	86400L	/* a day: beyond it, the server is confused */
 #define HTTP_MAXCONNECTS_MIN	8
 
-_Static_assert(HTTP_ERR_LOGIN_DENIED == CURLE_LOGIN_DENIED,
-    "HTTP_ERR_LOGIN_DENIED must be curl's CURLE_LOGIN_DENIED");
-
 struct http_req {
 	TAILQ_ENTRY(http_req)	 entry;
 	struct http_pool	*pool;
@@ -78,14 +66,6 @@ struct http_req {
 	char			*ca_file;
 	long			 connect_timeout_ms;
 	long			 timeout_ms;
-	/* SMTP transfers */
-	int			 smtp;
-	char			*mail_from;
-	struct curl_slist	*rcpt;
-	enum http_use_ssl	 use_ssl;
-	char			*username;
-	char			*password;
-	size_t			 upos;		/* upload offset in body */
 	http_cb			 cb;
 	void			*arg;
 
@@ -138,16 +118,6 @@ static int	http_timerfunc_cb(CURLM *, long, void *);
 static void	http_destroy(struct http *);
 static const char *http_header_find(const char *, const char *, size_t *);
 
-/* Frees a credential, wiping it first. */
-static void
-http_secret_free(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 /* Frees a request and what it owns; its easy handle must be out of the multi. */
 static void
 http_req_free(struct http_req *r)
@@ -157,14 +127,13 @@ http_req_free(struct http_req *r)
 	if (r->easy != NULL)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->hdrs);
-	curl_slist_free_all(r->rcpt);
 	free(r->method);
 	free(r->url);
 	free(r->body);
-	http_secret_free(r->userpwd);
-	http_secret_free(r->username);
-	http_secret_free(r->password);
-	free(r->mail_from);
+	if (r->userpwd != NULL) {
+		explicit_bzero(r->userpwd, strlen(r->userpwd));
+		free(r->userpwd);
+	}
 	free(r->ca_file);
 	buf_free(&r->rbody);
 	buf_free(&r->rhdrs);
@@ -222,46 +191,22 @@ http_header_cb(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* The SMTP upload: curl reads the message from the request's copy. */
-static size_t
-http_read_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct http_req	*r = arg;
-	size_t		 n = size * nmemb, left = r->bodylen - r->upos;
-
-	if (n > left)
-		n = left;
-	if (n > 0)
-		memcpy(p, r->body + r->upos, n);
-	r->upos += n;
-	return n;
-}
-
-/* Lets curl start the upload over when it retries on a fresh connection. */
-static int
-http_seek_cb(void *arg, curl_off_t off, int origin)
-{
-	struct http_req	*r = arg;
-
-	if (origin != SEEK_SET || off < 0 || (curl_off_t)r->bodylen < off)
-		return CURL_SEEKFUNC_CANTSEEK;
-	r->upos = (size_t)off;
-	return CURL_SEEKFUNC_OK;
-}
-
-#define SET(opt, val) do {						\
-	if (rc == CURLE_OK)						\
-		rc = curl_easy_setopt(e, opt, val);			\
-} while (0)
-
-/* The HTTP part of a request's options: version, headers, auth, method. */
+/* Sets every option of one request on a fresh or reset easy handle. */
 static CURLcode
-http_req_setup_http(struct http_req *r)
+http_req_setup(struct http_req *r)
 {
 	CURL		*e = r->easy;
 	CURLcode	 rc = CURLE_OK;
 	int		 post;
 
+#define SET(opt, val) do {						\
+	if (rc == CURLE_OK)						\
+		rc = curl_easy_setopt(e, opt, val);			\
+} while (0)
+	SET(CURLOPT_PRIVATE, r);
+	SET(CURLOPT_ERRORBUFFER, r->errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -272,6 +217,18 @@ http_req_setup_http(struct http_req *r)
 	 */
 	if (strncasecmp(r->url, "https://", 8) == 0)
 		SET(CURLOPT_PIPEWAIT, 1L);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	/* Verification stays on: a CA file only changes the trusted roots. */
+	if (r->ca_file != NULL)
+		SET(CURLOPT_CAINFO, r->ca_file);
+	SET(CURLOPT_URL, r->url);
+	SET(CURLOPT_WRITEFUNCTION, http_body_cb);
+	SET(CURLOPT_WRITEDATA, r);
+	SET(CURLOPT_HEADERFUNCTION, http_header_cb);
+	SET(CURLOPT_HEADERDATA, r);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
+	SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);
 	if (r->hdrs != NULL)
 		SET(CURLOPT_HTTPHEADER, r->hdrs);
 	if (r->userpwd != NULL) {
@@ -294,78 +251,13 @@ http_req_setup_http(struct http_req *r)
 		if (strcmp(r->method, "POST") != 0)
 			SET(CURLOPT_CUSTOMREQUEST, r->method);
 	}
-	return rc;
-}
-
-/* The SMTP part: envelope, TLS, AUTH, and the message as an upload. */
-static CURLcode
-http_req_setup_smtp(struct http_req *r)
-{
-	CURL		*e = r->easy;
-	CURLcode	 rc = CURLE_OK;
-	long		 ssl;
-
-	ssl = r->use_ssl == HTTP_SSL_ALL ? (long)CURLUSESSL_ALL :
-	    r->use_ssl == HTTP_SSL_TRY ? (long)CURLUSESSL_TRY :
-	    (long)CURLUSESSL_NONE;
-	SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	SET(CURLOPT_USE_SSL, ssl);
-	SET(CURLOPT_MAIL_FROM, r->mail_from);
-	SET(CURLOPT_MAIL_RCPT, r->rcpt);
-	if (r->username != NULL) {
-		SET(CURLOPT_USERNAME, r->username);
-		SET(CURLOPT_PASSWORD, r->password != NULL ? r->password : "");
-	}
-	/*
-	 * curl waits for the reply to the end of DATA, and to QUIT, with a
-	 * blocking poll (curl issue 8555): bound that wait by the request's
-	 * own timeout rather than curl's default of two minutes.
-	 */
-	if (r->timeout_ms > 0)
-		SET(CURLOPT_SERVER_RESPONSE_TIMEOUT,
-		    (r->timeout_ms + 999) / 1000);
-	r->upos = 0;
-	SET(CURLOPT_UPLOAD, 1L);
-	SET(CURLOPT_READFUNCTION, http_read_cb);
-	SET(CURLOPT_READDATA, r);
-	SET(CURLOPT_SEEKFUNCTION, http_seek_cb);
-	SET(CURLOPT_SEEKDATA, r);
-	SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->bodylen);
-	return rc;
-}
-
-/* Sets every option of one request on a fresh or reset easy handle. */
-static CURLcode
-http_req_setup(struct http_req *r)
-{
-	CURL		*e = r->easy;
-	CURLcode	 rc = CURLE_OK;
-
-	SET(CURLOPT_PRIVATE, r);
-	SET(CURLOPT_ERRORBUFFER, r->errbuf);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_TCP_KEEPALIVE, 1L);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	/* Verification stays on: a CA file only changes the trusted roots. */
-	if (r->ca_file != NULL)
-		SET(CURLOPT_CAINFO, r->ca_file);
-	SET(CURLOPT_URL, r->url);
-	/* For SMTP the header callback gets the server's reply lines. */
-	SET(CURLOPT_WRITEFUNCTION, http_body_cb);
-	SET(CURLOPT_WRITEDATA, r);
-	SET(CURLOPT_HEADERFUNCTION, http_header_cb);
-	SET(CURLOPT_HEADERDATA, r);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
-	SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);
-	if (rc == CURLE_OK)
-		rc = r->smtp ? http_req_setup_smtp(r) : http_req_setup_http(r);
+#undef SET
 	if (rc != CURLE_OK)
 		log_warnx("http: pool=%s setup failed: %s", r->pool->name,
 		    curl_easy_strerror(rc));
 	return rc;
 }
-#undef SET
+
 
 /* Gives an easy handle back to its pool for reuse, or frees it. */
 static void
@@ -832,56 +724,14 @@ http_pool_free(struct http_pool *p)
 	free(p);
 }
 
-/* An envelope address goes between <> on a command line: nothing to break out. */
-static int
-http_valid_mailbox(const char *a)
-{
-	const unsigned char	*p;
-
-	if (a == NULL)
-		return 0;
-	for (p = (const unsigned char *)a; *p != '\0'; p++) {
-		if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>')
-			return 0;
-	}
-	return 1;
-}
-
-static int
-http_smtp_valid(const struct http_request *req)
-{
-	size_t	i;
-
-	if (strncasecmp(req->url, "smtp://", 7) != 0 &&
-	    strncasecmp(req->url, "smtps://", 8) != 0)
-		return 0;
-	if (!http_valid_mailbox(req->mail_from) || req->nrcpt == 0 ||
-	    req->mail_rcpt == NULL)
-		return 0;
-	for (i = 0; i < req->nrcpt; i++) {
-		if (!http_valid_mailbox(req->mail_rcpt[i]) ||
-		    req->mail_rcpt[i][0] == '\0')
-			return 0;
-	}
-	return req->use_ssl == HTTP_SSL_NONE || req->use_ssl == HTTP_SSL_TRY ||
-	    req->use_ssl == HTTP_SSL_ALL;
-}
-
 static int
 http_request_valid(const struct http_request *req)
 {
 	size_t	i;
 
-	if (req == NULL || req->url == NULL || req->url[0] == '\0' ||
+	if (req == NULL || !http_valid_method(req->method) ||
+	    req->url == NULL || req->url[0] == '\0' ||
 	    strpbrk(req->url, " \r\n") != NULL)
-		return 0;
-	if (req->body == NULL && req->bodylen > 0)
-		return 0;
-	if (req->connect_timeout_ms < 0 || req->timeout_ms < 0)
-		return 0;
-	if (req->mail_from != NULL)
-		return http_smtp_valid(req);
-	if (!http_valid_method(req->method))
 		return 0;
 	if (req->nheaders > 0 && req->headers == NULL)
 		return 0;
@@ -889,7 +739,9 @@ http_request_valid(const struct http_request *req)
 		if (!http_valid_header(req->headers[i]))
 			return 0;
 	}
-	return 1;
+	if (req->body == NULL && req->bodylen > 0)
+		return 0;
+	return req->connect_timeout_ms >= 0 && req->timeout_ms >= 0;
 }
 
 static struct curl_slist *
@@ -900,23 +752,6 @@ http_slist_add(struct curl_slist *l, const char *line)
 	if ((n = curl_slist_append(l, line)) == NULL)
 		fatalx("http: out of memory");
 	return n;
-}
-
-/* Copies the SMTP part of a request. */
-static void
-http_submit_smtp(struct http_req *r, const struct http_request *req)
-{
-	size_t	i;
-
-	r->smtp = 1;
-	r->mail_from = xstrdup(req->mail_from);
-	for (i = 0; i < req->nrcpt; i++)
-		r->rcpt = http_slist_add(r->rcpt, req->mail_rcpt[i]);
-	r->use_ssl = req->use_ssl;
-	if (req->username != NULL)
-		r->username = xstrdup(req->username);
-	if (req->password != NULL)
-		r->password = xstrdup(req->password);
 }
 
 /* Queues a copy of req on the pool; cb runs later, from the loop. */
@@ -933,6 +768,7 @@ http_submit(struct http_pool *p, const struct http_request *req, http_cb cb,
 		return -1;
 	r = xcalloc(1, sizeof *r);
 	r->pool = p;
+	r->method = xstrdup(req->method);
 	r->url = xstrdup(req->url);
 	if (req->body != NULL) {
 		r->body = xmalloc(req->bodylen + 1);
@@ -940,6 +776,8 @@ http_submit(struct http_pool *p, const struct http_request *req, http_cb cb,
 		r->body[req->bodylen] = '\0';
 		r->bodylen = req->bodylen;
 	}
+	if (req->userpwd != NULL)
+		r->userpwd = xstrdup(req->userpwd);
 	if (req->ca_file != NULL)
 		r->ca_file = xstrdup(req->ca_file);
 	r->connect_timeout_ms = req->connect_timeout_ms;
@@ -948,22 +786,15 @@ http_submit(struct http_pool *p, const struct http_request *req, http_cb cb,
 	r->arg = arg;
 	buf_init(&r->rbody);
 	buf_init(&r->rhdrs);
-	if (req->mail_from != NULL)
-		http_submit_smtp(r, req);
-	else {
-		r->method = xstrdup(req->method);
-		if (req->userpwd != NULL)
-			r->userpwd = xstrdup(req->userpwd);
-		for (i = 0; i < req->nheaders; i++) {
-			r->hdrs = http_slist_add(r->hdrs, req->headers[i]);
-			if (strncasecmp(req->headers[i], "Expect:", 7) == 0)
-				expect = 1;
-		}
-		/* No 100-continue round trip: gateways answer the whole request. */
-		if (!expect && strcmp(r->method, "GET") != 0 &&
-		    strcmp(r->method, "HEAD") != 0)
-			r->hdrs = http_slist_add(r->hdrs, "Expect:");
+	for (i = 0; i < req->nheaders; i++) {
+		r->hdrs = http_slist_add(r->hdrs, req->headers[i]);
+		if (strncasecmp(req->headers[i], "Expect:", 7) == 0)
+			expect = 1;
 	}
+	/* No 100-continue round trip: gateways answer the whole request. */
+	if (!expect && strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0)
+		r->hdrs = http_slist_add(r->hdrs, "Expect:");
 
 	TAILQ_INSERT_TAIL(&p->queue, r, entry);
 	p->nqueued++;

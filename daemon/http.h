@@ -8,20 +8,7 @@ struct event_base;
 struct http;
 struct http_pool;
 
-/* SMTP transport security, as curl's CURLOPT_USE_SSL (smtps:// is always TLS). */
-enum http_use_ssl {
-	HTTP_SSL_NONE,		/* plain text */
-	HTTP_SSL_TRY,		/* STARTTLS when offered */
-	HTTP_SSL_ALL,		/* STARTTLS required, else the transfer fails */
-};
-
-/*
- * A request; http_submit copies everything it needs, the caller keeps nothing.
- * With mail_from set it is an SMTP transfer instead (smtp:// or smtps:// url):
- * body is the whole message, sent to mail_rcpt; method, headers and userpwd
- * are ignored. Its response's status is the last SMTP reply code and its
- * headers the server's reply lines.
- */
+/* A request; http_submit copies everything it needs, the caller keeps nothing. */
 struct http_request {
 	const char	 *method;	/* "POST", "GET", ... */
 	const char	 *url;
@@ -33,23 +20,12 @@ struct http_request {
 	const char	 *ca_file;	/* CA bundle to verify TLS with, or NULL */
 	long		  connect_timeout_ms;
 	long		  timeout_ms;	/* total, counted from the moment curl gets it */
-	/* SMTP only */
-	const char	 *mail_from;	/* envelope sender, "" for <> */
-	const char *const *mail_rcpt;	/* envelope recipients */
-	size_t		  nrcpt;
-	enum http_use_ssl use_ssl;
-	const char	 *username;	/* AUTH, or NULL */
-	const char	 *password;
 };
-
-/* curl's CURLE_LOGIN_DENIED, for callers that do not include curl. */
-#define HTTP_ERR_LOGIN_DENIED	67
 
 /* Valid only during the callback. */
 struct http_response {
-	long		 status;	/* HTTP status (or SMTP reply code), 0 when none */
-	int		 error;		/* 0, or the CURLcode of a transport error
-					   (for SMTP, also of a refusal) */
+	long		 status;	/* HTTP status, 0 when no response */
+	int		 error;		/* 0, or the CURLcode of a transport error */
 	const char	*errmsg;	/* curl's message when error != 0 */
 	long		 retry_after_s;	/* Retry-After in seconds, -1 when absent */
 	const char	*body;		/* at most 64 KiB kept, NUL-terminated */

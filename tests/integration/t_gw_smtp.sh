@@ -4,7 +4,8 @@
 # headers (encoded From name and Subject decoded, accents intact), both
 # parts decoded equal to what relaisctl render shows. A 550 and a wrong
 # password are dead-lettered; a 451 and a stopped server are retried, and
-# the message arrives once.
+# the message arrives once. A server slow to answer DATA does not stall
+# the loop: the admin port answers while the transfer waits.
 . "$(dirname "$0")/lib.sh"
 command -v openssl >/dev/null || fail "openssl is needed (tests/deps.sh)"
 # Debian's python3-aiosmtpd is for Debian's python3, which may not be the
@@ -20,7 +21,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
     fail "cannot make a certificate: $(cat "$T/openssl.log")"
 
 # The server: STARTTLS then AUTH required; reject@ gets a 550, busy@ a 451
-# the first time; each message lands in mail/N.eml, its session in N.json.
+# the first time, slow@ a reply to DATA 3 s late the first time; each
+# message lands in mail/N.eml, its session in N.json.
 cat > "$T/smtpd.py" <<'EOF'
 import argparse, asyncio, json, os, ssl, sys
 from aiosmtpd.smtp import SMTP, AuthResult
@@ -34,6 +36,7 @@ os.makedirs(args.out, exist_ok=True)
 
 class Handler:
     busy = set()
+    slow = set()
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address.startswith("reject@"):
@@ -45,6 +48,11 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        for a in envelope.rcpt_tos:
+            if a.startswith("slow@") and a not in self.slow:
+                self.slow.add(a)
+                print("slow DATA", file=sys.stderr, flush=True)
+                await asyncio.sleep(3)
         n = len([f for f in os.listdir(args.out) if f.endswith(".eml")]) + 1
         base = os.path.join(args.out, str(n))
         with open(base + ".json.tmp", "w") as f:
@@ -159,7 +167,7 @@ start_smtpd
 
 start_redis
 write_config
-sed -i 's|^gateways:$|gateways:\n  smtp-test:\n    kind: smtp\n    url: smtp://127.0.0.1:'"$SMTP_PORT"'\n    username: '"$SMTP_USER"'\n    password_env: SMTP_TEST_PASSWORD\n    ca_file: '"$T"'/cert.pem\n    timeout_ms: 3000\n    breaker_cooldown_ms: 500|' \
+sed -i 's|^gateways:$|gateways:\n  smtp-test:\n    kind: smtp\n    url: smtp://127.0.0.1:'"$SMTP_PORT"'\n    username: '"$SMTP_USER"'\n    password_env: SMTP_TEST_PASSWORD\n    ca_file: '"$T"'/cert.pem\n    timeout_ms: 6000\n    breaker_cooldown_ms: 500|' \
     "$T/relais.yaml"
 grep -q "url: smtp://127.0.0.1:$SMTP_PORT" "$T/relais.yaml" || fail "gateway not added"
 export RELAIS_EMAIL_GATEWAY=smtp-test
@@ -237,6 +245,22 @@ esac
 assert_eq "$(mails)" 3 "messages received"
 grep -q "^X-Relais-Delivery: $(field m-4 key | cut -d' ' -f1)" "$T/mail/3.eml" ||
     fail "the third message is not m-4's"
+
+# a server slow to answer DATA: the loop goes on, the admin port answers
+# at once while the transfer waits for the reply
+admin_port=$(sed -n 's/.*admin listening on .* (port \([0-9]*\)).*/\1/p' \
+    "$T/relaisd.log" | tail -n 1)
+[ -n "$admin_port" ] || fail "no admin port in the log"
+emit "$(event m-6 '"email":"slow@example.com","consent":{"email":true}' \
+    '"municipality":"Amos"')"
+wait_for 20 "the server to hold m-6's DATA" \
+    'grep -q "slow DATA" "$T/smtpd.log"'
+curl -sf --max-time 0.5 "http://127.0.0.1:$admin_port/healthz" \
+    > /dev/null || fail "/healthz did not answer within 0.5 s during a slow DATA"
+assert_eq "$(mails)" 3 "messages received while m-6 is in flight"
+wait_for 20 "m-6 to be handled" 'test -n "$(field m-6 outcome)" && all_handled'
+assert_eq "$(field m-6 outcome)" "sent " "outcomes of m-6"
+assert_eq "$(mails)" 4 "messages received"
 stop_relaisd
 
 # a wrong password: the login is refused, dead letter, nothing sent
@@ -246,7 +270,7 @@ assert_eq "$(field m-5 outcome)" "dead " "outcomes of m-5"
 dead_reason "SMTP 535" | grep -q "^SMTP 535: " ||
     fail "no 535 dead letter: $(rcli xrange relais:dead - + | grep '^SMTP')"
 grep -q "auth .* refused" "$T/smtpd.log" || fail "the server saw no refused login"
-assert_eq "$(mails)" 3 "messages received"
+assert_eq "$(mails)" 4 "messages received"
 assert_eq "$(dead_count)" 2 "dead letters"
 stop_relaisd
 if grep -q -- "$SMTP_TEST_PASSWORD" "$T"/relaisd*.log; then

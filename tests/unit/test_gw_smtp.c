@@ -644,17 +644,17 @@ test_classify(void **state)
 	assert_int_equal(res.status, GW_RETRY);
 
 	/* logins: refused is permanent, a temporary failure is not */
-	r = resp_of(535, HTTP_ERR_LOGIN_DENIED, "Login denied",
+	r = resp_of(535, GW_SMTP_LOGIN_DENIED, "Login denied",
 	    "535 5.7.8 Authentication credentials invalid\r\n");
 	classify(&r, &res);
 	assert_int_equal(res.status, GW_PERMANENT);
 	assert_string_equal(res.reason, "SMTP 535: 5.7.8 Authentication "
 	    "credentials invalid");
-	r = resp_of(454, HTTP_ERR_LOGIN_DENIED, "Login denied",
+	r = resp_of(454, GW_SMTP_LOGIN_DENIED, "Login denied",
 	    "454 4.7.0 Temporary authentication failure\r\n");
 	classify(&r, &res);
 	assert_int_equal(res.status, GW_RETRY);
-	r = resp_of(0, HTTP_ERR_LOGIN_DENIED, "Login denied", "");
+	r = resp_of(0, GW_SMTP_LOGIN_DENIED, "Login denied", "");
 	classify(&r, &res);
 	assert_int_equal(res.status, GW_PERMANENT);
 	assert_string_equal(res.reason, "SMTP login denied: Login denied");
