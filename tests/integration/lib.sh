@@ -118,7 +118,7 @@ start_relaisd() {
 	[ -f "$T/relais.yaml" ] || write_config
 	RELAIS_REDIS_URL="unix://$T/redis.sock" \
 	RELAIS_OUTBOX="$T/outbox.jsonl" \
-	RELAIS_WEBHOOK_URL="http://127.0.0.1:${gw_PORT:-9}/messages" \
+	RELAIS_WEBHOOK_URL=${RELAIS_WEBHOOK_URL:-http://127.0.0.1:${gw_PORT:-9}/messages} \
 	RELAIS_EMAIL_GATEWAY=${RELAIS_EMAIL_GATEWAY:-webhook} \
 	RELAIS_SMS_GATEWAY=${RELAIS_SMS_GATEWAY:-webhook} \
 	RELAIS_CONSUMER=${RELAIS_CONSUMER:-$name} \
