@@ -10,6 +10,8 @@
 #   BENCH_IDLE=5       seconds of idle CPU measurement
 #   BENCH_KIND_N=3000  events per gateway kind against its fake provider
 #                      (section e; 0 skips the section)
+#   BENCH_SMTP_N=$BENCH_KIND_N  events for the smtp kind, against a local
+#                      aiosmtpd server (python3-aiosmtpd; skipped without it)
 # shellcheck disable=SC2317 # functions run from traps and wait_for
 set -eu
 
@@ -21,6 +23,7 @@ RATE=${BENCH_RATE:-5000}
 SECS=${BENCH_SECONDS:-10}
 IDLE=${BENCH_IDLE:-5}
 KN=${BENCH_KIND_N:-3000}
+SMTP_N=${BENCH_SMTP_N:-$KN}
 HZ=$(getconf CLK_TCK)
 
 for b in relaisd sink producer; do
@@ -316,12 +319,14 @@ kind_fake() {
 	SKIP=""
 	if ! command -v python3 >/dev/null; then
 		SKIP="python3 not found"
-	elif [ ! -f "$FAKES/$1.py" ]; then
+	elif [ "$1" != smtp ] && [ ! -f "$FAKES/$1.py" ]; then
 		SKIP="no fake at tests/fakes/$1.py"
 	elif [ "$1" = twilio ] && [ ! -f "$OPENAPI/twilio_api_v2010.json" ]; then
 		SKIP="its fake needs $OPENAPI/twilio_api_v2010.json"
 	elif [ "$1" = sendgrid ] && [ ! -f "$OPENAPI/sendgrid_v3.json" ]; then
 		SKIP="its fake needs $OPENAPI/sendgrid_v3.json"
+	elif [ "$1" = smtp ] && [ -z "$SMTP_PY" ]; then
+		SKIP="python3-aiosmtpd not installed"
 	fi
 	[ -z "$SKIP" ] || return 1
 	rm -f "$T/fake.port"
@@ -351,6 +356,10 @@ kind_fake() {
 		    --out "$T/fake.jsonl" --key "$RELAIS_BREVO_API_KEY" \
 		    > "$T/fake-$1.log" 2>&1 &
 		;;
+	smtp)
+		"$SMTP_PY" "$T/smtpd.py" "$T/fake.port" "$T/fake.jsonl" \
+		    > "$T/fake-$1.log" 2>&1 &
+		;;
 	esac
 	FAKE_PID=$!
 	deadline=$(( $(date +%s) + 10 ))
@@ -371,12 +380,15 @@ kind_fake() {
 kind_relaisd() {
 	url_var=RELAIS_$(echo "$1" | tr '[:lower:]' '[:upper:]')_URL
 	shift
-	env "$@" "$url_var=http://127.0.0.1:$FAKE_PORT" \
+	scheme=http config=$ROOT/config/relais.yaml
+	# smtp: the copy of the config with starttls: "false" (plain SMTP)
+	[ "$url_var" != RELAIS_SMTP_URL ] || scheme=smtp config=$T/relais-smtp.yaml
+	env "$@" "$url_var=$scheme://127.0.0.1:$FAKE_PORT" \
 	    RELAIS_REDIS_URL="unix://$T/redis.sock" \
 	    RELAIS_OUTBOX="$T/outbox.jsonl" \
 	    RELAIS_ADMIN_ADDR=127.0.0.1:0 \
 	    RELAIS_CONSUMER=bench \
-	    "$BUILD/relaisd" -c "$ROOT/config/relais.yaml" \
+	    "$BUILD/relaisd" -c "$config" \
 	    > "$T/relaisd-$kind.log" 2>&1 &
 	RELAISD_PID=$!
 	wait_for 10 "relaisd ($kind) to create its consumer group" group_exists
@@ -454,8 +466,8 @@ kind_run() {
 }
 
 echo
-echo "e) per gateway kind: $KN events each through a fresh relaisd to the" \
-    "kind's fake (tests/fakes)..."
+echo "e) per gateway kind: $KN events each ($SMTP_N for smtp) through a fresh" \
+    "relaisd to the kind's fake (tests/fakes; aiosmtpd for smtp)..."
 # the relaisd and sink of sections a-d are done with
 stop_pid "$RELAISD_PID"
 stop_pid "$SINK_PID"
@@ -471,16 +483,63 @@ export RELAIS_MAILGUN_API_KEY="key-bench-$$"
 export RELAIS_BREVO_API_KEY="xkeysib-bench-$$"
 export RELAIS_TWILIO_URL=http://127.0.0.1:9 RELAIS_SENDGRID_URL=http://127.0.0.1:9
 export RELAIS_MAILGUN_URL=http://127.0.0.1:9 RELAIS_BREVO_URL=http://127.0.0.1:9
+export RELAIS_SMTP_URL=smtp://127.0.0.1:9 RELAIS_SMTP_PASSWORD="bench-pw-$$"
+
+# smtp: a real SMTP server, Debian's python3-aiosmtpd (for Debian's python3,
+# which may not be the first on the PATH), as tests/integration/t_gw_smtp.sh
+# starts it but kept cheap: plain SMTP (starttls: "false"), no AUTH offered.
+# A username is set, but the gateway (libcurl) only authenticates when the
+# EHLO reply lists AUTH: it sends the mail without. Each message appends
+# {"t_us": receive time} to the record, as the fakes do.
+SMTP_PY=""
+for py in python3 /usr/bin/python3; do
+	if "$py" -c 'import aiosmtpd' 2>/dev/null; then SMTP_PY=$py; break; fi
+done
+# (templates.dir is relative to the config's directory: made absolute)
+sed -e 's|^\(    password_env: RELAIS_SMTP_PASSWORD\)$|\1\n    starttls: "false"|' \
+    -e "s|^  dir: templates\$|  dir: $ROOT/config/templates|" \
+    "$ROOT/config/relais.yaml" > "$T/relais-smtp.yaml"
+if ! grep -q 'starttls: "false"' "$T/relais-smtp.yaml" ||
+    ! grep -q "^  dir: $ROOT/config/templates\$" "$T/relais-smtp.yaml"; then
+	die "cannot edit a copy of config/relais.yaml for smtp"
+fi
+cat > "$T/smtpd.py" <<'EOF'
+import asyncio, os, sys, time
+from aiosmtpd.smtp import SMTP
+
+port_file, record = sys.argv[1:3]
+out = open(record, "a", buffering=1)
+
+class Handler:
+    async def handle_DATA(self, server, session, envelope):
+        out.write('{"t_us": %d}\n' % (time.time_ns() // 1000))
+        return "250 2.0.0 OK"
+
+async def main():
+    loop = asyncio.get_running_loop()
+    srv = await loop.create_server(lambda: SMTP(Handler(),
+        hostname="localhost"), "127.0.0.1", 0)
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(srv.sockets[0].getsockname()[1]))
+    os.rename(port_file + ".tmp", port_file)
+    await srv.serve_forever()
+
+asyncio.run(main())
+EOF
 : > "$T/kinds.txt"
 kind_run sendgrid email
 kind_run mailgun email
 kind_run brevo email
 kind_run twilio sms
+KN_ALL=$KN KN=$SMTP_N
+kind_run smtp email
+KN=$KN_ALL
 echo
 kind_row "kind" "channel" "deliveries/s" "wall (s)" "sent" "relaisd CPU" "fake CPU"
 cat "$T/kinds.txt"
-echo "(CPU: share of one core during the run. Each fake is a single Python"
-echo " process that checks and records every request: it is most likely the"
-echo " bottleneck, so these rates measure the fake as much as relaisd;"
+echo "(CPU: share of one core during the run. Each fake, and smtp's aiosmtpd"
+echo " server, is a single Python process that checks and records every request:"
+echo " it is most likely the bottleneck, so these rates measure it as much as"
+echo " relaisd;"
 echo " section a, against the C sink, is relaisd's own ceiling.)"
 exit 0
