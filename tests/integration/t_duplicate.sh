@@ -9,7 +9,6 @@ emit "$(event d-1)"
 emit "$(event d-2)"
 wait_for 10 "all handled" all_handled
 assert_eq "$(requests gw)" 2 "requests (d-1 once, d-2 once)"
-grep -c '"duplicate' "$T/relaisd.log" >/dev/null || true
 grep -q "event=d-1 type=newcomer.arrived outcome=duplicate" "$T/relaisd.log" ||
     fail "duplicate not logged"
 # replaying the same entry after the sent marker exists sends nothing either
