@@ -128,7 +128,7 @@ struct pipeline {
 	struct event		*ev_drained;
 	pipeline_drained_cb	 drained_cb;
 	void			*drained_arg;
-	struct pipeline_stats	 stats;
+	unsigned long		 commit_failures;	/* outcomes Redis refused */
 	struct pipeline_counters events;	/* type, outcome */
 	struct pipeline_counters deliveries;	/* outcome, channel, territory, gateway */
 	struct pipeline_latency	*latency;
@@ -360,7 +360,7 @@ pipeline_on_committed(int ok, void *arg)
 
 	if (!ok) {
 		/* not acked: the entry stays pending and comes back */
-		p->stats.commit_failures++;
+		p->commit_failures++;
 		log_warnx("event=%s stream=%s outcome=unrecorded (Redis "
 		    "failed; the entry will be read again)",
 		    pipeline_event_id(j), j->e->id);
@@ -368,35 +368,18 @@ pipeline_on_committed(int ok, void *arg)
 		pipeline_job_free(j);
 		return;
 	}
-	p->stats.acked++;
 	pipeline_count(&p->events, !j->parsed ? "invalid" :
 	    handler_find(j->env.type) == NULL ? "unknown" : j->env.type,
 	    j->dead[0] != '\0' ? "dead" : j->dup ? "duplicate" : "done", NULL);
 	if (j->dead[0] != '\0') {
-		p->stats.dead_events++;
 		log_warnx("event=%s stream=%s outcome=dead reason=\"%s\"",
 		    pipeline_event_id(j), j->e->id,
 		    log_escape(j->dead, quoted, sizeof quoted));
 	} else if (j->dup) {
-		p->stats.duplicates++;
 		log_info("event=%s type=%s outcome=duplicate",
 		    pipeline_event_id(j), j->env.type);
 	}
 	for (i = 0; i < j->nd && !j->dup && j->dead[0] == '\0'; i++) {
-		switch (j->d[i].outcome) {
-		case OUTCOME_SENT:
-			p->stats.sent++;
-			break;
-		case OUTCOME_RETRY:
-			p->stats.retried++;
-			break;
-		case OUTCOME_DEAD:
-			p->stats.dead_deliveries++;
-			break;
-		default:
-			p->stats.skipped++;
-			break;
-		}
 		pipeline_log(j, &j->d[i]);
 		pipeline_count(&p->deliveries,
 		    pipeline_outcome_names[j->d[i].outcome], j->d[i].pd->channel,
@@ -859,7 +842,6 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 	j->e = e;
 	TAILQ_INSERT_TAIL(&p->jobs, j, entry);
 	p->njobs++;
-	p->stats.events++;
 	if (e->deleted) {
 		log_warnx("stream=%s payload gone (trimmed): acknowledged",
 		    e->id);
@@ -997,12 +979,6 @@ pipeline_inflight(const struct pipeline *p)
 	return p->njobs;
 }
 
-const struct pipeline_stats *
-pipeline_stats(const struct pipeline *p)
-{
-	return &p->stats;
-}
-
 int
 pipeline_redis_up(const struct pipeline *p)
 {
@@ -1076,7 +1052,7 @@ pipeline_metrics(struct pipeline *p, struct buf *out)
 	admin_metric_help(out, "relais_commit_failures_total", ADMIN_COUNTER,
 	    "Outcome writes Redis did not take (the entry is read again).");
 	admin_metric(out, "relais_commit_failures_total",
-	    (double)p->stats.commit_failures, NULL);
+	    (double)p->commit_failures, NULL);
 	pipeline_gauge(out, "relais_redis_up", "Both Redis connections are up.",
 	    queue_is_up(p->q));
 	if (!g->valid)

@@ -13,19 +13,6 @@ struct config;
 struct gw_set;
 struct pipeline;
 
-/* Counters since start, for status lines and (later) metrics. */
-struct pipeline_stats {
-	unsigned long	events;		/* entries taken in */
-	unsigned long	acked;
-	unsigned long	duplicates;
-	unsigned long	dead_events;
-	unsigned long	sent;
-	unsigned long	retried;
-	unsigned long	dead_deliveries;
-	unsigned long	skipped;
-	unsigned long	commit_failures;
-};
-
 typedef void (*pipeline_drained_cb)(void *arg);
 
 /*
@@ -52,7 +39,6 @@ void		 pipeline_start(struct pipeline *);
 void		 pipeline_drain(struct pipeline *, pipeline_drained_cb, void *arg);
 void		 pipeline_free(struct pipeline *);
 size_t		 pipeline_inflight(const struct pipeline *);
-const struct pipeline_stats *pipeline_stats(const struct pipeline *);
 int		 pipeline_redis_up(const struct pipeline *);
 int		 pipeline_draining(const struct pipeline *);
 /*
