@@ -44,6 +44,7 @@ LIB_SRCS := \
 	daemon/ynode.c \
 	daemon/config.c \
 	daemon/config_territory.c \
+	daemon/config_handlers.c \
 	daemon/territory.c \
 	daemon/envelope.c \
 	daemon/tmpl.c \
@@ -75,7 +76,17 @@ LIB_SRCS := \
 	daemon/admin_unsub.c \
 	daemon/unsub.c \
 	handlers/handlers.c \
-	handlers/newcomer_arrived.c
+	handlers/newcomer_arrived.c \
+	handlers/store.c \
+	handlers/followups.c \
+	handlers/match.c \
+	handlers/followup_due.c \
+	handlers/followup_done.c \
+	handlers/newcomer_departed.c \
+	handlers/job_posted.c \
+	handlers/job_closed.c \
+	handlers/match_digest.c \
+	handlers/forget.c
 
 RELAISD_SRCS   := daemon/main.c
 RELAISCTL_SRCS := daemon/relaisctl.c

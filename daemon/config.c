@@ -21,23 +21,6 @@
 #include "ynode.h"
 
 
-enum config_type {
-	CONFIG_STR,
-	CONFIG_LONG,
-	CONFIG_ENV,		/* value names an environment variable holding a secret */
-	CONFIG_FILE,		/* value is a path to a file holding a secret */
-};
-
-/* One scalar option of a section, as in Redis's config table. */
-struct config_opt {
-	const char	*key;
-	enum config_type type;
-	size_t		 off;
-	long		 min;
-	long		 max;
-	const char	*def;	/* applied when absent; NULL: stays NULL / 0 */
-};
-
 #define R(f)	offsetof(struct config_redis, f)
 static const struct config_opt config_redis_opts[] = {
 	{ "url", CONFIG_STR, R(url), 0, 0, "redis://127.0.0.1:6379/0" },
@@ -243,7 +226,7 @@ config_set_opt(struct config_ctx *c, const struct config_opt *o, void *base,
 }
 
 /* Applies a table of options to a map node; unknown keys are errors. */
-static int
+int
 config_section(struct config_ctx *c, const struct ynode *map,
     const struct config_opt *opts, void *base, const char *what)
 {
@@ -643,7 +626,7 @@ config_admin(struct config_ctx *c, struct config *cf, const struct ynode *n,
 }
 
 /* An optional true/false key of a map. */
-static int
+int
 config_bool(struct config_ctx *c, const struct ynode *map, const char *key,
     int *out)
 {
@@ -1008,7 +991,8 @@ config_load(const char *path, struct diag *diag)
 {
 	static const char *const known[] = { "redis", "admin", "limits",
 	    "gateways", "territories", "routes", "templates", "windows",
-	    "holidays", "fallback_territory", NULL };
+	    "holidays", "fallback_territory", "profiles", "followups",
+	    "matching", NULL };
 	struct config_ctx	 c;
 	struct config		*cf;
 	struct ynode		*root;
@@ -1074,6 +1058,7 @@ config_load(const char *path, struct diag *diag)
 		    ynode_get(root, "holidays"), ynode_get(root, "territories"));
 	rc |= config_routes(&c, cf, ynode_get(root, "routes"));
 	rc |= config_claim_idle(&c, cf, ynode_get(root, "redis"));
+	rc |= config_handlers(&c, cf, root);
 	if (cf->twilio_gateway != NULL) {
 		const struct config_gateway *g = config_gateway_find(cf,
 		    cf->twilio_gateway);
@@ -1162,6 +1147,7 @@ config_free(struct config *cf)
 	}
 	free(cf->windows);
 	free(cf->fallback_territory);
+	config_handlers_free(cf);
 	free(cf->templates_dir);
 	config_free_strings(cf->languages, cf->nlanguages);
 	render_free(cf->render);

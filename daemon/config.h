@@ -102,6 +102,34 @@ struct config_route {
 	int	  line, col;
 };
 
+/* A planned follow-up: a followup.due event `days` after the arrival. */
+struct config_followup {
+	char	*kind;		/* [a-z0-9_-]+, in event ids and templates */
+	long	 days;
+	int	 checkin;	/* the newcomer gets a check-in message too */
+};
+
+/* What a newcomer's stored data and the follow-ups need. */
+struct config_followups {
+	long			 at_min;	/* local time of day, minutes */
+	struct config_followup	*plan;
+	size_t			 nplan;
+};
+
+/* Scores of profile matching (NOC 2021 levels, skills), see handlers/match.h. */
+struct config_matching {
+	long	unit_group;	/* same 5-digit unit group */
+	long	minor_group;	/* same first 4 digits */
+	long	sub_major_group;	/* same first 3 digits */
+	long	major_group;	/* same first 2 digits */
+	long	broad_category;	/* same first digit */
+	long	per_skill;
+	long	max_skill_points;
+	long	threshold;
+	long	digest_window_s;
+	long	max_candidates;
+};
+
 struct config {
 	char			*path;
 	char			*dir;		/* directory of the file */
@@ -123,6 +151,9 @@ struct config {
 	char			**languages;	/* languages templates must exist in */
 	size_t			 nlanguages;
 	struct render		*render;	/* compiled templates */
+	long			 retention_days;	/* profiles: kept after the last event */
+	struct config_followups	 followups;
+	struct config_matching	 matching;
 };
 
 /*

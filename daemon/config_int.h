@@ -8,6 +8,24 @@
 
 struct config;
 
+enum config_type {
+	CONFIG_STR,
+	CONFIG_LONG,
+	CONFIG_ENV,		/* value names an environment variable holding a secret */
+	CONFIG_FILE,		/* value is a path to a file holding a secret */
+};
+
+/* One scalar option of a section, as in Redis's config table. */
+struct config_opt {
+	const char	*key;
+	enum config_type type;
+	size_t		 off;
+	long		 min;
+	long		 max;
+	const char	*def;	/* applied when absent; NULL: stays NULL / 0 */
+};
+
+
 /* Parsing context: the file name for messages and where errors go. */
 struct config_ctx {
 	const char	*file;
@@ -33,6 +51,13 @@ char		*config_dup(const char *);
 int		 config_keys_known(struct config_ctx *, const struct ynode *map,
 		    const char *const *known, const char *what);
 
+/* Applies a table of options to a map node; unknown keys are errors. */
+int		 config_section(struct config_ctx *, const struct ynode *map,
+		    const struct config_opt *, void *base, const char *what);
+/* An optional true/false key of a map (0 when absent). */
+int		 config_bool(struct config_ctx *, const struct ynode *map,
+		    const char *key, int *out);
+
 /* config_territory.c */
 int		 config_territories(struct config_ctx *, struct config *,
 		    const struct ynode *);
@@ -40,5 +65,10 @@ int		 config_territories(struct config_ctx *, struct config *,
 int		 config_territory_windows(struct config_ctx *, struct config *,
 		    const struct ynode *windows, const struct ynode *holidays,
 		    const struct ynode *territories);
+
+/* config_handlers.c: profiles, followups, matching */
+int		 config_handlers(struct config_ctx *, struct config *,
+		    const struct ynode *root);
+void		 config_handlers_free(struct config *);
 
 #endif

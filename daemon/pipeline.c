@@ -78,6 +78,8 @@ struct pipeline_job {
 	struct queue_entry		*e;
 	struct envelope			 env;
 	int				 parsed;
+	struct handler_state		 hs;		/* the handler's ask of Redis */
+	json_t				*state;		/* and Redis's answer */
 	struct plan			 plan;
 	struct pipeline_delivery	*d;
 	size_t				 nd;
@@ -231,6 +233,8 @@ pipeline_job_free(struct pipeline_job *j)
 	}
 	free(j->d);
 	plan_clear(&j->plan);
+	handler_state_clear(&j->hs);
+	json_decref(j->state);
 	pipeline_conf_release(j->conf);
 	envelope_clear(&j->env);
 	queue_entry_free(j->e);
@@ -277,15 +281,18 @@ pipeline_supp_id(struct pipeline_delivery *d)
 	}
 }
 
-/* Decodes the entry and plans its deliveries, or an event-level dead letter. */
+/*
+ * Decodes the entry and asks its handler what it needs from Redis, or sets
+ * an event-level dead letter.
+ */
 static void
-pipeline_prepare(struct pipeline_job *j)
+pipeline_decode(struct pipeline_job *j)
 {
 	const struct config		*cf = j->conf->cf;
+	const struct handler		*h;
 	struct envelope_limits		 lim;
 	struct queue_entry		*e = j->e;
-	struct pipeline_delivery	*d;
-	size_t				 i;
+	struct handler_ctx		 ctx;
 
 	if (e->event == NULL) {
 		snprintf(j->dead, sizeof j->dead, "stream entry has no "
@@ -303,15 +310,41 @@ pipeline_prepare(struct pipeline_job *j)
 	    sizeof j->dead) == -1)
 		return;
 	j->parsed = 1;
-	if (plan_build(cf, &j->env, clock_now_ms(), &j->plan, j->dead,
+	if ((h = handler_find(j->env.type)) == NULL) {
+		snprintf(j->dead, sizeof j->dead, "unknown event type \"%s\"",
+		    j->env.type);
+		return;
+	}
+	ctx.cf = cf;
+	ctx.now_ms = clock_now_ms();
+	ctx.retry = e->retry_key != NULL;
+	if (h->prepare != NULL && h->prepare(&j->env, &ctx, &j->hs, j->dead,
 	    sizeof j->dead) == -1)
+		return;
+}
+
+/* Plans the deliveries from the handler's answer, or an event-level dead letter. */
+static void
+pipeline_plan(struct pipeline_job *j)
+{
+	const struct config		*cf = j->conf->cf;
+	struct queue_entry		*e = j->e;
+	struct pipeline_delivery	*d;
+	size_t				 i;
+
+	if (plan_build(cf, &j->env, j->state, clock_now_ms(),
+	    e->retry_key != NULL, &j->plan, j->dead, sizeof j->dead) == -1)
 		return;
 	/*
 	 * A retry entry carries one delivery: keep that one only. When the
 	 * config changed so that it no longer exists (template renamed,
-	 * address changed), the event is dead-lettered, to be replayed.
+	 * address changed), the event is dead-lettered, to be replayed; when
+	 * the handler has nothing to send any more (the person departed, was
+	 * forgotten), the retry is dropped.
 	 */
 	if (e->retry_key != NULL && plan_keep(&j->plan, e->retry_key) == 0) {
+		if (j->plan.out.n == 0)
+			return;
 		snprintf(j->dead, sizeof j->dead, "retry of delivery %s, which "
 		    "the current configuration no longer produces",
 		    e->retry_key);
@@ -378,6 +411,10 @@ pipeline_on_committed(int ok, void *arg)
 	} else if (j->dup) {
 		log_info("event=%s type=%s outcome=duplicate",
 		    pipeline_event_id(j), j->env.type);
+	} else if (j->plan.out.note[0] != '\0') {
+		log_info("event=%s type=%s outcome=done note=\"%s\"",
+		    pipeline_event_id(j), j->env.type,
+		    log_escape(j->plan.out.note, quoted, sizeof quoted));
 	}
 	for (i = 0; i < j->nd && !j->dup && j->dead[0] == '\0'; i++) {
 		pipeline_log(j, &j->d[i]);
@@ -488,6 +525,27 @@ pipeline_op_suppress(struct queue_args *a, const struct pipeline_delivery *d)
 	json_decref(rec);
 }
 
+/* What the handler asked to record with the outcomes (ledger, digest, ...). */
+static void
+pipeline_op_effects(struct pipeline_job *j, struct queue_args *a)
+{
+	const json_t		*e, *v;
+	struct queue_args	 args;
+	size_t			 i, k;
+
+	json_array_foreach(j->plan.out.effects, i, e) {
+		queue_args_init(&args);
+		for (k = 1; k < json_array_size(e); k++) {
+			v = json_array_get(e, k);
+			queue_args_add(&args, json_string_value(v),
+			    json_string_length(v));
+		}
+		queue_op_effect(a, json_string_value(json_array_get(e, 0)),
+		    &args);
+		queue_args_clear(&args);
+	}
+}
+
 static void
 pipeline_ops(struct pipeline_job *j, struct queue_args *a)
 {
@@ -499,6 +557,8 @@ pipeline_ops(struct pipeline_job *j, struct queue_args *a)
 		pipeline_op_dead(j, a, j->dead, NULL);
 		return;
 	}
+	if (!j->dup)
+		pipeline_op_effects(j, a);
 	for (i = 0; i < j->nd && !j->dup; i++) {
 		d = &j->d[i];
 		switch (d->outcome) {
@@ -826,14 +886,67 @@ pipeline_on_begun(int ok, int dup, const int *sent, const int *suppressed,
 	pipeline_send(j);
 }
 
+/* Checks what was planned against Redis: already sent, opted out. */
+static void
+pipeline_begin(struct pipeline_job *j, const char *dedupe)
+{
+	struct pipeline	*p = j->p;
+	char		**keys, **supp;
+	size_t		 i, nk = 0;
+
+	if (j->dead[0] != '\0' || j->nd == 0) {
+		pipeline_commit(j);
+		return;
+	}
+	keys = xcalloc(j->nd, sizeof *keys);
+	supp = xcalloc(j->nd, sizeof *supp);
+	for (i = 0; i < j->nd; i++) {
+		if (j->d[i].outcome != OUTCOME_PENDING)
+			continue;
+		keys[nk] = j->d[i].pd->key;
+		supp[nk++] = j->d[i].supp;
+	}
+	if (queue_begin(p->q, dedupe, j->e->id, keys, supp, nk,
+	    pipeline_on_begun, j) == -1)
+		pipeline_on_committed(0, j);
+	free(keys);
+	free(supp);
+}
+
+static void
+pipeline_on_state(int ok, int dup, const char *s, size_t len, void *arg)
+{
+	struct pipeline_job	*j = arg;
+	json_error_t		 err;
+
+	if (!ok) {
+		pipeline_on_committed(0, j);
+		return;
+	}
+	if (dup) {
+		j->dup = 1;
+		pipeline_commit(j);
+		return;
+	}
+	if ((j->state = json_loadb(s, len, 0, &err)) == NULL) {
+		/* our own script answered this: a bug, kept for replay */
+		snprintf(j->dead, sizeof j->dead, "state function %s answered "
+		    "what is not JSON: %s", j->hs.fn, err.text);
+		pipeline_commit(j);
+		return;
+	}
+	pipeline_plan(j);
+	pipeline_begin(j, "");	/* the state call did the dedupe */
+}
+
 static void
 pipeline_on_entry(struct queue_entry *e, void *arg)
 {
 	struct pipeline		*p = arg;
 	struct pipeline_job	*j;
-	char			**keys, **supp;
-	size_t			 i, nk = 0;
+	struct queue_args	 a;
 	const char		*dedupe;
+	size_t			 i;
 
 	j = xcalloc(1, sizeof *j);
 	j->p = p;
@@ -848,25 +961,27 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 		pipeline_commit(j);
 		return;
 	}
-	pipeline_prepare(j);
-	if (j->dead[0] != '\0' || j->nd == 0) {
+	pipeline_decode(j);
+	if (j->dead[0] != '\0') {
 		pipeline_commit(j);
 		return;
 	}
-	keys = xcalloc(j->nd, sizeof *keys);
-	supp = xcalloc(j->nd, sizeof *supp);
-	for (i = 0; i < j->nd; i++) {
-		if (j->d[i].outcome != OUTCOME_PENDING)
-			continue;
-		keys[nk] = j->d[i].pd->key;
-		supp[nk++] = j->d[i].supp;
-	}
 	dedupe = (e->retry_key != NULL || e->replay) ? "" : j->env.id;
-	if (queue_begin(p->q, dedupe, e->id, keys, supp, nk, pipeline_on_begun,
+	if (j->hs.fn == NULL) {
+		pipeline_plan(j);
+		pipeline_begin(j, dedupe);
+		return;
+	}
+	queue_args_init(&a);
+	for (i = 0; i < json_array_size(j->hs.args); i++) {
+		const json_t *v = json_array_get(j->hs.args, i);
+
+		queue_args_add(&a, json_string_value(v), json_string_length(v));
+	}
+	if (queue_state(p->q, dedupe, e->id, j->hs.fn, &a, pipeline_on_state,
 	    j) == -1)
 		pipeline_on_committed(0, j);
-	free(keys);
-	free(supp);
+	queue_args_clear(&a);
 }
 
 static size_t

@@ -391,8 +391,9 @@ plan_fallbacks(struct plan *p, size_t first)
 }
 
 int
-plan_build(const struct config *cf, const struct envelope *ev, int64_t now_ms,
-    struct plan *p, char *reason, size_t reasonlen)
+plan_build(const struct config *cf, const struct envelope *ev,
+    const json_t *state, int64_t now_ms, int retry, struct plan *p,
+    char *reason, size_t reasonlen)
 {
 	const struct handler	*h;
 	struct handler_ctx	 ctx;
@@ -406,7 +407,8 @@ plan_build(const struct config *cf, const struct envelope *ev, int64_t now_ms,
 	}
 	ctx.cf = cf;
 	ctx.now_ms = now_ms;
-	if (h->fn(ev, &ctx, &p->out, reason, reasonlen) == -1)
+	ctx.retry = retry;
+	if (h->fn(ev, &ctx, state, &p->out, reason, reasonlen) == -1)
 		return -1;
 	for (i = 0; i < p->out.n; i++) {
 		const struct notification *n = &p->out.v[i];

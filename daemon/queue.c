@@ -28,6 +28,7 @@
 #include "log.h"
 #include "queue.h"
 #include "redis.h"
+#include "store.h"
 
 #define QUEUE_CLAIM_BATCH	100
 #define QUEUE_TICK_BATCH	500
@@ -67,7 +68,7 @@ static struct redis_script queue_begin_script = { .body =
  * delete the entry) | U suppression-id record (an opt-out, kept for good)
  * | V suppression-id (the person opted in again).
  */
-static struct redis_script queue_commit_script = { .body =
+static const char queue_commit_body[] =
 "local p, group, ttl, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
 "local i = 5\n"
 "while i <= #ARGV do\n"
@@ -88,6 +89,14 @@ static struct redis_script queue_commit_script = { .body =
 "  elseif op == 'Z' then\n"
 "    redis.call('ZADD', p .. 'scheduled', ARGV[i + 1], ARGV[i + 2])\n"
 "    i = i + 3\n"
+"  elseif op == 'H' then\n"
+"    local n = tonumber(ARGV[i + 2])\n"
+"    local a = {}\n"
+"    for j = 1, n do a[j] = ARGV[i + 2 + j] end\n"
+"    local f = E[ARGV[i + 1]]\n"
+"    if f == nil then return redis.error_reply('relais commit: no effect ' .. ARGV[i + 1]) end\n"
+"    f(p, a)\n"
+"    i = i + 3 + n\n"
 "  elseif op == 'D' or op == 'L' then\n"
 "    local n = tonumber(ARGV[i + 1])\n"
 "    local f = {}\n"
@@ -102,7 +111,42 @@ static struct redis_script queue_commit_script = { .body =
 "    return redis.error_reply('relais commit: bad op ' .. tostring(op))\n"
 "  end\n"
 "end\n"
-"return 1\n" };
+"return 1\n";
+static struct redis_script queue_commit_script;
+
+/*
+ * The handlers' state functions (handlers/store.c), batched with the dedupe
+ * like begin. ARGV: prefix, seen ttl, then per entry: event id ("" = no
+ * dedupe), stream id, state function ("" = none), n, n arguments. Returns
+ * per entry the duplicate flag and the function's answer as JSON ("").
+ */
+static const char queue_state_body[] =
+"local p, ttl = ARGV[1], ARGV[2]\n"
+"local out = {}\n"
+"local i = 3\n"
+"while i <= #ARGV do\n"
+"  local id, sid, op, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])\n"
+"  local dup = 0\n"
+"  if id ~= '' then\n"
+"    local k = p .. 'seen:' .. id\n"
+"    if not redis.call('SET', k, sid, 'NX', 'EX', ttl) then\n"
+"      if redis.call('GET', k) ~= sid then dup = 1 end\n"
+"    end\n"
+"  end\n"
+"  local res = ''\n"
+"  if dup == 0 and op ~= '' then\n"
+"    local a = {}\n"
+"    for j = 1, n do a[j] = ARGV[i + 3 + j] end\n"
+"    local f = S[op]\n"
+"    if f == nil then return redis.error_reply('relais state: no function ' .. op) end\n"
+"    res = cjson.encode(f(p, a))\n"
+"  end\n"
+"  out[#out + 1] = dup\n"
+"  out[#out + 1] = res\n"
+"  i = i + 4 + n\n"
+"end\n"
+"return out\n";
+static struct redis_script queue_state_script;
 
 /*
  * ARGV: prefix, now (ms), batch. Moves inbox items (oldest first) and due
@@ -202,6 +246,7 @@ struct queue {
 	int			 stopping;
 	int			 tick_busy;
 	struct queue_batch	*begins;	/* filling, flushed by ev_flush */
+	struct queue_batch	*states;
 	struct queue_batch	*rates;
 	struct queue_batch	*commits;
 	struct event		*ev_flush;
@@ -219,6 +264,7 @@ struct queue_call {
 	queue_begin_cb	 begin_cb;
 	queue_commit_cb	 commit_cb;
 	queue_rate_cb	 rate_cb;
+	queue_state_cb	 state_cb;
 	void		*arg;
 	size_t		 nkeys;		/* begin: sent flags to hand back */
 };
@@ -349,6 +395,16 @@ queue_op_unsuppress(struct queue_args *a, const char *id)
 {
 	queue_args_add(a, "V", 1);
 	queue_args_add(a, id, strlen(id));
+}
+
+void
+queue_op_effect(struct queue_args *a, const char *name,
+    const struct queue_args *args)
+{
+	queue_args_add(a, "H", 1);
+	queue_args_add(a, name, strlen(name));
+	queue_args_addf(a, "%d", args->n);
+	queue_args_cat(a, args);
 }
 
 void
@@ -912,6 +968,27 @@ queue_redis_free(struct config_redis *r)
 	free(r->consumer);
 }
 
+/* The state and commit scripts open with the handlers' functions. */
+static void
+queue_scripts_init(void)
+{
+	static char	*state, *commit;
+	struct buf	 b;
+
+	if (state != NULL)
+		return;
+	buf_init(&b);
+	buf_puts(&b, store_state_lua);
+	buf_puts(&b, queue_state_body);
+	state = buf_steal(&b, NULL);
+	buf_init(&b);
+	buf_puts(&b, store_effects_lua);
+	buf_puts(&b, queue_commit_body);
+	commit = buf_steal(&b, NULL);
+	queue_state_script.body = state;
+	queue_commit_script.body = commit;
+}
+
 struct queue *
 queue_new(struct event_base *base, const struct config *cf,
     queue_entry_cb entry_cb, queue_room_cb room_cb, queue_busy_cb busy_cb,
@@ -930,7 +1007,9 @@ queue_new(struct event_base *base, const struct config *cf,
 	snprintf(q->claim_from, sizeof q->claim_from, "-");
 	q->reader = redis_new(base, &q->redis, "reader", queue_on_state, q);
 	q->writer = redis_new(base, &q->redis, "writer", queue_on_state, q);
+	queue_scripts_init();
 	redis_script_add(q->writer, &queue_begin_script);
+	redis_script_add(q->writer, &queue_state_script);
 	redis_script_add(q->writer, &queue_commit_script);
 	redis_script_add(q->writer, &queue_tick_script);
 	redis_script_add(q->writer, &queue_stats_script);
@@ -1067,6 +1146,8 @@ queue_batch_fail(struct queue_batch *b)
 			b->calls[i].commit_cb(0, b->calls[i].arg);
 		else if (b->calls[i].rate_cb != NULL)
 			b->calls[i].rate_cb(0, 0, b->calls[i].arg);
+		else if (b->calls[i].state_cb != NULL)
+			b->calls[i].state_cb(0, 0, NULL, 0, b->calls[i].arg);
 	}
 	queue_batch_free(b);
 }
@@ -1105,6 +1186,33 @@ queue_on_begin(redisReply *r, void *arg)
 		free(sent);
 		free(supp);
 		at += 1 + 2 * c->nkeys;
+	}
+	queue_batch_free(b);
+}
+
+static void
+queue_on_states(redisReply *r, void *arg)
+{
+	struct queue_batch	*b = arg;
+	const redisReply	*dup, *res;
+	size_t			 i;
+
+	if (b->q->freeing) {
+		queue_batch_free(b);
+		return;
+	}
+	if (queue_failed("state", r) || r->type != REDIS_REPLY_ARRAY ||
+	    r->elements != 2 * b->ncalls) {
+		queue_batch_fail(b);
+		return;
+	}
+	for (i = 0; i < b->ncalls; i++) {
+		dup = r->element[2 * i];
+		res = r->element[2 * i + 1];
+		b->calls[i].state_cb(1, dup->integer != 0,
+		    res->type == REDIS_REPLY_STRING ? res->str : "",
+		    res->type == REDIS_REPLY_STRING ? res->len : 0,
+		    b->calls[i].arg);
 	}
 	queue_batch_free(b);
 }
@@ -1190,14 +1298,15 @@ queue_on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct queue		*q = arg;
 	struct queue_batch	*begins = q->begins, *commits = q->commits;
-	struct queue_batch	*rates = q->rates;
+	struct queue_batch	*rates = q->rates, *states = q->states;
 
 	(void)fd;
 	(void)what;
-	q->begins = q->commits = q->rates = NULL;
+	q->begins = q->commits = q->rates = q->states = NULL;
 	queue_flush_one(q, rates, &queue_rate_script, queue_on_rate);
 	/* commits first: they free room that the begins' entries wait for */
 	queue_flush_one(q, commits, &queue_commit_script, queue_on_commit);
+	queue_flush_one(q, states, &queue_state_script, queue_on_states);
 	queue_flush_one(q, begins, &queue_begin_script, queue_on_begin);
 }
 
@@ -1231,6 +1340,30 @@ queue_begin(struct queue *q, const char *event_id, const char *stream_id,
 	c->begin_cb = cb;
 	c->arg = arg;
 	c->nkeys = nkeys;
+	queue_flush_soon(q);
+	return 0;
+}
+
+int
+queue_state(struct queue *q, const char *event_id, const char *stream_id,
+    const char *fn, const struct queue_args *args, queue_state_cb cb,
+    void *arg)
+{
+	struct queue_call	*c;
+
+	if (!redis_is_up(q->writer))
+		return -1;
+	if (q->states == NULL)
+		q->states = queue_batch_new(q, 0);
+	queue_args_add(&q->states->args, event_id, strlen(event_id));
+	queue_args_add(&q->states->args, stream_id, strlen(stream_id));
+	queue_args_add(&q->states->args, fn, strlen(fn));
+	queue_args_addf(&q->states->args, "%d", args != NULL ? args->n : 0);
+	if (args != NULL)
+		queue_args_cat(&q->states->args, args);
+	c = queue_batch_call(q->states);
+	c->state_cb = cb;
+	c->arg = arg;
 	queue_flush_soon(q);
 	return 0;
 }

@@ -65,6 +65,9 @@ typedef int	(*queue_busy_cb)(const char *id, void *arg);
 typedef void	(*queue_begin_cb)(int ok, int dup, const int *sent,
 		    const int *suppressed, size_t n, void *arg);
 typedef void	(*queue_commit_cb)(int ok, void *arg);
+/* state: ok = 0 when Redis failed; dup as begin; the function's JSON answer. */
+typedef void	(*queue_state_cb)(int ok, int dup, const char *json, size_t len,
+		    void *arg);
 /* ok = 0 when Redis failed; wait_ms >= 0: a slot at now + wait; < 0: none. */
 typedef void	(*queue_rate_cb)(int ok, long long wait_ms, void *arg);
 
@@ -90,6 +93,14 @@ void		 queue_entry_free(struct queue_entry *);
 int		 queue_begin(struct queue *, const char *event_id,
 		    const char *stream_id, char *const *keys, char *const *supp,
 		    size_t nkeys, queue_begin_cb, void *arg);
+/*
+ * Dedupe (event_id "" skips it), then the handlers' state function fn with
+ * args (handlers/store.c), atomically, batched with the other calls of the
+ * loop iteration. fn "" runs none.
+ */
+int		 queue_state(struct queue *, const char *event_id,
+		    const char *stream_id, const char *fn,
+		    const struct queue_args *args, queue_state_cb, void *arg);
 /*
  * Applies ops (built with the queue_op_* helpers) and acknowledges and
  * deletes stream_id ("" for none), in one atomic script with the other
@@ -121,6 +132,9 @@ void		 queue_op_suppress(struct queue_args *, const char *id,
 		    const char *record);
 /* Takes "<channel>:<address>" off the suppression list. */
 void		 queue_op_unsuppress(struct queue_args *, const char *id);
+/* Runs the handlers' effect function name with args (handlers/store.c). */
+void		 queue_op_effect(struct queue_args *, const char *name,
+		    const struct queue_args *args);
 /* Starts a dead-letter or deliveries record of nfields name/value pairs. */
 void		 queue_op_record(struct queue_args *, int dead, int nfields);
 

@@ -23,6 +23,7 @@
 #include "phone.h"
 #include "plan.h"
 #include "clock.h"
+#include "forget.h"
 
 struct ctl {
 	struct config	*cf;
@@ -59,6 +60,9 @@ ctl_usage(FILE *f)
 	    "notices,\n"
 	    "                                 follow-up reminders, employer alerts, "
 	    "failures, opt-outs\n"
+	    "  forget PERSON_ID               erase a person everywhere relais "
+	    "keeps them\n"
+	    "                                 (the suppression list stays)\n"
 	    "  render --event FILE|- [--territory T] [--lang L]\n"
 	    "                                 print what would be sent for an "
 	    "event,\n"
@@ -823,6 +827,39 @@ ctl_report(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* Law 25: erase a person, and say what was removed. */
+static int
+ctl_forget(struct ctl *c, int argc, char **argv)
+{
+	struct forget_report	r;
+	char			err[256];
+
+	if (argc != 1 || argv[0][0] == '\0') {
+		ctl_usage(stderr);
+		return 2;
+	}
+	if (ctl_connect(c) == -1)
+		return 1;
+	if (forget_person(c->rc, c->cf, argv[0], &r, err, sizeof err) == -1) {
+		fprintf(stderr, "relaisctl: forget %s: %s\n", argv[0], err);
+		return 1;
+	}
+	printf("person %s: %s\n", argv[0], r.person ? "stored profile erased" :
+	    "no stored profile");
+	printf("  pending follow-ups cancelled  %lld\n", r.followups);
+	printf("  matching index entries        %lld\n", r.index);
+	printf("  counsellor caseload entries   %lld\n", r.caseload);
+	printf("  employer ledger entries       %lld\n", r.ledgers);
+	printf("  pending digest entries        %lld\n", r.digests);
+	printf("  scheduled retries             %lld\n", r.scheduled);
+	printf("  dead letters                  %lld\n", r.dead);
+	printf("  unread events                 %lld\n", r.events);
+	printf("  follow-up dedupe markers      %lld\n", r.seen);
+	printf("(the suppression list keeps any opt-out: it must outlive the "
+	    "rest)\n");
+	return 0;
+}
+
 static const char *ctl_status_names[] = { "send", "skip", "dead" };
 
 /* Applies --territory and --lang to a decoded event's data. */
@@ -879,7 +916,7 @@ ctl_render(struct ctl *c, int argc, char **argv)
 	free(data);
 	if (env.data != NULL)
 		ctl_render_override(env.data, territory, lang);
-	if (plan_build(c->cf, &env, 0, &plan, reason, sizeof reason) == -1) {
+	if (plan_build(c->cf, &env, NULL, clock_now_ms(), 0, &plan, reason, sizeof reason) == -1) {
 		fprintf(stderr, "relaisctl: the event would be dead-lettered: "
 		    "%s\n", reason);
 		envelope_clear(&env);
@@ -975,6 +1012,8 @@ main(int argc, char *argv[])
 		rc = ctl_suppress(&c, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "report") == 0)
 		rc = ctl_report(&c, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "forget") == 0)
+		rc = ctl_forget(&c, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "relaisctl: unknown command \"%s\"\n", argv[0]);
 		ctl_usage(stderr);

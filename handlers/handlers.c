@@ -1,16 +1,26 @@
 /* The table of event handlers, and what handlers share. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "config.h"
+#include "envelope.h"
 #include "handlers.h"
 #include "territory.h"
+#include "log.h"
+#include "tz.h"
 
 /* Adding an event type is one line here and one file in handlers/. */
-static const struct handler handlers[] = {
-	{ "newcomer.arrived", handler_newcomer_arrived },
+static const struct handler *const handlers[] = {
+	&handler_newcomer_arrived,
+	&handler_newcomer_departed,
+	&handler_followup_due,
+	&handler_followup_done,
+	&handler_job_posted,
+	&handler_job_closed,
+	&handler_match_digest,
 };
 
 const struct handler *
@@ -19,10 +29,152 @@ handler_find(const char *type)
 	size_t	i;
 
 	for (i = 0; i < sizeof handlers / sizeof *handlers; i++) {
-		if (strcmp(handlers[i].type, type) == 0)
-			return &handlers[i];
+		if (strcmp(handlers[i]->type, type) == 0)
+			return handlers[i];
 	}
 	return NULL;
+}
+
+void
+handler_state_clear(struct handler_state *st)
+{
+	json_decref(st->args);
+	st->args = NULL;
+	st->fn = NULL;
+}
+
+void
+handler_effect(struct handler_out *out, const char *name, ...)
+{
+	va_list		 ap;
+	const char	*s;
+	json_t		*e;
+
+	if (out->effects == NULL)
+		out->effects = json_array();
+	e = json_array();
+	json_array_append_new(e, json_string(name));
+	va_start(ap, name);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		json_array_append_new(e, json_string(s));
+	va_end(ap);
+	json_array_append_new(out->effects, e);
+}
+
+const char *
+handler_str(const json_t *o, const char *key)
+{
+	const json_t	*v = json_object_get(o, key);
+
+	return json_is_string(v) && json_string_length(v) > 0 ?
+	    json_string_value(v) : NULL;
+}
+
+int
+handler_consent(const json_t *person, const char *channel)
+{
+	return json_is_true(json_object_get(json_object_get(person, "consent"),
+	    channel));
+}
+
+const char *
+handler_id(const struct envelope *ev, const char *what, char *reason,
+    size_t reasonlen)
+{
+	const json_t	*o, *id;
+
+	o = json_object_get(ev->data, what);
+	id = json_object_get(o, "id");
+	if (json_is_string(id) && json_string_length(id) > 0 &&
+	    json_string_length(id) <= 128)
+		return json_string_value(id);
+	if (json_is_string(id) && json_string_length(id) > 128)
+		snprintf(reason, reasonlen, "data.%s.id is longer than 128 "
+		    "bytes", what);
+	else
+		snprintf(reason, reasonlen, "missing data.%s.id", what);
+	return NULL;
+}
+
+void
+handler_arg(json_t *args, const char *s)
+{
+	json_array_append_new(args, json_string(s != NULL ? s : ""));
+}
+
+void
+handler_arg_json(json_t *args, const json_t *v)
+{
+	char	*s;
+
+	if ((s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
+	    JSON_ENCODE_ANY)) == NULL)
+		fatalx("handlers: cannot encode JSON");
+	json_array_append_new(args, json_string(s));
+	free(s);
+}
+
+void
+handler_arg_long(json_t *args, long long v)
+{
+	char	s[32];
+
+	snprintf(s, sizeof s, "%lld", v);
+	json_array_append_new(args, json_string(s));
+}
+
+char *
+handler_key(const struct config *cf, const char *fmt, ...)
+{
+	struct buf	b;
+	va_list		ap;
+
+	buf_init(&b);
+	buf_puts(&b, cf->redis.prefix);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_steal(&b, NULL);
+}
+
+const struct territory_counsellor *
+handler_counsellor(const struct territory *t, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id != NULL && i < t->ncounsellors; i++) {
+		if (strcmp(t->counsellors[i].id, id) == 0)
+			return &t->counsellors[i];
+	}
+	return NULL;
+}
+
+json_t *
+handler_counsellor_vars(const struct territory_counsellor *c)
+{
+	json_t	*v;
+	size_t	 n;
+
+	n = strcspn(c->name, " ");
+	v = json_pack("{s:s, s:s, s:s%, s:s}", "id", c->id, "name", c->name,
+	    "first_name", c->name, n, "email", c->email);
+	if (v == NULL)
+		fatalx("handlers: cannot build counsellor variables");
+	if (c->phone != NULL)
+		json_object_set_new(v, "phone", json_string(c->phone));
+	return v;
+}
+
+void
+handler_month(const struct territory *t, int64_t ms, char *out, size_t outlen)
+{
+	int64_t	local, days, y;
+	int	m, d;
+
+	local = t->tz != NULL ? tz_utc_to_local(t->tz, ms / 1000) : ms / 1000;
+	days = local / 86400 - (local % 86400 < 0);
+	tz_civil_from_days(days, &y, &m, &d);
+	snprintf(out, outlen, "%04lld-%02d", (long long)y, m);
 }
 
 struct notification *
@@ -41,6 +193,9 @@ handler_out_clear(struct handler_out *out)
 {
 	size_t	i;
 
+	json_decref(out->effects);
+	out->effects = NULL;
+	out->note[0] = '\0';
 	for (i = 0; i < out->n; i++) {
 		free(out->v[i].recipient_id);
 		free(out->v[i].email);

@@ -1,7 +1,12 @@
 /*
  * Event handlers: one per event type, found in a table. A handler turns a
- * validated event into plain data (notifications); it does no I/O and knows
- * neither Redis nor HTTP, so it is tested without mocks.
+ * validated event into plain data; it does no I/O and knows neither Redis
+ * nor HTTP, so it is tested without mocks. In two steps:
+ *   prepare: validates the event and names the state function to run in
+ *            Redis with its arguments (handlers/store.c), or none;
+ *   fn:      given that function's answer (NULL when there is none, e.g. a
+ *            preview by relaisctl render), the notifications to send and the
+ *            effects to apply with the commit (ledger, digest, records).
  */
 #ifndef RELAIS_HANDLERS_H
 #define RELAIS_HANDLERS_H
@@ -14,6 +19,7 @@
 struct config;
 struct envelope;
 struct territory;
+struct territory_counsellor;
 
 /* Someone to tell something; owned by the handler_out that holds it. */
 struct notification {
@@ -31,23 +37,36 @@ struct notification {
 struct handler_out {
 	struct notification	*v;
 	size_t			 n;
+	json_t			*effects;	/* [[name, arg, ...], ...] or NULL */
+	char			 note[256];	/* why nothing is sent, for the log */
+};
+
+/* A state function of handlers/store.c and its arguments (strings). */
+struct handler_state {
+	const char	*fn;	/* NULL: the handler needs no state */
+	json_t		*args;	/* array of strings, owned */
 };
 
 struct handler_ctx {
 	const struct config	*cf;
 	int64_t			 now_ms;
+	int			 retry;	/* a retry of one delivery: same messages */
 };
 
 /*
- * Returns 0 with notifications appended to out, or -1 with a reason for the
- * dead-letter stream (missing field, unknown territory, ...).
+ * Both return -1 with a reason for the dead-letter stream (missing field,
+ * unknown territory, ...).
  */
+typedef int (*handler_prepare_fn)(const struct envelope *,
+    const struct handler_ctx *, struct handler_state *, char *reason,
+    size_t reasonlen);
 typedef int (*handler_fn)(const struct envelope *, const struct handler_ctx *,
-    struct handler_out *, char *reason, size_t reasonlen);
+    const json_t *state, struct handler_out *, char *reason, size_t reasonlen);
 
 struct handler {
-	const char	*type;
-	handler_fn	 fn;
+	const char		*type;
+	handler_prepare_fn	 prepare;
+	handler_fn		 fn;
 };
 
 /* The handler of an event type, or NULL when relais does not handle it. */
@@ -55,9 +74,43 @@ const struct handler	*handler_find(const char *type);
 struct notification	*handler_out_add(struct handler_out *);
 void			 handler_out_clear(struct handler_out *);
 
-/* Handlers, one file each. */
-int	handler_newcomer_arrived(const struct envelope *,
-	    const struct handler_ctx *, struct handler_out *, char *, size_t);
+void			 handler_state_clear(struct handler_state *);
+/* Appends the effect [name, args...] (NULL-terminated strings). */
+void			 handler_effect(struct handler_out *, const char *name,
+			    ...) __attribute__((sentinel));
+
+/* Handlers, one file each: the table's entries. */
+extern const struct handler handler_newcomer_arrived;
+extern const struct handler handler_newcomer_departed;
+extern const struct handler handler_followup_due;
+extern const struct handler handler_followup_done;
+extern const struct handler handler_job_posted;
+extern const struct handler handler_job_closed;
+extern const struct handler handler_match_digest;
+
+/* Shared by the handlers (handlers.c). */
+/* A non-empty string member of o, or NULL. */
+const char	*handler_str(const json_t *o, const char *key);
+/* A consent flag counts only when it is literally true (opt-in, CASL). */
+int		 handler_consent(const json_t *person, const char *channel);
+/* data.<what>.id as a string, or -1 with a reason. */
+const char	*handler_id(const struct envelope *, const char *what,
+		    char *reason, size_t reasonlen);
+/* Adds a string to a JSON array; a JSON value as its encoding. */
+void		 handler_arg(json_t *args, const char *s);
+void		 handler_arg_json(json_t *args, const json_t *v);
+void		 handler_arg_long(json_t *args, long long v);
+/* "<prefix><fmt...>": a full Redis key. */
+char		*handler_key(const struct config *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* The counsellor with this id on t's roster, or NULL. */
+const struct territory_counsellor *handler_counsellor(const struct territory *,
+		    const char *id);
+/* {id, name, first_name, email, phone} of a counsellor, for templates. */
+json_t		*handler_counsellor_vars(const struct territory_counsellor *);
+/* "2026-11" of ms in t's zone. */
+void		 handler_month(const struct territory *, int64_t ms, char *out,
+		    size_t outlen);
 
 /*
  * Resolves data.territory (an id) or data.municipality (a name) to a

@@ -1,89 +1,461 @@
-/* newcomer.arrived: welcome the newcomer in their language, by email and SMS. */
+/*
+ * newcomer.arrived: store the person (only what messages and matching
+ * need), assign a counsellor of the territory, plan the follow-ups, index
+ * the profile for matching; then welcome the newcomer, tell the counsellor,
+ * and queue the matches with open postings for their employers' digests.
+ */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "config.h"
 #include "envelope.h"
+#include "followups.h"
 #include "handlers.h"
+#include "log.h"
+#include "match.h"
 #include "territory.h"
 
-static const char *
-newcomer_string(const json_t *o, const char *key)
-{
-	const json_t	*v = json_object_get(o, key);
-
-	return json_is_string(v) && json_string_length(v) > 0 ?
-	    json_string_value(v) : NULL;
-}
-
-/* A consent flag counts only when it is literally true (opt-in, CASL). */
-static int
-newcomer_consent(const json_t *person, const char *channel)
-{
-	return json_is_true(json_object_get(json_object_get(person, "consent"),
-	    channel));
-}
-
-int
-handler_newcomer_arrived(const struct envelope *ev,
-    const struct handler_ctx *ctx, struct handler_out *out, char *reason,
-    size_t reasonlen)
-{
-	const struct territory	*t;
+/* What the handler reads from the event, validated. */
+struct arrival {
 	const json_t		*person;
-	struct notification	*n;
-	const char		*id, *email, *phone, *lang;
-	json_t			*vars;
+	const json_t		*profile;
+	const char		*id;
+	const char		*email;
+	const char		*phone;
+	const char		*lang;
+	const char		*noc;		/* NULL when absent or not a NOC code */
+	const char		*arrival;	/* date or date-time it counts from */
+	const struct territory	*t;
+	int			 share;
+};
 
+static int
+arrival_parse(const struct envelope *ev, const struct handler_ctx *ctx,
+    struct arrival *a, char *reason, size_t reasonlen)
+{
+	const char	*noc;
+
+	memset(a, 0, sizeof *a);
 	if (ev->data == NULL) {
 		snprintf(reason, reasonlen, "missing data");
 		return -1;
 	}
-	person = json_object_get(ev->data, "person");
-	if (!json_is_object(person)) {
+	a->person = json_object_get(ev->data, "person");
+	if (!json_is_object(a->person)) {
 		snprintf(reason, reasonlen, "missing data.person");
 		return -1;
 	}
-	if ((id = newcomer_string(person, "id")) == NULL) {
-		snprintf(reason, reasonlen, "missing data.person.id");
+	if ((a->id = handler_id(ev, "person", reason, reasonlen)) == NULL)
 		return -1;
-	}
-	if ((t = handler_territory(ctx->cf, ev->data, reason, reasonlen)) == NULL)
+	if ((a->t = handler_territory(ctx->cf, ev->data, reason,
+	    reasonlen)) == NULL)
 		return -1;
-	email = newcomer_string(person, "email");
-	phone = newcomer_string(person, "phone");
-	lang = newcomer_string(person, "language");
-	if (lang != NULL && strcmp(lang, "fr") != 0 && strcmp(lang, "en") != 0) {
+	a->email = handler_str(a->person, "email");
+	a->phone = handler_str(a->person, "phone");
+	a->lang = handler_str(a->person, "language");
+	if (a->lang != NULL && strcmp(a->lang, "fr") != 0 &&
+	    strcmp(a->lang, "en") != 0) {
 		snprintf(reason, reasonlen, "data.person.language must be "
-		    "\"fr\" or \"en\", not \"%s\"", lang);
+		    "\"fr\" or \"en\", not \"%s\"", a->lang);
 		return -1;
 	}
-	if (email == NULL && phone == NULL) {
+	if (a->email == NULL && a->phone == NULL) {
 		snprintf(reason, reasonlen, "data.person has neither email nor "
 		    "phone");
 		return -1;
 	}
-
-	vars = json_object();
-	json_object_set(vars, "person", (json_t *)(uintptr_t)person);
-	json_object_set(vars, "data", ev->data);
-	json_object_set_new(vars, "first_name", json_string(
-	    newcomer_string(person, "first_name") != NULL ?
-	    newcomer_string(person, "first_name") : ""));
-	if (json_is_string(json_object_get(ev->data, "arrival_date")))
-		json_object_set(vars, "arrival_date",
-		    json_object_get(ev->data, "arrival_date"));
-
-	n = handler_out_add(out);
-	n->role = "newcomer";
-	n->recipient_id = xstrdup(id);
-	n->email = email != NULL ? xstrdup(email) : NULL;
-	n->phone = phone != NULL ? xstrdup(phone) : NULL;
-	n->language = lang != NULL ? xstrdup(lang) : NULL;
-	n->consent_email = newcomer_consent(person, "email");
-	n->consent_sms = newcomer_consent(person, "sms");
-	n->territory = t;
-	n->vars = vars;
+	a->profile = json_object_get(ev->data, "profile");
+	if (a->profile != NULL && !json_is_object(a->profile)) {
+		snprintf(reason, reasonlen, "data.profile must be an object");
+		return -1;
+	}
+	noc = handler_str(a->profile, "occupation");
+	if (noc != NULL && !match_noc_ok(noc)) {
+		snprintf(reason, reasonlen, "data.profile.occupation \"%s\" is "
+		    "not a NOC 2021 code (five digits)", noc);
+		return -1;
+	}
+	a->noc = noc;
+	a->share = handler_consent(a->person, "share_profile");
+	a->arrival = handler_str(ev->data, "arrival_date");
+	if (a->arrival == NULL)
+		a->arrival = ev->time;
 	return 0;
 }
+
+/* The territories the person wants to work in: desired, else their own. */
+static void
+arrival_wanted(const struct handler_ctx *ctx, const struct arrival *a,
+    const struct territory **out, size_t *nout, size_t max)
+{
+	const json_t		*want, *v;
+	const struct territory	*t;
+	size_t			 i, k;
+
+	*nout = 0;
+	want = json_object_get(a->profile, "desired_territories");
+	json_array_foreach(want, i, v) {
+		if (!json_is_string(v) || (t = territory_find(ctx->cf->territories,
+		    json_string_value(v))) == NULL)
+			continue;
+		for (k = 0; k < *nout && out[k] != t; k++)
+			;
+		if (k == *nout && *nout < max)
+			out[(*nout)++] = t;
+	}
+	if (*nout == 0)
+		out[(*nout)++] = a->t;
+}
+
+/* Counsellors of the territory who speak the person's language (else all). */
+static json_t *
+arrival_eligible(const struct territory *t, const char *lang)
+{
+	json_t	*ids = json_array();
+	size_t	 i, k;
+
+	for (i = 0; i < t->ncounsellors; i++) {
+		for (k = 0; k < t->counsellors[i].nlanguages; k++) {
+			if (strcmp(t->counsellors[i].languages[k], lang) == 0)
+				break;
+		}
+		if (k < t->counsellors[i].nlanguages)
+			json_array_append_new(ids, json_string(
+			    t->counsellors[i].id));
+	}
+	if (json_array_size(ids) == 0) {
+		for (i = 0; i < t->ncounsellors; i++)
+			json_array_append_new(ids, json_string(
+			    t->counsellors[i].id));
+	}
+	return ids;
+}
+
+/* The stored person: what the messages and matching need, nothing more. */
+static json_t *
+arrival_fields(const struct envelope *ev, const struct arrival *a)
+{
+	static const char *const keep[] = { "first_name", "last_name", "email",
+	    "phone", "language", NULL };
+	const json_t	*skills;
+	json_t		*f;
+	struct buf	 b;
+	const json_t	*v;
+	size_t		 i;
+
+	f = json_object();
+	for (i = 0; keep[i] != NULL; i++) {
+		const char *s = handler_str(a->person, keep[i]);
+
+		json_object_set_new(f, keep[i], json_string(s != NULL ? s : ""));
+	}
+	json_object_set_new(f, "territory", json_string(a->t->id));
+	json_object_set_new(f, "municipality", json_string(
+	    handler_str(ev->data, "municipality") != NULL ?
+	    handler_str(ev->data, "municipality") : ""));
+	json_object_set_new(f, "arrival_date", json_string(
+	    a->arrival != NULL ? a->arrival : ""));
+	json_object_set_new(f, "consent_email", json_string(
+	    handler_consent(a->person, "email") ? "1" : ""));
+	json_object_set_new(f, "consent_sms", json_string(
+	    handler_consent(a->person, "sms") ? "1" : ""));
+	json_object_set_new(f, "occupation", json_string(a->noc != NULL ?
+	    a->noc : ""));
+	buf_init(&b);
+	buf_puts(&b, "");
+	skills = json_object_get(a->profile, "skills");
+	json_array_foreach(skills, i, v) {
+		if (!json_is_string(v))
+			continue;
+		if (b.len > 0)
+			buf_putc(&b, '|');
+		buf_puts(&b, json_string_value(v));
+	}
+	json_object_set_new(f, "skills", json_string(b.data));
+	buf_free(&b);
+	return f;
+}
+
+/* The follow-up event a plan entry becomes, as a member of scheduled. */
+static char *
+arrival_followup_member(const struct arrival *a, const char *kind,
+    int64_t due_ms)
+{
+	char	 id[FOLLOWUP_ID_SIZE], at[40], *s;
+	json_t	*ev;
+	struct buf b;
+	time_t	 t = (time_t)(due_ms / 1000);
+	struct tm tm;
+
+	followup_event_id(a->id, kind, id);
+	gmtime_r(&t, &tm);
+	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:{s:{s:s}, s:{s:s, s:s}, s:s}}",
+	    "specversion", "1.0", "id", id, "source", "relais", "type",
+	    "followup.due", "data", "person", "id", a->id, "followup", "kind",
+	    kind, "due_at", at, "territory", a->t->id);
+	if (ev == NULL || (s = json_dumps(ev, JSON_COMPACT |
+	    JSON_SORT_KEYS)) == NULL)
+		fatalx("newcomer.arrived: cannot encode a follow-up");
+	json_decref(ev);
+	buf_init(&b);
+	buf_printf(&b, "event 0 0 - %s", s);
+	free(s);
+	return buf_steal(&b, NULL);
+}
+
+static int
+arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
+    struct handler_state *st, char *reason, size_t reasonlen)
+{
+	const struct config	*cf = ctx->cf;
+	const struct territory	*want[16];
+	struct arrival		 a;
+	json_t			*roster, *plan, *mxkeys, *jobkeys, *item;
+	char			*member, *rec, *key, month[16];
+	const char		*from;
+	int64_t			 due, until;
+	size_t			 i, nwant;
+
+	if (arrival_parse(ev, ctx, &a, reason, reasonlen) == -1)
+		return -1;
+	st->fn = "arrived";
+	st->args = json_array();
+	handler_arg(st->args, a.id);
+	item = arrival_fields(ev, &a);
+	handler_arg_json(st->args, item);
+	json_decref(item);
+	handler_arg_long(st->args, cf->retention_days * 86400LL);
+	handler_arg(st->args, a.t->id);
+	roster = json_array();
+	for (i = 0; i < a.t->ncounsellors; i++)
+		json_array_append_new(roster, json_string(
+		    a.t->counsellors[i].id));
+	handler_arg_json(st->args, roster);
+	json_decref(roster);
+	roster = arrival_eligible(a.t, a.lang != NULL ? a.lang :
+	    a.t->language != NULL ? a.t->language : "fr");
+	handler_arg_json(st->args, roster);
+	json_decref(roster);
+
+	/* the follow-ups, from the arrival date (else the event's time, now) */
+	plan = json_array();
+	until = ctx->now_ms + cf->retention_days * 86400000LL;
+	from = a.arrival;
+	for (i = 0; i < cf->followups.nplan; i++) {
+		const struct config_followup *fu = &cf->followups.plan[i];
+
+		if (from == NULL || followup_due_ms(from, a.t->tz, fu->days,
+		    cf->followups.at_min, &due) == -1) {
+			if (from != NULL) {
+				snprintf(reason, reasonlen, "data.arrival_date "
+				    "\"%s\" is not a date (YYYY-MM-DD)", from);
+				json_decref(plan);
+				return -1;
+			}
+			due = ctx->now_ms + fu->days * 86400000LL;
+		}
+		member = arrival_followup_member(&a, fu->kind, due);
+		json_array_append_new(plan, json_pack("[s, I, s]", fu->kind,
+		    (json_int_t)due, member));
+		free(member);
+		/* the programme ends a month after the last follow-up */
+		if (i == 0 || due + 30 * 86400000LL > until)
+			until = due + 30 * 86400000LL;
+	}
+	handler_arg_long(st->args, until);
+	handler_arg_long(st->args, ctx->now_ms);
+	handler_arg_json(st->args, plan);
+	json_decref(plan);
+
+	/* matching: indexed by wanted territory and broad category */
+	mxkeys = json_array();
+	jobkeys = json_array();
+	rec = NULL;
+	if (a.share && a.noc != NULL) {
+		arrival_wanted(ctx, &a, want, &nwant, 16);
+		for (i = 0; i < nwant; i++) {
+			key = handler_key(cf, "mx:p:%s:%c", want[i]->id, a.noc[0]);
+			json_array_append_new(mxkeys, json_string(key));
+			free(key);
+			key = handler_key(cf, "mx:j:%s:%c", want[i]->id, a.noc[0]);
+			json_array_append_new(jobkeys, json_string(key));
+			free(key);
+		}
+		handler_month(a.t, ctx->now_ms, month, sizeof month);
+		if (a.arrival != NULL && strlen(a.arrival) >= 7)
+			snprintf(month, sizeof month, "%.7s", a.arrival);
+		rec = match_record(a.noc, json_object_get(a.profile, "skills"),
+		    handler_str(a.person, "first_name"),
+		    json_object_get(a.profile, "languages") != NULL ?
+		    json_object_get(a.profile, "languages") :
+		    json_object_get(a.person, "languages"), month);
+	}
+	handler_arg_json(st->args, mxkeys);
+	handler_arg(st->args, rec != NULL ? rec : "");
+	handler_arg_json(st->args, jobkeys);
+	handler_arg(st->args, ev->id);
+	json_decref(mxkeys);
+	json_decref(jobkeys);
+	free(rec);
+	return 0;
+}
+
+/* The channels the person accepted, as the counsellor reads them. */
+static json_t *
+arrival_channels(const json_t *person, const char *lang)
+{
+	json_t	*c = json_array();
+
+	if (handler_consent(person, "email"))
+		json_array_append_new(c, json_string(strcmp(lang, "en") == 0 ?
+		    "email" : "courriel"));
+	if (handler_consent(person, "sms"))
+		json_array_append_new(c, json_string(strcmp(lang, "en") == 0 ?
+		    "SMS" : "texto"));
+	return c;
+}
+
+/* Open postings this profile fits go to their employers' digests. */
+static void
+arrival_matches(const struct envelope *ev, const struct handler_ctx *ctx,
+    const struct arrival *a, const json_t *jobs, struct handler_out *out)
+{
+	const struct config_matching	*m = &ctx->cf->matching;
+	const json_t			*j;
+	char				*skills, *member, *folded;
+	char				 due[32], window[32];
+	size_t				 i;
+	int64_t				 at;
+
+	(void)ev;
+	skills = match_skills_folded(json_object_get(a->profile, "skills"));
+	json_array_foreach(jobs, i, j) {
+		const char *e = handler_str(j, "employer");
+		const char *jid = handler_str(j, "id");
+		const char *noc = handler_str(j, "occupation");
+
+		if (e == NULL || jid == NULL || noc == NULL ||
+		    json_integer_value(json_object_get(j, "announced")) != 0)
+			continue;
+		folded = xstrdup(handler_str(j, "skills_folded") != NULL ?
+		    handler_str(j, "skills_folded") : "");
+		if (match_score(m, noc, folded, a->noc, skills) <
+		    m->threshold) {
+			free(folded);
+			continue;
+		}
+		free(folded);
+		at = ctx->now_ms + m->digest_window_s * 1000LL;
+		member = match_digest_member(e, at);
+		snprintf(due, sizeof due, "%lld", (long long)at);
+		snprintf(window, sizeof window, "%lld",
+		    (long long)m->digest_window_s * 1000LL);
+		handler_effect(out, "digest_add", e, a->id, jid, due, member,
+		    window, NULL);
+		free(member);
+	}
+	free(skills);
+}
+
+static int
+arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
+    const json_t *state, struct handler_out *out, char *reason,
+    size_t reasonlen)
+{
+	const struct territory_counsellor	*c = NULL;
+	struct arrival				 a;
+	struct notification			*n;
+	json_t					*vars, *cv = NULL;
+	const char				*lang;
+	char					 month[16], figure[160];
+	int					 welcome, notify;
+
+	if (arrival_parse(ev, ctx, &a, reason, reasonlen) == -1)
+		return -1;
+	if (state != NULL) {
+		c = handler_counsellor(a.t, handler_str(state, "counsellor"));
+		welcome = json_integer_value(json_object_get(state,
+		    "welcome")) != 0 || ctx->retry;
+		notify = json_integer_value(json_object_get(state,
+		    "notify")) != 0 || ctx->retry;
+	} else {
+		/* a preview: whom the assignment would pick first */
+		json_t *el = arrival_eligible(a.t, a.lang != NULL ? a.lang :
+		    "fr");
+
+		c = handler_counsellor(a.t, json_string_value(
+		    json_array_get(el, 0)));
+		json_decref(el);
+		welcome = notify = 1;
+	}
+	if (c != NULL)
+		cv = handler_counsellor_vars(c);
+
+	if (welcome) {
+		vars = json_object();
+		json_object_set(vars, "person", (json_t *)(uintptr_t)a.person);
+		json_object_set(vars, "data", ev->data);
+		json_object_set_new(vars, "first_name", json_string(
+		    handler_str(a.person, "first_name") != NULL ?
+		    handler_str(a.person, "first_name") : ""));
+		if (json_is_string(json_object_get(ev->data, "arrival_date")))
+			json_object_set(vars, "arrival_date",
+			    json_object_get(ev->data, "arrival_date"));
+		if (cv != NULL)
+			json_object_set(vars, "counsellor", cv);
+		n = handler_out_add(out);
+		n->role = "newcomer";
+		n->recipient_id = xstrdup(a.id);
+		n->email = a.email != NULL ? xstrdup(a.email) : NULL;
+		n->phone = a.phone != NULL ? xstrdup(a.phone) : NULL;
+		n->language = a.lang != NULL ? xstrdup(a.lang) : NULL;
+		n->consent_email = handler_consent(a.person, "email");
+		n->consent_sms = handler_consent(a.person, "sms");
+		n->territory = a.t;
+		n->vars = vars;
+	} else
+		snprintf(out->note, sizeof out->note, "person already "
+		    "registered by an earlier event: no second welcome");
+
+	if (notify && c != NULL) {
+		lang = c->nlanguages > 0 ? c->languages[0] : "fr";
+		vars = json_object();
+		json_object_set(vars, "person", (json_t *)(uintptr_t)a.person);
+		json_object_set(vars, "data", ev->data);
+		if (a.profile != NULL)
+			json_object_set(vars, "profile",
+			    (json_t *)(uintptr_t)a.profile);
+		json_object_set(vars, "counsellor", cv);
+		json_object_set_new(vars, "channels", arrival_channels(a.person,
+		    lang));
+		json_object_set_new(vars, "ref", json_string(a.id));
+		n = handler_out_add(out);
+		n->role = "counsellor";
+		n->recipient_id = xstrdup(c->id);
+		n->email = xstrdup(c->email);
+		n->language = xstrdup(lang);
+		n->consent_email = 1;	/* staff, at work */
+		n->territory = a.t;
+		n->vars = vars;
+	} else if (notify && a.t->ncounsellors == 0)
+		snprintf(out->note, sizeof out->note, "territory %s has no "
+		    "counsellor: nobody to tell", a.t->id);
+
+	if (state != NULL && a.noc != NULL && a.share)
+		arrival_matches(ev, ctx, &a, json_object_get(state, "jobs"), out);
+	if (state != NULL && welcome && !ctx->retry) {
+		handler_month(a.t, ctx->now_ms, month, sizeof month);
+		snprintf(figure, sizeof figure, "%s:arrivals", a.t->id);
+		handler_effect(out, "stat", month, figure, NULL);
+	}
+	json_decref(cv);
+	return 0;
+}
+
+const struct handler handler_newcomer_arrived = {
+	"newcomer.arrived", arrival_prepare, arrival_fn
+};

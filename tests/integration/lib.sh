@@ -106,6 +106,17 @@ write_config() {
 	    -e 's/^  block_ms: .*/  block_ms: 200\n  command_timeout_ms: '"${COMMAND_TIMEOUT_MS:-5000}"'/' \
 	    -e 's/^  max_inflight: .*/  max_inflight: '"${MAX_INFLIGHT:-2000}"'/' \
 	    "$ROOT/config/relais.yaml" > "$T/relais.yaml"
+	# The pipeline's scenarios count one message per arrival: without
+	# HANDLERS=1 the rosters are empty (no counsellor notice) and no
+	# follow-up is planned. The handlers' scenarios set HANDLERS=1.
+	if [ "${HANDLERS:-0}" != 1 ]; then
+		awk '/^    counsellors:/ { print "    counsellors: []"; skip = 1; next }
+		    skip && /^      - \{ id:/ { next }
+		    /^  plan:/ { print "  plan: []"; skip = 1; next }
+		    skip && /^    - \{ kind:/ { next }
+		    { skip = 0; print }' "$T/relais.yaml" > "$T/relais.yaml.tmp" &&
+		    mv "$T/relais.yaml.tmp" "$T/relais.yaml"
+	fi
 	if [ -n "${CLAIM_INTERVAL_MS:-}" ]; then
 		sed -i 's/^  claim_idle_ms: \(.*\)$/  claim_idle_ms: \1\n  claim_interval_ms: '"$CLAIM_INTERVAL_MS"'/' \
 		    "$T/relais.yaml"
@@ -184,6 +195,12 @@ deliveries_with() {
 }
 
 # all_handled: every entry read, finished and acknowledged, nothing scheduled.
+# Nothing unread or in flight; planned entries may wait in scheduled.
+all_handled_but_scheduled() {
+	[ "$(rcli xlen relais:events)" = 0 ] && [ "$(pending)" = 0 ] &&
+	    [ "$(rcli llen relais:inbox)" = 0 ]
+}
+
 all_handled() {
 	[ "$(rcli xlen relais:events)" = 0 ] && [ "$(pending)" = 0 ] &&
 	    [ "$(rcli zcard relais:scheduled)" = 0 ] && [ "$(rcli llen relais:inbox)" = 0 ]

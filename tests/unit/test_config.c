@@ -306,7 +306,7 @@ test_shipped(void **state)
 	assert_string_equal(t->email_name, "Accueil MRC d'Abitibi");
 	assert_int_equal(t->nmunicipalities, 20);
 
-	assert_int_equal(cf->nroutes, 2);
+	assert_int_equal(cf->nroutes, 9);
 	assert_string_equal(cf->routes[0].type, "newcomer.arrived");
 	assert_string_equal(cf->routes[0].role, "newcomer");
 	assert_string_equal(cf->routes[0].channel, "email");
@@ -316,6 +316,21 @@ test_shipped(void **state)
 	assert_int_equal(cf->routes[0].ngateways, 1);
 	assert_string_equal(cf->routes[0].gateways[0], "outbox");
 	assert_string_equal(cf->routes[1].channel, "sms");
+	assert_string_equal(cf->routes[2].role, "counsellor");
+	assert_string_equal(cf->routes[2].template, "arrival_notice");
+
+	/* the handlers' sections */
+	assert_int_equal(cf->retention_days, 730);
+	assert_int_equal(cf->followups.at_min, 9 * 60);
+	assert_int_equal(cf->followups.nplan, 5);
+	assert_string_equal(cf->followups.plan[0].kind, "d7");
+	assert_int_equal(cf->followups.plan[0].days, 7);
+	assert_true(cf->followups.plan[0].checkin);
+	assert_false(cf->followups.plan[1].checkin);
+	assert_int_equal(cf->followups.plan[4].days, 365);
+	assert_int_equal(cf->matching.unit_group, 60);
+	assert_int_equal(cf->matching.threshold, 50);
+	assert_int_equal(cf->matching.digest_window_s, 3600);
 
 	assert_int_equal(cf->nlanguages, 2);
 	assert_string_equal(cf->languages[0], "fr");
@@ -361,7 +376,8 @@ test_shipped_env(void **state)
 	    &col);
 	snprintf(want, sizeof want, "config/relais.yaml:%d:%d: unknown "
 	    "gateway \"pigeon\"", line, col);
-	assert_int_equal(d.n, 1);
+	/* once per route that uses the variable, the first one first */
+	assert_int_equal(d.n, 6);
 	assert_string_equal(d.msgs[0], want);
 	diag_free(&d);
 }

@@ -68,9 +68,11 @@ static int
 test_run(const char *data, struct handler_out *out, char *reason,
     size_t reasonlen)
 {
-	struct handler_ctx	 ctx = { test_cf, 1764079380000LL };
+	struct handler_ctx	 ctx = { test_cf, 1764079380000LL, 0 };
+	struct handler_state	 st = { NULL, NULL };
 	struct envelope		 ev;
 	const struct handler	*h;
+	json_t			*state;
 	int			 rc;
 
 	memset(out, 0, sizeof *out);
@@ -78,7 +80,16 @@ test_run(const char *data, struct handler_out *out, char *reason,
 	test_envelope(data, &ev);
 	h = handler_find(ev.type);
 	assert_non_null(h);
-	rc = h->fn(&ev, &ctx, out, reason, reasonlen);
+	/* what Redis answers for a person it has not seen: welcome them */
+	state = json_pack("{s:s, s:i, s:i, s:[]}", "counsellor", "",
+	    "welcome", 1, "notify", 0, "jobs");
+	rc = h->prepare(&ev, &ctx, &st, reason, reasonlen);
+	if (rc == 0) {
+		assert_string_equal(st.fn, "arrived");
+		rc = h->fn(&ev, &ctx, state, out, reason, reasonlen);
+	}
+	handler_state_clear(&st);
+	json_decref(state);
 	envelope_clear(&ev);
 	return rc;
 }
@@ -124,7 +135,7 @@ test_find(void **state)
 	h = handler_find("newcomer.arrived");
 	assert_non_null(h);
 	assert_string_equal(h->type, "newcomer.arrived");
-	assert_ptr_equal(h->fn, handler_newcomer_arrived);
+	assert_ptr_equal(h, &handler_newcomer_arrived);
 	assert_null(handler_find("newcomer.left"));
 	assert_null(handler_find("Newcomer.Arrived"));
 	assert_null(handler_find("newcomer.arrived "));
@@ -397,8 +408,8 @@ test_examples(void **state)
 		{ "config/examples/02-welcome-en.json", "rouyn-noranda" },
 		{ "config/examples/03-welcome-sms-only.json", "temiscamingue" },
 	};
-	struct handler_ctx	 ctx = { NULL, 0 };
-	struct handler_out	 out = { NULL, 0 };
+	struct handler_ctx	 ctx = { NULL, 0, 0 };
+	struct handler_out	 out;
 	struct envelope		 ev;
 	struct buf		 b;
 	char			 chunk[4096], reason[256];
@@ -407,6 +418,7 @@ test_examples(void **state)
 
 	(void)state;
 	ctx.cf = test_cf;
+	memset(&out, 0, sizeof out);
 	for (i = 0; i < sizeof v / sizeof *v; i++) {
 		if ((f = fopen(v[i].path, "r")) == NULL)
 			fail_msg("cannot open %s", v[i].path);
@@ -421,11 +433,13 @@ test_examples(void **state)
 			fail_msg("%s: %s", v[i].path, reason);
 		buf_free(&b);
 		assert_non_null(handler_find(ev.type));
-		if (handler_find(ev.type)->fn(&ev, &ctx, &out, reason,
+		/* a preview: welcome, and the counsellor who would be told */
+		if (handler_find(ev.type)->fn(&ev, &ctx, NULL, &out, reason,
 		    sizeof reason) == -1)
 			fail_msg("%s: %s", v[i].path, reason);
 		envelope_clear(&ev);
-		assert_int_equal(out.n, 1);
+		assert_int_equal(out.n, 2);
+		assert_string_equal(out.v[1].role, "counsellor");
 		assert_string_equal(out.v[0].territory->id, v[i].tid);
 		handler_out_clear(&out);
 	}
@@ -435,11 +449,12 @@ test_examples(void **state)
 static void
 test_out(void **state)
 {
-	struct handler_out	 out = { NULL, 0 };
+	struct handler_out	 out;
 	struct notification	*n;
 	int			 i;
 
 	(void)state;
+	memset(&out, 0, sizeof out);
 	handler_out_clear(&out);
 	for (i = 0; i < 10; i++) {
 		n = handler_out_add(&out);

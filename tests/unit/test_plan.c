@@ -68,7 +68,7 @@ test_plan_event(const struct config *cf, const char *person, struct plan *p,
 	    "" : "\"first_name\":\"Ana\",", person);
 	assert_int_equal(envelope_parse(json, strlen(json), NULL, env, reason,
 	    sizeof reason), 0);
-	if (plan_build(cf, env, 0, p, reason, sizeof reason) == -1)
+	if (plan_build(cf, env, NULL, 0, 0, p, reason, sizeof reason) == -1)
 		fail_msg("plan_build: %s", reason);
 }
 

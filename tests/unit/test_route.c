@@ -164,7 +164,7 @@ test_shipped(void **state)
 	for (i = 0; i < d.n; i++)
 		print_message("%s\n", d.msgs[i]);
 	assert_non_null(cf);
-	assert_int_equal(cf->nroutes, 2);
+	assert_int_equal(cf->nroutes, 9);
 
 	r = route_match(cf, &q);
 	assert_ptr_equal(r, &cf->routes[0]);
@@ -183,7 +183,17 @@ test_shipped(void **state)
 	assert_null(route_match(cf, &q));
 	q.channel = "email";
 	q.role = "employer";
-	assert_null(route_match(cf, &q));
+	assert_null(route_match(cf, &q));	/* employers: job.posted, digests */
+	q.type = "job.posted";
+	r = route_match(cf, &q);
+	assert_non_null(r);
+	assert_string_equal(r->template, "match_alert");
+	q.channel = "sms";
+	r = route_match(cf, &q);
+	assert_non_null(r);
+	assert_true(r->nosend);			/* no SMS to employers */
+	q.channel = "email";
+	q.type = "newcomer.arrived";
 	q.role = NULL;		/* the routes ask for a role */
 	assert_null(route_match(cf, &q));
 	q.role = "newcomer";

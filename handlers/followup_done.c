@@ -1,0 +1,71 @@
+/* followup.done: the counsellor did the follow-up; it is not reminded again. */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "envelope.h"
+#include "handlers.h"
+#include "territory.h"
+
+static int
+done_parse(const struct envelope *ev, const char **pid, const char **kind,
+    char *reason, size_t reasonlen)
+{
+	if ((*pid = handler_id(ev, "person", reason, reasonlen)) == NULL)
+		return -1;
+	*kind = handler_str(json_object_get(ev->data, "followup"), "kind");
+	if (*kind == NULL || strlen(*kind) > 64) {
+		snprintf(reason, reasonlen, "missing data.followup.kind");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+done_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
+    struct handler_state *st, char *reason, size_t reasonlen)
+{
+	const char	*pid, *kind;
+
+	if (done_parse(ev, &pid, &kind, reason, reasonlen) == -1)
+		return -1;
+	st->fn = "done";
+	st->args = json_array();
+	handler_arg(st->args, pid);
+	handler_arg(st->args, kind);
+	handler_arg_long(st->args, ctx->now_ms);
+	return 0;
+}
+
+static int
+done_fn(const struct envelope *ev, const struct handler_ctx *ctx,
+    const json_t *state, struct handler_out *out, char *reason,
+    size_t reasonlen)
+{
+	const struct territory	*t;
+	const char		*pid, *kind;
+	char			 month[16], figure[160];
+
+	if (done_parse(ev, &pid, &kind, reason, reasonlen) == -1)
+		return -1;
+	if (state == NULL || json_object_get(state, "missing") != NULL) {
+		snprintf(out->note, sizeof out->note, "person unknown: nothing "
+		    "to mark");
+		return 0;
+	}
+	snprintf(out->note, sizeof out->note, "follow-up %s marked done", kind);
+	t = territory_find(ctx->cf->territories, handler_str(state,
+	    "territory"));
+	/* counted once: not when it was done already */
+	if (t != NULL && strncmp(handler_str(state, "was") != NULL ?
+	    handler_str(state, "was") : "", "done", 4) != 0) {
+		handler_month(t, ctx->now_ms, month, sizeof month);
+		snprintf(figure, sizeof figure, "%s:followups_done", t->id);
+		handler_effect(out, "stat", month, figure, NULL);
+	}
+	return 0;
+}
+
+const struct handler handler_followup_done = {
+	"followup.done", done_prepare, done_fn
+};

@@ -1,0 +1,85 @@
+/* Follow-up plan: due dates in the territory's zone, event ids, labels. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "envelope.h"
+#include "followups.h"
+#include "log.h"
+#include "tz.h"
+
+static int64_t
+followup_floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+int
+followup_due_ms(const char *arrival, const struct tz *tz, long days,
+    long at_min, int64_t *out)
+{
+	int64_t	day, ms, y;
+	int	m, d, n = 0;
+
+	if (strlen(arrival) == 10) {
+		if (sscanf(arrival, "%4lld-%2d-%2d%n", (long long *)&y, &m, &d,
+		    &n) != 3 || n != 10 || arrival[4] != '-' ||
+		    arrival[7] != '-' || m < 1 || m > 12 || d < 1 ||
+		    d > tz_days_in_month(y, m))
+			return -1;
+		day = tz_days_from_civil(y, m, d);
+	} else {
+		if (envelope_parse_time(arrival, &ms) == -1)
+			return -1;
+		day = followup_floor_div(tz_utc_to_local(tz,
+		    followup_floor_div(ms, 1000)), 86400);
+	}
+	*out = tz_local_to_utc(tz, (day + days) * 86400 + at_min * 60) * 1000;
+	return 0;
+}
+
+void
+followup_event_id(const char *person, const char *kind,
+    char out[FOLLOWUP_ID_SIZE])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen;
+	EVP_MD_CTX		*ctx;
+	size_t			 i;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, "relais-followup\0", 16) != 1 ||
+	    EVP_DigestUpdate(ctx, person, strlen(person) + 1) != 1 ||
+	    EVP_DigestUpdate(ctx, kind, strlen(kind)) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		fatalx("followups: sha256 failed");
+	EVP_MD_CTX_free(ctx);
+	memcpy(out, "fu-", 3);
+	for (i = 0; i < 12; i++) {
+		out[3 + 2 * i] = hex[md[i] >> 4];
+		out[4 + 2 * i] = hex[md[i] & 15];
+	}
+	out[FOLLOWUP_ID_SIZE - 1] = '\0';
+}
+
+void
+followup_label(long days, const char *lang, char *out, size_t outlen)
+{
+	int	en = lang != NULL && strcmp(lang, "en") == 0;
+	long	n;
+
+	if (days >= 365 && days % 365 == 0) {
+		n = days / 365;
+		snprintf(out, outlen, "%ld %s", n, en ? (n > 1 ? "years" :
+		    "year") : (n > 1 ? "ans" : "an"));
+	} else if (days >= 30 && days % 30 == 0) {
+		n = days / 30;
+		snprintf(out, outlen, "%ld %s", n, en ? (n > 1 ? "months" :
+		    "month") : "mois");
+	} else
+		snprintf(out, outlen, "%ld %s", days, en ? (days == 1 ? "day" :
+		    "days") : (days == 1 ? "jour" : "jours"));
+}

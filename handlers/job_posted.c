@@ -1,0 +1,260 @@
+/*
+ * job.posted: store the posting until its closing date, index it for later
+ * arrivals, and alert the employer at once with the stored profiles that
+ * fit it (summaries without contact details), each announced once, ever.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "envelope.h"
+#include "handlers.h"
+#include "log.h"
+#include "match.h"
+#include "territory.h"
+#include "tz.h"
+
+struct posting {
+	const json_t		*job;
+	const json_t		*employer;
+	const json_t		*contact;
+	const char		*id;
+	const char		*eid;
+	const char		*title;
+	const char		*noc;
+	const struct territory	*t;
+	int64_t			 closes_ms;	/* 0: no closing date */
+};
+
+/* A closing date is open through its last day, in the posting's territory. */
+static int
+posting_closes(const char *s, const struct territory *t, int64_t *ms)
+{
+	int64_t	y;
+	int	m, d, n = 0;
+
+	if (strlen(s) == 10 && sscanf(s, "%4lld-%2d-%2d%n", (long long *)&y,
+	    &m, &d, &n) == 3 && n == 10 && m >= 1 && m <= 12 && d >= 1 &&
+	    d <= tz_days_in_month(y, m)) {
+		*ms = tz_local_to_utc(t->tz, (tz_days_from_civil(y, m, d) + 1) *
+		    86400) * 1000;
+		return 0;
+	}
+	return envelope_parse_time(s, ms);
+}
+
+static int
+posting_parse(const struct envelope *ev, const struct handler_ctx *ctx,
+    struct posting *j, char *reason, size_t reasonlen)
+{
+	const char	*closes;
+
+	memset(j, 0, sizeof *j);
+	if ((j->id = handler_id(ev, "job", reason, reasonlen)) == NULL ||
+	    (j->eid = handler_id(ev, "employer", reason, reasonlen)) == NULL)
+		return -1;
+	j->job = json_object_get(ev->data, "job");
+	j->employer = json_object_get(ev->data, "employer");
+	j->contact = json_object_get(j->employer, "contact");
+	if ((j->title = handler_str(j->job, "title")) == NULL) {
+		snprintf(reason, reasonlen, "missing data.job.title");
+		return -1;
+	}
+	j->noc = handler_str(j->job, "occupation");
+	if (j->noc == NULL || !match_noc_ok(j->noc)) {
+		snprintf(reason, reasonlen, "data.job.occupation must be a NOC "
+		    "2021 code (five digits)");
+		return -1;
+	}
+	if (!json_is_object(j->contact) || (handler_str(j->contact,
+	    "email") == NULL && handler_str(j->contact, "phone") == NULL)) {
+		snprintf(reason, reasonlen, "data.employer.contact has neither "
+		    "email nor phone");
+		return -1;
+	}
+	if (handler_str(j->contact, "language") != NULL &&
+	    strcmp(handler_str(j->contact, "language"), "fr") != 0 &&
+	    strcmp(handler_str(j->contact, "language"), "en") != 0) {
+		snprintf(reason, reasonlen, "data.employer.contact.language must "
+		    "be \"fr\" or \"en\"");
+		return -1;
+	}
+	if ((j->t = handler_territory(ctx->cf, j->job, reason,
+	    reasonlen)) == NULL) {
+		/* the message says where it looked */
+		char	why[256];
+
+		snprintf(why, sizeof why, "%s", reason);
+		snprintf(reason, reasonlen, "data.job: %s", why);
+		return -1;
+	}
+	if ((closes = handler_str(j->job, "closes_at")) != NULL &&
+	    posting_closes(closes, j->t, &j->closes_ms) == -1) {
+		snprintf(reason, reasonlen, "data.job.closes_at \"%s\" is not a "
+		    "date", closes);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+posting_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
+    struct handler_state *st, char *reason, size_t reasonlen)
+{
+	const struct config	*cf = ctx->cf;
+	struct posting		 j;
+	json_t			*f, *c;
+	char			*key, *folded;
+	const char		*k;
+	const json_t		*v;
+	struct buf		 b;
+	size_t			 i;
+	int64_t			 expire;
+
+	if (posting_parse(ev, ctx, &j, reason, reasonlen) == -1)
+		return -1;
+	folded = match_skills_folded(json_object_get(j.job, "skills"));
+	buf_init(&b);
+	buf_puts(&b, "");
+	json_array_foreach(json_object_get(j.job, "skills"), i, v) {
+		if (json_is_string(v))
+			buf_printf(&b, "%s%s", b.len > 0 ? "|" : "",
+			    json_string_value(v));
+	}
+	f = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "title", j.title,
+	    "occupation", j.noc, "skills_folded", folded, "skills", b.data,
+	    "territory", j.t->id, "closes_at", handler_str(j.job,
+	    "closes_at") != NULL ? handler_str(j.job, "closes_at") : "");
+	free(folded);
+	buf_free(&b);
+	/* a posting without a closing date stays as long as a profile would */
+	expire = j.closes_ms != 0 ? j.closes_ms : ctx->now_ms +
+	    cf->retention_days * 86400000LL;
+	c = json_object();
+	json_object_foreach((json_t *)(uintptr_t)j.contact, k, v) {
+		if (json_is_string(v) && (strcmp(k, "name") == 0 ||
+		    strcmp(k, "email") == 0 || strcmp(k, "phone") == 0 ||
+		    strcmp(k, "language") == 0))
+			json_object_set(c, k, (json_t *)(uintptr_t)v);
+	}
+	json_object_set_new(c, "employer_name", json_string(
+	    handler_str(j.employer, "name") != NULL ?
+	    handler_str(j.employer, "name") : ""));
+	json_object_set_new(c, "territory", json_string(j.t->id));
+
+	st->fn = "posted";
+	st->args = json_array();
+	handler_arg(st->args, j.id);
+	handler_arg_json(st->args, f);
+	handler_arg_long(st->args, expire);
+	key = handler_key(cf, "mx:j:%s:%c", j.t->id, j.noc[0]);
+	handler_arg(st->args, key);
+	free(key);
+	handler_arg(st->args, j.eid);
+	handler_arg_json(st->args, c);
+	handler_arg_long(st->args, cf->retention_days * 86400LL);
+	key = handler_key(cf, "mx:p:%s:%c", j.t->id, j.noc[0]);
+	handler_arg(st->args, key);
+	free(key);
+	json_decref(f);
+	json_decref(c);
+	return 0;
+}
+
+static int
+posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
+    const json_t *state, struct handler_out *out, char *reason,
+    size_t reasonlen)
+{
+	const struct config_matching	*m = &ctx->cf->matching;
+	struct posting			 j;
+	struct match_hit		*hits;
+	struct match_profile		 mp;
+	struct notification		*n;
+	json_t				*vars, *cands, *ann;
+	const json_t			*ids, *recs;
+	const char			*lang;
+	char				*skills, month[16], figure[160];
+	size_t				 i, nh, nc;
+
+	if (posting_parse(ev, ctx, &j, reason, reasonlen) == -1)
+		return -1;
+	if (state == NULL) {
+		snprintf(out->note, sizeof out->note, "matching needs the stored "
+		    "profiles: nothing to preview");
+		return 0;
+	}
+	if (j.closes_ms != 0 && j.closes_ms <= ctx->now_ms) {
+		snprintf(out->note, sizeof out->note, "posting closed already: "
+		    "no alert");
+		return 0;
+	}
+	ids = json_object_get(state, "ids");
+	recs = json_object_get(state, "recs");
+	skills = match_skills_folded(json_object_get(j.job, "skills"));
+	nh = match_rank(m, j.noc, skills, recs, json_object_get(state,
+	    "announced"), ev->id, &hits);
+	free(skills);
+	if (nh == 0) {
+		snprintf(out->note, sizeof out->note, "no stored profile fits "
+		    "(%zu compared)", json_array_size(recs));
+		free(hits);
+		return 0;
+	}
+	lang = handler_str(j.contact, "language") != NULL ?
+	    handler_str(j.contact, "language") : j.t->language != NULL ?
+	    j.t->language : "fr";
+	cands = json_array();
+	ann = json_array();
+	json_array_append_new(ann, json_string(j.eid));
+	json_array_append_new(ann, json_string(ev->id));
+	for (i = nc = 0; i < nh && nc < (size_t)m->max_candidates; i++) {
+		const char *pid = json_string_value(json_array_get(ids,
+		    hits[i].i));
+
+		if (pid == NULL || match_record_parse(json_string_value(
+		    json_array_get(recs, hits[i].i)), &mp) == -1)
+			continue;
+		json_array_append_new(cands, match_candidate_vars(pid, &mp,
+		    lang));
+		json_array_append_new(ann, json_string(pid));
+		match_profile_clear(&mp);
+		nc++;
+	}
+	free(hits);
+	vars = json_object();
+	json_object_set(vars, "job", (json_t *)(uintptr_t)j.job);
+	json_object_set(vars, "employer", (json_t *)(uintptr_t)j.employer);
+	json_object_set_new(vars, "candidates", cands);
+	json_object_set_new(vars, "count", json_integer((json_int_t)nc));
+	n = handler_out_add(out);
+	n->role = "employer";
+	n->recipient_id = xstrdup(j.eid);
+	if (handler_str(j.contact, "email") != NULL)
+		n->email = xstrdup(handler_str(j.contact, "email"));
+	if (handler_str(j.contact, "phone") != NULL)
+		n->phone = xstrdup(handler_str(j.contact, "phone"));
+	n->language = xstrdup(lang);
+	/* they asked the agency to recruit: an existing business relationship */
+	n->consent_email = n->consent_sms = 1;
+	n->territory = j.t;
+	n->vars = vars;
+
+	/* the ledger: [announce, employer, event, person...] */
+	if (out->effects == NULL)
+		out->effects = json_array();
+	json_array_insert_new(ann, 0, json_string("announce"));
+	json_array_append_new(out->effects, ann);
+	if (!ctx->retry) {
+		handler_month(j.t, ctx->now_ms, month, sizeof month);
+		snprintf(figure, sizeof figure, "%s:employer_alerts", j.t->id);
+		handler_effect(out, "stat", month, figure, NULL);
+	}
+	return 0;
+}
+
+const struct handler handler_job_posted = {
+	"job.posted", posting_prepare, posting_fn
+};

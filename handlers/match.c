@@ -1,0 +1,327 @@
+/* Profile matching: NOC levels and skills, and the stored profile summary. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "match.h"
+#include "plan.h"
+#include "territory.h"
+
+int
+match_noc_ok(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < 5; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	}
+	return s[5] == '\0';
+}
+
+char *
+match_skills_folded(const json_t *skills)
+{
+	struct buf	 b;
+	const json_t	*v;
+	char		 f[256];
+	size_t		 i;
+
+	buf_init(&b);
+	buf_puts(&b, "");
+	json_array_foreach(skills, i, v) {
+		if (!json_is_string(v) || json_string_length(v) >= sizeof f)
+			continue;
+		territory_fold(json_string_value(v), f, sizeof f);
+		if (f[0] == '\0')
+			continue;
+		if (b.len > 0)
+			buf_putc(&b, ',');
+		buf_puts(&b, f);
+	}
+	return buf_steal(&b, NULL);
+}
+
+/* Whether the comma-separated list has the item s[0..n). */
+static int
+match_has(const char *list, size_t listlen, const char *s, size_t n)
+{
+	const char	*p = list, *end = list + listlen, *c;
+
+	while (p < end) {
+		c = memchr(p, ',', (size_t)(end - p));
+		if (c == NULL)
+			c = end;
+		if ((size_t)(c - p) == n && memcmp(p, s, n) == 0)
+			return 1;
+		p = c + 1;
+	}
+	return 0;
+}
+
+static long
+match_score_n(const struct config_matching *m, const char *job_noc,
+    const char *job_skills, const char *noc, size_t noclen,
+    const char *skills, size_t skillslen)
+{
+	static const size_t	 depth[] = { 5, 4, 3, 2, 1 };
+	const long		 pts[] = { m->unit_group, m->minor_group,
+	    m->sub_major_group, m->major_group, m->broad_category };
+	const char		*p, *c;
+	long			 score = -1, common = 0;
+	size_t			 i;
+
+	for (i = 0; i < 5; i++) {
+		if (noclen >= depth[i] && strlen(job_noc) >= depth[i] &&
+		    memcmp(job_noc, noc, depth[i]) == 0) {
+			score = pts[i];
+			break;
+		}
+	}
+	if (score < 0)
+		return 0;
+	for (p = job_skills; *p != '\0'; p = *c == '\0' ? c : c + 1) {
+		if ((c = strchr(p, ',')) == NULL)
+			c = p + strlen(p);
+		if (c > p && match_has(skills, skillslen, p, (size_t)(c - p)))
+			common++;
+	}
+	common *= m->per_skill;
+	return score + (common < m->max_skill_points ? common :
+	    m->max_skill_points);
+}
+
+long
+match_score(const struct config_matching *m, const char *job_noc,
+    const char *job_skills, const char *noc, const char *skills)
+{
+	return match_score_n(m, job_noc, job_skills, noc, strlen(noc), skills,
+	    strlen(skills));
+}
+
+int
+match_record_score(const struct config_matching *m, const char *job_noc,
+    const char *job_skills, const char *rec, size_t len)
+{
+	const char	*t1, *t2;
+
+	if ((t1 = memchr(rec, '\t', len)) == NULL ||
+	    (t2 = memchr(t1 + 1, '\t', len - (size_t)(t1 + 1 - rec))) == NULL)
+		return 0;
+	return (int)match_score_n(m, job_noc, job_skills, rec,
+	    (size_t)(t1 - rec), t1 + 1, (size_t)(t2 - t1 - 1));
+}
+
+/* Appends s with the separators of a record replaced. */
+static void
+match_put(struct buf *b, const char *s, char bad)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		buf_putc(b, *s == '\t' || *s == '\n' || *s == '\r' ||
+		    *s == bad ? ' ' : *s);
+}
+
+char *
+match_record(const char *noc, const json_t *skills, const char *first_name,
+    const json_t *languages, const char *month)
+{
+	struct buf	 b;
+	const json_t	*v;
+	char		*folded;
+	size_t		 i, n = 0;
+
+	buf_init(&b);
+	match_put(&b, noc, 0);
+	buf_putc(&b, '\t');
+	folded = match_skills_folded(skills);
+	buf_puts(&b, folded);
+	free(folded);
+	buf_putc(&b, '\t');
+	match_put(&b, first_name, 0);
+	buf_putc(&b, '\t');
+	json_array_foreach(skills, i, v) {
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			continue;
+		if (n++ > 0)
+			buf_putc(&b, '|');
+		match_put(&b, json_string_value(v), '|');
+	}
+	buf_putc(&b, '\t');
+	n = 0;
+	json_array_foreach(languages, i, v) {
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			continue;
+		if (n++ > 0)
+			buf_putc(&b, ',');
+		match_put(&b, json_string_value(v), ',');
+	}
+	buf_putc(&b, '\t');
+	match_put(&b, month, 0);
+	return buf_steal(&b, NULL);
+}
+
+int
+match_record_parse(const char *rec, struct match_profile *mp)
+{
+	char	*f[6], *p;
+	size_t	 i;
+
+	memset(mp, 0, sizeof *mp);
+	mp->buf = xstrdup(rec);
+	p = mp->buf;
+	for (i = 0; i < 6; i++) {
+		f[i] = p;
+		if (i < 5) {
+			if ((p = strchr(p, '\t')) == NULL) {
+				match_profile_clear(mp);
+				return -1;
+			}
+			*p++ = '\0';
+		}
+	}
+	mp->noc = f[0];
+	mp->skills = f[1];
+	mp->first_name = f[2];
+	mp->display = f[3];
+	mp->languages = f[4];
+	mp->month = f[5];
+	return 0;
+}
+
+void
+match_profile_clear(struct match_profile *mp)
+{
+	free(mp->buf);
+	memset(mp, 0, sizeof *mp);
+}
+
+/* "a|b|c" as a JSON array of strings. */
+static json_t *
+match_list(const char *s, char sep)
+{
+	json_t		*a = json_array();
+	const char	*c;
+
+	while (*s != '\0') {
+		if ((c = strchr(s, sep)) == NULL)
+			c = s + strlen(s);
+		if (c > s)
+			json_array_append_new(a, json_stringn(s, (size_t)(c - s)));
+		s = *c == '\0' ? c : c + 1;
+	}
+	return a;
+}
+
+json_t *
+match_candidate_vars(const char *ref, const struct match_profile *mp,
+    const char *lang)
+{
+	json_t	*v, *langs, *names;
+	char	 month[64], date[16];
+	size_t	 i;
+
+	v = json_object();
+	json_object_set_new(v, "ref", json_string(ref));
+	json_object_set_new(v, "first_name", json_string(mp->first_name));
+	json_object_set_new(v, "occupation", json_string(mp->noc));
+	json_object_set_new(v, "occupation_label", json_string(mp->noc));
+	json_object_set_new(v, "skills", match_list(mp->display, '|'));
+	/* language codes as words the employer reads */
+	langs = match_list(mp->languages, ',');
+	names = json_array();
+	for (i = 0; i < json_array_size(langs); i++) {
+		const char *l = json_string_value(json_array_get(langs, i));
+		int en = strcmp(lang, "en") == 0;
+
+		json_array_append_new(names, json_string(
+		    strcmp(l, "fr") == 0 ? (en ? "French" : "français") :
+		    strcmp(l, "en") == 0 ? (en ? "English" : "anglais") : l));
+	}
+	json_decref(langs);
+	json_object_set_new(v, "languages", names);
+	/* "2026-11" as "novembre 2026": the long date without its day */
+	snprintf(date, sizeof date, "%.7s-01", mp->month);
+	if (plan_date_long(date, NULL, lang, month, sizeof month) == 0) {
+		const char *sp = strchr(month, ' ');
+
+		if (strcmp(lang, "en") == 0) {
+			/* "November 1, 2026" -> "November 2026" */
+			char *c = strchr(month, ',');
+
+			if (sp != NULL && c != NULL)
+				memmove(month + (sp - month), c + 1,
+				    strlen(c + 1) + 1);
+		} else if (sp != NULL)
+			memmove(month, sp + 1, strlen(sp + 1) + 1);
+		json_object_set_new(v, "arrival_month", json_string(month));
+	} else
+		json_object_set_new(v, "arrival_month", json_string(mp->month));
+	return v;
+}
+
+static int
+match_hit_cmp(const void *a, const void *b)
+{
+	const struct match_hit *x = a, *y = b;
+
+	if (x->score != y->score)
+		return y->score - x->score;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+size_t
+match_rank(const struct config_matching *m, const char *noc,
+    const char *skills, const json_t *recs, const json_t *announced,
+    const char *event_id, struct match_hit **out)
+{
+	struct match_hit	*hits = NULL;
+	const json_t		*r;
+	const char		*by;
+	size_t			 i, n = 0;
+	int			 score;
+
+	json_array_foreach(recs, i, r) {
+		if (!json_is_string(r))
+			continue;
+		score = match_record_score(m, noc, skills, json_string_value(r),
+		    json_string_length(r));
+		if (score < m->threshold)
+			continue;
+		by = json_string_value(json_array_get(announced, i));
+		if (by != NULL && *by != '\0' && strcmp(by, event_id) != 0)
+			continue;
+		if (n % 64 == 0)
+			hits = xrealloc(hits, (n + 64) * sizeof *hits);
+		hits[n].i = i;
+		hits[n++].score = score;
+	}
+	if (n > 0)
+		qsort(hits, n, sizeof *hits, match_hit_cmp);
+	*out = hits;
+	return n;
+}
+
+char *
+match_digest_member(const char *eid, long long at)
+{
+	json_t	*d;
+	char	 id[256], *s, *m;
+	size_t	 n;
+
+	snprintf(id, sizeof id, "digest-%lld-%s", (long long)at, eid);
+	d = json_pack("{s:s, s:s, s:s, s:s, s:{s:{s:s}}}", "specversion", "1.0",
+	    "id", id, "source", "relais", "type", "match.digest", "data",
+	    "employer", "id", eid);
+	if (d == NULL || (s = json_dumps(d, JSON_COMPACT |
+	    JSON_SORT_KEYS)) == NULL)
+		fatalx("match: cannot encode an event");
+	json_decref(d);
+	n = strlen(s) + 16;
+	m = xmalloc(n);
+	snprintf(m, n, "event 0 0 - %s", s);
+	free(s);
+	return m;
+}

@@ -1,0 +1,299 @@
+/*
+ * The handlers' server-side code: state functions run before a handler
+ * decides, effects run in the commit. See store.h for the keys.
+ *
+ * Every state function is idempotent: an entry read again after a crash
+ * runs it again and must find the same answer (a kept assignment, the same
+ * follow-ups). Arguments are strings; lists and maps come as JSON.
+ */
+#include "store.h"
+
+#define STORE_COMMON \
+"local function hgetall(k)\n" \
+"  local r = redis.call('HGETALL', k)\n" \
+"  local t = {}\n" \
+"  for i = 1, #r, 2 do t[r[i]] = r[i + 1] end\n" \
+"  return t\n" \
+"end\n" \
+"local function has(list, x)\n" \
+"  for _, v in ipairs(list) do if v == x then return true end end\n" \
+"  return false\n" \
+"end\n"
+
+const char store_state_lua[] = STORE_COMMON
+/* fields with "" are removed: a repeated event that drops a phone drops it */
+"local function hset(k, fields)\n"
+"  for f, v in pairs(fields) do\n"
+"    if v == '' then redis.call('HDEL', k, f) else redis.call('HSET', k, f, v) end\n"
+"  end\n"
+"end\n"
+/* open cases of a counsellor: those whose programme has not ended */
+"local function caseload(p, c, now)\n"
+"  local k = p .. 'caseload:' .. c\n"
+"  redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. now)\n"
+"  return redis.call('ZCARD', k)\n"
+"end\n"
+/*
+ * Keeps the person's counsellor while keep lists them; otherwise the least
+ * loaded of cands, ties taken in turn. Returns the counsellor (or false)
+ * and the previous one when it changed.
+ */
+"local function assign(p, pid, t, keep, cands, untilms, now, eid)\n"
+"  local k = p .. 'person:' .. pid\n"
+"  local cur = redis.call('HGET', k, 'counsellor')\n"
+"  if cur and has(keep, cur) then\n"
+"    redis.call('ZADD', p .. 'caseload:' .. cur, untilms, pid)\n"
+"    return cur, false\n"
+"  end\n"
+"  if #cands == 0 then return false, false end\n"
+"  local best, ties = nil, {}\n"
+"  for _, c in ipairs(cands) do\n"
+"    local l = caseload(p, c, now)\n"
+"    if best == nil or l < best then best, ties = l, { c }\n"
+"    elseif l == best then ties[#ties + 1] = c end\n"
+"  end\n"
+"  local n = redis.call('INCR', p .. 'rr:' .. t)\n"
+"  local c = ties[(n - 1) % #ties + 1]\n"
+"  if cur then redis.call('ZREM', p .. 'caseload:' .. cur, pid) end\n"
+"  redis.call('ZADD', p .. 'caseload:' .. c, untilms, pid)\n"
+"  redis.call('HSET', k, 'counsellor', c, 'assigned_by', eid)\n"
+"  return c, cur or false\n"
+"end\n"
+/* takes a person out of matching: index sets and summary */
+"local function unindex(p, pid, k)\n"
+"  local mx = redis.call('HGET', k, 'mx')\n"
+"  if mx then for _, key in ipairs(cjson.decode(mx)) do redis.call('SREM', key, pid) end end\n"
+"  redis.call('HDEL', p .. 'mx:profiles', pid)\n"
+"  redis.call('HDEL', k, 'mx')\n"
+"end\n"
+"local S = {}\n"
+/*
+ * arrived: person id, profile fields {..}, retention (s), territory,
+ * roster ids [..], eligible ids [..], end of programme (ms), now (ms),
+ * follow-ups [[kind, due ms, member]..], index keys [..], matching summary
+ * ("" when not shared), posting index keys to match against [..], event id.
+ * "fresh" tells whether this event registered the person (welcome them)
+ * and assigned their counsellor (tell them): true again when the same
+ * event is read again, false for a later event about the same person.
+ */
+"S.arrived = function(p, a)\n"
+"  local pid, t, ttl, now = a[1], a[4], tonumber(a[3]), tonumber(a[8])\n"
+"  local k = p .. 'person:' .. pid\n"
+"  local eid = a[13]\n"
+"  if redis.call('HGET', k, 'departed') then redis.call('HDEL', k, 'departed', 'arrived_by') end\n"
+"  redis.call('HSETNX', k, 'arrived_by', eid)\n"
+"  hset(k, cjson.decode(a[2]))\n"
+"  redis.call('HSET', k, 'case_until', a[7])\n"
+"  local c, prev = assign(p, pid, t, cjson.decode(a[5]), cjson.decode(a[6]), a[7], now, eid)\n"
+"  local fk = p .. 'followups:' .. pid\n"
+"  local want = {}\n"
+"  for _, f in ipairs(cjson.decode(a[9])) do want[f[1]] = f end\n"
+"  for kind, m in pairs(hgetall(fk)) do\n"
+"    if not want[kind] or want[kind][3] ~= m then\n"
+"      redis.call('ZREM', p .. 'scheduled', m)\n"
+"      redis.call('HDEL', fk, kind)\n"
+"    end\n"
+"  end\n"
+"  local planned = 0\n"
+"  for kind, f in pairs(want) do\n"
+/* a follow-up already reminded or done is not planned again */
+"    if not redis.call('HGET', k, 'fu:' .. kind) then\n"
+"      redis.call('ZADD', p .. 'scheduled', f[2], f[3])\n"
+"      redis.call('HSET', fk, kind, f[3])\n"
+"      planned = planned + 1\n"
+"    end\n"
+"  end\n"
+"  if planned > 0 then redis.call('EXPIRE', fk, ttl) end\n"
+"  unindex(p, pid, k)\n"
+"  local jobs = {}\n"
+"  if a[11] ~= '' then\n"
+"    for _, key in ipairs(cjson.decode(a[10])) do redis.call('SADD', key, pid) end\n"
+"    redis.call('HSET', p .. 'mx:profiles', pid, a[11])\n"
+"    redis.call('HSET', k, 'mx', a[10])\n"
+"    for _, key in ipairs(cjson.decode(a[12])) do\n"
+"      for _, jid in ipairs(redis.call('SMEMBERS', key)) do\n"
+"        local j = hgetall(p .. 'job:' .. jid)\n"
+"        if j.employer == nil then redis.call('SREM', key, jid)\n"
+"        else\n"
+"          j.id = jid\n"
+"          j.idx = nil\n"
+"          j.announced = redis.call('HEXISTS', p .. 'announced:' .. j.employer, pid)\n"
+"          jobs[#jobs + 1] = j\n"
+"        end\n"
+"      end\n"
+"    end\n"
+"  end\n"
+"  redis.call('EXPIRE', k, ttl)\n"
+"  local by = redis.call('HMGET', k, 'arrived_by', 'assigned_by')\n"
+"  return { counsellor = c or '', previous = prev or '', planned = planned, jobs = jobs,\n"
+"    welcome = by[1] == eid and 1 or 0, notify = by[2] == eid and 1 or 0 }\n"
+"end\n"
+/*
+ * due: person id, kind, rosters {territory: [[id, "fr en"]..]}, now (ms),
+ * event id.
+ * Reassigns when the counsellor left the roster.
+ */
+"S.due = function(p, a)\n"
+"  local pid, kind, now = a[1], a[2], tonumber(a[4])\n"
+"  local k = p .. 'person:' .. pid\n"
+"  local person = hgetall(k)\n"
+"  if person.territory == nil then return { missing = 1 } end\n"
+"  if person.departed then return { departed = 1 } end\n"
+"  local keep, cands = {}, {}\n"
+"  for _, c in ipairs(cjson.decode(a[3])[person.territory] or {}) do\n"
+"    keep[#keep + 1] = c[1]\n"
+"    if person.language == nil or string.find(' ' .. c[2] .. ' ', ' ' .. person.language .. ' ', 1, true) then\n"
+"      cands[#cands + 1] = c[1]\n"
+"    end\n"
+"  end\n"
+"  if #cands == 0 then cands = keep end\n"
+"  local c, prev = assign(p, pid, person.territory, keep, cands, person.case_until or now, now, a[5])\n"
+"  local state = person['fu:' .. kind] or ''\n"
+"  person.mx, person.counsellor, person.case_until = nil, nil, nil\n"
+"  person.arrived_by, person.assigned_by = nil, nil\n"
+"  return { person = person, counsellor = c or '', previous = prev or '', state = state }\n"
+"end\n"
+/* done: person id, kind, when. A follow-up done early is not reminded. */
+"S.done = function(p, a)\n"
+"  local k = p .. 'person:' .. a[1]\n"
+"  local t = redis.call('HGET', k, 'territory')\n"
+"  if not t then return { missing = 1 } end\n"
+"  local was = redis.call('HGET', k, 'fu:' .. a[2]) or ''\n"
+"  redis.call('HSET', k, 'fu:' .. a[2], 'done ' .. a[3])\n"
+"  local fk = p .. 'followups:' .. a[1]\n"
+"  local m = redis.call('HGET', fk, a[2])\n"
+"  if m then redis.call('ZREM', p .. 'scheduled', m); redis.call('HDEL', fk, a[2]) end\n"
+"  return { territory = t, was = was }\n"
+"end\n"
+/* departed: person id. Cancels pending follow-ups, stops matching. */
+"S.departed = function(p, a)\n"
+"  local pid = a[1]\n"
+"  local k = p .. 'person:' .. pid\n"
+"  local t = redis.call('HGET', k, 'territory')\n"
+"  if not t then return { missing = 1 } end\n"
+"  local fk = p .. 'followups:' .. pid\n"
+"  local n = 0\n"
+"  for _, m in pairs(hgetall(fk)) do n = n + redis.call('ZREM', p .. 'scheduled', m) end\n"
+"  redis.call('DEL', fk)\n"
+"  unindex(p, pid, k)\n"
+"  local c = redis.call('HGET', k, 'counsellor')\n"
+"  if c then redis.call('ZREM', p .. 'caseload:' .. c, pid) end\n"
+"  local was = redis.call('HGET', k, 'departed')\n"
+"  redis.call('HSET', k, 'departed', '1')\n"
+"  redis.call('HDEL', k, 'counsellor', 'assigned_by')\n"
+"  return { territory = t, cancelled = n, already = was and 1 or 0 }\n"
+"end\n"
+/*
+ * posted: job id, fields {..}, closing time (ms), its index key, employer
+ * id, contact {..}, retention (s), candidates' index key. Returns the
+ * candidates' ids, summaries and whether each was announced already.
+ */
+"S.posted = function(p, a)\n"
+"  local jid, e = a[1], a[5]\n"
+"  local jk = p .. 'job:' .. jid\n"
+"  local old = redis.call('HGET', jk, 'idx')\n"
+"  if old and old ~= a[4] then redis.call('SREM', old, jid) end\n"
+"  redis.call('DEL', jk)\n"
+"  hset(jk, cjson.decode(a[2]))\n"
+"  redis.call('HSET', jk, 'idx', a[4], 'employer', e)\n"
+"  redis.call('PEXPIREAT', jk, a[3])\n"
+"  redis.call('SADD', a[4], jid)\n"
+"  local ek = p .. 'employer:' .. e\n"
+"  redis.call('DEL', ek)\n"
+"  hset(ek, cjson.decode(a[6]))\n"
+"  redis.call('EXPIRE', ek, a[7])\n"
+"  local ids = redis.call('SMEMBERS', a[8])\n"
+"  local recs, ann = {}, {}\n"
+"  for i = 1, #ids, 1000 do\n"
+"    local chunk = { unpack(ids, i, math.min(i + 999, #ids)) }\n"
+"    local r = redis.call('HMGET', p .. 'mx:profiles', unpack(chunk))\n"
+"    local s = redis.call('HMGET', p .. 'announced:' .. e, unpack(chunk))\n"
+"    for j = 1, #chunk do\n"
+"      recs[#recs + 1] = r[j] or ''\n"
+"      ann[#ann + 1] = s[j] or ''\n"
+"    end\n"
+"  end\n"
+"  return { ids = ids, recs = recs, announced = ann }\n"
+"end\n"
+/* closed: job id. */
+"S.closed = function(p, a)\n"
+"  local jk = p .. 'job:' .. a[1]\n"
+"  local idx = redis.call('HGET', jk, 'idx')\n"
+"  if idx then redis.call('SREM', idx, a[1]) end\n"
+"  return { closed = redis.call('DEL', jk) }\n"
+"end\n"
+/* digest: employer id. What waits for the employer's digest. */
+"S.digest = function(p, a)\n"
+"  local e = a[1]\n"
+"  local items = {}\n"
+"  for pid, jid in pairs(hgetall(p .. 'digest:' .. e)) do\n"
+"    items[#items + 1] = { pid, jid,\n"
+"      redis.call('HGET', p .. 'mx:profiles', pid) or '',\n"
+"      redis.call('HGET', p .. 'job:' .. jid, 'title') or '',\n"
+"      redis.call('HGET', p .. 'announced:' .. e, pid) or '' }\n"
+"  end\n"
+"  return { contact = hgetall(p .. 'employer:' .. e), items = items }\n"
+"end\n";
+
+const char store_effects_lua[] = STORE_COMMON
+"local E = {}\n"
+/*
+ * announce: employer, event id, person...: the ledger, kept for good; each
+ * person keeps the event that first announced them, so that a retry of that
+ * event's message names the same candidates.
+ */
+"E.announce = function(p, a)\n"
+"  for i = 3, #a do redis.call('HSETNX', p .. 'announced:' .. a[1], a[i], a[2]) end\n"
+"end\n"
+/*
+ * digest_add: employer, person, job, due (ms), scheduled member, window
+ * (ms). Schedules the employer's digest unless one is scheduled already.
+ */
+"E.digest_add = function(p, a)\n"
+"  redis.call('HSET', p .. 'digest:' .. a[1], a[2], a[3])\n"
+"  if redis.call('SET', p .. 'digest-due:' .. a[1], a[4], 'NX', 'PX', tonumber(a[6]) * 2 + 86400000) then\n"
+"    redis.call('ZADD', p .. 'scheduled', a[4], a[5])\n"
+"  end\n"
+"end\n"
+/*
+ * digest_done: employer, next due (ms), next member, window (ms),
+ * person...: those went out; what came meanwhile gets the next digest.
+ */
+"E.digest_done = function(p, a)\n"
+"  local dk = p .. 'digest:' .. a[1]\n"
+"  if #a > 4 then redis.call('HDEL', dk, unpack(a, 5)) end\n"
+"  redis.call('DEL', p .. 'digest-due:' .. a[1])\n"
+"  if redis.call('HLEN', dk) > 0 then\n"
+"    redis.call('SET', p .. 'digest-due:' .. a[1], a[2], 'PX', tonumber(a[4]) * 2 + 86400000)\n"
+"    redis.call('ZADD', p .. 'scheduled', a[2], a[3])\n"
+"  end\n"
+"end\n"
+/* followup: person, kind, record ("reminded <at>"), unless it is gone */
+"E.followup = function(p, a)\n"
+"  local k = p .. 'person:' .. a[1]\n"
+"  if redis.call('EXISTS', k) == 1 then redis.call('HSET', k, 'fu:' .. a[2], a[3]) end\n"
+"end\n"
+/* stat: month, figure: counts for the monthly report (no person in it) */
+"E.stat = function(p, a)\n"
+"  redis.call('HINCRBY', p .. 'stats:' .. a[1], a[2], 1)\n"
+"end\n";
+
+/*
+ * forget: prefix, person id, then seen keys of the person's follow-up
+ * events. Everything keyed by the person goes; what lists them among
+ * others (ledgers, digests, the streams) is for the caller to scan.
+ */
+const char store_forget_lua[] = STORE_COMMON
+"local p, pid = ARGV[1], ARGV[2]\n"
+"local k = p .. 'person:' .. pid\n"
+"local out = { person = redis.call('EXISTS', k), followups = 0, index = 0, caseload = 0, seen = 0 }\n"
+"local c = redis.call('HGET', k, 'counsellor')\n"
+"if c then out.caseload = redis.call('ZREM', p .. 'caseload:' .. c, pid) end\n"
+"local mx = redis.call('HGET', k, 'mx')\n"
+"if mx then for _, key in ipairs(cjson.decode(mx)) do out.index = out.index + redis.call('SREM', key, pid) end end\n"
+"out.index = out.index + redis.call('HDEL', p .. 'mx:profiles', pid)\n"
+"local fk = p .. 'followups:' .. pid\n"
+"for _, m in pairs(hgetall(fk)) do out.followups = out.followups + redis.call('ZREM', p .. 'scheduled', m) end\n"
+"redis.call('DEL', fk, k)\n"
+"for i = 3, #ARGV do out.seen = out.seen + redis.call('DEL', ARGV[i]) end\n"
+"return cjson.encode(out)\n";

@@ -1,0 +1,41 @@
+/*
+ * What the handlers keep in Redis, and the server-side code that keeps it.
+ *
+ * A handler works in two steps around Redis. Before it decides, a *state*
+ * function runs in Redis (batched with the event's dedupe, atomically): it
+ * applies the event's idempotent changes (store a profile, assign a
+ * counsellor, plan follow-ups, store a posting) and returns, as JSON, what
+ * the handler needs to decide (the counsellor, the postings or profiles to
+ * match). After the deliveries are settled, *effects* (the announcement
+ * ledger, digests, follow-up records) are applied in the same atomic commit
+ * as the outcomes and the ack, so they hold exactly when the messages do.
+ *
+ * Keys, under the configured prefix:
+ *   person:<id>         hash: the fields messages and matching need, fu:<kind>
+ *                       (reminded/done), counsellor, territory, mx (index keys)
+ *   followups:<id>      hash: kind -> its member of scheduled
+ *   caseload:<c>        sorted set: person -> end of their programme (ms)
+ *   rr:<territory>      round-robin counter for ties
+ *   mx:profiles         hash: person -> matching summary (share consent only)
+ *   mx:p:<t>:<d>        set: persons wanting territory t, NOC first digit d
+ *   job:<id>            hash: the posting (expires at its closing date)
+ *   mx:j:<t>:<d>        set: open postings of territory t, NOC first digit d
+ *   employer:<id>       hash: the employer's contact
+ *   announced:<e>       hash: person -> the event that announced them to
+ *                       employer e: the ledger, kept for good
+ *   digest:<e>          hash: person -> job, matches waiting for the digest
+ *   digest-due:<e>      string: a digest of e is scheduled
+ *   stats:<YYYY-MM>     hash: "<territory>:<figure>" -> count, for reports
+ */
+#ifndef RELAIS_STORE_H
+#define RELAIS_STORE_H
+
+/* Lua defining S (state functions, by name), for the queue's state script. */
+extern const char store_state_lua[];
+/* Lua defining E (effect functions, by name), for the commit script. */
+extern const char store_effects_lua[];
+
+/* Lua erasing a person's own keys (relaisctl forget), returns JSON counts. */
+extern const char store_forget_lua[];
+
+#endif
