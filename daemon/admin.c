@@ -1,4 +1,5 @@
 /* The admin HTTP server (/healthz, /readyz, /metrics) and Prometheus text helpers. */
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -27,6 +30,18 @@
 #define ADMIN_TIMEOUT_S		10
 #define ADMIN_BACKLOG		64
 #define ADMIN_WHY_MAX		256
+/* Clients the rate limit remembers, and slots a lookup looks at. */
+#define ADMIN_RATE_SLOTS	1024
+#define ADMIN_RATE_PROBE	8
+
+/* A client's token bucket; key is an IPv6 address, IPv4 ones mapped. */
+struct admin_bucket {
+	unsigned char	 key[16];
+	int		 used;
+	int		 limited;	/* refused since it last had a token */
+	double		 tokens;
+	long long	 at_ms;		/* monotonic time of the last refill */
+};
 
 struct admin {
 	struct evhttp		*http;
@@ -38,6 +53,10 @@ struct admin {
 	struct buf		 out;		/* reused by every scrape */
 	struct admin_unsub	*unsub;		/* NULL: /u/ is 404 */
 	struct admin_twilio	*twilio;	/* NULL: /hooks/twilio is 404 */
+	double			 rate_per_s;	/* 0: public endpoints unlimited */
+	double			 rate_burst;
+	struct admin_bucket	*buckets;	/* ADMIN_RATE_SLOTS, when limited */
+	unsigned long		 nlimited;	/* requests answered 429 */
 };
 
 struct admin_route {
@@ -245,6 +264,21 @@ admin_set_twilio(struct admin *a, const char *auth_token,
 	    unsuppress, status, arg);
 }
 
+void
+admin_set_rate(struct admin *a, long per_s, long burst)
+{
+	if (per_s <= 0) {
+		free(a->buckets);
+		a->buckets = NULL;
+		a->rate_per_s = 0;
+		return;
+	}
+	if (a->buckets == NULL)
+		a->buckets = xcalloc(ADMIN_RATE_SLOTS, sizeof *a->buckets);
+	a->rate_per_s = (double)per_s;
+	a->rate_burst = burst < 1 ? 1 : (double)burst;
+}
+
 int
 admin_port(const struct admin *a)
 {
@@ -261,6 +295,7 @@ admin_free(struct admin *a)
 	buf_free(&a->out);
 	admin_unsub_free(a->unsub);
 	admin_twilio_free(a->twilio);
+	free(a->buckets);
 	free(a);
 }
 
@@ -360,9 +395,208 @@ admin_serve_metrics(struct admin *a, struct evhttp_request *req)
 	buf_reset(&a->out);
 	if (a->metrics != NULL)
 		a->metrics(a->metrics_arg, &a->out);
+	if (a->buckets != NULL) {
+		admin_metric_help(&a->out, "relais_admin_limited_total",
+		    ADMIN_COUNTER, "Requests to the public endpoints answered "
+		    "429, their client being over admin.rate_per_s.");
+		admin_metric(&a->out, "relais_admin_limited_total",
+		    (double)a->nlimited, NULL);
+	}
 	admin_reply(req, HTTP_OK, "OK",
 	    "text/plain; version=0.0.4; charset=utf-8",
 	    a->out.data != NULL ? a->out.data : "", a->out.len);
+}
+
+/* A clock that never jumps, in ms, for the token buckets. */
+static long long
+admin_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* An IPv4 address as a key: mapped into IPv6 (::ffff:a.b.c.d). */
+static void
+admin_key_v4(const void *in, unsigned char key[16])
+{
+	memset(key, 0, 10);
+	key[10] = key[11] = 0xff;
+	memcpy(key + 12, in, 4);
+}
+
+static int
+admin_key_mapped(const unsigned char key[16])
+{
+	static const unsigned char	prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(key, prefix, sizeof prefix) == 0;
+}
+
+/*
+ * The client key of a numeric address (s, n bytes, blanks around allowed):
+ * IPv6 cut to its /64, since one subscriber line holds a whole /64.
+ * -1 when s is not an address.
+ */
+static int
+admin_key_parse(const char *s, size_t n, unsigned char key[16])
+{
+	char		addr[INET6_ADDRSTRLEN];
+	struct in_addr	v4;
+
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= sizeof addr)
+		return -1;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (inet_pton(AF_INET, addr, &v4) == 1) {
+		admin_key_v4(&v4, key);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, key) != 1)
+		return -1;
+	if (!admin_key_mapped(key))
+		memset(key + 8, 0, 8);
+	return 0;
+}
+
+/*
+ * Whom a request counts against: the peer's address; when the peer is a
+ * loopback address (a reverse proxy on this host), the last address of the
+ * last X-Forwarded-For, the one the proxy saw (those before it are what the
+ * client claimed). All zeros when nothing is known.
+ */
+static void
+admin_client(struct evhttp_request *req, unsigned char key[16])
+{
+	static const unsigned char	 lo6[16] = { [15] = 1 };
+	struct evhttp_connection	*evcon;
+	const struct sockaddr		*sa = NULL;
+	const struct evkeyval		*h;
+	const char			*xff = NULL, *p;
+	unsigned char			 fwd[16];
+
+	memset(key, 0, 16);
+	if ((evcon = evhttp_request_get_connection(req)) == NULL ||
+	    (sa = evhttp_connection_get_addr(evcon)) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		admin_key_v4(&((const struct sockaddr_in *)sa)->sin_addr, key);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	if (!(admin_key_mapped(key) && key[12] == 127) &&
+	    memcmp(key, lo6, 16) != 0) {
+		if (!admin_key_mapped(key))
+			memset(key + 8, 0, 8);
+		return;
+	}
+	TAILQ_FOREACH(h, evhttp_request_get_input_headers(req), next)
+		if (strcasecmp(h->key, "X-Forwarded-For") == 0)
+			xff = h->value;
+	if (xff == NULL)
+		return;
+	p = strrchr(xff, ',');
+	p = p != NULL ? p + 1 : xff;
+	if (admin_key_parse(p, strlen(p), fwd) == 0)
+		memcpy(key, fwd, 16);
+}
+
+/* "192.0.2.7" or "2001:db8:1:2::/64", for the logs. */
+static void
+admin_client_name(const unsigned char key[16], char *out, size_t outlen)
+{
+	char	addr[INET6_ADDRSTRLEN];
+
+	if (admin_key_mapped(key))
+		inet_ntop(AF_INET, key + 12, addr, sizeof addr);
+	else
+		inet_ntop(AF_INET6, key, addr, sizeof addr);
+	snprintf(out, outlen, "%s%s", addr, admin_key_mapped(key) ? "" :
+	    "/64");
+}
+
+/*
+ * The client's bucket: found among the ADMIN_RATE_PROBE slots its hash
+ * points at, else made full in a free slot or in place of the client
+ * there seen longest ago (which, being quiet, gets a full bucket back).
+ */
+static struct admin_bucket *
+admin_bucket(struct admin *a, const unsigned char key[16], long long now)
+{
+	struct admin_bucket	*b, *pick = NULL;
+	unsigned		 h = 2166136261u;	/* FNV-1a */
+	size_t			 i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	for (i = 0; i < ADMIN_RATE_PROBE; i++) {
+		b = &a->buckets[(h + i) % ADMIN_RATE_SLOTS];
+		if (b->used && memcmp(b->key, key, 16) == 0)
+			return b;
+		if (pick == NULL || (pick->used && (!b->used ||
+		    b->at_ms < pick->at_ms)))
+			pick = b;
+	}
+	memset(pick, 0, sizeof *pick);
+	memcpy(pick->key, key, 16);
+	pick->used = 1;
+	pick->tokens = a->rate_burst;
+	pick->at_ms = now;
+	return pick;
+}
+
+/*
+ * Spends a token of the client's bucket on a request to a public endpoint.
+ * Returns 0 when the request may go on; 1 when it was answered 429.
+ */
+static int
+admin_rate_limit(struct admin *a, const char *path, struct evhttp_request *req)
+{
+	struct admin_bucket	*b;
+	unsigned char		 key[16];
+	char			 who[INET6_ADDRSTRLEN + 4], retry[32];
+	long long		 now;
+	long			 wait;
+
+	if (a->buckets == NULL || path == NULL || (strncmp(path, "/u/",
+	    3) != 0 && strcmp(path, ADMIN_TWILIO_PATH) != 0))
+		return 0;
+	admin_client(req, key);
+	now = admin_now_ms();
+	b = admin_bucket(a, key, now);
+	b->tokens += (double)(now - b->at_ms) * a->rate_per_s / 1000;
+	if (b->tokens > a->rate_burst)
+		b->tokens = a->rate_burst;
+	b->at_ms = now;
+	if (b->tokens >= 1) {
+		b->tokens -= 1;
+		b->limited = 0;
+		return 0;
+	}
+	wait = (long)ceil((1 - b->tokens) / a->rate_per_s);
+	if (wait < 1)
+		wait = 1;
+	a->nlimited++;
+	/* once per episode: a flood must not turn into a flood of logs */
+	if (!b->limited) {
+		b->limited = 1;
+		admin_client_name(key, who, sizeof who);
+		log_warnx("admin: client=%s endpoint=%s outcome=limited "
+		    "retry_after_s=%ld", who, path[1] == 'u' ? "unsubscribe" :
+		    "twilio", wait);
+	}
+	snprintf(retry, sizeof retry, "%ld", wait);
+	if (evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Retry-After", retry) == -1) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return 1;
+	}
+	admin_reply_text(req, 429, "Too Many Requests", "too many requests\n");
+	return 1;
 }
 
 /*
@@ -382,6 +616,8 @@ admin_on_request(struct evhttp_request *req, void *arg)
 
 	if (uri != NULL)
 		path = evhttp_uri_get_path(uri);
+	if (admin_rate_limit(a, path, req))
+		return;
 	if (admin_twilio_serve(a->twilio, path, req))
 		return;
 	/* evhttp let up to the webhook's 16 KiB in; the rest keeps 1 KiB */

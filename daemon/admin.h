@@ -6,7 +6,9 @@
  * 1 KiB, idle connections at 10 s; evhttp rejects what exceeds them.
  * /u/<token> serves the one-click unsubscribe pages (admin_unsub.c).
  * POST /hooks/twilio takes Twilio's signed webhooks (admin_twilio.c), with
- * bodies up to 16 KiB.
+ * bodies up to 16 KiB. These two public endpoints are rate-limited per
+ * client (admin_set_rate); nothing on the port changes state without the
+ * signature of a link or of Twilio, so no other credential is asked for.
  *
  * Ownership: struct admin owns its evhttp and listening socket; admin_free()
  * closes both and every open admin connection. The readiness and metrics
@@ -76,6 +78,16 @@ void		 admin_set_twilio(struct admin *, const char *auth_token,
 		    const char *public_url, admin_suppress_fn suppress,
 		    admin_unsuppress_fn unsuppress, admin_status_fn status,
 		    void *arg);
+/*
+ * Limits the public endpoints (/u/, /hooks/twilio) to per_s requests a
+ * second per client, in bursts of up to burst, answering 429 with
+ * Retry-After beyond; per_s 0 lifts the limit, as before any call. A
+ * client is its IP address (an IPv6 /64); when the peer is a loopback
+ * address (a reverse proxy on this host), the last X-Forwarded-For address
+ * instead. Clients are kept in a table of fixed size; may be called again
+ * (reload).
+ */
+void		 admin_set_rate(struct admin *, long per_s, long burst);
 /* The bound port (useful when listen asked for port 0). */
 int		 admin_port(const struct admin *);
 void		 admin_free(struct admin *);

@@ -593,6 +593,8 @@ static const struct config_opt config_admin_opts[] = {
 	{ "unsubscribe_secret_env", CONFIG_ENV, A(unsub_secret), 0, 0, NULL },
 	{ "unsubscribe_secret_file", CONFIG_FILE, A(unsub_secret), 0, 0, NULL },
 	{ "twilio_gateway", CONFIG_STR, A(twilio_gateway), 0, 0, NULL },
+	{ "rate_per_s", CONFIG_LONG, A(admin_rate_per_s), 0, 100000, "10" },
+	{ "rate_burst", CONFIG_LONG, A(admin_rate_burst), 1, 100000, "50" },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 #undef A
@@ -600,7 +602,8 @@ static const struct config_opt config_admin_opts[] = {
 /*
  * admin: listen, and what the public endpoints need: the URL the outside
  * world calls (unsubscribe links, Twilio's signatures), the unsubscribe
- * secret, and which twilio gateway's auth token signs its webhooks.
+ * secret, which twilio gateway's auth token signs its webhooks, and the
+ * per-client rate limit.
  */
 static int
 config_admin(struct config_ctx *c, struct config *cf, const struct ynode *n,

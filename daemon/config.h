@@ -138,6 +138,8 @@ struct config {
 	char			*public_url;	/* how the outside world calls us */
 	char			*unsub_secret;	/* signs unsubscribe links */
 	char			*twilio_gateway; /* its auth token signs webhooks */
+	long			 admin_rate_per_s; /* public endpoints, per client; 0: off */
+	long			 admin_rate_burst;
 	struct config_limits	 limits;
 	struct config_gateway	*gateways;
 	size_t			 ngateways;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "clock.h"
@@ -294,6 +295,24 @@ gw_json_string(struct buf *out, const char *s)
 	}
 	buf_append(out, run, (size_t)(s - run));
 	buf_putc(out, '"');
+}
+
+int
+gw_unsubscribe(const struct gw_msg *m)
+{
+	const char	*u = m->unsubscribe_url, *p;
+
+	if (u == NULL || *u == '\0')
+		return 0;
+	if (strlen(u) > GW_UNSUBSCRIBE_MAX)
+		return -1;
+	/* RFC 2369: no space inside the brackets, and "," separates URLs */
+	for (p = u; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    strchr("<>,", *p) != NULL)
+			return -1;
+	}
+	return strncasecmp(u, "https://", 8) == 0 ? 2 : 1;
 }
 
 static void

@@ -47,6 +47,7 @@ struct gw_msg {
 	const char	*text;
 	const char	*html;		/* email, may be NULL */
 	const char	*gateway;
+	const char	*unsubscribe_url; /* email: List-Unsubscribe; NULL: none */
 };
 
 /* Called once per gw_send() that returned 0, always from the loop later. */
@@ -120,6 +121,21 @@ int		 gw_available(struct gw *, long long *wait_ms);
 /* Returns -1 when the message could not even be queued (treat as retry). */
 int		 gw_send(struct gw *, const struct gw_msg *, gw_cb, void *arg);
 const char	*gw_breaker_name(enum gw_breaker);
+
+/* The List-Unsubscribe-Post value of RFC 8058 one-click unsubscribing. */
+#define GW_ONE_CLICK		"List-Unsubscribe=One-Click"
+/* Longest unsubscribe URL: "List-Unsubscribe: <URL>" within 998 bytes. */
+#define GW_UNSUBSCRIBE_MAX	900
+
+/*
+ * What an email's unsubscribe_url asks of the email kinds: 0 when none
+ * (NULL or ""); 1 for List-Unsubscribe: <url> alone; 2 when it is an
+ * https:// URL, which RFC 8058 requires for List-Unsubscribe-Post:
+ * List-Unsubscribe=One-Click too; -1 when the URL cannot go in a header
+ * (not printable ASCII, a space, "<", ">", ",", or longer than
+ * GW_UNSUBSCRIBE_MAX), a message to refuse.
+ */
+int		 gw_unsubscribe(const struct gw_msg *);
 
 /* The JSON record of a message: an outbox line, a webhook body. */
 void		 gw_record(const struct gw_msg *, struct buf *out);

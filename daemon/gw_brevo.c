@@ -137,7 +137,9 @@ int
 gw_brevo_email_body(const struct gw_msg *m, struct buf *out, char *err,
     size_t errlen)
 {
-	json_t	*root = NULL, *to, *headers, *tags;
+	json_t	*root = NULL, *to, *headers = NULL, *tags;
+	char	 lu[GW_UNSUBSCRIBE_MAX + 3];
+	int	 unsub;
 
 	if (!gw_brevo_present(m->to)) {
 		snprintf(err, errlen, "no recipient address");
@@ -154,6 +156,10 @@ gw_brevo_email_body(const struct gw_msg *m, struct buf *out, char *err,
 	}
 	if (!gw_brevo_present(m->text) && !gw_brevo_present(m->html)) {
 		snprintf(err, errlen, "no content");
+		goto fail;
+	}
+	if ((unsub = gw_unsubscribe(m)) == -1) {
+		snprintf(err, errlen, "unsubscribe URL unusable in a header");
 		goto fail;
 	}
 	/* from here on Jansson only fails on bytes that are not UTF-8 */
@@ -175,12 +181,22 @@ gw_brevo_email_body(const struct gw_msg *m, struct buf *out, char *err,
 	    (gw_brevo_present(m->html) &&
 	    gw_brevo_set(root, "htmlContent", m->html) == -1))
 		goto fail;
+	if ((gw_brevo_present(m->key) || unsub > 0) &&
+	    ((headers = json_object()) == NULL ||
+	    json_object_set_new(root, "headers", headers) == -1))
+		goto fail;
 	/* the one request idempotency key Brevo documents, in the body */
 	if (gw_brevo_present(m->key) &&
-	    ((headers = json_object()) == NULL ||
-	    json_object_set_new(root, "headers", headers) == -1 ||
-	    gw_brevo_set(headers, "Idempotency-Key", m->key) == -1))
+	    gw_brevo_set(headers, "Idempotency-Key", m->key) == -1)
 		goto fail;
+	/* Brevo wants custom headers Title-Case, which these are */
+	if (unsub > 0) {
+		snprintf(lu, sizeof lu, "<%s>", m->unsubscribe_url);
+		if (gw_brevo_set(headers, "List-Unsubscribe", lu) == -1 ||
+		    (unsub == 2 && gw_brevo_set(headers,
+		    "List-Unsubscribe-Post", GW_ONE_CLICK) == -1))
+			goto fail;
+	}
 	/* tags show in Brevo's logs and webhooks: the template, nothing personal */
 	if (gw_brevo_present(m->template) &&
 	    ((tags = json_array()) == NULL ||

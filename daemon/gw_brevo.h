@@ -16,10 +16,12 @@
 #define GW_BREVO_URL	"https://api.brevo.com"
 
 /*
- * Appends the JSON body of POST /v3/smtp/email for an email to out. -1
- * with a reason when the message cannot make a valid request (no
- * recipient, no sender, no subject, no content, bytes that are not UTF-8);
- * out is then unchanged.
+ * Appends the JSON body of POST /v3/smtp/email for an email to out, an
+ * unsubscribe URL as List-Unsubscribe (and List-Unsubscribe-Post) in its
+ * headers. -1 with a reason when the message cannot make a valid request
+ * (no recipient, no sender, no subject, no content, bytes that are not
+ * UTF-8, an unsubscribe URL that cannot go in a header); out is then
+ * unchanged.
  */
 int	gw_brevo_email_body(const struct gw_msg *, struct buf *out, char *err,
 	    size_t errlen);

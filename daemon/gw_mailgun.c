@@ -23,8 +23,11 @@
 #include "gw_mailgun.h"
 #include "http.h"
 
-/* from to subject text html h:Reply-To o:tag v:event_id v:delivery_key */
-#define GW_MAILGUN_NFIELDS	9
+/*
+ * from to subject text html h:Reply-To h:List-Unsubscribe
+ * h:List-Unsubscribe-Post o:tag v:event_id v:delivery_key
+ */
+#define GW_MAILGUN_NFIELDS	11
 /* Mailgun: at most 3 tags a message, ASCII, 128 characters each. */
 #define GW_MAILGUN_TAG_MAX	128
 
@@ -171,6 +174,8 @@ gw_mailgun_refusal(const struct gw_msg *m)
 		if (addr[i] != NULL && strpbrk(addr[i], "\r\n") != NULL)
 			return "a line break in an address or sender name";
 	}
+	if (gw_unsubscribe(m) == -1)
+		return "unsubscribe URL unusable in a header";
 	return NULL;
 }
 
@@ -180,7 +185,7 @@ gw_mailgun_refusal(const struct gw_msg *m)
  * identifiers only, never a name or an address.
  */
 static size_t
-gw_mailgun_fields(const struct gw_msg *m, const char *from,
+gw_mailgun_fields(const struct gw_msg *m, const char *from, const char *unsub,
     struct gw_mailgun_field *f)
 {
 	size_t	n = 0;
@@ -202,6 +207,15 @@ gw_mailgun_fields(const struct gw_msg *m, const char *from,
 	if (gw_mailgun_set(m->reply_to)) {
 		f[n].name = "h:Reply-To";
 		f[n++].value = m->reply_to;
+	}
+	if (unsub != NULL) {
+		f[n].name = "h:List-Unsubscribe";
+		f[n++].value = unsub;
+		/* RFC 8058: one click only over HTTPS */
+		if (gw_unsubscribe(m) == 2) {
+			f[n].name = "h:List-Unsubscribe-Post";
+			f[n++].value = GW_ONE_CLICK;
+		}
 	}
 	if (gw_mailgun_tag(m->template) != NULL) {
 		f[n].name = "o:tag";
@@ -244,18 +258,21 @@ gw_mailgun_form(const struct gw_msg *m, struct buf *out, char *boundary,
     char *err, size_t errlen)
 {
 	struct gw_mailgun_field	 f[GW_MAILGUN_NFIELDS];
-	struct buf		 from;
+	struct buf		 from, unsub;
 	const char		*why;
 	size_t			 n, i;
 	int			 rc = -1;
 
 	buf_init(&from);
+	buf_init(&unsub);
 	if ((why = gw_mailgun_refusal(m)) != NULL) {
 		snprintf(err, errlen, "%s", why);
 		goto fail;
 	}
 	gw_mailgun_from(m, &from);
-	n = gw_mailgun_fields(m, from.data, f);
+	if (gw_unsubscribe(m) > 0)
+		buf_printf(&unsub, "<%s>", m->unsubscribe_url);
+	n = gw_mailgun_fields(m, from.data, unsub.data, f);
 	for (i = 0; i < n; i++) {
 		if (envelope_utf8_valid(f[i].value, strlen(f[i].value),
 		    NULL) == -1) {
@@ -278,6 +295,7 @@ gw_mailgun_form(const struct gw_msg *m, struct buf *out, char *boundary,
 	rc = 0;
 fail:
 	buf_free(&from);
+	buf_free(&unsub);
 	return rc;
 }
 

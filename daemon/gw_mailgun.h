@@ -19,9 +19,11 @@
 /*
  * Appends the multipart/form-data body of an email to out and writes the
  * boundary it chose (random, found in no value) into boundary, which holds
- * GW_MAILGUN_BOUNDARY_MAX bytes. -1 with a reason when the message cannot
- * make a valid request (no recipient, no sender, no subject, no content,
- * a line break in an address, bytes that are not UTF-8); out is then
+ * GW_MAILGUN_BOUNDARY_MAX bytes; an unsubscribe URL becomes the fields
+ * h:List-Unsubscribe (and h:List-Unsubscribe-Post). -1 with a reason when
+ * the message cannot make a valid request (no recipient, no sender, no
+ * subject, no content, a line break in an address, bytes that are not
+ * UTF-8, an unsubscribe URL that cannot go in a header); out is then
  * unchanged.
  */
 int	gw_mailgun_form(const struct gw_msg *, struct buf *out, char *boundary,

@@ -135,14 +135,34 @@ gw_sendgrid_custom_args(const struct gw_msg *m)
 	return o;
 }
 
+/* List-Unsubscribe (and -Post when one click may be offered), or NULL. */
+static json_t *
+gw_sendgrid_headers(const struct gw_msg *m, int unsub)
+{
+	json_t	*h;
+	char	 v[GW_UNSUBSCRIBE_MAX + 3];
+
+	if ((h = json_object()) == NULL)
+		return NULL;
+	snprintf(v, sizeof v, "<%s>", m->unsubscribe_url);
+	if (gw_sendgrid_set(h, "List-Unsubscribe", v) == -1 ||
+	    (unsub == 2 && gw_sendgrid_set(h, "List-Unsubscribe-Post",
+	    GW_ONE_CLICK) == -1)) {
+		json_decref(h);
+		return NULL;
+	}
+	return h;
+}
+
 /*
  * One personalization with one recipient. custom_args sit here rather than
  * at the top level: the OpenAPI description types the top-level field as a
  * string (the API wants an object), the personalization one as an object,
- * and with a single personalization both mean the same.
+ * and with a single personalization both mean the same. So do the headers,
+ * put here with the recipient their unsubscribe link is for.
  */
 static json_t *
-gw_sendgrid_personalization(const struct gw_msg *m)
+gw_sendgrid_personalization(const struct gw_msg *m, int unsub)
 {
 	json_t	*p, *to;
 
@@ -151,6 +171,8 @@ gw_sendgrid_personalization(const struct gw_msg *m)
 	if ((to = json_array()) == NULL ||
 	    json_object_set_new(p, "to", to) == -1 ||
 	    json_array_append_new(to, gw_sendgrid_address(m->to, NULL)) == -1 ||
+	    (unsub > 0 && json_object_set_new(p, "headers",
+	    gw_sendgrid_headers(m, unsub)) == -1) ||
 	    json_object_set_new(p, "custom_args",
 	    gw_sendgrid_custom_args(m)) == -1) {
 		json_decref(p);
@@ -165,7 +187,7 @@ gw_sendgrid_body(const struct gw_msg *m, struct buf *out, char *err,
 {
 	json_t		*root = NULL, *pers, *content;
 	char		*s = NULL;
-	int		 has_text, has_html;
+	int		 has_text, has_html, unsub;
 
 	has_text = m->text != NULL && *m->text != '\0';
 	has_html = m->html != NULL && *m->html != '\0';
@@ -186,12 +208,17 @@ gw_sendgrid_body(const struct gw_msg *m, struct buf *out, char *err,
 		snprintf(err, errlen, "no content");
 		goto fail;
 	}
+	if ((unsub = gw_unsubscribe(m)) == -1) {
+		snprintf(err, errlen, "unsubscribe URL unusable in a header");
+		goto fail;
+	}
 	/* from here on Jansson only fails on bytes that are not UTF-8 */
 	snprintf(err, errlen, "a field is not valid UTF-8");
 	if ((root = json_object()) == NULL ||
 	    (pers = json_array()) == NULL ||
 	    json_object_set_new(root, "personalizations", pers) == -1 ||
-	    json_array_append_new(pers, gw_sendgrid_personalization(m)) == -1 ||
+	    json_array_append_new(pers,
+	    gw_sendgrid_personalization(m, unsub)) == -1 ||
 	    json_object_set_new(root, "from",
 	    gw_sendgrid_address(m->from, m->from_name)) == -1)
 		goto fail;

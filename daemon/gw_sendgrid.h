@@ -15,9 +15,12 @@
 #define GW_SENDGRID_URL	"https://api.sendgrid.com"
 
 /*
- * Appends the v3 Mail Send JSON body of an email to out. -1 with a reason
- * when the message cannot make a valid request (no recipient, no sender,
- * no subject, no content, bytes that are not UTF-8); out is then unchanged.
+ * Appends the v3 Mail Send JSON body of an email to out, with the
+ * personalization's headers List-Unsubscribe (and List-Unsubscribe-Post)
+ * when the message has an unsubscribe URL. -1 with a reason when the
+ * message cannot make a valid request (no recipient, no sender, no
+ * subject, no content, bytes that are not UTF-8, an unsubscribe URL that
+ * cannot go in a header); out is then unchanged.
  */
 int	gw_sendgrid_body(const struct gw_msg *, struct buf *out, char *err,
 	    size_t errlen);

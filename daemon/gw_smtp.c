@@ -562,6 +562,10 @@ gw_smtp_check(const struct gw_msg *m, char *err, size_t errlen)
 		snprintf(err, errlen, "no content");
 		return -1;
 	}
+	if (gw_unsubscribe(m) == -1) {
+		snprintf(err, errlen, "unsubscribe URL unusable in a header");
+		return -1;
+	}
 	if ((m->subject != NULL && !gw_smtp_utf8_valid(m->subject)) ||
 	    (m->from_name != NULL && !gw_smtp_utf8_valid(m->from_name)) ||
 	    (has_text && !gw_smtp_utf8_valid(m->text)) ||
@@ -836,7 +840,7 @@ gw_smtp_domain(const struct gw_msg *m, const char *domain)
 int
 gw_smtp_message(const struct gw_msg *m, const char *domain, struct buf *out)
 {
-	int	has_text, has_html;
+	int	has_text, has_html, unsub;
 	char	err[64];
 
 	if (gw_smtp_check(m, err, sizeof err) == -1)
@@ -855,6 +859,20 @@ gw_smtp_message(const struct gw_msg *m, const char *domain, struct buf *out)
 	buf_printf(out, "Message-ID: <%s@%s>\r\n", m->key, domain);
 	/* the delivery key alone: no personal data in a header servers log */
 	buf_printf(out, "X-Relais-Delivery: %s\r\n", m->key);
+	if ((unsub = gw_unsubscribe(m)) > 0) {
+		/*
+		 * RFC 2369 forbids breaking the URL: when too long for the
+		 * line, it goes alone on the next one, past 78 characters
+		 * (a SHOULD) but within 998 (a MUST: GW_UNSUBSCRIBE_MAX).
+		 */
+		buf_printf(out, "List-Unsubscribe:%s<%s>\r\n",
+		    strlen(m->unsubscribe_url) + 20 > GW_SMTP_LINE ? "\r\n " :
+		    " ", m->unsubscribe_url);
+		/* RFC 8058: one click only over HTTPS */
+		if (unsub == 2)
+			buf_puts(out, "List-Unsubscribe-Post: " GW_ONE_CLICK
+			    "\r\n");
+	}
 	buf_puts(out, "MIME-Version: 1.0\r\n");
 	if (!has_text || !has_html) {
 		gw_smtp_part(out, has_text ? "text/plain" : "text/html",

@@ -17,9 +17,11 @@
 /*
  * Appends to out the RFC 5322 / MIME message of an email: Date (the
  * daemon's clock), From, To, Reply-To, Subject (RFC 2047 encoded-words
- * when not ASCII), Message-ID <key@domain>, X-Relais-Delivery, then
- * multipart/alternative text/plain + text/html (or the one part there is),
- * UTF-8, quoted-printable; CRLF line ends, no line over 78 characters.
+ * when not ASCII), Message-ID <key@domain>, X-Relais-Delivery,
+ * List-Unsubscribe and List-Unsubscribe-Post when there is an unsubscribe
+ * URL, then multipart/alternative text/plain + text/html (or the one part
+ * there is), UTF-8, quoted-printable; CRLF line ends, no line over 78
+ * characters but a long unsubscribe URL's (under 998: GW_UNSUBSCRIBE_MAX).
  * -1 when the message cannot make one (see gw_smtp_check); out unchanged.
  */
 int	gw_smtp_message(const struct gw_msg *, const char *domain,
@@ -28,7 +30,8 @@ int	gw_smtp_message(const struct gw_msg *, const char *domain,
 /*
  * Whether a message can be sent: a sender and a recipient that are plain
  * ASCII addresses, a delivery key, some content, no line break in a header
- * field. -1 with the reason otherwise.
+ * field, an unsubscribe URL (if any) that can go in a header. -1 with the
+ * reason otherwise.
  */
 int	gw_smtp_check(const struct gw_msg *, char *err, size_t errlen);
 

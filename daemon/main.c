@@ -303,7 +303,7 @@ relaisd_provider_status(void *arg, const char *sid, const char *status,
 	pipeline_provider_status(d->pipeline, sid, status, error);
 }
 
-/* The public endpoints: unsubscribe links and Twilio's webhooks. */
+/* The public endpoints: unsubscribe links, Twilio's webhooks, their limit. */
 static void
 relaisd_admin_public(struct relaisd *d, const struct config *cf)
 {
@@ -311,6 +311,7 @@ relaisd_admin_public(struct relaisd *d, const struct config *cf)
 
 	if (d->admin == NULL)
 		return;
+	admin_set_rate(d->admin, cf->admin_rate_per_s, cf->admin_rate_burst);
 	if (cf->unsub_secret != NULL)
 		admin_set_unsubscribe(d->admin, cf->unsub_secret,
 		    strlen(cf->unsub_secret), relaisd_suppress_add, d);

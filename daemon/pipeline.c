@@ -750,6 +750,7 @@ pipeline_msg(const struct pipeline_delivery *d, struct gw_msg *m)
 	m->subject = d->pd->msg.subject;
 	m->text = d->pd->msg.text;
 	m->html = d->pd->msg.html;
+	m->unsubscribe_url = d->pd->unsubscribe_url;
 	m->gateway = d->gateway;
 }
 

@@ -245,6 +245,7 @@ static void
 plan_delivery_clear(struct plan_delivery *d)
 {
 	free(d->to);
+	free(d->unsubscribe_url);
 	render_out_clear(&d->msg);
 }
 
@@ -253,14 +254,16 @@ plan_delivery_clear(struct plan_delivery *d)
  * link to the admin port's /u/, when a public URL and a secret are set.
  */
 static void
-plan_unsubscribe(const struct config *cf, const struct plan_delivery *d,
+plan_unsubscribe(const struct config *cf, struct plan_delivery *d,
     json_t *vars, const char *lang)
 {
 	char	id[UNSUB_ID_MAX + 8], token[UNSUB_TOKEN_SIZE];
 	size_t	i, n;
 	struct buf url;
 
-	if (cf->unsub_secret == NULL || cf->public_url == NULL)
+	/* counsellors are told at work: no opting out of their cases */
+	if (cf->unsub_secret == NULL || cf->public_url == NULL ||
+	    strcmp(d->role, "counsellor") == 0)
 		return;
 	n = (size_t)snprintf(id, sizeof id, "%s:%s", d->channel, d->to);
 	for (i = 0; i < n && i < sizeof id; i++) {
@@ -278,6 +281,9 @@ plan_unsubscribe(const struct config *cf, const struct plan_delivery *d,
 	buf_printf(&url, "/u/%s%s", token, strcmp(lang, "en") == 0 ?
 	    "?lang=en" : "");
 	json_object_set_new(vars, "unsubscribe_url", json_string(url.data));
+	/* from here, never from the event: a header URL nobody can supply */
+	if (strcmp(d->channel, "email") == 0)
+		d->unsubscribe_url = xstrdup(url.data);
 	buf_free(&url);
 }
 

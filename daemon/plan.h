@@ -39,6 +39,7 @@ struct plan_delivery {
 	const char			*template;	/* "-" when no route */
 	const struct config_route	*route;		/* NULL when none matched */
 	struct render_out		 msg;
+	char				*unsubscribe_url; /* email: List-Unsubscribe, or NULL */
 	const char			*encoding;	/* SMS: "gsm7" or "ucs2" */
 	long				 segments;	/* SMS: parts billed */
 	enum plan_status		 status;

@@ -5,7 +5,8 @@ Checks each request the way SendGrid would: POST /v3/mail/send, a Bearer
 key, a JSON body, and that body against the provider's own OpenAPI
 description (the body schema of POST /mail/send, $refs resolved: required
 keys, no unknown keys, types, lengths, array sizes), plus the rules the
-schema only states in prose (text/plain first, custom_args values strings).
+schema only states in prose (text/plain first, custom_args values strings,
+headers values strings and no reserved header).
 
 Answers 202 with a random X-Message-Id and an empty body, or, with
 --script, the answers listed (consumed in order, then 202 again):
@@ -40,6 +41,11 @@ ERRORS = {
     500: ("internal error", None),
     503: ("service unavailable", None),
 }
+
+# Headers the personalization's headers may not overwrite (its description).
+RESERVED_HEADERS = {"x-sg-id", "x-sg-eid", "received", "dkim-signature",
+                    "content-type", "content-transfer-encoding", "to", "from",
+                    "subject", "reply-to", "cc", "bcc"}
 
 TYPES = {
     "object": dict, "array": list, "string": str, "boolean": bool,
@@ -149,6 +155,20 @@ class Schema:
                     if not isinstance(v, str):
                         out.append(("personalizations[%d].custom_args.%s" %
                                     (i, k), "must be a string"))
+        # headers: string values, none of the reserved names (the
+        # descriptions of the top-level and personalization fields)
+        where = [("headers", body.get("headers"))] + \
+            [("personalizations[%d].headers" % i, p.get("headers"))
+             for i, p in enumerate(body.get("personalizations") or [])
+             if isinstance(p, dict)]
+        for w, h in where:
+            if not isinstance(h, dict):
+                continue
+            for k, v in h.items():
+                if not isinstance(v, str):
+                    out.append(("%s.%s" % (w, k), "must be a string"))
+                if k.lower() in RESERVED_HEADERS:
+                    out.append(("%s.%s" % (w, k), "is a reserved header"))
         if "reply_to" in body and "reply_to_list" in body:
             out.append(("reply_to", "is mutually exclusive with "
                         "reply_to_list"))

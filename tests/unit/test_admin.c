@@ -2047,6 +2047,129 @@ test_twilio_sizes(void **state)
 	free(r);
 }
 
+/* ---- the public endpoints' rate limit ---- */
+
+/* A GET of path, with an X-Forwarded-For line unless xff is NULL. */
+static int
+from(struct fix *f, const char *xff, const char *path, struct reply *r)
+{
+	char	req[512];
+
+	snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "%s%s%sConnection: close\r\n\r\n", path,
+	    xff != NULL ? "X-Forwarded-For: " : "", xff != NULL ? xff : "",
+	    xff != NULL ? "\r\n" : "");
+	exchange(f->base, f->port, req, strlen(req), r);
+	return r->status;
+}
+
+/*
+ * Each client has rate_burst requests at once, then rate_per_s a second;
+ * beyond, 429 with Retry-After. Only /u/ and /hooks/twilio count.
+ */
+static void
+test_rate_limit(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	struct expo	*e = malloc(sizeof *e);
+	const struct sample *s;
+	char		 v[64];
+	int		 i;
+
+	assert_non_null(r);
+	assert_non_null(e);
+	unsub_on(f);
+	tw_on(f, TW_PUBLIC);
+	/* off (the default) and turned off again: no limit */
+	admin_set_rate(f->admin, 1, 1);
+	admin_set_rate(f->admin, 0, 0);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(from(f, NULL, "/u/x", r), 404);
+	get(f->base, f->port, "GET", "/metrics", r);
+	assert_null(strstr(r->body, "relais_admin_limited_total"));
+
+	/* 1 a second, bursts of 3: the 4th at once is refused */
+	admin_set_rate(f->admin, 1, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(from(f, NULL, "/u/x", r), 404);
+	assert_int_equal(from(f, NULL, "/u/x", r), 429);
+	assert_non_null(header(r, "Retry-After", v, sizeof v));
+	assert_string_equal(v, "1");
+	assert_string_equal(r->body, "too many requests\n");
+	/* X-Forwarded-For that is not an address: the peer, still limited */
+	assert_int_equal(from(f, "unknown", "/u/x", r), 429);
+	/* the same client on the other public endpoint, any method */
+	tw_post(f, TW_STOP, r);
+	assert_int_equal(r->status, 429);
+	unsub_get(f, "HEAD", "/u/x", r);
+	assert_int_equal(r->status, 429);
+	assert_int_equal(r->bodylen, 0);
+	assert_int_equal(tw_calls(), 0);
+	/* the operator's endpoints are not limited */
+	for (i = 0; i < 5; i++)
+		assert_alive(f);
+	get(f->base, f->port, "GET", "/metrics", r);
+	assert_int_equal(r->status, 200);
+	assert_expo_ok(r->body, e);
+	assert_non_null(s = expo_find(e, "relais_admin_limited_total", NULL,
+	    NULL));
+	assert_true(s->value == 4);
+
+	/*
+	 * Behind a proxy on this host, the client is the address the proxy
+	 * saw: the last of X-Forwarded-For; what comes before is the
+	 * client's own say and is not believed.
+	 */
+	assert_int_equal(from(f, "203.0.113.7", "/u/x", r), 404);
+	assert_int_equal(from(f, "10.0.0.1, 203.0.113.7", "/u/x", r), 404);
+	assert_int_equal(from(f, "10.0.0.2,203.0.113.7 ", "/u/x", r), 404);
+	assert_int_equal(from(f, "10.0.0.3, 203.0.113.7", "/u/x", r), 429);
+	/* an IPv4-mapped address is that IPv4 client */
+	assert_int_equal(from(f, "::ffff:203.0.113.7", "/u/x", r), 429);
+	assert_int_equal(from(f, "203.0.113.7, 198.51.100.9", "/u/x", r), 404);
+	/* a whole IPv6 /64 is one client, the next /64 another */
+	assert_int_equal(from(f, "2001:db8:1:2::1", "/u/x", r), 404);
+	assert_int_equal(from(f, "2001:db8:1:2:ffff::9", "/u/x", r), 404);
+	assert_int_equal(from(f, "[::1], 2001:DB8:1:2::1", "/u/x", r), 404);
+	assert_int_equal(from(f, "2001:db8:1:2::2", "/u/x", r), 429);
+	assert_int_equal(from(f, "2001:db8:1:3::1", "/u/x", r), 404);
+
+	/* the bucket fills again: 1 token a second */
+	for (i = 0; i < 100 && from(f, NULL, "/u/x", r) == 429; i++)
+		usleep(50 * 1000);
+	if (r->status != 404)
+		fail_msg("still %d after %d polls", r->status, i);
+	assert_int_equal(from(f, NULL, "/u/x", r), 429);
+	free(e);
+	free(r);
+}
+
+/* A valid one-click POST within the limit; big bodies are 413 on /u/ too. */
+static void
+test_rate_public(void **state)
+{
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	char		 path[UNSUB_TOKEN_SIZE + 16];
+	char		 body[2048 + 1];
+
+	assert_non_null(r);
+	unsub_on(f);
+	admin_set_rate(f->admin, 10, 50);
+	unsub_path("email:ana@example.com", "", path, sizeof path);
+	one_click(f, path, r);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(supp.calls, 1);
+	memset(body, 'a', sizeof body - 1);
+	body[sizeof body - 1] = '\0';
+	post(f, path, "application/x-www-form-urlencoded", body, r);
+	assert_int_equal(r->status, 413);
+	assert_int_equal(supp.calls, 1);
+	assert_alive(f);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -2090,6 +2213,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_twilio_url, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_twilio_sizes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rate_public, setup,
 		    teardown),
 	};
 

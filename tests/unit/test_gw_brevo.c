@@ -222,6 +222,67 @@ test_email_body_refused(void **state)
 	buf_free(&out);
 }
 
+#define UNSUB_URL	"https://relais.example.org/u/" \
+			"ZW1haWw6YW1pbmEuZGlhbGxvQGV4YW1wbGUuY29t." \
+			"q3Xv0m1y4YpD2c8kGZrN0A"
+
+/* RFC 8058 headers beside Idempotency-Key in headers; -Post over HTTPS. */
+static void
+test_email_body_unsubscribe(void **state)
+{
+	struct gw_msg	 m = email_msg();
+	struct buf	 raw, out;
+	json_t		*j, *h;
+	char		 err[128];
+
+	(void)state;
+	m.unsubscribe_url = UNSUB_URL;
+	j = body_of(gw_brevo_email_body, &m, &raw);
+	h = json_object_get(j, "headers");
+	assert_int_equal(json_object_size(h), 3);
+	assert_string_equal(str_at(h, "Idempotency-Key"), m.key);
+	assert_string_equal(str_at(h, "List-Unsubscribe"), "<" UNSUB_URL ">");
+	assert_string_equal(str_at(h, "List-Unsubscribe-Post"),
+	    "List-Unsubscribe=One-Click");
+	json_decref(j);
+	buf_free(&raw);
+
+	/* without a key, the headers hold the link alone; HTTP: no -Post */
+	m.key = NULL;
+	m.unsubscribe_url = "http://127.0.0.1:9187/u/abc.def?lang=en";
+	j = body_of(gw_brevo_email_body, &m, &raw);
+	h = json_object_get(j, "headers");
+	assert_int_equal(json_object_size(h), 1);
+	assert_string_equal(str_at(h, "List-Unsubscribe"),
+	    "<http://127.0.0.1:9187/u/abc.def?lang=en>");
+	json_decref(j);
+	buf_free(&raw);
+
+	/* neither: no headers object */
+	m.unsubscribe_url = "";
+	j = body_of(gw_brevo_email_body, &m, &raw);
+	assert_null(json_object_get(j, "headers"));
+	json_decref(j);
+	buf_free(&raw);
+
+	/* an SMS has no headers, whatever it is given */
+	m = sms_msg("Bienvenue");
+	m.unsubscribe_url = UNSUB_URL;
+	j = body_of(gw_brevo_sms_body, &m, &raw);
+	assert_null(json_object_get(j, "headers"));
+	assert_null(strstr(raw.data, "Unsubscribe"));
+	json_decref(j);
+	buf_free(&raw);
+
+	buf_init(&out);
+	m = email_msg();
+	m.unsubscribe_url = "https://relais.example.org/u/a b";
+	assert_int_equal(gw_brevo_email_body(&m, &out, err, sizeof err), -1);
+	assert_string_equal(err, "unsubscribe URL unusable in a header");
+	assert_int_equal(out.len, 0);
+	buf_free(&out);
+}
+
 static void
 test_sms_body(void **state)
 {
@@ -586,6 +647,7 @@ main(void)
 		cmocka_unit_test(test_email_body),
 		cmocka_unit_test(test_email_body_minimal),
 		cmocka_unit_test(test_email_body_refused),
+		cmocka_unit_test(test_email_body_unsubscribe),
 		cmocka_unit_test(test_sms_body),
 		cmocka_unit_test(test_sms_body_refused),
 		cmocka_unit_test(test_classify_sent),

@@ -387,6 +387,59 @@ test_form_refused(void **state)
 	buf_free(&out);
 }
 
+#define UNSUB_URL	"https://relais.example.org/u/" \
+			"ZW1haWw6YW5hLmxlZmVidnJlQGV4YW1wbGUuY29t." \
+			"q3Xv0m1y4YpD2c8kGZrN0A"
+
+/* RFC 8058 headers as h: fields, after h:Reply-To; -Post over HTTPS only. */
+static void
+test_form_unsubscribe(void **state)
+{
+	static const char *names[] = { "from", "to", "subject", "text", "html",
+	    "h:Reply-To", "h:List-Unsubscribe", "h:List-Unsubscribe-Post",
+	    "o:tag", "v:event_id", "v:delivery_key" };
+	struct gw_msg	 m = full_msg();
+	struct form	 f;
+	struct buf	 raw, out;
+	char		 b[GW_MAILGUN_BOUNDARY_MAX], err[128];
+	size_t		 i;
+
+	(void)state;
+	m.unsubscribe_url = UNSUB_URL;
+	form_of(&m, &f, &raw, b);
+	assert_int_equal(f.n, sizeof names / sizeof *names);
+	for (i = 0; i < f.n; i++)
+		assert_string_equal(f.name[i], names[i]);
+	assert_string_equal(form_get(&f, "h:List-Unsubscribe"),
+	    "<" UNSUB_URL ">");
+	assert_string_equal(form_get(&f, "h:List-Unsubscribe-Post"),
+	    "List-Unsubscribe=One-Click");
+	form_clear(&f);
+	buf_free(&raw);
+
+	m.unsubscribe_url = "http://127.0.0.1:9187/u/abc.def?lang=en";
+	form_of(&m, &f, &raw, b);
+	assert_string_equal(form_get(&f, "h:List-Unsubscribe"),
+	    "<http://127.0.0.1:9187/u/abc.def?lang=en>");
+	assert_null(form_get(&f, "h:List-Unsubscribe-Post"));
+	form_clear(&f);
+	buf_free(&raw);
+
+	m.unsubscribe_url = "";
+	form_of(&m, &f, &raw, b);
+	assert_null(form_get(&f, "h:List-Unsubscribe"));
+	assert_null(form_get(&f, "h:List-Unsubscribe-Post"));
+	form_clear(&f);
+	buf_free(&raw);
+
+	buf_init(&out);
+	m.unsubscribe_url = "https://relais.example.org/u/a\r\nh:Bcc: x";
+	assert_int_equal(gw_mailgun_form(&m, &out, b, err, sizeof err), -1);
+	assert_string_equal(err, "unsubscribe URL unusable in a header");
+	assert_int_equal(out.len, 0);
+	buf_free(&out);
+}
+
 static struct http_response
 resp_of(long status, const char *body)
 {
@@ -644,6 +697,7 @@ main(void)
 		cmocka_unit_test(test_form_no_personal_data),
 		cmocka_unit_test(test_form_boundary),
 		cmocka_unit_test(test_form_refused),
+		cmocka_unit_test(test_form_unsubscribe),
 		cmocka_unit_test(test_classify_200),
 		cmocka_unit_test(test_classify_permanent),
 		cmocka_unit_test(test_classify_429),

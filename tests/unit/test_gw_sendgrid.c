@@ -284,6 +284,82 @@ test_body_refused(void **state)
 	buf_free(&out);
 }
 
+/* A link as plan.c makes it: public_url, /u/, the signed token, the language. */
+#define UNSUB_URL	"https://relais.example.org/u/" \
+			"ZW1haWw6YW5hLmxlZmVidnJlQGV4YW1wbGUuY29t." \
+			"q3Xv0m1y4YpD2c8kGZrN0A?lang=en"
+
+/* RFC 8058: List-Unsubscribe with the recipient, and -Post over HTTPS. */
+static void
+test_body_unsubscribe(void **state)
+{
+	struct gw_msg	 m = full_msg();
+	struct buf	 raw, out;
+	json_t		*j, *p, *h;
+	char		 err[128], longurl[GW_UNSUBSCRIBE_MAX + 2];
+	size_t		 i;
+	const char	*bad[] = { "https://relais.example.org/u/a b",
+			    "https://relais.example.org/u/a>b",
+			    "https://relais.example.org/u/<a",
+			    "https://relais.example.org/u/a,b",
+			    "https://relais.example.org/u/a\r\nBcc: x@y.example",
+			    "https://relais.example.org/u/a\tb",
+			    "https://relais.example.org/u/été", longurl };
+
+	(void)state;
+	m.unsubscribe_url = UNSUB_URL;
+	j = body_of(&m, &raw);
+	p = json_array_get(json_object_get(j, "personalizations"), 0);
+	assert_keys_within(p, " to headers custom_args ", "personalization");
+	assert_null(json_object_get(j, "headers"));
+	h = json_object_get(p, "headers");
+	assert_int_equal(json_object_size(h), 2);
+	assert_string_equal(str_at(h, "List-Unsubscribe"), "<" UNSUB_URL ">");
+	assert_string_equal(str_at(h, "List-Unsubscribe-Post"),
+	    "List-Unsubscribe=One-Click");
+	json_decref(j);
+	buf_free(&raw);
+
+	/* over plain HTTP: the link, without the one-click promise */
+	m.unsubscribe_url = "http://127.0.0.1:9187/u/abc.def";
+	j = body_of(&m, &raw);
+	h = json_object_get(json_array_get(json_object_get(j,
+	    "personalizations"), 0), "headers");
+	assert_int_equal(json_object_size(h), 1);
+	assert_string_equal(str_at(h, "List-Unsubscribe"),
+	    "<http://127.0.0.1:9187/u/abc.def>");
+	json_decref(j);
+	buf_free(&raw);
+
+	/* none, or empty: no headers at all */
+	m.unsubscribe_url = "";
+	j = body_of(&m, &raw);
+	assert_null(json_object_get(json_array_get(json_object_get(j,
+	    "personalizations"), 0), "headers"));
+	json_decref(j);
+	buf_free(&raw);
+
+	/* what would break the header (or inject one) is refused */
+	memset(longurl, 'a', sizeof longurl - 1);
+	memcpy(longurl, "https://", 8);
+	longurl[sizeof longurl - 1] = '\0';
+	buf_init(&out);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		m.unsubscribe_url = bad[i];
+		if (gw_sendgrid_body(&m, &out, err, sizeof err) != -1)
+			fail_msg("accepted %s", bad[i]);
+		assert_string_equal(err, "unsubscribe URL unusable in a header");
+	}
+	assert_int_equal(out.len, 0);
+	/* the longest allowed goes */
+	longurl[GW_UNSUBSCRIBE_MAX] = '\0';
+	m.unsubscribe_url = longurl;
+	j = body_of(&m, &raw);
+	json_decref(j);
+	buf_free(&raw);
+	buf_free(&out);
+}
+
 static struct http_response
 resp_of(long status, const char *headers, const char *body)
 {
@@ -554,6 +630,7 @@ main(void)
 		cmocka_unit_test(test_body_minimal),
 		cmocka_unit_test(test_body_custom_args),
 		cmocka_unit_test(test_body_refused),
+		cmocka_unit_test(test_body_unsubscribe),
 		cmocka_unit_test(test_classify_202),
 		cmocka_unit_test(test_classify_permanent),
 		cmocka_unit_test(test_classify_429),

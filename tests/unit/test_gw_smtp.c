@@ -82,7 +82,10 @@ parsed_free(struct parsed *p)
 	free(p->body);
 }
 
-/* CRLF everywhere, no line over 78, then headers unfolded. */
+/*
+ * CRLF everywhere, no line over 78 but a lone <URL> (RFC 2369 forbids
+ * breaking one) within RFC 5322's 998, then headers unfolded.
+ */
 static void
 parse(const char *msg, size_t len, struct parsed *p)
 {
@@ -101,7 +104,9 @@ parse(const char *msg, size_t len, struct parsed *p)
 	assert_true(len >= 2 && memcmp(msg + len - 2, "\r\n", 2) == 0);
 	for (line = msg; line < msg + len; line = eol + 2) {
 		eol = strstr(line, "\r\n");
-		if (eol - line > 78)
+		if (eol - line > 78 && (eol - line > 998 ||
+		    strncmp(line, " <", 2) != 0 || eol[-1] != '>' ||
+		    memchr(line + 1, ' ', (size_t)(eol - line - 1)) != NULL))
 			fail_msg("line of %d characters: %.*s", (int)(eol - line),
 			    (int)(eol - line), line);
 	}
@@ -541,6 +546,10 @@ test_message_refused(void **state)
 		{ "key", "a/b", "delivery key" },
 		{ "subject", "caf\xe9", "UTF-8" },
 		{ "text", "\xff", "UTF-8" },
+		{ "unsubscribe_url", "https://relais.example.org/u/a b",
+		    "unsubscribe" },
+		{ "unsubscribe_url", "https://relais.example.org/u/a\r\nBcc: x",
+		    "unsubscribe" },
 	};
 
 	(void)state;
@@ -558,6 +567,8 @@ test_message_refused(void **state)
 			m.from_name = cases[i].value;
 		else if (strcmp(cases[i].field, "key") == 0)
 			m.key = cases[i].value;
+		else if (strcmp(cases[i].field, "unsubscribe_url") == 0)
+			m.unsubscribe_url = cases[i].value;
 		else
 			m.text = cases[i].value;
 		assert_int_equal(gw_smtp_check(&m, err, sizeof err), -1);
@@ -575,6 +586,69 @@ test_message_refused(void **state)
 	m.html = "";
 	assert_int_equal(gw_smtp_check(&m, err, sizeof err), -1);
 	assert_string_equal(err, "no content");
+}
+
+#define UNSUB_URL	"https://relais.example.org/u/" \
+			"ZW1haWw6YW5hLmxlZmVidnJlQGV4YW1wbGUuY29t." \
+			"q3Xv0m1y4YpD2c8kGZrN0A?lang=en"
+
+/* RFC 8058: List-Unsubscribe, and -Post over HTTPS; the URL never broken. */
+static void
+test_message_unsubscribe(void **state)
+{
+	struct gw_msg	 m = full_msg();
+	struct buf	 raw;
+	struct parsed	 p;
+	char		*v, longurl[GW_UNSUBSCRIBE_MAX + 1];
+
+	(void)state;
+	/* longer than a line: alone on the next one */
+	m.unsubscribe_url = UNSUB_URL;
+	build(&m, &raw);
+	assert_non_null(strstr(raw.data, "\r\nList-Unsubscribe:\r\n <"
+	    UNSUB_URL ">\r\nList-Unsubscribe-Post: "
+	    "List-Unsubscribe=One-Click\r\n"));
+	parse(raw.data, raw.len, &p);
+	v = header(&p, "List-Unsubscribe");
+	assert_string_equal(v, "<" UNSUB_URL ">");
+	free(v);
+	v = header(&p, "List-Unsubscribe-Post");
+	assert_string_equal(v, "List-Unsubscribe=One-Click");
+	free(v);
+	/* before the body: a header of the message, not of a part */
+	assert_null(strstr(p.body, "Unsubscribe"));
+	parsed_free(&p);
+	buf_free(&raw);
+
+	/* short enough: on its line; over HTTP, no one-click promise */
+	m.unsubscribe_url = "http://127.0.0.1:9187/u/abc.def";
+	build(&m, &raw);
+	assert_non_null(strstr(raw.data, "\r\nList-Unsubscribe: "
+	    "<http://127.0.0.1:9187/u/abc.def>\r\n"));
+	parse(raw.data, raw.len, &p);
+	assert_false(has_header(&p, "List-Unsubscribe-Post"));
+	parsed_free(&p);
+	buf_free(&raw);
+
+	/* the longest allowed stays within RFC 5322's 998 */
+	memset(longurl, 'a', sizeof longurl - 1);
+	memcpy(longurl, "https://", 8);
+	longurl[sizeof longurl - 1] = '\0';
+	m.unsubscribe_url = longurl;
+	build(&m, &raw);
+	parse(raw.data, raw.len, &p);
+	assert_true(has_header(&p, "List-Unsubscribe-Post"));
+	parsed_free(&p);
+	buf_free(&raw);
+
+	/* none: neither header */
+	m.unsubscribe_url = NULL;
+	build(&m, &raw);
+	parse(raw.data, raw.len, &p);
+	assert_false(has_header(&p, "List-Unsubscribe"));
+	assert_false(has_header(&p, "List-Unsubscribe-Post"));
+	parsed_free(&p);
+	buf_free(&raw);
 }
 
 static struct http_response
@@ -801,6 +875,7 @@ main(void)
 		cmocka_unit_test(test_message_single_part),
 		cmocka_unit_test(test_message_plain_headers),
 		cmocka_unit_test(test_message_refused),
+		cmocka_unit_test(test_message_unsubscribe),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_send),
 	};
