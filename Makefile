@@ -16,6 +16,7 @@ SYSCONFDIR  ?= /etc
 UNITDIR     ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+MANDIR      ?= $(PREFIX)/share/man
 BUILD   ?= build
 CC      ?= cc
 
@@ -249,6 +250,11 @@ install: all
 	install -m 0644 $(BUILD)/relaisd.service "$(DESTDIR)$(UNITDIR)/relaisd.service"
 	install -m 0644 systemd/relais.sysusers "$(DESTDIR)$(SYSUSERSDIR)/relais.conf"
 	install -m 0644 systemd/relais.tmpfiles "$(DESTDIR)$(TMPFILESDIR)/relais.conf"
+	install -d "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man5" \
+	    "$(DESTDIR)$(MANDIR)/man8"
+	install -m 0644 man/relaisctl.1 "$(DESTDIR)$(MANDIR)/man1/relaisctl.1"
+	install -m 0644 man/relais.yaml.5 "$(DESTDIR)$(MANDIR)/man5/relais.yaml.5"
+	install -m 0644 man/relaisd.8 "$(DESTDIR)$(MANDIR)/man8/relaisd.8"
 	@for d in "$(INSTALL_CONF)" "$(INSTALL_CONF)/templates"; do \
 		[ -d "$$d" ] || install -d -m 0755 "$$d" || exit 1; \
 	done
@@ -278,7 +284,10 @@ uninstall:
 	rm -f "$(DESTDIR)$(BINDIR)/relaisd" "$(DESTDIR)$(BINDIR)/relaisctl" \
 	    "$(DESTDIR)$(UNITDIR)/relaisd.service" \
 	    "$(DESTDIR)$(SYSUSERSDIR)/relais.conf" \
-	    "$(DESTDIR)$(TMPFILESDIR)/relais.conf"
+	    "$(DESTDIR)$(TMPFILESDIR)/relais.conf" \
+	    "$(DESTDIR)$(MANDIR)/man1/relaisctl.1" \
+	    "$(DESTDIR)$(MANDIR)/man5/relais.yaml.5" \
+	    "$(DESTDIR)$(MANDIR)/man8/relaisd.8"
 
 clean:
 	rm -rf build build-san $(FUZZ_BUILD)

@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential pkg-config libevent-dev libhiredis-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libssl-dev libcmocka-dev redis-server redis-tools jq
 clang libclang-rt-14-dev tzdata curl prometheus python3 systemd nghttp2-server python3-aiosmtpd
-openssl"
+openssl mandoc man-db"
 
 missing=""
 for p in $PKGS; do

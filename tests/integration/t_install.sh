@@ -20,7 +20,8 @@ for f in usr/bin/relaisd usr/bin/relaisctl etc/relais/relais.yaml \
     etc/relais/relais.yaml.dist etc/relais/templates/fr/welcome.txt.mustache \
     etc/relais/templates/en/welcome.subject.mustache \
     usr/lib/systemd/system/relaisd.service usr/lib/sysusers.d/relais.conf \
-    usr/lib/tmpfiles.d/relais.conf; do
+    usr/lib/tmpfiles.d/relais.conf usr/share/man/man8/relaisd.8 \
+    usr/share/man/man1/relaisctl.1 usr/share/man/man5/relais.yaml.5; do
 	[ -f "$R/$f" ] || fail "not installed: $f"
 done
 [ -x "$R/usr/bin/relaisd" ] && [ -x "$R/usr/bin/relaisctl" ] || fail "binaries not executable"
