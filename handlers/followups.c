@@ -23,7 +23,11 @@ followup_due_ms(const char *arrival, const struct tz *tz, long days,
 	int	m, d, n = 0;
 
 	if (strlen(arrival) == 10) {
-		if (sscanf(arrival, "%4lld-%2d-%2d%n", (long long *)&y, &m, &d,
+		/* sscanf alone would take "+026" or " 3" for numbers */
+		if (strspn(arrival, "0123456789") != 4 ||
+		    strspn(arrival + 5, "0123456789") != 2 ||
+		    strspn(arrival + 8, "0123456789") != 2 ||
+		    sscanf(arrival, "%4lld-%2d-%2d%n", (long long *)&y, &m, &d,
 		    &n) != 3 || n != 10 || arrival[4] != '-' ||
 		    arrival[7] != '-' || m < 1 || m > 12 || d < 1 ||
 		    d > tz_days_in_month(y, m))

@@ -35,8 +35,12 @@ posting_closes(const char *s, const struct territory *t, int64_t *ms)
 	int64_t	y;
 	int	m, d, n = 0;
 
-	if (strlen(s) == 10 && sscanf(s, "%4lld-%2d-%2d%n", (long long *)&y,
-	    &m, &d, &n) == 3 && n == 10 && m >= 1 && m <= 12 && d >= 1 &&
+	/* sscanf alone would take "+026" or " 3" for numbers */
+	if (strlen(s) == 10 && strspn(s, "0123456789") == 4 &&
+	    strspn(s + 5, "0123456789") == 2 &&
+	    strspn(s + 8, "0123456789") == 2 &&
+	    sscanf(s, "%4lld-%2d-%2d%n", (long long *)&y, &m, &d, &n) == 3 &&
+	    n == 10 && m >= 1 && m <= 12 && d >= 1 &&
 	    d <= tz_days_in_month(y, m)) {
 		*ms = tz_local_to_utc(t->tz, (tz_days_from_civil(y, m, d) + 1) *
 		    86400) * 1000;
@@ -129,9 +133,14 @@ posting_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	    "closes_at") != NULL ? handler_str(j.job, "closes_at") : "");
 	free(folded);
 	buf_free(&b);
-	/* a posting without a closing date stays as long as a profile would */
-	expire = j.closes_ms != 0 ? j.closes_ms : ctx->now_ms +
+	/*
+	 * A posting without a closing date stays as long as a profile would.
+	 * A duration, not an instant: Redis's clock need not be ours.
+	 */
+	expire = j.closes_ms != 0 ? j.closes_ms - ctx->now_ms :
 	    cf->retention_days * 86400000LL;
+	if (expire < 1)
+		expire = 1;
 	c = json_object();
 	json_object_foreach((json_t *)(uintptr_t)j.contact, k, v) {
 		if (json_is_string(v) && (strcmp(k, "name") == 0 ||

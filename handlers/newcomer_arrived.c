@@ -207,6 +207,36 @@ arrival_followup_member(const struct arrival *a, const char *kind,
 	return buf_steal(&b, NULL);
 }
 
+/* When the follow-up `days` after the arrival falls due (ms). */
+static int
+arrival_due(const struct handler_ctx *ctx, const struct arrival *a, long days,
+    int64_t *due)
+{
+	if (a->arrival == NULL) {
+		*due = ctx->now_ms + days * 86400000LL;
+		return 0;
+	}
+	return followup_due_ms(a->arrival, a->t->tz, days,
+	    ctx->cf->followups.at_min, due);
+}
+
+/* Whether a later follow-up of the plan than `days` is past already. */
+static int
+arrival_later_past(const struct handler_ctx *ctx, const struct arrival *a,
+    long days)
+{
+	const struct config_followups	*f = &ctx->cf->followups;
+	int64_t				 due;
+	size_t				 i;
+
+	for (i = 0; i < f->nplan; i++) {
+		if (f->plan[i].days > days && arrival_due(ctx, a,
+		    f->plan[i].days, &due) == 0 && due < ctx->now_ms)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
     struct handler_state *st, char *reason, size_t reasonlen)
@@ -248,16 +278,19 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	for (i = 0; i < cf->followups.nplan; i++) {
 		const struct config_followup *fu = &cf->followups.plan[i];
 
-		if (from == NULL || followup_due_ms(from, a.t->tz, fu->days,
-		    cf->followups.at_min, &due) == -1) {
-			if (from != NULL) {
-				snprintf(reason, reasonlen, "data.arrival_date "
-				    "\"%s\" is not a date (YYYY-MM-DD)", from);
-				json_decref(plan);
-				return -1;
-			}
-			due = ctx->now_ms + fu->days * 86400000LL;
+		if (arrival_due(ctx, &a, fu->days, &due) == -1) {
+			snprintf(reason, reasonlen, "data.arrival_date \"%s\" is "
+			    "not a date (YYYY-MM-DD)", from);
+			json_decref(plan);
+			return -1;
 		}
+		/*
+		 * Registered late: of the follow-ups already past, only the
+		 * latest is planned (it falls due at once); not a year of
+		 * reminders in one morning.
+		 */
+		if (due < ctx->now_ms && arrival_later_past(ctx, &a, fu->days))
+			continue;
 		member = arrival_followup_member(&a, fu->kind, due);
 		json_array_append_new(plan, json_pack("[s, I, s]", fu->kind,
 		    (json_int_t)due, member));

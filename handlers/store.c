@@ -184,7 +184,7 @@ const char store_state_lua[] = STORE_COMMON
 "  return { territory = t, cancelled = n, already = was and 1 or 0 }\n"
 "end\n"
 /*
- * posted: job id, fields {..}, closing time (ms), its index key, employer
+ * posted: job id, fields {..}, time to its closing (ms), its index key, employer
  * id, contact {..}, retention (s), candidates' index key. Returns the
  * candidates' ids, summaries and whether each was announced already.
  */
@@ -196,7 +196,7 @@ const char store_state_lua[] = STORE_COMMON
 "  redis.call('DEL', jk)\n"
 "  hset(jk, cjson.decode(a[2]))\n"
 "  redis.call('HSET', jk, 'idx', a[4], 'employer', e)\n"
-"  redis.call('PEXPIREAT', jk, a[3])\n"
+"  redis.call('PEXPIRE', jk, a[3])\n"
 "  redis.call('SADD', a[4], jid)\n"
 "  local ek = p .. 'employer:' .. e\n"
 "  redis.call('DEL', ek)\n"

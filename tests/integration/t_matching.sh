@@ -1,0 +1,89 @@
+# Employers and candidates: a posting matching three stored profiles sends
+# one alert listing the three (no contact details), re-posting announces no
+# one twice, a later arrival fitting the open posting goes out as a digest,
+# and a closed posting alerts no more.
+. "$(dirname "$0")/lib.sh"
+HANDLERS=1
+export HANDLERS
+write_config
+sed -i 's/^  digest_window_s: .*/  digest_window_s: 2/' "$T/relais.yaml"
+start_redis
+start_sink gw
+# Tuesday 3 March 2026, 10:00 in Québec: business hours for digests
+RELAIS_TEST_NOW=2026-03-03T15:00:00Z
+export RELAIS_TEST_NOW
+start_relaisd
+
+arrival() {	# id person first-name noc share want skills-json
+	printf '{"specversion":"1.0","id":"%s","source":"crm","type":"newcomer.arrived","data":{"person":{"id":"%s","first_name":"%s","last_name":"Zorrilla","email":"%s@example.com","phone":"+18195554242","language":"fr","consent":{"email":true,"share_profile":%s}},"territory":"rouyn-noranda","arrival_date":"2026-03-01","profile":{"occupation":"%s","skills":%s,"languages":["fr","en"],"desired_territories":["%s"]}}}' \
+	    "$1" "$2" "$3" "$2" "$5" "$4" "$7" "$6"
+}
+posting() {	# event-id job-id
+	printf '{"specversion":"1.0","id":"%s","source":"jobs","type":"job.posted","data":{"job":{"id":"%s","title":"Soudeur ou soudeuse","occupation":"72106","skills":["soudure mig","LECTURE DE PLANS"],"territory":"rouyn-noranda","closes_at":"2026-04-30"},"employer":{"id":"e-1","name":"Mine Horne","contact":{"name":"Julie Roy","email":"rh@mine.example","language":"fr"}}}}' "$1" "$2"
+}
+alerts() {
+	jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.role == "employer") | .event_id' | wc -l | tr -d ' '
+}
+emit "$(arrival a-1 c-1 Amira 72106 true rouyn-noranda '["Soudure MIG","Lecture de plans"]')"
+emit "$(arrival a-2 c-2 Bruno 72106 true rouyn-noranda '["soudure mig"]')"
+emit "$(arrival a-3 c-3 Chloé 72106 true rouyn-noranda '[]')"
+emit "$(arrival a-4 c-4 Dario 72106 false rouyn-noranda '["Soudure MIG"]')"	# did not consent
+emit "$(arrival a-5 c-5 Elif 31301 true rouyn-noranda '["Soins"]')"		# a nurse
+emit "$(arrival a-6 c-6 Farah 72106 true abitibi '["Soudure MIG"]')"		# wants Abitibi
+wait_for 15 "welcomes and notices" 'test "$(requests gw)" -ge 12'
+
+emit "$(posting p-1 j-1)"
+wait_for 10 "the employer alert" 'test "$(alerts)" -ge 1'
+sleep 0.5
+assert_eq "$(alerts)" 1 "one alert for the posting"
+alert=$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.role == "employer") | .text')
+assert_eq "$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.role == "employer") | .to')" \
+    rh@mine.example "alert to the employer's contact"
+for who in "Amira (réf. c-1)" "Bruno (réf. c-2)" "Chloé (réf. c-3)"; do
+	printf '%s\n' "$alert" | grep -qF "* $who" || fail "alert lacks $who:
+$alert"
+done
+for not in Dario Elif Farah Zorrilla example.com 4242; do
+	printf '%s\n' "$alert" | grep -q "$not" && fail "alert shows $not:
+$alert"
+done
+# best first: Amira shares two skills, Bruno one, Chloé none
+order=$(printf '%s\n' "$alert" | grep -o '^\* [A-Za-zé]*' | tr -d '* ' | tr '\n' ' ')
+assert_eq "$order" "Amira Bruno Chloé " "candidates ranked by score"
+assert_eq "$(rcli hlen relais:announced:e-1)" 3 "ledger"
+
+# the same posting again (new event), and a second posting: nobody twice
+emit "$(posting p-1-again j-1)"
+emit "$(posting p-2 j-2)"
+wait_for 10 "re-postings handled" all_handled_but_scheduled
+sleep 0.5
+assert_eq "$(alerts)" 1 "no alert announces a candidate twice"
+grep -q 'event=p-2 type=job.posted outcome=done note="no stored profile fits' \
+    "$T/relaisd.log" || fail "no note for the second posting"
+
+# a later arrival fitting the open postings: one digest after the window
+before=$(requests gw)
+emit "$(arrival a-7 c-7 Gaspard 72106 true rouyn-noranda '["Soudure MIG"]')"
+wait_for 15 "the digest" 'test "$(alerts)" -ge 2'
+sleep 2.5
+assert_eq "$(alerts)" 2 "one digest"
+assert_eq "$(requests gw)" "$((before + 3))" "welcome, notice, digest"
+digest=$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.type == "match.digest") | .text')
+printf '%s\n' "$digest" | grep -qF "* Gaspard (réf. c-7)" || fail "digest lacks Gaspard:
+$digest"
+printf '%s\n' "$digest" | grep -qE 'Amira|Bruno|Chloé' && fail "digest repeats a candidate"
+assert_eq "$(rcli hlen relais:announced:e-1)" 4 "ledger after the digest"
+assert_eq "$(rcli exists relais:digest:e-1)" 0 "digest emptied"
+
+# closed postings alert no more
+emit '{"specversion":"1.0","id":"close-1","source":"jobs","type":"job.closed","data":{"job":{"id":"j-1"}}}'
+emit '{"specversion":"1.0","id":"close-2","source":"jobs","type":"job.closed","data":{"job":{"id":"j-2"}}}'
+wait_for 10 "closings" 'test "$(rcli exists relais:job:j-1 relais:job:j-2)" = 0'
+emit "$(arrival a-8 c-8 Hana 72106 true rouyn-noranda '["Soudure MIG"]')"
+wait_for 10 "the last arrival" 'test "$(requests gw)" -ge '"$((before + 5))"
+sleep 3
+assert_eq "$(alerts)" 2 "no alert for closed postings"
+assert_eq "$(rcli scard relais:mx:j:rouyn-noranda:7)" 0 "index of postings emptied"
+assert_eq "$(dead_count)" 0 "dead letters"
+stop_relaisd
+echo "matching: ok"
