@@ -56,10 +56,12 @@ ctl_usage(FILE *f)
 	    "or phone\n"
 	    "  suppress remove ADDRESS        lift an opt-out\n"
 	    "  suppress list                  who opted out, when, from where\n"
-	    "  report --month YYYY-MM [--csv] per territory: welcomes, counsellor "
-	    "notices,\n"
-	    "                                 follow-up reminders, employer alerts, "
-	    "failures, opt-outs\n"
+	    "  report --month YYYY-MM [--csv] per territory: arrivals, welcomes, "
+	    "counsellor\n"
+	    "                                 notices, follow-ups due/done/overdue, "
+	    "check-ins,\n"
+	    "                                 employer alerts, departures, failures, "
+	    "opt-outs\n"
 	    "  forget PERSON_ID               erase a person everywhere relais "
 	    "keeps them\n"
 	    "                                 (the suppression list stays)\n"
@@ -688,9 +690,12 @@ ctl_suppress(struct ctl *c, int argc, char **argv)
 /* One territory's line of the monthly report. */
 struct ctl_report_row {
 	char		territory[64];
-	unsigned long	welcomes, notices, reminders, checkins, alerts, failed;
-	unsigned long	optouts;
+	unsigned long	welcomes, notices, checkins, alerts, failed;
+	unsigned long	arrivals, due, done, overdue, departures;
 };
+
+/* A follow-up reminded this long ago and not done counts as overdue. */
+#define CTL_OVERDUE_DAYS	14
 
 static struct ctl_report_row *
 ctl_report_row(struct ctl_report_row **rows, size_t *n, const char *t)
@@ -729,12 +734,96 @@ ctl_report_count(struct ctl_report_row **rows, size_t *n,
 		r->welcomes++;
 	else if (strcmp(tpl, "arrival_notice") == 0)
 		r->notices++;
-	else if (strcmp(tpl, "followup_reminder") == 0)
-		r->reminders++;
 	else if (strcmp(tpl, "checkin") == 0)
 		r->checkins++;
 	else if (strcmp(tpl, "match_alert") == 0)
 		r->alerts++;
+}
+
+/* The handlers' monthly figures: stats:<YYYY-MM> "<territory>:<figure>". */
+static int
+ctl_report_stats(struct ctl *c, const char *month,
+    struct ctl_report_row **rows, size_t *n)
+{
+	struct ctl_report_row	*r;
+	redisReply		*rep;
+	char			 name[64], t[64], *colon;
+	const char		*f;
+	unsigned long		 v;
+	size_t			 i;
+
+	snprintf(name, sizeof name, "stats:%s", month);
+	rep = redisCommand(c->rc, "HGETALL %s", ctl_key(c, name));
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(rep);
+		return -1;
+	}
+	for (i = 0; i + 1 < rep->elements; i += 2) {
+		snprintf(t, sizeof t, "%s", rep->element[i]->str);
+		if ((colon = strchr(t, ':')) == NULL)
+			continue;
+		*colon = '\0';
+		f = colon + 1;
+		v = strtoul(rep->element[i + 1]->str, NULL, 10);
+		r = ctl_report_row(rows, n, t);
+		if (strcmp(f, "arrivals") == 0)
+			r->arrivals += v;
+		else if (strcmp(f, "followups_due") == 0)
+			r->due += v;
+		else if (strcmp(f, "followups_done") == 0)
+			r->done += v;
+		else if (strcmp(f, "departures") == 0)
+			r->departures += v;
+	}
+	freeReplyObject(rep);
+	return 0;
+}
+
+/*
+ * Follow-ups overdue today: reminded more than CTL_OVERDUE_DAYS ago and not
+ * marked done, by the person's territory (read from the stored persons).
+ */
+static int
+ctl_report_overdue(struct ctl *c, struct ctl_report_row **rows, size_t *n)
+{
+	redisReply	*rep, *h;
+	char		 cursor[32] = "0", match[300];
+	const char	*t;
+	long long	 at, limit;
+	size_t		 i, k;
+
+	limit = clock_now_ms() - CTL_OVERDUE_DAYS * 86400000LL;
+	snprintf(match, sizeof match, "%sperson:*", c->cf->redis.prefix);
+	do {
+		rep = redisCommand(c->rc, "SCAN %s MATCH %s COUNT 1000", cursor,
+		    match);
+		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
+		    rep->elements != 2) {
+			freeReplyObject(rep);
+			return -1;
+		}
+		snprintf(cursor, sizeof cursor, "%s", rep->element[0]->str);
+		for (i = 0; i < rep->element[1]->elements; i++) {
+			h = redisCommand(c->rc, "HGETALL %s",
+			    rep->element[1]->element[i]->str);
+			if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
+				freeReplyObject(h);
+				continue;
+			}
+			t = ctl_field(h, "territory");
+			for (k = 0; *t != '\0' && *ctl_field(h, "departed") ==
+			    '\0' && k + 1 < h->elements; k += 2) {
+				if (strncmp(h->element[k]->str, "fu:", 3) != 0 ||
+				    sscanf(h->element[k + 1]->str, "reminded %lld",
+				    &at) != 1 || at > limit)
+					continue;
+				ctl_report_row(rows, n, t)->overdue++;
+			}
+			freeReplyObject(h);
+		}
+		freeReplyObject(rep);
+	} while (strcmp(cursor, "0") != 0);
+	return 0;
 }
 
 static int
@@ -795,6 +884,11 @@ ctl_report(struct ctl *c, int argc, char **argv)
 		    rep->element[rep->elements - 1]->element[0]->str);
 		freeReplyObject(rep);
 	}
+	if (ctl_report_stats(c, month, &rows, &n) == -1 ||
+	    ctl_report_overdue(c, &rows, &n) == -1) {
+		free(rows);
+		return 1;
+	}
 	/* opt-outs recorded this month (the suppression records are dated) */
 	rep = redisCommand(c->rc, "HVALS %s", ctl_key(c, "suppressed"));
 	for (i = 0; rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
@@ -804,23 +898,29 @@ ctl_report(struct ctl *c, int argc, char **argv)
 	}
 	freeReplyObject(rep);
 	if (csv)
-		printf("territory,welcomes,counsellor_notices,followup_reminders,"
-		    "checkins,employer_alerts,failed\n");
+		printf("territory,arrivals,welcomes,counsellor_notices,"
+		    "followups_due,followups_done,followups_overdue,checkins,"
+		    "employer_alerts,departures,failed\n");
 	else
-		printf("%-16s %9s %9s %9s %9s %9s %7s\n", month, "welcomes",
-		    "notices", "reminders", "check-ins", "alerts", "failed");
+		printf("%-16s %8s %8s %8s %8s %8s %8s %9s %8s %8s %7s\n", month,
+		    "arrivals", "welcomes", "notices", "fu-due", "fu-done",
+		    "overdue", "check-ins", "alerts", "departed", "failed");
 	for (i = 0; i < n; i++) {
 		struct ctl_report_row *r = &rows[i];
 
-		printf(csv ? "%s,%lu,%lu,%lu,%lu,%lu,%lu\n" :
-		    "%-16s %9lu %9lu %9lu %9lu %9lu %7lu\n", r->territory,
-		    r->welcomes, r->notices, r->reminders, r->checkins, r->alerts,
+		printf(csv ? "%s,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu\n" :
+		    "%-16s %8lu %8lu %8lu %8lu %8lu %8lu %9lu %8lu %8lu %7lu\n",
+		    r->territory, r->arrivals, r->welcomes, r->notices, r->due,
+		    r->done, r->overdue, r->checkins, r->alerts, r->departures,
 		    r->failed);
 	}
 	if (!csv)
 		printf("opt-outs recorded in %s (all channels): %lu\n"
-		    "(from relais:deliveries, which keeps the last "
-		    "deliveries_maxlen outcomes)\n", month, optouts);
+		    "welcomes, notices, check-ins, alerts and failures count "
+		    "the messages sent\n(from relais:deliveries, which keeps "
+		    "the last deliveries_maxlen outcomes);\noverdue: follow-ups "
+		    "reminded over %d days ago and not marked done, today\n",
+		    month, optouts, CTL_OVERDUE_DAYS);
 	else
 		printf("opt-outs,%lu\n", optouts);
 	free(rows);
@@ -987,6 +1087,14 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	log_init("relaisctl", 0);
+	{
+		char	err[128];
+
+		if (clock_init(err, sizeof err) == -1) {
+			fprintf(stderr, "relaisctl: %s\n", err);
+			return 2;
+		}
+	}
 	if (strcmp(argv[0], "outbox") == 0)
 		return ctl_outbox(argc - 1, argv + 1);
 	if (path == NULL)

@@ -44,7 +44,6 @@ done_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 {
 	const struct territory	*t;
 	const char		*pid, *kind;
-	char			 month[16], figure[160];
 
 	if (done_parse(ev, &pid, &kind, reason, reasonlen) == -1)
 		return -1;
@@ -59,9 +58,7 @@ done_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	/* counted once: not when it was done already */
 	if (t != NULL && strncmp(handler_str(state, "was") != NULL ?
 	    handler_str(state, "was") : "", "done", 4) != 0) {
-		handler_month(t, ctx->now_ms, month, sizeof month);
-		snprintf(figure, sizeof figure, "%s:followups_done", t->id);
-		handler_effect(out, "stat", month, figure, NULL);
+		handler_stat(out, t, "followups_done");
 	}
 	return 0;
 }

@@ -113,8 +113,7 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	struct notification			*n;
 	json_t					*vars, *person, *data, *fv;
 	const char				*pid, *kind, *lang, *plang, *hint;
-	char					 label[64], rec[64], month[16];
-	char					 figure[160];
+	char					 label[64], rec[64];
 
 	if (due_parse(ev, &pid, &kind, reason, reasonlen) == -1)
 		return -1;
@@ -220,9 +219,7 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		snprintf(rec, sizeof rec, "reminded %lld",
 		    (long long)ctx->now_ms);
 		handler_effect(out, "followup", pid, kind, rec, NULL);
-		handler_month(t, ctx->now_ms, month, sizeof month);
-		snprintf(figure, sizeof figure, "%s:followups_due", t->id);
-		handler_effect(out, "stat", month, figure, NULL);
+		handler_stat(out, t, "followups_due");
 	}
 	return 0;
 }

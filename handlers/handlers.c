@@ -61,6 +61,16 @@ handler_effect(struct handler_out *out, const char *name, ...)
 	json_array_append_new(out->effects, e);
 }
 
+void
+handler_stat(struct handler_out *out, const struct territory *t,
+    const char *figure)
+{
+	char	field[160];
+
+	snprintf(field, sizeof field, "%s:%s", t->id, figure);
+	handler_effect(out, "stat", field, NULL);
+}
+
 const char *
 handler_str(const json_t *o, const char *key)
 {

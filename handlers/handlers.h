@@ -89,6 +89,13 @@ extern const struct handler handler_job_closed;
 extern const struct handler handler_match_digest;
 
 /* Shared by the handlers (handlers.c). */
+/*
+ * Counts one "<territory>:<figure>" in this month's stats:<YYYY-MM> hash
+ * (the month of Redis's clock, UTC, as the deliveries stream's ids), for
+ * relaisctl report.
+ */
+void		 handler_stat(struct handler_out *, const struct territory *,
+		    const char *figure);
 /* A non-empty string member of o, or NULL. */
 const char	*handler_str(const json_t *o, const char *key);
 /* A consent flag counts only when it is literally true (opt-in, CASL). */

@@ -185,7 +185,7 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	json_t				*vars, *cands, *ann;
 	const json_t			*ids, *recs;
 	const char			*lang;
-	char				*skills, month[16], figure[160];
+	char				*skills;
 	size_t				 i, nh, nc;
 
 	if (posting_parse(ev, ctx, &j, reason, reasonlen) == -1)
@@ -257,9 +257,7 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	json_array_insert_new(ann, 0, json_string("announce"));
 	json_array_append_new(out->effects, ann);
 	if (!ctx->retry) {
-		handler_month(j.t, ctx->now_ms, month, sizeof month);
-		snprintf(figure, sizeof figure, "%s:employer_alerts", j.t->id);
-		handler_effect(out, "stat", month, figure, NULL);
+		handler_stat(out, j.t, "employer_alerts");
 	}
 	return 0;
 }

@@ -43,7 +43,6 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	json_t				*vars, *cands, *c, *ann, *done, *titles;
 	const char			*eid, *lang, *by, *title;
 	char				*member, due[32], window[32];
-	char				 month[16], figure[160];
 	struct buf			 tb;
 	size_t				 i, k;
 
@@ -130,10 +129,7 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 			out->effects = json_array();
 		json_array_append(out->effects, ann);
 		if (!ctx->retry) {
-			handler_month(t, ctx->now_ms, month, sizeof month);
-			snprintf(figure, sizeof figure, "%s:employer_alerts",
-			    t->id);
-			handler_effect(out, "stat", month, figure, NULL);
+			handler_stat(out, t, "employer_alerts");
 		}
 	} else {
 		json_decref(cands);

@@ -296,7 +296,7 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 		    (json_int_t)due, member));
 		free(member);
 		/* the programme ends a month after the last follow-up */
-		if (i == 0 || due + 30 * 86400000LL > until)
+		if (json_array_size(plan) == 1 || due + 30 * 86400000LL > until)
 			until = due + 30 * 86400000LL;
 	}
 	handler_arg_long(st->args, until);
@@ -404,7 +404,6 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	struct notification			*n;
 	json_t					*vars, *cv = NULL;
 	const char				*lang;
-	char					 month[16], figure[160];
 	int					 welcome, notify;
 
 	if (arrival_parse(ev, ctx, &a, reason, reasonlen) == -1)
@@ -481,9 +480,7 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	if (state != NULL && a.noc != NULL && a.share)
 		arrival_matches(ev, ctx, &a, json_object_get(state, "jobs"), out);
 	if (state != NULL && welcome && !ctx->retry) {
-		handler_month(a.t, ctx->now_ms, month, sizeof month);
-		snprintf(figure, sizeof figure, "%s:arrivals", a.t->id);
-		handler_effect(out, "stat", month, figure, NULL);
+		handler_stat(out, a.t, "arrivals");
 	}
 	json_decref(cv);
 	return 0;

@@ -27,7 +27,6 @@ departed_fn(const struct envelope *ev, const struct handler_ctx *ctx,
     size_t reasonlen)
 {
 	const struct territory	*t;
-	char			 month[16], figure[160];
 
 	if (handler_id(ev, "person", reason, reasonlen) == NULL)
 		return -1;
@@ -43,9 +42,7 @@ departed_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	    "territory"));
 	if (t != NULL && json_integer_value(json_object_get(state,
 	    "already")) == 0) {
-		handler_month(t, ctx->now_ms, month, sizeof month);
-		snprintf(figure, sizeof figure, "%s:departures", t->id);
-		handler_effect(out, "stat", month, figure, NULL);
+		handler_stat(out, t, "departures");
 	}
 	return 0;
 }

@@ -273,9 +273,23 @@ const char store_effects_lua[] = STORE_COMMON
 "  local k = p .. 'person:' .. a[1]\n"
 "  if redis.call('EXISTS', k) == 1 then redis.call('HSET', k, 'fu:' .. a[2], a[3]) end\n"
 "end\n"
-/* stat: month, figure: counts for the monthly report (no person in it) */
+/*
+ * stat: figure: counts for the monthly report (no person in it), by the
+ * UTC month of Redis's clock, as the deliveries stream's ids are.
+ */
+"local function month()\n"
+"  local z = math.floor(tonumber(redis.call('TIME')[1]) / 86400) + 719468\n"
+"  local era = math.floor(z / 146097)\n"
+"  local doe = z - era * 146097\n"
+"  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)\n"
+"  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))\n"
+"  local mp = math.floor((5 * doy + 2) / 153)\n"
+"  local m = mp < 10 and mp + 3 or mp - 9\n"
+"  local y = yoe + era * 400 + (m <= 2 and 1 or 0)\n"
+"  return string.format('%04d-%02d', y, m)\n"
+"end\n"
 "E.stat = function(p, a)\n"
-"  redis.call('HINCRBY', p .. 'stats:' .. a[1], a[2], 1)\n"
+"  redis.call('HINCRBY', p .. 'stats:' .. month(), a[1], 1)\n"
 "end\n";
 
 /*

@@ -40,7 +40,7 @@ assert_eq "$(dead_count)" 0 "dead letters"
 report=$(RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" \
     report --month "$(date -u +%Y-%m)" --csv)
 for tid in vallee-de-l-or abitibi abitibi-ouest temiscamingue rouyn-noranda region; do
-	printf '%s\n' "$report" | grep -qx "$tid,1,0,0,0,0,0" || fail "report for $tid:
+	printf '%s\n' "$report" | grep -qx "$tid,1,1,0,0,0,0,0,0,0,0" || fail "report for $tid:
 $report"
 done
 stop_relaisd
