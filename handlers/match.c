@@ -86,7 +86,10 @@ match_score_n(const struct config_matching *m, const char *job_noc,
 	for (p = job_skills; *p != '\0'; p = *c == '\0' ? c : c + 1) {
 		if ((c = strchr(p, ',')) == NULL)
 			c = p + strlen(p);
-		if (c > p && match_has(skills, skillslen, p, (size_t)(c - p)))
+		/* a skill the posting names twice is one skill in common */
+		if (c > p && match_has(skills, skillslen, p, (size_t)(c - p)) &&
+		    !match_has(job_skills, (size_t)(p - job_skills), p,
+		    (size_t)(c - p)))
 			common++;
 	}
 	common *= m->per_skill;
@@ -227,7 +230,14 @@ match_candidate_vars(const char *ref, const struct match_profile *mp,
 	json_object_set_new(v, "ref", json_string(ref));
 	json_object_set_new(v, "first_name", json_string(mp->first_name));
 	json_object_set_new(v, "occupation", json_string(mp->noc));
-	json_object_set_new(v, "occupation_label", json_string(mp->noc));
+	/* no NOC titles shipped: the code, as the classification names it */
+	{
+		char	label[32];
+
+		snprintf(label, sizeof label, "%s %s", strcmp(lang, "en") == 0 ?
+		    "NOC" : "CNP", mp->noc);
+		json_object_set_new(v, "occupation_label", json_string(label));
+	}
 	json_object_set_new(v, "skills", match_list(mp->display, '|'));
 	/* language codes as words the employer reads */
 	langs = match_list(mp->languages, ',');

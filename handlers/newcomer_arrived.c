@@ -244,7 +244,7 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	const struct config	*cf = ctx->cf;
 	const struct territory	*want[16];
 	struct arrival		 a;
-	json_t			*roster, *plan, *mxkeys, *jobkeys, *item;
+	json_t			*roster, *plan, *mxkeys, *jobkeys, *item, *langs;
 	char			*member, *rec, *key, month[16];
 	const char		*from;
 	int64_t			 due, until;
@@ -321,11 +321,17 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 		handler_month(a.t, ctx->now_ms, month, sizeof month);
 		if (a.arrival != NULL && strlen(a.arrival) >= 7)
 			snprintf(month, sizeof month, "%.7s", a.arrival);
+		/* the languages they speak: the profile's, else the one they use */
+		langs = json_incref(json_object_get(a.profile, "languages"));
+		if (json_array_size(langs) == 0) {
+			json_decref(langs);
+			langs = json_array();
+			if (a.lang != NULL)
+				json_array_append_new(langs, json_string(a.lang));
+		}
 		rec = match_record(a.noc, json_object_get(a.profile, "skills"),
-		    handler_str(a.person, "first_name"),
-		    json_object_get(a.profile, "languages") != NULL ?
-		    json_object_get(a.profile, "languages") :
-		    json_object_get(a.person, "languages"), month);
+		    handler_str(a.person, "first_name"), langs, month);
+		json_decref(langs);
 	}
 	handler_arg_json(st->args, mxkeys);
 	handler_arg(st->args, rec != NULL ? rec : "");

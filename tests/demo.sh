@@ -69,7 +69,10 @@ echo
 echo "==> dead letters (relaisctl dead list)"
 "$build/relaisctl" -c config/relais.yaml dead list
 echo
-deferred=$(redis-cli -s "$T/redis.sock" zcard relais:scheduled)
+deferred=$(redis-cli -s "$T/redis.sock" zrange relais:scheduled 0 -1 | grep -c '^retry ' || true)
+planned=$(redis-cli -s "$T/redis.sock" zrange relais:scheduled 0 -1 | grep -c '^event ' || true)
+echo "==> $planned follow-ups planned (followup.due events in relais:scheduled,"
+echo "    7, 30, 90, 180 and 365 days after each arrival)"
 if [ "$deferred" != 0 ]; then
 	echo "==> $deferred SMS deferred: SMS go out 9:00-20:00 on weekdays and"
 	echo "    10:00-17:00 on weekends (America/Toronto), never on holidays;"
