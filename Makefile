@@ -59,6 +59,7 @@ LIB_SRCS := \
 	daemon/window.c \
 	daemon/redis.c \
 	daemon/queue.c \
+	daemon/queue_lua.c \
 	daemon/http.c \
 	daemon/gw.c \
 	daemon/gw_http.c \

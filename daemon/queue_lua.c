@@ -1,0 +1,192 @@
+/*
+ * The queue's server-side scripts, in Lua: read by queue.c, which loads them
+ * on every connection of its writer (EVALSHA). The state and commit scripts
+ * are preceded by the handlers' functions (handlers/store.c).
+ */
+#include "queue_lua.h"
+
+/*
+ * Batched over every entry that began in one loop iteration. ARGV: prefix,
+ * seen ttl, then per entry: event id ("" = no dedupe), stream id, n, then n
+ * pairs (delivery key, suppression id "<channel>:<address>"). Returns, per
+ * entry, the duplicate flag then n pairs (already sent, opted out).
+ */
+const char queue_begin_lua[] =
+"local p, ttl = ARGV[1], ARGV[2]\n"
+"local out = {}\n"
+"local i = 3\n"
+"while i <= #ARGV do\n"
+"  local id, sid, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])\n"
+"  local dup = 0\n"
+"  if id ~= '' then\n"
+"    local k = p .. 'seen:' .. id\n"
+"    if not redis.call('SET', k, sid, 'NX', 'EX', ttl) then\n"
+"      if redis.call('GET', k) ~= sid then dup = 1 end\n"
+"    end\n"
+"  end\n"
+"  out[#out + 1] = dup\n"
+"  for j = 1, n do\n"
+"    out[#out + 1] = redis.call('EXISTS', p .. 'sent:' .. ARGV[i + 1 + 2 * j])\n"
+"    out[#out + 1] = redis.call('HEXISTS', p .. 'suppressed', ARGV[i + 2 + 2 * j])\n"
+"  end\n"
+"  i = i + 3 + 2 * n\n"
+"end\n"
+"return out\n";
+
+/*
+ * Batched over every entry that finished in one loop iteration, applied
+ * atomically. ARGV: prefix, group, sent ttl, deliveries maxlen, then ops:
+ * S key | Z score member | D n f v ... | L n f v ... | A stream-id (ack and
+ * delete the entry) | U suppression-id record (an opt-out, kept for good)
+ * | V suppression-id (the person opted in again).
+ */
+const char queue_commit_lua[] =
+"local p, group, ttl, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
+"local i = 5\n"
+"while i <= #ARGV do\n"
+"  local op = ARGV[i]\n"
+"  if op == 'S' then\n"
+"    redis.call('SET', p .. 'sent:' .. ARGV[i + 1], '1', 'EX', ttl)\n"
+"    i = i + 2\n"
+"  elseif op == 'U' then\n"
+"    redis.call('HSET', p .. 'suppressed', ARGV[i + 1], ARGV[i + 2])\n"
+"    i = i + 3\n"
+"  elseif op == 'V' then\n"
+"    redis.call('HDEL', p .. 'suppressed', ARGV[i + 1])\n"
+"    i = i + 2\n"
+"  elseif op == 'A' then\n"
+"    redis.call('XACK', p .. 'events', group, ARGV[i + 1])\n"
+"    redis.call('XDEL', p .. 'events', ARGV[i + 1])\n"
+"    i = i + 2\n"
+"  elseif op == 'Z' then\n"
+"    redis.call('ZADD', p .. 'scheduled', ARGV[i + 1], ARGV[i + 2])\n"
+"    i = i + 3\n"
+"  elseif op == 'H' then\n"
+"    local n = tonumber(ARGV[i + 2])\n"
+"    local a = {}\n"
+"    for j = 1, n do a[j] = ARGV[i + 2 + j] end\n"
+"    local f = E[ARGV[i + 1]]\n"
+"    if f == nil then return redis.error_reply('relais commit: no effect ' .. ARGV[i + 1]) end\n"
+"    f(p, a)\n"
+"    i = i + 3 + n\n"
+"  elseif op == 'D' or op == 'L' then\n"
+"    local n = tonumber(ARGV[i + 1])\n"
+"    local f = {}\n"
+"    for j = 1, 2 * n do f[j] = ARGV[i + 1 + j] end\n"
+"    if op == 'D' then\n"
+"      redis.call('XADD', p .. 'dead', '*', unpack(f))\n"
+"    else\n"
+"      redis.call('XADD', p .. 'deliveries', 'MAXLEN', '~', maxlen, '*', unpack(f))\n"
+"    end\n"
+"    i = i + 2 + 2 * n\n"
+"  else\n"
+"    return redis.error_reply('relais commit: bad op ' .. tostring(op))\n"
+"  end\n"
+"end\n"
+"return 1\n";
+
+/*
+ * The handlers' state functions (handlers/store.c), batched with the dedupe
+ * like begin. ARGV: prefix, seen ttl, then per entry: event id ("" = no
+ * dedupe), stream id, state function ("" = none), n, n arguments. Returns
+ * per entry the duplicate flag and the function's answer as JSON ("").
+ */
+const char queue_state_lua[] =
+"local p, ttl = ARGV[1], ARGV[2]\n"
+"local out = {}\n"
+"local i = 3\n"
+"while i <= #ARGV do\n"
+"  local id, sid, op, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])\n"
+"  local dup = 0\n"
+"  if id ~= '' then\n"
+"    local k = p .. 'seen:' .. id\n"
+"    if not redis.call('SET', k, sid, 'NX', 'EX', ttl) then\n"
+"      if redis.call('GET', k) ~= sid then dup = 1 end\n"
+"    end\n"
+"  end\n"
+"  local res = ''\n"
+"  if dup == 0 and op ~= '' then\n"
+"    local a = {}\n"
+"    for j = 1, n do a[j] = ARGV[i + 3 + j] end\n"
+"    local f = S[op]\n"
+"    if f == nil then return redis.error_reply('relais state: no function ' .. op) end\n"
+"    res = cjson.encode(f(p, a))\n"
+"  end\n"
+"  out[#out + 1] = dup\n"
+"  out[#out + 1] = res\n"
+"  i = i + 4 + n\n"
+"end\n"
+"return out\n";
+
+/*
+ * ARGV: prefix, now (ms), batch. Moves inbox items (oldest first) and due
+ * scheduled members into the stream. Members are
+ * "retry ATTEMPT WAITS KEY EVENT" or "event 0 0 - EVENT".
+ */
+const char queue_tick_lua[] =
+"local p, now, max = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+"local moved, due = 0, 0\n"
+"local items = redis.call('RPOP', p .. 'inbox', max)\n"
+"if items then\n"
+"  for _, it in ipairs(items) do\n"
+"    redis.call('XADD', p .. 'events', '*', 'event', it)\n"
+"    moved = moved + 1\n"
+"  end\n"
+"end\n"
+"local members = redis.call('ZRANGEBYSCORE', p .. 'scheduled', '-inf', now, 'LIMIT', 0, max)\n"
+"for _, m in ipairs(members) do\n"
+"  local kind, a, w, k, ev = string.match(m, '^(%a+) (%d+) (%d+) (%S+) (.*)$')\n"
+"  if kind == 'retry' then\n"
+"    redis.call('XADD', p .. 'events', '*', 'event', ev, 'retry', k, 'attempt', a, 'waits', w)\n"
+"  elseif kind == 'event' then\n"
+"    redis.call('XADD', p .. 'events', '*', 'event', ev)\n"
+"  else\n"
+"    redis.call('XADD', p .. 'dead', '*', 'reason', 'unreadable scheduled entry', 'payload', m)\n"
+"  end\n"
+"  redis.call('ZREM', p .. 'scheduled', m)\n"
+"  due = due + 1\n"
+"end\n"
+"return { moved, due }\n";
+
+/*
+ * Shared rate limits, GCRA on Redis's own clock so that every instance
+ * counts alike. ARGV: prefix, then per request: gateway, emission interval
+ * (ms), burst tolerance (ms), the longest wait worth a reservation (ms).
+ * Returns per request the wait in ms: >= 0, a slot is reserved at that
+ * time; < 0, none is (-wait: try again then).
+ */
+const char queue_rate_lua[] =
+"local p = ARGV[1]\n"
+"local t = redis.call('TIME')\n"
+"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+"local out = {}\n"
+"local i = 2\n"
+"while i <= #ARGV do\n"
+"  local k = p .. 'rate:' .. ARGV[i]\n"
+"  local interval, tol, maxd = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])\n"
+"  local tat = tonumber(redis.call('GET', k) or '0')\n"
+"  if tat < now then tat = now end\n"
+"  local at = tat - tol\n"
+"  if at < now then at = now end\n"
+"  local wait = at - now\n"
+"  if wait > maxd then\n"
+"    out[#out + 1] = -wait\n"
+"  else\n"
+"    redis.call('SET', k, tat + interval, 'PX', tat + interval - now + 1000)\n"
+"    out[#out + 1] = wait\n"
+"  end\n"
+"  i = i + 4\n"
+"end\n"
+"return out\n";
+
+/* ARGV: prefix, group. Sizes for metrics and status: one round trip. */
+const char queue_stats_lua[] =
+"local p, group = ARGV[1], ARGV[2]\n"
+"local pending = 0\n"
+"if redis.call('EXISTS', p .. 'events') == 1 then\n"
+"  local ok, s = pcall(redis.call, 'XPENDING', p .. 'events', group)\n"
+"  if ok then pending = s[1] end\n"
+"end\n"
+"return { redis.call('XLEN', p .. 'events'), pending,\n"
+"  redis.call('ZCARD', p .. 'scheduled'), redis.call('XLEN', p .. 'dead'),\n"
+"  redis.call('LLEN', p .. 'inbox') }\n";
