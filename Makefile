@@ -94,6 +94,7 @@ RELAISD_SRCS   := daemon/main.c
 RELAISCTL_SRCS := daemon/relaisctl.c
 SINK_SRCS      := tests/sink/sink.c
 BENCH_SRCS     := bench/producer.c
+BENCH_MATCH_SRCS := bench/match.c
 
 # libFuzzer targets: each one's sources compiled straight into its binary.
 FUZZ_BUILD   := build-fuzz
@@ -160,7 +161,8 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \
 	$(RELAISCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(SINK_SRCS:%.c=$(BUILD)/obj/%.o) \
 	$(UNIT_TESTS:%=$(BUILD)/obj/tests/unit/%.o)
-ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)
+ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) \
+	$(BENCH_MATCH_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-sanitize demo bench \
@@ -184,6 +186,9 @@ $(BUILD)/sink: $(SINK_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/librelais.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/producer: $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bench-match: $(BENCH_MATCH_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/librelais.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/librelais.a
@@ -218,7 +223,7 @@ demo: deps
 	@bash tests/demo.sh $(BUILD)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/producer
+	@$(MAKE) --no-print-directory all $(BUILD)/producer $(BUILD)/bench-match
 	@sh bench/bench.sh $(BUILD)
 
 # Each target runs on build-fuzz/corpus/NAME (new inputs) plus its seeds;

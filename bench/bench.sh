@@ -8,8 +8,11 @@
 #   BENCH_RATE=5000    events/s for the latency run
 #   BENCH_SECONDS=10   length of the latency run
 #   BENCH_IDLE=5       seconds of idle CPU measurement
+#   BENCH_MATCH_N=100000  profiles stored for the matching run (section e;
+#                      0 skips the section)
+#   BENCH_MATCH_POSTINGS=200  postings timed against them (0 skips it too)
 #   BENCH_KIND_N=3000  events per gateway kind against its fake provider
-#                      (section e; 0 skips the section)
+#                      (section f; 0 skips the section)
 #   BENCH_SMTP_N=$BENCH_KIND_N  events for the smtp kind, against a local
 #                      aiosmtpd server (python3-aiosmtpd; skipped without it)
 # shellcheck disable=SC2317 # functions run from traps and wait_for
@@ -24,21 +27,25 @@ SECS=${BENCH_SECONDS:-10}
 IDLE=${BENCH_IDLE:-5}
 KN=${BENCH_KIND_N:-3000}
 SMTP_N=${BENCH_SMTP_N:-$KN}
+MATCH_N=${BENCH_MATCH_N:-100000}
+MATCH_M=${BENCH_MATCH_POSTINGS:-200}
 HZ=$(getconf CLK_TCK)
 
-for b in relaisd sink producer; do
+BINS="relaisd sink producer"
+[ "$MATCH_N" -eq 0 ] || [ "$MATCH_M" -eq 0 ] || BINS="$BINS bench-match"
+for b in $BINS; do
 	[ -x "$BUILD/$b" ] || { echo "bench: $BUILD/$b missing (make bench builds it)" >&2; exit 1; }
 done
 command -v redis-server >/dev/null || { echo "bench: redis-server not found" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/relais-bench.XXXXXX)
-REDIS_PID="" SINK_PID="" RELAISD_PID="" FAKE_PID=""
+REDIS_PID="" SINK_PID="" RELAISD_PID="" FAKE_PID="" MATCH_REDIS_PID=""
 
 cleanup() {
 	rc=$?
 	trap - EXIT INT TERM
 	# relaisd first, then the sink or fake and Redis it talks to
-	for p in $RELAISD_PID $FAKE_PID $SINK_PID $REDIS_PID; do
+	for p in $RELAISD_PID $FAKE_PID $SINK_PID $REDIS_PID $MATCH_REDIS_PID; do
 		kill -TERM "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -257,9 +264,35 @@ if [ "$warns" -gt 0 ]; then
 	grep -v 'outcome=sent\|event=connected\|started consumer' \
 	    "$T/relaisd.log" | head -n 5
 fi
+
+# ---- e) matching: one job posting against MATCH_N stored profiles
+#
+# bench-match (bench/match.c) stores the profiles as newcomer.arrived does
+# for a person who shares their profile, then times each posting through
+# the daemon's own path (posting_prepare's arguments, the state script in
+# Redis, json_loadb of its answer, match_rank) and prints its figures next
+# to the budget. Its own redis-server: the profiles (~40 MiB for 100,000)
+# stay out of relaisd's database and go away with it.
+
+if [ "$MATCH_N" -gt 0 ] && [ "$MATCH_M" -gt 0 ]; then
+	echo
+	echo "e) matching: $MATCH_M postings against $MATCH_N stored profiles..."
+	redis-server --port 0 --unixsocket "$T/match.sock" --unixsocketperm 700 \
+	    --save "" --appendonly no --dir "$T" > "$T/redis-match.log" 2>&1 &
+	MATCH_REDIS_PID=$!
+	wait_for 10 "the matching redis-server to answer" \
+	    redis-cli -s "$T/match.sock" ping
+	"$BUILD/bench-match" -s "$T/match.sock" -c "$ROOT/config/relais.yaml" \
+	    -n "$MATCH_N" -m "$MATCH_M" > "$T/match.txt" 2> "$T/match.log" ||
+	    die "bench-match failed: $(tail -n 3 "$T/match.log")"
+	sed 's/^match: /   /' "$T/match.txt"
+	kill -TERM "$MATCH_REDIS_PID" 2>/dev/null || true
+	wait "$MATCH_REDIS_PID" 2>/dev/null || true
+	MATCH_REDIS_PID=""
+fi
 [ "$KN" -gt 0 ] || exit 0
 
-# ---- e) per gateway kind: KN events through each kind to its fake provider
+# ---- f) per gateway kind: KN events through each kind to its fake provider
 #
 # The Python fakes of tests/fakes, without --script, answer success to every
 # request after checking it as the provider would, and append it to a
@@ -466,7 +499,7 @@ kind_run() {
 }
 
 echo
-echo "e) per gateway kind: $KN events each ($SMTP_N for smtp) through a fresh" \
+echo "f) per gateway kind: $KN events each ($SMTP_N for smtp) through a fresh" \
     "relaisd to the kind's fake (tests/fakes; aiosmtpd for smtp)..."
 # the relaisd and sink of sections a-d are done with
 stop_pid "$RELAISD_PID"

@@ -80,6 +80,11 @@ struct pipeline_job {
 	int				 parsed;
 	struct handler_state		 hs;		/* the handler's ask of Redis */
 	json_t				*state;		/* and Redis's answer */
+	struct queue_rows		*rows[HANDLER_READS_MAX];
+	struct handler_rows		 hrows[HANDLER_READS_MAX];
+	int				 awaiting;	/* state and reads */
+	int				 state_failed;
+	char				 state_bad[256];
 	struct plan			 plan;
 	struct pipeline_delivery	*d;
 	size_t				 nd;
@@ -233,6 +238,8 @@ pipeline_job_free(struct pipeline_job *j)
 	}
 	free(j->d);
 	plan_clear(&j->plan);
+	for (i = 0; i < j->hs.nreads; i++)
+		queue_rows_free(j->rows[i]);
 	handler_state_clear(&j->hs);
 	json_decref(j->state);
 	pipeline_conf_release(j->conf);
@@ -332,8 +339,21 @@ pipeline_plan(struct pipeline_job *j)
 	struct pipeline_delivery	*d;
 	size_t				 i;
 
-	if (plan_build(cf, &j->env, j->state, clock_now_ms(),
-	    e->retry_key != NULL, &j->plan, j->dead, sizeof j->dead) == -1)
+	struct handler_ctx		 ctx;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.cf = cf;
+	ctx.now_ms = clock_now_ms();
+	ctx.retry = e->retry_key != NULL;
+	for (i = 0; i < j->hs.nreads; i++) {
+		j->hrows[i].v = (const char *const *)j->rows[i]->v;
+		j->hrows[i].len = j->rows[i]->len;
+		j->hrows[i].n = j->rows[i]->n;
+	}
+	ctx.rows = j->hrows;
+	ctx.nrows = j->hs.nreads;
+	if (plan_build(&ctx, &j->env, j->state, &j->plan, j->dead,
+	    sizeof j->dead) == -1)
 		return;
 	/*
 	 * A retry entry carries one delivery: keep that one only. When the
@@ -914,30 +934,60 @@ pipeline_begin(struct pipeline_job *j, const char *dedupe)
 	free(supp);
 }
 
+/* The state call and the reads are all in: plan, or give up. */
+static void
+pipeline_state_done(struct pipeline_job *j)
+{
+	if (--j->awaiting > 0)
+		return;
+	if (j->state_failed) {
+		pipeline_on_committed(0, j);
+		return;
+	}
+	if (j->dup) {
+		pipeline_commit(j);
+		return;
+	}
+	if (j->state_bad[0] != '\0') {
+		/* our own script answered this: a bug, kept for replay */
+		snprintf(j->dead, sizeof j->dead, "state function %s answered "
+		    "what is not JSON: %s", j->hs.fn, j->state_bad);
+		pipeline_commit(j);
+		return;
+	}
+	pipeline_plan(j);
+	pipeline_begin(j, "");	/* the state call did the dedupe */
+}
+
 static void
 pipeline_on_state(int ok, int dup, const char *s, size_t len, void *arg)
 {
 	struct pipeline_job	*j = arg;
 	json_error_t		 err;
 
-	if (!ok) {
-		pipeline_on_committed(0, j);
-		return;
-	}
-	if (dup) {
+	if (!ok)
+		j->state_failed = 1;
+	else if (dup)
 		j->dup = 1;
-		pipeline_commit(j);
-		return;
-	}
-	if ((j->state = json_loadb(s, len, 0, &err)) == NULL) {
-		/* our own script answered this: a bug, kept for replay */
-		snprintf(j->dead, sizeof j->dead, "state function %s answered "
-		    "what is not JSON: %s", j->hs.fn, err.text);
-		pipeline_commit(j);
-		return;
-	}
-	pipeline_plan(j);
-	pipeline_begin(j, "");	/* the state call did the dedupe */
+	else if ((j->state = json_loadb(s, len, 0, &err)) == NULL)
+		snprintf(j->state_bad, sizeof j->state_bad, "%s", err.text);
+	pipeline_state_done(j);
+}
+
+static void
+pipeline_on_rows(int ok, struct queue_rows *rows, void *arg)
+{
+	struct pipeline_job	*j = arg;
+	size_t			 i;
+
+	for (i = 0; i < j->hs.nreads && j->rows[i] != NULL; i++)
+		;
+	if (!ok || i == j->hs.nreads) {
+		queue_rows_free(rows);
+		j->state_failed = 1;
+	} else
+		j->rows[i] = rows;	/* replies come in the order asked */
+	pipeline_state_done(j);
 }
 
 static void
@@ -973,6 +1023,15 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 		pipeline_begin(j, dedupe);
 		return;
 	}
+	/* the reads first: they leave at once, the state call with its batch */
+	j->awaiting = 1 + (int)j->hs.nreads;
+	for (i = 0; i < j->hs.nreads; i++) {
+		if (queue_read_hash(p->q, j->hs.reads[i], pipeline_on_rows,
+		    j) == -1) {
+			j->state_failed = 1;
+			j->awaiting--;
+		}
+	}
 	queue_args_init(&a);
 	for (i = 0; i < json_array_size(j->hs.args); i++) {
 		const json_t *v = json_array_get(j->hs.args, i);
@@ -981,7 +1040,7 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 	}
 	if (queue_state(p->q, dedupe, e->id, j->hs.fn, &a, pipeline_on_state,
 	    j) == -1)
-		pipeline_on_committed(0, j);
+		pipeline_on_state(0, 0, NULL, 0, j);
 	queue_args_clear(&a);
 }
 

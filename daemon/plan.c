@@ -397,12 +397,11 @@ plan_fallbacks(struct plan *p, size_t first)
 }
 
 int
-plan_build(const struct config *cf, const struct envelope *ev,
-    const json_t *state, int64_t now_ms, int retry, struct plan *p,
-    char *reason, size_t reasonlen)
+plan_build(const struct handler_ctx *ctx, const struct envelope *ev,
+    const json_t *state, struct plan *p, char *reason, size_t reasonlen)
 {
+	const struct config	*cf = ctx->cf;
 	const struct handler	*h;
-	struct handler_ctx	 ctx;
 	size_t			 i;
 
 	memset(p, 0, sizeof *p);
@@ -411,10 +410,7 @@ plan_build(const struct config *cf, const struct envelope *ev,
 		    ev->type);
 		return -1;
 	}
-	ctx.cf = cf;
-	ctx.now_ms = now_ms;
-	ctx.retry = retry;
-	if (h->fn(ev, &ctx, state, &p->out, reason, reasonlen) == -1)
+	if (h->fn(ev, ctx, state, &p->out, reason, reasonlen) == -1)
 		return -1;
 	for (i = 0; i < p->out.n; i++) {
 		const struct notification *n = &p->out.v[i];

@@ -53,15 +53,14 @@ struct plan {
 };
 
 /*
- * Runs the event's handler on the answer of its state function (NULL for a
- * preview), then routes and renders a delivery per notification and
- * channel; retry: a retry of one delivery (the handler rebuilds the same
- * messages). Returns -1 with a reason when the event as a whole must be
- * dead-lettered (unknown type, handler refusal).
+ * Runs the event's handler in ctx on the answer of its state function
+ * (NULL, and no rows, for a preview), then routes and renders a delivery
+ * per notification and channel. Returns -1 with a reason when the event as
+ * a whole must be dead-lettered (unknown type, handler refusal).
  */
-int	plan_build(const struct config *, const struct envelope *,
-	    const json_t *state, int64_t now_ms, int retry, struct plan *,
-	    char *reason, size_t reasonlen);
+int	plan_build(const struct handler_ctx *, const struct envelope *,
+	    const json_t *state, struct plan *, char *reason,
+	    size_t reasonlen);
 /* Keeps only the delivery with this key (a retry); returns how many remain. */
 size_t	plan_keep(struct plan *, const char *key);
 void	plan_clear(struct plan *);

@@ -1189,6 +1189,80 @@ queue_state(struct queue *q, const char *event_id, const char *stream_id,
 	return 0;
 }
 
+/* One HGETALL in flight. */
+struct queue_read {
+	struct queue	*q;
+	queue_rows_cb	 cb;
+	void		*arg;
+};
+
+void
+queue_rows_free(struct queue_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	free(rows->v);
+	free(rows->len);
+	free(rows->buf);
+	free(rows);
+}
+
+static void
+queue_on_read_hash(redisReply *r, void *arg)
+{
+	struct queue_read	*rd = arg;
+	struct queue_rows	*rows;
+	size_t			 i, total = 0, at = 0;
+
+	if (rd->q->freeing) {
+		free(rd);	/* the jobs are gone already */
+		return;
+	}
+	if (queue_failed("read", r) || r->type != REDIS_REPLY_ARRAY ||
+	    r->elements % 2 != 0) {
+		rd->cb(0, NULL, rd->arg);
+		free(rd);
+		return;
+	}
+	/* copied: hiredis frees the reply when this returns */
+	for (i = 0; i < r->elements; i++)
+		total += r->element[i]->len + 1;
+	rows = xcalloc(1, sizeof *rows);
+	rows->n = r->elements / 2;
+	rows->v = xcalloc(r->elements + 1, sizeof *rows->v);
+	rows->len = xcalloc(r->elements + 1, sizeof *rows->len);
+	rows->buf = xmalloc(total + 1);
+	for (i = 0; i < r->elements; i++) {
+		memcpy(rows->buf + at, r->element[i]->str, r->element[i]->len);
+		rows->buf[at + r->element[i]->len] = '\0';
+		rows->v[i] = rows->buf + at;
+		rows->len[i] = r->element[i]->len;
+		at += r->element[i]->len + 1;
+	}
+	rd->cb(1, rows, rd->arg);
+	free(rd);
+}
+
+int
+queue_read_hash(struct queue *q, const char *key, queue_rows_cb cb, void *arg)
+{
+	struct queue_read	*rd;
+	const char		*av[2] = { "HGETALL", key };
+
+	if (!redis_is_up(q->writer))
+		return -1;
+	rd = xcalloc(1, sizeof *rd);
+	rd->q = q;
+	rd->cb = cb;
+	rd->arg = arg;
+	if (redis_command(q->writer, queue_on_read_hash, rd, 0, 2, av,
+	    NULL) == -1) {
+		free(rd);
+		return -1;
+	}
+	return 0;
+}
+
 int
 queue_commit(struct queue *q, const char *stream_id, struct queue_args *ops,
     queue_commit_cb cb, void *arg)

@@ -65,6 +65,16 @@ typedef int	(*queue_busy_cb)(const char *id, void *arg);
 typedef void	(*queue_begin_cb)(int ok, int dup, const int *sent,
 		    const int *suppressed, size_t n, void *arg);
 typedef void	(*queue_commit_cb)(int ok, void *arg);
+
+/* A hash as HGETALL gives it: n fields and values, v[2i] -> v[2i + 1]. */
+struct queue_rows {
+	char	**v;
+	size_t	 *len;
+	size_t	  n;	/* pairs */
+	char	 *buf;	/* owns the strings */
+};
+/* rows (NULL when ok = 0) belong to the callback: queue_rows_free(). */
+typedef void	(*queue_rows_cb)(int ok, struct queue_rows *rows, void *arg);
 /* state: ok = 0 when Redis failed; dup as begin; the function's JSON answer. */
 typedef void	(*queue_state_cb)(int ok, int dup, const char *json, size_t len,
 		    void *arg);
@@ -132,6 +142,14 @@ void		 queue_op_suppress(struct queue_args *, const char *id,
 		    const char *record);
 /* Takes "<channel>:<address>" off the suppression list. */
 void		 queue_op_unsuppress(struct queue_args *, const char *id);
+/*
+ * Reads a whole hash (HGETALL) on the writer, sent at once (so before the
+ * batched calls of the same loop iteration): for large reads, where a
+ * script would be slow (Lua tables, JSON).
+ */
+int		 queue_read_hash(struct queue *, const char *key,
+		    queue_rows_cb, void *arg);
+void		 queue_rows_free(struct queue_rows *);
 /* Runs the handlers' effect function name with args (handlers/store.c). */
 void		 queue_op_effect(struct queue_args *, const char *name,
 		    const struct queue_args *args);

@@ -980,6 +980,7 @@ ctl_render_override(json_t *data, const char *territory, const char *lang)
 static int
 ctl_render(struct ctl *c, int argc, char **argv)
 {
+	struct handler_ctx	 hctx;
 	struct envelope_limits	 lim;
 	struct envelope		 env;
 	struct plan		 plan;
@@ -1016,7 +1017,10 @@ ctl_render(struct ctl *c, int argc, char **argv)
 	free(data);
 	if (env.data != NULL)
 		ctl_render_override(env.data, territory, lang);
-	if (plan_build(c->cf, &env, NULL, clock_now_ms(), 0, &plan, reason, sizeof reason) == -1) {
+	memset(&hctx, 0, sizeof hctx);
+	hctx.cf = c->cf;
+	hctx.now_ms = clock_now_ms();
+	if (plan_build(&hctx, &env, NULL, &plan, reason, sizeof reason) == -1) {
 		fprintf(stderr, "relaisctl: the event would be dead-lettered: "
 		    "%s\n", reason);
 		envelope_clear(&env);

@@ -38,9 +38,12 @@ handler_find(const char *type)
 void
 handler_state_clear(struct handler_state *st)
 {
+	size_t	i;
+
 	json_decref(st->args);
-	st->args = NULL;
-	st->fn = NULL;
+	for (i = 0; i < st->nreads; i++)
+		free(st->reads[i]);
+	memset(st, 0, sizeof *st);
 }
 
 void

@@ -41,16 +41,33 @@ struct handler_out {
 	char			 note[256];	/* why nothing is sent, for the log */
 };
 
-/* A state function of handlers/store.c and its arguments (strings). */
+#define HANDLER_READS_MAX	2
+
+/*
+ * A state function of handlers/store.c and its arguments (strings), and
+ * hashes to read as they are (HGETALL, no Lua, no JSON: for thousands of
+ * entries, what the state function's JSON answer would make slow).
+ */
 struct handler_state {
 	const char	*fn;	/* NULL: the handler needs no state */
 	json_t		*args;	/* array of strings, owned */
+	char		*reads[HANDLER_READS_MAX];	/* full key names, owned */
+	size_t		 nreads;
+};
+
+/* A hash read for the handler: n fields and values, v[2i] -> v[2i + 1]. */
+struct handler_rows {
+	const char *const	*v;
+	const size_t		*len;
+	size_t			 n;	/* pairs */
 };
 
 struct handler_ctx {
-	const struct config	*cf;
-	int64_t			 now_ms;
-	int			 retry;	/* a retry of one delivery: same messages */
+	const struct config		*cf;
+	int64_t				 now_ms;
+	int				 retry;	/* a retry of one delivery: same messages */
+	const struct handler_rows	*rows;	/* the state's reads, in order */
+	size_t				 nrows;	/* 0 for a preview */
 };
 
 /*

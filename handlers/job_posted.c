@@ -164,9 +164,10 @@ posting_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	handler_arg(st->args, j.eid);
 	handler_arg_json(st->args, c);
 	handler_arg_long(st->args, cf->retention_days * 86400LL);
-	key = handler_key(cf, "mx:p:%s:%c", j.t->id, j.noc[0]);
-	handler_arg(st->args, key);
-	free(key);
+	/* read as they are: the profiles indexed there, the employer's ledger */
+	st->reads[st->nreads++] = handler_key(cf, "mx:p:%s:%c", j.t->id,
+	    j.noc[0]);
+	st->reads[st->nreads++] = handler_key(cf, "announced:%s", j.eid);
 	json_decref(f);
 	json_decref(c);
 	return 0;
@@ -182,15 +183,15 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	struct match_hit		*hits;
 	struct match_profile		 mp;
 	struct notification		*n;
+	const struct handler_rows	*profiles;
 	json_t				*vars, *cands, *ann;
-	const json_t			*ids, *recs;
 	const char			*lang;
 	char				*skills;
 	size_t				 i, nh, nc;
 
 	if (posting_parse(ev, ctx, &j, reason, reasonlen) == -1)
 		return -1;
-	if (state == NULL) {
+	if (state == NULL || ctx->nrows < 2) {
 		snprintf(out->note, sizeof out->note, "matching needs the stored "
 		    "profiles: nothing to preview");
 		return 0;
@@ -200,15 +201,14 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		    "no alert");
 		return 0;
 	}
-	ids = json_object_get(state, "ids");
-	recs = json_object_get(state, "recs");
+	profiles = &ctx->rows[0];
 	skills = match_skills_folded(json_object_get(j.job, "skills"));
-	nh = match_rank(m, j.noc, skills, recs, json_object_get(state,
-	    "announced"), ev->id, &hits);
+	nh = match_rank(m, j.noc, skills, profiles, &ctx->rows[1], ev->id,
+	    &hits);
 	free(skills);
 	if (nh == 0) {
 		snprintf(out->note, sizeof out->note, "no stored profile fits "
-		    "(%zu compared)", json_array_size(recs));
+		    "(%zu compared)", profiles->n);
 		free(hits);
 		return 0;
 	}
@@ -220,11 +220,9 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	json_array_append_new(ann, json_string(j.eid));
 	json_array_append_new(ann, json_string(ev->id));
 	for (i = nc = 0; i < nh && nc < (size_t)m->max_candidates; i++) {
-		const char *pid = json_string_value(json_array_get(ids,
-		    hits[i].i));
+		const char *pid = profiles->v[2 * hits[i].i];
 
-		if (pid == NULL || match_record_parse(json_string_value(
-		    json_array_get(recs, hits[i].i)), &mp) == -1)
+		if (match_record_parse(profiles->v[2 * hits[i].i + 1], &mp) == -1)
 			continue;
 		json_array_append_new(cands, match_candidate_vars(pid, &mp,
 		    lang));

@@ -1,10 +1,12 @@
 /* Profile matching: NOC levels and skills, and the stored profile summary. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "config.h"
+#include "handlers.h"
 #include "log.h"
 #include "match.h"
 #include "plan.h"
@@ -282,31 +284,82 @@ match_hit_cmp(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* Orders the ledger's fields (qsort_r), for the search below. */
+static int
+match_field_cmp(const void *a, const void *b, void *arg)
+{
+	const struct handler_rows	*r = arg;
+	size_t				 x = *(const size_t *)a, y = *(const size_t *)b;
+	size_t				 lx = r->len[2 * x], ly = r->len[2 * y];
+	int				 c;
+
+	c = memcmp(r->v[2 * x], r->v[2 * y], lx < ly ? lx : ly);
+	return c != 0 ? c : (lx > ly) - (lx < ly);
+}
+
+/* The event that announced this person to the employer, or NULL. */
+static const char *
+match_announced_by(const struct handler_rows *ledger, const size_t *order,
+    const char *pid, size_t pidlen)
+{
+	size_t	lo = 0, hi = ledger->n, mid, l;
+	int	c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		l = ledger->len[2 * order[mid]];
+		c = memcmp(ledger->v[2 * order[mid]], pid, l < pidlen ? l : pidlen);
+		if (c == 0)
+			c = (l > pidlen) - (l < pidlen);
+		if (c == 0)
+			return ledger->v[2 * order[mid] + 1];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 size_t
 match_rank(const struct config_matching *m, const char *noc,
-    const char *skills, const json_t *recs, const json_t *announced,
-    const char *event_id, struct match_hit **out)
+    const char *skills, const struct handler_rows *profiles,
+    const struct handler_rows *ledger, const char *event_id,
+    struct match_hit **out)
 {
 	struct match_hit	*hits = NULL;
-	const json_t		*r;
+	size_t			*order = NULL;
 	const char		*by;
 	size_t			 i, n = 0;
 	int			 score;
 
-	json_array_foreach(recs, i, r) {
-		if (!json_is_string(r))
-			continue;
-		score = match_record_score(m, noc, skills, json_string_value(r),
-		    json_string_length(r));
+	for (i = 0; i < profiles->n; i++) {
+		score = match_record_score(m, noc, skills, profiles->v[2 * i + 1],
+		    profiles->len[2 * i + 1]);
 		if (score < m->threshold)
-			continue;
-		by = json_string_value(json_array_get(announced, i));
-		if (by != NULL && *by != '\0' && strcmp(by, event_id) != 0)
 			continue;
 		if (n % 64 == 0)
 			hits = xrealloc(hits, (n + 64) * sizeof *hits);
 		hits[n].i = i;
 		hits[n++].score = score;
+	}
+	/* those another event announced to this employer are left out */
+	if (n > 0 && ledger != NULL && ledger->n > 0) {
+		size_t	k = 0;
+
+		order = xcalloc(ledger->n, sizeof *order);
+		for (i = 0; i < ledger->n; i++)
+			order[i] = i;
+		qsort_r(order, ledger->n, sizeof *order, match_field_cmp,
+		    (void *)(uintptr_t)ledger);
+		for (i = 0; i < n; i++) {
+			by = match_announced_by(ledger, order,
+			    profiles->v[2 * hits[i].i], profiles->len[2 * hits[i].i]);
+			if (by == NULL || strcmp(by, event_id) == 0)
+				hits[k++] = hits[i];
+		}
+		n = k;
+		free(order);
 	}
 	if (n > 0)
 		qsort(hits, n, sizeof *hits, match_hit_cmp);

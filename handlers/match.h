@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 struct config_matching;
+struct handler_rows;
 
 /* A NOC 2021 unit group: five digits. */
 int	match_noc_ok(const char *);
@@ -52,19 +53,21 @@ json_t	*match_candidate_vars(const char *ref, const struct match_profile *,
 	    const char *lang);
 
 struct match_hit {
-	size_t	i;	/* index in the candidates' arrays */
+	size_t	i;	/* the profile's pair in the profiles' rows */
 	int	score;
 };
 
 /*
- * Ranks stored summaries (recs, a JSON array of strings) against a posting:
+ * Ranks indexed profiles (rows: person -> summary) against a posting:
  * those at or above the threshold and not announced to the employer by
- * another event than event_id (announced[i]: "" or the event), best first.
- * Returns how many, in *out (caller frees).
+ * another event than event_id (ledger rows: person -> announcing event; NULL
+ * for none), best first, then in the rows' order. Returns how many, in *out
+ * (caller frees).
  */
 size_t	match_rank(const struct config_matching *, const char *noc,
-	    const char *skills, const json_t *recs, const json_t *announced,
-	    const char *event_id, struct match_hit **out);
+	    const char *skills, const struct handler_rows *profiles,
+	    const struct handler_rows *ledger, const char *event_id,
+	    struct match_hit **out);
 
 /*
  * The member of scheduled that becomes employer eid's match.digest event at

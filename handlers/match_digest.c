@@ -55,7 +55,9 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	}
 	contact = json_object_get(state, "contact");
 	items = json_object_get(state, "items");
-	t = territory_find(ctx->cf->territories, handler_str(contact,
+	/* the employer's hash may be gone (expired before a posting): {} */
+	t = handler_str(contact, "territory") == NULL ? NULL :
+	    territory_find(ctx->cf->territories, handler_str(contact,
 	    "territory"));
 	lang = handler_str(contact, "language") != NULL ?
 	    handler_str(contact, "language") : "fr";

@@ -16,8 +16,9 @@
  *   followups:<id>      hash: kind -> its member of scheduled
  *   caseload:<c>        sorted set: person -> end of their programme (ms)
  *   rr:<territory>      round-robin counter for ties
- *   mx:profiles         hash: person -> matching summary (share consent only)
- *   mx:p:<t>:<d>        set: persons wanting territory t, NOC first digit d
+ *   mx:p:<t>:<d>        hash: person -> matching summary, for the persons
+ *                       who shared their profile, want territory t and
+ *                       whose NOC code starts with d
  *   job:<id>            hash: the posting (expires at its closing date)
  *   mx:j:<t>:<d>        set: open postings of territory t, NOC first digit d
  *   employer:<id>       hash: the employer's contact

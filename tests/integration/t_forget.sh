@@ -71,7 +71,7 @@ done
 for s in "relais:person:keep-1" "keep@example.com"; do
 	grep -q -- "$s" "$T/after.txt" || fail "forget took $s too"
 done
-assert_eq "$(rcli hexists relais:mx:profiles keep-1)" 1 "other profile indexed"
+assert_eq "$(rcli hexists relais:mx:p:vallee-de-l-or:7 keep-1)" 1 "other profile indexed"
 
 # forgetting someone unknown is not an error
 RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" \

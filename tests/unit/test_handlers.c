@@ -68,14 +68,15 @@ static int
 test_run(const char *data, struct handler_out *out, char *reason,
     size_t reasonlen)
 {
-	struct handler_ctx	 ctx = { test_cf, 1764079380000LL, 0 };
-	struct handler_state	 st = { NULL, NULL };
+	struct handler_ctx	 ctx = { test_cf, 1764079380000LL, 0, NULL, 0 };
+	struct handler_state	 st;
 	struct envelope		 ev;
 	const struct handler	*h;
 	json_t			*state;
 	int			 rc;
 
 	memset(out, 0, sizeof *out);
+	memset(&st, 0, sizeof st);
 	snprintf(reason, reasonlen, "(untouched)");
 	test_envelope(data, &ev);
 	h = handler_find(ev.type);
@@ -408,7 +409,7 @@ test_examples(void **state)
 		{ "config/examples/02-welcome-en.json", "rouyn-noranda" },
 		{ "config/examples/03-welcome-sms-only.json", "temiscamingue" },
 	};
-	struct handler_ctx	 ctx = { NULL, 0, 0 };
+	struct handler_ctx	 ctx = { NULL, 0, 0, NULL, 0 };
 	struct handler_out	 out;
 	struct envelope		 ev;
 	struct buf		 b;

@@ -59,7 +59,8 @@ static void
 test_plan_event(const struct config *cf, const char *person, struct plan *p,
     struct envelope *env)
 {
-	char	json[4096], reason[256];
+	struct handler_ctx	ctx;
+	char			json[4096], reason[256];
 
 	snprintf(json, sizeof json, "{\"specversion\":\"1.0\",\"id\":\"e1\","
 	    "\"source\":\"s\",\"type\":\"newcomer.arrived\",\"data\":{\"person\":"
@@ -68,7 +69,9 @@ test_plan_event(const struct config *cf, const char *person, struct plan *p,
 	    "" : "\"first_name\":\"Ana\",", person);
 	assert_int_equal(envelope_parse(json, strlen(json), NULL, env, reason,
 	    sizeof reason), 0);
-	if (plan_build(cf, env, NULL, 0, 0, p, reason, sizeof reason) == -1)
+	memset(&ctx, 0, sizeof ctx);
+	ctx.cf = cf;
+	if (plan_build(&ctx, env, NULL, p, reason, sizeof reason) == -1)
 		fail_msg("plan_build: %s", reason);
 }
 
