@@ -8,6 +8,8 @@
 #   BENCH_RATE=5000    events/s for the latency run
 #   BENCH_SECONDS=10   length of the latency run
 #   BENCH_IDLE=5       seconds of idle CPU measurement
+#   BENCH_ARRIVAL_N=50000  events of the whole newcomer.arrived (section a';
+#                      0 skips it): counsellor, follow-ups, two messages each
 #   BENCH_MATCH_N=100000  profiles stored for the matching run (section e;
 #                      0 skips the section)
 #   BENCH_MATCH_POSTINGS=200  postings timed against them (0 skips it too)
@@ -28,6 +30,7 @@ IDLE=${BENCH_IDLE:-5}
 KN=${BENCH_KIND_N:-3000}
 SMTP_N=${BENCH_SMTP_N:-$KN}
 MATCH_N=${BENCH_MATCH_N:-100000}
+ARR_N=${BENCH_ARRIVAL_N:-50000}
 MATCH_M=${BENCH_MATCH_POSTINGS:-200}
 HZ=$(getconf CLK_TCK)
 
@@ -139,14 +142,32 @@ SINK_PID=$!
 wait_for 10 "the sink to listen" test -s "$T/sink.port"
 SINK_PORT=$(cat "$T/sink.port")
 
-RELAIS_REDIS_URL="unix://$T/redis.sock" \
-RELAIS_EMAIL_GATEWAY=webhook \
-RELAIS_SMS_GATEWAY=webhook \
-RELAIS_WEBHOOK_URL="http://127.0.0.1:$SINK_PORT/messages" \
-RELAIS_OUTBOX="$T/outbox.jsonl" \
-RELAIS_CONSUMER=bench \
-    "$BUILD/relaisd" -c "$ROOT/config/relais.yaml" > "$T/relaisd.log" 2>&1 &
-RELAISD_PID=$!
+# The budgets of sections a-d are for welcome emails, one event -> one
+# request: a copy of the shipped config without counsellor rosters (no
+# notice) and without follow-ups. Section a' runs the whole arrival.
+sed -e "s|^  dir: templates\$|  dir: $ROOT/config/templates|" \
+    "$ROOT/config/relais.yaml" |
+    awk '/^    counsellors:/ { print "    counsellors: []"; skip = 1; next }
+	skip && /^      - \{ id:/ { next }
+	/^  plan:/ { print "  plan: []"; skip = 1; next }
+	skip && /^    - \{ kind:/ { next }
+	{ skip = 0; print }' > "$T/relais-welcome.yaml"
+grep -q "^  plan: \[\]" "$T/relais-welcome.yaml" &&
+    grep -q "^  dir: $ROOT/config/templates\$" "$T/relais-welcome.yaml" ||
+    die "cannot make a welcome-only copy of config/relais.yaml"
+
+# start_relaisd CONFIG LOG CONSUMER: the relaisd of sections a-d and a'
+start_relaisd() {
+	RELAIS_REDIS_URL="unix://$T/redis.sock" \
+	RELAIS_EMAIL_GATEWAY=webhook \
+	RELAIS_SMS_GATEWAY=webhook \
+	RELAIS_WEBHOOK_URL="http://127.0.0.1:$SINK_PORT/messages" \
+	RELAIS_OUTBOX="$T/outbox.jsonl" \
+	RELAIS_CONSUMER=$3 \
+	    "$BUILD/relaisd" -c "$1" > "$2" 2>&1 &
+	RELAISD_PID=$!
+}
+start_relaisd "$T/relais-welcome.yaml" "$T/relaisd.log" bench
 wait_for 10 "relaisd to create its consumer group" group_exists
 alive
 rss_0_kb=$(status_kb "$RELAISD_PID" VmRSS)
@@ -229,6 +250,41 @@ sent=$(grep -c 'outcome=sent' "$T/relaisd.log" || true)
 warns=$(grep -vc 'outcome=sent\|event=connected\|started consumer' \
     "$T/relaisd.log" || true)
 
+# ---- a') the whole newcomer.arrived: state function (profile, counsellor
+# assignment, five follow-ups planned), welcome + counsellor notice
+
+if [ "$ARR_N" -gt 0 ]; then
+	echo "a') the whole arrival: $ARR_N events with the shipped config..."
+	kill -TERM "$RELAISD_PID" 2>/dev/null || true
+	wait "$RELAISD_PID" 2>/dev/null || true
+	rcli flushall > /dev/null
+	start_relaisd "$ROOT/config/relais.yaml" "$T/relaisd-arrival.log" bench2
+	wait_for 10 "relaisd (arrival) to create its consumer group" group_exists
+	L1=$(lines)
+	ta0=$(now_us)
+	cpa0=$(cpu_ticks "$RELAISD_PID")
+	"$BUILD/producer" -u "$T/redis.sock" -n "$ARR_N" -s $(( N + M )) \
+	    2> "$T/producer-arr.log" ||
+	    die "producer failed: $(cat "$T/producer-arr.log")"
+	# each event: a welcome (email or SMS) and the counsellor's notice
+	wait_for $(( 30 + ARR_N / 2000 )) "$(( 2 * ARR_N )) more requests" \
+	    has_lines $(( L1 + 2 * ARR_N ))
+	alive
+	ta1=$(tail -n +$(( L1 + 1 )) "$T/latency.txt" |
+	    awk '$1 > m { m = $1 } END { print m }')
+	cpa1=$(cpu_ticks "$RELAISD_PID")
+	arr_eps=$(awk -v n="$ARR_N" -v us=$(( ta1 - ta0 )) \
+	    'BEGIN { printf "%.0f", n / (us / 1e6) }')
+	arr_dps=$(awk -v n=$(( 2 * ARR_N )) -v us=$(( ta1 - ta0 )) \
+	    'BEGIN { printf "%.0f", n / (us / 1e6) }')
+	arr_cpu=$(awk -v d=$(( cpa1 - cpa0 )) -v hz="$HZ" -v us=$(( ta1 - ta0 )) \
+	    'BEGIN { printf "%.0f", 100 * d / hz / (us / 1e6) }')
+	arr_fu=$(rcli zcard relais:scheduled)
+	echo "   $ARR_N arrivals: $(( 2 * ARR_N )) deliveries, $arr_fu follow-ups" \
+	    "planned; relaisd at $arr_cpu% of a core"
+	wait_for 60 "relaisd (arrival) to acknowledge every entry" drained
+fi
+
 # ---- report
 
 # row LABEL VALUE BUDGET VERDICT
@@ -242,7 +298,11 @@ verdict() {
 
 echo
 row "metric" "measured" "budget" ""
-row "throughput (deliveries/s)" "$tput" ">= 40000" "$(verdict "$tput" 'v >= 40000')"
+row "welcome emails (deliveries/s)" "$tput" ">= 40000" "$(verdict "$tput" 'v >= 40000')"
+if [ "$ARR_N" -gt 0 ]; then
+	row "whole arrivals (events/s)" "$arr_eps" "" ""
+	row "  their deliveries (/s)" "$arr_dps" "" ""
+fi
 row "latency p50 (ms)" "$p50" "" ""
 row "latency p99 (ms) at ${RATE}/s" "$p99" "<= 5" \
     "$(verdict "$p99" 'v <= 5')"

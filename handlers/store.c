@@ -23,9 +23,12 @@
 const char store_state_lua[] = STORE_COMMON
 /* fields with "" are removed: a repeated event that drops a phone drops it */
 "local function hset(k, fields)\n"
+"  local set, del = {}, {}\n"
 "  for f, v in pairs(fields) do\n"
-"    if v == '' then redis.call('HDEL', k, f) else redis.call('HSET', k, f, v) end\n"
+"    if v == '' then del[#del + 1] = f else set[#set + 1] = f; set[#set + 1] = v end\n"
 "  end\n"
+"  if #set > 0 then redis.call('HSET', k, unpack(set)) end\n"
+"  if #del > 0 then redis.call('HDEL', k, unpack(del)) end\n"
 "end\n"
 /* open cases of a counsellor: those whose programme has not ended */
 "local function caseload(p, c, now)\n"
