@@ -155,7 +155,9 @@ UNIT_TESTS := \
 	test_gw_sendgrid \
 	test_gw_smtp \
 	test_gw_mailgun \
-	test_unsub
+	test_unsub \
+	test_followups \
+	test_match
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \

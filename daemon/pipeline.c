@@ -551,17 +551,27 @@ pipeline_op_effects(struct pipeline_job *j, struct queue_args *a)
 {
 	const json_t		*e, *v;
 	struct queue_args	 args;
+	const char		*name;
 	size_t			 i, k;
+	int			 settled = 1;
 
+	for (i = 0; i < j->nd; i++) {
+		if (j->d[i].outcome == OUTCOME_RETRY)
+			settled = 0;
+	}
 	json_array_foreach(j->plan.out.effects, i, e) {
+		name = json_string_value(json_array_get(e, 0));
+		if (name == NULL || (*name == '!' && !settled))
+			continue;
+		if (*name == '!')
+			name++;
 		queue_args_init(&args);
 		for (k = 1; k < json_array_size(e); k++) {
 			v = json_array_get(e, k);
 			queue_args_add(&args, json_string_value(v),
 			    json_string_length(v));
 		}
-		queue_op_effect(a, json_string_value(json_array_get(e, 0)),
-		    &args);
+		queue_op_effect(a, name, &args);
 		queue_args_clear(&args);
 	}
 }

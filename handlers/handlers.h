@@ -92,7 +92,12 @@ struct notification	*handler_out_add(struct handler_out *);
 void			 handler_out_clear(struct handler_out *);
 
 void			 handler_state_clear(struct handler_state *);
-/* Appends the effect [name, args...] (NULL-terminated strings). */
+/*
+ * Appends the effect [name, args...] (NULL-terminated strings). A name
+ * written "!name" is applied only with the commit that settles every
+ * delivery of the event (none left to retry): a retry entry runs the
+ * handler again and asks for it again.
+ */
 void			 handler_effect(struct handler_out *, const char *name,
 			    ...) __attribute__((sentinel));
 

@@ -236,6 +236,10 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	json_object_set(vars, "employer", (json_t *)(uintptr_t)j.employer);
 	json_object_set_new(vars, "candidates", cands);
 	json_object_set_new(vars, "count", json_integer((json_int_t)nc));
+	/* the best max_candidates go; the message says how many more fit */
+	if (nh > nc)
+		json_object_set_new(vars, "more", json_integer((json_int_t)(nh -
+		    nc)));
 	n = handler_out_add(out);
 	n->role = "employer";
 	n->recipient_id = xstrdup(j.eid);

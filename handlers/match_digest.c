@@ -27,6 +27,7 @@ digest_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	st->fn = "digest";
 	st->args = json_array();
 	handler_arg(st->args, eid);
+	handler_arg(st->args, ev->id);
 	return 0;
 }
 
@@ -74,12 +75,14 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		by = json_string_value(json_array_get(it, 4));
 		if (pid == NULL)
 			continue;
+		/* a full message: the others wait for the next digest */
+		if (json_array_size(cands) >= (size_t)m->max_candidates)
+			continue;
 		json_array_append_new(done, json_string(pid));
 		/* departed or forgotten since, posting closed, announced */
 		if (rec == NULL || *rec == '\0' || title == NULL ||
 		    *title == '\0' || (by != NULL && *by != '\0' &&
 		    strcmp(by, ev->id) != 0) ||
-		    json_array_size(cands) >= (size_t)m->max_candidates ||
 		    match_record_parse(rec, &mp) == -1)
 			continue;
 		c = match_candidate_vars(pid, &mp, lang);
@@ -153,7 +156,9 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	json_array_insert_new(done, 0, json_string(member));
 	json_array_insert_new(done, 0, json_string(due));
 	json_array_insert_new(done, 0, json_string(eid));
-	json_array_insert_new(done, 0, json_string("digest_done"));
+	/* cleared once the message is sent (or failed for good), not before:
+	 * a retry of it must find the same candidates */
+	json_array_insert_new(done, 0, json_string("!digest_done"));
 	json_array_append_new(out->effects, done);
 	free(member);
 	return 0;

@@ -213,7 +213,7 @@ const char store_state_lua[] = STORE_COMMON
 "  if idx then redis.call('SREM', idx, a[1]) end\n"
 "  return { closed = redis.call('DEL', jk) }\n"
 "end\n"
-/* digest: employer id. What waits for the employer's digest. */
+/* digest: employer id, event id. What waits for the employer's digest. */
 "S.digest = function(p, a)\n"
 "  local e = a[1]\n"
 "  local items = {}\n"
@@ -228,6 +228,12 @@ const char store_state_lua[] = STORE_COMMON
 "    items[#items + 1] = { pid, jid, rec, j[1] or '',\n"
 "      redis.call('HGET', p .. 'announced:' .. e, pid) or '' }\n"
 "  end\n"
+/* a stable order: a retry picks the same, those this event announced first */
+"  table.sort(items, function(x, y)\n"
+"    local ax, ay = x[5] == a[2], y[5] == a[2]\n"
+"    if ax ~= ay then return ax end\n"
+"    return x[1] < y[1]\n"
+"  end)\n"
 "  return { contact = hgetall(p .. 'employer:' .. e), items = items }\n"
 "end\n";
 

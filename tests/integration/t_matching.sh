@@ -1,6 +1,7 @@
 # Employers and candidates: a posting matching three stored profiles sends
 # one alert listing the three (no contact details), re-posting announces no
 # one twice, a later arrival fitting the open posting goes out as a digest,
+# a digest the gateway refuses once goes out again with the same candidates,
 # and a closed posting alerts no more.
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
@@ -8,7 +9,8 @@ export HANDLERS
 write_config
 sed -i 's/^  digest_window_s: .*/  digest_window_s: 2/' "$T/relais.yaml"
 start_redis
-start_sink gw
+# the 16th message (the digest) meets a 503 once
+start_sink gw -s "$(printf '200,%.0s' $(seq 15))503"
 # Tuesday 3 March 2026, 10:00 in Québec: business hours for digests
 RELAIS_TEST_NOW=2026-03-03T15:00:00Z
 export RELAIS_TEST_NOW
@@ -21,8 +23,9 @@ arrival() {	# id person first-name noc share want skills-json
 posting() {	# event-id job-id
 	printf '{"specversion":"1.0","id":"%s","source":"jobs","type":"job.posted","data":{"job":{"id":"%s","title":"Soudeur ou soudeuse","occupation":"72106","skills":["soudure mig","LECTURE DE PLANS"],"territory":"rouyn-noranda","closes_at":"2026-04-30"},"employer":{"id":"e-1","name":"Mine Horne","contact":{"name":"Julie Roy","email":"rh@mine.example","language":"fr"}}}}' "$1" "$2"
 }
-alerts() {
-	jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.role == "employer") | .event_id' | wc -l | tr -d ' '
+alerts() {	# employer messages the gateway took
+	jq -r 'select(.status == 200) | .body' "$T/gw.jsonl" |
+	    jq -r 'select(.role == "employer") | .event_id' | wc -l | tr -d ' '
 }
 emit "$(arrival a-1 c-1 Amira 72106 true rouyn-noranda '["Soudure MIG","Lecture de plans"]')"
 emit "$(arrival a-2 c-2 Bruno 72106 true rouyn-noranda '["soudure mig"]')"
@@ -67,10 +70,14 @@ emit "$(arrival a-7 c-7 Gaspard 72106 true rouyn-noranda '["Soudure MIG"]')"
 wait_for 15 "the digest" 'test "$(alerts)" -ge 2'
 sleep 2.5
 assert_eq "$(alerts)" 2 "one digest"
-assert_eq "$(requests gw)" "$((before + 3))" "welcome, notice, digest"
-digest=$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.type == "match.digest") | .text')
+assert_eq "$(requests gw)" "$((before + 4))" "welcome, notice, digest refused, digest"
+digest=$(jq -r 'select(.status == 200) | .body' "$T/gw.jsonl" |
+    jq -r 'select(.type == "match.digest") | .text')
 printf '%s\n' "$digest" | grep -qF "* Gaspard (réf. c-7)" || fail "digest lacks Gaspard:
 $digest"
+refused=$(jq -r 'select(.status == 503) | .body' "$T/gw.jsonl" |
+    jq -r 'select(.type == "match.digest") | .text')
+assert_eq "$refused" "$digest" "the retried digest names the same candidates"
 printf '%s\n' "$digest" | grep -qE 'Amira|Bruno|Chloé' && fail "digest repeats a candidate"
 assert_eq "$(rcli hlen relais:announced:e-1)" 4 "ledger after the digest"
 assert_eq "$(rcli exists relais:digest:e-1)" 0 "digest emptied"
@@ -80,7 +87,7 @@ emit '{"specversion":"1.0","id":"close-1","source":"jobs","type":"job.closed","d
 emit '{"specversion":"1.0","id":"close-2","source":"jobs","type":"job.closed","data":{"job":{"id":"j-2"}}}'
 wait_for 10 "closings" 'test "$(rcli exists relais:job:j-1 relais:job:j-2)" = 0'
 emit "$(arrival a-8 c-8 Hana 72106 true rouyn-noranda '["Soudure MIG"]')"
-wait_for 10 "the last arrival" 'test "$(requests gw)" -ge '"$((before + 5))"
+wait_for 10 "the last arrival" 'test "$(requests gw)" -ge '"$((before + 6))"
 sleep 3
 assert_eq "$(alerts)" 2 "no alert for closed postings"
 assert_eq "$(rcli scard relais:mx:j:rouyn-noranda:7)" 0 "index of postings emptied"
