@@ -183,8 +183,9 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		n->territory = t;
 		n->vars = vars;
 	} else
-		snprintf(out->note, sizeof out->note, "territory %s has no "
-		    "counsellor to remind", t->id);
+		snprintf(out->note, sizeof out->note, "%s", t->ncounsellors == 0 ?
+		    "the territory has no counsellor to remind" :
+		    "no counsellor could be assigned to remind");
 
 	if (fu != NULL && fu->checkin) {
 		followup_label(fu->days, plang, label, sizeof label);

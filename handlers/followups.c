@@ -16,23 +16,31 @@ followup_floor_div(int64_t a, int64_t b)
 }
 
 int
+followup_date(const char *s, int64_t *day)
+{
+	int64_t	y;
+	int	m, d, n = 0;
+
+	/* sscanf alone would take "+026" or " 3" for numbers */
+	if (strlen(s) != 10 || strspn(s, "0123456789") != 4 ||
+	    strspn(s + 5, "0123456789") != 2 ||
+	    strspn(s + 8, "0123456789") != 2 || s[4] != '-' || s[7] != '-' ||
+	    sscanf(s, "%4lld-%2d-%2d%n", (long long *)&y, &m, &d, &n) != 3 ||
+	    n != 10 || m < 1 || m > 12 || d < 1 || d > tz_days_in_month(y, m))
+		return -1;
+	*day = tz_days_from_civil(y, m, d);
+	return 0;
+}
+
+int
 followup_due_ms(const char *arrival, const struct tz *tz, long days,
     long at_min, int64_t *out)
 {
-	int64_t	day, ms, y;
-	int	m, d, n = 0;
+	int64_t	day, ms;
 
 	if (strlen(arrival) == 10) {
-		/* sscanf alone would take "+026" or " 3" for numbers */
-		if (strspn(arrival, "0123456789") != 4 ||
-		    strspn(arrival + 5, "0123456789") != 2 ||
-		    strspn(arrival + 8, "0123456789") != 2 ||
-		    sscanf(arrival, "%4lld-%2d-%2d%n", (long long *)&y, &m, &d,
-		    &n) != 3 || n != 10 || arrival[4] != '-' ||
-		    arrival[7] != '-' || m < 1 || m > 12 || d < 1 ||
-		    d > tz_days_in_month(y, m))
+		if (followup_date(arrival, &day) == -1)
 			return -1;
-		day = tz_days_from_civil(y, m, d);
 	} else {
 		if (envelope_parse_time(arrival, &ms) == -1)
 			return -1;

@@ -9,6 +9,8 @@ struct tz;
 
 #define FOLLOWUP_ID_SIZE	28	/* "fu-" + 24 hex digits + NUL */
 
+/* "YYYY-MM-DD", strictly, as a day count since 1970-01-01; -1 otherwise. */
+int	followup_date(const char *s, int64_t *day);
 /*
  * The UTC instant (ms) of a follow-up `days` calendar days after the
  * arrival, at at_min minutes after local midnight in tz: the wall-clock

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "config.h"
 #include "envelope.h"
+#include "followups.h"
 #include "handlers.h"
 #include "log.h"
 #include "match.h"
@@ -32,18 +33,10 @@ struct posting {
 static int
 posting_closes(const char *s, const struct territory *t, int64_t *ms)
 {
-	int64_t	y;
-	int	m, d, n = 0;
+	int64_t	day;
 
-	/* sscanf alone would take "+026" or " 3" for numbers */
-	if (strlen(s) == 10 && strspn(s, "0123456789") == 4 &&
-	    strspn(s + 5, "0123456789") == 2 &&
-	    strspn(s + 8, "0123456789") == 2 &&
-	    sscanf(s, "%4lld-%2d-%2d%n", (long long *)&y, &m, &d, &n) == 3 &&
-	    n == 10 && m >= 1 && m <= 12 && d >= 1 &&
-	    d <= tz_days_in_month(y, m)) {
-		*ms = tz_local_to_utc(t->tz, (tz_days_from_civil(y, m, d) + 1) *
-		    86400) * 1000;
+	if (followup_date(s, &day) == 0) {
+		*ms = tz_local_to_utc(t->tz, (day + 1) * 86400) * 1000;
 		return 0;
 	}
 	return envelope_parse_time(s, ms);

@@ -247,7 +247,7 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	json_t			*roster, *plan, *mxkeys, *jobkeys, *item, *langs;
 	char			*member, *rec, *key, month[16];
 	const char		*from;
-	int64_t			 due, until;
+	int64_t			 due, until, day;
 	size_t			 i, nwant;
 
 	if (arrival_parse(ev, ctx, &a, reason, reasonlen) == -1)
@@ -318,9 +318,13 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 			json_array_append_new(jobkeys, json_string(key));
 			free(key);
 		}
-		handler_month(a.t, ctx->now_ms, month, sizeof month);
-		if (a.arrival != NULL && strlen(a.arrival) >= 7)
+		/* the month of arrival as the territory counts it */
+		if (a.arrival != NULL && followup_date(a.arrival, &day) == 0)
 			snprintf(month, sizeof month, "%.7s", a.arrival);
+		else
+			handler_month(a.t, a.arrival != NULL &&
+			    envelope_parse_time(a.arrival, &due) == 0 ? due :
+			    ctx->now_ms, month, sizeof month);
 		/* the languages they speak: the profile's, else the one they use */
 		langs = json_incref(json_object_get(a.profile, "languages"));
 		if (json_array_size(langs) == 0) {

@@ -30,12 +30,15 @@ mv "$T/gw.jsonl" "$T/gw-down.jsonl"; rm -f "$T/gw.port"
 start_sink gw -l "127.0.0.1:$port"
 assert_eq "$gw_PORT" "$port" "primary port"
 sleep 1.2	# past the cool-down: only then may a probe go
-for i in $(seq 11 15); do
+# the first message is the probe (others sent while it is out fail over)
+emit "$(event f-11)"
+wait_for 10 "the probe to close the breaker" \
+    'grep -q "gateway=webhook breaker=closed" "$T/relaisd.log"'
+for i in $(seq 12 15); do
 	emit "$(event "f-$i")"
 done
 wait_for 15 "the primary to take traffic again" 'test "$(requests gw)" -ge 5'
 wait_for 10 "all handled" all_handled
-grep -q "gateway=webhook breaker=closed" "$T/relaisd.log" || fail "breaker did not close"
 accepted=$(cat "$T/gw.jsonl" "$T/gw2.jsonl" | jq -r 'select(.status == 200) | .headers["idempotency-key"]')
 assert_eq "$(printf '%s\n' "$accepted" | sort -u | wc -l)" 15 "messages accepted"
 assert_eq "$(printf '%s\n' "$accepted" | wc -l)" 15 "accepted without duplicates"
