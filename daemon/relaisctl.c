@@ -336,6 +336,61 @@ ctl_status_dead(struct ctl *c)
 	freeReplyObject(rep);
 }
 
+/*
+ * The scheduled set by kind: retries and deferrals (by event type), planned
+ * follow-ups, employers' digests; how many are due already.
+ */
+static void
+ctl_status_scheduled(struct ctl *c)
+{
+	static const char *const kinds[] = { "retries and deferrals",
+	    "follow-ups (followup.due)", "digests (match.digest)", "other" };
+	unsigned long long	 n[4] = { 0 };
+	redisReply		*rep;
+	const char		*m, *t;
+	char			 cursor[32] = "0", now[32];
+	size_t			 i;
+	int			 k;
+
+	do {
+		rep = redisCommand(c->rc, "ZSCAN %s %s COUNT 1000",
+		    ctl_key(c, "scheduled"), cursor);
+		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
+		    rep->elements != 2) {
+			freeReplyObject(rep);
+			return;
+		}
+		snprintf(cursor, sizeof cursor, "%s", rep->element[0]->str);
+		for (i = 0; i < rep->element[1]->elements; i += 2) {
+			m = rep->element[1]->element[i]->str;
+			t = strstr(m, "\"type\":\"");
+			if (strncmp(m, "retry ", 6) == 0)
+				k = 0;
+			else if (t != NULL && strncmp(t + 8, "followup.due\"",
+			    13) == 0)
+				k = 1;
+			else if (t != NULL && strncmp(t + 8, "match.digest\"",
+			    13) == 0)
+				k = 2;
+			else
+				k = 3;
+			n[k]++;
+		}
+		freeReplyObject(rep);
+	} while (strcmp(cursor, "0") != 0);
+	for (k = 0; k < 4; k++) {
+		if (n[k] > 0)
+			printf("  %-26s %llu\n", kinds[k], n[k]);
+	}
+	snprintf(now, sizeof now, "%lld", (long long)clock_now_ms());
+	rep = redisCommand(c->rc, "ZCOUNT %s -inf %s", ctl_key(c, "scheduled"),
+	    now);
+	if (rep != NULL && rep->type == REDIS_REPLY_INTEGER && rep->integer > 0)
+		printf("  %-26s %lld\n", "due now (moving to stream)",
+		    rep->integer);
+	freeReplyObject(rep);
+}
+
 static int
 ctl_status(struct ctl *c)
 {
@@ -374,6 +429,7 @@ ctl_status(struct ctl *c)
 	    ctl_integer(c, "LLEN", ctl_key(c, "inbox")));
 	printf("scheduled:        %lld entries\n",
 	    ctl_integer(c, "ZCARD", ctl_key(c, "scheduled")));
+	ctl_status_scheduled(c);
 	printf("dead letters:     %lld\n",
 	    ctl_integer(c, "XLEN", ctl_key(c, "dead")));
 	printf("delivery records: %lld\n",

@@ -52,6 +52,9 @@ done
 assert_eq "$(rcli zcard relais:scheduled)" 30 "follow-ups planned"
 n=$(rcli zrange relais:scheduled 0 -1 | grep -c '"type":"followup.due"')
 assert_eq "$n" 30 "planned entries are followup.due events"
+RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" \
+    status | grep -qE '^  follow-ups \(followup.due\) +30$' ||
+    fail "relaisctl status does not count the follow-ups"
 # the 7-day follow-up of p-1: 9 March 09:00 EDT (after the DST change) = 13:00Z
 d7=$(rcli hget relais:followups:p-1 d7)
 due=$(rcli zscore relais:scheduled "$d7")
