@@ -224,6 +224,18 @@ pipeline_observe(struct pipeline *p, const char *gateway, double ms)
 }
 
 
+/* The handler's reads (HGETALL rows), once planned or when giving up. */
+static void
+pipeline_rows_free(struct pipeline_job *j)
+{
+	size_t	i;
+
+	for (i = 0; i < j->hs.nreads; i++) {
+		queue_rows_free(j->rows[i]);
+		j->rows[i] = NULL;
+	}
+}
+
 static void
 pipeline_job_free(struct pipeline_job *j)
 {
@@ -238,8 +250,7 @@ pipeline_job_free(struct pipeline_job *j)
 	}
 	free(j->d);
 	plan_clear(&j->plan);
-	for (i = 0; i < j->hs.nreads; i++)
-		queue_rows_free(j->rows[i]);
+	pipeline_rows_free(j);
 	handler_state_clear(&j->hs);
 	json_decref(j->state);
 	pipeline_conf_release(j->conf);
@@ -966,6 +977,7 @@ pipeline_state_done(struct pipeline_job *j)
 		return;
 	}
 	pipeline_plan(j);
+	pipeline_rows_free(j);	/* what was read is planned: megabytes, maybe */
 	pipeline_begin(j, "");	/* the state call did the dedupe */
 }
 
@@ -1052,6 +1064,8 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 	    j) == -1)
 		pipeline_on_state(0, 0, NULL, 0, j);
 	queue_args_clear(&a);
+	json_decref(j->hs.args);	/* copied into the batch */
+	j->hs.args = NULL;
 }
 
 static size_t
