@@ -103,29 +103,21 @@ posting_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	const struct config	*cf = ctx->cf;
 	struct posting		 j;
 	json_t			*f, *c;
-	char			*key, *folded;
+	char			*key, *folded, *display;
 	const char		*k;
 	const json_t		*v;
-	struct buf		 b;
-	size_t			 i;
 	int64_t			 expire;
 
 	if (posting_parse(ev, ctx, &j, reason, reasonlen) == -1)
 		return -1;
 	folded = match_skills_folded(json_object_get(j.job, "skills"));
-	buf_init(&b);
-	buf_puts(&b, "");
-	json_array_foreach(json_object_get(j.job, "skills"), i, v) {
-		if (json_is_string(v))
-			buf_printf(&b, "%s%s", b.len > 0 ? "|" : "",
-			    json_string_value(v));
-	}
+	display = match_skills_display(json_object_get(j.job, "skills"));
 	f = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "title", j.title,
-	    "occupation", j.noc, "skills_folded", folded, "skills", b.data,
+	    "occupation", j.noc, "skills_folded", folded, "skills", display,
 	    "territory", j.t->id, "closes_at", handler_str(j.job,
 	    "closes_at") != NULL ? handler_str(j.job, "closes_at") : "");
 	free(folded);
-	buf_free(&b);
+	free(display);
 	/*
 	 * A posting without a closing date stays as long as a profile would.
 	 * A duration, not an instant: Redis's clock need not be ours.

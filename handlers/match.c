@@ -47,6 +47,25 @@ match_skills_folded(const json_t *skills)
 	return buf_steal(&b, NULL);
 }
 
+char *
+match_skills_display(const json_t *skills)
+{
+	struct buf	 b;
+	const json_t	*v;
+	size_t		 i;
+
+	buf_init(&b);
+	buf_puts(&b, "");
+	json_array_foreach(skills, i, v) {
+		if (!json_is_string(v))
+			continue;
+		if (b.len > 0)
+			buf_putc(&b, '|');
+		buf_puts(&b, json_string_value(v));
+	}
+	return buf_steal(&b, NULL);
+}
+
 /* Whether the comma-separated list has the item s[0..n). */
 static int
 match_has(const char *list, size_t listlen, const char *s, size_t n)

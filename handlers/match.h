@@ -20,6 +20,8 @@ int	match_noc_ok(const char *);
  * that are not strings. Caller frees.
  */
 char	*match_skills_folded(const json_t *skills);
+/* Skills as given, '|'-separated (what a person or posting is stored with). */
+char	*match_skills_display(const json_t *skills);
 /*
  * Score of a profile for a posting: points for the deepest NOC level both
  * codes share (only that level counts), plus per_skill per skill in common,

@@ -140,10 +140,8 @@ arrival_fields(const struct envelope *ev, const struct arrival *a)
 {
 	static const char *const keep[] = { "first_name", "last_name", "email",
 	    "phone", "language", NULL };
-	const json_t	*skills;
 	json_t		*f;
-	struct buf	 b;
-	const json_t	*v;
+	char		*skills;
 	size_t		 i;
 
 	f = json_object();
@@ -164,18 +162,9 @@ arrival_fields(const struct envelope *ev, const struct arrival *a)
 	    handler_consent(a->person, "sms") ? "1" : ""));
 	json_object_set_new(f, "occupation", json_string(a->noc != NULL ?
 	    a->noc : ""));
-	buf_init(&b);
-	buf_puts(&b, "");
-	skills = json_object_get(a->profile, "skills");
-	json_array_foreach(skills, i, v) {
-		if (!json_is_string(v))
-			continue;
-		if (b.len > 0)
-			buf_putc(&b, '|');
-		buf_puts(&b, json_string_value(v));
-	}
-	json_object_set_new(f, "skills", json_string(b.data));
-	buf_free(&b);
+	skills = match_skills_display(json_object_get(a->profile, "skills"));
+	json_object_set_new(f, "skills", json_string(skills));
+	free(skills);
 	return f;
 }
 
@@ -364,39 +353,33 @@ arrival_channels(const json_t *person, const char *lang)
 
 /* Open postings this profile fits go to their employers' digests. */
 static void
-arrival_matches(const struct envelope *ev, const struct handler_ctx *ctx,
-    const struct arrival *a, const json_t *jobs, struct handler_out *out)
+arrival_matches(const struct handler_ctx *ctx, const struct arrival *a,
+    const json_t *jobs, struct handler_out *out)
 {
 	const struct config_matching	*m = &ctx->cf->matching;
 	const json_t			*j;
-	char				*skills, *member, *folded;
-	char				 due[32], window[32];
+	const char			*e, *jid, *noc, *jskills;
+	char				*skills, *member, due[32], window[32];
 	size_t				 i;
 	int64_t				 at;
 
-	(void)ev;
+	/* the digest each employer's matches wait for */
+	at = ctx->now_ms + m->digest_window_s * 1000LL;
+	snprintf(due, sizeof due, "%lld", (long long)at);
+	snprintf(window, sizeof window, "%lld",
+	    (long long)m->digest_window_s * 1000LL);
 	skills = match_skills_folded(json_object_get(a->profile, "skills"));
 	json_array_foreach(jobs, i, j) {
-		const char *e = handler_str(j, "employer");
-		const char *jid = handler_str(j, "id");
-		const char *noc = handler_str(j, "occupation");
-
+		e = handler_str(j, "employer");
+		jid = handler_str(j, "id");
+		noc = handler_str(j, "occupation");
+		jskills = handler_str(j, "skills_folded");
 		if (e == NULL || jid == NULL || noc == NULL ||
-		    json_integer_value(json_object_get(j, "announced")) != 0)
+		    json_integer_value(json_object_get(j, "announced")) != 0 ||
+		    match_score(m, noc, jskills != NULL ? jskills : "", a->noc,
+		    skills) < m->threshold)
 			continue;
-		folded = xstrdup(handler_str(j, "skills_folded") != NULL ?
-		    handler_str(j, "skills_folded") : "");
-		if (match_score(m, noc, folded, a->noc, skills) <
-		    m->threshold) {
-			free(folded);
-			continue;
-		}
-		free(folded);
-		at = ctx->now_ms + m->digest_window_s * 1000LL;
 		member = match_digest_member(e, at);
-		snprintf(due, sizeof due, "%lld", (long long)at);
-		snprintf(window, sizeof window, "%lld",
-		    (long long)m->digest_window_s * 1000LL);
 		handler_effect(out, "digest_add", e, a->id, jid, due, member,
 		    window, NULL);
 		free(member);
@@ -488,7 +471,7 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		    "counsellor: nobody to tell", a.t->id);
 
 	if (state != NULL && a.noc != NULL && a.share)
-		arrival_matches(ev, ctx, &a, json_object_get(state, "jobs"), out);
+		arrival_matches(ctx, &a, json_object_get(state, "jobs"), out);
 	if (state != NULL && welcome && !ctx->retry) {
 		handler_stat(out, a.t, "arrivals");
 	}
