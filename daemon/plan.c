@@ -71,12 +71,6 @@ plan_langs(const struct config *cf, const struct notification *n,
 	return nl;
 }
 
-static int64_t
-plan_floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 static const char *const plan_months_fr[] = { "janvier", "février", "mars",
 	"avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
 	"novembre", "décembre" };
@@ -108,8 +102,7 @@ plan_date_long(const char *s, const struct tz *tz, const char *lang,
 	if (s[10] != '\0' && tz != NULL) {
 		if (envelope_parse_time(s, &ms) == -1)
 			return -1;
-		tz_civil_from_days(plan_floor_div(tz_utc_to_local(tz,
-		    plan_floor_div(ms, 1000)), 86400), &yy, &m, &d);
+		tz_civil_from_days(tz_local_day(tz, ms), &yy, &m, &d);
 		y = (int)yy;
 	}
 	if (strcmp(lang, "en") == 0)

@@ -110,6 +110,14 @@ tz_floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
+int64_t
+tz_local_day(const struct tz *tz, int64_t ms)
+{
+	int64_t	t = tz_floor_div(ms, 1000);
+
+	return tz_floor_div(tz != NULL ? tz_utc_to_local(tz, t) : t, TZ_DAY);
+}
+
 static int64_t
 tz_year_of(int64_t local)
 {

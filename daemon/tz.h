@@ -61,6 +61,11 @@ int		 tz_local_instants(const struct tz *, int64_t l, int64_t *out,
  */
 int		 tz_next_transition(const struct tz *, int64_t t, int64_t *next);
 
+/*
+ * The local calendar day (days since 1970-01-01) of the UTC instant ms
+ * (milliseconds), in tz, or in UTC when tz is NULL.
+ */
+int64_t		 tz_local_day(const struct tz *, int64_t ms);
 /* Civil calendar helpers (proleptic Gregorian), shared with the windows. */
 int64_t		 tz_days_from_civil(int64_t y, int m, int d);
 void		 tz_civil_from_days(int64_t days, int64_t *y, int *m, int *d);

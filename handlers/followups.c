@@ -9,12 +9,6 @@
 #include "log.h"
 #include "tz.h"
 
-static int64_t
-followup_floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 int
 followup_date(const char *s, int64_t *day)
 {
@@ -44,8 +38,7 @@ followup_due_ms(const char *arrival, const struct tz *tz, long days,
 	} else {
 		if (envelope_parse_time(arrival, &ms) == -1)
 			return -1;
-		day = followup_floor_div(tz_utc_to_local(tz,
-		    followup_floor_div(ms, 1000)), 86400);
+		day = tz_local_day(tz, ms);
 	}
 	*out = tz_local_to_utc(tz, (day + days) * 86400 + at_min * 60) * 1000;
 	return 0;

@@ -181,12 +181,10 @@ handler_counsellor_vars(const struct territory_counsellor *c)
 void
 handler_month(const struct territory *t, int64_t ms, char *out, size_t outlen)
 {
-	int64_t	local, days, y;
+	int64_t	y;
 	int	m, d;
 
-	local = t->tz != NULL ? tz_utc_to_local(t->tz, ms / 1000) : ms / 1000;
-	days = local / 86400 - (local % 86400 < 0);
-	tz_civil_from_days(days, &y, &m, &d);
+	tz_civil_from_days(tz_local_day(t->tz, ms), &y, &m, &d);
 	snprintf(out, outlen, "%04lld-%02d", (long long)y, m);
 }
 

@@ -115,6 +115,27 @@ test_toronto_fall(void **state)
 	tz_free(z);
 }
 
+/* The local calendar day of an instant in ms: around midnight, UTC, before 1970. */
+static void
+test_local_day(void **state)
+{
+	struct tz	*z = test_load("America/Toronto");
+	int64_t		 mar1 = tz_days_from_civil(2026, 3, 1);
+
+	(void)state;
+	/* 03:00Z on 2 March is still 1 March, 22:00 EST */
+	assert_int_equal(tz_local_day(z, test_at(2026, 3, 2, 3, 0) * 1000),
+	    mar1);
+	assert_int_equal(tz_local_day(z, test_at(2026, 3, 2, 5, 0) * 1000),
+	    mar1 + 1);
+	/* without a zone, UTC's day */
+	assert_int_equal(tz_local_day(NULL, test_at(2026, 3, 2, 3, 0) * 1000),
+	    mar1 + 1);
+	/* the last millisecond of 1969 is day -1, not day 0 */
+	assert_int_equal(tz_local_day(NULL, -1), -1);
+	tz_free(z);
+}
+
 static void
 test_utc(void **state)
 {
@@ -338,6 +359,7 @@ main(void)
 		cmocka_unit_test(test_calendar),
 		cmocka_unit_test(test_toronto_spring),
 		cmocka_unit_test(test_toronto_fall),
+		cmocka_unit_test(test_local_day),
 		cmocka_unit_test(test_utc),
 		cmocka_unit_test(test_southern),
 		cmocka_unit_test(test_footer_future),
