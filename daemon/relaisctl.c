@@ -859,9 +859,15 @@ ctl_report_overdue(struct ctl *c, struct ctl_report_row **rows, size_t *n)
 			return -1;
 		}
 		snprintf(cursor, sizeof cursor, "%s", rep->element[0]->str);
-		for (i = 0; i < rep->element[1]->elements; i++) {
-			h = redisCommand(c->rc, "HGETALL %s",
+		/* one round trip per page, not per person */
+		for (i = 0; i < rep->element[1]->elements; i++)
+			redisAppendCommand(c->rc, "HGETALL %s",
 			    rep->element[1]->element[i]->str);
+		for (i = 0; i < rep->element[1]->elements; i++) {
+			if (redisGetReply(c->rc, (void **)&h) != REDIS_OK) {
+				freeReplyObject(rep);
+				return -1;
+			}
 			if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
 				freeReplyObject(h);
 				continue;

@@ -54,9 +54,14 @@ forget_scan_hashes(redisContext *rc, const struct config *cf,
 		if (forget_failed(rc, r, err, errlen))
 			return -1;
 		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-		for (i = 0; i < r->element[1]->elements; i++) {
-			d = redisCommand(rc, "HDEL %s %s",
+		/* one round trip per page of keys */
+		for (i = 0; i < r->element[1]->elements; i++)
+			redisAppendCommand(rc, "HDEL %s %s",
 			    r->element[1]->element[i]->str, pid);
+		for (i = 0; i < r->element[1]->elements; i++) {
+			d = NULL;
+			if (redisGetReply(rc, (void **)&d) != REDIS_OK)
+				d = NULL;
 			if (forget_failed(rc, d, err, errlen)) {
 				freeReplyObject(r);
 				return -1;
