@@ -329,8 +329,8 @@ fi
 #
 # bench-match (bench/match.c) stores the profiles as newcomer.arrived does
 # for a person who shares their profile, then times each posting through
-# the daemon's own path (posting_prepare's arguments, the state script in
-# Redis, json_loadb of its answer, match_rank) and prints its figures next
+# the daemon's own path (posting_prepare's arguments, its two HGETALLs and
+# the state script pipelined, the rows, match_rank) and prints its figures next
 # to the budget. Its own redis-server: the profiles (~40 MiB for 100,000)
 # stay out of relaisd's database and go away with it.
 

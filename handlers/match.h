@@ -41,7 +41,7 @@ struct match_profile {
 	char	*buf;		/* owns the strings above */
 };
 
-/* The summary stored in mx:profiles: one line, tab-separated. Caller frees. */
+/* The summary stored in mx:p:<t>:<d>: one line, tab-separated. Caller frees. */
 char	*match_record(const char *noc, const json_t *skills,
 	    const char *first_name, const json_t *languages, const char *month);
 /* Splits a record; -1 when it is malformed. */
