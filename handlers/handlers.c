@@ -47,21 +47,48 @@ handler_state_clear(struct handler_state *st)
 }
 
 void
+handler_effect_json(struct handler_out *out, json_t *e)
+{
+	if (out->effects == NULL)
+		out->effects = json_array();
+	json_array_append_new(out->effects, e);
+}
+
+struct notification *
+handler_employer(struct handler_out *out, const char *eid,
+    const json_t *contact, const char *lang, const struct territory *t,
+    json_t *vars)
+{
+	struct notification	*n;
+
+	n = handler_out_add(out);
+	n->role = "employer";
+	n->recipient_id = xstrdup(eid);
+	if (handler_str(contact, "email") != NULL)
+		n->email = xstrdup(handler_str(contact, "email"));
+	if (handler_str(contact, "phone") != NULL)
+		n->phone = xstrdup(handler_str(contact, "phone"));
+	n->language = xstrdup(lang);
+	n->consent_email = n->consent_sms = 1;
+	n->territory = t;
+	n->vars = vars;
+	return n;
+}
+
+void
 handler_effect(struct handler_out *out, const char *name, ...)
 {
 	va_list		 ap;
 	const char	*s;
 	json_t		*e;
 
-	if (out->effects == NULL)
-		out->effects = json_array();
 	e = json_array();
 	json_array_append_new(e, json_string(name));
 	va_start(ap, name);
 	while ((s = va_arg(ap, const char *)) != NULL)
 		json_array_append_new(e, json_string(s));
 	va_end(ap);
-	json_array_append_new(out->effects, e);
+	handler_effect_json(out, e);
 }
 
 void

@@ -101,6 +101,17 @@ void			 handler_state_clear(struct handler_state *);
 void			 handler_effect(struct handler_out *, const char *name,
 			    ...) __attribute__((sentinel));
 
+/* Appends an effect already built as [name, args...] (taken). */
+void			 handler_effect_json(struct handler_out *, json_t *);
+/*
+ * An employer's contact ({email, phone}) as the recipient of a notification
+ * in lang with vars (taken): they asked the agency to recruit, an existing
+ * business relationship, so both channels are consented.
+ */
+struct notification	*handler_employer(struct handler_out *, const char *eid,
+			    const json_t *contact, const char *lang,
+			    const struct territory *, json_t *vars);
+
 /* Handlers, one file each: the table's entries. */
 extern const struct handler handler_newcomer_arrived;
 extern const struct handler handler_newcomer_departed;

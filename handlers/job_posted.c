@@ -167,7 +167,6 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	struct posting			 j;
 	struct match_hit		*hits;
 	struct match_profile		 mp;
-	struct notification		*n;
 	const struct handler_rows	*profiles;
 	json_t				*vars, *cands, *ann;
 	const char			*lang;
@@ -225,24 +224,10 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	if (nh > nc)
 		json_object_set_new(vars, "more", json_integer((json_int_t)(nh -
 		    nc)));
-	n = handler_out_add(out);
-	n->role = "employer";
-	n->recipient_id = xstrdup(j.eid);
-	if (handler_str(j.contact, "email") != NULL)
-		n->email = xstrdup(handler_str(j.contact, "email"));
-	if (handler_str(j.contact, "phone") != NULL)
-		n->phone = xstrdup(handler_str(j.contact, "phone"));
-	n->language = xstrdup(lang);
-	/* they asked the agency to recruit: an existing business relationship */
-	n->consent_email = n->consent_sms = 1;
-	n->territory = j.t;
-	n->vars = vars;
-
+	handler_employer(out, j.eid, j.contact, lang, j.t, vars);
 	/* the ledger: [announce, employer, event, person...] */
-	if (out->effects == NULL)
-		out->effects = json_array();
 	json_array_insert_new(ann, 0, json_string("announce"));
-	json_array_append_new(out->effects, ann);
+	handler_effect_json(out, ann);
 	if (!ctx->retry) {
 		handler_stat(out, j.t, "employer_alerts");
 	}

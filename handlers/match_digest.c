@@ -40,12 +40,12 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	const struct territory		*t;
 	const json_t			*contact, *items, *it;
 	struct match_profile		 mp;
-	struct notification		*n;
-	json_t				*vars, *cands, *c, *ann, *done, *titles;
+	json_t				*vars, *cands, *c, *ann, *done, *titles, *e;
 	const char			*eid, *lang, *by, *title;
 	char				*member, due[32], window[32];
 	struct buf			 tb;
 	size_t				 i, k;
+	int64_t				 at;
 
 	if ((eid = handler_id(ev, "employer", reason, reasonlen)) == NULL)
 		return -1;
@@ -119,20 +119,8 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		    json_array_size(cands)));
 		json_object_set_new(vars, "candidates", cands);
 		json_object_set_new(vars, "digest", json_true());
-		n = handler_out_add(out);
-		n->role = "employer";
-		n->recipient_id = xstrdup(eid);
-		if (handler_str(contact, "email") != NULL)
-			n->email = xstrdup(handler_str(contact, "email"));
-		if (handler_str(contact, "phone") != NULL)
-			n->phone = xstrdup(handler_str(contact, "phone"));
-		n->language = xstrdup(lang);
-		n->consent_email = n->consent_sms = 1;
-		n->territory = t;
-		n->vars = vars;
-		if (out->effects == NULL)
-			out->effects = json_array();
-		json_array_append(out->effects, ann);
+		handler_employer(out, eid, contact, lang, t, vars);
+		handler_effect_json(out, json_incref(ann));
 		if (!ctx->retry) {
 			handler_stat(out, t, "employer_alerts");
 		}
@@ -144,22 +132,21 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	json_decref(ann);
 	json_decref(titles);
 
-	/* clear what was handled; what came meanwhile waits for the next */
-	if (out->effects == NULL)
-		out->effects = json_array();
-	snprintf(due, sizeof due, "%lld", (long long)(ctx->now_ms +
-	    m->digest_window_s * 1000LL));
+	/*
+	 * Clear what was handled, once the message is sent (or failed for
+	 * good), not before: a retry of it must find the same candidates.
+	 * What came meanwhile waits for the next digest.
+	 */
+	at = ctx->now_ms + m->digest_window_s * 1000LL;
+	snprintf(due, sizeof due, "%lld", (long long)at);
 	snprintf(window, sizeof window, "%lld",
 	    (long long)m->digest_window_s * 1000LL);
-	member = match_digest_member(eid, ctx->now_ms + m->digest_window_s * 1000LL);
-	json_array_insert_new(done, 0, json_string(window));
-	json_array_insert_new(done, 0, json_string(member));
-	json_array_insert_new(done, 0, json_string(due));
-	json_array_insert_new(done, 0, json_string(eid));
-	/* cleared once the message is sent (or failed for good), not before:
-	 * a retry of it must find the same candidates */
-	json_array_insert_new(done, 0, json_string("!digest_done"));
-	json_array_append_new(out->effects, done);
+	member = match_digest_member(eid, at);
+	e = json_pack("[s, s, s, s, s]", "!digest_done", eid, due, member,
+	    window);
+	json_array_extend(e, done);
+	json_decref(done);
+	handler_effect_json(out, e);
 	free(member);
 	return 0;
 }
