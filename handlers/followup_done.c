@@ -8,26 +8,12 @@
 #include "territory.h"
 
 static int
-done_parse(const struct envelope *ev, const char **pid, const char **kind,
-    char *reason, size_t reasonlen)
-{
-	if ((*pid = handler_id(ev, "person", reason, reasonlen)) == NULL)
-		return -1;
-	*kind = handler_str(json_object_get(ev->data, "followup"), "kind");
-	if (*kind == NULL || strlen(*kind) > 64) {
-		snprintf(reason, reasonlen, "missing data.followup.kind");
-		return -1;
-	}
-	return 0;
-}
-
-static int
 done_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
     struct handler_state *st, char *reason, size_t reasonlen)
 {
 	const char	*pid, *kind;
 
-	if (done_parse(ev, &pid, &kind, reason, reasonlen) == -1)
+	if (handler_followup_ids(ev, &pid, &kind, reason, reasonlen) == -1)
 		return -1;
 	st->fn = "done";
 	st->args = json_array();
@@ -45,7 +31,7 @@ done_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	const struct territory	*t;
 	const char		*pid, *kind;
 
-	if (done_parse(ev, &pid, &kind, reason, reasonlen) == -1)
+	if (handler_followup_ids(ev, &pid, &kind, reason, reasonlen) == -1)
 		return -1;
 	if (state == NULL || json_object_get(state, "missing") != NULL) {
 		snprintf(out->note, sizeof out->note, "person unknown: nothing "

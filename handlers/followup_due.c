@@ -28,20 +28,6 @@ due_plan(const struct config *cf, const char *kind)
 }
 
 static int
-due_parse(const struct envelope *ev, const char **pid, const char **kind,
-    char *reason, size_t reasonlen)
-{
-	if ((*pid = handler_id(ev, "person", reason, reasonlen)) == NULL)
-		return -1;
-	*kind = handler_str(json_object_get(ev->data, "followup"), "kind");
-	if (*kind == NULL || strlen(*kind) > 64) {
-		snprintf(reason, reasonlen, "missing data.followup.kind");
-		return -1;
-	}
-	return 0;
-}
-
-static int
 due_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
     struct handler_state *st, char *reason, size_t reasonlen)
 {
@@ -51,7 +37,7 @@ due_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	struct buf		 langs;
 	size_t			 i, k, n;
 
-	if (due_parse(ev, &pid, &kind, reason, reasonlen) == -1)
+	if (handler_followup_ids(ev, &pid, &kind, reason, reasonlen) == -1)
 		return -1;
 	/* every roster: the person's territory is known only in Redis */
 	rosters = json_object();
@@ -115,7 +101,7 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	const char				*pid, *kind, *lang, *plang, *hint;
 	char					 label[64], rec[64];
 
-	if (due_parse(ev, &pid, &kind, reason, reasonlen) == -1)
+	if (handler_followup_ids(ev, &pid, &kind, reason, reasonlen) == -1)
 		return -1;
 	if (state == NULL) {
 		snprintf(out->note, sizeof out->note, "a follow-up needs the "

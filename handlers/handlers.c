@@ -177,6 +177,20 @@ handler_key(const struct config *cf, const char *fmt, ...)
 	return buf_steal(&b, NULL);
 }
 
+int
+handler_followup_ids(const struct envelope *ev, const char **pid, const char **kind,
+    char *reason, size_t reasonlen)
+{
+	if ((*pid = handler_id(ev, "person", reason, reasonlen)) == NULL)
+		return -1;
+	*kind = handler_str(json_object_get(ev->data, "followup"), "kind");
+	if (*kind == NULL || strlen(*kind) > 64) {
+		snprintf(reason, reasonlen, "missing data.followup.kind");
+		return -1;
+	}
+	return 0;
+}
+
 const struct territory_counsellor *
 handler_counsellor(const struct territory *t, const char *id)
 {

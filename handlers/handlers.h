@@ -136,6 +136,9 @@ int		 handler_consent(const json_t *person, const char *channel);
 /* data.<what>.id as a string, or -1 with a reason. */
 const char	*handler_id(const struct envelope *, const char *what,
 		    char *reason, size_t reasonlen);
+/* data.person.id and data.followup.kind, or -1 with a reason. */
+int		 handler_followup_ids(const struct envelope *, const char **pid,
+		    const char **kind, char *reason, size_t reasonlen);
 /* Adds a string to a JSON array; a JSON value as its encoding. */
 void		 handler_arg(json_t *args, const char *s);
 void		 handler_arg_json(json_t *args, const json_t *v);
