@@ -2,6 +2,7 @@
 #   make            build/relaisd, build/relaisctl
 #   make check      unit + integration tests (installs Debian packages when run as root)
 #   make check-sanitize   the same under AddressSanitizer + UBSan, in build-san/
+#   make mutants    one-line mutants of tests/mutants/*.txt, each must be caught
 #   make demo       run relaisd for real against a private redis-server
 #   make bench      throughput / latency / memory benchmark
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS (30) each, in build-fuzz/
@@ -167,8 +168,8 @@ ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) \
 	$(BENCH_MATCH_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-integration check-sanitize demo bench \
-	install uninstall clean deps fuzz
+.PHONY: all check check-unit check-integration check-clocks check-sanitize \
+	demo bench install uninstall clean deps fuzz mutants
 all: $(BUILD)/relaisd $(BUILD)/relaisctl $(BUILD)/sink
 
 $(BUILD)/obj/%.o: %.c
@@ -210,15 +211,32 @@ $(FUZZ_BUILD)/fuzz_%: $$(FUZZ_$$*_SRCS) $$(wildcard daemon/*.h)
 check-unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(BUILD)
 
+# Scenarios run two at a time (they share nothing), each under a deadline.
+IT_JOBS ?= 2
 check-integration: all
-	@sh tests/run-integration.sh $(BUILD)
+	@sh tests/run-integration.sh -j $(IT_JOBS) $(BUILD)
+
+# Every scenario again at three clocks (Québec local time in brackets): a
+# weekday afternoon [Wed 14:30], 23:30 on a Saturday [outside every SMS
+# window], and 00:05 UTC on the 1st of a month [20:05 on the last day of the
+# previous month: the UTC and the local month differ].
+CLOCKS ?= 2026-03-04T19:30:00Z 2026-03-08T04:30:00Z 2026-04-01T00:05:00Z
+check-clocks: all
+	@rc=0; for c in $(CLOCKS); do \
+		sh tests/run-integration.sh -c $$c -j $(IT_JOBS) $(BUILD) || rc=1; \
+	done; exit $$rc
 
 # The README's test command: install what is missing, then every test.
 check: deps
-	@$(MAKE) --no-print-directory check-unit check-integration
+	@$(MAKE) --no-print-directory check-unit check-integration check-clocks
 
 check-sanitize: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 check-unit check-integration
+
+# Each listed one-line mutant (tests/mutants/*.txt) must make a test fail;
+# MUTANTS="name ..." runs only those.
+mutants: deps
+	@sh tests/mutants/run $(MUTANTS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

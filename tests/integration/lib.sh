@@ -13,15 +13,58 @@ PIDS=()
 export RELAIS_ADMIN_ADDR=${RELAIS_ADMIN_ADDR:-127.0.0.1:0}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The suite's clock (run-integration.sh -c): the daemon's and relaisctl's
+# clock for a scenario that sets none of its own.
+if [ -n "${RELAIS_SUITE_NOW:-}" ] && [ -z "${RELAIS_TEST_NOW:-}" ]; then
+	export RELAIS_TEST_NOW=$RELAIS_SUITE_NOW
+fi
 
-cleanup() {
-	local rc=$?
-	for p in "${PIDS[@]}"; do
+# exited PID: the process is gone, or a zombie left for wait to reap.
+exited() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 0
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# stop_within SECONDS PID...: SIGTERM, then SIGKILL whatever is still running
+# after SECONDS; prints the pids that had to be killed. A daemon that ignores
+# SIGTERM must not hang the suite.
+stop_within() {
+	local secs=$1 p deadline left
+	shift
+	for p in "$@"; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
+	deadline=$(( $(date +%s) + secs ))
+	while [ "$(date +%s)" -lt "$deadline" ]; do
+		left=""
+		for p in "$@"; do
+			exited "$p" || left="$left $p"
+		done
+		[ -n "$left" ] || break
+		sleep 0.05
+	done
+	left=""
+	for p in "$@"; do
+		exited "$p" && continue
+		left="$left $p($(cat "/proc/$p/comm" 2>/dev/null))"
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	echo "$left"
+}
+
+cleanup() {
+	local rc=$? p killed
+	trap - EXIT INT TERM
+	killed=$(stop_within "${STOP_SECONDS:-20}" "${PIDS[@]}")
 	for p in "${PIDS[@]}"; do
 		wait "$p" 2>/dev/null || true
 	done
+	if [ -n "${killed// }" ]; then
+		echo "FAIL: still running ${STOP_SECONDS:-20}s after SIGTERM," \
+		    "killed:$killed" >&2
+		[ "$rc" -ne 0 ] || rc=1
+	fi
 	if [ -S "$T/redis.sock" ]; then
 		rcli shutdown nosave >/dev/null 2>&1 || true
 	fi
@@ -36,7 +79,8 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'echo "FAIL: $(basename "$0") was stopped (timed out?)" >&2; exit 143' TERM
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -144,10 +188,13 @@ group_exists() {
 	rcli xinfo groups relais:events 2>/dev/null | grep -q relais
 }
 
-# stop_relaisd: SIGTERM and wait; fails if the exit status is not 0.
+# stop_relaisd: SIGTERM and wait; fails if the exit status is not 0, or if
+# relaisd is still running past its drain bound (then it is killed).
 stop_relaisd() {
-	kill -TERM "$RELAISD_PID"
-	local rc=0
+	local rc=0 secs killed
+	secs=$(( ${DRAIN_TIMEOUT_MS:-10000} / 1000 + 10 ))
+	killed=$(stop_within "$secs" "$RELAISD_PID")
+	[ -z "${killed// }" ] || fail "relaisd still running ${secs}s after SIGTERM:$killed"
 	wait "$RELAISD_PID" || rc=$?
 	[ "$rc" -eq 0 ] || fail "relaisd exited with status $rc"
 }

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Mutation check: each listed one-line mutant must be caught by a test.
+
+Reads tests/mutants/*.txt (blocks of "key: value" lines, a blank line
+between blocks):
+
+    mutant: NAME          unique name
+    file:   PATH          file to mutate, from the repository root
+    from:   TEXT          exact text, found exactly once in FILE
+    to:     TEXT          what replaces it
+    catch:  T ...         scenarios (t_*) and unit tests (test_*) meant to fail
+    why:    TEXT          the guarantee the mutant breaks
+
+The work tree is copied to a scratch directory once and built there; the
+catching tests are run unmutated first (they must pass), then for each
+mutant the file is changed, the binaries rebuilt, the tests run: the mutant
+is killed when one of them fails. Exits non-zero if any mutant survives, no
+longer applies (its text is gone or ambiguous) or does not build.
+
+    run.py [-k] [NAME ...]     -k keeps the scratch copy
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LISTDIR = os.path.join(ROOT, "tests", "mutants")
+KEYS = ("mutant", "file", "from", "to", "catch", "why")
+SCENARIO_TIMEOUT = int(os.environ.get("MUTANT_TIMEOUT", "120"))
+
+
+def parse(path):
+    mutants, cur = [], {}
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    for n, line in enumerate(lines + [""], 1):
+        if line.startswith("#"):
+            continue
+        if line.strip() == "":
+            if cur:
+                missing = [k for k in KEYS if k not in cur]
+                if missing:
+                    sys.exit("%s:%d: mutant %s lacks %s" % (
+                        path, n, cur.get("mutant", "?"), ", ".join(missing)))
+                cur["list"] = os.path.basename(path)
+                mutants.append(cur)
+                cur = {}
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or key not in KEYS:
+            sys.exit("%s:%d: expected one of %s, got: %s" % (
+                path, n, ", ".join(KEYS), line))
+        if key in cur:
+            sys.exit("%s:%d: %s given twice" % (path, n, key))
+        # one space after the colon is the separator; the rest is the text
+        cur[key] = value[1:] if value.startswith(" ") else value
+    return mutants
+
+
+def load(names):
+    mutants = []
+    for fn in sorted(os.listdir(LISTDIR)):
+        if fn.endswith(".txt"):
+            mutants += parse(os.path.join(LISTDIR, fn))
+    seen = set()
+    for m in mutants:
+        if m["mutant"] in seen:
+            sys.exit("mutant %s listed twice" % m["mutant"])
+        seen.add(m["mutant"])
+    if names:
+        unknown = set(names) - seen
+        if unknown:
+            sys.exit("no such mutant: %s" % " ".join(sorted(unknown)))
+        mutants = [m for m in mutants if m["mutant"] in names]
+    return mutants
+
+
+def copy_tree(dst):
+    files = subprocess.run(
+        ["git", "-C", ROOT, "ls-files", "-z", "--cached", "--others",
+         "--exclude-standard"], check=True, capture_output=True).stdout
+    for rel in files.decode().split("\0"):
+        if not rel or not os.path.exists(os.path.join(ROOT, rel)):
+            continue
+        os.makedirs(os.path.join(dst, os.path.dirname(rel)), exist_ok=True)
+        shutil.copy2(os.path.join(ROOT, rel), os.path.join(dst, rel),
+                     follow_symlinks=False)
+
+
+def build(tree, units):
+    targets = ["all"] + ["build/tests/%s" % u for u in sorted(units)]
+    r = subprocess.run(["make", "-C", tree, "-j2", "BUILD=build"] + targets,
+                       capture_output=True, text=True)
+    return r.returncode == 0, r.stdout + r.stderr
+
+
+def run_test(tree, test, logdir):
+    """Runs one test; returns (passed, seconds, log file)."""
+    log = os.path.join(logdir, test + ".log")
+    start = time.time()
+    with open(log, "w") as out:
+        if test.startswith("test_"):
+            cmd = ["timeout", "-k", "10", str(SCENARIO_TIMEOUT),
+                   os.path.join(tree, "build", "tests", test)]
+            env = dict(os.environ)
+        else:
+            cmd = ["timeout", "-k", "30", str(SCENARIO_TIMEOUT), "bash",
+                   os.path.join(tree, "tests", "integration", test + ".sh")]
+            env = dict(os.environ, BUILD="build")
+        rc = subprocess.run(cmd, cwd=tree, env=env, stdout=out,
+                            stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL).returncode
+    return rc == 0, time.time() - start, log
+
+
+def last_fail(log):
+    with open(log, errors="replace") as f:
+        lines = [l.rstrip() for l in f if l.startswith("FAIL") or
+                 "FAILED" in l or "ERROR" in l or "timed out" in l]
+    return lines[0] if lines else "(exit status only)"
+
+
+def main(argv):
+    keep = "-k" in argv
+    names = [a for a in argv if a != "-k"]
+    mutants = load(names)
+    if not mutants:
+        sys.exit("mutants: none listed")
+    tests = sorted({t for m in mutants for t in m["catch"].split()})
+    for t in tests:
+        if not (t.startswith("t_") or t.startswith("test_")):
+            sys.exit("catch %s: neither a scenario (t_*) nor a unit test (test_*)" % t)
+        if t.startswith("t_") and not os.path.exists(
+                os.path.join(ROOT, "tests", "integration", t + ".sh")):
+            sys.exit("catch %s: no such scenario" % t)
+    units = {t for t in tests if t.startswith("test_")}
+    tree = tempfile.mkdtemp(prefix="relais-mutants.")
+    logdir = os.path.join(tree, "mutant-logs")
+    os.makedirs(logdir)
+    bad = []
+    try:
+        copy_tree(tree)
+        ok, out = build(tree, units)
+        if not ok:
+            print(out[-3000:])
+            sys.exit("mutants: the unmutated tree does not build")
+        print("mutants: %d listed, %d tests; checking they pass unmutated"
+              % (len(mutants), len(tests)), flush=True)
+        for t in tests:
+            passed, secs, log = run_test(tree, t, logdir)
+            if not passed:
+                sys.exit("mutants: %s fails unmutated (%s); see %s" % (
+                    t, last_fail(log), log) if keep else
+                    "mutants: %s fails unmutated: %s" % (t, last_fail(log)))
+        for m in mutants:
+            path = os.path.join(tree, m["file"])
+            with open(path, encoding="utf-8") as f:
+                orig = f.read()
+            count = orig.count(m["from"])
+            if count != 1:
+                print("STALE    %s: '%s' found %d times in %s" % (
+                    m["mutant"], m["from"], count, m["file"]), flush=True)
+                bad.append(m["mutant"])
+                continue
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(orig.replace(m["from"], m["to"]))
+            try:
+                ok, out = build(tree, units)
+                if not ok:
+                    print("NOBUILD  %s (%s)" % (m["mutant"], m["file"]),
+                          flush=True)
+                    bad.append(m["mutant"])
+                    continue
+                killer = None
+                for t in m["catch"].split():
+                    passed, secs, log = run_test(tree, t, logdir)
+                    if not passed:
+                        killer = "%s (%.0fs): %s" % (t, secs, last_fail(log))
+                        break
+                if killer:
+                    print("killed   %-36s by %s" % (m["mutant"], killer),
+                          flush=True)
+                else:
+                    print("SURVIVED %-36s %s: %s [%s]" % (
+                        m["mutant"], m["file"], m["why"], m["catch"]),
+                        flush=True)
+                    bad.append(m["mutant"])
+            finally:
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(orig)
+                # the restored file must be rebuilt even within one second
+                os.utime(path, None)
+        print("mutants: %d killed, %d survived or broken%s" % (
+            len(mutants) - len(bad), len(bad),
+            (": " + " ".join(bad)) if bad else ""))
+        return 1 if bad else 0
+    finally:
+        if keep:
+            print("mutants: scratch copy kept in %s" % tree)
+        else:
+            shutil.rmtree(tree, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
