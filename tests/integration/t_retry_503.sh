@@ -13,7 +13,9 @@ wait_for 10 "the scheduled set to empty" 'test "$(rcli zcard relais:scheduled)" 
 assert_eq "$(requests gw)" 2 "requests (one failed, one sent)"
 assert_eq "$(sink_field gw 1 .status)" 503 "first answer"
 assert_eq "$(sink_field gw 2 .status)" 200 "second answer"
-assert_eq "$(sink_field gw 1 '.headers["idempotency-key"]')" \
+key=$(sink_field gw 1 '.headers["idempotency-key"]')
+echo "$key" | grep -Eqx '[0-9a-f]{32}' || fail "Idempotency-Key: '$key'"
+assert_eq "$key" \
     "$(sink_field gw 2 '.headers["idempotency-key"]')" "same Idempotency-Key on retry"
 outcomes=$(rcli xrange relais:deliveries - + | awk 'prev == "outcome" { print } { prev = $0 }' | tr '\n' ' ')
 assert_eq "$outcomes" "retry sent " "recorded outcomes"
