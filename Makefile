@@ -62,6 +62,7 @@ LIB_SRCS := \
 	daemon/queue.c \
 	daemon/queue_lua.c \
 	daemon/http.c \
+	daemon/breaker.c \
 	daemon/gw.c \
 	daemon/gw_http.c \
 	daemon/gw_webhook.c \
@@ -140,6 +141,7 @@ UNIT_TESTS := \
 	test_config \
 	test_territory \
 	test_backoff \
+	test_breaker \
 	test_idkey \
 	test_route \
 	test_handlers \

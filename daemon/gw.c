@@ -7,6 +7,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include <event2/event.h>
+
+#include "breaker.h"
 #include "clock.h"
 #include "config.h"
 #include "gw.h"
@@ -22,11 +25,19 @@ static const struct gw_kind *gw_kinds[] = {
 	&gw_mailgun_kind,
 };
 
-/* One send through the breaker: the caller's callback, and the gateway. */
+/*
+ * One send through the breaker: the caller's callback, the gateway, and the
+ * ticket the breaker gave it. A send the breaker refused has no ticket but
+ * an event that answers it GW_WAIT from the loop.
+ */
 struct gw_call {
 	struct gw		*g;
 	gw_cb			 cb;
 	void			*arg;
+	struct breaker_ticket	 ticket;
+	struct event		*refused;
+	long long		 wait_ms;	/* refused: until worth retrying */
+	const char		*why;		/* refused: the breaker's state */
 	TAILQ_ENTRY(gw_call)	 entry;
 };
 
@@ -34,6 +45,14 @@ struct gw_set {
 	struct gw	**v;
 	size_t		  n;
 };
+
+static void
+gw_call_free(struct gw_call *c)
+{
+	if (c->refused != NULL)
+		event_free(c->refused);
+	free(c);
+}
 
 struct gw_set *
 gw_set_new(struct event_base *base, struct http *http,
@@ -65,9 +84,9 @@ gw_set_new(struct event_base *base, struct http *http,
 		g->base = base;
 		g->http = http;
 		TAILQ_INIT(&g->calls);
-		g->breaker_failures = cf->gateways[i].breaker_failures;
-		g->breaker_cooldown_ms = cf->gateways[i].breaker_cooldown_ms;
-		g->breaker_failure_rate = cf->gateways[i].breaker_failure_rate;
+		g->breaker = breaker_new(cf->gateways[i].breaker_failures,
+		    cf->gateways[i].breaker_cooldown_ms,
+		    cf->gateways[i].breaker_failure_rate);
 		if (cf->gateways[i].rate_per_s > 0) {
 			long burst = cf->gateways[i].rate_burst > 0 ?
 			    cf->gateways[i].rate_burst : 1;
@@ -104,8 +123,9 @@ gw_set_free(struct gw_set *s)
 		/* sends the kind dropped unanswered when it was freed */
 		while ((c = TAILQ_FIRST(&s->v[i]->calls)) != NULL) {
 			TAILQ_REMOVE(&s->v[i]->calls, c, entry);
-			free(c);
+			gw_call_free(c);
 		}
+		breaker_free(s->v[i]->breaker);
 		free(s->v[i]->name);
 		free(s->v[i]);
 	}
@@ -134,12 +154,6 @@ gw_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-const char *
-gw_breaker_name(enum gw_breaker b)
-{
-	return b == GW_CLOSED ? "closed" : b == GW_OPEN ? "open" : "half-open";
-}
-
 size_t
 gw_set_count(const struct gw_set *s)
 {
@@ -152,61 +166,49 @@ gw_set_at(struct gw_set *s, size_t i)
 	return i < s->n ? s->v[i] : NULL;
 }
 
+enum breaker_state
+gw_breaker_state(const struct gw *g)
+{
+	return breaker_state(g->breaker, gw_now_ms());
+}
+
 int
 gw_available(struct gw *g, long long *wait_ms)
 {
-	long long	now;
+	return breaker_check(g->breaker, gw_now_ms(), wait_ms);
+}
 
-	*wait_ms = 0;
-	if (g->breaker == GW_CLOSED)
-		return 1;
-	now = gw_now_ms();
-	if (g->breaker == GW_OPEN && now >= g->open_until) {
-		g->breaker = GW_HALF_OPEN;
-		g->probing = 0;
-		log_info("gateway=%s breaker=half-open (probing)", g->name);
+/* Hands an answer to the breaker and logs what that moved. */
+static void
+gw_breaker_answer(struct gw *g, const struct breaker_ticket *t,
+    enum breaker_answer a, const char *reason)
+{
+	char	quoted[512];
+
+	switch (breaker_result(g->breaker, t, a, gw_now_ms())) {
+	case BREAKER_OPENS:
+		log_warnx("gateway=%s breaker=open failures=%ld cooldown_ms=%ld "
+		    "rule=%s reason=\"%s\"", g->name,
+		    breaker_failures(g->breaker),
+		    breaker_cooldown_ms(g->breaker),
+		    breaker_rule_name(breaker_rule(g->breaker)),
+		    log_escape(reason, quoted, sizeof quoted));
+		break;
+	case BREAKER_CLOSES:
+		log_info("gateway=%s breaker=closed", g->name);
+		break;
+	case BREAKER_STAYS:
+		break;
 	}
-	if (g->breaker == GW_HALF_OPEN && !g->probing)
-		return 1;
-	*wait_ms = g->open_until > now ? g->open_until - now :
-	    g->breaker_cooldown_ms;
-	return 0;
 }
 
+/* The caller's callback, once; g may be gone when it returns. */
 static void
-gw_breaker_open(struct gw *g, const char *reason)
+gw_call_done(struct gw_call *c, const struct gw_result *res)
 {
-	g->breaker = GW_OPEN;
-	g->open_until = gw_now_ms() + g->breaker_cooldown_ms;
-	g->nwindow = g->wfailed = g->wpos = 0;	/* judge afresh after the probe */
-	log_warnx("gateway=%s breaker=open failures=%ld cooldown_ms=%ld "
-	    "reason=\"%s\"", g->name, g->failures, g->breaker_cooldown_ms,
-	    reason);
-}
-
-/* Records one answer in the window of the last GW_WINDOW answers. */
-static void
-gw_breaker_window(struct gw *g, int failed)
-{
-	if (g->nwindow == GW_WINDOW)
-		g->wfailed -= g->window[g->wpos];
-	else
-		g->nwindow++;
-	g->window[g->wpos] = (unsigned char)(failed != 0);
-	g->wfailed += failed != 0;
-	g->wpos = (g->wpos + 1) % GW_WINDOW;
-}
-
-/*
- * A failure rate at or above breaker_failure_rate % over a full window
- * opens the breaker too: a gateway failing every other request never
- * reaches breaker_failures in a row, yet it is failing.
- */
-static int
-gw_breaker_rate_high(const struct gw *g)
-{
-	return g->breaker_failure_rate > 0 && g->nwindow == GW_WINDOW &&
-	    g->wfailed * 100 >= g->breaker_failure_rate * GW_WINDOW;
+	TAILQ_REMOVE(&c->g->calls, c, entry);
+	c->cb(res, c->arg);
+	gw_call_free(c);
 }
 
 /* Only a gateway's own transient failures count: 429 means it is alive. */
@@ -214,46 +216,68 @@ static void
 gw_on_result(const struct gw_result *res, void *arg)
 {
 	struct gw_call	*c = arg;
-	struct gw	*g = c->g;
 
-	if (g->breaker == GW_HALF_OPEN)
-		g->probing = 0;
-	if (res->status != GW_WAIT)
-		gw_breaker_window(g, res->status == GW_RETRY);
-	if (res->status == GW_RETRY) {
-		g->failures++;
-		if (g->breaker == GW_HALF_OPEN ||
-		    (g->breaker == GW_CLOSED &&
-		    (g->failures >= g->breaker_failures ||
-		    gw_breaker_rate_high(g))))
-			gw_breaker_open(g, res->reason);
-	} else if (res->status != GW_WAIT) {
-		if (g->breaker != GW_CLOSED)
-			log_info("gateway=%s breaker=closed", g->name);
-		g->breaker = GW_CLOSED;
-		g->failures = 0;
-	}
-	TAILQ_REMOVE(&g->calls, c, entry);
-	c->cb(res, c->arg);
-	free(c);
+	gw_breaker_answer(c->g, &c->ticket, res->status == GW_RETRY ?
+	    BREAKER_FAILURE : res->status == GW_WAIT ? BREAKER_WAIT :
+	    BREAKER_SUCCESS, res->reason);
+	gw_call_done(c, res);
 }
 
+/* A send the breaker refused: a wait, like no gateway being available. */
+static void
+gw_on_refused(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw_call		*c = arg;
+	struct gw_result	 res;
+
+	(void)fd;
+	(void)what;
+	memset(&res, 0, sizeof res);
+	res.status = GW_WAIT;
+	res.retry_after_s = (long)((c->wait_ms + 999) / 1000);
+	snprintf(res.reason, sizeof res.reason, "gateway %s: circuit %s",
+	    c->g->name, c->why);
+	gw_call_done(c, &res);
+}
+
+/*
+ * The breaker admits at send time, not in gw_available(): a delivery held
+ * for a rate slot may be sent long after it was picked, and two deliveries
+ * picked in one pass may both have seen the probe slot free. Taking the
+ * slot here makes exactly one of them the probe; the other, like anything
+ * sent after the breaker opened, gets a wait that spends no attempt.
+ */
 int
 gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
 	struct gw_call	*c;
+	long long	 now = gw_now_ms();
 
-	c = xmalloc(sizeof *c);
+	c = xcalloc(1, sizeof *c);
 	c->g = g;
 	c->cb = cb;
 	c->arg = arg;
+	if (breaker_admit(g->breaker, now, &c->ticket, &c->wait_ms) == -1) {
+		c->why = breaker_state(g->breaker, now) == BREAKER_OPEN ?
+		    "open" : "half-open, probe in flight";
+		if ((c->refused = event_new(g->base, -1, 0, gw_on_refused,
+		    c)) == NULL) {
+			gw_call_free(c);
+			return -1;
+		}
+		TAILQ_INSERT_TAIL(&g->calls, c, entry);
+		event_active(c->refused, EV_TIMEOUT, 0);
+		return 0;
+	}
 	if (g->kind->send(g, m, gw_on_result, c) == -1) {
-		free(c);
+		/* it never left: frees the probe slot it may hold */
+		(void)breaker_result(g->breaker, &c->ticket, BREAKER_WAIT, now);
+		gw_call_free(c);
 		return -1;
 	}
 	TAILQ_INSERT_TAIL(&g->calls, c, entry);
-	if (g->breaker == GW_HALF_OPEN)
-		g->probing = 1;
+	if (c->ticket.probe)
+		log_info("gateway=%s breaker=half-open (probing)", g->name);
 	return 0;
 }
 

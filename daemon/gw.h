@@ -6,6 +6,7 @@
 
 #include <sys/queue.h>
 
+#include "breaker.h"
 #include "buf.h"
 
 struct event_base;
@@ -53,14 +54,6 @@ struct gw_msg {
 /* Called once per gw_send() that returned 0, always from the loop later. */
 typedef void (*gw_cb)(const struct gw_result *, void *arg);
 
-#define GW_WINDOW	20	/* answers the failure rate is judged over */
-
-enum gw_breaker {
-	GW_CLOSED,	/* sending */
-	GW_OPEN,	/* failing: nothing is sent until the cool-down ends */
-	GW_HALF_OPEN,	/* one probe in flight decides */
-};
-
 /* For gateway kinds only: the common part of every gateway. */
 struct gw {
 	const struct gw_kind	*kind;
@@ -68,18 +61,7 @@ struct gw {
 	struct event_base	*base;
 	struct http		*http;
 	void			*priv;
-	/* circuit breaker, run by gw.c around every kind */
-	enum gw_breaker		 breaker;
-	long			 failures;	/* consecutive transient failures */
-	long			 breaker_failures;
-	long			 breaker_cooldown_ms;
-	long long		 open_until;	/* monotonic ms */
-	long			 breaker_failure_rate;	/* %, over GW_WINDOW */
-	unsigned char		 window[GW_WINDOW];	/* 1: transient failure */
-	unsigned		 nwindow;
-	unsigned		 wfailed;
-	unsigned		 wpos;
-	int			 probing;
+	struct breaker		*breaker;	/* run by gw.c around every kind */
 	TAILQ_HEAD(, gw_call)	 calls;		/* sends not answered yet */
 	/* shared rate limit (GCRA in Redis): 0 interval when none */
 	long			 rate_interval_ms;
@@ -113,14 +95,20 @@ struct gw	*gw_set_find(struct gw_set *, const char *name);
 size_t		 gw_set_count(const struct gw_set *);
 struct gw	*gw_set_at(struct gw_set *, size_t);
 /*
- * Whether a message may be handed to g now: not while its breaker is open;
- * once the cool-down is over, one probe goes through. When not, *wait_ms
- * says how long until it may be tried again.
+ * Whether g's breaker would let a message through now, taking nothing (the
+ * probe slot is taken by gw_send): closed, or past the cool-down with no
+ * probe out. When not, *wait_ms says how long until it is worth asking again.
  */
 int		 gw_available(struct gw *, long long *wait_ms);
-/* Returns -1 when the message could not even be queued (treat as retry). */
+/*
+ * Sends through g's breaker. When the breaker refuses (it opened, or the
+ * probe went out, since gw_available said yes) nothing is sent and cb gets
+ * GW_WAIT. Returns -1 when the message could not even be queued (treat as
+ * retry).
+ */
 int		 gw_send(struct gw *, const struct gw_msg *, gw_cb, void *arg);
-const char	*gw_breaker_name(enum gw_breaker);
+/* The state of g's breaker now. */
+enum breaker_state gw_breaker_state(const struct gw *);
 
 /* The List-Unsubscribe-Post value of RFC 8058 one-click unsubscribing. */
 #define GW_ONE_CLICK		"List-Unsubscribe=One-Click"

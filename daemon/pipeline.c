@@ -1239,8 +1239,7 @@ pipeline_metrics(struct pipeline *p, struct buf *out)
 	for (i = 0; i < gw_set_count(p->cur->gws); i++) {
 		gw = gw_set_at(p->cur->gws, i);
 		admin_metric(out, "relais_gateway_breaker_state",
-		    gw->breaker == GW_CLOSED ? 0 : gw->breaker == GW_HALF_OPEN ?
-		    1 : 2, "gateway", gw->name, NULL);
+		    (double)gw_breaker_state(gw), "gateway", gw->name, NULL);
 	}
 	pipeline_gauge(out, "relais_inflight_entries", "Stream entries being "
 	    "handled by this process.", (double)p->njobs);
