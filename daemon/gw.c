@@ -211,13 +211,18 @@ gw_call_done(struct gw_call *c, const struct gw_result *res)
 	gw_call_free(c);
 }
 
-/* Only a gateway's own transient failures count: 429 means it is alive. */
+/*
+ * Only a gateway's own transient failures count: 429 means it is alive.
+ * A message relais refused itself (too large, invalid for the provider)
+ * says nothing of the gateway: were it the probe, it must not close it.
+ */
 static void
 gw_on_result(const struct gw_result *res, void *arg)
 {
 	struct gw_call	*c = arg;
 
-	gw_breaker_answer(c->g, &c->ticket, res->status == GW_RETRY ?
+	gw_breaker_answer(c->g, &c->ticket, res->local ? BREAKER_WAIT :
+	    res->status == GW_RETRY ?
 	    BREAKER_FAILURE : res->status == GW_WAIT ? BREAKER_WAIT :
 	    BREAKER_SUCCESS, res->reason);
 	gw_call_done(c, res);

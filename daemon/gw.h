@@ -28,6 +28,7 @@ struct gw_result {
 	char		 provider_id[128];
 	double		 ms;
 	int		 optout;	/* the recipient opted out with the provider */
+	int		 local;		/* refused by relais: never reached the gateway */
 };
 
 /* One message to send; borrowed for the duration of gw_send(). */

@@ -151,6 +151,7 @@ gw_http_refused(evutil_socket_t fd, short what, void *arg)
 	memset(&res, 0, sizeof res);
 	res.status = GW_PERMANENT;
 	res.retry_after_s = -1;
+	res.local = 1;
 	snprintf(res.reason, sizeof res.reason, "%s", c->reason);
 	c->cb(&res, c->arg);
 	gw_http_call_free(c);

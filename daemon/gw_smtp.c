@@ -284,6 +284,7 @@ gw_smtp_result(struct gw_smtp_call *c, struct gw_result *res)
 	if (c->refused) {
 		res->status = GW_PERMANENT;
 		res->retry_after_s = -1;
+		res->local = 1;
 		snprintf(res->reason, sizeof res->reason, "%s", c->reason);
 		return;
 	}
