@@ -51,7 +51,8 @@ wait_for 10 "the reload" 'grep -q "reload: .* loaded" "$T/relaisd.log"'
 before=$(requests gw)
 emit '{"specversion":"1.0","id":"due-1","source":"crm","type":"followup.due","data":{"person":{"id":"en-1"},"followup":{"kind":"d30"}}}'
 wait_for 10 "the reminder" 'test "$(requests gw)" -gt '"$before"
-sleep 0.5
+wait_for 10 "the follow-up handled" all_handled_but_scheduled
+assert_eq "$(requests gw)" "$((before + 1))" "messages for the follow-up (a reminder)"
 assert_eq "$(rcli hget relais:person:en-1 counsellor)" rn-2 "reassigned"
 got=$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.event_id == "due-1" and .role == "counsellor") | .to')
 assert_eq "$got" olivier.perron@rouyn-noranda.example "reminder to the new counsellor"

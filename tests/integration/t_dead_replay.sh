@@ -8,22 +8,41 @@ start_relaisd
 ctl() {
 	RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" "$@"
 }
+# run_ctl ARGS...: relaisctl's standard output in $out, its standard error
+# in $err, its exit status in $rc (a crash is 134 or 139, not a refusal)
+run_ctl() {
+	rc=0
+	out=$(ctl "$@" 2> "$T/ctl.err") || rc=$?
+	err=$(cat "$T/ctl.err")
+}
+# ctl_ok ARGS...: run_ctl, and fail unless relaisctl exited 0
+ctl_ok() {
+	run_ctl "$@"
+	[ "$rc" = 0 ] || fail "relaisctl $*: exit status $rc: $out $err"
+}
 
 emit "$(event r-1)"
 wait_for 10 "a dead letter" 'test "$(dead_count)" = 1'
 id=$(rcli xrange relais:dead - + | head -n 1)
-ctl dead show "$id" > "$T/show.txt"
-grep -q '^reason: HTTP 400' "$T/show.txt" || fail "dead show: $(cat "$T/show.txt")"
-grep -q '"id":"r-1"' "$T/show.txt" || fail "dead show without the payload"
-ctl dead list | grep -q "event=r-1" || fail "dead list"
+ctl_ok dead show "$id"
+printf '%s\n' "$out" | grep -q '^reason: HTTP 400' || fail "dead show: $out"
+printf '%s\n' "$out" | grep -q '"id":"r-1"' || fail "dead show without the payload: $out"
+ctl_ok dead list
+printf '%s\n' "$out" | grep -q "event=r-1" || fail "dead list: $out"
 
 # the gateway now accepts it (the sink answers 200 after its scripted 400)
-out=$(ctl dead replay --all)
+ctl_ok dead replay --all
 assert_eq "$out" "1 replayed, 0 left (no event to replay, or failed)" "replay"
 wait_for 10 "the replayed event delivered" 'test "$(requests gw)" -ge 2'
 wait_for 10 "all handled" all_handled
 assert_eq "$(dead_count)" 0 "dead letters after replay"
 assert_eq "$(sink_field gw 2 .status)" 200 "second answer"
-ctl dead replay 0-1 >/dev/null 2>&1 && fail "replay of a missing id succeeded"
+# a missing id: exit 1, said so, nothing replayed
+run_ctl dead replay 0-1
+assert_eq "$rc" 1 "exit status for a replay of a missing id ($err)"
+assert_eq "$out" "0 replayed, 1 left (no event to replay, or failed)" "replay of a missing id"
+printf '%s\n' "$err" | grep -q "no dead letter 0-1" || fail "replay of a missing id: $err"
+run_ctl dead show 0-1
+assert_eq "$rc" 1 "exit status for dead show of a missing id ($err)"
 stop_relaisd
 echo "dead replay: ok"

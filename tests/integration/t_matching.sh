@@ -37,7 +37,7 @@ wait_for 15 "welcomes and notices" 'test "$(requests gw)" -ge 12'
 
 emit "$(posting p-1 j-1)"
 wait_for 10 "the employer alert" 'test "$(alerts)" -ge 1'
-sleep 0.5
+wait_for 10 "the posting handled" all_handled_but_scheduled
 assert_eq "$(alerts)" 1 "one alert for the posting"
 alert=$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.role == "employer") | .text')
 assert_eq "$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.role == "employer") | .to')" \
@@ -47,8 +47,10 @@ for who in "Amira (réf. c-1)" "Bruno (réf. c-2)" "Chloé (réf. c-3)"; do
 $alert"
 done
 for not in Dario Elif Farah Zorrilla example.com 4242; do
-	printf '%s\n' "$alert" | grep -q "$not" && fail "alert shows $not:
+	if printf '%s\n' "$alert" | grep -q "$not"; then
+		fail "alert shows $not:
 $alert"
+	fi
 done
 # best first: Amira shares two skills, Bruno one, Chloé none
 order=$(printf '%s\n' "$alert" | grep -o '^\* [A-Za-zé]*' | tr -d '* ' | tr '\n' ' ')
@@ -59,16 +61,19 @@ assert_eq "$(rcli hlen relais:announced:e-1)" 3 "ledger"
 emit "$(posting p-1-again j-1)"
 emit "$(posting p-2 j-2)"
 wait_for 10 "re-postings handled" all_handled_but_scheduled
-sleep 0.5
 assert_eq "$(alerts)" 1 "no alert announces a candidate twice"
-grep -q 'event=p-2 type=job.posted outcome=done note="no stored profile fits' \
-    "$T/relaisd.log" || fail "no note for the second posting"
+# logged once Redis has answered the commit: polled
+wait_for 5 "the note for the second posting" \
+    "grep -qF 'event=p-2 type=job.posted outcome=done note=\"no stored profile fits' \"\$T/relaisd.log\""
 
 # a later arrival fitting the open postings: one digest after the window
 before=$(requests gw)
 emit "$(arrival a-7 c-7 Gaspard 72106 true rouyn-noranda '["Soudure MIG"]')"
 wait_for 15 "the digest" 'test "$(alerts)" -ge 2'
-sleep 2.5
+# no digest left to come: none scheduled or in flight (digest-due lives
+# from the first match queued until the digest's last delivery is settled)
+wait_for 10 "the digest settled" \
+    'test "$(rcli exists relais:digest:e-1 relais:digest-due:e-1)" = 0 && all_handled_but_scheduled'
 assert_eq "$(alerts)" 2 "one digest"
 assert_eq "$(requests gw)" "$((before + 4))" "welcome, notice, digest refused, digest"
 digest=$(jq -r 'select(.status == 200) | .body' "$T/gw.jsonl" |
@@ -78,19 +83,28 @@ $digest"
 refused=$(jq -r 'select(.status == 503) | .body' "$T/gw.jsonl" |
     jq -r 'select(.type == "match.digest") | .text')
 assert_eq "$refused" "$digest" "the retried digest names the same candidates"
-printf '%s\n' "$digest" | grep -qE 'Amira|Bruno|Chloé' && fail "digest repeats a candidate"
+if printf '%s\n' "$digest" | grep -qE 'Amira|Bruno|Chloé'; then
+	fail "digest repeats a candidate: $digest"
+fi
 assert_eq "$(rcli hlen relais:announced:e-1)" 4 "ledger after the digest"
 assert_eq "$(rcli exists relais:digest:e-1)" 0 "digest emptied"
 
-# closed postings alert no more
+# closed postings leave the index at once, and alert no more
+assert_eq "$(rcli smembers relais:mx:j:rouyn-noranda:7 | sort | tr '\n' ' ')" "j-1 j-2 " \
+    "index of open postings"
 emit '{"specversion":"1.0","id":"close-1","source":"jobs","type":"job.closed","data":{"job":{"id":"j-1"}}}'
 emit '{"specversion":"1.0","id":"close-2","source":"jobs","type":"job.closed","data":{"job":{"id":"j-2"}}}'
-wait_for 10 "closings" 'test "$(rcli exists relais:job:j-1 relais:job:j-2)" = 0'
+wait_for 10 "closings handled" all_handled_but_scheduled
+assert_eq "$(rcli exists relais:job:j-1 relais:job:j-2)" 0 "closed postings still stored"
+assert_eq "$(rcli scard relais:mx:j:rouyn-noranda:7)" 0 "closed postings still indexed"
 emit "$(arrival a-8 c-8 Hana 72106 true rouyn-noranda '["Soudure MIG"]')"
 wait_for 10 "the last arrival" 'test "$(requests gw)" -ge '"$((before + 6))"
-sleep 3
+wait_for 10 "the last arrival handled" all_handled_but_scheduled
+# handled without queueing a match: no digest can follow
+assert_eq "$(rcli exists relais:digest:e-1 relais:digest-due:e-1)" 0 "a digest queued for closed postings"
+assert_eq "$(rcli zrange relais:scheduled 0 -1 | grep -c match.digest)" 0 "digests scheduled"
 assert_eq "$(alerts)" 2 "no alert for closed postings"
-assert_eq "$(rcli scard relais:mx:j:rouyn-noranda:7)" 0 "index of postings emptied"
+assert_eq "$(requests gw)" "$((before + 6))" "welcome and notice of the last arrival"
 assert_eq "$(dead_count)" 0 "dead letters"
 stop_relaisd
 echo "matching: ok"

@@ -7,18 +7,41 @@ start_relaisd
 ctl() {
 	RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" "$@"
 }
+# run_ctl ARGS...: relaisctl's standard output in $out, its standard error
+# in $err, its exit status in $rc (a crash is 134 or 139, not a refusal)
+run_ctl() {
+	rc=0
+	out=$(ctl "$@" 2> "$T/ctl.err") || rc=$?
+	err=$(cat "$T/ctl.err")
+}
+# ctl_ok ARGS...: run_ctl, and fail unless relaisctl exited 0
+ctl_ok() {
+	run_ctl "$@"
+	[ "$rc" = 0 ] || fail "relaisctl $*: exit status $rc: $out $err"
+}
 
-assert_eq "$(ctl suppress add Ana@Example.com "asked by phone")" "email:ana@example.com suppressed" "add"
-ctl suppress list | grep -q '^email:ana@example.com .*"source":"relaisctl"' || fail "list: $(ctl suppress list)"
+ctl_ok suppress add Ana@Example.com "asked by phone"
+assert_eq "$out" "email:ana@example.com suppressed" "add"
+ctl_ok suppress list
+printf '%s\n' "$out" | grep -q '^email:ana@example.com .*"source":"relaisctl"' || fail "list: $out"
 emit "$(event s-1)"
 wait_for 10 "handled" all_handled
 assert_eq "$(requests gw)" 0 "requests to a suppressed address"
 rcli xrange relais:deliveries - + | grep -qx "recipient opted out (suppression list)" ||
     fail "skip not recorded"
 
-assert_eq "$(ctl suppress remove ana@example.com)" "email:ana@example.com no longer suppressed" "remove"
+ctl_ok suppress remove ana@example.com
+assert_eq "$out" "email:ana@example.com no longer suppressed" "remove"
 emit "$(event s-2)"
 wait_for 10 "sent again" 'test "$(requests gw)" -ge 1'
-ctl suppress add not-an-address >/dev/null 2>&1 && fail "a bad address was accepted"
+# refused as a usage error (exit 2), with the reason
+run_ctl suppress add not-an-address
+assert_eq "$rc" 2 "exit status for a bad address ($err)"
+printf '%s\n' "$err" | grep -q "not an email address nor a phone number" ||
+    fail "bad address: no reason: $err"
+ctl_ok suppress list
+if printf '%s\n' "$out" | grep -q 'not-an-address'; then
+	fail "a bad address was recorded: $out"
+fi
 stop_relaisd
 echo "suppression: ok"
