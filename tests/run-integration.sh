@@ -14,6 +14,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-c) clock=$2; shift 2 ;;
 	-j) jobs=$2; shift 2 ;;
+	-j*) jobs=${1#-j}; shift ;;
 	*) break ;;
 	esac
 done

@@ -28,9 +28,12 @@ got:
 $out"
 done
 printf 'redis: [unclosed\n' > "$T/syntax.yaml"
-out=$("$BUILD/relaisd" -c "$T/syntax.yaml" --check 2>&1) && fail "syntax error accepted"
+rc=0
+out=$("$BUILD/relaisd" -c "$T/syntax.yaml" --check 2>&1) || rc=$?
+assert_eq "$rc" 1 "exit status of --check on a syntax error"
 printf '%s\n' "$out" | grep -q "^$T/syntax.yaml:[0-9]*:[0-9]*: " || fail "syntax error without position: $out"
 out=$(RELAIS_REDIS_URL= "$BUILD/relaisd" --version) || fail "--version"
 printf '%s\n' "$out" | grep -q "^relaisd [0-9]" || fail "--version output: $out"
-"$BUILD/relaisd" --help | grep -q -- "--check" || fail "--help"
+out=$("$BUILD/relaisd" --help) || fail "--help exit status"
+printf '%s\n' "$out" | grep -q -- "--check" || fail "--help: $out"
 echo "config check: ok"

@@ -18,6 +18,7 @@ assert_eq "$(sed -n 1p "$T/outbox.jsonl" | jq -r .territory)" vallee-de-l-or "te
 assert_eq "$(jq -r .channel "$T/outbox.jsonl" | sort | tr '\n' ' ')" "email sms " "channels"
 jq -r 'select(.channel == "email") | .subject' "$T/outbox.jsonl" | grep -q "Amina" || fail "subject"
 jq -r 'select(.channel == "sms") | .text' "$T/outbox.jsonl" | grep -q "^Bienvenue Amina" || fail "sms text"
-"$BUILD/relaisctl" outbox "$T/outbox.jsonl" | grep -q "^Subject: Bienvenue" || fail "relaisctl outbox"
+out=$("$BUILD/relaisctl" outbox "$T/outbox.jsonl") || fail "relaisctl outbox exit status"
+printf '%s\n' "$out" | grep -q "^Subject: Bienvenue" || fail "relaisctl outbox: $out"
 stop_relaisd
 echo "outbox: ok"
