@@ -899,12 +899,23 @@ pipeline_send(struct pipeline_job *j)
 		pipeline_commit(j);
 }
 
+/* Why a delivery is not sent after all: newer truth than its event. */
+static const char *const pipeline_verdict_reasons[] = {
+	[QUEUE_SENT] = "already sent",
+	[QUEUE_SUPPRESSED] = "recipient opted out (suppression list)",
+	[QUEUE_GONE] = "the person is no longer on record (forgotten or "
+	    "expired)",
+	[QUEUE_DEPARTED] = "the person has left the programme since",
+	[QUEUE_NO_CONSENT] = "consent for this channel was withdrawn since",
+	[QUEUE_ADDRESS_CHANGED] = "the address on record changed since",
+};
+
 static void
-pipeline_on_begun(int ok, int dup, const int *sent, const int *suppressed,
-    size_t n, void *arg)
+pipeline_on_begun(int ok, int dup, const int *verdicts, size_t n, void *arg)
 {
 	struct pipeline_job	*j = arg;
 	size_t			 i, k;
+	int			 v;
 
 	if (!ok) {
 		pipeline_on_committed(0, j);
@@ -918,41 +929,45 @@ pipeline_on_begun(int ok, int dup, const int *sent, const int *suppressed,
 	for (i = k = 0; i < j->nd && k < n; i++) {
 		if (j->d[i].outcome != OUTCOME_PENDING)
 			continue;
-		if (sent[k])
-			pipeline_fail(&j->d[i], OUTCOME_SKIPPED, "already sent");
-		else if (suppressed[k])
-			pipeline_fail(&j->d[i], OUTCOME_SKIPPED, "recipient opted "
-			    "out (suppression list)");
-		k++;
+		v = verdicts[k++];
+		if (v > QUEUE_GO && v <= QUEUE_ADDRESS_CHANGED)
+			pipeline_fail(&j->d[i], OUTCOME_SKIPPED, "%s",
+			    pipeline_verdict_reasons[v]);
+		else if (v != QUEUE_GO)
+			pipeline_fail(&j->d[i], OUTCOME_SKIPPED, "unknown "
+			    "verdict %d from Redis", v);
 	}
 	pipeline_send(j);
 }
 
-/* Checks what was planned against Redis: already sent, opted out. */
+/*
+ * Checks what was planned against Redis right before the send: already
+ * sent, opted out, and the newest truth about the person (queue_begin).
+ */
 static void
 pipeline_begin(struct pipeline_job *j, const char *dedupe)
 {
-	struct pipeline	*p = j->p;
-	char		**keys, **supp;
-	size_t		 i, nk = 0;
+	struct pipeline		*p = j->p;
+	struct queue_check	*v;
+	size_t			 i, nk = 0;
 
 	if (j->dead[0] != '\0' || j->nd == 0) {
 		pipeline_commit(j);
 		return;
 	}
-	keys = xcalloc(j->nd, sizeof *keys);
-	supp = xcalloc(j->nd, sizeof *supp);
+	v = xcalloc(j->nd, sizeof *v);
 	for (i = 0; i < j->nd; i++) {
 		if (j->d[i].outcome != OUTCOME_PENDING)
 			continue;
-		keys[nk] = j->d[i].pd->key;
-		supp[nk++] = j->d[i].supp;
+		v[nk].key = j->d[i].pd->key;
+		v[nk].supp = j->d[i].supp;
+		v[nk].person = j->d[i].pd->subject;
+		v[nk++].check = j->d[i].pd->check;
 	}
-	if (queue_begin(p->q, dedupe, j->e->id, keys, supp, nk,
-	    pipeline_on_begun, j) == -1)
+	if (queue_begin(p->q, dedupe, j->e->id, v, nk, pipeline_on_begun,
+	    j) == -1)
 		pipeline_on_committed(0, j);
-	free(keys);
-	free(supp);
+	free(v);
 }
 
 /* The state call and the reads are all in: plan, or give up. */
@@ -1060,8 +1075,14 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 
 		queue_args_add(&a, json_string_value(v), json_string_length(v));
 	}
-	if (queue_state(p->q, dedupe, e->id, j->hs.fn, &a, pipeline_on_state,
-	    j) == -1)
+	/*
+	 * A retry carries the deliveries still owed, not the event: its state
+	 * function only reads. The producer's order is the event's time, else
+	 * when it was first added to the stream.
+	 */
+	if (queue_state(p->q, dedupe, e->id, j->hs.fn, e->retry_key != NULL,
+	    j->env.time_ms != 0 ? j->env.time_ms : e->first_ms, &a,
+	    pipeline_on_state, j) == -1)
 		pipeline_on_state(0, 0, NULL, 0, j);
 	queue_args_clear(&a);
 	json_decref(j->hs.args);	/* copied into the batch */

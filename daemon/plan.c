@@ -297,6 +297,11 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
 	d = &p->v[p->n++];
 	memset(d, 0, sizeof *d);
 	d->role = n->role;
+	/* checked right before the send: the person is still there; and for
+	 * their own messages, consent and address (queue_begin) */
+	d->subject = n->subject_id != NULL ? n->subject_id : "";
+	d->check = n->subject_id == NULL ? "" :
+	    strcmp(n->role, "newcomer") == 0 ? "c" : "p";
 	d->channel = channel;
 	d->to = xstrdup(to);
 	d->territory = n->territory->id;

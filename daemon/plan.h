@@ -29,6 +29,8 @@ enum plan_status {
 struct plan_delivery {
 	char				 key[IDKEY_LEN + 1];
 	const char			*role;
+	const char			*subject;	/* whom it is about, or "" */
+	const char			*check;		/* "", "p" or "c": queue.h */
 	const char			*channel;	/* "email" or "sms" */
 	char				*to;
 	const char			*territory;

@@ -267,6 +267,7 @@ queue_entry_parse(const redisReply *r, long delivered)
 		return NULL;
 	e = xcalloc(1, sizeof *e);
 	snprintf(e->id, sizeof e->id, "%s", r->element[0]->str);
+	e->first_ms = strtoll(e->id, NULL, 10);
 	e->delivered = delivered;
 	f = r->element[1];
 	if (f->type != REDIS_REPLY_ARRAY) {
@@ -290,7 +291,10 @@ queue_entry_parse(const redisReply *r, long delivered)
 		} else if (strcmp(k->str, "waits") == 0) {
 			e->waits = strtol(v->str, NULL, 10);
 		} else if (strcmp(k->str, "replay") == 0) {
+			/* relaisctl puts the original stream id there */
 			e->replay = 1;
+			if (strtoll(v->str, NULL, 10) > 1)
+				e->first_ms = strtoll(v->str, NULL, 10);
 		}
 		json_object_set_new(all, k->str, json_stringn_nocheck(v->str,
 		    v->len));
@@ -961,7 +965,7 @@ queue_batch_fail(struct queue_batch *b)
 
 	for (i = 0; i < b->ncalls; i++) {
 		if (b->calls[i].begin_cb != NULL)
-			b->calls[i].begin_cb(0, 0, NULL, NULL, 0,
+			b->calls[i].begin_cb(0, 0, NULL, 0,
 			    b->calls[i].arg);
 		else if (b->calls[i].commit_cb != NULL)
 			b->calls[i].commit_cb(0, b->calls[i].arg);
@@ -978,7 +982,7 @@ queue_on_begin(redisReply *r, void *arg)
 {
 	struct queue_batch	*b = arg;
 	struct queue_call	*c;
-	int			*sent, *supp;
+	int			*verdicts;
 	size_t			 i, k, at = 0;
 
 	if (b->q->freeing) {
@@ -991,22 +995,18 @@ queue_on_begin(redisReply *r, void *arg)
 	}
 	for (i = 0; i < b->ncalls; i++) {
 		c = &b->calls[i];
-		if (at + 1 + 2 * c->nkeys > r->elements) {
+		if (at + 1 + c->nkeys > r->elements) {
 			log_warnx("queue: begin: short reply");
-			c->begin_cb(0, 0, NULL, NULL, 0, c->arg);
+			c->begin_cb(0, 0, NULL, 0, c->arg);
 			continue;
 		}
-		sent = xcalloc(c->nkeys + 1, sizeof *sent);
-		supp = xcalloc(c->nkeys + 1, sizeof *supp);
-		for (k = 0; k < c->nkeys; k++) {
-			sent[k] = r->element[at + 1 + 2 * k]->integer != 0;
-			supp[k] = r->element[at + 2 + 2 * k]->integer != 0;
-		}
-		c->begin_cb(1, r->element[at]->integer != 0, sent, supp, c->nkeys,
+		verdicts = xcalloc(c->nkeys + 1, sizeof *verdicts);
+		for (k = 0; k < c->nkeys; k++)
+			verdicts[k] = (int)r->element[at + 1 + k]->integer;
+		c->begin_cb(1, r->element[at]->integer != 0, verdicts, c->nkeys,
 		    c->arg);
-		free(sent);
-		free(supp);
-		at += 1 + 2 * c->nkeys;
+		free(verdicts);
+		at += 1 + c->nkeys;
 	}
 	queue_batch_free(b);
 }
@@ -1140,8 +1140,7 @@ queue_flush_soon(struct queue *q)
 
 int
 queue_begin(struct queue *q, const char *event_id, const char *stream_id,
-    char *const *keys, char *const *supp, size_t nkeys, queue_begin_cb cb,
-    void *arg)
+    const struct queue_check *v, size_t nkeys, queue_begin_cb cb, void *arg)
 {
 	struct queue_call	*c;
 	size_t			 i;
@@ -1154,8 +1153,11 @@ queue_begin(struct queue *q, const char *event_id, const char *stream_id,
 	queue_args_add(&q->begins->args, stream_id, strlen(stream_id));
 	queue_args_addf(&q->begins->args, "%zu", nkeys);
 	for (i = 0; i < nkeys; i++) {
-		queue_args_add(&q->begins->args, keys[i], strlen(keys[i]));
-		queue_args_add(&q->begins->args, supp[i], strlen(supp[i]));
+		queue_args_add(&q->begins->args, v[i].key, strlen(v[i].key));
+		queue_args_add(&q->begins->args, v[i].supp, strlen(v[i].supp));
+		queue_args_add(&q->begins->args, v[i].person,
+		    strlen(v[i].person));
+		queue_args_add(&q->begins->args, v[i].check, strlen(v[i].check));
 	}
 	c = queue_batch_call(q->begins);
 	c->begin_cb = cb;
@@ -1167,8 +1169,8 @@ queue_begin(struct queue *q, const char *event_id, const char *stream_id,
 
 int
 queue_state(struct queue *q, const char *event_id, const char *stream_id,
-    const char *fn, const struct queue_args *args, queue_state_cb cb,
-    void *arg)
+    const char *fn, int retry, int64_t order_ms, const struct queue_args *args,
+    queue_state_cb cb, void *arg)
 {
 	struct queue_call	*c;
 
@@ -1179,6 +1181,8 @@ queue_state(struct queue *q, const char *event_id, const char *stream_id,
 	queue_args_add(&q->states->args, event_id, strlen(event_id));
 	queue_args_add(&q->states->args, stream_id, strlen(stream_id));
 	queue_args_add(&q->states->args, fn, strlen(fn));
+	queue_args_add(&q->states->args, retry ? "r" : "", retry ? 1 : 0);
+	queue_args_addf(&q->states->args, "%lld", (long long)order_ms);
 	queue_args_addf(&q->states->args, "%d", args != NULL ? args->n : 0);
 	if (args != NULL)
 		queue_args_cat(&q->states->args, args);

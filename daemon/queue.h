@@ -27,6 +27,7 @@ struct queue_entry {
 	long	 attempt;	/* attempts already spent by that delivery */
 	long	 waits;		/* waits asked by the gateway so far */
 	int	 replay;	/* re-enqueued by an operator: skip dedupe */
+	int64_t	 first_ms;	/* when the event was first added (stream id ms) */
 	long	 delivered;	/* times this entry was read, this time included */
 };
 
@@ -57,13 +58,31 @@ typedef void	(*queue_entry_cb)(struct queue_entry *, void *arg);
 typedef size_t	(*queue_room_cb)(void *arg);
 /* Whether an entry is being processed in this process already. */
 typedef int	(*queue_busy_cb)(const char *id, void *arg);
+/* What Redis says of a delivery right before it is sent. */
+enum queue_verdict {
+	QUEUE_GO = 0,		/* send it */
+	QUEUE_SENT,		/* a sent marker exists */
+	QUEUE_SUPPRESSED,	/* the recipient opted out on that channel */
+	QUEUE_GONE,		/* the person is no longer stored (forgotten) */
+	QUEUE_DEPARTED,		/* the person left the programme */
+	QUEUE_NO_CONSENT,	/* consent for the channel was withdrawn */
+	QUEUE_ADDRESS_CHANGED,	/* the stored address is another one now */
+};
+
+/* One delivery to check before it is sent; the strings are borrowed. */
+struct queue_check {
+	const char	*key;		/* delivery key */
+	const char	*supp;		/* "<channel>:<lower-cased address>" */
+	const char	*person;	/* whom it is about, or "" */
+	const char	*check;		/* "", "p" (present), "c" (contact) */
+};
+
 /*
  * begin: ok = 0 when the script failed; dup = 1 for a duplicate event id;
- * per delivery, sent (a marker exists) and suppressed (the recipient opted
- * out on that channel).
+ * per delivery its verdict (enum queue_verdict).
  */
-typedef void	(*queue_begin_cb)(int ok, int dup, const int *sent,
-		    const int *suppressed, size_t n, void *arg);
+typedef void	(*queue_begin_cb)(int ok, int dup, const int *verdicts,
+		    size_t n, void *arg);
 typedef void	(*queue_commit_cb)(int ok, void *arg);
 
 /* A hash as HGETALL gives it: n fields and values, v[2i] -> v[2i + 1]. */
@@ -97,20 +116,22 @@ unsigned long	 queue_reconnects(const struct queue *);
 void		 queue_entry_free(struct queue_entry *);
 
 /*
- * Dedupe and idempotency check for one entry: event_id "" skips the dedupe
- * (retries and replays); keys are the delivery keys to look up.
+ * Dedupe and the check of each delivery against the current records, for
+ * one entry: event_id "" skips the dedupe (retries and replays).
  */
 int		 queue_begin(struct queue *, const char *event_id,
-		    const char *stream_id, char *const *keys, char *const *supp,
-		    size_t nkeys, queue_begin_cb, void *arg);
+		    const char *stream_id, const struct queue_check *,
+		    size_t n, queue_begin_cb, void *arg);
 /*
  * Dedupe (event_id "" skips it), then the handlers' state function fn with
  * args (handlers/store.c), atomically, batched with the other calls of the
- * loop iteration. fn "" runs none.
+ * loop iteration. fn "" runs none. A retry only reads; order_ms is the
+ * event's place in the producer's order: state a newer event set is kept.
  */
 int		 queue_state(struct queue *, const char *event_id,
-		    const char *stream_id, const char *fn,
-		    const struct queue_args *args, queue_state_cb, void *arg);
+		    const char *stream_id, const char *fn, int retry,
+		    int64_t order_ms, const struct queue_args *args,
+		    queue_state_cb, void *arg);
 /*
  * Applies ops (built with the queue_op_* helpers) and acknowledges and
  * deletes stream_id ("" for none), in one atomic script with the other

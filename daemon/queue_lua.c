@@ -8,11 +8,31 @@
 /*
  * Batched over every entry that began in one loop iteration. ARGV: prefix,
  * seen ttl, then per entry: event id ("" = no dedupe), stream id, n, then n
- * pairs (delivery key, suppression id "<channel>:<address>"). Returns, per
- * entry, the duplicate flag then n pairs (already sent, opted out).
+ * quadruples (delivery key, suppression id "<channel>:<address>", the
+ * person the message is about or "", check). Returns, per entry, the
+ * duplicate flag then a verdict per delivery (QUEUE_GO, ... in queue.h).
+ *
+ * The check is the newest truth about the person, read right before the
+ * send: "p" (the person is still there and has not departed) or "c" (and
+ * the message is to them: the channel's consent and the address itself
+ * are still those of the stored record).
  */
 const char queue_begin_lua[] =
 "local p, ttl = ARGV[1], ARGV[2]\n"
+"local function verdict(key, supp, pid, check)\n"
+"  if redis.call('EXISTS', p .. 'sent:' .. key) == 1 then return 1 end\n"
+"  if redis.call('HEXISTS', p .. 'suppressed', supp) == 1 then return 2 end\n"
+"  if pid == '' or check == '' then return 0 end\n"
+"  local ch, addr = string.match(supp, '^(%a+):(.*)$')\n"
+"  local r = redis.call('HMGET', p .. 'person:' .. pid, 'territory', 'departed',\n"
+"    'consent_' .. (ch or ''), ch == 'sms' and 'phone' or 'email')\n"
+"  if not r[1] then return 3 end\n"
+"  if r[2] then return 4 end\n"
+"  if check ~= 'c' then return 0 end\n"
+"  if r[3] ~= '1' then return 5 end\n"
+"  if not r[4] or string.lower(r[4]) ~= addr then return 6 end\n"
+"  return 0\n"
+"end\n"
 "local out = {}\n"
 "local i = 3\n"
 "while i <= #ARGV do\n"
@@ -26,10 +46,10 @@ const char queue_begin_lua[] =
 "  end\n"
 "  out[#out + 1] = dup\n"
 "  for j = 1, n do\n"
-"    out[#out + 1] = redis.call('EXISTS', p .. 'sent:' .. ARGV[i + 1 + 2 * j])\n"
-"    out[#out + 1] = redis.call('HEXISTS', p .. 'suppressed', ARGV[i + 2 + 2 * j])\n"
+"    local b = i + 3 + 4 * (j - 1)\n"
+"    out[#out + 1] = verdict(ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3])\n"
 "  end\n"
-"  i = i + 3 + 2 * n\n"
+"  i = i + 3 + 4 * n\n"
 "end\n"
 "return out\n";
 
@@ -88,15 +108,19 @@ const char queue_commit_lua[] =
 /*
  * The handlers' state functions (handlers/store.c), batched with the dedupe
  * like begin. ARGV: prefix, seen ttl, then per entry: event id ("" = no
- * dedupe), stream id, state function ("" = none), n, n arguments. Returns
- * per entry the duplicate flag and the function's answer as JSON ("").
+ * dedupe), stream id, state function ("" = none), mode ("r": a retry, the
+ * function only reads), the event's order (ms: its time, else when it was
+ * first added), n, n arguments. Returns per entry the duplicate flag and
+ * the function's answer as JSON ("").
  */
 const char queue_state_lua[] =
 "local p, ttl = ARGV[1], ARGV[2]\n"
 "local out = {}\n"
 "local i = 3\n"
 "while i <= #ARGV do\n"
-"  local id, sid, op, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])\n"
+"  local id, sid, op = ARGV[i], ARGV[i + 1], ARGV[i + 2]\n"
+"  local m = { retry = ARGV[i + 3] == 'r', t = tonumber(ARGV[i + 4]) or 0 }\n"
+"  local n = tonumber(ARGV[i + 5])\n"
 "  local dup = 0\n"
 "  if id ~= '' then\n"
 "    local k = p .. 'seen:' .. id\n"
@@ -107,14 +131,14 @@ const char queue_state_lua[] =
 "  local res = ''\n"
 "  if dup == 0 and op ~= '' then\n"
 "    local a = {}\n"
-"    for j = 1, n do a[j] = ARGV[i + 3 + j] end\n"
+"    for j = 1, n do a[j] = ARGV[i + 5 + j] end\n"
 "    local f = S[op]\n"
 "    if f == nil then return redis.error_reply('relais state: no function ' .. op) end\n"
-"    res = cjson.encode(f(p, a))\n"
+"    res = cjson.encode(f(p, a, m))\n"
 "  end\n"
 "  out[#out + 1] = dup\n"
 "  out[#out + 1] = res\n"
-"  i = i + 4 + n\n"
+"  i = i + 6 + n\n"
 "end\n"
 "return out\n";
 

@@ -541,8 +541,11 @@ ctl_dead_replay_one(struct ctl *c, const char *id, int quiet)
 	}
 	snprintf(dead, sizeof dead, "%s", ctl_key(c, "dead"));
 	freeReplyObject(redisCommand(c->rc, "MULTI"));
-	freeReplyObject(redisCommand(c->rc, "XADD %s * event %b replay 1",
-	    ctl_key(c, "events"), payload->str, payload->len));
+	/* the original stream id: the event's place in the producer's order
+	 * when it carries no time, so that it cannot undo newer events */
+	freeReplyObject(redisCommand(c->rc, "XADD %s * event %b replay %s",
+	    ctl_key(c, "events"), payload->str, payload->len,
+	    ctl_field(f, "stream_id")));
 	freeReplyObject(redisCommand(c->rc, "XDEL %s %s", dead, id));
 	x = redisCommand(c->rc, "EXEC");
 	ok = x != NULL && x->type == REDIS_REPLY_ARRAY && x->elements == 2 &&

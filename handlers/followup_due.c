@@ -163,6 +163,7 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		n = handler_out_add(out);
 		n->role = "counsellor";
 		n->recipient_id = xstrdup(c->id);
+		n->subject_id = xstrdup(pid);
 		n->email = xstrdup(c->email);
 		n->language = xstrdup(lang);
 		n->consent_email = 1;
@@ -189,6 +190,7 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		n = handler_out_add(out);
 		n->role = "newcomer";
 		n->recipient_id = xstrdup(pid);
+		n->subject_id = xstrdup(pid);
 		n->email = handler_str(p, "email") != NULL ?
 		    xstrdup(handler_str(p, "email")) : NULL;
 		n->phone = handler_str(p, "phone") != NULL ?

@@ -250,6 +250,7 @@ handler_out_clear(struct handler_out *out)
 	out->note[0] = '\0';
 	for (i = 0; i < out->n; i++) {
 		free(out->v[i].recipient_id);
+		free(out->v[i].subject_id);
 		free(out->v[i].email);
 		free(out->v[i].phone);
 		free(out->v[i].language);

@@ -25,6 +25,12 @@ struct territory_counsellor;
 struct notification {
 	const char		*role;		/* "newcomer", "counsellor", "employer" */
 	char			*recipient_id;
+	/*
+	 * The person the message is about, checked right before the send
+	 * (still stored, not departed; and when the message is to them, the
+	 * channel's consent and the address); NULL: no such check.
+	 */
+	char			*subject_id;
 	char			*email;		/* NULL when none */
 	char			*phone;		/* E.164, NULL when none */
 	char			*language;	/* preferred, NULL when unknown */

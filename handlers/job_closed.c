@@ -1,6 +1,7 @@
 /* job.closed: the posting leaves the index; no more alerts for it. */
 #include <stdio.h>
 
+#include "config.h"
 #include "envelope.h"
 #include "handlers.h"
 
@@ -10,12 +11,13 @@ closed_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 {
 	const char	*jid;
 
-	(void)ctx;
 	if ((jid = handler_id(ev, "job", reason, reasonlen)) == NULL)
 		return -1;
 	st->fn = "closed";
 	st->args = json_array();
 	handler_arg(st->args, jid);
+	/* how long the closing is remembered: as long as a person is */
+	handler_arg_long(st->args, ctx->cf->retention_days * 86400LL);
 	return 0;
 }
 

@@ -180,6 +180,15 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		    "profiles: nothing to preview");
 		return 0;
 	}
+	/* closed or changed by a newer event since (job.closed): no alert */
+	if (json_object_get(state, "closed") != NULL ||
+	    json_object_get(state, "stale") != NULL ||
+	    (ctx->retry && json_integer_value(json_object_get(state,
+	    "stored")) == 0)) {
+		snprintf(out->note, sizeof out->note, "posting closed or "
+		    "changed by a newer event: no alert");
+		return 0;
+	}
 	if (j.closes_ms != 0 && j.closes_ms <= ctx->now_ms) {
 		snprintf(out->note, sizeof out->note, "posting closed already: "
 		    "no alert");

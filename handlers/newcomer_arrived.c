@@ -16,6 +16,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "match.h"
+#include "phone.h"
 #include "territory.h"
 
 /* What the handler reads from the event, validated. */
@@ -141,7 +142,7 @@ arrival_fields(const struct envelope *ev, const struct arrival *a)
 	static const char *const keep[] = { "first_name", "last_name", "email",
 	    "phone", "language", NULL };
 	json_t		*f;
-	char		*skills;
+	char		*skills, e164[PHONE_E164_SIZE], why[128];
 	size_t		 i;
 
 	f = json_object();
@@ -150,6 +151,13 @@ arrival_fields(const struct envelope *ev, const struct arrival *a)
 
 		json_object_set_new(f, keep[i], json_string(s != NULL ? s : ""));
 	}
+	/*
+	 * The phone as messages go to it (E.164): the check right before each
+	 * send compares the stored address with the message's.
+	 */
+	if (a->phone != NULL && phone_normalise(a->phone, e164, sizeof e164,
+	    why, sizeof why) == 0)
+		json_object_set_new(f, "phone", json_string(e164));
 	json_object_set_new(f, "territory", json_string(a->t->id));
 	json_object_set_new(f, "municipality", json_string(
 	    handler_str(ev->data, "municipality") != NULL ?
@@ -401,6 +409,19 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 
 	if (arrival_parse(ev, ctx, &a, reason, reasonlen) == -1)
 		return -1;
+	/*
+	 * An older event about a person who left or was forgotten since sends
+	 * nothing; a retry plans its delivery still, for the check right
+	 * before the send to skip it with the reason on record.
+	 */
+	if (state != NULL && !ctx->retry &&
+	    (json_object_get(state, "missing") != NULL ||
+	    json_object_get(state, "departed") != NULL)) {
+		snprintf(out->note, sizeof out->note, "person %s since: nothing "
+		    "to send", json_object_get(state, "missing") != NULL ?
+		    "forgotten" : "departed");
+		return 0;
+	}
 	if (state != NULL) {
 		c = handler_counsellor(a.t, handler_str(state, "counsellor"));
 		welcome = json_integer_value(json_object_get(state,
@@ -435,6 +456,7 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		n = handler_out_add(out);
 		n->role = "newcomer";
 		n->recipient_id = xstrdup(a.id);
+		n->subject_id = xstrdup(a.id);
 		n->email = a.email != NULL ? xstrdup(a.email) : NULL;
 		n->phone = a.phone != NULL ? xstrdup(a.phone) : NULL;
 		n->language = a.lang != NULL ? xstrdup(a.lang) : NULL;
@@ -461,6 +483,7 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		n = handler_out_add(out);
 		n->role = "counsellor";
 		n->recipient_id = xstrdup(c->id);
+		n->subject_id = xstrdup(a.id);
 		n->email = xstrdup(c->email);
 		n->language = xstrdup(lang);
 		n->consent_email = 1;	/* staff, at work */

@@ -21,6 +21,13 @@
 "end\n"
 
 const char store_state_lua[] = STORE_COMMON
+/*
+ * Newest truth wins: a record keeps in "t" the order (ms) of the event that
+ * last changed it; an event of order t may change it unless a newer one did.
+ */
+"local function newest(k, t)\n"
+"  return t >= (tonumber(redis.call('HGET', k, 't')) or 0)\n"
+"end\n"
 /* fields with "" are removed: a repeated event that drops a phone drops it */
 "local function hset(k, fields)\n"
 "  local set, del = {}, {}\n"
@@ -77,15 +84,25 @@ const char store_state_lua[] = STORE_COMMON
  * "fresh" tells whether this event registered the person (welcome them)
  * and assigned their counsellor (tell them): true again when the same
  * event is read again, false for a later event about the same person.
+ * A retry, or an event older than one already applied (m.t), changes
+ * nothing: it reads what is stored now.
  */
-"S.arrived = function(p, a)\n"
+"S.arrived = function(p, a, m)\n"
 "  local pid, t, ttl, now = a[1], a[4], tonumber(a[3]), tonumber(a[8])\n"
 "  local k = p .. 'person:' .. pid\n"
 "  local eid = a[13]\n"
+"  if m.retry or not newest(k, m.t) then\n"
+"    local r = redis.call('HMGET', k, 'territory', 'departed', 'counsellor', 'arrived_by', 'assigned_by')\n"
+"    if not r[1] then return { missing = 1 } end\n"
+"    if r[2] then return { departed = 1 } end\n"
+"    return { counsellor = r[3] or '', previous = '', planned = 0, jobs = {},\n"
+"      welcome = r[4] == eid and 1 or 0, notify = r[5] == eid and 1 or 0,\n"
+"      stale = m.retry and 0 or 1 }\n"
+"  end\n"
 "  if redis.call('HGET', k, 'departed') then redis.call('HDEL', k, 'departed', 'arrived_by') end\n"
 "  redis.call('HSETNX', k, 'arrived_by', eid)\n"
 "  hset(k, cjson.decode(a[2]))\n"
-"  redis.call('HSET', k, 'case_until', a[7])\n"
+"  redis.call('HSET', k, 'case_until', a[7], 't', m.t)\n"
 "  local c, prev = assign(p, pid, t, cjson.decode(a[5]), cjson.decode(a[6]), a[7], now, eid)\n"
 "  local fk = p .. 'followups:' .. pid\n"
 "  local want = {}\n"
@@ -132,9 +149,9 @@ const char store_state_lua[] = STORE_COMMON
 /*
  * due: person id, kind, rosters {territory: [[id, "fr en"]..]}, now (ms),
  * event id.
- * Reassigns when the counsellor left the roster.
+ * Reassigns when the counsellor left the roster (not on a retry: it reads).
  */
-"S.due = function(p, a)\n"
+"S.due = function(p, a, m)\n"
 "  local pid, kind, now = a[1], a[2], tonumber(a[4])\n"
 "  local k = p .. 'person:' .. pid\n"
 "  local person = hgetall(k)\n"
@@ -148,30 +165,40 @@ const char store_state_lua[] = STORE_COMMON
 "    end\n"
 "  end\n"
 "  if #cands == 0 then cands = keep end\n"
-"  local c, prev = assign(p, pid, person.territory, keep, cands, person.case_until or now, now, a[5])\n"
+"  local c, prev = person.counsellor or false, false\n"
+"  if not m.retry then\n"
+"    c, prev = assign(p, pid, person.territory, keep, cands, person.case_until or now, now, a[5])\n"
+"  end\n"
 "  local state = person['fu:' .. kind] or ''\n"
 "  person.mx, person.counsellor, person.case_until = nil, nil, nil\n"
-"  person.arrived_by, person.assigned_by = nil, nil\n"
+"  person.arrived_by, person.assigned_by, person.t = nil, nil, nil\n"
 "  return { person = person, counsellor = c or '', previous = prev or '', state = state }\n"
 "end\n"
 /* done: person id, kind, when. A follow-up done early is not reminded. */
-"S.done = function(p, a)\n"
+"S.done = function(p, a, m)\n"
 "  local k = p .. 'person:' .. a[1]\n"
 "  local t = redis.call('HGET', k, 'territory')\n"
 "  if not t then return { missing = 1 } end\n"
 "  local was = redis.call('HGET', k, 'fu:' .. a[2]) or ''\n"
+"  if m.retry then return { territory = t, was = was } end\n"
 "  redis.call('HSET', k, 'fu:' .. a[2], 'done ' .. a[3])\n"
 "  local fk = p .. 'followups:' .. a[1]\n"
 "  local m = redis.call('HGET', fk, a[2])\n"
 "  if m then redis.call('ZREM', p .. 'scheduled', m); redis.call('HDEL', fk, a[2]) end\n"
 "  return { territory = t, was = was }\n"
 "end\n"
-/* departed: person id. Cancels pending follow-ups, stops matching. */
-"S.departed = function(p, a)\n"
+/*
+ * departed: person id. Cancels pending follow-ups, stops matching; not when
+ * a newer event (a return) was applied since.
+ */
+"S.departed = function(p, a, m)\n"
 "  local pid = a[1]\n"
 "  local k = p .. 'person:' .. pid\n"
 "  local t = redis.call('HGET', k, 'territory')\n"
 "  if not t then return { missing = 1 } end\n"
+"  if m.retry or not newest(k, m.t) then\n"
+"    return { territory = t, cancelled = 0, already = 1, stale = m.retry and 0 or 1 }\n"
+"  end\n"
 "  local fk = p .. 'followups:' .. pid\n"
 "  local n = 0\n"
 "  for _, m in pairs(hgetall(fk)) do n = n + redis.call('ZREM', p .. 'scheduled', m) end\n"
@@ -180,7 +207,7 @@ const char store_state_lua[] = STORE_COMMON
 "  local c = redis.call('HGET', k, 'counsellor')\n"
 "  if c then redis.call('ZREM', p .. 'caseload:' .. c, pid) end\n"
 "  local was = redis.call('HGET', k, 'departed')\n"
-"  redis.call('HSET', k, 'departed', '1')\n"
+"  redis.call('HSET', k, 'departed', '1', 't', m.t)\n"
 "  redis.call('HDEL', k, 'counsellor', 'assigned_by')\n"
 "  return { territory = t, cancelled = n, already = was and 1 or 0 }\n"
 "end\n"
@@ -189,15 +216,21 @@ const char store_state_lua[] = STORE_COMMON
  * employer id, contact {..}, retention (s). The candidates are read by the
  * queue natively (HGETALL of the profiles' index hash and of the ledger):
  * thousands of summaries through Lua and JSON cost ten times as much.
+ * A retry reads; a posting closed (or changed) by a newer event stays so.
  */
-"S.posted = function(p, a)\n"
+"S.posted = function(p, a, m)\n"
 "  local jid, e = a[1], a[5]\n"
 "  local jk = p .. 'job:' .. jid\n"
+"  if m.retry then return { stored = redis.call('EXISTS', jk), retry = 1 } end\n"
+"  local closed = tonumber(redis.call('GET', p .. 'job-closed:' .. jid))\n"
+"  if closed and closed >= m.t then return { stored = 0, closed = 1 } end\n"
+"  if not newest(jk, m.t) then return { stored = 0, stale = 1 } end\n"
+"  redis.call('DEL', p .. 'job-closed:' .. jid)\n"
 "  local old = redis.call('HGET', jk, 'idx')\n"
 "  if old and old ~= a[4] then redis.call('SREM', old, jid) end\n"
 "  redis.call('DEL', jk)\n"
 "  hset(jk, cjson.decode(a[2]))\n"
-"  redis.call('HSET', jk, 'idx', a[4], 'employer', e)\n"
+"  redis.call('HSET', jk, 'idx', a[4], 'employer', e, 't', m.t)\n"
 "  redis.call('PEXPIRE', jk, a[3])\n"
 "  redis.call('SADD', a[4], jid)\n"
 "  local ek = p .. 'employer:' .. e\n"
@@ -206,15 +239,22 @@ const char store_state_lua[] = STORE_COMMON
 "  redis.call('EXPIRE', ek, a[7])\n"
 "  return { stored = 1 }\n"
 "end\n"
-/* closed: job id. */
-"S.closed = function(p, a)\n"
+/*
+ * closed: job id, retention (s). Remembers the closing (its order), so
+ * that an older job.posted replayed or retried later cannot re-open it.
+ */
+"S.closed = function(p, a, m)\n"
 "  local jk = p .. 'job:' .. a[1]\n"
+"  if m.retry then return { closed = 0 } end\n"
+"  if not newest(jk, m.t) then return { closed = 0, stale = 1 } end\n"
+"  local ck = p .. 'job-closed:' .. a[1]\n"
+"  if (tonumber(redis.call('GET', ck)) or 0) < m.t then redis.call('SET', ck, m.t, 'EX', a[2]) end\n"
 "  local idx = redis.call('HGET', jk, 'idx')\n"
 "  if idx then redis.call('SREM', idx, a[1]) end\n"
 "  return { closed = redis.call('DEL', jk) }\n"
 "end\n"
 /* digest: employer id, event id. What waits for the employer's digest. */
-"S.digest = function(p, a)\n"
+"S.digest = function(p, a, m)\n"
 "  local e = a[1]\n"
 "  local items = {}\n"
 "  for pid, jid in pairs(hgetall(p .. 'digest:' .. e)) do\n"

@@ -1092,6 +1092,9 @@ test_arrived_fn(void **state)
 	test_var(n->vars, "counsellor.first_name", "Marc");
 	test_var(n->vars, "counsellor.name", "Marc Trudel");
 	test_var(n->vars, "counsellor.email", "marc.trudel@abitibi.example");
+	/* both are about Mounia: checked against her record before the send */
+	assert_string_equal(out.v[0].subject_id, "p-7");
+	assert_string_equal(out.v[1].subject_id, "p-7");
 	n = &out.v[1];
 	assert_string_equal(n->role, "counsellor");
 	assert_string_equal(n->recipient_id, "ab-2");
@@ -1136,6 +1139,25 @@ test_arrived_fn(void **state)
 	    1, &out);
 	assert_int_equal(out.n, 2);
 	assert_int_equal(test_effects(&out, "stat"), 0);
+	handler_out_clear(&out);
+
+	/* an older event about a person who left or was forgotten since */
+	test_decide("newcomer.arrived", "arr-7", TEST_MOUNIA,
+	    "{\"departed\":1}", 0, &out);
+	assert_int_equal(out.n, 0);
+	assert_null(out.effects);
+	assert_string_equal(out.note, "person departed since: nothing to send");
+	handler_out_clear(&out);
+	test_decide("newcomer.arrived", "arr-7", TEST_MOUNIA,
+	    "{\"missing\":1}", 0, &out);
+	assert_int_equal(out.n, 0);
+	handler_out_clear(&out);
+	/* a retry plans its delivery still: the send-time check skips it */
+	test_decide("newcomer.arrived", "arr-7", TEST_MOUNIA,
+	    "{\"departed\":1}", 1, &out);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].role, "newcomer");
+	assert_string_equal(out.v[0].subject_id, "p-7");
 	handler_out_clear(&out);
 
 	/* no counsellor assigned: the welcome names none */
@@ -1666,6 +1688,22 @@ test_posted_fn(void **state)
 	    "\"p-a\",\"p-g\"]");
 	handler_out_clear(&out);
 
+	/* closed or changed by a newer event: no alert, first time or retry */
+	c = test_json("{\"stored\":0,\"closed\":1}");
+	test_decide_rows("job.posted", "job-evt", TEST_JOB(""), c, t.rows, 2,
+	    0, &out);
+	assert_int_equal(out.n, 0);
+	assert_null(out.effects);
+	handler_out_clear(&out);
+	json_decref(c);
+	c = test_json("{\"stored\":0,\"retry\":1}");
+	test_decide_rows("job.posted", "job-evt", TEST_JOB(""), c, t.rows, 2,
+	    1, &out);
+	assert_int_equal(out.n, 0);
+	assert_null(out.effects);
+	handler_out_clear(&out);
+	json_decref(c);
+
 	/* a retry: the same candidates, the ledger again, not the count */
 	test_decide_rows("job.posted", "job-evt", TEST_JOB(""), st, t.rows, 2,
 	    1, &out);
@@ -2022,7 +2060,8 @@ test_closed(void **state)
 	data = "{\"job\":{\"id\":\"j-1\"}}";
 	test_prepare("job.closed", "cl-1", data, &st);
 	assert_string_equal(st.fn, "closed");
-	test_json_equal(st.args, "[\"j-1\"]", "closed arguments");
+	test_json_equal(st.args, "[\"j-1\",\"63072000\"]",
+	    "closed arguments (the closing is kept as long as a person)");
 	handler_state_clear(&st);
 	test_prepare_refused("job.closed", "{\"job\":{\"id\":\"\"}}",
 	    "missing data.job.id");
