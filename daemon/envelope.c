@@ -166,6 +166,17 @@ fail:
 	return -1;
 }
 
+void
+envelope_utf8_scrub(char *s)
+{
+	size_t	len = strlen(s), at = 0, bad;
+
+	while (at < len && envelope_utf8_valid(s + at, len - at, &bad) == -1) {
+		s[at + bad] = '?';
+		at += bad + 1;
+	}
+}
+
 /*
  * Nesting depth of raw JSON, counted before Jansson sees it so that a deep
  * document costs no allocation; brackets inside strings do not count.

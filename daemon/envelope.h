@@ -44,6 +44,11 @@ void	envelope_clear(struct envelope *);
 
 /* Checks that s[0..len) is valid UTF-8; on failure *bad is the byte offset. */
 int	envelope_utf8_valid(const char *s, size_t len, size_t *bad);
+/*
+ * Makes s valid UTF-8 in place: each byte that starts no valid sequence
+ * (a character cut by a length limit, a stray byte) becomes '?'.
+ */
+void	envelope_utf8_scrub(char *s);
 /* Parses RFC 3339 ("2026-11-25T14:03:00Z", offsets, fractions) to Unix ms. */
 int	envelope_parse_time(const char *s, int64_t *ms);
 

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "envelope.h"
 #include "gw.h"
 #include "gw_http.h"
 #include "gw_twilio.h"
@@ -126,6 +127,8 @@ gw_twilio_clean(const char *in, size_t inlen, char *out, size_t outlen)
 		i++;
 	}
 	out[o] = '\0';
+	/* outlen may have cut a character: a reason is stored as JSON */
+	envelope_utf8_scrub(out);
 }
 
 /* The Twilio error of a response body: {code, message, more_info, status}. */

@@ -283,6 +283,11 @@ pipeline_fail(struct pipeline_delivery *d, enum pipeline_outcome o,
 	va_start(ap, fmt);
 	vsnprintf(d->reason, sizeof d->reason, fmt, ap);
 	va_end(ap);
+	/*
+	 * Reasons quote providers' answers and are cut to fit: never leave a
+	 * cut character for the JSON records and logs downstream.
+	 */
+	envelope_utf8_scrub(d->reason);
 }
 
 /* The suppression list's id of a recipient: channel and lower-cased address. */
@@ -547,10 +552,18 @@ pipeline_op_suppress(struct queue_args *a, const struct pipeline_delivery *d)
 	char	 at[40], *s;
 
 	gw_rfc3339(at, sizeof at);
+	/* the reason quotes the provider: nothing from outside reaches fatal */
 	rec = json_pack("{s:s, s:s, s:s}", "at", at, "source", d->gateway,
 	    "reason", d->reason);
-	if (rec == NULL || (s = json_dumps(rec, JSON_COMPACT)) == NULL)
-		fatalx("pipeline: cannot encode a suppression record");
+	if (rec == NULL)
+		rec = json_pack("{s:s, s:s}", "at", at, "source", d->gateway);
+	if (rec == NULL || (s = json_dumps(rec, JSON_COMPACT)) == NULL) {
+		log_warnx("pipeline: cannot encode a suppression record: "
+		    "recorded without details");
+		queue_op_suppress(a, d->supp, "{}");
+		json_decref(rec);
+		return;
+	}
 	queue_op_suppress(a, d->supp, s);
 	free(s);
 	json_decref(rec);

@@ -292,6 +292,25 @@ test_utf8_valid(void **state)
 }
 
 static void
+test_utf8_scrub(void **state)
+{
+	char	s[64];
+
+	(void)state;
+	/* a character cut at the end, a stray continuation, a bad lead */
+	strcpy(s, "Num\xc3\xa9ro re\xc3");
+	envelope_utf8_scrub(s);
+	assert_string_equal(s, "Num\xc3\xa9ro re?");
+	strcpy(s, "a\x80" "b\xff" "c\xe2\x82");
+	envelope_utf8_scrub(s);
+	assert_string_equal(s, "a?b?c??");
+	strcpy(s, "d\xc3\xa9" "j\xc3\xa0 \xe2\x82\xac");
+	envelope_utf8_scrub(s);
+	assert_string_equal(s, "d\xc3\xa9" "j\xc3\xa0 \xe2\x82\xac");
+	assert_int_equal(envelope_utf8_valid(s, strlen(s), NULL), 0);
+}
+
+static void
 test_utf8_in_event(void **state)
 {
 	char	buf[256], want[64];
@@ -815,6 +834,7 @@ main(void)
 		cmocka_unit_test(test_size_limit),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_utf8_scrub),
 		cmocka_unit_test(test_utf8_in_event),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_depth_strings),

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "envelope.h"
 #include "gw.h"
 #include "gw_twilio.h"
 #include "http.h"
@@ -246,6 +247,33 @@ test_classify_created(void **state)
 	assert_string_equal(res.provider_id, "");
 }
 
+/*
+ * A long non-ASCII message is cut to the reason's size on a character
+ * boundary: the reason goes into JSON records (it once reached fatalx).
+ */
+static void
+test_classify_long_accented(void **state)
+{
+	struct gw_result	res;
+	struct buf		body;
+	int			i;
+
+	(void)state;
+	buf_init(&body);
+	buf_puts(&body, "{\"code\": 30007, \"message\": \"");
+	for (i = 0; i < 200; i++)
+		buf_puts(&body, "\xc3\xa9");	/* é, two bytes */
+	buf_puts(&body, "\", \"status\": 400}");
+	buf_putc(&body, '\0');
+	/* every odd cut: one of them ends inside a character */
+	classify(400, body.data, -1, &res);
+	assert_int_equal(res.status, GW_PERMANENT);
+	assert_int_equal(envelope_utf8_valid(res.reason, strlen(res.reason),
+	    NULL), 0);
+	assert_true(strlen(res.reason) > 100);
+	buf_free(&body);
+}
+
 static void
 test_classify_invalid_to(void **state)
 {
@@ -359,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_fields_service),
 		cmocka_unit_test(test_classify_created),
 		cmocka_unit_test(test_classify_invalid_to),
+		cmocka_unit_test(test_classify_long_accented),
 		cmocka_unit_test(test_classify_opted_out),
 		cmocka_unit_test(test_classify_unauthorized),
 		cmocka_unit_test(test_classify_too_many),
