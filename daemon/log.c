@@ -136,6 +136,34 @@ log_json_line(char *out, size_t outlen, int prio, const char *line)
 	return o;
 }
 
+char *
+log_value(const char *in, char *out, size_t outlen)
+{
+	const char	*p;
+	size_t		 n;
+
+	for (p = in; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("._:@+/-", *p) != NULL))
+			break;
+	}
+	if (*p == '\0' && p != in) {
+		snprintf(out, outlen, "%s", in);
+		return out;
+	}
+	if (outlen < 3) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return out;
+	}
+	out[0] = '"';
+	log_escape(in, out + 1, outlen - 2);
+	n = strlen(out);
+	out[n] = '"';
+	out[n + 1] = '\0';
+	return out;
+}
+
 static void log_vline(int, const char *, va_list, const char *)
     __attribute__((format(printf, 2, 0)));
 
@@ -143,7 +171,7 @@ static void
 log_vline(int prio, const char *fmt, va_list ap, const char *errstr)
 {
 	char	line[4096];
-	size_t	n = 0, pre;
+	size_t	n = 0, pre, i;
 	int	r;
 
 	/* one write(2) per line: stderr is unbuffered, and lines must not interleave */
@@ -164,6 +192,11 @@ log_vline(int prio, const char *fmt, va_list ap, const char *errstr)
 	}
 	if (n >= sizeof line - 1)
 		n = sizeof line - 2;	/* truncated: still end the line */
+	/* whatever a caller let through, a control byte never ends a line */
+	for (i = pre; i < n; i++) {
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
+	}
 	if (log_json) {
 		char	json[8192];
 		line[n] = '\0';

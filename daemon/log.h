@@ -25,5 +25,11 @@ char	*log_mask(const char *addr, char *out, size_t outlen);
 
 /* Escapes a value for a key="value" log field: \" \\ and control bytes. */
 char	*log_escape(const char *in, char *out, size_t outlen);
+/*
+ * A value from outside (an event id) for key=value: as it is when it holds
+ * only letters, digits and ._:@+/-, otherwise quoted and escaped, so that it
+ * can neither end the line nor pass for another key.
+ */
+char	*log_value(const char *in, char *out, size_t outlen);
 
 #endif

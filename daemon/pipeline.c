@@ -78,6 +78,7 @@ struct pipeline_job {
 	struct queue_entry		*e;
 	struct envelope			 env;
 	int				 parsed;
+	char				 logid[160];	/* env.id for the log */
 	struct handler_state		 hs;		/* the handler's ask of Redis */
 	json_t				*state;		/* and Redis's answer */
 	struct queue_rows		*rows[HANDLER_READS_MAX];
@@ -266,7 +267,7 @@ pipeline_job_free(struct pipeline_job *j)
 static const char *
 pipeline_event_id(const struct pipeline_job *j)
 {
-	return j->parsed ? j->env.id : "-";
+	return j->logid[0] != '\0' ? j->logid : "-";
 }
 
 static void
@@ -333,6 +334,7 @@ pipeline_decode(struct pipeline_job *j)
 	    sizeof j->dead) == -1)
 		return;
 	j->parsed = 1;
+	log_value(j->env.id, j->logid, sizeof j->logid);
 	if ((h = handler_find(j->env.type)) == NULL) {
 		snprintf(j->dead, sizeof j->dead, "unknown event type \"%s\"",
 		    j->env.type);
@@ -406,14 +408,16 @@ pipeline_plan(struct pipeline_job *j)
 static void
 pipeline_log(const struct pipeline_job *j, const struct pipeline_delivery *d)
 {
-	char	masked[128], quoted[512];
+	char	masked[128], to[300], quoted[512];
 
+	/* an invalid address is as the producer wrote it: quoted if need be */
+	log_value(log_mask(d->pd->to, masked, sizeof masked), to, sizeof to);
 	log_info("event=%s type=%s territory=%s role=%s channel=%s "
 	    "language=%s gateway=%s outcome=%s key=%s to=%s attempt=%ld "
 	    "ms=%.0f%s%s%s", pipeline_event_id(j), j->env.type, d->pd->territory,
 	    d->pd->role, d->pd->channel, d->pd->msg.language[0] ? d->pd->msg.language : "-",
 	    d->gateway, pipeline_outcome_names[d->outcome], d->pd->key,
-	    log_mask(d->pd->to, masked, sizeof masked), d->attempt + 1, d->ms,
+	    to, d->attempt + 1, d->ms,
 	    d->reason[0] ? " reason=\"" : "",
 	    log_escape(d->reason, quoted, sizeof quoted),
 	    d->reason[0] ? "\"" : "");

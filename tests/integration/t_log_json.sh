@@ -12,6 +12,8 @@ PIDS+=("$RELAISD_PID")
 wait_for 10 "the consumer group" group_exists
 emit "$(event j-1)"
 emit '{"specversion":"1.0","id":"j-2","source":"s","type":"invoice.paid"}'
+# ids and addresses from outside can neither end a line nor forge a key
+emit "$(event 'j-3\r\nrelaisd: forged outcome=sent' '"email":"x y outcome=sent@example.com","consent":{"email":true}')"
 wait_for 10 "handled" all_handled
 stop_relaisd
 jq -e . "$T/relaisd.log" > /dev/null || fail "a log line is not JSON"
@@ -19,4 +21,7 @@ assert_eq "$(jq -r 'select(.event == "j-1") | .outcome + " " + .to' "$T/relaisd.
     "sent a***@example.com" "delivery line"
 assert_eq "$(jq -r 'select(.event == "j-2") | .reason' "$T/relaisd.log")" \
     'unknown event type "invoice.paid"' "dead letter line"
+assert_eq "$(grep -c forged "$T/relaisd.log")" 1 "lines naming the forged id"
+assert_eq "$(jq -r 'select(.event != null and (.event | startswith("j-3"))) | .outcome' "$T/relaisd.log")" \
+    dead "the forged id's own outcome"
 echo "json logs: ok"

@@ -260,17 +260,17 @@ test_classify_long_accented(void **state)
 
 	(void)state;
 	buf_init(&body);
-	buf_puts(&body, "{\"code\": 30007, \"message\": \"");
+	/* one ASCII byte first: the 160-byte excerpt ends inside an é */
+	buf_puts(&body, "{\"code\": 30007, \"message\": \"x");
 	for (i = 0; i < 200; i++)
 		buf_puts(&body, "\xc3\xa9");	/* é, two bytes */
 	buf_puts(&body, "\", \"status\": 400}");
 	buf_putc(&body, '\0');
-	/* every odd cut: one of them ends inside a character */
 	classify(400, body.data, -1, &res);
 	assert_int_equal(res.status, GW_PERMANENT);
 	assert_int_equal(envelope_utf8_valid(res.reason, strlen(res.reason),
 	    NULL), 0);
-	assert_true(strlen(res.reason) > 100);
+	assert_true(strlen(res.reason) > 150);
 	buf_free(&body);
 }
 
