@@ -981,8 +981,8 @@ pipeline_begin(struct pipeline_job *j, const char *dedupe)
 		v[nk].person = j->d[i].pd->subject;
 		v[nk++].check = j->d[i].pd->check;
 	}
-	if (queue_begin(p->q, dedupe, j->e->id, v, nk, pipeline_on_begun,
-	    j) == -1)
+	if (queue_begin(p->q, dedupe, j->e->id, j->e->retry_key != NULL ||
+	    j->e->replay, v, nk, pipeline_on_begun, j) == -1)
 		pipeline_on_committed(0, j);
 	free(v);
 }
@@ -1071,7 +1071,11 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 		pipeline_commit(j);
 		return;
 	}
-	dedupe = (e->retry_key != NULL || e->replay) ? "" : j->env.id;
+	/*
+	 * Retries and replays skip the dedupe, when Redis knows them as
+	 * relais's own (queue_lua.c): a producer cannot claim to be one.
+	 */
+	dedupe = j->env.id;
 	if (j->hs.fn == NULL) {
 		pipeline_plan(j);
 		pipeline_begin(j, dedupe);
@@ -1097,7 +1101,8 @@ pipeline_on_entry(struct queue_entry *e, void *arg)
 	 * function only reads. The producer's order is the event's time, else
 	 * when it was first added to the stream.
 	 */
-	if (queue_state(p->q, dedupe, e->id, j->hs.fn, e->retry_key != NULL,
+	if (queue_state(p->q, dedupe, e->id, e->retry_key != NULL || e->replay,
+	    j->hs.fn, e->retry_key != NULL,
 	    j->env.time_ms != 0 ? j->env.time_ms : e->first_ms, &a,
 	    pipeline_on_state, j) == -1)
 		pipeline_on_state(0, 0, NULL, 0, j);

@@ -674,8 +674,8 @@ static void
 queue_on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct queue	*q = arg;
-	char		 now[32], batch[16];
-	const char	*av[3];
+	char		 now[32], batch[16], ttl[32];
+	const char	*av[4];
 
 	(void)fd;
 	(void)what;
@@ -685,11 +685,14 @@ queue_on_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	snprintf(now, sizeof now, "%lld", (long long)clock_now_ms());
 	snprintf(batch, sizeof batch, "%d", QUEUE_TICK_BATCH);
+	/* a retry is known as relais's own as long as an event id is */
+	snprintf(ttl, sizeof ttl, "%ld", q->redis.seen_ttl_s);
 	av[0] = q->redis.prefix;
 	av[1] = now;
 	av[2] = batch;
+	av[3] = ttl;
 	if (redis_eval(q->writer, &queue_tick_script, queue_on_tick_reply, q,
-	    0, 0, 3, av, NULL) == 0)
+	    0, 0, 4, av, NULL) == 0)
 		q->tick_busy = 1;
 }
 
@@ -1140,7 +1143,7 @@ queue_flush_soon(struct queue *q)
 
 int
 queue_begin(struct queue *q, const char *event_id, const char *stream_id,
-    const struct queue_check *v, size_t nkeys, queue_begin_cb cb, void *arg)
+    int claim, const struct queue_check *v, size_t nkeys, queue_begin_cb cb, void *arg)
 {
 	struct queue_call	*c;
 	size_t			 i;
@@ -1151,6 +1154,7 @@ queue_begin(struct queue *q, const char *event_id, const char *stream_id,
 		q->begins = queue_batch_new(q, 0);
 	queue_args_add(&q->begins->args, event_id, strlen(event_id));
 	queue_args_add(&q->begins->args, stream_id, strlen(stream_id));
+	queue_args_add(&q->begins->args, claim ? "1" : "0", 1);
 	queue_args_addf(&q->begins->args, "%zu", nkeys);
 	for (i = 0; i < nkeys; i++) {
 		queue_args_add(&q->begins->args, v[i].key, strlen(v[i].key));
@@ -1169,7 +1173,7 @@ queue_begin(struct queue *q, const char *event_id, const char *stream_id,
 
 int
 queue_state(struct queue *q, const char *event_id, const char *stream_id,
-    const char *fn, int retry, int64_t order_ms, const struct queue_args *args,
+    int claim, const char *fn, int retry, int64_t order_ms, const struct queue_args *args,
     queue_state_cb cb, void *arg)
 {
 	struct queue_call	*c;
@@ -1180,6 +1184,7 @@ queue_state(struct queue *q, const char *event_id, const char *stream_id,
 		q->states = queue_batch_new(q, 0);
 	queue_args_add(&q->states->args, event_id, strlen(event_id));
 	queue_args_add(&q->states->args, stream_id, strlen(stream_id));
+	queue_args_add(&q->states->args, claim ? "1" : "0", 1);
 	queue_args_add(&q->states->args, fn, strlen(fn));
 	queue_args_add(&q->states->args, retry ? "r" : "", retry ? 1 : 0);
 	queue_args_addf(&q->states->args, "%lld", (long long)order_ms);

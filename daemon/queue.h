@@ -117,19 +117,21 @@ void		 queue_entry_free(struct queue_entry *);
 
 /*
  * Dedupe and the check of each delivery against the current records, for
- * one entry: event_id "" skips the dedupe (retries and replays).
+ * one entry: event_id "" skips the dedupe; claim: the entry says it is a
+ * retry or a replay, which skips it only if relais added it so.
  */
 int		 queue_begin(struct queue *, const char *event_id,
-		    const char *stream_id, const struct queue_check *,
+		    const char *stream_id, int claim, const struct queue_check *,
 		    size_t n, queue_begin_cb, void *arg);
 /*
- * Dedupe (event_id "" skips it), then the handlers' state function fn with
+ * Dedupe (event_id "" skips it; claim as begin), then the handlers' state
+ * function fn with
  * args (handlers/store.c), atomically, batched with the other calls of the
  * loop iteration. fn "" runs none. A retry only reads; order_ms is the
  * event's place in the producer's order: state a newer event set is kept.
  */
 int		 queue_state(struct queue *, const char *event_id,
-		    const char *stream_id, const char *fn, int retry,
+		    const char *stream_id, int claim, const char *fn, int retry,
 		    int64_t order_ms, const struct queue_args *args,
 		    queue_state_cb, void *arg);
 /*

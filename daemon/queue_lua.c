@@ -6,8 +6,27 @@
 #include "queue_lua.h"
 
 /*
+ * The dedupe of one entry, shared by begin and state: 1 when event id was
+ * seen in another stream entry. An entry that says it is relais's own (a
+ * retry or a replay: claim "1") skips it only when relais marked it so
+ * (internal:<stream id>, set where it was added): a producer cannot write
+ * "retry" or "replay" on XADD to have an event handled twice.
+ */
+#define QUEUE_DEDUPE_LUA \
+"local function dedupe(p, ttl, id, sid, claim)\n" \
+"  if claim == '1' and redis.call('EXISTS', p .. 'internal:' .. sid) == 1 then return 0 end\n" \
+"  if id == '' then return 0 end\n" \
+"  local k = p .. 'seen:' .. id\n" \
+"  if not redis.call('SET', k, sid, 'NX', 'EX', ttl) then\n" \
+"    if redis.call('GET', k) ~= sid then return 1 end\n" \
+"  end\n" \
+"  return 0\n" \
+"end\n"
+
+/*
  * Batched over every entry that began in one loop iteration. ARGV: prefix,
- * seen ttl, then per entry: event id ("" = no dedupe), stream id, n, then n
+ * seen ttl, then per entry: event id ("" = no dedupe), stream id, claim
+ * ("1": relais's own retry or replay, see QUEUE_DEDUPE_LUA), n, then n
  * quadruples (delivery key, suppression id "<channel>:<address>", the
  * person the message is about or "", check). Returns, per entry, the
  * duplicate flag then a verdict per delivery (QUEUE_GO, ... in queue.h).
@@ -17,7 +36,7 @@
  * the message is to them: the channel's consent and the address itself
  * are still those of the stored record).
  */
-const char queue_begin_lua[] =
+const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
 "local p, ttl = ARGV[1], ARGV[2]\n"
 "local function verdict(key, supp, pid, check)\n"
 "  if redis.call('EXISTS', p .. 'sent:' .. key) == 1 then return 1 end\n"
@@ -36,20 +55,13 @@ const char queue_begin_lua[] =
 "local out = {}\n"
 "local i = 3\n"
 "while i <= #ARGV do\n"
-"  local id, sid, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])\n"
-"  local dup = 0\n"
-"  if id ~= '' then\n"
-"    local k = p .. 'seen:' .. id\n"
-"    if not redis.call('SET', k, sid, 'NX', 'EX', ttl) then\n"
-"      if redis.call('GET', k) ~= sid then dup = 1 end\n"
-"    end\n"
-"  end\n"
-"  out[#out + 1] = dup\n"
+"  local id, sid, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 3])\n"
+"  out[#out + 1] = dedupe(p, ttl, id, sid, ARGV[i + 2])\n"
 "  for j = 1, n do\n"
-"    local b = i + 3 + 4 * (j - 1)\n"
+"    local b = i + 4 + 4 * (j - 1)\n"
 "    out[#out + 1] = verdict(ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3])\n"
 "  end\n"
-"  i = i + 3 + 4 * n\n"
+"  i = i + 4 + 4 * n\n"
 "end\n"
 "return out\n";
 
@@ -108,42 +120,38 @@ const char queue_commit_lua[] =
 /*
  * The handlers' state functions (handlers/store.c), batched with the dedupe
  * like begin. ARGV: prefix, seen ttl, then per entry: event id ("" = no
- * dedupe), stream id, state function ("" = none), mode ("r": a retry, the
+ * dedupe), stream id, claim (as begin), state function ("" = none), mode
+ * ("r": a retry, the
  * function only reads), the event's order (ms: its time, else when it was
  * first added), n, n arguments. Returns per entry the duplicate flag and
  * the function's answer as JSON ("").
  */
-const char queue_state_lua[] =
+const char queue_state_lua[] = QUEUE_DEDUPE_LUA
 "local p, ttl = ARGV[1], ARGV[2]\n"
 "local out = {}\n"
 "local i = 3\n"
 "while i <= #ARGV do\n"
-"  local id, sid, op = ARGV[i], ARGV[i + 1], ARGV[i + 2]\n"
-"  local m = { retry = ARGV[i + 3] == 'r', t = tonumber(ARGV[i + 4]) or 0 }\n"
-"  local n = tonumber(ARGV[i + 5])\n"
-"  local dup = 0\n"
-"  if id ~= '' then\n"
-"    local k = p .. 'seen:' .. id\n"
-"    if not redis.call('SET', k, sid, 'NX', 'EX', ttl) then\n"
-"      if redis.call('GET', k) ~= sid then dup = 1 end\n"
-"    end\n"
-"  end\n"
+"  local id, sid, op = ARGV[i], ARGV[i + 1], ARGV[i + 3]\n"
+"  local m = { retry = ARGV[i + 4] == 'r', t = tonumber(ARGV[i + 5]) or 0 }\n"
+"  local n = tonumber(ARGV[i + 6])\n"
+"  local dup = dedupe(p, ttl, id, sid, ARGV[i + 2])\n"
 "  local res = ''\n"
 "  if dup == 0 and op ~= '' then\n"
 "    local a = {}\n"
-"    for j = 1, n do a[j] = ARGV[i + 5 + j] end\n"
+"    for j = 1, n do a[j] = ARGV[i + 6 + j] end\n"
 "    local f = S[op]\n"
 "    if f == nil then return redis.error_reply('relais state: no function ' .. op) end\n"
 "    res = cjson.encode(f(p, a, m))\n"
 "  end\n"
 "  out[#out + 1] = dup\n"
 "  out[#out + 1] = res\n"
-"  i = i + 6 + n\n"
+"  i = i + 7 + n\n"
 "end\n"
 "return out\n";
 
 /*
- * ARGV: prefix, now (ms), batch. Moves inbox items (oldest first) and due
+ * ARGV: prefix, now (ms), batch, how long (s) a retry added to the stream
+ * is known as relais's own. Moves inbox items (oldest first) and due
  * scheduled members into the stream. Members are
  * "retry ATTEMPT WAITS KEY EVENT" or "event 0 0 - EVENT".
  */
@@ -161,7 +169,8 @@ const char queue_tick_lua[] =
 "for _, m in ipairs(members) do\n"
 "  local kind, a, w, k, ev = string.match(m, '^(%a+) (%d+) (%d+) (%S+) (.*)$')\n"
 "  if kind == 'retry' then\n"
-"    redis.call('XADD', p .. 'events', '*', 'event', ev, 'retry', k, 'attempt', a, 'waits', w)\n"
+"    local sid = redis.call('XADD', p .. 'events', '*', 'event', ev, 'retry', k, 'attempt', a, 'waits', w)\n"
+"    redis.call('SET', p .. 'internal:' .. sid, '1', 'EX', ARGV[4])\n"
 "  elseif kind == 'event' then\n"
 "    redis.call('XADD', p .. 'events', '*', 'event', ev)\n"
 "  else\n"

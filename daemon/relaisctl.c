@@ -519,7 +519,7 @@ ctl_dead_replay_one(struct ctl *c, const char *id, int quiet)
 {
 	redisReply		*rep, *x;
 	const redisReply	*f, *payload = NULL;
-	char			 dead[512];
+	char			 dead[512], ttl[32];
 	size_t			 i;
 	int			 ok;
 
@@ -540,18 +540,27 @@ ctl_dead_replay_one(struct ctl *c, const char *id, int quiet)
 		return -1;
 	}
 	snprintf(dead, sizeof dead, "%s", ctl_key(c, "dead"));
-	freeReplyObject(redisCommand(c->rc, "MULTI"));
-	/* the original stream id: the event's place in the producer's order
-	 * when it carries no time, so that it cannot undo newer events */
-	freeReplyObject(redisCommand(c->rc, "XADD %s * event %b replay %s",
-	    ctl_key(c, "events"), payload->str, payload->len,
-	    ctl_field(f, "stream_id")));
-	freeReplyObject(redisCommand(c->rc, "XDEL %s %s", dead, id));
-	x = redisCommand(c->rc, "EXEC");
-	ok = x != NULL && x->type == REDIS_REPLY_ARRAY && x->elements == 2 &&
-	    x->element[0]->type == REDIS_REPLY_STRING;
+	/*
+	 * One script: the event back on the stream, known as relais's own
+	 * replay (so that its dedupe is skipped: queue_lua.c), and the dead
+	 * letter gone. The original stream id rides along: the event's place
+	 * in the producer's order when it carries no time, so that it cannot
+	 * undo newer events.
+	 */
+	snprintf(ttl, sizeof ttl, "%ld", c->cf->redis.seen_ttl_s);
+	x = redisCommand(c->rc, "EVAL %s 0 %s %s %b %s %s %s %s",
+	    "local sid = redis.call('XADD', ARGV[2], '*', 'event', ARGV[3], "
+	    "'replay', ARGV[4])\n"
+	    "redis.call('SET', ARGV[1] .. 'internal:' .. sid, '1', 'EX', ARGV[5])\n"
+	    "redis.call('XDEL', ARGV[6], ARGV[7])\n"
+	    "return sid\n", c->cf->redis.prefix, ctl_key(c, "events"),
+	    payload->str, payload->len, ctl_field(f, "stream_id"),
+	    ttl, dead, id);
+	ok = x != NULL && x->type == REDIS_REPLY_STRING;
 	if (!ok)
-		fprintf(stderr, "relaisctl: replay of %s failed\n", id);
+		fprintf(stderr, "relaisctl: replay of %s failed: %s\n", id,
+		    x == NULL ? c->rc->errstr : x->type == REDIS_REPLY_ERROR ?
+		    x->str : "unexpected reply");
 	freeReplyObject(x);
 	freeReplyObject(rep);
 	return ok ? 0 : -1;
