@@ -39,6 +39,7 @@ static const struct config_opt config_redis_opts[] = {
 	{ "seen_ttl_s", CONFIG_LONG, R(seen_ttl_s), 60, 31622400, "604800" },
 	{ "sent_ttl_s", CONFIG_LONG, R(sent_ttl_s), 60, 31622400, "2592000" },
 	{ "deliveries_maxlen", CONFIG_LONG, R(deliveries_maxlen), 100, 100000000, "1000000" },
+	{ "dead_retention_days", CONFIG_LONG, R(dead_retention_days), 1, 3650, "90" },
 	{ "schedule_interval_ms", CONFIG_LONG, R(schedule_interval_ms), 10, 60000, "250" },
 	{ NULL, 0, 0, 0, 0, NULL }
 };

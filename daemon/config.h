@@ -37,6 +37,7 @@ struct config_redis {
 	long	 seen_ttl_s;	/* dedupe of event ids */
 	long	 sent_ttl_s;	/* idempotency markers */
 	long	 deliveries_maxlen; /* approximate cap of the deliveries stream */
+	long	 dead_retention_days; /* dead letters older are removed (Law 25) */
 	long	 schedule_interval_ms;	/* how often due scheduled entries move */
 };
 

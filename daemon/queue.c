@@ -674,8 +674,8 @@ static void
 queue_on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct queue	*q = arg;
-	char		 now[32], batch[16], ttl[32];
-	const char	*av[4];
+	char		 now[32], batch[16], ttl[32], keep[32];
+	const char	*av[5];
 
 	(void)fd;
 	(void)what;
@@ -691,8 +691,11 @@ queue_on_tick(evutil_socket_t fd, short what, void *arg)
 	av[1] = now;
 	av[2] = batch;
 	av[3] = ttl;
+	snprintf(keep, sizeof keep, "%lld",
+	    q->redis.dead_retention_days * 86400000LL);
+	av[4] = keep;
 	if (redis_eval(q->writer, &queue_tick_script, queue_on_tick_reply, q,
-	    0, 0, 4, av, NULL) == 0)
+	    0, 0, 5, av, NULL) == 0)
 		q->tick_busy = 1;
 }
 

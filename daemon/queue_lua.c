@@ -151,7 +151,8 @@ const char queue_state_lua[] = QUEUE_DEDUPE_LUA
 
 /*
  * ARGV: prefix, now (ms), batch, how long (s) a retry added to the stream
- * is known as relais's own. Moves inbox items (oldest first) and due
+ * is known as relais's own, how long (ms) dead letters are kept (older
+ * ones are removed, Law 25; by Redis's clock, as their ids). Moves inbox items (oldest first) and due
  * scheduled members into the stream. Members are
  * "retry ATTEMPT WAITS KEY EVENT" or "event 0 0 - EVENT".
  */
@@ -179,6 +180,8 @@ const char queue_tick_lua[] =
 "  redis.call('ZREM', p .. 'scheduled', m)\n"
 "  due = due + 1\n"
 "end\n"
+"local t = redis.call('TIME')\n"
+"redis.call('XTRIM', p .. 'dead', 'MINID', tonumber(t[1]) * 1000 - tonumber(ARGV[5]))\n"
 "return { moved, due }\n";
 
 /*
