@@ -142,7 +142,9 @@ UNIT_TESTS := \
 	test_territory \
 	test_backoff \
 	test_breaker \
+	test_gw \
 	test_idkey \
+	test_log \
 	test_route \
 	test_handlers \
 	test_render \

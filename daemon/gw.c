@@ -12,6 +12,7 @@
 #include "breaker.h"
 #include "clock.h"
 #include "config.h"
+#include "envelope.h"
 #include "gw.h"
 #include "log.h"
 
@@ -217,10 +218,19 @@ gw_call_done(struct gw_call *c, const struct gw_result *res)
  * says nothing of the gateway: were it the probe, it must not close it.
  */
 static void
-gw_on_result(const struct gw_result *res, void *arg)
+gw_on_result(const struct gw_result *answer, void *arg)
 {
-	struct gw_call	*c = arg;
+	struct gw_call		*c = arg;
+	struct gw_result	 copy = *answer;
+	const struct gw_result	*res = &copy;
 
+	/*
+	 * A reason quotes the provider, which may quote the recipient: it is
+	 * logged and stored, so its numbers and addresses are masked (Law 25)
+	 * and it is valid UTF-8 whatever the kind cut.
+	 */
+	log_mask_text(copy.reason);
+	envelope_utf8_scrub(copy.reason);
 	gw_breaker_answer(c->g, &c->ticket, res->local ? BREAKER_WAIT :
 	    res->status == GW_RETRY ?
 	    BREAKER_FAILURE : res->status == GW_WAIT ? BREAKER_WAIT :

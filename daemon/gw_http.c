@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "envelope.h"
 #include "gw.h"
 #include "gw_http.h"
 #include "http.h"
@@ -186,6 +187,8 @@ gw_http_excerpt(const char *body, size_t len, char *out, size_t outlen)
 		out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
 	}
 	out[o] = '\0';
+	/* 160 bytes may cut a character; gw.c masks what it quotes */
+	envelope_utf8_scrub(out);
 }
 
 char *

@@ -38,7 +38,7 @@ int		 gw_http_send(struct gw_http *, struct http_request *req,
 /* Answers GW_PERMANENT with reason, from the loop (never from inside). */
 int		 gw_http_refuse(struct gw_http *, const char *reason, gw_cb cb,
 		    void *arg);
-/* A single-line excerpt of a body, control bytes as spaces, <= 160 chars. */
+/* A single-line excerpt of a body, control bytes as spaces, <= 160 bytes. */
 void		 gw_http_excerpt(const char *body, size_t len, char *out,
 		    size_t outlen);
 

@@ -136,6 +136,69 @@ log_json_line(char *out, size_t outlen, int prio, const char *line)
 	return o;
 }
 
+/* The length of the phone-like run at s (digits and separators), or 0. */
+static size_t
+log_phone_run(const char *s, size_t *ndigits)
+{
+	size_t	i = 0, last = 0;
+
+	*ndigits = 0;
+	if (s[i] == '+')
+		i++;
+	for (; s[i] != '\0'; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			(*ndigits)++;
+			last = i + 1;
+		} else if (strchr(" -.()", s[i]) == NULL || *ndigits == 0)
+			break;
+	}
+	return last;
+}
+
+void
+log_mask_text(char *s)
+{
+	char	*r = s, *w = s, *p;
+	size_t	 n, nd, k;
+
+	while (*r != '\0') {
+		/* an address: keep its first character and its domain */
+		if (*r == '@' && w > s && r[1] != '\0') {
+			for (p = w; p > s && strchr(" <>\"'(,;:", p[-1]) == NULL;)
+				p--;
+			/* the first character, then stars: never longer */
+			if ((n = (size_t)(w - p)) > 1) {
+				w = p + 1;
+				for (k = 0; k < 3 && k + 1 < n; k++)
+					*w++ = '*';
+			}
+			*w++ = *r++;
+			continue;
+		}
+		if ((*r == '+' || (*r >= '0' && *r <= '9')) &&
+		    (w == s || !((w[-1] >= '0' && w[-1] <= '9') ||
+		    (w[-1] >= 'a' && w[-1] <= 'z') ||
+		    (w[-1] >= 'A' && w[-1] <= 'Z'))) &&
+		    (n = log_phone_run(r, &nd)) > 0 && nd >= 7) {
+			/* "***" and the last 4 digits: 7 bytes, fewer than n */
+			*w++ = '*';
+			*w++ = '*';
+			*w++ = '*';
+			k = 0;
+			for (p = r + n; p > r && k < 4; p--)
+				if (p[-1] >= '0' && p[-1] <= '9')
+					k++;
+			for (; p < r + n; p++)
+				if (*p >= '0' && *p <= '9')
+					*w++ = *p;
+			r += n;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
 char *
 log_value(const char *in, char *out, size_t outlen)
 {

@@ -23,6 +23,14 @@ void	fatalx(const char *, ...)
  */
 char	*log_mask(const char *addr, char *out, size_t outlen);
 
+/*
+ * Masks, in place, what looks like a phone number (7 digits or more, with
+ * the usual separators) or an email address in free text from outside (a
+ * provider's error message): "+1 819 555-0123" becomes "***0123",
+ * "ana@example.org" "a***@example.org". The text never grows.
+ */
+void	 log_mask_text(char *s);
+
 /* Escapes a value for a key="value" log field: \" \\ and control bytes. */
 char	*log_escape(const char *in, char *out, size_t outlen);
 /*
