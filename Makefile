@@ -5,6 +5,7 @@
 #   make mutants    one-line mutants of tests/mutants/*.txt, each must be caught
 #   make demo       run relaisd for real against a private redis-server
 #   make bench      throughput / latency / memory benchmark
+#   make soak       instances killed -9, a Redis restart, a gateway outage: nothing lost or sent twice
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS (30) each, in build-fuzz/
 
 PREFIX  ?= /usr/local
@@ -173,7 +174,7 @@ ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) \
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-clocks check-sanitize \
-	demo bench install uninstall clean deps fuzz mutants
+	demo bench soak install uninstall clean deps fuzz mutants
 all: $(BUILD)/relaisd $(BUILD)/relaisctl $(BUILD)/sink
 
 $(BUILD)/obj/%.o: %.c
@@ -249,6 +250,12 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/producer $(BUILD)/bench-match
 	@sh bench/bench.sh $(BUILD)
+
+# About a minute; SOAK_EVENTS, SOAK_INSTANCES, SOAK_KILLS, ... are listed
+# at the top of tests/soak.sh. Fails if a message was lost or accepted twice.
+soak: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/producer
+	@bash tests/soak.sh $(BUILD)
 
 # Each target runs on build-fuzz/corpus/NAME (new inputs) plus its seeds;
 # crashes land in build-fuzz/NAME-crash-*. Fails if any target failed.
