@@ -19,11 +19,15 @@ if [ -n "${RELAIS_SUITE_NOW:-}" ] && [ -z "${RELAIS_TEST_NOW:-}" ]; then
 	export RELAIS_TEST_NOW=$RELAIS_SUITE_NOW
 fi
 
-# exited PID: the process is gone, or a zombie left for wait to reap.
+# exited PID: the process is gone, or a zombie left for wait to reap, or
+# the number now belongs to a process that is not this scenario's child
+# (pids wrap around quickly: a dead daemon's may be reused).
 exited() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 0
-	[ -z "$st" ] || [ "$st" = Z ]
+	local st ppid
+	read -r st ppid <<EOF2 || return 0
+$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1,2)
+EOF2
+	[ -z "$st" ] || [ "$st" = Z ] || [ "$ppid" != "$$" ]
 }
 
 # stop_within SECONDS PID...: SIGTERM, then SIGKILL whatever is still running
@@ -33,7 +37,7 @@ stop_within() {
 	local secs=$1 p deadline left
 	shift
 	for p in "$@"; do
-		kill -TERM "$p" 2>/dev/null || true
+		exited "$p" || kill -TERM "$p" 2>/dev/null || true
 	done
 	deadline=$(( $(date +%s) + secs ))
 	while [ "$(date +%s)" -lt "$deadline" ]; do
