@@ -48,6 +48,7 @@ LIB_SRCS := \
 	daemon/config.c \
 	daemon/config_territory.c \
 	daemon/config_handlers.c \
+	daemon/config_unsub.c \
 	daemon/territory.c \
 	daemon/envelope.c \
 	daemon/tmpl.c \
@@ -80,6 +81,7 @@ LIB_SRCS := \
 	daemon/twhook.c \
 	daemon/admin_unsub.c \
 	daemon/unsub.c \
+	daemon/consent.c \
 	handlers/handlers.c \
 	handlers/newcomer_arrived.c \
 	handlers/store.c \

@@ -1,4 +1,4 @@
-/* The admin HTTP server (/healthz, /readyz, /metrics) and Prometheus text helpers. */
+/* The admin HTTP server (/healthz, /readyz, /metrics), its flood guards, and Prometheus text helpers. */
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include "admin.h"
 #include "admin_twilio.h"
@@ -27,12 +29,34 @@
 
 #define ADMIN_MAX_HEADERS	8192
 #define ADMIN_MAX_BODY		1024
-#define ADMIN_TIMEOUT_S		10
 #define ADMIN_BACKLOG		64
 #define ADMIN_WHY_MAX		256
 /* Clients the rate limit remembers, and slots a lookup looks at. */
 #define ADMIN_RATE_SLOTS	1024
 #define ADMIN_RATE_PROBE	8
+/* Connections given way at the cap but not yet closed: accepting waits. */
+#define ADMIN_CLOSING_MAX	16
+/* Connections closed at the cap or the deadline: one log line this often. */
+#define ADMIN_LOG_EVERY_MS	10000
+/* X-Forwarded-For header lines looked at. */
+#define ADMIN_XFF_MAX		16
+
+/*
+ * One open connection, as the port counts it. evhttp owns the connection;
+ * this record is what closes it at its deadline or when a newer one needs
+ * its place. It is made when evhttp asks for the connection's bufferevent
+ * (accept), before evhttp has wrapped it: until adopted on the next tick it
+ * knows only that bufferevent, and holds a reference on it.
+ */
+struct admin_conn {
+	TAILQ_ENTRY(admin_conn)		 entry;
+	struct admin_connq		*list;	/* the one it is on */
+	struct bufferevent		*bev;	/* held until adopted */
+	struct evhttp_connection	*evcon;	/* NULL until adopted */
+	struct admin			*a;
+	long long			 deadline_ms;	/* monotonic */
+};
+TAILQ_HEAD(admin_connq, admin_conn);
 
 /* A client's token bucket; key is an IPv6 address, IPv4 ones mapped. */
 struct admin_bucket {
@@ -44,8 +68,30 @@ struct admin_bucket {
 };
 
 struct admin {
+	TAILQ_ENTRY(admin)	 all;		/* admin_all */
 	struct evhttp		*http;
+	struct evconnlistener	*listener;	/* evhttp's */
 	int			 port;
+	/*
+	 * Connections: accepted this loop turn (fresh), open (oldest, i.e.
+	 * soonest deadline, first) and given way but not yet closed.
+	 */
+	struct admin_connq	 fresh, open, closing;
+	size_t			 nconns;	/* on any of the three */
+	size_t			 nclosing;
+	long			 max_conns;
+	long			 timeout_ms;
+	struct event		*ev_tick;	/* adopts, closes, deadline timer */
+	struct event		*ev_resume;	/* the end of an accept pause */
+	int			 listening;	/* the listener is enabled */
+	int			 paused;	/* after accept() failed */
+	unsigned long		 ncapped;	/* closed for a newer one */
+	unsigned long		 nexpired;	/* closed at their deadline */
+	unsigned long		 npauses;
+	unsigned long		 unlogged_capped, unlogged_expired;
+	long long		 logged_ms;	/* last line about those */
+	struct admin_net	*proxies;	/* trusted with X-Forwarded-For */
+	size_t			 nproxies;
 	admin_ready_fn		 ready;
 	void			*ready_arg;
 	admin_metrics_fn	 metrics;
@@ -64,6 +110,9 @@ struct admin_route {
 	void		(*serve)(struct admin *, struct evhttp_request *);
 };
 
+static long long admin_now_ms(void);
+static void	admin_on_close(struct evhttp_connection *, void *);
+static void	admin_connection_metrics(struct admin *, struct buf *);
 static void	admin_serve_healthz(struct admin *, struct evhttp_request *);
 static void	admin_serve_readyz(struct admin *, struct evhttp_request *);
 static void	admin_serve_metrics(struct admin *, struct evhttp_request *);
@@ -187,34 +236,334 @@ fail:
 	return -1;
 }
 
+/*
+ * Every admin, for the listener's error callback: evhttp gave the listener
+ * its own callback argument (the evhttp), so the admin is looked up by it.
+ */
+static TAILQ_HEAD(admin_list, admin) admin_all =
+    TAILQ_HEAD_INITIALIZER(admin_all);
+
+/*
+ * Connection bookkeeping. Contract: evhttp calls admin_on_accept for each
+ * accepted socket, before it builds its connection around the bufferevent
+ * returned; the connection counts from there. The tick, activated at once,
+ * adopts it (asks evhttp to call admin_on_close when it frees it), closes
+ * the connections that gave way at the cap or are past their deadline, and
+ * sleeps until the next deadline. evhttp frees a connection itself once its
+ * request is answered, when the client leaves or on error; admin_on_close
+ * forgets it then. We close connections from the tick only, never from
+ * inside an evhttp callback.
+ */
+
+static void
+admin_conn_move(struct admin_conn *c, struct admin_connq *to)
+{
+	TAILQ_REMOVE(c->list, c, entry);
+	c->list = to;
+	TAILQ_INSERT_TAIL(to, c, entry);
+}
+
+/* Onto the open list, which stays in deadline order (reloads change it). */
+static void
+admin_conn_open(struct admin *a, struct admin_conn *c)
+{
+	struct admin_conn	*prev;
+
+	TAILQ_REMOVE(c->list, c, entry);
+	c->list = &a->open;
+	prev = TAILQ_LAST(&a->open, admin_connq);
+	while (prev != NULL && prev->deadline_ms > c->deadline_ms)
+		prev = TAILQ_PREV(prev, admin_connq, entry);
+	if (prev == NULL)
+		TAILQ_INSERT_HEAD(&a->open, c, entry);
+	else
+		TAILQ_INSERT_AFTER(&a->open, prev, c, entry);
+}
+
+static void
+admin_conn_forget(struct admin *a, struct admin_conn *c)
+{
+	if (c->list == &a->closing)
+		a->nclosing--;
+	TAILQ_REMOVE(c->list, c, entry);
+	a->nconns--;
+	if (c->bev != NULL)
+		bufferevent_decref(c->bev);
+	free(c);
+}
+
+/*
+ * Finds evhttp's connection for a fresh record: evhttp 2.1 has no accessor
+ * for it, but passes it as the argument of the bufferevent's callbacks.
+ * 0, or -1 when evhttp already gave the connection up (it frees one it
+ * could not set up; freeing clears the callbacks, our reference keeps the
+ * bufferevent itself readable).
+ */
+static int
+admin_conn_adopt(struct admin_conn *c)
+{
+	void	*arg = NULL;
+
+	if (c->evcon != NULL)
+		return 0;
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &arg);
+	if (arg == NULL || evhttp_connection_get_bufferevent(arg) != c->bev)
+		return -1;
+	c->evcon = arg;
+	evhttp_connection_set_closecb(c->evcon, admin_on_close, c);
+	bufferevent_decref(c->bev);
+	c->bev = NULL;
+	return 0;
+}
+
+/* Closes a connection (from the tick only) and forgets it. */
+static void
+admin_conn_close(struct admin *a, struct admin_conn *c)
+{
+	struct evhttp_connection	*evcon = NULL;
+
+	if (admin_conn_adopt(c) == 0) {
+		evcon = c->evcon;
+		evhttp_connection_set_closecb(evcon, NULL, NULL);
+	}
+	admin_conn_forget(a, c);
+	if (evcon != NULL)
+		evhttp_connection_free(evcon);
+}
+
+/* The listener accepts unless resting, or while much is left to close. */
+static void
+admin_listen_sync(struct admin *a)
+{
+	int	want = !a->paused && a->nclosing < ADMIN_CLOSING_MAX;
+
+	if (a->listener == NULL || want == a->listening)
+		return;
+	if ((want ? evconnlistener_enable(a->listener) :
+	    evconnlistener_disable(a->listener)) == -1) {
+		log_warnx("admin: cannot %s the listener", want ? "enable" :
+		    "disable");
+		return;
+	}
+	a->listening = want;
+}
+
+/*
+ * Beyond the cap, the oldest connections give way, closed on the tick:
+ * refusing the new ones instead would leave the port to whoever holds it.
+ */
+static void
+admin_over_cap(struct admin *a)
+{
+	struct admin_conn	*c;
+
+	while (a->nconns - a->nclosing > (size_t)a->max_conns) {
+		if ((c = TAILQ_FIRST(&a->open)) == NULL &&
+		    (c = TAILQ_FIRST(&a->fresh)) == NULL)
+			break;
+		admin_conn_move(c, &a->closing);
+		a->nclosing++;
+		a->ncapped++;
+		a->unlogged_capped++;
+	}
+	admin_listen_sync(a);
+}
+
+/* evhttp is freeing a connection: answered, left, or failed. */
+static void
+admin_on_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct admin_conn	*c = arg;
+	struct admin		*a = c->a;
+
+	(void)evcon;
+	admin_conn_forget(a, c);
+	admin_listen_sync(a);
+}
+
+/* evhttp's bufferevent factory: called once per accepted connection. */
+static struct bufferevent *
+admin_on_accept(struct event_base *base, void *arg)
+{
+	struct admin		*a = arg;
+	struct admin_conn	*c;
+	struct bufferevent	*bev;
+
+	/*
+	 * No BEV_OPT_CLOSE_ON_FREE, as evhttp's own: evhttp closes the socket
+	 * itself, at once. Our reference would delay a close by the
+	 * bufferevent past the reuse of the descriptor's number.
+	 */
+	if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL) {
+		log_warnx("admin: cannot make a bufferevent");
+		return NULL;
+	}
+	bufferevent_incref(bev);
+	c = xcalloc(1, sizeof *c);
+	c->a = a;
+	c->bev = bev;
+	c->deadline_ms = admin_now_ms() + a->timeout_ms;
+	c->list = &a->fresh;
+	TAILQ_INSERT_TAIL(&a->fresh, c, entry);
+	a->nconns++;
+	admin_over_cap(a);
+	event_active(a->ev_tick, EV_TIMEOUT, 1);
+	return bev;
+}
+
+/* Closed connections, in one line at most every ADMIN_LOG_EVERY_MS. */
+static void
+admin_log_closed(struct admin *a, long long now)
+{
+	if (a->unlogged_capped + a->unlogged_expired == 0 ||
+	    (a->logged_ms != 0 && now - a->logged_ms < ADMIN_LOG_EVERY_MS))
+		return;
+	log_warnx("admin: connections closed at_cap=%lu past_deadline=%lu "
+	    "open=%zu max_connections=%ld", a->unlogged_capped,
+	    a->unlogged_expired, a->nconns, a->max_conns);
+	a->unlogged_capped = a->unlogged_expired = 0;
+	a->logged_ms = now;
+}
+
+static void
+admin_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct admin		*a = arg;
+	struct admin_conn	*c, *next;
+	struct timeval		 tv;
+	long long		 now = admin_now_ms(), wait;
+
+	(void)fd;
+	(void)what;
+	for (c = TAILQ_FIRST(&a->fresh); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (admin_conn_adopt(c) == 0)
+			admin_conn_open(a, c);
+		else
+			admin_conn_forget(a, c);
+	}
+	/* whatever the connection is doing, however slowly bytes come */
+	while ((c = TAILQ_FIRST(&a->open)) != NULL && c->deadline_ms <= now) {
+		admin_conn_move(c, &a->closing);
+		a->nclosing++;
+		a->nexpired++;
+		a->unlogged_expired++;
+	}
+	while ((c = TAILQ_FIRST(&a->closing)) != NULL)
+		admin_conn_close(a, c);
+	admin_log_closed(a, now);
+	admin_listen_sync(a);
+	if ((c = TAILQ_FIRST(&a->open)) == NULL)
+		return;
+	wait = c->deadline_ms - now;
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	if (event_add(a->ev_tick, &tv) == -1)
+		log_warnx("admin: cannot arm the deadline timer");
+}
+
+/*
+ * accept() failed, not for a retry: for want of descriptors (EMFILE,
+ * ENFILE) or memory the connection stays queued and the listener would
+ * fire again at once, forever. It rests ADMIN_PAUSE_MS instead, with one
+ * log line per rest.
+ */
+static void
+admin_on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	int		 err = EVUTIL_SOCKET_ERROR();
+	struct admin	*a;
+	struct timeval	 tv = { ADMIN_PAUSE_MS / 1000,
+			    (ADMIN_PAUSE_MS % 1000) * 1000 };
+
+	(void)lev;
+	TAILQ_FOREACH(a, &admin_all, all)
+		if (a->http == arg)
+			break;
+	if (a == NULL)
+		return;
+	switch (err) {
+	/* accept(2): errors of the one connection dequeued, try the next */
+	case ENETDOWN: case EPROTO: case ENOPROTOOPT: case EHOSTDOWN:
+	case ENONET: case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH:
+	case EPERM:
+		log_debug("admin: accept: %s", strerror(err));
+		return;
+	}
+	if (event_add(a->ev_resume, &tv) == -1) {
+		log_warnx("admin: cannot arm the accept pause");
+		return;
+	}
+	a->paused = 1;
+	a->npauses++;
+	admin_listen_sync(a);
+	log_warnx("admin: cannot accept: %s (open=%zu); not accepting for "
+	    "%d ms", strerror(err), a->nconns, ADMIN_PAUSE_MS);
+}
+
+static void
+admin_on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct admin	*a = arg;
+
+	(void)fd;
+	(void)what;
+	a->paused = 0;
+	admin_listen_sync(a);
+}
+
+/* Forgets a list's connections without closing them (admin_free). */
+static void
+admin_conns_drop(struct admin *a, struct admin_connq *q)
+{
+	struct admin_conn	*c;
+
+	while ((c = TAILQ_FIRST(q)) != NULL) {
+		if (c->evcon != NULL)
+			evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+		admin_conn_forget(a, c);
+	}
+}
+
 struct admin *
 admin_new(struct event_base *base, const char *where, char *err,
     size_t errlen)
 {
-	struct admin	*a;
-	int		 fd;
+	struct admin			*a;
+	struct evhttp_bound_socket	*bound;
+	int				 fd;
 
 	a = xcalloc(1, sizeof *a);
 	buf_init(&a->out);
+	TAILQ_INIT(&a->fresh);
+	TAILQ_INIT(&a->open);
+	TAILQ_INIT(&a->closing);
+	TAILQ_INSERT_TAIL(&admin_all, a, all);
 	if ((fd = admin_bind(where, &a->port, err, errlen)) == -1)
 		goto fail;
-	if ((a->http = evhttp_new(base)) == NULL) {
-		snprintf(err, errlen, "cannot listen on %s: evhttp_new failed",
+	if ((a->http = evhttp_new(base)) == NULL ||
+	    (a->ev_tick = evtimer_new(base, admin_on_tick, a)) == NULL ||
+	    (a->ev_resume = evtimer_new(base, admin_on_resume, a)) == NULL) {
+		snprintf(err, errlen, "cannot listen on %s: out of memory",
 		    where);
 		close(fd);
 		goto fail;
 	}
 	/* evhttp owns (and closes) the socket from here on */
-	if (evhttp_accept_socket_with_handle(a->http, fd) == NULL) {
+	if ((bound = evhttp_accept_socket_with_handle(a->http, fd)) == NULL) {
 		snprintf(err, errlen, "cannot listen on %s: evhttp refused the "
 		    "socket", where);
 		close(fd);
 		goto fail;
 	}
+	a->listener = evhttp_bound_socket_get_listener(bound);
+	a->listening = 1;
+	evconnlistener_set_error_cb(a->listener, admin_on_accept_error);
+	evhttp_set_bevcb(a->http, admin_on_accept, a);
+	admin_set_limits(a, ADMIN_MAX_CONNECTIONS, ADMIN_REQUEST_TIMEOUT_MS);
 	evhttp_set_max_headers_size(a->http, ADMIN_MAX_HEADERS);
 	/* the webhook's cap; admin_on_request holds the rest to ADMIN_MAX_BODY */
 	evhttp_set_max_body_size(a->http, ADMIN_TWILIO_MAX_BODY);
-	evhttp_set_timeout(a->http, ADMIN_TIMEOUT_S);
 	/* let every method reach us, so that the answer is 405, not 501 */
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
@@ -279,6 +628,26 @@ admin_set_rate(struct admin *a, long per_s, long burst)
 	a->rate_burst = burst < 1 ? 1 : (double)burst;
 }
 
+void
+admin_set_limits(struct admin *a, long max, long timeout_ms)
+{
+	struct timeval	tv;
+
+	a->max_conns = max < 1 ? 1 : max;
+	a->timeout_ms = timeout_ms < 1 ? 1 : timeout_ms;
+	/*
+	 * evhttp's own timeout is per read or write, and restarts with each:
+	 * only a backstop, set past the deadline so that the deadline comes
+	 * first.
+	 */
+	tv.tv_sec = (time_t)(a->timeout_ms * 2 / 1000);
+	tv.tv_usec = (suseconds_t)(a->timeout_ms * 2 % 1000) * 1000;
+	evhttp_set_timeout_tv(a->http, &tv);
+	admin_over_cap(a);
+	if (a->nclosing > 0)
+		event_active(a->ev_tick, EV_TIMEOUT, 1);
+}
+
 int
 admin_port(const struct admin *a)
 {
@@ -290,12 +659,22 @@ admin_free(struct admin *a)
 {
 	if (a == NULL)
 		return;
+	TAILQ_REMOVE(&admin_all, a, all);
+	/* evhttp_free closes them: no callback to records gone by then */
+	admin_conns_drop(a, &a->fresh);
+	admin_conns_drop(a, &a->open);
+	admin_conns_drop(a, &a->closing);
 	if (a->http != NULL)
 		evhttp_free(a->http);
+	if (a->ev_tick != NULL)
+		event_free(a->ev_tick);
+	if (a->ev_resume != NULL)
+		event_free(a->ev_resume);
 	buf_free(&a->out);
 	admin_unsub_free(a->unsub);
 	admin_twilio_free(a->twilio);
 	free(a->buckets);
+	free(a->proxies);
 	free(a);
 }
 
@@ -393,8 +772,11 @@ static void
 admin_serve_metrics(struct admin *a, struct evhttp_request *req)
 {
 	buf_reset(&a->out);
-	if (a->metrics != NULL)
+	/* until the daemon's families come, none of ours either */
+	if (a->metrics != NULL) {
 		a->metrics(a->metrics_arg, &a->out);
+		admin_connection_metrics(a, &a->out);
+	}
 	if (a->buckets != NULL) {
 		admin_metric_help(&a->out, "relais_admin_limited_total",
 		    ADMIN_COUNTER, "Requests to the public endpoints answered "
@@ -407,7 +789,35 @@ admin_serve_metrics(struct admin *a, struct evhttp_request *req)
 	    a->out.data != NULL ? a->out.data : "", a->out.len);
 }
 
-/* A clock that never jumps, in ms, for the token buckets. */
+/* The flood guards at work. */
+static void
+admin_connection_metrics(struct admin *a, struct buf *out)
+{
+	admin_metric_help(out, "relais_admin_connections", ADMIN_GAUGE,
+	    "Open connections to the admin port.");
+	admin_metric(out, "relais_admin_connections", (double)a->nconns,
+	    NULL);
+	admin_metric_help(out, "relais_admin_connections_max", ADMIN_GAUGE,
+	    "The cap on them: admin.max_connections, lowered to fit the "
+	    "open-file limit.");
+	admin_metric(out, "relais_admin_connections_max",
+	    (double)a->max_conns, NULL);
+	admin_metric_help(out, "relais_admin_connections_closed_total",
+	    ADMIN_COUNTER, "Connections the admin port closed itself, by "
+	    "reason: cap (the oldest, for a new one) or deadline (its request "
+	    "not done within admin.request_timeout_ms).");
+	admin_metric(out, "relais_admin_connections_closed_total",
+	    (double)a->ncapped, "reason", "cap", NULL);
+	admin_metric(out, "relais_admin_connections_closed_total",
+	    (double)a->nexpired, "reason", "deadline", NULL);
+	admin_metric_help(out, "relais_admin_accept_pauses_total",
+	    ADMIN_COUNTER, "Times accept() failed (out of file descriptors) "
+	    "and the admin port stopped accepting for a second.");
+	admin_metric(out, "relais_admin_accept_pauses_total",
+	    (double)a->npauses, NULL);
+}
+
+/* A clock that never jumps, in ms, for the deadlines and token buckets. */
 static long long
 admin_now_ms(void)
 {
@@ -434,51 +844,157 @@ admin_key_mapped(const unsigned char key[16])
 	return memcmp(key, prefix, sizeof prefix) == 0;
 }
 
+/* A client is an IPv4 address or an IPv6 /64: one subscriber line. */
+static void
+admin_key_cut(unsigned char key[16])
+{
+	if (!admin_key_mapped(key))
+		memset(key + 8, 0, 8);
+}
+
 /*
- * The client key of a numeric address (s, n bytes, blanks around allowed):
- * IPv6 cut to its /64, since one subscriber line holds a whole /64.
- * -1 when s is not an address.
+ * The numeric address at s (n bytes, blanks around allowed) as 16 bytes,
+ * IPv4 mapped. -1 when s is not an address.
  */
 static int
-admin_key_parse(const char *s, size_t n, unsigned char key[16])
+admin_addr_parse(const char *s, size_t n, unsigned char addr[16])
 {
-	char		addr[INET6_ADDRSTRLEN];
+	char		text[INET6_ADDRSTRLEN];
 	struct in_addr	v4;
 
 	while (n > 0 && (*s == ' ' || *s == '\t'))
 		s++, n--;
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
-	if (n == 0 || n >= sizeof addr)
+	if (n == 0 || n >= sizeof text)
 		return -1;
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-	if (inet_pton(AF_INET, addr, &v4) == 1) {
-		admin_key_v4(&v4, key);
+	memcpy(text, s, n);
+	text[n] = '\0';
+	if (inet_pton(AF_INET, text, &v4) == 1) {
+		admin_key_v4(&v4, addr);
 		return 0;
 	}
-	if (inet_pton(AF_INET6, addr, key) != 1)
+	return inet_pton(AF_INET6, text, addr) == 1 ? 0 : -1;
+}
+
+int
+admin_net_parse(const char *s, struct admin_net *net, char *err,
+    size_t errlen)
+{
+	const char	*slash = strchr(s, '/'), *p;
+	size_t		 n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	long		 bits = 0;
+	int		 max, i;
+
+	memset(net, 0, sizeof *net);
+	if (admin_addr_parse(s, n, net->addr) == -1) {
+		snprintf(err, errlen, "\"%s\" is not an IP address or a CIDR "
+		    "block (192.0.2.1, 10.0.0.0/8, 2001:db8::/32)", s);
 		return -1;
-	if (!admin_key_mapped(key))
-		memset(key + 8, 0, 8);
+	}
+	/* "::ffff:192.0.2.0/120" is written as IPv6: its prefix counts so */
+	max = memchr(s, ':', n) == NULL ? 32 : 128;
+	if (slash == NULL)
+		bits = max;
+	else {
+		for (p = slash + 1; *p >= '0' && *p <= '9' && bits <= 128; p++)
+			bits = bits * 10 + (*p - '0');
+		if (p == slash + 1 || *p != '\0' || bits > max) {
+			snprintf(err, errlen, "\"%s\": the prefix length must be "
+			    "a number from 0 to %d", s, max);
+			return -1;
+		}
+	}
+	net->bits = (int)bits + 128 - max;
+	/* 10.0.0.1/8 is a typo more often than a way to write 10.0.0.0/8 */
+	for (i = net->bits; i < 128; i++)
+		if (net->addr[i / 8] & (0x80 >> (i % 8))) {
+			snprintf(err, errlen, "\"%s\" has address bits set past "
+			    "its /%ld prefix", s, bits);
+			return -1;
+		}
 	return 0;
+}
+
+int
+admin_net_match(const struct admin_net *nets, size_t n,
+    const unsigned char addr[16])
+{
+	size_t	i, full;
+	int	rest;
+
+	for (i = 0; i < n; i++) {
+		full = (size_t)nets[i].bits / 8;
+		rest = nets[i].bits % 8;
+		if (memcmp(nets[i].addr, addr, full) != 0)
+			continue;
+		if (rest == 0 || ((nets[i].addr[full] ^ addr[full]) &
+		    (0xff00 >> rest) & 0xff) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+admin_forwarded_client(const char *const *xff, size_t nxff,
+    const struct admin_net *nets, size_t n, unsigned char addr[16])
+{
+	const char	*s, *end, *p;
+	unsigned char	 cur[16];
+	int		 found = 0;
+	size_t		 i;
+
+	/* each proxy appends the address it saw: the last entry is ours */
+	for (i = nxff; i-- > 0;) {
+		s = xff[i];
+		end = s + strlen(s);
+		for (;;) {
+			for (p = end; p > s && p[-1] != ','; p--)
+				;
+			/* what lies left of a non-address was not written by us */
+			if (admin_addr_parse(p, (size_t)(end - p), cur) == -1)
+				return found ? 0 : -1;
+			memcpy(addr, cur, 16);
+			found = 1;
+			if (!admin_net_match(nets, n, cur))
+				return 0;
+			if (p == s)
+				break;
+			end = p - 1;
+		}
+	}
+	return found ? 0 : -1;
+}
+
+void
+admin_set_proxies(struct admin *a, const struct admin_net *nets, size_t n)
+{
+	free(a->proxies);
+	a->proxies = NULL;
+	a->nproxies = 0;
+	if (n == 0)
+		return;
+	a->proxies = xcalloc(n, sizeof *a->proxies);
+	memcpy(a->proxies, nets, n * sizeof *nets);
+	a->nproxies = n;
 }
 
 /*
  * Whom a request counts against: the peer's address; when the peer is a
- * loopback address (a reverse proxy on this host), the last address of the
- * last X-Forwarded-For, the one the proxy saw (those before it are what the
- * client claimed). All zeros when nothing is known.
+ * trusted proxy, the client its X-Forwarded-For names (the values before
+ * the trusted hops are what the client claimed, and not believed). All
+ * zeros when nothing is known.
  */
 static void
-admin_client(struct evhttp_request *req, unsigned char key[16])
+admin_client(struct admin *a, struct evhttp_request *req,
+    unsigned char key[16])
 {
-	static const unsigned char	 lo6[16] = { [15] = 1 };
 	struct evhttp_connection	*evcon;
 	const struct sockaddr		*sa = NULL;
 	const struct evkeyval		*h;
-	const char			*xff = NULL, *p;
+	const char			*xff[ADMIN_XFF_MAX];
 	unsigned char			 fwd[16];
+	size_t				 n = 0;
 
 	memset(key, 0, 16);
 	if ((evcon = evhttp_request_get_connection(req)) == NULL ||
@@ -488,21 +1004,22 @@ admin_client(struct evhttp_request *req, unsigned char key[16])
 		admin_key_v4(&((const struct sockaddr_in *)sa)->sin_addr, key);
 	else if (sa->sa_family == AF_INET6)
 		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-	if (!(admin_key_mapped(key) && key[12] == 127) &&
-	    memcmp(key, lo6, 16) != 0) {
-		if (!admin_key_mapped(key))
-			memset(key + 8, 0, 8);
-		return;
+	if (a->nproxies > 0 && admin_net_match(a->proxies, a->nproxies, key)) {
+		/* the last lines matter: keep those */
+		TAILQ_FOREACH(h, evhttp_request_get_input_headers(req), next) {
+			if (strcasecmp(h->key, "X-Forwarded-For") != 0)
+				continue;
+			if (n == ADMIN_XFF_MAX) {
+				memmove(xff, xff + 1, (n - 1) * sizeof *xff);
+				n--;
+			}
+			xff[n++] = h->value;
+		}
+		if (n > 0 && admin_forwarded_client(xff, n, a->proxies,
+		    a->nproxies, fwd) == 0)
+			memcpy(key, fwd, 16);
 	}
-	TAILQ_FOREACH(h, evhttp_request_get_input_headers(req), next)
-		if (strcasecmp(h->key, "X-Forwarded-For") == 0)
-			xff = h->value;
-	if (xff == NULL)
-		return;
-	p = strrchr(xff, ',');
-	p = p != NULL ? p + 1 : xff;
-	if (admin_key_parse(p, strlen(p), fwd) == 0)
-		memcpy(key, fwd, 16);
+	admin_key_cut(key);
 }
 
 /* "192.0.2.7" or "2001:db8:1:2::/64", for the logs. */
@@ -565,7 +1082,7 @@ admin_rate_limit(struct admin *a, const char *path, struct evhttp_request *req)
 	if (a->buckets == NULL || path == NULL || (strncmp(path, "/u/",
 	    3) != 0 && strcmp(path, ADMIN_TWILIO_PATH) != 0))
 		return 0;
-	admin_client(req, key);
+	admin_client(a, req, key);
 	now = admin_now_ms();
 	b = admin_bucket(a, key, now);
 	b->tokens += (double)(now - b->at_ms) * a->rate_per_s / 1000;
@@ -599,6 +1116,42 @@ admin_rate_limit(struct admin *a, const char *path, struct evhttp_request *req)
 	return 1;
 }
 
+/* The digits of a Content-Length without their leading zeros. */
+static const char *
+admin_digits(const char *s)
+{
+	while (s[0] == '0' && s[1] != '\0')
+		s++;
+	return s;
+}
+
+int
+admin_framing_ok(const struct evkeyvalq *headers)
+{
+	const struct evkeyval	*h;
+	const char		*p, *len = NULL;
+	int			 chunked = 0;
+
+	TAILQ_FOREACH(h, headers, next) {
+		if (strcasecmp(h->key, "Transfer-Encoding") == 0) {
+			chunked = 1;
+			continue;
+		}
+		if (strcasecmp(h->key, "Content-Length") != 0)
+			continue;
+		for (p = h->value; *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == h->value || *p != '\0')
+			return 0;
+		if (len == NULL)
+			len = admin_digits(h->value);
+		else if (strcmp(len, admin_digits(h->value)) != 0)
+			return 0;
+	}
+	/* both: which one a proxy in front believed is anyone's guess */
+	return !(chunked && len != NULL);
+}
+
 /*
  * Every request that evhttp parsed lands here; malformed and oversized ones
  * were answered (400, 413) or dropped by evhttp itself.
@@ -609,11 +1162,29 @@ admin_on_request(struct evhttp_request *req, void *arg)
 	struct admin			*a = arg;
 	const struct evhttp_uri		*uri = evhttp_request_get_evhttp_uri(req);
 	const struct admin_route	*r = NULL;
+	struct evkeyvalq		*in = evhttp_request_get_input_headers(req);
 	const char			*path = NULL;
 	enum evhttp_cmd_type		 m = evhttp_request_get_command(req);
 	char				 esc[128];
 	size_t				 i;
 
+	/*
+	 * One request a connection, so that the connection's deadline is the
+	 * request's. evhttp keeps a connection when the request's Connection
+	 * header asks for it (and answers in kind): tell it the client asked
+	 * for a close.
+	 */
+	evhttp_remove_header(in, "Connection");
+	if (evhttp_add_header(in, "Connection", "close") == -1) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	/* evhttp read the body by the first Content-Length alone */
+	if (!admin_framing_ok(in)) {
+		admin_reply_text(req, HTTP_BADREQUEST, "Bad Request",
+		    "conflicting or malformed Content-Length\n");
+		return;
+	}
 	if (uri != NULL)
 		path = evhttp_uri_get_path(uri);
 	if (admin_rate_limit(a, path, req))

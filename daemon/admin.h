@@ -3,12 +3,19 @@
  *
  * Serves /healthz, /readyz and /metrics; everything else is 404, other
  * methods than GET and HEAD are 405. Headers are capped at 8 KiB, bodies at
- * 1 KiB, idle connections at 10 s; evhttp rejects what exceeds them.
+ * 1 KiB; evhttp rejects what exceeds them. A request whose Content-Length
+ * is malformed or contradicts itself is 400.
  * /u/<token> serves the one-click unsubscribe pages (admin_unsub.c).
  * POST /hooks/twilio takes Twilio's signed webhooks (admin_twilio.c), with
  * bodies up to 16 KiB. These two public endpoints are rate-limited per
  * client (admin_set_rate); nothing on the port changes state without the
  * signature of a link or of Twilio, so no other credential is asked for.
+ *
+ * The port holds against floods (admin_set_limits): a connection carries one
+ * request and is closed when that is not done within a deadline, however
+ * slowly bytes keep coming; at the cap of open connections the oldest gives
+ * way to each new one; when accept() fails for want of file descriptors the
+ * listener rests for a second instead of spinning.
  *
  * Ownership: struct admin owns its evhttp and listening socket; admin_free()
  * closes both and every open admin connection. The readiness and metrics
@@ -52,6 +59,12 @@ typedef void	(*admin_status_fn)(void *arg, const char *message_sid,
  */
 int		 admin_listen_parse(const char *where, char *host,
 		    size_t hostlen, int *port, char *err, size_t errlen);
+/* Defaults of admin.max_connections and admin.request_timeout_ms. */
+#define ADMIN_MAX_CONNECTIONS		512
+#define ADMIN_REQUEST_TIMEOUT_MS	10000
+/* How long the listener rests after accept() failed (EMFILE, ENFILE). */
+#define ADMIN_PAUSE_MS			1000
+
 /* Binds and listens; NULL with "cannot listen on ...: reason" in err. */
 struct admin	*admin_new(struct event_base *, const char *where, char *err,
 		    size_t errlen);
@@ -82,12 +95,62 @@ void		 admin_set_twilio(struct admin *, const char *auth_token,
  * Limits the public endpoints (/u/, /hooks/twilio) to per_s requests a
  * second per client, in bursts of up to burst, answering 429 with
  * Retry-After beyond; per_s 0 lifts the limit, as before any call. A
- * client is its IP address (an IPv6 /64); when the peer is a loopback
- * address (a reverse proxy on this host), the last X-Forwarded-For address
- * instead. Clients are kept in a table of fixed size; may be called again
- * (reload).
+ * client is its IP address (an IPv6 /64): the peer's, or when the peer is
+ * a trusted proxy (admin_set_proxies), the one X-Forwarded-For names.
+ * Clients are kept in a table of fixed size; may be called again (reload).
  */
 void		 admin_set_rate(struct admin *, long per_s, long burst);
+/*
+ * At most max connections open (at least 1): beyond, each new connection
+ * takes the place of the oldest, closed at once. Every connection carries
+ * one request and is closed timeout_ms after it was accepted if that
+ * request is not answered by then. Until called: ADMIN_MAX_CONNECTIONS and
+ * ADMIN_REQUEST_TIMEOUT_MS. May be called again (reload); a lower max
+ * closes the oldest connections beyond it.
+ */
+void		 admin_set_limits(struct admin *, long max, long timeout_ms);
+
+/* An IP address or CIDR block; IPv4 held mapped into IPv6 (::ffff:0:0/96). */
+struct admin_net {
+	unsigned char	addr[16];
+	int		bits;		/* prefix length, 0-128 */
+};
+
+/*
+ * Parses "192.0.2.1", "10.0.0.0/8", "2001:db8::1" or "2001:db8::/32"
+ * (numeric, no bits set past the prefix). 0, or -1 with the reason in err.
+ */
+int		 admin_net_parse(const char *s, struct admin_net *,
+		    char *err, size_t errlen);
+/* Whether addr (16 bytes, IPv4 mapped) lies in one of the n nets. */
+int		 admin_net_match(const struct admin_net *, size_t n,
+		    const unsigned char addr[16]);
+/*
+ * The client that a chain of trusted proxies reports in X-Forwarded-For
+ * (the header's nxff values, in the order received): walking from the
+ * right, the first address not in nets. When every address is in nets, or
+ * the walk meets something that is not an address, the last address walked
+ * past. Returns 0 with addr set (IPv4 mapped), or -1 when the right-most
+ * entry is already not an address.
+ */
+int		 admin_forwarded_client(const char *const *xff, size_t nxff,
+		    const struct admin_net *nets, size_t n,
+		    unsigned char addr[16]);
+/*
+ * Believes X-Forwarded-For only from peers within the n nets (copied); with
+ * n 0, as before any call, never. May be called again (reload).
+ */
+void		 admin_set_proxies(struct admin *, const struct admin_net *,
+		    size_t n);
+
+struct evkeyvalq;
+/*
+ * Whether a request's framing headers are sound: every Content-Length is
+ * digits only, all give the same number, and none comes with a
+ * Transfer-Encoding. evhttp 2.1 reads the first Content-Length and ignores
+ * the others.
+ */
+int		 admin_framing_ok(const struct evkeyvalq *headers);
 /* The bound port (useful when listen asked for port 0). */
 int		 admin_port(const struct admin *);
 void		 admin_free(struct admin *);

@@ -25,6 +25,13 @@ _Static_assert(ADMIN_TWILIO_MAX_BODY == TWHOOK_MAX_BODY,
 #define ADMIN_TWILIO_STATUS_MAX	32
 #define ADMIN_TWILIO_ERROR_MAX	16
 
+/*
+ * The MessageSid of the keyword whose callback is running, NULL otherwise:
+ * admin.h's callbacks carry no room for it (see admin_twilio_message_sid).
+ * Callbacks run synchronously on the one event loop thread.
+ */
+static const char *admin_twilio_cur_sid;
+
 struct admin_twilio {
 	char			*token;
 	size_t			 tokenlen;
@@ -205,15 +212,26 @@ admin_twilio_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-/* An inbound SMS: a keyword changes the suppression list, nothing else does. */
+const char *
+admin_twilio_message_sid(void)
+{
+	return admin_twilio_cur_sid;
+}
+
+/*
+ * An inbound SMS: a keyword changes the suppression list, nothing else does.
+ * The callback learns the MessageSid from admin_twilio_message_sid(), so
+ * that a replay of the same message changes nothing.
+ */
 static void
 admin_twilio_inbound(struct admin_twilio *t, struct evhttp_request *req,
-    const char *from, const char *body)
+    const char *from, const char *body, const char *sid)
 {
 	enum twhook_keyword	 kw = twhook_keyword(body);
 	admin_suppress_fn	 fn = NULL;
 	const char		*source = NULL;
 	char			 id[8 + ADMIN_TWILIO_PHONE_MAX], masked[32];
+	int			 rc;
 
 	if (kw == TWHOOK_OPTOUT) {
 		fn = t->suppress;
@@ -237,19 +255,30 @@ admin_twilio_inbound(struct admin_twilio *t, struct evhttp_request *req,
 		admin_twilio_twiml(req);
 		return;
 	}
-	snprintf(id, sizeof id, "sms:%s", from);
 	log_mask(from, masked, sizeof masked);
-	if (fn(t->arg, id, source) == -1) {
-		log_warnx("twilio: inbound from=%s keyword=%s outcome=failed",
-		    masked, twhook_keyword_name(kw));
+	if (sid == NULL || !admin_twilio_token_ok(sid, ADMIN_TWILIO_SID_MAX,
+	    admin_twilio_sid_char)) {
+		/* without it a replay could not be told from a new message */
+		log_warnx("twilio: inbound from=%s keyword=%s outcome=ignored "
+		    "reason=\"no valid MessageSid\"", masked,
+		    twhook_keyword_name(kw));
+		admin_twilio_twiml(req);
+		return;
+	}
+	snprintf(id, sizeof id, "sms:%s", from);
+	admin_twilio_cur_sid = sid;
+	rc = fn(t->arg, id, source);
+	admin_twilio_cur_sid = NULL;
+	if (rc == -1) {
+		log_warnx("twilio: inbound sid=%s from=%s keyword=%s "
+		    "outcome=failed", sid, masked, twhook_keyword_name(kw));
 		/* an error Twilio's console shows, rather than a silent loss */
 		admin_twilio_text(req, 503, "Service Unavailable",
 		    "try again later\n");
 		return;
 	}
-	log_info("twilio: inbound from=%s keyword=%s outcome=%s", masked,
-	    twhook_keyword_name(kw), kw == TWHOOK_OPTOUT ? "suppressed" :
-	    "unsuppressed");
+	log_info("twilio: inbound sid=%s from=%s keyword=%s outcome=queued",
+	    sid, masked, twhook_keyword_name(kw));
 	admin_twilio_twiml(req);
 }
 
@@ -325,7 +354,7 @@ admin_twilio_post(struct admin_twilio *t, struct evhttp_request *req)
 	sid = twhook_form_get(f, "MessageSid");
 	status = twhook_form_get(f, "MessageStatus");
 	if (body != NULL && from != NULL)
-		admin_twilio_inbound(t, req, from, body);
+		admin_twilio_inbound(t, req, from, body, sid);
 	else if (sid != NULL && status != NULL)
 		admin_twilio_status(t, req, sid, status,
 		    twhook_form_get(f, "ErrorCode"));

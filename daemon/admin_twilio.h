@@ -1,11 +1,15 @@
 /*
  * /hooks/twilio: Twilio's inbound SMS and status callbacks on the admin server.
- * Used by admin.c only; the daemon calls admin_set_twilio().
+ * Served by admin.c; the daemon calls admin_set_twilio(), and its callbacks
+ * admin_twilio_message_sid().
  *
  * Only a POST whose X-Twilio-Signature matches is acted upon; anything else
  * is refused (403) before any callback. An opt-out keyword calls suppress,
- * an opt-in keyword unsuppress, a status callback status; the answer is an
- * empty TwiML document (Twilio itself sends the STOP confirmation).
+ * an opt-in keyword unsuppress (both only with a well-formed MessageSid,
+ * which admin_twilio_message_sid() tells them), a status callback status;
+ * the answer is an empty TwiML document (Twilio itself sends the STOP
+ * confirmation). The signature carries no date: remembering each
+ * MessageSid is the callbacks' part (see main.c, consent.h).
  *
  * Ownership: struct admin_twilio owns copies of the auth token (wiped by
  * admin_twilio_free()) and of the public URL. The callbacks are called
@@ -42,5 +46,12 @@ void			 admin_twilio_free(struct admin_twilio *);
  */
 int			 admin_twilio_serve(struct admin_twilio *t,
 			    const char *path, struct evhttp_request *req);
+/*
+ * The MessageSid of the inbound SMS whose keyword the suppress or
+ * unsuppress callback is being called for; NULL at any other time.
+ * admin.h's callbacks carry an id and a source only: this is how they learn
+ * which message asked, so that a replayed webhook changes nothing.
+ */
+const char		*admin_twilio_message_sid(void);
 
 #endif

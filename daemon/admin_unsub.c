@@ -6,14 +6,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
 #include "admin_unsub.h"
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "unsub.h"
 
@@ -22,8 +21,7 @@
 #define ADMIN_UNSUB_HTML	"text/html; charset=utf-8"
 
 struct admin_unsub {
-	unsigned char		*secret;
-	size_t			 secretlen;
+	struct unsub_keys	*keys;
 	admin_suppress_fn	 fn;
 	void			*arg;
 };
@@ -37,15 +35,17 @@ enum admin_unsub_page {
 	ADMIN_UNSUB_FORM,	/* GET: asks to confirm */
 	ADMIN_UNSUB_DONE,	/* POST: the suppression was queued */
 	ADMIN_UNSUB_FAILED,	/* POST: it could not be, try again */
-	ADMIN_UNSUB_INVALID	/* any bad token: says nothing more */
+	ADMIN_UNSUB_INVALID,	/* any bad token: says nothing more */
+	ADMIN_UNSUB_EXPIRED,	/* a genuine token past its last day */
+	ADMIN_UNSUB_NPAGES
 };
 
 /* The wording of one language; "email" and "sms" variants where they differ. */
 struct admin_unsub_text {
 	const char	*lang;
-	const char	*title[4];
-	const char	*lead_email[4];
-	const char	*lead_sms[4];
+	const char	*title[ADMIN_UNSUB_NPAGES];
+	const char	*lead_email[ADMIN_UNSUB_NPAGES];
+	const char	*lead_sms[ADMIN_UNSUB_NPAGES];
 	const char	*label_email;
 	const char	*label_sms;
 	const char	*button;
@@ -56,7 +56,8 @@ static const struct admin_unsub_text admin_unsub_texts[] = {
 	[ADMIN_UNSUB_FR] = {
 		"fr",
 		{ "Se désabonner", "Désabonnement confirmé",
-		  "Service momentanément indisponible", "Lien non valide" },
+		  "Service momentanément indisponible", "Lien non valide",
+		  "Lien expiré" },
 		{ "Pour ne plus recevoir nos messages à cette adresse, "
 		  "confirmez votre désabonnement.",
 		  "Votre adresse a bien été retirée de nos envois. "
@@ -64,19 +65,23 @@ static const struct admin_unsub_text admin_unsub_texts[] = {
 		  "Votre demande n’a pas pu être enregistrée pour le moment. "
 		  "Veuillez réessayer dans quelques minutes.",
 		  "Ce lien de désabonnement n’est pas valide. Vérifiez "
-		  "qu’il a été copié en entier." },
+		  "qu’il a été copié en entier.",
+		  "Ce lien de désabonnement a expiré. Utilisez celui d’un "
+		  "message plus récent, ou répondez à l’un de nos messages "
+		  "(ARRET, pour un texto) pour nous demander de ne plus vous "
+		  "écrire." },
 		{ "Pour ne plus recevoir nos messages à ce numéro, "
 		  "confirmez votre désabonnement.",
 		  "Votre numéro a bien été retiré de nos envois. "
 		  "Vous ne recevrez plus ces messages.",
-		  NULL, NULL },
+		  NULL, NULL, NULL },
 		"Adresse&nbsp;:", "Numéro&nbsp;:",
 		"Confirmer le désabonnement"
 	},
 	[ADMIN_UNSUB_EN] = {
 		"en",
 		{ "Unsubscribe", "Unsubscribed",
-		  "Temporarily unavailable", "Invalid link" },
+		  "Temporarily unavailable", "Invalid link", "Link expired" },
 		{ "To stop receiving our messages at this address, please "
 		  "confirm.",
 		  "Your address has been removed from our mailing list. "
@@ -84,12 +89,15 @@ static const struct admin_unsub_text admin_unsub_texts[] = {
 		  "Your request could not be recorded right now. Please try "
 		  "again in a few minutes.",
 		  "This unsubscribe link is not valid. Please check that it "
-		  "was copied in full." },
+		  "was copied in full.",
+		  "This unsubscribe link has expired. Please use the one in a "
+		  "more recent message, or reply to one of our messages (STOP, "
+		  "to a text message) to ask us to stop." },
 		{ "To stop receiving our messages at this number, please "
 		  "confirm.",
 		  "Your number has been removed from our list. "
 		  "You will no longer receive these messages.",
-		  NULL, NULL },
+		  NULL, NULL, NULL },
 		"Address:", "Number:",
 		"Confirm unsubscribe"
 	},
@@ -106,7 +114,7 @@ static const char *const admin_unsub_headers[][2] = {
 	{ "Content-Security-Policy", "default-src 'none'; style-src "
 	    "'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
 	    "base-uri 'none'" },
-	/* the URL carries the address (base64), keep it out of Referer */
+	/* the token is a capability (and v1 carries the address): no Referer */
 	{ "Referrer-Policy", "no-referrer" },
 	{ "X-Content-Type-Options", "nosniff" },
 	{ "X-Robots-Tag", "noindex, nofollow" },
@@ -117,17 +125,21 @@ admin_unsub_new(const void *secret, size_t secretlen, admin_suppress_fn fn,
     void *arg)
 {
 	struct admin_unsub	*u;
+	struct unsub_keys	*keys = NULL;
 
-	if (secret == NULL || secretlen < UNSUB_SECRET_MIN || fn == NULL) {
+	if (secret == NULL || secretlen == 0) {
+		log_info("admin: unsubscribe links off (no key)");
+		return NULL;
+	}
+	if (fn == NULL || (keys = unsub_keys_unpack(secret,
+	    secretlen)) == NULL) {
 		log_warnx("admin: unsubscribe links disabled: %s",
 		    fn == NULL ? "no suppression callback" :
-		    "secret shorter than 16 bytes");
+		    "secret shorter than 16 bytes, or a malformed key ring");
 		return NULL;
 	}
 	u = xcalloc(1, sizeof *u);
-	u->secret = xmalloc(secretlen);
-	memcpy(u->secret, secret, secretlen);
-	u->secretlen = secretlen;
+	u->keys = keys;
 	u->fn = fn;
 	u->arg = arg;
 	return u;
@@ -138,8 +150,7 @@ admin_unsub_free(struct admin_unsub *u)
 {
 	if (u == NULL)
 		return;
-	OPENSSL_cleanse(u->secret, u->secretlen);
-	free(u->secret);
+	unsub_keys_free(u->keys);
 	free(u);
 }
 
@@ -311,6 +322,7 @@ admin_unsub_serve(struct admin_unsub *u, const char *path,
 {
 	enum evhttp_cmd_type	 m = evhttp_request_get_command(req);
 	enum admin_unsub_lang	 lang;
+	enum unsub_check	 check = UNSUB_INVALID;
 	struct buf		 b;
 	char			 id[UNSUB_ID_MAX + 1];
 	char			 masked[ADMIN_UNSUB_MASK_SIZE];
@@ -321,8 +333,8 @@ admin_unsub_serve(struct admin_unsub *u, const char *path,
 	lang = admin_unsub_lang(req);
 	buf_init(&b);
 	/* neither the token nor the reason goes out: nothing to probe with */
-	if (u == NULL || unsub_verify(u->secret, u->secretlen, path + 3, id,
-	    sizeof id) == -1) {
+	if (u == NULL || (check = unsub_check(u->keys, path + 3,
+	    clock_now_ms() / 1000, id, sizeof id)) == UNSUB_INVALID) {
 		if (u == NULL)
 			log_debug("admin: unsubscribe outcome=refused "
 			    "reason=\"not configured\"");
@@ -332,6 +344,14 @@ admin_unsub_serve(struct admin_unsub *u, const char *path,
 		admin_unsub_page(&b, lang, ADMIN_UNSUB_INVALID, 0, NULL);
 		admin_unsub_reply(req, HTTP_NOTFOUND, "Not Found",
 		    ADMIN_UNSUB_HTML, &b);
+		goto done;
+	}
+	if (check == UNSUB_EXPIRED) {
+		/* genuine but past its date: say so, they need another way */
+		log_info("admin: unsubscribe outcome=refused reason=\"expired "
+		    "link\"");
+		admin_unsub_page(&b, lang, ADMIN_UNSUB_EXPIRED, 0, NULL);
+		admin_unsub_reply(req, 410, "Gone", ADMIN_UNSUB_HTML, &b);
 		goto done;
 	}
 	sms = strncmp(id, "sms:", 4) == 0;

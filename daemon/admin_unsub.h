@@ -4,9 +4,10 @@
  *
  * GET and HEAD show a confirmation form and change nothing (mail scanners
  * follow links); any POST with a valid token unsubscribes. An invalid or
- * forged token, or no configuration, is a neutral 404 page.
+ * forged token, or no configuration, is a neutral 404 page; a genuine token
+ * past its last day (unsub.h) a 410 page that says so and what else to do.
  *
- * Ownership: struct admin_unsub owns a copy of the secret, wiped by
+ * Ownership: struct admin_unsub owns its key ring (unsub.h), wiped by
  * admin_unsub_free(). The suppress callback is called synchronously while
  * a POST is answered, with strings that die when it returns; it must not
  * call admin_free().
@@ -24,7 +25,12 @@ struct admin_unsub;
 /* The source recorded with each suppression made here. */
 #define ADMIN_UNSUB_SOURCE	"unsubscribe link"
 
-/* NULL (logged) when the secret is shorter than UNSUB_SECRET_MIN or fn NULL. */
+/*
+ * secret is a key ring packed by unsub_keys_pack() (admin.h carries one
+ * secret), or one bare secret, then a ring of one key named
+ * UNSUB_DEFAULT_KID. NULL (logged) when it is neither (a secret shorter
+ * than UNSUB_SECRET_MIN) or fn is NULL.
+ */
 struct admin_unsub	*admin_unsub_new(const void *secret, size_t secretlen,
 			    admin_suppress_fn fn, void *arg);
 void			 admin_unsub_free(struct admin_unsub *);

@@ -17,6 +17,7 @@
 #include "render.h"
 #include "route.h"
 #include "territory.h"
+#include "unsub.h"
 #include "window.h"
 #include "ynode.h"
 
@@ -594,25 +595,84 @@ static const struct config_opt config_admin_opts[] = {
 	{ "unsubscribe_secret_env", CONFIG_ENV, A(unsub_secret), 0, 0, NULL },
 	{ "unsubscribe_secret_file", CONFIG_FILE, A(unsub_secret), 0, 0, NULL },
 	{ "twilio_gateway", CONFIG_STR, A(twilio_gateway), 0, 0, NULL },
+	{ "twilio_replay_days", CONFIG_LONG, A(twilio_replay_days), 1, 3650,
+	    "30" },
 	{ "rate_per_s", CONFIG_LONG, A(admin_rate_per_s), 0, 100000, "10" },
 	{ "rate_burst", CONFIG_LONG, A(admin_rate_burst), 1, 100000, "50" },
+	{ "max_connections", CONFIG_LONG, A(admin_max_connections), 1, 1000000,
+	    "512" },
+	{ "request_timeout_ms", CONFIG_LONG, A(admin_request_timeout_ms), 100,
+	    600000, "10000" },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 #undef A
 
 /*
+ * admin.trusted_proxies: addresses and CIDR blocks whose X-Forwarded-For is
+ * believed. A list, where the table above takes scalars: n is the admin
+ * map, the table gets a copy without this key in *view (freed by the
+ * caller).
+ */
+static int
+config_admin_proxies(struct config_ctx *c, struct config *cf,
+    const struct ynode *n, struct ynode *view)
+{
+	const struct ynode	*p = NULL;
+	char			**v = NULL, err[256];
+	size_t			 i, nv = 0;
+	int			 rc = 0;
+
+	*view = *n;
+	view->keys = xcalloc(n->n + 1, sizeof *view->keys);
+	view->items = xcalloc(n->n + 1, sizeof *view->items);
+	view->n = 0;
+	for (i = 0; i < n->n; i++) {
+		if (strcmp(n->keys[i]->value, "trusted_proxies") == 0) {
+			p = n->items[i];
+			continue;
+		}
+		view->keys[view->n] = n->keys[i];
+		view->items[view->n++] = n->items[i];
+	}
+	if (p == NULL)
+		return 0;
+	if (config_strings(c, p, "trusted_proxies", &v, &nv) == -1)
+		rc = -1;
+	cf->admin_proxies = xcalloc(nv + 1, sizeof *cf->admin_proxies);
+	for (i = 0; i < nv; i++) {
+		if (admin_net_parse(v[i], &cf->admin_proxies[cf->admin_nproxies],
+		    err, sizeof err) == -1) {
+			config_err(c, p->type == YNODE_SEQ ? p->items[i] : p,
+			    "trusted_proxies: %s", err);
+			rc = -1;
+		} else
+			cf->admin_nproxies++;
+	}
+	config_free_strings(v, nv);
+	return rc;
+}
+
+/*
  * admin: listen, and what the public endpoints need: the URL the outside
  * world calls (unsubscribe links, Twilio's signatures), the unsubscribe
- * secret, which twilio gateway's auth token signs its webhooks, and the
- * per-client rate limit.
+ * secret, which twilio gateway's auth token signs its webhooks, the
+ * per-client rate limit and the proxies trusted to name the client; and
+ * the port's flood guards (max_connections, request_timeout_ms).
  */
 static int
 config_admin(struct config_ctx *c, struct config *cf, const struct ynode *n,
     const char **listen)
 {
-	int	rc;
+	struct ynode	view;
+	int		rc = 0;
 
-	rc = config_section(c, n, config_admin_opts, cf, "admin");
+	if (n != NULL && n->type == YNODE_MAP) {
+		rc |= config_admin_proxies(c, cf, n, &view);
+		rc |= config_section(c, &view, config_admin_opts, cf, "admin");
+		free(view.keys);
+		free(view.items);
+	} else
+		rc = config_section(c, n, config_admin_opts, cf, "admin");
 	*listen = cf->admin_listen;
 	cf->admin_listen = NULL;	/* set by the caller, with its default */
 	if (cf->unsub_secret != NULL && strlen(cf->unsub_secret) < 16) {
@@ -996,7 +1056,7 @@ config_load(const char *path, struct diag *diag)
 	static const char *const known[] = { "redis", "admin", "limits",
 	    "gateways", "territories", "routes", "templates", "windows",
 	    "holidays", "fallback_territory", "profiles", "followups",
-	    "matching", NULL };
+	    "matching", "unsubscribe", NULL };
 	struct config_ctx	 c;
 	struct config		*cf;
 	struct ynode		*root;
@@ -1027,6 +1087,7 @@ config_load(const char *path, struct diag *diag)
 	}
 	admin = NULL;
 	rc |= config_admin(&c, cf, ynode_get(root, "admin"), &admin);
+	rc |= config_unsubscribe(&c, cf, ynode_get(root, "unsubscribe"));
 	cf->admin_listen = xstrdup(admin != NULL ? admin : "127.0.0.1:9187");
 	free((char *)(uintptr_t)admin);
 	if (strcmp(cf->admin_listen, "off") != 0) {
@@ -1111,6 +1172,8 @@ config_free(struct config *cf)
 	free(cf->admin_listen);
 	free(cf->public_url);
 	free(cf->unsub_secret);
+	free(cf->admin_proxies);
+	unsub_keys_free(cf->unsub_keys);
 	free(cf->twilio_gateway);
 	for (i = 0; i < cf->ngateways; i++) {
 		free(cf->gateways[i].name);

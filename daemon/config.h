@@ -6,8 +6,10 @@
 
 #include "diag.h"
 
+struct admin_net;
 struct render;
 struct territory_set;
+struct unsub_keys;
 struct window;
 
 /* A named time window (Alertmanager time_intervals, plus holidays). */
@@ -137,10 +139,19 @@ struct config {
 	struct config_redis	 redis;
 	char			*admin_listen;	/* host:port, or "off" */
 	char			*public_url;	/* how the outside world calls us */
-	char			*unsub_secret;	/* signs unsubscribe links */
+	char			*unsub_secret;	/* admin's single secret (v1 links) */
+	struct unsub_keys	*unsub_keys;	/* unsubscribe.keys, then
+						   unsub_secret as "default";
+						   NULL: no links */
+	long			 unsub_valid_days; /* each new link works so long */
 	char			*twilio_gateway; /* its auth token signs webhooks */
+	long			 twilio_replay_days; /* MessageSids remembered */
 	long			 admin_rate_per_s; /* public endpoints, per client; 0: off */
 	long			 admin_rate_burst;
+	long			 admin_max_connections; /* before the fd clamp */
+	long			 admin_request_timeout_ms;
+	struct admin_net	*admin_proxies;	/* trusted_proxies */
+	size_t			 admin_nproxies;
 	struct config_limits	 limits;
 	struct config_gateway	*gateways;
 	size_t			 ngateways;

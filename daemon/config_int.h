@@ -66,6 +66,10 @@ int		 config_territory_windows(struct config_ctx *, struct config *,
 		    const struct ynode *windows, const struct ynode *holidays,
 		    const struct ynode *territories);
 
+/* config_unsub.c: unsubscribe.keys and valid_days, after config_admin() */
+int		 config_unsubscribe(struct config_ctx *, struct config *,
+		    const struct ynode *);
+
 /* config_handlers.c: profiles, followups, matching */
 int		 config_handlers(struct config_ctx *, struct config *,
 		    const struct ynode *root);

@@ -1,8 +1,10 @@
 /* relaisd: the notification daemon's entry point, signals and systemd notification. */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <getopt.h>
 #include <signal.h>
@@ -14,16 +16,20 @@
 #include <event2/event.h>
 
 #include "admin.h"
+#include "admin_twilio.h"
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
+#include "consent.h"
 #include "gw.h"
 #include "http.h"
 #include "log.h"
 #include "pipeline.h"
+#include "unsub.h"
 
 struct relaisd;
 static void	relaisd_admin_public(struct relaisd *, const struct config *);
+static void	relaisd_admin_guards(struct relaisd *, const struct config *);
 
 struct relaisd {
 	struct event_base	*base;
@@ -35,12 +41,24 @@ struct relaisd {
 	struct http		*http;
 	struct gw_set		*gws;
 	struct pipeline		*pipeline;
+	struct consent		*consent;	/* the public endpoints' writes */
+	int			 unsub_on;	/* /u/ has keys */
 	struct event		*ev_term;
 	struct event		*ev_int;
 	struct event		*ev_hup;
 	struct event		*ev_drain_timeout;
 	int			 draining;
+	long			 nofile;	/* open-file limit; 0: unknown */
 };
+
+/*
+ * Descriptors kept for all but the admin port: relaisd's own (stdio, the
+ * loop, signals, files), Redis connections and their reconnects, curl's
+ * resolver. Each usable gateway's max_concurrency comes on top.
+ */
+#define RELAISD_FD_RESERVE	64
+/* The admin port's cap never goes below this, whatever the limit. */
+#define RELAISD_ADMIN_MIN_CONNS	16
 
 static void
 relaisd_usage(FILE *f)
@@ -122,12 +140,21 @@ relaisd_watchdog_start(struct relaisd *d)
 }
 
 static void
-relaisd_on_drained(void *arg)
+relaisd_on_consent_drained(void *arg)
 {
 	struct relaisd	*d = arg;
 
 	log_info("drained: nothing in flight, exiting");
 	event_base_loopexit(d->base, NULL);
+}
+
+/* The pipeline is idle; opt-outs already answered must reach Redis too. */
+static void
+relaisd_on_drained(void *arg)
+{
+	struct relaisd	*d = arg;
+
+	consent_drain(d->consent, relaisd_on_consent_drained, d);
 }
 
 static void
@@ -222,9 +249,70 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 		    "at the next restart");
 	pipeline_reload(d->pipeline, next, gws);
 	relaisd_admin_public(d, next);
+	relaisd_admin_guards(d, next);
 	d->reloads++;
 	log_info("reload: %s loaded", next->path);
 	relaisd_notify("STATUS=running; configuration reloaded");
+}
+
+/*
+ * Raises the soft open-file limit to the hard one and returns the limit in
+ * force (0: unknown). Under systemd LimitNOFILE= sets both, and no call is
+ * made (the unit's system call filter would refuse it).
+ */
+static long
+relaisd_nofile(void)
+{
+	struct rlimit	rl;
+	rlim_t		was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit(RLIMIT_NOFILE)");
+		return 0;
+	}
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_max != RLIM_INFINITY) {
+		was = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("cannot raise the open-file limit from %llu to "
+			    "%llu", (unsigned long long)was,
+			    (unsigned long long)rl.rlim_max);
+			rl.rlim_cur = was;
+		}
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > LONG_MAX)
+		return LONG_MAX;
+	return (long)rl.rlim_cur;
+}
+
+/*
+ * The admin port's flood guards. Its cap stays under the open-file limit
+ * minus what the rest of relaisd may need at once: a flood of the admin
+ * port must never leave Redis or a gateway without a descriptor.
+ */
+static void
+relaisd_admin_guards(struct relaisd *d, const struct config *cf)
+{
+	long	cap = cf->admin_max_connections, reserve = RELAISD_FD_RESERVE;
+	size_t	i;
+
+	if (d->admin == NULL)
+		return;
+	for (i = 0; i < cf->ngateways; i++)
+		if (cf->gateways[i].missing[0] == '\0')
+			reserve += cf->gateways[i].max_concurrency;
+	if (d->nofile > 0 && cap > d->nofile - reserve) {
+		cap = d->nofile - reserve;
+		if (cap < RELAISD_ADMIN_MIN_CONNS)
+			cap = cf->admin_max_connections < RELAISD_ADMIN_MIN_CONNS ?
+			    cf->admin_max_connections : RELAISD_ADMIN_MIN_CONNS;
+		log_warnx("admin: max_connections %ld lowered to %ld: the "
+		    "open-file limit is %ld and %ld are kept for Redis, the "
+		    "gateways and the rest (LimitNOFILE= raises it)",
+		    cf->admin_max_connections, cap, d->nofile, reserve);
+	}
+	admin_set_limits(d->admin, cap, cf->admin_request_timeout_ms);
+	admin_set_proxies(d->admin, cf->admin_proxies, cf->admin_nproxies);
 }
 
 static int
@@ -278,48 +366,112 @@ relaisd_metrics(void *arg, struct buf *out)
 	    (double)d->reload_failures, "result", "refused", NULL);
 }
 
-static int
-relaisd_suppress_add(void *arg, const char *id, const char *source)
+/* Retention of the consent writes, from the configuration in force. */
+static void
+relaisd_consent_limits(const struct relaisd *d, struct consent_limits *lim)
 {
-	struct relaisd	*d = arg;
+	const struct config	*cf = pipeline_config(d->pipeline);
 
-	return pipeline_suppress(d->pipeline, id, 1, source);
+	lim->replay_ttl_s = cf->twilio_replay_days * 86400;
+	/* the history is personal data: kept as long as profiles are */
+	lim->history_ttl_s = cf->retention_days * 86400;
+	lim->deliveries_maxlen = cf->redis.deliveries_maxlen;
 }
 
+/* An unsubscribe link: the first opt-out's record stays, history grows. */
 static int
-relaisd_suppress_remove(void *arg, const char *id, const char *source)
+relaisd_unsub_optout(void *arg, const char *id, const char *source)
 {
-	struct relaisd	*d = arg;
+	struct relaisd		*d = arg;
+	struct consent_limits	 lim;
 
-	return pipeline_suppress(d->pipeline, id, 0, source);
+	if (d->consent == NULL)
+		return -1;
+	relaisd_consent_limits(d, &lim);
+	return consent_optout(d->consent, id, source, NULL, &lim);
+}
+
+/* STOP and the like: remembered by MessageSid, so a replay does nothing. */
+static int
+relaisd_twilio_optout(void *arg, const char *id, const char *source)
+{
+	struct relaisd		*d = arg;
+	struct consent_limits	 lim;
+
+	if (d->consent == NULL)
+		return -1;
+	relaisd_consent_limits(d, &lim);
+	return consent_optout(d->consent, id, source,
+	    admin_twilio_message_sid(), &lim);
+}
+
+/*
+ * START and the like lift only what a STOP from that number put there:
+ * never an operator's, a link's, a provider's or a complaint's suppression.
+ */
+static int
+relaisd_twilio_optin(void *arg, const char *id, const char *source)
+{
+	struct relaisd		*d = arg;
+	struct consent_limits	 lim;
+
+	if (d->consent == NULL)
+		return -1;
+	relaisd_consent_limits(d, &lim);
+	return consent_optin(d->consent, id, source, ADMIN_TWILIO_SOURCE_STOP,
+	    admin_twilio_message_sid(), &lim);
 }
 
 static void
-relaisd_provider_status(void *arg, const char *sid, const char *status,
+relaisd_twilio_status(void *arg, const char *sid, const char *status,
     const char *error)
 {
-	struct relaisd	*d = arg;
+	struct relaisd		*d = arg;
+	struct consent_limits	 lim;
 
-	pipeline_provider_status(d->pipeline, sid, status, error);
+	if (d->consent == NULL)
+		return;
+	relaisd_consent_limits(d, &lim);
+	(void)consent_status(d->consent, sid, status, error, &lim);
 }
 
-/* The public endpoints: unsubscribe links, Twilio's webhooks, their limit. */
+/*
+ * The public endpoints: unsubscribe links, Twilio's webhooks, their limit.
+ * Their writes go through a Redis connection of their own, opened the
+ * first time one of them is configured (the redis section is not reloaded).
+ */
 static void
 relaisd_admin_public(struct relaisd *d, const struct config *cf)
 {
 	const struct config_gateway	*g;
+	unsigned char			*ring;
+	size_t				 len;
 
 	if (d->admin == NULL)
 		return;
 	admin_set_rate(d->admin, cf->admin_rate_per_s, cf->admin_rate_burst);
-	if (cf->unsub_secret != NULL)
-		admin_set_unsubscribe(d->admin, cf->unsub_secret,
-		    strlen(cf->unsub_secret), relaisd_suppress_add, d);
 	g = cf->twilio_gateway != NULL ?
 	    config_gateway_find(cf, cf->twilio_gateway) : NULL;
+	if (d->consent == NULL && (cf->unsub_keys != NULL || g != NULL)) {
+		d->consent = consent_new(d->base, &cf->redis);
+		consent_start(d->consent);
+	}
+	if (cf->unsub_keys != NULL) {
+		/* admin.h carries one secret: the ring goes packed */
+		ring = unsub_keys_pack(cf->unsub_keys, &len);
+		admin_set_unsubscribe(d->admin, ring, len, relaisd_unsub_optout,
+		    d);
+		unsub_keys_pack_free(ring, len);
+		d->unsub_on = 1;
+	} else if (d->unsub_on) {
+		/* taken out of the file: the links stop with the reload */
+		admin_set_unsubscribe(d->admin, NULL, 0, relaisd_unsub_optout,
+		    d);
+		d->unsub_on = 0;
+	}
 	admin_set_twilio(d->admin, g != NULL ? g->auth_token : NULL,
-	    cf->public_url, relaisd_suppress_add, relaisd_suppress_remove,
-	    relaisd_provider_status, d);
+	    cf->public_url, relaisd_twilio_optout, relaisd_twilio_optin,
+	    relaisd_twilio_status, d);
 }
 
 static void
@@ -358,6 +510,7 @@ relaisd_run(struct relaisd *d)
 		admin_set_ready(d->admin, relaisd_ready, d);
 		admin_set_metrics(d->admin, relaisd_metrics, d);
 		relaisd_admin_public(d, cf);
+		relaisd_admin_guards(d, cf);
 		log_info("admin listening on %s (port %d)", cf->admin_listen,
 		    admin_port(d->admin));
 	}
@@ -370,6 +523,7 @@ relaisd_run(struct relaisd *d)
 		fatalx("event loop failed");
 
 	admin_free(d->admin);
+	consent_free(d->consent);
 	/* the pipeline frees the gateways (first) and every configuration */
 	pipeline_free(d->pipeline);
 	http_free(d->http);
@@ -454,6 +608,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	diag_free(&diag);
+	d.nofile = relaisd_nofile();
 	relaisd_run(&d);
 	log_info("stopped");
 	return 0;

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "envelope.h"
 #include "phone.h"
@@ -243,8 +244,10 @@ plan_delivery_clear(struct plan_delivery *d)
 }
 
 /*
- * unsubscribe_url, for the templates of commercial messages (CASL): a signed
- * link to the admin port's /u/, when a public URL and a secret are set.
+ * unsubscribe_url, for the templates of commercial messages (CASL): a link
+ * to the admin port's /u/ with a v2 token (unsub.h: the address sealed,
+ * valid unsubscribe.valid_days from today), when a public URL and a key
+ * are set.
  */
 static void
 plan_unsubscribe(const struct config *cf, struct plan_delivery *d,
@@ -255,7 +258,7 @@ plan_unsubscribe(const struct config *cf, struct plan_delivery *d,
 	struct buf url;
 
 	/* counsellors are told at work: no opting out of their cases */
-	if (cf->unsub_secret == NULL || cf->public_url == NULL ||
+	if (cf->unsub_keys == NULL || cf->public_url == NULL ||
 	    strcmp(d->role, "counsellor") == 0)
 		return;
 	n = (size_t)snprintf(id, sizeof id, "%s:%s", d->channel, d->to);
@@ -263,8 +266,8 @@ plan_unsubscribe(const struct config *cf, struct plan_delivery *d,
 		if (id[i] >= 'A' && id[i] <= 'Z')
 			id[i] = (char)(id[i] - 'A' + 'a');
 	}
-	if (unsub_token(cf->unsub_secret, strlen(cf->unsub_secret), id, token,
-	    sizeof token) == -1)
+	if (unsub_token_v2(cf->unsub_keys, id, clock_now_ms() / 1000,
+	    cf->unsub_valid_days, token, sizeof token) == -1)
 		return;
 	buf_init(&url);
 	n = strlen(cf->public_url);

@@ -5,12 +5,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "admin.h"
 #include "buf.h"
@@ -2074,11 +2079,14 @@ test_rate_limit(void **state)
 	struct reply	*r = malloc(sizeof *r);
 	struct expo	*e = malloc(sizeof *e);
 	const struct sample *s;
+	struct admin_net loopback;
 	char		 v[64];
 	int		 i;
 
 	assert_non_null(r);
 	assert_non_null(e);
+	assert_int_equal(admin_net_parse("127.0.0.1", &loopback, v, sizeof v),
+	    0);
 	unsub_on(f);
 	tw_on(f, TW_PUBLIC);
 	/* off (the default) and turned off again: no limit */
@@ -2116,11 +2124,16 @@ test_rate_limit(void **state)
 	    NULL));
 	assert_true(s->value == 4);
 
+	/* from a peer that is no trusted proxy, the header changes nothing */
+	assert_int_equal(from(f, "203.0.113.50", "/u/x", r), 429);
+	assert_int_equal(from(f, "203.0.113.51", "/u/x", r), 429);
+
 	/*
-	 * Behind a proxy on this host, the client is the address the proxy
-	 * saw: the last of X-Forwarded-For; what comes before is the
-	 * client's own say and is not believed.
+	 * Behind a trusted proxy, the client is the address the proxy saw:
+	 * the last of X-Forwarded-For; what comes before is the client's own
+	 * say and is not believed.
 	 */
+	admin_set_proxies(f->admin, &loopback, 1);
 	assert_int_equal(from(f, "203.0.113.7", "/u/x", r), 404);
 	assert_int_equal(from(f, "10.0.0.1, 203.0.113.7", "/u/x", r), 404);
 	assert_int_equal(from(f, "10.0.0.2,203.0.113.7 ", "/u/x", r), 404);
@@ -2168,6 +2181,470 @@ test_rate_public(void **state)
 	assert_int_equal(supp.calls, 1);
 	assert_alive(f);
 	free(r);
+}
+
+
+/* ---- the flood guards ---- */
+
+/* "a.b.c.d" or an IPv6 text as the 16 bytes admin.h speaks. */
+static void
+addr16(const char *s, unsigned char out[16])
+{
+	struct in_addr	v4;
+
+	if (inet_pton(AF_INET, s, &v4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &v4, 4);
+		return;
+	}
+	if (inet_pton(AF_INET6, s, out) != 1)
+		fail_msg("bad test address %s", s);
+}
+
+static void
+test_net(void **state)
+{
+	static const char *const good[] = { "192.0.2.1", "10.0.0.0/8",
+	    "0.0.0.0/0", "2001:db8::/32", "::1", "::/0", "127.0.0.1/32",
+	    "::ffff:192.0.2.0/120", "fe80::/10" };
+	static const char *const bad[] = { "", "/8", "10.0.0.0/", "10.0.0.0/33",
+	    "10.0.0.1/8", "10.0.0.0/8x", "10.0.0.0/-1", "2001:db8::/129",
+	    "2001:db8::1/32", "localhost", "10.0.0", "[::1]", "10.0.0.0/08x",
+	    "192.0.2.1:80", "2001:db8::/3200" };
+	static const struct {
+		const char	*net;
+		const char	*addr;
+		int		 in;
+	} m[] = {
+		{ "10.0.0.0/8", "10.255.1.2", 1 },
+		{ "10.0.0.0/8", "11.0.0.0", 0 },
+		{ "192.0.2.128/25", "192.0.2.200", 1 },
+		{ "192.0.2.128/25", "192.0.2.127", 0 },
+		{ "192.0.2.1", "192.0.2.1", 1 },
+		{ "192.0.2.1", "192.0.2.2", 0 },
+		{ "0.0.0.0/0", "203.0.113.9", 1 },
+		{ "0.0.0.0/0", "2001:db8::1", 0 },
+		{ "::/0", "2001:db8::1", 1 },
+		{ "2001:db8::/33", "2001:db8:7fff::1", 1 },
+		{ "2001:db8::/33", "2001:db8:8000::1", 0 },
+		{ "::1", "::1", 1 },
+		{ "::1", "127.0.0.1", 0 },
+		{ "::ffff:192.0.2.0/120", "192.0.2.77", 1 },
+		{ "172.16.0.0/12", "172.31.255.255", 1 },
+		{ "172.16.0.0/12", "172.32.0.0", 0 },
+	};
+	struct admin_net	net, two[2];
+	unsigned char		a[16];
+	char			err[256];
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		if (admin_net_parse(good[i], &net, err, sizeof err) == -1)
+			fail_msg("%s refused: %s", good[i], err);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		if (admin_net_parse(bad[i], &net, err, sizeof err) == 0)
+			fail_msg("\"%s\" accepted", bad[i]);
+		assert_true(err[0] != '\0');
+	}
+	for (i = 0; i < sizeof m / sizeof m[0]; i++) {
+		assert_int_equal(admin_net_parse(m[i].net, &net, err,
+		    sizeof err), 0);
+		addr16(m[i].addr, a);
+		if (admin_net_match(&net, 1, a) != m[i].in)
+			fail_msg("%s in %s: expected %d", m[i].addr, m[i].net,
+			    m[i].in);
+	}
+	/* any of several; none of none */
+	assert_int_equal(admin_net_parse("10.0.0.0/8", &two[0], err,
+	    sizeof err), 0);
+	assert_int_equal(admin_net_parse("2001:db8::/32", &two[1], err,
+	    sizeof err), 0);
+	addr16("2001:db8::5", a);
+	assert_true(admin_net_match(two, 2, a));
+	assert_false(admin_net_match(two, 0, a));
+}
+
+/* The client an X-Forwarded-For chain names, behind trusted proxies. */
+static void
+test_forwarded(void **state)
+{
+	static const struct {
+		const char	*xff[3];
+		const char	*want;		/* NULL: none */
+	} t[] = {
+		{ { "203.0.113.7" }, "203.0.113.7" },
+		/* what the client wrote first is not believed */
+		{ { "198.51.100.1, 203.0.113.7" }, "203.0.113.7" },
+		/* trusted hops on the right are skipped */
+		{ { "203.0.113.7, 10.0.0.2, 10.0.0.1" }, "203.0.113.7" },
+		{ { "203.0.113.7,10.0.0.2 ,10.0.0.1" }, "203.0.113.7" },
+		/* several lines are one list, in order */
+		{ { "198.51.100.1, 203.0.113.7", "10.0.0.2" }, "203.0.113.7" },
+		{ { "203.0.113.7", "10.0.0.2, 198.51.100.9" }, "198.51.100.9" },
+		/* all trusted: the left-most, the farthest one known */
+		{ { "10.0.0.3, 10.0.0.2" }, "10.0.0.3" },
+		/* junk stops the walk at the last address walked past */
+		{ { "unknown, 10.0.0.2" }, "10.0.0.2" },
+		{ { "junk", "10.0.0.2" }, "10.0.0.2" },
+		{ { "10.0.0.2,, 10.0.0.1" }, "10.0.0.1" },
+		{ { "203.0.113.7, unknown" }, NULL },
+		{ { "" }, NULL },
+		{ { "203.0.113.7:4711" }, NULL },
+		{ { "2001:db8:1:2::1, 10.0.0.1" }, "2001:db8:1:2::1" },
+		{ { "::ffff:203.0.113.7" }, "203.0.113.7" },
+	};
+	struct admin_net	 nets[1];
+	unsigned char		 got[16], want[16];
+	char			 err[128], txt[INET6_ADDRSTRLEN];
+	size_t			 i, n;
+
+	(void)state;
+	assert_int_equal(admin_net_parse("10.0.0.0/8", &nets[0], err,
+	    sizeof err), 0);
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		for (n = 0; n < 3 && t[i].xff[n] != NULL; n++)
+			;
+		memset(got, 0xaa, sizeof got);
+		if (t[i].want == NULL) {
+			if (admin_forwarded_client(t[i].xff, n, nets, 1,
+			    got) != -1)
+				fail_msg("case %zu (%s): expected none", i,
+				    t[i].xff[0]);
+			continue;
+		}
+		if (admin_forwarded_client(t[i].xff, n, nets, 1, got) == -1)
+			fail_msg("case %zu (%s): none, expected %s", i,
+			    t[i].xff[0], t[i].want);
+		addr16(t[i].want, want);
+		if (memcmp(got, want, 16) != 0)
+			fail_msg("case %zu (%s): got %s, expected %s", i,
+			    t[i].xff[0], inet_ntop(AF_INET6, got, txt,
+			    sizeof txt), t[i].want);
+	}
+	/* no trusted proxy at all: the right-most entry */
+	{
+		const char *one[] = { "10.0.0.3, 10.0.0.2" };
+
+		assert_int_equal(admin_forwarded_client(one, 1, nets, 0, got),
+		    0);
+		addr16("10.0.0.2", want);
+		assert_memory_equal(got, want, 16);
+	}
+}
+
+/* headers: name, value pairs ended by NULL. */
+static int
+framing(const char *first, ...)
+{
+	struct evkeyvalq	 h;
+	va_list			 ap;
+	const char		*k, *v;
+	int			 ok;
+
+	TAILQ_INIT(&h);
+	va_start(ap, first);
+	for (k = first; k != NULL; k = va_arg(ap, const char *)) {
+		v = va_arg(ap, const char *);
+		assert_int_equal(evhttp_add_header(&h, k, v), 0);
+	}
+	va_end(ap);
+	ok = admin_framing_ok(&h);
+	evhttp_clear_headers(&h);
+	return ok;
+}
+
+static void
+test_framing(void **state)
+{
+	(void)state;
+	assert_true(framing(NULL));
+	assert_true(framing("Host", "x", NULL));
+	assert_true(framing("Content-Length", "0", NULL));
+	assert_true(framing("content-length", "1024", NULL));
+	assert_true(framing("Transfer-Encoding", "chunked", NULL));
+	/* the same number twice is one length (RFC 9110, 8.6) */
+	assert_true(framing("Content-Length", "5", "Content-Length", "5",
+	    NULL));
+	assert_true(framing("Content-Length", "5", "Host", "x",
+	    "CONTENT-LENGTH", "005", NULL));
+	assert_true(framing("Content-Length", "0", "Content-Length", "000",
+	    NULL));
+	/* two lengths */
+	assert_false(framing("Content-Length", "5", "Content-Length", "6",
+	    NULL));
+	assert_false(framing("Content-Length", "0", "Content-Length", "1",
+	    NULL));
+	assert_false(framing("Content-Length", "5", "Content-Length", "50",
+	    NULL));
+	/* not digits: evhttp's strtoll would take some of these */
+	assert_false(framing("Content-Length", "+5", NULL));
+	assert_false(framing("Content-Length", "-0", NULL));
+	assert_false(framing("Content-Length", "5 5", NULL));
+	assert_false(framing("Content-Length", "5,5", NULL));
+	assert_false(framing("Content-Length", "0x10", NULL));
+	assert_false(framing("Content-Length", "", NULL));
+	assert_false(framing("Content-Length", "5", "Content-Length", "five",
+	    NULL));
+	/* a length and a chunked body */
+	assert_false(framing("Content-Length", "5", "Transfer-Encoding",
+	    "chunked", NULL));
+	assert_false(framing("Transfer-Encoding", "gzip, chunked",
+	    "Content-Length", "5", NULL));
+}
+
+/* The same, over the wire: evhttp read the body by the first length. */
+static void
+test_framing_server(void **state)
+{
+	static const struct {
+		const char	*req;
+		int		 status;
+	} t[] = {
+		{ "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+		    "Content-Length: 2\r\n\r\na", 400 },
+		{ "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+		    "Content-Length: 7\r\n\r\n", 400 },
+		{ "POST /u/x HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\n"
+		    "a", 400 },
+		{ "POST /hooks/twilio HTTP/1.1\r\nHost: x\r\n"
+		    "Content-Length: 3\r\nContent-Length: 1\r\n\r\nabc", 400 },
+		{ "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+		    "Content-Length: 01\r\n\r\na", 405 },
+		{ "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+		    "\r\n", 200 },
+	};
+	struct fix	*f = *state;
+	struct reply	*r = malloc(sizeof *r);
+	char		 v[64];
+	size_t		 i;
+
+	assert_non_null(r);
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		exchange(f->base, f->port, t[i].req, strlen(t[i].req), r);
+		if (r->status != t[i].status)
+			fail_msg("request %zu: %d, expected %d", i, r->status,
+			    t[i].status);
+		/* one request a connection: closed after the answer */
+		assert_non_null(header(r, "Connection", v, sizeof v));
+		assert_string_equal(v, "close");
+	}
+	assert_int_equal(f->nscrapes, 0);
+	free(r);
+}
+
+static void
+pump_stop(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	*(int *)arg = 1;
+}
+
+/* Runs the loop for ms; returns how many times it turned. */
+static int
+pump(struct event_base *base, int ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct event	*stop;
+	int		 done = 0, turns = 0;
+
+	assert_non_null(stop = evtimer_new(base, pump_stop, &done));
+	assert_int_equal(evtimer_add(stop, &tv), 0);
+	while (!done) {
+		assert_true(event_base_loop(base, EVLOOP_ONCE) != -1);
+		turns++;
+	}
+	event_free(stop);
+	return turns;
+}
+
+/* A blocking TCP connection to the admin port. */
+static int
+raw_connect(int port)
+{
+	struct sockaddr_in	sin;
+	int			fd;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	return fd;
+}
+
+/* 1 when the server closed fd, 0 while it stays open (and silent). */
+static int
+raw_closed(int fd)
+{
+	char	c;
+	ssize_t	n = recv(fd, &c, 1, MSG_DONTWAIT);
+
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	assert_true(n <= 0);
+	return 1;
+}
+
+/* One metric's value from /metrics (with its labels, e.g. {reason="cap"}). */
+static double
+metric(struct fix *f, const char *sample)
+{
+	static struct reply	r;
+	const char		*p;
+	char			 pat[128];
+
+	get(f->base, f->port, "GET", "/metrics", &r);
+	assert_int_equal(r.status, 200);
+	snprintf(pat, sizeof pat, "\n%s ", sample);
+	if ((p = strstr(r.body, pat)) == NULL)
+		fail_msg("no %s in /metrics", sample);
+	return strtod(p + strlen(pat), NULL);
+}
+
+/* At the cap, the oldest connection gives way to the new one. */
+static void
+test_cap(void **state)
+{
+	struct fix	*f = *state;
+	int		 fd[3], i;
+
+	admin_set_limits(f->admin, 3, 10000);
+	for (i = 0; i < 3; i++) {
+		fd[i] = raw_connect(f->port);
+		pump(f->base, 30);
+	}
+	/* a fourth connection, the scrape: the first gives way */
+	assert_int_equal(metric(f, "relais_admin_connections_max"), 3);
+	pump(f->base, 30);
+	assert_true(raw_closed(fd[0]));
+	assert_false(raw_closed(fd[1]));
+	assert_false(raw_closed(fd[2]));
+	close(fd[0]);
+	fd[0] = raw_connect(f->port);
+	pump(f->base, 30);
+	/* at the cap again: served all the same, the second gives way */
+	assert_alive(f);
+	pump(f->base, 30);
+	assert_true(raw_closed(fd[1]));
+	assert_false(raw_closed(fd[2]));
+	assert_false(raw_closed(fd[0]));
+	assert_true(metric(f,
+	    "relais_admin_connections_closed_total{reason=\"cap\"}") == 2);
+	/* a lower cap on reload closes the oldest beyond it */
+	close(fd[1]);
+	pump(f->base, 30);
+	admin_set_limits(f->admin, 1, 10000);
+	pump(f->base, 30);
+	assert_true(raw_closed(fd[2]));
+	assert_false(raw_closed(fd[0]));
+	admin_set_limits(f->admin, ADMIN_MAX_CONNECTIONS,
+	    ADMIN_REQUEST_TIMEOUT_MS);
+	assert_alive(f);
+	close(fd[0]);
+	close(fd[2]);
+}
+
+/* A trickle: one byte of a request every 50 ms until the server hangs up. */
+struct trickle {
+	int		 fd;
+	int		 closed;
+	size_t		 sent;
+	struct event	*tick;
+};
+
+static void
+trickle_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct trickle	*t = arg;
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+	    "X-Slow: 0123456789012345678901234567890123456789\r\n";
+
+	(void)fd;
+	(void)what;
+	if (raw_closed(t->fd) || send(t->fd, req + t->sent % (sizeof req - 1),
+	    1, MSG_NOSIGNAL) != 1) {
+		t->closed = 1;
+		return;
+	}
+	t->sent++;
+}
+
+/* The deadline holds whatever trickles in: evhttp's timeout is per read. */
+static void
+test_deadline(void **state)
+{
+	struct fix	*f = *state;
+	struct trickle	 t = { -1, 0, 0, NULL };
+	struct timeval	 every = { 0, 50 * 1000 };
+	long long	 ms;
+	struct timespec	 a, b;
+	int		 idle;
+
+	admin_set_limits(f->admin, ADMIN_MAX_CONNECTIONS, 400);
+	t.fd = raw_connect(f->port);
+	idle = raw_connect(f->port);
+	assert_non_null(t.tick = event_new(f->base, -1, EV_PERSIST,
+	    trickle_tick, &t));
+	assert_int_equal(event_add(t.tick, &every), 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	while (!t.closed) {
+		pump(f->base, 20);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ms = (b.tv_sec - a.tv_sec) * 1000LL +
+		    (b.tv_nsec - a.tv_nsec) / 1000000;
+		if (ms > 3000)
+			fail_msg("a trickle of %zu bytes still open after %lld "
+			    "ms, deadline 400 ms", t.sent, ms);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (b.tv_sec - a.tv_sec) * 1000LL + (b.tv_nsec - a.tv_nsec) / 1000000;
+	if (ms < 300 || ms > 1500)
+		fail_msg("closed after %lld ms, deadline 400 ms", ms);
+	assert_true(t.sent >= 4);
+	/* the silent one too; a request on time is served */
+	assert_true(raw_closed(idle));
+	assert_alive(f);
+	assert_true(metric(f,
+	    "relais_admin_connections_closed_total{reason=\"deadline\"}") == 2);
+	event_free(t.tick);
+	close(t.fd);
+	close(idle);
+}
+
+/*
+ * accept() failing with EMFILE: the listener rests a second rather than
+ * spinning on the queued connections, then takes them.
+ */
+static void
+test_emfile(void **state)
+{
+	struct fix	*f = *state;
+	struct rlimit	 was, low;
+	int		 fd[3], lo, turns, i;
+
+	for (i = 0; i < 3; i++)
+		fd[i] = raw_connect(f->port);	/* queued, not accepted */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+	assert_true((lo = open("/dev/null", O_RDONLY)) != -1);
+	close(lo);
+	low = was;
+	low.rlim_cur = (rlim_t)lo;	/* the next descriptor is refused */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	turns = pump(f->base, 300);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+	if (turns > 20)
+		fail_msg("the loop turned %d times in 300 ms: spinning", turns);
+	/* the rest is over within a second; the queue is served */
+	pump(f->base, 1000);
+	for (i = 0; i < 3; i++)
+		close(fd[i]);
+	assert_alive(f);
+	assert_true(metric(f, "relais_admin_accept_pauses_total") == 1);
 }
 
 int
@@ -2218,6 +2695,15 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rate_public, setup,
 		    teardown),
+		cmocka_unit_test(test_net),
+		cmocka_unit_test(test_forwarded),
+		cmocka_unit_test(test_framing),
+		cmocka_unit_test_setup_teardown(test_framing_server, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deadline, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_emfile, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

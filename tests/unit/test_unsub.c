@@ -1,4 +1,9 @@
-/* Unit tests for unsub: known tokens, forgeries, base64url form, id rules, constant-time compare. */
+/*
+ * Unit tests for unsub: v2 tokens (known vectors, round trip, expiry, each
+ * field tampered with, key ring, rotation, no address in clear) and v1
+ * (known tokens, forgeries, base64url form, id rules, constant-time
+ * compare, still accepted through the ring).
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,6 +11,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -16,6 +22,10 @@
 
 #define SECRET		"0123456789abcdef0123456789abcdef"
 #define SECRETLEN	(sizeof SECRET - 1)
+#define SECRET2		"another secret, 32 bytes long..."
+#define DAY		86400LL
+/* 2026-05-27 12:00 UTC: day 20600 */
+#define NOW		(20600 * DAY + 43200)
 
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -160,7 +170,7 @@ test_round_trip(void **state)
 	}
 	assert_int_equal(unsub_token(SECRET, SECRETLEN, id, tok, sizeof tok),
 	    0);
-	assert_int_equal(strlen(tok), UNSUB_TOKEN_SIZE - 1);
+	assert_int_equal(strlen(tok), UNSUB_V1_TOKEN_SIZE - 1);
 
 	/* out sized exactly (12 + 1 + 22 + NUL), one byte short; id too */
 	assert_int_equal(unsub_token(SECRET, SECRETLEN, "email:a@b", tok, 36),
@@ -446,6 +456,565 @@ test_constant_time(void **state)
 	assert_int_equal(ncmp, before + 3);
 }
 
+
+/* A ring of (kid, secret) pairs, ended by NULL; fails the test if refused. */
+static struct unsub_keys *
+ring(const char *kid, ...)
+{
+	struct unsub_keys	*ks = unsub_keys_new();
+	const char		*secret;
+	char			 err[160];
+	va_list			 ap;
+
+	va_start(ap, kid);
+	for (; kid != NULL; kid = va_arg(ap, const char *)) {
+		secret = va_arg(ap, const char *);
+		if (unsub_keys_add(ks, kid, secret, strlen(secret), err,
+		    sizeof err) == -1)
+			fail_msg("key %s refused: %s", kid, err);
+	}
+	va_end(ap);
+	return ks;
+}
+
+static enum unsub_check
+check(const struct unsub_keys *ks, const char *token, int64_t now,
+    char *id, size_t idlen)
+{
+	strcpy(id, "junk");
+	return unsub_check(ks, token, now, id, idlen);
+}
+
+static void
+assert_invalid(const struct unsub_keys *ks, const char *token, int64_t now)
+{
+	char	id[UNSUB_ID_MAX + 1];
+
+	if (check(ks, token, now, id, sizeof id) != UNSUB_INVALID)
+		fail_msg("expected invalid, but \"%s\" was accepted", token);
+	assert_string_equal(id, "");
+}
+
+static void
+assert_valid(const struct unsub_keys *ks, const char *token, int64_t now,
+    const char *want)
+{
+	char	id[UNSUB_ID_MAX + 1];
+
+	if (check(ks, token, now, id, sizeof id) != UNSUB_VALID)
+		fail_msg("\"%s\" refused", token);
+	assert_string_equal(id, want);
+}
+
+/*
+ * Computed outside relais (Python: hmac, cryptography's AESGCM, base64url
+ * without "="). A change here breaks every link already sent.
+ */
+static void
+test_v2_known_vectors(void **state)
+{
+	static const struct {
+		const char	*kid;
+		long		 day;
+		const char	*id;
+		const char	*token;
+	} v[] = {
+		{ "k1", 20600, "email:ana@example.com",
+		  "v2.k1.20600.YEgC3Pgd_wi1eO608SSADTC1V-r1IH2A4k_JJmVJJFrAglHu"
+		  "mxdWC6lnmPQobQMhomMsW4jm5NMa2Zu7" },
+		{ "k1", 20600, "sms:+18195550123",
+		  "v2.k1.20600.6cWRKUWiSv8WRzAcbAJK5jTxYD-Nv2wU1VeErPW54Fkpzvag"
+		  "w0676DPnVA_ND-00rOfr7Io__9HVWcSZ" },
+		{ "default", 20454, "email:\xc3\xa9lodie@exemple.qc.ca",
+		  "v2.default.20454._QE_g5bfx-451g5zRYAkNt7GFKOTMXdhm9X30hsi-jk"
+		  "Qfos1lGT_B7bfA5EJyQCZ-oQzgVJSrjWb7Xb8" },
+		{ "k2", 9999999, "email:a@b",
+		  "v2.k2.9999999.jT0lr3XJQbkGducKWvRz7PuzXSopNxVkWWTep6bsm4_M2V"
+		  "WRBmwQly1gnXTdAcPwXjfBr05itHkCSUQl" },
+	};
+	struct unsub_keys	*ks;
+	char			 tok[UNSUB_TOKEN_SIZE];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		ks = ring(v[i].kid, SECRET, NULL);
+		/* issued valid_days before its last day, at any hour */
+		assert_int_equal(unsub_token_v2(ks, v[i].id,
+		    (v[i].day - 90) * DAY + 12345, 90, tok, sizeof tok), 0);
+		assert_string_equal(tok, v[i].token);
+		assert_int_equal(unsub_token_v2(ks, v[i].id,
+		    (v[i].day - 3650) * DAY + 86399, 3650, tok, sizeof tok), 0);
+		assert_string_equal(tok, v[i].token);
+		assert_valid(ks, v[i].token, v[i].day * DAY, v[i].id);
+		unsub_keys_free(ks);
+	}
+}
+
+static void
+test_v2_round_trip(void **state)
+{
+	static const char *const ids[] = { "email:ana@example.com",
+	    "email:Ana.Tremblay+news@Exemple.QC.ca", "sms:+1",
+	    "sms:+123456789012345", "email:\"odd local\"@example.org",
+	    "email:\xe5\xbc\xa0\xe4\xbc\x9f@\xe4\xbe\x8b.cn" };
+	struct unsub_keys	*ks = ring("k1", SECRET, NULL);
+	char			 id[UNSUB_ID_MAX + 1], tok[UNSUB_TOKEN_SIZE];
+	char			 again[UNSUB_TOKEN_SIZE], back[10];
+	size_t			 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		assert_int_equal(unsub_token_v2(ks, ids[i], NOW, 90, tok,
+		    sizeof tok), 0);
+		assert_valid(ks, tok, NOW, ids[i]);
+		assert_int_equal(strncmp(tok, "v2.k1.20690.", 12), 0);
+		/* the same all day long, another the next day */
+		assert_int_equal(unsub_token_v2(ks, ids[i], 20600 * DAY, 90,
+		    again, sizeof again), 0);
+		assert_string_equal(again, tok);
+		assert_int_equal(unsub_token_v2(ks, ids[i], 20601 * DAY, 90,
+		    again, sizeof again), 0);
+		assert_string_not_equal(again, tok);
+		assert_valid(ks, again, NOW, ids[i]);
+	}
+	/* every id length up to the longest */
+	for (n = 9; n <= UNSUB_ID_MAX; n++) {
+		memset(id, 'x', n);
+		memcpy(id, "email:a@", 8);
+		id[n] = '\0';
+		assert_int_equal(unsub_token_v2(ks, id, NOW, 60, tok,
+		    sizeof tok), 0);
+		assert_valid(ks, tok, NOW, id);
+	}
+	assert_int_equal(strlen(tok) + 1, 3 + 2 + 1 + 5 + 1 +
+	    (12 + UNSUB_ID_MAX + 16) / 3 * 4 + 1);
+	assert_true(strlen(tok) < UNSUB_V2_TOKEN_SIZE);
+	/* out sized exactly, one byte short; id buffer too small */
+	assert_int_equal(unsub_token_v2(ks, "email:a@b", NOW, 90, tok,
+	    sizeof tok), 0);
+	n = strlen(tok) + 1;
+	assert_int_equal(unsub_token_v2(ks, "email:a@b", NOW, 90, again, n),
+	    0);
+	assert_string_equal(again, tok);
+	assert_int_equal(unsub_token_v2(ks, "email:a@b", NOW, 90, again,
+	    n - 1), -1);
+	assert_string_equal(again, "");
+	assert_int_equal(check(ks, tok, NOW, back, 10), UNSUB_VALID);
+	assert_int_equal(check(ks, tok, NOW, back, 9), UNSUB_INVALID);
+	assert_string_equal(back, "");
+	assert_int_equal(unsub_check(ks, tok, NOW, NULL, 0), UNSUB_INVALID);
+	/* no ring, an empty ring, a bad id */
+	assert_int_equal(unsub_token_v2(NULL, "email:a@b", NOW, 90, tok,
+	    sizeof tok), -1);
+	unsub_keys_free(ks);
+	ks = unsub_keys_new();
+	assert_int_equal(unsub_token_v2(ks, "email:a@b", NOW, 90, tok,
+	    sizeof tok), -1);
+	assert_null(unsub_keys_signer(ks));
+	unsub_keys_free(ks);
+	ks = ring("k1", SECRET, NULL);
+	assert_int_equal(unsub_token_v2(ks, "email:ana", NOW, 90, tok,
+	    sizeof tok), -1);
+	assert_int_equal(check(NULL, "v2.k1.1.AAAA", NOW, id, sizeof id),
+	    UNSUB_INVALID);
+	unsub_keys_free(ks);
+}
+
+/* Valid through the last day (UTC), expired from the next; 60 days at least. */
+static void
+test_v2_expiry(void **state)
+{
+	struct unsub_keys	*ks = ring("k1", SECRET, NULL);
+	char			 tok[UNSUB_TOKEN_SIZE], id[UNSUB_ID_MAX + 1];
+
+	(void)state;
+	assert_int_equal(unsub_token_v2(ks, "email:ana@example.com", NOW, 60,
+	    tok, sizeof tok), 0);
+	assert_valid(ks, tok, NOW, "email:ana@example.com");
+	assert_valid(ks, tok, NOW + 60 * DAY, "email:ana@example.com");
+	assert_valid(ks, tok, 20661 * DAY - 1, "email:ana@example.com");
+	assert_int_equal(check(ks, tok, 20661 * DAY, id, sizeof id),
+	    UNSUB_EXPIRED);
+	assert_string_equal(id, "");	/* nothing to act upon */
+	assert_int_equal(check(ks, tok, NOW + 3650 * DAY, id, sizeof id),
+	    UNSUB_EXPIRED);
+	/* not yet issued (a clock behind): still valid */
+	assert_valid(ks, tok, NOW - 400 * DAY, "email:ana@example.com");
+	/* the day is signed: a later one does not open */
+	tok[8] = '9';	/* v2.k1.20[6]60. -> 20960 */
+	assert_int_equal(strncmp(tok, "v2.k1.20960.", 12), 0);
+	assert_invalid(ks, tok, NOW);
+	/* valid_days: 60 (CASL) to 3650 */
+	assert_int_equal(unsub_token_v2(ks, "email:a@b", NOW, 59, tok,
+	    sizeof tok), -1);
+	assert_int_equal(unsub_token_v2(ks, "email:a@b", NOW, 3651, tok,
+	    sizeof tok), -1);
+	assert_int_equal(unsub_token_v2(ks, "email:a@b", NOW, 3650, tok,
+	    sizeof tok), 0);
+	assert_valid(ks, tok, NOW + 3650 * DAY, "email:a@b");
+	assert_int_equal(check(ks, tok, NOW + 3651 * DAY, id, sizeof id),
+	    UNSUB_EXPIRED);
+	/* a forged token never says "expired": that is for genuine ones */
+	assert_invalid(ks, "v2.k1.1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NOW);
+	unsub_keys_free(ks);
+}
+
+/* The address is nowhere in a token: not in clear, not in base64. */
+static void
+test_v2_opaque(void **state)
+{
+	static const char *const ids[] = { "email:ana@example.com",
+	    "sms:+18195550123", "email:a@b" };
+	struct unsub_keys	*ks = ring("k1", SECRET, NULL);
+	char			 tok[UNSUB_TOKEN_SIZE], enc64[UNSUB_TOKEN_SIZE];
+	char			 other[UNSUB_TOKEN_SIZE];
+	size_t			 i, k, n;
+
+	(void)state;
+	for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		assert_int_equal(unsub_token_v2(ks, ids[i], NOW, 90, tok,
+		    sizeof tok), 0);
+		assert_null(strstr(tok, strchr(ids[i], ':') + 1));
+		/* any 3-byte-aligned base64 of the id or of its address */
+		for (k = 0; k < 3; k++) {
+			n = strlen(ids[i] + k);
+			enc(ids[i] + k, n - n % 3, enc64);
+			enc64[8] = '\0';	/* 6 bytes of it is plenty */
+			assert_null(strstr(tok, enc64));
+		}
+		/* nor a hint of its length within a block of 32 bytes */
+		assert_int_equal(unsub_token_v2(ks, "email:a@bcdefghijklmnopqrs."
+		    "tu", NOW, 90, other, sizeof other), 0);
+		assert_int_equal(strlen(tok), strlen(other));
+	}
+	unsub_keys_free(ks);
+}
+
+/* Any one character changed, anywhere, and any field swapped: refused. */
+static void
+test_v2_tampered(void **state)
+{
+	struct unsub_keys	*ks = ring("k1", SECRET, "k2", SECRET2, NULL);
+	struct unsub_keys	*k2 = ring("k2", SECRET2, NULL);
+	char			 tok[UNSUB_TOKEN_SIZE], bob[UNSUB_TOKEN_SIZE];
+	char			 bad[2 * UNSUB_TOKEN_SIZE], *p;
+	size_t			 i, n;
+
+	(void)state;
+	assert_int_equal(unsub_token_v2(ks, "email:ana@example.com", NOW, 90,
+	    tok, sizeof tok), 0);
+	assert_int_equal(unsub_token_v2(ks, "email:bob@example.com", NOW, 90,
+	    bob, sizeof bob), 0);
+	n = strlen(tok);
+	for (i = 0; i < n; i++) {
+		memcpy(bad, tok, n + 1);
+		if (tok[i] == '.')
+			bad[i] = 'A';
+		else if (tok[i] >= '0' && tok[i] <= '8')
+			bad[i] = (char)(tok[i] + 1);
+		else
+			bad[i] = b64url[(strchr(b64url, tok[i]) - b64url + 1) %
+			    64];
+		assert_invalid(ks, bad, NOW);
+		bad[i] = (char)(tok[i] ^ 0x01);
+		assert_invalid(ks, bad, NOW);
+	}
+	/* the kid of the other key of the ring: its key does not open it */
+	snprintf(bad, sizeof bad, "v2.k2.%s", tok + 6);
+	assert_invalid(ks, bad, NOW);
+	/* a day further away */
+	snprintf(bad, sizeof bad, "v2.k1.20691.%s", tok + 12);
+	assert_invalid(ks, bad, NOW);
+	/* bob's box under ana's header is still bob's: same kid and day */
+	snprintf(bad, sizeof bad, "%.12s%s", tok, bob + 12);
+	assert_valid(ks, bad, NOW, "email:bob@example.com");
+	/* the nonce of one with the ciphertext of the other */
+	p = bad + 12;
+	memcpy(p, bob + 12, 16);	/* 12 bytes of nonce: 16 characters */
+	memcpy(p + 16, tok + 28, strlen(tok + 28) + 1);
+	assert_invalid(ks, bad, NOW);
+	/* cut, extended, doubled, re-padded */
+	memcpy(bad, tok, n + 1);
+	bad[n - 1] = '\0';
+	assert_invalid(ks, bad, NOW);
+	snprintf(bad, sizeof bad, "%sA", tok);
+	assert_invalid(ks, bad, NOW);
+	snprintf(bad, sizeof bad, "%sAAAA", tok);
+	assert_invalid(ks, bad, NOW);
+	snprintf(bad, sizeof bad, "%s=", tok);
+	assert_invalid(ks, bad, NOW);
+	snprintf(bad, sizeof bad, "%s.%s", tok, tok + 12);
+	assert_invalid(ks, bad, NOW);
+	/* unknown kid: a ring without k1 */
+	assert_invalid(k2, tok, NOW);
+	unsub_keys_free(ks);
+	unsub_keys_free(k2);
+}
+
+/*
+ * A token sealed here with the construction of unsub.h, around any bytes:
+ * what a holder of the secret could make, for what unsub_token_v2 never
+ * makes (bad padding, bad ids).
+ */
+static void
+seal_raw(const char *secret, const char *kid, const char *day,
+    const void *pt, size_t ptlen, char *out)
+{
+	unsigned char	 enckey[EVP_MAX_MD_SIZE], noncekey[EVP_MAX_MD_SIZE];
+	unsigned char	 aad[64], msg[512], md[EVP_MAX_MD_SIZE];
+	unsigned char	 box[12 + 400 + 16];
+	unsigned int	 mdlen;
+	size_t		 aadlen, o;
+	EVP_CIPHER_CTX	*ctx;
+	int		 l;
+
+	assert_true(ptlen <= 400);
+	assert_non_null(HMAC(EVP_sha256(), secret, (int)strlen(secret),
+	    (const unsigned char *)"relais-unsubscribe-v2 key", 25, enckey,
+	    &mdlen));
+	assert_non_null(HMAC(EVP_sha256(), secret, (int)strlen(secret),
+	    (const unsigned char *)"relais-unsubscribe-v2 nonce", 27,
+	    noncekey, &mdlen));
+	aadlen = (size_t)snprintf((char *)aad, sizeof aad,
+	    "relais-unsubscribe-v2%c%s%c%s", 0, kid, 0, day);
+	memcpy(msg, aad, aadlen);
+	memcpy(msg + aadlen, pt, ptlen);
+	assert_non_null(HMAC(EVP_sha256(), noncekey, 32, msg, aadlen + ptlen,
+	    md, &mdlen));
+	memcpy(box, md, 12);
+	assert_non_null(ctx = EVP_CIPHER_CTX_new());
+	assert_int_equal(EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL,
+	    enckey, box), 1);
+	assert_int_equal(EVP_EncryptUpdate(ctx, NULL, &l, aad, (int)aadlen),
+	    1);
+	assert_int_equal(EVP_EncryptUpdate(ctx, box + 12, &l, pt, (int)ptlen),
+	    1);
+	assert_int_equal(EVP_EncryptFinal_ex(ctx, box + 12 + ptlen, &l), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16,
+	    box + 12 + ptlen), 1);
+	EVP_CIPHER_CTX_free(ctx);
+	o = (size_t)sprintf(out, "v2.%s.%s.", kid, day);
+	enc(box, 12 + ptlen + 16, out + o);
+}
+
+/* Only the canonical padding of a valid id opens, even when genuine. */
+static void
+test_v2_contents(void **state)
+{
+	struct unsub_keys	*ks = ring("k1", SECRET, NULL);
+	unsigned char		 pt[400];
+	char			 tok[2 * UNSUB_TOKEN_SIZE];
+	char			 mine[UNSUB_TOKEN_SIZE];
+	static const char *const bad[] = { "email:ana", "sms:+1819x",
+	    "email:a\n@b", "ana@example.com", "" };
+	size_t			 i;
+
+	(void)state;
+	/* the construction reproduced: the same token as unsub_token_v2 */
+	memset(pt, 0, sizeof pt);
+	memcpy(pt, "email:ana@example.com", 21);
+	seal_raw(SECRET, "k1", "20690", pt, 32, tok);
+	assert_int_equal(unsub_token_v2(ks, "email:ana@example.com", NOW, 90,
+	    mine, sizeof mine), 0);
+	assert_string_equal(tok, mine);
+	/* a second block of NULs; fewer than a block (no padding) */
+	seal_raw(SECRET, "k1", "20690", pt, 64, tok);
+	assert_invalid(ks, tok, NOW);
+	seal_raw(SECRET, "k1", "20690", pt, 21, tok);
+	assert_invalid(ks, tok, NOW);
+	/* something after the NUL that ends the id */
+	pt[25] = 'x';
+	seal_raw(SECRET, "k1", "20690", pt, 32, tok);
+	assert_invalid(ks, tok, NOW);
+	/* ids the suppression list cannot hold */
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(pt, 0, sizeof pt);
+		memcpy(pt, bad[i], strlen(bad[i]));
+		seal_raw(SECRET, "k1", "20690", pt, 32, tok);
+		assert_invalid(ks, tok, NOW);
+	}
+	/* days written other than as tokens write them */
+	memset(pt, 0, sizeof pt);
+	memcpy(pt, "email:a@b", 9);
+	seal_raw(SECRET, "k1", "020690", pt, 32, tok);
+	assert_invalid(ks, tok, NOW);
+	seal_raw(SECRET, "k1", "12345678", pt, 32, tok);
+	assert_invalid(ks, tok, NOW);
+	seal_raw(SECRET, "k1", "-1", pt, 32, tok);
+	assert_invalid(ks, tok, NOW);
+	seal_raw(SECRET, "k1", "+20690", pt, 32, tok);
+	assert_invalid(ks, tok, NOW);
+	seal_raw(SECRET, "k1", "20690", pt, 32, tok);
+	assert_valid(ks, tok, NOW, "email:a@b");
+	unsub_keys_free(ks);
+}
+
+static void
+test_v2_malformed(void **state)
+{
+	struct unsub_keys	*ks = ring("k1", SECRET, NULL);
+	char			 big[UNSUB_TOKEN_MAX + 2];
+	static const char *const bad[] = { "", "v2", "v2.", "v2..", "v2.k1",
+	    "v2.k1.", "v2.k1.20690", "v2.k1.20690.", "v2..20690.AAAA",
+	    "v2.k1..AAAA", "V2.k1.20690.AAAA", "v2.k1.20690.AAAA.",
+	    "v2.k 1.20690.AAAA", "v2.k1.2069O.AAAA", "v2.k1.20690.A",
+	    "v2.k1.20690.AAAAA", "v2.k1.20690.AA==",
+	    "v2.k1234567890123456.20690.AAAA" };
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_invalid(ks, bad[i], NOW);
+	assert_invalid(ks, NULL, NOW);
+	memcpy(big, "v2.k1.20690.", 12);
+	memset(big + 12, 'A', sizeof big - 13);
+	big[sizeof big - 1] = '\0';
+	assert_invalid(ks, big, NOW);	/* over UNSUB_TOKEN_MAX */
+	big[600] = '\0';		/* longer than any box */
+	assert_invalid(ks, big, NOW);
+	unsub_keys_free(ks);
+}
+
+/* The first key seals; all open; a key taken out no longer opens. */
+static void
+test_rotation(void **state)
+{
+	struct unsub_keys	*old = ring("k1", SECRET, NULL);
+	struct unsub_keys	*both = ring("k2", SECRET2, "k1", SECRET, NULL);
+	struct unsub_keys	*next = ring("k2", SECRET2, NULL);
+	char			 t1[UNSUB_TOKEN_SIZE], t2[UNSUB_TOKEN_SIZE];
+
+	(void)state;
+	assert_string_equal(unsub_keys_signer(both), "k2");
+	assert_int_equal(unsub_keys_count(both), 2);
+	assert_int_equal(unsub_token_v2(old, "email:ana@example.com", NOW, 90,
+	    t1, sizeof t1), 0);
+	assert_int_equal(unsub_token_v2(both, "email:ana@example.com", NOW,
+	    90, t2, sizeof t2), 0);
+	assert_int_equal(strncmp(t2, "v2.k2.", 6), 0);
+	/* links of the old key keep working while it is in the ring */
+	assert_valid(both, t1, NOW + 90 * DAY, "email:ana@example.com");
+	assert_valid(both, t2, NOW, "email:ana@example.com");
+	assert_invalid(old, t2, NOW);
+	/* and stop once it is out */
+	assert_invalid(next, t1, NOW);
+	assert_valid(next, t2, NOW, "email:ana@example.com");
+	/* the same secret under another name is another key */
+	unsub_keys_free(next);
+	next = ring("k9", SECRET, NULL);
+	assert_invalid(next, t1, NOW);
+	unsub_keys_free(old);
+	unsub_keys_free(both);
+	unsub_keys_free(next);
+}
+
+/* v1 links (no date) verify while the secret that made them is in the ring. */
+static void
+test_v1_through_ring(void **state)
+{
+	struct unsub_keys	*ks = ring("k2", SECRET2, "k1", SECRET, NULL);
+	struct unsub_keys	*other = ring("k2", SECRET2, NULL);
+	struct unsub_keys	*bare;
+	char			 v1[UNSUB_TOKEN_SIZE], id[UNSUB_ID_MAX + 1];
+
+	(void)state;
+	assert_int_equal(unsub_token(SECRET, SECRETLEN, "email:ana@example.com",
+	    v1, sizeof v1), 0);
+	assert_string_equal(v1,
+	    "ZW1haWw6YW5hQGV4YW1wbGUuY29t.hcjsT5nNO0QVX719x8otug");
+	assert_valid(ks, v1, NOW, "email:ana@example.com");
+	assert_valid(ks, v1, NOW + 36500 * DAY, "email:ana@example.com");
+	assert_invalid(other, v1, NOW);
+	v1[strlen(v1) - 1] ^= 0x01;
+	assert_invalid(ks, v1, NOW);
+	/* a bare secret (admin_set_unsubscribe) is the key "default" */
+	bare = unsub_keys_unpack(SECRET, SECRETLEN);
+	assert_non_null(bare);
+	assert_string_equal(unsub_keys_signer(bare), UNSUB_DEFAULT_KID);
+	assert_int_equal(check(bare,
+	    "ZW1haWw6YW5hQGV4YW1wbGUuY29t.hcjsT5nNO0QVX719x8otug", NOW, id,
+	    sizeof id), UNSUB_VALID);
+	assert_string_equal(id, "email:ana@example.com");
+	unsub_keys_free(bare);
+	unsub_keys_free(ks);
+	unsub_keys_free(other);
+}
+
+static void
+test_keys(void **state)
+{
+	static const char *const badkid[] = { "", "k 1", "k.1", "k/1", "k1\n",
+	    "k\xc3\xa9", "k12345678901234567" };
+	struct unsub_keys	*ks = unsub_keys_new(), *back;
+	unsigned char		*packed;
+	char			 err[160], kid[8], tok[UNSUB_TOKEN_SIZE];
+	size_t			 i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof badkid / sizeof badkid[0]; i++) {
+		if (unsub_keys_add(ks, badkid[i], SECRET, SECRETLEN, err,
+		    sizeof err) != -1)
+			fail_msg("key id \"%s\" accepted", badkid[i]);
+	}
+	assert_int_equal(unsub_keys_add(ks, NULL, SECRET, SECRETLEN, err,
+	    sizeof err), -1);
+	assert_int_equal(unsub_keys_add(ks, "k1", SECRET, UNSUB_SECRET_MIN - 1,
+	    err, sizeof err), -1);
+	assert_non_null(strstr(err, "at least 16 bytes"));
+	assert_int_equal(unsub_keys_add(ks, "K-1_z", SECRET, SECRETLEN, err,
+	    sizeof err), 0);
+	assert_int_equal(unsub_keys_add(ks, "K-1_z", SECRET2, SECRETLEN, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "twice"));
+	assert_int_equal(unsub_keys_add(ks, "k234567890123456", SECRET2,
+	    SECRETLEN, err, sizeof err), 0);
+	for (i = 2; i < UNSUB_KEYS_MAX; i++) {
+		snprintf(kid, sizeof kid, "x%zu", i);
+		assert_int_equal(unsub_keys_add(ks, kid, SECRET, SECRETLEN,
+		    err, sizeof err), 0);
+	}
+	assert_int_equal(unsub_keys_add(ks, "full", SECRET, SECRETLEN, err,
+	    sizeof err), -1);
+	assert_int_equal(unsub_keys_count(ks), UNSUB_KEYS_MAX);
+	assert_string_equal(unsub_keys_signer(ks), "K-1_z");
+
+	/* packed and back: the same ring */
+	packed = unsub_keys_pack(ks, &len);
+	assert_int_equal(packed[0], 0);
+	back = unsub_keys_unpack(packed, len);
+	assert_non_null(back);
+	assert_int_equal(unsub_keys_count(back), UNSUB_KEYS_MAX);
+	assert_string_equal(unsub_keys_signer(back), "K-1_z");
+	assert_int_equal(unsub_token_v2(back, "email:a@b", NOW, 90, tok,
+	    sizeof tok), 0);
+	assert_valid(ks, tok, NOW, "email:a@b");
+	unsub_keys_free(back);
+	/* cut anywhere, or with a byte more: refused */
+	for (i = 0; i < len; i++)
+		assert_null(unsub_keys_unpack(packed, i));
+	packed = realloc(packed, len + 1);
+	assert_non_null(packed);
+	packed[len] = 'x';
+	assert_null(unsub_keys_unpack(packed, len + 1));
+	packed[1] = 'X';	/* the magic */
+	assert_null(unsub_keys_unpack(packed, len));
+	unsub_keys_pack_free(packed, len + 1);
+	unsub_keys_pack_free(NULL, 0);
+	/* an empty ring does not unpack */
+	unsub_keys_free(ks);
+	ks = unsub_keys_new();
+	packed = unsub_keys_pack(ks, &len);
+	assert_null(unsub_keys_unpack(packed, len));
+	unsub_keys_pack_free(packed, len);
+	unsub_keys_free(ks);
+	/* a bare secret: at least 16 bytes */
+	assert_null(unsub_keys_unpack(SECRET, UNSUB_SECRET_MIN - 1));
+	assert_null(unsub_keys_unpack(NULL, 0));
+	unsub_keys_free(NULL);
+}
+
 int
 main(void)
 {
@@ -459,6 +1028,16 @@ main(void)
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_constant_time),
+		cmocka_unit_test(test_v2_known_vectors),
+		cmocka_unit_test(test_v2_round_trip),
+		cmocka_unit_test(test_v2_expiry),
+		cmocka_unit_test(test_v2_opaque),
+		cmocka_unit_test(test_v2_tampered),
+		cmocka_unit_test(test_v2_contents),
+		cmocka_unit_test(test_v2_malformed),
+		cmocka_unit_test(test_rotation),
+		cmocka_unit_test(test_v1_through_ring),
+		cmocka_unit_test(test_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
