@@ -180,7 +180,7 @@ admin_unsub_lang(struct evhttp_request *req)
 /*
  * The address of a valid id, masked as in the logs: "a***@example.com"
  * (the whole first character, even when it takes several bytes) or
- * "+1819***1234".
+ * "+***1234".
  */
 static void
 admin_unsub_mask(const char *id, int sms, char *out, size_t outlen)

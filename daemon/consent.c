@@ -169,7 +169,7 @@ consent_on_reply(redisReply *reply, void *arg)
 	}
 }
 
-/* "sms:+1819***0123": the channel, the address masked as in every log. */
+/* "sms:+***0123": the channel, the address masked as in every log. */
 static void
 consent_mask(const char *id, char *out, size_t outlen)
 {

@@ -361,8 +361,8 @@ log_mask(const char *addr, char *out, size_t outlen)
 		snprintf(out, outlen, "***");
 		return out;
 	}
-	/* phone: keep the country and area code prefix and the last 4 */
-	snprintf(out, outlen, "%.*s***%s", (int)(n > 9 ? 5 : 2), addr,
+	/* phone: the last 4 digits, no more (Law 25); "+" says it is E.164 */
+	snprintf(out, outlen, "%s***%s", addr[0] == '+' ? "+" : "",
 	    addr + n - 4);
 	return out;
 }

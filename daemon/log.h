@@ -18,7 +18,7 @@ void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
 /*
- * Masks an address for logs: "a***@example.org", "+1819***1234".
+ * Masks an address for logs: "a***@example.org", "+***1234".
  * Writes into out (always NUL-terminated) and returns it.
  */
 char	*log_mask(const char *addr, char *out, size_t outlen);

@@ -245,14 +245,28 @@ deliveries_with() {
 	rcli xrange relais:deliveries - + | grep -c "^$1\$" || true
 }
 
-# all_handled: every entry read, finished and acknowledged, nothing scheduled.
-# Nothing unread or in flight; planned entries may wait in scheduled.
-all_handled_but_scheduled() {
-	[ "$(rcli xlen relais:events)" = 0 ] && [ "$(pending)" = 0 ] &&
-	    [ "$(rcli llen relais:inbox)" = 0 ]
+# queue_sizes: "EVENTS PENDING SCHEDULED INBOX", read in one script: read
+# one by one, a retry moving from scheduled into the stream between two
+# reads would be seen nowhere.
+queue_sizes() {
+	rcli eval "local p = 0
+if redis.call('EXISTS', 'relais:events') == 1 then
+  local ok, s = pcall(redis.call, 'XPENDING', 'relais:events', 'relais')
+  if ok then p = s[1] end
+end
+return { redis.call('XLEN', 'relais:events'), p,
+  redis.call('ZCARD', 'relais:scheduled'), redis.call('LLEN', 'relais:inbox') }" 0 |
+	    tr '\n' ' '
 }
 
+# all_handled_but_scheduled: nothing unread or in flight; planned entries
+# may wait in scheduled.
+all_handled_but_scheduled() {
+	case $(queue_sizes) in "0 0 "*" 0 ") return 0 ;; esac
+	return 1
+}
+
+# all_handled: every entry read, finished and acknowledged, nothing scheduled.
 all_handled() {
-	[ "$(rcli xlen relais:events)" = 0 ] && [ "$(pending)" = 0 ] &&
-	    [ "$(rcli zcard relais:scheduled)" = 0 ] && [ "$(rcli llen relais:inbox)" = 0 ]
+	[ "$(queue_sizes)" = "0 0 0 0 " ]
 }

@@ -1458,7 +1458,7 @@ test_unsub_get(void **state)
 	unsub_path("sms:+18195550123", "", path, sizeof path);
 	unsub_get(f, "GET", path, r);
 	assert_int_equal(r->status, 200);
-	assert_has(r, "+1819***0123");
+	assert_has(r, "+***0123");
 	assert_has(r, "numéro");
 	assert_lacks(r, "5550123");
 	/* what an address holds is escaped */

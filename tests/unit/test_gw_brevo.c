@@ -451,7 +451,7 @@ test_classify_permanent(void **state)
 		    "a***@example.com" },
 		{ 400, "{\"code\":\"invalid_parameter\",\"message\":\"Invalid "
 		    "recipient 18195550123.\\nCheck it\"}", "HTTP 400: "
-		    "invalid_parameter: Invalid recipient 18195***0123. "
+		    "invalid_parameter: Invalid recipient ***0123. "
 		    "Check it" },
 		{ 400, "{\"code\":\"missing_parameter\"}",
 		    "HTTP 400: missing_parameter" },

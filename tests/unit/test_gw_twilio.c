@@ -286,7 +286,7 @@ test_classify_invalid_to(void **state)
 	    -1, &res);
 	assert_int_equal(res.status, GW_PERMANENT);
 	assert_string_equal(res.reason, "twilio 21211: The 'To' number "
-	    "+1500***0001 is not a valid phone number. (HTTP 400)");
+	    "+***0001 is not a valid phone number. (HTTP 400)");
 	assert_string_equal(res.provider_id, "");
 }
 

@@ -46,6 +46,23 @@ test_mask_text(void **state)
 }
 
 static void
+test_mask(void **state)
+{
+	char	out[128];
+
+	(void)state;
+	/* at most the last 4 digits of a number (Law 25) */
+	assert_string_equal(log_mask("+18195550123", out, sizeof out),
+	    "+***0123");
+	assert_string_equal(log_mask("8195550123", out, sizeof out), "***0123");
+	assert_string_equal(log_mask("12345", out, sizeof out), "***");
+	assert_string_equal(log_mask("ana@example.org", out, sizeof out),
+	    "a***@example.org");
+	assert_string_equal(log_mask("", out, sizeof out), "-");
+	assert_string_equal(log_mask(NULL, out, sizeof out), "-");
+}
+
+static void
 test_value(void **state)
 {
 	char	out[128];
@@ -66,6 +83,7 @@ int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_mask),
 		cmocka_unit_test(test_mask_text),
 		cmocka_unit_test(test_value),
 	};
