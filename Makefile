@@ -58,6 +58,7 @@ LIB_SRCS := \
 	daemon/idkey.c \
 	daemon/sms.c \
 	daemon/phone.c \
+	daemon/pii.c \
 	daemon/tz.c \
 	daemon/window.c \
 	daemon/redis.c \
@@ -153,6 +154,7 @@ UNIT_TESTS := \
 	test_render \
 	test_sms \
 	test_phone \
+	test_pii \
 	test_tz \
 	test_window \
 	test_admin \

@@ -24,6 +24,7 @@
 #include "plan.h"
 #include "clock.h"
 #include "forget.h"
+#include "pii.h"
 
 struct ctl {
 	struct config	*cf;
@@ -62,9 +63,13 @@ ctl_usage(FILE *f)
 	    "check-ins,\n"
 	    "                                 employer alerts, departures, failures, "
 	    "opt-outs\n"
-	    "  forget PERSON_ID               erase a person everywhere relais "
+	    "  forget PERSON_ID [--email ADDR] [--phone NUM]\n"
+	    "                                 erase a person everywhere relais "
 	    "keeps them\n"
 	    "                                 (the suppression list stays)\n"
+	    "  export PERSON_ID [--email ADDR] [--phone NUM]\n"
+	    "                                 print as JSON all relais holds "
+	    "about a person\n"
 	    "  render --event FILE|- [--territory T] [--lang L]\n"
 	    "                                 print what would be sent for an "
 	    "event,\n"
@@ -1001,25 +1006,76 @@ ctl_report(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Who forget and export look for: PERSON_ID, and addresses given with
+ * --email and --phone (for a person whose profile is gone). NULL after a
+ * usage message.
+ */
+static struct pii *
+ctl_who(const char *cmd, int argc, char **argv)
+{
+	struct pii	*who = NULL;
+	const char	*pid = NULL;
+	char		 err[128];
+	int		 k, rc = 0;
+
+	for (k = 0; k < argc; k++) {
+		if ((strcmp(argv[k], "--email") == 0 ||
+		    strcmp(argv[k], "--phone") == 0) && k + 1 < argc)
+			k++;
+		else if (argv[k][0] == '-' || pid != NULL) {
+			ctl_usage(stderr);
+			return NULL;
+		} else
+			pid = argv[k];
+	}
+	if (pid == NULL || (who = pii_new(pid)) == NULL) {
+		if (pid != NULL)
+			fprintf(stderr, "relaisctl: %s: a person id has 1 to %d "
+			    "bytes\n", cmd, PII_ID_MAX);
+		ctl_usage(stderr);
+		return NULL;
+	}
+	for (k = 0; k + 1 < argc; k++) {
+		if (strcmp(argv[k], "--email") == 0)
+			rc = pii_add_email(who, argv[++k], err, sizeof err);
+		else if (strcmp(argv[k], "--phone") == 0)
+			rc = pii_add_phone(who, argv[++k], err, sizeof err);
+		if (rc == -1) {
+			fprintf(stderr, "relaisctl: %s: %s: %s\n", cmd,
+			    argv[k - 1], err);
+			pii_free(who);
+			return NULL;
+		}
+	}
+	return who;
+}
+
 /* Law 25: erase a person, and say what was removed. */
 static int
 ctl_forget(struct ctl *c, int argc, char **argv)
 {
 	struct forget_report	r;
+	struct pii		*who;
 	char			err[256];
 
-	if (argc != 1 || argv[0][0] == '\0') {
-		ctl_usage(stderr);
+	if ((who = ctl_who("forget", argc, argv)) == NULL)
 		return 2;
-	}
-	if (ctl_connect(c) == -1)
-		return 1;
-	if (forget_person(c->rc, c->cf, argv[0], &r, err, sizeof err) == -1) {
-		fprintf(stderr, "relaisctl: forget %s: %s\n", argv[0], err);
+	if (ctl_connect(c) == -1) {
+		pii_free(who);
 		return 1;
 	}
-	printf("person %s: %s\n", argv[0], r.person ? "stored profile erased" :
-	    "no stored profile");
+	if (forget_person(c->rc, c->cf, who, &r, err,
+	    sizeof err) == -1) {
+		fprintf(stderr, "relaisctl: forget %s: %s\n", pii_id(who), err);
+		pii_free(who);
+		return 1;
+	}
+	printf("person %s: %s\n", pii_id(who), r.person ?
+	    "stored profile erased" : "no stored profile");
+	printf("  searched for: the id, %zu email address%s, %zu phone "
+	    "number%s\n", pii_nemails(who), pii_nemails(who) == 1 ? "" : "es",
+	    pii_nphones(who), pii_nphones(who) == 1 ? "" : "s");
 	printf("  pending follow-ups cancelled  %lld\n", r.followups);
 	printf("  matching index entries        %lld\n", r.index);
 	printf("  counsellor caseload entries   %lld\n", r.caseload);
@@ -1028,10 +1084,49 @@ ctl_forget(struct ctl *c, int argc, char **argv)
 	printf("  scheduled retries             %lld\n", r.scheduled);
 	printf("  dead letters                  %lld\n", r.dead);
 	printf("  unread events                 %lld\n", r.events);
+	printf("  delivery records              %lld\n", r.deliveries);
 	printf("  follow-up dedupe markers      %lld\n", r.seen);
-	printf("(the suppression list keeps any opt-out: it must outlive the "
-	    "rest)\n");
+	printf("(the suppression list and the consent history keep any "
+	    "opt-out: they must\noutlive the rest)\n");
+	pii_free(who);
 	return 0;
+}
+
+/* Law 25: all relais holds about a person, as one JSON document. */
+static int
+ctl_export(struct ctl *c, int argc, char **argv)
+{
+	struct pii	*who;
+	json_t		*doc;
+	size_t		 found;
+	char		 err[256];
+	int		 rc = 0;
+
+	if ((who = ctl_who("export", argc, argv)) == NULL)
+		return 2;
+	if (ctl_connect(c) == -1) {
+		pii_free(who);
+		return 1;
+	}
+	if (forget_export(c->rc, c->cf, who, &doc,
+	    &found, err, sizeof err) == -1) {
+		fprintf(stderr, "relaisctl: export %s: %s\n", pii_id(who), err);
+		pii_free(who);
+		return 1;
+	}
+	if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ==
+	    -1 || printf("\n") < 0 || fflush(stdout) == EOF) {
+		fprintf(stderr, "relaisctl: export: cannot write: %s\n",
+		    strerror(errno));
+		rc = 1;
+	} else if (found == 0) {
+		fprintf(stderr, "relaisctl: export %s: nothing found\n",
+		    pii_id(who));
+		rc = 1;
+	}
+	json_decref(doc);
+	pii_free(who);
+	return rc;
 }
 
 static const char *ctl_status_names[] = { "send", "skip", "dead" };
@@ -1200,6 +1295,8 @@ main(int argc, char *argv[])
 		rc = ctl_report(&c, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "forget") == 0)
 		rc = ctl_forget(&c, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "export") == 0)
+		rc = ctl_export(&c, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "relaisctl: unknown command \"%s\"\n", argv[0]);
 		ctl_usage(stderr);

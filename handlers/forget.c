@@ -1,153 +1,309 @@
-/* relaisctl forget: erase a person everywhere relais keeps them. */
+/* relaisctl forget and export: one search for a person everywhere relais keeps them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "buf.h"
 #include "config.h"
 #include "followups.h"
 #include "forget.h"
+#include "pii.h"
 #include "store.h"
 
-/* Whether an event's JSON is about this person (data.person.id). */
-static int
-forget_about(const char *s, size_t len, const char *pid)
-{
-	json_t	*ev;
-	int	 yes;
+#define FORGET_BY_EVENT	0x10	/* one of their events, by its id */
+#define FORGET_EVENT_MAX 256	/* bytes of an event or provider id kept */
+#define FORGET_PAGE	1000	/* stream entries, keys or members a page */
 
-	if ((ev = json_loadb(s, len, 0, NULL)) == NULL)
-		return 0;
-	yes = json_is_string(json_object_get(json_object_get(json_object_get(
-	    ev, "data"), "person"), "id")) && strcmp(json_string_value(
-	    json_object_get(json_object_get(json_object_get(ev, "data"),
-	    "person"), "id")), pid) == 0;
-	json_decref(ev);
-	return yes;
+/* Where the search looks, in its order (deliveries last: see forget_walk). */
+enum forget_place {
+	FORGET_LEDGER,
+	FORGET_DIGEST,
+	FORGET_INDEX,
+	FORGET_CASELOAD,
+	FORGET_SCHEDULED,
+	FORGET_DEAD,
+	FORGET_EVENTS,
+	FORGET_INBOX,
+	FORGET_DELIVERIES,
+	FORGET_NPLACES
+};
+
+/* Their names in an export. */
+static const char *const forget_places[FORGET_NPLACES] = { "ledgers",
+    "digests", "matching_index", "caseload", "scheduled", "dead_letters",
+    "events", "inbox", "deliveries" };
+
+/*
+ * One thing found. key is the Redis key; for a stream entry, entry is its
+ * [id, [field, value...]]; for a sorted set, member and value (the score);
+ * for a list, member; for a hash, value (the field is the person id).
+ * why: PII_* and FORGET_BY_EVENT bits; 0 when listed under the person id.
+ */
+struct forget_hit {
+	enum forget_place	 place;
+	const char		*key;
+	const redisReply	*entry;
+	const redisReply	*member;
+	const redisReply	*value;
+	int			 why;
+};
+
+struct forget_search;
+/* Called for each thing found: forget erases it, export lists it. */
+typedef int	(*forget_visit_cb)(struct forget_search *,
+		    const struct forget_hit *);
+
+struct forget_set {
+	char	**v;
+	size_t	  n;
+};
+
+struct forget_search {
+	redisContext		*rc;
+	const struct config	*cf;
+	struct pii		*who;
+	struct forget_set	 events;	/* their event ids */
+	struct forget_set	 providers;	/* their messages' provider ids */
+	forget_visit_cb		 visit;
+	void			*arg;
+	size_t			 found;
+	char			*err;
+	size_t			 errlen;
+};
+
+static int
+forget_set_has(const struct forget_set *set, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < set->n; i++) {
+		if (strcmp(set->v[i], s) == 0)
+			return 1;
+	}
+	return 0;
 }
 
-static int
-forget_failed(redisContext *rc, redisReply *r, char *err, size_t errlen)
+static void
+forget_set_add(struct forget_set *set, const char *s)
 {
-	if (r != NULL && r->type != REDIS_REPLY_ERROR)
+	if (*s == '\0' || strlen(s) >= FORGET_EVENT_MAX ||
+	    forget_set_has(set, s))
+		return;
+	set->v = xrealloc(set->v, (set->n + 1) * sizeof *set->v);
+	set->v[set->n++] = xstrdup(s);
+}
+
+static void
+forget_set_free(struct forget_set *set)
+{
+	size_t	i;
+
+	for (i = 0; i < set->n; i++)
+		free(set->v[i]);
+	free(set->v);
+	memset(set, 0, sizeof *set);
+}
+
+/* Whether r failed (NULL, an error, or not of type); the message in err. */
+static int
+forget_failed(struct forget_search *s, redisReply *r, int type)
+{
+	if (r != NULL && r->type == type)
 		return 0;
-	snprintf(err, errlen, "%s", r != NULL ? r->str : rc->errstr);
+	snprintf(s->err, s->errlen, "%s", r == NULL ? s->rc->errstr :
+	    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	freeReplyObject(r);
 	return 1;
 }
 
-/* HDEL pid from every hash named prefix+pattern (ledgers, digests). */
+/*
+ * The person's stored profile (a new reply, or NULL when there is none):
+ * its email and phone are searched for too, the events that registered
+ * them and assigned their counsellor are theirs, as are their follow-ups'.
+ */
 static int
-forget_scan_hashes(redisContext *rc, const struct config *cf,
-    const char *pattern, const char *pid, long long *count, char *err,
-    size_t errlen)
+forget_profile(struct forget_search *s, redisReply **out)
 {
-	redisReply	*r, *d;
-	char		 cursor[32] = "0", match[512];
+	redisReply	*r;
+	char		 key[512], fu[FOLLOWUP_ID_SIZE], err[128];
+	const char	*f, *v;
 	size_t		 i;
 
-	snprintf(match, sizeof match, "%s%s", cf->redis.prefix, pattern);
-	do {
-		r = redisCommand(rc, "SCAN %s MATCH %s COUNT 1000", cursor, match);
-		if (forget_failed(rc, r, err, errlen))
-			return -1;
-		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-		/* one round trip per page of keys */
-		for (i = 0; i < r->element[1]->elements; i++)
-			redisAppendCommand(rc, "HDEL %s %s",
-			    r->element[1]->element[i]->str, pid);
-		for (i = 0; i < r->element[1]->elements; i++) {
-			d = NULL;
-			if (redisGetReply(rc, (void **)&d) != REDIS_OK)
-				d = NULL;
-			if (forget_failed(rc, d, err, errlen)) {
-				freeReplyObject(r);
-				return -1;
-			}
-			*count += d->integer;
-			freeReplyObject(d);
-		}
+	*out = NULL;
+	snprintf(key, sizeof key, "%sperson:%s", s->cf->redis.prefix,
+	    pii_id(s->who));
+	r = redisCommand(s->rc, "HGETALL %s", key);
+	if (forget_failed(s, r, REDIS_REPLY_ARRAY))
+		return -1;
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		f = r->element[i]->str;
+		v = r->element[i + 1]->str;
+		/* an address relaisd stored is searched for as it is */
+		if (strcmp(f, "email") == 0 && *v != '\0')
+			(void)pii_add_email(s->who, v, err, sizeof err);
+		else if (strcmp(f, "phone") == 0 && *v != '\0')
+			(void)pii_add_phone(s->who, v, err, sizeof err);
+		else if (strcmp(f, "arrived_by") == 0 ||
+		    strcmp(f, "assigned_by") == 0)
+			forget_set_add(&s->events, v);
+	}
+	for (i = 0; i < s->cf->followups.nplan; i++) {
+		followup_event_id(pii_id(s->who), s->cf->followups.plan[i].kind,
+		    fu);
+		forget_set_add(&s->events, fu);
+	}
+	if (r->elements > 0)
+		*out = r;
+	else
 		freeReplyObject(r);
-	} while (strcmp(cursor, "0") != 0);
 	return 0;
 }
 
-/* Scheduled members ("retry A W KEY EVENT", "event 0 0 - EVENT") about pid. */
 static int
-forget_scheduled(redisContext *rc, const struct config *cf, const char *pid,
-    long long *count, char *err, size_t errlen)
+forget_hit(struct forget_search *s, const struct forget_hit *h)
 {
-	redisReply	*r, *d;
-	const char	*m, *ev;
-	char		 cursor[32] = "0", key[256];
-	size_t		 i;
-	int		 sp;
+	s->found++;
+	return s->visit(s, h);
+}
 
-	snprintf(key, sizeof key, "%sscheduled", cf->redis.prefix);
+/*
+ * Hashes (HGET) or sorted sets (ZSCORE) named prefix+pattern that list the
+ * person id. The replies of a page are all read before any is visited: a
+ * visit may send commands of its own.
+ */
+static int
+forget_walk_keyed(struct forget_search *s, enum forget_place place,
+    const char *pattern, const char *cmd)
+{
+	struct forget_hit	 h;
+	redisReply		*r, **got = NULL;
+	char			 cursor[32] = "0", match[512];
+	size_t			 i, n;
+	int			 rc = 0;
+
+	snprintf(match, sizeof match, "%s%s", s->cf->redis.prefix, pattern);
 	do {
-		r = redisCommand(rc, "ZSCAN %s %s COUNT 1000", key, cursor);
-		if (forget_failed(rc, r, err, errlen))
+		r = redisCommand(s->rc, "SCAN %s MATCH %s COUNT %d", cursor,
+		    match, FORGET_PAGE);
+		if (forget_failed(s, r, REDIS_REPLY_ARRAY))
 			return -1;
+		if (r->elements != 2) {
+			snprintf(s->err, s->errlen, "SCAN: unexpected reply");
+			freeReplyObject(r);
+			return -1;
+		}
 		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-		for (i = 0; i < r->element[1]->elements; i += 2) {
-			m = r->element[1]->element[i]->str;
-			for (ev = m, sp = 0; *ev != '\0' && sp < 4; ev++)
-				sp += *ev == ' ';
-			if (sp < 4 || !forget_about(ev, strlen(ev), pid))
+		n = r->element[1]->elements;
+		got = xcalloc(n + 1, sizeof *got);
+		for (i = 0; i < n; i++)
+			redisAppendCommand(s->rc, "%s %s %s", cmd,
+			    r->element[1]->element[i]->str, pii_id(s->who));
+		for (i = 0; i < n; i++) {
+			if (redisGetReply(s->rc, (void **)&got[i]) != REDIS_OK)
+				got[i] = NULL;
+		}
+		for (i = 0; i < n && rc == 0; i++) {
+			if (got[i] != NULL && got[i]->type == REDIS_REPLY_NIL)
 				continue;
-			d = redisCommand(rc, "ZREM %s %b", key, m,
-			    r->element[1]->element[i]->len);
-			if (forget_failed(rc, d, err, errlen)) {
-				freeReplyObject(r);
-				return -1;
-			}
-			*count += d->integer;
-			freeReplyObject(d);
-		}
-		freeReplyObject(r);
-	} while (strcmp(cursor, "0") != 0);
-	return 0;
-}
-
-/* Stream entries whose field (event, payload) is an event about pid. */
-static int
-forget_stream(redisContext *rc, const struct config *cf, const char *name,
-    const char *field, const char *pid, long long *count, char *err,
-    size_t errlen)
-{
-	redisReply	*r, *d, *e, *f;
-	char		 key[256], start[80] = "-";
-	size_t		 i, k;
-
-	snprintf(key, sizeof key, "%s%s", cf->redis.prefix, name);
-	for (;;) {
-		r = redisCommand(rc, "XRANGE %s %s + COUNT 1000", key, start);
-		if (forget_failed(rc, r, err, errlen))
-			return -1;
-		for (i = 0; i < r->elements; i++) {
-			e = r->element[i];
-			f = e->element[1];
-			for (k = 0; k + 1 < f->elements; k += 2) {
-				if (strcmp(f->element[k]->str, field) != 0 ||
-				    !forget_about(f->element[k + 1]->str,
-				    f->element[k + 1]->len, pid))
-					continue;
-				d = redisCommand(rc, "XDEL %s %s", key,
-				    e->element[0]->str);
-				if (forget_failed(rc, d, err, errlen)) {
-					freeReplyObject(r);
-					return -1;
-				}
-				*count += d->integer;
-				freeReplyObject(d);
+			if (forget_failed(s, got[i], REDIS_REPLY_STRING)) {
+				got[i] = NULL;
+				rc = -1;
 				break;
 			}
+			memset(&h, 0, sizeof h);
+			h.place = place;
+			h.key = r->element[1]->element[i]->str;
+			h.value = got[i];
+			rc = forget_hit(s, &h);
 		}
-		if (r->elements < 1000) {
+		for (i = 0; i < n; i++)
+			freeReplyObject(got[i]);
+		free(got);
+		freeReplyObject(r);
+	} while (rc == 0 && strcmp(cursor, "0") != 0);
+	return rc;
+}
+
+/*
+ * What of the person a stream entry's fields hold (why bits). An entry
+ * found gives its event id, and a delivery its provider id, to the search:
+ * the deliveries of their events are theirs.
+ */
+static int
+forget_about_entry(struct forget_search *s, enum forget_place place,
+    const redisReply *f)
+{
+	const redisReply	*k, *v;
+	const char		*provider = NULL;
+	char			 ev[FORGET_EVENT_MAX] = "";
+	size_t			 i;
+	int			 why = 0;
+
+	for (i = 0; i + 1 < f->elements; i += 2) {
+		k = f->element[i];
+		v = f->element[i + 1];
+		if (k->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING)
+			continue;
+		why |= pii_match(s->who, k->str, k->len) |
+		    pii_match(s->who, v->str, v->len);
+		if (strcmp(k->str, "event_id") == 0)
+			snprintf(ev, sizeof ev, "%s", v->str);
+		else if (ev[0] == '\0' && (strcmp(k->str, "event") == 0 ||
+		    strcmp(k->str, "payload") == 0))
+			(void)pii_event_id(v->str, v->len, ev, sizeof ev);
+		else if (strcmp(k->str, "provider_id") == 0 && v->len > 0)
+			provider = v->str;
+	}
+	if ((ev[0] != '\0' && forget_set_has(&s->events, ev)) ||
+	    (provider != NULL && forget_set_has(&s->providers, provider)))
+		why |= FORGET_BY_EVENT;
+	if (why != 0) {
+		forget_set_add(&s->events, ev);
+		if (provider != NULL && place == FORGET_DELIVERIES)
+			forget_set_add(&s->providers, provider);
+	}
+	return why;
+}
+
+/* Entries of stream prefix+name that hold the person, page by page. */
+static int
+forget_walk_stream(struct forget_search *s, enum forget_place place,
+    const char *name)
+{
+	struct forget_hit	 h;
+	redisReply		*r;
+	const redisReply	*e;
+	char			 key[512], start[80] = "-";
+	size_t			 i;
+	int			 rc = 0;
+
+	snprintf(key, sizeof key, "%s%s", s->cf->redis.prefix, name);
+	for (;;) {
+		r = redisCommand(s->rc, "XRANGE %s %s + COUNT %d", key, start,
+		    FORGET_PAGE);
+		if (forget_failed(s, r, REDIS_REPLY_ARRAY))
+			return -1;
+		for (i = 0; i < r->elements && rc == 0; i++) {
+			e = r->element[i];
+			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+			    e->element[1]->type != REDIS_REPLY_ARRAY)
+				continue;	/* an entry deleted meanwhile */
+			memset(&h, 0, sizeof h);
+			if ((h.why = forget_about_entry(s, place,
+			    e->element[1])) == 0)
+				continue;
+			h.place = place;
+			h.key = key;
+			h.entry = e;
+			rc = forget_hit(s, &h);
+		}
+		if (rc != 0 || r->elements < FORGET_PAGE) {
 			freeReplyObject(r);
-			return 0;
+			return rc;
 		}
 		snprintf(start, sizeof start, "(%.70s",
 		    r->element[r->elements - 1]->element[0]->str);
@@ -155,47 +311,176 @@ forget_stream(redisContext *rc, const struct config *cf, const char *name,
 	}
 }
 
+/* What of the person an event's bytes hold; the event id joins theirs. */
 static int
-forget_inbox(redisContext *rc, const struct config *cf, const char *pid,
-    long long *count, char *err, size_t errlen)
+forget_about_event(struct forget_search *s, const char *p, size_t len)
 {
-	redisReply	*r, *d;
-	char		 key[256];
-	size_t		 i;
+	char	ev[FORGET_EVENT_MAX];
+	int	why, has_id;
 
-	snprintf(key, sizeof key, "%sinbox", cf->redis.prefix);
-	r = redisCommand(rc, "LRANGE %s 0 -1", key);
-	if (forget_failed(rc, r, err, errlen))
-		return -1;
-	for (i = 0; i < r->elements; i++) {
-		if (!forget_about(r->element[i]->str, r->element[i]->len, pid))
-			continue;
-		d = redisCommand(rc, "LREM %s 0 %b", key, r->element[i]->str,
-		    r->element[i]->len);
-		if (forget_failed(rc, d, err, errlen)) {
+	why = pii_match(s->who, p, len);
+	has_id = pii_event_id(p, len, ev, sizeof ev) == 0;
+	if (has_id && forget_set_has(&s->events, ev))
+		why |= FORGET_BY_EVENT;
+	if (why != 0 && has_id)
+		forget_set_add(&s->events, ev);
+	return why;
+}
+
+/* Members of the scheduled set ("retry A W KEY EVENT", "event 0 0 - EVENT"). */
+static int
+forget_walk_scheduled(struct forget_search *s)
+{
+	struct forget_hit	 h;
+	redisReply		*r;
+	const redisReply	*m;
+	char			 key[512], cursor[32] = "0";
+	size_t			 i;
+	int			 rc = 0;
+
+	snprintf(key, sizeof key, "%sscheduled", s->cf->redis.prefix);
+	do {
+		r = redisCommand(s->rc, "ZSCAN %s %s COUNT %d", key, cursor,
+		    FORGET_PAGE);
+		if (forget_failed(s, r, REDIS_REPLY_ARRAY))
+			return -1;
+		if (r->elements != 2) {
+			snprintf(s->err, s->errlen, "ZSCAN: unexpected reply");
 			freeReplyObject(r);
 			return -1;
 		}
-		*count += d->integer;
-		freeReplyObject(d);
+		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+		for (i = 0; i + 1 < r->element[1]->elements && rc == 0; i += 2) {
+			m = r->element[1]->element[i];
+			memset(&h, 0, sizeof h);
+			if ((h.why = forget_about_event(s, m->str, m->len)) == 0)
+				continue;
+			h.place = FORGET_SCHEDULED;
+			h.key = key;
+			h.member = m;
+			h.value = r->element[1]->element[i + 1];
+			rc = forget_hit(s, &h);
+		}
+		freeReplyObject(r);
+	} while (rc == 0 && strcmp(cursor, "0") != 0);
+	return rc;
+}
+
+static int
+forget_walk_inbox(struct forget_search *s)
+{
+	struct forget_hit	 h;
+	redisReply		*r;
+	char			 key[512];
+	size_t			 i;
+	int			 rc = 0;
+
+	snprintf(key, sizeof key, "%sinbox", s->cf->redis.prefix);
+	r = redisCommand(s->rc, "LRANGE %s 0 -1", key);
+	if (forget_failed(s, r, REDIS_REPLY_ARRAY))
+		return -1;
+	for (i = 0; i < r->elements && rc == 0; i++) {
+		memset(&h, 0, sizeof h);
+		if ((h.why = forget_about_event(s, r->element[i]->str,
+		    r->element[i]->len)) == 0)
+			continue;
+		h.place = FORGET_INBOX;
+		h.key = key;
+		h.member = r->element[i];
+		rc = forget_hit(s, &h);
 	}
+	freeReplyObject(r);
+	return rc;
+}
+
+/*
+ * The search, the same for forget and export: every place below, each
+ * thing found handed to s->visit. Deliveries come last: they are found by
+ * the event ids gathered before (the profile's, their follow-ups', those
+ * of the entries found), since the stream keeps addresses masked.
+ */
+static int
+forget_walk(struct forget_search *s)
+{
+	if (forget_walk_keyed(s, FORGET_LEDGER, "announced:*", "HGET") == -1 ||
+	    forget_walk_keyed(s, FORGET_DIGEST, "digest:*", "HGET") == -1 ||
+	    forget_walk_keyed(s, FORGET_INDEX, "mx:p:*", "HGET") == -1 ||
+	    forget_walk_keyed(s, FORGET_CASELOAD, "caseload:*", "ZSCORE") == -1 ||
+	    forget_walk_scheduled(s) == -1 ||
+	    forget_walk_stream(s, FORGET_DEAD, "dead") == -1 ||
+	    forget_walk_stream(s, FORGET_EVENTS, "events") == -1 ||
+	    forget_walk_inbox(s) == -1 ||
+	    forget_walk_stream(s, FORGET_DELIVERIES, "deliveries") == -1)
+		return -1;
+	return 0;
+}
+
+static void
+forget_search_init(struct forget_search *s, redisContext *rc,
+    const struct config *cf, struct pii *who, forget_visit_cb visit,
+    void *arg, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof *s);
+	s->rc = rc;
+	s->cf = cf;
+	s->who = who;
+	s->visit = visit;
+	s->arg = arg;
+	s->err = err;
+	s->errlen = errlen;
+}
+
+static void
+forget_search_clear(struct forget_search *s)
+{
+	forget_set_free(&s->events);
+	forget_set_free(&s->providers);
+}
+
+/* forget's visit: each thing found is removed, and counted. */
+static int
+forget_erase(struct forget_search *s, const struct forget_hit *h)
+{
+	static const char *const cmds[FORGET_NPLACES] = { "HDEL", "HDEL",
+	    "HDEL", "ZREM", "ZREM", "XDEL", "XDEL", "LREM", "XDEL" };
+	struct forget_report	*rep = s->arg;
+	long long		*counts[FORGET_NPLACES] = { &rep->ledgers,
+	    &rep->digests, &rep->index, &rep->caseload, &rep->scheduled,
+	    &rep->dead, &rep->events, &rep->events, &rep->deliveries };
+	redisReply		*r;
+	const char		*cmd = cmds[h->place];
+
+	if (h->entry != NULL)
+		r = redisCommand(s->rc, "%s %s %s", cmd, h->key,
+		    h->entry->element[0]->str);
+	else if (h->place == FORGET_INBOX)
+		r = redisCommand(s->rc, "LREM %s 0 %b", h->key, h->member->str,
+		    h->member->len);
+	else if (h->member != NULL)
+		r = redisCommand(s->rc, "%s %s %b", cmd, h->key,
+		    h->member->str, h->member->len);
+	else
+		r = redisCommand(s->rc, "%s %s %s", cmd, h->key,
+		    pii_id(s->who));
+	if (forget_failed(s, r, REDIS_REPLY_INTEGER))
+		return -1;
+	*counts[h->place] += r->integer;
 	freeReplyObject(r);
 	return 0;
 }
 
-int
-forget_person(redisContext *rc, const struct config *cf, const char *pid,
-    struct forget_report *rep, char *err, size_t errlen)
+/* The person's own keys, atomically (store_forget_lua). */
+static int
+forget_own_keys(struct forget_search *s, struct forget_report *rep)
 {
-	redisReply	*r;
-	json_t		*counts;
-	const char	**argv;
-	size_t		*argvlen, i, n;
-	char		**seen, id[FOLLOWUP_ID_SIZE];
-	struct buf	 b;
+	const struct config	*cf = s->cf;
+	redisReply		*r;
+	json_t			*counts;
+	const char		**argv;
+	size_t			*argvlen, i, n;
+	char			**seen, id[FOLLOWUP_ID_SIZE];
+	struct buf		 b;
 
-	memset(rep, 0, sizeof *rep);
-	/* the person's own keys, atomically */
 	n = 5 + cf->followups.nplan;
 	argv = xcalloc(n, sizeof *argv);
 	argvlen = xcalloc(n, sizeof *argvlen);
@@ -204,9 +489,9 @@ forget_person(redisContext *rc, const struct config *cf, const char *pid,
 	argv[1] = store_forget_lua;
 	argv[2] = "0";
 	argv[3] = cf->redis.prefix;
-	argv[4] = pid;
+	argv[4] = pii_id(s->who);
 	for (i = 0; i < cf->followups.nplan; i++) {
-		followup_event_id(pid, cf->followups.plan[i].kind, id);
+		followup_event_id(pii_id(s->who), cf->followups.plan[i].kind, id);
 		buf_init(&b);
 		buf_printf(&b, "%sseen:%s", cf->redis.prefix, id);
 		seen[i] = buf_steal(&b, NULL);
@@ -214,17 +499,17 @@ forget_person(redisContext *rc, const struct config *cf, const char *pid,
 	}
 	for (i = 0; i < n; i++)
 		argvlen[i] = strlen(argv[i]);
-	r = redisCommandArgv(rc, (int)n, argv, argvlen);
+	r = redisCommandArgv(s->rc, (int)n, argv, argvlen);
 	for (i = 0; i < cf->followups.nplan; i++)
 		free(seen[i]);
 	free(seen);
 	free(argv);
 	free(argvlen);
-	if (forget_failed(rc, r, err, errlen))
+	if (forget_failed(s, r, REDIS_REPLY_STRING))
 		return -1;
-	if (r->type != REDIS_REPLY_STRING || (counts = json_loads(r->str, 0,
-	    NULL)) == NULL) {
-		snprintf(err, errlen, "forget: unexpected answer from Redis");
+	if ((counts = json_loads(r->str, 0, NULL)) == NULL) {
+		snprintf(s->err, s->errlen, "forget: unexpected answer from "
+		    "Redis");
 		freeReplyObject(r);
 		return -1;
 	}
@@ -236,17 +521,312 @@ forget_person(redisContext *rc, const struct config *cf, const char *pid,
 	rep->caseload = json_integer_value(json_object_get(counts, "caseload"));
 	rep->seen = json_integer_value(json_object_get(counts, "seen"));
 	json_decref(counts);
-	/* then where they appear among others */
-	if (forget_scan_hashes(rc, cf, "announced:*", pid, &rep->ledgers, err,
-	    errlen) == -1 ||
-	    forget_scan_hashes(rc, cf, "digest:*", pid, &rep->digests, err,
-	    errlen) == -1 ||
-	    forget_scheduled(rc, cf, pid, &rep->scheduled, err, errlen) == -1 ||
-	    forget_stream(rc, cf, "dead", "payload", pid, &rep->dead, err,
-	    errlen) == -1 ||
-	    forget_stream(rc, cf, "events", "event", pid, &rep->events, err,
-	    errlen) == -1 ||
-	    forget_inbox(rc, cf, pid, &rep->events, err, errlen) == -1)
-		return -1;
 	return 0;
+}
+
+int
+forget_person(redisContext *rc, const struct config *cf, struct pii *who,
+    struct forget_report *rep, char *err, size_t errlen)
+{
+	struct forget_search	 s;
+	redisReply		*profile;
+	int			 ret = -1;
+
+	memset(rep, 0, sizeof *rep);
+	forget_search_init(&s, rc, cf, who, forget_erase, rep, err, errlen);
+	/* read before it goes: its addresses and events are searched for */
+	if (forget_profile(&s, &profile) == -1)
+		goto fail;
+	freeReplyObject(profile);
+	if (forget_own_keys(&s, rep) == -1 || forget_walk(&s) == -1)
+		goto fail;
+	ret = 0;
+fail:
+	forget_search_clear(&s);
+	return ret;
+}
+
+/* Raw bytes as a JSON string; base64, with a note, when not UTF-8. */
+static json_t *
+forget_json_bytes(const char *p, size_t len)
+{
+	json_t	*j;
+	char	*b64;
+
+	if ((j = json_stringn(p, len)) != NULL)
+		return j;
+	b64 = xmalloc(4 * ((len + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)p,
+	    (int)len);
+	j = json_pack("{s:s, s:s}", "base64", b64, "note", "not valid UTF-8: "
+	    "the original bytes, base64-encoded");
+	free(b64);
+	return j;
+}
+
+/* A reply's strings as a JSON object ([field, value...]). */
+static json_t *
+forget_json_fields(const redisReply *f)
+{
+	json_t	*o = json_object();
+	size_t	 i;
+
+	for (i = 0; i + 1 < f->elements; i += 2) {
+		if (f->element[i]->type == REDIS_REPLY_STRING &&
+		    f->element[i + 1]->type == REDIS_REPLY_STRING)
+			json_object_set_new(o, f->element[i]->str,
+			    forget_json_bytes(f->element[i + 1]->str,
+			    f->element[i + 1]->len));
+	}
+	return o;
+}
+
+static json_t *
+forget_json_why(int why)
+{
+	json_t	*a = json_array();
+
+	if (why & PII_ID)
+		json_array_append_new(a, json_string("id"));
+	if (why & PII_EMAIL)
+		json_array_append_new(a, json_string("email"));
+	if (why & PII_PHONE)
+		json_array_append_new(a, json_string("phone"));
+	if (why & FORGET_BY_EVENT)
+		json_array_append_new(a, json_string("event"));
+	if (why == 0)
+		json_array_append_new(a, json_string("person id"));
+	return a;
+}
+
+/* What follows prefix+name in key (an employer's, a counsellor's id). */
+static const char *
+forget_key_tail(const struct forget_search *s, const char *key,
+    const char *name)
+{
+	size_t	p = strlen(s->cf->redis.prefix), n = strlen(name);
+
+	return strncmp(key + p, name, n) == 0 ? key + p + n : key;
+}
+
+/* export's visit: each thing found is listed under its place; nothing is written. */
+static int
+forget_list(struct forget_search *s, const struct forget_hit *h)
+{
+	static const char *const owner[FORGET_NPLACES] = { "employer",
+	    "employer", NULL, "counsellor" };
+	static const char *const name[FORGET_NPLACES] = { "announced:",
+	    "digest:", NULL, "caseload:" };
+	static const char *const value[FORGET_NPLACES] = { "announced_by",
+	    "job", "summary", "until_ms", "due_ms" };
+	json_t		*o = json_object();
+
+	json_object_set_new(o, "key", json_string(h->key));
+	if (owner[h->place] != NULL)
+		json_object_set_new(o, owner[h->place], json_string(
+		    forget_key_tail(s, h->key, name[h->place])));
+	if (h->entry != NULL) {
+		json_object_set_new(o, "id", json_string(
+		    h->entry->element[0]->str));
+		json_object_set_new(o, "fields", forget_json_fields(
+		    h->entry->element[1]));
+	}
+	if (h->member != NULL)
+		json_object_set_new(o, h->place == FORGET_INBOX ? "item" :
+		    "member", forget_json_bytes(h->member->str, h->member->len));
+	/* scores are times (ms); hash values are stored text */
+	if (h->value != NULL && (h->place == FORGET_CASELOAD ||
+	    h->place == FORGET_SCHEDULED))
+		json_object_set_new(o, value[h->place], json_integer(
+		    strtoll(h->value->str, NULL, 10)));
+	else if (h->value != NULL)
+		json_object_set_new(o, value[h->place], forget_json_bytes(
+		    h->value->str, h->value->len));
+	json_object_set_new(o, "found_by", forget_json_why(h->why));
+	json_array_append_new(json_object_get(s->arg, forget_places[h->place]),
+	    o);
+	return 0;
+}
+
+/* HGETALL of prefix+name+id as an object, or NULL when there is none. */
+static int
+forget_export_hash(struct forget_search *s, const char *name, json_t **out)
+{
+	redisReply	*r;
+
+	*out = NULL;
+	r = redisCommand(s->rc, "HGETALL %s%s%s", s->cf->redis.prefix, name,
+	    pii_id(s->who));
+	if (forget_failed(s, r, REDIS_REPLY_ARRAY))
+		return -1;
+	if (r->elements > 0) {
+		*out = forget_json_fields(r);
+		s->found++;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+/* The dedupe markers of their follow-ups that exist. */
+static int
+forget_export_markers(struct forget_search *s, json_t *list)
+{
+	redisReply	*r;
+	char		 id[FOLLOWUP_ID_SIZE], key[512];
+	size_t		 i;
+
+	for (i = 0; i < s->cf->followups.nplan; i++) {
+		followup_event_id(pii_id(s->who), s->cf->followups.plan[i].kind,
+		    id);
+		snprintf(key, sizeof key, "%sseen:%s", s->cf->redis.prefix, id);
+		r = redisCommand(s->rc, "EXISTS %s", key);
+		if (forget_failed(s, r, REDIS_REPLY_INTEGER))
+			return -1;
+		if (r->integer > 0) {
+			json_array_append_new(list, json_string(key));
+			s->found++;
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/*
+ * One address's consent: its suppression record, and its history
+ * (consent:<channel>:<address>, a stream; a list is read too), if any.
+ */
+static int
+forget_export_consent(struct forget_search *s, const char *id, json_t *sup,
+    json_t *hist)
+{
+	redisReply	*r;
+	json_t		*rec, *entries;
+	char		 key[512];
+	size_t		 i;
+
+	r = redisCommand(s->rc, "HGET %ssuppressed %s", s->cf->redis.prefix, id);
+	if (r != NULL && r->type == REDIS_REPLY_NIL)
+		freeReplyObject(r);
+	else if (forget_failed(s, r, REDIS_REPLY_STRING))
+		return -1;
+	else {
+		if ((rec = json_loadb(r->str, r->len, 0, NULL)) == NULL)
+			rec = forget_json_bytes(r->str, r->len);
+		json_array_append_new(sup, json_pack("{s:s, s:o}", "id", id,
+		    "record", rec));
+		s->found++;
+		freeReplyObject(r);
+	}
+	snprintf(key, sizeof key, "%sconsent:%s", s->cf->redis.prefix, id);
+	r = redisCommand(s->rc, "TYPE %s", key);
+	if (forget_failed(s, r, REDIS_REPLY_STATUS))
+		return -1;
+	i = strcmp(r->str, "stream") == 0 ? 1 : strcmp(r->str, "list") == 0 ?
+	    2 : 0;
+	freeReplyObject(r);
+	if (i == 0)
+		return 0;
+	r = i == 1 ? redisCommand(s->rc, "XRANGE %s - +", key) :
+	    redisCommand(s->rc, "LRANGE %s 0 -1", key);
+	if (forget_failed(s, r, REDIS_REPLY_ARRAY))
+		return -1;
+	entries = json_array();
+	for (i = 0; i < r->elements; i++) {
+		const redisReply *e = r->element[i];
+
+		if (e->type == REDIS_REPLY_ARRAY && e->elements == 2)
+			json_array_append_new(entries, json_pack("{s:s, s:o}",
+			    "id", e->element[0]->str, "fields",
+			    forget_json_fields(e->element[1])));
+		else if (e->type == REDIS_REPLY_STRING)
+			json_array_append_new(entries, forget_json_bytes(e->str,
+			    e->len));
+	}
+	s->found += r->elements;
+	json_array_append_new(hist, json_pack("{s:s, s:o}", "key", key,
+	    "entries", entries));
+	freeReplyObject(r);
+	return 0;
+}
+
+/* The suppression records and consent history of every address known. */
+static int
+forget_export_consents(struct forget_search *s, json_t *doc)
+{
+	json_t	*sup = json_array(), *hist = json_array();
+	char	 id[512];
+	size_t	 i;
+	int	 rc = 0;
+
+	json_object_set_new(doc, "consent", json_pack("{s:o, s:o}",
+	    "suppressed", sup, "history", hist));
+	for (i = 0; i < pii_nemails(s->who) && rc == 0; i++) {
+		snprintf(id, sizeof id, "email:%s", pii_email(s->who, i));
+		rc = forget_export_consent(s, id, sup, hist);
+	}
+	for (i = 0; i < pii_nphones(s->who) && rc == 0; i++) {
+		snprintf(id, sizeof id, "sms:%s", pii_phone(s->who, i));
+		rc = forget_export_consent(s, id, sup, hist);
+	}
+	return rc;
+}
+
+static json_t *
+forget_export_searched(const struct forget_search *s)
+{
+	json_t	*emails = json_array(), *phones = json_array();
+	size_t	 i;
+
+	for (i = 0; i < pii_nemails(s->who); i++)
+		json_array_append_new(emails, json_string(pii_email(s->who, i)));
+	for (i = 0; i < pii_nphones(s->who); i++)
+		json_array_append_new(phones, json_string(pii_phone(s->who, i)));
+	return json_pack("{s:s, s:o, s:o}", "id", pii_id(s->who), "emails",
+	    emails, "phones", phones);
+}
+
+int
+forget_export(redisContext *rc, const struct config *cf, struct pii *who,
+    json_t **doc, size_t *found, char *err, size_t errlen)
+{
+	struct forget_search	 s;
+	redisReply		*profile = NULL;
+	json_t			*d, *v, *markers = json_array();
+	size_t			 i;
+	int			 ret = -1;
+
+	*doc = NULL;
+	*found = 0;
+	d = json_object();
+	/* the same search as forget, listing instead of erasing */
+	forget_search_init(&s, rc, cf, who, forget_list, d, err, errlen);
+	json_object_set_new(d, "person", json_string(pii_id(who)));
+	if (forget_profile(&s, &profile) == -1)
+		goto fail;
+	json_object_set_new(d, "searched_for", forget_export_searched(&s));
+	json_object_set_new(d, "profile", profile != NULL ?
+	    forget_json_fields(profile) : json_null());
+	s.found += profile != NULL;
+	if (forget_export_consents(&s, d) == -1 ||
+	    forget_export_hash(&s, "followups:", &v) == -1)
+		goto fail;
+	json_object_set_new(d, "followups", json_pack("{s:o, s:o}", "planned",
+	    v != NULL ? v : json_object(), "dedupe_markers",
+	    json_incref(markers)));
+	if (forget_export_markers(&s, markers) == -1)
+		goto fail;
+	for (i = 0; i < FORGET_NPLACES; i++)
+		json_object_set_new(d, forget_places[i], json_array());
+	if (forget_walk(&s) == -1)
+		goto fail;
+	*doc = d;
+	*found = s.found;
+	d = NULL;
+	ret = 0;
+fail:
+	freeReplyObject(profile);
+	json_decref(markers);
+	json_decref(d);
+	forget_search_clear(&s);
+	return ret;
 }

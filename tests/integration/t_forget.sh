@@ -4,7 +4,8 @@
 # about them, events about them still unread on the stream and in the
 # inbox list), forget leaves nothing that names or reaches them in any
 # Redis key, checked by reading every key of every type, nor the dedupe
-# markers of their follow-ups; another person's data stays.
+# markers of their follow-ups, nor the delivery records of their events;
+# another person's data stays.
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS
@@ -108,6 +109,10 @@ grep -qE 'pending digest entries +1$' "$T/forget.txt" || fail "report: digest"
 grep -qE 'employer ledger entries +1$' "$T/forget.txt" || fail "report: ledger"
 grep -qE 'unread events +2$' "$T/forget.txt" || fail "report: unread events"
 grep -qE 'follow-up dedupe markers +1$' "$T/forget.txt" || fail "report: dedupe markers"
+grep -qE 'delivery records +[1-9]' "$T/forget.txt" || fail "report: delivery records"
+# the delivery records of their arrival went, the other's stay
+assert_eq "$(deliveries_with arr-1)" 0 "delivery records of their arrival"
+[ "$(deliveries_with arr-2)" -ge 1 ] || fail "the other's delivery records went too"
 
 # the other person is untouched
 for s in "relais:person:keep-1" "keep@example.com"; do

@@ -133,7 +133,7 @@ print(b(i) + "." + b(mac))
 PYEOF
 )
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$A/u/$token")" 200 "link POST"
-wait_for 10 "the link's opt-out" 'grep -q "consent: action=optout id=sms:+1819\*\*\*0155 source=\"unsubscribe link\" .*outcome=kept" "$T/a.log"'
+wait_for 10 "the link's opt-out" 'grep -q "consent: action=optout id=sms:+\*\*\*0155 source=\"unsubscribe link\" .*outcome=kept" "$T/a.log"'
 rcli hget relais:suppressed "sms:$L" | grep -q '"source":"twilio STOP"' || fail "first record changed"
 rcli hget relais:suppressed "sms:$L" | grep -q '"also":\["unsubscribe link"\]' || fail "the link not noted: $(rcli hget relais:suppressed "sms:$L")"
 sms "$A" $L START ${SID}6
