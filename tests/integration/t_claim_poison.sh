@@ -22,8 +22,18 @@ wait_for 15 "both entries handled" all_handled
 assert_eq "$(requests gw)" 1 "requests (the orphan only)"
 assert_eq "$(body_field gw 1 .event_id)" orphan-1 "the orphan was delivered"
 assert_eq "$(dead_count)" 1 "dead letters"
-rcli xrange relais:dead - + | grep -q "^poison message: read 7 times" ||
-    fail "poison reason: $(rcli xrange relais:dead - +)"
+# the dead letter: which entry, why, how often it was read, its bytes
+dead=$(rcli --json xrange relais:dead - + |
+    jq -c '.[0][1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add')
+assert_eq "$(echo "$dead" | jq -r .reason)" "poison message: read 7 times without completing" "poison reason"
+assert_eq "$(echo "$dead" | jq -r .stream_id)" "$poison_id" "dead letter's stream id"
+assert_eq "$(echo "$dead" | jq -r .attempts)" 7 "dead letter's read count"
+assert_eq "$(echo "$dead" | jq -r .payload)" "$(event poison-1)" "dead letter's payload (the original bytes)"
+# the orphan went out once, recorded, and nothing is left with the ghost
+assert_eq "$(rcli xrange relais:deliveries - + | grep -cx sent)" 1 "sent records"
+assert_eq "$(rcli xrange relais:deliveries - + | grep -cx orphan-1)" 1 "the orphan's record"
+assert_eq "$(rcli --json xinfo consumers relais:events relais |
+    jq -r '.[] | select(.name == "ghost") | .pending')" 0 "entries left with the ghost"
 # the two may be taken over in one pass or two, as they went idle
 grep -q "took over [12] pending entries idle too long" "$T/relaisd.log" ||
     fail "takeover not logged"

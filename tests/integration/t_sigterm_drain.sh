@@ -1,8 +1,23 @@
 # SIGTERM: relaisd stops reading, finishes what is in flight, exits 0, and
-# what it had not started stays in the stream for the next start.
+# an event pushed while it drains is not read: it stays in the stream, in
+# no pending list, for the next start.
 . "$(dirname "$0")/lib.sh"
+
+# reader_idle: seconds since relaisd's reading connection (the one whose
+# last command was XREADGROUP) last spoke to Redis; -1 while it is blocked
+# in a read. Redis counts whole seconds: 2 means more than one.
+reader_idle() {
+	rcli client list | awk '/ cmd=xreadgroup / {
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^idle=/) idle = substr($i, 6)
+			if ($i ~ /^flags=/ && $i ~ /b/) idle = -1
+		}
+		print idle
+	}' | head -n 1
+}
+
 start_redis
-start_sink gw -D delay:1000:200
+start_sink gw -D hold:200	# held until SIGUSR1: the drain lasts until then
 start_relaisd
 
 for i in $(seq 1 5); do
@@ -10,16 +25,45 @@ for i in $(seq 1 5); do
 done
 wait_for 10 "five requests in flight" 'test "$(requests gw)" -ge 5'
 kill -TERM "$RELAISD_PID"
+wait_for 10 "the drain to start" \
+    'grep -q "signal 15: stop reading, finishing 5 entries in flight" "$T/relaisd.log"'
+# its last blocking read (block_ms 200) ends, and no other follows
+wait_for 10 "relaisd to stop reading (no read for a second)" 'test "$(reader_idle)" -ge 2'
+alive || fail "relaisd exited with five requests still in flight"
+
+# pushed while it drains: a second of drain later, still unread
+emit "$(event s-6)"
+id6=$(rcli xrevrange relais:events + - count 1 | head -n 1)
+since=$(reader_idle)
+wait_for 10 "a second of drain after the push, without a read" \
+    'test "$(reader_idle)" -ge $((since + 2))'
+alive || fail "relaisd exited with five requests still in flight"
+assert_eq "$(pending)" 5 "entries pending while draining (the five in flight)"
+rcli xpending relais:events relais - + 10 | grep -qx "$id6" &&
+    fail "s-6 was read during the drain"
+
+# the gateway answers: the drain ends
+kill -USR1 "$gw_PID"
 rc=0
 wait "$RELAISD_PID" || rc=$?
 assert_eq "$rc" 0 "exit status after SIGTERM"
 assert_eq "$(pending)" 0 "entries left pending (in-flight work was finished)"
-assert_eq "$(rcli keys 'relais:sent:*' | wc -l)" 5 "sent markers"
+assert_eq "$(rcli --scan --pattern 'relais:sent:*' | wc -l)" 5 "sent markers"
+assert_eq "$(requests gw)" 5 "requests (s-6 not sent)"
+assert_eq "$(rcli xrange relais:events - + | head -n 1)" "$id6" "the entry left in the stream"
+assert_eq "$(rcli xlen relais:events)" 1 "entries left in the stream"
 grep -q "drained: nothing in flight" "$T/relaisd.log" || fail "no drain logged"
 
-# events pushed after the stop wait for the next start
-emit "$(event s-6)"
+# the next start reads it
+kill -TERM "$gw_PID"
+wait "$gw_PID" 2>/dev/null || true
+mv "$T/gw.jsonl" "$T/gw-before.jsonl"
+rm -f "$T/gw.port"
+start_sink gw
+write_config
 start_relaisd
-wait_for 10 "s-6 delivered" 'test "$(requests gw)" -ge 6'
+wait_for 10 "s-6 delivered" all_handled
+assert_eq "$(requests gw)" 1 "requests after the restart"
+assert_eq "$(body_field gw 1 .event_id)" s-6 "the event sent after the restart"
 stop_relaisd
 echo "SIGTERM drain: ok"

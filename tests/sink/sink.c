@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -32,10 +33,14 @@
 enum sink_action {
 	SINK_ANSWER,		/* reply now */
 	SINK_DELAY,		/* reply after delay_ms */
+	SINK_HOLD,		/* reply when SIGUSR1 comes */
 	SINK_CLOSE		/* drop the connection without a reply */
 };
 
-/* One parsed response spec: CODE, CODE:N, close or delay:MS:CODE[:N]. */
+/*
+ * One parsed response spec: CODE, CODE:N, close, delay:MS:CODE[:N] or
+ * hold:CODE[:N].
+ */
 struct sink_spec {
 	enum sink_action action;
 	int		 code;
@@ -44,9 +49,10 @@ struct sink_spec {
 };
 
 /*
- * A request held back by a delay or a close. It owns its timer; the
- * evhttp_request stays owned by evhttp (detached from its connection if
- * the client goes away first), and is released by the reply or the close.
+ * A request held back by a delay, a hold or a close. It owns its timer
+ * (a hold has none); the evhttp_request stays owned by evhttp (detached
+ * from its connection if the client goes away first), and is released by
+ * the reply or the close.
  */
 struct sink_pending {
 	struct sink		*sink;
@@ -60,7 +66,7 @@ struct sink_pending {
 struct sink {
 	struct event_base	*base;
 	struct evhttp		*http;
-	struct event		*sigterm, *sigint, *flush;
+	struct event		*sigterm, *sigint, *sigusr1, *flush;
 	struct evbuffer		*reply;	/* reused body buffer */
 
 	struct sink_spec	*script;
@@ -73,15 +79,21 @@ struct sink {
 
 	struct sink_pending	*pending;
 	unsigned long long	 count;
+
+	/* -I: Idempotency-Key -> [code, message id] of its first 2xx answer */
+	json_t			*answered;
 };
 
 static void __attribute__((noreturn))
 sink_usage(void)
 {
-	fprintf(stderr, "usage: sink [-v] [-l addr:port] [-P portfile] "
+	fprintf(stderr, "usage: sink [-Iv] [-l addr:port] [-P portfile] "
 	    "[-o record.jsonl] [-s spec,...] [-D spec] [--latency file]\n"
 	    "  spec: CODE | CODE:RETRY_AFTER | close | "
-	    "delay:MS:CODE[:RETRY_AFTER]\n");
+	    "delay:MS:CODE[:RETRY_AFTER] | hold:CODE[:RETRY_AFTER]\n"
+	    "  hold: answered when the sink gets SIGUSR1\n"
+	    "  -I: a request whose Idempotency-Key was answered 2xx gets that "
+	    "answer again\n");
 	exit(2);
 }
 
@@ -159,6 +171,10 @@ sink_parse_spec(const char *s, size_t len, struct sink_spec *sp)
 			return -1;
 		sp->action = SINK_DELAY;
 		return sink_parse_code(colon + 1, len - (colon + 1 - s), sp);
+	}
+	if (len > 5 && memcmp(s, "hold:", 5) == 0) {
+		sp->action = SINK_HOLD;
+		return sink_parse_code(s + 5, len - 5, sp);
 	}
 	sp->action = SINK_ANSWER;
 	return sink_parse_code(s, len, sp);
@@ -327,7 +343,7 @@ fail:
 /* Appends one JSON line for req to the -o file and flushes it. */
 static void
 sink_record(struct sink *sink, struct evhttp_request *req, long long t_us,
-    const char *body, size_t bodylen, int status)
+    const char *body, size_t bodylen, int status, int replay)
 {
 	json_t	*rec;
 
@@ -338,8 +354,10 @@ sink_record(struct sink *sink, struct evhttp_request *req, long long t_us,
 	    "headers", sink_json_headers(evhttp_request_get_input_headers(req)),
 	    "body", sink_json_bytes(body, bodylen),
 	    "status", status);
-	if (rec == NULL) {
+	if (rec == NULL || (replay && json_object_set_new(rec, "replay",
+	    json_true()) == -1)) {
 		log_warnx("request %llu: cannot build record", sink->count);
+		json_decref(rec);
 		return;
 	}
 	if (json_dumpf(rec, sink->out, JSON_COMPACT) == -1 ||
@@ -513,15 +531,74 @@ sink_reason(int code)
 	return NULL;	/* evhttp's own table */
 }
 
-/* Sends the reply described by sp for request number n. */
+/* The request's Idempotency-Key, or NULL. */
+static const char *
+sink_idem_key(struct evhttp_request *req)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Idempotency-Key");
+}
+
+/*
+ * Whether the client of req has hung up. evhttp stops reading a connection
+ * while its request is being answered, so it does not notice: peek.
+ */
+static int
+sink_client_gone(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	struct bufferevent		*bev;
+	evutil_socket_t			 fd;
+	char				 c;
+	ssize_t				 n;
+
+	if ((evcon = evhttp_request_get_connection(req)) == NULL)
+		return 1;
+	if ((bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) == -1)
+		return 1;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/*
+ * -I: a 2xx answer that reaches a client is remembered under the request's
+ * Idempotency-Key, as a provider that honours the header does; a client
+ * gone before its answer got nothing, and a retry of it is a new request.
+ */
+static void
+sink_remember(struct sink *sink, struct evhttp_request *req, int code,
+    const char *id)
+{
+	const char	*key;
+	json_t		*v;
+
+	if (sink->answered == NULL || code >= 300 || sink_client_gone(req) ||
+	    (key = sink_idem_key(req)) == NULL ||
+	    json_object_get(sink->answered, key) != NULL)
+		return;
+	if ((v = json_pack("[i, s]", code, id)) == NULL ||
+	    json_object_set_new(sink->answered, key, v) == -1)
+		log_warnx("cannot remember key %s", key);
+}
+
+/*
+ * Sends the reply described by sp for request number n; msgid, when not
+ * NULL, is the message id to give (a replayed answer), else sink-<n>.
+ */
 static void
 sink_answer(struct sink *sink, struct evhttp_request *req,
-    const struct sink_spec *sp, unsigned long long n)
+    const struct sink_spec *sp, unsigned long long n, const char *msgid)
 {
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
-	char			 id[32], ra[16];
+	char			 id[64], ra[16];
 
-	snprintf(id, sizeof id, "sink-%llu", n);
+	if (msgid != NULL)
+		snprintf(id, sizeof id, "%s", msgid);
+	else {
+		snprintf(id, sizeof id, "sink-%llu", n);
+		sink_remember(sink, req, sp->code, id);
+	}
 	if (evhttp_add_header(out, "Content-Type", "application/json") == -1 ||
 	    evhttp_add_header(out, "X-Message-Id", id) == -1)
 		log_warnx("request %llu: cannot add headers", n);
@@ -561,14 +638,15 @@ sink_pending_done(struct sink_pending *p)
 		else
 			evhttp_request_free(p->req);
 	} else
-		sink_answer(sink, p->req, &p->spec, p->n);
+		sink_answer(sink, p->req, &p->spec, p->n, NULL);
 	if (p->prev != NULL)
 		p->prev->next = p->next;
 	else
 		sink->pending = p->next;
 	if (p->next != NULL)
 		p->next->prev = p->prev;
-	event_free(p->ev);
+	if (p->ev != NULL)
+		event_free(p->ev);
 	free(p);
 }
 
@@ -581,9 +659,10 @@ sink_pending_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Holds req until its delay ends. A close is held too, for zero time:
- * evhttp is still using the connection when it calls the request callback,
- * so freeing it there would pull it from under evhttp's feet.
+ * Holds req until its delay ends, or a hold until SIGUSR1. A close is held
+ * too, for zero time: evhttp is still using the connection when it calls
+ * the request callback, so freeing it there would pull it from under
+ * evhttp's feet.
  */
 static void
 sink_hold(struct sink *sink, struct evhttp_request *req,
@@ -600,8 +679,9 @@ sink_hold(struct sink *sink, struct evhttp_request *req,
 	tv.tv_sec = sp->delay_ms / 1000;
 	tv.tv_usec = (sp->delay_ms % 1000) * 1000;
 	/* like a failed xmalloc: only memory exhaustion gets here */
-	if ((p->ev = evtimer_new(sink->base, sink_pending_cb, p)) == NULL ||
-	    evtimer_add(p->ev, &tv) == -1)
+	if (sp->action != SINK_HOLD &&
+	    ((p->ev = evtimer_new(sink->base, sink_pending_cb, p)) == NULL ||
+	    evtimer_add(p->ev, &tv) == -1))
 		fatalx("request %llu: cannot arm a timer", n);
 	p->next = sink->pending;
 	if (p->next != NULL)
@@ -616,13 +696,26 @@ sink_request_cb(struct evhttp_request *req, void *arg)
 	struct sink		*sink = arg;
 	struct evbuffer		*in;
 	const struct sink_spec	*sp;
+	struct sink_spec	 again;
 	long long		 t_us = sink_now_us();
-	const char		*body;
+	const char		*body, *key, *msgid = NULL;
+	json_t			*seen = NULL;
 	size_t			 bodylen;
 	unsigned long long	 n = ++sink->count;
 
-	sp = sink->next < sink->nscript ? &sink->script[sink->next++] :
-	    &sink->dflt;
+	if (sink->answered != NULL && (key = sink_idem_key(req)) != NULL)
+		seen = json_object_get(sink->answered, key);
+	if (seen != NULL) {
+		/* a retry of what was accepted: the same answer, at once */
+		memset(&again, 0, sizeof again);
+		again.action = SINK_ANSWER;
+		again.code = (int)json_integer_value(json_array_get(seen, 0));
+		again.retry_after = -1;
+		msgid = json_string_value(json_array_get(seen, 1));
+		sp = &again;
+	} else
+		sp = sink->next < sink->nscript ?
+		    &sink->script[sink->next++] : &sink->dflt;
 	in = evhttp_request_get_input_buffer(req);
 	bodylen = evbuffer_get_length(in);
 	if ((body = (const char *)evbuffer_pullup(in, -1)) == NULL) {
@@ -633,11 +726,31 @@ sink_request_cb(struct evhttp_request *req, void *arg)
 		sink_latency(sink, t_us, body, bodylen);
 	if (sink->out != NULL)
 		sink_record(sink, req, t_us, body, bodylen,
-		    sp->action == SINK_CLOSE ? 0 : sp->code);
+		    sp->action == SINK_CLOSE ? 0 : sp->code, seen != NULL);
 	if (sp->action == SINK_ANSWER)
-		sink_answer(sink, req, sp, n);
+		sink_answer(sink, req, sp, n, msgid);
 	else
 		sink_hold(sink, req, sp, n);
+}
+
+/* SIGUSR1: answers every request held by a hold spec. */
+static void
+sink_release_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct sink		*sink = arg;
+	struct sink_pending	*p, *next;
+	unsigned		 n = 0;
+
+	(void)sig;
+	(void)what;
+	for (p = sink->pending; p != NULL; p = next) {
+		next = p->next;
+		if (p->spec.action != SINK_HOLD)
+			continue;
+		sink_pending_done(p);
+		n++;
+	}
+	log_debug("released %u held requests", n);
 }
 
 static void
@@ -713,6 +826,9 @@ sink_setup(struct sink *sink, const char *laddr, const char *portfile)
 	if ((sink->sigint = evsignal_new(sink->base, SIGINT, sink_signal_cb,
 	    sink)) == NULL || evsignal_add(sink->sigint, NULL) == -1)
 		fatalx("cannot watch SIGINT");
+	if ((sink->sigusr1 = evsignal_new(sink->base, SIGUSR1, sink_release_cb,
+	    sink)) == NULL || evsignal_add(sink->sigusr1, NULL) == -1)
+		fatalx("cannot watch SIGUSR1");
 	if (sink->lat != NULL &&
 	    ((sink->flush = event_new(sink->base, -1, EV_PERSIST, sink_flush_cb,
 	    sink)) == NULL || event_add(sink->flush, &tv) == -1))
@@ -737,6 +853,8 @@ sink_teardown(struct sink *sink)
 		event_free(sink->sigterm);
 	if (sink->sigint != NULL)
 		event_free(sink->sigint);
+	if (sink->sigusr1 != NULL)
+		event_free(sink->sigusr1);
 	if (sink->http != NULL)
 		evhttp_free(sink->http);
 	if (sink->reply != NULL)
@@ -749,6 +867,7 @@ sink_teardown(struct sink *sink)
 		log_warn("close latency file");
 	buf_free(&sink->latbuf);
 	free(sink->script);
+	json_decref(sink->answered);
 }
 
 int
@@ -767,11 +886,16 @@ main(int argc, char **argv)
 	memset(&sink, 0, sizeof sink);
 	buf_init(&sink.latbuf);
 	log_init("sink", 0);
-	while ((ch = getopt_long(argc, argv, "D:hl:o:P:s:v", longopts,
+	while ((ch = getopt_long(argc, argv, "D:hIl:o:P:s:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'D':
 			dflt = optarg;
+			break;
+		case 'I':
+			if (sink.answered == NULL &&
+			    (sink.answered = json_object()) == NULL)
+				fatalx("json_object failed");
 			break;
 		case 'l':
 			laddr = optarg;
