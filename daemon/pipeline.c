@@ -432,7 +432,12 @@ pipeline_on_committed(int ok, void *arg)
 	size_t			 i;
 
 	if (!ok) {
-		/* not acked: the entry stays pending and comes back */
+		/* not acked: the entry stays pending and comes back; what the
+		 * gateways accepted must not go again: the markers are owed */
+		for (i = 0; i < j->nd; i++) {
+			if (j->d[i].outcome == OUTCOME_SENT)
+				queue_owe_sent(p->q, j->d[i].pd->key);
+		}
 		p->commit_failures++;
 		log_warnx("event=%s stream=%s outcome=unrecorded (Redis "
 		    "failed; the entry will be read again)",

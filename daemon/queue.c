@@ -70,6 +70,8 @@ struct queue {
 	struct queue_batch	*states;
 	struct queue_batch	*rates;
 	struct queue_batch	*commits;
+	char			**owed;		/* sent markers a failed commit owes */
+	size_t			  nowed;
 	struct event		*ev_flush;
 	struct event		*ev_stats;
 	struct queue_gauges	 gauges;
@@ -745,14 +747,85 @@ queue_reconnects(const struct queue *q)
 	return redis_reconnects(q->reader) + redis_reconnects(q->writer);
 }
 
+/* The keys of one payment of owed markers, in flight. */
+struct queue_owed {
+	struct queue	 *q;
+	char		**keys;
+	size_t		  n;
+};
+
+static void queue_pay_owed(struct queue *);
+
+static void
+queue_on_owed(int ok, void *arg)
+{
+	struct queue_owed	*o = arg;
+	struct queue		*q = o->q;
+	size_t			 i;
+
+	if (ok || q->freeing) {
+		for (i = 0; i < o->n; i++)
+			free(o->keys[i]);
+		free(o->keys);
+	} else {
+		/* owed still: paid when the writer is back */
+		q->owed = xrealloc(q->owed, (q->nowed + o->n) * sizeof *q->owed);
+		for (i = 0; i < o->n; i++)
+			q->owed[q->nowed++] = o->keys[i];
+		free(o->keys);
+	}
+	free(o);
+}
+
+/*
+ * Writes the owed markers, the first thing on a writer that is up: before
+ * any entry read again can be checked against them (queue_begin goes by
+ * the same connection, later).
+ */
+static void
+queue_pay_owed(struct queue *q)
+{
+	struct queue_args	 a;
+	struct queue_owed	*o;
+	size_t			 i;
+
+	if (q->nowed == 0 || !redis_is_up(q->writer))
+		return;
+	queue_args_init(&a);
+	for (i = 0; i < q->nowed; i++)
+		queue_op_sent(&a, q->owed[i]);
+	o = xcalloc(1, sizeof *o);
+	o->q = q;
+	o->keys = q->owed;
+	o->n = q->nowed;
+	q->owed = NULL;
+	q->nowed = 0;
+	if (queue_commit(q, "", &a, queue_on_owed, o) == -1) {
+		q->owed = o->keys;
+		q->nowed = o->n;
+		free(o);
+	}
+	queue_args_clear(&a);
+}
+
+void
+queue_owe_sent(struct queue *q, const char *key)
+{
+	q->owed = xrealloc(q->owed, (q->nowed + 1) * sizeof *q->owed);
+	q->owed[q->nowed++] = xstrdup(key);
+	queue_pay_owed(q);
+}
+
 static void
 queue_on_state(struct redis *r, int up, void *arg)
 {
 	struct queue	*q = arg;
 
 	if (r != q->reader) {
-		if (up)
+		if (up) {
+			queue_pay_owed(q);
 			queue_next(q);	/* reading waits for the writer */
+		}
 		return;
 	}
 	if (up) {
@@ -896,6 +969,9 @@ queue_free(struct queue *q)
 	event_free(q->ev_flush);
 	event_free(q->ev_stats);
 	queue_redis_free(&q->redis);
+	while (q->nowed > 0)
+		free(q->owed[--q->nowed]);
+	free(q->owed);
 	event_free(q->ev_tick);
 	event_free(q->ev_claim);
 	event_free(q->ev_next);

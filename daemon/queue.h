@@ -108,6 +108,12 @@ void		 queue_stop(struct queue *);
 void		 queue_free(struct queue *);
 /* Room was made: resume reading if it was paused. */
 void		 queue_kick(struct queue *);
+/*
+ * A delivery the gateway accepted whose commit failed (Redis went away):
+ * its sent marker is written first thing when the writer is up again, so
+ * that the entry, read again, does not send it a second time.
+ */
+void		 queue_owe_sent(struct queue *, const char *key);
 /* Re-read this consumer's own pending entries (after a failed commit). */
 void		 queue_recover_own(struct queue *);
 int		 queue_is_up(const struct queue *);
