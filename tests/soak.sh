@@ -24,11 +24,14 @@
 # everything and counts, by recipient and by Idempotency-Key, what each
 # gateway ACCEPTED (2xx):
 #   lost        events produced (XADD acknowledged) whose message no gateway accepted
-#   duplicated  keys accepted more than once (the gateways honour no
-#               idempotency key, as Twilio, SendGrid and Mailgun do not:
-#               each 2xx is a message to the recipient). SOAK_IDEMPOTENT=1
-#               makes them honour it (sink -I): a resend under a known key
-#               gets the first answer again, counted apart as "replayed".
+#   duplicated  keys accepted more than once. By default the gateways
+#               honour the Idempotency-Key relais sends (sink -I), as
+#               DESIGN's effectively-once rests on: a resend under a known
+#               key gets the first answer again, counted apart as
+#               "replayed". SOAK_IDEMPOTENT=0 makes them honour none, as
+#               Twilio, SendGrid and Mailgun: each 2xx is then a message to
+#               the recipient, and a kill -9 between a 2xx and its commit
+#               (milliseconds) shows as a duplicate.
 # Each duplicate is explained from the timeline and relaisd's logs: whether
 # the instance that sent the first copy saw its commit fail (Redis going
 # away: outcome=unrecorded) or was killed before logging it sent. Exits 1 on
@@ -38,7 +41,7 @@
 #   SOAK_DEADLINE=120 (s to settle after the last event)
 #   SOAK_OUTAGE_SECONDS=12  SOAK_FLAKY_PCT=30  SOAK_COOLDOWN_MS=2000 (breakers)
 #   SOAK_SEED (random; it fixes the schedule and the flaky script, not timing)
-#   SOAK_IDEMPOTENT=0  BACKOFF_BASE_MS=200 BACKOFF_CAP_MS=2000 MAX_ATTEMPTS=10
+#   SOAK_IDEMPOTENT=1  BACKOFF_BASE_MS=200 BACKOFF_CAP_MS=2000 MAX_ATTEMPTS=10
 #   KEEP=1 keeps the directory (a failed soak always keeps it)
 # shellcheck disable=SC2317,SC2016,SC2154,SC2034 # functions run from wait_for and traps; wait_for evaluates its quoted condition; start_sink sets NAME_PORT and NAME_PID; STOP_SECONDS is lib.sh's
 set -eu
@@ -60,7 +63,7 @@ SECONDS_RUN=${SOAK_SECONDS:-45}
 DEADLINE=${SOAK_DEADLINE:-120}
 OUTAGE=${SOAK_OUTAGE_SECONDS:-12}
 FLAKY_PCT=${SOAK_FLAKY_PCT:-30}
-IDEM=${SOAK_IDEMPOTENT:-0}
+IDEM=${SOAK_IDEMPOTENT:-1}
 SEED=${SOAK_SEED:-$(( $$ ^ ${EPOCHREALTIME/./} % 1000000 ))}
 RANDOM=$SEED
 for v in EVENTS INSTANCES KILLS SECONDS_RUN DEADLINE OUTAGE FLAKY_PCT SEED; do

@@ -17,9 +17,11 @@ mutant the file is changed, the binaries rebuilt, the tests run: the mutant
 is killed when one of them fails. Exits non-zero if any mutant survives, no
 longer applies (its text is gone or ambiguous) or does not build.
 
-    run.py [-k] [NAME ...]     -k keeps the scratch copy
+    run.py [-k] [NAME ...]     -k keeps the scratch copies
+    MUTANT_JOBS=2              mutants tried at a time, each in its own copy
 """
 import os
+import multiprocessing
 import shutil
 import subprocess
 import sys
@@ -123,8 +125,49 @@ def last_fail(log):
     return lines[0] if lines else "(exit status only)"
 
 
+def try_mutant(tree, m, units, logdir):
+    """Applies m in tree, builds, runs its catch tests, restores the file.
+    Returns (verdict, line): verdict is "killed", "survived" or "broken"."""
+    path = os.path.join(tree, m["file"])
+    with open(path, encoding="utf-8") as f:
+        orig = f.read()
+    count = orig.count(m["from"])
+    if count != 1:
+        return "broken", "STALE    %s: '%s' found %d times in %s" % (
+            m["mutant"], m["from"], count, m["file"])
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(orig.replace(m["from"], m["to"]))
+    try:
+        ok, out = build(tree, units)
+        if not ok:
+            return "broken", "NOBUILD  %s (%s)" % (m["mutant"], m["file"])
+        for t in m["catch"].split():
+            passed, secs, log = run_test(tree, t, logdir)
+            if not passed:
+                return "killed", "killed   %-36s by %s (%.0fs): %s" % (
+                    m["mutant"], t, secs, last_fail(log))
+        return "survived", "SURVIVED %-36s %s: %s [%s]" % (
+            m["mutant"], m["file"], m["why"], m["catch"])
+    finally:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(orig)
+        # the restored file must be rebuilt even within one second
+        os.utime(path, None)
+
+
+def worker(tree, units, todo, done):
+    logdir = os.path.join(tree, "mutant-logs")
+    os.makedirs(logdir, exist_ok=True)
+    while True:
+        m = todo.get()
+        if m is None:
+            return
+        done.put((m["mutant"],) + try_mutant(tree, m, units, logdir))
+
+
 def main(argv):
     keep = "-k" in argv
+    jobs = int(os.environ.get("MUTANT_JOBS", "2"))
     names = [a for a in argv if a != "-k"]
     mutants = load(names)
     if not mutants:
@@ -137,71 +180,55 @@ def main(argv):
                 os.path.join(ROOT, "tests", "integration", t + ".sh")):
             sys.exit("catch %s: no such scenario" % t)
     units = {t for t in tests if t.startswith("test_")}
-    tree = tempfile.mkdtemp(prefix="relais-mutants.")
-    logdir = os.path.join(tree, "mutant-logs")
-    os.makedirs(logdir)
+    jobs = max(1, min(jobs, len(mutants)))
+    start = time.time()
+    trees = [tempfile.mkdtemp(prefix="relais-mutants.") for _ in range(jobs)]
     bad = []
     try:
-        copy_tree(tree)
-        ok, out = build(tree, units)
+        copy_tree(trees[0])
+        ok, out = build(trees[0], units)
         if not ok:
             print(out[-3000:])
             sys.exit("mutants: the unmutated tree does not build")
-        print("mutants: %d listed, %d tests; checking they pass unmutated"
-              % (len(mutants), len(tests)), flush=True)
+        logdir = os.path.join(trees[0], "mutant-logs")
+        os.makedirs(logdir)
+        print("mutants: %d listed, %d tests, %d at a time; checking the "
+              "tests pass unmutated" % (len(mutants), len(tests), jobs),
+              flush=True)
         for t in tests:
-            passed, secs, log = run_test(tree, t, logdir)
+            passed, secs, log = run_test(trees[0], t, logdir)
             if not passed:
-                sys.exit("mutants: %s fails unmutated (%s); see %s" % (
-                    t, last_fail(log), log) if keep else
-                    "mutants: %s fails unmutated: %s" % (t, last_fail(log)))
+                sys.exit("mutants: %s fails unmutated: %s" % (t, last_fail(log)))
+        for tree in trees[1:]:
+            shutil.rmtree(tree)
+            subprocess.run(["cp", "-a", trees[0], tree], check=True)
+        todo, done = multiprocessing.Queue(), multiprocessing.Queue()
         for m in mutants:
-            path = os.path.join(tree, m["file"])
-            with open(path, encoding="utf-8") as f:
-                orig = f.read()
-            count = orig.count(m["from"])
-            if count != 1:
-                print("STALE    %s: '%s' found %d times in %s" % (
-                    m["mutant"], m["from"], count, m["file"]), flush=True)
-                bad.append(m["mutant"])
-                continue
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(orig.replace(m["from"], m["to"]))
-            try:
-                ok, out = build(tree, units)
-                if not ok:
-                    print("NOBUILD  %s (%s)" % (m["mutant"], m["file"]),
-                          flush=True)
-                    bad.append(m["mutant"])
-                    continue
-                killer = None
-                for t in m["catch"].split():
-                    passed, secs, log = run_test(tree, t, logdir)
-                    if not passed:
-                        killer = "%s (%.0fs): %s" % (t, secs, last_fail(log))
-                        break
-                if killer:
-                    print("killed   %-36s by %s" % (m["mutant"], killer),
-                          flush=True)
-                else:
-                    print("SURVIVED %-36s %s: %s [%s]" % (
-                        m["mutant"], m["file"], m["why"], m["catch"]),
-                        flush=True)
-                    bad.append(m["mutant"])
-            finally:
-                with open(path, "w", encoding="utf-8") as f:
-                    f.write(orig)
-                # the restored file must be rebuilt even within one second
-                os.utime(path, None)
-        print("mutants: %d killed, %d survived or broken%s" % (
+            todo.put(m)
+        procs = []
+        for tree in trees:
+            todo.put(None)
+            p = multiprocessing.Process(target=worker,
+                                        args=(tree, units, todo, done))
+            p.start()
+            procs.append(p)
+        for _ in mutants:
+            name, verdict, line = done.get()
+            print(line, flush=True)
+            if verdict != "killed":
+                bad.append(name)
+        for p in procs:
+            p.join()
+        print("mutants: %d killed, %d survived or broken%s (%.0f s)" % (
             len(mutants) - len(bad), len(bad),
-            (": " + " ".join(bad)) if bad else ""))
+            (": " + " ".join(bad)) if bad else "", time.time() - start))
         return 1 if bad else 0
     finally:
         if keep:
-            print("mutants: scratch copy kept in %s" % tree)
+            print("mutants: scratch copies kept in %s" % " ".join(trees))
         else:
-            shutil.rmtree(tree, ignore_errors=True)
+            for tree in trees:
+                shutil.rmtree(tree, ignore_errors=True)
 
 
 if __name__ == "__main__":
