@@ -1152,6 +1152,61 @@ fail:
 	return NULL;
 }
 
+/* Whether url ("scheme://host[:port]/...") names a loopback host. */
+static int
+config_url_loopback(const char *url)
+{
+	const char	*h = strstr(url, "://");
+	size_t		 n;
+
+	if (h == NULL)
+		return 0;
+	h += 3;
+	if (strchr(h, '@') != NULL && strchr(h, '@') < h + strcspn(h, "/"))
+		h = strchr(h, '@') + 1;
+	n = strcspn(h, ":/");
+	if (*h == '[')
+		return strncmp(h, "[::1]", 5) == 0;
+	return (n == 9 && strncmp(h, "localhost", 9) == 0) ||
+	    strncmp(h, "127.", 4) == 0;
+}
+
+size_t
+config_warnings(const struct config *cf, struct diag *diag)
+{
+	const struct config_gateway	*g;
+	size_t				 i, n = 0;
+	int				 secret, clear;
+
+	for (i = 0; i < cf->ngateways; i++) {
+		g = &cf->gateways[i];
+		if (g->url == NULL || g->missing[0] != '\0' ||
+		    config_url_loopback(g->url))
+			continue;
+		secret = g->token != NULL || g->auth_token != NULL ||
+		    g->password != NULL;
+		clear = strncasecmp(g->url, "http://", 7) == 0 ||
+		    (strncasecmp(g->url, "smtp://", 7) == 0 &&
+		    g->starttls != NULL && strcmp(g->starttls, "false") == 0);
+		if (secret && clear) {
+			diag_add(diag, cf->path, g->line, g->col, "warning: "
+			    "gateway %s sends its credentials and messages in "
+			    "clear to %s: use https:// (or STARTTLS)", g->name,
+			    g->url);
+			n++;
+		}
+	}
+	if (cf->public_url != NULL && strncasecmp(cf->public_url, "http://",
+	    7) == 0 && !config_url_loopback(cf->public_url)) {
+		diag_add(diag, cf->path, 0, 0, "warning: admin.public_url %s "
+		    "is http://: unsubscribe links and Twilio's signed "
+		    "webhooks would cross the network in clear",
+		    cf->public_url);
+		n++;
+	}
+	return n;
+}
+
 void
 config_free(struct config *cf)
 {

@@ -176,6 +176,13 @@ struct config {
  */
 struct config	*config_load(const char *path, struct diag *);
 void		 config_free(struct config *);
+/*
+ * Warnings about a valid config (into diag, each "FILE:LINE:COL: warning:
+ * ..."): a secret or a personal link that would cross the network in
+ * clear (an http:// or smtp:// without STARTTLS gateway with credentials
+ * to a host that is not loopback; an http:// public_url). Returns how many.
+ */
+size_t		 config_warnings(const struct config *, struct diag *);
 
 const struct config_gateway *config_gateway_find(const struct config *,
 		    const char *name);

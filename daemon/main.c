@@ -329,6 +329,11 @@ relaisd_check(const char *path, int quiet)
 	diag_free(&diag);
 	if (cf == NULL)
 		return 1;
+	diag_init(&diag);
+	config_warnings(cf, &diag);
+	for (i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.msgs[i]);
+	diag_free(&diag);
 	if (!quiet)
 		printf("%s: configuration OK\n", path);
 	config_free(cf);
@@ -607,6 +612,11 @@ main(int argc, char *argv[])
 		diag_free(&diag);
 		return 1;
 	}
+	diag_free(&diag);
+	diag_init(&diag);
+	config_warnings(d.cf, &diag);
+	for (i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.msgs[i]);
 	diag_free(&diag);
 	d.nofile = relaisd_nofile();
 	relaisd_run(&d);

@@ -246,6 +246,32 @@ ctl_integer(struct ctl *c, const char *cmd, const char *key)
 	return v;
 }
 
+/*
+ * Writes bytes from outside (a dead letter) to the terminal with every
+ * control character shown as \xNN: an escape sequence in an event must not
+ * drive the operator's terminal. Newlines and tabs pass when multiline.
+ */
+static void
+ctl_print_safe(const char *s, size_t len, int multiline)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		if (multiline && (p[i] == '\n' || p[i] == '\t'))
+			putchar(p[i]);
+		else if (p[i] < 0x20 || p[i] == 0x7f)
+			printf("\\x%02x", p[i]);
+		else if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f) {
+			/* C1 controls (U+0080-U+009F) act as escapes too */
+			printf("\\u%04x", p[i + 1]);
+			i++;
+		} else
+			putchar(p[i]);
+	}
+}
+
 static const char *
 ctl_field(const redisReply *fields, const char *name)
 {
@@ -462,10 +488,16 @@ ctl_dead_list(struct ctl *c, long n)
 	for (i = 0; i < rep->elements; i++) {
 		const redisReply *f = rep->element[i]->element[1];
 
-		printf("%s  %s  event=%s\n    reason: %s\n",
-		    rep->element[i]->element[0]->str, ctl_field(f, "at"),
-		    *ctl_field(f, "event_id") ? ctl_field(f, "event_id") : "-",
-		    ctl_field(f, "reason"));
+		const char *ev = *ctl_field(f, "event_id") ?
+		    ctl_field(f, "event_id") : "-";
+
+		printf("%s  %s  event=", rep->element[i]->element[0]->str,
+		    ctl_field(f, "at"));
+		ctl_print_safe(ev, strlen(ev), 0);
+		printf("\n    reason: ");
+		ctl_print_safe(ctl_field(f, "reason"),
+		    strlen(ctl_field(f, "reason")), 0);
+		printf("\n");
 	}
 	if (rep->elements == 0)
 		printf("no dead letters\n");
@@ -501,13 +533,18 @@ ctl_dead_show(struct ctl *c, const char *id)
 	for (i = 0; i + 1 < f->elements; i += 2) {
 		if (strcmp(f->element[i]->str, "payload") == 0)
 			continue;
-		printf("%s: %s\n", f->element[i]->str, f->element[i + 1]->str);
+		ctl_print_safe(f->element[i]->str, f->element[i]->len, 0);
+		printf(": ");
+		ctl_print_safe(f->element[i + 1]->str, f->element[i + 1]->len,
+		    0);
+		printf("\n");
 	}
 	for (i = 0; i + 1 < f->elements; i += 2) {
 		if (strcmp(f->element[i]->str, "payload") != 0)
 			continue;
 		printf("payload:\n");
-		fwrite(f->element[i + 1]->str, 1, f->element[i + 1]->len, stdout);
+		ctl_print_safe(f->element[i + 1]->str, f->element[i + 1]->len,
+		    1);
 		printf("\n");
 	}
 	freeReplyObject(rep);

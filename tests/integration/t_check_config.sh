@@ -1,6 +1,20 @@
 # relaisd --check: 0 for the shipped config; 1 with FILE:LINE:COL for errors.
 . "$(dirname "$0")/lib.sh"
 out=$("$BUILD/relaisd" -c "$ROOT/config/relais.yaml" --check 2>&1) || fail "shipped config refused: $out"
+printf '%s\n' "$out" | grep -q "warning" && fail "the shipped config warns: $out"
+
+# valid, but a secret or a personal link would cross the network in clear
+sed -e 's|^    url: ${RELAIS_WEBHOOK_URL:-http://127.0.0.1:8025/messages}|    url: http://hooks.example.org/messages\n    token_env: TEST_HOOK_TOKEN|' \
+    -e 's|^admin:$|admin:\n  public_url: http://relais.example.org|' \
+    "$ROOT/config/relais.yaml" > "$T/clear.yaml"
+ln -sfn "$ROOT/config/templates" "$T/templates"
+rc=0
+out=$(TEST_HOOK_TOKEN=s3cret "$BUILD/relaisd" -c "$T/clear.yaml" --check 2>&1) || rc=$?
+assert_eq "$rc" 0 "exit status of --check with warnings only"
+printf '%s\n' "$out" | grep -q "^$T/clear.yaml:[0-9]*:[0-9]*: warning: gateway webhook sends its credentials and messages in clear to http://hooks.example.org/messages" ||
+    fail "no warning for the cleartext gateway: $out"
+printf '%s\n' "$out" | grep -q "warning: admin.public_url http://relais.example.org is http://" ||
+    fail "no warning for the cleartext public_url: $out"
 cat > "$T/bad.yaml" <<'YAML'
 redis:
   url: ftp://example

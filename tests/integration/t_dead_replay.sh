@@ -44,5 +44,17 @@ assert_eq "$out" "0 replayed, 1 left (no event to replay, or failed)" "replay of
 printf '%s\n' "$err" | grep -q "no dead letter 0-1" || fail "replay of a missing id: $err"
 run_ctl dead show 0-1
 assert_eq "$rc" 1 "exit status for dead show of a missing id ($err)"
+
+# what a letter holds came from outside: no escape sequence reaches the
+# operator's terminal, from show or from list
+esc=$(printf '\033]0;pwned\007\302\233')
+eid=$(rcli xadd relais:dead '*' reason "bad$esc" payload "{\"id\":\"x$esc\"}" event_id "e$esc")
+ctl_ok dead show "$eid"
+printf '%s' "$out" | LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" &&
+    fail "dead show passed control bytes: $(printf '%s' "$out" | od -c | head -5)"
+printf '%s\n' "$out" | grep -qF 'reason: bad\x1b]0;pwned\x07\u009b' || fail "dead show: $out"
+ctl_ok dead list
+printf '%s' "$out" | LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" &&
+    fail "dead list passed control bytes"
 stop_relaisd
 echo "dead replay: ok"
