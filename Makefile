@@ -106,10 +106,10 @@ BENCH_MATCH_SRCS := bench/match.c
 FUZZ_BUILD   := build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := envelope ynode tmpl
+FUZZ_TARGETS := envelope ynode tmpl twhook unsub phone providers mime admin
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
            -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-           -std=c11 -D_GNU_SOURCE $(WARN) -Idaemon
+           -std=c11 -D_GNU_SOURCE -DRELAIS_VERSION=\"$(VERSION)\" $(WARN) -Idaemon
 # Why -timeout: libFuzzer's default (20 min) would outlast FUZZ_SECONDS on a hang.
 FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10
 
@@ -134,6 +134,73 @@ FUZZ_tmpl_SRCS := \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_tmpl_PKGS := jansson
+
+FUZZ_twhook_SRCS := \
+	tests/fuzz/fuzz_twhook.c \
+	daemon/twhook.c \
+	daemon/buf.c \
+	daemon/log.c
+FUZZ_twhook_PKGS := libcrypto
+
+FUZZ_unsub_SRCS := \
+	tests/fuzz/fuzz_unsub.c \
+	daemon/unsub.c \
+	daemon/buf.c \
+	daemon/log.c
+FUZZ_unsub_PKGS := libcrypto
+
+FUZZ_phone_SRCS := \
+	tests/fuzz/fuzz_phone.c \
+	daemon/phone.c \
+	daemon/sms.c \
+	daemon/envelope.c \
+	daemon/buf.c \
+	daemon/log.c
+FUZZ_phone_PKGS := jansson
+
+# The gateway kinds come as a table (gw.c): all of them, and what they use.
+FUZZ_GW_SRCS := \
+	daemon/gw.c \
+	daemon/gw_http.c \
+	daemon/gw_webhook.c \
+	daemon/gw_outbox.c \
+	daemon/gw_twilio.c \
+	daemon/gw_sendgrid.c \
+	daemon/gw_smtp.c \
+	daemon/gw_brevo.c \
+	daemon/gw_mailgun.c \
+	daemon/http.c \
+	daemon/breaker.c \
+	daemon/backoff.c \
+	daemon/clock.c \
+	daemon/sms.c \
+	daemon/envelope.c \
+	daemon/buf.c \
+	daemon/log.c
+
+FUZZ_providers_SRCS := \
+	tests/fuzz/fuzz_providers.c \
+	$(FUZZ_GW_SRCS)
+FUZZ_providers_PKGS := jansson libcurl libevent
+
+FUZZ_mime_SRCS := \
+	tests/fuzz/fuzz_mime.c \
+	daemon/twhook.c \
+	$(FUZZ_GW_SRCS)
+FUZZ_mime_PKGS := jansson libcurl libevent libcrypto
+
+FUZZ_admin_SRCS := \
+	tests/fuzz/fuzz_admin.c \
+	daemon/admin.c \
+	daemon/admin_twilio.c \
+	daemon/admin_unsub.c \
+	daemon/twhook.c \
+	daemon/unsub.c \
+	daemon/clock.c \
+	daemon/envelope.c \
+	daemon/buf.c \
+	daemon/log.c
+FUZZ_admin_PKGS := libevent jansson libcrypto
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 

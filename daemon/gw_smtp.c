@@ -54,6 +54,8 @@
 #define GW_SMTP_QP_LINE		76	/* RFC 2045 6.7 (5) */
 #define GW_SMTP_KEY_MAX		61	/* "=_relais_" + key: a 70-char boundary */
 #define GW_SMTP_EW_OVERHEAD	12	/* "=?UTF-8?B?" "?=" */
+#define GW_SMTP_ADDR_MAX	254	/* RFC 5321 4.5.3.1.3: 256 with "<>" */
+#define GW_SMTP_DOMAIN_MAX	253	/* RFC 1035 */
 #define GW_SMTP_THREADS_MAX	4
 #define GW_SMTP_REPLIES_MAX	(16 * 1024)
 
@@ -510,8 +512,10 @@ gw_smtp_addr_valid(const char *a)
 {
 	const char	*at, *p;
 
+	/* the length also keeps To: and Message-ID: within RFC 5322's 998 */
 	if (a == NULL || (at = strchr(a, '@')) == NULL || at == a ||
-	    at[1] == '\0' || strchr(at + 1, '@') != NULL)
+	    at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+	    strlen(a) > GW_SMTP_ADDR_MAX)
 		return 0;
 	for (p = a; *p != '\0'; p++) {
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
@@ -685,8 +689,12 @@ gw_smtp_fold(struct buf *out, const char *text, size_t col)
 		n = strcspn(w, " ");
 		len = (size_t)(w - p) + n;
 		if (col + len > GW_SMTP_LINE) {
-			/* folding is a CRLF put before a space, if any */
-			if (w == p || len > GW_SMTP_LINE) {
+			/*
+			 * folding is a CRLF put before a space, if any, and
+			 * a word: a line of spaces only is obsolete syntax
+			 * (RFC 5322 4.2), taken by some for the blank line
+			 */
+			if (w == p || n == 0 || len > GW_SMTP_LINE) {
 				buf_free(&b);
 				return -1;
 			}
@@ -826,7 +834,8 @@ gw_smtp_domain(const struct gw_msg *m, const char *domain)
 {
 	const char	*p;
 
-	if (domain != NULL && *domain != '\0') {
+	if (domain != NULL && *domain != '\0' &&
+	    strlen(domain) <= GW_SMTP_DOMAIN_MAX) {
 		for (p = domain; *p != '\0'; p++) {
 			if (strchr("abcdefghijklmnopqrstuvwxyz0123456789.-"
 			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", *p) == NULL)

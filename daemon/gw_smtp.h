@@ -21,7 +21,9 @@
  * List-Unsubscribe and List-Unsubscribe-Post when there is an unsubscribe
  * URL, then multipart/alternative text/plain + text/html (or the one part
  * there is), UTF-8, quoted-printable; CRLF line ends, no line over 78
- * characters but a long unsubscribe URL's (under 998: GW_UNSUBSCRIBE_MAX).
+ * characters but those that hold one address, the delivery key or the
+ * Message-ID, or a long unsubscribe URL alone, none of which can be folded
+ * (all under 998: addresses at most 254 bytes, GW_UNSUBSCRIBE_MAX).
  * -1 when the message cannot make one (see gw_smtp_check); out unchanged.
  */
 int	gw_smtp_message(const struct gw_msg *, const char *domain,
@@ -29,9 +31,9 @@ int	gw_smtp_message(const struct gw_msg *, const char *domain,
 
 /*
  * Whether a message can be sent: a sender and a recipient that are plain
- * ASCII addresses, a delivery key, some content, no line break in a header
- * field, an unsubscribe URL (if any) that can go in a header. -1 with the
- * reason otherwise.
+ * ASCII addresses of at most 254 bytes (RFC 5321), a delivery key, some
+ * content, no line break in a header field, an unsubscribe URL (if any)
+ * that can go in a header. -1 with the reason otherwise.
  */
 int	gw_smtp_check(const struct gw_msg *, char *err, size_t errlen);
 
