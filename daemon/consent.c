@@ -216,14 +216,15 @@ consent_record(const char *at, const char *source, const char *sid)
 	json_t	*rec;
 	char	*s;
 
+	/* the sid comes from the webhook: nothing from outside reaches fatal */
 	rec = json_pack("{s:s, s:s}", "at", at, "source", source);
-	if (rec != NULL && sid != NULL &&
-	    json_object_set_new(rec, "message_sid", json_string(sid)) == -1) {
-		json_decref(rec);
-		rec = NULL;
+	if (rec != NULL && sid != NULL)
+		(void)json_object_set_new(rec, "message_sid", json_string(sid));
+	if (rec == NULL || (s = json_dumps(rec, JSON_COMPACT)) == NULL) {
+		log_warnx("consent: a suppression record could not be encoded: "
+		    "kept without details");
+		s = xstrdup("{}");
 	}
-	if (rec == NULL || (s = json_dumps(rec, JSON_COMPACT)) == NULL)
-		fatalx("consent: cannot encode a suppression record");
 	json_decref(rec);
 	return s;
 }
