@@ -105,6 +105,19 @@ wait_for() {
 	done
 }
 
+# free_port: a TCP port on 127.0.0.1 nothing listens on, below the kernel's
+# ephemeral range (ip_local_port_range), so that no outgoing connection of
+# a scenario running beside can be holding it when a server binds it.
+free_port() {
+	local lo p
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	while :; do
+		p=$(( 10000 + $(od -An -N2 -tu2 /dev/urandom) % (lo - 10000) ))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || break
+	done
+	echo "$p"
+}
+
 # rcli ARGS...: redis-cli on the private server ($REDIS_AUTH when it has a password).
 rcli() {
 	if [ -n "${REDIS_AUTH:-}" ]; then

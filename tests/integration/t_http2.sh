@@ -8,10 +8,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
     -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 || fail "openssl"
 mkdir "$T/docs"
 echo '{"id":"h2"}' > "$T/docs/messages"	# nghttpd answers a POST with the file
-while :; do
-	port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-done
+port=$(free_port)
 nghttpd -d "$T/docs" -v "$port" "$T/key.pem" "$T/cert.pem" > "$T/nghttpd.log" 2>&1 &
 PIDS+=($!)
 wait_for 10 "nghttpd to listen" '(exec 3<>"/dev/tcp/127.0.0.1/$port")'

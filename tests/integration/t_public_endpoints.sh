@@ -6,10 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-while :; do
-	port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-done
+port=$(free_port)
 export RELAIS_ADMIN_ADDR=127.0.0.1:$port
 export TEST_UNSUB_SECRET=s3cret-for-the-unsubscribe-links
 export RELAIS_TWILIO_AUTH_TOKEN=twilio-token-for-tests

@@ -2,11 +2,7 @@
 # a plain password from password_env on a unix socket; a wrong password is
 # retried with backoff, never a crash.
 . "$(dirname "$0")/lib.sh"
-# a free TCP port: one nothing answers on
-while :; do
-	port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-done
+port=$(free_port)
 REDIS_AUTH=s3cret
 start_redis --port "$port" --bind 127.0.0.1 --requirepass s3cret
 rcli acl setuser alice on '>wonderland' '~relais:*' '+@all' >/dev/null
