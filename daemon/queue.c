@@ -70,6 +70,7 @@ struct queue {
 	struct queue_batch	*states;
 	struct queue_batch	*rates;
 	struct queue_batch	*commits;
+	long			 consent_ttl_s;	/* consent history: as a profile */
 	char			**owed;		/* sent markers a failed commit owes */
 	size_t			  nowed;
 	struct event		*ev_flush;
@@ -903,6 +904,7 @@ queue_new(struct event_base *base, const struct config *cf,
 	q = xcalloc(1, sizeof *q);
 	q->base = base;
 	queue_redis_copy(&q->redis, &cf->redis);
+	q->consent_ttl_s = cf->retention_days * 86400;
 	q->entry_cb = entry_cb;
 	q->room_cb = room_cb;
 	q->busy_cb = busy_cb;
@@ -1013,6 +1015,7 @@ queue_batch_new(struct queue *q, int commit)
 		queue_args_add(&b->args, rc->group, strlen(rc->group));
 		queue_args_addf(&b->args, "%ld", rc->sent_ttl_s);
 		queue_args_addf(&b->args, "%ld", rc->deliveries_maxlen);
+		queue_args_addf(&b->args, "%ld", q->consent_ttl_s);
 	} else
 		queue_args_addf(&b->args, "%ld", rc->seen_ttl_s);
 	return b;

@@ -67,14 +67,15 @@ const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
 
 /*
  * Batched over every entry that finished in one loop iteration, applied
- * atomically. ARGV: prefix, group, sent ttl, deliveries maxlen, then ops:
+ * atomically. ARGV: prefix, group, sent ttl, deliveries maxlen, consent
+ * history ttl, then ops:
  * S key | Z score member | D n f v ... | L n f v ... | A stream-id (ack and
  * delete the entry) | U suppression-id record (an opt-out, kept for good)
  * | V suppression-id (the person opted in again).
  */
 const char queue_commit_lua[] =
-"local p, group, ttl, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]\n"
-"local i = 5\n"
+"local p, group, ttl, maxlen, cttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
+"local i = 6\n"
 "while i <= #ARGV do\n"
 "  local op = ARGV[i]\n"
 "  if op == 'S' then\n"
@@ -82,9 +83,22 @@ const char queue_commit_lua[] =
 "    i = i + 2\n"
 "  elseif op == 'U' then\n"
 "    redis.call('HSET', p .. 'suppressed', ARGV[i + 1], ARGV[i + 2])\n"
+/* the consent history, as the public endpoints keep it (consent.c) */
+"    local ok, r = pcall(cjson.decode, ARGV[i + 2])\n"
+"    if not ok or type(r) ~= 'table' then r = {} end\n"
+"    local hk = p .. 'consent:' .. ARGV[i + 1]\n"
+"    redis.call('XADD', hk, 'MAXLEN', '100', '*', 'action', 'optout',\n"
+"      'source', tostring(r.source or ''), 'result', 'added', 'message_sid', '',\n"
+"      'at', tostring(r.at or ''))\n"
+"    redis.call('EXPIRE', hk, cttl)\n"
 "    i = i + 3\n"
 "  elseif op == 'V' then\n"
-"    redis.call('HDEL', p .. 'suppressed', ARGV[i + 1])\n"
+"    local res = redis.call('HDEL', p .. 'suppressed', ARGV[i + 1]) == 1 and 'removed' or 'absent'\n"
+"    local hk = p .. 'consent:' .. ARGV[i + 1]\n"
+"    local t = redis.call('TIME')\n"
+"    redis.call('XADD', hk, 'MAXLEN', '100', '*', 'action', 'optin', 'source', '',\n"
+"      'result', res, 'message_sid', '', 'at', t[1])\n"
+"    redis.call('EXPIRE', hk, cttl)\n"
 "    i = i + 2\n"
 "  elseif op == 'A' then\n"
 "    redis.call('XACK', p .. 'events', group, ARGV[i + 1])\n"

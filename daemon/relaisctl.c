@@ -743,7 +743,7 @@ ctl_suppress(struct ctl *c, int argc, char **argv)
 {
 	redisReply	*rep;
 	json_t		*rec;
-	char		 id[320], at[40], *s;
+	char		 id[320], at[40], ttl[32], hk[512], *s;
 	size_t		 i;
 
 	if (argc < 1) {
@@ -770,22 +770,44 @@ ctl_suppress(struct ctl *c, int argc, char **argv)
 		ctl_usage(stderr);
 		return 2;
 	}
+	snprintf(hk, sizeof hk, "%sconsent:%s", c->cf->redis.prefix, id);
+	/*
+	 * The record and an entry of the consent history (consent:<id>, as
+	 * the public endpoints keep it) in one script: an operator's change
+	 * is on record with the others.
+	 */
+	clock_rfc3339(clock_now_ms(), at, sizeof at);
+	snprintf(ttl, sizeof ttl, "%ld", c->cf->retention_days * 86400);
 	if (strcmp(argv[0], "add") == 0) {
-		clock_rfc3339(clock_now_ms(), at, sizeof at);
 		rec = json_pack("{s:s, s:s, s:s}", "at", at, "source",
 		    "relaisctl", "reason", argc > 2 ? argv[2] : "");
-		s = json_dumps(rec, JSON_COMPACT);
-		rep = redisCommand(c->rc, "HSET %s %s %s",
-		    ctl_key(c, "suppressed"), id, s);
-		free(s);
+		if (rec == NULL || (s = json_dumps(rec, JSON_COMPACT)) == NULL) {
+			fprintf(stderr, "relaisctl: the reason is not UTF-8\n");
+			json_decref(rec);
+			return 2;
+		}
 		json_decref(rec);
 	} else if (strcmp(argv[0], "remove") == 0)
-		rep = redisCommand(c->rc, "HDEL %s %s", ctl_key(c, "suppressed"),
-		    id);
+		s = NULL;
 	else {
 		ctl_usage(stderr);
 		return 2;
 	}
+	rep = redisCommand(c->rc, "EVAL %s 0 %s %s %s %s %s %s",
+	    "local r\n"
+	    "if ARGV[3] ~= '' then\n"
+	    "  r = redis.call('HSET', ARGV[1], ARGV[2], ARGV[3])\n"
+	    "else\n"
+	    "  r = redis.call('HDEL', ARGV[1], ARGV[2])\n"
+	    "end\n"
+	    "redis.call('XADD', ARGV[4], 'MAXLEN', '100', '*', 'action',\n"
+	    "  ARGV[3] ~= '' and 'optout' or 'optin', 'source', 'relaisctl',\n"
+	    "  'result', ARGV[3] ~= '' and 'added' or (r == 1 and 'removed' or\n"
+	    "  'absent'), 'message_sid', '', 'at', ARGV[5])\n"
+	    "redis.call('EXPIRE', ARGV[4], ARGV[6])\n"
+	    "return r\n", ctl_key(c, "suppressed"), id, s != NULL ? s : "",
+	    hk, at, ttl);
+	free(s);
 	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
 		freeReplyObject(rep);
 		return 1;

@@ -74,7 +74,8 @@ assert_eq "$(q '.consent.suppressed | map(.id) | sort | join(" ")')" \
     "email:$(echo "$EMAIL" | tr 'A-Z' 'a-z') sms:$PHONE" "suppression records"
 assert_eq "$(q '.consent.suppressed[] | select(.id | startswith("email:")) | .record.reason')" \
     "asked by phone" "the opt-out's record"
-assert_eq "$(q '.consent.history[0].entries[0].fields.source')" twilio "consent history"
+assert_eq "$(q '[.consent.history[].entries[].fields.source] | sort | join(" ")')" \
+    "relaisctl twilio" "consent history (the operator's opt-out, the STOP)"
 [ "$(q '.followups.planned | length')" -ge 1 ] || fail "no planned follow-up: $(q .followups)"
 [ "$(q '.followups.dedupe_markers | length')" -ge 1 ] || fail "no follow-up marker: $(q .followups)"
 q '.scheduled[].member' | grep -q '"followup.due"' || fail "no follow-up in scheduled: $(q .scheduled)"

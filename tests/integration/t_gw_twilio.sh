@@ -97,6 +97,9 @@ rcli xrange relais:dead - + | grep -q "^opted out (21610)" ||
 # the number is now on the suppression list, with the date and the source
 rcli hget relais:suppressed "sms:+18195550199" | grep -q '"source":"twilio-test"' ||
     fail "21610 did not suppress the number: $(rcli hgetall relais:suppressed)"
+# and the opt-out is in the number's consent history
+rcli xrange relais:consent:sms:+18195550199 - + | grep -qx twilio-test ||
+    fail "21610 not in the consent history: $(rcli xrange relais:consent:sms:+18195550199 - +)"
 # and nothing more is even attempted to that number
 sms stop-2 819-555-0199
 wait_for 10 "stop-2 handled" all_handled

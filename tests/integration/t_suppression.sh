@@ -32,6 +32,10 @@ rcli xrange relais:deliveries - + | grep -qx "recipient opted out (suppression l
 
 ctl_ok suppress remove ana@example.com
 assert_eq "$out" "email:ana@example.com no longer suppressed" "remove"
+# an operator's changes are in the consent history, as the public ones are
+hist=$(rcli xrange relais:consent:email:ana@example.com - + | awk 'prev == "action" || prev == "source" || prev == "result" { printf "%s ", $0 } { prev = $0 }')
+assert_eq "$hist" "optout relaisctl added optin relaisctl removed " "consent history"
+[ "$(rcli ttl relais:consent:email:ana@example.com)" -gt 0 ] || fail "the consent history never expires"
 emit "$(event s-2)"
 wait_for 10 "sent again" 'test "$(requests gw)" -ge 1'
 # refused as a usage error (exit 2), with the reason

@@ -119,7 +119,8 @@ sms "$B" $M START ${SID}4
 assert_eq "$(outcome b ${SID}4)" refused "START after an operator's suppression"
 assert_eq "$(suppressed $M)" 1 "operator's suppression lifted"
 rcli hget relais:suppressed "sms:$M" | grep -q '"source":"relaisctl"' || fail "operator's record changed"
-assert_eq "$(history "sms:$M" result)" "refused " "operator case history"
+# the operator's opt-out is on record too, then the refused START
+assert_eq "$(history "sms:$M" result)" "added refused " "operator case history"
 
 # 4. STOP, then the unsubscribe link too: START lifts neither
 sms "$A" $L STOP ${SID}5
