@@ -1016,6 +1016,8 @@ queue_batch_new(struct queue *q, int commit)
 		queue_args_addf(&b->args, "%ld", rc->sent_ttl_s);
 		queue_args_addf(&b->args, "%ld", rc->deliveries_maxlen);
 		queue_args_addf(&b->args, "%ld", q->consent_ttl_s);
+		queue_args_addf(&b->args, "%lld",
+		    (long long)rc->dead_retention_days * 86400000LL);
 	} else
 		queue_args_addf(&b->args, "%ld", rc->seen_ttl_s);
 	return b;

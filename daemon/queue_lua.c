@@ -68,14 +68,41 @@ const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
 /*
  * Batched over every entry that finished in one loop iteration, applied
  * atomically. ARGV: prefix, group, sent ttl, deliveries maxlen, consent
- * history ttl, then ops:
+ * history ttl, dead letters' retention (ms), then ops:
  * S key | Z score member | D n f v ... | L n f v ... | A stream-id (ack and
  * delete the entry) | U suppression-id record (an opt-out, kept for good)
  * | V suppression-id (the person opted in again).
  */
 const char queue_commit_lua[] =
-"local p, group, ttl, maxlen, cttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
-"local i = 6\n"
+"local p, group, ttl, maxlen, cttl, dttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
+/*
+ * A delivery's dead letter keeps the event's bytes once (Law 25): when a
+ * letter of the same event still holds them (dead-event:<id>), this one
+ * says where (payload_in) instead of copying them.
+ */
+"local function dead(f)\n"
+"  local eid, pi, dk\n"
+"  for j = 1, #f, 2 do\n"
+"    if f[j] == 'event_id' then eid = f[j + 1]\n"
+"    elseif f[j] == 'payload' then pi = j + 1\n"
+"    elseif f[j] == 'delivery_key' then dk = true end\n"
+"  end\n"
+"  if not (eid and eid ~= '' and pi and dk) then\n"
+"    redis.call('XADD', p .. 'dead', '*', unpack(f))\n"
+"    return\n"
+"  end\n"
+"  local mk = p .. 'dead-event:' .. eid\n"
+"  local prev = redis.call('GET', mk)\n"
+"  if prev and #redis.call('XRANGE', p .. 'dead', prev, prev) == 1 then\n"
+"    f[pi] = ''\n"
+"    f[#f + 1] = 'payload_in'\n"
+"    f[#f + 1] = prev\n"
+"    redis.call('XADD', p .. 'dead', '*', unpack(f))\n"
+"  else\n"
+"    redis.call('SET', mk, redis.call('XADD', p .. 'dead', '*', unpack(f)), 'PX', dttl)\n"
+"  end\n"
+"end\n"
+"local i = 7\n"
 "while i <= #ARGV do\n"
 "  local op = ARGV[i]\n"
 "  if op == 'S' then\n"
@@ -120,7 +147,7 @@ const char queue_commit_lua[] =
 "    local f = {}\n"
 "    for j = 1, 2 * n do f[j] = ARGV[i + 1 + j] end\n"
 "    if op == 'D' then\n"
-"      redis.call('XADD', p .. 'dead', '*', unpack(f))\n"
+"      dead(f)\n"
 "    else\n"
 "      redis.call('XADD', p .. 'deliveries', 'MAXLEN', '~', maxlen, '*', unpack(f))\n"
 "    end\n"

@@ -559,8 +559,8 @@ ctl_dead_show(struct ctl *c, const char *id)
 static int
 ctl_dead_replay_one(struct ctl *c, const char *id, int quiet)
 {
-	redisReply		*rep, *x;
-	const redisReply	*f, *payload = NULL;
+	redisReply		*rep, *x, *held = NULL;
+	const redisReply	*f, *hf, *payload = NULL;
 	char			 dead[512], ttl[32];
 	size_t			 i;
 	int			 ok;
@@ -572,12 +572,30 @@ ctl_dead_replay_one(struct ctl *c, const char *id, int quiet)
 		if (strcmp(f->element[i]->str, "payload") == 0)
 			payload = f->element[i + 1];
 	}
+	/* the event's bytes are kept once, in another letter of the event */
+	if (payload != NULL && payload->len == 0 &&
+	    *ctl_field(f, "payload_in") != '\0') {
+		if ((held = ctl_dead_get(c, ctl_field(f, "payload_in"))) ==
+		    NULL) {
+			fprintf(stderr, "relaisctl: %s: its event was in %s, "
+			    "replayed or dropped since\n", id,
+			    ctl_field(f, "payload_in"));
+			freeReplyObject(rep);
+			return -1;
+		}
+		hf = held->element[0]->element[1];
+		for (i = 0; i + 1 < hf->elements; i += 2) {
+			if (strcmp(hf->element[i]->str, "payload") == 0)
+				payload = hf->element[i + 1];
+		}
+	}
 	if (payload == NULL || payload->len == 0 ||
 	    *ctl_field(f, "stream_id") == '\0' ||
 	    strncmp(ctl_field(f, "reason"), "unreadable", 10) == 0) {
 		if (!quiet)
 			fprintf(stderr, "relaisctl: %s has no event to replay\n",
 			    id);
+		freeReplyObject(held);
 		freeReplyObject(rep);
 		return -1;
 	}
@@ -604,6 +622,7 @@ ctl_dead_replay_one(struct ctl *c, const char *id, int quiet)
 		    x == NULL ? c->rc->errstr : x->type == REDIS_REPLY_ERROR ?
 		    x->str : "unexpected reply");
 	freeReplyObject(x);
+	freeReplyObject(held);
 	freeReplyObject(rep);
 	return ok ? 0 : -1;
 }
