@@ -106,7 +106,7 @@ BENCH_MATCH_SRCS := bench/match.c
 FUZZ_BUILD   := build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := envelope ynode tmpl twhook unsub phone providers mime admin
+FUZZ_TARGETS := envelope ynode tmpl twhook unsub phone providers mime admin pii
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
            -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
            -std=c11 -D_GNU_SOURCE -DRELAIS_VERSION=\"$(VERSION)\" $(WARN) -Idaemon
@@ -157,6 +157,14 @@ FUZZ_phone_SRCS := \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_phone_PKGS := jansson
+
+FUZZ_pii_SRCS := \
+	tests/fuzz/fuzz_pii.c \
+	daemon/pii.c \
+	daemon/phone.c \
+	daemon/buf.c \
+	daemon/log.c
+FUZZ_pii_PKGS := jansson
 
 # The gateway kinds come as a table (gw.c): all of them, and what they use.
 FUZZ_GW_SRCS := \
