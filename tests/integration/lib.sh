@@ -220,6 +220,53 @@ alive() {
 	kill -0 "$RELAISD_PID" 2>/dev/null
 }
 
+# ctl ARGS...: relaisctl on the scenario's Redis and config.
+ctl() {
+	RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" "$@"
+}
+
+# run_ctl ARGS...: relaisctl's standard output in $out, its standard error
+# in $err, its exit status in $rc (a crash is 134 or 139, not a refusal)
+run_ctl() {
+	rc=0
+	out=$(ctl "$@" 2> "$T/ctl.err") || rc=$?
+	err=$(cat "$T/ctl.err")
+}
+
+# ctl_ok ARGS...: run_ctl, and fail unless relaisctl exited 0
+ctl_ok() {
+	run_ctl "$@"
+	[ "$rc" = 0 ] || fail "relaisctl $*: exit status $rc: $out $err"
+}
+
+# The month of Redis's clock (UTC): relais files the report's figures by it
+# (the deliveries stream's ids, stats:<YYYY-MM>), not by RELAIS_TEST_NOW.
+redis_month() {
+	date -u -d "@$(rcli time | head -n 1)" +%Y-%m
+}
+# report FIRST-MONTH: the CSV rows of relaisctl report for every month from
+# FIRST-MONTH to Redis's current one (two when the run crossed a month's
+# end), in $T/report.txt, each territory's figures added up; followups_overdue
+# (column 7) counts "today" and is the same in each month's report.
+report() {
+	local m rc
+	: > "$T/report.rows"
+	for m in $(printf '%s\n%s\n' "$1" "$(redis_month)" | uniq); do
+		rc=0
+		ctl report --month "$m" --csv > "$T/report.out" 2> "$T/report.err" || rc=$?
+		[ "$rc" = 0 ] || fail "relaisctl report --month $m: exit status $rc: $(cat "$T/report.err")"
+		sed -n 1p "$T/report.out" | grep -q '^territory,arrivals,welcomes,' ||
+		    fail "relaisctl report --month $m: $(cat "$T/report.out")"
+		sed '1d;/^opt-outs,/d' "$T/report.out" >> "$T/report.rows"
+	done
+	awk -F, '!($1 in n) { order[++k] = $1 }
+	    { n[$1] = NF
+	      for (i = 2; i <= NF; i++)
+	        s[$1, i] = i == 7 ? ($i + 0 > s[$1, i] + 0 ? $i + 0 : s[$1, i] + 0) : s[$1, i] + $i }
+	    END { for (j = 1; j <= k; j++) { t = order[j]; l = t
+	        for (i = 2; i <= n[t]; i++) l = l "," s[t, i]
+	        print l } }' "$T/report.rows" > "$T/report.txt"
+}
 # event ID [PERSON_JSON_FIELDS] [DATA_EXTRA]: a newcomer.arrived event.
 event() {
 	local id=$1 person=${2:-'"email":"ana@example.com","consent":{"email":true}'}

@@ -6,9 +6,6 @@ start_redis
 start_sink gw -s 400,400
 export RELAIS_TEST_NOW=2026-03-04T14:30:00-05:00	# the SMS goes now
 start_relaisd
-ctl() {
-	RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" "$@"
-}
 
 emit "$(event d-1 '"email":"ana@example.com","phone":"819-555-0123","consent":{"email":true,"sms":true}')"
 wait_for 10 "two dead letters" 'test "$(dead_count)" = 2'

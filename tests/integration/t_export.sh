@@ -22,11 +22,8 @@ arrival() {	# event-id person email phone
 	printf '{"specversion":"1.0","id":"%s","source":"crm","type":"newcomer.arrived","data":{"person":{"id":"%s","first_name":"Xavier","last_name":"Pépin","email":"%s","phone":"%s","language":"fr","consent":{"email":true,"sms":true,"share_profile":true}},"territory":"vallee-de-l-or","arrival_date":"2026-02-20","profile":{"occupation":"72106","skills":["Soudure"]}}}' \
 	    "$1" "$2" "$3" "$4"
 }
-ctl() {
-	RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" "$@"
-}
-# run_ctl ARGS...: stdout in $T/out.json, stderr in $T/err, status in $rc
-run_ctl() {
+# run_export ARGS...: relaisctl's stdout in $T/out.json, stderr in $T/err, status in $rc
+run_export() {
 	rc=0
 	ctl "$@" > "$T/out.json" 2> "$T/err" || rc=$?
 }
@@ -61,7 +58,7 @@ writes() {
 	rcli info persistence | tr -d '\r' | sed -n 's/^rdb_changes_since_last_save://p'
 }
 before=$(writes)
-run_ctl export "$ID"
+run_export export "$ID"
 assert_eq "$rc" 0 "export exit status ($(cat "$T/err"))"
 assert_eq "$(writes)" "$before" "writes to Redis during export"
 jq -e . "$T/out.json" > /dev/null || fail "export is not JSON: $(head -c 300 "$T/out.json")"
@@ -103,7 +100,7 @@ for s in keep-2 keep2@example.com 8195550002 rh@usinage.example rh@forages.examp
 done
 
 # the other person's export names them and not the first
-run_ctl export keep-2
+run_export export keep-2
 assert_eq "$rc" 0 "export keep-2"
 if grep -qi -- "$ID\|$EMAIL\|8195555821" "$T/out.json"; then
 	fail "keep-2's export names $ID"
@@ -111,7 +108,7 @@ fi
 cp "$T/out.json" "$T/keep-2.json"
 
 # forget erases exactly what export listed (the same search)
-run_ctl export "$ID"
+run_export export "$ID"
 cp "$T/out.json" "$T/export.json"
 ids() {	# the entry ids of a stream
 	rcli eval "local o = {} for i, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do o[i] = e[1] end return o" 1 "$1" | sort
@@ -143,26 +140,26 @@ n=$(jq '(.events | length) + (.inbox | length)' "$T/export.json")
 grep -qE "^  unread events +$n\$" "$T/forget.txt" || fail "unread: export listed $n"
 
 # after forget, nothing is found by their id: exit 1, said on stderr
-run_ctl export "$ID"
+run_export export "$ID"
 assert_eq "$rc" 1 "export after forget: exit status"
 grep -q "nothing found" "$T/err" || fail "export after forget: stderr: $(cat "$T/err")"
 assert_eq "$(q '.profile')" null "export after forget: profile"
 # the suppression list outlives them: found by their address alone
-run_ctl export "$ID" --email "$EMAIL" --phone '(819) 555-5821'
+run_export export "$ID" --email "$EMAIL" --phone '(819) 555-5821'
 assert_eq "$rc" 0 "export by address after forget"
 assert_eq "$(q '.consent.suppressed | length')" 2 "suppression records kept"
 assert_eq "$(q '[.dead_letters, .events, .inbox, .scheduled, .deliveries, .ledgers, .digests, .caseload, .matching_index] | map(length) | add')" \
     0 "data left after forget"
 # the other person is as before
-run_ctl export keep-2
+run_export export keep-2
 cmp -s "$T/out.json" "$T/keep-2.json" || fail "keep-2's export changed: $(diff "$T/keep-2.json" "$T/out.json" | head -20)"
 
 # usage errors: exit 2
-run_ctl export
+run_export export
 assert_eq "$rc" 2 "export without an id"
-run_ctl export "$ID" --phone 12
+run_export export "$ID" --phone 12
 assert_eq "$rc" 2 "export with a bad phone"
 grep -q "phone" "$T/err" || fail "bad phone: no reason: $(cat "$T/err")"
-run_ctl export "$ID" --email
+run_export export "$ID" --email
 assert_eq "$rc" 2 "export with --email and no address"
 echo "export: ok"

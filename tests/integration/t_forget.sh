@@ -22,9 +22,6 @@ arrival() {	# event-id person email phone last-name arrival-date
 	printf '{"specversion":"1.0","id":"%s","source":"crm","type":"newcomer.arrived","data":{"person":{"id":"%s","first_name":"Zoé","last_name":"%s","email":"%s","phone":"%s","language":"fr","consent":{"email":true,"sms":true,"share_profile":true}},"territory":"vallee-de-l-or","arrival_date":"%s","profile":{"occupation":"72106","skills":["Soudure"]}}}' \
 	    "$1" "$2" "$5" "$3" "$4" "$6"
 }
-ctl() {
-	RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" "$@"
-}
 emit '{"specversion":"1.0","id":"job-1","source":"jobs","type":"job.posted","data":{"job":{"id":"j-1","title":"Soudeur","occupation":"72106","skills":["soudure"],"territory":"vallee-de-l-or"},"employer":{"id":"e-9","name":"Forages Val-d Or","contact":{"email":"rh@forages.example"}}}}'
 # registered late: their 7-day follow-up is past, and falls due at once
 emit "$(arrival arr-1 "$ID" "$EMAIL" "$PHONE" "$LAST" 2026-02-20)"

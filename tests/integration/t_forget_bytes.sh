@@ -14,9 +14,6 @@ write_config
 start_redis
 start_sink gw
 start_relaisd
-ctl() {
-	RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" "$@"
-}
 raw() {	# push bytes as they are
 	rcli xadd relais:events '*' event "$1" > /dev/null
 }

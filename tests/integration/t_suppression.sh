@@ -4,21 +4,6 @@
 start_redis
 start_sink gw
 start_relaisd
-ctl() {
-	RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" "$@"
-}
-# run_ctl ARGS...: relaisctl's standard output in $out, its standard error
-# in $err, its exit status in $rc (a crash is 134 or 139, not a refusal)
-run_ctl() {
-	rc=0
-	out=$(ctl "$@" 2> "$T/ctl.err") || rc=$?
-	err=$(cat "$T/ctl.err")
-}
-# ctl_ok ARGS...: run_ctl, and fail unless relaisctl exited 0
-ctl_ok() {
-	run_ctl "$@"
-	[ "$rc" = 0 ] || fail "relaisctl $*: exit status $rc: $out $err"
-}
 
 ctl_ok suppress add Ana@Example.com "asked by phone"
 assert_eq "$out" "email:ana@example.com suppressed" "add"

@@ -5,37 +5,6 @@
 start_redis
 start_sink gw
 start_relaisd
-ctl() {
-	RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" "$@"
-}
-# The month of Redis's clock (UTC): relais files the report's figures by it
-# (the deliveries stream's ids, stats:<YYYY-MM>), not by RELAIS_TEST_NOW.
-redis_month() {
-	date -u -d "@$(rcli time | head -n 1)" +%Y-%m
-}
-# report FIRST-MONTH: the CSV rows of relaisctl report for every month from
-# FIRST-MONTH to Redis's current one (two when the run crossed a month's
-# end), in $T/report.txt, each territory's figures added up; followups_overdue
-# (column 7) counts "today" and is the same in each month's report.
-report() {
-	local m rc
-	: > "$T/report.rows"
-	for m in $(printf '%s\n%s\n' "$1" "$(redis_month)" | uniq); do
-		rc=0
-		ctl report --month "$m" --csv > "$T/report.out" 2> "$T/report.err" || rc=$?
-		[ "$rc" = 0 ] || fail "relaisctl report --month $m: exit status $rc: $(cat "$T/report.err")"
-		sed -n 1p "$T/report.out" | grep -q '^territory,arrivals,welcomes,' ||
-		    fail "relaisctl report --month $m: $(cat "$T/report.out")"
-		sed '1d;/^opt-outs,/d' "$T/report.out" >> "$T/report.rows"
-	done
-	awk -F, '!($1 in n) { order[++k] = $1 }
-	    { n[$1] = NF
-	      for (i = 2; i <= NF; i++)
-	        s[$1, i] = i == 7 ? ($i + 0 > s[$1, i] + 0 ? $i + 0 : s[$1, i] + 0) : s[$1, i] + $i }
-	    END { for (j = 1; j <= k; j++) { t = order[j]; l = t
-	        for (i = 2; i <= n[t]; i++) l = l "," s[t, i]
-	        print l } }' "$T/report.rows" > "$T/report.txt"
-}
 month0=$(redis_month)
 
 # municipality as written | territory | sender | language
