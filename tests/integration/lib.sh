@@ -220,6 +220,31 @@ alive() {
 	kill -0 "$RELAISD_PID" 2>/dev/null
 }
 
+# reader_idle: seconds since relaisd's reading connection (the one whose
+# last command was XREADGROUP) last spoke to Redis; -1 while it is blocked
+# in a read. Redis counts whole seconds: 2 means more than one.
+reader_idle() {
+	rcli client list | awk '/ cmd=xreadgroup / {
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^idle=/) idle = substr($i, 6)
+			if ($i ~ /^flags=/ && $i ~ /b/) idle = -1
+		}
+		print idle
+	}' | head -n 1
+}
+
+# records: relais:deliveries as one JSON object a line
+records() {
+	rcli --json xrange relais:deliveries - + |
+	    jq -c '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add'
+}
+
+metric() {	# NAME{LABELS}: its value on relaisd's admin port, or nothing
+	local port
+	port=$(sed -n 's/.*admin listening on .* (port \([0-9]*\)).*/\1/p' "$T/relaisd.log" | tail -n 1)
+	curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+
 # ctl ARGS...: relaisctl on the scenario's Redis and config.
 ctl() {
 	RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisctl" -c "$T/relais.yaml" "$@"

@@ -4,18 +4,6 @@
 # nine stay unread in the stream), and all twelve get through, 3 by 3.
 . "$(dirname "$0")/lib.sh"
 
-# reader_idle: seconds since relaisd's reading connection (the one whose
-# last command was XREADGROUP) last spoke to Redis; -1 while it is blocked
-# in a read. Redis counts whole seconds: 2 means more than one.
-reader_idle() {
-	rcli client list | awk '/ cmd=xreadgroup / {
-		for (i = 1; i <= NF; i++) {
-			if ($i ~ /^idle=/) idle = substr($i, 6)
-			if ($i ~ /^flags=/ && $i ~ /b/) idle = -1
-		}
-		print idle
-	}' | head -n 1
-}
 
 start_redis
 start_sink gw -D hold:200

@@ -5,11 +5,6 @@
 # Then a second signal during a drain exits at once.
 . "$(dirname "$0")/lib.sh"
 
-metric() {	# NAME{LABELS}: its value on relaisd's admin port, or nothing
-	local port
-	port=$(sed -n 's/.*admin listening on .* (port \([0-9]*\)).*/\1/p' "$T/relaisd.log" | tail -n 1)
-	curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
 
 start_redis
 start_sink gw -D hold:200	# every request held until SIGUSR1

@@ -9,17 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 N=10
 
-# records: relais:deliveries as one JSON object a line
-records() {
-	rcli --json xrange relais:deliveries - + |
-	    jq -c '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add'
-}
 
-metric() {	# NAME{LABELS}: its value on relaisd's admin port, or nothing
-	local port
-	port=$(sed -n 's/.*admin listening on .* (port \([0-9]*\)).*/\1/p' "$T/relaisd.log" | tail -n 1)
-	curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
 
 # other_clients: Redis clients besides the redis-cli asking
 other_clients() {

@@ -19,11 +19,6 @@ per_event() {
 	    awk '{ print $2, $1 }'
 }
 
-# records: relais:deliveries as one JSON object a line
-records() {
-	rcli --json xrange relais:deliveries - + |
-	    jq -c '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add'
-}
 
 markers() {
 	rcli --scan --pattern 'relais:sent:*' | wc -l | tr -d ' '

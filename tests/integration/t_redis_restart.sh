@@ -11,18 +11,6 @@ per_event() {
 	    awk '{ print $2, $1 }'
 }
 
-# reader_idle: seconds since relaisd's reading connection (the one whose
-# last command was XREADGROUP) last spoke to Redis; -1 while it is blocked
-# in a read. Redis counts whole seconds: 2 means more than one.
-reader_idle() {
-	rcli client list | awk '/ cmd=xreadgroup / {
-		for (i = 1; i <= NF; i++) {
-			if ($i ~ /^idle=/) idle = substr($i, 6)
-			if ($i ~ /^flags=/ && $i ~ /b/) idle = -1
-		}
-		print idle
-	}' | head -n 1
-}
 
 stop_redis() {
 	rcli shutdown >/dev/null 2>&1 || true

@@ -3,18 +3,6 @@
 # no pending list, for the next start.
 . "$(dirname "$0")/lib.sh"
 
-# reader_idle: seconds since relaisd's reading connection (the one whose
-# last command was XREADGROUP) last spoke to Redis; -1 while it is blocked
-# in a read. Redis counts whole seconds: 2 means more than one.
-reader_idle() {
-	rcli client list | awk '/ cmd=xreadgroup / {
-		for (i = 1; i <= NF; i++) {
-			if ($i ~ /^idle=/) idle = substr($i, 6)
-			if ($i ~ /^flags=/ && $i ~ /b/) idle = -1
-		}
-		print idle
-	}' | head -n 1
-}
 
 start_redis
 start_sink gw -D hold:200	# held until SIGUSR1: the drain lasts until then
