@@ -41,16 +41,6 @@ void		 pipeline_free(struct pipeline *);
 size_t		 pipeline_inflight(const struct pipeline *);
 int		 pipeline_redis_up(const struct pipeline *);
 int		 pipeline_draining(const struct pipeline *);
-/*
- * Puts "<channel>:<address>" on the suppression list (add) or takes it off,
- * recorded with the date and source; written asynchronously. -1 when Redis
- * is not up.
- */
-int		 pipeline_suppress(struct pipeline *, const char *id, int add,
-		    const char *source);
-/* Records a provider's delivery report (Twilio status callback). */
-void		 pipeline_provider_status(struct pipeline *,
-		    const char *provider_id, const char *status, const char *error);
 /* Appends every metric of the pipeline in Prometheus text format. */
 void		 pipeline_metrics(struct pipeline *, struct buf *);
 

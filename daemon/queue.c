@@ -215,13 +215,6 @@ queue_op_suppress(struct queue_args *a, const char *id, const char *record)
 }
 
 void
-queue_op_unsuppress(struct queue_args *a, const char *id)
-{
-	queue_args_add(a, "V", 1);
-	queue_args_add(a, id, strlen(id));
-}
-
-void
 queue_op_effect(struct queue_args *a, const char *name,
     const struct queue_args *args)
 {

@@ -169,8 +169,6 @@ void		 queue_op_schedule(struct queue_args *, long long due_ms,
 /* Puts "<channel>:<address>" on the suppression list, with its record. */
 void		 queue_op_suppress(struct queue_args *, const char *id,
 		    const char *record);
-/* Takes "<channel>:<address>" off the suppression list. */
-void		 queue_op_unsuppress(struct queue_args *, const char *id);
 /*
  * Reads a whole hash (HGETALL) on the writer, sent at once (so before the
  * batched calls of the same loop iteration): for large reads, where a

@@ -70,8 +70,8 @@ const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
  * atomically. ARGV: prefix, group, sent ttl, deliveries maxlen, consent
  * history ttl, dead letters' retention (ms), then ops:
  * S key | Z score member | D n f v ... | L n f v ... | A stream-id (ack and
- * delete the entry) | U suppression-id record (an opt-out, kept for good)
- * | V suppression-id (the person opted in again).
+ * delete the entry) | U suppression-id record (a provider's opt-out, kept
+ * for good, appended to the consent history) | H effect n args...
  */
 const char queue_commit_lua[] =
 "local p, group, ttl, maxlen, cttl, dttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
@@ -119,14 +119,6 @@ const char queue_commit_lua[] =
 "      'at', tostring(r.at or ''))\n"
 "    redis.call('EXPIRE', hk, cttl)\n"
 "    i = i + 3\n"
-"  elseif op == 'V' then\n"
-"    local res = redis.call('HDEL', p .. 'suppressed', ARGV[i + 1]) == 1 and 'removed' or 'absent'\n"
-"    local hk = p .. 'consent:' .. ARGV[i + 1]\n"
-"    local t = redis.call('TIME')\n"
-"    redis.call('XADD', hk, 'MAXLEN', '100', '*', 'action', 'optin', 'source', '',\n"
-"      'result', res, 'message_sid', '', 'at', t[1])\n"
-"    redis.call('EXPIRE', hk, cttl)\n"
-"    i = i + 2\n"
 "  elseif op == 'A' then\n"
 "    redis.call('XACK', p .. 'events', group, ARGV[i + 1])\n"
 "    redis.call('XDEL', p .. 'events', ARGV[i + 1])\n"
