@@ -237,7 +237,7 @@ consent_change(struct consent *c, const char *op, const char *at,
 {
 	const char	*argv[CONSENT_ARGS];
 	char		 replay[96], rttl[24], httl[24], hmax[24];
-	char		 masked[160], what[256], esc[64];
+	char		 masked[160], what[256], esc[64], vsid[80];
 
 	replay[0] = '\0';
 	if (sid != NULL)
@@ -246,9 +246,11 @@ consent_change(struct consent *c, const char *op, const char *at,
 	snprintf(httl, sizeof httl, "%ld", lim->history_ttl_s);
 	snprintf(hmax, sizeof hmax, "%d", CONSENT_HISTORY_MAX);
 	consent_mask(id, masked, sizeof masked);
+	/* the sid comes from the webhook: quoted if it is anything but plain */
 	snprintf(what, sizeof what, "action=%s id=%s source=\"%s\" sid=%s",
 	    strcmp(op, "out") == 0 ? "optout" : "optin", masked,
-	    log_escape(source, esc, sizeof esc), sid != NULL ? sid : "-");
+	    log_escape(source, esc, sizeof esc), sid != NULL ?
+	    log_value(sid, vsid, sizeof vsid) : "-");
 	argv[0] = c->prefix;
 	argv[1] = op;
 	argv[2] = at;
@@ -294,7 +296,8 @@ consent_status(struct consent *c, const char *message_sid, const char *status,
     const char *error_code, const struct consent_limits *lim)
 {
 	const char	*argv[9];
-	char		 at[40], seen[160], rttl[24], maxlen[24], what[160];
+	char		 at[40], seen[160], rttl[24], maxlen[24], what[200];
+	char		 vsid[80], vstatus[64];
 
 	clock_rfc3339(clock_now_ms(), at, sizeof at);
 	/* Twilio calls back once per status of a message */
@@ -302,7 +305,8 @@ consent_status(struct consent *c, const char *message_sid, const char *status,
 	snprintf(rttl, sizeof rttl, "%ld", lim->replay_ttl_s);
 	snprintf(maxlen, sizeof maxlen, "%ld", lim->deliveries_maxlen);
 	snprintf(what, sizeof what, "action=status sid=%s status=%s",
-	    message_sid, status);
+	    log_value(message_sid, vsid, sizeof vsid),
+	    log_value(status, vstatus, sizeof vstatus));
 	argv[0] = c->prefix;
 	argv[1] = "status";
 	argv[2] = at;
