@@ -90,6 +90,7 @@ LIB_SRCS := \
 	handlers/match.c \
 	handlers/followup_due.c \
 	handlers/followup_done.c \
+	handlers/followup_reminders.c \
 	handlers/newcomer_departed.c \
 	handlers/job_posted.c \
 	handlers/job_closed.c \

@@ -1124,6 +1124,8 @@ config_load(const char *path, struct diag *diag)
 	rc |= config_routes(&c, cf, ynode_get(root, "routes"));
 	rc |= config_claim_idle(&c, cf, ynode_get(root, "redis"));
 	rc |= config_handlers(&c, cf, root);
+	if (rc == 0)
+		rc |= config_reminders_routed(&c, cf, ynode_get(root, "routes"));
 	if (cf->twilio_gateway != NULL) {
 		const struct config_gateway *g = config_gateway_find(cf,
 		    cf->twilio_gateway);

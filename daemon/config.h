@@ -115,6 +115,13 @@ struct config_followup {
 /* What a newcomer's stored data and the follow-ups need. */
 struct config_followups {
 	long			 at_min;	/* local time of day, minutes */
+	/*
+	 * Counsellors get one reminder email a day, at reminders_at_min
+	 * local time, or reminders_gather_s after the first follow-up that
+	 * falls due later in a day none went out yet.
+	 */
+	long			 reminders_at_min;
+	long			 reminders_gather_s;
 	struct config_followup	*plan;
 	size_t			 nplan;
 };

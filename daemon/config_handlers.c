@@ -7,6 +7,8 @@
 #include "buf.h"
 #include "config.h"
 #include "config_int.h"
+#include "route.h"
+#include "territory.h"
 #include "ynode.h"
 
 static const struct config_opt config_profiles_opts[] = {
@@ -122,14 +124,17 @@ config_followup_one(struct config_ctx *c, struct config_followups *f,
 static int
 config_followups(struct config_ctx *c, struct config *cf, const struct ynode *n)
 {
-	static const char *const known[] = { "at", "plan", NULL };
+	static const char *const known[] = { "at", "plan", "reminders_at",
+	    "reminders_gather_s", NULL };
 	struct config_followups	*f = &cf->followups;
 	const struct ynode	*plan;
-	const char		*at;
+	const char		*at, *v;
+	char			*end;
 	size_t			 i;
 	int			 rc = 0;
 
 	f->at_min = 9 * 60;
+	f->reminders_gather_s = 300;
 	if (n != NULL && config_expect(c, n, YNODE_MAP, "followups") == -1)
 		return -1;
 	if (n != NULL)
@@ -138,6 +143,22 @@ config_followups(struct config_ctx *c, struct config *cf, const struct ynode *n)
 	    (f->at_min = config_time_of_day(at)) == -1) {
 		config_err(c, ynode_get(n, "at"), "followups at: \"%s\" is not "
 		    "a time of day (HH:MM)", at);
+		rc = -1;
+	}
+	/* the counsellors' daily reminder: by default when follow-ups fall due */
+	f->reminders_at_min = f->at_min;
+	if (n != NULL && (at = config_scalar(c, n, "reminders_at")) != NULL &&
+	    (f->reminders_at_min = config_time_of_day(at)) == -1) {
+		config_err(c, ynode_get(n, "reminders_at"), "followups "
+		    "reminders_at: \"%s\" is not a time of day (HH:MM)", at);
+		rc = -1;
+	}
+	if (n != NULL && (v = config_scalar(c, n, "reminders_gather_s")) !=
+	    NULL && ((f->reminders_gather_s = strtol(v, &end, 10)) < 0 ||
+	    f->reminders_gather_s > 86400 || *v == '\0' || *end != '\0')) {
+		config_err(c, ynode_get(n, "reminders_gather_s"), "followups "
+		    "reminders_gather_s: \"%s\" is not a number of seconds from "
+		    "0 to 86400", v);
 		rc = -1;
 	}
 	plan = n != NULL ? ynode_get(n, "plan") : NULL;
@@ -159,6 +180,40 @@ config_followups(struct config_ctx *c, struct config *cf, const struct ynode *n)
 	for (i = 0; i < plan->n; i++)
 		rc |= config_followup_one(c, f, plan->items[i]);
 	return rc;
+}
+
+int
+config_reminders_routed(struct config_ctx *c, const struct config *cf,
+    const struct ynode *routes)
+{
+	const struct territory		*t;
+	const struct config_route	*r;
+	struct route_query		 q;
+	size_t				 i, k;
+
+	if (cf->followups.nplan == 0)
+		return 0;
+	for (i = 0; i < territory_set_count(cf->territories); i++) {
+		t = territory_set_at(cf->territories, i);
+		for (k = 0; k < t->ncounsellors; k++) {
+			memset(&q, 0, sizeof q);
+			q.type = "followup.reminders";
+			q.role = "counsellor";
+			q.channel = "email";
+			q.territory = t->id;
+			q.language = t->counsellors[k].nlanguages > 0 ?
+			    t->counsellors[k].languages[0] : "fr";
+			if ((r = route_match(cf, &q)) != NULL && !r->nosend)
+				continue;
+			config_err(c, routes, "routes: counsellor %s of "
+			    "territory %s would never hear of follow-ups: no "
+			    "route sends followup.reminders (their daily "
+			    "reminder email) to role counsellor by email",
+			    t->counsellors[k].id, t->id);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int

@@ -70,7 +70,18 @@ int		 config_territory_windows(struct config_ctx *, struct config *,
 int		 config_unsubscribe(struct config_ctx *, struct config *,
 		    const struct ynode *);
 
+/* config_bounces.c: the email providers' webhooks (bounces:) */
+int		 config_bounces(struct config_ctx *, struct config *,
+		    const struct ynode *);
+void		 config_bounces_free(struct config *);
+
 /* config_handlers.c: profiles, followups, matching */
+/*
+ * Whether every counsellor who may be reminded of follow-ups has a route
+ * for followup.reminders by email; reports the first who has not.
+ */
+int		 config_reminders_routed(struct config_ctx *,
+		    const struct config *, const struct ynode *routes);
 int		 config_handlers(struct config_ctx *, struct config *,
 		    const struct ynode *root);
 void		 config_handlers_free(struct config *);

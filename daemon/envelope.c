@@ -325,7 +325,7 @@ static int
 envelope_attributes(struct envelope *env, char *reason, size_t reasonlen)
 {
 	char		 text[ENVELOPE_EXCERPT * 6 + 8];
-	const char	*why, *unused;
+	const char	*why, *unused, *notify;
 	json_t		*v;
 
 	v = json_object_get(env->root, "specversion");
@@ -366,6 +366,17 @@ envelope_attributes(struct envelope *env, char *reason, size_t reasonlen)
 	    envelope_optional(env->root, "dataschema", &unused, reason,
 	    reasonlen) == -1)
 		return -1;
+	/* relais's own extension: a producer loading existing files */
+	if (envelope_optional(env->root, "relaisnotify", &notify, reason,
+	    reasonlen) == -1)
+		return -1;
+	if (notify != NULL && strcmp(notify, "none") == 0)
+		env->quiet = 1;
+	else if (notify != NULL && strcmp(notify, "all") != 0)
+		return envelope_fail(reason, reasonlen,
+		    "attribute 'relaisnotify' must be \"none\" (store, send "
+		    "nothing) or \"all\", got \"%s\"", envelope_excerpt(notify,
+		    ENVELOPE_EXCERPT, 1, text, sizeof text));
 	if ((v = json_object_get(env->root, "data")) != NULL &&
 	    !json_is_null(v)) {
 		if (!json_is_object(v))

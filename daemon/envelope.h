@@ -26,6 +26,11 @@ struct envelope {
 	const char	*time;		/* NULL when absent */
 	int64_t		 time_ms;	/* Unix ms of time, 0 when absent */
 	json_t		*data;		/* object, or NULL when absent/null */
+	/*
+	 * relaisnotify: "none": a backfill; the event's state applies, nothing
+	 * is sent because of it. "all" or absent: 0.
+	 */
+	int		 quiet;
 };
 
 /*
@@ -34,8 +39,9 @@ struct envelope {
  * rejected), top-level object, required attributes (specversion "1.0",
  * id, source, type: non-empty strings), optional ones (time RFC 3339,
  * subject/datacontenttype strings, data an object or null; data_base64
- * refused), attribute names as the spec allows. On failure returns -1 and
- * writes a precise, human-readable reason into reason; env is left empty.
+ * refused; relaisnotify "none" or "all"), attribute names as the spec
+ * allows. On failure returns -1 and writes a precise, human-readable
+ * reason into reason; env is left empty.
  */
 int	envelope_parse(const char *bytes, size_t len,
 	    const struct envelope_limits *, struct envelope *env,

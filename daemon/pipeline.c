@@ -66,6 +66,7 @@ struct pipeline_delivery {
 	struct gw		*held;		/* chosen gateway, awaiting a rate slot */
 	char			 supp[320];	/* "<channel>:<address>" */
 	int			 optout;	/* the provider said they opted out */
+	int			 was_sent;	/* skipped: an earlier read sent it */
 	struct event		*ev_hold;	/* until that slot */
 };
 
@@ -578,14 +579,31 @@ pipeline_op_suppress(struct queue_args *a, const struct pipeline_delivery *d)
 	json_decref(rec);
 }
 
+/* Effect e, [name, args...], to run as name ("!" taken off). */
+static void
+pipeline_op_effect(struct queue_args *a, const char *name, const json_t *e)
+{
+	struct queue_args	 args;
+	const json_t		*v;
+	size_t			 k;
+
+	queue_args_init(&args);
+	for (k = 1; k < json_array_size(e); k++) {
+		v = json_array_get(e, k);
+		queue_args_add(&args, json_string_value(v),
+		    json_string_length(v));
+	}
+	queue_op_effect(a, name, &args);
+	queue_args_clear(&args);
+}
+
 /* What the handler asked to record with the outcomes (ledger, digest, ...). */
 static void
 pipeline_op_effects(struct pipeline_job *j, struct queue_args *a)
 {
-	const json_t		*e, *v;
-	struct queue_args	 args;
+	const json_t		*e;
 	const char		*name;
-	size_t			 i, k;
+	size_t			 i;
 	int			 settled = 1;
 
 	for (i = 0; i < j->nd; i++) {
@@ -596,16 +614,44 @@ pipeline_op_effects(struct pipeline_job *j, struct queue_args *a)
 		name = json_string_value(json_array_get(e, 0));
 		if (name == NULL || (*name == '!' && !settled))
 			continue;
-		if (*name == '!')
-			name++;
-		queue_args_init(&args);
-		for (k = 1; k < json_array_size(e); k++) {
-			v = json_array_get(e, k);
-			queue_args_add(&args, json_string_value(v),
-			    json_string_length(v));
+		pipeline_op_effect(a, *name == '!' ? name + 1 : name, e);
+	}
+}
+
+/*
+ * A notification's on_sent effect when one of its channels went out (now
+ * or on an earlier read), its on_failed one when none did and none will.
+ */
+static void
+pipeline_op_outcomes(struct pipeline_job *j, struct queue_args *a)
+{
+	const struct notification	*n;
+	const struct pipeline_delivery	*d;
+	size_t				 i, k;
+	int				 sent, open, any;
+
+	for (i = 0; i < j->plan.out.n; i++) {
+		n = &j->plan.out.v[i];
+		if (n->on_sent == NULL && n->on_failed == NULL)
+			continue;
+		sent = open = any = 0;
+		for (k = 0; k < j->nd; k++) {
+			d = &j->d[k];
+			if (d->pd->note != i)
+				continue;
+			any = 1;
+			if (d->outcome == OUTCOME_SENT || d->was_sent)
+				sent = 1;
+			else if (d->outcome == OUTCOME_RETRY ||
+			    d->outcome == OUTCOME_PENDING)
+				open = 1;
 		}
-		queue_op_effect(a, name, &args);
-		queue_args_clear(&args);
+		if (sent && n->on_sent != NULL)
+			pipeline_op_effect(a, json_string_value(json_array_get(
+			    n->on_sent, 0)), n->on_sent);
+		else if (!sent && any && !open && n->on_failed != NULL)
+			pipeline_op_effect(a, json_string_value(json_array_get(
+			    n->on_failed, 0)), n->on_failed);
 	}
 }
 
@@ -620,8 +666,10 @@ pipeline_ops(struct pipeline_job *j, struct queue_args *a)
 		pipeline_op_dead(j, a, j->dead, NULL);
 		return;
 	}
-	if (!j->dup)
+	if (!j->dup) {
 		pipeline_op_effects(j, a);
+		pipeline_op_outcomes(j, a);
+	}
 	for (i = 0; i < j->nd && !j->dup; i++) {
 		d = &j->d[i];
 		switch (d->outcome) {
@@ -952,6 +1000,7 @@ pipeline_on_begun(int ok, int dup, const int *verdicts, size_t n, void *arg)
 		if (j->d[i].outcome != OUTCOME_PENDING)
 			continue;
 		v = verdicts[k++];
+		j->d[i].was_sent = v == QUEUE_SENT;
 		if (v > QUEUE_GO && v <= QUEUE_ADDRESS_CHANGED)
 			pipeline_fail(&j->d[i], OUTCOME_SKIPPED, "%s",
 			    pipeline_verdict_reasons[v]);

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "config.h"
 #include "envelope.h"
+#include "log.h"
 #include "phone.h"
 #include "plan.h"
 #include "route.h"
@@ -51,12 +52,13 @@ plan_fail(struct plan_delivery *d, enum plan_status st, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Languages to try: the person's, the territory's, then French. */
+/* Languages to try: the person's, the territory's, then the first configured. */
 static size_t
 plan_langs(const struct config *cf, const struct notification *n,
     const char **langs)
 {
-	const char	*want[3] = { n->language, n->territory->language, "fr" };
+	const char	*want[3] = { n->language, n->territory->language,
+			    cf->nlanguages > 0 ? cf->languages[0] : "fr" };
 	size_t		 i, k, nl = 0;
 
 	for (i = 0; i < 3; i++) {
@@ -114,13 +116,17 @@ plan_date_long(const char *s, const struct tz *tz, const char *lang,
 	return 0;
 }
 
-/* Adds KEY_long beside every date string KEY, in objects down to depth 4. */
+/*
+ * Adds KEY_long beside every date string KEY, in objects (and objects in
+ * lists) down to depth 4.
+ */
 static void
 plan_dates(json_t *o, const struct tz *tz, const char *lang, int depth)
 {
 	const char	*k;
-	json_t		*v, *adds;
+	json_t		*v, *adds, *e;
 	char		 text[64], name[256];
+	size_t		 i;
 
 	if (depth > 4 || !json_is_object(o))
 		return;
@@ -128,6 +134,10 @@ plan_dates(json_t *o, const struct tz *tz, const char *lang, int depth)
 	json_object_foreach(o, k, v) {
 		if (json_is_object(v))
 			plan_dates(v, tz, lang, depth + 1);
+		else if (json_is_array(v)) {
+			json_array_foreach(v, i, e)
+				plan_dates(e, tz, lang, depth + 1);
+		}
 		else if (json_is_string(v) && plan_date_long(json_string_value(v),
 		    tz, lang, text, sizeof text) == 0) {
 			snprintf(name, sizeof name, "%s_long", k);
@@ -397,6 +407,40 @@ plan_fallbacks(struct plan *p, size_t first)
 	}
 }
 
+/*
+ * Lists in n's variable "failed" the channels of the notification n reports
+ * on that cannot go out, planned before it: [{channel, by_email or by_sms,
+ * address, invalid (the address is not one), reason}]. Consent and
+ * fallbacks are choices, not failures.
+ */
+static void
+plan_report(struct plan *p, struct notification *n)
+{
+	const struct plan_delivery	*d;
+	json_t				*failed, *f;
+	size_t				 i;
+
+	failed = json_array();
+	for (i = 0; i < p->n; i++) {
+		d = &p->v[i];
+		if (d->note != n->report_of - 1 || d->status != PLAN_DEAD)
+			continue;
+		f = json_pack("{s:s, s:s, s:s}", "channel", d->channel,
+		    "address", d->to, "reason", d->reason);
+		if (f == NULL)
+			fatalx("plan: cannot report a failure");
+		if (strncmp(d->reason, "invalid ", 8) == 0)
+			json_object_set_new(f, "invalid", json_true());
+		json_object_set_new(f, strcmp(d->channel, "email") == 0 ?
+		    "by_email" : "by_sms", json_true());
+		json_array_append_new(failed, f);
+	}
+	if (json_array_size(failed) > 0)
+		json_object_set_new(n->vars, "failed", failed);
+	else
+		json_decref(failed);
+}
+
 int
 plan_build(const struct handler_ctx *ctx, const struct envelope *ev,
     const json_t *state, struct plan *p, char *reason, size_t reasonlen)
@@ -413,15 +457,21 @@ plan_build(const struct handler_ctx *ctx, const struct envelope *ev,
 	}
 	if (h->fn(ev, ctx, state, &p->out, reason, reasonlen) == -1)
 		return -1;
+	if (ev->quiet)
+		handler_out_quiet(&p->out);
 	for (i = 0; i < p->out.n; i++) {
-		const struct notification *n = &p->out.v[i];
-		size_t first = p->n;
+		struct notification *n = &p->out.v[i];
+		size_t first = p->n, k;
 
+		if (n->report_of > 0 && n->report_of <= i)
+			plan_report(p, n);
 		if (n->email != NULL)
 			plan_delivery(cf, ev, p, n, "email", n->email);
 		if (n->phone != NULL)
 			plan_delivery(cf, ev, p, n, "sms", n->phone);
 		plan_fallbacks(p, first);
+		for (k = first; k < p->n; k++)
+			p->v[k].note = i;
 	}
 	return 0;
 }

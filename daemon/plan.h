@@ -46,6 +46,7 @@ struct plan_delivery {
 	long				 segments;	/* SMS: parts billed */
 	enum plan_status		 status;
 	char				 reason[256];
+	size_t				 note;	/* its notification in out.v */
 };
 
 struct plan {

@@ -369,14 +369,16 @@ ctl_status_dead(struct ctl *c)
 
 /*
  * The scheduled set by kind: retries and deferrals (by event type), planned
- * follow-ups, employers' digests; how many are due already.
+ * follow-ups, counsellors' reminder emails, employers' digests; how many
+ * are due already.
  */
 static void
 ctl_status_scheduled(struct ctl *c)
 {
 	static const char *const kinds[] = { "retries and deferrals",
-	    "follow-ups (followup.due)", "digests (match.digest)", "other" };
-	unsigned long long	 n[4] = { 0 };
+	    "follow-ups (followup.due)", "digests (match.digest)",
+	    "reminders (followup.reminders)", "other" };
+	unsigned long long	 n[5] = { 0 };
 	redisReply		*rep;
 	const char		*m, *t;
 	char			 cursor[32] = "0", now[32];
@@ -403,13 +405,16 @@ ctl_status_scheduled(struct ctl *c)
 			else if (t != NULL && strncmp(t + 8, "match.digest\"",
 			    13) == 0)
 				k = 2;
-			else
+			else if (t != NULL && strncmp(t + 8,
+			    "followup.reminders\"", 19) == 0)
 				k = 3;
+			else
+				k = 4;
 			n[k]++;
 		}
 		freeReplyObject(rep);
 	} while (strcmp(cursor, "0") != 0);
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < 5; k++) {
 		if (n[k] > 0)
 			printf("  %-26s %llu\n", kinds[k], n[k]);
 	}
@@ -1159,6 +1164,7 @@ ctl_forget(struct ctl *c, int argc, char **argv)
 	printf("  counsellor caseload entries   %lld\n", r.caseload);
 	printf("  employer ledger entries       %lld\n", r.ledgers);
 	printf("  pending digest entries        %lld\n", r.digests);
+	printf("  pending reminder entries      %lld\n", r.reminders);
 	printf("  scheduled retries             %lld\n", r.scheduled);
 	printf("  dead letters                  %lld\n", r.dead);
 	printf("  unread events                 %lld\n", r.events);

@@ -15,6 +15,9 @@
 #include "log.h"
 #include "territory.h"
 
+/* A check-in handled this long after it fell due no longer says "7 days". */
+#define DUE_ON_TIME_MS	(36 * 3600 * 1000LL)
+
 static const struct config_followup *
 due_plan(const struct config *cf, const char *kind)
 {
@@ -87,6 +90,70 @@ due_person(const json_t *p)
 	return o;
 }
 
+/*
+ * How long ago the person arrived, as the check-in tells them: the plan's
+ * "7 days" when it goes on time; when late (registered late, a backlog),
+ * the time it really has been; "" when that is not known.
+ */
+static void
+due_since(const struct handler_ctx *ctx, const struct territory *t,
+    const json_t *person, const json_t *fv, long days, const char *lang,
+    char *out, size_t outlen)
+{
+	const char	*arrival = handler_str(person, "arrival_date");
+	int64_t		 due, from;
+	long		 d;
+
+	out[0] = '\0';
+	if (handler_str(fv, "due_at") != NULL && envelope_parse_time(
+	    handler_str(fv, "due_at"), &due) == 0 &&
+	    ctx->now_ms - due < DUE_ON_TIME_MS) {
+		followup_label(days, lang, out, outlen);
+		return;
+	}
+	if (arrival == NULL || followup_due_ms(arrival, t->tz, 0,
+	    ctx->cf->followups.at_min, &from) == -1 || ctx->now_ms < from)
+		return;
+	d = (long)((ctx->now_ms - from) / 86400000LL);
+	if (d >= 730)
+		followup_label(d / 365 * 365, lang, out, outlen);
+	else if (d >= 60)
+		followup_label(d / 30 * 30, lang, out, outlen);
+	else if (d >= 1)
+		followup_label(d, lang, out, outlen);
+}
+
+/* The follow-up waits for the territory's reminder email (reminder_add). */
+static void
+due_remind(const struct handler_ctx *ctx, const struct territory *t,
+    const json_t *state, const char *pid, const char *kind, const char *hint,
+    const json_t *due_at, struct handler_out *out)
+{
+	const struct config_followups	*f = &ctx->cf->followups;
+	json_t				*v;
+	char				*value, *member, dues[32], ttl[32];
+	int64_t				 due;
+
+	due = followup_reminder_due(t->tz, ctx->now_ms, f->reminders_at_min,
+	    f->reminders_gather_s, handler_str(state, "reminded"));
+	v = json_pack("{s:I}", "added", (json_int_t)ctx->now_ms);
+	if (json_is_string(due_at))
+		json_object_set(v, "due_at", (json_t *)(uintptr_t)due_at);
+	if (hint != NULL)
+		json_object_set_new(v, "counsellor", json_string(hint));
+	if ((value = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		fatalx("followup.due: cannot encode a reminder");
+	json_decref(v);
+	member = followup_reminders_member(t->id, due);
+	snprintf(dues, sizeof dues, "%lld", (long long)due);
+	snprintf(ttl, sizeof ttl, "%lld", (long long)(due - ctx->now_ms +
+	    2 * 86400000LL));
+	handler_effect(out, "reminder_add", t->id, pid, kind, value, dues,
+	    member, ttl, NULL);
+	free(member);
+	free(value);
+}
+
 static int
 due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
     const json_t *state, struct handler_out *out, char *reason,
@@ -98,7 +165,7 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	const json_t				*p;
 	struct notification			*n;
 	json_t					*vars, *person, *data, *fv;
-	const char				*pid, *kind, *lang, *plang, *hint;
+	const char				*pid, *kind, *plang, *hint;
 	char					 label[64], rec[64];
 
 	if (handler_followup_ids(ev, &pid, &kind, reason, reasonlen) == -1)
@@ -147,43 +214,33 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		    handler_str(p, "municipality")));
 	fv = json_object_get(ev->data, "followup");
 
-	if (c != NULL) {
-		lang = c->nlanguages > 0 ? c->languages[0] : "fr";
-		followup_label(fu != NULL ? fu->days : 0, lang, label,
-		    sizeof label);
-		vars = json_object();
-		json_object_set(vars, "person", person);
-		json_object_set(vars, "data", data);
-		json_object_set_new(vars, "followup", json_pack("{s:s, s:s, s:O?}",
-		    "id", kind, "kind", fu != NULL ? label : kind, "due_at",
-		    json_object_get(fv, "due_at")));
-		json_object_set_new(vars, "counsellor",
-		    handler_counsellor_vars(c));
-		json_object_set_new(vars, "ref", json_string(pid));
-		n = handler_out_add(out);
-		n->role = "counsellor";
-		n->recipient_id = xstrdup(c->id);
-		n->subject_id = xstrdup(pid);
-		n->email = xstrdup(c->email);
-		n->language = xstrdup(lang);
-		n->consent_email = 1;
-		n->territory = t;
-		n->vars = vars;
-	} else
+	/*
+	 * The counsellor hears of it in the territory's reminder email of
+	 * the day, with every other follow-up due: one email, not one per
+	 * person (a backlog once sent one counsellor 1,973).
+	 */
+	if (c != NULL && !ctx->retry)
+		due_remind(ctx, t, state, pid, kind, hint != NULL &&
+		    handler_counsellor(t, hint) != NULL ? hint : NULL,
+		    json_object_get(fv, "due_at"), out);
+	else if (c == NULL)
 		snprintf(out->note, sizeof out->note, "%s", t->ncounsellors == 0 ?
 		    "the territory has no counsellor to remind" :
 		    "no counsellor could be assigned to remind");
 
 	if (fu != NULL && fu->checkin) {
-		followup_label(fu->days, plang, label, sizeof label);
+		due_since(ctx, t, p, fv, fu->days, plang, label, sizeof label);
 		vars = json_object();
 		json_object_set(vars, "person", person);
 		json_object_set(vars, "data", data);
 		json_object_set_new(vars, "first_name", json_string(
 		    handler_str(p, "first_name") != NULL ?
 		    handler_str(p, "first_name") : ""));
-		json_object_set_new(vars, "followup", json_pack("{s:s, s:s}",
-		    "id", kind, "kind", label));
+		json_object_set_new(vars, "followup", json_pack("{s:s}",
+		    "id", kind));
+		if (label[0] != '\0')
+			json_object_set_new(json_object_get(vars, "followup"),
+			    "kind", json_string(label));
 		if (c != NULL)
 			json_object_set_new(vars, "counsellor",
 			    handler_counsellor_vars(c));

@@ -1,9 +1,12 @@
 /* Follow-up plan: due dates in the territory's zone, event ids, labels. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "envelope.h"
 #include "followups.h"
 #include "log.h"
@@ -87,4 +90,64 @@ followup_label(long days, const char *lang, char *out, size_t outlen)
 	} else
 		snprintf(out, outlen, "%ld %s", days, en ? (days == 1 ? "day" :
 		    "days") : (days == 1 ? "jour" : "jours"));
+}
+
+void
+followup_day(const struct tz *tz, int64_t ms, char *out)
+{
+	int64_t	y;
+	int	m, d;
+	char	s[64];
+
+	tz_civil_from_days(tz_local_day(tz, ms), &y, &m, &d);
+	snprintf(s, sizeof s, "%04lld-%02d-%02d", (long long)y, m, d);
+	memcpy(out, s, 10);
+	out[10] = '\0';
+}
+
+int64_t
+followup_reminder_due(const struct tz *tz, int64_t now, long at_min,
+    long gather_s, const char *reminded)
+{
+	char	today[11];
+	int64_t	at;
+
+	at = tz_local_to_utc(tz, tz_local_day(tz, now) * 86400 +
+	    at_min * 60) * 1000;
+	if (now < at)
+		return at;
+	followup_day(tz, now, today);
+	if (reminded != NULL && strcmp(reminded, today) == 0)
+		return followup_reminder_next(tz, now, at_min);
+	return now + gather_s * 1000;
+}
+
+int64_t
+followup_reminder_next(const struct tz *tz, int64_t ms, long at_min)
+{
+	return tz_local_to_utc(tz, (tz_local_day(tz, ms) + 1) * 86400 +
+	    at_min * 60) * 1000;
+}
+
+char *
+followup_reminders_member(const char *t, int64_t due)
+{
+	json_t	*ev;
+	char	 id[160], until[32], *s, *m;
+	size_t	 n;
+
+	snprintf(id, sizeof id, "reminders-%lld-%.120s", (long long)due, t);
+	snprintf(until, sizeof until, "%lld", (long long)due);
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "specversion",
+	    "1.0", "id", id, "source", "relais", "type", "followup.reminders",
+	    "data", "territory", t, "until", until);
+	if (ev == NULL || (s = json_dumps(ev, JSON_COMPACT |
+	    JSON_SORT_KEYS)) == NULL)
+		fatalx("followups: cannot encode a reminders event");
+	json_decref(ev);
+	n = strlen(s) + 16;
+	m = xmalloc(n);
+	snprintf(m, n, "event 0 0 - %s", s);
+	free(s);
+	return m;
 }

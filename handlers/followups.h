@@ -25,6 +25,25 @@ int	followup_due_ms(const char *arrival, const struct tz *tz, long days,
  */
 void	followup_event_id(const char *person, const char *kind,
 	    char out[FOLLOWUP_ID_SIZE]);
+/* "YYYY-MM-DD": the local date of ms in tz. out holds 11 bytes. */
+void	followup_day(const struct tz *, int64_t ms, char *out);
+/*
+ * When the counsellors' reminder email of a territory (tz) should go for a
+ * follow-up that falls due at now: today at at_min local time when that
+ * is still ahead; else gather_s from now, unless one went out today
+ * already (reminded is today's date), then tomorrow at at_min. At most one
+ * a day, none later than needed.
+ */
+int64_t	followup_reminder_due(const struct tz *, int64_t now, long at_min,
+	    long gather_s, const char *reminded);
+/* The next day's reminder time after ms (at at_min local time). */
+int64_t	followup_reminder_next(const struct tz *, int64_t ms, long at_min);
+/*
+ * The followup.reminders event of territory t due at due (ms), as a member
+ * of the scheduled set; it takes the reminders added until then. Owned by
+ * the caller.
+ */
+char	*followup_reminders_member(const char *t, int64_t due);
 /* "7 jours", "3 mois", "1 an" / "7 days", "3 months", "1 year". */
 void	followup_label(long days, const char *lang, char *out, size_t outlen);
 

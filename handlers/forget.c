@@ -21,6 +21,7 @@
 enum forget_place {
 	FORGET_LEDGER,
 	FORGET_DIGEST,
+	FORGET_REMINDERS,
 	FORGET_INDEX,
 	FORGET_CASELOAD,
 	FORGET_SCHEDULED,
@@ -33,7 +34,7 @@ enum forget_place {
 
 /* Their names in an export. */
 static const char *const forget_places[FORGET_NPLACES] = { "ledgers",
-    "digests", "matching_index", "caseload", "scheduled", "dead_letters",
+    "digests", "reminders", "matching_index", "caseload", "scheduled", "dead_letters",
     "events", "inbox", "deliveries" };
 
 /*
@@ -404,6 +405,7 @@ forget_walk(struct forget_search *s)
 {
 	if (forget_walk_keyed(s, FORGET_LEDGER, "announced:*", "HGET") == -1 ||
 	    forget_walk_keyed(s, FORGET_DIGEST, "digest:*", "HGET") == -1 ||
+	    forget_walk_keyed(s, FORGET_REMINDERS, "reminders:*", "HGET") == -1 ||
 	    forget_walk_keyed(s, FORGET_INDEX, "mx:p:*", "HGET") == -1 ||
 	    forget_walk_keyed(s, FORGET_CASELOAD, "caseload:*", "ZSCORE") == -1 ||
 	    forget_walk_scheduled(s) == -1 ||
@@ -442,10 +444,11 @@ static int
 forget_erase(struct forget_search *s, const struct forget_hit *h)
 {
 	static const char *const cmds[FORGET_NPLACES] = { "HDEL", "HDEL",
-	    "HDEL", "ZREM", "ZREM", "XDEL", "XDEL", "LREM", "XDEL" };
+	    "HDEL", "HDEL", "ZREM", "ZREM", "XDEL", "XDEL", "LREM", "XDEL" };
 	struct forget_report	*rep = s->arg;
 	long long		*counts[FORGET_NPLACES] = { &rep->ledgers,
-	    &rep->digests, &rep->index, &rep->caseload, &rep->scheduled,
+	    &rep->digests, &rep->reminders, &rep->index, &rep->caseload,
+	    &rep->scheduled,
 	    &rep->dead, &rep->events, &rep->events, &rep->deliveries };
 	redisReply		*r;
 	const char		*cmd = cmds[h->place];
@@ -614,11 +617,11 @@ static int
 forget_list(struct forget_search *s, const struct forget_hit *h)
 {
 	static const char *const owner[FORGET_NPLACES] = { "employer",
-	    "employer", NULL, "counsellor" };
+	    "employer", "territory", NULL, "counsellor" };
 	static const char *const name[FORGET_NPLACES] = { "announced:",
-	    "digest:", NULL, "caseload:" };
+	    "digest:", "reminders:", NULL, "caseload:" };
 	static const char *const value[FORGET_NPLACES] = { "announced_by",
-	    "job", "summary", "until_ms", "due_ms" };
+	    "job", "followups", "summary", "until_ms", "due_ms" };
 	json_t		*o = json_object();
 
 	json_object_set_new(o, "key", json_string(h->key));

@@ -6,7 +6,8 @@
  *
  * Their own keys: the profile, pending follow-ups, the dedupe markers of
  * their follow-ups. Where they are listed among others, by their id: the
- * matching index, counsellors' caseloads, employers' ledgers and digests.
+ * matching index, counsellors' caseloads and reminders, employers' ledgers
+ * and digests.
  * Where their data travels in bytes, found by id, email or phone, read as
  * bytes (not parsed: a letter that is not JSON or not UTF-8 is found too):
  * scheduled members, dead letters, unread and pending stream entries, inbox
@@ -34,6 +35,7 @@ struct forget_report {
 	long long	caseload;
 	long long	ledgers;	/* employers' announcement ledgers */
 	long long	digests;	/* pending digest entries */
+	long long	reminders;	/* follow-ups awaiting a reminder email */
 	long long	scheduled;	/* retries carrying their events */
 	long long	dead;		/* dead letters carrying their events */
 	long long	events;		/* unread stream entries and inbox items */

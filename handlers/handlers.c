@@ -21,6 +21,7 @@ static const struct handler *const handlers[] = {
 	&handler_job_posted,
 	&handler_job_closed,
 	&handler_match_digest,
+	&handler_followup_reminders,
 };
 
 const struct handler *
@@ -108,6 +109,59 @@ handler_str(const json_t *o, const char *key)
 
 	return json_is_string(v) && json_string_length(v) > 0 ?
 	    json_string_value(v) : NULL;
+}
+
+const char *
+handler_language(const char *tag, char *out)
+{
+	size_t	n;
+	char	c;
+
+	if (tag == NULL)
+		return NULL;
+	for (n = 0; (c = (char)(tag[n] | 0x20)) >= 'a' && c <= 'z'; n++) {
+		if (n == HANDLER_LANG_SIZE - 1)
+			return NULL;
+		out[n] = c;
+	}
+	/* a subtag (or a POSIX locale's region) may follow; nothing else */
+	if (n < 2 || (tag[n] != '\0' && tag[n] != '-' && tag[n] != '_'))
+		return NULL;
+	out[n] = '\0';
+	return out;
+}
+
+const char *
+handler_language_used(const struct config *cf, const struct territory *t,
+    const char *code)
+{
+	const char	*want[2] = { code, t->language };
+	size_t		 i, k;
+
+	for (i = 0; i < 2; i++) {
+		for (k = 0; want[i] != NULL && k < cf->nlanguages; k++) {
+			if (strcmp(cf->languages[k], want[i]) == 0)
+				return cf->languages[k];
+		}
+	}
+	return cf->nlanguages > 0 ? cf->languages[0] : "fr";
+}
+
+const char *
+handler_language_name(const char *code, const char *in)
+{
+	static const char *const names[][3] = {
+		{ "fr", "français", "French" },
+		{ "en", "anglais", "English" },
+	};
+	size_t	i;
+	int	en = in != NULL && strcmp(in, "en") == 0;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcmp(names[i][0], code) == 0)
+			return names[i][en ? 2 : 1];
+	}
+	return code;
 }
 
 int
@@ -255,10 +309,45 @@ handler_out_clear(struct handler_out *out)
 		free(out->v[i].phone);
 		free(out->v[i].language);
 		json_decref(out->v[i].vars);
+		json_decref(out->v[i].on_sent);
+		json_decref(out->v[i].on_failed);
 	}
 	free(out->v);
 	out->v = NULL;
 	out->n = 0;
+}
+
+void
+handler_out_quiet(struct handler_out *out)
+{
+	json_t	*kept, *e;
+	size_t	 i, n = out->n;
+
+	for (i = 0; i < out->n; i++) {
+		free(out->v[i].recipient_id);
+		free(out->v[i].subject_id);
+		free(out->v[i].email);
+		free(out->v[i].phone);
+		free(out->v[i].language);
+		json_decref(out->v[i].vars);
+		json_decref(out->v[i].on_sent);
+		json_decref(out->v[i].on_failed);
+	}
+	free(out->v);
+	out->v = NULL;
+	out->n = 0;
+	if (out->effects != NULL) {
+		kept = json_array();
+		json_array_foreach(out->effects, i, e) {
+			if (strcmp(json_string_value(json_array_get(e, 0)),
+			    "stat") != 0)
+				json_array_append(kept, e);
+		}
+		json_decref(out->effects);
+		out->effects = kept;
+	}
+	snprintf(out->note, sizeof out->note, "backfill (relaisnotify: none): "
+	    "state stored, %zu message%s not sent", n, n == 1 ? "" : "s");
 }
 
 const struct territory *

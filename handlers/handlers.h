@@ -38,6 +38,20 @@ struct notification {
 	int			 consent_sms;
 	const struct territory	*territory;
 	json_t			*vars;		/* template variables (owned) */
+	/*
+	 * Effects [name, args...] (owned, or NULL) applied with the commit
+	 * when the message went out on some channel, or when it went out on
+	 * none and never will (dead-lettered, skipped): what a later event
+	 * needs to know (a welcome that never reached its newcomer).
+	 */
+	json_t			*on_sent;
+	json_t			*on_failed;
+	/*
+	 * 1 + the index of an earlier notification of the same handler_out
+	 * whose channels that cannot go out (invalid address, ...) this one
+	 * lists in its variable "failed"; 0: none.
+	 */
+	size_t			 report_of;
 };
 
 struct handler_out {
@@ -96,6 +110,11 @@ struct handler {
 const struct handler	*handler_find(const char *type);
 struct notification	*handler_out_add(struct handler_out *);
 void			 handler_out_clear(struct handler_out *);
+/*
+ * A backfill (relaisnotify: "none"): drops the notifications and the
+ * monthly figures, keeps the other effects, says so in the note.
+ */
+void			 handler_out_quiet(struct handler_out *);
 
 void			 handler_state_clear(struct handler_state *);
 /*
@@ -122,6 +141,7 @@ struct notification	*handler_employer(struct handler_out *, const char *eid,
 extern const struct handler handler_newcomer_arrived;
 extern const struct handler handler_newcomer_departed;
 extern const struct handler handler_followup_due;
+extern const struct handler handler_followup_reminders;
 extern const struct handler handler_followup_done;
 extern const struct handler handler_job_posted;
 extern const struct handler handler_job_closed;
@@ -137,6 +157,23 @@ void		 handler_stat(struct handler_out *, const struct territory *,
 		    const char *figure);
 /* A non-empty string member of o, or NULL. */
 const char	*handler_str(const json_t *o, const char *key);
+/*
+ * A BCP 47 language tag as relais keys languages: its primary subtag, lower
+ * case ("fr-CA", "FR", "fr_CA" -> "fr"). NULL when tag is NULL or has no
+ * primary subtag of 2 to 8 letters: the caller falls back, as for no
+ * language at all. out holds HANDLER_LANG_SIZE bytes.
+ */
+#define HANDLER_LANG_SIZE	9
+const char	*handler_language(const char *tag, char *out);
+/*
+ * The language messages to a person of language code (NULL: unknown) in
+ * territory t are written in: the code when templates exist in it, else
+ * the territory's, else the first configured (as the renderer picks).
+ */
+const char	*handler_language_used(const struct config *,
+		    const struct territory *, const char *code);
+/* The name of language code in language in ("français"), else the code. */
+const char	*handler_language_name(const char *code, const char *in);
 /* A consent flag counts only when it is literally true (opt-in, CASL). */
 int		 handler_consent(const json_t *person, const char *channel);
 /* data.<what>.id as a string, or -1 with a reason. */

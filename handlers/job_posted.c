@@ -71,13 +71,6 @@ posting_parse(const struct envelope *ev, const struct handler_ctx *ctx,
 		    "email nor phone");
 		return -1;
 	}
-	if (handler_str(j->contact, "language") != NULL &&
-	    strcmp(handler_str(j->contact, "language"), "fr") != 0 &&
-	    strcmp(handler_str(j->contact, "language"), "en") != 0) {
-		snprintf(reason, reasonlen, "data.employer.contact.language must "
-		    "be \"fr\" or \"en\"");
-		return -1;
-	}
 	if ((j->t = handler_territory(ctx->cf, j->job, reason,
 	    reasonlen)) == NULL) {
 		/* the message says where it looked */
@@ -170,6 +163,7 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	const struct handler_rows	*profiles;
 	json_t				*vars, *cands, *ann;
 	const char			*lang;
+	char				 langbuf[HANDLER_LANG_SIZE];
 	char				*skills;
 	size_t				 i, nh, nc;
 
@@ -189,6 +183,9 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		    "changed by a newer event: no alert");
 		return 0;
 	}
+	/* a backfill: the posting is stored, its candidates not announced */
+	if (ev->quiet)
+		return 0;
 	if (j.closes_ms != 0 && j.closes_ms <= ctx->now_ms) {
 		snprintf(out->note, sizeof out->note, "posting closed already: "
 		    "no alert");
@@ -205,9 +202,9 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		free(hits);
 		return 0;
 	}
-	lang = handler_str(j.contact, "language") != NULL ?
-	    handler_str(j.contact, "language") : j.t->language != NULL ?
-	    j.t->language : "fr";
+	/* "fr-CA" is French; a language without templates, the territory's */
+	lang = handler_language_used(ctx->cf, j.t, handler_language(
+	    handler_str(j.contact, "language"), langbuf));
 	cands = json_array();
 	ann = json_array();
 	json_array_append_new(ann, json_string(j.eid));

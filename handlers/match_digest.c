@@ -42,6 +42,7 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	struct match_profile		 mp;
 	json_t				*vars, *cands, *c, *ann, *done, *titles, *e;
 	const char			*eid, *lang, *by, *title;
+	char				 langbuf[HANDLER_LANG_SIZE];
 	char				*member, due[32], window[32];
 	struct buf			 tb;
 	size_t				 i, k;
@@ -60,8 +61,8 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	t = handler_str(contact, "territory") == NULL ? NULL :
 	    territory_find(ctx->cf->territories, handler_str(contact,
 	    "territory"));
-	lang = handler_str(contact, "language") != NULL ?
-	    handler_str(contact, "language") : "fr";
+	lang = t == NULL ? "fr" : handler_language_used(ctx->cf, t,
+	    handler_language(handler_str(contact, "language"), langbuf));
 
 	cands = json_array();
 	titles = json_array();

@@ -26,7 +26,9 @@ struct arrival {
 	const char		*id;
 	const char		*email;
 	const char		*phone;
-	const char		*lang;
+	const char		*lang;		/* code, NULL when none or no tag */
+	const char		*lang_tag;	/* as the producer wrote it */
+	char			 langbuf[HANDLER_LANG_SIZE];
 	const char		*noc;		/* NULL when absent or not a NOC code */
 	const char		*arrival;	/* date or date-time it counts from */
 	const struct territory	*t;
@@ -56,13 +58,12 @@ arrival_parse(const struct envelope *ev, const struct handler_ctx *ctx,
 		return -1;
 	a->email = handler_str(a->person, "email");
 	a->phone = handler_str(a->person, "phone");
-	a->lang = handler_str(a->person, "language");
-	if (a->lang != NULL && strcmp(a->lang, "fr") != 0 &&
-	    strcmp(a->lang, "en") != 0) {
-		snprintf(reason, reasonlen, "data.person.language must be "
-		    "\"fr\" or \"en\", not \"%s\"", a->lang);
-		return -1;
-	}
+	/*
+	 * Never a dead letter over a language: "fr-CA" is French, and one
+	 * relais has no templates in is written in the territory's.
+	 */
+	a->lang_tag = handler_str(a->person, "language");
+	a->lang = handler_language(a->lang_tag, a->langbuf);
 	if (a->email == NULL && a->phone == NULL) {
 		snprintf(reason, reasonlen, "data.person has neither email nor "
 		    "phone");
@@ -140,7 +141,7 @@ static json_t *
 arrival_fields(const struct envelope *ev, const struct arrival *a)
 {
 	static const char *const keep[] = { "first_name", "last_name", "email",
-	    "phone", "language", NULL };
+	    "phone", NULL };
 	json_t		*f;
 	char		*skills, e164[PHONE_E164_SIZE], why[128];
 	size_t		 i;
@@ -158,6 +159,12 @@ arrival_fields(const struct envelope *ev, const struct arrival *a)
 	if (a->phone != NULL && phone_normalise(a->phone, e164, sizeof e164,
 	    why, sizeof why) == 0)
 		json_object_set_new(f, "phone", json_string(e164));
+	/* the language code messages use, and the tag when it said more */
+	json_object_set_new(f, "language", json_string(a->lang != NULL ?
+	    a->lang : ""));
+	json_object_set_new(f, "language_tag", json_string(a->lang_tag != NULL &&
+	    (a->lang == NULL || strcmp(a->lang, a->lang_tag) != 0) ?
+	    a->lang_tag : ""));
 	json_object_set_new(f, "territory", json_string(a->t->id));
 	json_object_set_new(f, "municipality", json_string(
 	    handler_str(ev->data, "municipality") != NULL ?
@@ -284,9 +291,11 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 		/*
 		 * Registered late: of the follow-ups already past, only the
 		 * latest is planned (it falls due at once); not a year of
-		 * reminders in one morning.
+		 * reminders in one morning. A backfill plans none of them:
+		 * the files it loads were followed elsewhere until now.
 		 */
-		if (due < ctx->now_ms && arrival_later_past(ctx, &a, fu->days))
+		if (due < ctx->now_ms && (ev->quiet ||
+		    arrival_later_past(ctx, &a, fu->days)))
 			continue;
 		member = arrival_followup_member(&a, fu->kind, due);
 		json_array_append_new(plan, json_pack("[s, I, s]", fu->kind,
@@ -359,6 +368,29 @@ arrival_channels(const json_t *person, const char *lang)
 	return c;
 }
 
+/*
+ * The person's language as the counsellor reads it (in lang): the tag the
+ * producer sent, and the language relais writes to them in when it has no
+ * templates in theirs.
+ */
+static json_t *
+arrival_language(const struct handler_ctx *ctx, const struct arrival *a,
+    const char *lang)
+{
+	const char	*used = handler_language_used(ctx->cf, a->t, a->lang);
+	json_t		*o = json_object();
+
+	if (a->lang_tag != NULL)
+		json_object_set_new(o, "tag", json_string(a->lang_tag));
+	json_object_set_new(o, "used", json_string(used));
+	json_object_set_new(o, "used_name", json_string(
+	    handler_language_name(used, lang)));
+	if (a->lang_tag != NULL && (a->lang == NULL || strcmp(a->lang,
+	    used) != 0))
+		json_object_set_new(o, "fallback", json_true());
+	return o;
+}
+
 /* Open postings this profile fits go to their employers' digests. */
 static void
 arrival_matches(const struct handler_ctx *ctx, const struct arrival *a,
@@ -406,6 +438,7 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	json_t					*vars, *cv = NULL;
 	const char				*lang;
 	int					 welcome, notify;
+	size_t					 wi = 0;
 
 	if (arrival_parse(ev, ctx, &a, reason, reasonlen) == -1)
 		return -1;
@@ -464,6 +497,12 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		n->consent_sms = handler_consent(a.person, "sms");
 		n->territory = a.t;
 		n->vars = vars;
+		/* a welcome that never reaches them goes with the correction */
+		n->on_sent = json_pack("[s, s, s, s]", "welcome", a.id, ev->id,
+		    "sent");
+		n->on_failed = json_pack("[s, s, s, s]", "welcome", a.id, ev->id,
+		    "failed");
+		wi = out->n;
 	} else
 		snprintf(out->note, sizeof out->note, "person already "
 		    "registered by an earlier event: no second welcome");
@@ -479,6 +518,8 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		json_object_set(vars, "counsellor", cv);
 		json_object_set_new(vars, "channels", arrival_channels(a.person,
 		    lang));
+		json_object_set_new(vars, "language", arrival_language(ctx, &a,
+		    lang));
 		json_object_set_new(vars, "ref", json_string(a.id));
 		n = handler_out_add(out);
 		n->role = "counsellor";
@@ -489,11 +530,14 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		n->consent_email = 1;	/* staff, at work */
 		n->territory = a.t;
 		n->vars = vars;
+		/* the counsellor hears which welcome channel cannot go, and why */
+		n->report_of = wi;
 	} else if (notify && a.t->ncounsellors == 0)
 		snprintf(out->note, sizeof out->note, "territory %s has no "
 		    "counsellor: nobody to tell", a.t->id);
 
-	if (state != NULL && a.noc != NULL && a.share)
+	/* a backfill alerts no employer, now or in a digest */
+	if (state != NULL && a.noc != NULL && a.share && !ev->quiet)
 		arrival_matches(ctx, &a, json_object_get(state, "jobs"), out);
 	if (state != NULL && welcome && !ctx->retry) {
 		handler_stat(out, a.t, "arrivals");

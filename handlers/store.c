@@ -92,15 +92,26 @@ const char store_state_lua[] = STORE_COMMON
 "  local k = p .. 'person:' .. pid\n"
 "  local eid = a[13]\n"
 "  if m.retry or not newest(k, m.t) then\n"
-"    local r = redis.call('HMGET', k, 'territory', 'departed', 'counsellor', 'arrived_by', 'assigned_by')\n"
+"    local r = redis.call('HMGET', k, 'territory', 'departed', 'counsellor', 'arrived_by', 'assigned_by', 'welcome_by')\n"
 "    if not r[1] then return { missing = 1 } end\n"
 "    if r[2] then return { departed = 1 } end\n"
 "    return { counsellor = r[3] or '', previous = '', planned = 0, jobs = {},\n"
-"      welcome = r[4] == eid and 1 or 0, notify = r[5] == eid and 1 or 0,\n"
+"      welcome = (r[6] or r[4]) == eid and 1 or 0, notify = r[5] == eid and 1 or 0,\n"
 "      stale = m.retry and 0 or 1 }\n"
 "  end\n"
-"  if redis.call('HGET', k, 'departed') then redis.call('HDEL', k, 'departed', 'arrived_by') end\n"
-"  redis.call('HSETNX', k, 'arrived_by', eid)\n"
+"  if redis.call('HGET', k, 'departed') then\n"
+"    redis.call('HDEL', k, 'departed', 'arrived_by', 'welcome_by', 'welcome')\n"
+"  end\n"
+/*
+ * The welcome belongs to the event that registered the person; when it
+ * never reached them (an invalid address, dead-lettered or skipped), to
+ * the next event that corrects the record.
+ */
+"  if redis.call('HSETNX', k, 'arrived_by', eid) == 1 then redis.call('HSET', k, 'welcome_by', eid) end\n"
+"  if redis.call('HGET', k, 'welcome') == 'failed' then\n"
+"    redis.call('HSET', k, 'welcome_by', eid)\n"
+"    redis.call('HDEL', k, 'welcome')\n"
+"  end\n"
 "  hset(k, cjson.decode(a[2]))\n"
 "  redis.call('HSET', k, 'case_until', a[7], 't', m.t)\n"
 "  local c, prev = assign(p, pid, t, cjson.decode(a[5]), cjson.decode(a[6]), a[7], now, eid)\n"
@@ -142,9 +153,9 @@ const char store_state_lua[] = STORE_COMMON
 "    end\n"
 "  end\n"
 "  redis.call('EXPIRE', k, ttl)\n"
-"  local by = redis.call('HMGET', k, 'arrived_by', 'assigned_by')\n"
+"  local by = redis.call('HMGET', k, 'arrived_by', 'assigned_by', 'welcome_by')\n"
 "  return { counsellor = c or '', previous = prev or '', planned = planned, jobs = jobs,\n"
-"    welcome = by[1] == eid and 1 or 0, notify = by[2] == eid and 1 or 0 }\n"
+"    welcome = (by[3] or by[1]) == eid and 1 or 0, notify = by[2] == eid and 1 or 0 }\n"
 "end\n"
 /*
  * due: person id, kind, rosters {territory: [[id, "fr en"]..]}, now (ms),
@@ -172,7 +183,62 @@ const char store_state_lua[] = STORE_COMMON
 "  local state = person['fu:' .. kind] or ''\n"
 "  person.mx, person.counsellor, person.case_until = nil, nil, nil\n"
 "  person.arrived_by, person.assigned_by, person.t = nil, nil, nil\n"
-"  return { person = person, counsellor = c or '', previous = prev or '', state = state }\n"
+"  local reminded = redis.call('GET', p .. 'reminded-day:' .. person.territory) or ''\n"
+"  return { person = person, counsellor = c or '', previous = prev or '', state = state,\n"
+"    reminded = reminded }\n"
+"end\n"
+/*
+ * reminders: territory, its roster [[id, "fr en"]..], now (ms), event id,
+ * until (ms). The follow-ups waiting for the territory's reminder email,
+ * added until then, with each person as stored now: gone (forgotten,
+ * departed), done since, moved to another territory, or with their
+ * counsellor (reassigned when they left the roster; not on a retry: it
+ * reads). In a stable order: a retry finds the same list.
+ */
+"S.reminders = function(p, a, m)\n"
+"  local t, now, untilms = a[1], tonumber(a[3]), tonumber(a[5])\n"
+"  local keep, langs = {}, {}\n"
+"  for _, c in ipairs(cjson.decode(a[2])) do keep[#keep + 1] = c[1]; langs[c[1]] = c[2] end\n"
+"  local items = {}\n"
+"  for pid, v in pairs(hgetall(p .. 'reminders:' .. t)) do\n"
+"    local ok, kinds = pcall(cjson.decode, v)\n"
+"    if not ok or type(kinds) ~= 'table' then kinds = {} end\n"
+"    local person = hgetall(p .. 'person:' .. pid)\n"
+"    for kind, r in pairs(kinds) do\n"
+"      if type(r) ~= 'table' then r = {} end\n"
+"      if (tonumber(r.added) or 0) <= untilms then\n"
+"        local it = { pid = pid, kind = kind, due_at = r.due_at or '' }\n"
+"        if person.territory == nil or person.departed then it.gone = 1\n"
+"        elseif person.territory ~= t then it.moved = 1\n"
+"        elseif string.sub(person['fu:' .. kind] or '', 1, 4) == 'done' then it.done = 1\n"
+"        else\n"
+/* a counsellor the producer named, if on the roster, else the assigned */
+"          local c = r.counsellor and has(keep, r.counsellor) and r.counsellor or person.counsellor\n"
+"          if not m.retry and not (c and has(keep, c)) then\n"
+"            local cands = {}\n"
+"            for _, id in ipairs(keep) do\n"
+"              if person.language == nil or string.find(' ' .. langs[id] .. ' ', ' ' .. person.language .. ' ', 1, true) then\n"
+"                cands[#cands + 1] = id\n"
+"              end\n"
+"            end\n"
+"            if #cands == 0 then cands = keep end\n"
+"            c = assign(p, pid, t, keep, cands, person.case_until or now, now, a[4])\n"
+"            person.counsellor = c or nil\n"
+"          end\n"
+"          it.counsellor = c or ''\n"
+"          for _, k in ipairs({ 'first_name', 'last_name', 'email', 'phone', 'language',\n"
+"              'arrival_date', 'municipality' }) do it[k] = person[k] end\n"
+"        end\n"
+"        items[#items + 1] = it\n"
+"      end\n"
+"    end\n"
+"  end\n"
+"  table.sort(items, function(x, y)\n"
+"    if x.due_at ~= y.due_at then return x.due_at < y.due_at end\n"
+"    if x.pid ~= y.pid then return x.pid < y.pid end\n"
+"    return x.kind < y.kind\n"
+"  end)\n"
+"  return { items = items }\n"
 "end\n"
 /* done: person id, kind, when. A follow-up done early is not reminded. */
 "S.done = function(p, a, m)\n"
@@ -309,6 +375,60 @@ const char store_effects_lua[] = STORE_COMMON
 "    redis.call('SET', p .. 'digest-due:' .. a[1], a[2], 'PX', tonumber(a[4]) * 2 + 86400000)\n"
 "    redis.call('ZADD', p .. 'scheduled', a[2], a[3])\n"
 "  end\n"
+"end\n"
+/*
+ * reminder_add: territory, person, kind, {due_at, added, counsellor},
+ * due (ms), scheduled member, how long (ms) the schedule is remembered.
+ * The follow-up waits for the territory's reminder email (the person's
+ * field lists their kinds: forget and export find them by the id); the
+ * email is scheduled unless it is already.
+ */
+"local function kinds(k, pid)\n"
+"  local ok, m = pcall(cjson.decode, redis.call('HGET', k, pid) or '{}')\n"
+"  if ok and type(m) == 'table' then return m end\n"
+"  return {}\n"
+"end\n"
+"E.reminder_add = function(p, a)\n"
+"  local k = p .. 'reminders:' .. a[1]\n"
+"  local m = kinds(k, a[2])\n"
+"  m[a[3]] = cjson.decode(a[4])\n"
+"  redis.call('HSET', k, a[2], cjson.encode(m))\n"
+"  if redis.call('SET', p .. 'reminders-due:' .. a[1], a[5], 'NX', 'PX', a[7]) then\n"
+"    redis.call('ZADD', p .. 'scheduled', a[5], a[6])\n"
+"  end\n"
+"end\n"
+/*
+ * reminders_done: territory, the local date it went, how long (ms) that
+ * date is remembered, next due (ms), next member, how long the next
+ * schedule is remembered, then person, kind pairs: those were told; what
+ * came since waits for the next day's.
+ */
+"E.reminders_done = function(p, a)\n"
+"  local k = p .. 'reminders:' .. a[1]\n"
+"  for i = 7, #a - 1, 2 do\n"
+"    local m = kinds(k, a[i])\n"
+"    m[a[i + 1]] = nil\n"
+"    if next(m) == nil then redis.call('HDEL', k, a[i])\n"
+"    else redis.call('HSET', k, a[i], cjson.encode(m)) end\n"
+"  end\n"
+"  redis.call('SET', p .. 'reminded-day:' .. a[1], a[2], 'PX', a[3])\n"
+"  redis.call('DEL', p .. 'reminders-due:' .. a[1])\n"
+"  if redis.call('HLEN', k) > 0 then\n"
+"    redis.call('SET', p .. 'reminders-due:' .. a[1], a[4], 'PX', a[6])\n"
+"    redis.call('ZADD', p .. 'scheduled', a[4], a[5])\n"
+"  end\n"
+"end\n"
+/*
+ * welcome: person, event, "sent" or "failed": how the welcome of that event
+ * ended, unless a newer event owns the welcome now; a welcome sent stays
+ * sent (one channel went, another failed later).
+ */
+"E.welcome = function(p, a)\n"
+"  local k = p .. 'person:' .. a[1]\n"
+"  local r = redis.call('HMGET', k, 'welcome_by', 'arrived_by', 'welcome')\n"
+"  if (r[1] or r[2]) ~= a[2] then return end\n"
+"  if a[3] == 'failed' and r[3] == 'sent' then return end\n"
+"  redis.call('HSET', k, 'welcome', a[3])\n"
 "end\n"
 /* followup: person, kind, record ("reminded <at>"), unless it is gone */
 "E.followup = function(p, a)\n"

@@ -12,7 +12,9 @@
  *
  * Keys, under the configured prefix:
  *   person:<id>         hash: the fields messages and matching need, fu:<kind>
- *                       (reminded/done), counsellor, territory, mx (index keys)
+ *                       (reminded/done), counsellor, territory, mx (index keys),
+ *                       welcome_by (the event whose welcome it is) and
+ *                       welcome (sent, failed; absent while under way)
  *   followups:<id>      hash: kind -> its member of scheduled
  *   caseload:<c>        sorted set: person -> end of their programme (ms)
  *   rr:<territory>      round-robin counter for ties
@@ -26,6 +28,11 @@
  *                       employer e: the ledger, kept for good
  *   digest:<e>          hash: person -> job, matches waiting for the digest
  *   digest-due:<e>      string: a digest of e is scheduled
+ *   reminders:<t>       hash: person -> {kind: {due_at, added, counsellor}},
+ *                       follow-ups of territory t waiting for its
+ *                       counsellors' email
+ *   reminders-due:<t>   string: that email is scheduled (ms)
+ *   reminded-day:<t>    string: the local date it last went out
  *   stats:<YYYY-MM>     hash: "<territory>:<figure>" -> count, for reports
  */
 #ifndef RELAIS_STORE_H

@@ -166,6 +166,7 @@ write_config() {
 	    -e 's/^  drain_timeout_ms: .*/  drain_timeout_ms: '"${DRAIN_TIMEOUT_MS:-10000}"'/' \
 	    -e 's/^  block_ms: .*/  block_ms: 200\n  command_timeout_ms: '"${COMMAND_TIMEOUT_MS:-5000}"'/' \
 	    -e 's/^  max_inflight: .*/  max_inflight: '"${MAX_INFLIGHT:-2000}"'/' \
+	    -e 's/^  reminders_gather_s: .*/  reminders_gather_s: '"${REMINDERS_GATHER_S:-1}"'/' \
 	    "$ROOT/config/relais.yaml" > "$T/relais.yaml"
 	# The pipeline's scenarios count one message per arrival: without
 	# HANDLERS=1 the rosters are empty (no counsellor notice) and no

@@ -54,7 +54,7 @@ wait_for 10 "the reminder" 'test "$(requests gw)" -gt '"$before"
 wait_for 10 "the follow-up handled" all_handled_but_scheduled
 assert_eq "$(requests gw)" "$((before + 1))" "messages for the follow-up (a reminder)"
 assert_eq "$(rcli hget relais:person:en-1 counsellor)" rn-2 "reassigned"
-got=$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.event_id == "due-1" and .role == "counsellor") | .to')
+got=$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.type == "followup.reminders" and .role == "counsellor") | .to')
 assert_eq "$got" olivier.perron@rouyn-noranda.example "reminder to the new counsellor"
 assert_eq "$(rcli zscore relais:caseload:rn-1 en-1)" "" "off the old caseload"
 stop_relaisd

@@ -113,7 +113,7 @@ rem=$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.template == "followup_reminde
 want=$(printf '%s\n' "$cases" | sed -n '1p;3,6p' | cut -d'|' -f3 | sort)
 assert_eq "$rem" "$want" "each reminder reached the person's counsellor"
 jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.template == "followup_reminder" and .language == "fr") | .text' |
-    grep -q "suivi à 7 jours" || fail "French reminder names the follow-up"
+    grep -q "Suivi à 7 jours" || fail "French reminder names the follow-up"
 jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.template == "checkin" and .language == "en") | .text' |
     grep -q "It has already been 7 days" || fail "English check-in"
 checkins=$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.template == "checkin") | .to' | sort)

@@ -602,7 +602,34 @@ test_extensions(void **state)
 	    "string, number, boolean or null, got an array");
 	assert_int_equal(test_parse(HEAD ",\"a1\":\"x\",\"b2\":-1.5e3,"
 	    "\"c3\":false,\"d4\":null,\"e5\":0}", &env), 0);
+	assert_int_equal(env.quiet, 0);
 	envelope_clear(&env);
+}
+
+/* relaisnotify, relais's own extension: a backfill sends nothing. */
+static void
+test_relaisnotify(void **state)
+{
+	struct envelope	env;
+
+	(void)state;
+	assert_int_equal(test_parse(HEAD ",\"relaisnotify\":\"none\"}", &env),
+	    0);
+	assert_int_equal(env.quiet, 1);
+	envelope_clear(&env);
+	assert_int_equal(test_parse(HEAD ",\"relaisnotify\":\"all\"}", &env),
+	    0);
+	assert_int_equal(env.quiet, 0);
+	envelope_clear(&env);
+	assert_int_equal(test_parse(HEAD ",\"relaisnotify\":null}", &env), 0);
+	assert_int_equal(env.quiet, 0);
+	envelope_clear(&env);
+	test_refused_exact(HEAD ",\"relaisnotify\":\"None\"}",
+	    "attribute 'relaisnotify' must be \"none\" (store, send nothing) "
+	    "or \"all\", got \"None\"");
+	test_refused_exact(HEAD ",\"relaisnotify\":false}",
+	    "attribute 'relaisnotify' must be a non-empty string, got a "
+	    "boolean");
 }
 
 struct test_time {
@@ -849,6 +876,7 @@ main(void)
 		cmocka_unit_test(test_data),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_extensions),
+		cmocka_unit_test(test_relaisnotify),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_not_terminated),
 		cmocka_unit_test(test_clear),

@@ -297,6 +297,51 @@ test_label(void **state)
 	assert_int_equal(out[5], 'X');
 }
 
+/* The instant of an RFC 3339 time, in ms. */
+static int64_t
+test_ms(const char *s)
+{
+	int64_t	v;
+
+	if (envelope_parse_time(s, &v) == -1)
+		fail_msg("test bug: %s is not a time", s);
+	return v;
+}
+
+/*
+ * The counsellors' reminder email: at the day's time when it is ahead;
+ * gathered a while when it is past and none went today; else tomorrow,
+ * with the wall-clock time held across DST.
+ */
+static void
+test_reminder_due(void **state)
+{
+	char	day[11];
+
+	(void)state;
+	/* 08:00 EST: today at 09:00 */
+	assert_int_equal(followup_reminder_due(test_toronto, test_ms("2026-03-02T13:00:00Z"),
+	    540, 300, NULL), test_ms("2026-03-02T14:00:00Z"));
+	/* 09:30, none today: five minutes on */
+	assert_int_equal(followup_reminder_due(test_toronto, test_ms("2026-03-02T14:30:00Z"),
+	    540, 300, ""), test_ms("2026-03-02T14:35:00Z"));
+	assert_int_equal(followup_reminder_due(test_toronto, test_ms("2026-03-02T14:30:00Z"),
+	    540, 300, "2026-03-01"), test_ms("2026-03-02T14:35:00Z"));
+	/* one went today: tomorrow 09:00 */
+	assert_int_equal(followup_reminder_due(test_toronto, test_ms("2026-03-02T14:30:00Z"),
+	    540, 300, "2026-03-02"), test_ms("2026-03-03T14:00:00Z"));
+	/* Saturday 7 March, then Sunday 8 March 09:00 EDT (DST began) */
+	assert_int_equal(followup_reminder_due(test_toronto, test_ms("2026-03-07T15:00:00Z"),
+	    540, 300, "2026-03-07"), test_ms("2026-03-08T13:00:00Z"));
+	assert_int_equal(followup_reminder_next(test_toronto, test_ms("2026-03-07T15:00:00Z"),
+	    540), test_ms("2026-03-08T13:00:00Z"));
+	/* 23:30 EST on the 2nd is 04:30 UTC on the 3rd: the local date */
+	followup_day(test_toronto, test_ms("2026-03-03T04:30:00Z"), day);
+	assert_string_equal(day, "2026-03-02");
+	followup_day(test_toronto, test_ms("2026-03-03T05:00:00Z"), day);
+	assert_string_equal(day, "2026-03-03");
+}
+
 int
 main(void)
 {
@@ -309,6 +354,7 @@ main(void)
 		cmocka_unit_test(test_due_digits),
 		cmocka_unit_test(test_event_id),
 		cmocka_unit_test(test_label),
+		cmocka_unit_test(test_reminder_due),
 	};
 
 	return cmocka_run_group_tests(tests, test_setup, test_teardown);

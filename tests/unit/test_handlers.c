@@ -340,24 +340,43 @@ test_person(void **state)
 static void
 test_language(void **state)
 {
+	static const char *const cases[][2] = {
+		{ "fr", "fr" }, { "FR", "fr" }, { "fr-CA", "fr" },
+		{ "fr_CA", "fr" }, { "En-us", "en" }, { "es", "es" },
+		{ "zh-Hant-TW", "zh" }, { "fil", "fil" },
+	};
+	static const char *const bad[] = { "", "f", "1fr", "fr CA", "fr.CA",
+	    "fran\xc3\xa7" "ais", "abcdefghi", "-fr" };
 	struct handler_out	 out;
 	struct notification	*n;
+	char			 buf[HANDLER_LANG_SIZE], data[256];
+	size_t			 i;
 
 	(void)state;
-	test_refused("{\"person\":{\"id\":\"p\",\"email\":\"a@b.example\","
-	    "\"language\":\"de\"},\"territory\":\"abitibi\"}",
-	    "data.person.language must be \"fr\" or \"en\", not \"de\"");
-	test_refused("{\"person\":{\"id\":\"p\",\"email\":\"a@b.example\","
-	    "\"language\":\"FR\"},\"territory\":\"abitibi\"}",
-	    "data.person.language must be \"fr\" or \"en\", not \"FR\"");
-	test_refused("{\"person\":{\"id\":\"p\",\"email\":\"a@b.example\","
-	    "\"language\":\"fr-CA\"},\"territory\":\"abitibi\"}",
-	    "data.person.language must be \"fr\" or \"en\", not \"fr-CA\"");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_non_null(handler_language(cases[i][0], buf));
+		assert_string_equal(buf, cases[i][1]);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_null(handler_language(bad[i], buf));
+	assert_null(handler_language(NULL, buf));
+
+	/* never a dead letter over a language: BCP 47 tags, any case */
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(data, sizeof data, "{\"person\":{\"id\":\"p\","
+		    "\"email\":\"a@b.example\",\"language\":\"%s\"},"
+		    "\"territory\":\"abitibi\"}", cases[i][0]);
+		n = test_accepted(data, "abitibi", &out);
+		assert_string_equal(n->language, cases[i][1]);
+		handler_out_clear(&out);
+	}
+	/* not a tag: unknown, left to the territory's default */
 	n = test_accepted("{\"person\":{\"id\":\"p\",\"email\":\"a@b.example\","
-	    "\"language\":\"fr\"},\"territory\":\"abitibi\"}", "abitibi", &out);
-	assert_string_equal(n->language, "fr");
+	    "\"language\":\"fr CA\"},\"territory\":\"abitibi\"}", "abitibi",
+	    &out);
+	assert_null(n->language);
 	handler_out_clear(&out);
-	/* empty or not a string: unknown, left to the territory's default */
+	/* empty or not a string: unknown too */
 	n = test_accepted("{\"person\":{\"id\":\"p\",\"email\":\"a@b.example\","
 	    "\"language\":\"\"},\"territory\":\"abitibi\"}", "abitibi", &out);
 	assert_null(n->language);
@@ -366,6 +385,17 @@ test_language(void **state)
 	    "\"language\":null},\"territory\":\"abitibi\"}", "abitibi", &out);
 	assert_null(n->language);
 	handler_out_clear(&out);
+
+	/* what messages are written in: theirs, the territory's, the first */
+	assert_string_equal(handler_language_used(test_cf, territory_find(
+	    test_cf->territories, "abitibi"), "en"), "en");
+	assert_string_equal(handler_language_used(test_cf, territory_find(
+	    test_cf->territories, "abitibi"), "es"), "fr");
+	assert_string_equal(handler_language_used(test_cf, territory_find(
+	    test_cf->territories, "abitibi"), NULL), "fr");
+	assert_string_equal(handler_language_name("fr", "en"), "French");
+	assert_string_equal(handler_language_name("en", "fr"), "anglais");
+	assert_string_equal(handler_language_name("es", "fr"), "es");
 }
 
 /* Consent counts only when literally true: opt-in. */
@@ -548,6 +578,26 @@ test_var(const json_t *o, const char *path, const char *want)
 		fail_msg("%s: expected \"%s\", got %s%s%s", path, want,
 		    got != NULL ? "\"" : "", got != NULL ? got : "nothing",
 		    got != NULL ? "\"" : "");
+}
+
+/* Runs type's prepare on data, which must be refused with reason want. */
+static void
+test_refused_type(const char *type, const char *data, const char *want)
+{
+	struct handler_ctx	 ctx = { NULL, TEST_NOW, 0, NULL, 0 };
+	struct handler_state	 st;
+	struct envelope		 ev;
+	char			 reason[256];
+
+	ctx.cf = test_cf;
+	memset(&st, 0, sizeof st);
+	test_event(type, "x", data, &ev);
+	if (handler_find(type)->prepare(&ev, &ctx, &st, reason,
+	    sizeof reason) != -1)
+		fail_msg("%s %s: expected -1 (%s), got 0", type, data, want);
+	assert_string_equal(reason, want);
+	handler_state_clear(&st);
+	envelope_clear(&ev);
 }
 
 /* Runs type's prepare on data, which must be accepted. */
@@ -831,7 +881,8 @@ test_arrived_prepare(void **state)
 	/* only what messages and matching need: no consent, profile, birth date */
 	test_arg_json(&st, 1, "{\"first_name\":\"Amina\",\"last_name\":\"Diallo\","
 	    "\"email\":\"amina@example.com\",\"phone\":\"+18195550123\","
-	    "\"language\":\"en\",\"territory\":\"abitibi\",\"municipality\":\"\","
+	    "\"language\":\"en\",\"language_tag\":\"\","
+	    "\"territory\":\"abitibi\",\"municipality\":\"\","
 	    "\"arrival_date\":\"2026-03-02\",\"consent_email\":\"1\","
 	    "\"consent_sms\":\"\",\"occupation\":\"72106\","
 	    "\"skills\":\"Soudure|\\u00c9lectricit\\u00e9\"}");
@@ -919,7 +970,7 @@ test_arrived_prepare_matching(void **state)
 	test_prepare("newcomer.arrived", "arr-2", unshared[0], &st);
 	test_arg_json(&st, 1, "{\"first_name\":\"\",\"last_name\":\"\","
 	    "\"email\":\"\",\"phone\":\"+18195550199\",\"language\":\"\","
-	    "\"territory\":\"abitibi\",\"municipality\":\"\","
+	    "\"language_tag\":\"\",\"territory\":\"abitibi\",\"municipality\":\"\","
 	    "\"arrival_date\":\"2026-11-25T14:03:00Z\",\"consent_email\":\"\","
 	    "\"consent_sms\":\"1\",\"occupation\":\"72106\",\"skills\":\"\"}");
 	/* no language: the territory's (French), so anyone of the roster */
@@ -1293,6 +1344,7 @@ test_due_fn(void **state)
 	};
 	struct handler_out	 out;
 	struct notification	*n;
+	const json_t		*e;
 	size_t			 i;
 
 	(void)state;
@@ -1311,30 +1363,15 @@ test_due_fn(void **state)
 	assert_null(out.effects);
 	handler_out_clear(&out);
 
+	/*
+	 * At 09:00, when the day's reminder time has come and none went out
+	 * yet: the follow-up waits for the territory's reminder email, which
+	 * goes reminders_gather_s (300) later; the check-in goes now.
+	 */
 	test_decide("followup.due", "fu-1", TEST_DUE("d7"),
 	    TEST_DUE_STATE("ab-1", ""), 0, &out);
-	assert_int_equal(out.n, 2);
-	/* Nadia Gagnon reads French first */
+	assert_int_equal(out.n, 1);
 	n = &out.v[0];
-	assert_string_equal(n->role, "counsellor");
-	assert_string_equal(n->recipient_id, "ab-1");
-	assert_string_equal(n->email, "nadia.gagnon@abitibi.example");
-	assert_string_equal(n->language, "fr");
-	assert_int_equal(n->consent_email, 1);
-	assert_string_equal(n->territory->id, "abitibi");
-	test_json_equal(json_object_get(n->vars, "followup"), "{\"id\":\"d7\","
-	    "\"kind\":\"7 jours\",\"due_at\":\"2026-03-09T13:00:00Z\"}",
-	    "reminder's followup");
-	test_var(n->vars, "ref", "p-1");
-	test_var(n->vars, "counsellor.first_name", "Nadia");
-	test_var(n->vars, "data.arrival_date", "2026-03-02");
-	test_var(n->vars, "data.municipality", "Amos");
-	/* the person as templates see them: no matching or consent fields */
-	test_json_equal(json_object_get(n->vars, "person"), "{\"first_name\":"
-	    "\"Amina\",\"last_name\":\"Diallo\",\"email\":\"amina@example.com\","
-	    "\"phone\":\"+18195550123\",\"language\":\"en\"}", "person");
-	/* the check-in, in the newcomer's language */
-	n = &out.v[1];
 	assert_string_equal(n->role, "newcomer");
 	assert_string_equal(n->recipient_id, "p-1");
 	assert_string_equal(n->email, "amina@example.com");
@@ -1343,53 +1380,158 @@ test_due_fn(void **state)
 	assert_int_equal(n->consent_email, 1);
 	assert_int_equal(n->consent_sms, 0);
 	assert_string_equal(n->territory->id, "abitibi");
+	/* handled 7 days before its due time: on time by far */
 	test_json_equal(json_object_get(n->vars, "followup"), "{\"id\":\"d7\","
 	    "\"kind\":\"7 days\"}", "check-in's followup");
 	test_var(n->vars, "first_name", "Amina");
 	test_var(n->vars, "counsellor.first_name", "Nadia");
-	/* recorded, and counted */
-	assert_int_equal(json_array_size(out.effects), 2);
+	/* waits for the reminder email, recorded, and counted */
+	assert_int_equal(json_array_size(out.effects), 3);
+	test_effect(&out, "reminder_add", "[\"reminder_add\",\"abitibi\","
+	    "\"p-1\",\"d7\",\"{\\\"added\\\":1772460000000,\\\"due_at\\\":"
+	    "\\\"2026-03-09T13:00:00Z\\\"}\",\"1772460300000\","
+	    "\"event 0 0 - {\\\"data\\\":{\\\"territory\\\":\\\"abitibi\\\","
+	    "\\\"until\\\":\\\"1772460300000\\\"},\\\"id\\\":"
+	    "\\\"reminders-1772460300000-abitibi\\\",\\\"source\\\":"
+	    "\\\"relais\\\",\\\"specversion\\\":\\\"1.0\\\",\\\"type\\\":"
+	    "\\\"followup.reminders\\\"}\",\"173100000\"]");
 	test_effect(&out, "followup", "[\"followup\",\"p-1\",\"d7\","
 	    "\"reminded 1772460000000\"]");
 	test_stat(&out, "abitibi:followups_due");
 	handler_out_clear(&out);
 
-	/* d30: no check-in in the plan; Marc (fr) reads "1 mois" */
+	/* d30: no check-in in the plan; the reminder only */
 	test_decide("followup.due", "fu-2", TEST_DUE("d30"),
 	    TEST_DUE_STATE("ab-2", ""), 0, &out);
-	assert_int_equal(out.n, 1);
-	assert_string_equal(out.v[0].role, "counsellor");
-	assert_string_equal(out.v[0].email, "marc.trudel@abitibi.example");
-	test_var(out.v[0].vars, "followup.kind", "1 mois");
+	assert_int_equal(out.n, 0);
+	assert_int_equal(test_effects(&out, "reminder_add"), 1);
 	test_effect(&out, "followup", "[\"followup\",\"p-1\",\"d30\","
 	    "\"reminded 1772460000000\"]");
 	test_stat(&out, "abitibi:followups_due");
 	handler_out_clear(&out);
 
-	/* a retry: the same messages, nothing recorded again */
+	/* the day's email went already: tomorrow's, 3 March 09:00 EST */
+	test_decide("followup.due", "fu-2", TEST_DUE("d30"),
+	    "{\"person\":{\"territory\":\"abitibi\"},\"counsellor\":\"ab-2\","
+	    "\"reminded\":\"2026-03-02\"}", 0, &out);
+	json_array_foreach(out.effects, i, e) {
+		if (strcmp(json_string_value(json_array_get(e, 0)),
+		    "reminder_add") == 0)
+			assert_string_equal(json_string_value(json_array_get(e,
+			    5)), "1772546400000");
+	}
+	assert_int_equal(test_effects(&out, "reminder_add"), 1);
+	handler_out_clear(&out);
+
+	/* a retry: the same check-in, nothing recorded again */
 	test_decide("followup.due", "fu-1", TEST_DUE("d7"),
 	    TEST_DUE_STATE("ab-1", ""), 1, &out);
-	assert_int_equal(out.n, 2);
+	assert_int_equal(out.n, 1);
 	assert_null(out.effects);
 	handler_out_clear(&out);
 
 	/* reminded before (a replay): reminded again */
 	test_decide("followup.due", "fu-1", TEST_DUE("d7"),
 	    TEST_DUE_STATE("ab-1", "reminded 1"), 0, &out);
-	assert_int_equal(out.n, 2);
+	assert_int_equal(test_effects(&out, "reminder_add"), 1);
 	handler_out_clear(&out);
 
-	/* a counsellor the producer names, when on the roster */
+	/* a counsellor the producer names, when on the roster, rides along */
 	test_decide("followup.due", "fu-1", "{\"person\":{\"id\":\"p-1\"},"
 	    "\"followup\":{\"kind\":\"d7\"},\"counsellor\":{\"id\":\"ab-2\"}}",
 	    TEST_DUE_STATE("ab-1", ""), 0, &out);
-	assert_string_equal(out.v[0].recipient_id, "ab-2");
+	json_array_foreach(out.effects, i, e) {
+		if (strcmp(json_string_value(json_array_get(e, 0)),
+		    "reminder_add") == 0)
+			assert_non_null(strstr(json_string_value(json_array_get(
+			    e, 4)), "\"counsellor\":\"ab-2\""));
+	}
 	handler_out_clear(&out);
 	test_decide("followup.due", "fu-1", "{\"person\":{\"id\":\"p-1\"},"
 	    "\"followup\":{\"kind\":\"d7\"},\"counsellor\":{\"id\":\"xx-1\"}}",
 	    TEST_DUE_STATE("ab-1", ""), 0, &out);
-	assert_string_equal(out.v[0].recipient_id, "ab-1");
+	json_array_foreach(out.effects, i, e) {
+		if (strcmp(json_string_value(json_array_get(e, 0)),
+		    "reminder_add") == 0)
+			assert_null(strstr(json_string_value(json_array_get(e,
+			    4)), "counsellor"));
+	}
 	handler_out_clear(&out);
+}
+
+/*
+ * followup.reminders: one email per counsellor listing their follow-ups,
+ * nothing for those gone, done or moved; what was listed is cleared once
+ * every email is settled, and tomorrow's is scheduled if more came.
+ */
+static void
+test_reminders_fn(void **state)
+{
+	static const char data[] = "{\"territory\":\"abitibi\","
+	    "\"until\":\"1772460300000\"}";
+	struct handler_out	 out;
+	const json_t		*e, *list;
+	size_t			 i;
+
+	(void)state;
+	test_decide("followup.reminders", "reminders-1772460300000-abitibi",
+	    data, "{\"items\":["
+	    "{\"pid\":\"p-1\",\"kind\":\"d7\",\"due_at\":\"2026-03-02T14:00:00Z\","
+	    "\"counsellor\":\"ab-2\",\"first_name\":\"Amina\",\"last_name\":"
+	    "\"Diallo\",\"email\":\"amina@example.com\"},"
+	    "{\"pid\":\"p-2\",\"kind\":\"d30\",\"due_at\":\"2026-03-02T14:00:00Z\","
+	    "\"counsellor\":\"ab-1\",\"first_name\":\"Li\"},"
+	    "{\"pid\":\"p-3\",\"kind\":\"d7\",\"counsellor\":\"ab-2\","
+	    "\"first_name\":\"Ana\"},"
+	    "{\"pid\":\"p-4\",\"kind\":\"d7\",\"gone\":1},"
+	    "{\"pid\":\"p-5\",\"kind\":\"d7\",\"done\":1}]}", 0, &out);
+	/* roster order: Nadia (ab-1), then Marc (ab-2) */
+	assert_int_equal(out.n, 2);
+	assert_string_equal(out.v[0].recipient_id, "ab-1");
+	assert_string_equal(out.v[0].email, "nadia.gagnon@abitibi.example");
+	assert_string_equal(out.v[0].language, "fr");
+	assert_null(out.v[0].subject_id);
+	assert_int_equal(json_integer_value(json_object_get(out.v[0].vars,
+	    "count")), 1);
+	list = json_object_get(out.v[0].vars, "followups");
+	assert_int_equal(json_array_size(list), 1);
+	assert_null(json_object_get(out.v[0].vars, "many"));
+	assert_string_equal(out.v[1].recipient_id, "ab-2");
+	list = json_object_get(out.v[1].vars, "followups");
+	assert_int_equal(json_array_size(list), 2);
+	assert_true(json_is_true(json_object_get(out.v[1].vars, "many")));
+	test_json_equal(json_array_get(list, 0), "{\"followup\":{\"id\":\"d7\","
+	    "\"kind\":\"7 jours\",\"due_at\":\"2026-03-02T14:00:00Z\"},"
+	    "\"person\":{\"first_name\":\"Amina\",\"last_name\":\"Diallo\","
+	    "\"email\":\"amina@example.com\"},\"data\":{},\"ref\":\"p-1\"}",
+	    "first item");
+	/* every item listed is cleared, the gone and done ones too */
+	assert_int_equal(json_array_size(out.effects), 1);
+	test_effect(&out, "!reminders_done", "[\"!reminders_done\",\"abitibi\","
+	    "\"2026-03-02\",\"172800000\",\"1772546400000\","
+	    "\"event 0 0 - {\\\"data\\\":{\\\"territory\\\":\\\"abitibi\\\","
+	    "\\\"until\\\":\\\"1772546400000\\\"},\\\"id\\\":"
+	    "\\\"reminders-1772546400000-abitibi\\\",\\\"source\\\":"
+	    "\\\"relais\\\",\\\"specversion\\\":\\\"1.0\\\",\\\"type\\\":"
+	    "\\\"followup.reminders\\\"}\",\"259200000\","
+	    "\"p-1\",\"d7\",\"p-2\",\"d30\",\"p-3\",\"d7\",\"p-4\",\"d7\","
+	    "\"p-5\",\"d7\"]");
+	handler_out_clear(&out);
+
+	/* nothing left to remind: no email, the list cleared all the same */
+	test_decide("followup.reminders", "reminders-1772460300000-abitibi",
+	    data, "{\"items\":[{\"pid\":\"p-4\",\"kind\":\"d7\","
+	    "\"gone\":1}]}", 0, &out);
+	assert_int_equal(out.n, 0);
+	assert_string_not_equal(out.note, "");
+	json_array_foreach(out.effects, i, e)
+		assert_int_equal(json_array_size(e), 9);
+	handler_out_clear(&out);
+	test_refused_type("followup.reminders", "{\"territory\":\"nowhere\","
+	    "\"until\":\"1\"}", "unknown territory \"nowhere\" (removed "
+	    "from the configuration since its follow-ups fell due?)");
+	test_refused_type("followup.reminders", "{\"territory\":\"abitibi\"}",
+	    "missing data.territory or data.until");
 }
 
 /* A posting: data.job, data.employer; closes_at as given. */
@@ -1486,10 +1628,6 @@ test_posted_refused(void **state)
 		    "\"territory\":\"abitibi\"},\"employer\":{\"id\":\"e-1\","
 		    "\"contact\":{\"name\":\"Luc\",\"email\":\"\"}}}",
 		    "data.employer.contact has neither email nor phone" },
-		{ "{\"job\":{\"id\":\"j\",\"title\":\"T\",\"occupation\":\"72106\","
-		    "\"territory\":\"abitibi\"},\"employer\":{\"id\":\"e-1\","
-		    "\"contact\":{\"email\":\"a@b.example\",\"language\":\"de\"}}}",
-		    "data.employer.contact.language must be \"fr\" or \"en\"" },
 		{ "{\"job\":{\"id\":\"j\",\"title\":\"T\",\"occupation\":\"72106\","
 		    "\"territory\":\"nowhere\"},\"employer\":{\"id\":\"e-1\","
 		    "\"contact\":{\"email\":\"a@b.example\"}}}",
@@ -2101,6 +2239,7 @@ main(void)
 		cmocka_unit_test(test_arrived_fn_matches),
 		cmocka_unit_test(test_due_prepare),
 		cmocka_unit_test(test_due_fn),
+		cmocka_unit_test(test_reminders_fn),
 		cmocka_unit_test(test_posted_prepare),
 		cmocka_unit_test(test_posted_refused),
 		cmocka_unit_test(test_posted_fn),
