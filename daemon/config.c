@@ -57,6 +57,7 @@ static const struct config_opt config_limits_opts[] = {
 	{ "backoff_cap_ms", CONFIG_LONG, L(backoff_cap_ms), 1, 604800000, "3600000" },
 	{ "retry_after_max_ms", CONFIG_LONG, L(retry_after_max_ms), 1, 604800000, "3600000" },
 	{ "drain_timeout_ms", CONFIG_LONG, L(drain_timeout_ms), 0, 3600000, "10000" },
+	{ "max_per_recipient_per_day", CONFIG_LONG, L(max_per_recipient_day), 0, 1000000, "100" },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 #undef L

@@ -53,6 +53,7 @@ struct config_limits {
 	long	 backoff_cap_ms;
 	long	 retry_after_max_ms;
 	long	 drain_timeout_ms;	/* SIGTERM: bound on finishing in-flight work */
+	long	 max_per_recipient_day;	/* messages sent, per local day; 0: off */
 };
 
 struct config_gateway {

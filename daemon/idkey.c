@@ -46,3 +46,9 @@ idkey_make(const char *event_id, const char *recipient, const char *channel,
 	}
 	out[IDKEY_LEN] = '\0';
 }
+
+void
+idkey_recipient(const char *supp, char out[IDKEY_LEN + 1])
+{
+	idkey_make("relais-recipient", supp, "", "", out);
+}

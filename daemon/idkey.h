@@ -15,4 +15,10 @@
 void	idkey_make(const char *event_id, const char *recipient,
 	    const char *channel, const char *template, char out[IDKEY_LEN + 1]);
 
+/*
+ * The key of a recipient ("<channel>:<address>", lower case): their
+ * messages of the day are counted under it, without the address in clear.
+ */
+void	idkey_recipient(const char *supp, char out[IDKEY_LEN + 1]);
+
 #endif

@@ -28,11 +28,13 @@
 #include "envelope.h"
 #include "gw.h"
 #include "handlers.h"
+#include "idkey.h"
 #include "log.h"
 #include "pipeline.h"
 #include "plan.h"
 #include "queue.h"
 #include "territory.h"
+#include "tz.h"
 #include "window.h"
 
 enum pipeline_outcome {
@@ -67,8 +69,12 @@ struct pipeline_delivery {
 	char			 supp[320];	/* "<channel>:<address>" */
 	int			 optout;	/* the provider said they opted out */
 	int			 was_sent;	/* skipped: an earlier read sent it */
+	char			 cap[IDKEY_LEN + 24];	/* "rcpt:<key>:<date>" */
 	struct event		*ev_hold;	/* until that slot */
 };
+
+/* How long a recipient's count of the day is kept (ms): past their day. */
+#define PIPELINE_CAP_TTL_MS	(2 * 86400000LL)
 
 /* A rate slot further than this is waited for in Redis, not in memory. */
 #define PIPELINE_RATE_HOLD_MS	2000
@@ -307,6 +313,44 @@ pipeline_supp_id(struct pipeline_delivery *d)
 }
 
 /*
+ * The recipient's count of messages of the day (their territory's day),
+ * under a key that does not show the address; "" when there is no bound.
+ */
+static void
+pipeline_cap_key(struct pipeline_delivery *d, long max)
+{
+	char	key[IDKEY_LEN + 1];
+	int64_t	y;
+	int	m, dd;
+
+	d->cap[0] = '\0';
+	if (max <= 0)
+		return;
+	idkey_recipient(d->supp, key);
+	tz_civil_from_days(tz_local_day(d->pd->terr->tz, clock_now_ms()), &y,
+	    &m, &dd);
+	snprintf(d->cap, sizeof d->cap, "rcpt:%s:%04d-%02d-%02d", key,
+	    (int)(y % 10000), m % 100, dd % 100);
+}
+
+/* A recipient had their messages of the day: theirs waits for tomorrow. */
+static void
+pipeline_capped(struct pipeline_delivery *d)
+{
+	const struct tz	*tz = d->pd->terr->tz;
+	char		 at[40];
+
+	d->next_attempt = d->attempt;
+	d->next_waits = d->waits;
+	d->due_ms = tz_local_to_utc(tz, (tz_local_day(tz, clock_now_ms()) + 1) *
+	    86400) * 1000;
+	clock_rfc3339(d->due_ms, at, sizeof at);
+	pipeline_fail(d, OUTCOME_RETRY, "the recipient had %ld messages today "
+	    "(limits.max_per_recipient_per_day): deferred to %s",
+	    d->job->conf->cf->limits.max_per_recipient_day, at);
+}
+
+/*
  * Decodes the entry and asks its handler what it needs from Redis, or sets
  * an event-level dead letter.
  */
@@ -398,6 +442,7 @@ pipeline_plan(struct pipeline_job *j)
 		d->gateway = d->pd->route != NULL && d->pd->route->ngateways > 0 ?
 		    d->pd->route->gateways[0] : "-";
 		pipeline_supp_id(d);
+		pipeline_cap_key(d, cf->limits.max_per_recipient_day);
 		d->attempt = e->retry_key != NULL ? e->attempt : 0;
 		d->waits = e->retry_key != NULL ? e->waits : 0;
 		if (d->pd->status != PLAN_SEND)
@@ -675,6 +720,8 @@ pipeline_ops(struct pipeline_job *j, struct queue_args *a)
 		switch (d->outcome) {
 		case OUTCOME_SENT:
 			queue_op_sent(a, d->pd->key);
+			if (d->cap[0] != '\0')
+				queue_op_count(a, d->cap, PIPELINE_CAP_TTL_MS);
 			break;
 		case OUTCOME_RETRY:
 			buf_init(&member);
@@ -1001,7 +1048,9 @@ pipeline_on_begun(int ok, int dup, const int *verdicts, size_t n, void *arg)
 			continue;
 		v = verdicts[k++];
 		j->d[i].was_sent = v == QUEUE_SENT;
-		if (v > QUEUE_GO && v <= QUEUE_ADDRESS_CHANGED)
+		if (v == QUEUE_CAPPED)
+			pipeline_capped(&j->d[i]);
+		else if (v > QUEUE_GO && v <= QUEUE_ADDRESS_CHANGED)
 			pipeline_fail(&j->d[i], OUTCOME_SKIPPED, "%s",
 			    pipeline_verdict_reasons[v]);
 		else if (v != QUEUE_GO)
@@ -1033,7 +1082,9 @@ pipeline_begin(struct pipeline_job *j, const char *dedupe)
 		v[nk].key = j->d[i].pd->key;
 		v[nk].supp = j->d[i].supp;
 		v[nk].person = j->d[i].pd->subject;
-		v[nk++].check = j->d[i].pd->check;
+		v[nk].check = j->d[i].pd->check;
+		v[nk].cap = j->d[i].cap;
+		v[nk++].capmax = j->conf->cf->limits.max_per_recipient_day;
 	}
 	if (queue_begin(p->q, dedupe, j->e->id, j->e->retry_key != NULL ||
 	    j->e->replay, v, nk, pipeline_on_begun, j) == -1)

@@ -198,6 +198,14 @@ queue_op_sent(struct queue_args *a, const char *key)
 }
 
 void
+queue_op_count(struct queue_args *a, const char *key, long long ttl_ms)
+{
+	queue_args_add(a, "C", 1);
+	queue_args_add(a, key, strlen(key));
+	queue_args_addf(a, "%lld", ttl_ms);
+}
+
+void
 queue_op_schedule(struct queue_args *a, long long due_ms, const char *member,
     size_t len)
 {
@@ -1239,6 +1247,8 @@ queue_begin(struct queue *q, const char *event_id, const char *stream_id,
 		queue_args_add(&q->begins->args, v[i].person,
 		    strlen(v[i].person));
 		queue_args_add(&q->begins->args, v[i].check, strlen(v[i].check));
+		queue_args_add(&q->begins->args, v[i].cap, strlen(v[i].cap));
+		queue_args_addf(&q->begins->args, "%ld", v[i].capmax);
 	}
 	c = queue_batch_call(q->begins);
 	c->begin_cb = cb;

@@ -67,6 +67,7 @@ enum queue_verdict {
 	QUEUE_DEPARTED,		/* the person left the programme */
 	QUEUE_NO_CONSENT,	/* consent for the channel was withdrawn */
 	QUEUE_ADDRESS_CHANGED,	/* the stored address is another one now */
+	QUEUE_CAPPED,		/* the recipient had their messages of the day */
 };
 
 /* One delivery to check before it is sent; the strings are borrowed. */
@@ -75,6 +76,8 @@ struct queue_check {
 	const char	*supp;		/* "<channel>:<lower-cased address>" */
 	const char	*person;	/* whom it is about, or "" */
 	const char	*check;		/* "", "p" (present), "c" (contact) */
+	const char	*cap;		/* the recipient's count of the day, or "" */
+	long		 capmax;	/* QUEUE_CAPPED when it reached this */
 };
 
 /*
@@ -166,6 +169,9 @@ void		 queue_args_addf(struct queue_args *, const char *, ...)
 void		 queue_op_sent(struct queue_args *, const char *key);
 void		 queue_op_schedule(struct queue_args *, long long due_ms,
 		    const char *member, size_t len);
+/* Counts a message sent to a recipient (key as queue_check's cap). */
+void		 queue_op_count(struct queue_args *, const char *key,
+		    long long ttl_ms);
 /* Puts "<channel>:<address>" on the suppression list, with its record. */
 void		 queue_op_suppress(struct queue_args *, const char *id,
 		    const char *record);

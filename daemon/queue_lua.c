@@ -27,8 +27,9 @@
  * Batched over every entry that began in one loop iteration. ARGV: prefix,
  * seen ttl, then per entry: event id ("" = no dedupe), stream id, claim
  * ("1": relais's own retry or replay, see QUEUE_DEDUPE_LUA), n, then n
- * quadruples (delivery key, suppression id "<channel>:<address>", the
- * person the message is about or "", check). Returns, per entry, the
+ * sextuples (delivery key, suppression id "<channel>:<address>", the
+ * person the message is about or "", check, the recipient's count of the
+ * day or "", its bound). Returns, per entry, the
  * duplicate flag then a verdict per delivery (QUEUE_GO, ... in queue.h).
  *
  * The check is the newest truth about the person, read right before the
@@ -38,19 +39,22 @@
  */
 const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
 "local p, ttl = ARGV[1], ARGV[2]\n"
-"local function verdict(key, supp, pid, check)\n"
+"local function capped(cap, max)\n"
+"  return cap ~= '' and (tonumber(redis.call('GET', p .. cap)) or 0) >= tonumber(max)\n"
+"end\n"
+"local function verdict(key, supp, pid, check, cap, max)\n"
 "  if redis.call('EXISTS', p .. 'sent:' .. key) == 1 then return 1 end\n"
 "  if redis.call('HEXISTS', p .. 'suppressed', supp) == 1 then return 2 end\n"
-"  if pid == '' or check == '' then return 0 end\n"
+"  if pid == '' or check == '' then return capped(cap, max) and 7 or 0 end\n"
 "  local ch, addr = string.match(supp, '^(%a+):(.*)$')\n"
 "  local r = redis.call('HMGET', p .. 'person:' .. pid, 'territory', 'departed',\n"
 "    'consent_' .. (ch or ''), ch == 'sms' and 'phone' or 'email')\n"
 "  if not r[1] then return 3 end\n"
 "  if r[2] then return 4 end\n"
-"  if check ~= 'c' then return 0 end\n"
+"  if check ~= 'c' then return capped(cap, max) and 7 or 0 end\n"
 "  if r[3] ~= '1' then return 5 end\n"
 "  if not r[4] or string.lower(r[4]) ~= addr then return 6 end\n"
-"  return 0\n"
+"  return capped(cap, max) and 7 or 0\n"
 "end\n"
 "local out = {}\n"
 "local i = 3\n"
@@ -58,10 +62,10 @@ const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
 "  local id, sid, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 3])\n"
 "  out[#out + 1] = dedupe(p, ttl, id, sid, ARGV[i + 2])\n"
 "  for j = 1, n do\n"
-"    local b = i + 4 + 4 * (j - 1)\n"
-"    out[#out + 1] = verdict(ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3])\n"
+"    local b = i + 4 + 6 * (j - 1)\n"
+"    out[#out + 1] = verdict(ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5])\n"
 "  end\n"
-"  i = i + 4 + 4 * n\n"
+"  i = i + 4 + 6 * n\n"
 "end\n"
 "return out\n";
 
@@ -69,7 +73,8 @@ const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
  * Batched over every entry that finished in one loop iteration, applied
  * atomically. ARGV: prefix, group, sent ttl, deliveries maxlen, consent
  * history ttl, dead letters' retention (ms), then ops:
- * S key | Z score member | D n f v ... | L n f v ... | A stream-id (ack and
+ * S key | C count-key ttl (a message sent to a recipient today) | Z score
+ * member | D n f v ... | L n f v ... | A stream-id (ack and
  * delete the entry) | U suppression-id record (a provider's opt-out, kept
  * for good, appended to the consent history) | H effect n args...
  */
@@ -108,6 +113,10 @@ const char queue_commit_lua[] =
 "  if op == 'S' then\n"
 "    redis.call('SET', p .. 'sent:' .. ARGV[i + 1], '1', 'EX', ttl)\n"
 "    i = i + 2\n"
+"  elseif op == 'C' then\n"
+"    redis.call('INCR', p .. ARGV[i + 1])\n"
+"    redis.call('PEXPIRE', p .. ARGV[i + 1], ARGV[i + 2])\n"
+"    i = i + 3\n"
 "  elseif op == 'U' then\n"
 "    redis.call('HSET', p .. 'suppressed', ARGV[i + 1], ARGV[i + 2])\n"
 /* the consent history, as the public endpoints keep it (consent.c) */
