@@ -88,4 +88,37 @@ wait_for 10 "handled" all_handled_but_scheduled
 assert_eq "$(body_field gw "$((before + 2))" .to)" new@example.com "welcome after the change"
 assert_eq "$(requests gw)" "$((before + 2))" "messages for the suppressed person"
 stop_relaisd
+
+# 4. a welcome sent by email stays sent when its SMS, deferred to the
+# morning, cannot go after all (the number changed meanwhile): a later
+# arrival sends no second welcome
+both() {	# ID TIME PHONE
+	printf '{"specversion":"1.0","id":"%s","source":"crm","type":"newcomer.arrived","time":"%s","data":{"person":{"id":"p-both","first_name":"Olivier","last_name":"Roy","email":"both@example.com","phone":"%s","language":"fr","consent":{"email":true,"sms":true}},"territory":"abitibi"}}' \
+	    "$1" "$2" "$3"
+}
+export RELAIS_TEST_NOW=2026-03-04T23:30:00-05:00	# no SMS at night
+start_relaisd relaisd2
+before=$(requests gw)
+emit "$(both b-1 2026-03-04T23:00:00-05:00 +18195550111)"
+wait_for 10 "the welcome email and the notice" 'test "$(requests gw)" -ge $((before + 2))'
+wait_for 10 "handled" all_handled_but_scheduled
+assert_eq "$(field p-both welcome)" sent "welcome state with the SMS deferred"
+emit "$(both b-2 2026-03-04T23:10:00-05:00 +18195550199)"
+wait_for 10 "handled" all_handled_but_scheduled
+assert_eq "$(field p-both phone)" +18195550199 "the number changed"
+stop_relaisd
+export RELAIS_TEST_NOW=2026-03-05T09:00:30-05:00
+start_relaisd relaisd3
+wait_for 15 "the SMS retry handled" \
+    'test "$(rcli zrange relais:scheduled 0 -1 | grep -c "^retry " || true)" = 0 && all_handled_but_scheduled'
+records | jq -r 'select(.outcome == "skipped") | .reason' | grep -q "the address on record changed since" ||
+    fail "the deferred SMS was not skipped"
+assert_eq "$(field p-both welcome)" sent "welcome state after the SMS was skipped"
+emit "$(both b-3 2026-03-05T09:10:00-05:00 +18195550199)"
+wait_for 10 "handled" all_handled_but_scheduled
+wait_for 5 "the note" \
+    "grep -qF 'event=b-3 type=newcomer.arrived outcome=done note=\"person already registered by an earlier event: no second welcome\"' \"\$T/relaisd3.log\""
+n=$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.template == "welcome" and .to == "both@example.com") | .to' | wc -l)
+assert_eq "$n" 1 "welcome emails to both@example.com"
+stop_relaisd
 echo "recovery: ok"

@@ -349,7 +349,8 @@ test_language(void **state)
 	    "fran\xc3\xa7" "ais", "abcdefghi", "-fr" };
 	struct handler_out	 out;
 	struct notification	*n;
-	char			 buf[HANDLER_LANG_SIZE], data[256];
+	struct territory	 other;
+	char			 buf[HANDLER_LANG_SIZE], data[256], de[] = "de";
 	size_t			 i;
 
 	(void)state;
@@ -393,6 +394,11 @@ test_language(void **state)
 	    test_cf->territories, "abitibi"), "es"), "fr");
 	assert_string_equal(handler_language_used(test_cf, territory_find(
 	    test_cf->territories, "abitibi"), NULL), "fr");
+	/* a territory whose language has no templates either: the first */
+	other = *territory_find(test_cf->territories, "abitibi");
+	other.language = de;
+	assert_string_equal(handler_language_used(test_cf, &other, "es"), "fr");
+	assert_string_equal(handler_language_used(test_cf, &other, NULL), "fr");
 	assert_string_equal(handler_language_name("fr", "en"), "French");
 	assert_string_equal(handler_language_name("en", "fr"), "anglais");
 	assert_string_equal(handler_language_name("es", "fr"), "es");
