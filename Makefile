@@ -44,11 +44,14 @@ LIB_SRCS := \
 	daemon/log.c \
 	daemon/clock.c \
 	daemon/diag.c \
+	daemon/suggest.c \
 	daemon/ynode.c \
 	daemon/config.c \
 	daemon/config_territory.c \
 	daemon/config_handlers.c \
+	daemon/config_check.c \
 	daemon/config_unsub.c \
+	daemon/config_bounces.c \
 	daemon/territory.c \
 	daemon/envelope.c \
 	daemon/tmpl.c \
@@ -80,14 +83,19 @@ LIB_SRCS := \
 	daemon/admin.c \
 	daemon/admin_twilio.c \
 	daemon/twhook.c \
+	daemon/admin_evhook.c \
+	daemon/evhook.c \
+	daemon/evhook_sig.c \
 	daemon/admin_unsub.c \
 	daemon/unsub.c \
 	daemon/consent.c \
+	daemon/envfile.c \
 	handlers/handlers.c \
 	handlers/newcomer_arrived.c \
 	handlers/store.c \
 	handlers/followups.c \
 	handlers/match.c \
+	handlers/noc.c \
 	handlers/followup_due.c \
 	handlers/followup_done.c \
 	handlers/followup_reminders.c \
@@ -98,7 +106,15 @@ LIB_SRCS := \
 	handlers/forget.c
 
 RELAISD_SRCS   := daemon/main.c
-RELAISCTL_SRCS := daemon/relaisctl.c
+RELAISCTL_SRCS := \
+	daemon/relaisctl.c \
+	daemon/relaisctl_conf.c \
+	daemon/relaisctl_status.c \
+	daemon/relaisctl_dead.c \
+	daemon/relaisctl_replay.c \
+	daemon/relaisctl_report.c \
+	daemon/relaisctl_person.c \
+	daemon/relaisctl_event.c
 SINK_SRCS      := tests/sink/sink.c
 BENCH_SRCS     := bench/producer.c
 BENCH_MATCH_SRCS := bench/match.c
@@ -107,7 +123,9 @@ BENCH_MATCH_SRCS := bench/match.c
 FUZZ_BUILD   := build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := envelope ynode tmpl twhook unsub phone providers mime admin pii
+FUZZ_TARGETS := envelope ynode tmpl twhook unsub phone providers mime admin pii \
+	evhook \
+	envfile
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
            -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
            -std=c11 -D_GNU_SOURCE -DRELAIS_VERSION=\"$(VERSION)\" $(WARN) -Idaemon
@@ -143,6 +161,14 @@ FUZZ_twhook_SRCS := \
 	daemon/log.c
 FUZZ_twhook_PKGS := libcrypto
 
+FUZZ_evhook_SRCS := \
+	tests/fuzz/fuzz_evhook.c \
+	daemon/evhook.c \
+	daemon/evhook_sig.c \
+	daemon/buf.c \
+	daemon/log.c
+FUZZ_evhook_PKGS := jansson libcrypto
+
 FUZZ_unsub_SRCS := \
 	tests/fuzz/fuzz_unsub.c \
 	daemon/unsub.c \
@@ -166,6 +192,14 @@ FUZZ_pii_SRCS := \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_pii_PKGS := jansson
+
+FUZZ_envfile_SRCS := \
+	tests/fuzz/fuzz_envfile.c \
+	daemon/envfile.c \
+	daemon/envelope.c \
+	daemon/buf.c \
+	daemon/log.c
+FUZZ_envfile_PKGS := jansson
 
 # The gateway kinds come as a table (gw.c): all of them, and what they use.
 FUZZ_GW_SRCS := \
@@ -203,6 +237,9 @@ FUZZ_admin_SRCS := \
 	daemon/admin.c \
 	daemon/admin_twilio.c \
 	daemon/admin_unsub.c \
+	daemon/admin_evhook.c \
+	daemon/evhook.c \
+	daemon/evhook_sig.c \
 	daemon/twhook.c \
 	daemon/unsub.c \
 	daemon/clock.c \
@@ -235,6 +272,7 @@ UNIT_TESTS := \
 	test_window \
 	test_admin \
 	test_twhook \
+	test_evhook \
 	test_gw_twilio \
 	test_gw_brevo \
 	test_plan \
@@ -243,7 +281,10 @@ UNIT_TESTS := \
 	test_gw_mailgun \
 	test_unsub \
 	test_followups \
-	test_match
+	test_match \
+	test_noc \
+	test_envfile \
+	test_suggest
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \
@@ -376,6 +417,8 @@ install: all
 		[ -d "$$d" ] || install -d -m 0755 "$$d" || exit 1; \
 	done
 	install -m 0644 config/relais.yaml "$(INSTALL_CONF)/relais.yaml.dist"
+	install -m 0644 config/noc2021.tsv config/noc2021.SOURCE.md \
+	    "$(INSTALL_CONF)/"
 	@if [ -e "$(INSTALL_CONF)/relais.yaml" ]; then \
 		echo "install: kept $(INSTALL_CONF)/relais.yaml" \
 		    "(the shipped one is relais.yaml.dist)"; \

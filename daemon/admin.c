@@ -22,6 +22,7 @@
 #include <event2/listener.h>
 
 #include "admin.h"
+#include "admin_evhook.h"
 #include "admin_twilio.h"
 #include "admin_unsub.h"
 #include "buf.h"
@@ -40,6 +41,8 @@
 #define ADMIN_LOG_EVERY_MS	10000
 /* X-Forwarded-For header lines looked at. */
 #define ADMIN_XFF_MAX		16
+/* Bytes of a request line looked at to choose its body cap. */
+#define ADMIN_PEEK_MAX		64
 
 /*
  * One open connection, as the port counts it. evhttp owns the connection;
@@ -55,6 +58,11 @@ struct admin_conn {
 	struct evhttp_connection	*evcon;	/* NULL until adopted */
 	struct admin			*a;
 	long long			 deadline_ms;	/* monotonic */
+	struct evbuffer_cb_entry	*peek;	/* on the input, until decided */
+	int				 big;	/* allowed an email hook's body */
+	struct evhttp_request		*held;	/* answered later (admin_hold) */
+	void				(*gone)(void *);
+	void				*gone_arg;
 };
 TAILQ_HEAD(admin_connq, admin_conn);
 
@@ -99,6 +107,8 @@ struct admin {
 	struct buf		 out;		/* reused by every scrape */
 	struct admin_unsub	*unsub;		/* NULL: /u/ is 404 */
 	struct admin_twilio	*twilio;	/* NULL: /hooks/twilio is 404 */
+	struct admin_evhook	*evhook;	/* /hooks/<email provider> */
+	size_t			 nbig;		/* connections with big bodies */
 	double			 rate_per_s;	/* 0: public endpoints unlimited */
 	double			 rate_burst;
 	struct admin_bucket	*buckets;	/* ADMIN_RATE_SLOTS, when limited */
@@ -283,6 +293,12 @@ admin_conn_open(struct admin *a, struct admin_conn *c)
 static void
 admin_conn_forget(struct admin *a, struct admin_conn *c)
 {
+	/* the bufferevent outlives this record: our callback goes first */
+	if (c->peek != NULL && c->evcon != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(
+		    evhttp_connection_get_bufferevent(c->evcon)), c->peek);
+	if (c->big)
+		a->nbig--;
 	if (c->list == &a->closing)
 		a->nclosing--;
 	TAILQ_REMOVE(c->list, c, entry);
@@ -290,6 +306,60 @@ admin_conn_forget(struct admin *a, struct admin_conn *c)
 	if (c->bev != NULL)
 		bufferevent_decref(c->bev);
 	free(c);
+}
+
+/*
+ * Chooses the connection's body cap from its request line, once the line
+ * (or ADMIN_PEEK_MAX bytes of it) is there: a POST to an email provider's
+ * hook may carry a batch of events up to ADMIN_EVHOOK_MAX_BODY, at most
+ * ADMIN_BIG_CONNS connections at once; every other request keeps the
+ * port's cap (evhttp's, set in admin_new).
+ */
+static void
+admin_conn_decide(struct admin_conn *c, struct evbuffer *in)
+{
+	struct admin	*a = c->a;
+	char		 line[ADMIN_PEEK_MAX];
+	ev_ssize_t	 n;
+
+	if ((n = evbuffer_copyout(in, line, sizeof line)) <= 0 ||
+	    (memchr(line, '\n', (size_t)n) == NULL && (size_t)n < sizeof line))
+		return;
+	if (a->nbig < ADMIN_BIG_CONNS && admin_evhook_big(a->evhook, line,
+	    (size_t)n)) {
+		evhttp_connection_set_max_body_size(c->evcon,
+		    ADMIN_EVHOOK_MAX_BODY);
+		c->big = 1;
+		a->nbig++;
+	}
+	evbuffer_cb_clear_flags(in, c->peek, EVBUFFER_CB_ENABLED);
+}
+
+static void
+admin_conn_peek(struct evbuffer *in, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	if (info->n_added > 0)
+		admin_conn_decide(arg, in);
+}
+
+/*
+ * Why a callback on the input buffer: evhttp 2.1 has no hook between a
+ * request's line and its body, but reads the body cap from the connection
+ * as the body comes; the buffer's callbacks run as bytes arrive, before
+ * evhttp's read callback parses them. Bytes already there (evhttp may have
+ * read them) are looked at once now.
+ */
+static void
+admin_conn_watch(struct admin_conn *c)
+{
+	struct evbuffer	*in;
+
+	in = bufferevent_get_input(evhttp_connection_get_bufferevent(c->evcon));
+	if ((c->peek = evbuffer_add_cb(in, admin_conn_peek, c)) == NULL)
+		return;
+	if (evbuffer_get_length(in) > 0)
+		admin_conn_decide(c, in);
 }
 
 /*
@@ -313,7 +383,21 @@ admin_conn_adopt(struct admin_conn *c)
 	evhttp_connection_set_closecb(c->evcon, admin_on_close, c);
 	bufferevent_decref(c->bev);
 	c->bev = NULL;
+	admin_conn_watch(c);
 	return 0;
+}
+
+/* A held request's connection goes: its handler must forget it. */
+static void
+admin_conn_gone(struct admin_conn *c)
+{
+	void	(*gone)(void *) = c->gone;
+
+	if (gone == NULL)
+		return;
+	c->gone = NULL;
+	c->held = NULL;
+	gone(c->gone_arg);
 }
 
 /* Closes a connection (from the tick only) and forgets it. */
@@ -326,6 +410,7 @@ admin_conn_close(struct admin *a, struct admin_conn *c)
 		evcon = c->evcon;
 		evhttp_connection_set_closecb(evcon, NULL, NULL);
 	}
+	admin_conn_gone(c);
 	admin_conn_forget(a, c);
 	if (evcon != NULL)
 		evhttp_connection_free(evcon);
@@ -376,7 +461,12 @@ admin_on_close(struct evhttp_connection *evcon, void *arg)
 	struct admin_conn	*c = arg;
 	struct admin		*a = c->a;
 
-	(void)evcon;
+	/*
+	 * A held request still on the connection is freed with it; one that
+	 * evhttp let go of (the client left) is freed by its answer.
+	 */
+	if (c->held != NULL && evhttp_request_get_connection(c->held) == evcon)
+		admin_conn_gone(c);
 	admin_conn_forget(a, c);
 	admin_listen_sync(a);
 }
@@ -521,6 +611,7 @@ admin_conns_drop(struct admin *a, struct admin_connq *q)
 	while ((c = TAILQ_FIRST(q)) != NULL) {
 		if (c->evcon != NULL)
 			evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+		admin_conn_gone(c);
 		admin_conn_forget(a, c);
 	}
 }
@@ -534,6 +625,7 @@ admin_new(struct event_base *base, const char *where, char *err,
 	int				 fd;
 
 	a = xcalloc(1, sizeof *a);
+	a->evhook = admin_evhook_new();
 	buf_init(&a->out);
 	TAILQ_INIT(&a->fresh);
 	TAILQ_INIT(&a->open);
@@ -614,6 +706,64 @@ admin_set_twilio(struct admin *a, const char *auth_token,
 }
 
 void
+admin_set_bounces(struct admin *a, const char *sendgrid_key,
+    const char *mailgun_key, const char *brevo_token, long max_age_s,
+    admin_feedback_fn fn, void *arg)
+{
+	admin_evhook_set(a->evhook, sendgrid_key, mailgun_key, brevo_token,
+	    max_age_s, fn, arg);
+}
+
+/* The record of req's connection, or NULL. */
+static struct admin_conn *
+admin_conn_of(struct admin *a, struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	struct admin_conn		*c;
+
+	if ((evcon = evhttp_request_get_connection(req)) == NULL)
+		return NULL;
+	TAILQ_FOREACH(c, &a->open, entry)
+		if (c->evcon == evcon)
+			return c;
+	TAILQ_FOREACH(c, &a->fresh, entry)
+		if (c->evcon == evcon)
+			return c;
+	return NULL;
+}
+
+int
+admin_hold(struct admin *a, struct evhttp_request *req, void (*gone)(void *),
+    void *arg)
+{
+	struct admin_conn	*c;
+
+	if ((c = admin_conn_of(a, req)) == NULL || c->held != NULL)
+		return -1;
+	c->held = req;
+	c->gone = gone;
+	c->gone_arg = arg;
+	return 0;
+}
+
+void
+admin_release(struct admin *a, struct evhttp_request *req)
+{
+	struct admin_connq	*lists[] = { &a->open, &a->fresh, &a->closing };
+	struct admin_conn	*c;
+	size_t			 i;
+
+	for (i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		TAILQ_FOREACH(c, lists[i], entry)
+			if (c->held == req) {
+				c->held = NULL;
+				c->gone = NULL;
+				c->gone_arg = NULL;
+				return;
+			}
+}
+
+void
 admin_set_rate(struct admin *a, long per_s, long burst)
 {
 	if (per_s <= 0) {
@@ -673,6 +823,7 @@ admin_free(struct admin *a)
 	buf_free(&a->out);
 	admin_unsub_free(a->unsub);
 	admin_twilio_free(a->twilio);
+	admin_evhook_free(a->evhook);
 	free(a->buckets);
 	free(a->proxies);
 	free(a);
@@ -776,6 +927,7 @@ admin_serve_metrics(struct admin *a, struct evhttp_request *req)
 	if (a->metrics != NULL) {
 		a->metrics(a->metrics_arg, &a->out);
 		admin_connection_metrics(a, &a->out);
+		admin_evhook_metrics(a->evhook, &a->out);
 	}
 	if (a->buckets != NULL) {
 		admin_metric_help(&a->out, "relais_admin_limited_total",
@@ -1080,7 +1232,8 @@ admin_rate_limit(struct admin *a, const char *path, struct evhttp_request *req)
 	long			 wait;
 
 	if (a->buckets == NULL || path == NULL || (strncmp(path, "/u/",
-	    3) != 0 && strcmp(path, ADMIN_TWILIO_PATH) != 0))
+	    3) != 0 && strcmp(path, ADMIN_TWILIO_PATH) != 0 &&
+	    !admin_evhook_path(path)))
 		return 0;
 	admin_client(a, req, key);
 	now = admin_now_ms();
@@ -1104,7 +1257,7 @@ admin_rate_limit(struct admin *a, const char *path, struct evhttp_request *req)
 		admin_client_name(key, who, sizeof who);
 		log_warnx("admin: client=%s endpoint=%s outcome=limited "
 		    "retry_after_s=%ld", who, path[1] == 'u' ? "unsubscribe" :
-		    "twilio", wait);
+		    path + sizeof "/hooks/" - 1, wait);
 	}
 	snprintf(retry, sizeof retry, "%ld", wait);
 	if (evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -1190,6 +1343,9 @@ admin_on_request(struct evhttp_request *req, void *arg)
 	if (admin_rate_limit(a, path, req))
 		return;
 	if (admin_twilio_serve(a->twilio, path, req))
+		return;
+	/* their connections were let bigger bodies in (admin_conn_decide) */
+	if (admin_evhook_serve(a->evhook, a, path, req))
 		return;
 	/* evhttp let up to the webhook's 16 KiB in; the rest keeps 1 KiB */
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) >

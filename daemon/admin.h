@@ -7,9 +7,13 @@
  * is malformed or contradicts itself is 400.
  * /u/<token> serves the one-click unsubscribe pages (admin_unsub.c).
  * POST /hooks/twilio takes Twilio's signed webhooks (admin_twilio.c), with
- * bodies up to 16 KiB. These two public endpoints are rate-limited per
- * client (admin_set_rate); nothing on the port changes state without the
- * signature of a link or of Twilio, so no other credential is asked for.
+ * bodies up to 16 KiB; POST /hooks/sendgrid, /hooks/mailgun and
+ * /hooks/brevo email providers' bounces and complaints (admin_evhook.c),
+ * with bodies up to 1 MiB (at most ADMIN_BIG_CONNS such connections at
+ * once). These public endpoints are rate-limited per client
+ * (admin_set_rate); nothing on the port changes state without the
+ * signature of a link or of a provider (Brevo's token), so no other
+ * credential is asked for.
  *
  * The port holds against floods (admin_set_limits): a connection carries one
  * request and is closed when that is not done within a deadline, however
@@ -52,6 +56,20 @@ typedef int	(*admin_unsuppress_fn)(void *arg, const char *id,
  */
 typedef void	(*admin_status_fn)(void *arg, const char *message_sid,
 		    const char *status, const char *error_code);
+struct evhook_event;
+/*
+ * How the write of an email provider's event went: 0 written, 1 seen
+ * before (nothing written), -1 failed (consent.h's CONSENT_*).
+ */
+typedef void	(*admin_feedback_done_fn)(void *done_arg, int result);
+/*
+ * Records a bounce, complaint or unsubscribe an email provider reported
+ * (evhook.h; the event dies when this returns). 0 once the write is
+ * queued: done then runs exactly once, later; -1 when it cannot be (done
+ * is not called).
+ */
+typedef int	(*admin_feedback_fn)(void *arg, const struct evhook_event *,
+		    admin_feedback_done_fn done, void *done_arg);
 
 /*
  * Splits "127.0.0.1:9187" or "[::1]:9187" (numeric addresses only, port
@@ -92,7 +110,33 @@ void		 admin_set_twilio(struct admin *, const char *auth_token,
 		    admin_unsuppress_fn unsuppress, admin_status_fn status,
 		    void *arg);
 /*
- * Limits the public endpoints (/u/, /hooks/twilio) to per_s requests a
+ * Serves POST /hooks/sendgrid, /hooks/mailgun and /hooks/brevo with these
+ * secrets (copied; NULL or "": that hook answers 404): SendGrid's
+ * verification key, Mailgun's webhook signing key, Brevo's token. Signed
+ * timestamps further than max_age_s from now are refused. Each event goes
+ * to fn; a request is answered 200 once every event is written. May be
+ * called again (reload): requests in flight finish as they began.
+ */
+void		 admin_set_bounces(struct admin *, const char *sendgrid_key,
+		    const char *mailgun_key, const char *brevo_token,
+		    long max_age_s, admin_feedback_fn fn, void *arg);
+/* Concurrent connections allowed the email hooks' larger bodies. */
+#define ADMIN_BIG_CONNS		16
+
+struct evhttp_request;
+/*
+ * For a handler that answers later: the port keeps req's connection, and
+ * calls gone(arg) (once) if it closes it before admin_release() (at the
+ * request deadline, for a newer connection at the cap, in admin_free());
+ * req is freed then and must not be touched. 0, or -1 when the connection
+ * is not the port's (answer at once).
+ */
+int		 admin_hold(struct admin *, struct evhttp_request *,
+		    void (*gone)(void *), void *arg);
+/* req is about to be answered: gone() will not be called. */
+void		 admin_release(struct admin *, struct evhttp_request *);
+/*
+ * Limits the public endpoints (/u/, /hooks/...) to per_s requests a
  * second per client, in bursts of up to burst, answering 429 with
  * Retry-After beyond; per_s 0 lifts the limit, as before any call. A
  * client is its IP address (an IPv6 /64): the peer's, or when the peer is

@@ -14,8 +14,10 @@
 #include "clock.h"
 #include "config.h"
 #include "config_int.h"
+#include "noc.h"
 #include "render.h"
 #include "route.h"
+#include "suggest.h"
 #include "territory.h"
 #include "unsub.h"
 #include "window.h"
@@ -126,6 +128,38 @@ config_err(struct config_ctx *c, const struct ynode *n, const char *fmt, ...)
 	va_end(ap);
 	diag_add(c->diag, c->file, n != NULL ? n->line : 0,
 	    n != NULL ? n->col : 0, "%s", b.data);
+	buf_free(&b);
+}
+
+void
+config_warn(struct config_ctx *c, const struct ynode *n, const char *fmt, ...)
+{
+	struct buf	b;
+	va_list		ap;
+
+	if (c->warn == NULL)
+		return;
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	diag_add(c->warn, c->file, n != NULL ? n->line : 0,
+	    n != NULL ? n->col : 0, "warning: %s", b.data);
+	buf_free(&b);
+}
+
+void
+config_unknown(struct config_ctx *c, const struct ynode *n, const char *what,
+    const char *name, const char *where, const char *const *known,
+    size_t nknown)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_printf(&b, "unknown %s \"%s\"%s%s", what, name,
+	    where != NULL ? " in " : "", where != NULL ? where : "");
+	suggest_append(&b, name, known, nknown);
+	config_err(c, n, "%s", b.data);
 	buf_free(&b);
 }
 
@@ -252,8 +286,13 @@ config_section(struct config_ctx *c, const struct ynode *map,
 				break;
 		}
 		if (o->key == NULL) {
-			config_err(c, map->keys[i], "unknown key \"%s\" in %s",
-			    map->keys[i]->value, what);
+			const char	*known[64];
+			size_t		 k;
+
+			for (k = 0; opts[k].key != NULL && k < 64; k++)
+				known[k] = opts[k].key;
+			config_unknown(c, map->keys[i], "key",
+			    map->keys[i]->value, what, known, k);
 			rc = -1;
 		} else if (config_set_opt(c, o, base, map->items[i]) == -1)
 			rc = -1;
@@ -458,9 +497,13 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 			break;
 	}
 	if (k == sizeof config_gateway_kinds / sizeof *config_gateway_kinds) {
-		config_err(c, ynode_get(n, "kind"),
-		    "unknown gateway kind \"%s\" (known: webhook, outbox, "
-		    "twilio, sendgrid, mailgun, brevo, smtp)", g->kind);
+		const char *kinds[sizeof config_gateway_kinds /
+		    sizeof *config_gateway_kinds];
+
+		for (k = 0; k < sizeof kinds / sizeof *kinds; k++)
+			kinds[k] = config_gateway_kinds[k].kind;
+		config_unknown(c, ynode_get(n, "kind"), "gateway kind", g->kind,
+		    NULL, kinds, k);
 		return -1;
 	}
 	for (i = 0; i < n->n; i++) {
@@ -473,7 +516,8 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 			continue;
 		if (!config_gateway_allowed(config_gateway_kinds[k].allowed, kk)) {
 			config_err(c, n->keys[i], "key \"%s\" does not apply to "
-			    "a gateway of kind %s", kk, g->kind);
+			    "a gateway of kind %s (its keys: %s)", kk, g->kind,
+			    config_gateway_kinds[k].allowed);
 			rc = -1;
 		}
 	}
@@ -581,8 +625,10 @@ config_keys_known(struct config_ctx *c, const struct ynode *map,
 				break;
 		}
 		if (known[k] == NULL) {
-			config_err(c, map->keys[i], "unknown key \"%s\" in %s",
-			    map->keys[i]->value, what);
+			for (k = 0; known[k] != NULL; k++)
+				;
+			config_unknown(c, map->keys[i], "key",
+			    map->keys[i]->value, what, known, k);
 			rc = -1;
 		}
 	}
@@ -734,6 +780,20 @@ config_windows(struct config_ctx *c, struct config *cf, const struct ynode *n,
 	return rc;
 }
 
+/* "unknown territory", with the closest id and the known ones. */
+static void
+config_unknown_territory(struct config_ctx *c, const struct config *cf,
+    const struct ynode *n, const char *id)
+{
+	size_t		 i, nt = territory_set_count(cf->territories);
+	const char	**ids = xcalloc(nt + 1, sizeof *ids);
+
+	for (i = 0; i < nt; i++)
+		ids[i] = territory_set_at(cf->territories, i)->id;
+	config_unknown(c, n, "territory", id, NULL, ids, nt);
+	free(ids);
+}
+
 static int
 config_route_one(struct config_ctx *c, struct config *cf,
     struct config_route *r, const struct ynode *n)
@@ -755,6 +815,7 @@ config_route_one(struct config_ctx *c, struct config *cf,
 	if ((m = ynode_get(n, "match")) != NULL &&
 	    config_expect(c, m, YNODE_MAP, "match") == 0) {
 		rc |= config_keys_known(c, m, match_keys, "match");
+		rc |= config_route_names(c, m);
 		r->type = config_dup(config_scalar(c, m, "type"));
 		r->role = config_dup(config_scalar(c, m, "role"));
 		r->channel = config_dup(config_scalar(c, m, "channel"));
@@ -762,8 +823,8 @@ config_route_one(struct config_ctx *c, struct config *cf,
 		r->language = config_dup(config_scalar(c, m, "language"));
 		if (r->territory != NULL &&
 		    territory_find(cf->territories, r->territory) == NULL) {
-			config_err(c, ynode_get(m, "territory"),
-			    "unknown territory \"%s\"", r->territory);
+			config_unknown_territory(c, cf, ynode_get(m, "territory"),
+			    r->territory);
 			rc = -1;
 		}
 	}
@@ -787,8 +848,14 @@ config_route_one(struct config_ctx *c, struct config *cf,
 				r->window = &cf->windows[i];
 		}
 		if (wn != NULL && r->window == NULL) {
-			config_err(c, ynode_get(n, "window"), "unknown window "
-			    "\"%s\"", wn);
+			const char **names = xcalloc(cf->nwindows + 1,
+			    sizeof *names);
+
+			for (i = 0; i < cf->nwindows; i++)
+				names[i] = cf->windows[i].name;
+			config_unknown(c, ynode_get(n, "window"), "window", wn,
+			    NULL, names, cf->nwindows);
+			free(names);
 			rc = -1;
 		}
 	}
@@ -826,8 +893,16 @@ config_route_one(struct config_ctx *c, struct config *cf,
 			rc = -1;
 		}
 		if (g == NULL) {
-			config_err(c, gws->type == YNODE_SEQ ? gws->items[i] : gws,
-			    "unknown gateway \"%s\"", r->gateways[i]);
+			const char **names = xcalloc(cf->ngateways + 1,
+			    sizeof *names);
+			size_t k;
+
+			for (k = 0; k < cf->ngateways; k++)
+				names[k] = cf->gateways[k].name;
+			config_unknown(c, gws->type == YNODE_SEQ ? gws->items[i] :
+			    gws, "gateway", r->gateways[i], NULL, names,
+			    cf->ngateways);
+			free(names);
 			rc = -1;
 		}
 	}
@@ -906,11 +981,9 @@ config_templates_exist(struct config_ctx *c, struct config *cf,
 				has[p] = access(path, F_OK) == 0;
 			}
 			if (!has[0] && !has[1] && !has[2]) {
-				config_err(c, ynode_get(routes->items[i],
-				    "template"), "template \"%s\" does not exist "
-				    "in language %s (%s/%s/%s.txt.mustache or "
-				    ".sms.mustache)", name, cf->languages[l],
-				    cf->templates_dir, cf->languages[l], name);
+				config_template_unknown(c, cf, ynode_get(
+				    routes->items[i], "template"), name,
+				    cf->languages[l]);
 				rc = -1;
 			} else if (has[0] != has[1]) {
 				config_err(c, ynode_get(routes->items[i],
@@ -926,11 +999,49 @@ config_templates_exist(struct config_ctx *c, struct config *cf,
 	return rc;
 }
 
+/*
+ * The NOC 2021 titles messages show (templates.noc_titles, relative to
+ * the config file); the default file beside the config may be absent (the
+ * codes are shown then), a file named explicitly may not.
+ */
+static int
+config_noc(struct config_ctx *c, struct config *cf, const struct ynode *n)
+{
+	const struct ynode	*v = ynode_get(n, "noc_titles");
+	const char		*path;
+	struct buf		 b;
+	char			 err[256];
+	int			 rc = 0;
+
+	if (v != NULL && (path = config_scalar(c, n, "noc_titles")) == NULL)
+		return -1;
+	if (v == NULL)
+		path = "noc2021.tsv";
+	if (*path == '\0')
+		return 0;	/* "": no titles */
+	buf_init(&b);
+	if (path[0] == '/')
+		buf_puts(&b, path);
+	else
+		buf_printf(&b, "%s/%s", c->dir, path);
+	if (v == NULL && access(b.data, F_OK) == -1) {
+		buf_free(&b);
+		return 0;
+	}
+	if ((cf->noc = noc_load(b.data, err, sizeof err)) == NULL) {
+		config_err(c, v, "templates noc_titles: %s: %s", b.data, err);
+		rc = -1;
+	}
+	buf_free(&b);
+	return rc;
+}
+
 static int
 config_templates(struct config_ctx *c, struct config *cf,
     const struct ynode *n, const struct ynode *routes)
 {
-	static const char *const known[] = { "dir", "languages", NULL };
+	static const char *const known[] = { "dir", "languages", "noc_titles",
+	    "strict", NULL };
 	const struct ynode	*langs;
 	const char		*dir = NULL;
 	struct buf		 b;
@@ -941,6 +1052,7 @@ config_templates(struct config_ctx *c, struct config *cf,
 
 	if (n != NULL && config_expect(c, n, YNODE_MAP, "templates") == 0) {
 		rc |= config_keys_known(c, n, known, "templates");
+		rc |= config_bool(c, n, "strict", &cf->templates_strict);
 		dir = config_scalar(c, n, "dir");
 	}
 	buf_init(&b);
@@ -960,7 +1072,8 @@ config_templates(struct config_ctx *c, struct config *cf,
 		cf->languages[cf->nlanguages++] = xstrdup("fr");
 		cf->languages[cf->nlanguages++] = xstrdup("en");
 	}
-	if (rc == -1 || config_templates_exist(c, cf, routes) == -1)
+	if (rc == -1 || config_templates_exist(c, cf, routes) == -1 ||
+	    config_noc(c, cf, n) == -1)
 		return -1;
 	names = xcalloc(cf->nroutes + 1, sizeof *names);
 	for (i = k = 0; i < cf->nroutes; i++) {
@@ -980,6 +1093,7 @@ config_templates(struct config_ctx *c, struct config *cf,
 		diag_move(c->diag, &tdiag);
 		return -1;
 	}
+	render_set_strict(cf->render, cf->templates_strict);
 	return 0;
 }
 
@@ -1057,7 +1171,7 @@ config_load(const char *path, struct diag *diag)
 	static const char *const known[] = { "redis", "admin", "limits",
 	    "gateways", "territories", "routes", "templates", "windows",
 	    "holidays", "fallback_territory", "profiles", "followups",
-	    "matching", "unsubscribe", NULL };
+	    "matching", "unsubscribe", "bounces", NULL };
 	struct config_ctx	 c;
 	struct config		*cf;
 	struct ynode		*root;
@@ -1075,6 +1189,7 @@ config_load(const char *path, struct diag *diag)
 	c.diag = diag;
 	c.missing = NULL;
 	c.missinglen = 0;
+	c.warn = &cf->notes;
 	if (config_expect(&c, root, YNODE_MAP, "the configuration") == -1)
 		goto fail;
 	rc |= config_keys_known(&c, root, known, "the configuration");
@@ -1089,6 +1204,7 @@ config_load(const char *path, struct diag *diag)
 	admin = NULL;
 	rc |= config_admin(&c, cf, ynode_get(root, "admin"), &admin);
 	rc |= config_unsubscribe(&c, cf, ynode_get(root, "unsubscribe"));
+	rc |= config_bounces(&c, cf, ynode_get(root, "bounces"));
 	cf->admin_listen = xstrdup(admin != NULL ? admin : "127.0.0.1:9187");
 	free((char *)(uintptr_t)admin);
 	if (strcmp(cf->admin_listen, "off") != 0) {
@@ -1112,7 +1228,7 @@ config_load(const char *path, struct diag *diag)
 		if (cf->fallback_territory != NULL && rc == 0 &&
 		    territory_find(cf->territories, cf->fallback_territory) ==
 		    NULL) {
-			config_err(&c, ft, "unknown territory \"%s\"",
+			config_unknown_territory(&c, cf, ft,
 			    cf->fallback_territory);
 			rc = -1;
 		}
@@ -1125,8 +1241,6 @@ config_load(const char *path, struct diag *diag)
 	rc |= config_routes(&c, cf, ynode_get(root, "routes"));
 	rc |= config_claim_idle(&c, cf, ynode_get(root, "redis"));
 	rc |= config_handlers(&c, cf, root);
-	if (rc == 0)
-		rc |= config_reminders_routed(&c, cf, ynode_get(root, "routes"));
 	if (cf->twilio_gateway != NULL) {
 		const struct config_gateway *g = config_gateway_find(cf,
 		    cf->twilio_gateway);
@@ -1147,12 +1261,62 @@ config_load(const char *path, struct diag *diag)
 		    ynode_get(root, "routes"));
 	if (rc != 0 || diag->n != before)
 		goto fail;
+	/* valid: what it would send broken waits for config_check() */
+	c.diag = &cf->checks;
+	config_checks(&c, cf, root);
 	ynode_free(root);
 	return cf;
 fail:
 	ynode_free(root);
 	config_free(cf);
 	return NULL;
+}
+
+/*
+ * What relaisctl's commands that only read or fix the queues need: the
+ * redis section, checked as config_load() checks it, then admin.listen and
+ * limits, left at their defaults when absent or broken. No other section is
+ * read: no gateway secret, no template.
+ */
+struct config *
+config_load_redis(const char *path, struct diag *diag)
+{
+	struct config_ctx	 c;
+	struct config		*cf;
+	struct ynode		*root;
+	const struct ynode	*listen;
+	struct diag		 rest;
+	size_t			 before = diag->n;
+
+	if ((root = ynode_load_file(path, diag)) == NULL)
+		return NULL;
+	cf = xcalloc(1, sizeof *cf);
+	cf->path = xstrdup(path);
+	cf->dir = config_dirname(path);
+	memset(&c, 0, sizeof c);
+	c.file = path;
+	c.dir = cf->dir;
+	c.diag = diag;
+	if (config_expect(&c, root, YNODE_MAP, "the configuration") == -1 ||
+	    config_redis(&c, cf, ynode_get(root, "redis")) != 0 ||
+	    diag->n != before) {
+		ynode_free(root);
+		config_free(cf);
+		return NULL;
+	}
+	diag_init(&rest);
+	c.diag = &rest;
+	if (config_section(&c, ynode_get(root, "limits"), config_limits_opts,
+	    &cf->limits, "limits") != 0 || rest.n > 0)
+		config_section(&c, NULL, config_limits_opts, &cf->limits,
+		    "limits");
+	diag_free(&rest);
+	/* config_load()'s default, when the admin section says nothing */
+	listen = ynode_get(ynode_get(root, "admin"), "listen");
+	cf->admin_listen = xstrdup(listen != NULL && listen->type ==
+	    YNODE_SCALAR ? listen->value : "127.0.0.1:9187");
+	ynode_free(root);
+	return cf;
 }
 
 /* Whether url ("scheme://host[:port]/...") names a loopback host. */
@@ -1172,6 +1336,26 @@ config_url_loopback(const char *url)
 		return strncmp(h, "[::1]", 5) == 0;
 	return (n == 9 && strncmp(h, "localhost", 9) == 0) ||
 	    strncmp(h, "127.", 4) == 0;
+}
+
+/* Appends a copy of every message of src to dst; returns how many. */
+static size_t
+config_diag_copy(struct diag *dst, const struct diag *src)
+{
+	size_t	i;
+
+	for (i = 0; i < src->n; i++) {
+		dst->msgs = xrealloc(dst->msgs, (dst->n + 1) * sizeof *dst->msgs);
+		dst->msgs[dst->n++] = xstrdup(src->msgs[i]);
+	}
+	return src->n;
+}
+
+/* Found by config_checks() while loading: see config_check.c. */
+size_t
+config_check(const struct config *cf, struct diag *diag)
+{
+	return config_diag_copy(diag, &cf->checks);
 }
 
 size_t
@@ -1199,6 +1383,7 @@ config_warnings(const struct config *cf, struct diag *diag)
 			n++;
 		}
 	}
+	n += config_diag_copy(diag, &cf->notes);
 	if (cf->public_url != NULL && strncasecmp(cf->public_url, "http://",
 	    7) == 0 && !config_url_loopback(cf->public_url)) {
 		diag_add(diag, cf->path, 0, 0, "warning: admin.public_url %s "
@@ -1232,6 +1417,7 @@ config_free(struct config *cf)
 	free(cf->unsub_secret);
 	free(cf->admin_proxies);
 	unsub_keys_free(cf->unsub_keys);
+	config_bounces_free(cf);
 	free(cf->twilio_gateway);
 	for (i = 0; i < cf->ngateways; i++) {
 		free(cf->gateways[i].name);
@@ -1276,6 +1462,9 @@ config_free(struct config *cf)
 	free(cf->templates_dir);
 	config_free_strings(cf->languages, cf->nlanguages);
 	render_free(cf->render);
+	noc_free(cf->noc);
+	diag_free(&cf->checks);
+	diag_free(&cf->notes);
 	free(cf->path);
 	free(cf->dir);
 	free(cf);

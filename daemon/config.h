@@ -7,6 +7,7 @@
 #include "diag.h"
 
 struct admin_net;
+struct noc;
 struct render;
 struct territory_set;
 struct unsub_keys;
@@ -127,6 +128,18 @@ struct config_followups {
 	size_t			 nplan;
 };
 
+/*
+ * bounces: email providers' event webhooks (evhook.h). Each secret is NULL
+ * when that provider's hook is off.
+ */
+struct config_bounces {
+	char	*sendgrid_key;	/* verification key, base64 DER */
+	char	*mailgun_key;	/* webhook signing key */
+	char	*brevo_token;	/* shared token */
+	long	 max_age_s;	/* signed timestamps further are refused */
+	long	 replay_days;	/* event ids remembered */
+};
+
 /* Scores of profile matching (NOC 2021 levels, skills), see handlers/match.h. */
 struct config_matching {
 	long	unit_group;	/* same 5-digit unit group */
@@ -154,6 +167,7 @@ struct config {
 	long			 unsub_valid_days; /* each new link works so long */
 	char			*twilio_gateway; /* its auth token signs webhooks */
 	long			 twilio_replay_days; /* MessageSids remembered */
+	struct config_bounces	 bounces;	/* email providers' webhooks */
 	long			 admin_rate_per_s; /* public endpoints, per client; 0: off */
 	long			 admin_rate_burst;
 	long			 admin_max_connections; /* before the fd clamp */
@@ -173,9 +187,13 @@ struct config {
 	char			**languages;	/* languages templates must exist in */
 	size_t			 nlanguages;
 	struct render		*render;	/* compiled templates */
+	int			 templates_strict; /* a missing variable: dead letter */
 	long			 retention_days;	/* profiles: kept after the last event */
 	struct config_followups	 followups;
 	struct config_matching	 matching;
+	struct noc		*noc;	/* NOC 2021 titles, or NULL */
+	struct diag		 checks;	/* for config_check() */
+	struct diag		 notes;		/* for config_warnings() */
 };
 
 /*
@@ -185,12 +203,29 @@ struct config {
 struct config	*config_load(const char *path, struct diag *);
 void		 config_free(struct config *);
 /*
+ * Loads only the redis section (checked as config_load() does), plus
+ * admin.listen and limits (their defaults when absent or invalid), for
+ * relaisctl's commands that need no more: gateways' secrets, templates and
+ * every other section are not read, so not checked. NULL on errors.
+ */
+struct config	*config_load_redis(const char *path, struct diag *);
+/*
  * Warnings about a valid config (into diag, each "FILE:LINE:COL: warning:
  * ..."): a secret or a personal link that would cross the network in
  * clear (an http:// or smtp:// without STARTTLS gateway with credentials
  * to a host that is not loopback; an http:// public_url). Returns how many.
  */
 size_t		 config_warnings(const struct config *, struct diag *);
+/*
+ * What a loaded config would send broken (into diag, each
+ * "FILE:LINE:COL: message"; returns how many): a notification a handler
+ * can emit that no route covers; a route whose template lacks the channel
+ * or language it would be used for, or uses a territory variable
+ * ({{territory.X}}) that territory does not have; a territory without the
+ * sender a route needs. relaisd refuses such a config (--check, start,
+ * reload); config_load() alone accepts it, for tools and tests.
+ */
+size_t		 config_check(const struct config *, struct diag *);
 
 const struct config_gateway *config_gateway_find(const struct config *,
 		    const char *name);

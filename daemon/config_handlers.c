@@ -7,8 +7,6 @@
 #include "buf.h"
 #include "config.h"
 #include "config_int.h"
-#include "route.h"
-#include "territory.h"
 #include "ynode.h"
 
 static const struct config_opt config_profiles_opts[] = {
@@ -180,40 +178,6 @@ config_followups(struct config_ctx *c, struct config *cf, const struct ynode *n)
 	for (i = 0; i < plan->n; i++)
 		rc |= config_followup_one(c, f, plan->items[i]);
 	return rc;
-}
-
-int
-config_reminders_routed(struct config_ctx *c, const struct config *cf,
-    const struct ynode *routes)
-{
-	const struct territory		*t;
-	const struct config_route	*r;
-	struct route_query		 q;
-	size_t				 i, k;
-
-	if (cf->followups.nplan == 0)
-		return 0;
-	for (i = 0; i < territory_set_count(cf->territories); i++) {
-		t = territory_set_at(cf->territories, i);
-		for (k = 0; k < t->ncounsellors; k++) {
-			memset(&q, 0, sizeof q);
-			q.type = "followup.reminders";
-			q.role = "counsellor";
-			q.channel = "email";
-			q.territory = t->id;
-			q.language = t->counsellors[k].nlanguages > 0 ?
-			    t->counsellors[k].languages[0] : "fr";
-			if ((r = route_match(cf, &q)) != NULL && !r->nosend)
-				continue;
-			config_err(c, routes, "routes: counsellor %s of "
-			    "territory %s would never hear of follow-ups: no "
-			    "route sends followup.reminders (their daily "
-			    "reminder email) to role counsellor by email",
-			    t->counsellors[k].id, t->id);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 int

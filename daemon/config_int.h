@@ -7,6 +7,7 @@
 #include "ynode.h"
 
 struct config;
+struct tz;
 
 enum config_type {
 	CONFIG_STR,
@@ -37,10 +38,21 @@ struct config_ctx {
 	 */
 	char		*missing;
 	size_t		 missinglen;
+	struct diag	*warn;	/* where config_warn() goes; NULL: nowhere */
 };
 
 void		 config_err(struct config_ctx *, const struct ynode *,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A warning ("warning: ..." at n's position) into c->warn, if set. */
+void		 config_warn(struct config_ctx *, const struct ynode *,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * "unknown WHAT \"name\" in WHERE" (WHERE may be NULL) at n, with a
+ * did-you-mean and the known names (suggest.h); NULLs in known are skipped.
+ */
+void		 config_unknown(struct config_ctx *, const struct ynode *n,
+		    const char *what, const char *name, const char *where,
+		    const char *const *known, size_t nknown);
 int		 config_expect(struct config_ctx *, const struct ynode *,
 		    enum ynode_type, const char *what);
 int		 config_strings(struct config_ctx *, const struct ynode *,
@@ -76,14 +88,36 @@ int		 config_bounces(struct config_ctx *, struct config *,
 void		 config_bounces_free(struct config *);
 
 /* config_handlers.c: profiles, followups, matching */
-/*
- * Whether every counsellor who may be reminded of follow-ups has a route
- * for followup.reminders by email; reports the first who has not.
- */
-int		 config_reminders_routed(struct config_ctx *,
-		    const struct config *, const struct ynode *routes);
 int		 config_handlers(struct config_ctx *, struct config *,
 		    const struct ynode *root);
 void		 config_handlers_free(struct config *);
+
+/*
+ * config_check.c: a route's match names a known type, role and channel
+ * (m is the match map; reports and returns -1 otherwise).
+ */
+int		 config_route_names(struct config_ctx *, const struct ynode *m);
+/*
+ * The checks of config_check() on a loaded config (root is its tree):
+ * errors go to c->diag, which config_load() points at cf->checks.
+ */
+void		 config_checks(struct config_ctx *, const struct config *,
+		    const struct ynode *root);
+/*
+ * A territory's time zone (n: its node): a warning when it is not an IANA
+ * Area/Location name; the error, with a suggestion, when tz_load refused
+ * it with err.
+ */
+void		 config_tz_warn(struct config_ctx *, const struct ynode *n,
+		    const char *territory, const struct tz *);
+void		 config_tz_unknown(struct config_ctx *, const struct ynode *n,
+		    const char *name, const char *err);
+/*
+ * A route's template name that language lang has no file of (n: the
+ * template node), with the closest name the language has.
+ */
+void		 config_template_unknown(struct config_ctx *,
+		    const struct config *, const struct ynode *n,
+		    const char *name, const char *lang);
 
 #endif

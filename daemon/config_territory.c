@@ -80,10 +80,11 @@ config_territory_tz(struct config_ctx *c, struct territory *t,
 
 	t->timezone = xstrdup(name != NULL ? name : WINDOW_DEFAULT_LOCATION);
 	if ((t->tz = tz_load(t->timezone, err, sizeof err)) == NULL) {
-		config_err(c, ynode_get(n, "timezone") != NULL ?
-		    ynode_get(n, "timezone") : n, "%s", err);
+		config_tz_unknown(c, ynode_get(n, "timezone") != NULL ?
+		    ynode_get(n, "timezone") : n, t->timezone, err);
 		return 1;
 	}
+	config_tz_warn(c, ynode_get(n, "timezone"), t->id, t->tz);
 	return 0;
 }
 
@@ -137,6 +138,72 @@ config_counsellors(struct config_ctx *c, struct territory *t,
 	return rc;
 }
 
+/* One name, official or alias, standing for official. */
+static void
+config_municipality_add(struct territory *t, const char *name,
+    const char *official)
+{
+	t->municipalities = xrealloc(t->municipalities,
+	    (t->nmunicipalities + 1) * sizeof *t->municipalities);
+	t->officials = xrealloc(t->officials, (t->nmunicipalities + 1) *
+	    sizeof *t->officials);
+	t->municipalities[t->nmunicipalities] = xstrdup(name);
+	t->officials[t->nmunicipalities++] = xstrdup(official);
+}
+
+/*
+ * municipalities: a list of official names, each a string or a map
+ * {name, aliases: [former or other names]}: an event naming an alias is
+ * recorded, and shown, under the official name.
+ */
+static int
+config_municipalities(struct config_ctx *c, struct territory *t,
+    const struct ynode *n)
+{
+	static const char *const keys[] = { "name", "aliases", NULL };
+	const struct ynode	*m, *aliases;
+	const char		*name;
+	size_t			 i, k;
+
+	if (n->type == YNODE_SCALAR) {
+		config_municipality_add(t, n->value, n->value);
+		return 0;
+	}
+	if (config_expect(c, n, YNODE_SEQ, "municipalities") == -1)
+		return -1;
+	for (i = 0; i < n->n; i++) {
+		m = n->items[i];
+		if (m->type == YNODE_SCALAR) {
+			config_municipality_add(t, m->value, m->value);
+			continue;
+		}
+		if (m->type != YNODE_MAP) {
+			config_err(c, m, "municipalities: each is a name or "
+			    "{name, aliases}");
+			return -1;
+		}
+		if (config_keys_known(c, m, keys, "municipality") == -1)
+			return -1;
+		if ((name = config_scalar(c, m, "name")) == NULL) {
+			config_err(c, m, "municipality: missing name");
+			return -1;
+		}
+		config_municipality_add(t, name, name);
+		if ((aliases = ynode_get(m, "aliases")) == NULL)
+			continue;
+		if (config_expect(c, aliases, YNODE_SEQ, "aliases") == -1)
+			return -1;
+		for (k = 0; k < aliases->n; k++) {
+			if (config_expect(c, aliases->items[k], YNODE_SCALAR,
+			    "aliases") == -1)
+				return -1;
+			config_municipality_add(t, aliases->items[k]->value,
+			    name);
+		}
+	}
+	return 0;
+}
+
 static struct territory *
 config_territory_one(struct config_ctx *c, const struct ynode *key,
     const struct ynode *n)
@@ -187,8 +254,7 @@ config_territory_one(struct config_ctx *c, const struct ynode *key,
 		t->sms_from = config_dup(config_scalar(c, sms, "from"));
 	}
 	if ((munis = ynode_get(n, "municipalities")) != NULL &&
-	    config_strings(c, munis, "municipalities", &t->municipalities,
-	    &t->nmunicipalities) == -1)
+	    config_municipalities(c, t, munis) == -1)
 		bad = 1;
 	t->vars = config_territory_vars(c, t, ynode_get(n, "branding"));
 	bad |= config_territory_tz(c, t, n);

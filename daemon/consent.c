@@ -17,7 +17,8 @@
  *   out:    id, source, message sid, record, history ttl (s), history max
  *   in:     id, source, message sid, the one source it lifts, history ttl,
  *           history max
- *   status: message sid, status, error code, deliveries maxlen
+ *   status: message sid, status, error code, deliveries maxlen, then
+ *           field-value pairs the entry gets too (an email's soft bounce)
  * Returns what happened: replayed | recorded | added | kept | removed |
  * refused | absent. The replay key is set first, in the same script as the
  * change: with several instances, one of two copies of a webhook changes
@@ -33,9 +34,10 @@ static const char consent_lua[] =
 "  return 'replayed'\n"
 "end\n"
 "if op == 'status' then\n"
-"  redis.call('XADD', p .. 'deliveries', 'MAXLEN', '~', ARGV[9], '*',\n"
-"    'provider_id', ARGV[6], 'outcome', 'status', 'status', ARGV[7],\n"
-"    'error_code', ARGV[8], 'at', at)\n"
+"  local f = {'provider_id', ARGV[6], 'outcome', 'status', 'status', ARGV[7],\n"
+"    'error_code', ARGV[8], 'at', at}\n"
+"  for i = 10, #ARGV - 1, 2 do f[#f + 1] = ARGV[i]; f[#f + 1] = ARGV[i + 1] end\n"
+"  redis.call('XADD', p .. 'deliveries', 'MAXLEN', '~', ARGV[9], '*', unpack(f))\n"
 "  return 'recorded'\n"
 "end\n"
 "local id, source, sid = ARGV[6], ARGV[7], ARGV[8]\n"
@@ -93,10 +95,12 @@ struct consent {
 	void			*drained_arg;
 };
 
-/* One call in flight: what its log line says. */
+/* One call in flight: what its log line says, whom to tell. */
 struct consent_call {
 	struct consent	*c;
 	char		 what[256];
+	consent_done_cb	 done;		/* or NULL */
+	void		*done_arg;
 };
 
 struct consent *
@@ -148,6 +152,7 @@ consent_on_reply(redisReply *reply, void *arg)
 	struct consent		*c = k->c;
 	consent_drained_cb	 cb;
 	char			 esc[256];
+	int			 result = CONSENT_FAILED;
 
 	if (reply == NULL)
 		log_warnx("consent: %s outcome=failed reason=\"no reply "
@@ -156,12 +161,16 @@ consent_on_reply(redisReply *reply, void *arg)
 		log_warnx("consent: %s outcome=failed reason=\"%s\"", k->what,
 		    log_escape(reply->str, esc, sizeof esc));
 	else if (reply->type == REDIS_REPLY_STRING ||
-	    reply->type == REDIS_REPLY_STATUS)
+	    reply->type == REDIS_REPLY_STATUS) {
 		log_info("consent: %s outcome=%s", k->what,
 		    log_escape(reply->str, esc, sizeof esc));
-	else
+		result = strcmp(reply->str, "replayed") == 0 ?
+		    CONSENT_REPLAYED : CONSENT_APPLIED;
+	} else
 		log_warnx("consent: %s outcome=failed reason=\"unexpected "
 		    "reply\"", k->what);
+	if (k->done != NULL)
+		k->done(k->done_arg, result);
 	free(k);
 	if (--c->inflight == 0 && (cb = c->drained_cb) != NULL) {
 		c->drained_cb = NULL;
@@ -184,9 +193,13 @@ consent_mask(const char *id, char *out, size_t outlen)
 	snprintf(out, outlen, "%.*s:%s", (int)(colon - id), id, masked);
 }
 
-/* Sends the script's argc arguments; what is the call's log line. */
+/*
+ * Sends the script's argc arguments; what is the call's log line, done
+ * (or NULL) hears how it went.
+ */
 static int
-consent_send(struct consent *c, const char **argv, int argc, const char *what)
+consent_send(struct consent *c, const char **argv, int argc, const char *what,
+    consent_done_cb done, void *done_arg)
 {
 	struct consent_call	*k;
 
@@ -197,6 +210,8 @@ consent_send(struct consent *c, const char **argv, int argc, const char *what)
 	}
 	k = xcalloc(1, sizeof *k);
 	k->c = c;
+	k->done = done;
+	k->done_arg = done_arg;
 	snprintf(k->what, sizeof k->what, "%s", what);
 	if (redis_eval(c->r, &c->script, consent_on_reply, k, 0, 0, argc,
 	    argv, NULL) == -1) {
@@ -229,19 +244,20 @@ consent_record(const char *at, const char *source, const char *sid)
 	return s;
 }
 
-/* op "out" or "in" at at: the common arguments, then the op's own. */
+/*
+ * op "out" or "in" at at: the common arguments, then the op's own. replay
+ * is the key that remembers it (NULL: none).
+ */
 static int
 consent_change(struct consent *c, const char *op, const char *at,
     const char *id, const char *source, const char *extra, const char *sid,
-    const struct consent_limits *lim)
+    const char *replay, const struct consent_limits *lim,
+    consent_done_cb done, void *done_arg)
 {
 	const char	*argv[CONSENT_ARGS];
-	char		 replay[96], rttl[24], httl[24], hmax[24];
+	char		 rttl[24], httl[24], hmax[24];
 	char		 masked[160], what[256], esc[64], vsid[80];
 
-	replay[0] = '\0';
-	if (sid != NULL)
-		snprintf(replay, sizeof replay, "twilio:sid:%s", sid);
 	snprintf(rttl, sizeof rttl, "%ld", lim->replay_ttl_s);
 	snprintf(httl, sizeof httl, "%ld", lim->history_ttl_s);
 	snprintf(hmax, sizeof hmax, "%d", CONSENT_HISTORY_MAX);
@@ -254,7 +270,7 @@ consent_change(struct consent *c, const char *op, const char *at,
 	argv[0] = c->prefix;
 	argv[1] = op;
 	argv[2] = at;
-	argv[3] = replay;
+	argv[3] = replay != NULL ? replay : "";
 	argv[4] = rttl;
 	argv[5] = id;
 	argv[6] = source;
@@ -262,19 +278,31 @@ consent_change(struct consent *c, const char *op, const char *at,
 	argv[8] = extra;
 	argv[9] = httl;
 	argv[10] = hmax;
-	return consent_send(c, argv, CONSENT_ARGS, what);
+	return consent_send(c, argv, CONSENT_ARGS, what, done, done_arg);
+}
+
+/* The replay key of a Twilio MessageSid, or NULL without one. */
+static const char *
+consent_sid_key(const char *sid, char *out, size_t outlen)
+{
+	if (sid == NULL)
+		return NULL;
+	snprintf(out, outlen, "twilio:sid:%s", sid);
+	return out;
 }
 
 int
 consent_optout(struct consent *c, const char *id, const char *source,
     const char *message_sid, const struct consent_limits *lim)
 {
-	char	at[40], *rec;
+	char	at[40], *rec, replay[96];
 	int	rc;
 
 	clock_rfc3339(clock_now_ms(), at, sizeof at);
 	rec = consent_record(at, source, message_sid);
-	rc = consent_change(c, "out", at, id, source, rec, message_sid, lim);
+	rc = consent_change(c, "out", at, id, source, rec, message_sid,
+	    consent_sid_key(message_sid, replay, sizeof replay), lim, NULL,
+	    NULL);
 	free(rec);
 	return rc;
 }
@@ -284,11 +312,12 @@ consent_optin(struct consent *c, const char *id, const char *source,
     const char *lift_source, const char *message_sid,
     const struct consent_limits *lim)
 {
-	char	at[40];
+	char	at[40], replay[96];
 
 	clock_rfc3339(clock_now_ms(), at, sizeof at);
 	return consent_change(c, "in", at, id, source, lift_source,
-	    message_sid, lim);
+	    message_sid, consent_sid_key(message_sid, replay, sizeof replay),
+	    lim, NULL, NULL);
 }
 
 int
@@ -316,5 +345,64 @@ consent_status(struct consent *c, const char *message_sid, const char *status,
 	argv[6] = status;
 	argv[7] = error_code != NULL ? error_code : "";
 	argv[8] = maxlen;
-	return consent_send(c, argv, 9, what);
+	return consent_send(c, argv, 9, what, NULL, NULL);
+}
+
+/* A soft bounce: an entry in deliveries, once per replay key. */
+static int
+consent_soft(struct consent *c, const struct consent_feedback *fb,
+    const struct consent_limits *lim, consent_done_cb done, void *arg)
+{
+	const char	*argv[19];
+	char		 at[40], rttl[24], maxlen[24], masked[160], what[256];
+	char		 vsrc[64], vdetail[96];
+
+	clock_rfc3339(clock_now_ms(), at, sizeof at);
+	snprintf(rttl, sizeof rttl, "%ld", lim->replay_ttl_s);
+	snprintf(maxlen, sizeof maxlen, "%ld", lim->deliveries_maxlen);
+	consent_mask(fb->id, masked, sizeof masked);
+	snprintf(what, sizeof what, "action=bounce kind=soft id=%s source=%s "
+	    "detail=%s", masked, log_value(fb->source, vsrc, sizeof vsrc),
+	    log_value(*fb->detail != '\0' ? fb->detail : "-", vdetail,
+	    sizeof vdetail));
+	argv[0] = c->prefix;
+	argv[1] = "status";
+	argv[2] = at;
+	argv[3] = fb->replay;
+	argv[4] = rttl;
+	argv[5] = fb->provider_id;
+	argv[6] = fb->status;
+	argv[7] = "";
+	argv[8] = maxlen;
+	/* as the pipeline records a delivery: channel, gateway, masked to */
+	argv[9] = "channel";
+	argv[10] = "email";
+	argv[11] = "gateway";
+	argv[12] = fb->gateway;
+	argv[13] = "to";
+	argv[14] = strchr(masked, ':') != NULL ? strchr(masked, ':') + 1 : "-";
+	argv[15] = "reason";
+	argv[16] = *fb->detail != '\0' ? fb->detail : fb->status;
+	argv[17] = "source";
+	argv[18] = fb->source;
+	return consent_send(c, argv, 19, what, done, arg);
+}
+
+int
+consent_feedback(struct consent *c, const struct consent_feedback *fb,
+    const struct consent_limits *lim, consent_done_cb done, void *arg)
+{
+	char	at[40], *rec;
+	int	rc;
+
+	if (!fb->suppress)
+		return consent_soft(c, fb, lim, done, arg);
+	clock_rfc3339(clock_now_ms(), at, sizeof at);
+	rec = consent_record(at, fb->source, *fb->provider_id != '\0' ?
+	    fb->provider_id : NULL);
+	rc = consent_change(c, "out", at, fb->id, fb->source, rec,
+	    *fb->provider_id != '\0' ? fb->provider_id : NULL, fb->replay, lim,
+	    done, arg);
+	free(rec);
+	return rc;
 }

@@ -15,7 +15,8 @@
  *                               after the last; no message text
  *   twilio:sid:<MessageSid>     an inbound message already processed
  *   twilio:status:<sid>:<status> a status callback already recorded
- * The last two expire after replay_ttl_s: a webhook replayed within that
+ *   evhook:<provider>:<event id> an email provider's event already applied
+ * The last three expire after replay_ttl_s: a webhook replayed within that
  * time is acknowledged and changes nothing.
  *
  * Ownership: struct consent owns its Redis connection (its own: the
@@ -74,5 +75,35 @@ int		 consent_optin(struct consent *, const char *id,
 int		 consent_status(struct consent *, const char *message_sid,
 		    const char *status, const char *error_code,
 		    const struct consent_limits *);
+
+/* What consent_feedback()'s script did, as its callback is told. */
+#define CONSENT_APPLIED		0	/* written */
+#define CONSENT_REPLAYED	1	/* seen before: nothing written */
+#define CONSENT_FAILED		(-1)	/* not written: Redis failed */
+typedef void	(*consent_done_cb)(void *arg, int result);
+
+/* An email provider's report about an address (evhook.h). */
+struct consent_feedback {
+	const char	*id;		/* "email:ana@example.org" */
+	const char	*source;	/* "sendgrid:bounce" */
+	const char	*replay;	/* "evhook:sendgrid:<event id>" */
+	const char	*gateway;	/* "sendgrid" */
+	const char	*provider_id;	/* the provider's message id, or "" */
+	const char	*status;	/* the provider's event: "deferred" */
+	const char	*detail;	/* "blocked", a drop reason, or "" */
+	int		 suppress;	/* 1: an opt-out; 0: a soft bounce */
+};
+
+/*
+ * Applies a provider's report once per replay key: an opt-out as
+ * consent_optout() (the provider's message id as its message_sid), or,
+ * for a soft bounce, an entry in deliveries (outcome "status", channel
+ * email, the address masked). 0 once sent: done then runs exactly once,
+ * from the reply; -1 when Redis is not up (done is not called).
+ */
+int		 consent_feedback(struct consent *,
+		    const struct consent_feedback *,
+		    const struct consent_limits *, consent_done_cb done,
+		    void *arg);
 
 #endif

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "config.h"
 #include "consent.h"
+#include "evhook.h"
 #include "gw.h"
 #include "http.h"
 #include "log.h"
@@ -224,7 +225,9 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	diag_init(&diag);
-	if ((next = config_load(cur->path, &diag)) == NULL) {
+	if ((next = config_load(cur->path, &diag)) == NULL ||
+	    config_check(next, &diag) > 0) {
+		config_free(next);
 		for (i = 0; i < diag.n; i++)
 			log_warnx("reload refused: %s", diag.msgs[i]);
 		d->reload_failures++;
@@ -324,6 +327,11 @@ relaisd_check(const char *path, int quiet)
 
 	diag_init(&diag);
 	cf = config_load(path, &diag);
+	/* what it would send broken, once it is valid */
+	if (cf != NULL && config_check(cf, &diag) > 0) {
+		config_free(cf);
+		cf = NULL;
+	}
 	for (i = 0; i < diag.n; i++)
 		fprintf(stderr, "%s\n", diag.msgs[i]);
 	diag_free(&diag);
@@ -441,7 +449,42 @@ relaisd_twilio_status(void *arg, const char *sid, const char *status,
 }
 
 /*
- * The public endpoints: unsubscribe links, Twilio's webhooks, their limit.
+ * A bounce, a complaint or an unsubscribe an email provider reported: the
+ * address goes on the suppression list (a soft bounce only into
+ * deliveries), once per event id however often it is posted.
+ */
+static int
+relaisd_feedback(void *arg, const struct evhook_event *ev,
+    admin_feedback_done_fn done, void *done_arg)
+{
+	struct relaisd		*d = arg;
+	struct consent_limits	 lim;
+	struct consent_feedback	 fb;
+	char			 id[8 + EVHOOK_ADDR_MAX], source[64];
+	char			 replay[32 + EVHOOK_ID_MAX];
+
+	if (d->consent == NULL)
+		return -1;
+	relaisd_consent_limits(d, &lim);
+	lim.replay_ttl_s = pipeline_config(d->pipeline)->bounces.replay_days *
+	    86400;
+	evhook_supp_id(ev, id, sizeof id);
+	evhook_source(ev, source, sizeof source);
+	evhook_replay_key(ev, replay, sizeof replay);
+	fb.id = id;
+	fb.source = source;
+	fb.replay = replay;
+	fb.gateway = evhook_provider_name(ev->provider);
+	fb.provider_id = ev->message_id;
+	fb.status = ev->event;
+	fb.detail = ev->detail;
+	fb.suppress = ev->kind != EVHOOK_SOFT;
+	return consent_feedback(d->consent, &fb, &lim, done, done_arg);
+}
+
+/*
+ * The public endpoints: unsubscribe links, Twilio's and the email
+ * providers' webhooks, their limit.
  * Their writes go through a Redis connection of their own, opened the
  * first time one of them is configured (the redis section is not reloaded).
  */
@@ -457,7 +500,9 @@ relaisd_admin_public(struct relaisd *d, const struct config *cf)
 	admin_set_rate(d->admin, cf->admin_rate_per_s, cf->admin_rate_burst);
 	g = cf->twilio_gateway != NULL ?
 	    config_gateway_find(cf, cf->twilio_gateway) : NULL;
-	if (d->consent == NULL && (cf->unsub_keys != NULL || g != NULL)) {
+	if (d->consent == NULL && (cf->unsub_keys != NULL || g != NULL ||
+	    cf->bounces.sendgrid_key != NULL || cf->bounces.mailgun_key != NULL ||
+	    cf->bounces.brevo_token != NULL)) {
 		d->consent = consent_new(d->base, &cf->redis);
 		consent_start(d->consent);
 	}
@@ -477,6 +522,9 @@ relaisd_admin_public(struct relaisd *d, const struct config *cf)
 	admin_set_twilio(d->admin, g != NULL ? g->auth_token : NULL,
 	    cf->public_url, relaisd_twilio_optout, relaisd_twilio_optin,
 	    relaisd_twilio_status, d);
+	admin_set_bounces(d->admin, cf->bounces.sendgrid_key,
+	    cf->bounces.mailgun_key, cf->bounces.brevo_token,
+	    cf->bounces.max_age_s, relaisd_feedback, d);
 }
 
 static void
@@ -606,7 +654,9 @@ main(int argc, char *argv[])
 
 	memset(&d, 0, sizeof d);
 	diag_init(&diag);
-	if ((d.cf = config_load(path, &diag)) == NULL) {
+	if ((d.cf = config_load(path, &diag)) == NULL ||
+	    config_check(d.cf, &diag) > 0) {
+		config_free(d.cf);
 		for (i = 0; i < diag.n; i++)
 			fprintf(stderr, "%s\n", diag.msgs[i]);
 		diag_free(&diag);

@@ -182,3 +182,17 @@ phone_normalise(const char *in, char *out, size_t outsize, char *err,
 	snprintf(out, outsize, "+%s%s", cc, pd.d);
 	return 0;
 }
+
+void
+phone_display(const char *in, char *out, size_t outsize)
+{
+	char	e164[PHONE_E164_SIZE], why[128];
+
+	if (phone_normalise(in, e164, sizeof e164, why, sizeof why) == -1)
+		snprintf(out, outsize, "%s", in);
+	else if (strncmp(e164, "+1", 2) == 0 && strlen(e164) == 12)
+		snprintf(out, outsize, "%.3s %.3s-%.4s", e164 + 2, e164 + 5,
+		    e164 + 8);
+	else
+		snprintf(out, outsize, "%s", e164);
+}

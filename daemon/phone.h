@@ -17,4 +17,12 @@
 int	phone_normalise(const char *in, char *out, size_t outsize,
 	    char *err, size_t errlen);
 
+/*
+ * A number as people in Québec write it: North American numbers
+ * ("+18195550131", "819-555-0131") as "819 555-0131", others in E.164;
+ * in itself when it is no number. out holds PHONE_DISPLAY_SIZE bytes.
+ */
+#define PHONE_DISPLAY_SIZE	64
+void	phone_display(const char *in, char *out, size_t outsize);
+
 #endif

@@ -116,16 +116,51 @@ plan_date_long(const char *s, const struct tz *tz, const char *lang,
 	return 0;
 }
 
+/* "a, b et c" / "a, b and c": the strings of list a, as lang writes lists. */
+static char *
+plan_join(const json_t *a, const char *lang)
+{
+	struct buf	 b;
+	size_t		 i, n = json_array_size(a);
+
+	buf_init(&b);
+	buf_puts(&b, "");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_puts(&b, i + 1 < n ? ", " : strcmp(lang, "en") == 0 ?
+			    " and " : " et ");
+		buf_puts(&b, json_string_value(json_array_get(a, i)));
+	}
+	return buf_steal(&b, NULL);
+}
+
+static int
+plan_strings(const json_t *a)
+{
+	const json_t	*v;
+	size_t		 i;
+
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			return 0;
+	}
+	return 1;
+}
+
 /*
- * Adds KEY_long beside every date string KEY, in objects (and objects in
- * lists) down to depth 4.
+ * Adds, beside what a handler gives, what makes correct text easy to
+ * write, in objects (and objects in lists) down to depth 4:
+ *   KEY_long     beside every date string: "25 novembre 2026";
+ *   phone_display beside a phone: "819 555-0131" (Québec's way);
+ *   full_name    beside first_name or last_name: no dangling space;
+ *   KEY_text     beside a list of strings: "courriel et texto".
  */
 static void
-plan_dates(json_t *o, const struct tz *tz, const char *lang, int depth)
+plan_derive_at(json_t *o, const struct tz *tz, const char *lang, int depth)
 {
-	const char	*k;
+	const char	*k, *first, *last;
 	json_t		*v, *adds, *e;
-	char		 text[64], name[256];
+	char		 text[64], name[256], *s;
 	size_t		 i;
 
 	if (depth > 4 || !json_is_object(o))
@@ -133,19 +168,52 @@ plan_dates(json_t *o, const struct tz *tz, const char *lang, int depth)
 	adds = json_object();
 	json_object_foreach(o, k, v) {
 		if (json_is_object(v))
-			plan_dates(v, tz, lang, depth + 1);
+			plan_derive_at(v, tz, lang, depth + 1);
 		else if (json_is_array(v)) {
 			json_array_foreach(v, i, e)
-				plan_dates(e, tz, lang, depth + 1);
-		}
-		else if (json_is_string(v) && plan_date_long(json_string_value(v),
+				plan_derive_at(e, tz, lang, depth + 1);
+			if (plan_strings(v)) {
+				snprintf(name, sizeof name, "%s_text", k);
+				s = plan_join(v, lang);
+				json_object_set_new(adds, name, json_string(s));
+				free(s);
+			}
+		} else if (json_is_string(v) && strcmp(k, "phone") == 0) {
+			char display[PHONE_DISPLAY_SIZE];
+
+			phone_display(json_string_value(v), display,
+			    sizeof display);
+			json_object_set_new(adds, "phone_display",
+			    json_string(display));
+		} else if (json_is_string(v) && plan_date_long(json_string_value(v),
 		    tz, lang, text, sizeof text) == 0) {
 			snprintf(name, sizeof name, "%s_long", k);
 			json_object_set_new(adds, name, json_string(text));
 		}
 	}
+	first = json_string_value(json_object_get(o, "first_name"));
+	last = json_string_value(json_object_get(o, "last_name"));
+	if (first != NULL || last != NULL) {
+		struct buf b;
+
+		buf_init(&b);
+		buf_puts(&b, "");
+		if (first != NULL && *first != '\0')
+			buf_puts(&b, first);
+		if (last != NULL && *last != '\0')
+			buf_printf(&b, "%s%s", b.len > 0 ? " " : "", last);
+		s = buf_steal(&b, NULL);
+		json_object_set_new(adds, "full_name", json_string(s));
+		free(s);
+	}
 	json_object_update_missing(o, adds);
 	json_decref(adds);
+}
+
+void
+plan_derive(json_t *vars, const struct tz *tz, const char *lang)
+{
+	plan_derive_at(vars, tz, lang, 0);
 }
 
 /* Template variables for one delivery: the handler's, plus territory and language. */
@@ -160,7 +228,7 @@ plan_vars(const struct notification *n, const char *lang)
 
 	/* deep: the date texts added below differ from one language to another */
 	vars = json_deep_copy(n->vars);
-	plan_dates(vars, t->tz, lang, 0);
+	plan_derive(vars, t->tz, lang);
 	tv = json_copy(t->vars);
 	/* branding given per language: the message's, else French */
 	json_object_foreach(t->vars, k, v) {

@@ -75,5 +75,13 @@ struct tz;
  */
 int	plan_date_long(const char *date, const struct tz *tz, const char *lang,
 	    char *out, size_t outlen);
+/*
+ * Adds to every object of vars (down to depth 4, lists included) what
+ * makes correct text easy to write in lang: KEY_long beside dates,
+ * phone_display beside a phone, full_name beside first_name or last_name,
+ * KEY_text beside a list of strings ("courriel et texto"). What a handler
+ * set already is kept.
+ */
+void	plan_derive(json_t *vars, const struct tz *tz, const char *lang);
 
 #endif

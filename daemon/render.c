@@ -19,6 +19,7 @@ struct render_entry {
 struct render {
 	struct render_entry	*v;	/* sorted by key */
 	size_t			 n;
+	int			 strict;	/* a missing variable fails the message */
 };
 
 /* Per-render state handed to the template engine's callbacks. */
@@ -27,6 +28,7 @@ struct render_call {
 	const char		*territory;
 	const char		*lang;
 	struct render_entry	*entry;
+	char			 missing[128];	/* the first missing variable */
 };
 
 static int
@@ -222,18 +224,22 @@ render_missing(void *arg, const char *name)
 {
 	struct render_call	*call = arg;
 
-	if (call->entry->warned)
+	if (call->missing[0] == '\0')
+		snprintf(call->missing, sizeof call->missing, "%s", name);
+	if (call->r->strict || call->entry->warned)
 		return;
 	call->entry->warned = 1;
 	log_warnx("template=%s variable=%s missing (rendered empty; logged "
 	    "once per template)", call->entry->key, name);
 }
 
+/* One part; the first variable it missed goes into missing (when not NULL). */
 static char *
 render_part(struct render *r, const char *territory, const char *lang,
-    struct render_entry *e, const json_t *vars, int html)
+    struct render_entry *e, const json_t *vars, int html, char *missing,
+    size_t missinglen)
 {
-	struct render_call	 call = { r, territory, lang, e };
+	struct render_call	 call = { r, territory, lang, e, "" };
 	struct tmpl_env		 env;
 	struct buf		 out;
 
@@ -243,6 +249,8 @@ render_part(struct render *r, const char *territory, const char *lang,
 	env.escape_html = html;
 	buf_init(&out);
 	tmpl_render(e->t, vars, &env, &out);
+	if (missing != NULL && missing[0] == '\0' && call.missing[0] != '\0')
+		snprintf(missing, missinglen, "%s", call.missing);
 	return buf_steal(&out, NULL);
 }
 
@@ -275,7 +283,8 @@ render_message(struct render *r, const char *territory, const char *name,
 {
 	struct render_entry	*subject, *txt, *html, *sms;
 	const char		*lang;
-	size_t			 i;
+	char			 missing[128] = "";
+	size_t			 i, ml = sizeof missing;
 	int			 email = strcmp(channel, "email") == 0;
 
 	memset(out, 0, sizeof *out);
@@ -289,18 +298,28 @@ render_message(struct render *r, const char *territory, const char *name,
 			if (subject == NULL || txt == NULL)
 				continue;
 			html = render_find(r, territory, lang, name, "html");
-			out->subject = render_part(r, territory, lang, subject, vars, 0);
+			out->subject = render_part(r, territory, lang, subject,
+			    vars, 0, missing, ml);
 			render_one_line(out->subject);
-			out->text = render_part(r, territory, lang, txt, vars, 0);
+			out->text = render_part(r, territory, lang, txt, vars, 0,
+			    missing, ml);
 			if (html != NULL)
-				out->html = render_part(r, territory, lang, html, vars, 1);
+				out->html = render_part(r, territory, lang, html,
+				    vars, 1, missing, ml);
 		} else {
 			if ((sms = render_find(r, territory, lang, name, "sms")) ==
 			    NULL)
 				continue;
-			out->text = render_part(r, territory, lang, sms, vars, 0);
+			out->text = render_part(r, territory, lang, sms, vars, 0,
+			    missing, ml);
 		}
 		snprintf(out->language, sizeof out->language, "%s", lang);
+		if (r->strict && missing[0] != '\0') {
+			render_out_clear(out);
+			snprintf(err, errlen, "template %s: variable %s missing",
+			    name, missing);
+			return -1;
+		}
 		return 0;
 	}
 	snprintf(err, errlen, "no %s template \"%s\" in any of the languages "
@@ -315,4 +334,75 @@ render_out_clear(struct render_out *o)
 	free(o->text);
 	free(o->html);
 	memset(o, 0, sizeof *o);
+}
+
+void
+render_set_strict(struct render *r, int strict)
+{
+	r->strict = strict;
+}
+
+int
+render_has(struct render *r, const char *territory, const char *lang,
+    const char *name, const char *channel)
+{
+	if (strcmp(channel, "email") == 0)
+		return render_find(r, territory, lang, name, "subject") != NULL &&
+		    render_find(r, territory, lang, name, "txt") != NULL;
+	return render_find(r, territory, lang, name, "sms") != NULL;
+}
+
+/* What render_refs hands to tmpl_refs: the caller's callback and the call. */
+struct render_walk {
+	struct render_call	 call;
+	render_ref_fn		 fn;
+	void			*arg;
+};
+
+static void
+render_ref(void *arg, const struct tmpl_ref *ref)
+{
+	struct render_walk	*w = arg;
+	char			 file[512];
+	size_t			 i;
+
+	snprintf(file, sizeof file, "?");
+	for (i = 0; i < w->call.r->n; i++) {
+		if (w->call.r->v[i].t == ref->in) {
+			snprintf(file, sizeof file, "%s.mustache",
+			    w->call.r->v[i].key);
+			break;
+		}
+	}
+	w->fn(w->arg, file, ref);
+}
+
+void
+render_refs(struct render *r, const char *territory, const char *lang,
+    const char *name, const char *channel, render_ref_fn fn, void *arg)
+{
+	static const char *const email[] = { "subject", "txt", "html", NULL };
+	static const char *const sms[] = { "sms", NULL };
+	const char *const	*part;
+	struct render_entry	*e;
+	struct render_walk	 w;
+	struct tmpl_env		 env;
+
+	memset(&w, 0, sizeof w);
+	w.call.r = r;
+	w.call.territory = territory;
+	w.call.lang = lang;
+	w.fn = fn;
+	w.arg = arg;
+	env.partial = render_partial;
+	env.missing = NULL;
+	env.arg = &w.call;
+	env.escape_html = 0;
+	for (part = strcmp(channel, "email") == 0 ? email : sms; *part != NULL;
+	    part++) {
+		if ((e = render_find(r, territory, lang, name, *part)) == NULL)
+			continue;
+		w.call.entry = e;
+		tmpl_refs(e->t, &env, render_ref, &w);
+	}
 }

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "diag.h"
+#include "tmpl.h"
 
 struct render;
 
@@ -40,5 +41,33 @@ int		 render_message(struct render *, const char *territory,
 		    const char *const *langs, size_t nlangs, const json_t *vars,
 		    struct render_out *out, char *err, size_t errlen);
 void		 render_out_clear(struct render_out *);
+
+/*
+ * Strict mode (templates.strict): a message in which a variable is
+ * missing fails render_message ("template NAME: variable X missing")
+ * instead of going out with a hole; off by default (logged once per
+ * template, rendered empty).
+ */
+void		 render_set_strict(struct render *, int strict);
+
+/*
+ * Whether render_message would find template name for channel in lang
+ * itself (no other language tried): name.subject and name.txt for
+ * "email", name.sms for "sms", the territory's own versions first.
+ */
+int		 render_has(struct render *, const char *territory,
+		    const char *lang, const char *name, const char *channel);
+
+/*
+ * Every name used by the parts render_message renders for name, channel
+ * and lang (email: subject, txt, html; sms: sms), partials followed as
+ * they would be for territory; file is the template holding the tag,
+ * relative to the template directory ("fr/signature.mustache").
+ */
+typedef void (*render_ref_fn)(void *arg, const char *file,
+		    const struct tmpl_ref *);
+void		 render_refs(struct render *, const char *territory,
+		    const char *lang, const char *name, const char *channel,
+		    render_ref_fn, void *arg);
 
 #endif

@@ -11,6 +11,7 @@
 struct territory_muni {
 	char			*folded;
 	struct territory	*t;
+	const char		*official;	/* owned by t */
 };
 
 struct territory_set {
@@ -37,9 +38,12 @@ territory_free(struct territory *t)
 	free(t->name_fr);
 	free(t->name_en);
 	free(t->language);
-	for (i = 0; i < t->nmunicipalities; i++)
+	for (i = 0; i < t->nmunicipalities; i++) {
 		free(t->municipalities[i]);
+		free(t->officials != NULL ? t->officials[i] : NULL);
+	}
 	free(t->municipalities);
+	free(t->officials);
 	free(t->email_from);
 	free(t->email_name);
 	free(t->reply_to);
@@ -158,6 +162,7 @@ territory_muni_find(const struct territory_set *s, const char *folded)
 		return NULL;
 	key.folded = (char *)(uintptr_t)folded;
 	key.t = NULL;
+	key.official = NULL;
 	return bsearch(&key, s->munis, s->nmunis, sizeof *s->munis,
 	    territory_muni_cmp);
 }
@@ -190,6 +195,8 @@ territory_set_add(struct territory_set *s, struct territory *t,
 		s->munis = xrealloc(s->munis, (s->nmunis + 1) * sizeof *s->munis);
 		s->munis[s->nmunis].folded = xstrdup(folded);
 		s->munis[s->nmunis].t = t;
+		s->munis[s->nmunis].official = t->officials != NULL ?
+		    t->officials[i] : t->municipalities[i];
 		s->nmunis++;
 	}
 	if (s->nmunis > 0)	/* qsort(NULL, 0, ...) is undefined */
@@ -238,6 +245,19 @@ territory_find_municipality(const struct territory_set *s, const char *name)
 		return NULL;
 	m = territory_muni_find(s, folded);
 	return m != NULL ? m->t : NULL;
+}
+
+const char *
+territory_municipality_name(const struct territory_set *s, const char *name)
+{
+	struct territory_muni	*m;
+	char			 folded[256];
+
+	territory_fold(name, folded, sizeof folded);
+	if (folded[0] == '\0')
+		return NULL;
+	m = territory_muni_find(s, folded);
+	return m != NULL ? m->official : NULL;
 }
 
 const struct window *

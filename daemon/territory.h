@@ -30,7 +30,12 @@ struct territory {
 	char	 *name_fr;
 	char	 *name_en;
 	char	 *language;	/* default language of the territory */
-	char	**municipalities;
+	char	**municipalities;	/* official names and their aliases */
+	/*
+	 * The official name each of municipalities stands for (owned), or
+	 * NULL when every entry is official.
+	 */
+	char	**officials;
 	size_t	  nmunicipalities;
 	char	 *email_from;
 	char	 *email_name;
@@ -66,6 +71,13 @@ const struct window	*territory_window(const struct territory *,
 			    const char *name);
 /* Matches ignoring case, accents, spaces, hyphens and apostrophes. */
 const struct territory	*territory_find_municipality(
+			    const struct territory_set *, const char *name);
+/*
+ * The official name of the municipality name matches (as
+ * territory_find_municipality), whatever spelling or former name came in;
+ * NULL when none matches.
+ */
+const char		*territory_municipality_name(
 			    const struct territory_set *, const char *name);
 /*
  * Folds a name for matching: lower-case ASCII letters and digits only, with

@@ -30,6 +30,42 @@ struct tmpl_env {
 	int		 escape_html;	/* {{x}} HTML-escaped; {{{x}}}, {{&x}} never */
 };
 
+/* How a tag uses a name. */
+enum tmpl_use {
+	TMPL_USE_VALUE,		/* {{x}} */
+	TMPL_USE_RAW,		/* {{{x}}}, {{&x}} */
+	TMPL_USE_SECTION,	/* {{#x}}: a presence test, or a context */
+	TMPL_USE_INVERTED,	/* {{^x}} */
+	TMPL_USE_PARTIAL,	/* {{>x}}: x names a partial, not data */
+};
+
+/* One reference to a name, as tmpl_refs reports it; valid during the call. */
+struct tmpl_ref {
+	const char		*name;	/* as written: "territory.phone", "." */
+	enum tmpl_use		 use;
+	/*
+	 * Inside a section on the same name ({{#territory.phone}}), which
+	 * renders only when it is present; a section on another name, even
+	 * a prefix ({{#territory}}), guards nothing.
+	 */
+	int			 guarded;
+	const struct tmpl	*in;	/* the template or partial holding it */
+	int			 line;	/* of the tag in its source, 1-based */
+	int			 col;	/* in UTF-8 characters, 1-based */
+};
+
+typedef void (*tmpl_ref_fn)(void *arg, const struct tmpl_ref *);
+
+/*
+ * Calls fn for every tag of t that names something, in source order,
+ * following partials through env->partial (env may be NULL: partials are
+ * reported, not followed): a partial's references are reported where it
+ * is included, with the sections around the inclusion guarding them. A
+ * partial already being walked is not entered again (recursion).
+ */
+void		 tmpl_refs(const struct tmpl *t, const struct tmpl_env *env,
+		    tmpl_ref_fn fn, void *arg);
+
 /*
  * Compiles src. On a syntax error (unclosed tag, unclosed or mismatched
  * section, bad delimiter change) returns NULL and writes "LINE:COL: message"

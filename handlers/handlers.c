@@ -73,6 +73,11 @@ handler_employer(struct handler_out *out, const char *eid,
 	n->consent_email = n->consent_sms = 1;
 	n->territory = t;
 	n->vars = vars;
+	/* "Bonjour Marie-Ève," rather than her full name */
+	if (handler_str(contact, "name") != NULL)
+		json_object_set_new(vars, "contact_first_name", json_stringn(
+		    handler_str(contact, "name"), strcspn(handler_str(contact,
+		    "name"), " ")));
 	return n;
 }
 
@@ -150,9 +155,45 @@ handler_language_used(const struct config *cf, const struct territory *t,
 const char *
 handler_language_name(const char *code, const char *in)
 {
+	/* the region's languages and those newcomers to Québec speak most */
 	static const char *const names[][3] = {
 		{ "fr", "français", "French" },
 		{ "en", "anglais", "English" },
+		{ "alq", "algonquin", "Algonquin" },
+		{ "atj", "atikamekw", "Atikamekw" },
+		{ "cr", "cri", "Cree" },
+		{ "iu", "inuktitut", "Inuktitut" },
+		{ "es", "espagnol", "Spanish" },
+		{ "pt", "portugais", "Portuguese" },
+		{ "ar", "arabe", "Arabic" },
+		{ "zh", "chinois", "Chinese" },
+		{ "ht", "créole haïtien", "Haitian Creole" },
+		{ "de", "allemand", "German" },
+		{ "it", "italien", "Italian" },
+		{ "ro", "roumain", "Romanian" },
+		{ "ru", "russe", "Russian" },
+		{ "uk", "ukrainien", "Ukrainian" },
+		{ "pl", "polonais", "Polish" },
+		{ "fa", "persan", "Persian" },
+		{ "tr", "turc", "Turkish" },
+		{ "vi", "vietnamien", "Vietnamese" },
+		{ "tl", "tagalog", "Tagalog" },
+		{ "fil", "filipino", "Filipino" },
+		{ "hi", "hindi", "Hindi" },
+		{ "pa", "pendjabi", "Punjabi" },
+		{ "ur", "ourdou", "Urdu" },
+		{ "bn", "bengali", "Bengali" },
+		{ "ko", "coréen", "Korean" },
+		{ "ja", "japonais", "Japanese" },
+		{ "sw", "swahili", "Swahili" },
+		{ "ln", "lingala", "Lingala" },
+		{ "wo", "wolof", "Wolof" },
+		{ "am", "amharique", "Amharic" },
+		{ "ti", "tigrigna", "Tigrinya" },
+		{ "so", "somali", "Somali" },
+		{ "rw", "kinyarwanda", "Kinyarwanda" },
+		{ "mg", "malgache", "Malagasy" },
+		{ "nl", "néerlandais", "Dutch" },
 	};
 	size_t	i;
 	int	en = in != NULL && strcmp(in, "en") == 0;

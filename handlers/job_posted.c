@@ -215,7 +215,7 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		if (match_record_parse(profiles->v[2 * hits[i].i + 1], &mp) == -1)
 			continue;
 		json_array_append_new(cands, match_candidate_vars(pid, &mp,
-		    lang));
+		    lang, ctx->cf->noc));
 		json_array_append_new(ann, json_string(pid));
 		match_profile_clear(&mp);
 		nc++;

@@ -9,6 +9,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "match.h"
+#include "noc.h"
 #include "plan.h"
 #include "territory.h"
 
@@ -241,7 +242,7 @@ match_list(const char *s, char sep)
 
 json_t *
 match_candidate_vars(const char *ref, const struct match_profile *mp,
-    const char *lang)
+    const char *lang, const struct noc *noc)
 {
 	json_t	*v, *langs, *names;
 	char	 month[64], date[16];
@@ -251,8 +252,11 @@ match_candidate_vars(const char *ref, const struct match_profile *mp,
 	json_object_set_new(v, "ref", json_string(ref));
 	json_object_set_new(v, "first_name", json_string(mp->first_name));
 	json_object_set_new(v, "occupation", json_string(mp->noc));
-	/* no NOC titles shipped: the code, as the classification names it */
-	{
+	/* the title in the reader's language; the code when it is unknown */
+	if (noc_title(noc, mp->noc, lang) != NULL)
+		json_object_set_new(v, "occupation_label", json_string(
+		    noc_title(noc, mp->noc, lang)));
+	else {
 		char	label[32];
 
 		snprintf(label, sizeof label, "%s %s", strcmp(lang, "en") == 0 ?

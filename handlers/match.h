@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 struct config_matching;
+struct noc;
 struct handler_rows;
 
 /* A NOC 2021 unit group: five digits. */
@@ -50,9 +51,12 @@ void	match_profile_clear(struct match_profile *);
 /* Only the scoring fields: noc and skills point into rec (not copied). */
 int	match_record_score(const struct config_matching *, const char *job_noc,
 	    const char *job_skills, const char *rec, size_t len);
-/* Template variables of a candidate: first_name, ref, skills, ... */
+/*
+ * Template variables of a candidate: first_name, ref, skills, and
+ * occupation_label, the NOC title in lang (noc may be NULL: the code).
+ */
 json_t	*match_candidate_vars(const char *ref, const struct match_profile *,
-	    const char *lang);
+	    const char *lang, const struct noc *);
 
 struct match_hit {
 	size_t	i;	/* the profile's pair in the profiles' rows */

@@ -86,7 +86,7 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		    strcmp(by, ev->id) != 0) ||
 		    match_record_parse(rec, &mp) == -1)
 			continue;
-		c = match_candidate_vars(pid, &mp, lang);
+		c = match_candidate_vars(pid, &mp, lang, ctx->cf->noc);
 		match_profile_clear(&mp);
 		json_object_set_new(c, "job_title", json_string(title));
 		json_array_append_new(cands, c);

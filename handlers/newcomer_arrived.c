@@ -16,6 +16,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "match.h"
+#include "noc.h"
 #include "phone.h"
 #include "territory.h"
 
@@ -32,6 +33,7 @@ struct arrival {
 	const char		*noc;		/* NULL when absent or not a NOC code */
 	const char		*arrival;	/* date or date-time it counts from */
 	const struct territory	*t;
+	const char		*municipality;	/* official name, or as given */
 	int			 share;
 };
 
@@ -56,6 +58,12 @@ arrival_parse(const struct envelope *ev, const struct handler_ctx *ctx,
 	if ((a->t = handler_territory(ctx->cf, ev->data, reason,
 	    reasonlen)) == NULL)
 		return -1;
+	/* "VILLE MARIE", "Évain": recorded and shown as Ville-Marie, Rouyn-Noranda */
+	if ((a->municipality = handler_str(ev->data, "municipality")) != NULL &&
+	    territory_municipality_name(ctx->cf->territories,
+	    a->municipality) != NULL)
+		a->municipality = territory_municipality_name(
+		    ctx->cf->territories, a->municipality);
 	a->email = handler_str(a->person, "email");
 	a->phone = handler_str(a->person, "phone");
 	/*
@@ -138,7 +146,7 @@ arrival_eligible(const struct territory *t, const char *lang)
 
 /* The stored person: what the messages and matching need, nothing more. */
 static json_t *
-arrival_fields(const struct envelope *ev, const struct arrival *a)
+arrival_fields(const struct arrival *a)
 {
 	static const char *const keep[] = { "first_name", "last_name", "email",
 	    "phone", NULL };
@@ -167,8 +175,7 @@ arrival_fields(const struct envelope *ev, const struct arrival *a)
 	    a->lang_tag : ""));
 	json_object_set_new(f, "territory", json_string(a->t->id));
 	json_object_set_new(f, "municipality", json_string(
-	    handler_str(ev->data, "municipality") != NULL ?
-	    handler_str(ev->data, "municipality") : ""));
+	    a->municipality != NULL ? a->municipality : ""));
 	json_object_set_new(f, "arrival_date", json_string(
 	    a->arrival != NULL ? a->arrival : ""));
 	json_object_set_new(f, "consent_email", json_string(
@@ -259,7 +266,7 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	st->fn = "arrived";
 	st->args = json_array();
 	handler_arg(st->args, a.id);
-	item = arrival_fields(ev, &a);
+	item = arrival_fields(&a);
 	handler_arg_json(st->args, item);
 	json_decref(item);
 	handler_arg_long(st->args, cf->retention_days * 86400LL);
@@ -353,6 +360,18 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	return 0;
 }
 
+/* The event's data as messages show it: the official municipality. */
+static json_t *
+arrival_data(const struct envelope *ev, const struct arrival *a)
+{
+	json_t	*d = json_copy(ev->data);
+
+	if (a->municipality != NULL)
+		json_object_set_new(d, "municipality", json_string(
+		    a->municipality));
+	return d;
+}
+
 /* The channels the person accepted, as the counsellor reads them. */
 static json_t *
 arrival_channels(const json_t *person, const char *lang)
@@ -380,8 +399,24 @@ arrival_language(const struct handler_ctx *ctx, const struct arrival *a,
 	const char	*used = handler_language_used(ctx->cf, a->t, a->lang);
 	json_t		*o = json_object();
 
-	if (a->lang_tag != NULL)
+	if (a->lang_tag != NULL) {
+		/* "français (fr-CA)", "espagnol (es-MX)", "français" */
 		json_object_set_new(o, "tag", json_string(a->lang_tag));
+		if (a->lang == NULL)
+			json_object_set_new(o, "label", json_string(a->lang_tag));
+		else if (strcmp(a->lang, a->lang_tag) == 0)
+			json_object_set_new(o, "label", json_string(
+			    handler_language_name(a->lang, lang)));
+		else {
+			struct buf b;
+
+			buf_init(&b);
+			buf_printf(&b, "%s (%s)", handler_language_name(a->lang,
+			    lang), a->lang_tag);
+			json_object_set_new(o, "label", json_string(b.data));
+			buf_free(&b);
+		}
+	}
 	json_object_set_new(o, "used", json_string(used));
 	json_object_set_new(o, "used_name", json_string(
 	    handler_language_name(used, lang)));
@@ -477,7 +512,7 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	if (welcome) {
 		vars = json_object();
 		json_object_set(vars, "person", (json_t *)(uintptr_t)a.person);
-		json_object_set(vars, "data", ev->data);
+		json_object_set_new(vars, "data", arrival_data(ev, &a));
 		json_object_set_new(vars, "first_name", json_string(
 		    handler_str(a.person, "first_name") != NULL ?
 		    handler_str(a.person, "first_name") : ""));
@@ -511,10 +546,17 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		lang = c->nlanguages > 0 ? c->languages[0] : "fr";
 		vars = json_object();
 		json_object_set(vars, "person", (json_t *)(uintptr_t)a.person);
-		json_object_set(vars, "data", ev->data);
-		if (a.profile != NULL)
-			json_object_set(vars, "profile",
-			    (json_t *)(uintptr_t)a.profile);
+		json_object_set_new(vars, "data", arrival_data(ev, &a));
+		if (a.profile != NULL) {
+			/* the occupation by its title, in the counsellor's language */
+			json_t *prof = json_copy((json_t *)(uintptr_t)a.profile);
+
+			if (noc_title(ctx->cf->noc, a.noc, lang) != NULL)
+				json_object_set_new(prof, "occupation_label",
+				    json_string(noc_title(ctx->cf->noc, a.noc,
+				    lang)));
+			json_object_set_new(vars, "profile", prof);
+		}
 		json_object_set(vars, "counsellor", cv);
 		json_object_set_new(vars, "channels", arrival_channels(a.person,
 		    lang));

@@ -15,17 +15,21 @@ printf '%s\n' "$out" | grep -q '"id":"r-1"' || fail "dead show without the paylo
 ctl_ok dead list
 printf '%s\n' "$out" | grep -q "event=r-1" || fail "dead list: $out"
 
-# the gateway now accepts it (the sink answers 200 after its scripted 400)
+# the gateway now accepts it (the sink answers 200 after its scripted 400);
+# replay waits for the outcome and says it
 ctl_ok dead replay --all
-assert_eq "$out" "1 replayed, 0 left (no event to replay, or failed)" "replay"
-wait_for 10 "the replayed event delivered" 'test "$(requests gw)" -ge 2'
+printf '%s\n' "$out" | grep -q "^$id  event=r-1  replayed as .*: sent$" || fail "replay: $out"
+assert_eq "$(printf '%s\n' "$out" | tail -n 1)" \
+    "replayed 1: 1 sent, 0 retrying, 0 dead again, 0 nothing sent, 0 still pending; skipped 0; not replayed 0" "replay"
+# (the sink records a request before it answers)
+assert_eq "$(requests gw)" 2 "requests once replay said sent"
 wait_for 10 "all handled" all_handled
 assert_eq "$(dead_count)" 0 "dead letters after replay"
 assert_eq "$(sink_field gw 2 .status)" 200 "second answer"
 # a missing id: exit 1, said so, nothing replayed
 run_ctl dead replay 0-1
 assert_eq "$rc" 1 "exit status for a replay of a missing id ($err)"
-assert_eq "$out" "0 replayed, 1 left (no event to replay, or failed)" "replay of a missing id"
+assert_eq "$out" "replayed 0: 0 sent, 0 retrying, 0 dead again, 0 nothing sent, 0 still pending; skipped 0; not replayed 1" "replay of a missing id"
 printf '%s\n' "$err" | grep -q "no dead letter 0-1" || fail "replay of a missing id: $err"
 run_ctl dead show 0-1
 assert_eq "$rc" 1 "exit status for dead show of a missing id ($err)"

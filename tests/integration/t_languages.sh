@@ -46,9 +46,9 @@ assert_eq "$(rcli hexists relais:person:en-us language_tag)" 1 "stored tag of en
 assert_eq "$(rcli hexists relais:person:junk language)" 0 "stored language of no tag"
 # the counsellor reads the tag, and what relais writes in when it has none
 # of the person's language
-notice a-1 | grep -q "Langue de communication : fr-CA$" ||
+notice a-1 | grep -q "Langue de communication : français (fr-CA)$" ||
     fail "notice of fr-CA: $(notice a-1)"
-notice a-3 | grep -q "Langue de communication : es-MX (nous n'avons pas de messages dans cette langue : les siens sont en français)" ||
+notice a-3 | grep -q "Langue de communication : espagnol (es-MX) (nous n'avons pas de messages dans cette langue : les siens sont en français)" ||
     fail "notice of es-MX: $(notice a-3)"
 stop_relaisd
 echo "languages: ok"

@@ -12,7 +12,8 @@ for f in $pages; do
 done
 # every top-level configuration key has a section of its own
 for k in redis admin limits gateways territories routes templates windows \
-    holidays fallback_territory profiles followups matching; do
+    holidays fallback_territory profiles followups matching unsubscribe \
+    bounces; do
 	grep -qx ".Ss $k" man/relais.yaml.5 || fail "relais.yaml.5 has no section $k"
 done
 echo "man: ok"

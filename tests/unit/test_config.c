@@ -161,6 +161,22 @@ test_load_ok(const struct test_dir *t, const char *yaml)
 }
 
 /*
+ * got is want, or want followed by the did-you-mean tail of an unknown name
+ * (suggest.h), which test_suggestions checks word for word.
+ */
+static void
+test_msg_equal(const char *got, const char *want)
+{
+	size_t	len = strlen(want);
+
+	if (strncmp(got, want, len) == 0 && (got[len] == '\0' ||
+	    strncmp(got + len, " (known: ", 9) == 0 ||
+	    strncmp(got + len, ": did you mean \"", 16) == 0))
+		return;
+	assert_string_equal(got, want);
+}
+
+/*
  * yaml must fail with exactly the messages in want (NULL-terminated), each
  * written "LINE:COL: message" (or ": message" for a whole-file error) and
  * checked against "PATH:LINE:COL: message".
@@ -187,7 +203,7 @@ test_errors(const struct test_dir *t, const char *yaml,
 	for (i = 0; i < n; i++) {
 		snprintf(full, sizeof full, "%s%s%s", t->path,
 		    want[i][0] == ':' ? "" : ":", want[i]);
-		assert_string_equal(d.msgs[i], full);
+		test_msg_equal(d.msgs[i], full);
 	}
 	diag_free(&d);
 }
@@ -239,6 +255,11 @@ test_shipped(void **state)
 	cf = config_load("config/relais.yaml", &d);
 	test_print_diag(&d);
 	assert_non_null(cf);
+	assert_int_equal(d.n, 0);
+	/* it sends nothing broken, and warns of nothing */
+	assert_int_equal(config_check(cf, &d), 0);
+	assert_int_equal(config_warnings(cf, &d), 0);
+	test_print_diag(&d);
 	assert_int_equal(d.n, 0);
 
 	assert_string_equal(cf->path, "config/relais.yaml");
@@ -304,7 +325,8 @@ test_shipped(void **state)
 	t = territory_find(cf->territories, "abitibi");
 	assert_non_null(t);
 	assert_string_equal(t->email_name, "Accueil MRC d'Abitibi");
-	assert_int_equal(t->nmunicipalities, 20);
+	/* 18 official names, 3 aliases */
+	assert_int_equal(t->nmunicipalities, 21);
 
 	assert_int_equal(cf->nroutes, 9);
 	assert_string_equal(cf->routes[0].type, "newcomer.arrived");
@@ -375,7 +397,8 @@ test_shipped_env(void **state)
 	test_find_pos("config/relais.yaml", "\"${RELAIS_EMAIL_GATEWAY", &line,
 	    &col);
 	snprintf(want, sizeof want, "config/relais.yaml:%d:%d: unknown "
-	    "gateway \"pigeon\"", line, col);
+	    "gateway \"pigeon\" (known: outbox, webhook, twilio, sendgrid, "
+	    "mailgun, brevo, smtp)", line, col);
 	/* once per route that uses the variable, the first one first */
 	assert_int_equal(d.n, 6);
 	assert_string_equal(d.msgs[0], want);
@@ -490,7 +513,8 @@ test_values(void **state)
 	    "    timeout_ms: 600000\n"
 	    TEST_TERRITORIES
 	    "routes:\n"
-	    "  - match: { type: a, role: b, channel: sms, territory: t1, "
+	    "  - match: { type: job.posted, role: employer, channel: sms, "
+	    "territory: t1, "
 	    "language: en }\n"
 	    "    gateways: hook\n"
 	    "    template: welcome\n");
@@ -511,8 +535,8 @@ test_values(void **state)
 	assert_int_equal(cf->gateways[0].max_concurrency, 1);
 	assert_int_equal(cf->gateways[0].connect_timeout_ms, 10);
 	assert_int_equal(cf->gateways[0].timeout_ms, 600000);
-	assert_string_equal(cf->routes[0].type, "a");
-	assert_string_equal(cf->routes[0].role, "b");
+	assert_string_equal(cf->routes[0].type, "job.posted");
+	assert_string_equal(cf->routes[0].role, "employer");
 	assert_string_equal(cf->routes[0].channel, "sms");
 	assert_string_equal(cf->routes[0].territory, "t1");
 	assert_string_equal(cf->routes[0].language, "en");
@@ -581,14 +605,14 @@ test_unknown_key(void **state)
 	    "4:33: unknown key \"sender\" in email");
 	test_error(*state,
 	    "routes:\n"
-	    "  - match: { type: a, chanel: email }\n"
+	    "  - match: { role: newcomer, chanel: email }\n"
 	    "    gateways: [out]\n"
 	    "    template: welcome\n"
 	    TEST_GATEWAYS TEST_TERRITORIES,
-	    "2:23: unknown key \"chanel\" in match");
+	    "2:30: unknown key \"chanel\" in match");
 	test_error(*state,
 	    "routes:\n"
-	    "  - match: { type: a }\n"
+	    "  - match: { role: newcomer }\n"
 	    "    gateways: [out]\n"
 	    "    template: welcome\n"
 	    "    priority: 1\n"
@@ -605,7 +629,7 @@ test_unknown_keys_all(void **state)
 		"6:5: unknown key \"name2\" in a territory",
 		"5:33: unknown key \"sender\" in email",
 		"15:5: unknown key \"priority\" in a route",
-		"12:23: unknown key \"chanel\" in match",
+		"12:30: unknown key \"chanel\" in match",
 		NULL };
 
 	test_errors(*state,
@@ -617,7 +641,7 @@ test_unknown_keys_all(void **state)
 	    "    name2: x\n"
 	    TEST_GATEWAYS
 	    "routes:\n"
-	    "  - match: { type: a, chanel: email }\n"
+	    "  - match: { role: newcomer, chanel: email }\n"
 	    "    gateways: [out]\n"
 	    "    template: welcome\n"
 	    "    priority: 1\n",
@@ -656,7 +680,7 @@ test_wrong_type(void **state)
 	    "4:21: municipalities must be a sequence, not a map");
 	test_error(*state, "territories:\n  t1:\n    name: T1\n"
 	    "    municipalities: [Amos, [Barraute]]\n" TEST_GATEWAYS TEST_ROUTES,
-	    "4:28: municipalities must be a scalar, not a sequence");
+	    "4:28: municipalities: each is a name or {name, aliases}");
 	test_error(*state, "routes: { a: 1 }\n" TEST_GATEWAYS TEST_TERRITORIES,
 	    "1:9: routes must be a sequence, not a map");
 	test_error(*state, "routes:\n  - welcome\n" TEST_GATEWAYS
@@ -778,8 +802,8 @@ test_gateway_kind(void **state)
 	    "twilio, sendgrid, mailgun, brevo, smtp)");
 	test_error(*state, "gateways:\n  out:\n    kind: Outbox\n    path: o\n"
 	    TEST_TERRITORIES TEST_ROUTES,
-	    "3:11: unknown gateway kind \"Outbox\" (known: webhook, outbox, "
-	    "twilio, sendgrid, mailgun, brevo, smtp)");
+	    "3:11: unknown gateway kind \"Outbox\": did you mean \"outbox\"? "
+	    "known: webhook, outbox, twilio, sendgrid, mailgun, brevo, smtp");
 	test_error(*state, "gateways:\n  out:\n    path: o\n"
 	    TEST_TERRITORIES TEST_ROUTES,
 	    "2:3: gateway \"out\" has no kind");
@@ -794,17 +818,19 @@ test_gateway_key_kind(void **state)
 	test_error(*state, "gateways:\n  out:\n    kind: outbox\n"
 	    "    path: o\n    url: http://x.example/\n"
 	    TEST_TERRITORIES TEST_ROUTES,
-	    "5:5: key \"url\" does not apply to a gateway of kind outbox");
+	    "5:5: key \"url\" does not apply to a gateway of kind outbox (its "
+	    "keys: path)");
 	test_error(*state, "gateways:\n  out:\n    kind: webhook\n"
 	    "    url: http://x.example/\n    path: o\n"
 	    TEST_TERRITORIES TEST_ROUTES,
-	    "5:5: key \"path\" does not apply to a gateway of kind webhook");
+	    "5:5: key \"path\" does not apply to a gateway of kind webhook "
+	    "(its keys: url token_env token_file ca_file)");
 	test_write(*state, "token", "t0k3n\n");
 	test_error(*state, "gateways:\n  out:\n    kind: outbox\n"
 	    "    path: o\n    token_file: token\n"
 	    TEST_TERRITORIES TEST_ROUTES,
 	    "5:5: key \"token_file\" does not apply to a gateway of kind "
-	    "outbox");
+	    "outbox (its keys: path)");
 }
 
 /* A route shadowed by an earlier catch-all is reported; continue: true is not. */
@@ -1320,6 +1346,77 @@ test_password(void **state)
 	test_error(t, "redis:\n  password_file: missing.pw\n" TEST_BASE, want);
 }
 
+/* A SendGrid verification key (P-256, base64 DER) and a P-384 one. */
+#define TEST_SG_KEY \
+	"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAERKwKatGeBOLg5rEqxpMMxnmUIGxm" \
+	"msUf557UnIrHdVCL2mXNVdia0cbJlnqEaIe47GSaEeAuTQerW77vh+MeJA=="
+#define TEST_P384_KEY \
+	"MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEWCGVdOxuZ4eqek8taNIGZz3AO0GsxBf" \
+	"do3+5+ENHuuWVuZTAUTqvP0DFcUh6P4//PzDEFqYrYcZ+KA0mNtAfyY6+2OwVykYnAs" \
+	"cCUS4x/qCyGba8oiMGDPQipgYbveqa"
+
+/* bounces: the email providers' webhook secrets, never in the file. */
+static void
+test_bounces(void **state)
+{
+	struct config	*cf;
+
+	cf = test_load_ok(*state, TEST_BASE);
+	assert_null(cf->bounces.sendgrid_key);
+	assert_null(cf->bounces.mailgun_key);
+	assert_null(cf->bounces.brevo_token);
+	assert_int_equal(cf->bounces.max_age_s, 300);
+	assert_int_equal(cf->bounces.replay_days, 30);
+	config_free(cf);
+
+	setenv("RELAIS_TEST_A", TEST_SG_KEY, 1);
+	setenv("RELAIS_TEST_B", "brevo-token-0123456789", 1);
+	test_write(*state, "mailgun.key", "key-0123456789abcdef0123\n");
+	cf = test_load_ok(*state, "bounces:\n"
+	    "  max_age_s: 120\n"
+	    "  replay_days: 7\n"
+	    "  sendgrid: { public_key_env: RELAIS_TEST_A }\n"
+	    "  mailgun: { signing_key_file: mailgun.key }\n"
+	    "  brevo:\n"
+	    "    token_env: RELAIS_TEST_B\n" TEST_BASE);
+	assert_string_equal(cf->bounces.sendgrid_key, TEST_SG_KEY);
+	assert_string_equal(cf->bounces.mailgun_key, "key-0123456789abcdef0123");
+	assert_string_equal(cf->bounces.brevo_token, "brevo-token-0123456789");
+	assert_int_equal(cf->bounces.max_age_s, 120);
+	assert_int_equal(cf->bounces.replay_days, 7);
+	config_free(cf);
+
+	test_error(*state, "bounces:\n  colour: red\n" TEST_BASE,
+	    "2:3: unknown key \"colour\" in bounces");
+	test_error(*state, "bounces:\n  sendgrid: { public_key: x }\n"
+	    TEST_BASE, "2:15: unknown key \"public_key\" in bounces.sendgrid");
+	test_error(*state, "bounces:\n  sendgrid: {}\n" TEST_BASE,
+	    "2:13: bounces.sendgrid needs public_key_env or public_key_file "
+	    "(a secret never sits in the file)");
+	test_error(*state, "bounces:\n  sendgrid: { public_key_env: "
+	    "RELAIS_TEST_A, public_key_file: mailgun.key }\n" TEST_BASE,
+	    "2:13: bounces.sendgrid has public_key_env or public_key_file, "
+	    "not both");
+	test_error(*state, "bounces:\n  mailgun: { signing_key_env: "
+	    "RELAIS_TEST_UNSET }\n" TEST_BASE,
+	    "2:31: signing_key_env: environment variable RELAIS_TEST_UNSET "
+	    "is not set");
+	setenv("RELAIS_TEST_A", TEST_P384_KEY, 1);
+	test_error(*state, "bounces:\n  sendgrid: { public_key_env: "
+	    "RELAIS_TEST_A }\n" TEST_BASE,
+	    "2:31: bounces.sendgrid: the SendGrid verification key is not an "
+	    "EC P-256 key, as SendGrid's are");
+	setenv("RELAIS_TEST_B", "short", 1);
+	test_error(*state, "bounces:\n  brevo: { token_env: RELAIS_TEST_B }\n"
+	    TEST_BASE, "2:23: bounces.brevo: the Brevo token must be 16 to 512 "
+	    "letters, digits or ._~- (it goes in a header or a URL)");
+	test_error(*state, "bounces:\n  max_age_s: 5\n" TEST_BASE,
+	    "2:14: max_age_s must be between 30 and 86400, not 5");
+	test_error(*state, "bounces: [sendgrid]\n" TEST_BASE,
+	    "1:10: bounces must be a map, not a sequence");
+	test_remove(*state, "mailgun.key");
+}
+
 static void
 test_several_errors(void **state)
 {
@@ -1354,6 +1451,409 @@ test_several_errors(void **state)
 	    "    match: { territory: nowhere }\n"
 	    "    gateways: [out, nope]\n",
 	    want);
+}
+
+/*
+ * Each unknown name in full: the did-you-mean when one is close, the known
+ * ones always.
+ */
+static void
+test_suggestions(void **state)
+{
+	const struct test_dir	*t = *state;
+	char			 fr[512], en[512];
+	const char		*two[] = { fr, en, NULL };
+
+	test_error(*state, "gateways:\n  sendgrid: { kind: outbox, path: o }\n"
+	    "  outbox: { kind: outbox, path: o2 }\n" TEST_TERRITORIES
+	    "routes:\n  - { gateways: [sendgird], template: welcome }\n",
+	    "9:18: unknown gateway \"sendgird\": did you mean \"sendgrid\"? "
+	    "known: sendgrid, outbox");
+	test_error(*state, TEST_BASE "profiles:\n  retention_day: 30\n",
+	    "14:3: unknown key \"retention_day\" in profiles: did you mean "
+	    "\"retention_days\"? known: retention_days");
+	test_error(*state, TEST_BASE "fallback_territory: t2\n",
+	    "13:21: unknown territory \"t2\": did you mean \"t1\"? known: t1");
+	test_error(*state, TEST_BASE "fallback_territory: elsewhere\n",
+	    "13:21: unknown territory \"elsewhere\" (known: t1)");
+	test_error(*state, "windows:\n  day:\n    intervals:\n"
+	    "      - times: [{ start_time: \"09:00\", end_time: \"17:00\" }]\n"
+	    TEST_GATEWAYS TEST_TERRITORIES
+	    "routes:\n  - { gateways: out, template: welcome, window: dya }\n",
+	    "14:49: unknown window \"dya\": did you mean \"day\"? known: day");
+	snprintf(fr, sizeof fr, "10:32: template \"welcom\" does not exist in "
+	    "language fr (%s/templates/fr/welcom.txt.mustache or "
+	    ".sms.mustache): did you mean \"welcome\"? known: welcome", t->dir);
+	snprintf(en, sizeof en, "10:32: template \"welcom\" does not exist in "
+	    "language en (%s/templates/en/welcom.txt.mustache or "
+	    ".sms.mustache): did you mean \"welcome\"? known: welcome", t->dir);
+	test_errors(*state, TEST_GATEWAYS TEST_TERRITORIES
+	    "routes:\n  - { gateways: out, template: welcom }\n", two);
+	test_error(*state, "territories:\n  t1:\n    name: T1\n"
+	    "    timezone: America/Torono\n" TEST_GATEWAYS TEST_ROUTES,
+	    "4:15: unknown time zone \"America/Torono\" (no "
+	    "/usr/share/zoneinfo/America/Torono): did you mean "
+	    "\"America/Toronto\"?");
+	test_error(*state, "territories:\n  t1:\n    name: T1\n"
+	    "    timezone: UTC-5\n" TEST_GATEWAYS TEST_ROUTES,
+	    "4:15: unknown time zone \"UTC-5\" (/usr/share/zoneinfo/UTC-5: No "
+	    "such file or directory): an offset would be an hour off half the "
+	    "year where clocks change; use the place's IANA Area/Location "
+	    "name, such as \"America/Toronto\"");
+}
+
+/* A route's type, role and channel: each unknown one, at its position. */
+static void
+test_suggestions_all(void **state)
+{
+	static const char *const want[] = {
+		"6:20: unknown type \"newcomer.arived\": did you mean "
+		"\"newcomer.arrived\"? known: newcomer.arrived, followup.due, "
+		"followup.reminders, job.posted, match.digest, "
+		"newcomer.departed, job.closed, followup.done",
+		"6:43: unknown role \"newcomers\": did you mean \"newcomer\"? "
+		"known: newcomer, counsellor, employer",
+		"6:63: unknown channel \"SMS\": did you mean \"sms\"? known: "
+		"email, sms",
+		NULL };
+
+	test_errors(*state, TEST_GATEWAYS "routes:\n"
+	    "  - match: { type: newcomer.arived, role: newcomers, "
+	    "channel: SMS }\n    gateways: out\n    template: welcome\n"
+	    TEST_TERRITORIES, want);
+}
+
+/*
+ * yaml loads, and config_check reports exactly want (NULL-terminated,
+ * "LINE:COL: message", checked against "PATH:LINE:COL: message"; "A...B"
+ * stands for any message that starts with A and ends with B).
+ */
+static void
+test_checks(const struct test_dir *t, const char *yaml,
+    const char *const *want)
+{
+	struct config	*cf;
+	struct diag	 d;
+	char		 full[2048], *dots;
+	size_t		 i, n, len;
+
+	for (n = 0; want[n] != NULL; n++)
+		;
+	cf = test_load_ok(t, yaml);
+	diag_init(&d);
+	if (config_check(cf, &d) != n || d.n != n) {
+		test_print_diag(&d);
+		config_free(cf);
+		fail_msg("expected %zu problem(s), got %zu, for:\n%s", n, d.n,
+		    yaml);
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(full, sizeof full, "%s:%s", t->path, want[i]);
+		if ((dots = strstr(full, "...")) == NULL) {
+			assert_string_equal(d.msgs[i], full);
+			continue;
+		}
+		/* "A...B": starts with A, ends with B */
+		len = strlen(d.msgs[i]);
+		if (strncmp(d.msgs[i], full, (size_t)(dots - full)) != 0 ||
+		    len < strlen(dots + 3) ||
+		    strcmp(d.msgs[i] + len - strlen(dots + 3), dots + 3) != 0)
+			assert_string_equal(d.msgs[i], full);
+	}
+	diag_free(&d);
+	config_free(cf);
+}
+
+/* A territory with senders; routes that cover every notification. */
+#define TEST_T1 \
+	"territories:\n" \
+	"  t1:\n" \
+	"    name: T1\n" \
+	"    email: { from: t1@example.org }\n" \
+	"    sms: { from: \"+18195550100\" }\n"
+#define TEST_ROUTE_WELCOME \
+	"routes:\n" \
+	"  - match: { type: newcomer.arrived, role: newcomer }\n" \
+	"    gateways: out\n" \
+	"    template: welcome\n"
+#define TEST_ROUTE_REST	"  - send: false\n"
+
+/* Every notification a handler can emit needs a route; send: false is one. */
+static void
+test_check_routes(void **state)
+{
+	static const char *const none[] = { NULL };
+	static const char *const uncovered[] = {
+		"10:1: no route for followup.due to role newcomer by email "
+		"(territory t1, language fr): the check-in of follow-ups with "
+		"checkin: true would be dead-lettered (\"no route\"); add one, "
+		"or one with send: false to leave it out deliberately",
+		"10:1: no route for followup.due to role newcomer by sms ...",
+		"10:1: no route for job.posted to role employer by email ...",
+		"10:1: no route for job.posted to role employer by sms ...",
+		"10:1: no route for match.digest to role employer by email ...",
+		"10:1: no route for match.digest to role employer by sms ...",
+		NULL };
+	static const char *const counsellor[] = {
+		"11:1: no route for newcomer.arrived to role counsellor by "
+		"email (territory t1, language en): the counsellor's arrival "
+		"notice would be dead-lettered (\"no route\"); add one, or "
+		"one with send: false to leave it out deliberately",
+		"11:1: no route for followup.reminders to role counsellor by "
+		"email (territory t1, language en): ...",
+		NULL };
+	static const char *const english[] = {
+		"10:1: no route for newcomer.arrived to role newcomer by email "
+		"(territory t1, language en): ...",
+		"10:1: no route for newcomer.arrived to role newcomer by sms "
+		"(territory t1, language en): ...",
+		NULL };
+
+	test_checks(*state, TEST_GATEWAYS TEST_T1 TEST_ROUTE_WELCOME
+	    TEST_ROUTE_REST, none);
+	/* the default plan has check-ins; employers may always be alerted */
+	test_checks(*state, TEST_GATEWAYS TEST_T1 TEST_ROUTE_WELCOME,
+	    uncovered);
+	/* no check-in in the plan: no followup.due to route */
+	test_checks(*state, TEST_GATEWAYS TEST_T1 TEST_ROUTE_WELCOME
+	    "  - { match: { role: employer }, send: false }\n"
+	    "followups:\n  plan: [{ kind: d30, days: 30 }]\n", none);
+	/* a roster: arrival notices and daily reminders, in their language */
+	test_checks(*state, TEST_GATEWAYS TEST_T1
+	    "    counsellors: [{ id: c1, name: C, email: c@example.org, "
+	    "languages: [en] }]\n" TEST_ROUTE_WELCOME
+	    "  - { match: { role: counsellor, language: fr }, gateways: out, "
+	    "template: welcome }\n"
+	    "  - { match: { role: employer }, send: false }\n"
+	    "  - { match: { type: followup.due }, send: false }\n",
+	    counsellor);
+	/* a person's language decides too; any other tag is checked */
+	test_checks(*state, TEST_GATEWAYS TEST_T1
+	    "routes:\n"
+	    "  - match: { type: newcomer.arrived, role: newcomer, language: fr }\n"
+	    "    gateways: out\n"
+	    "    template: welcome\n"
+	    "  - { match: { type: newcomer.arrived, language: es }, send: false }\n"
+	    "  - { match: { role: employer }, send: false }\n"
+	    "  - { match: { type: followup.due }, send: false }\n"
+	    "  - { match: { type: newcomer.arrived, language: de }, gateways: out, "
+	    "template: welcome }\n",
+	    english);
+}
+
+/* A template must have the channel's version in the message's language. */
+static void
+test_check_templates(void **state)
+{
+	static const char *const no_sms[] = {
+		"14:15: template \"welcome\" has no SMS version in fr (...: "
+		"every one would be dead-lettered",
+		"14:15: template \"welcome\" has no SMS version in en (...: "
+		"every one would be dead-lettered",
+		NULL };
+	const struct test_dir	*t = *state;
+	char			 want[1024];
+	const char		*v[2] = { want, NULL };
+
+	test_remove(t, "templates/en/welcome.sms.mustache");
+	snprintf(want, sizeof want, "14:15: template \"welcome\" has no SMS "
+	    "version in en (%s/templates/en/welcome.sms.mustache), but this "
+	    "route sends it by SMS to role newcomer in en: they would get the "
+	    "fr one instead", t->dir);
+	test_checks(t, TEST_GATEWAYS TEST_T1
+	    "    language: fr\n" TEST_ROUTE_WELCOME TEST_ROUTE_REST, v);
+	/* the territory's own version counts */
+	snprintf(want, sizeof want, "%s/templates/t1", t->dir);
+	mkdir(want, 0700);
+	snprintf(want, sizeof want, "%s/templates/t1/en", t->dir);
+	mkdir(want, 0700);
+	test_write(t, "templates/t1/en/welcome.sms.mustache", "Hi");
+	test_checks(t, TEST_GATEWAYS TEST_T1
+	    "    language: fr\n" TEST_ROUTE_WELCOME TEST_ROUTE_REST,
+	    (const char *const[]){ NULL });
+	test_remove(t, "templates/t1/en/welcome.sms.mustache");
+	/* an SMS route with no SMS template at all: nothing to fall back on */
+	test_remove(t, "templates/fr/welcome.sms.mustache");
+	test_checks(t, TEST_GATEWAYS TEST_T1
+	    "    language: fr\n" TEST_ROUTE_WELCOME TEST_ROUTE_REST, no_sms);
+}
+
+/*
+ * Every {{territory.X}} a route renders for a territory must have a text
+ * there, in the message's language; a section on the same name makes it
+ * optional.
+ */
+static void
+test_check_territory_vars(void **state)
+{
+	static const char *const none[] = { NULL };
+	static const char *const absent[] = {
+		"6:3: territory \"t1\" has no branding \"phone\", but template "
+		"welcome uses {{{territory.phone}}} for role newcomer by email in "
+		"fr (fr/welcome.txt.mustache:2:4): the message would have a hole "
+		"there; add it under branding (a text, or one per language: {fr: "
+		"..., en: ...}), or test it in the template with "
+		"{{#territory.phone}}",
+		"6:3: territory \"t1\" has no branding \"signature\", but "
+		"template welcome uses {{territory.signature}} for role newcomer "
+		"by email in fr (fr/signature.mustache:1:4): ...",
+		NULL };
+	static const char *const spanish[] = {
+		"11:18: territory \"t1\": branding \"signature\" has no text in "
+		"fr, but template welcome uses {{territory.signature}} for role "
+		"newcomer by email in fr (fr/signature.mustache:1:4): the "
+		"message would have a hole there",
+		NULL };
+	static const char *const empty[] = {
+		"12:14: territory \"t1\": branding \"phone\" is empty, but "
+		"template welcome uses {{{territory.phone}}} for role newcomer by "
+		"email in fr (fr/welcome.txt.mustache:2:4): the message would "
+		"have a hole there",
+		NULL };
+	const struct test_dir	*t = *state;
+
+	test_write(t, "templates/fr/welcome.txt.mustache",
+	    "Bonjour {{first_name}}\nAu {{{territory.phone}}}. {{territory.name}}"
+	    "{{#territory.website}} {{territory.website}}{{/territory.website}}\n"
+	    "{{^territory.fax}}{{/territory.fax}}{{> signature}}");
+	test_write(t, "templates/fr/signature.mustache",
+	    "-- {{territory.signature}}");
+	test_write(t, "templates/en/welcome.txt.mustache",
+	    "Hello {{first_name}}\n{{> signature}}");
+	test_write(t, "templates/en/signature.mustache",
+	    "-- {{territory.signature}}");
+	/* no branding: signature (in a partial) and phone; not website */
+	test_checks(t, TEST_GATEWAYS TEST_T1 TEST_ROUTE_WELCOME
+	    TEST_ROUTE_REST, absent);
+	test_checks(t, TEST_GATEWAYS TEST_T1
+	    "    branding:\n      signature: { fr: Equipe, en: Team }\n"
+	    "      phone: \"819 555-0100\"\n"
+	    TEST_ROUTE_WELCOME TEST_ROUTE_REST, none);
+	/* a text in French only serves English too */
+	test_checks(t, TEST_GATEWAYS TEST_T1
+	    "    branding:\n      signature: { fr: Equipe }\n"
+	    "      phone: \"819 555-0100\"\n"
+	    TEST_ROUTE_WELCOME TEST_ROUTE_REST, none);
+	test_checks(t, TEST_GATEWAYS TEST_T1
+	    "    branding:\n      signature: { es: Equipo }\n"
+	    "      phone: \"819 555-0100\"\n"
+	    TEST_ROUTE_WELCOME TEST_ROUTE_REST, spanish);
+	test_checks(t, TEST_GATEWAYS TEST_T1
+	    "    branding:\n      signature: Equipe\n      phone: \"\"\n"
+	    TEST_ROUTE_WELCOME TEST_ROUTE_REST, empty);
+	/* a route that sends nothing renders nothing */
+	test_checks(t, TEST_GATEWAYS TEST_T1 "routes:\n" TEST_ROUTE_REST, none);
+}
+
+/* A territory needs the sender of every channel a route sends it. */
+static void
+test_check_sender(void **state)
+{
+	static const char *const sms[] = {
+		"6:3: territory \"t2\" has no SMS sender (sms: { from: "
+		"\"+1...\" }), but the route at line 11 sends it SMS to role "
+		"newcomer: every one would be dead-lettered; give the territory "
+		"a sender, or the route a from:",
+		NULL };
+
+	test_checks(*state, TEST_GATEWAYS
+	    "territories:\n"
+	    "  t2:\n"
+	    "    name: T2\n"
+	    "    email: { from: t2@example.org }\n"
+	    "routes:\n"
+	    "  - { match: { channel: email }, gateways: out, template: welcome }\n"
+	    "  - { match: { role: newcomer, channel: sms }, gateways: out, "
+	    "template: welcome }\n"
+	    TEST_ROUTE_REST, sms);
+	/* the route's own from: will do */
+	test_checks(*state, TEST_GATEWAYS
+	    "territories:\n"
+	    "  t2:\n"
+	    "    name: T2\n"
+	    "    email: { from: t2@example.org }\n"
+	    "routes:\n"
+	    "  - { match: { channel: email }, gateways: out, template: welcome }\n"
+	    "  - { match: { role: newcomer, channel: sms }, gateways: out, "
+	    "template: welcome, from: \"+18195550100\" }\n"
+	    TEST_ROUTE_REST, (const char *const[]){ NULL });
+}
+
+/* A time zone that is not Area/Location warns, naming the zone to use. */
+static void
+test_tz_warnings(void **state)
+{
+	static const struct {
+		const char	*zone;
+		const char	*want;	/* NULL: no warning */
+	} cases[] = {
+		{ "America/Toronto", NULL },
+		/* no DST in the place itself: its own name is right */
+		{ "America/Regina", NULL },
+		{ "EST", "fixed offset (UTC-05:00) without daylight saving "
+		    "time: where clocks change, follow-ups, reminders and dates "
+		    "in messages would be an hour off half the year; use the "
+		    "place's IANA Area/Location name, such as "
+		    "\"America/Toronto\"" },
+		{ "Etc/GMT+5", "fixed offset (UTC-05:00) without daylight..." },
+		{ "UTC", "fixed offset (UTC+00:00) without daylight..." },
+		{ "Canada/Eastern", "not an IANA Area/Location name (a legacy "
+		    "alias, which need not follow the place's history): use "
+		    "\"America/Toronto\"" },
+		{ "EST5EDT", "not an IANA Area/Location name (a legacy alias, "
+		    "which need not follow the place's history): use..." },
+	};
+	const struct test_dir	*t = *state;
+	struct config		*cf;
+	struct diag		 d;
+	char			 yaml[1024], want[1024];
+	size_t			 i, n, len;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		snprintf(yaml, sizeof yaml, TEST_GATEWAYS
+		    "territories:\n  t1:\n    name: T1\n    timezone: %s\n"
+		    TEST_ROUTES, cases[i].zone);
+		cf = test_load_ok(t, yaml);
+		diag_init(&d);
+		n = config_warnings(cf, &d);
+		assert_int_equal(n, d.n);
+		test_print_diag(&d);
+		if (cases[i].want == NULL) {
+			assert_int_equal(d.n, 0);
+		} else {
+			assert_int_equal(d.n, 1);
+			snprintf(want, sizeof want, "%s:8:15: warning: territory "
+			    "\"t1\": time zone \"%s\" is a %s", t->path,
+			    cases[i].zone, cases[i].want);
+			if (strncmp(cases[i].want, "not", 3) == 0)
+				snprintf(want, sizeof want, "%s:8:15: warning: "
+				    "territory \"t1\": time zone \"%s\" is %s",
+				    t->path, cases[i].zone, cases[i].want);
+			len = strlen(want);
+			if (strcmp(want + len - 3, "...") == 0)
+				assert_memory_equal(d.msgs[0], want, len - 3);
+			else
+				assert_string_equal(d.msgs[0], want);
+		}
+		diag_free(&d);
+		config_free(cf);
+	}
+}
+
+/* templates.strict is handed to the renderer. */
+static void
+test_strict(void **state)
+{
+	struct config	*cf;
+
+	cf = test_load_ok(*state, TEST_BASE "templates: { strict: true }\n");
+	assert_int_equal(cf->templates_strict, 1);
+	config_free(cf);
+	cf = test_load_ok(*state, TEST_BASE);
+	assert_int_equal(cf->templates_strict, 0);
+	config_free(cf);
+	test_error(*state, TEST_BASE "templates: { strict: yes }\n",
+	    "13:22: strict must be true or false");
 }
 
 int
@@ -1414,7 +1914,25 @@ main(void)
 		    test_teardown),
 		cmocka_unit_test_setup_teardown(test_password, test_setup,
 		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_bounces, test_setup,
+		    test_teardown),
 		cmocka_unit_test_setup_teardown(test_several_errors, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_suggestions, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_suggestions_all,
+		    test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_check_routes, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_check_templates,
+		    test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_check_territory_vars,
+		    test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_check_sender, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_tz_warnings, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_strict, test_setup,
 		    test_teardown),
 	};
 	char	cwd[PATH_MAX];

@@ -401,7 +401,9 @@ test_language(void **state)
 	assert_string_equal(handler_language_used(test_cf, &other, NULL), "fr");
 	assert_string_equal(handler_language_name("fr", "en"), "French");
 	assert_string_equal(handler_language_name("en", "fr"), "anglais");
-	assert_string_equal(handler_language_name("es", "fr"), "es");
+	assert_string_equal(handler_language_name("es", "fr"), "espagnol");
+	assert_string_equal(handler_language_name("es", "en"), "Spanish");
+	assert_string_equal(handler_language_name("xx", "fr"), "xx");
 }
 
 /* Consent counts only when literally true: opt-in. */
@@ -1928,7 +1930,9 @@ test_posted_fn(void **state)
 	test_json_equal(json_object_get(c, "languages"), "[\"fran\\u00e7"
 	    "ais\",\"anglais\"]", "languages");
 	test_var(c, "arrival_month", "novembre 2026");
-	test_var(c, "occupation_label", "CNP 72106");
+	/* the title in the reader's language (NOC 2021, shipped) */
+	test_var(c, "occupation_label", "Soudeurs/soudeuses et op\xc3\xa9rateurs/"
+	    "op\xc3\xa9ratrices de machines \xc3\xa0 souder et \xc3\xa0 braser");
 	handler_out_clear(&out);
 	json_decref(st);
 }

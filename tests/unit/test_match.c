@@ -611,7 +611,7 @@ test_candidate_vars(void **state)
 	rec = match_record("72106", skills, "Amina", langs, "2026-11");
 	assert_int_equal(match_record_parse(rec, &mp), 0);
 
-	v = match_candidate_vars("p-1001", &mp, "fr");
+	v = match_candidate_vars("p-1001", &mp, "fr", NULL);
 	want = test_json("{\"ref\": \"p-1001\", \"first_name\": \"Amina\", "
 	    "\"occupation\": \"72106\", \"occupation_label\": \"CNP 72106\", "
 	    "\"skills\": [\"Soudure\", \"\xc3\x89lectricit\xc3\xa9\"], "
@@ -624,7 +624,7 @@ test_candidate_vars(void **state)
 	json_decref(v);
 	json_decref(want);
 
-	v = match_candidate_vars("p-1001", &mp, "en");
+	v = match_candidate_vars("p-1001", &mp, "en", NULL);
 	assert_string_equal(json_string_value(json_object_get(v,
 	    "first_name")), "Amina");
 	assert_string_equal(json_string_value(json_object_get(v, "ref")),
@@ -648,7 +648,7 @@ test_candidate_vars(void **state)
 	for (i = 0; i < sizeof months / sizeof *months; i++) {
 		rec = match_record("72106", NULL, "A", NULL, months[i].month);
 		assert_int_equal(match_record_parse(rec, &mp), 0);
-		v = match_candidate_vars("p", &mp, "fr");
+		v = match_candidate_vars("p", &mp, "fr", NULL);
 		if (strcmp(json_string_value(json_object_get(v,
 		    "arrival_month")), months[i].fr) != 0)
 			fail_msg("%s, fr: expected \"%s\", got \"%s\"",
@@ -659,7 +659,7 @@ test_candidate_vars(void **state)
 		    0);
 		assert_true(json_is_array(json_object_get(v, "languages")));
 		json_decref(v);
-		v = match_candidate_vars("p", &mp, "en");
+		v = match_candidate_vars("p", &mp, "en", NULL);
 		if (strcmp(json_string_value(json_object_get(v,
 		    "arrival_month")), months[i].en) != 0)
 			fail_msg("%s, en: expected \"%s\", got \"%s\"",

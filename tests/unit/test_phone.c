@@ -161,6 +161,28 @@ test_output_size(void **state)
 	assert_int_equal(err[5], 'Z');
 }
 
+/* Numbers as people read them: Québec's way for North American ones. */
+static void
+test_display(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "+18195550131", "819 555-0131" },
+		{ "819-555-0131", "819 555-0131" },
+		{ "1 (819) 555.0131", "819 555-0131" },
+		{ "+33142685300", "+33142685300" },
+		{ "not a number", "not a number" },
+		{ "", "" },
+	};
+	char	out[PHONE_DISPLAY_SIZE];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		phone_display(cases[i][0], out, sizeof out);
+		assert_string_equal(out, cases[i][1]);
+	}
+}
+
 int
 main(void)
 {
@@ -168,6 +190,7 @@ main(void)
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_rejected),
 		cmocka_unit_test(test_output_size),
+		cmocka_unit_test(test_display),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -289,6 +289,72 @@ test_date_variable(void **state)
 	config_free(cf);
 }
 
+/* The derived variables, in both languages. */
+static void
+test_derive(void **state)
+{
+	static const char *const lists[][3] = {
+		{ "[]", "", "" },
+		{ "[\"courriel\"]", "courriel", "courriel" },
+		{ "[\"courriel\", \"texto\"]", "courriel et texto",
+		    "courriel and texto" },
+		{ "[\"a\", \"b\", \"c\"]", "a, b et c", "a, b and c" },
+	};
+	json_t		*v, *p;
+	json_error_t	 je;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		v = json_pack("{s:o}", "channels", json_loads(lists[i][0], 0,
+		    &je));
+		plan_derive(v, NULL, "fr");
+		assert_string_equal(json_string_value(json_object_get(v,
+		    "channels_text")), lists[i][1]);
+		json_decref(v);
+		v = json_pack("{s:o}", "channels", json_loads(lists[i][0], 0,
+		    &je));
+		plan_derive(v, NULL, "en");
+		assert_string_equal(json_string_value(json_object_get(v,
+		    "channels_text")), lists[i][2]);
+		json_decref(v);
+	}
+	/* not a list of strings: nothing */
+	v = json_loads("{\"items\": [{\"a\": 1}], \"mixed\": [\"a\", \"\"]}", 0,
+	    &je);
+	plan_derive(v, NULL, "fr");
+	assert_null(json_object_get(v, "items_text"));
+	assert_null(json_object_get(v, "mixed_text"));
+	json_decref(v);
+
+	/* names without a dangling space, phones as Québec writes them, deep */
+	v = json_loads("{\"person\": {\"first_name\": \"Sof\u00eda\","
+	    "\"last_name\": \"\", \"phone\": \"+18195550131\"},"
+	    "\"counsellor\": {\"first_name\": \"Nadia\", \"last_name\":"
+	    "\"Gagnon\", \"phone\": \"+33142685300\"},"
+	    "\"others\": [{\"last_name\": \"Roy\"}],"
+	    "\"kept\": {\"first_name\": \"A\", \"full_name\": \"Given\"}}", 0,
+	    &je);
+	assert_non_null(v);
+	plan_derive(v, NULL, "fr");
+	p = json_object_get(v, "person");
+	assert_string_equal(json_string_value(json_object_get(p, "full_name")),
+	    "Sof\xc3\xad" "a");
+	assert_string_equal(json_string_value(json_object_get(p,
+	    "phone_display")), "819 555-0131");
+	p = json_object_get(v, "counsellor");
+	assert_string_equal(json_string_value(json_object_get(p, "full_name")),
+	    "Nadia Gagnon");
+	assert_string_equal(json_string_value(json_object_get(p,
+	    "phone_display")), "+33142685300");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(v, "others"), 0), "full_name")), "Roy");
+	/* what the handler gave wins */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(v,
+	    "kept"), "full_name")), "Given");
+	json_decref(v);
+}
+
 int
 main(void)
 {
@@ -301,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_max_segments),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_date_variable),
+		cmocka_unit_test(test_derive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

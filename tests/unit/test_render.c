@@ -441,6 +441,104 @@ test_load_errors(void **state)
 	unlink(want);
 }
 
+/* Strict mode: a missing variable fails the message, naming it. */
+static void
+test_strict(void **state)
+{
+	const char		*fr[] = { "fr" };
+	struct render		*r;
+	struct render_out	 out;
+	json_t			*vars;
+	char			 err[256];
+
+	r = test_load_ok(*state);
+	vars = json_pack("{s:s, s:{s:s}}", "first_name", "Ana", "territory",
+	    "name", "T");
+	/* off: the hole is rendered empty */
+	assert_int_equal(render_message(r, NULL, "welcome", "email", fr, 1,
+	    vars, &out, err, sizeof err), 0);
+	assert_string_equal(out.text, "Bonjour Ana, \n-- fr T");
+	render_out_clear(&out);
+	render_set_strict(r, 1);
+	assert_int_equal(render_message(r, NULL, "welcome", "email", fr, 1,
+	    vars, &out, err, sizeof err), -1);
+	assert_string_equal(err, "template welcome: variable x missing");
+	assert_null(out.subject);
+	assert_null(out.text);
+	assert_null(out.html);
+	/* the SMS has no hole: it goes */
+	assert_int_equal(render_message(r, NULL, "welcome", "sms", fr, 1,
+	    vars, &out, err, sizeof err), 0);
+	assert_string_equal(out.text, "SMS Ana");
+	render_out_clear(&out);
+	/* a present value, even empty or null, is not missing */
+	json_object_set_new(vars, "x", json_null());
+	assert_int_equal(render_message(r, NULL, "welcome", "email", fr, 1,
+	    vars, &out, err, sizeof err), 0);
+	render_out_clear(&out);
+	/* in a partial too */
+	json_object_del(vars, "territory");
+	assert_int_equal(render_message(r, NULL, "welcome", "email", fr, 1,
+	    vars, &out, err, sizeof err), -1);
+	assert_string_equal(err, "template welcome: variable territory.name "
+	    "missing");
+	json_decref(vars);
+	render_free(r);
+}
+
+static void
+test_ref_line(void *arg, const char *file, const struct tmpl_ref *ref)
+{
+	buf_printf(arg, "%s %s%s\n", file, ref->name, ref->guarded ?
+	    " guarded" : "");
+}
+
+/* render_has and render_refs see what render_message would render. */
+static void
+test_has_refs(void **state)
+{
+	const struct test_tree	*t = *state;
+	struct render		*r;
+	struct buf		 b;
+
+	test_mkdir(t, "t1");
+	test_mkdir(t, "t1/fr");
+	test_write(t, "t1/fr/signature.mustache",
+	    "{{#territory.site}}{{territory.site}}{{/territory.site}}");
+	r = test_load_ok(t);
+	assert_true(render_has(r, NULL, "fr", "welcome", "email"));
+	assert_true(render_has(r, NULL, "fr", "welcome", "sms"));
+	assert_true(render_has(r, "t1", "en", "welcome", "email"));
+	/* en has no welcome.sms: render_message would use another language */
+	assert_false(render_has(r, NULL, "en", "welcome", "sms"));
+	assert_false(render_has(r, NULL, "fr", "promo", "email"));
+	assert_false(render_has(r, NULL, "fr", "nothing", "email"));
+	buf_init(&b);
+	render_refs(r, NULL, "fr", "welcome", "email", test_ref_line, &b);
+	assert_string_equal(b.data,
+	    "fr/welcome.subject.mustache first_name\n"
+	    "fr/welcome.txt.mustache first_name\n"
+	    "fr/welcome.txt.mustache x\n"
+	    "fr/welcome.txt.mustache signature\n"
+	    "fr/signature.mustache territory.name\n"
+	    "fr/welcome.html.mustache x\n"
+	    "fr/welcome.html.mustache x\n"
+	    "fr/welcome.html.mustache x\n"
+	    "fr/welcome.html.mustache signature\n"
+	    "fr/signature.mustache territory.name\n");
+	/* the territory's own partial */
+	buf_reset(&b);
+	render_refs(r, "t1", "fr", "welcome", "sms", test_ref_line, &b);
+	assert_string_equal(b.data, "fr/welcome.sms.mustache first_name\n");
+	buf_reset(&b);
+	render_refs(r, "t1", "fr", "welcome", "email", test_ref_line, &b);
+	assert_non_null(strstr(b.data, "fr/welcome.txt.mustache signature\n"
+	    "t1/fr/signature.mustache territory.site\n"
+	    "t1/fr/signature.mustache territory.site guarded\n"));
+	buf_free(&b);
+	render_free(r);
+}
+
 int
 main(void)
 {
@@ -460,6 +558,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_no_template, test_setup,
 		    test_teardown),
 		cmocka_unit_test_setup_teardown(test_load_errors, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_strict, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_has_refs, test_setup,
 		    test_teardown),
 	};
 

@@ -269,7 +269,8 @@ test_find_every_municipality(void **state)
 			total++;
 		}
 	}
-	assert_int_equal(total, 20 + 22 + 15 + 28 + 16);
+	/* official names, then aliases (former municipalities, spellings) */
+	assert_int_equal(total, (18 + 3) + 23 + (12 + 5) + (25 + 4) + (1 + 15));
 
 	/* spot checks of variants people type */
 	t = territory_find(cf->territories, "vallee-de-l-or");
@@ -431,6 +432,71 @@ test_many(void **state)
 	territory_set_free(s);
 }
 
+/*
+ * The shipped territories against the reference list of region 08
+ * (tests/data/municipalities-08.tsv: the MAMH repertory and StatCan's
+ * Indian settlements): every entry resolves to its territory under its
+ * official name, and the shipped list has nothing else but aliases.
+ */
+static void
+test_official_names(void **state)
+{
+	const struct territory	*t;
+	struct config		*cf;
+	struct diag		 d;
+	FILE			*fp;
+	char			 line[512], *f[4], *p;
+	size_t			 n = 0, k, officials = 0;
+
+	(void)state;
+	cf = test_shipped(&d);
+	fp = fopen("tests/data/municipalities-08.tsv", "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof line, fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		for (k = 0, p = line; k < 4 && p != NULL; k++) {
+			f[k] = p;
+			if ((p = strchr(p, '\t')) != NULL)
+				*p++ = '\0';
+		}
+		assert_int_equal(k, 4);
+		if (strcmp(f[0], "territory") == 0)
+			continue;
+		t = territory_find(cf->territories, f[0]);
+		assert_non_null(t);
+		test_expect_muni(cf->territories, f[2], t);
+		/* two entities are named Senneterre: the town keeps the name */
+		assert_string_equal(territory_municipality_name(cf->territories,
+		    f[2]), f[2]);
+		n++;
+	}
+	fclose(fp);
+	assert_int_equal(n, 79);
+	for (k = 0; k < territory_set_count(cf->territories); k++) {
+		t = territory_set_at(cf->territories, k);
+		for (n = 0; n < t->nmunicipalities; n++)
+			officials += strcmp(t->municipalities[n],
+			    t->officials[n]) == 0;
+	}
+	/* the 79, the Senneterre parish under a name of its own */
+	assert_int_equal(officials, 79);
+	/* whatever came in, the official name goes out */
+	assert_string_equal(territory_municipality_name(cf->territories,
+	    "VILLE MARIE"), "Ville-Marie");
+	assert_string_equal(territory_municipality_name(cf->territories,
+	    "evain"), "Rouyn-Noranda");
+	assert_string_equal(territory_municipality_name(cf->territories,
+	    "Saint-Felix-de-Dalquier"), "Amos");
+	assert_string_equal(territory_municipality_name(cf->territories,
+	    "Eagle Village"), "Kebaowek");
+	assert_string_equal(territory_municipality_name(cf->territories,
+	    "paroisse de senneterre"), "Senneterre (paroisse)");
+	assert_null(territory_municipality_name(cf->territories,
+	    "Gatineau"));
+	config_free(cf);
+	diag_free(&d);
+}
+
 int
 main(void)
 {
@@ -439,6 +505,7 @@ main(void)
 		cmocka_unit_test(test_fold_bounds),
 		cmocka_unit_test(test_find_id),
 		cmocka_unit_test(test_find_every_municipality),
+		cmocka_unit_test(test_official_names),
 		cmocka_unit_test(test_clash),
 		cmocka_unit_test(test_no_municipalities),
 		cmocka_unit_test(test_many),

@@ -347,6 +347,90 @@ test_nested_indent(void **state)
 	test_partials_free(&ps);
 }
 
+/* What tmpl_refs saw, one line per reference: "NAME USE GUARDED LINE:COL". */
+static void
+test_ref(void *arg, const struct tmpl_ref *r)
+{
+	static const char *const uses[] = { "value", "raw", "section",
+	    "inverted", "partial" };
+
+	buf_printf(arg, "%s %s %s %d:%d\n", r->name, uses[r->use],
+	    r->guarded ? "guarded" : "-", r->line, r->col);
+}
+
+/* The variable walk: names, how they are used, guards, partials followed. */
+static void
+test_refs(void **state)
+{
+	struct test_partials	 ps;
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 0 };
+	struct tmpl		*t;
+	struct buf		 out;
+
+	(void)state;
+	buf_init(&out);
+	ps.names[0] = "footer";
+	ps.tmpls[0] = test_parse("--\n{{territory.signature}}\n"
+	    "{{#territory.website}}{{territory.website}}{{/territory.website}}"
+	    "{{>footer}}");
+	ps.n = 1;
+	assert_non_null(ps.tmpls[0]);
+	t = test_parse("Bonjour {{first_name}},\n"
+	    "{{{territory.phone}}} {{&territory.address}}\n"
+	    "{{#territory}}{{territory.phone}}{{/territory}}\n"
+	    "{{#territory.phone}}{{territory.phone}} {{territory.phone.x}}"
+	    "{{/territory.phone}}\n"
+	    "{{^territory.fax}}{{territory.fax}}{{/territory.fax}}\n"
+	    "{{#territory.website}}\n"
+	    "  {{>footer}}\n"
+	    "{{/territory.website}}\n"
+	    "{{>footer}}\n"
+	    "é{{.}}{{>nowhere}}");
+	assert_non_null(t);
+	tmpl_refs(t, &env, test_ref, &out);
+	assert_string_equal(out.data,
+	    "first_name value - 1:9\n"
+	    "territory.phone raw - 2:1\n"
+	    "territory.address raw - 2:23\n"
+	    /* {{#territory}} is no test of territory.phone */
+	    "territory section - 3:1\n"
+	    "territory.phone value - 3:15\n"
+	    "territory.phone section - 4:1\n"
+	    "territory.phone value guarded 4:21\n"
+	    /* present is not enough for a member of it */
+	    "territory.phone.x value - 4:41\n"
+	    /* an inverted section guards nothing */
+	    "territory.fax inverted - 5:1\n"
+	    "territory.fax value - 5:19\n"
+	    "territory.website section - 6:1\n"
+	    "footer partial - 7:3\n"
+	    /* the partial's references, guarded by the inclusion's sections */
+	    "territory.signature value - 2:1\n"
+	    "territory.website section guarded 3:1\n"
+	    "territory.website value guarded 3:23\n"
+	    /* a partial already being walked is not entered again */
+	    "footer partial - 3:66\n"
+	    "footer partial - 9:1\n"
+	    "territory.signature value - 2:1\n"
+	    "territory.website section - 3:1\n"
+	    "territory.website value guarded 3:23\n"
+	    "footer partial - 3:66\n"
+	    ". value - 10:2\n"
+	    "nowhere partial - 10:7\n");
+	/* without a resolver, partials are reported, not followed */
+	buf_reset(&out);
+	tmpl_refs(ps.tmpls[0], NULL, test_ref, &out);
+	assert_string_equal(out.data,
+	    "territory.signature value - 2:1\n"
+	    "territory.website section - 3:1\n"
+	    "territory.website value guarded 3:23\n"
+	    "footer partial - 3:66\n");
+	tmpl_refs(NULL, &env, test_ref, &out);
+	tmpl_free(t);
+	test_partials_free(&ps);
+	buf_free(&out);
+}
+
 /* Nested sections over a data list end at the render bounds, not in 2^40 steps. */
 static void
 test_render_bounds(void **state)
@@ -394,6 +478,7 @@ main(void)
 		cmocka_unit_test(test_missing_callback),
 		cmocka_unit_test(test_recursive_partial),
 		cmocka_unit_test(test_nested_indent),
+		cmocka_unit_test(test_refs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
