@@ -46,7 +46,11 @@ LIB_SRCS := \
 	daemon/diag.c \
 	daemon/suggest.c \
 	daemon/ynode.c \
+	daemon/config_parse.c \
 	daemon/config.c \
+	daemon/config_redis.c \
+	daemon/config_gateway.c \
+	daemon/config_route.c \
 	daemon/config_territory.c \
 	daemon/config_handlers.c \
 	daemon/config_check.c \
@@ -66,20 +70,28 @@ LIB_SRCS := \
 	daemon/window.c \
 	daemon/redis.c \
 	daemon/queue.c \
+	daemon/queue_batch.c \
+	daemon/queue_args.c \
 	daemon/queue_lua.c \
 	daemon/http.c \
 	daemon/breaker.c \
 	daemon/gw.c \
+	daemon/gw_kind.c \
 	daemon/gw_http.c \
 	daemon/gw_webhook.c \
 	daemon/gw_outbox.c \
 	daemon/gw_twilio.c \
 	daemon/gw_sendgrid.c \
 	daemon/gw_smtp.c \
+	daemon/gw_smtp_msg.c \
 	daemon/gw_brevo.c \
 	daemon/gw_mailgun.c \
 	daemon/plan.c \
 	daemon/pipeline.c \
+	daemon/effects.c \
+	daemon/delivery.c \
+	daemon/record.c \
+	daemon/metrics.c \
 	daemon/admin.c \
 	daemon/admin_twilio.c \
 	daemon/twhook.c \
@@ -102,19 +114,20 @@ LIB_SRCS := \
 	handlers/newcomer_departed.c \
 	handlers/job_posted.c \
 	handlers/job_closed.c \
-	handlers/match_digest.c \
-	handlers/forget.c
+	handlers/match_digest.c
 
 RELAISD_SRCS   := daemon/main.c
 RELAISCTL_SRCS := \
-	daemon/relaisctl.c \
-	daemon/relaisctl_conf.c \
-	daemon/relaisctl_status.c \
-	daemon/relaisctl_dead.c \
-	daemon/relaisctl_replay.c \
-	daemon/relaisctl_report.c \
-	daemon/relaisctl_person.c \
-	daemon/relaisctl_event.c
+	ctl/relaisctl.c \
+	ctl/relaisctl_conf.c \
+	ctl/relaisctl_status.c \
+	ctl/relaisctl_dead.c \
+	ctl/relaisctl_replay.c \
+	ctl/relaisctl_report.c \
+	ctl/relaisctl_person.c \
+	ctl/relaisctl_event.c \
+	ctl/forget.c \
+	ctl/forget_walk.c
 SINK_SRCS      := tests/sink/sink.c
 BENCH_SRCS     := bench/producer.c
 BENCH_MATCH_SRCS := bench/match.c
@@ -201,17 +214,24 @@ FUZZ_envfile_SRCS := \
 	daemon/log.c
 FUZZ_envfile_PKGS := jansson
 
-# The gateway kinds come as a table (gw.c): all of them, and what they use.
+# The gateway kinds come as a table (gw_kind.c): all of them, and what they
+# use, their configuration's parsing helpers too.
 FUZZ_GW_SRCS := \
 	daemon/gw.c \
+	daemon/gw_kind.c \
 	daemon/gw_http.c \
 	daemon/gw_webhook.c \
 	daemon/gw_outbox.c \
 	daemon/gw_twilio.c \
 	daemon/gw_sendgrid.c \
 	daemon/gw_smtp.c \
+	daemon/gw_smtp_msg.c \
 	daemon/gw_brevo.c \
 	daemon/gw_mailgun.c \
+	daemon/config_parse.c \
+	daemon/ynode.c \
+	daemon/diag.c \
+	daemon/suggest.c \
 	daemon/http.c \
 	daemon/breaker.c \
 	daemon/backoff.c \
@@ -224,13 +244,13 @@ FUZZ_GW_SRCS := \
 FUZZ_providers_SRCS := \
 	tests/fuzz/fuzz_providers.c \
 	$(FUZZ_GW_SRCS)
-FUZZ_providers_PKGS := jansson libcurl libevent
+FUZZ_providers_PKGS := jansson libcurl libevent yaml-0.1
 
 FUZZ_mime_SRCS := \
 	tests/fuzz/fuzz_mime.c \
 	daemon/twhook.c \
 	$(FUZZ_GW_SRCS)
-FUZZ_mime_PKGS := jansson libcurl libevent libcrypto
+FUZZ_mime_PKGS := jansson libcurl libevent libcrypto yaml-0.1
 
 FUZZ_admin_SRCS := \
 	tests/fuzz/fuzz_admin.c \
@@ -264,6 +284,7 @@ UNIT_TESTS := \
 	test_log \
 	test_route \
 	test_handlers \
+	test_store \
 	test_render \
 	test_sms \
 	test_phone \
@@ -276,6 +297,7 @@ UNIT_TESTS := \
 	test_gw_twilio \
 	test_gw_brevo \
 	test_plan \
+	test_record \
 	test_gw_sendgrid \
 	test_gw_smtp \
 	test_gw_mailgun \

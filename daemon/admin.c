@@ -1602,3 +1602,13 @@ admin_histogram_write(struct buf *b, const char *name,
 	admin_sample(b, name, "_count", ap, NULL, (double)h->count);
 	va_end(ap);
 }
+
+int
+admin_content_type_is(const char *ctype, const char *want)
+{
+	size_t	n = strlen(want);
+
+	return ctype != NULL && strncasecmp(ctype, want, n) == 0 &&
+	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ' ||
+	    ctype[n] == '\t');
+}

@@ -199,6 +199,12 @@ int		 admin_framing_ok(const struct evkeyvalq *headers);
 int		 admin_port(const struct admin *);
 void		 admin_free(struct admin *);
 
+/*
+ * Whether a Content-Type header names media type want ("application/json"),
+ * parameters (charset) allowed after it; case does not matter.
+ */
+int		 admin_content_type_is(const char *ctype, const char *want);
+
 /* Prometheus text exposition format 0.0.4. */
 enum admin_metric_type {
 	ADMIN_COUNTER,

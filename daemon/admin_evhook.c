@@ -363,18 +363,6 @@ admin_evhook_apply(struct admin_evhook *e, struct admin *a,
 	admin_evhook_finish(r);
 }
 
-/* application/json, parameters (charset) allowed. */
-static int
-admin_evhook_is_json(const char *ctype)
-{
-	static const char	json[] = "application/json";
-	size_t			n = sizeof json - 1;
-
-	return ctype != NULL && strncasecmp(ctype, json, n) == 0 &&
-	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ' ||
-	    ctype[n] == '\t');
-}
-
 /*
  * SendGrid signs the timestamp header and the raw body: checked before the
  * body is parsed. Mailgun signs inside the body. 0 when req may go on;
@@ -449,7 +437,8 @@ admin_evhook_post(struct admin_evhook *e, struct admin *a,
 	size_t			 len;
 	char			 err[160];
 
-	if (!admin_evhook_is_json(evhttp_find_header(in, "Content-Type"))) {
+	if (!admin_content_type_is(evhttp_find_header(in, "Content-Type"),
+	    "application/json")) {
 		admin_evhook_reply(req, 415, "Unsupported Media Type",
 		    "expected application/json\n");
 		return;

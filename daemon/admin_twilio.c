@@ -117,18 +117,6 @@ admin_twilio_twiml(struct evhttp_request *req)
 	    ADMIN_TWILIO_TWIML);
 }
 
-/* application/x-www-form-urlencoded, parameters (charset) allowed. */
-static int
-admin_twilio_is_form(const char *ctype)
-{
-	static const char	form[] = "application/x-www-form-urlencoded";
-	size_t			n = sizeof form - 1;
-
-	return ctype != NULL && strncasecmp(ctype, form, n) == 0 &&
-	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ' ||
-	    ctype[n] == '\t');
-}
-
 /*
  * The URL Twilio signed: the public URL (or http:// and Host) and the
  * request target as it came, query included. -1 when it cannot be known.
@@ -323,7 +311,8 @@ admin_twilio_post(struct admin_twilio *t, struct evhttp_request *req)
 	char				 err[128];
 
 	buf_init(&url);
-	if (!admin_twilio_is_form(evhttp_find_header(in, "Content-Type"))) {
+	if (!admin_content_type_is(evhttp_find_header(in, "Content-Type"),
+	    "application/x-www-form-urlencoded")) {
 		admin_twilio_text(req, 415, "Unsupported Media Type",
 		    "expected application/x-www-form-urlencoded\n");
 		goto done;

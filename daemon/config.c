@@ -1,7 +1,5 @@
 /* Configuration loader: YAML tree to validated structs, every error with its position. */
-#include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -16,37 +14,10 @@
 #include "config_int.h"
 #include "noc.h"
 #include "render.h"
-#include "route.h"
-#include "suggest.h"
 #include "territory.h"
 #include "unsub.h"
 #include "window.h"
 #include "ynode.h"
-
-
-#define R(f)	offsetof(struct config_redis, f)
-static const struct config_opt config_redis_opts[] = {
-	{ "url", CONFIG_STR, R(url), 0, 0, "redis://127.0.0.1:6379/0" },
-	{ "password_env", CONFIG_ENV, R(password), 0, 0, NULL },
-	{ "password_file", CONFIG_FILE, R(password), 0, 0, NULL },
-	{ "prefix", CONFIG_STR, R(prefix), 0, 0, "relais:" },
-	{ "group", CONFIG_STR, R(group), 0, 0, "relais" },
-	{ "consumer", CONFIG_STR, R(consumer), 0, 0, NULL },
-	{ "connect_timeout_ms", CONFIG_LONG, R(connect_timeout_ms), 10, 600000, "2000" },
-	{ "command_timeout_ms", CONFIG_LONG, R(command_timeout_ms), 10, 600000, "5000" },
-	{ "batch", CONFIG_LONG, R(batch), 1, 10000, "100" },
-	{ "block_ms", CONFIG_LONG, R(block_ms), 1, 60000, "1000" },
-	{ "claim_idle_ms", CONFIG_LONG, R(claim_idle_ms), 1000, 86400000, "300000" },
-	{ "claim_interval_ms", CONFIG_LONG, R(claim_interval_ms), 100, 86400000, "30000" },
-	{ "max_deliveries", CONFIG_LONG, R(max_deliveries), 1, 1000, "10" },
-	{ "seen_ttl_s", CONFIG_LONG, R(seen_ttl_s), 60, 31622400, "604800" },
-	{ "sent_ttl_s", CONFIG_LONG, R(sent_ttl_s), 60, 31622400, "2592000" },
-	{ "deliveries_maxlen", CONFIG_LONG, R(deliveries_maxlen), 100, 100000000, "1000000" },
-	{ "dead_retention_days", CONFIG_LONG, R(dead_retention_days), 1, 3650, "90" },
-	{ "schedule_interval_ms", CONFIG_LONG, R(schedule_interval_ms), 10, 60000, "250" },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-#undef R
 
 #define L(f)	offsetof(struct config_limits, f)
 static const struct config_opt config_limits_opts[] = {
@@ -63,577 +34,6 @@ static const struct config_opt config_limits_opts[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 #undef L
-
-#define G(f)	offsetof(struct config_gateway, f)
-static const struct config_opt config_gateway_opts[] = {
-	{ "kind", CONFIG_STR, G(kind), 0, 0, NULL },
-	{ "url", CONFIG_STR, G(url), 0, 0, NULL },
-	{ "path", CONFIG_STR, G(path), 0, 0, NULL },
-	{ "token_env", CONFIG_ENV, G(token), 0, 0, NULL },
-	{ "token_file", CONFIG_FILE, G(token), 0, 0, NULL },
-	{ "api_key_env", CONFIG_ENV, G(token), 0, 0, NULL },
-	{ "api_key_file", CONFIG_FILE, G(token), 0, 0, NULL },
-	{ "account_sid", CONFIG_STR, G(account_sid), 0, 0, NULL },
-	{ "auth_token_env", CONFIG_ENV, G(auth_token), 0, 0, NULL },
-	{ "auth_token_file", CONFIG_FILE, G(auth_token), 0, 0, NULL },
-	{ "messaging_service_sid", CONFIG_STR, G(messaging_service_sid), 0, 0, NULL },
-	{ "status_callback", CONFIG_STR, G(status_callback), 0, 0, NULL },
-	{ "ca_file", CONFIG_STR, G(ca_file), 0, 0, NULL },
-	{ "domain", CONFIG_STR, G(domain), 0, 0, NULL },
-	{ "username", CONFIG_STR, G(username), 0, 0, NULL },
-	{ "password_env", CONFIG_ENV, G(password), 0, 0, NULL },
-	{ "password_file", CONFIG_FILE, G(password), 0, 0, NULL },
-	{ "starttls", CONFIG_STR, G(starttls), 0, 0, NULL },
-	{ "max_concurrency", CONFIG_LONG, G(max_concurrency), 1, 10000, "32" },
-	{ "connect_timeout_ms", CONFIG_LONG, G(connect_timeout_ms), 10, 600000, "5000" },
-	{ "timeout_ms", CONFIG_LONG, G(timeout_ms), 10, 600000, "15000" },
-	{ "breaker_failures", CONFIG_LONG, G(breaker_failures), 1, 100000, "5" },
-	{ "breaker_cooldown_ms", CONFIG_LONG, G(breaker_cooldown_ms), 100, 3600000, "30000" },
-	{ "breaker_failure_rate", CONFIG_LONG, G(breaker_failure_rate), 0, 100, "50" },
-	{ "rate_per_s", CONFIG_LONG, G(rate_per_s), 0, 100000, "0" },
-	{ "rate_burst", CONFIG_LONG, G(rate_burst), 0, 100000, "0" },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-#undef G
-
-/* Keys each gateway kind requires, beyond "kind". */
-static const struct {
-	const char	*kind;
-	const char	*required;
-	const char	*allowed;	/* space-separated, besides the common ones */
-} config_gateway_kinds[] = {
-	{ "webhook", "url", "url token_env token_file ca_file" },
-	{ "outbox", "path", "path" },
-	/* url is the provider's base URL, overridable (EU regions, tests) */
-	{ "twilio", "account_sid", "url account_sid auth_token_env "
-	    "auth_token_file messaging_service_sid status_callback ca_file" },
-	{ "sendgrid", "api_key", "url api_key_env api_key_file ca_file" },
-	{ "mailgun", "api_key", "url api_key_env api_key_file domain ca_file" },
-	{ "brevo", "api_key", "url api_key_env api_key_file ca_file" },
-	/* url: smtp://host:587 (STARTTLS) or smtps://host:465 (implicit TLS) */
-	{ "smtp", "url", "url username password_env password_file starttls "
-	    "ca_file" },
-};
-
-
-void
-config_err(struct config_ctx *c, const struct ynode *n, const char *fmt, ...)
-{
-	struct buf	b;
-	va_list		ap;
-
-	buf_init(&b);
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	diag_add(c->diag, c->file, n != NULL ? n->line : 0,
-	    n != NULL ? n->col : 0, "%s", b.data);
-	buf_free(&b);
-}
-
-void
-config_warn(struct config_ctx *c, const struct ynode *n, const char *fmt, ...)
-{
-	struct buf	b;
-	va_list		ap;
-
-	if (c->warn == NULL)
-		return;
-	buf_init(&b);
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	diag_add(c->warn, c->file, n != NULL ? n->line : 0,
-	    n != NULL ? n->col : 0, "warning: %s", b.data);
-	buf_free(&b);
-}
-
-void
-config_unknown(struct config_ctx *c, const struct ynode *n, const char *what,
-    const char *name, const char *where, const char *const *known,
-    size_t nknown)
-{
-	struct buf	b;
-
-	buf_init(&b);
-	buf_printf(&b, "unknown %s \"%s\"%s%s", what, name,
-	    where != NULL ? " in " : "", where != NULL ? where : "");
-	suggest_append(&b, name, known, nknown);
-	config_err(c, n, "%s", b.data);
-	buf_free(&b);
-}
-
-int
-config_expect(struct config_ctx *c, const struct ynode *n,
-    enum ynode_type type, const char *what)
-{
-	if (n->type == type)
-		return 0;
-	config_err(c, n, "%s must be a %s, not a %s", what,
-	    ynode_type_name(type), ynode_type_name(n->type));
-	return -1;
-}
-
-/* Reads a secret from a file: one value, trailing newlines dropped. */
-static char *
-config_read_secret(struct config_ctx *c, const struct ynode *n)
-{
-	struct buf	 b;
-	char		 chunk[4096], path[PATH_MAX];
-	FILE		*f;
-	size_t		 got;
-
-	if (n->value[0] == '/')
-		snprintf(path, sizeof path, "%s", n->value);
-	else
-		snprintf(path, sizeof path, "%s/%s", c->dir, n->value);
-	if ((f = fopen(path, "r")) == NULL) {
-		if (c->missing != NULL)
-			snprintf(c->missing, c->missinglen, "cannot read %s: %s",
-			    path, strerror(errno));
-		else
-			config_err(c, n, "cannot read %s: %s", path,
-			    strerror(errno));
-		return NULL;
-	}
-	buf_init(&b);
-	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < 65536)
-		buf_append(&b, chunk, got);
-	fclose(f);
-	while (b.len > 0 && (b.data[b.len - 1] == '\n' ||
-	    b.data[b.len - 1] == '\r'))
-		b.data[--b.len] = '\0';
-	return buf_steal(&b, NULL);
-}
-
-static int
-config_set_opt(struct config_ctx *c, const struct config_opt *o, void *base,
-    const struct ynode *n)
-{
-	char	**sp = (char **)((char *)base + o->off);
-	long	 *lp = (long *)((char *)base + o->off);
-	char	 *end, *v;
-	long	  l;
-
-	if (config_expect(c, n, YNODE_SCALAR, o->key) == -1)
-		return -1;
-	switch (o->type) {
-	case CONFIG_STR:
-		free(*sp);
-		*sp = xstrdup(n->value);
-		return 0;
-	case CONFIG_LONG:
-		errno = 0;
-		l = strtol(n->value, &end, 10);
-		if (n->value[0] == '\0' || *end != '\0' || errno != 0) {
-			config_err(c, n, "%s must be an integer, not \"%s\"",
-			    o->key, n->value);
-			return -1;
-		}
-		if (l < o->min || l > o->max) {
-			config_err(c, n, "%s must be between %ld and %ld, not %ld",
-			    o->key, o->min, o->max, l);
-			return -1;
-		}
-		*lp = l;
-		return 0;
-	case CONFIG_ENV:
-		if ((v = getenv(n->value)) == NULL) {
-			if (c->missing != NULL) {
-				snprintf(c->missing, c->missinglen, "%s: "
-				    "environment variable %s is not set",
-				    o->key, n->value);
-				return 0;
-			}
-			config_err(c, n, "%s: environment variable %s is not set",
-			    o->key, n->value);
-			return -1;
-		}
-		free(*sp);
-		*sp = xstrdup(v);
-		return 0;
-	case CONFIG_FILE:
-		if ((v = config_read_secret(c, n)) == NULL)
-			return c->missing != NULL ? 0 : -1;
-		free(*sp);
-		*sp = v;
-		return 0;
-	}
-	return -1;
-}
-
-/* Applies a table of options to a map node; unknown keys are errors. */
-int
-config_section(struct config_ctx *c, const struct ynode *map,
-    const struct config_opt *opts, void *base, const char *what)
-{
-	const struct config_opt	*o;
-	size_t			 i;
-	int			 rc = 0;
-
-	if (map != NULL && config_expect(c, map, YNODE_MAP, what) == -1)
-		map = NULL, rc = -1;
-	for (o = opts; o->key != NULL; o++) {
-		if (o->def == NULL)
-			continue;
-		struct ynode def = { .type = YNODE_SCALAR,
-		    .value = (char *)(uintptr_t)o->def };
-		config_set_opt(c, o, base, &def);
-	}
-	for (i = 0; map != NULL && i < map->n; i++) {
-		for (o = opts; o->key != NULL; o++) {
-			if (strcmp(o->key, map->keys[i]->value) == 0)
-				break;
-		}
-		if (o->key == NULL) {
-			const char	*known[64];
-			size_t		 k;
-
-			for (k = 0; opts[k].key != NULL && k < 64; k++)
-				known[k] = opts[k].key;
-			config_unknown(c, map->keys[i], "key",
-			    map->keys[i]->value, what, known, k);
-			rc = -1;
-		} else if (config_set_opt(c, o, base, map->items[i]) == -1)
-			rc = -1;
-	}
-	return rc;
-}
-
-/* A string, or a list of strings, as a NULL-free array. */
-int
-config_strings(struct config_ctx *c, const struct ynode *n, const char *what,
-    char ***out, size_t *nout)
-{
-	size_t	i;
-
-	*out = NULL;
-	*nout = 0;
-	if (n->type == YNODE_SCALAR) {
-		*out = xcalloc(1, sizeof **out);
-		(*out)[0] = xstrdup(n->value);
-		*nout = 1;
-		return 0;
-	}
-	if (config_expect(c, n, YNODE_SEQ, what) == -1)
-		return -1;
-	*out = xcalloc(n->n, sizeof **out);
-	for (i = 0; i < n->n; i++) {
-		if (config_expect(c, n->items[i], YNODE_SCALAR, what) == -1)
-			return -1;
-		(*out)[(*nout)++] = xstrdup(n->items[i]->value);
-	}
-	return 0;
-}
-
-static void
-config_free_strings(char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* Parses redis://[user:pass@]host[:port][/db] and unix:///path[?db=N]. */
-static int
-config_redis_url(struct config_redis *r, char *err, size_t errlen)
-{
-	const char	*p, *at, *end, *q, *colon;
-	char		*e;
-	long		 l;
-
-	r->port = 6379;
-	r->db = 0;
-	if (strncmp(r->url, "unix://", 7) == 0) {
-		p = r->url + 7;
-		if (*p != '/') {
-			snprintf(err, errlen, "unix URL needs an absolute path");
-			return -1;
-		}
-		q = strchr(p, '?');
-		r->path = q != NULL ? xstrndup(p, (size_t)(q - p)) : xstrdup(p);
-		if (q == NULL)
-			return 0;
-		/* the prefix first: "?" or "?d" end before q + 4 */
-		if (strncmp(q, "?db=", 4) != 0 || q[4] == '\0')
-			goto baddb;
-		l = strtol(q + 4, &e, 10);
-		if (*e != '\0' || l < 0 || l > 10000)
-			goto baddb;
-		r->db = (int)l;
-		return 0;
-	}
-	if (strncmp(r->url, "redis://", 8) != 0) {
-		snprintf(err, errlen, "redis url must start with redis:// or "
-		    "unix://");
-		return -1;
-	}
-	p = r->url + 8;
-	end = p + strcspn(p, "/");
-	if ((at = memchr(p, '@', (size_t)(end - p))) != NULL) {
-		if ((colon = memchr(p, ':', (size_t)(at - p))) == NULL)
-			r->password = xstrndup(p, (size_t)(at - p));
-		else {
-			if (colon > p)
-				r->username = xstrndup(p, (size_t)(colon - p));
-			r->password = xstrndup(colon + 1,
-			    (size_t)(at - colon - 1));
-		}
-		p = at + 1;
-	}
-	if (*p == '[') {	/* [::1]:6379 */
-		if ((q = memchr(p, ']', (size_t)(end - p))) == NULL) {
-			snprintf(err, errlen, "unclosed [ in the redis url");
-			return -1;
-		}
-		r->host = xstrndup(p + 1, (size_t)(q - p - 1));
-		p = q + 1;
-	} else {
-		q = p + strcspn(p, ":/");
-		r->host = xstrndup(p, (size_t)(q - p));
-		p = q;
-	}
-	if (*r->host == '\0') {
-		snprintf(err, errlen, "the redis url has no host");
-		return -1;
-	}
-	if (*p == ':') {
-		l = strtol(p + 1, &e, 10);
-		if (e == p + 1 || (*e != '/' && *e != '\0') || l < 1 ||
-		    l > 65535) {
-			snprintf(err, errlen, "bad port in the redis url");
-			return -1;
-		}
-		r->port = (int)l;
-		p = e;
-	}
-	if (*p == '/' && p[1] != '\0') {
-		l = strtol(p + 1, &e, 10);
-		if (*e != '\0' || l < 0 || l > 10000)
-			goto baddb;
-		r->db = (int)l;
-	}
-	return 0;
-baddb:
-	snprintf(err, errlen, "bad database number in the redis url");
-	return -1;
-}
-
-static int
-config_redis(struct config_ctx *c, struct config *cf, const struct ynode *n)
-{
-	struct config_redis	*r = &cf->redis;
-	char			 host[256], err[256];
-	const char		*env;
-	char			*file_pw;	/* from password_env/_file */
-
-	int			 rc;
-
-	rc = config_section(c, n, config_redis_opts, r, "redis");
-	file_pw = r->password;
-	r->password = NULL;
-	if (config_redis_url(r, err, sizeof err) == -1) {
-		free(file_pw);
-		config_err(c, ynode_get(n, "url"), "%s", err);
-		return -1;
-	}
-	if (file_pw != NULL) {
-		free(r->password);
-		r->password = file_pw;
-	}
-	if ((env = getenv("RELAIS_CONSUMER")) != NULL && *env != '\0') {
-		free(r->consumer);
-		r->consumer = xstrdup(env);
-	}
-	if (r->consumer == NULL || *r->consumer == '\0') {
-		if (gethostname(host, sizeof host) == -1)
-			snprintf(host, sizeof host, "relais");
-		host[sizeof host - 1] = '\0';
-		free(r->consumer);
-		r->consumer = xstrdup(host);
-	}
-	return rc;
-}
-
-static int
-config_gateway_allowed(const char *allowed, const char *key)
-{
-	size_t	len = strlen(key);
-	const char *p = allowed;
-
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == allowed || p[-1] == ' ') &&
-		    (p[len] == ' ' || p[len] == '\0'))
-			return 1;
-		p += len;
-	}
-	return 0;
-}
-
-static int
-config_gateway_one(struct config_ctx *c, struct config_gateway *g,
-    const struct ynode *key, const struct ynode *n)
-{
-	size_t	i, k;
-	int	rc = 0;
-
-	g->name = xstrdup(key->value);
-	g->line = key->line;
-	g->col = key->col;
-	c->missing = g->missing;
-	c->missinglen = sizeof g->missing;
-	rc = config_section(c, n, config_gateway_opts, g, "gateway");
-	c->missing = NULL;
-	if (rc == -1)
-		return -1;
-	if (g->kind == NULL) {
-		config_err(c, key, "gateway \"%s\" has no kind", g->name);
-		return -1;
-	}
-	for (k = 0; k < sizeof config_gateway_kinds / sizeof *config_gateway_kinds; k++) {
-		if (strcmp(config_gateway_kinds[k].kind, g->kind) == 0)
-			break;
-	}
-	if (k == sizeof config_gateway_kinds / sizeof *config_gateway_kinds) {
-		const char *kinds[sizeof config_gateway_kinds /
-		    sizeof *config_gateway_kinds];
-
-		for (k = 0; k < sizeof kinds / sizeof *kinds; k++)
-			kinds[k] = config_gateway_kinds[k].kind;
-		config_unknown(c, ynode_get(n, "kind"), "gateway kind", g->kind,
-		    NULL, kinds, k);
-		return -1;
-	}
-	for (i = 0; i < n->n; i++) {
-		const char *kk = n->keys[i]->value;
-
-		if (strcmp(kk, "kind") == 0 || strcmp(kk, "max_concurrency") == 0 ||
-		    strstr(kk, "timeout_ms") != NULL ||
-		    strncmp(kk, "breaker_", 8) == 0 ||
-		    strncmp(kk, "rate_", 5) == 0)
-			continue;
-		if (!config_gateway_allowed(config_gateway_kinds[k].allowed, kk)) {
-			config_err(c, n->keys[i], "key \"%s\" does not apply to "
-			    "a gateway of kind %s (its keys: %s)", kk, g->kind,
-			    config_gateway_kinds[k].allowed);
-			rc = -1;
-		}
-	}
-	if (strcmp(config_gateway_kinds[k].required, "api_key") == 0) {
-		/* a secret: from the environment or a file, never the YAML */
-		if (ynode_get(n, "api_key_env") == NULL &&
-		    ynode_get(n, "api_key_file") == NULL) {
-			config_err(c, key, "gateway \"%s\" (%s) needs api_key_env "
-			    "or api_key_file", g->name, g->kind);
-			rc = -1;
-		}
-	} else if (ynode_get(n, config_gateway_kinds[k].required) == NULL) {
-		config_err(c, key, "gateway \"%s\" (%s) needs \"%s\"", g->name,
-		    g->kind, config_gateway_kinds[k].required);
-		rc = -1;
-	}
-	if (strcmp(g->kind, "twilio") == 0 && g->auth_token == NULL &&
-	    g->missing[0] == '\0' && rc == 0) {
-		config_err(c, key, "gateway \"%s\" (twilio) needs auth_token_env "
-		    "or auth_token_file", g->name);
-		rc = -1;
-	}
-	if (strcmp(g->kind, "mailgun") == 0 && g->domain == NULL && rc == 0) {
-		config_err(c, key, "gateway \"%s\" (mailgun) needs \"domain\"",
-		    g->name);
-		rc = -1;
-	}
-	if (strcmp(g->kind, "smtp") == 0) {
-		if (g->url != NULL && strncmp(g->url, "smtp://", 7) != 0 &&
-		    strncmp(g->url, "smtps://", 8) != 0) {
-			config_err(c, ynode_get(n, "url"), "smtp url must start "
-			    "with smtp:// or smtps://");
-			rc = -1;
-		}
-		if (g->starttls != NULL && strcmp(g->starttls, "true") != 0 &&
-		    strcmp(g->starttls, "false") != 0) {
-			config_err(c, ynode_get(n, "starttls"), "starttls must be "
-			    "true or false");
-			rc = -1;
-		}
-	} else if (g->url != NULL && strncmp(g->url, "http://", 7) != 0 &&
-	    strncmp(g->url, "https://", 8) != 0) {
-		config_err(c, ynode_get(n, "url"),
-		    "gateway url must start with http:// or https://");
-		rc = -1;
-	}
-	return rc;
-}
-
-static int
-config_gateways(struct config_ctx *c, struct config *cf, const struct ynode *n)
-{
-	size_t	i;
-	int	rc = 0;
-
-	if (n == NULL) {
-		config_err(c, NULL, "no gateways defined");
-		return -1;
-	}
-	if (config_expect(c, n, YNODE_MAP, "gateways") == -1)
-		return -1;
-	cf->gateways = xcalloc(n->n, sizeof *cf->gateways);
-	for (i = 0; i < n->n; i++) {
-		if (config_expect(c, n->items[i], YNODE_MAP, "a gateway") == -1) {
-			rc = -1;
-			continue;
-		}
-		cf->ngateways++;
-		if (config_gateway_one(c, &cf->gateways[cf->ngateways - 1],
-		    n->keys[i], n->items[i]) == -1)
-			rc = -1;
-	}
-	return rc;
-}
-
-/* A scalar string member of a map, or NULL; type errors are reported. */
-const char *
-config_scalar(struct config_ctx *c, const struct ynode *map, const char *key)
-{
-	const struct ynode	*n = ynode_get(map, key);
-
-	if (n == NULL)
-		return NULL;
-	if (config_expect(c, n, YNODE_SCALAR, key) == -1)
-		return NULL;
-	return n->value;
-}
-
-char *
-config_dup(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-int
-config_keys_known(struct config_ctx *c, const struct ynode *map,
-    const char *const *known, const char *what)
-{
-	size_t	i, k;
-	int	rc = 0;
-
-	for (i = 0; i < map->n; i++) {
-		for (k = 0; known[k] != NULL; k++) {
-			if (strcmp(known[k], map->keys[i]->value) == 0)
-				break;
-		}
-		if (known[k] == NULL) {
-			for (k = 0; known[k] != NULL; k++)
-				;
-			config_unknown(c, map->keys[i], "key",
-			    map->keys[i]->value, what, known, k);
-			rc = -1;
-		}
-	}
-	return rc;
-}
 
 #define A(f)	offsetof(struct config, f)
 static const struct config_opt config_admin_opts[] = {
@@ -736,25 +136,6 @@ config_admin(struct config_ctx *c, struct config *cf, const struct ynode *n,
 	return rc;
 }
 
-/* An optional true/false key of a map. */
-int
-config_bool(struct config_ctx *c, const struct ynode *map, const char *key,
-    int *out)
-{
-	const struct ynode	*n = ynode_get(map, key);
-
-	*out = 0;
-	if (n == NULL)
-		return 0;
-	if (n->type == YNODE_SCALAR && strcmp(n->value, "true") == 0)
-		*out = 1;
-	else if (n->type != YNODE_SCALAR || strcmp(n->value, "false") != 0) {
-		config_err(c, n, "%s must be true or false", key);
-		return -1;
-	}
-	return 0;
-}
-
 /* windows: {name: window}; holidays (top level) close every window. */
 static int
 config_windows(struct config_ctx *c, struct config *cf, const struct ynode *n,
@@ -776,174 +157,6 @@ config_windows(struct config_ctx *c, struct config *cf, const struct ynode *n,
 		if ((w->w = window_parse(n->items[i], holidays, clock_now_ms(),
 		    c->file, c->diag)) == NULL)
 			rc = -1;
-	}
-	return rc;
-}
-
-/* "unknown territory", with the closest id and the known ones. */
-static void
-config_unknown_territory(struct config_ctx *c, const struct config *cf,
-    const struct ynode *n, const char *id)
-{
-	size_t		 i, nt = territory_set_count(cf->territories);
-	const char	**ids = xcalloc(nt + 1, sizeof *ids);
-
-	for (i = 0; i < nt; i++)
-		ids[i] = territory_set_at(cf->territories, i)->id;
-	config_unknown(c, n, "territory", id, NULL, ids, nt);
-	free(ids);
-}
-
-static int
-config_route_one(struct config_ctx *c, struct config *cf,
-    struct config_route *r, const struct ynode *n)
-{
-	static const char *const known[] = { "match", "gateways", "template",
-	    "max_segments", "window", "continue", "from", "from_name",
-	    "reply_to", "fallback", "send", NULL };
-	static const char *const match_keys[] = { "type", "role", "channel",
-	    "territory", "language", NULL };
-	const struct ynode	*m, *gws;
-	size_t			 i;
-	int			 rc = 0;
-
-	r->line = n->line;
-	r->col = n->col;
-	if (config_expect(c, n, YNODE_MAP, "a route") == -1)
-		return -1;
-	rc |= config_keys_known(c, n, known, "a route");
-	if ((m = ynode_get(n, "match")) != NULL &&
-	    config_expect(c, m, YNODE_MAP, "match") == 0) {
-		rc |= config_keys_known(c, m, match_keys, "match");
-		rc |= config_route_names(c, m);
-		r->type = config_dup(config_scalar(c, m, "type"));
-		r->role = config_dup(config_scalar(c, m, "role"));
-		r->channel = config_dup(config_scalar(c, m, "channel"));
-		r->territory = config_dup(config_scalar(c, m, "territory"));
-		r->language = config_dup(config_scalar(c, m, "language"));
-		if (r->territory != NULL &&
-		    territory_find(cf->territories, r->territory) == NULL) {
-			config_unknown_territory(c, cf, ynode_get(m, "territory"),
-			    r->territory);
-			rc = -1;
-		}
-	}
-	r->template = config_dup(config_scalar(c, n, "template"));
-	r->from = config_dup(config_scalar(c, n, "from"));
-	r->from_name = config_dup(config_scalar(c, n, "from_name"));
-	r->reply_to = config_dup(config_scalar(c, n, "reply_to"));
-	rc |= config_bool(c, n, "continue", &r->cont);
-	rc |= config_bool(c, n, "fallback", &r->fallback);
-	if (ynode_get(n, "send") != NULL) {
-		int send;
-
-		rc |= config_bool(c, n, "send", &send);
-		r->nosend = !send;
-	}
-	if (ynode_get(n, "window") != NULL) {
-		const char *wn = config_scalar(c, n, "window");
-
-		for (i = 0; wn != NULL && i < cf->nwindows; i++) {
-			if (strcmp(cf->windows[i].name, wn) == 0)
-				r->window = &cf->windows[i];
-		}
-		if (wn != NULL && r->window == NULL) {
-			const char **names = xcalloc(cf->nwindows + 1,
-			    sizeof *names);
-
-			for (i = 0; i < cf->nwindows; i++)
-				names[i] = cf->windows[i].name;
-			config_unknown(c, ynode_get(n, "window"), "window", wn,
-			    NULL, names, cf->nwindows);
-			free(names);
-			rc = -1;
-		}
-	}
-	r->max_segments = 3;
-	if (ynode_get(n, "max_segments") != NULL) {
-		static const struct config_opt opt = { "max_segments",
-		    CONFIG_LONG, 0, 1, 10, NULL };
-
-		if (config_set_opt(c, &opt, &r->max_segments,
-		    ynode_get(n, "max_segments")) == -1)
-			rc = -1;
-	}
-	if (r->template == NULL && ynode_get(n, "send") == NULL) {
-		config_err(c, n, "route has no template");
-		rc = -1;
-	}
-	if (r->template == NULL)
-		r->template = xstrdup("-");
-	if ((gws = ynode_get(n, "gateways")) == NULL) {
-		if (r->nosend)
-			return rc;	/* it sends nothing: needs no gateway */
-		config_err(c, n, "route has no gateways");
-		return -1;
-	}
-	if (config_strings(c, gws, "gateways", &r->gateways, &r->ngateways) == -1)
-		return -1;
-	for (i = 0; i < r->ngateways; i++) {
-		const struct config_gateway *g = config_gateway_find(cf,
-		    r->gateways[i]);
-
-		if (g != NULL && g->missing[0] != '\0') {
-			config_err(c, gws->type == YNODE_SEQ ? gws->items[i] : gws,
-			    "gateway \"%s\" cannot be used: %s", g->name,
-			    g->missing);
-			rc = -1;
-		}
-		if (g == NULL) {
-			const char **names = xcalloc(cf->ngateways + 1,
-			    sizeof *names);
-			size_t k;
-
-			for (k = 0; k < cf->ngateways; k++)
-				names[k] = cf->gateways[k].name;
-			config_unknown(c, gws->type == YNODE_SEQ ? gws->items[i] :
-			    gws, "gateway", r->gateways[i], NULL, names,
-			    cf->ngateways);
-			free(names);
-			rc = -1;
-		}
-	}
-	if (r->ngateways == 0) {
-		config_err(c, gws, "route has no gateways");
-		rc = -1;
-	}
-	return rc;
-}
-
-static int
-config_routes(struct config_ctx *c, struct config *cf, const struct ynode *n)
-{
-	size_t	i, k;
-	int	rc = 0;
-
-	if (n == NULL) {
-		config_err(c, NULL, "no routes defined");
-		return -1;
-	}
-	if (config_expect(c, n, YNODE_SEQ, "routes") == -1)
-		return -1;
-	cf->routes = xcalloc(n->n, sizeof *cf->routes);
-	cf->nroutes = n->n;
-	for (i = 0; i < n->n; i++) {
-		if (config_route_one(c, cf, &cf->routes[i], n->items[i]) == -1)
-			rc = -1;
-	}
-	/* a route after one that catches all it would match is dead config */
-	for (i = 0; i < cf->nroutes && rc == 0; i++) {
-		for (k = 0; k < i; k++) {
-			if (cf->routes[k].cont ||
-			    !route_covers(&cf->routes[k], &cf->routes[i]))
-				continue;
-			config_err(c, n->items[i], "this route can never match: "
-			    "the route at line %d catches everything it would "
-			    "(reorder them, or give that one continue: true)",
-			    cf->routes[k].line);
-			rc = -1;
-			break;
-		}
 	}
 	return rc;
 }
@@ -1097,51 +310,55 @@ config_templates(struct config_ctx *c, struct config *cf,
 	return 0;
 }
 
+/* admin.listen, once the other admin keys were read: host:port, or "off". */
 static int
-config_gateway_used(const struct config *cf, const char *name)
+config_admin_listen(struct config_ctx *c, struct config *cf,
+    const struct ynode *n, const char *admin)
 {
-	size_t	i, k;
+	char	host[64], err[128];
+	int	port;
 
-	for (i = 0; i < cf->nroutes; i++) {
-		for (k = 0; k < cf->routes[i].ngateways; k++) {
-			if (strcmp(cf->routes[i].gateways[k], name) == 0)
-				return 1;
-		}
-	}
-	return 0;
+	cf->admin_listen = xstrdup(admin != NULL ? admin : "127.0.0.1:9187");
+	free((char *)(uintptr_t)admin);
+	if (strcmp(cf->admin_listen, "off") == 0 ||
+	    admin_listen_parse(cf->admin_listen, host, sizeof host, &port, err,
+	    sizeof err) == 0)
+		return 0;
+	config_err(c, ynode_get(n, "listen"), "admin listen: %s (or \"off\")",
+	    err);
+	return -1;
 }
 
 /*
- * An entry idle longer than claim_idle_ms is taken over by another
- * instance, so it must exceed the time one delivery attempt may take, or a
- * message still in flight would be sent a second time.
+ * fallback_territory: a known territory, checked only when the sections
+ * before are good (rc), since an error in territories would make it unknown.
  */
 static int
-config_claim_idle(struct config_ctx *c, const struct config *cf,
-    const struct ynode *redis)
+config_fallback(struct config_ctx *c, struct config *cf,
+    const struct ynode *root, int rc)
 {
-	const struct config_gateway	*g, *worst = NULL;
-	size_t				 i;
-
-	for (i = 0; i < cf->ngateways; i++) {
-		g = &cf->gateways[i];
-		/* only gateways a route can send through count */
-		if (g->kind == NULL || strcmp(g->kind, "outbox") == 0 ||
-		    g->missing[0] != '\0' || !config_gateway_used(cf, g->name))
-			continue;
-		if (worst == NULL || g->connect_timeout_ms + g->timeout_ms >
-		    worst->connect_timeout_ms + worst->timeout_ms)
-			worst = g;
-	}
-	if (worst == NULL || cf->redis.claim_idle_ms >
-	    2 * (worst->connect_timeout_ms + worst->timeout_ms))
+	cf->fallback_territory = config_dup(config_scalar(c, root,
+	    "fallback_territory"));
+	if (cf->fallback_territory == NULL || rc != 0 ||
+	    territory_find(cf->territories, cf->fallback_territory) != NULL)
 		return 0;
-	config_err(c, ynode_get(redis, "claim_idle_ms") != NULL ?
-	    ynode_get(redis, "claim_idle_ms") : redis, "claim_idle_ms (%ld) "
-	    "must exceed twice the longest gateway attempt (gateway %s: "
-	    "connect_timeout_ms + timeout_ms = %ld), or an entry still in "
-	    "flight could be taken over and sent twice", cf->redis.claim_idle_ms,
-	    worst->name, worst->connect_timeout_ms + worst->timeout_ms);
+	config_unknown_territory(c, cf, ynode_get(root, "fallback_territory"),
+	    cf->fallback_territory);
+	return -1;
+}
+
+/* admin.twilio_gateway: its auth token checks Twilio's signed webhooks. */
+static int
+config_twilio_gateway(struct config_ctx *c, const struct config *cf,
+    const struct ynode *admin)
+{
+	const struct config_gateway *g = config_gateway_find(cf,
+	    cf->twilio_gateway);
+
+	if (g != NULL && g->kind != NULL && strcmp(g->kind, "twilio") == 0)
+		return 0;
+	config_err(c, ynode_get(admin, "twilio_gateway"), "\"%s\" is not a "
+	    "gateway of kind twilio", cf->twilio_gateway);
 	return -1;
 }
 
@@ -1205,34 +422,11 @@ config_load(const char *path, struct diag *diag)
 	rc |= config_admin(&c, cf, ynode_get(root, "admin"), &admin);
 	rc |= config_unsubscribe(&c, cf, ynode_get(root, "unsubscribe"));
 	rc |= config_bounces(&c, cf, ynode_get(root, "bounces"));
-	cf->admin_listen = xstrdup(admin != NULL ? admin : "127.0.0.1:9187");
-	free((char *)(uintptr_t)admin);
-	if (strcmp(cf->admin_listen, "off") != 0) {
-		char	host[64], err[128];
-		int	port;
-
-		if (admin_listen_parse(cf->admin_listen, host, sizeof host, &port,
-		    err, sizeof err) == -1) {
-			config_err(&c, ynode_get(ynode_get(root, "admin"),
-			    "listen"), "admin listen: %s (or \"off\")", err);
-			rc = -1;
-		}
-	}
+	rc |= config_admin_listen(&c, cf, ynode_get(root, "admin"), admin);
 	rc |= config_gateways(&c, cf, ynode_get(root, "gateways"));
 	rc |= config_territories(&c, cf, ynode_get(root, "territories"));
-	if (ynode_get(root, "fallback_territory") != NULL) {
-		const struct ynode *ft = ynode_get(root, "fallback_territory");
-
-		cf->fallback_territory = config_dup(config_scalar(&c, root,
-		    "fallback_territory"));
-		if (cf->fallback_territory != NULL && rc == 0 &&
-		    territory_find(cf->territories, cf->fallback_territory) ==
-		    NULL) {
-			config_unknown_territory(&c, cf, ft,
-			    cf->fallback_territory);
-			rc = -1;
-		}
-	}
+	if (ynode_get(root, "fallback_territory") != NULL)
+		rc |= config_fallback(&c, cf, root, rc);
 	rc |= config_windows(&c, cf, ynode_get(root, "windows"),
 	    ynode_get(root, "holidays"));
 	if (rc == 0)
@@ -1241,17 +435,8 @@ config_load(const char *path, struct diag *diag)
 	rc |= config_routes(&c, cf, ynode_get(root, "routes"));
 	rc |= config_claim_idle(&c, cf, ynode_get(root, "redis"));
 	rc |= config_handlers(&c, cf, root);
-	if (cf->twilio_gateway != NULL) {
-		const struct config_gateway *g = config_gateway_find(cf,
-		    cf->twilio_gateway);
-
-		if (g == NULL || strcmp(g->kind, "twilio") != 0) {
-			config_err(&c, ynode_get(ynode_get(root, "admin"),
-			    "twilio_gateway"), "\"%s\" is not a gateway of kind "
-			    "twilio", cf->twilio_gateway);
-			rc = -1;
-		}
-	}
+	if (cf->twilio_gateway != NULL)
+		rc |= config_twilio_gateway(&c, cf, ynode_get(root, "admin"));
 	/*
 	 * Some type errors (an optional scalar given as a map, ...) are reported
 	 * without failing their section: anything reported fails the load.
@@ -1319,25 +504,6 @@ config_load_redis(const char *path, struct diag *diag)
 	return cf;
 }
 
-/* Whether url ("scheme://host[:port]/...") names a loopback host. */
-static int
-config_url_loopback(const char *url)
-{
-	const char	*h = strstr(url, "://");
-	size_t		 n;
-
-	if (h == NULL)
-		return 0;
-	h += 3;
-	if (strchr(h, '@') != NULL && strchr(h, '@') < h + strcspn(h, "/"))
-		h = strchr(h, '@') + 1;
-	n = strcspn(h, ":/");
-	if (*h == '[')
-		return strncmp(h, "[::1]", 5) == 0;
-	return (n == 9 && strncmp(h, "localhost", 9) == 0) ||
-	    strncmp(h, "127.", 4) == 0;
-}
-
 /* Appends a copy of every message of src to dst; returns how many. */
 static size_t
 config_diag_copy(struct diag *dst, const struct diag *src)
@@ -1358,32 +524,13 @@ config_check(const struct config *cf, struct diag *diag)
 	return config_diag_copy(diag, &cf->checks);
 }
 
+/* A gateway's kind warned while it was read (gw_kind_clear), as others did. */
 size_t
 config_warnings(const struct config *cf, struct diag *diag)
 {
-	const struct config_gateway	*g;
-	size_t				 i, n = 0;
-	int				 secret, clear;
+	size_t	n;
 
-	for (i = 0; i < cf->ngateways; i++) {
-		g = &cf->gateways[i];
-		if (g->url == NULL || g->missing[0] != '\0' ||
-		    config_url_loopback(g->url))
-			continue;
-		secret = g->token != NULL || g->auth_token != NULL ||
-		    g->password != NULL;
-		clear = strncasecmp(g->url, "http://", 7) == 0 ||
-		    (strncasecmp(g->url, "smtp://", 7) == 0 &&
-		    g->starttls != NULL && strcmp(g->starttls, "false") == 0);
-		if (secret && clear) {
-			diag_add(diag, cf->path, g->line, g->col, "warning: "
-			    "gateway %s sends its credentials and messages in "
-			    "clear to %s: use https:// (or STARTTLS)", g->name,
-			    g->url);
-			n++;
-		}
-	}
-	n += config_diag_copy(diag, &cf->notes);
+	n = config_diag_copy(diag, &cf->notes);
 	if (cf->public_url != NULL && strncasecmp(cf->public_url, "http://",
 	    7) == 0 && !config_url_loopback(cf->public_url)) {
 		diag_add(diag, cf->path, 0, 0, "warning: admin.public_url %s "
@@ -1419,39 +566,9 @@ config_free(struct config *cf)
 	unsub_keys_free(cf->unsub_keys);
 	config_bounces_free(cf);
 	free(cf->twilio_gateway);
-	for (i = 0; i < cf->ngateways; i++) {
-		free(cf->gateways[i].name);
-		free(cf->gateways[i].kind);
-		free(cf->gateways[i].url);
-		free(cf->gateways[i].path);
-		free(cf->gateways[i].token);
-		free(cf->gateways[i].account_sid);
-		free(cf->gateways[i].auth_token);
-		free(cf->gateways[i].messaging_service_sid);
-		free(cf->gateways[i].status_callback);
-		free(cf->gateways[i].ca_file);
-		free(cf->gateways[i].domain);
-		free(cf->gateways[i].username);
-		free(cf->gateways[i].password);
-		free(cf->gateways[i].starttls);
-	}
-	free(cf->gateways);
+	config_gateways_free(cf);
 	territory_set_free(cf->territories);
-	for (i = 0; i < cf->nroutes; i++) {
-		struct config_route *rt = &cf->routes[i];
-
-		free(rt->type);
-		free(rt->role);
-		free(rt->channel);
-		free(rt->territory);
-		free(rt->language);
-		config_free_strings(rt->gateways, rt->ngateways);
-		free(rt->template);
-		free(rt->from);
-		free(rt->from_name);
-		free(rt->reply_to);
-	}
-	free(cf->routes);
+	config_routes_free(cf);
 	for (i = 0; i < cf->nwindows; i++) {
 		free(cf->windows[i].name);
 		window_free(cf->windows[i].w);
@@ -1468,16 +585,4 @@ config_free(struct config *cf)
 	free(cf->path);
 	free(cf->dir);
 	free(cf);
-}
-
-const struct config_gateway *
-config_gateway_find(const struct config *cf, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < cf->ngateways; i++) {
-		if (strcmp(cf->gateways[i].name, name) == 0)
-			return &cf->gateways[i];
-	}
-	return NULL;
 }

@@ -57,22 +57,16 @@ struct config_limits {
 	long	 max_per_recipient_day;	/* messages sent, per local day; 0: off */
 };
 
+/*
+ * A gateway: the keys every kind reads, and conf, the kind's own keys in a
+ * struct its gw_*.c defines (gw_kind.h: its opts), freed with the config.
+ */
 struct config_gateway {
 	char	*name;
-	char	*kind;		/* "webhook", "outbox" */
-	char	*url;		/* webhook */
-	char	*path;		/* outbox */
-	char	*token;		/* webhook bearer token, or a provider's API key
-				   (token_* / api_key_*: env or file only) */
-	char	*account_sid;	/* twilio */
-	char	*auth_token;	/* twilio, from auth_token_env/_file */
-	char	*messaging_service_sid;	/* twilio, instead of a From number */
-	char	*status_callback;	/* twilio */
+	char	*kind;		/* a name in the table of kinds (gw_kind.h) */
+	void	*conf;		/* the kind's own keys; NULL when it has none */
+	char	*url;		/* where it sends (kinds taking GW_KEY_URL) */
 	char	*ca_file;	/* TLS CA bundle (tests, private CAs) */
-	char	*domain;	/* mailgun sending domain */
-	char	*username;	/* smtp AUTH user */
-	char	*password;	/* smtp AUTH password, from password_env/_file */
-	char	*starttls;	/* smtp: "true" (default for smtp://) or "false" */
 	long	 max_concurrency;
 	long	 connect_timeout_ms;
 	long	 timeout_ms;

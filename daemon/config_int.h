@@ -4,71 +4,33 @@
 
 #include <stddef.h>
 
-#include "ynode.h"
+#include "config_parse.h"
 
 struct config;
 struct tz;
 
-enum config_type {
-	CONFIG_STR,
-	CONFIG_LONG,
-	CONFIG_ENV,		/* value names an environment variable holding a secret */
-	CONFIG_FILE,		/* value is a path to a file holding a secret */
-};
+/* config_redis.c: the redis section (config_load and config_load_redis) */
+int		 config_redis(struct config_ctx *, struct config *,
+		    const struct ynode *);
 
-/* One scalar option of a section, as in Redis's config table. */
-struct config_opt {
-	const char	*key;
-	enum config_type type;
-	size_t		 off;
-	long		 min;
-	long		 max;
-	const char	*def;	/* applied when absent; NULL: stays NULL / 0 */
-};
-
-
-/* Parsing context: the file name for messages and where errors go. */
-struct config_ctx {
-	const char	*file;
-	const char	*dir;
-	struct diag	*diag;
-	/*
-	 * Set while reading a gateway: a secret that cannot be had is noted
-	 * here instead of reported, and reported only if a route uses it.
-	 */
-	char		*missing;
-	size_t		 missinglen;
-	struct diag	*warn;	/* where config_warn() goes; NULL: nowhere */
-};
-
-void		 config_err(struct config_ctx *, const struct ynode *,
-		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* A warning ("warning: ..." at n's position) into c->warn, if set. */
-void		 config_warn(struct config_ctx *, const struct ynode *,
-		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /*
- * "unknown WHAT \"name\" in WHERE" (WHERE may be NULL) at n, with a
- * did-you-mean and the known names (suggest.h); NULLs in known are skipped.
+ * config_gateway.c: the gateways, each read by the table of kinds
+ * (gw_kind.h); claim_idle_ms against their longest attempt, once the
+ * routes say which are used.
  */
-void		 config_unknown(struct config_ctx *, const struct ynode *n,
-		    const char *what, const char *name, const char *where,
-		    const char *const *known, size_t nknown);
-int		 config_expect(struct config_ctx *, const struct ynode *,
-		    enum ynode_type, const char *what);
-int		 config_strings(struct config_ctx *, const struct ynode *,
-		    const char *what, char ***out, size_t *nout);
-const char	*config_scalar(struct config_ctx *, const struct ynode *map,
-		    const char *key);
-char		*config_dup(const char *);
-int		 config_keys_known(struct config_ctx *, const struct ynode *map,
-		    const char *const *known, const char *what);
+int		 config_gateways(struct config_ctx *, struct config *,
+		    const struct ynode *);
+int		 config_claim_idle(struct config_ctx *, const struct config *,
+		    const struct ynode *redis);
+void		 config_gateways_free(struct config *);
 
-/* Applies a table of options to a map node; unknown keys are errors. */
-int		 config_section(struct config_ctx *, const struct ynode *map,
-		    const struct config_opt *, void *base, const char *what);
-/* An optional true/false key of a map (0 when absent). */
-int		 config_bool(struct config_ctx *, const struct ynode *map,
-		    const char *key, int *out);
+/* config_route.c: routes, after gateways, territories and windows */
+int		 config_routes(struct config_ctx *, struct config *,
+		    const struct ynode *);
+void		 config_routes_free(struct config *);
+/* "unknown territory", with the closest id and the known ones. */
+void		 config_unknown_territory(struct config_ctx *,
+		    const struct config *, const struct ynode *n, const char *id);
 
 /* config_territory.c */
 int		 config_territories(struct config_ctx *, struct config *,

@@ -120,7 +120,7 @@ int	evhook_timestamp(const char *s, long long *out);
 /* Whether ts lies within max_age_s of now, either way (clocks differ). */
 int	evhook_fresh(long long ts, long long now, long max_age_s);
 
-/* "email:<address>": the suppression list's id (pipeline.c's form). */
+/* "email:<address>": the suppression list's id (delivery.c's form). */
 void	evhook_supp_id(const struct evhook_event *, char *out,
 	    size_t outlen);
 /* "sendgrid:bounce": the source a suppression records. */

@@ -16,16 +16,6 @@
 #include "gw.h"
 #include "log.h"
 
-static const struct gw_kind *gw_kinds[] = {
-	&gw_webhook_kind,
-	&gw_outbox_kind,
-	&gw_twilio_kind,
-	&gw_sendgrid_kind,
-	&gw_smtp_kind,
-	&gw_brevo_kind,
-	&gw_mailgun_kind,
-};
-
 /*
  * One send through the breaker: the caller's callback, the gateway, and the
  * ticket the breaker gave it. A send the breaker refused has no ticket but
@@ -59,10 +49,11 @@ struct gw_set *
 gw_set_new(struct event_base *base, struct http *http,
     const struct config *cf, char *err, size_t errlen)
 {
-	struct gw_set	*s;
-	struct gw	*g;
-	size_t		 i, k;
-	char		 why[256];
+	const struct gw_kind	*k;
+	struct gw_set		*s;
+	struct gw		*g;
+	size_t			 i;
+	char			 why[256];
 
 	s = xcalloc(1, sizeof *s);
 	s->v = xcalloc(cf->ngateways, sizeof *s->v);
@@ -70,17 +61,13 @@ gw_set_new(struct event_base *base, struct http *http,
 		/* no route uses it (config.c made sure): leave it out */
 		if (cf->gateways[i].missing[0] != '\0')
 			continue;
-		for (k = 0; k < sizeof gw_kinds / sizeof *gw_kinds; k++) {
-			if (strcmp(gw_kinds[k]->name, cf->gateways[i].kind) == 0)
-				break;
-		}
-		if (k == sizeof gw_kinds / sizeof *gw_kinds) {
+		if ((k = gw_kind_find(cf->gateways[i].kind)) == NULL) {
 			snprintf(err, errlen, "gateway %s: unknown kind %s",
 			    cf->gateways[i].name, cf->gateways[i].kind);
 			goto fail;
 		}
 		g = xcalloc(1, sizeof *g);
-		g->kind = gw_kinds[k];
+		g->kind = k;
 		g->name = xstrdup(cf->gateways[i].name);
 		g->base = base;
 		g->http = http;

@@ -1,4 +1,4 @@
-/* Gateways: a table of kinds (webhook, outbox, ...) behind one send interface. */
+/* Gateways: a table of kinds (gw_kind.h) behind one send interface. */
 #ifndef RELAIS_GW_H
 #define RELAIS_GW_H
 
@@ -8,11 +8,11 @@
 
 #include "breaker.h"
 #include "buf.h"
+#include "gw_kind.h"
 
 struct event_base;
 struct http;
 struct config;
-struct config_gateway;
 
 enum gw_status {
 	GW_SENT,	/* accepted by the provider */
@@ -52,9 +52,6 @@ struct gw_msg {
 	const char	*unsubscribe_url; /* email: List-Unsubscribe; NULL: none */
 };
 
-/* Called once per gw_send() that returned 0, always from the loop later. */
-typedef void (*gw_cb)(const struct gw_result *, void *arg);
-
 /* For gateway kinds only: the common part of every gateway. */
 struct gw {
 	const struct gw_kind	*kind;
@@ -68,23 +65,6 @@ struct gw {
 	long			 rate_interval_ms;
 	long			 rate_tolerance_ms;
 };
-
-struct gw_kind {
-	const char	*name;
-	int		(*init)(struct gw *, const struct config_gateway *,
-			    char *err, size_t errlen);
-	int		(*send)(struct gw *, const struct gw_msg *, gw_cb,
-			    void *arg);
-	void		(*free)(struct gw *);
-};
-
-extern const struct gw_kind	gw_webhook_kind;
-extern const struct gw_kind	gw_outbox_kind;
-extern const struct gw_kind	gw_twilio_kind;
-extern const struct gw_kind	gw_sendgrid_kind;
-extern const struct gw_kind	gw_smtp_kind;
-extern const struct gw_kind	gw_brevo_kind;
-extern const struct gw_kind	gw_mailgun_kind;
 
 struct gw_set;
 

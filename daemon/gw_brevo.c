@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "config_parse.h"
 #include "gw.h"
 #include "gw_brevo.h"
 #include "gw_http.h"
@@ -36,6 +38,26 @@ struct gw_brevo {
 	char			*auth;		/* "api-key: ..." */
 };
 
+#define B(f)	offsetof(struct gw_brevo_conf, f)
+static const struct config_opt gw_brevo_opts[] = {
+	{ "api_key_env", CONFIG_ENV, B(api_key), 0, 0, NULL },
+	{ "api_key_file", CONFIG_FILE, B(api_key), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+#undef B
+
+static int
+gw_brevo_check(struct config_ctx *c, const struct config_gateway *g,
+    const struct ynode *name, const struct ynode *n, int failed)
+{
+	const struct gw_brevo_conf	*bc = g->conf;
+	int				 rc;
+
+	(void)failed;
+	rc = gw_kind_secret(c, g, name, bc->api_key, "api_key");
+	return gw_http_check(c, g, name, n) == -1 ? -1 : rc;
+}
+
 static void
 gw_brevo_release(struct gw_brevo *b)
 {
@@ -52,10 +74,11 @@ static int
 gw_brevo_init(struct gw *g, const struct config_gateway *cg, char *err,
     size_t errlen)
 {
-	struct gw_brevo	*b;
-	struct buf	 s;
+	const struct gw_brevo_conf	*bc = cg->conf;
+	struct gw_brevo			*b;
+	struct buf			 s;
 
-	if (cg->token == NULL || *cg->token == '\0') {
+	if (bc->api_key == NULL || *bc->api_key == '\0') {
 		snprintf(err, errlen, "no API key (api_key_env or api_key_file)");
 		return -1;
 	}
@@ -64,7 +87,7 @@ gw_brevo_init(struct gw *g, const struct config_gateway *cg, char *err,
 	b->sms_url = gw_http_url(cg->url, GW_BREVO_URL,
 	    "/v3/transactionalSMS/send");
 	buf_init(&s);
-	buf_printf(&s, "api-key: %s", cg->token);
+	buf_printf(&s, "api-key: %s", bc->api_key);
 	b->auth = buf_steal(&s, NULL);
 	if ((b->http = gw_http_new(g, cg)) == NULL) {
 		snprintf(err, errlen, "cannot create its HTTP pool");
@@ -548,6 +571,10 @@ gw_brevo_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 
 const struct gw_kind gw_brevo_kind = {
 	.name = "brevo",
+	.keys = GW_KEY_URL | GW_KEY_CA_FILE,
+	.opts = gw_brevo_opts,
+	.conf_size = sizeof(struct gw_brevo_conf),
+	.check = gw_brevo_check,
 	.init = gw_brevo_init,
 	.send = gw_brevo_send,
 	.free = gw_brevo_free,

@@ -15,6 +15,11 @@
 /* Default base URL; a gateway's url overrides it (tests, proxies). */
 #define GW_BREVO_URL	"https://api.brevo.com"
 
+/* A brevo gateway's own keys (config_gateway.conf). */
+struct gw_brevo_conf {
+	char	*api_key;	/* api_key_env or api_key_file */
+};
+
 /*
  * Appends the JSON body of POST /v3/smtp/email for an email to out, an
  * unsubscribe URL as List-Unsubscribe (and List-Unsubscribe-Post) in its

@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "config_parse.h"
 #include "envelope.h"
 #include "gw.h"
 #include "gw_http.h"
@@ -48,6 +49,23 @@ struct gw_http_call {
 	char			*reason;	/* a refusal's reason */
 	TAILQ_ENTRY(gw_http_call) entry;
 };
+
+int
+gw_http_check(struct config_ctx *c, const struct config_gateway *g,
+    const struct ynode *name, const struct ynode *n)
+{
+	if (g->url == NULL)
+		return 0;
+	if (strncmp(g->url, "http://", 7) != 0 &&
+	    strncmp(g->url, "https://", 8) != 0) {
+		config_err(c, ynode_get(n, "url"),
+		    "gateway url must start with http:// or https://");
+		return -1;
+	}
+	if (strncmp(g->url, "http://", 7) == 0)
+		gw_kind_clear(c, g, name);
+	return 0;
+}
 
 struct gw_http *
 gw_http_new(struct gw *g, const struct config_gateway *cg)

@@ -15,15 +15,24 @@
 
 #include "gw.h"
 
+struct config_ctx;
 struct config_gateway;
 struct gw_http;
 struct http_request;
 struct http_response;
+struct ynode;
 
 /* Sorts a response into a result; res is zeroed before the call. */
 typedef void (*gw_http_classify_fn)(const struct http_response *,
     struct gw_result *);
 
+/*
+ * What every HTTP kind checks of its configuration, after its own keys: a
+ * url (when set) that is http:// or https://, and a warning when an http://
+ * one would carry credentials in clear (gw_kind_clear). -1 on an error.
+ */
+int		 gw_http_check(struct config_ctx *, const struct config_gateway *,
+		    const struct ynode *name, const struct ynode *n);
 /* A pool of max_concurrency for gateway g, with cg's timeouts and ca_file. */
 struct gw_http	*gw_http_new(struct gw *g, const struct config_gateway *cg);
 /* Cancels the pool and frees the calls left, without calling back. */

@@ -8,6 +8,7 @@
  * call is answered from the loop by gw_http, with the response or as a
  * refusal. gw_mailgun_free() frees the calls left without calling back.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "backoff.h"
 #include "config.h"
+#include "config_parse.h"
 #include "envelope.h"
 #include "gw.h"
 #include "gw_http.h"
@@ -70,27 +72,51 @@ gw_mailgun_valid_domain(const char *d)
 	return 1;
 }
 
+#define M(f)	offsetof(struct gw_mailgun_conf, f)
+static const struct config_opt gw_mailgun_opts[] = {
+	{ "api_key_env", CONFIG_ENV, M(api_key), 0, 0, NULL },
+	{ "api_key_file", CONFIG_FILE, M(api_key), 0, 0, NULL },
+	{ "domain", CONFIG_STR, M(domain), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+#undef M
+
+/* The domain's form is checked by init, when relaisd starts. */
+static int
+gw_mailgun_check(struct config_ctx *c, const struct config_gateway *g,
+    const struct ynode *name, const struct ynode *n, int failed)
+{
+	const struct gw_mailgun_conf	*mc = g->conf;
+	int				 rc;
+
+	rc = gw_kind_secret(c, g, name, mc->api_key, "api_key");
+	if (rc == 0 && !failed && mc->domain == NULL)
+		rc = gw_kind_needs(c, g, name, "\"domain\"");
+	return gw_http_check(c, g, name, n) == -1 ? -1 : rc;
+}
+
 static int
 gw_mailgun_init(struct gw *g, const struct config_gateway *cg, char *err,
     size_t errlen)
 {
-	struct gw_mailgun	*s;
-	struct buf		 b;
+	const struct gw_mailgun_conf	*mc = cg->conf;
+	struct gw_mailgun		*s;
+	struct buf			 b;
 
-	if (cg->token == NULL || *cg->token == '\0') {
+	if (mc->api_key == NULL || *mc->api_key == '\0') {
 		snprintf(err, errlen, "no API key (api_key_env or api_key_file)");
 		return -1;
 	}
-	if (!gw_mailgun_valid_domain(cg->domain)) {
+	if (!gw_mailgun_valid_domain(mc->domain)) {
 		snprintf(err, errlen, "domain must be the sending domain's DNS "
 		    "name (letters, digits, dots, hyphens)");
 		return -1;
 	}
 	s = xcalloc(1, sizeof *s);
 	s->url = gw_http_url(cg->url, GW_MAILGUN_URL, "/v3/%s/messages",
-	    cg->domain);
+	    mc->domain);
 	buf_init(&b);
-	buf_printf(&b, "api:%s", cg->token);
+	buf_printf(&b, "api:%s", mc->api_key);
 	s->userpwd = buf_steal(&b, NULL);
 	if ((s->http = gw_http_new(g, cg)) == NULL) {
 		snprintf(err, errlen, "cannot create its HTTP pool");
@@ -433,6 +459,10 @@ gw_mailgun_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 
 const struct gw_kind gw_mailgun_kind = {
 	.name = "mailgun",
+	.keys = GW_KEY_URL | GW_KEY_CA_FILE,
+	.opts = gw_mailgun_opts,
+	.conf_size = sizeof(struct gw_mailgun_conf),
+	.check = gw_mailgun_check,
 	.init = gw_mailgun_init,
 	.send = gw_mailgun_send,
 	.free = gw_mailgun_free,

@@ -16,6 +16,12 @@
 /* Room for a boundary gw_mailgun_form() chooses, NUL included. */
 #define GW_MAILGUN_BOUNDARY_MAX	48
 
+/* A mailgun gateway's own keys (config_gateway.conf). */
+struct gw_mailgun_conf {
+	char	*api_key;	/* api_key_env or api_key_file */
+	char	*domain;	/* the sending domain */
+};
+
 /*
  * Appends the multipart/form-data body of an email to out and writes the
  * boundary it chose (random, found in no value) into boundary, which holds

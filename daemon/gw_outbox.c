@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,9 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "config_parse.h"
 #include "gw.h"
+#include "gw_outbox.h"
 #include "log.h"
 
 struct gw_outbox_rec {
@@ -151,14 +154,33 @@ gw_outbox_on_done(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+#define O(f)	offsetof(struct gw_outbox_conf, f)
+static const struct config_opt gw_outbox_opts[] = {
+	{ "path", CONFIG_STR, O(path), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+#undef O
+
+static int
+gw_outbox_check(struct config_ctx *c, const struct config_gateway *g,
+    const struct ynode *name, const struct ynode *n, int failed)
+{
+	const struct gw_outbox_conf	*oc = g->conf;
+
+	(void)n;
+	(void)failed;
+	return oc->path == NULL ? gw_kind_needs(c, g, name, "\"path\"") : 0;
+}
+
 static int
 gw_outbox_init(struct gw *g, const struct config_gateway *cg, char *err,
     size_t errlen)
 {
-	struct gw_outbox	*o;
+	const struct gw_outbox_conf	*oc = cg->conf;
+	struct gw_outbox		*o;
 
 	o = xcalloc(1, sizeof *o);
-	o->path = xstrdup(cg->path);
+	o->path = xstrdup(oc->path);
 	o->fd = o->efd = -1;
 	TAILQ_INIT(&o->todo);
 	TAILQ_INIT(&o->done);
@@ -251,8 +273,12 @@ gw_outbox_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	return 0;
 }
 
+/* No url nor ca_file: it writes a local file. */
 const struct gw_kind gw_outbox_kind = {
 	.name = "outbox",
+	.opts = gw_outbox_opts,
+	.conf_size = sizeof(struct gw_outbox_conf),
+	.check = gw_outbox_check,
 	.init = gw_outbox_init,
 	.send = gw_outbox_send,
 	.free = gw_outbox_free,

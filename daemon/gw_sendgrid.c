@@ -9,6 +9,7 @@
  * gw_sendgrid_free() frees the calls left without calling back.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "config_parse.h"
 #include "gw.h"
 #include "gw_http.h"
 #include "gw_sendgrid.h"
@@ -27,6 +29,26 @@ struct gw_sendgrid {
 	char			*url;		/* {base}/v3/mail/send */
 	char			*auth;		/* "Authorization: Bearer ..." */
 };
+
+#define S(f)	offsetof(struct gw_sendgrid_conf, f)
+static const struct config_opt gw_sendgrid_opts[] = {
+	{ "api_key_env", CONFIG_ENV, S(api_key), 0, 0, NULL },
+	{ "api_key_file", CONFIG_FILE, S(api_key), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+#undef S
+
+static int
+gw_sendgrid_check(struct config_ctx *c, const struct config_gateway *g,
+    const struct ynode *name, const struct ynode *n, int failed)
+{
+	const struct gw_sendgrid_conf	*sc = g->conf;
+	int				 rc;
+
+	(void)failed;
+	rc = gw_kind_secret(c, g, name, sc->api_key, "api_key");
+	return gw_http_check(c, g, name, n) == -1 ? -1 : rc;
+}
 
 static void
 gw_sendgrid_release(struct gw_sendgrid *s)
@@ -40,17 +62,18 @@ static int
 gw_sendgrid_init(struct gw *g, const struct config_gateway *cg, char *err,
     size_t errlen)
 {
-	struct gw_sendgrid	*s;
-	struct buf		 b;
+	const struct gw_sendgrid_conf	*sc = cg->conf;
+	struct gw_sendgrid		*s;
+	struct buf			 b;
 
-	if (cg->token == NULL || *cg->token == '\0') {
+	if (sc->api_key == NULL || *sc->api_key == '\0') {
 		snprintf(err, errlen, "no API key (api_key_env or api_key_file)");
 		return -1;
 	}
 	s = xcalloc(1, sizeof *s);
 	s->url = gw_http_url(cg->url, GW_SENDGRID_URL, "/v3/mail/send");
 	buf_init(&b);
-	buf_printf(&b, "Authorization: Bearer %s", cg->token);
+	buf_printf(&b, "Authorization: Bearer %s", sc->api_key);
 	s->auth = buf_steal(&b, NULL);
 	if ((s->http = gw_http_new(g, cg)) == NULL) {
 		snprintf(err, errlen, "cannot create its HTTP pool");
@@ -395,6 +418,10 @@ gw_sendgrid_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 
 const struct gw_kind gw_sendgrid_kind = {
 	.name = "sendgrid",
+	.keys = GW_KEY_URL | GW_KEY_CA_FILE,
+	.opts = gw_sendgrid_opts,
+	.conf_size = sizeof(struct gw_sendgrid_conf),
+	.check = gw_sendgrid_check,
 	.init = gw_sendgrid_init,
 	.send = gw_sendgrid_send,
 	.free = gw_sendgrid_free,

@@ -14,6 +14,11 @@
 /* Default base URL; a gateway's url overrides it (EU subusers, tests). */
 #define GW_SENDGRID_URL	"https://api.sendgrid.com"
 
+/* A sendgrid gateway's own keys (config_gateway.conf). */
+struct gw_sendgrid_conf {
+	char	*api_key;	/* api_key_env or api_key_file */
+};
+
 /*
  * Appends the v3 Mail Send JSON body of an email to out, with the
  * personalization's headers List-Unsubscribe (and List-Unsubscribe-Post)

@@ -1,6 +1,7 @@
 /*
  * Gateway kind "smtp": the pure parts (the MIME message, reply
- * classification), exposed for the unit tests. Nothing here does I/O.
+ * classification, gw_smtp_msg.c), exposed for the unit tests, and its
+ * configuration. Nothing here does I/O.
  */
 #ifndef RELAIS_GW_SMTP_H
 #define RELAIS_GW_SMTP_H
@@ -13,6 +14,13 @@
 
 /* curl's CURLE_LOGIN_DENIED in a response's error, for the classifier. */
 #define GW_SMTP_LOGIN_DENIED	67
+
+/* An smtp gateway's own keys (config_gateway.conf). */
+struct gw_smtp_conf {
+	char	*username;	/* AUTH user, or NULL: no AUTH */
+	char	*password;	/* password_env or password_file */
+	char	*starttls;	/* "true" (the default for smtp://) or "false" */
+};
 
 /*
  * Appends to out the RFC 5322 / MIME message of an email: Date (the

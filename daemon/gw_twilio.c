@@ -11,6 +11,7 @@
  * gw_twilio_free() frees the calls left without calling back.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "config_parse.h"
 #include "envelope.h"
 #include "gw.h"
 #include "gw_http.h"
@@ -242,6 +244,40 @@ gw_twilio_valid_sid(const char *s, const char *prefix)
 	return 1;
 }
 
+/* Its own keys; url, when set, replaces Twilio's base URL (tests). */
+#define T(f)	offsetof(struct gw_twilio_conf, f)
+static const struct config_opt gw_twilio_opts[] = {
+	{ "account_sid", CONFIG_STR, T(account_sid), 0, 0, NULL },
+	{ "auth_token_env", CONFIG_ENV, T(auth_token), 0, 0, NULL },
+	{ "auth_token_file", CONFIG_FILE, T(auth_token), 0, 0, NULL },
+	{ "messaging_service_sid", CONFIG_STR, T(messaging_service_sid), 0, 0,
+	    NULL },
+	{ "status_callback", CONFIG_STR, T(status_callback), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+#undef T
+
+/* The SIDs' form is checked by init, when relaisd starts. */
+static int
+gw_twilio_check(struct config_ctx *c, const struct config_gateway *g,
+    const struct ynode *name, const struct ynode *n, int failed)
+{
+	const struct gw_twilio_conf	*tc = g->conf;
+	int				 rc = 0;
+
+	if (tc->account_sid == NULL)
+		rc = gw_kind_needs(c, g, name, "\"account_sid\"");
+	else if (!failed)
+		rc = gw_kind_secret(c, g, name, tc->auth_token, "auth_token");
+	return gw_http_check(c, g, name, n) == -1 ? -1 : rc;
+}
+
+const char *
+gw_twilio_auth_token(const struct config_gateway *g)
+{
+	return ((const struct gw_twilio_conf *)g->conf)->auth_token;
+}
+
 static void
 gw_twilio_release(struct gw_twilio *t)
 {
@@ -259,35 +295,36 @@ static int
 gw_twilio_init(struct gw *g, const struct config_gateway *cg, char *err,
     size_t errlen)
 {
-	struct gw_twilio	*t;
-	struct buf		 b;
+	const struct gw_twilio_conf	*tc = cg->conf;
+	struct gw_twilio		*t;
+	struct buf			 b;
 
-	if (!gw_twilio_valid_sid(cg->account_sid, "AC")) {
+	if (!gw_twilio_valid_sid(tc->account_sid, "AC")) {
 		snprintf(err, errlen, "account_sid must be AC followed by 32 "
 		    "hex digits");
 		return -1;
 	}
-	if (cg->messaging_service_sid != NULL &&
-	    !gw_twilio_valid_sid(cg->messaging_service_sid, "MG")) {
+	if (tc->messaging_service_sid != NULL &&
+	    !gw_twilio_valid_sid(tc->messaging_service_sid, "MG")) {
 		snprintf(err, errlen, "messaging_service_sid must be MG "
 		    "followed by 32 hex digits");
 		return -1;
 	}
-	if (cg->auth_token == NULL || *cg->auth_token == '\0') {
+	if (tc->auth_token == NULL || *tc->auth_token == '\0') {
 		snprintf(err, errlen, "no auth token (auth_token_env or "
 		    "auth_token_file)");
 		return -1;
 	}
 	t = xcalloc(1, sizeof *t);
 	t->url = gw_http_url(cg->url, GW_TWILIO_BASE,
-	    "/2010-04-01/Accounts/%s/Messages.json", cg->account_sid);
+	    "/2010-04-01/Accounts/%s/Messages.json", tc->account_sid);
 	buf_init(&b);
-	buf_printf(&b, "%s:%s", cg->account_sid, cg->auth_token);
+	buf_printf(&b, "%s:%s", tc->account_sid, tc->auth_token);
 	t->userpwd = buf_steal(&b, NULL);
-	if (cg->messaging_service_sid != NULL)
-		t->messaging_service_sid = xstrdup(cg->messaging_service_sid);
-	if (cg->status_callback != NULL)
-		t->status_callback = xstrdup(cg->status_callback);
+	if (tc->messaging_service_sid != NULL)
+		t->messaging_service_sid = xstrdup(tc->messaging_service_sid);
+	if (tc->status_callback != NULL)
+		t->status_callback = xstrdup(tc->status_callback);
 	if ((t->http = gw_http_new(g, cg)) == NULL) {
 		snprintf(err, errlen, "cannot create its HTTP pool");
 		gw_twilio_release(t);
@@ -372,6 +409,10 @@ gw_twilio_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 
 const struct gw_kind gw_twilio_kind = {
 	.name = "twilio",
+	.keys = GW_KEY_URL | GW_KEY_CA_FILE,
+	.opts = gw_twilio_opts,
+	.conf_size = sizeof(struct gw_twilio_conf),
+	.check = gw_twilio_check,
 	.init = gw_twilio_init,
 	.send = gw_twilio_send,
 	.free = gw_twilio_free,

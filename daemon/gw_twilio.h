@@ -3,6 +3,7 @@
 #define RELAIS_GW_TWILIO_H
 
 struct buf;
+struct config_gateway;
 struct gw_msg;
 struct gw_result;
 struct http_response;
@@ -25,5 +26,19 @@ void	gw_twilio_form(const struct gw_msg *, const char *messaging_service_sid,
 
 /* Sorts a Messages API response into sent / retry / wait / permanent. */
 void	gw_twilio_classify(const struct http_response *, struct gw_result *);
+
+/* A twilio gateway's own keys (config_gateway.conf). */
+struct gw_twilio_conf {
+	char	*account_sid;
+	char	*auth_token;		/* auth_token_env or auth_token_file */
+	char	*messaging_service_sid;	/* instead of a From number */
+	char	*status_callback;
+};
+
+/*
+ * The auth token of g, a gateway of kind twilio (admin.twilio_gateway: it
+ * signs Twilio's webhooks too); NULL when it could not be had.
+ */
+const char *gw_twilio_auth_token(const struct config_gateway *g);
 
 #endif

@@ -1,4 +1,5 @@
 /* Gateway kind "webhook": the message record as a JSON POST, with Idempotency-Key. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,8 +7,10 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "config_parse.h"
 #include "gw.h"
 #include "gw_http.h"
+#include "gw_webhook.h"
 #include "http.h"
 
 struct gw_webhook {
@@ -15,6 +18,27 @@ struct gw_webhook {
 	char			*url;
 	char			*auth;		/* "Authorization: Bearer ..." */
 };
+
+#define W(f)	offsetof(struct gw_webhook_conf, f)
+static const struct config_opt gw_webhook_opts[] = {
+	{ "token_env", CONFIG_ENV, W(token), 0, 0, NULL },
+	{ "token_file", CONFIG_FILE, W(token), 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+#undef W
+
+/* A webhook needs its url; the token is optional. */
+static int
+gw_webhook_check(struct config_ctx *c, const struct config_gateway *g,
+    const struct ynode *name, const struct ynode *n, int failed)
+{
+	int	rc = 0;
+
+	(void)failed;
+	if (g->url == NULL)
+		rc = gw_kind_needs(c, g, name, "\"url\"");
+	return gw_http_check(c, g, name, n) == -1 ? -1 : rc;
+}
 
 static void
 gw_webhook_release(struct gw_webhook *w)
@@ -28,14 +52,15 @@ static int
 gw_webhook_init(struct gw *g, const struct config_gateway *cg, char *err,
     size_t errlen)
 {
-	struct gw_webhook	*w;
-	struct buf		 b;
+	const struct gw_webhook_conf	*wc = cg->conf;
+	struct gw_webhook		*w;
+	struct buf			 b;
 
 	w = xcalloc(1, sizeof *w);
 	w->url = xstrdup(cg->url);
-	if (cg->token != NULL) {
+	if (wc->token != NULL) {
 		buf_init(&b);
-		buf_printf(&b, "Authorization: Bearer %s", cg->token);
+		buf_printf(&b, "Authorization: Bearer %s", wc->token);
 		w->auth = buf_steal(&b, NULL);
 	}
 	if ((w->http = gw_http_new(g, cg)) == NULL) {
@@ -133,6 +158,10 @@ gw_webhook_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 
 const struct gw_kind gw_webhook_kind = {
 	.name = "webhook",
+	.keys = GW_KEY_URL | GW_KEY_CA_FILE,
+	.opts = gw_webhook_opts,
+	.conf_size = sizeof(struct gw_webhook_conf),
+	.check = gw_webhook_check,
 	.init = gw_webhook_init,
 	.send = gw_webhook_send,
 	.free = gw_webhook_free,

@@ -23,6 +23,7 @@
 #include "consent.h"
 #include "evhook.h"
 #include "gw.h"
+#include "gw_twilio.h"
 #include "http.h"
 #include "log.h"
 #include "pipeline.h"
@@ -519,7 +520,7 @@ relaisd_admin_public(struct relaisd *d, const struct config *cf)
 		    d);
 		d->unsub_on = 0;
 	}
-	admin_set_twilio(d->admin, g != NULL ? g->auth_token : NULL,
+	admin_set_twilio(d->admin, g != NULL ? gw_twilio_auth_token(g) : NULL,
 	    cf->public_url, relaisd_twilio_optout, relaisd_twilio_optin,
 	    relaisd_twilio_status, d);
 	admin_set_bounces(d->admin, cf->bounces.sendgrid_key,

@@ -16,7 +16,7 @@
  *          inside a longer run of digits.
  *
  * Ownership: struct pii owns copies of what it searches for. Nothing here
- * talks to Redis: handlers/forget.c walks the keys and asks pii_match().
+ * talks to Redis: ctl/forget_walk.c walks the keys and asks pii_match().
  */
 #ifndef RELAIS_PII_H
 #define RELAIS_PII_H

@@ -1,6 +1,8 @@
 /*
  * The pipeline: one stream entry in, deliveries out, one atomic commit.
- * decode -> dedupe -> handler -> route -> render -> gateway -> outcome -> ack.
+ * A job goes decode -> state -> plan -> begin -> send -> commit -> done (or
+ * drop, when Redis fails); its deliveries are sent by delivery.c, its
+ * commit built by record.c and effects.c, and metrics.c counts.
  */
 #ifndef RELAIS_PIPELINE_H
 #define RELAIS_PIPELINE_H

@@ -234,29 +234,29 @@ territory_find(const struct territory_set *s, const char *id)
 	return NULL;
 }
 
+/* The entry name matches, folded; NULL when none does. */
+static const struct territory_muni *
+territory_muni_match(const struct territory_set *s, const char *name)
+{
+	char	folded[256];
+
+	territory_fold(name, folded, sizeof folded);
+	return folded[0] != '\0' ? territory_muni_find(s, folded) : NULL;
+}
+
 const struct territory *
 territory_find_municipality(const struct territory_set *s, const char *name)
 {
-	struct territory_muni	*m;
-	char			 folded[256];
+	const struct territory_muni	*m = territory_muni_match(s, name);
 
-	territory_fold(name, folded, sizeof folded);
-	if (folded[0] == '\0')
-		return NULL;
-	m = territory_muni_find(s, folded);
 	return m != NULL ? m->t : NULL;
 }
 
 const char *
 territory_municipality_name(const struct territory_set *s, const char *name)
 {
-	struct territory_muni	*m;
-	char			 folded[256];
+	const struct territory_muni	*m = territory_muni_match(s, name);
 
-	territory_fold(name, folded, sizeof folded);
-	if (folded[0] == '\0')
-		return NULL;
-	m = territory_muni_find(s, folded);
 	return m != NULL ? m->official : NULL;
 }
 

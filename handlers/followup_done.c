@@ -7,6 +7,27 @@
 #include "handlers.h"
 #include "territory.h"
 
+/*
+ * The state function (S.done). Its arguments: the person id, the
+ * follow-up's kind, now (ms). A follow-up done early is not reminded.
+ */
+static const char *const done_args[] = { "pid", "kind", "now", NULL };
+
+static const struct handler_lua done_state = { "done", done_args,
+"function(p, a, m)\n"
+"  local k = p .. 'person:' .. a.pid\n"
+"  local t = redis.call('HGET', k, 'territory')\n"
+"  if not t then return { missing = 1 } end\n"
+"  local was = redis.call('HGET', k, 'fu:' .. a.kind) or ''\n"
+"  if m.retry then return { territory = t, was = was } end\n"
+"  redis.call('HSET', k, 'fu:' .. a.kind, 'done ' .. a.now)\n"
+"  local fk = p .. 'followups:' .. a.pid\n"
+"  local m = redis.call('HGET', fk, a.kind)\n"
+"  if m then redis.call('ZREM', p .. 'scheduled', m); redis.call('HDEL', fk, a.kind) end\n"
+"  return { territory = t, was = was }\n"
+"end\n"
+};
+
 static int
 done_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
     struct handler_state *st, char *reason, size_t reasonlen)
@@ -15,11 +36,10 @@ done_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 
 	if (handler_followup_ids(ev, &pid, &kind, reason, reasonlen) == -1)
 		return -1;
-	st->fn = "done";
-	st->args = json_array();
-	handler_arg(st->args, pid);
-	handler_arg(st->args, kind);
-	handler_arg_long(st->args, ctx->now_ms);
+	handler_state_init(st, &done_state);
+	handler_arg(st, "pid", pid);
+	handler_arg(st, "kind", kind);
+	handler_arg_long(st, "now", ctx->now_ms);
 	return 0;
 }
 
@@ -50,5 +70,8 @@ done_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 }
 
 const struct handler handler_followup_done = {
-	"followup.done", done_prepare, done_fn
+	.type = "followup.done",
+	.prepare = done_prepare,
+	.fn = done_fn,
+	.state = &done_state,
 };

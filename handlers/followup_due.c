@@ -30,15 +30,75 @@ due_plan(const struct config *cf, const char *kind)
 	return NULL;
 }
 
+/*
+ * The state function (S.due). Its arguments: the person id; the follow-up's
+ * kind; every roster, {territory: [[id, "fr en"]..]} (the person's
+ * territory is known only in Redis); now (ms); the event id. Reassigns
+ * when the counsellor left the roster (not on a retry: it reads).
+ */
+static const char *const due_args[] = { "pid", "kind", "rosters", "now",
+    "eid", NULL };
+
+static const struct handler_lua due_state = { "due", due_args,
+"function(p, a, m)\n"
+"  local pid, kind, now = a.pid, a.kind, tonumber(a.now)\n"
+"  local k = p .. 'person:' .. pid\n"
+"  local person = hgetall(k)\n"
+"  if person.territory == nil then return { missing = 1 } end\n"
+"  if person.departed then return { departed = 1 } end\n"
+"  local keep, cands = {}, {}\n"
+"  for _, c in ipairs(cjson.decode(a.rosters)[person.territory] or {}) do\n"
+"    keep[#keep + 1] = c[1]\n"
+"    if person.language == nil or string.find(' ' .. c[2] .. ' ', ' ' .. person.language .. ' ', 1, true) then\n"
+"      cands[#cands + 1] = c[1]\n"
+"    end\n"
+"  end\n"
+"  if #cands == 0 then cands = keep end\n"
+"  local c, prev = person.counsellor or false, false\n"
+"  if not m.retry then\n"
+"    c, prev = assign(p, pid, person.territory, keep, cands, person.case_until or now, now, a.eid)\n"
+"  end\n"
+"  local state = person['fu:' .. kind] or ''\n"
+"  person.mx, person.counsellor, person.case_until = nil, nil, nil\n"
+"  person.arrived_by, person.assigned_by, person.t = nil, nil, nil\n"
+"  local reminded = redis.call('GET', p .. 'reminded-day:' .. person.territory) or ''\n"
+"  return { person = person, counsellor = c or '', previous = prev or '', state = state,\n"
+"    reminded = reminded }\n"
+"end\n"
+};
+
+/* Its effects. */
+static const char due_effects[] =
+/*
+ * reminder_add: territory, person, kind, {due_at, added, counsellor},
+ * due (ms), scheduled member, how long (ms) the schedule is remembered.
+ * The follow-up waits for the territory's reminder email (the person's
+ * field lists their kinds: forget and export find them by the id); the
+ * email is scheduled unless it is already.
+ */
+"E.reminder_add = function(p, a)\n"
+"  local k = p .. 'reminders:' .. a[1]\n"
+"  local m = kinds(k, a[2])\n"
+"  m[a[3]] = cjson.decode(a[4])\n"
+"  redis.call('HSET', k, a[2], cjson.encode(m))\n"
+"  if redis.call('SET', p .. 'reminders-due:' .. a[1], a[5], 'NX', 'PX', a[7]) then\n"
+"    redis.call('ZADD', p .. 'scheduled', a[5], a[6])\n"
+"  end\n"
+"end\n"
+/* followup: person, kind, record ("reminded <at>"), unless it is gone */
+"E.followup = function(p, a)\n"
+"  local k = p .. 'person:' .. a[1]\n"
+"  if redis.call('EXISTS', k) == 1 then redis.call('HSET', k, 'fu:' .. a[2], a[3]) end\n"
+"end\n";
+
 static int
 due_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
     struct handler_state *st, char *reason, size_t reasonlen)
 {
 	const struct territory	*t;
 	const char		*pid, *kind;
-	json_t			*rosters, *list;
-	struct buf		 langs;
-	size_t			 i, k, n;
+	json_t			*rosters;
+	size_t			 i, n;
 
 	if (handler_followup_ids(ev, &pid, &kind, reason, reasonlen) == -1)
 		return -1;
@@ -47,28 +107,14 @@ due_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	n = territory_set_count(ctx->cf->territories);
 	for (i = 0; i < n; i++) {
 		t = territory_set_at(ctx->cf->territories, i);
-		list = json_array();
-		for (k = 0; k < t->ncounsellors; k++) {
-			size_t l;
-
-			buf_init(&langs);
-			buf_puts(&langs, "");
-			for (l = 0; l < t->counsellors[k].nlanguages; l++)
-				buf_printf(&langs, "%s%s", l > 0 ? " " : "",
-				    t->counsellors[k].languages[l]);
-			json_array_append_new(list, json_pack("[s, s]",
-			    t->counsellors[k].id, langs.data));
-			buf_free(&langs);
-		}
-		json_object_set_new(rosters, t->id, list);
+		json_object_set_new(rosters, t->id, handler_roster(t));
 	}
-	st->fn = "due";
-	st->args = json_array();
-	handler_arg(st->args, pid);
-	handler_arg(st->args, kind);
-	handler_arg_json(st->args, rosters);
-	handler_arg_long(st->args, ctx->now_ms);
-	handler_arg(st->args, ev->id);
+	handler_state_init(st, &due_state);
+	handler_arg(st, "pid", pid);
+	handler_arg(st, "kind", kind);
+	handler_arg_json(st, "rosters", rosters);
+	handler_arg_long(st, "now", ctx->now_ms);
+	handler_arg(st, "eid", ev->id);
 	json_decref(rosters);
 	return 0;
 }
@@ -154,6 +200,94 @@ due_remind(const struct handler_ctx *ctx, const struct territory *t,
 	free(value);
 }
 
+/*
+ * Whether there is nothing to do, said in the note: a preview, a person
+ * unknown or departed, a territory no longer configured, a follow-up done
+ * already. Else 0 and the person's territory in *t.
+ */
+static int
+due_nothing(const struct handler_ctx *ctx, const json_t *state,
+    const char *kind, const struct territory **t, struct handler_out *out)
+{
+	if (state == NULL) {
+		snprintf(out->note, sizeof out->note, "a follow-up needs the "
+		    "stored person: nothing to preview");
+		return 1;
+	}
+	if (json_object_get(state, "missing") != NULL) {
+		snprintf(out->note, sizeof out->note, "person unknown (never "
+		    "arrived, forgotten, or past retention): no reminder");
+		return 1;
+	}
+	if (json_object_get(state, "departed") != NULL) {
+		snprintf(out->note, sizeof out->note, "person departed: no "
+		    "reminder");
+		return 1;
+	}
+	if ((*t = territory_find(ctx->cf->territories, handler_str(
+	    json_object_get(state, "person"), "territory"))) == NULL) {
+		snprintf(out->note, sizeof out->note, "the person's territory "
+		    "is no longer configured: no reminder");
+		return 1;
+	}
+	if (strncmp(handler_str(state, "state") != NULL ?
+	    handler_str(state, "state") : "", "done", 4) == 0 && !ctx->retry) {
+		snprintf(out->note, sizeof out->note, "follow-up %s already "
+		    "done", kind);
+		return 1;
+	}
+	return 0;
+}
+
+/* The check-in, to the newcomer p (as stored), with their counsellor c. */
+static void
+due_checkin(const struct handler_ctx *ctx, const struct territory *t,
+    const json_t *p, const json_t *fv, const struct config_followup *fu,
+    const char *pid, const struct territory_counsellor *c,
+    struct handler_out *out)
+{
+	struct notification	*n;
+	json_t			*vars, *data;
+	const char		*plang = handler_str(p, "language");
+	char			 label[64];
+
+	data = json_object();
+	if (handler_str(p, "arrival_date") != NULL)
+		json_object_set_new(data, "arrival_date", json_string(
+		    handler_str(p, "arrival_date")));
+	if (handler_str(p, "municipality") != NULL)
+		json_object_set_new(data, "municipality", json_string(
+		    handler_str(p, "municipality")));
+	due_since(ctx, t, p, fv, fu->days, plang, label, sizeof label);
+	vars = json_object();
+	json_object_set_new(vars, "person", due_person(p));
+	json_object_set_new(vars, "data", data);
+	json_object_set_new(vars, "first_name", json_string(
+	    handler_str(p, "first_name") != NULL ?
+	    handler_str(p, "first_name") : ""));
+	json_object_set_new(vars, "followup", json_pack("{s:s}",
+	    "id", fu->kind));
+	if (label[0] != '\0')
+		json_object_set_new(json_object_get(vars, "followup"),
+		    "kind", json_string(label));
+	if (c != NULL)
+		json_object_set_new(vars, "counsellor",
+		    handler_counsellor_vars(c));
+	n = handler_out_add(out);
+	n->role = "newcomer";
+	n->recipient_id = xstrdup(pid);
+	n->subject_id = xstrdup(pid);
+	n->email = handler_str(p, "email") != NULL ?
+	    xstrdup(handler_str(p, "email")) : NULL;
+	n->phone = handler_str(p, "phone") != NULL ?
+	    xstrdup(handler_str(p, "phone")) : NULL;
+	n->language = plang != NULL ? xstrdup(plang) : NULL;
+	n->consent_email = handler_str(p, "consent_email") != NULL;
+	n->consent_sms = handler_str(p, "consent_sms") != NULL;
+	n->territory = t;
+	n->vars = vars;
+}
+
 static int
 due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
     const json_t *state, struct handler_out *out, char *reason,
@@ -162,56 +296,20 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	const struct config_followup		*fu;
 	const struct territory_counsellor	*c;
 	const struct territory			*t;
-	const json_t				*p;
-	struct notification			*n;
-	json_t					*vars, *person, *data, *fv;
-	const char				*pid, *kind, *plang, *hint;
-	char					 label[64], rec[64];
+	const json_t				*p, *fv;
+	const char				*pid, *kind, *hint;
+	char					 rec[64];
 
 	if (handler_followup_ids(ev, &pid, &kind, reason, reasonlen) == -1)
 		return -1;
-	if (state == NULL) {
-		snprintf(out->note, sizeof out->note, "a follow-up needs the "
-		    "stored person: nothing to preview");
+	if (due_nothing(ctx, state, kind, &t, out))
 		return 0;
-	}
-	if (json_object_get(state, "missing") != NULL) {
-		snprintf(out->note, sizeof out->note, "person unknown (never "
-		    "arrived, forgotten, or past retention): no reminder");
-		return 0;
-	}
-	if (json_object_get(state, "departed") != NULL) {
-		snprintf(out->note, sizeof out->note, "person departed: no "
-		    "reminder");
-		return 0;
-	}
 	p = json_object_get(state, "person");
-	if ((t = territory_find(ctx->cf->territories,
-	    handler_str(p, "territory"))) == NULL) {
-		snprintf(out->note, sizeof out->note, "the person's territory "
-		    "is no longer configured: no reminder");
-		return 0;
-	}
-	if (strncmp(handler_str(state, "state") != NULL ?
-	    handler_str(state, "state") : "", "done", 4) == 0 && !ctx->retry) {
-		snprintf(out->note, sizeof out->note, "follow-up %s already "
-		    "done", kind);
-		return 0;
-	}
 	fu = due_plan(ctx->cf, kind);
 	/* a counsellor the producer named, if on the roster, else the assigned */
 	hint = handler_str(json_object_get(ev->data, "counsellor"), "id");
 	if ((c = handler_counsellor(t, hint)) == NULL)
 		c = handler_counsellor(t, handler_str(state, "counsellor"));
-	plang = handler_str(p, "language");
-	person = due_person(p);
-	data = json_object();
-	if (handler_str(p, "arrival_date") != NULL)
-		json_object_set_new(data, "arrival_date", json_string(
-		    handler_str(p, "arrival_date")));
-	if (handler_str(p, "municipality") != NULL)
-		json_object_set_new(data, "municipality", json_string(
-		    handler_str(p, "municipality")));
 	fv = json_object_get(ev->data, "followup");
 
 	/*
@@ -227,39 +325,8 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		snprintf(out->note, sizeof out->note, "%s", t->ncounsellors == 0 ?
 		    "the territory has no counsellor to remind" :
 		    "no counsellor could be assigned to remind");
-
-	if (fu != NULL && fu->checkin) {
-		due_since(ctx, t, p, fv, fu->days, plang, label, sizeof label);
-		vars = json_object();
-		json_object_set(vars, "person", person);
-		json_object_set(vars, "data", data);
-		json_object_set_new(vars, "first_name", json_string(
-		    handler_str(p, "first_name") != NULL ?
-		    handler_str(p, "first_name") : ""));
-		json_object_set_new(vars, "followup", json_pack("{s:s}",
-		    "id", kind));
-		if (label[0] != '\0')
-			json_object_set_new(json_object_get(vars, "followup"),
-			    "kind", json_string(label));
-		if (c != NULL)
-			json_object_set_new(vars, "counsellor",
-			    handler_counsellor_vars(c));
-		n = handler_out_add(out);
-		n->role = "newcomer";
-		n->recipient_id = xstrdup(pid);
-		n->subject_id = xstrdup(pid);
-		n->email = handler_str(p, "email") != NULL ?
-		    xstrdup(handler_str(p, "email")) : NULL;
-		n->phone = handler_str(p, "phone") != NULL ?
-		    xstrdup(handler_str(p, "phone")) : NULL;
-		n->language = plang != NULL ? xstrdup(plang) : NULL;
-		n->consent_email = handler_str(p, "consent_email") != NULL;
-		n->consent_sms = handler_str(p, "consent_sms") != NULL;
-		n->territory = t;
-		n->vars = vars;
-	}
-	json_decref(person);
-	json_decref(data);
+	if (fu != NULL && fu->checkin)
+		due_checkin(ctx, t, p, fv, fu, pid, c, out);
 
 	if (!ctx->retry) {
 		snprintf(rec, sizeof rec, "reminded %lld",
@@ -271,5 +338,9 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 }
 
 const struct handler handler_followup_due = {
-	"followup.due", due_prepare, due_fn
+	.type = "followup.due",
+	.prepare = due_prepare,
+	.fn = due_fn,
+	.state = &due_state,
+	.effects = due_effects,
 };

@@ -47,37 +47,109 @@ reminders_ids(const struct envelope *ev, const struct handler_ctx *ctx,
 	return 0;
 }
 
+/*
+ * The state function (S.reminders). Its arguments: the territory; its
+ * roster [[id, "fr en"]..]; now (ms); the event id; until (ms). The
+ * follow-ups waiting for the territory's reminder email, added until then,
+ * with each person as stored now: gone (forgotten, departed), done since,
+ * moved to another territory, or with their counsellor (reassigned when
+ * they left the roster; not on a retry: it reads). In a stable order: a
+ * retry finds the same list.
+ */
+static const char *const reminders_args[] = { "territory", "roster", "now",
+    "eid", "until_ms", NULL };
+
+static const struct handler_lua reminders_state = { "reminders",
+    reminders_args,
+"function(p, a, m)\n"
+"  local t, now, untilms = a.territory, tonumber(a.now), tonumber(a.until_ms)\n"
+"  local keep, langs = {}, {}\n"
+"  for _, c in ipairs(cjson.decode(a.roster)) do keep[#keep + 1] = c[1]; langs[c[1]] = c[2] end\n"
+"  local items = {}\n"
+"  for pid, v in pairs(hgetall(p .. 'reminders:' .. t)) do\n"
+"    local ok, kinds = pcall(cjson.decode, v)\n"
+"    if not ok or type(kinds) ~= 'table' then kinds = {} end\n"
+"    local person = hgetall(p .. 'person:' .. pid)\n"
+"    for kind, r in pairs(kinds) do\n"
+"      if type(r) ~= 'table' then r = {} end\n"
+"      if (tonumber(r.added) or 0) <= untilms then\n"
+"        local it = { pid = pid, kind = kind, due_at = r.due_at or '' }\n"
+"        if person.territory == nil or person.departed then it.gone = 1\n"
+"        elseif person.territory ~= t then it.moved = 1\n"
+"        elseif string.sub(person['fu:' .. kind] or '', 1, 4) == 'done' then it.done = 1\n"
+"        else\n"
+/* a counsellor the producer named, if on the roster, else the assigned */
+"          local c = r.counsellor and has(keep, r.counsellor) and r.counsellor or person.counsellor\n"
+"          if not m.retry and not (c and has(keep, c)) then\n"
+"            local cands = {}\n"
+"            for _, id in ipairs(keep) do\n"
+"              if person.language == nil or string.find(' ' .. langs[id] .. ' ', ' ' .. person.language .. ' ', 1, true) then\n"
+"                cands[#cands + 1] = id\n"
+"              end\n"
+"            end\n"
+"            if #cands == 0 then cands = keep end\n"
+"            c = assign(p, pid, t, keep, cands, person.case_until or now, now, a.eid)\n"
+"            person.counsellor = c or nil\n"
+"          end\n"
+"          it.counsellor = c or ''\n"
+"          for _, k in ipairs({ 'first_name', 'last_name', 'email', 'phone', 'language',\n"
+"              'arrival_date', 'municipality' }) do it[k] = person[k] end\n"
+"        end\n"
+"        items[#items + 1] = it\n"
+"      end\n"
+"    end\n"
+"  end\n"
+"  table.sort(items, function(x, y)\n"
+"    if x.due_at ~= y.due_at then return x.due_at < y.due_at end\n"
+"    if x.pid ~= y.pid then return x.pid < y.pid end\n"
+"    return x.kind < y.kind\n"
+"  end)\n"
+"  return { items = items }\n"
+"end\n"
+};
+
+/* Its effect. */
+static const char reminders_effects[] =
+/*
+ * reminders_done: territory, the local date it went, how long (ms) that
+ * date is remembered, next due (ms), next member, how long the next
+ * schedule is remembered, then person, kind pairs: those were told; what
+ * came since waits for the next day's.
+ */
+"E.reminders_done = function(p, a)\n"
+"  local k = p .. 'reminders:' .. a[1]\n"
+"  for i = 7, #a - 1, 2 do\n"
+"    local m = kinds(k, a[i])\n"
+"    m[a[i + 1]] = nil\n"
+"    if next(m) == nil then redis.call('HDEL', k, a[i])\n"
+"    else redis.call('HSET', k, a[i], cjson.encode(m)) end\n"
+"  end\n"
+"  redis.call('SET', p .. 'reminded-day:' .. a[1], a[2], 'PX', a[3])\n"
+"  redis.call('DEL', p .. 'reminders-due:' .. a[1])\n"
+"  if redis.call('HLEN', k) > 0 then\n"
+"    redis.call('SET', p .. 'reminders-due:' .. a[1], a[4], 'PX', a[6])\n"
+"    redis.call('ZADD', p .. 'scheduled', a[4], a[5])\n"
+"  end\n"
+"end\n";
+
 static int
 reminders_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
     struct handler_state *st, char *reason, size_t reasonlen)
 {
 	const struct territory	*t;
 	json_t			*roster;
-	struct buf		 langs;
 	long long		 until;
-	size_t			 k, l;
 
 	if (reminders_ids(ev, ctx, &t, &until, reason, reasonlen) == -1)
 		return -1;
-	roster = json_array();
-	for (k = 0; k < t->ncounsellors; k++) {
-		buf_init(&langs);
-		buf_puts(&langs, "");
-		for (l = 0; l < t->counsellors[k].nlanguages; l++)
-			buf_printf(&langs, "%s%s", l > 0 ? " " : "",
-			    t->counsellors[k].languages[l]);
-		json_array_append_new(roster, json_pack("[s, s]",
-		    t->counsellors[k].id, langs.data));
-		buf_free(&langs);
-	}
-	st->fn = "reminders";
-	st->args = json_array();
-	handler_arg(st->args, t->id);
-	handler_arg_json(st->args, roster);
-	handler_arg_long(st->args, ctx->now_ms);
-	handler_arg(st->args, ev->id);
-	handler_arg_long(st->args, until);
+	handler_state_init(st, &reminders_state);
+	handler_arg(st, "territory", t->id);
+	roster = handler_roster(t);
+	handler_arg_json(st, "roster", roster);
 	json_decref(roster);
+	handler_arg_long(st, "now", ctx->now_ms);
+	handler_arg(st, "eid", ev->id);
+	handler_arg_long(st, "until_ms", until);
 	return 0;
 }
 
@@ -128,33 +200,22 @@ reminders_item(const struct handler_ctx *ctx, const json_t *it,
 	return o;
 }
 
-static int
-reminders_fn(const struct envelope *ev, const struct handler_ctx *ctx,
-    const json_t *state, struct handler_out *out, char *reason,
-    size_t reasonlen)
+/*
+ * The follow-ups listed, by counsellor id in lists ({id: [item..]}), and
+ * every one listed as person, kind in done; those gone, done or moved
+ * since, and those with no counsellor, counted.
+ */
+static void
+reminders_sort(const struct handler_ctx *ctx, const struct territory *t,
+    const json_t *items, json_t *lists, json_t *done, size_t *gone,
+    size_t *nobody)
 {
 	const struct territory_counsellor	*c;
-	const struct territory			*t;
-	const json_t				*items, *it;
-	struct notification			*n;
-	json_t					*lists, *list, *done, *vars;
+	const json_t				*it;
+	json_t					*list;
 	const char				*cid, *lang;
-	char					*member, day[11], next[32];
-	char					 dayttl[32], nextttl[32];
-	long long				 until;
-	size_t					 i, gone = 0, nobody = 0;
-	int64_t					 due;
+	size_t					 i;
 
-	if (reminders_ids(ev, ctx, &t, &until, reason, reasonlen) == -1)
-		return -1;
-	if (state == NULL) {
-		snprintf(out->note, sizeof out->note, "reminders need the "
-		    "stored follow-ups: nothing to preview");
-		return 0;
-	}
-	items = json_object_get(state, "items");
-	lists = json_object();
-	done = json_array();
 	json_array_foreach(items, i, it) {
 		if (handler_str(it, "pid") == NULL ||
 		    handler_str(it, "kind") == NULL)
@@ -167,12 +228,12 @@ reminders_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		if (json_object_get(it, "gone") != NULL ||
 		    json_object_get(it, "done") != NULL ||
 		    json_object_get(it, "moved") != NULL) {
-			gone++;
+			(*gone)++;
 			continue;
 		}
 		if ((cid = handler_str(it, "counsellor")) == NULL ||
 		    (c = handler_counsellor(t, cid)) == NULL) {
-			nobody++;
+			(*nobody)++;
 			continue;
 		}
 		lang = c->nlanguages > 0 ? c->languages[0] : "fr";
@@ -182,12 +243,22 @@ reminders_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		}
 		json_array_append_new(list, reminders_item(ctx, it, lang));
 	}
-	/* one email per counsellor, in roster order: a retry plans the same */
+}
+
+/* One email per counsellor with follow-ups, in roster order: a retry plans the same. */
+static void
+reminders_emails(const struct territory *t, const json_t *lists,
+    struct handler_out *out)
+{
+	const struct territory_counsellor	*c;
+	struct notification			*n;
+	json_t					*list, *vars;
+	size_t					 i;
+
 	for (i = 0; i < t->ncounsellors; i++) {
 		c = &t->counsellors[i];
 		if ((list = json_object_get(lists, c->id)) == NULL)
 			continue;
-		lang = c->nlanguages > 0 ? c->languages[0] : "fr";
 		vars = json_object();
 		json_object_set_new(vars, "counsellor",
 		    handler_counsellor_vars(c));
@@ -200,25 +271,27 @@ reminders_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		n->role = "counsellor";
 		n->recipient_id = xstrdup(c->id);
 		n->email = xstrdup(c->email);
-		n->language = xstrdup(lang);
+		n->language = xstrdup(c->nlanguages > 0 ? c->languages[0] :
+		    "fr");
 		n->consent_email = 1;	/* staff, at work */
 		n->territory = t;
 		n->vars = vars;
 	}
-	json_decref(lists);
-	if (out->n == 0)
-		snprintf(out->note, sizeof out->note, "no follow-up left to "
-		    "remind (%zu gone, done or moved since; %zu with no "
-		    "counsellor)", gone, nobody);
-	else if (gone + nobody > 0)
-		snprintf(out->note, sizeof out->note, "%zu follow-up(s) no "
-		    "longer to remind, %zu with no counsellor", gone, nobody);
+}
 
-	/*
-	 * Clear what was listed once every email is settled, not before: a
-	 * retry must find the same follow-ups. What came meanwhile waits for
-	 * the next day's email.
-	 */
+/*
+ * Clears what was listed (done: person, kind...) once every email is
+ * settled, not before: a retry must find the same follow-ups. What came
+ * meanwhile waits for the next day's email.
+ */
+static void
+reminders_clear(const struct handler_ctx *ctx, const struct territory *t,
+    json_t *done, struct handler_out *out)
+{
+	json_t	*e;
+	char	*member, day[11], next[32], dayttl[32], nextttl[32];
+	int64_t	 due;
+
 	followup_day(t->tz, ctx->now_ms, day);
 	due = followup_reminder_next(t->tz, ctx->now_ms,
 	    ctx->cf->followups.reminders_at_min);
@@ -227,15 +300,52 @@ reminders_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	snprintf(nextttl, sizeof nextttl, "%lld", (long long)(due -
 	    ctx->now_ms + 2 * 86400000LL));
 	member = followup_reminders_member(t->id, due);
-	vars = json_pack("[s, s, s, s, s, s, s]", "!reminders_done", t->id,
+	e = json_pack("[s, s, s, s, s, s, s]", "!reminders_done", t->id,
 	    day, dayttl, next, member, nextttl);
-	json_array_extend(vars, done);
-	json_decref(done);
-	handler_effect_json(out, vars);
+	json_array_extend(e, done);
+	handler_effect_json(out, e);
 	free(member);
+}
+
+static int
+reminders_fn(const struct envelope *ev, const struct handler_ctx *ctx,
+    const json_t *state, struct handler_out *out, char *reason,
+    size_t reasonlen)
+{
+	const struct territory	*t;
+	json_t			*lists, *done;
+	long long		 until;
+	size_t			 gone = 0, nobody = 0;
+
+	if (reminders_ids(ev, ctx, &t, &until, reason, reasonlen) == -1)
+		return -1;
+	if (state == NULL) {
+		snprintf(out->note, sizeof out->note, "reminders need the "
+		    "stored follow-ups: nothing to preview");
+		return 0;
+	}
+	lists = json_object();
+	done = json_array();
+	reminders_sort(ctx, t, json_object_get(state, "items"), lists, done,
+	    &gone, &nobody);
+	reminders_emails(t, lists, out);
+	json_decref(lists);
+	if (out->n == 0)
+		snprintf(out->note, sizeof out->note, "no follow-up left to "
+		    "remind (%zu gone, done or moved since; %zu with no "
+		    "counsellor)", gone, nobody);
+	else if (gone + nobody > 0)
+		snprintf(out->note, sizeof out->note, "%zu follow-up(s) no "
+		    "longer to remind, %zu with no counsellor", gone, nobody);
+	reminders_clear(ctx, t, done, out);
+	json_decref(done);
 	return 0;
 }
 
 const struct handler handler_followup_reminders = {
-	"followup.reminders", reminders_prepare, reminders_fn
+	.type = "followup.reminders",
+	.prepare = reminders_prepare,
+	.fn = reminders_fn,
+	.state = &reminders_state,
+	.effects = reminders_effects,
 };

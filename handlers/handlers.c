@@ -36,6 +36,24 @@ handler_find(const char *type)
 	return NULL;
 }
 
+const struct handler *
+handler_at(size_t i)
+{
+	return i < sizeof handlers / sizeof *handlers ? handlers[i] : NULL;
+}
+
+void
+handler_state_init(struct handler_state *st, const struct handler_lua *fn)
+{
+	size_t	i;
+
+	st->fn = fn->name;
+	st->lua = fn;
+	st->args = json_array();
+	for (i = 0; fn->args[i] != NULL; i++)
+		json_array_append_new(st->args, json_string(""));
+}
+
 void
 handler_state_clear(struct handler_state *st)
 {
@@ -231,31 +249,48 @@ handler_id(const struct envelope *ev, const char *what, char *reason,
 	return NULL;
 }
 
-void
-handler_arg(json_t *args, const char *s)
+/* Where argument name travels: its place in the declaration. */
+static size_t
+handler_arg_index(const struct handler_state *st, const char *name)
 {
-	json_array_append_new(args, json_string(s != NULL ? s : ""));
+	size_t	i;
+
+	for (i = 0; st->lua != NULL && st->lua->args[i] != NULL; i++) {
+		if (strcmp(st->lua->args[i], name) == 0)
+			return i;
+	}
+	fatalx("handlers: state function %s has no argument %s",
+	    st->fn != NULL ? st->fn : "(none)", name);
 }
 
 void
-handler_arg_json(json_t *args, const json_t *v)
+handler_arg(struct handler_state *st, const char *name, const char *s)
 {
+	json_array_set_new(st->args, handler_arg_index(st, name),
+	    json_string(s != NULL ? s : ""));
+}
+
+void
+handler_arg_json(struct handler_state *st, const char *name, const json_t *v)
+{
+	size_t	 i = handler_arg_index(st, name);
 	char	*s;
 
 	if ((s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
 	    JSON_ENCODE_ANY)) == NULL)
 		fatalx("handlers: cannot encode JSON");
-	json_array_append_new(args, json_string(s));
+	json_array_set_new(st->args, i, json_string(s));
 	free(s);
 }
 
 void
-handler_arg_long(json_t *args, long long v)
+handler_arg_long(struct handler_state *st, const char *name, long long v)
 {
 	char	s[32];
 
 	snprintf(s, sizeof s, "%lld", v);
-	json_array_append_new(args, json_string(s));
+	json_array_set_new(st->args, handler_arg_index(st, name),
+	    json_string(s));
 }
 
 char *
@@ -299,6 +334,26 @@ handler_counsellor(const struct territory *t, const char *id)
 }
 
 json_t *
+handler_roster(const struct territory *t)
+{
+	json_t		*list = json_array();
+	struct buf	 langs;
+	size_t		 k, l;
+
+	for (k = 0; k < t->ncounsellors; k++) {
+		buf_init(&langs);
+		buf_puts(&langs, "");
+		for (l = 0; l < t->counsellors[k].nlanguages; l++)
+			buf_printf(&langs, "%s%s", l > 0 ? " " : "",
+			    t->counsellors[k].languages[l]);
+		json_array_append_new(list, json_pack("[s, s]",
+		    t->counsellors[k].id, langs.data));
+		buf_free(&langs);
+	}
+	return list;
+}
+
+json_t *
 handler_counsellor_vars(const struct territory_counsellor *c)
 {
 	json_t	*v;
@@ -335,14 +390,12 @@ handler_out_add(struct handler_out *out)
 	return n;
 }
 
-void
-handler_out_clear(struct handler_out *out)
+/* Frees the notifications, keeps the effects. */
+static void
+handler_out_drop(struct handler_out *out)
 {
 	size_t	i;
 
-	json_decref(out->effects);
-	out->effects = NULL;
-	out->note[0] = '\0';
 	for (i = 0; i < out->n; i++) {
 		free(out->v[i].recipient_id);
 		free(out->v[i].subject_id);
@@ -359,24 +412,21 @@ handler_out_clear(struct handler_out *out)
 }
 
 void
+handler_out_clear(struct handler_out *out)
+{
+	json_decref(out->effects);
+	out->effects = NULL;
+	out->note[0] = '\0';
+	handler_out_drop(out);
+}
+
+void
 handler_out_quiet(struct handler_out *out)
 {
 	json_t	*kept, *e;
 	size_t	 i, n = out->n;
 
-	for (i = 0; i < out->n; i++) {
-		free(out->v[i].recipient_id);
-		free(out->v[i].subject_id);
-		free(out->v[i].email);
-		free(out->v[i].phone);
-		free(out->v[i].language);
-		json_decref(out->v[i].vars);
-		json_decref(out->v[i].on_sent);
-		json_decref(out->v[i].on_failed);
-	}
-	free(out->v);
-	out->v = NULL;
-	out->n = 0;
+	handler_out_drop(out);
 	if (out->effects != NULL) {
 		kept = json_array();
 		json_array_foreach(out->effects, i, e) {

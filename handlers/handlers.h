@@ -3,10 +3,12 @@
  * validated event into plain data; it does no I/O and knows neither Redis
  * nor HTTP, so it is tested without mocks. In two steps:
  *   prepare: validates the event and names the state function to run in
- *            Redis with its arguments (handlers/store.c), or none;
+ *            Redis with its arguments, or none;
  *   fn:      given that function's answer (NULL when there is none, e.g. a
  *            preview by relaisctl render), the notifications to send and the
  *            effects to apply with the commit (ledger, digest, records).
+ * A handler's file holds its server-side code too, in Lua: its state
+ * function and its effects (store.c assembles them for the queue).
  */
 #ifndef RELAIS_HANDLERS_H
 #define RELAIS_HANDLERS_H
@@ -64,15 +66,31 @@ struct handler_out {
 #define HANDLER_READS_MAX	2
 
 /*
- * A state function of handlers/store.c and its arguments (strings), and
- * hashes to read as they are (HGETALL, no Lua, no JSON: for thousands of
- * entries, what the state function's JSON answer would make slow).
+ * A state function: its name in the Lua table S, the names of its
+ * arguments, and its Lua, "function(p, a, m) ... end" (p: the key prefix;
+ * a: the arguments by name, a.pid; m: {retry, t}, see queue_lua.c). Each
+ * handler declares its one (struct handler's state), names once: C sets
+ * each argument by its name (handler_arg), they travel in this order (no
+ * names on the wire), store.c wraps the Lua to read them by name. Every
+ * argument is a string; lists and maps come as JSON.
+ */
+struct handler_lua {
+	const char		*name;
+	const char *const	*args;	/* NULL-terminated, Lua identifiers */
+	const char		*lua;
+};
+
+/*
+ * A state function to run and its arguments (strings), and hashes to read
+ * as they are (HGETALL, no Lua, no JSON: for thousands of entries, what the
+ * state function's JSON answer would make slow).
  */
 struct handler_state {
-	const char	*fn;	/* NULL: the handler needs no state */
-	json_t		*args;	/* array of strings, owned */
-	char		*reads[HANDLER_READS_MAX];	/* full key names, owned */
-	size_t		 nreads;
+	const char		 *fn;	/* NULL: the handler needs no state */
+	json_t			 *args;	/* array of strings, owned, in lua's order */
+	char			 *reads[HANDLER_READS_MAX];	/* full key names, owned */
+	size_t			  nreads;
+	const struct handler_lua *lua;	/* fn's declaration */
 };
 
 /* A hash read for the handler: n fields and values, v[2i] -> v[2i + 1]. */
@@ -101,13 +119,21 @@ typedef int (*handler_fn)(const struct envelope *, const struct handler_ctx *,
     const json_t *state, struct handler_out *, char *reason, size_t reasonlen);
 
 struct handler {
-	const char		*type;
-	handler_prepare_fn	 prepare;
-	handler_fn		 fn;
+	const char			*type;
+	handler_prepare_fn		 prepare;
+	handler_fn			 fn;
+	const struct handler_lua	*state;	/* its state function, or NULL */
+	/*
+	 * Lua adding its effects to the table E, "E.name = function(p, a)
+	 * ... end" (a: the effect's arguments, in order), or NULL.
+	 */
+	const char			*effects;
 };
 
 /* The handler of an event type, or NULL when relais does not handle it. */
 const struct handler	*handler_find(const char *type);
+/* The i-th handler of the table, or NULL past its end. */
+const struct handler	*handler_at(size_t i);
 struct notification	*handler_out_add(struct handler_out *);
 void			 handler_out_clear(struct handler_out *);
 /*
@@ -116,6 +142,9 @@ void			 handler_out_clear(struct handler_out *);
  */
 void			 handler_out_quiet(struct handler_out *);
 
+/* Asks for state function fn: every argument "" until set by name. */
+void			 handler_state_init(struct handler_state *,
+			    const struct handler_lua *fn);
 void			 handler_state_clear(struct handler_state *);
 /*
  * Appends the effect [name, args...] (NULL-terminated strings). A name
@@ -182,16 +211,28 @@ const char	*handler_id(const struct envelope *, const char *what,
 /* data.person.id and data.followup.kind, or -1 with a reason. */
 int		 handler_followup_ids(const struct envelope *, const char **pid,
 		    const char **kind, char *reason, size_t reasonlen);
-/* Adds a string to a JSON array; a JSON value as its encoding. */
-void		 handler_arg(json_t *args, const char *s);
-void		 handler_arg_json(json_t *args, const json_t *v);
-void		 handler_arg_long(json_t *args, long long v);
+/*
+ * Sets the state function's argument name (a name its handler_lua does not
+ * declare is a bug: fatal): a string (NULL: ""), a JSON value as its
+ * encoding, a number.
+ */
+void		 handler_arg(struct handler_state *, const char *name,
+		    const char *s);
+void		 handler_arg_json(struct handler_state *, const char *name,
+		    const json_t *v);
+void		 handler_arg_long(struct handler_state *, const char *name,
+		    long long v);
 /* "<prefix><fmt...>": a full Redis key. */
 char		*handler_key(const struct config *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 /* The counsellor with this id on t's roster, or NULL. */
 const struct territory_counsellor *handler_counsellor(const struct territory *,
 		    const char *id);
+/*
+ * t's roster as its state functions read it: [[id, "fr en"]..], each
+ * counsellor with the languages they speak.
+ */
+json_t		*handler_roster(const struct territory *t);
 /* {id, name, first_name, email, phone} of a counsellor, for templates. */
 json_t		*handler_counsellor_vars(const struct territory_counsellor *);
 /* "2026-11" of ms in t's zone. */

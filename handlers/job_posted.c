@@ -89,6 +89,41 @@ posting_parse(const struct envelope *ev, const struct handler_ctx *ctx,
 	return 0;
 }
 
+/*
+ * The state function (S.posted). Its arguments: the job id; its fields
+ * {..}; the time to its closing (ms); its index set; the employer id; their
+ * contact {..}; retention (s). The candidates are read by the queue
+ * natively (HGETALL of the profiles' index hash and of the ledger):
+ * thousands of summaries through Lua and JSON cost ten times as much.
+ * A retry reads; a posting closed (or changed) by a newer event stays so.
+ */
+static const char *const posting_args[] = { "jid", "fields", "expire_ms",
+    "index", "employer", "contact", "ttl", NULL };
+
+static const struct handler_lua posting_state = { "posted", posting_args,
+"function(p, a, m)\n"
+"  local jid, e = a.jid, a.employer\n"
+"  local jk = p .. 'job:' .. jid\n"
+"  if m.retry then return { stored = redis.call('EXISTS', jk), retry = 1 } end\n"
+"  local closed = tonumber(redis.call('GET', p .. 'job-closed:' .. jid))\n"
+"  if closed and closed >= m.t then return { stored = 0, closed = 1 } end\n"
+"  if not newest(jk, m.t) then return { stored = 0, stale = 1 } end\n"
+"  redis.call('DEL', p .. 'job-closed:' .. jid)\n"
+"  local old = redis.call('HGET', jk, 'idx')\n"
+"  if old and old ~= a.index then redis.call('SREM', old, jid) end\n"
+"  redis.call('DEL', jk)\n"
+"  hset(jk, cjson.decode(a.fields))\n"
+"  redis.call('HSET', jk, 'idx', a.index, 'employer', e, 't', m.t)\n"
+"  redis.call('PEXPIRE', jk, a.expire_ms)\n"
+"  redis.call('SADD', a.index, jid)\n"
+"  local ek = p .. 'employer:' .. e\n"
+"  redis.call('DEL', ek)\n"
+"  hset(ek, cjson.decode(a.contact))\n"
+"  redis.call('EXPIRE', ek, a.ttl)\n"
+"  return { stored = 1 }\n"
+"end\n"
+};
+
 static int
 posting_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
     struct handler_state *st, char *reason, size_t reasonlen)
@@ -131,17 +166,16 @@ posting_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	    handler_str(j.employer, "name") : ""));
 	json_object_set_new(c, "territory", json_string(j.t->id));
 
-	st->fn = "posted";
-	st->args = json_array();
-	handler_arg(st->args, j.id);
-	handler_arg_json(st->args, f);
-	handler_arg_long(st->args, expire);
+	handler_state_init(st, &posting_state);
+	handler_arg(st, "jid", j.id);
+	handler_arg_json(st, "fields", f);
+	handler_arg_long(st, "expire_ms", expire);
 	key = handler_key(cf, "mx:j:%s:%c", j.t->id, j.noc[0]);
-	handler_arg(st->args, key);
+	handler_arg(st, "index", key);
 	free(key);
-	handler_arg(st->args, j.eid);
-	handler_arg_json(st->args, c);
-	handler_arg_long(st->args, cf->retention_days * 86400LL);
+	handler_arg(st, "employer", j.eid);
+	handler_arg_json(st, "contact", c);
+	handler_arg_long(st, "ttl", cf->retention_days * 86400LL);
 	/* read as they are: the profiles indexed there, the employer's ledger */
 	st->reads[st->nreads++] = handler_key(cf, "mx:p:%s:%c", j.t->id,
 	    j.noc[0]);
@@ -151,28 +185,18 @@ posting_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	return 0;
 }
 
+/*
+ * Whether the posting alerts nobody, said in the note: a preview, closed
+ * or changed by a newer event, a backfill, past its closing date.
+ */
 static int
-posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
-    const json_t *state, struct handler_out *out, char *reason,
-    size_t reasonlen)
+posting_nothing(const struct envelope *ev, const struct handler_ctx *ctx,
+    const json_t *state, const struct posting *j, struct handler_out *out)
 {
-	const struct config_matching	*m = &ctx->cf->matching;
-	struct posting			 j;
-	struct match_hit		*hits;
-	struct match_profile		 mp;
-	const struct handler_rows	*profiles;
-	json_t				*vars, *cands, *ann;
-	const char			*lang;
-	char				 langbuf[HANDLER_LANG_SIZE];
-	char				*skills;
-	size_t				 i, nh, nc;
-
-	if (posting_parse(ev, ctx, &j, reason, reasonlen) == -1)
-		return -1;
 	if (state == NULL || ctx->nrows < 2) {
 		snprintf(out->note, sizeof out->note, "matching needs the stored "
 		    "profiles: nothing to preview");
-		return 0;
+		return 1;
 	}
 	/* closed or changed by a newer event since (job.closed): no alert */
 	if (json_object_get(state, "closed") != NULL ||
@@ -181,35 +205,40 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	    "stored")) == 0)) {
 		snprintf(out->note, sizeof out->note, "posting closed or "
 		    "changed by a newer event: no alert");
-		return 0;
+		return 1;
 	}
 	/* a backfill: the posting is stored, its candidates not announced */
 	if (ev->quiet)
-		return 0;
-	if (j.closes_ms != 0 && j.closes_ms <= ctx->now_ms) {
+		return 1;
+	if (j->closes_ms != 0 && j->closes_ms <= ctx->now_ms) {
 		snprintf(out->note, sizeof out->note, "posting closed already: "
 		    "no alert");
-		return 0;
+		return 1;
 	}
-	profiles = &ctx->rows[0];
-	skills = match_skills_folded(json_object_get(j.job, "skills"));
-	nh = match_rank(m, j.noc, skills, profiles, &ctx->rows[1], ev->id,
-	    &hits);
-	free(skills);
-	if (nh == 0) {
-		snprintf(out->note, sizeof out->note, "no stored profile fits "
-		    "(%zu compared)", profiles->n);
-		free(hits);
-		return 0;
-	}
+	return 0;
+}
+
+/*
+ * The alert to the employer, naming the best max_candidates of the nh
+ * hits among profiles, each also added to the ledger ann.
+ */
+static void
+posting_alert(const struct handler_ctx *ctx, const struct posting *j,
+    const struct handler_rows *profiles, const struct match_hit *hits,
+    size_t nh, json_t *ann, struct handler_out *out)
+{
+	struct match_profile	 mp;
+	json_t			*vars, *cands;
+	const char		*lang;
+	char			 langbuf[HANDLER_LANG_SIZE];
+	size_t			 i, nc;
+
 	/* "fr-CA" is French; a language without templates, the territory's */
-	lang = handler_language_used(ctx->cf, j.t, handler_language(
-	    handler_str(j.contact, "language"), langbuf));
+	lang = handler_language_used(ctx->cf, j->t, handler_language(
+	    handler_str(j->contact, "language"), langbuf));
 	cands = json_array();
-	ann = json_array();
-	json_array_append_new(ann, json_string(j.eid));
-	json_array_append_new(ann, json_string(ev->id));
-	for (i = nc = 0; i < nh && nc < (size_t)m->max_candidates; i++) {
+	for (i = nc = 0; i < nh &&
+	    nc < (size_t)ctx->cf->matching.max_candidates; i++) {
 		const char *pid = profiles->v[2 * hits[i].i];
 
 		if (match_record_parse(profiles->v[2 * hits[i].i + 1], &mp) == -1)
@@ -220,19 +249,49 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		match_profile_clear(&mp);
 		nc++;
 	}
-	free(hits);
 	vars = json_object();
-	json_object_set(vars, "job", (json_t *)(uintptr_t)j.job);
-	json_object_set(vars, "employer", (json_t *)(uintptr_t)j.employer);
+	json_object_set(vars, "job", (json_t *)(uintptr_t)j->job);
+	json_object_set(vars, "employer", (json_t *)(uintptr_t)j->employer);
 	json_object_set_new(vars, "candidates", cands);
 	json_object_set_new(vars, "count", json_integer((json_int_t)nc));
 	/* the best max_candidates go; the message says how many more fit */
 	if (nh > nc)
 		json_object_set_new(vars, "more", json_integer((json_int_t)(nh -
 		    nc)));
-	handler_employer(out, j.eid, j.contact, lang, j.t, vars);
+	handler_employer(out, j->eid, j->contact, lang, j->t, vars);
+}
+
+static int
+posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
+    const json_t *state, struct handler_out *out, char *reason,
+    size_t reasonlen)
+{
+	struct posting			 j;
+	struct match_hit		*hits;
+	const struct handler_rows	*profiles;
+	json_t				*ann;
+	char				*skills;
+	size_t				 nh;
+
+	if (posting_parse(ev, ctx, &j, reason, reasonlen) == -1)
+		return -1;
+	if (posting_nothing(ev, ctx, state, &j, out))
+		return 0;
+	profiles = &ctx->rows[0];
+	skills = match_skills_folded(json_object_get(j.job, "skills"));
+	nh = match_rank(&ctx->cf->matching, j.noc, skills, profiles,
+	    &ctx->rows[1], ev->id, &hits);
+	free(skills);
+	if (nh == 0) {
+		snprintf(out->note, sizeof out->note, "no stored profile fits "
+		    "(%zu compared)", profiles->n);
+		free(hits);
+		return 0;
+	}
 	/* the ledger: [announce, employer, event, person...] */
-	json_array_insert_new(ann, 0, json_string("announce"));
+	ann = json_pack("[s, s, s]", "announce", j.eid, ev->id);
+	posting_alert(ctx, &j, profiles, hits, nh, ann, out);
+	free(hits);
 	handler_effect_json(out, ann);
 	if (!ctx->retry) {
 		handler_stat(out, j.t, "employer_alerts");
@@ -241,5 +300,8 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 }
 
 const struct handler handler_job_posted = {
-	"job.posted", posting_prepare, posting_fn
+	.type = "job.posted",
+	.prepare = posting_prepare,
+	.fn = posting_fn,
+	.state = &posting_state,
 };

@@ -15,6 +15,53 @@
 #include "match.h"
 #include "territory.h"
 
+/*
+ * The state function (S.digest). Its arguments: the employer id, the event
+ * id. What waits for the employer's digest.
+ */
+static const char *const digest_args[] = { "employer", "eid", NULL };
+
+static const struct handler_lua digest_state = { "digest", digest_args,
+"function(p, a, m)\n"
+"  local e = a.employer\n"
+"  local items = {}\n"
+"  for pid, jid in pairs(hgetall(p .. 'digest:' .. e)) do\n"
+"    local j = redis.call('HMGET', p .. 'job:' .. jid, 'title', 'idx')\n"
+"    local rec = ''\n"
+/* the profile as indexed where the posting is: mx:j:<t>:<d> -> mx:p:<t>:<d> */
+"    if j[2] then\n"
+"      local pk = string.gsub(j[2], 'mx:j:([^:]*):(%d)$', 'mx:p:%1:%2')\n"
+"      rec = redis.call('HGET', pk, pid) or ''\n"
+"    end\n"
+"    items[#items + 1] = { pid, jid, rec, j[1] or '',\n"
+"      redis.call('HGET', p .. 'announced:' .. e, pid) or '' }\n"
+"  end\n"
+/* a stable order: a retry picks the same, those this event announced first */
+"  table.sort(items, function(x, y)\n"
+"    local ax, ay = x[5] == a.eid, y[5] == a.eid\n"
+"    if ax ~= ay then return ax end\n"
+"    return x[1] < y[1]\n"
+"  end)\n"
+"  return { contact = hgetall(p .. 'employer:' .. e), items = items }\n"
+"end\n"
+};
+
+/* Its effect. */
+static const char digest_effects[] =
+/*
+ * digest_done: employer, next due (ms), next member, window (ms),
+ * person...: those went out; what came meanwhile gets the next digest.
+ */
+"E.digest_done = function(p, a)\n"
+"  local dk = p .. 'digest:' .. a[1]\n"
+"  if #a > 4 then redis.call('HDEL', dk, unpack(a, 5)) end\n"
+"  redis.call('DEL', p .. 'digest-due:' .. a[1])\n"
+"  if redis.call('HLEN', dk) > 0 then\n"
+"    redis.call('SET', p .. 'digest-due:' .. a[1], a[2], 'PX', tonumber(a[4]) * 2 + 86400000)\n"
+"    redis.call('ZADD', p .. 'scheduled', a[2], a[3])\n"
+"  end\n"
+"end\n";
+
 static int
 digest_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
     struct handler_state *st, char *reason, size_t reasonlen)
@@ -24,50 +71,29 @@ digest_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	(void)ctx;
 	if ((eid = handler_id(ev, "employer", reason, reasonlen)) == NULL)
 		return -1;
-	st->fn = "digest";
-	st->args = json_array();
-	handler_arg(st->args, eid);
-	handler_arg(st->args, ev->id);
+	handler_state_init(st, &digest_state);
+	handler_arg(st, "employer", eid);
+	handler_arg(st, "eid", ev->id);
 	return 0;
 }
 
-static int
-digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
-    const json_t *state, struct handler_out *out, char *reason,
-    size_t reasonlen)
+/*
+ * The candidates of the digest's items ([person, job, summary, title,
+ * announcing event]) to name, at most max_candidates: their variables in
+ * cands, the titles of their postings in titles, each in ann (the ledger);
+ * every item considered in done, to clear once settled.
+ */
+static void
+digest_candidates(const struct envelope *ev, const struct handler_ctx *ctx,
+    const json_t *items, const char *lang, json_t *cands, json_t *titles,
+    json_t *ann, json_t *done)
 {
-	const struct config_matching	*m = &ctx->cf->matching;
-	const struct territory		*t;
-	const json_t			*contact, *items, *it;
-	struct match_profile		 mp;
-	json_t				*vars, *cands, *c, *ann, *done, *titles, *e;
-	const char			*eid, *lang, *by, *title;
-	char				 langbuf[HANDLER_LANG_SIZE];
-	char				*member, due[32], window[32];
-	struct buf			 tb;
-	size_t				 i, k;
-	int64_t				 at;
+	const json_t		*it;
+	struct match_profile	 mp;
+	json_t			*c;
+	const char		*by, *title;
+	size_t			 i, k;
 
-	if ((eid = handler_id(ev, "employer", reason, reasonlen)) == NULL)
-		return -1;
-	if (state == NULL) {
-		snprintf(out->note, sizeof out->note, "a digest needs the stored "
-		    "matches: nothing to preview");
-		return 0;
-	}
-	contact = json_object_get(state, "contact");
-	items = json_object_get(state, "items");
-	/* the employer's hash may be gone (expired before a posting): {} */
-	t = handler_str(contact, "territory") == NULL ? NULL :
-	    territory_find(ctx->cf->territories, handler_str(contact,
-	    "territory"));
-	lang = t == NULL ? "fr" : handler_language_used(ctx->cf, t,
-	    handler_language(handler_str(contact, "language"), langbuf));
-
-	cands = json_array();
-	titles = json_array();
-	ann = json_pack("[s, s, s]", "announce", eid, ev->id);
-	done = json_array();
 	json_array_foreach(items, i, it) {
 		const char *pid = json_string_value(json_array_get(it, 0));
 		const char *rec = json_string_value(json_array_get(it, 2));
@@ -77,7 +103,8 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		if (pid == NULL)
 			continue;
 		/* a full message: the others wait for the next digest */
-		if (json_array_size(cands) >= (size_t)m->max_candidates)
+		if (json_array_size(cands) >=
+		    (size_t)ctx->cf->matching.max_candidates)
 			continue;
 		json_array_append_new(done, json_string(pid));
 		/* departed or forgotten since, posting closed, announced */
@@ -99,45 +126,56 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		if (k == json_array_size(titles))
 			json_array_append_new(titles, json_string(title));
 	}
+}
 
-	if (json_array_size(cands) > 0 && t != NULL &&
-	    (handler_str(contact, "email") != NULL ||
-	    handler_str(contact, "phone") != NULL)) {
-		buf_init(&tb);
-		buf_puts(&tb, "");
-		for (k = 0; k < json_array_size(titles); k++)
-			buf_printf(&tb, "%s%s", k > 0 ? ", " : "",
-			    json_string_value(json_array_get(titles, k)));
-		vars = json_object();
-		json_object_set_new(vars, "job", json_pack("{s:s}", "title",
-		    tb.data));
-		buf_free(&tb);
-		json_object_set_new(vars, "employer", json_pack("{s:s, s:s, s:O}",
-		    "id", eid, "name", handler_str(contact, "employer_name") !=
-		    NULL ? handler_str(contact, "employer_name") : "", "contact",
-		    contact));
-		json_object_set_new(vars, "count", json_integer((json_int_t)
-		    json_array_size(cands)));
-		json_object_set_new(vars, "candidates", cands);
-		json_object_set_new(vars, "digest", json_true());
-		handler_employer(out, eid, contact, lang, t, vars);
-		handler_effect_json(out, json_incref(ann));
-		if (!ctx->retry) {
-			handler_stat(out, t, "employer_alerts");
-		}
-	} else {
-		json_decref(cands);
-		snprintf(out->note, sizeof out->note, "nothing left to announce "
-		    "to this employer");
+/* The digest to employer eid, naming cands (taken), and its ledger ann. */
+static void
+digest_message(const struct handler_ctx *ctx, const char *eid,
+    const json_t *contact, const struct territory *t, const char *lang,
+    json_t *cands, const json_t *titles, json_t *ann, struct handler_out *out)
+{
+	json_t		*vars;
+	struct buf	 tb;
+	size_t		 k;
+
+	buf_init(&tb);
+	buf_puts(&tb, "");
+	for (k = 0; k < json_array_size(titles); k++)
+		buf_printf(&tb, "%s%s", k > 0 ? ", " : "",
+		    json_string_value(json_array_get(titles, k)));
+	vars = json_object();
+	json_object_set_new(vars, "job", json_pack("{s:s}", "title",
+	    tb.data));
+	buf_free(&tb);
+	json_object_set_new(vars, "employer", json_pack("{s:s, s:s, s:O}",
+	    "id", eid, "name", handler_str(contact, "employer_name") !=
+	    NULL ? handler_str(contact, "employer_name") : "", "contact",
+	    contact));
+	json_object_set_new(vars, "count", json_integer((json_int_t)
+	    json_array_size(cands)));
+	json_object_set_new(vars, "candidates", cands);
+	json_object_set_new(vars, "digest", json_true());
+	handler_employer(out, eid, contact, lang, t, vars);
+	handler_effect_json(out, json_incref(ann));
+	if (!ctx->retry) {
+		handler_stat(out, t, "employer_alerts");
 	}
-	json_decref(ann);
-	json_decref(titles);
+}
 
-	/*
-	 * Clear what was handled, once the message is sent (or failed for
-	 * good), not before: a retry of it must find the same candidates.
-	 * What came meanwhile waits for the next digest.
-	 */
+/*
+ * Clear what was handled (done: person...), once the message is sent (or
+ * failed for good), not before: a retry of it must find the same
+ * candidates. What came meanwhile waits for the next digest.
+ */
+static void
+digest_clear(const struct handler_ctx *ctx, const char *eid, json_t *done,
+    struct handler_out *out)
+{
+	const struct config_matching	*m = &ctx->cf->matching;
+	json_t				*e;
+	char				*member, due[32], window[32];
+	int64_t				 at;
+
 	at = ctx->now_ms + m->digest_window_s * 1000LL;
 	snprintf(due, sizeof due, "%lld", (long long)at);
 	snprintf(window, sizeof window, "%lld",
@@ -146,12 +184,63 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	e = json_pack("[s, s, s, s, s]", "!digest_done", eid, due, member,
 	    window);
 	json_array_extend(e, done);
-	json_decref(done);
 	handler_effect_json(out, e);
 	free(member);
+}
+
+static int
+digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
+    const json_t *state, struct handler_out *out, char *reason,
+    size_t reasonlen)
+{
+	const struct territory	*t;
+	const json_t		*contact;
+	json_t			*cands, *ann, *done, *titles;
+	const char		*eid, *lang;
+	char			 langbuf[HANDLER_LANG_SIZE];
+
+	if ((eid = handler_id(ev, "employer", reason, reasonlen)) == NULL)
+		return -1;
+	if (state == NULL) {
+		snprintf(out->note, sizeof out->note, "a digest needs the stored "
+		    "matches: nothing to preview");
+		return 0;
+	}
+	contact = json_object_get(state, "contact");
+	/* the employer's hash may be gone (expired before a posting): {} */
+	t = handler_str(contact, "territory") == NULL ? NULL :
+	    territory_find(ctx->cf->territories, handler_str(contact,
+	    "territory"));
+	lang = t == NULL ? "fr" : handler_language_used(ctx->cf, t,
+	    handler_language(handler_str(contact, "language"), langbuf));
+
+	cands = json_array();
+	titles = json_array();
+	ann = json_pack("[s, s, s]", "announce", eid, ev->id);
+	done = json_array();
+	digest_candidates(ev, ctx, json_object_get(state, "items"), lang, cands,
+	    titles, ann, done);
+	if (json_array_size(cands) > 0 && t != NULL &&
+	    (handler_str(contact, "email") != NULL ||
+	    handler_str(contact, "phone") != NULL)) {
+		digest_message(ctx, eid, contact, t, lang, cands, titles, ann,
+		    out);
+	} else {
+		json_decref(cands);
+		snprintf(out->note, sizeof out->note, "nothing left to announce "
+		    "to this employer");
+	}
+	json_decref(ann);
+	json_decref(titles);
+	digest_clear(ctx, eid, done, out);
+	json_decref(done);
 	return 0;
 }
 
 const struct handler handler_match_digest = {
-	"match.digest", digest_prepare, digest_fn
+	.type = "match.digest",
+	.prepare = digest_prepare,
+	.fn = digest_fn,
+	.state = &digest_state,
+	.effects = digest_effects,
 };

@@ -248,52 +248,146 @@ arrival_later_past(const struct handler_ctx *ctx, const struct arrival *a,
 	return 0;
 }
 
-static int
-arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
-    struct handler_state *st, char *reason, size_t reasonlen)
+/*
+ * The state function (S.arrived). Its arguments: the person id; their
+ * profile fields {..}; retention (s); their territory; its roster [ids];
+ * the ids eligible (who speak the person's language) [..]; the end of
+ * their programme (ms); now (ms); the follow-ups [[kind, due ms, member]..];
+ * the index hashes of the profile [keys]; its matching summary ("" when not
+ * shared); the postings' index sets to match against [keys]; the event id.
+ * "welcome" tells whether this event registered the person (welcome them),
+ * "notify" whether it assigned their counsellor (tell them): true again
+ * when the same event is read again, false for a later event about the
+ * same person. A retry, or an event older than one already applied (m.t),
+ * changes nothing: it reads what is stored now.
+ */
+static const char *const arrival_args[] = { "pid", "fields", "ttl",
+    "territory", "roster", "eligible", "case_until", "now", "followups",
+    "profile_keys", "summary", "job_keys", "eid", NULL };
+
+static const struct handler_lua arrival_state = { "arrived", arrival_args,
+"function(p, a, m)\n"
+"  local pid, t, ttl, now = a.pid, a.territory, tonumber(a.ttl), tonumber(a.now)\n"
+"  local k = p .. 'person:' .. pid\n"
+"  local eid = a.eid\n"
+"  if m.retry or not newest(k, m.t) then\n"
+"    local r = redis.call('HMGET', k, 'territory', 'departed', 'counsellor', 'arrived_by', 'assigned_by', 'welcome_by')\n"
+"    if not r[1] then return { missing = 1 } end\n"
+"    if r[2] then return { departed = 1 } end\n"
+"    return { counsellor = r[3] or '', previous = '', planned = 0, jobs = {},\n"
+"      welcome = (r[6] or r[4]) == eid and 1 or 0, notify = r[5] == eid and 1 or 0,\n"
+"      stale = m.retry and 0 or 1 }\n"
+"  end\n"
+"  if redis.call('HGET', k, 'departed') then\n"
+"    redis.call('HDEL', k, 'departed', 'arrived_by', 'welcome_by', 'welcome')\n"
+"  end\n"
+/*
+ * The welcome belongs to the event that registered the person; when it
+ * never reached them (an invalid address, dead-lettered or skipped), to
+ * the next event that corrects the record.
+ */
+"  if redis.call('HSETNX', k, 'arrived_by', eid) == 1 then redis.call('HSET', k, 'welcome_by', eid) end\n"
+"  if redis.call('HGET', k, 'welcome') == 'failed' then\n"
+"    redis.call('HSET', k, 'welcome_by', eid)\n"
+"    redis.call('HDEL', k, 'welcome')\n"
+"  end\n"
+"  hset(k, cjson.decode(a.fields))\n"
+"  redis.call('HSET', k, 'case_until', a.case_until, 't', m.t)\n"
+"  local c, prev = assign(p, pid, t, cjson.decode(a.roster), cjson.decode(a.eligible), a.case_until, now, eid)\n"
+"  local fk = p .. 'followups:' .. pid\n"
+"  local want = {}\n"
+"  for _, f in ipairs(cjson.decode(a.followups)) do want[f[1]] = f end\n"
+"  for kind, m in pairs(hgetall(fk)) do\n"
+"    if not want[kind] or want[kind][3] ~= m then\n"
+"      redis.call('ZREM', p .. 'scheduled', m)\n"
+"      redis.call('HDEL', fk, kind)\n"
+"    end\n"
+"  end\n"
+"  local planned = 0\n"
+"  for kind, f in pairs(want) do\n"
+/* a follow-up already reminded or done is not planned again */
+"    if not redis.call('HGET', k, 'fu:' .. kind) then\n"
+"      redis.call('ZADD', p .. 'scheduled', f[2], f[3])\n"
+"      redis.call('HSET', fk, kind, f[3])\n"
+"      planned = planned + 1\n"
+"    end\n"
+"  end\n"
+"  if planned > 0 then redis.call('EXPIRE', fk, ttl) end\n"
+"  unindex(p, pid, k)\n"
+"  local jobs = {}\n"
+"  if a.summary ~= '' then\n"
+"    for _, key in ipairs(cjson.decode(a.profile_keys)) do redis.call('HSET', key, pid, a.summary) end\n"
+"    redis.call('HSET', k, 'mx', a.profile_keys)\n"
+"    for _, key in ipairs(cjson.decode(a.job_keys)) do\n"
+"      for _, jid in ipairs(redis.call('SMEMBERS', key)) do\n"
+"        local j = hgetall(p .. 'job:' .. jid)\n"
+"        if j.employer == nil then redis.call('SREM', key, jid)\n"
+"        else\n"
+"          j.id = jid\n"
+"          j.idx = nil\n"
+"          j.announced = redis.call('HEXISTS', p .. 'announced:' .. j.employer, pid)\n"
+"          jobs[#jobs + 1] = j\n"
+"        end\n"
+"      end\n"
+"    end\n"
+"  end\n"
+"  redis.call('EXPIRE', k, ttl)\n"
+"  local by = redis.call('HMGET', k, 'arrived_by', 'assigned_by', 'welcome_by')\n"
+"  return { counsellor = c or '', previous = prev or '', planned = planned, jobs = jobs,\n"
+"    welcome = (by[3] or by[1]) == eid and 1 or 0, notify = by[2] == eid and 1 or 0 }\n"
+"end\n"
+};
+
+/* Its effects. */
+static const char arrival_effects[] =
+/*
+ * welcome: person, event, "sent" or "failed": how the welcome of that event
+ * ended, unless a newer event owns the welcome now; a welcome sent stays
+ * sent (one channel went, another failed later).
+ */
+"E.welcome = function(p, a)\n"
+"  local k = p .. 'person:' .. a[1]\n"
+"  local r = redis.call('HMGET', k, 'welcome_by', 'arrived_by', 'welcome')\n"
+"  if (r[1] or r[2]) ~= a[2] then return end\n"
+"  if a[3] == 'failed' and r[3] == 'sent' then return end\n"
+"  redis.call('HSET', k, 'welcome', a[3])\n"
+"end\n"
+/*
+ * digest_add: employer, person, job, due (ms), scheduled member, window
+ * (ms). Schedules the employer's digest unless one is scheduled already.
+ */
+"E.digest_add = function(p, a)\n"
+"  redis.call('HSET', p .. 'digest:' .. a[1], a[2], a[3])\n"
+"  if redis.call('SET', p .. 'digest-due:' .. a[1], a[4], 'NX', 'PX', tonumber(a[6]) * 2 + 86400000) then\n"
+"    redis.call('ZADD', p .. 'scheduled', a[4], a[5])\n"
+"  end\n"
+"end\n";
+
+/*
+ * The follow-ups to plan, [[kind, due ms, member]..], from the arrival date
+ * (else the event's time, now), and in *until the end of the programme;
+ * NULL with a reason when the arrival date is not a date.
+ */
+static json_t *
+arrival_plan(const struct envelope *ev, const struct handler_ctx *ctx,
+    const struct arrival *a, int64_t *until, char *reason, size_t reasonlen)
 {
 	const struct config	*cf = ctx->cf;
-	const struct territory	*want[16];
-	struct arrival		 a;
-	json_t			*roster, *plan, *mxkeys, *jobkeys, *item, *langs;
-	char			*member, *rec, *key, month[16];
-	const char		*from;
-	int64_t			 due, until, day;
-	size_t			 i, nwant;
+	json_t			*plan;
+	char			*member;
+	int64_t			 due;
+	size_t			 i;
 
-	if (arrival_parse(ev, ctx, &a, reason, reasonlen) == -1)
-		return -1;
-	st->fn = "arrived";
-	st->args = json_array();
-	handler_arg(st->args, a.id);
-	item = arrival_fields(&a);
-	handler_arg_json(st->args, item);
-	json_decref(item);
-	handler_arg_long(st->args, cf->retention_days * 86400LL);
-	handler_arg(st->args, a.t->id);
-	roster = json_array();
-	for (i = 0; i < a.t->ncounsellors; i++)
-		json_array_append_new(roster, json_string(
-		    a.t->counsellors[i].id));
-	handler_arg_json(st->args, roster);
-	json_decref(roster);
-	roster = arrival_eligible(a.t, a.lang != NULL ? a.lang :
-	    a.t->language != NULL ? a.t->language : "fr");
-	handler_arg_json(st->args, roster);
-	json_decref(roster);
-
-	/* the follow-ups, from the arrival date (else the event's time, now) */
 	plan = json_array();
-	until = ctx->now_ms + cf->retention_days * 86400000LL;
-	from = a.arrival;
+	*until = ctx->now_ms + cf->retention_days * 86400000LL;
 	for (i = 0; i < cf->followups.nplan; i++) {
 		const struct config_followup *fu = &cf->followups.plan[i];
 
-		if (arrival_due(ctx, &a, fu->days, &due) == -1) {
+		if (arrival_due(ctx, a, fu->days, &due) == -1) {
 			snprintf(reason, reasonlen, "data.arrival_date \"%s\" is "
-			    "not a date (YYYY-MM-DD)", from);
+			    "not a date (YYYY-MM-DD)", a->arrival);
 			json_decref(plan);
-			return -1;
+			return NULL;
 		}
 		/*
 		 * Registered late: of the follow-ups already past, only the
@@ -302,60 +396,110 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 		 * the files it loads were followed elsewhere until now.
 		 */
 		if (due < ctx->now_ms && (ev->quiet ||
-		    arrival_later_past(ctx, &a, fu->days)))
+		    arrival_later_past(ctx, a, fu->days)))
 			continue;
-		member = arrival_followup_member(&a, fu->kind, due);
+		member = arrival_followup_member(a, fu->kind, due);
 		json_array_append_new(plan, json_pack("[s, I, s]", fu->kind,
 		    (json_int_t)due, member));
 		free(member);
 		/* the programme ends a month after the last follow-up */
-		if (json_array_size(plan) == 1 || due + 30 * 86400000LL > until)
-			until = due + 30 * 86400000LL;
+		if (json_array_size(plan) == 1 || due + 30 * 86400000LL > *until)
+			*until = due + 30 * 86400000LL;
 	}
-	handler_arg_long(st->args, until);
-	handler_arg_long(st->args, ctx->now_ms);
-	handler_arg_json(st->args, plan);
-	json_decref(plan);
+	return plan;
+}
 
-	/* matching: indexed by wanted territory and broad category */
-	mxkeys = json_array();
-	jobkeys = json_array();
-	rec = NULL;
-	if (a.share && a.noc != NULL) {
-		arrival_wanted(ctx, &a, want, &nwant, 16);
-		for (i = 0; i < nwant; i++) {
-			key = handler_key(cf, "mx:p:%s:%c", want[i]->id, a.noc[0]);
-			json_array_append_new(mxkeys, json_string(key));
-			free(key);
-			key = handler_key(cf, "mx:j:%s:%c", want[i]->id, a.noc[0]);
-			json_array_append_new(jobkeys, json_string(key));
-			free(key);
-		}
-		/* the month of arrival as the territory counts it */
-		if (a.arrival != NULL && followup_date(a.arrival, &day) == 0)
-			snprintf(month, sizeof month, "%.7s", a.arrival);
-		else
-			handler_month(a.t, a.arrival != NULL &&
-			    envelope_parse_time(a.arrival, &due) == 0 ? due :
-			    ctx->now_ms, month, sizeof month);
-		/* the languages they speak: the profile's, else the one they use */
-		langs = json_incref(json_object_get(a.profile, "languages"));
-		if (json_array_size(langs) == 0) {
-			json_decref(langs);
-			langs = json_array();
-			if (a.lang != NULL)
-				json_array_append_new(langs, json_string(a.lang));
-		}
-		rec = match_record(a.noc, json_object_get(a.profile, "skills"),
-		    handler_str(a.person, "first_name"), langs, month);
-		json_decref(langs);
+/*
+ * A profile shared with an occupation is indexed by wanted territory and
+ * broad category: the index hashes it goes in (profile_keys), the postings'
+ * index sets it is matched against (job_keys), and its summary, returned
+ * (caller frees); NULL when it is not shared.
+ */
+static char *
+arrival_index(const struct handler_ctx *ctx, const struct arrival *a,
+    json_t *profile_keys, json_t *job_keys)
+{
+	const struct territory	*want[16];
+	json_t			*langs;
+	char			*key, *rec, month[16];
+	int64_t			 day, at;
+	size_t			 i, nwant;
+
+	if (!a->share || a->noc == NULL)
+		return NULL;
+	arrival_wanted(ctx, a, want, &nwant, 16);
+	for (i = 0; i < nwant; i++) {
+		key = handler_key(ctx->cf, "mx:p:%s:%c", want[i]->id, a->noc[0]);
+		json_array_append_new(profile_keys, json_string(key));
+		free(key);
+		key = handler_key(ctx->cf, "mx:j:%s:%c", want[i]->id, a->noc[0]);
+		json_array_append_new(job_keys, json_string(key));
+		free(key);
 	}
-	handler_arg_json(st->args, mxkeys);
-	handler_arg(st->args, rec != NULL ? rec : "");
-	handler_arg_json(st->args, jobkeys);
-	handler_arg(st->args, ev->id);
-	json_decref(mxkeys);
-	json_decref(jobkeys);
+	/* the month of arrival as the territory counts it */
+	if (a->arrival != NULL && followup_date(a->arrival, &day) == 0)
+		snprintf(month, sizeof month, "%.7s", a->arrival);
+	else
+		handler_month(a->t, a->arrival != NULL &&
+		    envelope_parse_time(a->arrival, &at) == 0 ? at :
+		    ctx->now_ms, month, sizeof month);
+	/* the languages they speak: the profile's, else the one they use */
+	langs = json_incref(json_object_get(a->profile, "languages"));
+	if (json_array_size(langs) == 0) {
+		json_decref(langs);
+		langs = json_array();
+		if (a->lang != NULL)
+			json_array_append_new(langs, json_string(a->lang));
+	}
+	rec = match_record(a->noc, json_object_get(a->profile, "skills"),
+	    handler_str(a->person, "first_name"), langs, month);
+	json_decref(langs);
+	return rec;
+}
+
+static int
+arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
+    struct handler_state *st, char *reason, size_t reasonlen)
+{
+	struct arrival	 a;
+	json_t		*v, *plan, *profile_keys, *job_keys;
+	char		*rec;
+	int64_t		 until;
+	size_t		 i;
+
+	if (arrival_parse(ev, ctx, &a, reason, reasonlen) == -1 ||
+	    (plan = arrival_plan(ev, ctx, &a, &until, reason,
+	    reasonlen)) == NULL)
+		return -1;
+	handler_state_init(st, &arrival_state);
+	handler_arg(st, "pid", a.id);
+	v = arrival_fields(&a);
+	handler_arg_json(st, "fields", v);
+	json_decref(v);
+	handler_arg_long(st, "ttl", ctx->cf->retention_days * 86400LL);
+	handler_arg(st, "territory", a.t->id);
+	v = json_array();
+	for (i = 0; i < a.t->ncounsellors; i++)
+		json_array_append_new(v, json_string(a.t->counsellors[i].id));
+	handler_arg_json(st, "roster", v);
+	json_decref(v);
+	v = arrival_eligible(a.t, a.lang != NULL ? a.lang :
+	    a.t->language != NULL ? a.t->language : "fr");
+	handler_arg_json(st, "eligible", v);
+	json_decref(v);
+	handler_arg_long(st, "case_until", until);
+	handler_arg_long(st, "now", ctx->now_ms);
+	handler_arg_json(st, "followups", plan);
+	json_decref(plan);
+	profile_keys = json_array();
+	job_keys = json_array();
+	rec = arrival_index(ctx, &a, profile_keys, job_keys);
+	handler_arg_json(st, "profile_keys", profile_keys);
+	handler_arg(st, "summary", rec);
+	handler_arg_json(st, "job_keys", job_keys);
+	handler_arg(st, "eid", ev->id);
+	json_decref(profile_keys);
+	json_decref(job_keys);
 	free(rec);
 	return 0;
 }
@@ -462,6 +606,88 @@ arrival_matches(const struct handler_ctx *ctx, const struct arrival *a,
 	free(skills);
 }
 
+/* The welcome, to the newcomer (with their counsellor, cv, when known). */
+static void
+arrival_welcome(const struct envelope *ev, const struct arrival *a,
+    json_t *cv, struct handler_out *out)
+{
+	struct notification	*n;
+	json_t			*vars;
+
+	vars = json_object();
+	json_object_set(vars, "person", (json_t *)(uintptr_t)a->person);
+	json_object_set_new(vars, "data", arrival_data(ev, a));
+	json_object_set_new(vars, "first_name", json_string(
+	    handler_str(a->person, "first_name") != NULL ?
+	    handler_str(a->person, "first_name") : ""));
+	if (json_is_string(json_object_get(ev->data, "arrival_date")))
+		json_object_set(vars, "arrival_date",
+		    json_object_get(ev->data, "arrival_date"));
+	if (cv != NULL)
+		json_object_set(vars, "counsellor", cv);
+	n = handler_out_add(out);
+	n->role = "newcomer";
+	n->recipient_id = xstrdup(a->id);
+	n->subject_id = xstrdup(a->id);
+	n->email = a->email != NULL ? xstrdup(a->email) : NULL;
+	n->phone = a->phone != NULL ? xstrdup(a->phone) : NULL;
+	n->language = a->lang != NULL ? xstrdup(a->lang) : NULL;
+	n->consent_email = handler_consent(a->person, "email");
+	n->consent_sms = handler_consent(a->person, "sms");
+	n->territory = a->t;
+	n->vars = vars;
+	/* a welcome that never reaches them goes with the correction */
+	n->on_sent = json_pack("[s, s, s, s]", "welcome", a->id, ev->id,
+	    "sent");
+	n->on_failed = json_pack("[s, s, s, s]", "welcome", a->id, ev->id,
+	    "failed");
+}
+
+/*
+ * The notice to counsellor c (cv: their variables), who hears which welcome
+ * channel cannot go, and why: the notification wi (0: none).
+ */
+static void
+arrival_notice(const struct envelope *ev, const struct handler_ctx *ctx,
+    const struct arrival *a, const struct territory_counsellor *c,
+    json_t *cv, size_t wi, struct handler_out *out)
+{
+	struct notification	*n;
+	json_t			*vars;
+	const char		*lang;
+
+	lang = c->nlanguages > 0 ? c->languages[0] : "fr";
+	vars = json_object();
+	json_object_set(vars, "person", (json_t *)(uintptr_t)a->person);
+	json_object_set_new(vars, "data", arrival_data(ev, a));
+	if (a->profile != NULL) {
+		/* the occupation by its title, in the counsellor's language */
+		json_t *prof = json_copy((json_t *)(uintptr_t)a->profile);
+
+		if (noc_title(ctx->cf->noc, a->noc, lang) != NULL)
+			json_object_set_new(prof, "occupation_label",
+			    json_string(noc_title(ctx->cf->noc, a->noc,
+			    lang)));
+		json_object_set_new(vars, "profile", prof);
+	}
+	json_object_set(vars, "counsellor", cv);
+	json_object_set_new(vars, "channels", arrival_channels(a->person,
+	    lang));
+	json_object_set_new(vars, "language", arrival_language(ctx, a,
+	    lang));
+	json_object_set_new(vars, "ref", json_string(a->id));
+	n = handler_out_add(out);
+	n->role = "counsellor";
+	n->recipient_id = xstrdup(c->id);
+	n->subject_id = xstrdup(a->id);
+	n->email = xstrdup(c->email);
+	n->language = xstrdup(lang);
+	n->consent_email = 1;	/* staff, at work */
+	n->territory = a->t;
+	n->vars = vars;
+	n->report_of = wi;
+}
+
 static int
 arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
     const json_t *state, struct handler_out *out, char *reason,
@@ -469,9 +695,7 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 {
 	const struct territory_counsellor	*c = NULL;
 	struct arrival				 a;
-	struct notification			*n;
-	json_t					*vars, *cv = NULL;
-	const char				*lang;
+	json_t					*cv = NULL;
 	int					 welcome, notify;
 	size_t					 wi = 0;
 
@@ -510,71 +734,14 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		cv = handler_counsellor_vars(c);
 
 	if (welcome) {
-		vars = json_object();
-		json_object_set(vars, "person", (json_t *)(uintptr_t)a.person);
-		json_object_set_new(vars, "data", arrival_data(ev, &a));
-		json_object_set_new(vars, "first_name", json_string(
-		    handler_str(a.person, "first_name") != NULL ?
-		    handler_str(a.person, "first_name") : ""));
-		if (json_is_string(json_object_get(ev->data, "arrival_date")))
-			json_object_set(vars, "arrival_date",
-			    json_object_get(ev->data, "arrival_date"));
-		if (cv != NULL)
-			json_object_set(vars, "counsellor", cv);
-		n = handler_out_add(out);
-		n->role = "newcomer";
-		n->recipient_id = xstrdup(a.id);
-		n->subject_id = xstrdup(a.id);
-		n->email = a.email != NULL ? xstrdup(a.email) : NULL;
-		n->phone = a.phone != NULL ? xstrdup(a.phone) : NULL;
-		n->language = a.lang != NULL ? xstrdup(a.lang) : NULL;
-		n->consent_email = handler_consent(a.person, "email");
-		n->consent_sms = handler_consent(a.person, "sms");
-		n->territory = a.t;
-		n->vars = vars;
-		/* a welcome that never reaches them goes with the correction */
-		n->on_sent = json_pack("[s, s, s, s]", "welcome", a.id, ev->id,
-		    "sent");
-		n->on_failed = json_pack("[s, s, s, s]", "welcome", a.id, ev->id,
-		    "failed");
+		arrival_welcome(ev, &a, cv, out);
 		wi = out->n;
 	} else
 		snprintf(out->note, sizeof out->note, "person already "
 		    "registered by an earlier event: no second welcome");
-
-	if (notify && c != NULL) {
-		lang = c->nlanguages > 0 ? c->languages[0] : "fr";
-		vars = json_object();
-		json_object_set(vars, "person", (json_t *)(uintptr_t)a.person);
-		json_object_set_new(vars, "data", arrival_data(ev, &a));
-		if (a.profile != NULL) {
-			/* the occupation by its title, in the counsellor's language */
-			json_t *prof = json_copy((json_t *)(uintptr_t)a.profile);
-
-			if (noc_title(ctx->cf->noc, a.noc, lang) != NULL)
-				json_object_set_new(prof, "occupation_label",
-				    json_string(noc_title(ctx->cf->noc, a.noc,
-				    lang)));
-			json_object_set_new(vars, "profile", prof);
-		}
-		json_object_set(vars, "counsellor", cv);
-		json_object_set_new(vars, "channels", arrival_channels(a.person,
-		    lang));
-		json_object_set_new(vars, "language", arrival_language(ctx, &a,
-		    lang));
-		json_object_set_new(vars, "ref", json_string(a.id));
-		n = handler_out_add(out);
-		n->role = "counsellor";
-		n->recipient_id = xstrdup(c->id);
-		n->subject_id = xstrdup(a.id);
-		n->email = xstrdup(c->email);
-		n->language = xstrdup(lang);
-		n->consent_email = 1;	/* staff, at work */
-		n->territory = a.t;
-		n->vars = vars;
-		/* the counsellor hears which welcome channel cannot go, and why */
-		n->report_of = wi;
-	} else if (notify && a.t->ncounsellors == 0)
+	if (notify && c != NULL)
+		arrival_notice(ev, ctx, &a, c, cv, wi, out);
+	else if (notify && a.t->ncounsellors == 0)
 		snprintf(out->note, sizeof out->note, "territory %s has no "
 		    "counsellor: nobody to tell", a.t->id);
 
@@ -589,5 +756,9 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 }
 
 const struct handler handler_newcomer_arrived = {
-	"newcomer.arrived", arrival_prepare, arrival_fn
+	.type = "newcomer.arrived",
+	.prepare = arrival_prepare,
+	.fn = arrival_fn,
+	.state = &arrival_state,
+	.effects = arrival_effects,
 };

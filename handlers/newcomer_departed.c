@@ -6,6 +6,36 @@
 #include "handlers.h"
 #include "territory.h"
 
+/*
+ * The state function (S.departed). Its argument: the person id. Cancels
+ * pending follow-ups, stops matching; not when a newer event (a return)
+ * was applied since.
+ */
+static const char *const departed_args[] = { "pid", NULL };
+
+static const struct handler_lua departed_state = { "departed", departed_args,
+"function(p, a, m)\n"
+"  local pid = a.pid\n"
+"  local k = p .. 'person:' .. pid\n"
+"  local t = redis.call('HGET', k, 'territory')\n"
+"  if not t then return { missing = 1 } end\n"
+"  if m.retry or not newest(k, m.t) then\n"
+"    return { territory = t, cancelled = 0, already = 1, stale = m.retry and 0 or 1 }\n"
+"  end\n"
+"  local fk = p .. 'followups:' .. pid\n"
+"  local n = 0\n"
+"  for _, m in pairs(hgetall(fk)) do n = n + redis.call('ZREM', p .. 'scheduled', m) end\n"
+"  redis.call('DEL', fk)\n"
+"  unindex(p, pid, k)\n"
+"  local c = redis.call('HGET', k, 'counsellor')\n"
+"  if c then redis.call('ZREM', p .. 'caseload:' .. c, pid) end\n"
+"  local was = redis.call('HGET', k, 'departed')\n"
+"  redis.call('HSET', k, 'departed', '1', 't', m.t)\n"
+"  redis.call('HDEL', k, 'counsellor', 'assigned_by')\n"
+"  return { territory = t, cancelled = n, already = was and 1 or 0 }\n"
+"end\n"
+};
+
 static int
 departed_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
     struct handler_state *st, char *reason, size_t reasonlen)
@@ -15,9 +45,8 @@ departed_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	(void)ctx;
 	if ((pid = handler_id(ev, "person", reason, reasonlen)) == NULL)
 		return -1;
-	st->fn = "departed";
-	st->args = json_array();
-	handler_arg(st->args, pid);
+	handler_state_init(st, &departed_state);
+	handler_arg(st, "pid", pid);
 	return 0;
 }
 
@@ -48,5 +77,8 @@ departed_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 }
 
 const struct handler handler_newcomer_departed = {
-	"newcomer.departed", departed_prepare, departed_fn
+	.type = "newcomer.departed",
+	.prepare = departed_prepare,
+	.fn = departed_fn,
+	.state = &departed_state,
 };

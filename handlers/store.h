@@ -38,12 +38,21 @@
 #ifndef RELAIS_STORE_H
 #define RELAIS_STORE_H
 
-/* Lua defining S (state functions, by name), for the queue's state script. */
-extern const char store_state_lua[];
-/* Lua defining E (effect functions, by name), for the commit script. */
-extern const char store_effects_lua[];
+/*
+ * Lua defining S (state functions, by name), for the queue's state script:
+ * the shared helpers, then each handler's state function (struct
+ * handler_lua) wrapped to read its arguments by name. Assembled on the
+ * first call, kept for the process's life.
+ */
+const char	*store_state(void);
+/*
+ * Lua defining E (effect functions, by name), for the commit script: the
+ * shared effects, then each handler's. Assembled once, like store_state().
+ */
+const char	*store_effects(void);
 
-/* Lua erasing a person's own keys (relaisctl forget), returns JSON counts. */
-extern const char store_forget_lua[];
+/* The names the queue's scripts read them by. */
+#define store_state_lua		(store_state())
+#define store_effects_lua	(store_effects())
 
 #endif

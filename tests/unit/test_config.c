@@ -15,6 +15,8 @@
 
 #include "config.h"
 #include "diag.h"
+#include "gw_outbox.h"
+#include "gw_webhook.h"
 #include "territory.h"
 
 /* A throwaway config directory: relais.yaml and templates/{fr,en}/welcome.*. */
@@ -303,7 +305,8 @@ test_shipped(void **state)
 	g = config_gateway_find(cf, "outbox");
 	assert_non_null(g);
 	assert_string_equal(g->kind, "outbox");
-	assert_string_equal(g->path, "outbox.jsonl");
+	assert_string_equal(((struct gw_outbox_conf *)g->conf)->path,
+	    "outbox.jsonl");
 	assert_null(g->url);
 	g = config_gateway_find(cf, "webhook");
 	assert_non_null(g);
@@ -312,7 +315,7 @@ test_shipped(void **state)
 	assert_int_equal(g->max_concurrency, 32);
 	assert_int_equal(g->timeout_ms, 15000);
 	assert_int_equal(g->connect_timeout_ms, 5000);
-	assert_null(g->token);
+	assert_null(((struct gw_webhook_conf *)g->conf)->token);
 	if (getenv("RELAIS_SENDGRID_API_KEY") == NULL) {
 		g = config_gateway_find(cf, "sendgrid");
 		assert_non_null(g);
@@ -383,7 +386,8 @@ test_shipped_env(void **state)
 	assert_string_equal(cf->redis.host, "cache.example");
 	assert_int_equal(cf->redis.port, 6380);
 	assert_int_equal(cf->redis.db, 2);
-	assert_string_equal(config_gateway_find(cf, "outbox")->path,
+	assert_string_equal(((struct gw_outbox_conf *)config_gateway_find(cf,
+	    "outbox")->conf)->path,
 	    "/var/spool/relais/outbox.jsonl");
 	assert_string_equal(cf->admin_listen, "0.0.0.0:9999");
 	assert_string_equal(cf->routes[0].gateways[0], "webhook");
@@ -921,7 +925,8 @@ test_gateway_required(void **state)
 	cf = test_load_ok(*state, "gateways:\n  out:\n    kind: webhook\n"
 	    "    url: http://x.example/\n    token_file: token\n"
 	    TEST_TERRITORIES TEST_ROUTES);
-	assert_string_equal(cf->gateways[0].token, "t0k3n");
+	assert_string_equal(((struct gw_webhook_conf *)
+	    cf->gateways[0].conf)->token, "t0k3n");
 	config_free(cf);
 }
 

@@ -26,7 +26,8 @@ test_kind_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	return 0;
 }
 
-static const struct gw_kind test_kind = { "test", NULL, test_kind_send, NULL };
+static const struct gw_kind test_kind = { .name = "test",
+    .send = test_kind_send };
 
 static char	test_reason[256];
 

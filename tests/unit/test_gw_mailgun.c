@@ -621,6 +621,7 @@ test_send_refused(void **state)
 	struct event_base	*base;
 	struct http		*http;
 	struct config_gateway	 cg;
+	struct gw_mailgun_conf	 mc;
 	struct gw		 g;
 	struct gw_msg		 m;
 	struct answer		 a;
@@ -631,6 +632,8 @@ test_send_refused(void **state)
 	assert_non_null(base = event_base_new());
 	assert_non_null(http = http_new(base));
 	memset(&cg, 0, sizeof cg);
+	memset(&mc, 0, sizeof mc);
+	cg.conf = &mc;
 	cg.name = name;
 	cg.kind = name;
 	cg.max_concurrency = 4;
@@ -641,16 +644,16 @@ test_send_refused(void **state)
 	g.name = name;
 	g.base = base;
 	g.http = http;
-	cg.domain = domain;
+	mc.domain = domain;
 	assert_int_equal(gw_mailgun_kind.init(&g, &cg, err, sizeof err), -1);
 	assert_non_null(strstr(err, "API key"));
-	cg.token = key;
-	cg.domain = bad;
+	mc.api_key = key;
+	mc.domain = bad;
 	assert_int_equal(gw_mailgun_kind.init(&g, &cg, err, sizeof err), -1);
 	assert_non_null(strstr(err, "domain"));
-	cg.domain = NULL;
+	mc.domain = NULL;
 	assert_int_equal(gw_mailgun_kind.init(&g, &cg, err, sizeof err), -1);
-	cg.domain = domain;
+	mc.domain = domain;
 	assert_int_equal(gw_mailgun_kind.init(&g, &cg, err, sizeof err), 0);
 
 	memset(&a, 0, sizeof a);

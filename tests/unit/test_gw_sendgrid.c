@@ -564,6 +564,7 @@ test_send_refused(void **state)
 	struct event_base	*base;
 	struct http		*http;
 	struct config_gateway	 cg;
+	struct gw_sendgrid_conf	 sc;
 	struct gw		 g;
 	struct gw_msg		 m;
 	struct answer		 a;
@@ -573,6 +574,8 @@ test_send_refused(void **state)
 	assert_non_null(base = event_base_new());
 	assert_non_null(http = http_new(base));
 	memset(&cg, 0, sizeof cg);
+	memset(&sc, 0, sizeof sc);
+	cg.conf = &sc;
 	cg.name = name;
 	cg.kind = name;
 	cg.max_concurrency = 4;
@@ -585,7 +588,7 @@ test_send_refused(void **state)
 	g.http = http;
 	assert_int_equal(gw_sendgrid_kind.init(&g, &cg, err, sizeof err), -1);
 	assert_non_null(strstr(err, "API key"));
-	cg.token = key;
+	sc.api_key = key;
 	assert_int_equal(gw_sendgrid_kind.init(&g, &cg, err, sizeof err), 0);
 
 	memset(&a, 0, sizeof a);

@@ -795,6 +795,7 @@ test_send(void **state)
 	struct event_base	*base;
 	struct http		*http;
 	struct config_gateway	 cg;
+	struct gw_smtp_conf	 sc;
 	struct gw		 g;
 	struct gw_msg		 m;
 	struct answer		 a;
@@ -805,6 +806,8 @@ test_send(void **state)
 	assert_non_null(base = event_base_new());
 	assert_non_null(http = http_new(base));
 	memset(&cg, 0, sizeof cg);
+	memset(&sc, 0, sizeof sc);
+	cg.conf = &sc;
 	cg.name = name;
 	cg.kind = name;
 	cg.url = url;
@@ -820,10 +823,10 @@ test_send(void **state)
 	assert_non_null(strstr(err, "smtp://"));
 	snprintf(dead, sizeof dead, "smtp://127.0.0.1:%d", free_port());
 	cg.url = dead;
-	cg.username = user;
+	sc.username = user;
 	assert_int_equal(gw_smtp_kind.init(&g, &cg, err, sizeof err), -1);
 	assert_non_null(strstr(err, "password"));
-	cg.password = pw;
+	sc.password = pw;
 	assert_int_equal(gw_smtp_kind.init(&g, &cg, err, sizeof err), 0);
 
 	memset(&a, 0, sizeof a);

@@ -280,36 +280,35 @@ ctl_replay_record(struct ctl_replay *r, int dead, const char *id,
 	buf_putc(&it->detail, '\n');
 }
 
+static void
+ctl_replay_dead(struct ctl *c, const redisReply *e, void *arg)
+{
+	(void)c;
+	ctl_replay_record(arg, 1, e->element[0]->str, e->element[1]);
+}
+
+static void
+ctl_replay_delivery(struct ctl *c, const redisReply *e, void *arg)
+{
+	(void)c;
+	ctl_replay_record(arg, 0, e->element[0]->str, e->element[1]);
+}
+
 /* Reads what relaisd recorded from the first replay on, in pages. */
 static int
 ctl_replay_records(struct ctl *c, struct ctl_replay *r, int dead)
 {
-	redisReply	*rep;
-	char		 start[80], stream[512];
-	size_t		 i;
+	char	 start[80], stream[512], err[256];
 
 	snprintf(stream, sizeof stream, "%s", ctl_key(c, dead ? "dead" :
 	    "deliveries"));
 	snprintf(start, sizeof start, "%lld", (long long)ctl_id_ms(r->v[0].sid));
-	for (;;) {
-		rep = redisCommand(c->rc, "XRANGE %s %s + COUNT 1000", stream,
-		    start);
-		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
-			fprintf(stderr, "relaisctl: XRANGE %s failed\n", stream);
-			freeReplyObject(rep);
-			return -1;
-		}
-		for (i = 0; i < rep->elements; i++)
-			ctl_replay_record(r, dead, rep->element[i]->element[0]->str,
-			    rep->element[i]->element[1]);
-		if (rep->elements < 1000) {
-			freeReplyObject(rep);
-			return 0;
-		}
-		snprintf(start, sizeof start, "(%.60s",
-		    rep->element[rep->elements - 1]->element[0]->str);
-		freeReplyObject(rep);
+	if (ctl_xrange(c, stream, start, "+", 1000, dead ? ctl_replay_dead :
+	    ctl_replay_delivery, r, err, sizeof err) == -1) {
+		fprintf(stderr, "relaisctl: XRANGE %s failed\n", stream);
+		return -1;
 	}
+	return 0;
 }
 
 /* Prints each replay and its outcome, then the summary; the exit status. */

@@ -124,10 +124,11 @@ ctl_letter_judge(struct ctl *c, struct ctl_letter *l, const char *p,
 	envelope_clear(&env);
 }
 
-/* One entry of the dead stream into the list, judged. */
+/* One entry of the dead stream into the list (arg), judged. */
 static void
-ctl_letter_add(struct ctl *c, struct ctl_letters *ls, const redisReply *e)
+ctl_letter_add(struct ctl *c, const redisReply *e, void *arg)
 {
+	struct ctl_letters	*ls = arg;
 	const redisReply	*f = e->element[1], *payload = NULL;
 	struct ctl_letter	*l, *h;
 	char			 why[256];
@@ -213,30 +214,15 @@ ctl_letters_find(const struct ctl_letters *ls, const char *id)
 static int
 ctl_letters_read(struct ctl *c, struct ctl_letters *ls)
 {
-	redisReply	*rep;
-	char		 start[80] = "-";
-	size_t		 i;
+	char	err[256];
 
-	for (;;) {
-		rep = redisCommand(c->rc, "XRANGE %s %s + COUNT %d",
-		    ctl_key(c, "dead"), start, CTL_DEAD_PAGE);
-		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
-			fprintf(stderr, "relaisctl: XRANGE %s failed: %s\n",
-			    ctl_key(c, "dead"), rep != NULL && rep->type ==
-			    REDIS_REPLY_ERROR ? rep->str : c->rc->errstr);
-			freeReplyObject(rep);
-			return -1;
-		}
-		for (i = 0; i < rep->elements; i++)
-			ctl_letter_add(c, ls, rep->element[i]);
-		if (rep->elements < CTL_DEAD_PAGE) {
-			freeReplyObject(rep);
-			return 0;
-		}
-		snprintf(start, sizeof start, "(%.60s",
-		    rep->element[rep->elements - 1]->element[0]->str);
-		freeReplyObject(rep);
+	if (ctl_xrange(c, ctl_key(c, "dead"), "-", "+", CTL_DEAD_PAGE,
+	    ctl_letter_add, ls, err, sizeof err) == -1) {
+		fprintf(stderr, "relaisctl: XRANGE %s failed: %s\n",
+		    ctl_key(c, "dead"), err);
+		return -1;
 	}
+	return 0;
 }
 
 int

@@ -156,65 +156,42 @@ ctl_report_overdue(struct ctl *c, struct ctl_report_row **rows, size_t *n)
 	return 0;
 }
 
-int
-ctl_report(struct ctl *c, const struct ctl_args *a)
-{
-	struct ctl_report_row	*rows = NULL;
-	redisReply		*rep;
-	struct tm		 tm;
-	char			 start[64], end[32];
-	const char		*month = ctl_opt(a, "month");
-	size_t			 n = 0, i;
-	long long		 from, to;
-	int			 csv = ctl_opt(a, "csv") != NULL, y, m;
-	unsigned long		 optouts = 0;
+/* The rows being counted. */
+struct ctl_report_rows {
+	struct ctl_report_row	**rows;
+	size_t			 *n;
+};
 
-	if (month == NULL || sscanf(month, "%4d-%2d", &y, &m) != 2 || m < 1 ||
-	    m > 12 || strlen(month) != 7)
-		return ctl_usage_error(c, "--month YYYY-MM is needed");
-	/* stream ids are milliseconds: the month, in UTC */
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = 1;
-	from = (long long)timegm(&tm) * 1000;
-	tm.tm_mon += 1;
-	to = (long long)timegm(&tm) * 1000 - 1;
-	if (ctl_connect(c) == -1)
-		return 1;
+static void
+ctl_report_delivery(struct ctl *c, const redisReply *e, void *arg)
+{
+	struct ctl_report_rows	*rr = arg;
+
+	(void)c;
+	ctl_report_count(rr->rows, rr->n, e->element[1]);
+}
+
+/* The deliveries of ms from..to (the month) counted, page by page; -1 on failure. */
+static int
+ctl_report_deliveries(struct ctl *c, long long from, long long to,
+    struct ctl_report_row **rows, size_t *n)
+{
+	struct ctl_report_rows	 rr = { rows, n };
+	char			 start[32], end[32], err[256];
+
 	snprintf(start, sizeof start, "%lld", from);
 	snprintf(end, sizeof end, "%lld", to);
-	for (;;) {
-		rep = redisCommand(c->rc, "XRANGE %s %s %s COUNT 1000",
-		    ctl_key(c, "deliveries"), start, end);
-		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
-			freeReplyObject(rep);
-			free(rows);
-			return 1;
-		}
-		for (i = 0; i < rep->elements; i++)
-			ctl_report_count(&rows, &n, rep->element[i]->element[1]);
-		if (rep->elements < 1000) {
-			freeReplyObject(rep);
-			break;
-		}
-		snprintf(start, sizeof start, "(%.60s",
-		    rep->element[rep->elements - 1]->element[0]->str);
-		freeReplyObject(rep);
-	}
-	if (ctl_report_stats(c, month, &rows, &n) == -1 ||
-	    ctl_report_overdue(c, &rows, &n) == -1) {
-		free(rows);
-		return 1;
-	}
-	/* opt-outs recorded this month (the suppression records are dated) */
-	rep = redisCommand(c->rc, "HVALS %s", ctl_key(c, "suppressed"));
-	for (i = 0; rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
-	    i < rep->elements; i++) {
-		if (strstr(rep->element[i]->str, month) != NULL)
-			optouts++;
-	}
-	freeReplyObject(rep);
+	return ctl_xrange(c, ctl_key(c, "deliveries"), start, end, 1000,
+	    ctl_report_delivery, &rr, err, sizeof err);
+}
+
+/* The table (or CSV) of month's figures, a row per territory. */
+static void
+ctl_report_print(const char *month, const struct ctl_report_row *rows,
+    size_t n, unsigned long optouts, int csv)
+{
+	size_t	i;
+
 	if (csv)
 		printf("territory,arrivals,welcomes,counsellor_notices,"
 		    "followups_due,followups_done,followups_overdue,checkins,"
@@ -224,7 +201,7 @@ ctl_report(struct ctl *c, const struct ctl_args *a)
 		    "arrivals", "welcomes", "notices", "fu-due", "fu-done",
 		    "overdue", "check-ins", "alerts", "departed", "failed");
 	for (i = 0; i < n; i++) {
-		struct ctl_report_row *r = &rows[i];
+		const struct ctl_report_row *r = &rows[i];
 
 		printf(csv ? "%s,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu\n" :
 		    "%-16s %8lu %8lu %8lu %8lu %8lu %8lu %9lu %8lu %8lu %7lu\n",
@@ -241,6 +218,48 @@ ctl_report(struct ctl *c, const struct ctl_args *a)
 		    month, optouts, CTL_OVERDUE_DAYS);
 	else
 		printf("opt-outs,%lu\n", optouts);
+}
+
+int
+ctl_report(struct ctl *c, const struct ctl_args *a)
+{
+	struct ctl_report_row	*rows = NULL;
+	redisReply		*rep;
+	struct tm		 tm;
+	const char		*month = ctl_opt(a, "month");
+	size_t			 n = 0, i;
+	long long		 from, to;
+	int			 y, m;
+	unsigned long		 optouts = 0;
+
+	if (month == NULL || sscanf(month, "%4d-%2d", &y, &m) != 2 || m < 1 ||
+	    m > 12 || strlen(month) != 7)
+		return ctl_usage_error(c, "--month YYYY-MM is needed");
+	/* stream ids are milliseconds: the month, in UTC */
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = 1;
+	from = (long long)timegm(&tm) * 1000;
+	tm.tm_mon += 1;
+	to = (long long)timegm(&tm) * 1000 - 1;
+	if (ctl_connect(c) == -1)
+		return 1;
+	if (ctl_report_deliveries(c, from, to, &rows, &n) == -1 ||
+	    ctl_report_stats(c, month, &rows, &n) == -1 ||
+	    ctl_report_overdue(c, &rows, &n) == -1) {
+		free(rows);
+		return 1;
+	}
+	/* opt-outs recorded this month (the suppression records are dated) */
+	rep = redisCommand(c->rc, "HVALS %s", ctl_key(c, "suppressed"));
+	for (i = 0; rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
+	    i < rep->elements; i++) {
+		if (strstr(rep->element[i]->str, month) != NULL)
+			optouts++;
+	}
+	freeReplyObject(rep);
+	ctl_report_print(month, rows, n, optouts, ctl_opt(a, "csv") != NULL);
 	free(rows);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * A person everywhere relais keeps them (Law 25): relaisctl forget erases
  * them, relaisctl export tells them what is held. Both go through one
- * search (forget.c's forget_walk(), with daemon/pii.c's byte matcher), so
+ * search (forget_walk.c, with daemon/pii.c's byte matcher), so
  * that an export lists exactly what a forget would erase.
  *
  * Their own keys: the profile, pending follow-ups, the dedupe markers of

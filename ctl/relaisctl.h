@@ -96,6 +96,17 @@ char		*ctl_slurp(const char *path, size_t *len);
 void		 ctl_print_safe(const char *s, size_t len, int multiline);
 /* A field of a stream entry's field list, or "". */
 const char	*ctl_field(const redisReply *fields, const char *name);
+/* Called for each entry of a stream read, [id, [field, value...]]. */
+typedef void	(*ctl_entry_fn)(struct ctl *, const redisReply *entry,
+		    void *arg);
+/*
+ * Reads stream key (a full key name) from from ("-", an id) to to ("+", an
+ * id), count entries a page, each handed to each. 0, or -1 with Redis's
+ * error in err (the caller says what failed).
+ */
+int		 ctl_xrange(struct ctl *, const char *key, const char *from,
+		    const char *to, int count, ctl_entry_fn each, void *arg,
+		    char *err, size_t errlen);
 /* The integer answer of "CMD key", or -1. */
 long long	 ctl_integer(struct ctl *, const char *cmd, const char *key);
 /* Redis's clock, in ms (stream ids are made of it); -1 on failure. */

@@ -499,6 +499,38 @@ ctl_field(const redisReply *fields, const char *name)
 	return "";
 }
 
+int
+ctl_xrange(struct ctl *c, const char *key, const char *from, const char *to,
+    int count, ctl_entry_fn each, void *arg, char *err, size_t errlen)
+{
+	redisReply	*rep;
+	char		 stream[512], start[80];
+	size_t		 i;
+
+	/* key may be ctl_key()'s buffer, which each may reuse */
+	snprintf(stream, sizeof stream, "%s", key);
+	snprintf(start, sizeof start, "%s", from);
+	for (;;) {
+		rep = redisCommand(c->rc, "XRANGE %s %s %s COUNT %d", stream,
+		    start, to, count);
+		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+			snprintf(err, errlen, "%s", rep != NULL && rep->type ==
+			    REDIS_REPLY_ERROR ? rep->str : c->rc->errstr);
+			freeReplyObject(rep);
+			return -1;
+		}
+		for (i = 0; i < rep->elements; i++)
+			each(c, rep->element[i], arg);
+		if (rep->elements < (size_t)count) {
+			freeReplyObject(rep);
+			return 0;
+		}
+		snprintf(start, sizeof start, "(%.60s",
+		    rep->element[rep->elements - 1]->element[0]->str);
+		freeReplyObject(rep);
+	}
+}
+
 long long
 ctl_integer(struct ctl *c, const char *cmd, const char *key)
 {

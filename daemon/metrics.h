@@ -1,0 +1,45 @@
+/*
+ * The pipeline's metrics: events and deliveries counted by their labels,
+ * gateway latencies, commit failures; written in Prometheus text format
+ * with the gauges of the moment.
+ *
+ * Ownership: a metrics copies every label it is given.
+ */
+#ifndef RELAIS_METRICS_H
+#define RELAIS_METRICS_H
+
+#include <stddef.h>
+
+struct buf;
+struct gw_set;
+struct queue_gauges;
+struct metrics;
+
+/* What is read at the moment the metrics are written. */
+struct metrics_now {
+	struct gw_set			*gws;		/* breaker states */
+	size_t				 inflight;	/* entries in flight */
+	unsigned long			 reconnects;	/* Redis */
+	int				 redis_up;
+	const struct queue_gauges	*gauges;	/* sizes in Redis */
+};
+
+struct metrics	*metrics_new(void);
+void		 metrics_free(struct metrics *);
+/* A stream entry finished: its type and outcome (done, dead, duplicate). */
+void		 metrics_event(struct metrics *, const char *type,
+		    const char *outcome);
+/* A delivery's outcome, with its channel, territory and gateway. */
+void		 metrics_delivery(struct metrics *, const char *outcome,
+		    const char *channel, const char *territory,
+		    const char *gateway);
+/* How long a gateway took to answer. */
+void		 metrics_latency(struct metrics *, const char *gateway,
+		    double ms);
+/* Outcomes Redis did not take (the entry is read again). */
+void		 metrics_commit_failed(struct metrics *);
+/* Appends every metric in Prometheus text format. */
+void		 metrics_write(const struct metrics *, const struct metrics_now *,
+		    struct buf *);
+
+#endif

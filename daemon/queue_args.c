@@ -1,0 +1,138 @@
+/* Argument lists for the queue's scripts and the ops a commit applies. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "queue_args.h"
+
+void
+queue_args_init(struct queue_args *a)
+{
+	memset(a, 0, sizeof *a);
+	buf_init(&a->data);
+}
+
+void
+queue_args_clear(struct queue_args *a)
+{
+	buf_free(&a->data);
+	free(a->off);
+	free(a->len);
+	free(a->v);
+	queue_args_init(a);
+}
+
+void
+queue_args_add(struct queue_args *a, const char *s, size_t len)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap == 0 ? 32 : a->cap * 2;
+		a->off = xrealloc(a->off, (size_t)a->cap * sizeof *a->off);
+		a->len = xrealloc(a->len, (size_t)a->cap * sizeof *a->len);
+	}
+	a->off[a->n] = a->data.len;
+	a->len[a->n] = len;
+	a->n++;
+	buf_append(&a->data, s, len);
+	buf_putc(&a->data, '\0');
+}
+
+void
+queue_args_addf(struct queue_args *a, const char *fmt, ...)
+{
+	char	tmp[64];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		fatalx("queue_args_addf: argument too long");
+	queue_args_add(a, tmp, (size_t)n);
+}
+
+void
+queue_args_cat(struct queue_args *dst, const struct queue_args *src)
+{
+	int	i;
+
+	for (i = 0; i < src->n; i++)
+		queue_args_add(dst, src->data.data + src->off[i], src->len[i]);
+}
+
+const char **
+queue_args_argv(struct queue_args *a)
+{
+	int	i;
+
+	a->v = xrealloc(a->v, ((size_t)a->n + 1) * sizeof *a->v);
+	for (i = 0; i < a->n; i++)
+		a->v[i] = a->data.data + a->off[i];
+	return a->v;
+}
+
+void
+queue_op_sent(struct queue_args *a, const char *key)
+{
+	queue_args_add(a, "S", 1);
+	queue_args_add(a, key, strlen(key));
+}
+
+void
+queue_op_count(struct queue_args *a, const char *key, long long ttl_ms)
+{
+	queue_args_add(a, "C", 1);
+	queue_args_add(a, key, strlen(key));
+	queue_args_addf(a, "%lld", ttl_ms);
+}
+
+void
+queue_op_schedule(struct queue_args *a, long long due_ms, const char *member,
+    size_t len)
+{
+	queue_args_add(a, "Z", 1);
+	queue_args_addf(a, "%lld", due_ms);
+	queue_args_add(a, member, len);
+}
+
+void
+queue_op_retry(struct queue_args *a, long long due_ms, long attempt,
+    long waits, const char *key, const char *event, size_t len)
+{
+	struct buf	member;
+
+	buf_init(&member);
+	buf_printf(&member, "retry %ld %ld %s ", attempt, waits, key);
+	buf_append(&member, event, len);
+	queue_op_schedule(a, due_ms, member.data, member.len);
+	buf_free(&member);
+}
+
+void
+queue_op_suppress(struct queue_args *a, const char *id, const char *record)
+{
+	queue_args_add(a, "U", 1);
+	queue_args_add(a, id, strlen(id));
+	queue_args_add(a, record, strlen(record));
+}
+
+void
+queue_op_effect(struct queue_args *a, const char *name,
+    const struct queue_args *args)
+{
+	queue_args_add(a, "H", 1);
+	queue_args_add(a, name, strlen(name));
+	queue_args_addf(a, "%d", args->n);
+	queue_args_cat(a, args);
+}
+
+void
+queue_op_record(struct queue_args *a, int dead, int nfields)
+{
+	queue_args_add(a, dead ? "D" : "L", 1);
+	queue_args_addf(a, "%d", nfields);
+}

@@ -1,0 +1,237 @@
+/*
+ * Unit tests for store: the handlers' Lua assembled for the queue, and the
+ * named arguments between a handler's C and its state function.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "buf.h"
+#include "handlers.h"
+#include "store.h"
+
+/* How many times needle occurs in hay. */
+static size_t
+test_count(const char *hay, const char *needle)
+{
+	size_t	n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+static int
+test_lua_keyword(const char *s)
+{
+	static const char *const kw[] = { "and", "break", "do", "else",
+	    "elseif", "end", "false", "for", "function", "if", "in", "local",
+	    "nil", "not", "or", "repeat", "return", "then", "true", "until",
+	    "while", NULL };
+	size_t	i;
+
+	for (i = 0; kw[i] != NULL; i++) {
+		if (strcmp(kw[i], s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether name is among fn's arguments. */
+static int
+test_declared(const struct handler_lua *fn, const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; fn->args[i] != NULL; i++) {
+		if (strlen(fn->args[i]) == len &&
+		    strncmp(fn->args[i], name, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Every argument name is a Lua identifier, not a keyword, declared once. */
+static void
+test_names(void **state)
+{
+	const struct handler	*h;
+	const char		*a;
+	size_t			 i, k, l;
+
+	(void)state;
+	for (i = 0; (h = handler_at(i)) != NULL; i++) {
+		if (h->state == NULL)
+			continue;
+		for (k = 0; (a = h->state->args[k]) != NULL; k++) {
+			if (!(islower((unsigned char)a[0]) || a[0] == '_') ||
+			    strspn(a, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+			    strlen(a) || test_lua_keyword(a))
+				fail_msg("S.%s: argument \"%s\" is not a Lua "
+				    "name a.%s can read", h->state->name, a, a);
+			for (l = 0; l < k; l++) {
+				if (strcmp(h->state->args[l], a) == 0)
+					fail_msg("S.%s: argument %s declared "
+					    "twice", h->state->name, a);
+			}
+		}
+	}
+}
+
+/*
+ * The Lua of each state function reads only declared arguments (a.<name>),
+ * and reads each one it declares.
+ */
+static void
+test_names_read(void **state)
+{
+	const struct handler		*h;
+	const struct handler_lua	*fn;
+	const char			*p, *q;
+	char				 want[64];
+	size_t				 i, k, len;
+
+	(void)state;
+	for (i = 0; (h = handler_at(i)) != NULL; i++) {
+		if ((fn = h->state) == NULL)
+			continue;
+		for (p = fn->lua; (p = strstr(p, "a.")) != NULL; p += 2) {
+			if (p > fn->lua && (isalnum((unsigned char)p[-1]) ||
+			    p[-1] == '_' || p[-1] == '.'))
+				continue;
+			q = p + 2;
+			len = strspn(q, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+			if (!test_declared(fn, q, len))
+				fail_msg("S.%s reads a.%.*s, not an argument "
+				    "of its declaration", fn->name, (int)len, q);
+		}
+		for (k = 0; fn->args[k] != NULL; k++) {
+			snprintf(want, sizeof want, "a.%s", fn->args[k]);
+			if (strstr(fn->lua, want) == NULL)
+				fail_msg("S.%s never reads its argument %s",
+				    fn->name, fn->args[k]);
+		}
+	}
+}
+
+/* The state script: the helpers once, each handler's function once, named. */
+static void
+test_state_assembled(void **state)
+{
+	const struct handler	*h;
+	const char		*lua = store_state();
+	struct buf		 want;
+	size_t			 i, k;
+
+	(void)state;
+	assert_ptr_equal(lua, store_state_lua);	/* assembled once */
+	assert_int_equal(test_count(lua, "local function hgetall("), 1);
+	assert_int_equal(test_count(lua, "local function assign("), 1);
+	assert_int_equal(test_count(lua, "local function named("), 1);
+	assert_int_equal(test_count(lua, "local S = {}\n"), 1);
+	assert_int_equal(test_count(lua, "local E"), 0);
+	for (i = 0; (h = handler_at(i)) != NULL; i++) {
+		if (h->state == NULL)
+			continue;
+		buf_init(&want);
+		buf_printf(&want, "S.%s = named({", h->state->name);
+		for (k = 0; h->state->args[k] != NULL; k++)
+			buf_printf(&want, "%s'%s'", k > 0 ? ", " : " ",
+			    h->state->args[k]);
+		buf_puts(&want, " }, function(p, a, m)\n");
+		if (test_count(lua, want.data) != 1)
+			fail_msg("expected once in the state script: %s",
+			    want.data);
+		buf_free(&want);
+		/* each function ends before the next: "end)" closes named( */
+		assert_int_equal(test_count(h->state->lua, "function(p, a, m)"),
+		    1);
+	}
+	/* the eight event types that need state, and nothing else in S */
+	assert_int_equal(test_count(lua, "\nS."), 8);
+	assert_non_null(strstr(lua, "\nend)\n"));
+}
+
+/* The commit script: every effect the handlers ask for, defined once. */
+static void
+test_effects_assembled(void **state)
+{
+	static const char *const effects[] = { "announce", "stat", "welcome",
+	    "digest_add", "digest_done", "reminder_add", "reminders_done",
+	    "followup", NULL };
+	const char	*lua = store_effects();
+	char		 want[64];
+	size_t		 i;
+
+	(void)state;
+	assert_ptr_equal(lua, store_effects_lua);
+	assert_int_equal(test_count(lua, "local E = {}\n"), 1);
+	assert_int_equal(test_count(lua, "local function kinds("), 1);
+	assert_int_equal(test_count(lua, "S."), 0);
+	for (i = 0; effects[i] != NULL; i++) {
+		snprintf(want, sizeof want, "E.%s = function(p, a)\n",
+		    effects[i]);
+		if (test_count(lua, want) != 1)
+			fail_msg("expected once in the commit script: %s", want);
+	}
+	assert_int_equal(test_count(lua, "\nE."), 8);
+}
+
+/* C sets arguments by name; they travel in the declaration's order. */
+static void
+test_args_by_name(void **state)
+{
+	static const char *const names[] = { "pid", "fields", "ttl", NULL };
+	static const struct handler_lua fn = { "t", names, "function(p, a, m)\n"
+	    "  return { a.pid, a.fields, a.ttl }\nend\n" };
+	struct handler_state	 st;
+	json_t			*v;
+	char			*s;
+
+	(void)state;
+	memset(&st, 0, sizeof st);
+	handler_state_init(&st, &fn);
+	assert_string_equal(st.fn, "t");
+	/* an argument never set travels as "" */
+	v = json_pack("{s:s}", "b", "x");
+	handler_arg_json(&st, "fields", v);
+	json_decref(v);
+	handler_arg_long(&st, "ttl", 63072000LL);
+	s = json_dumps(st.args, JSON_COMPACT);
+	assert_string_equal(s, "[\"\",\"{\\\"b\\\":\\\"x\\\"}\",\"63072000\"]");
+	free(s);
+	handler_arg(&st, "pid", "p-1");
+	handler_arg(&st, "ttl", NULL);
+	s = json_dumps(st.args, JSON_COMPACT);
+	assert_string_equal(s, "[\"p-1\",\"{\\\"b\\\":\\\"x\\\"}\",\"\"]");
+	free(s);
+	handler_state_clear(&st);
+	assert_null(st.fn);
+	assert_null(st.args);
+	assert_null(st.lua);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_names_read),
+		cmocka_unit_test(test_state_assembled),
+		cmocka_unit_test(test_effects_assembled),
+		cmocka_unit_test(test_args_by_name),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
