@@ -1612,3 +1612,15 @@ admin_content_type_is(const char *ctype, const char *want)
 	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ' ||
 	    ctype[n] == '\t');
 }
+
+const char *
+admin_peer(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	char				*addr = NULL;
+	ev_uint16_t			 port = 0;
+
+	if ((evcon = evhttp_request_get_connection(req)) != NULL)
+		evhttp_connection_get_peer(evcon, &addr, &port);
+	return addr != NULL ? addr : "-";
+}

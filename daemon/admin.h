@@ -204,6 +204,8 @@ void		 admin_free(struct admin *);
  * parameters (charset) allowed after it; case does not matter.
  */
 int		 admin_content_type_is(const char *ctype, const char *want);
+/* The client's address, for the logs of refused requests; "-" unknown. */
+const char	*admin_peer(struct evhttp_request *);
 
 /* Prometheus text exposition format 0.0.4. */
 enum admin_metric_type {

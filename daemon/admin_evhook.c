@@ -212,19 +212,6 @@ admin_evhook_retry(struct evhttp_request *req, enum evhook_provider p)
 		    "try again later\n");
 }
 
-/* The client's address, for the logs of refused requests. */
-static const char *
-admin_evhook_peer(struct evhttp_request *req)
-{
-	struct evhttp_connection	*evcon;
-	char				*addr = NULL;
-	ev_uint16_t			 port = 0;
-
-	if ((evcon = evhttp_request_get_connection(req)) != NULL)
-		evhttp_connection_get_peer(evcon, &addr, &port);
-	return addr != NULL ? addr : "-";
-}
-
 /* Refuses req, counted and logged (never with an address). */
 static void
 admin_evhook_refuse(struct admin_evhook *e, enum evhook_provider p,
@@ -236,7 +223,7 @@ admin_evhook_refuse(struct admin_evhook *e, enum evhook_provider p,
 	e->hooks[p].refused[why]++;
 	log_warnx("evhook: provider=%s outcome=refused reason=\"%s\" peer=%s",
 	    evhook_provider_name(p), log_escape(reason, esc, sizeof esc),
-	    admin_evhook_peer(req));
+	    admin_peer(req));
 	if (why == ADMIN_EVHOOK_MALFORMED)
 		admin_evhook_reply(req, HTTP_BADREQUEST, "Bad Request",
 		    "bad body\n");

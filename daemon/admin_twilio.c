@@ -143,19 +143,6 @@ admin_twilio_url(const struct admin_twilio *t, struct evhttp_request *req,
 	return 0;
 }
 
-/* The client's address, for the logs of refused requests. */
-static const char *
-admin_twilio_peer(struct evhttp_request *req)
-{
-	struct evhttp_connection	*evcon;
-	char				*addr = NULL;
-	ev_uint16_t			 port = 0;
-
-	if ((evcon = evhttp_request_get_connection(req)) != NULL)
-		evhttp_connection_get_peer(evcon, &addr, &port);
-	return addr != NULL ? addr : "-";
-}
-
 /* "+" and 1 to 15 digits: what the suppression list holds as "sms:". */
 static int
 admin_twilio_phone_ok(const char *s)
@@ -334,7 +321,7 @@ admin_twilio_post(struct admin_twilio *t, struct evhttp_request *req)
 	    evhttp_find_header(in, "X-Twilio-Signature")) == -1) {
 		log_warnx("twilio: outcome=forbidden reason=\"%s\" peer=%s",
 		    evhttp_find_header(in, "X-Twilio-Signature") == NULL ?
-		    "no signature" : "bad signature", admin_twilio_peer(req));
+		    "no signature" : "bad signature", admin_peer(req));
 		admin_twilio_text(req, 403, "Forbidden", "forbidden\n");
 		goto done;
 	}

@@ -1,7 +1,7 @@
 /*
- * The queue's server-side scripts, in Lua: read by queue_batch.c, which loads them
- * on every connection of its writer (EVALSHA). The state and commit scripts
- * are preceded by the handlers' functions (handlers/store.c).
+ * The queue's server-side scripts, in Lua: read by queue_batch.c, which
+ * loads them on every connection of its writer (EVALSHA). The state and
+ * commit scripts are preceded by the handlers' functions (handlers/store.c).
  */
 #include "queue_lua.h"
 
