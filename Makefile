@@ -59,6 +59,8 @@ LIB_SRCS := \
 	daemon/territory.c \
 	daemon/envelope.c \
 	daemon/tmpl.c \
+	daemon/tmpl_refs.c \
+	daemon/tmpl_render.c \
 	daemon/render.c \
 	daemon/route.c \
 	daemon/backoff.c \
@@ -74,6 +76,7 @@ LIB_SRCS := \
 	daemon/queue_args.c \
 	daemon/queue_lua.c \
 	daemon/http.c \
+	daemon/http_req.c \
 	daemon/breaker.c \
 	daemon/gw.c \
 	daemon/gw_kind.c \
@@ -93,6 +96,9 @@ LIB_SRCS := \
 	daemon/record.c \
 	daemon/metrics.c \
 	daemon/admin.c \
+	daemon/admin_guard.c \
+	daemon/admin_prom.c \
+	daemon/admin_rate.c \
 	daemon/admin_twilio.c \
 	daemon/twhook.c \
 	daemon/admin_evhook.c \
@@ -163,6 +169,8 @@ FUZZ_ynode_PKGS := yaml-0.1
 FUZZ_tmpl_SRCS := \
 	tests/fuzz/fuzz_tmpl.c \
 	daemon/tmpl.c \
+	daemon/tmpl_refs.c \
+	daemon/tmpl_render.c \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_tmpl_PKGS := jansson
@@ -233,6 +241,7 @@ FUZZ_GW_SRCS := \
 	daemon/diag.c \
 	daemon/suggest.c \
 	daemon/http.c \
+	daemon/http_req.c \
 	daemon/breaker.c \
 	daemon/backoff.c \
 	daemon/clock.c \
@@ -255,6 +264,9 @@ FUZZ_mime_PKGS := jansson libcurl libevent libcrypto yaml-0.1
 FUZZ_admin_SRCS := \
 	tests/fuzz/fuzz_admin.c \
 	daemon/admin.c \
+	daemon/admin_guard.c \
+	daemon/admin_prom.c \
+	daemon/admin_rate.c \
 	daemon/admin_twilio.c \
 	daemon/admin_unsub.c \
 	daemon/admin_evhook.c \

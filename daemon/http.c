@@ -46,48 +46,11 @@
 
 #include "buf.h"
 #include "http.h"
+#include "http_int.h"
 #include "log.h"
 
-#define HTTP_BODY_MAX		(64 * 1024)
-#define HTTP_HEADERS_MAX	(16 * 1024)
 #define HTTP_RETRY_AFTER_MAX	86400L	/* a day: beyond it, the server is confused */
 #define HTTP_MAXCONNECTS_MIN	8
-
-struct http_req {
-	TAILQ_ENTRY(http_req)	 entry;
-	struct http_pool	*pool;
-	CURL			*easy;
-	struct curl_slist	*hdrs;
-	char			*method;
-	char			*url;
-	char			*body;
-	size_t			 bodylen;
-	char			*userpwd;
-	char			*ca_file;
-	long			 connect_timeout_ms;
-	long			 timeout_ms;
-	http_cb			 cb;
-	void			*arg;
-
-	struct buf		 rbody;
-	struct buf		 rhdrs;
-	char			 errbuf[CURL_ERROR_SIZE];
-	struct http_response	 resp;
-};
-TAILQ_HEAD(http_reqs, http_req);
-
-struct http_pool {
-	TAILQ_ENTRY(http_pool)	 entry;
-	struct http		*http;
-	char			*name;
-	int			 max;
-	struct http_reqs	 queue;		/* waiting for a slot */
-	struct http_reqs	 active;	/* handed to curl */
-	size_t			 nqueued;
-	size_t			 ninflight;
-	CURL			**spare;	/* idle easy handles, up to max */
-	size_t			 nspare;
-};
 
 /* One per socket curl asks us to watch; curl_multi_assign'ed to it. */
 struct http_sock {
@@ -116,148 +79,6 @@ static void	http_sock_ev_cb(evutil_socket_t, short, void *);
 static int	http_sock_cb(CURL *, curl_socket_t, int, void *, void *);
 static int	http_timerfunc_cb(CURLM *, long, void *);
 static void	http_destroy(struct http *);
-static const char *http_header_find(const char *, const char *, size_t *);
-
-/* Frees a request and what it owns; its easy handle must be out of the multi. */
-static void
-http_req_free(struct http_req *r)
-{
-	if (r == NULL)
-		return;
-	if (r->easy != NULL)
-		curl_easy_cleanup(r->easy);
-	curl_slist_free_all(r->hdrs);
-	free(r->method);
-	free(r->url);
-	free(r->body);
-	if (r->userpwd != NULL) {
-		explicit_bzero(r->userpwd, strlen(r->userpwd));
-		free(r->userpwd);
-	}
-	free(r->ca_file);
-	buf_free(&r->rbody);
-	buf_free(&r->rhdrs);
-	free(r);
-}
-
-/* A method is an HTTP token; anything else would let a caller inject text. */
-static int
-http_valid_method(const char *m)
-{
-	const char	*p;
-
-	if (m == NULL || *m == '\0')
-		return 0;
-	for (p = m; *p != '\0'; p++) {
-		if (!isalnum((unsigned char)*p) && strchr("!#$%&'*+-.^_`|~", *p) == NULL)
-			return 0;
-	}
-	return 1;
-}
-
-static int
-http_valid_header(const char *h)
-{
-	const char	*colon;
-
-	if (h == NULL || (colon = strchr(h, ':')) == NULL || colon == h)
-		return 0;
-	return strpbrk(h, "\r\n") == NULL;
-}
-
-static size_t
-http_body_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct http_req	*r = arg;
-	size_t		 n = size * nmemb, room;
-
-	/* Past the cap the rest is dropped, not refused: that is not an error. */
-	room = r->rbody.len < HTTP_BODY_MAX ? HTTP_BODY_MAX - r->rbody.len : 0;
-	buf_append(&r->rbody, p, n < room ? n : room);
-	return n;
-}
-
-static size_t
-http_header_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct http_req	*r = arg;
-	size_t		 n = size * nmemb;
-
-	/* Keep only the final response's block (after 1xx or proxy replies). */
-	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
-		buf_reset(&r->rhdrs);
-	if (r->rhdrs.len + n <= HTTP_HEADERS_MAX)
-		buf_append(&r->rhdrs, p, n);
-	return n;
-}
-
-/* Sets every option of one request on a fresh or reset easy handle. */
-static CURLcode
-http_req_setup(struct http_req *r)
-{
-	CURL		*e = r->easy;
-	CURLcode	 rc = CURLE_OK;
-	int		 post;
-
-#define SET(opt, val) do {						\
-	if (rc == CURLE_OK)						\
-		rc = curl_easy_setopt(e, opt, val);			\
-} while (0)
-	SET(CURLOPT_PRIVATE, r);
-	SET(CURLOPT_ERRORBUFFER, r->errbuf);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_TCP_KEEPALIVE, 1L);
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	/*
-	 * Only over TLS, where ALPN tells at handshake time whether the
-	 * connection multiplexes. Over plain HTTP curl learns it from the first
-	 * response, so every other request to that host would wait for it.
-	 */
-	if (strncasecmp(r->url, "https://", 8) == 0)
-		SET(CURLOPT_PIPEWAIT, 1L);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	/* Verification stays on: a CA file only changes the trusted roots. */
-	if (r->ca_file != NULL)
-		SET(CURLOPT_CAINFO, r->ca_file);
-	SET(CURLOPT_URL, r->url);
-	SET(CURLOPT_WRITEFUNCTION, http_body_cb);
-	SET(CURLOPT_WRITEDATA, r);
-	SET(CURLOPT_HEADERFUNCTION, http_header_cb);
-	SET(CURLOPT_HEADERDATA, r);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
-	SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);
-	if (r->hdrs != NULL)
-		SET(CURLOPT_HTTPHEADER, r->hdrs);
-	if (r->userpwd != NULL) {
-		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		SET(CURLOPT_USERPWD, r->userpwd);
-	}
-
-	post = strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
-	    strcmp(r->method, "PATCH") == 0 || r->body != NULL;
-	if (strcmp(r->method, "HEAD") == 0)
-		SET(CURLOPT_NOBODY, 1L);
-	else if (strcmp(r->method, "GET") == 0 && r->body == NULL)
-		SET(CURLOPT_HTTPGET, 1L);
-	else {
-		if (post) {
-			/* The copy lives in the request until the transfer ends. */
-			SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->bodylen);
-			SET(CURLOPT_POSTFIELDS, r->body != NULL ? r->body : "");
-		}
-		if (strcmp(r->method, "POST") != 0)
-			SET(CURLOPT_CUSTOMREQUEST, r->method);
-	}
-#undef SET
-	if (rc != CURLE_OK)
-		log_warnx("http: pool=%s setup failed: %s", r->pool->name,
-		    curl_easy_strerror(rc));
-	return rc;
-}
-
 
 /* Gives an easy handle back to its pool for reuse, or frees it. */
 static void
@@ -724,36 +545,6 @@ http_pool_free(struct http_pool *p)
 	free(p);
 }
 
-static int
-http_request_valid(const struct http_request *req)
-{
-	size_t	i;
-
-	if (req == NULL || !http_valid_method(req->method) ||
-	    req->url == NULL || req->url[0] == '\0' ||
-	    strpbrk(req->url, " \r\n") != NULL)
-		return 0;
-	if (req->nheaders > 0 && req->headers == NULL)
-		return 0;
-	for (i = 0; i < req->nheaders; i++) {
-		if (!http_valid_header(req->headers[i]))
-			return 0;
-	}
-	if (req->body == NULL && req->bodylen > 0)
-		return 0;
-	return req->connect_timeout_ms >= 0 && req->timeout_ms >= 0;
-}
-
-static struct curl_slist *
-http_slist_add(struct curl_slist *l, const char *line)
-{
-	struct curl_slist	*n;
-
-	if ((n = curl_slist_append(l, line)) == NULL)
-		fatalx("http: out of memory");
-	return n;
-}
-
 /* Queues a copy of req on the pool; cb runs later, from the loop. */
 int
 http_submit(struct http_pool *p, const struct http_request *req, http_cb cb,
@@ -814,52 +605,4 @@ size_t
 http_pool_queued(const struct http_pool *p)
 {
 	return p != NULL ? p->nqueued : 0;
-}
-
-/* Finds a header's value in a raw header block; *lenp gets its length. */
-static const char *
-http_header_find(const char *block, const char *name, size_t *lenp)
-{
-	const char	*line, *eol, *v, *end;
-	size_t		 nlen = strlen(name);
-
-	for (line = block; line != NULL && *line != '\0'; line = eol) {
-		if ((eol = strchr(line, '\n')) != NULL)
-			eol++;
-		if (strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
-			continue;
-		v = line + nlen + 1;
-		end = eol != NULL ? eol : v + strlen(v);
-		while (v < end && (*v == ' ' || *v == '\t'))
-			v++;
-		while (end > v && strchr(" \t\r\n", end[-1]) != NULL)
-			end--;
-		*lenp = (size_t)(end - v);
-		return v;
-	}
-	return NULL;
-}
-
-/*
- * Copies the first value of header name into out (always NUL-terminated when
- * outlen > 0). Returns -1 when absent or when the value does not fit.
- */
-int
-http_response_header(const struct http_response *resp, const char *name,
-    char *out, size_t outlen)
-{
-	const char	*v;
-	size_t		 len, n;
-
-	if (resp == NULL || resp->headers == NULL || name == NULL ||
-	    *name == '\0')
-		return -1;
-	if ((v = http_header_find(resp->headers, name, &len)) == NULL)
-		return -1;
-	if (out == NULL || outlen == 0)
-		return -1;
-	n = len < outlen - 1 ? len : outlen - 1;
-	memcpy(out, v, n);
-	out[n] = '\0';
-	return len < outlen ? 0 : -1;
 }
