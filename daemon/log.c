@@ -46,6 +46,38 @@ log_json_str(char *out, size_t o, size_t outlen, const char *s, size_t n)
 	return o;
 }
 
+/* Whether line is all key=value pairs (values plain or quoted). */
+static int
+log_all_pairs(const char *line)
+{
+	const char	*p = line, *k;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		k = p;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_')
+			p++;
+		if (p == k || *p != '=')
+			return 0;
+		p++;
+		if (*p == '"') {
+			for (p++; *p != '\0' && *p != '"'; p++)
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			if (*p != '"')
+				return 0;
+			p++;
+		} else
+			while (*p != '\0' && *p != ' ')
+				p++;
+	}
+	return 1;
+}
+
 /*
  * Turns a key=value line into {"level":..,"key":"value",...}; a line that
  * is not all key=value pairs goes whole into "msg". Quoted values lose the
@@ -56,40 +88,12 @@ log_json_line(char *out, size_t outlen, int prio, const char *line)
 {
 	static const char *const levels[] = { "emerg", "alert", "crit", "err",
 	    "warning", "notice", "info", "debug" };
-	const char	*p = line, *k, *v;
+	const char	*p, *k, *v;
 	size_t		 o, kl;
-	int		 pairs = 1;
 
 	o = (size_t)snprintf(out, outlen, "{\"level\":\"%s\",\"prog\":\"%s\"",
 	    levels[prio & 7], log_progname);
-	/* first pass: is it all pairs? */
-	while (*p != '\0' && pairs) {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		k = p;
-		while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '_')
-			p++;
-		if (p == k || *p != '=') {
-			pairs = 0;
-			break;
-		}
-		p++;
-		if (*p == '"') {
-			for (p++; *p != '\0' && *p != '"'; p++)
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-			if (*p != '"')
-				pairs = 0;
-			else
-				p++;
-		} else
-			while (*p != '\0' && *p != ' ')
-				p++;
-	}
-	if (!pairs) {
+	if (!log_all_pairs(line)) {
 		o += (size_t)snprintf(out + o, outlen - o, ",\"msg\":\"");
 		o = log_json_str(out, o, outlen, line, strlen(line));
 		o += (size_t)snprintf(out + o, outlen - o, "\"}");

@@ -319,8 +319,12 @@ relaisd_admin_guards(struct relaisd *d, const struct config *cf)
 	admin_set_proxies(d->admin, cf->admin_proxies, cf->admin_nproxies);
 }
 
-static int
-relaisd_check(const char *path, int quiet)
+/*
+ * Loads path and checks what it would send broken; prints the errors, or
+ * the warnings of a config that loads, on stderr. NULL when refused.
+ */
+static struct config *
+relaisd_load(const char *path)
 {
 	struct config	*cf;
 	struct diag	 diag;
@@ -333,16 +337,25 @@ relaisd_check(const char *path, int quiet)
 		config_free(cf);
 		cf = NULL;
 	}
+	if (cf != NULL) {
+		diag_free(&diag);
+		diag_init(&diag);
+		config_warnings(cf, &diag);
+	}
 	for (i = 0; i < diag.n; i++)
 		fprintf(stderr, "%s\n", diag.msgs[i]);
 	diag_free(&diag);
-	if (cf == NULL)
+	return cf;
+}
+
+/* --check: 0 when path loads and would send nothing broken, else 1. */
+static int
+relaisd_check(const char *path, int quiet)
+{
+	struct config	*cf;
+
+	if ((cf = relaisd_load(path)) == NULL)
 		return 1;
-	diag_init(&diag);
-	config_warnings(cf, &diag);
-	for (i = 0; i < diag.n; i++)
-		fprintf(stderr, "%s\n", diag.msgs[i]);
-	diag_free(&diag);
 	if (!quiet)
 		printf("%s: configuration OK\n", path);
 	config_free(cf);
@@ -603,11 +616,9 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct relaisd	 d;
-	struct diag	 diag;
 	const char	*path = NULL;
 	char		 err[256];
 	int		 ch, check = 0, verbose = 0, json = 0;
-	size_t		 i;
 
 	while ((ch = getopt_long(argc, argv, "c:vVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -654,21 +665,8 @@ main(int argc, char *argv[])
 		return relaisd_check(path, 0);
 
 	memset(&d, 0, sizeof d);
-	diag_init(&diag);
-	if ((d.cf = config_load(path, &diag)) == NULL ||
-	    config_check(d.cf, &diag) > 0) {
-		config_free(d.cf);
-		for (i = 0; i < diag.n; i++)
-			fprintf(stderr, "%s\n", diag.msgs[i]);
-		diag_free(&diag);
+	if ((d.cf = relaisd_load(path)) == NULL)
 		return 1;
-	}
-	diag_free(&diag);
-	diag_init(&diag);
-	config_warnings(d.cf, &diag);
-	for (i = 0; i < diag.n; i++)
-		fprintf(stderr, "%s\n", diag.msgs[i]);
-	diag_free(&diag);
 	d.nofile = relaisd_nofile();
 	relaisd_run(&d);
 	log_info("stopped");
