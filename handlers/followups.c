@@ -1,14 +1,13 @@
 /* Follow-up plan: due dates in the territory's zone, event ids, labels. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "buf.h"
 #include "envelope.h"
 #include "followups.h"
+#include "handlers.h"
 #include "log.h"
 #include "tz.h"
 
@@ -132,22 +131,12 @@ followup_reminder_next(const struct tz *tz, int64_t ms, long at_min)
 char *
 followup_reminders_member(const char *t, int64_t due)
 {
-	json_t	*ev;
-	char	 id[160], until[32], *s, *m;
-	size_t	 n;
+	char	 id[160], until[32];
 
 	snprintf(id, sizeof id, "reminders-%lld-%.120s", (long long)due, t);
 	snprintf(until, sizeof until, "%lld", (long long)due);
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "specversion",
-	    "1.0", "id", id, "source", "relais", "type", "followup.reminders",
-	    "data", "territory", t, "until", until);
-	if (ev == NULL || (s = json_dumps(ev, JSON_COMPACT |
-	    JSON_SORT_KEYS)) == NULL)
-		fatalx("followups: cannot encode a reminders event");
-	json_decref(ev);
-	n = strlen(s) + 16;
-	m = xmalloc(n);
-	snprintf(m, n, "event 0 0 - %s", s);
-	free(s);
-	return m;
+	return handler_scheduled_event(json_pack("{s:s, s:s, s:s, s:s, "
+	    "s:{s:s, s:s}}", "specversion", "1.0", "id", id, "source", "relais",
+	    "type", "followup.reminders", "data", "territory", t, "until",
+	    until), "followups");
 }

@@ -476,3 +476,19 @@ handler_territory(const struct config *cf, const json_t *data, char *reason,
 		    "data.municipality");
 	return NULL;
 }
+
+char *
+handler_scheduled_event(json_t *ev, const char *what)
+{
+	struct buf	 b;
+	char		*s;
+
+	if (ev == NULL || (s = json_dumps(ev, JSON_COMPACT |
+	    JSON_SORT_KEYS)) == NULL)
+		fatalx("%s: cannot encode a scheduled event", what);
+	json_decref(ev);
+	buf_init(&b);
+	buf_printf(&b, "event 0 0 - %s", s);
+	free(s);
+	return buf_steal(&b, NULL);
+}

@@ -235,6 +235,11 @@ const struct territory_counsellor *handler_counsellor(const struct territory *,
 json_t		*handler_roster(const struct territory *t);
 /* {id, name, first_name, email, phone} of a counsellor, for templates. */
 json_t		*handler_counsellor_vars(const struct territory_counsellor *);
+/*
+ * A CloudEvent relais schedules itself (ev, taken; NULL is fatal: it is
+ * built by relais) as a member of the scheduled set: "event 0 0 - <json>".
+ */
+char		*handler_scheduled_event(json_t *ev, const char *what);
 /* "2026-11" of ms in t's zone. */
 void		 handler_month(const struct territory *, int64_t ms, char *out,
 		    size_t outlen);

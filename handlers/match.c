@@ -393,21 +393,10 @@ match_rank(const struct config_matching *m, const char *noc,
 char *
 match_digest_member(const char *eid, long long at)
 {
-	json_t	*d;
-	char	 id[256], *s, *m;
-	size_t	 n;
+	char	 id[256];
 
 	snprintf(id, sizeof id, "digest-%lld-%s", (long long)at, eid);
-	d = json_pack("{s:s, s:s, s:s, s:s, s:{s:{s:s}}}", "specversion", "1.0",
-	    "id", id, "source", "relais", "type", "match.digest", "data",
-	    "employer", "id", eid);
-	if (d == NULL || (s = json_dumps(d, JSON_COMPACT |
-	    JSON_SORT_KEYS)) == NULL)
-		fatalx("match: cannot encode an event");
-	json_decref(d);
-	n = strlen(s) + 16;
-	m = xmalloc(n);
-	snprintf(m, n, "event 0 0 - %s", s);
-	free(s);
-	return m;
+	return handler_scheduled_event(json_pack("{s:s, s:s, s:s, s:s, "
+	    "s:{s:{s:s}}}", "specversion", "1.0", "id", id, "source", "relais",
+	    "type", "match.digest", "data", "employer", "id", eid), "match");
 }

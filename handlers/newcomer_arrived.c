@@ -195,27 +195,18 @@ static char *
 arrival_followup_member(const struct arrival *a, const char *kind,
     int64_t due_ms)
 {
-	char	 id[FOLLOWUP_ID_SIZE], at[40], *s;
-	json_t	*ev;
-	struct buf b;
+	char	 id[FOLLOWUP_ID_SIZE], at[40];
 	time_t	 t = (time_t)(due_ms / 1000);
 	struct tm tm;
 
 	followup_event_id(a->id, kind, id);
 	gmtime_r(&t, &tm);
 	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:{s:{s:s}, s:{s:s, s:s}, s:s}}",
-	    "specversion", "1.0", "id", id, "source", "relais", "type",
-	    "followup.due", "data", "person", "id", a->id, "followup", "kind",
-	    kind, "due_at", at, "territory", a->t->id);
-	if (ev == NULL || (s = json_dumps(ev, JSON_COMPACT |
-	    JSON_SORT_KEYS)) == NULL)
-		fatalx("newcomer.arrived: cannot encode a follow-up");
-	json_decref(ev);
-	buf_init(&b);
-	buf_printf(&b, "event 0 0 - %s", s);
-	free(s);
-	return buf_steal(&b, NULL);
+	return handler_scheduled_event(json_pack("{s:s, s:s, s:s, s:s, "
+	    "s:{s:{s:s}, s:{s:s, s:s}, s:s}}", "specversion", "1.0", "id", id,
+	    "source", "relais", "type", "followup.due", "data", "person", "id",
+	    a->id, "followup", "kind", kind, "due_at", at, "territory",
+	    a->t->id), "newcomer.arrived");
 }
 
 /* When the follow-up `days` after the arrival falls due (ms). */
