@@ -308,7 +308,7 @@ admin_method_name(enum evhttp_cmd_type m)
  * Sends the reply. evhttp 2.1 would send a body after a HEAD too, and
  * leaves out Content-Length then: a HEAD gets the length and no body.
  */
-static void
+void
 admin_reply(struct evhttp_request *req, int code, const char *reason,
     const char *ctype, const char *body, size_t len)
 {

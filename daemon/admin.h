@@ -207,6 +207,16 @@ void		 admin_free(struct admin *);
  * parameters (charset) allowed after it; case does not matter.
  */
 int		 admin_content_type_is(const char *ctype, const char *want);
+/*
+ * Sends a reply (len bytes of body, Cache-Control: no-store); a HEAD gets
+ * the length and no body, which evhttp 2.1 would get wrong.
+ */
+void		 admin_reply(struct evhttp_request *, int code,
+		    const char *reason, const char *ctype, const char *body,
+		    size_t len);
+/* admin_reply() of a text/plain body. */
+void		 admin_reply_text(struct evhttp_request *, int code,
+		    const char *reason, const char *body);
 /* The client's address, for the logs of refused requests; "-" unknown. */
 const char	*admin_peer(struct evhttp_request *);
 

@@ -165,30 +165,6 @@ admin_evhook_big(const struct admin_evhook *e, const char *line, size_t n)
 	return 0;
 }
 
-static void
-admin_evhook_reply(struct evhttp_request *req, int code, const char *reason,
-    const char *body)
-{
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	char			 clen[32];
-	int			 rc;
-
-	/* as admin_reply(): a HEAD gets the length (evhttp 2.1: a body) */
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		snprintf(clen, sizeof clen, "%zu", strlen(body));
-		rc = evhttp_add_header(h, "Content-Length", clen);
-	} else
-		rc = evbuffer_add(evhttp_request_get_output_buffer(req), body,
-		    strlen(body));
-	if (rc == -1 || evhttp_add_header(h, "Content-Type",
-	    "text/plain; charset=utf-8") == -1 ||
-	    evhttp_add_header(h, "Cache-Control", "no-store") == -1) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	evhttp_send_reply(req, code, reason, NULL);
-}
-
 /*
  * "Try again later", as each provider understands it: SendGrid and Mailgun
  * retry on anything but 2xx (and Mailgun's 406); Brevo stops on any 5xx.
@@ -205,10 +181,10 @@ admin_evhook_retry(struct evhttp_request *req, enum evhook_provider p)
 		return;
 	}
 	if (p == EVHOOK_BREVO)
-		admin_evhook_reply(req, 429, "Too Many Requests",
+		admin_reply_text(req, 429, "Too Many Requests",
 		    "try again later\n");
 	else
-		admin_evhook_reply(req, 503, "Service Unavailable",
+		admin_reply_text(req, 503, "Service Unavailable",
 		    "try again later\n");
 }
 
@@ -225,17 +201,17 @@ admin_evhook_refuse(struct admin_evhook *e, enum evhook_provider p,
 	    evhook_provider_name(p), log_escape(reason, esc, sizeof esc),
 	    admin_peer(req));
 	if (why == ADMIN_EVHOOK_MALFORMED)
-		admin_evhook_reply(req, HTTP_BADREQUEST, "Bad Request",
+		admin_reply_text(req, HTTP_BADREQUEST, "Bad Request",
 		    "bad body\n");
 	else if (p == EVHOOK_BREVO && why == ADMIN_EVHOOK_FORGED) {
 		if (evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer realm=\"relais\"") == -1)
 			evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		else
-			admin_evhook_reply(req, 401, "Unauthorized",
+			admin_reply_text(req, 401, "Unauthorized",
 			    "unauthorized\n");
 	} else
-		admin_evhook_reply(req, 403, "Forbidden", "forbidden\n");
+		admin_reply_text(req, 403, "Forbidden", "forbidden\n");
 }
 
 /* Answers a request whose writes all came back, and frees it. */
@@ -249,7 +225,7 @@ admin_evhook_finish(struct admin_evhook_req *r)
 	if (r->req != NULL && r->a != NULL) {
 		admin_release(r->a, r->req);
 		if (ok)
-			admin_evhook_reply(r->req, HTTP_OK, "OK", "ok\n");
+			admin_reply_text(r->req, HTTP_OK, "OK", "ok\n");
 		else
 			admin_evhook_retry(r->req, r->provider);
 	}
@@ -313,7 +289,7 @@ admin_evhook_apply(struct admin_evhook *e, struct admin *a,
 		log_info("evhook: provider=%s events=0 ignored=%zu invalid=%zu "
 		    "outcome=ok", evhook_provider_name(p), evhook_ignored(b),
 		    evhook_invalid(b));
-		admin_evhook_reply(req, HTTP_OK, "OK", "ok\n");
+		admin_reply_text(req, HTTP_OK, "OK", "ok\n");
 		return;
 	}
 	r = xcalloc(1, sizeof *r);
@@ -426,12 +402,12 @@ admin_evhook_post(struct admin_evhook *e, struct admin *a,
 
 	if (!admin_content_type_is(evhttp_find_header(in, "Content-Type"),
 	    "application/json")) {
-		admin_evhook_reply(req, 415, "Unsupported Media Type",
+		admin_reply_text(req, 415, "Unsupported Media Type",
 		    "expected application/json\n");
 		return;
 	}
 	if ((len = evbuffer_get_length(ib)) > ADMIN_EVHOOK_MAX_BODY) {
-		admin_evhook_reply(req, 413, "Payload Too Large",
+		admin_reply_text(req, 413, "Payload Too Large",
 		    "too large\n");
 		return;
 	}
@@ -475,14 +451,14 @@ admin_evhook_serve(struct admin_evhook *e, struct admin *a, const char *path,
 	if (path == NULL || p == EVHOOK_NPROVIDERS)
 		return 0;
 	if (e == NULL || e->hooks[p].key == NULL)
-		admin_evhook_reply(req, HTTP_NOTFOUND, "Not Found",
+		admin_reply_text(req, HTTP_NOTFOUND, "Not Found",
 		    "not found\n");
 	else if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		if (evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "POST") == -1)
 			evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		else
-			admin_evhook_reply(req, HTTP_BADMETHOD,
+			admin_reply_text(req, HTTP_BADMETHOD,
 			    "Method Not Allowed", "method not allowed\n");
 	} else
 		admin_evhook_post(e, a, (enum evhook_provider)p, req);

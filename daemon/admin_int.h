@@ -119,10 +119,6 @@ void		 admin_connection_metrics(struct admin *, struct buf *);
 /* A clock that never jumps, in ms, for the deadlines and token buckets. */
 long long	 admin_now_ms(void);
 
-/* admin.c: answers req with text/plain body. */
-void		 admin_reply_text(struct evhttp_request *, int code,
-		    const char *reason, const char *body);
-
 /* admin_rate.c: 1 when req was answered 429 (path is public and over). */
 int		 admin_rate_limit(struct admin *, const char *path,
 		    struct evhttp_request *);

@@ -80,41 +80,10 @@ admin_twilio_free(struct admin_twilio *t)
 }
 
 static void
-admin_twilio_reply(struct evhttp_request *req, int code, const char *reason,
-    const char *ctype, const char *body)
-{
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	char			 clen[32];
-	int			 rc;
-
-	/* as admin_reply(): a HEAD gets the length, evhttp 2.1 would add a body */
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		snprintf(clen, sizeof clen, "%zu", strlen(body));
-		rc = evhttp_add_header(h, "Content-Length", clen);
-	} else
-		rc = evbuffer_add(evhttp_request_get_output_buffer(req), body,
-		    strlen(body));
-	if (rc == -1 || evhttp_add_header(h, "Content-Type", ctype) == -1 ||
-	    evhttp_add_header(h, "Cache-Control", "no-store") == -1) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	evhttp_send_reply(req, code, reason, NULL);
-}
-
-static void
-admin_twilio_text(struct evhttp_request *req, int code, const char *reason,
-    const char *body)
-{
-	admin_twilio_reply(req, code, reason, "text/plain; charset=utf-8",
-	    body);
-}
-
-static void
 admin_twilio_twiml(struct evhttp_request *req)
 {
-	admin_twilio_reply(req, HTTP_OK, "OK", "text/xml; charset=utf-8",
-	    ADMIN_TWILIO_TWIML);
+	admin_reply(req, HTTP_OK, "OK", "text/xml; charset=utf-8",
+	    ADMIN_TWILIO_TWIML, sizeof ADMIN_TWILIO_TWIML - 1);
 }
 
 /*
@@ -248,7 +217,7 @@ admin_twilio_inbound(struct admin_twilio *t, struct evhttp_request *req,
 		log_warnx("twilio: inbound sid=%s from=%s keyword=%s "
 		    "outcome=failed", sid, masked, twhook_keyword_name(kw));
 		/* an error Twilio's console shows, rather than a silent loss */
-		admin_twilio_text(req, 503, "Service Unavailable",
+		admin_reply_text(req, 503, "Service Unavailable",
 		    "try again later\n");
 		return;
 	}
@@ -300,7 +269,7 @@ admin_twilio_post(struct admin_twilio *t, struct evhttp_request *req)
 	buf_init(&url);
 	if (!admin_content_type_is(evhttp_find_header(in, "Content-Type"),
 	    "application/x-www-form-urlencoded")) {
-		admin_twilio_text(req, 415, "Unsupported Media Type",
+		admin_reply_text(req, 415, "Unsupported Media Type",
 		    "expected application/x-www-form-urlencoded\n");
 		goto done;
 	}
@@ -311,7 +280,7 @@ admin_twilio_post(struct admin_twilio *t, struct evhttp_request *req)
 	}
 	if ((f = twhook_form_parse(data, len, err, sizeof err)) == NULL) {
 		log_warnx("twilio: outcome=rejected reason=\"%s\"", err);
-		admin_twilio_text(req, HTTP_BADREQUEST, "Bad Request",
+		admin_reply_text(req, HTTP_BADREQUEST, "Bad Request",
 		    "bad form body\n");
 		goto done;
 	}
@@ -322,7 +291,7 @@ admin_twilio_post(struct admin_twilio *t, struct evhttp_request *req)
 		log_warnx("twilio: outcome=forbidden reason=\"%s\" peer=%s",
 		    evhttp_find_header(in, "X-Twilio-Signature") == NULL ?
 		    "no signature" : "bad signature", admin_peer(req));
-		admin_twilio_text(req, 403, "Forbidden", "forbidden\n");
+		admin_reply_text(req, 403, "Forbidden", "forbidden\n");
 		goto done;
 	}
 	body = twhook_form_get(f, "Body");
@@ -352,14 +321,14 @@ admin_twilio_serve(struct admin_twilio *t, const char *path,
 	if (path == NULL || strcmp(path, ADMIN_TWILIO_PATH) != 0)
 		return 0;
 	if (t == NULL)
-		admin_twilio_text(req, HTTP_NOTFOUND, "Not Found",
+		admin_reply_text(req, HTTP_NOTFOUND, "Not Found",
 		    "not found\n");
 	else if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		if (evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "POST") == -1)
 			evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		else
-			admin_twilio_text(req, HTTP_BADMETHOD,
+			admin_reply_text(req, HTTP_BADMETHOD,
 			    "Method Not Allowed", "method not allowed\n");
 	} else
 		admin_twilio_post(t, req);
