@@ -22,18 +22,17 @@ the script says. Each request is one JSON line in --out, with "gsm7" for an
 SMS: whether its content fits the GSM-7 alphabet (unicodeEnabled should be
 its opposite, or Brevo transliterates the accents away).
 """
-import argparse
 import json
 import os
 import random
 import re
 import secrets
-import socket
-import struct
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True	# no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakebase  # noqa: E402
 
 EMAIL_PATH = "/v3/smtp/email"
 SMS_PATH = "/v3/transactionalSMS/send"
@@ -185,182 +184,76 @@ def sms_problems(body):
     return out
 
 
-class State:
+class State(fakebase.State):
     def __init__(self, args):
-        self.lock = threading.Lock()
-        self.script = [s for s in args.script.split(",") if s] \
-            if args.script else []
+        super().__init__(args.out, fakebase.split_script(args.script), "201")
         self.key = args.key
-        self.out = args.out
-
-    def next_answer(self):
-        with self.lock:
-            return self.script.pop(0) if self.script else "201"
-
-    def record(self, rec):
-        line = json.dumps(rec, ensure_ascii=False) + "\n"
-        with self.lock:
-            with open(self.out, "a", encoding="utf-8") as f:
-                f.write(line)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "nginx"
-    sys_version = ""
+class Handler(fakebase.ScriptedHandler):
+    log_name = "brevo"
+    content_type = "application/json; charset=utf-8"
+    refused_as = str
+    cut_answer = (201, None, b'{"messageId"')
 
-    def log_message(self, fmt, *args):
-        sys.stderr.write("brevo: " + (fmt % args) + "\n")
+    def check(self, raw, rec):
+        if self.path not in (EMAIL_PATH, SMS_PATH):
+            return 404, [("", "no such path " + self.path)]
+        if self.headers.get("api-key") != self.server.state.key:
+            return 401, [("", "bad or missing api-key")]
+        if not self.is_json():
+            return 400, [("", "Content-Type must be application/json")]
+        refused = self.load_json(raw, rec)
+        if refused is not None:
+            return refused
+        body = rec["body"]
+        if not isinstance(body, dict):
+            problems = [("", "body must be an object")]
+        elif self.path == EMAIL_PATH:
+            problems = email_problems(body)
+        else:
+            problems = sms_problems(body)
+            content = body.get("content")
+            if isinstance(content, str):
+                rec["gsm7"] = all(c in GSM7 for c in content)
+        return (400, problems) if problems else (None, [])
 
-    def send(self, status, body=b"", headers=()):
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if body:
-            self.wfile.write(body)
-
-    def reset(self):
-        """Drops the connection with an RST once the handler returns."""
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-        except OSError:
-            pass
+    def error_doc(self, status, problems=()):
+        # a 401 says "Key not found", not which check failed
+        msg = fakebase.first_problem(problems) if status != 401 else None
+        return error_body(status, self.path, msg), None
 
     def do_GET(self):
-        self.send(404, error_body(404))
+        self.send_error(404)
 
-    def do_POST(self):
-        st = self.server.state
-        t_us = time.time_ns() // 1000
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length > 0 else b""
-        rec = {
-            "t_us": t_us,
-            "method": self.command,
-            "path": self.path,
-            "headers": {k.lower(): v for k, v in self.headers.items()},
-            "body": None,
-            "problems": [],
-        }
-        problems = []
-        status = None
-        if self.path not in (EMAIL_PATH, SMS_PATH):
-            status, problems = 404, [("", "no such path " + self.path)]
-        elif self.headers.get("api-key") != st.key:
-            status, problems = 401, [("", "bad or missing api-key")]
-        elif (self.headers.get("Content-Type") or "").split(";")[0] \
-                .strip().lower() != "application/json":
-            status, problems = 400, [("", "Content-Type must be "
-                                      "application/json")]
+    def limit_headers(self, kind, secs):
+        headers = [("x-sib-ratelimit-limit", "1000"),
+                   ("x-sib-ratelimit-remaining", "0"),
+                   ("x-sib-ratelimit-reset", str(secs))]
+        if kind == "429":
+            headers.append(("Retry-After", str(secs)))
+        return headers
+
+    def accepted(self, status, rec):
+        if not 200 <= status < 300:
+            return None
+        if self.path == EMAIL_PATH:
+            mid = "<%s.%s@smtp-relay.mailin.fr>" % (
+                time.strftime("%Y%m%d%H%M%S"), secrets.token_hex(8))
+            doc = {"messageId": mid}
         else:
-            try:
-                rec["body"] = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as e:
-                rec["raw"] = raw.decode("utf-8", "replace")
-                status, problems = 400, [("", "body is not JSON: %s" % e)]
-            else:
-                if not isinstance(rec["body"], dict):
-                    problems = [("", "body must be an object")]
-                elif self.path == EMAIL_PATH:
-                    problems = email_problems(rec["body"])
-                else:
-                    problems = sms_problems(rec["body"])
-                    content = rec["body"].get("content")
-                    if isinstance(content, str):
-                        rec["gsm7"] = all(c in GSM7 for c in content)
-                if problems:
-                    status = 400
-        rec["problems"] = ["%s: %s" % p if p[0] else p[1] for p in problems]
-
-        if status is not None:
-            rec["answer"] = str(status)
-            st.record(rec)
-            if status == 401:
-                msg = None
-            else:
-                msg = ("%s %s" % problems[0]).strip() if problems else None
-            self.send(status, error_body(status, self.path, msg))
-            return
-
-        # the answer after slow: is taken now, before requests that come
-        # in while this one sleeps
-        answer, delay_ms = st.next_answer(), 0
-        while answer.startswith("slow:"):
-            delay_ms += int(answer.split(":", 1)[1])
-            answer = st.next_answer()
-        if delay_ms > 0:
-            rec["slow_ms"] = delay_ms
-            time.sleep(delay_ms / 1000.0)
-        rec["answer"] = answer
-        try:
-            if answer == "close":
-                # mid-response: a bare reset before any byte would be
-                # retried by curl itself on a reused connection, unseen
-                st.record(rec)
-                self.send_response(201)
-                self.send_header("Content-Length", "64")
-                self.end_headers()
-                self.wfile.write(b'{"messageId"')
-                self.wfile.flush()
-                self.reset()
-                return
-            if answer.startswith("429"):
-                kind, _, secs = answer.partition(":")
-                secs = int(secs or "1")
-                headers = [("x-sib-ratelimit-limit", "1000"),
-                           ("x-sib-ratelimit-remaining", "0"),
-                           ("x-sib-ratelimit-reset", str(secs))]
-                if kind == "429":
-                    headers.append(("Retry-After", str(secs)))
-                st.record(rec)
-                self.send(429, error_body(429), headers)
-                return
-            status = int(answer)
-            if 200 <= status < 300:
-                if self.path == EMAIL_PATH:
-                    mid = "<%s.%s@smtp-relay.mailin.fr>" % (
-                        time.strftime("%Y%m%d%H%M%S"),
-                        secrets.token_hex(8))
-                    doc = {"messageId": mid}
-                else:
-                    n = random.randrange(10 ** 15, 10 ** 16)
-                    mid, doc = str(n), {"messageId": n}
-                rec["message_id"] = mid
-                st.record(rec)
-                self.send(status, json.dumps(doc).encode())
-                return
-            st.record(rec)
-            self.send(status, error_body(status, self.path))
-        except (BrokenPipeError, ConnectionResetError):
-            # relais gave up on a slow answer: that is the point of slow:
-            pass
+            n = random.randrange(10 ** 15, 10 ** 16)
+            mid, doc = str(n), {"messageId": n}
+        rec["message_id"] = mid
+        return json.dumps(doc).encode(), ()
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--out", required=True)
+    ap = fakebase.arg_parser(__doc__)
     ap.add_argument("--key", required=True, help="the API key to expect")
     ap.add_argument("--script", default="")
     args = ap.parse_args()
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.state = State(args)
-    open(args.out, "a").close()
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(tmp, args.port_file)	# never seen half-written
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    fakebase.serve(Handler, State(args), args.port_file)
 
 
 if __name__ == "__main__":

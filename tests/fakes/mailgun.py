@@ -20,18 +20,17 @@ A request that breaks a rule gets the error Mailgun would give (401 for bad
 credentials, 404 for another domain, 400 naming the first problem),
 whatever the script says. Each request is one JSON line in --out.
 """
-import argparse
 import base64
 import json
 import os
 import re
-import socket
-import struct
 import sys
-import threading
 import time
 from email.utils import getaddresses
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True	# no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakebase  # noqa: E402
 
 FIELDS = {"from", "to", "cc", "bcc", "subject", "text", "html", "amp-html",
           "template"}
@@ -154,20 +153,13 @@ def problems_of(fields):
     return out
 
 
-class State:
+class State(fakebase.State):
     def __init__(self, args):
-        self.lock = threading.Lock()
-        self.script = [s for s in args.script.split(",") if s] \
-            if args.script else []
+        super().__init__(args.out, fakebase.split_script(args.script), "200")
         self.auth = "Basic " + base64.b64encode(
             ("api:" + args.key).encode()).decode()
         self.domain = args.domain
-        self.out = args.out
         self.serial = 0
-
-    def next_answer(self):
-        with self.lock:
-            return self.script.pop(0) if self.script else "200"
 
     def message_id(self):
         with self.lock:
@@ -176,49 +168,13 @@ class State:
                                          self.serial, os.getpid(),
                                          self.domain)
 
-    def record(self, rec):
-        line = json.dumps(rec, ensure_ascii=False) + "\n"
-        with self.lock:
-            with open(self.out, "a", encoding="utf-8") as f:
-                f.write(line)
 
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "nginx"
-    sys_version = ""
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("mailgun: " + (fmt % args) + "\n")
-
-    def send(self, status, body=b"", ctype="application/json", headers=()):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if body:
-            self.wfile.write(body)
-
-    def send_error_doc(self, status, message=None, headers=()):
-        body, ctype = error_body(status, self.server.state.domain, message)
-        self.send(status, body, ctype, headers)
-
-    def reset(self):
-        """Drops the connection with an RST once the handler returns."""
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-
-    def do_GET(self):
-        self.send_error_doc(404, "not found")
+class Handler(fakebase.ScriptedHandler):
+    log_name = "mailgun"
+    body_key = "fields"
+    cut_answer = (200, "application/json", b'{"id":"<')
 
     def check(self, raw, rec):
-        """(status, problems) when the request is refused, else (None, [])."""
         st = self.server.state
         m = re.fullmatch(r"/v3/([^/]+)/messages", self.path)
         if m is None:
@@ -245,93 +201,27 @@ class Handler(BaseHTTPRequestHandler):
         problems = problems_of(fields)
         return (400, problems) if problems else (None, [])
 
-    def do_POST(self):
-        st = self.server.state
-        t_us = time.time_ns() // 1000
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length > 0 else b""
-        rec = {
-            "t_us": t_us,
-            "method": self.command,
-            "path": self.path,
-            "headers": {k.lower(): v for k, v in self.headers.items()},
-            "fields": None,
-            "problems": [],
-        }
-        status, problems = self.check(raw, rec)
-        rec["problems"] = ["%s: %s" % p if p[0] else p[1] for p in problems]
-        if status is not None:
-            rec["answer"] = status
-            st.record(rec)
-            msg = ("%s %s" % problems[0]).strip() if problems else None
-            self.send_error_doc(status, msg)
-            return
+    def error_doc(self, status, problems=()):
+        return error_body(status, self.server.state.domain,
+                          fakebase.first_problem(problems))
 
-        # the answer after slow: is taken now, before requests that come
-        # in while this one sleeps
-        answer, delay_ms = st.next_answer(), 0
-        while answer.startswith("slow:"):
-            delay_ms += int(answer.split(":", 1)[1])
-            answer = st.next_answer()
-        if delay_ms > 0:
-            rec["slow_ms"] = delay_ms
-            time.sleep(delay_ms / 1000.0)
-        rec["answer"] = answer
-        try:
-            if answer == "close":
-                # mid-response: a bare reset before any byte would be
-                # retried by curl itself on a reused connection, unseen
-                st.record(rec)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", "64")
-                self.end_headers()
-                self.wfile.write(b'{"id":"<')
-                self.wfile.flush()
-                self.reset()
-                return
-            if answer.startswith("429"):
-                secs = int(answer.partition(":")[2] or "1")
-                st.record(rec)
-                self.send_error_doc(429, None, [("Retry-After", str(secs))])
-                return
-            status = int(answer)
-            if status == 200:
-                mid = st.message_id()
-                rec["message_id"] = mid
-                st.record(rec)
-                self.send(200, json.dumps({
-                    "id": mid, "message": "Queued. Thank you."}).encode())
-                return
-            st.record(rec)
-            self.send_error_doc(status)
-        except (BrokenPipeError, ConnectionResetError):
-            # relais gave up on a slow answer: that is the point of slow:
-            pass
+    def accepted(self, status, rec):
+        if status != 200:
+            return None
+        mid = self.server.state.message_id()
+        rec["message_id"] = mid
+        return json.dumps({"id": mid, "message": "Queued. Thank you."}) \
+            .encode(), ()
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--out", required=True)
+    ap = fakebase.arg_parser(__doc__)
     ap.add_argument("--key", required=True, help="the API key to expect")
     ap.add_argument("--domain", required=True,
                     help="the sending domain to expect in the path")
     ap.add_argument("--script", default="")
     args = ap.parse_args()
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.state = State(args)
-    open(args.out, "a").close()
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(tmp, args.port_file)	# never seen half-written
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    fakebase.serve(Handler, State(args), args.port_file)
 
 
 if __name__ == "__main__":

@@ -18,16 +18,15 @@ Answers 202 with a random X-Message-Id and an empty body, or, with
 A request that breaks a rule gets a 400 naming the first problem, whatever
 the script says. Each request is one JSON line in --out.
 """
-import argparse
 import json
 import os
 import secrets
-import socket
-import struct
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True	# no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakebase  # noqa: E402
 
 ERRORS = {
     400: ("The from email does not contain a valid address.", "from.email"),
@@ -175,174 +174,64 @@ class Schema:
         return out
 
 
-class State:
+class State(fakebase.State):
     def __init__(self, args, schema):
-        self.lock = threading.Lock()
-        self.script = [s for s in args.script.split(",") if s] \
-            if args.script else []
+        super().__init__(args.out, fakebase.split_script(args.script), "202")
         self.key = args.key
-        self.out = args.out
         self.schema = schema
 
-    def next_answer(self):
-        with self.lock:
-            return self.script.pop(0) if self.script else "202"
 
-    def record(self, rec):
-        line = json.dumps(rec, ensure_ascii=False) + "\n"
-        with self.lock:
-            with open(self.out, "a", encoding="utf-8") as f:
-                f.write(line)
+class Handler(fakebase.ScriptedHandler):
+    log_name = "sendgrid"
+    cut_answer = (202, None, b'{"errors"')
 
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "nginx"
-    sys_version = ""
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("sendgrid: " + (fmt % args) + "\n")
-
-    def send(self, status, body=b"", headers=()):
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if body:
-            self.wfile.write(body)
-
-    def reset(self):
-        """Drops the connection with an RST once the handler returns."""
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-
-    def do_GET(self):
-        self.send(404, error_body(404, "not found", None))
-
-    def do_POST(self):
+    def check(self, raw, rec):
         st = self.server.state
-        t_us = time.time_ns() // 1000
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length > 0 else b""
-        rec = {
-            "t_us": t_us,
-            "method": self.command,
-            "path": self.path,
-            "headers": {k.lower(): v for k, v in self.headers.items()},
-            "body": None,
-            "problems": [],
-        }
-        problems = []
-        status = None
         if self.path != "/v3/mail/send":
-            status, problems = 404, [("", "no such path " + self.path)]
-        elif self.headers.get("Authorization") != "Bearer " + st.key:
-            status = 401
-            problems = [("", "bad or missing Authorization: Bearer")]
-        elif (self.headers.get("Content-Type") or "").split(";")[0] \
-                .strip().lower() != "application/json":
-            status, problems = 400, [("", "Content-Type must be "
-                                      "application/json")]
-        elif "Accept" not in self.headers:
-            status, problems = 406, [("", "no Accept header")]
-        else:
-            try:
-                rec["body"] = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as e:
-                rec["raw"] = raw.decode("utf-8", "replace")
-                status, problems = 400, [("", "body is not JSON: %s" % e)]
-            else:
-                problems = st.schema.problems(rec["body"])
-                if problems:
-                    status = 400
-        rec["problems"] = ["%s: %s" % p if p[0] else p[1] for p in problems]
+            return 404, [("", "no such path " + self.path)]
+        if self.headers.get("Authorization") != "Bearer " + st.key:
+            return 401, [("", "bad or missing Authorization: Bearer")]
+        if not self.is_json():
+            return 400, [("", "Content-Type must be application/json")]
+        if "Accept" not in self.headers:
+            return 406, [("", "no Accept header")]
+        refused = self.load_json(raw, rec)
+        if refused is not None:
+            return refused
+        problems = st.schema.problems(rec["body"])
+        return (400, problems) if problems else (None, [])
 
-        if status is not None:
-            msg = problems[0][1] if problems else None
-            field = (problems[0][0] or None) if problems else None
-            rec["answer"] = status
-            st.record(rec)
-            self.send(status, error_body(status, msg, field))
-            return
+    def error_doc(self, status, problems=()):
+        if not problems:
+            return error_body(status), None
+        return error_body(status, problems[0][1], problems[0][0] or None), \
+            None
 
-        # the answer after slow: is taken now, before requests that come
-        # in while this one sleeps
-        answer, delay_ms = st.next_answer(), 0
-        while answer.startswith("slow:"):
-            delay_ms += int(answer.split(":", 1)[1])
-            answer = st.next_answer()
-        if delay_ms > 0:
-            rec["slow_ms"] = delay_ms
-            time.sleep(delay_ms / 1000.0)
-        rec["answer"] = answer
-        try:
-            if answer == "close":
-                # mid-response: a bare reset before any byte would be
-                # retried by curl itself on a reused connection, unseen
-                st.record(rec)
-                self.send_response(202)
-                self.send_header("Content-Length", "64")
-                self.end_headers()
-                self.wfile.write(b'{"errors"')
-                self.wfile.flush()
-                self.reset()
-                return
-            if answer.startswith("429"):
-                kind, _, secs = answer.partition(":")
-                secs = int(secs or "1")
-                headers = [("X-RateLimit-Limit", "600"),
-                           ("X-RateLimit-Remaining", "0"),
-                           ("X-RateLimit-Reset",
-                            str(int(time.time()) + secs))]
-                if kind == "429":
-                    headers.append(("Retry-After", str(secs)))
-                st.record(rec)
-                self.send(429, error_body(429), headers)
-                return
-            status = int(answer)
-            if status in (200, 202):
-                mid = secrets.token_urlsafe(16)
-                rec["message_id"] = mid
-                st.record(rec)
-                self.send(status, b"", [("X-Message-Id", mid)])
-                return
-            st.record(rec)
-            self.send(status, error_body(status))
-        except (BrokenPipeError, ConnectionResetError):
-            # relais gave up on a slow answer: that is the point of slow:
-            pass
+    def limit_headers(self, kind, secs):
+        headers = [("X-RateLimit-Limit", "600"),
+                   ("X-RateLimit-Remaining", "0"),
+                   ("X-RateLimit-Reset", str(int(time.time()) + secs))]
+        if kind == "429":
+            headers.append(("Retry-After", str(secs)))
+        return headers
+
+    def accepted(self, status, rec):
+        if status not in (200, 202):
+            return None
+        mid = secrets.token_urlsafe(16)
+        rec["message_id"] = mid
+        return b"", [("X-Message-Id", mid)]
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--out", required=True)
+    ap = fakebase.arg_parser(__doc__)
     ap.add_argument("--key", required=True, help="the API key to expect")
     ap.add_argument("--script", default="")
-    ap.add_argument("--schema", default=os.path.join(
-        here, "..", "..", "..", "shared", "openapi", "sendgrid_v3.json"))
+    ap.add_argument("--schema",
+                    default=fakebase.openapi_path("sendgrid_v3.json"))
     args = ap.parse_args()
-
     schema = Schema(args.schema)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.state = State(args, schema)
-    open(args.out, "a").close()
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(tmp, args.port_file)	# never seen half-written
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    fakebase.serve(Handler, State(args, schema), args.port_file)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ Each request is recorded as one JSON line in --record: t_us, method, path,
 headers (Authorization left out), auth_user, form, status (0 for close),
 sid (on 201) and violations.
 """
-import argparse
 import base64
 import binascii
 import email.utils
@@ -36,10 +35,12 @@ import os
 import re
 import secrets
 import sys
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True	# no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakebase  # noqa: E402
 
 MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 PATH_RE = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$")
@@ -87,24 +88,18 @@ def parse_script(text):
     return out
 
 
-class Fake:
+class Fake(fakebase.State):
     def __init__(self, args):
+        super().__init__(args.record, parse_script(args.script),
+                         ("answer", 201, None))
         self.args = args
         self.props, self.required = load_schema(args.openapi)
-        self.script = parse_script(args.script)
-        self.lock = threading.Lock()
-        self.record = open(args.record, "a", encoding="utf-8")
 
     def next_action(self):
         """The action for this request, and whether the next one is close."""
         with self.lock:
-            act = self.script.pop(0) if self.script else ("answer", 201, None)
+            act = self.script.pop(0) if self.script else self.default
             return act, bool(self.script) and self.script[0][0] == "close"
-
-    def write(self, rec):
-        with self.lock:
-            self.record.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            self.record.flush()
 
     def check(self, method, path, headers, raw):
         """Returns (violations, form, error code, HTTP status)."""
@@ -226,130 +221,92 @@ def error_body(code, status, fmt, msg=None):
             "status": status}
 
 
-def make_handler(fake):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "twilio-fake"
-        sys_version = ""
+class Handler(fakebase.Handler):
+    server_version = "twilio-fake"
+    log_name = "twilio-fake"
 
-        def log_message(self, fmt, *a):
-            if fake.args.verbose:
-                sys.stderr.write("twilio-fake: " + (fmt % a) + "\n")
+    def reply(self, status, body, extra=None, last=False):
+        headers = [("Twilio-Request-Id", "RQ" + secrets.token_hex(16))]
+        if last:
+            headers.append(("Connection", "close"))
+            self.close_connection = True
+        headers.extend((extra or {}).items())
+        self.send(status, json.dumps(body).encode(), headers)
 
-        def reply(self, status, body, extra=None, last=False):
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Twilio-Request-Id", "RQ" + secrets.token_hex(16))
-            if last:
-                self.send_header("Connection", "close")
-                self.close_connection = True
-            for k, val in (extra or {}).items():
-                self.send_header(k, val)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def handle_any(self):
-            t_us = time.time_ns() // 1000
-            n = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(n) if n > 0 else b""
-            hdrs = {k: v for k, v in self.headers.items()
-                    if k.lower() != "authorization"}
-            user = None
-            auth = self.headers.get("Authorization", "")
-            if auth.startswith("Basic "):
-                try:
-                    user = base64.b64decode(auth[6:]).decode().split(":")[0]
-                except (binascii.Error, UnicodeDecodeError):
-                    user = "?"
-            v, form, code, status = fake.check(
-                self.command, self.path, self.headers, raw)
-            rec = {"t_us": t_us, "method": self.command, "path": self.path,
-                   "headers": hdrs, "auth_user": user, "form": form,
-                   "violations": v}
-            fmt = {"To": form.get("To", ""), "path": self.path}
-            if v:
-                rec["status"] = status
-                fake.write(rec)
-                # 20001's text is generic: say which rule was broken
-                self.reply(status, error_body(
-                    code, status, fmt, v[0] if code == 20001 else None))
-                return
-            # A close must come on a fresh connection: on a reused one,
-            # curl silently sends the request again on a new connection.
-            (action, status, arg), last = fake.next_action()
-            if action == "close":
-                rec["status"] = 0
-                fake.write(rec)
-                self.close_connection = True
-                return
-            if status == 201:
-                sid, body = fake.message(form)
-                rec["status"] = 201
-                rec["sid"] = sid
-                fake.write(rec)
-                if action == "slow":
-                    time.sleep(arg / 1000.0)
-                self.reply(201, body, last=last)
-                return
-            extra = {}
-            if status == 401:
-                code = 20003
-            elif status == 429 or status >= 500:
-                code = {429: 20429, 503: 20503}.get(status, 20500)
-                if arg is not None:
-                    extra["Retry-After"] = str(arg)
-            else:
-                code = arg if arg is not None else 20001
+    def handle_any(self):
+        fake = self.server.state
+        t_us = fakebase.now_us()
+        raw = self.read_body()
+        hdrs = {k: v for k, v in self.headers.items()
+                if k.lower() != "authorization"}
+        user = None
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            try:
+                user = base64.b64decode(auth[6:]).decode().split(":")[0]
+            except (binascii.Error, UnicodeDecodeError):
+                user = "?"
+        v, form, code, status = fake.check(
+            self.command, self.path, self.headers, raw)
+        rec = {"t_us": t_us, "method": self.command, "path": self.path,
+               "headers": hdrs, "auth_user": user, "form": form,
+               "violations": v}
+        fmt = {"To": form.get("To", ""), "path": self.path}
+        if v:
             rec["status"] = status
-            rec["error_code"] = code
-            fake.write(rec)
-            self.reply(status, error_body(code, status, fmt), extra, last)
+            fake.record(rec)
+            # 20001's text is generic: say which rule was broken
+            self.reply(status, error_body(
+                code, status, fmt, v[0] if code == 20001 else None))
+            return
+        # A close must come on a fresh connection: on a reused one,
+        # curl silently sends the request again on a new connection.
+        (action, status, arg), last = fake.next_action()
+        if action == "close":
+            rec["status"] = 0
+            fake.record(rec)
+            self.close_connection = True
+            return
+        if status == 201:
+            sid, body = fake.message(form)
+            rec["status"] = 201
+            rec["sid"] = sid
+            fake.record(rec)
+            if action == "slow":
+                time.sleep(arg / 1000.0)
+            self.reply(201, body, last=last)
+            return
+        extra = {}
+        if status == 401:
+            code = 20003
+        elif status == 429 or status >= 500:
+            code = {429: 20429, 503: 20503}.get(status, 20500)
+            if arg is not None:
+                extra["Retry-After"] = str(arg)
+        else:
+            code = arg if arg is not None else 20001
+        rec["status"] = status
+        rec["error_code"] = code
+        fake.record(rec)
+        self.reply(status, error_body(code, status, fmt), extra, last)
 
-        def do_POST(self):
-            self.handle_any()
-
-        def do_GET(self):
-            self.handle_any()
-
-        def do_PUT(self):
-            self.handle_any()
-
-        def do_DELETE(self):
-            self.handle_any()
-
-    return Handler
+    do_POST = do_GET = do_PUT = do_DELETE = handle_any
 
 
 def main():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--port-file", required=True)
-    p.add_argument("--record", required=True)
+    p = fakebase.arg_parser(__doc__, "--record")
     p.add_argument("--account-sid", required=True)
     p.add_argument("--auth-token-env", required=True,
                    help="environment variable holding the expected token")
     p.add_argument("--script", default="")
-    p.add_argument("--openapi", default=os.path.join(
-        root, "..", "shared", "openapi", "twilio_api_v2010.json"))
+    p.add_argument("--openapi",
+                   default=fakebase.openapi_path("twilio_api_v2010.json"))
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args()
     args.auth_token = os.environ.get(args.auth_token_env)
     if not args.auth_token:
         p.error("%s is not set" % args.auth_token_env)
-    fake = Fake(args)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(fake))
-    httpd.daemon_threads = True
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % httpd.server_address[1])
-    os.rename(tmp, args.port_file)
-    try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    fakebase.serve(Handler, Fake(args), args.port_file, args.verbose)
 
 
 if __name__ == "__main__":
