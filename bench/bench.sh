@@ -166,6 +166,7 @@ start_relaisd() {
 	RELAIS_SMS_GATEWAY=webhook \
 	RELAIS_WEBHOOK_URL="http://127.0.0.1:$SINK_PORT/messages" \
 	RELAIS_OUTBOX="$T/outbox.jsonl" \
+	RELAIS_ADMIN_ADDR=127.0.0.1:0 \
 	RELAIS_CONSUMER=$3 \
 	    "$BUILD/relaisd" -c "$1" > "$2" 2>&1 &
 	RELAISD_PID=$!
@@ -188,7 +189,7 @@ t0=$(now_us)
 "$BUILD/producer" -u "$T/redis.sock" -n "$N" 2> "$T/producer-a.log" ||
     die "producer failed: $(cat "$T/producer-a.log")"
 t_pushed=$(now_us)
-wait_for $(( 30 + N / 5000 )) "$N requests at the sink" has_lines "$N"
+wait_for $(( 30 + N / 1000 )) "$N requests at the sink" has_lines "$N"
 alive
 # the Nth request's own receive time, not the moment the poll noticed it
 t1=$(head -n "$N" "$T/latency.txt" | awk '$1 > m { m = $1 } END { print m }')
@@ -215,7 +216,7 @@ echo "b) latency: $M events at ${RATE}/s..."
 L0=$(lines)
 "$BUILD/producer" -u "$T/redis.sock" -n "$M" -r "$RATE" -s "$N" \
     2> "$T/producer-b.log" || die "producer failed: $(cat "$T/producer-b.log")"
-wait_for $(( 30 + M / 5000 )) "$M more requests at the sink" has_lines $(( L0 + M ))
+wait_for $(( 30 + M / 1000 )) "$M more requests at the sink" has_lines $(( L0 + M ))
 alive
 # "<recv_us> bench-<seq>-<enqueue_us>": latency in us, sorted, nearest rank
 tail -n +$(( L0 + 1 )) "$T/latency.txt" |
@@ -266,11 +267,14 @@ if [ "$ARR_N" -gt 0 ]; then
 	L1=$(lines)
 	ta0=$(now_us)
 	cpa0=$(cpu_ticks "$RELAISD_PID")
+	# arriving today: the five follow-ups all lie ahead, none due at once
 	"$BUILD/producer" -u "$T/redis.sock" -n "$ARR_N" -s $(( N + M )) \
-	    2> "$T/producer-arr.log" ||
+	    -a "$(date -u +%F)" 2> "$T/producer-arr.log" ||
 	    die "producer failed: $(cat "$T/producer-arr.log")"
 	# each event: a welcome (email or SMS) and the counsellor's notice
-	wait_for $(( 30 + ARR_N / 2000 )) "$(( 2 * ARR_N )) more requests" \
+	# (a deadline for a broken run, not a budget: 500 deliveries/s, as on
+	# a loaded machine)
+	wait_for $(( 30 + ARR_N / 250 )) "$(( 2 * ARR_N )) more requests" \
 	    has_lines $(( L1 + 2 * ARR_N ))
 	alive
 	ta1=$(tail -n +$(( L1 + 1 )) "$T/latency.txt" |
@@ -361,11 +365,14 @@ fi
 # request after checking it as the provider would, and append it to a
 # JSON-lines record. Each kind gets a fresh relaisd, an empty Redis and its
 # own fake; the wall time runs from the first push to the fake's receive
-# stamp (t_us) of the KN-th request, as section a does with the sink.
+# stamp (t_us) of the last request, as section a does with the sink. The
+# shipped config sends a welcome and the counsellor's notice an event: two
+# requests at an email kind's fake, one at twilio's (the notice, an email,
+# goes to the outbox there).
 
 FAKES=$ROOT/tests/fakes
 OPENAPI=$ROOT/../shared/openapi
-KIND_SECS=$(( 8 + KN / 1000 ))	# deadline per kind: the section stays < ~60 s
+KIND_SECS=$(( 8 + 2 * KN / 1000 ))	# deadline per kind: the section stays < ~70 s
 
 # stop_pid PID: SIGTERM and reap (relaisd drains first: nothing is left).
 stop_pid() {
@@ -509,21 +516,23 @@ kind_run() {
 		# a Thursday noon in Rouyn-Noranda: the sms-hours window is open
 		kind_relaisd "$kind" RELAIS_TEST_NOW=2026-11-26T12:00:00-05:00 \
 		    RELAIS_SMS_GATEWAY="$kind" RELAIS_EMAIL_GATEWAY=outbox
-		sms_flag=-S
+		sms_flag=-S want=$KN
 	else
 		kind_relaisd "$kind" RELAIS_EMAIL_GATEWAY="$kind" \
 		    RELAIS_SMS_GATEWAY=outbox
-		sms_flag=""
+		# the counsellor's notice goes by email too: two requests an event
+		sms_flag="" want=$(( 2 * KN ))
 	fi
 	c0_d=$(cpu_ticks "$RELAISD_PID")
 	c0_f=$(cpu_ticks "$FAKE_PID")
 	t0=$(now_us)
-	"$BUILD/producer" -u "$T/redis.sock" -n "$KN" ${sms_flag:+-S} \
-	    2> "$T/producer-$kind.log" ||
+	# arriving today: no follow-up falls due (and sends) during the run
+	"$BUILD/producer" -u "$T/redis.sock" -n "$KN" -a "$(date -u +%F)" \
+	    ${sms_flag:+-S} 2> "$T/producer-$kind.log" ||
 	    die "producer failed: $(cat "$T/producer-$kind.log")"
-	if ! kind_wait "$KIND_SECS" "$KN"; then
+	if ! kind_wait "$KIND_SECS" "$want"; then
 		alive
-		echo "   $kind: only $(fake_lines) of $KN requests at the fake" \
+		echo "   $kind: only $(fake_lines) of $want requests at the fake" \
 		    "within ${KIND_SECS}s"
 		kind_row "$kind" "$channel" timeout - - - - >> "$T/kinds.txt"
 		stop_pid "$RELAISD_PID"
@@ -534,25 +543,26 @@ kind_run() {
 	t_seen=$(now_us)
 	c1_d=$(cpu_ticks "$RELAISD_PID")
 	c1_f=$(cpu_ticks "$FAKE_PID")
-	# the KN-th request's own receive time at the fake
-	t1=$(head -n "$KN" "$T/fake.jsonl" |
+	# the last request's own receive time at the fake
+	t1=$(head -n "$want" "$T/fake.jsonl" |
 	    sed -n 's/.*"t_us": *\([0-9][0-9]*\).*/\1/p' |
 	    awk '$1 > m { m = $1 } END { printf "%.0f\n", m }')
 	[ "$t1" -gt "$t0" ] || t1=$t_seen
 	kind_drained 10 || echo "   $kind: entries still pending after 10 s"
-	sent=$(grep -c 'outcome=sent' "$T/relaisd-$kind.log" || true)
-	rate=$(awk -v n="$KN" -v us=$(( t1 - t0 )) \
+	sent=$(grep -c "gateway=$kind outcome=sent" "$T/relaisd-$kind.log" ||
+	    true)
+	rate=$(awk -v n="$want" -v us=$(( t1 - t0 )) \
 	    'BEGIN { printf "%.0f", n / (us / 1e6) }')
 	wall=$(awk -v us=$(( t1 - t0 )) 'BEGIN { printf "%.2f", us / 1e6 }')
 	share() {
 		awk -v d=$(( $2 - $1 )) -v hz="$HZ" -v us=$(( t_seen - t0 )) \
 		    'BEGIN { printf "%.0f%%", 100 * d / hz / (us / 1e6) }'
 	}
-	kind_row "$kind" "$channel" "$rate" "$wall" "$sent/$KN" \
+	kind_row "$kind" "$channel" "$rate" "$wall" "$sent/$want" \
 	    "$(share "$c0_d" "$c1_d")" "$(share "$c0_f" "$c1_f")" \
 	    >> "$T/kinds.txt"
-	echo "   $kind: $KN $channel deliveries in ${wall}s"
-	if [ "$sent" -lt "$KN" ]; then
+	echo "   $kind: $want $channel deliveries for $KN events in ${wall}s"
+	if [ "$sent" -lt "$want" ]; then
 		grep -v 'outcome=sent\|event=connected\|started consumer' \
 		    "$T/relaisd-$kind.log" | head -n 3 | sed 's/^/     /'
 	fi
@@ -591,9 +601,11 @@ SMTP_PY=""
 for py in python3 /usr/bin/python3; do
 	if "$py" -c 'import aiosmtpd' 2>/dev/null; then SMTP_PY=$py; break; fi
 done
-# (templates.dir is relative to the config's directory: made absolute)
+# (templates.dir and noc_titles are relative to the config's directory:
+# made absolute)
 sed -e 's|^\(    password_env: RELAIS_SMTP_PASSWORD\)$|\1\n    starttls: "false"|' \
     -e "s|^  dir: templates\$|  dir: $ROOT/config/templates|" \
+    -e "s|^  noc_titles: noc2021.tsv\$|  noc_titles: $ROOT/config/noc2021.tsv|" \
     "$ROOT/config/relais.yaml" > "$T/relais-smtp.yaml"
 if ! grep -q 'starttls: "false"' "$T/relais-smtp.yaml" ||
     ! grep -q "^  dir: $ROOT/config/templates\$" "$T/relais-smtp.yaml"; then

@@ -19,6 +19,7 @@ struct producer {
 	unsigned long	 first;		/* first sequence number */
 	double		 rate;		/* events/s; 0: as fast as possible */
 	int		 sms;		/* SMS-only events instead of email */
+	const char	*arrival;	/* data.arrival_date, YYYY-MM-DD */
 	unsigned long	 sent;
 	long long	 max_lag_us;	/* paced mode: worst lateness */
 };
@@ -54,12 +55,14 @@ static void __attribute__((noreturn))
 producer_usage(void)
 {
 	fprintf(stderr, "usage: producer [-u socket | -h host -p port] [-n N] "
-	    "[-r RATE] [-k key] [-s FIRST] [-S]\n"
+	    "[-r RATE] [-k key] [-s FIRST] [-a DATE] [-S]\n"
 	    "  -n N      events to push (default 1000)\n"
 	    "  -r RATE   events/s, paced in ~1 ms batches; 0 = as fast as "
 	    "possible (default)\n"
 	    "  -k key    stream (default relais:events)\n"
 	    "  -s FIRST  first sequence number (default 0)\n"
+	    "  -a DATE   arrival date, YYYY-MM-DD (default 2026-11-20); a past\n"
+	    "            one makes relais send the past follow-ups at once\n"
 	    "  -S        SMS-only events: a phone number and SMS consent "
 	    "(default:\n"
 	    "            email-only events)\n");
@@ -111,13 +114,22 @@ producer_address(char *out, size_t outlen, unsigned long seq, int sms)
 	return n;
 }
 
+/* Whether s looks like YYYY-MM-DD (relais checks the calendar itself). */
+static int
+producer_is_date(const char *s)
+{
+	return strlen(s) == 10 && strspn(s, "0123456789") == 4 &&
+	    s[4] == '-' && strspn(s + 5, "0123456789") == 2 && s[7] == '-' &&
+	    strspn(s + 8, "0123456789") == 2;
+}
+
 /*
  * Writes event number seq into out. The id carries the enqueue wall-clock
  * time, so the sink's receive time alone gives the end-to-end latency.
  */
 static int
 producer_event(char *out, size_t outlen, unsigned long seq, long long now_us,
-    int sms)
+    int sms, const char *arrival)
 {
 	struct tm	tm;
 	time_t		secs = (time_t)(now_us / 1000000);
@@ -140,10 +152,10 @@ producer_event(char *out, size_t outlen, unsigned long seq, long long now_us,
 	    "\"first_name\":\"%s\",\"last_name\":\"Bench\","
 	    "%s,\"language\":\"%s\","
 	    "\"consent\":{\"email\":%s,\"sms\":%s}},"
-	    "\"municipality\":\"%s\",\"arrival_date\":\"2026-11-20\"}}",
+	    "\"municipality\":\"%s\",\"arrival_date\":\"%s\"}}",
 	    seq, now_us, when, seq, producer_names[seq % nnames], address,
 	    seq % 3 == 2 ? "en" : "fr", sms ? "false" : "true",
-	    sms ? "true" : "false", producer_places[seq % nplaces]);
+	    sms ? "true" : "false", producer_places[seq % nplaces], arrival);
 	if (n < 0 || (size_t)n >= outlen)
 		return -1;
 	return n;
@@ -163,7 +175,7 @@ producer_batch(struct producer *p, unsigned long count)
 	for (i = 0; i < count; i++) {
 		seq = p->first + p->sent + i;
 		if ((len = producer_event(ev, sizeof ev, seq, now,
-		    p->sms)) == -1) {
+		    p->sms, p->arrival)) == -1) {
 			fprintf(stderr, "producer: event %lu too long\n", seq);
 			return -1;
 		}
@@ -262,7 +274,8 @@ main(int argc, char *argv[])
 	memset(&p, 0, sizeof p);
 	p.key = "relais:events";
 	p.n = 1000;
-	while ((ch = getopt(argc, argv, "u:h:p:n:r:k:s:S")) != -1) {
+	p.arrival = "2026-11-20";
+	while ((ch = getopt(argc, argv, "u:h:p:n:r:k:s:a:S")) != -1) {
 		switch (ch) {
 		case 'u':
 			sock = optarg;
@@ -285,6 +298,11 @@ main(int argc, char *argv[])
 			break;
 		case 's':
 			p.first = producer_ulong(optarg);
+			break;
+		case 'a':
+			if (!producer_is_date(optarg))
+				producer_usage();
+			p.arrival = optarg;
 			break;
 		case 'S':
 			p.sms = 1;

@@ -1,0 +1,382 @@
+#!/bin/sh
+# compare.sh BUILD_DIR: relais next to the Node peer (issue 15), in one run,
+# into the same nginx sink (the peer's sink.conf, answering 202), and the
+# issue's targets next to the figures. A measurement, not a test: a missed
+# target prints MISSED and the exit status stays 0; only a broken run (a
+# process dead, a deadline passed, a delivery missing or extra) exits 1.
+#
+# Three runs, interleaved BENCH_RUNS times (peer, A, B, peer, A, B, ...):
+#   peer  the peer's run-peer.sh N CONCURRENCY: BullMQ, mustache, notifme,
+#         undici, one welcome email per event; its own JSON line
+#   A     the peer's exact work: relaisd with a copy of config/relais.yaml
+#         without counsellor rosters and follow-ups, one welcome per event
+#   B     the real arrival, config/relais.yaml unchanged: the person stored,
+#         a counsellor assigned, welcome + counsellor notice (2 deliveries
+#         an event), five follow-ups planned; figures per delivery
+# A and B: a fresh redis-server (TCP on loopback, as the peer's) and relaisd
+# each run, the email gateway the sendgrid kind on nginx; N events pushed by
+# bench/producer.c. Deliveries/s runs from the first push to the last request
+# at nginx (its stub_status, polled by bench/sink_count.py); the CPU of
+# relaisd and of its redis-server (utime + stime) from just before the first
+# push to relaisd's stream drained (nothing pending); peak RSS is relaisd's
+# VmHWM. The peer times itself from its worker's start (its jobs enqueued
+# beforehand, not counted) to the Nth completion, node's CPU alone.
+#
+#   BENCH_CMP_N=20000          events per run (A and B: B makes 2N deliveries)
+#   BENCH_RUNS=3               rounds of peer, A, B
+#   BENCH_PEER_CONCURRENCY=64  the peer's jobs in flight
+#   BENCH_PEER_DIR=../shared/peer  the peer's folder (run-peer.sh, sink.conf)
+# shellcheck disable=SC2317 # functions run from traps and wait_for
+set -eu
+# every counsellor gets N notices a run in B: no daily bound per recipient
+export RELAIS_MAX_PER_RECIPIENT=0
+# nginx is in /usr/sbin, not on every user's PATH (run-peer.sh needs it too)
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+N=${BENCH_CMP_N:-20000}
+RUNS=${BENCH_RUNS:-3}
+CONC=${BENCH_PEER_CONCURRENCY:-64}
+PEER=${BENCH_PEER_DIR:-$ROOT/../shared/peer}
+HZ=$(getconf CLK_TCK)
+# Today (UTC; still today or yesterday in the region): every follow-up of
+# the plan lies ahead and is planned, none falls due during the run.
+ARRIVAL=$(date -u +%F)
+
+for v in "$N" "$RUNS" "$CONC"; do
+	case $v in ''|*[!0-9]*|0) echo "compare: $v: not a count" >&2; exit 2 ;; esac
+done
+for b in relaisd producer; do
+	[ -x "$BUILD/$b" ] ||
+	    { echo "compare: $BUILD/$b missing (make bench builds it)" >&2; exit 1; }
+done
+for c in redis-server redis-cli nginx node npm curl python3 bash setsid; do
+	command -v "$c" >/dev/null ||
+	    { echo "compare: $c not found (make bench installs it as root)" >&2; exit 1; }
+done
+if [ ! -f "$PEER/run-peer.sh" ] || [ ! -f "$PEER/sink.conf" ]; then
+	echo "compare: no peer at $PEER (BENCH_PEER_DIR)" >&2
+	exit 1
+fi
+
+T=$(mktemp -d /tmp/relais-cmp.XXXXXX)
+NGINX_PID="" REDIS_PID="" RELAISD_PID="" POLL_PID="" PEER_PID=""
+
+cleanup() {
+	rc=$?
+	trap - EXIT INT TERM
+	# the peer runs in its own process group: node, its redis and nginx too
+	[ -z "$PEER_PID" ] || kill -TERM "-$PEER_PID" 2>/dev/null || true
+	# relaisd first, then the Redis and the sink it talks to
+	for p in $PEER_PID $POLL_PID $RELAISD_PID $REDIS_PID $NGINX_PID; do
+		kill -TERM "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	if [ "$rc" -ne 0 ]; then
+		for f in "$T"/*.log "$T"/nginx/error.log; do
+			[ -s "$f" ] || continue
+			echo "---- $(basename "$f") (last 10 lines)" >&2
+			tail -n 10 "$f" >&2
+		done
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+die() {
+	echo "compare: $*" >&2
+	exit 1
+}
+
+now_us() {
+	echo $(( $(date +%s%N) / 1000 ))
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: polls until COMMAND succeeds.
+wait_for() {
+	secs=$1 what=$2
+	shift 2
+	deadline=$(( $(date +%s) + secs ))
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$deadline" ] ||
+		    die "timed out after ${secs}s waiting for $what"
+		sleep 0.05
+	done
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+rcli() {
+	redis-cli -p "$RPORT" "$@"
+}
+
+group_exists() {
+	rcli xinfo groups relais:events 2>/dev/null | grep -q '^relais$'
+}
+
+# drained: every entry acknowledged and deleted, nothing left to do.
+drained() {
+	[ "$(rcli xlen relais:events)" = 0 ] &&
+	    [ "$(rcli xpending relais:events relais | head -n 1)" = 0 ]
+}
+
+alive() {
+	kill -0 "$RELAISD_PID" 2>/dev/null || die "relaisd died ($1)"
+}
+
+# status_kb PID FIELD: a VmXXX line of /proc/PID/status, in kB.
+status_kb() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# cpu_ticks PID: utime + stime (the comm field may hold blanks: cut it).
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# sink_requests: nginx's request counter (this request included).
+sink_requests() {
+	curl -sf "http://127.0.0.1:$SINK_PORT/sink_status" |
+	    awk 'f { print $3; exit } /^server accepts handled requests/ { f = 1 }'
+}
+
+sink_up() {
+	[ -n "$(sink_requests)" ]
+}
+
+# stop_pid PID: SIGTERM and reap (relaisd drains first: nothing is left).
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# record KEY VALUE: one figure of one run, for the table.
+record() {
+	echo "$1 $2" >> "$T/results.txt"
+}
+
+# calc AWK-EXPRESSION: its value, printed with %.6g.
+calc() {
+	awk "BEGIN { printf \"%.6g\", $1 }"
+}
+
+# ---- the sink: the peer's sink.conf, its placeholders set as run-peer.sh does
+
+SINK_PORT=$(free_port)
+mkdir -p "$T/nginx/body" "$T/nginx/logs"
+sed -e "s#SINKDIR#$T/nginx#g" -e "s#SINKPORT#$SINK_PORT#g" \
+    "$PEER/sink.conf" > "$T/nginx/sink.conf"
+nginx -c "$T/nginx/sink.conf" -p "$T/nginx/" > "$T/nginx.log" 2>&1 &
+NGINX_PID=$!
+wait_for 10 "nginx to answer on 127.0.0.1:$SINK_PORT" sink_up
+
+# ---- A's config: the shipped one without counsellor rosters (no notice)
+# and without follow-ups, as bench.sh's sections a-d
+
+sed -e "s|^  dir: templates\$|  dir: $ROOT/config/templates|" \
+    -e "s|^  noc_titles: noc2021.tsv\$|  noc_titles: $ROOT/config/noc2021.tsv|" \
+    "$ROOT/config/relais.yaml" |
+    awk '/^    counsellors:/ { print "    counsellors: []"; skip = 1; next }
+	skip && /^      - \{ id:/ { next }
+	/^  plan:/ { print "  plan: []"; skip = 1; next }
+	skip && /^    - \{ kind:/ { next }
+	{ skip = 0; print }' > "$T/relais-welcome.yaml"
+if ! grep -q "^  plan: \[\]" "$T/relais-welcome.yaml" ||
+    ! grep -q "^  dir: $ROOT/config/templates\$" "$T/relais-welcome.yaml"; then
+	die "cannot make a welcome-only copy of config/relais.yaml"
+fi
+
+# ---- one run of the peer
+
+# peer_run ROUND: run-peer.sh, in its own process group (cleanup ends it all)
+peer_run() {
+	setsid bash "$PEER/run-peer.sh" "$N" "$CONC" > "$T/peer.json" \
+	    2> "$T/peer.log" &
+	PEER_PID=$!
+	wait "$PEER_PID" || die "the peer failed: $(tail -n 3 "$T/peer.log")"
+	PEER_PID=""
+	json=$(tail -n 1 "$T/peer.json")
+	p_tput=$(echo "$json" | sed -n 's/.*"msgs_per_s":\([-0-9.eE+]*\).*/\1/p')
+	p_cpu=$(echo "$json" | sed -n 's/.*"cpu_us_per_msg":\([-0-9.eE+]*\).*/\1/p')
+	p_rss=$(echo "$json" | sed -n 's/.*"rss_mb":\([-0-9.eE+]*\).*/\1/p')
+	if [ -z "$p_tput" ] || [ -z "$p_cpu" ] || [ -z "$p_rss" ]; then
+		die "the peer printed no figures: $json"
+	fi
+	record peer_tput "$p_tput"
+	record peer_cpu "$p_cpu"
+	record peer_rss "$p_rss"
+	printf '   %d peer:  %6.0f msgs/s, node %4.0f us/msg, RSS %3.0f MB\n' \
+	    "$1" "$p_tput" "$p_cpu" "$p_rss"
+}
+
+# ---- one run of relaisd: a fresh redis-server and relaisd, N events
+
+# relais_run ROUND SCENARIO: A (welcome only) or B (the shipped config)
+relais_run() {
+	round=$1 sc=$2 tag=$2$1
+	if [ "$sc" = A ]; then
+		config=$T/relais-welcome.yaml per_event=1
+	else
+		config=$ROOT/config/relais.yaml per_event=2
+	fi
+	expect=$(( per_event * N ))
+
+	RPORT=$(free_port)
+	redis-server --port "$RPORT" --bind 127.0.0.1 --save "" \
+	    --appendonly no --dir "$T" > "$T/redis-$tag.log" 2>&1 &
+	REDIS_PID=$!
+	wait_for 10 "redis-server ($tag) to answer" rcli ping
+	[ "$(rcli dbsize)" = 0 ] || die "refusing to run against a non-empty database"
+
+	# SMS to the outbox: the events have no phone, it must stay empty
+	RELAIS_REDIS_URL="redis://127.0.0.1:$RPORT/0" \
+	RELAIS_EMAIL_GATEWAY=sendgrid \
+	RELAIS_SENDGRID_URL="http://127.0.0.1:$SINK_PORT" \
+	RELAIS_SENDGRID_API_KEY="SG.bench.$$" \
+	RELAIS_SMS_GATEWAY=outbox \
+	RELAIS_OUTBOX="$T/outbox-$tag.jsonl" \
+	RELAIS_ADMIN_ADDR=127.0.0.1:0 \
+	RELAIS_CONSUMER=bench \
+	    "$BUILD/relaisd" -c "$config" > "$T/relaisd-$tag.log" 2>&1 &
+	RELAISD_PID=$!
+	wait_for 10 "relaisd ($tag) to create its consumer group" group_exists
+	alive "$tag, at start"
+
+	rm -f "$T/poll.ready"
+	python3 "$ROOT/bench/sink_count.py" "$SINK_PORT" "$expect" \
+	    $(( 30 + expect / 500 )) "$RELAISD_PID" "$T/poll.ready" \
+	    > "$T/poll.out" 2> "$T/poll.log" &
+	POLL_PID=$!
+	wait_for 10 "the sink counter to start" test -s "$T/poll.ready"
+	base=$(cat "$T/poll.ready")
+
+	cpu0_d=$(cpu_ticks "$RELAISD_PID")
+	cpu0_r=$(cpu_ticks "$REDIS_PID")
+	t0=$(now_us)
+	"$BUILD/producer" -h 127.0.0.1 -p "$RPORT" -n "$N" -a "$ARRIVAL" \
+	    2> "$T/producer-$tag.log" ||
+	    die "producer failed: $(cat "$T/producer-$tag.log")"
+	if ! wait "$POLL_PID"; then
+		POLL_PID=""
+		alive "$tag"
+		die "$tag: $(cut -d ' ' -f 1 "$T/poll.out") of $expect requests" \
+		    "at nginx within the deadline $(cat "$T/poll.log")"
+	fi
+	POLL_PID=""
+	# shellcheck disable=SC2046 # three numbers
+	set -- $(cat "$T/poll.out")
+	t1=$2 polls=$3
+	wait_for 60 "relaisd ($tag) to acknowledge every entry" drained
+	alive "$tag"
+	cpu1_d=$(cpu_ticks "$RELAISD_PID")
+	cpu1_r=$(cpu_ticks "$REDIS_PID")
+	# VmHWM is updated lazily by the kernel: VmRSS may exceed it
+	hwm=$(printf '%s\n' "$(status_kb "$RELAISD_PID" VmHWM)" \
+	    "$(status_kb "$RELAISD_PID" VmRSS)" | sort -n | tail -n 1)
+
+	# exactly the deliveries expected, none more (a retry, a follow-up)
+	got=$(( $(sink_requests) - base - polls ))
+	[ "$got" -eq "$expect" ] ||
+	    die "$tag: $got requests at nginx for $N events, $expect expected"
+	sent=$(grep -c 'outcome=sent' "$T/relaisd-$tag.log" || true)
+	[ "$sent" -eq "$expect" ] ||
+	    die "$tag: relaisd logged $sent sent deliveries, $expect expected"
+	[ ! -s "$T/outbox-$tag.jsonl" ] ||
+	    die "$tag: $(wc -l < "$T/outbox-$tag.jsonl") SMS in the outbox"
+	if [ "$sc" = B ]; then
+		planned=$(rcli zcard relais:scheduled)
+		[ "$planned" -eq $(( 5 * N )) ] ||
+		    die "$tag: $planned follow-ups planned, $(( 5 * N )) expected"
+	fi
+
+	us=$(( t1 - t0 ))
+	tput=$(calc "$expect / ($us / 1e6)")
+	cpu_d=$(calc "($cpu1_d - $cpu0_d) / $HZ * 1e6 / $expect")
+	cpu_r=$(calc "($cpu1_r - $cpu0_r) / $HZ * 1e6 / $expect")
+	rss=$(calc "$hwm / 1024")
+	record "${sc}_tput" "$tput"
+	record "${sc}_cpu" "$cpu_d"
+	record "${sc}_redis" "$cpu_r"
+	record "${sc}_rss" "$rss"
+	record "${sc}_ratio_tput" "$(calc "$tput / $p_tput")"
+	record "${sc}_ratio_cpu" "$(calc "$cpu_d / $p_cpu")"
+	[ "$sc" = A ] || record B_events "$(calc "$N / ($us / 1e6)")"
+	rm -f "$T/relaisd-$tag.log" "$T/redis-$tag.log"	# checked: 10 MB a run
+	printf '   %d %s:     %6.0f deliveries/s, relaisd %4.0f us, redis %4.0f us' \
+	    "$round" "$sc" "$tput" "$cpu_d" "$cpu_r"
+	printf ' a delivery, VmHWM %4.1f MiB (%d deliveries in %.2fs)\n' \
+	    "$rss" "$expect" "$(calc "$us / 1e6")"
+
+	stop_pid "$RELAISD_PID"
+	RELAISD_PID=""
+	stop_pid "$REDIS_PID"
+	REDIS_PID=""
+}
+
+echo "relais next to the Node peer: N=$N events a run, $RUNS rounds of" \
+    "peer, A, B; peer concurrency $CONC; $(nproc) CPUs;" \
+    "node $(node --version), $(nginx -v 2>&1 | sed 's/.*nginx\///')," \
+    "redis $(redis-server --version | awk '{ print $3 }' | sed 's/^v=//')"
+echo "   A: one welcome an event (the peer's work); B: the shipped config," \
+    "welcome + counsellor notice (2 deliveries an event), 5 follow-ups planned"
+
+: > "$T/results.txt"
+r=1
+while [ "$r" -le "$RUNS" ]; do
+	peer_run "$r"
+	relais_run "$r" A
+	relais_run "$r" B
+	r=$(( r + 1 ))
+done
+
+# ---- the table: min, median, max of every figure over the rounds
+
+# stats KEY: "min median max" of KEY's values
+stats() {
+	awk -v k="$1" '$1 == k { print $2 }' "$T/results.txt" | sort -g |
+	    awk '{ v[NR] = $1 }
+	END { if (NR == 0) exit 1
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		print v[1], m, v[NR] }'
+}
+
+# row LABEL KEY FORMAT [TARGET AWK-TEST-ON-v]: the verdict is the median's
+row() {
+	# shellcheck disable=SC2046 # three numbers
+	set -- "$1" "$3" "${4:-}" "${5:-}" $(stats "$2")
+	verdict=""
+	[ -z "$4" ] || verdict=$(awk -v v="$6" "BEGIN { print ($4) ? \"ok\" : \"MISSED\" }")
+	printf "%-40s $2 $2 $2   %-9s %s\n" "$1" "$5" "$6" "$7" "$3" "$verdict"
+}
+
+echo
+printf '%-40s %9s %9s %9s   %-9s %s\n' "figure ($RUNS runs)" min median max target ""
+row "peer: messages/s" peer_tput %9.0f
+row "peer: node CPU us/message" peer_cpu %9.0f
+row "peer: node RSS at the end (MB)" peer_rss %9.0f
+row "A: deliveries/s" A_tput %9.0f
+row "A: relaisd CPU us/delivery" A_cpu %9.0f
+row "A: its redis-server CPU us/delivery" A_redis %9.0f
+row "A: relaisd peak RSS, VmHWM (MiB)" A_rss %9.1f
+row "A: throughput, relais / peer" A_ratio_tput %9.2f ">= 3" 'v >= 3'
+row "A: relaisd CPU / peer CPU" A_ratio_cpu %9.2f "<= 0.20" 'v <= 0.2'
+row "B: events/s" B_events %9.0f
+row "B: deliveries/s" B_tput %9.0f
+row "B: relaisd CPU us/delivery" B_cpu %9.0f
+row "B: its redis-server CPU us/delivery" B_redis %9.0f
+row "B: relaisd peak RSS, VmHWM (MiB)" B_rss %9.1f
+row "B: deliveries/s, relais / peer" B_ratio_tput %9.2f
+row "B: relaisd CPU / peer CPU" B_ratio_cpu %9.2f "<= 0.20" 'v <= 0.2'
+echo "(ratios taken within each round, then min/median/max; a verdict is the"
+echo " median's. The peer's CPU is node's alone: its Redis is not counted.)"
+exit 0
