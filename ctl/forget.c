@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "config.h"
 #include "followups.h"
@@ -158,9 +158,8 @@ forget_json_bytes(const char *p, size_t len)
 
 	if ((j = json_stringn(p, len)) != NULL)
 		return j;
-	b64 = xmalloc(4 * ((len + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)p,
-	    (int)len);
+	b64 = xmalloc(base64_len(len, 0) + 1);
+	base64_encode(p, len, b64, 0);
 	j = json_pack("{s:s, s:s}", "base64", b64, "note", "not valid UTF-8: "
 	    "the original bytes, base64-encoded");
 	free(b64);

@@ -1,12 +1,10 @@
 /*
  * relaisctl: the operator's command line. A table of commands (as tmux's
  * cmd_entry) gives each its usage, help and options; this file parses the
- * command line against it and runs the command, with the helpers its
- * command files share.
+ * command line against it and runs the command. What the command files
+ * share is in relaisctl_io.c and relaisctl_redis.c.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,20 +282,6 @@ ctl_wants_help(int argc, char **argv)
 	return 0;
 }
 
-int
-ctl_usage_error(const struct ctl *c, const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "relaisctl %s: ", c->cmd->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: relaisctl %s %s\n(relaisctl %s --help says "
-	    "more)\n", c->cmd->name, c->cmd->usage, c->cmd->name);
-	return 2;
-}
-
 static const struct ctl_opt *
 ctl_opt_find(const struct ctl_opt *opts, const char *s, size_t len,
     char shortc)
@@ -384,19 +368,6 @@ ctl_args_free(struct ctl_args *a)
 	free(a->pos);
 }
 
-const char *
-ctl_opt(const struct ctl_args *a, const char *name)
-{
-	const char	*v = NULL;
-	size_t		 i;
-
-	for (i = 0; i < a->nocc; i++) {
-		if (strcmp(a->opts[a->opt[i]].name, name) == 0)
-			v = a->val[i];
-	}
-	return v;
-}
-
 static int
 ctl_help_cmd(struct ctl *c, const struct ctl_args *a)
 {
@@ -427,149 +398,6 @@ ctl_help_cmd(struct ctl *c, const struct ctl_args *a)
 	}
 	ctl_help(cmd, stdout);
 	return 0;
-}
-
-const char *
-ctl_key(struct ctl *c, const char *name)
-{
-	snprintf(c->key, sizeof c->key, "%s%s", c->cf->redis.prefix, name);
-	return c->key;
-}
-
-char *
-ctl_slurp(const char *path, size_t *len)
-{
-	struct buf	 b;
-	char		 chunk[65536];
-	FILE		*f;
-	size_t		 got;
-
-	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (f == NULL) {
-		fprintf(stderr, "relaisctl: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	buf_init(&b);
-	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, got);
-	if (f != stdin)
-		fclose(f);
-	return buf_steal(&b, len);
-}
-
-/*
- * Writes bytes from outside (a dead letter) to the terminal with every
- * control character shown as \xNN: an escape sequence in an event must not
- * drive the operator's terminal. Newlines and tabs pass when multiline.
- */
-void
-ctl_print_safe(const char *s, size_t len, int multiline)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i;
-
-	for (i = 0; i < len; i++) {
-		if (multiline && (p[i] == '\n' || p[i] == '\t'))
-			putchar(p[i]);
-		else if (p[i] < 0x20 || p[i] == 0x7f)
-			printf("\\x%02x", p[i]);
-		else if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
-		    p[i + 1] <= 0x9f) {
-			/* C1 controls (U+0080-U+009F) act as escapes too */
-			printf("\\u%04x", p[i + 1]);
-			i++;
-		} else
-			putchar(p[i]);
-	}
-}
-
-const char *
-ctl_field(const redisReply *fields, const char *name)
-{
-	size_t	i;
-
-	if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
-		return "";
-	for (i = 0; i + 1 < fields->elements; i += 2) {
-		if (fields->element[i]->type == REDIS_REPLY_STRING &&
-		    strcmp(fields->element[i]->str, name) == 0 &&
-		    fields->element[i + 1]->type == REDIS_REPLY_STRING)
-			return fields->element[i + 1]->str;
-	}
-	return "";
-}
-
-int
-ctl_xrange(struct ctl *c, const char *key, const char *from, const char *to,
-    int count, ctl_entry_fn each, void *arg, char *err, size_t errlen)
-{
-	redisReply	*rep;
-	char		 stream[512], start[80];
-	size_t		 i;
-
-	/* key may be ctl_key()'s buffer, which each may reuse */
-	snprintf(stream, sizeof stream, "%s", key);
-	snprintf(start, sizeof start, "%s", from);
-	for (;;) {
-		rep = redisCommand(c->rc, "XRANGE %s %s %s COUNT %d", stream,
-		    start, to, count);
-		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
-			snprintf(err, errlen, "%s", rep != NULL && rep->type ==
-			    REDIS_REPLY_ERROR ? rep->str : c->rc->errstr);
-			freeReplyObject(rep);
-			return -1;
-		}
-		for (i = 0; i < rep->elements; i++)
-			each(c, rep->element[i], arg);
-		if (rep->elements < (size_t)count) {
-			freeReplyObject(rep);
-			return 0;
-		}
-		snprintf(start, sizeof start, "(%.60s",
-		    rep->element[rep->elements - 1]->element[0]->str);
-		freeReplyObject(rep);
-	}
-}
-
-long long
-ctl_integer(struct ctl *c, const char *cmd, const char *key)
-{
-	redisReply	*rep;
-	long long	 v = -1;
-
-	rep = redisCommand(c->rc, "%s %s", cmd, key);
-	if (rep != NULL && rep->type == REDIS_REPLY_INTEGER)
-		v = rep->integer;
-	freeReplyObject(rep);
-	return v;
-}
-
-int64_t
-ctl_redis_now_ms(struct ctl *c)
-{
-	redisReply	*rep;
-	int64_t		 ms = -1;
-
-	rep = redisCommand(c->rc, "TIME");
-	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
-	    rep->elements == 2 && rep->element[0]->type == REDIS_REPLY_STRING)
-		ms = strtoll(rep->element[0]->str, NULL, 10) * 1000 +
-		    strtoll(rep->element[1]->str, NULL, 10) / 1000;
-	freeReplyObject(rep);
-	return ms;
-}
-
-int64_t
-ctl_id_ms(const char *id)
-{
-	return strtoll(id, NULL, 10);
-}
-
-void
-ctl_reason_class(const char *reason, char *out, size_t outlen)
-{
-	snprintf(out, outlen, "%s", reason);
-	out[strcspn(out, "\"':(0123456789")] = '\0';
 }
 
 int

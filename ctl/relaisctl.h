@@ -82,9 +82,7 @@ int		 ctl_config(struct ctl *, const char *path);
 /* Connects, authenticates, selects; -1 after a message naming the URL. */
 int		 ctl_connect(struct ctl *);
 
-/* relaisctl.c */
-/* The key prefix + name; valid until the next call. */
-const char	*ctl_key(struct ctl *, const char *name);
+/* relaisctl_io.c */
 /* A usage error of the running command: message, usage; returns 2. */
 int		 ctl_usage_error(const struct ctl *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -94,6 +92,12 @@ const char	*ctl_opt(const struct ctl_args *, const char *name);
 char		*ctl_slurp(const char *path, size_t *len);
 /* Bytes from outside, control characters shown as \xNN. */
 void		 ctl_print_safe(const char *s, size_t len, int multiline);
+/* A reason up to its first quote, colon, parenthesis or digit. */
+void		 ctl_reason_class(const char *reason, char *out, size_t outlen);
+
+/* relaisctl_redis.c */
+/* The key prefix + name; valid until the next call. */
+const char	*ctl_key(struct ctl *, const char *name);
 /* A field of a stream entry's field list, or "". */
 const char	*ctl_field(const redisReply *fields, const char *name);
 /* Called for each entry of a stream read, [id, [field, value...]]. */
@@ -113,8 +117,6 @@ long long	 ctl_integer(struct ctl *, const char *cmd, const char *key);
 int64_t		 ctl_redis_now_ms(struct ctl *);
 /* The milliseconds part of a stream id. */
 int64_t		 ctl_id_ms(const char *id);
-/* A reason up to its first quote, colon, parenthesis or digit. */
-void		 ctl_reason_class(const char *reason, char *out, size_t outlen);
 
 /* relaisctl_status.c */
 int	ctl_status(struct ctl *, const struct ctl_args *);

@@ -10,6 +10,7 @@
 #include <hiredis/hiredis.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "relaisctl.h"
 
@@ -180,21 +181,12 @@ ctl_replay_poll(struct ctl *c, struct ctl_replay *r, size_t *left)
 	return rc;
 }
 
-static int64_t
-ctl_monotonic_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until every replayed event was handled, or wait_ms went by. */
 static int
 ctl_replay_wait(struct ctl *c, struct ctl_replay *r, long long wait_ms)
 {
 	struct timespec	 nap = { 0, 100 * 1000000L };
-	int64_t		 end = ctl_monotonic_ms() + wait_ms;
+	int64_t		 end = clock_mono_ms() + wait_ms;
 	size_t		 left;
 
 	for (;;) {
@@ -203,7 +195,7 @@ ctl_replay_wait(struct ctl *c, struct ctl_replay *r, long long wait_ms)
 			    "%s\n", c->rc->errstr);
 			return -1;
 		}
-		if (left == 0 || ctl_monotonic_ms() >= end)
+		if (left == 0 || clock_mono_ms() >= end)
 			return 0;
 		nanosleep(&nap, NULL);
 	}

@@ -126,18 +126,6 @@ void		 admin_set_bounces(struct admin *, const char *sendgrid_key,
 /* Concurrent connections allowed the email hooks' larger bodies. */
 #define ADMIN_BIG_CONNS		16
 
-struct evhttp_request;
-/*
- * For a handler that answers later: the port keeps req's connection, and
- * calls gone(arg) (once) if it closes it before admin_release() (at the
- * request deadline, for a newer connection at the cap, in admin_free());
- * req is freed then and must not be touched. 0, or -1 when the connection
- * is not the port's (answer at once).
- */
-int		 admin_hold(struct admin *, struct evhttp_request *,
-		    void (*gone)(void *), void *arg);
-/* req is about to be answered: gone() will not be called. */
-void		 admin_release(struct admin *, struct evhttp_request *);
 /*
  * Limits the public endpoints (/u/, /hooks/...) to per_s requests a
  * second per client, in bursts of up to burst, answering 429 with
@@ -201,23 +189,5 @@ int		 admin_framing_ok(const struct evkeyvalq *headers);
 /* The bound port (useful when listen asked for port 0). */
 int		 admin_port(const struct admin *);
 void		 admin_free(struct admin *);
-
-/*
- * Whether a Content-Type header names media type want ("application/json"),
- * parameters (charset) allowed after it; case does not matter.
- */
-int		 admin_content_type_is(const char *ctype, const char *want);
-/*
- * Sends a reply (len bytes of body, Cache-Control: no-store); a HEAD gets
- * the length and no body, which evhttp 2.1 would get wrong.
- */
-void		 admin_reply(struct evhttp_request *, int code,
-		    const char *reason, const char *ctype, const char *body,
-		    size_t len);
-/* admin_reply() of a text/plain body. */
-void		 admin_reply_text(struct evhttp_request *, int code,
-		    const char *reason, const char *body);
-/* The client's address, for the logs of refused requests; "-" unknown. */
-const char	*admin_peer(struct evhttp_request *);
 
 #endif

@@ -11,6 +11,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "admin_evhook.h"
+#include "admin_hold.h"
+#include "admin_reply.h"
 #include "buf.h"
 #include "clock.h"
 #include "log.h"

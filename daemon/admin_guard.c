@@ -17,6 +17,7 @@
 #include "admin_int.h"
 #include "admin_twilio.h"
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 
 /*
@@ -265,7 +266,7 @@ admin_on_accept(struct event_base *base, void *arg)
 	c = xcalloc(1, sizeof *c);
 	c->a = a;
 	c->bev = bev;
-	c->deadline_ms = admin_now_ms() + a->timeout_ms;
+	c->deadline_ms = clock_mono_ms() + a->timeout_ms;
 	c->list = &a->fresh;
 	TAILQ_INSERT_TAIL(&a->fresh, c, entry);
 	a->nconns++;
@@ -294,7 +295,7 @@ admin_on_tick(evutil_socket_t fd, short what, void *arg)
 	struct admin		*a = arg;
 	struct admin_conn	*c, *next;
 	struct timeval		 tv;
-	long long		 now = admin_now_ms(), wait;
+	long long		 now = clock_mono_ms(), wait;
 
 	(void)fd;
 	(void)what;
@@ -410,55 +411,6 @@ admin_guard_free(struct admin *a)
 	admin_conns_drop(a, &a->closing);
 }
 
-/* The record of req's connection, or NULL. */
-static struct admin_conn *
-admin_conn_of(struct admin *a, struct evhttp_request *req)
-{
-	struct evhttp_connection	*evcon;
-	struct admin_conn		*c;
-
-	if ((evcon = evhttp_request_get_connection(req)) == NULL)
-		return NULL;
-	TAILQ_FOREACH(c, &a->open, entry)
-		if (c->evcon == evcon)
-			return c;
-	TAILQ_FOREACH(c, &a->fresh, entry)
-		if (c->evcon == evcon)
-			return c;
-	return NULL;
-}
-
-int
-admin_hold(struct admin *a, struct evhttp_request *req, void (*gone)(void *),
-    void *arg)
-{
-	struct admin_conn	*c;
-
-	if ((c = admin_conn_of(a, req)) == NULL || c->held != NULL)
-		return -1;
-	c->held = req;
-	c->gone = gone;
-	c->gone_arg = arg;
-	return 0;
-}
-
-void
-admin_release(struct admin *a, struct evhttp_request *req)
-{
-	struct admin_connq	*lists[] = { &a->open, &a->fresh, &a->closing };
-	struct admin_conn	*c;
-	size_t			 i;
-
-	for (i = 0; i < sizeof lists / sizeof lists[0]; i++)
-		TAILQ_FOREACH(c, lists[i], entry)
-			if (c->held == req) {
-				c->held = NULL;
-				c->gone = NULL;
-				c->gone_arg = NULL;
-				return;
-			}
-}
-
 void
 admin_set_limits(struct admin *a, long max, long timeout_ms)
 {
@@ -506,14 +458,3 @@ admin_connection_metrics(struct admin *a, struct buf *out)
 	admin_metric(out, "relais_admin_accept_pauses_total",
 	    (double)a->npauses, NULL);
 }
-
-/* A clock that never jumps, in ms, for the deadlines and token buckets. */
-long long
-admin_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-

@@ -1,6 +1,6 @@
 /*
- * What the admin port's files share (admin.c, admin_guard.c, admin_rate.c):
- * struct admin and its connection records. Private to them.
+ * What the admin port's files share (admin.c, admin_guard.c, admin_rate.c,
+ * admin_hold.c): struct admin and its connection records. Private to them.
  */
 #ifndef RELAIS_ADMIN_INT_H
 #define RELAIS_ADMIN_INT_H
@@ -116,8 +116,6 @@ void		 admin_on_accept_error(struct evconnlistener *, void *);
 void		 admin_on_resume(evutil_socket_t, short, void *);
 void		 admin_on_close(struct evhttp_connection *, void *);
 void		 admin_connection_metrics(struct admin *, struct buf *);
-/* A clock that never jumps, in ms, for the deadlines and token buckets. */
-long long	 admin_now_ms(void);
 
 /* admin_rate.c: 1 when req was answered 429 (path is public and over). */
 int		 admin_rate_limit(struct admin *, const char *path,

@@ -8,43 +8,10 @@
 #include "admin_prom.h"
 #include "buf.h"
 #include "log.h"
+#include "utf8.h"
 
 static const double admin_bounds[ADMIN_HISTOGRAM_NBOUNDS] =
     ADMIN_HISTOGRAM_BOUNDS;
-
-/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
-static size_t
-admin_utf8_len(const unsigned char *s)
-{
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (s[0] == 0xed)
-			hi = 0x9f;	/* surrogates */
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (s[0] == 0xf4)
-			hi = 0x8f;	/* above U+10FFFF */
-	} else
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	/* a NUL fails the test, so this never reads past the string */
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
 
 /* Appends s as UTF-8, escaping \ and newline, and " when quoted. */
 static void
@@ -60,7 +27,7 @@ admin_escape(struct buf *b, const char *s, int quoted)
 			buf_puts(b, "\\n");
 		else if (*p == '"' && quoted)
 			buf_puts(b, "\\\"");
-		else if ((n = admin_utf8_len(p)) == 0) {
+		else if ((n = utf8_decode_str((const char *)p, NULL)) == 0) {
 			buf_puts(b, "\xef\xbf\xbd");	/* U+FFFD */
 			p++;
 			continue;

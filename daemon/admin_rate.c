@@ -15,8 +15,10 @@
 #include "admin.h"
 #include "admin_evhook.h"
 #include "admin_int.h"
+#include "admin_reply.h"
 #include "admin_twilio.h"
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 
 void
@@ -291,7 +293,7 @@ admin_rate_limit(struct admin *a, const char *path, struct evhttp_request *req)
 	    !admin_evhook_path(path)))
 		return 0;
 	admin_client(a, req, key);
-	now = admin_now_ms();
+	now = clock_mono_ms();
 	b = admin_bucket(a, key, now);
 	b->tokens += (double)(now - b->at_ms) * a->rate_per_s / 1000;
 	if (b->tokens > a->rate_burst)

@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "admin_reply.h"
 #include "admin_twilio.h"
 #include "buf.h"
 #include "log.h"

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "log.h"
 #include "unsub.h"
+#include "utf8.h"
 
 /* First code point, "***", "@" and the domain: at most the id's length. */
 #define ADMIN_UNSUB_MASK_SIZE	(UNSUB_ID_MAX + 8)
@@ -186,14 +187,13 @@ static void
 admin_unsub_mask(const char *id, int sms, char *out, size_t outlen)
 {
 	const char	*addr = strchr(id, ':') + 1, *at;
-	size_t		 n = 1;
+	size_t		 n;
 
 	if (sms) {
 		log_mask(addr, out, outlen);
 		return;
 	}
-	while (((unsigned char)addr[n] & 0xc0) == 0x80)
-		n++;	/* UTF-8 continuation bytes, valid by unsub_verify */
+	n = utf8_decode_str(addr, NULL);	/* valid, by unsub_verify */
 	at = strrchr(addr, '@');
 	snprintf(out, outlen, "%.*s***%s", (int)n, addr, at);
 }

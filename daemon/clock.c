@@ -1,4 +1,4 @@
-/* Wall-clock time, shifted by RELAIS_TEST_NOW in tests. */
+/* Wall-clock time, shifted by RELAIS_TEST_NOW in tests, and monotonic time. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -39,6 +39,15 @@ int64_t
 clock_now_ms(void)
 {
 	return clock_real_ms() + clock_offset_ms;
+}
+
+int64_t
+clock_mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void

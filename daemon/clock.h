@@ -1,4 +1,4 @@
-/* Wall-clock time for the whole daemon, with a test-only offset. */
+/* Time for the whole daemon: the wall clock, with a test-only offset, and the monotonic one. */
 #ifndef RELAIS_CLOCK_H
 #define RELAIS_CLOCK_H
 
@@ -14,6 +14,11 @@
 int	clock_init(char *err, size_t errlen);
 /* Unix time in ms: real time, plus the test offset when one is set. */
 int64_t	clock_now_ms(void);
+/*
+ * Monotonic ms (CLOCK_MONOTONIC, from an arbitrary start): for deadlines
+ * and durations, which a wall clock set back or forward must not stretch.
+ */
+int64_t	clock_mono_ms(void);
 /* An instant as RFC 3339 UTC with milliseconds. */
 void	clock_rfc3339(int64_t ms, char *out, size_t outlen);
 

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "config_int.h"
 #include "gw_kind.h"
+#include "gw_table.h"
 #include "ynode.h"
 
 /* Keys of every gateway; url and ca_file only of the kinds taking them. */
@@ -81,7 +82,7 @@ config_gateway_known(const char **known)
 	size_t			 i, j, nk, n = 0;
 
 	known[n++] = "kind";
-	for (i = 0; (k = gw_kind_at(i)) != NULL; i++) {
+	for (i = 0; (k = gw_table_at(i)) != NULL; i++) {
 		nk = config_gateway_kind_keys(k, keys);
 		for (j = 0; j < nk && n < CONFIG_GATEWAY_KEYS; j++) {
 			if (!config_gateway_listed(known, n, keys[j]))
@@ -166,9 +167,24 @@ config_gateway_unknown_kind(struct config_ctx *c, const struct ynode *n,
 	const char	*kinds[CONFIG_GATEWAY_KEYS];
 	size_t		 k;
 
-	for (k = 0; k < CONFIG_GATEWAY_KEYS && gw_kind_at(k) != NULL; k++)
-		kinds[k] = gw_kind_at(k)->name;
+	for (k = 0; k < CONFIG_GATEWAY_KEYS && gw_table_at(k) != NULL; k++)
+		kinds[k] = gw_table_at(k)->name;
 	config_unknown(c, n, "gateway kind", kind, NULL, kinds, k);
+}
+
+/* Whether any of g's secrets (k's _env and _file keys) is set. */
+static int
+config_gateway_has_secret(const struct config_gateway *g,
+    const struct gw_kind *k)
+{
+	const struct config_opt	*o;
+
+	for (o = k->opts; o->key != NULL; o++) {
+		if ((o->type == CONFIG_ENV || o->type == CONFIG_FILE) &&
+		    *(char **)((char *)g->conf + o->off) != NULL)
+			return 1;
+	}
+	return 0;
 }
 
 static int
@@ -184,7 +200,7 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 	g->col = name->col;
 	/* ynode refuses duplicate keys: g->kind will name this kind */
 	if (kn != NULL && kn->type == YNODE_SCALAR &&
-	    (k = gw_kind_find(kn->value)) != NULL && k->conf_size > 0)
+	    (k = gw_table_find(kn->value)) != NULL && k->conf_size > 0)
 		g->conf = xcalloc(1, k->conf_size);
 	c->missing = g->missing;
 	c->missinglen = sizeof g->missing;
@@ -201,6 +217,8 @@ config_gateway_one(struct config_ctx *c, struct config_gateway *g,
 		return -1;
 	}
 	rc = config_gateway_applies(c, g, k, n);
+	/* for the kind's check (gw_kind_clear) */
+	g->has_secret = config_gateway_has_secret(g, k);
 	return k->check(c, g, name, n, rc == -1) == -1 ? -1 : rc;
 }
 
@@ -263,7 +281,7 @@ config_claim_idle(struct config_ctx *c, const struct config *cf,
 		 * Only gateways a route can send through count; a kind without
 		 * a url (the outbox) has no network timeout.
 		 */
-		if (g->kind == NULL || (k = gw_kind_find(g->kind)) == NULL ||
+		if (g->kind == NULL || (k = gw_table_find(g->kind)) == NULL ||
 		    !(k->keys & GW_KEY_URL) || g->missing[0] != '\0' ||
 		    !config_gateway_used(cf, g->name))
 			continue;
@@ -293,7 +311,7 @@ config_gateways_free(struct config *cf)
 	for (i = 0; i < cf->ngateways; i++) {
 		g = &cf->gateways[i];
 		/* conf is only made for a known kind, the one g->kind names */
-		if (g->conf != NULL && (k = gw_kind_find(g->kind)) != NULL)
+		if (g->conf != NULL && (k = gw_table_find(g->kind)) != NULL)
 			config_section_free(k->opts, g->conf);
 		free(g->conf);
 		free(g->name);

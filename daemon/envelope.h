@@ -48,12 +48,12 @@ int	envelope_parse(const char *bytes, size_t len,
 	    char *reason, size_t reasonlen);
 void	envelope_clear(struct envelope *);
 
-/* Checks that s[0..len) is valid UTF-8; on failure *bad is the byte offset. */
-int	envelope_utf8_valid(const char *s, size_t len, size_t *bad);
 /*
- * Makes s valid UTF-8 in place: each byte that starts no valid sequence
- * (a character cut by a length limit, a stray byte) becomes '?'.
+ * utf8_valid() and utf8_scrub() (utf8.h) under the names the event's
+ * callers and tests use: 0 when s[0..len) is valid UTF-8, else -1 and *bad
+ * the byte offset; each byte of s that starts no valid character becomes '?'.
  */
+int	envelope_utf8_valid(const char *s, size_t len, size_t *bad);
 void	envelope_utf8_scrub(char *s);
 /* Parses RFC 3339 ("2026-11-25T14:03:00Z", offsets, fractions) to Unix ms. */
 int	envelope_parse_time(const char *s, int64_t *ms);

@@ -10,6 +10,7 @@
 #include <openssl/hmac.h>
 #include <openssl/x509.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "evhook.h"
 
@@ -25,60 +26,6 @@ struct evhook_key {
 	size_t			 secretlen;
 	unsigned char		 digest[32];	/* Brevo: the token's SHA-256 */
 };
-
-/* 6 bits of a base64 character (standard alphabet), or -1. */
-static int
-evhook_b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Decodes n bytes of base64 (white space skipped, padding optional but
- * only at the end) into at most outcap bytes. 0 with *outlen, or -1.
- */
-static int
-evhook_b64(const char *s, size_t n, unsigned char *out, size_t outcap,
-    size_t *outlen)
-{
-	unsigned int	acc = 0;
-	size_t		i, o = 0, data = 0, pad = 0;
-	int		bits = 0, v;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')
-			continue;
-		if (s[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = evhook_b64_value((unsigned char)s[i])) < 0)
-			return -1;
-		acc = ((acc << 6) | (unsigned int)v) & 0xffffff;
-		bits += 6;
-		data++;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o == outcap)
-				return -1;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	if (data % 4 == 1 || (pad > 0 && (data + pad) % 4 != 0) || pad > 2)
-		return -1;
-	*outlen = o;
-	return 0;
-}
 
 /* The body of a PEM block, or the whole text when it is not one. */
 static void
@@ -110,7 +57,8 @@ evhook_key_sendgrid(struct evhook_key *k, const char *secret, char *err,
 	size_t			 n, len;
 
 	evhook_unarmor(secret, &s, &n);
-	if (evhook_b64(s, n, der, sizeof der, &len) == -1 || len == 0) {
+	if (base64_decode(s, n, der, sizeof der, &len, BASE64_SPACE) == -1 ||
+	    len == 0) {
 		snprintf(err, errlen, "the SendGrid verification key is not "
 		    "base64 (copy it as SendGrid shows it)");
 		return -1;
@@ -212,8 +160,8 @@ evhook_sendgrid_verify(const struct evhook_key *k, const char *timestamp,
 
 	if (k == NULL || k->provider != EVHOOK_SENDGRID || timestamp == NULL ||
 	    signature == NULL || (body == NULL && len > 0) ||
-	    evhook_b64(signature, strlen(signature), der, sizeof der,
-	    &n) == -1 || n == 0)
+	    base64_decode(signature, strlen(signature), der, sizeof der, &n,
+	    BASE64_SPACE) == -1 || n == 0)
 		return -1;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
@@ -300,7 +248,8 @@ evhook_brevo_verify(const struct evhook_key *k, const char *authorization)
 			;
 		toklen = n - (size_t)(tok - p);
 	} else if (n > 6 && strncasecmp(p, "Basic ", 6) == 0 &&
-	    evhook_b64(p + 6, n - 6, raw, sizeof raw - 1, &toklen) == 0) {
+	    base64_decode(p + 6, n - 6, raw, sizeof raw - 1, &toklen,
+	    BASE64_SPACE) == 0) {
 		/* user:token, as a URL's user information gives it */
 		raw[toklen] = '\0';
 		if ((colon = memchr(raw, ':', toklen)) != NULL) {

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include <event2/event.h>
 
@@ -14,6 +12,7 @@
 #include "config.h"
 #include "envelope.h"
 #include "gw.h"
+#include "gw_table.h"
 #include "log.h"
 
 /*
@@ -61,7 +60,7 @@ gw_set_new(struct event_base *base, struct http *http,
 		/* no route uses it (config.c made sure): leave it out */
 		if (cf->gateways[i].missing[0] != '\0')
 			continue;
-		if ((k = gw_kind_find(cf->gateways[i].kind)) == NULL) {
+		if ((k = gw_table_find(cf->gateways[i].kind)) == NULL) {
 			snprintf(err, errlen, "gateway %s: unknown kind %s",
 			    cf->gateways[i].name, cf->gateways[i].kind);
 			goto fail;
@@ -133,15 +132,6 @@ gw_set_find(struct gw_set *s, const char *name)
 	return NULL;
 }
 
-static long long
-gw_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 size_t
 gw_set_count(const struct gw_set *s)
 {
@@ -157,13 +147,13 @@ gw_set_at(struct gw_set *s, size_t i)
 enum breaker_state
 gw_breaker_state(const struct gw *g)
 {
-	return breaker_state(g->breaker, gw_now_ms());
+	return breaker_state(g->breaker, clock_mono_ms());
 }
 
 int
 gw_available(struct gw *g, long long *wait_ms)
 {
-	return breaker_check(g->breaker, gw_now_ms(), wait_ms);
+	return breaker_check(g->breaker, clock_mono_ms(), wait_ms);
 }
 
 /* Hands an answer to the breaker and logs what that moved. */
@@ -173,7 +163,7 @@ gw_breaker_answer(struct gw *g, const struct breaker_ticket *t,
 {
 	char	quoted[512];
 
-	switch (breaker_result(g->breaker, t, a, gw_now_ms())) {
+	switch (breaker_result(g->breaker, t, a, clock_mono_ms())) {
 	case BREAKER_OPENS:
 		log_warnx("gateway=%s breaker=open failures=%ld cooldown_ms=%ld "
 		    "rule=%s reason=\"%s\"", g->name,
@@ -253,7 +243,7 @@ int
 gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
 	struct gw_call	*c;
-	long long	 now = gw_now_ms();
+	long long	 now = clock_mono_ms();
 
 	c = xcalloc(1, sizeof *c);
 	c->g = g;
@@ -281,105 +271,4 @@ gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	if (c->ticket.probe)
 		log_info("gateway=%s breaker=half-open (probing)", g->name);
 	return 0;
-}
-
-void
-gw_rfc3339(char *out, size_t outlen)
-{
-	clock_rfc3339(clock_now_ms(), out, outlen);
-}
-
-/* Appends s as a JSON string; s is valid UTF-8 (it came from JSON or config). */
-static void
-gw_json_string(struct buf *out, const char *s)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	const char		*run = s;
-	char			 esc[7];
-
-	buf_putc(out, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		buf_append(out, run, (size_t)(s - run));
-		run = s + 1;
-		switch (c) {
-		case '"':	buf_append(out, "\\\"", 2); break;
-		case '\\':	buf_append(out, "\\\\", 2); break;
-		case '\n':	buf_append(out, "\\n", 2); break;
-		case '\r':	buf_append(out, "\\r", 2); break;
-		case '\t':	buf_append(out, "\\t", 2); break;
-		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			buf_append(out, esc, 6);
-			break;
-		}
-	}
-	buf_append(out, run, (size_t)(s - run));
-	buf_putc(out, '"');
-}
-
-int
-gw_unsubscribe(const struct gw_msg *m)
-{
-	const char	*u = m->unsubscribe_url, *p;
-
-	if (u == NULL || *u == '\0')
-		return 0;
-	if (strlen(u) > GW_UNSUBSCRIBE_MAX)
-		return -1;
-	/* RFC 2369: no space inside the brackets, and "," separates URLs */
-	for (p = u; *p != '\0'; p++) {
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
-		    strchr("<>,", *p) != NULL)
-			return -1;
-	}
-	return strncasecmp(u, "https://", 8) == 0 ? 2 : 1;
-}
-
-static void
-gw_record_set(struct buf *out, const char *k, const char *v)
-{
-	if (v == NULL)
-		return;
-	if (out->data[out->len - 1] != '{')	/* gw_record opened the object */
-		buf_putc(out, ',');
-	gw_json_string(out, k);
-	buf_putc(out, ':');
-	gw_json_string(out, v);
-}
-
-/*
- * Written by hand rather than with json_dumps(): this runs once per message
- * and the encoder was the largest single cost in the benchmark profile.
- */
-void
-gw_record(const struct gw_msg *m, struct buf *out)
-{
-	char	at[40];
-
-	buf_putc(out, '{');
-	gw_record_set(out, "delivery_key", m->key);
-	gw_record_set(out, "event_id", m->event_id);
-	gw_record_set(out, "type", m->type);
-	gw_record_set(out, "territory", m->territory);
-	gw_record_set(out, "role", m->role);
-	gw_record_set(out, "channel", m->channel);
-	gw_record_set(out, "language", m->language);
-	gw_record_set(out, "gateway", m->gateway);
-	gw_record_set(out, "template", m->template);
-	gw_record_set(out, "from", m->from);
-	gw_record_set(out, "from_name", m->from_name);
-	gw_record_set(out, "reply_to", m->reply_to);
-	gw_record_set(out, "to", m->to);
-	gw_record_set(out, "subject", m->subject);
-	gw_record_set(out, "text", m->text);
-	gw_record_set(out, "html", m->html);
-	gw_rfc3339(at, sizeof at);
-	gw_record_set(out, "at", at);
-	buf_putc(out, '}');
 }

@@ -9,6 +9,7 @@
 #include "breaker.h"
 #include "buf.h"
 #include "gw_kind.h"
+#include "gw_msg.h"
 
 struct event_base;
 struct http;
@@ -29,27 +30,6 @@ struct gw_result {
 	double		 ms;
 	int		 optout;	/* the recipient opted out with the provider */
 	int		 local;		/* refused by relais: never reached the gateway */
-};
-
-/* One message to send; borrowed for the duration of gw_send(). */
-struct gw_msg {
-	const char	*key;		/* delivery key, sent as Idempotency-Key */
-	const char	*event_id;
-	const char	*type;
-	const char	*territory;
-	const char	*role;
-	const char	*channel;	/* "email" or "sms" */
-	const char	*language;
-	const char	*template;
-	const char	*from;
-	const char	*from_name;
-	const char	*reply_to;
-	const char	*to;
-	const char	*subject;	/* email */
-	const char	*text;
-	const char	*html;		/* email, may be NULL */
-	const char	*gateway;
-	const char	*unsubscribe_url; /* email: List-Unsubscribe; NULL: none */
 };
 
 /* For gateway kinds only: the common part of every gateway. */
@@ -90,25 +70,5 @@ int		 gw_available(struct gw *, long long *wait_ms);
 int		 gw_send(struct gw *, const struct gw_msg *, gw_cb, void *arg);
 /* The state of g's breaker now. */
 enum breaker_state gw_breaker_state(const struct gw *);
-
-/* The List-Unsubscribe-Post value of RFC 8058 one-click unsubscribing. */
-#define GW_ONE_CLICK		"List-Unsubscribe=One-Click"
-/* Longest unsubscribe URL: "List-Unsubscribe: <URL>" within 998 bytes. */
-#define GW_UNSUBSCRIBE_MAX	900
-
-/*
- * What an email's unsubscribe_url asks of the email kinds: 0 when none
- * (NULL or ""); 1 for List-Unsubscribe: <url> alone; 2 when it is an
- * https:// URL, which RFC 8058 requires for List-Unsubscribe-Post:
- * List-Unsubscribe=One-Click too; -1 when the URL cannot go in a header
- * (not printable ASCII, a space, "<", ">", ",", or longer than
- * GW_UNSUBSCRIBE_MAX), a message to refuse.
- */
-int		 gw_unsubscribe(const struct gw_msg *);
-
-/* The JSON record of a message: an outbox line, a webhook body. */
-void		 gw_record(const struct gw_msg *, struct buf *out);
-/* Current time as RFC 3339 UTC with milliseconds. */
-void		 gw_rfc3339(char *out, size_t outlen);
 
 #endif

@@ -1,14 +1,15 @@
 /*
- * The table of gateway kinds, as tmux's command table: an entry carries all
- * of its kind, the keys it reads from the configuration and their checks as
- * well as how it sends. config_gateway.c reads a gateway's common keys
- * (struct config_gateway), the kind's own (opts) into the struct of
- * conf_size bytes its gw_*.c defines (g->conf), then calls check; gw.c
- * builds the gateway with init and runs it with send and free.
+ * The gateway kinds, a table as tmux's commands (gw_table.c): an entry
+ * carries all of its kind, the keys it reads from the configuration and
+ * their checks as well as how it sends. config_gateway.c reads a gateway's
+ * common keys (struct config_gateway), the kind's own (opts) into the
+ * struct of conf_size bytes its gw_*.c defines (g->conf), then calls check;
+ * gw.c builds the gateway with init and runs it with send and free. What
+ * the kinds' checks share is here too (gw_kind.c).
  *
  * Adding a provider: a gw_NAME.c with its entry, declared below and listed
- * in gw_kind.c's table, its file in the Makefile's lists, its tests. No curl
- * nor libevent here: config_gateway.c includes it.
+ * in gw_table.c's table, its file in the Makefile's lists, its tests. No
+ * curl nor libevent here: config_gateway.c includes it.
  */
 #ifndef RELAIS_GW_KIND_H
 #define RELAIS_GW_KIND_H
@@ -64,11 +65,6 @@ extern const struct gw_kind	gw_mailgun_kind;
 extern const struct gw_kind	gw_brevo_kind;
 extern const struct gw_kind	gw_smtp_kind;
 
-/* The kind named name, or NULL. */
-const struct gw_kind	*gw_kind_find(const char *name);
-/* The i-th kind of the table (its order is that of messages), or NULL. */
-const struct gw_kind	*gw_kind_at(size_t i);
-
 /* For the kinds' checks: "gateway \"G\" (KIND) needs WHAT" at name, -1. */
 int		 gw_kind_needs(struct config_ctx *, const struct config_gateway *,
 		    const struct ynode *name, const char *what);
@@ -81,7 +77,7 @@ int		 gw_kind_secret(struct config_ctx *, const struct config_gateway *,
 		    const struct ynode *name, const char *value, const char *key);
 /*
  * The kind found its url sends in clear: a warning at name, unless g has no
- * secret set, lacks one, or sends to a loopback host.
+ * secret set (g->has_secret), lacks one, or sends to a loopback host.
  */
 void		 gw_kind_clear(struct config_ctx *, const struct config_gateway *,
 		    const struct ynode *name);

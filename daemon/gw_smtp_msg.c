@@ -8,12 +8,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "clock.h"
 #include "gw.h"
 #include "gw_http.h"
 #include "gw_smtp.h"
 #include "http.h"
+#include "utf8.h"
 
 #define GW_SMTP_LINE		78	/* RFC 5322 2.1.1: SHOULD, not MUST */
 #define GW_SMTP_WORD		75	/* RFC 2047 2: an encoded-word's limit */
@@ -23,45 +25,11 @@
 #define GW_SMTP_ADDR_MAX	254	/* RFC 5321 4.5.3.1.3: 256 with "<>" */
 #define GW_SMTP_DOMAIN_MAX	253	/* RFC 1035 */
 
-/* Length of the UTF-8 sequence at p, 0 when it is not one. */
-static size_t
-gw_smtp_utf8_len(const unsigned char *p)
-{
-	size_t	n, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	/* overlong 3- and 4-byte forms, surrogates, beyond U+10FFFF */
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return n;
-}
-
+/* Whether s, NUL-terminated, is valid UTF-8. */
 static int
 gw_smtp_utf8_valid(const char *s)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n;
-
-	while (*p != '\0') {
-		if ((n = gw_smtp_utf8_len(p)) == 0)
-			return 0;
-		p += n;
-	}
-	return 1;
+	return utf8_valid(s, strlen(s), NULL) == 0;
 }
 
 /* An addr-spec we can put in a header and an envelope as it is. */
@@ -141,30 +109,6 @@ gw_smtp_check(const struct gw_msg *m, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-gw_smtp_base64(struct buf *out, const unsigned char *p, size_t len)
-{
-	static const char	 tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	uint32_t		 v;
-	size_t			 i;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		buf_putc(out, tab[v >> 18 & 63]);
-		buf_putc(out, tab[v >> 12 & 63]);
-		buf_putc(out, tab[v >> 6 & 63]);
-		buf_putc(out, tab[v & 63]);
-	}
-	if (i < len) {
-		v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0);
-		buf_putc(out, tab[v >> 18 & 63]);
-		buf_putc(out, tab[v >> 12 & 63]);
-		buf_putc(out, i + 1 < len ? tab[v >> 6 & 63] : '=');
-		buf_putc(out, '=');
-	}
-}
-
 /*
  * Appends text as RFC 2047 "B" encoded-words, each at most 75 characters and
  * holding whole UTF-8 sequences only (a decoder may decode each word alone),
@@ -173,8 +117,8 @@ gw_smtp_base64(struct buf *out, const unsigned char *p, size_t len)
 static void
 gw_smtp_encwords(struct buf *out, const char *text, size_t *col)
 {
-	const unsigned char	*p = (const unsigned char *)text;
-	size_t			 room, max, n, c;
+	const char	*p = text;
+	size_t		 len = strlen(text), room, max, n, c;
 
 	while (*p != '\0') {
 		room = GW_SMTP_LINE - *col;
@@ -182,13 +126,7 @@ gw_smtp_encwords(struct buf *out, const char *text, size_t *col)
 			room = GW_SMTP_WORD;
 		max = room > GW_SMTP_EW_OVERHEAD ?
 		    (room - GW_SMTP_EW_OVERHEAD) / 4 * 3 : 0;
-		for (n = 0; p[n] != '\0'; n += c) {
-			if ((c = gw_smtp_utf8_len(p + n)) == 0)
-				c = 1;
-			if (n + c > max)
-				break;
-		}
-		if (n == 0) {
+		if ((n = utf8_cut(p, len, max)) == 0) {
 			/* not even one character fits: go on a new line */
 			buf_puts(out, "\r\n ");
 			*col = 1;
@@ -204,10 +142,11 @@ gw_smtp_encwords(struct buf *out, const char *text, size_t *col)
 		if (p[n] != '\0' && c > n / 2)
 			n = c;
 		buf_puts(out, "=?UTF-8?B?");
-		gw_smtp_base64(out, p, n);
+		base64_append(out, p, n, 0);
 		buf_puts(out, "?=");
-		*col += GW_SMTP_EW_OVERHEAD + (n + 2) / 3 * 4;
+		*col += GW_SMTP_EW_OVERHEAD + base64_len(n, 0);
 		p += n;
+		len -= n;
 		if (*p != '\0') {
 			buf_puts(out, "\r\n ");
 			*col = 1;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sms.h"
+#include "utf8.h"
 
 /* Running total of one encoding, packed greedily into parts. */
 struct sms_pack {
@@ -52,51 +53,6 @@ sms_gsm7_septets(uint32_t cp)
 }
 
 /*
- * Decodes the code point at s[*pos], advancing *pos. Rejects what RFC 3629
- * forbids: stray continuation bytes, truncated sequences, overlong forms,
- * surrogates and values above U+10FFFF.
- */
-static int
-sms_utf8_next(const unsigned char *s, size_t len, size_t *pos, uint32_t *cp)
-{
-	size_t		i = *pos, k, n;
-	uint32_t	v, min;
-	unsigned char	c = s[i];
-
-	if (c < 0x80) {
-		*cp = c;
-		*pos = i + 1;
-		return 0;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		n = 1;
-		v = c & 0x1f;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 2;
-		v = c & 0x0f;
-		min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 3;
-		v = c & 0x07;
-		min = 0x10000;
-	} else
-		return -1;
-	if (len - i - 1 < n)
-		return -1;
-	for (k = 1; k <= n; k++) {
-		if ((s[i + k] & 0xc0) != 0x80)
-			return -1;
-		v = (v << 6) | (s[i + k] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return -1;
-	*cp = v;
-	*pos = i + 1 + n;
-	return 0;
-}
-
-/*
  * Why greedy rather than units / part: an escape and its extension
  * character (or a surrogate pair) travel in the same part, so a part that
  * has one unit left closes early and the pair opens the next one.
@@ -121,15 +77,14 @@ sms_pack_segments(const struct sms_pack *p, size_t single)
 int
 sms_measure(const char *text, size_t len, struct sms_length *out)
 {
-	const unsigned char	*s = (const unsigned char *)text;
 	struct sms_pack		 gsm = { 0, 1, 0 }, ucs = { 0, 1, 0 };
-	size_t			 pos = 0;
+	size_t			 pos, n;
 	uint32_t		 cp;
 	int			 septets, is_gsm = 1;
 
 	memset(out, 0, sizeof *out);
-	while (pos < len) {
-		if (sms_utf8_next(s, len, &pos, &cp) == -1)
+	for (pos = 0; pos < len; pos += n) {
+		if ((n = utf8_decode(text + pos, len - pos, &cp)) == 0)
 			return -1;
 		sms_pack_add(&ucs, cp > 0xffff ? 2 : 1, SMS_UCS2_PART);
 		if (!is_gsm)

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "territory.h"
 #include "tz.h"
+#include "utf8.h"
 #include "window.h"
 
 struct territory_muni {
@@ -110,7 +111,7 @@ territory_fold(const char *in, char *out, size_t outlen)
 {
 	const unsigned char	*s = (const unsigned char *)in;
 	size_t			 o = 0;
-	unsigned		 cp;
+	uint32_t		 cp;
 	char			 c;
 
 	if (outlen == 0)
@@ -125,8 +126,7 @@ territory_fold(const char *in, char *out, size_t outlen)
 			continue;
 		}
 		/* two-byte sequences cover every accented Latin letter we fold */
-		if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
-			cp = ((unsigned)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+		if (utf8_decode_str((const char *)s, &cp) == 2) {
 			s += 2;
 			if ((c = territory_unaccent(cp)) != 0) {
 				out[o++] = c;

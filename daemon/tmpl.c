@@ -6,6 +6,7 @@
 
 #include "tmpl.h"
 #include "tmpl_int.h"
+#include "utf8.h"
 
 #define TMPL_MAX_NEST		128
 
@@ -49,18 +50,12 @@ static void
 tmpl_error(struct tmpl_parser *p, size_t off, const char *fmt, ...)
 {
 	va_list	 ap;
-	size_t	 i, line = 1, col = 1;
+	size_t	 line, col;
 	int	 n;
 
 	if (p->err == NULL || p->errlen == 0)
 		return;
-	for (i = 0; i < off && i < p->len; i++) {
-		if (p->src[i] == '\n') {
-			line++;
-			col = 1;
-		} else if (((unsigned char)p->src[i] & 0xc0) != 0x80)
-			col++;
-	}
+	utf8_position(p->src, p->len, off, &line, &col);
 	n = snprintf(p->err, p->errlen, "%zu:%zu: ", line, col);
 	if (n < 0 || (size_t)n >= p->errlen)
 		return;

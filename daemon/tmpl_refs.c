@@ -4,6 +4,7 @@
 
 #include "tmpl.h"
 #include "tmpl_int.h"
+#include "utf8.h"
 
 /* State of tmpl_refs: the sections open around a tag, the partials being walked. */
 struct tmpl_walk {
@@ -21,16 +22,11 @@ struct tmpl_walk {
 static void
 tmpl_position(const struct tmpl *t, size_t off, int *line, int *col)
 {
-	size_t	i;
+	size_t	l, c;
 
-	*line = *col = 1;
-	for (i = 0; i < off && t->src[i] != '\0'; i++) {
-		if (t->src[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if (((unsigned char)t->src[i] & 0xc0) != 0x80)
-			(*col)++;
-	}
+	utf8_position(t->src, strnlen(t->src, off), off, &l, &c);
+	*line = (int)l;
+	*col = (int)c;
 }
 
 /* Whether an enclosing {{#name}} tests that same name. */

@@ -1,5 +1,6 @@
 /* Twilio webhooks: request signatures (HMAC-SHA1), form bodies, SMS keywords. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +9,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "twhook.h"
+#include "utf8.h"
 
 #define TWHOOK_WORD_MAX	16	/* longer than any keyword */
 
@@ -97,8 +100,7 @@ twhook_signature(const char *auth_token, const char *url,
 	    (const unsigned char *)(b.data != NULL ? b.data : ""), b.len, md,
 	    &mdlen) == NULL || mdlen != 20)
 		goto fail;
-	if (EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen) !=
-	    TWHOOK_SIG_LEN)
+	if (base64_encode(md, mdlen, out, 0) != TWHOOK_SIG_LEN)
 		goto fail;
 	rc = 0;
 
@@ -261,23 +263,24 @@ static int
 twhook_fold(const unsigned char *s, const unsigned char *end, char *out,
     size_t outlen)
 {
-	size_t	n = 0;
-	char	c;
+	size_t		n = 0, k;
+	uint32_t	cp;
+	char		c;
 
 	while (s < end) {
 		if (*s >= 'a' && *s <= 'z')
 			c = (char)(*s++ - 'a' + 'A');
 		else if (*s >= 'A' && *s <= 'Z')
 			c = (char)*s++;
-		else if (*s == 0xc3 && end - s >= 2 && s[1] >= 0x80 &&
-		    s[1] <= 0xbf) {
-			if ((c = twhook_latin1[s[1] - 0x80]) == '?')
+		else if ((k = utf8_decode((const char *)s, (size_t)(end - s),
+		    &cp)) == 0)
+			return -1;
+		else if (cp >= 0xc0 && cp <= 0xff) {
+			if ((c = twhook_latin1[cp - 0xc0]) == '?')
 				return -1;
-			s += 2;
-		} else if (n > 0 && end - s >= 2 && ((s[0] == 0xcc &&
-		    s[1] >= 0x80 && s[1] <= 0xbf) || (s[0] == 0xcd &&
-		    s[1] >= 0x80 && s[1] <= 0xaf))) {
-			s += 2;		/* a combining accent: "E" U+0302 */
+			s += k;
+		} else if (n > 0 && cp >= 0x300 && cp <= 0x36f) {
+			s += k;		/* a combining accent: "E" U+0302 */
 			continue;
 		} else
 			return -1;

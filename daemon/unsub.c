@@ -9,13 +9,20 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "unsub.h"
+#include "utf8.h"
 
 /* Domain separation: a MAC made for something else never verifies here. */
 #define UNSUB_CONTEXT	"relais-unsubscribe-v1"
 #define UNSUB_MAC_LEN	16
 #define UNSUB_MAC_B64	22	/* base64url of 16 bytes, unpadded */
+/*
+ * Tokens' base64url: unpadded, and strict on decoding (no padding, no
+ * other alphabet, unused low bits zero) so that each id has one token.
+ */
+#define UNSUB_B64	(BASE64_URL | BASE64_NOPAD | BASE64_EXACT)
 
 #define UNSUB_V2_CONTEXT	"relais-unsubscribe-v2"
 #define UNSUB_V2_KEY_LABEL	"relais-unsubscribe-v2 key"
@@ -47,121 +54,6 @@ struct unsub_keys {
 	size_t			n;
 };
 
-static const char unsub_b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* Length of base64url(n bytes) without padding. */
-static size_t
-unsub_b64_len(size_t n)
-{
-	return n / 3 * 4 + (n % 3 != 0 ? n % 3 + 1 : 0);
-}
-
-/* Writes base64url of in, unpadded and NUL-terminated; returns its length. */
-static size_t
-unsub_b64_encode(const unsigned char *in, size_t n, char *out)
-{
-	uint32_t	acc = 0;
-	size_t		i, o = 0;
-	int		bits = 0;
-
-	for (i = 0; i < n; i++) {
-		acc = (acc << 8) | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			out[o++] = unsub_b64[(acc >> bits) & 0x3f];
-		}
-		acc &= (1u << bits) - 1;
-	}
-	if (bits > 0)
-		out[o++] = unsub_b64[(acc << (6 - bits)) & 0x3f];
-	out[o] = '\0';
-	return o;
-}
-
-static int
-unsub_b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/*
- * Decodes n characters of unpadded base64url into out (at most outcap
- * bytes). Strict: no padding, no other alphabet, and the unused low bits
- * of the last character must be zero, so that each id has one token.
- */
-static int
-unsub_b64_decode(const char *in, size_t n, unsigned char *out, size_t outcap,
-    size_t *outlen)
-{
-	uint32_t	acc = 0;
-	size_t		i, o = 0;
-	int		bits = 0, v;
-
-	if (n % 4 == 1 || n / 4 * 3 + (n % 4 != 0 ? n % 4 - 1 : 0) > outcap)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if ((v = unsub_b64_value((unsigned char)in[i])) == -1)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-		acc &= (1u << bits) - 1;
-	}
-	if (acc != 0)
-		return -1;
-	*outlen = o;
-	return 0;
-}
-
-/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
-static size_t
-unsub_utf8_len(const unsigned char *s)
-{
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (s[0] == 0xed)
-			hi = 0x9f;	/* surrogates */
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (s[0] == 0xf4)
-			hi = 0x8f;	/* above U+10FFFF */
-	} else
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	/* a NUL fails the test, so this never reads past the string */
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 int
 unsub_id_ok(const char *id)
 {
@@ -182,7 +74,7 @@ unsub_id_ok(const char *id)
 	for (p = (const unsigned char *)id + 6; *p != '\0'; p += n) {
 		if (*p < 0x20 || *p == 0x7f)
 			return 0;
-		if ((n = unsub_utf8_len(p)) == 0)
+		if ((n = utf8_decode_str((const char *)p, NULL)) == 0)
 			return 0;
 		if (p[0] == 0xc2 && p[1] < 0xa0)
 			return 0;	/* C1 controls, U+0080-U+009F */
@@ -214,7 +106,7 @@ unsub_mac(const void *secret, size_t secretlen, const char *id, size_t idlen,
 	    sizeof UNSUB_CONTEXT + idlen, md, &mdlen) == NULL ||
 	    mdlen < UNSUB_MAC_LEN)
 		return -1;
-	unsub_b64_encode(md, UNSUB_MAC_LEN, out);
+	base64_encode(md, UNSUB_MAC_LEN, out, UNSUB_B64);
 	OPENSSL_cleanse(md, sizeof md);
 	return 0;
 }
@@ -231,11 +123,11 @@ unsub_token(const void *secret, size_t secretlen, const char *id, char *out,
 	if (!unsub_secret_ok(secret, secretlen) || !unsub_id_ok(id))
 		return -1;
 	n = strlen(id);
-	if (outlen < unsub_b64_len(n) + 1 + UNSUB_MAC_B64 + 1)
+	if (outlen < base64_len(n, UNSUB_B64) + 1 + UNSUB_MAC_B64 + 1)
 		return -1;
 	if (unsub_mac(secret, secretlen, id, n, mac) == -1)
 		return -1;
-	e = unsub_b64_encode((const unsigned char *)id, n, out);
+	e = base64_encode(id, n, out, UNSUB_B64);
 	out[e] = '.';
 	memcpy(out + e + 1, mac, sizeof mac);
 	return 0;
@@ -261,9 +153,9 @@ unsub_verify(const void *secret, size_t secretlen, const char *token,
 		return -1;
 	elen = (size_t)(dot - token);
 	if (tlen - elen - 1 != UNSUB_MAC_B64 ||
-	    elen > unsub_b64_len(UNSUB_ID_MAX))
+	    elen > base64_len(UNSUB_ID_MAX, UNSUB_B64))
 		return -1;
-	if (unsub_b64_decode(token, elen, raw, UNSUB_ID_MAX, &n) == -1)
+	if (base64_decode(token, elen, raw, UNSUB_ID_MAX, &n, UNSUB_B64) == -1)
 		return -1;
 	raw[n] = '\0';
 	if (memchr(raw, '\0', n) != NULL || !unsub_id_ok((const char *)raw))
@@ -625,7 +517,8 @@ unsub_token_v2(const struct unsub_keys *ks, const char *id, int64_t now_s,
 	idlen = strlen(id);
 	ptlen = (idlen + UNSUB_PAD - 1) / UNSUB_PAD * UNSUB_PAD;
 	boxlen = UNSUB_NONCE_LEN + ptlen + UNSUB_TAG_LEN;
-	if (outlen < 3 + kidlen + 1 + daylen + 1 + unsub_b64_len(boxlen) + 1)
+	if (outlen < 3 + kidlen + 1 + daylen + 1 + base64_len(boxlen,
+	    UNSUB_B64) + 1)
 		return -1;
 	memset(pt, 0, ptlen);
 	memcpy(pt, id, idlen);
@@ -633,7 +526,7 @@ unsub_token_v2(const struct unsub_keys *ks, const char *id, int64_t now_s,
 	    ptlen, box) == -1)
 		goto done;
 	n = (size_t)snprintf(out, outlen, "v2.%s.%s.", k->kid, day);
-	unsub_b64_encode(box, boxlen, out + n);
+	base64_encode(box, boxlen, out + n, UNSUB_B64);
 	rc = 0;
 done:
 	OPENSSL_cleanse(pt, sizeof pt);
@@ -677,8 +570,8 @@ unsub_check_v2(const struct unsub_keys *ks, const char *token, size_t tlen,
 	    unsub_day_parse(day, daylen, &last) == -1 ||
 	    (k = unsub_key_find(ks, kid, kidlen)) == NULL)
 		return UNSUB_INVALID;
-	if (unsub_b64_decode(b64, (size_t)(end - b64), box, sizeof box,
-	    &boxlen) == -1 ||
+	if (base64_decode(b64, (size_t)(end - b64), box, sizeof box, &boxlen,
+	    UNSUB_B64) == -1 ||
 	    boxlen < UNSUB_NONCE_LEN + UNSUB_PAD + UNSUB_TAG_LEN ||
 	    (boxlen - UNSUB_NONCE_LEN - UNSUB_TAG_LEN) % UNSUB_PAD != 0)
 		return UNSUB_INVALID;

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "utf8.h"
 #include "ynode.h"
 
 /*
@@ -455,18 +456,13 @@ ynode_convert(struct ynode_ctx *c, int id, int is_key)
 static void
 ynode_offset_pos(const char *text, size_t off, int *line, int *col)
 {
-	size_t	i = 0;
+	size_t	bom = 0, l, c;
 
-	*line = *col = 1;
 	if (off >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	for (; i < off; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if (((unsigned char)text[i] & 0xc0) != 0x80)
-			(*col)++;
-	}
+		bom = 3;
+	utf8_position(text + bom, off - bom, off - bom, &l, &c);
+	*line = (int)l;
+	*col = (int)c;
 }
 
 static void
