@@ -17,6 +17,7 @@
 #include "territory.h"
 #include "unsub.h"
 #include "window.h"
+#include "words.h"
 #include "ynode.h"
 
 #define L(f)	offsetof(struct config_limits, f)
@@ -213,6 +214,34 @@ config_templates_exist(struct config_ctx *c, struct config *cf,
 }
 
 /*
+ * templates.languages, read before the territories: the first is the
+ * language of a territory that names none, and what relais writes in when
+ * nothing else fits. Without the key: French, then English.
+ */
+static int
+config_languages(struct config_ctx *c, struct config *cf,
+    const struct ynode *n)
+{
+	const struct ynode	*langs;
+
+	if ((langs = ynode_get(n, "languages")) == NULL) {
+		cf->languages = xcalloc(2, sizeof *cf->languages);
+		cf->languages[cf->nlanguages++] = xstrdup("fr");
+		cf->languages[cf->nlanguages++] = xstrdup("en");
+		return 0;
+	}
+	if (config_strings(c, langs, "languages", &cf->languages,
+	    &cf->nlanguages) == -1)
+		return -1;
+	if (cf->nlanguages == 0) {
+		config_err(c, langs, "templates languages: name one at least "
+		    "(relais writes in the first when nothing else fits)");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The NOC 2021 titles messages show (templates.noc_titles, relative to
  * the config file); the default file beside the config may be absent (the
  * codes are shown then), a file named explicitly may not.
@@ -255,7 +284,6 @@ config_templates(struct config_ctx *c, struct config *cf,
 {
 	static const char *const known[] = { "dir", "languages", "noc_titles",
 	    "strict", NULL };
-	const struct ynode	*langs;
 	const char		*dir = NULL;
 	struct buf		 b;
 	struct diag		 tdiag;
@@ -276,15 +304,6 @@ config_templates(struct config_ctx *c, struct config *cf,
 	else
 		buf_printf(&b, "%s/%s", c->dir, dir);
 	cf->templates_dir = buf_steal(&b, NULL);
-	if ((langs = ynode_get(n, "languages")) != NULL) {
-		if (config_strings(c, langs, "languages", &cf->languages,
-		    &cf->nlanguages) == -1)
-			return -1;
-	} else {
-		cf->languages = xcalloc(2, sizeof *cf->languages);
-		cf->languages[cf->nlanguages++] = xstrdup("fr");
-		cf->languages[cf->nlanguages++] = xstrdup("en");
-	}
 	if (rc == -1 || config_templates_exist(c, cf, routes) == -1 ||
 	    config_noc(c, cf, n) == -1)
 		return -1;
@@ -307,6 +326,17 @@ config_templates(struct config_ctx *c, struct config *cf,
 		return -1;
 	}
 	render_set_strict(cf->render, cf->templates_strict);
+	if ((cf->words = words_load(cf->templates_dir, cf->languages,
+	    cf->nlanguages, c->diag)) == NULL)
+		return -1;
+	for (i = 0; i < cf->nlanguages; i++) {
+		if (!words_has(cf->words, cf->languages[i]))
+			config_warn(c, ynode_get(n, "languages"), "templates: "
+			    "no %s/%s/words.yaml: messages in %s show dates as "
+			    "2026-12-01, languages as codes, lists joined by "
+			    "commas", cf->templates_dir, cf->languages[i],
+			    cf->languages[i]);
+	}
 	return 0;
 }
 
@@ -424,7 +454,11 @@ config_load(const char *path, struct diag *diag)
 	rc |= config_bounces(&c, cf, ynode_get(root, "bounces"));
 	rc |= config_admin_listen(&c, cf, ynode_get(root, "admin"), admin);
 	rc |= config_gateways(&c, cf, ynode_get(root, "gateways"));
-	rc |= config_territories(&c, cf, ynode_get(root, "territories"));
+	if (config_languages(&c, cf, ynode_get(root, "templates")) == -1)
+		rc = -1;
+	else
+		rc |= config_territories(&c, cf, ynode_get(root,
+		    "territories"));
 	if (ynode_get(root, "fallback_territory") != NULL)
 		rc |= config_fallback(&c, cf, root, rc);
 	rc |= config_windows(&c, cf, ynode_get(root, "windows"),
@@ -579,6 +613,7 @@ config_free(struct config *cf)
 	free(cf->templates_dir);
 	config_free_strings(cf->languages, cf->nlanguages);
 	render_free(cf->render);
+	words_free(cf->words);
 	noc_free(cf->noc);
 	diag_free(&cf->checks);
 	diag_free(&cf->notes);

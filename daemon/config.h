@@ -9,6 +9,7 @@
 struct admin_net;
 struct noc;
 struct render;
+struct words;
 struct territory_set;
 struct unsub_keys;
 struct window;
@@ -76,6 +77,7 @@ struct config_gateway {
 	long	 rate_per_s;	/* messages per second, all instances; 0: none */
 	char	 missing[256];	/* a secret that could not be had: unusable */
 	long	 rate_burst;	/* messages that may go at once */
+	int	 has_secret;	/* one of its kind's _env or _file keys is set */
 	int	 line, col;
 };
 
@@ -181,6 +183,7 @@ struct config {
 	char			**languages;	/* languages templates must exist in */
 	size_t			 nlanguages;
 	struct render		*render;	/* compiled templates */
+	struct words		*words;		/* words.yaml per language */
 	int			 templates_strict; /* a missing variable: dead letter */
 	long			 retention_days;	/* profiles: kept after the last event */
 	struct config_followups	 followups;

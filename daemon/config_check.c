@@ -228,7 +228,8 @@ config_check_route_node(const struct config_check *k,
 /*
  * Whether territory variable key has a text in lang as plan.c's plan_vars
  * builds them: "name" always; a branding text, or a branding map's text
- * for lang, else its French one. NULL when it has, else what is wrong.
+ * for lang, else the territory language's. NULL when it has, else what is
+ * wrong.
  */
 static const char *
 config_check_tvar(const struct territory *t, const char *key,
@@ -242,7 +243,7 @@ config_check_tvar(const struct territory *t, const char *key,
 		return "absent";
 	if (json_is_object(v)) {
 		if ((text = json_object_get(v, lang)) == NULL)
-			text = json_object_get(v, "fr");
+			text = json_object_get(v, t->language);
 		if (text == NULL || json_string_length(text) == 0)
 			return "no text";
 		return NULL;
@@ -293,11 +294,16 @@ config_check_ref(void *arg, const char *file, const struct tmpl_ref *ref)
 		config_err(k->c, at, "territory \"%s\": branding \"%s\" is "
 		    "empty, but %s: the message would have a hole there",
 		    k->t->id, key, use);
-	else
+	else {
+		char	also[64] = "";
+
+		if (strcmp(k->lang, k->t->language) != 0)
+			snprintf(also, sizeof also, " (nor in %s, used instead)",
+			    k->t->language);
 		config_err(k->c, at, "territory \"%s\": branding \"%s\" has no "
 		    "text in %s%s, but %s: the message would have a hole there",
-		    k->t->id, key, k->lang, strcmp(k->lang, "fr") != 0 ?
-		    " (nor in fr, used instead)" : "", use);
+		    k->t->id, key, k->lang, also, use);
+	}
 }
 
 /* One route sending channel to territory t for someone who reads want. */
@@ -411,14 +417,11 @@ config_check_query_langs(const struct config *cf, const struct territory *t,
 	case CONFIG_LANG_COUNSELLOR:
 		for (i = 0; i < t->ncounsellors; i++)
 			config_check_add(out, &n, max,
-			    t->counsellors[i].nlanguages > 0 ?
-			    t->counsellors[i].languages[0] : "fr");
+			    t->counsellors[i].languages[0]);
 		break;
 	case CONFIG_LANG_CONFIGURED:
 		for (i = 0; i < cf->nlanguages; i++)
 			config_check_add(out, &n, max, cf->languages[i]);
-		if (n == 0)
-			out[n++] = "fr";
 		break;
 	}
 	return n;

@@ -127,13 +127,10 @@ config_counsellors(struct config_ctx *c, struct territory *t,
 				rc = -1;
 			}
 		}
+		/* none: the territory's, set by config_territory_languages() */
 		if (ynode_get(n, "languages") != NULL)
 			rc |= config_strings(c, ynode_get(n, "languages"),
 			    "languages", &k->languages, &k->nlanguages);
-		else {
-			k->languages = xcalloc(1, sizeof *k->languages);
-			k->languages[k->nlanguages++] = xstrdup("fr");
-		}
 	}
 	return rc;
 }
@@ -239,8 +236,6 @@ config_territory_one(struct config_ctx *c, const struct ynode *key,
 	if (t->name_en == NULL)
 		t->name_en = xstrdup(t->name_fr);
 	t->language = config_dup(config_scalar(c, n, "language"));
-	if (t->language == NULL)
-		t->language = xstrdup("fr");
 	if ((email = ynode_get(n, "email")) != NULL &&
 	    config_expect(c, email, YNODE_MAP, "email") == 0) {
 		bad |= config_keys_known(c, email, email_keys, "email");
@@ -268,6 +263,28 @@ config_territory_one(struct config_ctx *c, const struct ynode *key,
 	return t;
 }
 
+/*
+ * A territory that names no language speaks the first of
+ * templates.languages; a counsellor who names none reads the territory's.
+ */
+static void
+config_territory_languages(struct territory *t, const struct config *cf)
+{
+	struct territory_counsellor	*k;
+	size_t				 i;
+
+	if (t->language == NULL)
+		t->language = xstrdup(cf->languages[0]);
+	for (i = 0; i < t->ncounsellors; i++) {
+		k = &t->counsellors[i];
+		if (k->nlanguages > 0)
+			continue;
+		free(k->languages);
+		k->languages = xcalloc(1, sizeof *k->languages);
+		k->languages[k->nlanguages++] = xstrdup(t->language);
+	}
+}
+
 int
 config_territories(struct config_ctx *c, struct config *cf,
     const struct ynode *n)
@@ -289,6 +306,7 @@ config_territories(struct config_ctx *c, struct config *cf,
 			rc = -1;
 			continue;
 		}
+		config_territory_languages(t, cf);
 		if (territory_set_add(cf->territories, t, &clash) == -1) {
 			config_err(c, n->keys[i], "territory \"%s\": \"%s\" is "
 			    "already used by another territory", t->id, clash);

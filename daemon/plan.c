@@ -18,6 +18,7 @@
 #include "territory.h"
 #include "tz.h"
 #include "unsub.h"
+#include "words.h"
 
 /* Enough to refuse what no gateway would take; the provider checks the rest. */
 static int
@@ -58,7 +59,7 @@ plan_langs(const struct config *cf, const struct notification *n,
     const char **langs)
 {
 	const char	*want[3] = { n->language, n->territory->language,
-			    cf->nlanguages > 0 ? cf->languages[0] : "fr" };
+			    cf->languages[0] };
 	size_t		 i, k, nl = 0;
 
 	for (i = 0; i < 3; i++) {
@@ -74,21 +75,14 @@ plan_langs(const struct config *cf, const struct notification *n,
 	return nl;
 }
 
-static const char *const plan_months_fr[] = { "janvier", "février", "mars",
-	"avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-	"novembre", "décembre" };
-static const char *const plan_months_en[] = { "January", "February", "March",
-	"April", "May", "June", "July", "August", "September", "October",
-	"November", "December" };
-
 /*
- * A date written the Québec way: "1er décembre 2026", "25 novembre 2026",
- * "November 25, 2026". s starts with YYYY-MM-DD (a date or a date-time,
- * whose own calendar date is used); -1 when it does not.
+ * A date written with lang's words: "1er décembre 2026", "25 novembre
+ * 2026", "November 25, 2026". s starts with YYYY-MM-DD (a date or a
+ * date-time, whose own calendar date is used); -1 when it does not.
  */
 int
-plan_date_long(const char *s, const struct tz *tz, const char *lang,
-    char *out, size_t outlen)
+plan_date_long(const char *s, const struct tz *tz, const struct words *w,
+    const char *lang, char *out, size_t outlen)
 {
 	int	y, m, d, n = 0;
 	int64_t	ms, yy;
@@ -108,17 +102,13 @@ plan_date_long(const char *s, const struct tz *tz, const char *lang,
 		tz_civil_from_days(tz_local_day(tz, ms), &yy, &m, &d);
 		y = (int)yy;
 	}
-	if (strcmp(lang, "en") == 0)
-		snprintf(out, outlen, "%s %d, %d", plan_months_en[m - 1], d, y);
-	else
-		snprintf(out, outlen, "%d%s %s %d", d, d == 1 ? "er" : "",
-		    plan_months_fr[m - 1], y);
+	words_date(w, lang, y, m, d, out, outlen);
 	return 0;
 }
 
 /* "a, b et c" / "a, b and c": the strings of list a, as lang writes lists. */
 static char *
-plan_join(const json_t *a, const char *lang)
+plan_join(const json_t *a, const struct words *w, const char *lang)
 {
 	struct buf	 b;
 	size_t		 i, n = json_array_size(a);
@@ -127,8 +117,8 @@ plan_join(const json_t *a, const char *lang)
 	buf_puts(&b, "");
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			buf_puts(&b, i + 1 < n ? ", " : strcmp(lang, "en") == 0 ?
-			    " and " : " et ");
+			buf_puts(&b, i + 1 < n ? ", " : words_or(w, lang,
+			    "and", ", "));
 		buf_puts(&b, json_string_value(json_array_get(a, i)));
 	}
 	return buf_steal(&b, NULL);
@@ -156,7 +146,8 @@ plan_strings(const json_t *a)
  *   KEY_text     beside a list of strings: "courriel et texto".
  */
 static void
-plan_derive_at(json_t *o, const struct tz *tz, const char *lang, int depth)
+plan_derive_at(json_t *o, const struct tz *tz, const struct words *w,
+    const char *lang, int depth)
 {
 	const char	*k, *first, *last;
 	json_t		*v, *adds, *e;
@@ -168,13 +159,13 @@ plan_derive_at(json_t *o, const struct tz *tz, const char *lang, int depth)
 	adds = json_object();
 	json_object_foreach(o, k, v) {
 		if (json_is_object(v))
-			plan_derive_at(v, tz, lang, depth + 1);
+			plan_derive_at(v, tz, w, lang, depth + 1);
 		else if (json_is_array(v)) {
 			json_array_foreach(v, i, e)
-				plan_derive_at(e, tz, lang, depth + 1);
+				plan_derive_at(e, tz, w, lang, depth + 1);
 			if (plan_strings(v)) {
 				snprintf(name, sizeof name, "%s_text", k);
-				s = plan_join(v, lang);
+				s = plan_join(v, w, lang);
 				json_object_set_new(adds, name, json_string(s));
 				free(s);
 			}
@@ -186,7 +177,7 @@ plan_derive_at(json_t *o, const struct tz *tz, const char *lang, int depth)
 			json_object_set_new(adds, "phone_display",
 			    json_string(display));
 		} else if (json_is_string(v) && plan_date_long(json_string_value(v),
-		    tz, lang, text, sizeof text) == 0) {
+		    tz, w, lang, text, sizeof text) == 0) {
 			snprintf(name, sizeof name, "%s_long", k);
 			json_object_set_new(adds, name, json_string(text));
 		}
@@ -211,14 +202,16 @@ plan_derive_at(json_t *o, const struct tz *tz, const char *lang, int depth)
 }
 
 void
-plan_derive(json_t *vars, const struct tz *tz, const char *lang)
+plan_derive(json_t *vars, const struct tz *tz, const struct words *w,
+    const char *lang)
 {
-	plan_derive_at(vars, tz, lang, 0);
+	plan_derive_at(vars, tz, w, lang, 0);
 }
 
 /* Template variables for one delivery: the handler's, plus territory and language. */
 static json_t *
-plan_vars(const struct notification *n, const char *lang)
+plan_vars(const struct config *cf, const struct notification *n,
+    const char *lang)
 {
 	const struct territory	*t = n->territory;
 	json_t			*vars, *tv;
@@ -228,14 +221,14 @@ plan_vars(const struct notification *n, const char *lang)
 
 	/* deep: the date texts added below differ from one language to another */
 	vars = json_deep_copy(n->vars);
-	plan_derive(vars, t->tz, lang);
+	plan_derive(vars, t->tz, cf->words, lang);
 	tv = json_copy(t->vars);
-	/* branding given per language: the message's, else French */
+	/* branding given per language: the message's, else the territory's */
 	json_object_foreach(t->vars, k, v) {
 		if (!json_is_object(v))
 			continue;
 		if ((text = json_object_get(v, lang)) == NULL)
-			text = json_object_get(v, "fr");
+			text = json_object_get(v, t->language);
 		json_object_set_new(tv, k, text != NULL ? json_incref(text) :
 		    json_string(""));
 	}
@@ -414,8 +407,8 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
 	if (rc == -1)
 		return;
 	nl = plan_langs(cf, n, langs);
-	vars = plan_vars(n, nl > 0 ? langs[0] : "fr");
-	plan_unsubscribe(cf, d, vars, nl > 0 ? langs[0] : "fr");
+	vars = plan_vars(cf, n, langs[0]);
+	plan_unsubscribe(cf, d, vars, langs[0]);
 	if (render_message(cf->render, d->territory, d->template, channel,
 	    langs, nl, vars, &d->msg, err, sizeof err) == -1)
 		plan_fail(d, PLAN_DEAD, "%s", err);

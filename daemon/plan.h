@@ -68,13 +68,15 @@ int	plan_build(const struct handler_ctx *, const struct envelope *,
 size_t	plan_keep(struct plan *, const char *key);
 void	plan_clear(struct plan *);
 struct tz;
+struct words;
 
 /*
- * "2026-11-25" as "25 novembre 2026" (fr) or "November 25, 2026" (en); a
- * date-time is shown as the date it is in zone tz (when not NULL).
+ * "2026-11-25" as "25 novembre 2026" (fr) or "November 25, 2026" (en),
+ * with lang's words (w may be NULL: the ISO date); a date-time is shown
+ * as the date it is in zone tz (when not NULL).
  */
-int	plan_date_long(const char *date, const struct tz *tz, const char *lang,
-	    char *out, size_t outlen);
+int	plan_date_long(const char *date, const struct tz *tz,
+	    const struct words *w, const char *lang, char *out, size_t outlen);
 /*
  * Adds to every object of vars (down to depth 4, lists included) what
  * makes correct text easy to write in lang: KEY_long beside dates,
@@ -82,6 +84,7 @@ int	plan_date_long(const char *date, const struct tz *tz, const char *lang,
  * KEY_text beside a list of strings ("courriel et texto"). What a handler
  * set already is kept.
  */
-void	plan_derive(json_t *vars, const struct tz *tz, const char *lang);
+void	plan_derive(json_t *vars, const struct tz *tz, const struct words *w,
+	    const char *lang);
 
 #endif

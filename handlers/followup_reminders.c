@@ -236,7 +236,7 @@ reminders_sort(const struct handler_ctx *ctx, const struct territory *t,
 			(*nobody)++;
 			continue;
 		}
-		lang = c->nlanguages > 0 ? c->languages[0] : "fr";
+		lang = c->languages[0];	/* config gives one at least */
 		if ((list = json_object_get(lists, cid)) == NULL) {
 			list = json_array();
 			json_object_set_new(lists, cid, list);
@@ -271,8 +271,7 @@ reminders_emails(const struct territory *t, const json_t *lists,
 		n->role = "counsellor";
 		n->recipient_id = xstrdup(c->id);
 		n->email = xstrdup(c->email);
-		n->language = xstrdup(c->nlanguages > 0 ? c->languages[0] :
-		    "fr");
+		n->language = xstrdup(c->languages[0]);
 		n->consent_email = 1;	/* staff, at work */
 		n->territory = t;
 		n->vars = vars;

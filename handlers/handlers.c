@@ -1,4 +1,4 @@
-/* The table of event handlers, and what handlers share. */
+/* What the event handlers share: their output, state arguments, lookups. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,39 +8,11 @@
 #include "config.h"
 #include "envelope.h"
 #include "handlers.h"
+#include "jsonw.h"
 #include "territory.h"
 #include "log.h"
 #include "tz.h"
-
-/* Adding an event type is one line here and one file in handlers/. */
-static const struct handler *const handlers[] = {
-	&handler_newcomer_arrived,
-	&handler_newcomer_departed,
-	&handler_followup_due,
-	&handler_followup_done,
-	&handler_job_posted,
-	&handler_job_closed,
-	&handler_match_digest,
-	&handler_followup_reminders,
-};
-
-const struct handler *
-handler_find(const char *type)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof handlers / sizeof *handlers; i++) {
-		if (strcmp(handlers[i]->type, type) == 0)
-			return handlers[i];
-	}
-	return NULL;
-}
-
-const struct handler *
-handler_at(size_t i)
-{
-	return i < sizeof handlers / sizeof *handlers ? handlers[i] : NULL;
-}
+#include "words.h"
 
 void
 handler_state_init(struct handler_state *st, const struct handler_lua *fn)
@@ -167,60 +139,17 @@ handler_language_used(const struct config *cf, const struct territory *t,
 				return cf->languages[k];
 		}
 	}
-	return cf->nlanguages > 0 ? cf->languages[0] : "fr";
+	return cf->languages[0];	/* config_load requires one */
 }
 
 const char *
-handler_language_name(const char *code, const char *in)
+handler_language_name(const struct config *cf, const char *code,
+    const char *in)
 {
-	/* the region's languages and those newcomers to Québec speak most */
-	static const char *const names[][3] = {
-		{ "fr", "français", "French" },
-		{ "en", "anglais", "English" },
-		{ "alq", "algonquin", "Algonquin" },
-		{ "atj", "atikamekw", "Atikamekw" },
-		{ "cr", "cri", "Cree" },
-		{ "iu", "inuktitut", "Inuktitut" },
-		{ "es", "espagnol", "Spanish" },
-		{ "pt", "portugais", "Portuguese" },
-		{ "ar", "arabe", "Arabic" },
-		{ "zh", "chinois", "Chinese" },
-		{ "ht", "créole haïtien", "Haitian Creole" },
-		{ "de", "allemand", "German" },
-		{ "it", "italien", "Italian" },
-		{ "ro", "roumain", "Romanian" },
-		{ "ru", "russe", "Russian" },
-		{ "uk", "ukrainien", "Ukrainian" },
-		{ "pl", "polonais", "Polish" },
-		{ "fa", "persan", "Persian" },
-		{ "tr", "turc", "Turkish" },
-		{ "vi", "vietnamien", "Vietnamese" },
-		{ "tl", "tagalog", "Tagalog" },
-		{ "fil", "filipino", "Filipino" },
-		{ "hi", "hindi", "Hindi" },
-		{ "pa", "pendjabi", "Punjabi" },
-		{ "ur", "ourdou", "Urdu" },
-		{ "bn", "bengali", "Bengali" },
-		{ "ko", "coréen", "Korean" },
-		{ "ja", "japonais", "Japanese" },
-		{ "sw", "swahili", "Swahili" },
-		{ "ln", "lingala", "Lingala" },
-		{ "wo", "wolof", "Wolof" },
-		{ "am", "amharique", "Amharic" },
-		{ "ti", "tigrigna", "Tigrinya" },
-		{ "so", "somali", "Somali" },
-		{ "rw", "kinyarwanda", "Kinyarwanda" },
-		{ "mg", "malgache", "Malagasy" },
-		{ "nl", "néerlandais", "Dutch" },
-	};
-	size_t	i;
-	int	en = in != NULL && strcmp(in, "en") == 0;
+	char	key[48];
 
-	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		if (strcmp(names[i][0], code) == 0)
-			return names[i][en ? 2 : 1];
-	}
-	return code;
+	snprintf(key, sizeof key, "languages.%s", code);
+	return words_or(cf->words, in, key, code);
 }
 
 int
@@ -270,17 +199,20 @@ handler_arg(struct handler_state *st, const char *name, const char *s)
 	    json_string(s != NULL ? s : ""));
 }
 
+/* v as JSON text (sorted keys): jsonw, not json_dumps, on this hot path. */
 void
 handler_arg_json(struct handler_state *st, const char *name, const json_t *v)
 {
-	size_t	 i = handler_arg_index(st, name);
-	char	*s;
+	size_t		i = handler_arg_index(st, name);
+	struct buf	b;
+	struct jsonw	w;
 
-	if ((s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
-	    JSON_ENCODE_ANY)) == NULL)
-		fatalx("handlers: cannot encode JSON");
-	json_array_set_new(st->args, i, json_string(s));
-	free(s);
+	buf_init(&b);
+	jsonw_init(&w, &b);
+	jsonw_json(&w, v);
+	/* Jansson's strings are UTF-8, and so is what jsonw made of them */
+	json_array_set_new(st->args, i, json_stringn_nocheck(b.data, b.len));
+	buf_free(&b);
 }
 
 void

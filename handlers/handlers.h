@@ -130,10 +130,13 @@ struct handler {
 	const char			*effects;
 };
 
+/* The table (handlers_table.c). */
 /* The handler of an event type, or NULL when relais does not handle it. */
 const struct handler	*handler_find(const char *type);
 /* The i-th handler of the table, or NULL past its end. */
 const struct handler	*handler_at(size_t i);
+
+/* A handler's output and state function (handlers.c). */
 struct notification	*handler_out_add(struct handler_out *);
 void			 handler_out_clear(struct handler_out *);
 /*
@@ -201,8 +204,12 @@ const char	*handler_language(const char *tag, char *out);
  */
 const char	*handler_language_used(const struct config *,
 		    const struct territory *, const char *code);
-/* The name of language code in language in ("français"), else the code. */
-const char	*handler_language_name(const char *code, const char *in);
+/*
+ * The name of language code written in language in ("espagnol"), from
+ * in's words.yaml; the code itself when it has none.
+ */
+const char	*handler_language_name(const struct config *, const char *code,
+		    const char *in);
 /* A consent flag counts only when it is literally true (opt-in, CASL). */
 int		 handler_consent(const json_t *person, const char *channel);
 /* data.<what>.id as a string, or -1 with a reason. */

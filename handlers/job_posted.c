@@ -244,7 +244,7 @@ posting_alert(const struct handler_ctx *ctx, const struct posting *j,
 		if (match_record_parse(profiles->v[2 * hits[i].i + 1], &mp) == -1)
 			continue;
 		json_array_append_new(cands, match_candidate_vars(pid, &mp,
-		    lang, ctx->cf->noc));
+		    lang, ctx->cf->noc, ctx->cf->words));
 		json_array_append_new(ann, json_string(pid));
 		match_profile_clear(&mp);
 		nc++;

@@ -10,8 +10,8 @@
 #include "log.h"
 #include "match.h"
 #include "noc.h"
-#include "plan.h"
 #include "territory.h"
+#include "words.h"
 
 int
 match_noc_ok(const char *s)
@@ -242,11 +242,13 @@ match_list(const char *s, char sep)
 
 json_t *
 match_candidate_vars(const char *ref, const struct match_profile *mp,
-    const char *lang, const struct noc *noc)
+    const char *lang, const struct noc *noc, const struct words *w)
 {
-	json_t	*v, *langs, *names;
-	char	 month[64], date[16];
-	size_t	 i;
+	json_t		*v, *langs, *names;
+	const char	*l;
+	char		 month[64], key[48];
+	int		 y, m;
+	size_t		 i;
 
 	v = json_object();
 	json_object_set_new(v, "ref", json_string(ref));
@@ -259,8 +261,8 @@ match_candidate_vars(const char *ref, const struct match_profile *mp,
 	else {
 		char	label[32];
 
-		snprintf(label, sizeof label, "%s %s", strcmp(lang, "en") == 0 ?
-		    "NOC" : "CNP", mp->noc);
+		snprintf(label, sizeof label, "%s %s", words_or(w, lang, "noc",
+		    "NOC"), mp->noc);
 		json_object_set_new(v, "occupation_label", json_string(label));
 	}
 	json_object_set_new(v, "skills", match_list(mp->display, '|'));
@@ -268,29 +270,16 @@ match_candidate_vars(const char *ref, const struct match_profile *mp,
 	langs = match_list(mp->languages, ',');
 	names = json_array();
 	for (i = 0; i < json_array_size(langs); i++) {
-		const char *l = json_string_value(json_array_get(langs, i));
-		int en = strcmp(lang, "en") == 0;
-
-		json_array_append_new(names, json_string(
-		    strcmp(l, "fr") == 0 ? (en ? "French" : "français") :
-		    strcmp(l, "en") == 0 ? (en ? "English" : "anglais") : l));
+		l = json_string_value(json_array_get(langs, i));
+		snprintf(key, sizeof key, "languages.%s", l);
+		json_array_append_new(names, json_string(words_or(w, lang, key,
+		    l)));
 	}
 	json_decref(langs);
 	json_object_set_new(v, "languages", names);
-	/* "2026-11" as "novembre 2026": the long date without its day */
-	snprintf(date, sizeof date, "%.7s-01", mp->month);
-	if (plan_date_long(date, NULL, lang, month, sizeof month) == 0) {
-		const char *sp = strchr(month, ' ');
-
-		if (strcmp(lang, "en") == 0) {
-			/* "November 1, 2026" -> "November 2026" */
-			char *c = strchr(month, ',');
-
-			if (sp != NULL && c != NULL)
-				memmove(month + (sp - month), c + 1,
-				    strlen(c + 1) + 1);
-		} else if (sp != NULL)
-			memmove(month, sp + 1, strlen(sp + 1) + 1);
+	/* "2026-11" as "novembre 2026" */
+	if (sscanf(mp->month, "%4d-%2d", &y, &m) == 2 && m >= 1 && m <= 12) {
+		words_date(w, lang, y, m, 0, month, sizeof month);
 		json_object_set_new(v, "arrival_month", json_string(month));
 	} else
 		json_object_set_new(v, "arrival_month", json_string(mp->month));

@@ -11,6 +11,7 @@
 
 struct config_matching;
 struct noc;
+struct words;
 struct handler_rows;
 
 /* A NOC 2021 unit group: five digits. */
@@ -53,10 +54,11 @@ int	match_record_score(const struct config_matching *, const char *job_noc,
 	    const char *job_skills, const char *rec, size_t len);
 /*
  * Template variables of a candidate: first_name, ref, skills, and
- * occupation_label, the NOC title in lang (noc may be NULL: the code).
+ * occupation_label, the NOC title in lang (noc may be NULL: the code);
+ * languages and arrival_month written with lang's words (w may be NULL).
  */
 json_t	*match_candidate_vars(const char *ref, const struct match_profile *,
-	    const char *lang, const struct noc *);
+	    const char *lang, const struct noc *, const struct words *w);
 
 struct match_hit {
 	size_t	i;	/* the profile's pair in the profiles' rows */

@@ -113,7 +113,8 @@ digest_candidates(const struct envelope *ev, const struct handler_ctx *ctx,
 		    strcmp(by, ev->id) != 0) ||
 		    match_record_parse(rec, &mp) == -1)
 			continue;
-		c = match_candidate_vars(pid, &mp, lang, ctx->cf->noc);
+		c = match_candidate_vars(pid, &mp, lang, ctx->cf->noc,
+		    ctx->cf->words);
 		match_profile_clear(&mp);
 		json_object_set_new(c, "job_title", json_string(title));
 		json_array_append_new(cands, c);
@@ -211,8 +212,9 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	t = handler_str(contact, "territory") == NULL ? NULL :
 	    territory_find(ctx->cf->territories, handler_str(contact,
 	    "territory"));
-	lang = t == NULL ? "fr" : handler_language_used(ctx->cf, t,
-	    handler_language(handler_str(contact, "language"), langbuf));
+	lang = t == NULL ? ctx->cf->languages[0] : handler_language_used(
+	    ctx->cf, t, handler_language(handler_str(contact, "language"),
+	    langbuf));
 
 	cands = json_array();
 	titles = json_array();

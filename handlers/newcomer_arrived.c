@@ -19,6 +19,7 @@
 #include "noc.h"
 #include "phone.h"
 #include "territory.h"
+#include "words.h"
 
 /* What the handler reads from the event, validated. */
 struct arrival {
@@ -474,8 +475,7 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 		json_array_append_new(v, json_string(a.t->counsellors[i].id));
 	handler_arg_json(st, "roster", v);
 	json_decref(v);
-	v = arrival_eligible(a.t, a.lang != NULL ? a.lang :
-	    a.t->language != NULL ? a.t->language : "fr");
+	v = arrival_eligible(a.t, a.lang != NULL ? a.lang : a.t->language);
 	handler_arg_json(st, "eligible", v);
 	json_decref(v);
 	handler_arg_long(st, "case_until", until);
@@ -509,16 +509,17 @@ arrival_data(const struct envelope *ev, const struct arrival *a)
 
 /* The channels the person accepted, as the counsellor reads them. */
 static json_t *
-arrival_channels(const json_t *person, const char *lang)
+arrival_channels(const struct config *cf, const json_t *person,
+    const char *lang)
 {
 	json_t	*c = json_array();
 
 	if (handler_consent(person, "email"))
-		json_array_append_new(c, json_string(strcmp(lang, "en") == 0 ?
-		    "email" : "courriel"));
+		json_array_append_new(c, json_string(words_or(cf->words, lang,
+		    "channels.email", "email")));
 	if (handler_consent(person, "sms"))
-		json_array_append_new(c, json_string(strcmp(lang, "en") == 0 ?
-		    "SMS" : "texto"));
+		json_array_append_new(c, json_string(words_or(cf->words, lang,
+		    "channels.sms", "sms")));
 	return c;
 }
 
@@ -541,20 +542,20 @@ arrival_language(const struct handler_ctx *ctx, const struct arrival *a,
 			json_object_set_new(o, "label", json_string(a->lang_tag));
 		else if (strcmp(a->lang, a->lang_tag) == 0)
 			json_object_set_new(o, "label", json_string(
-			    handler_language_name(a->lang, lang)));
+			    handler_language_name(ctx->cf, a->lang, lang)));
 		else {
 			struct buf b;
 
 			buf_init(&b);
-			buf_printf(&b, "%s (%s)", handler_language_name(a->lang,
-			    lang), a->lang_tag);
+			buf_printf(&b, "%s (%s)", handler_language_name(ctx->cf,
+			    a->lang, lang), a->lang_tag);
 			json_object_set_new(o, "label", json_string(b.data));
 			buf_free(&b);
 		}
 	}
 	json_object_set_new(o, "used", json_string(used));
 	json_object_set_new(o, "used_name", json_string(
-	    handler_language_name(used, lang)));
+	    handler_language_name(ctx->cf, used, lang)));
 	if (a->lang_tag != NULL && (a->lang == NULL || strcmp(a->lang,
 	    used) != 0))
 		json_object_set_new(o, "fallback", json_true());
@@ -647,7 +648,7 @@ arrival_notice(const struct envelope *ev, const struct handler_ctx *ctx,
 	json_t			*vars;
 	const char		*lang;
 
-	lang = c->nlanguages > 0 ? c->languages[0] : "fr";
+	lang = c->languages[0];	/* config gives each counsellor one at least */
 	vars = json_object();
 	json_object_set(vars, "person", (json_t *)(uintptr_t)a->person);
 	json_object_set_new(vars, "data", arrival_data(ev, a));
@@ -662,8 +663,8 @@ arrival_notice(const struct envelope *ev, const struct handler_ctx *ctx,
 		json_object_set_new(vars, "profile", prof);
 	}
 	json_object_set(vars, "counsellor", cv);
-	json_object_set_new(vars, "channels", arrival_channels(a->person,
-	    lang));
+	json_object_set_new(vars, "channels", arrival_channels(ctx->cf,
+	    a->person, lang));
 	json_object_set_new(vars, "language", arrival_language(ctx, a,
 	    lang));
 	json_object_set_new(vars, "ref", json_string(a->id));
@@ -714,7 +715,7 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	} else {
 		/* a preview: whom the assignment would pick first */
 		json_t *el = arrival_eligible(a.t, a.lang != NULL ? a.lang :
-		    "fr");
+		    a.t->language);
 
 		c = handler_counsellor(a.t, json_string_value(
 		    json_array_get(el, 0)));

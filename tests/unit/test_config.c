@@ -91,6 +91,8 @@ test_setup(void **state)
 		"templates/en/welcome.subject.mustache", "Welcome",
 		"templates/en/welcome.txt.mustache", "Hello {{first_name}}",
 		"templates/en/welcome.sms.mustache", "SMS",
+		"templates/fr/words.yaml", "and: \" et \"",
+		"templates/en/words.yaml", "and: \" and \"",
 		NULL };
 	struct test_dir	*t;
 	char		 path[512];
@@ -1845,6 +1847,63 @@ test_tz_warnings(void **state)
 	}
 }
 
+/* yaml fails to load, its first message holding want. */
+static void
+test_load_fails(const struct test_dir *t, const char *yaml, const char *want)
+{
+	struct config	*cf;
+	struct diag	 d;
+
+	cf = test_load(t, yaml, &d);
+	assert_null(cf);
+	assert_true(d.n > 0);
+	if (strstr(d.msgs[0], want) == NULL)
+		fail_msg("expected \"%s\" in \"%s\"", want, d.msgs[0]);
+	diag_free(&d);
+}
+
+/*
+ * A language without words.yaml loads with a warning; a broken words
+ * file fails the load with its place; a territory without a language
+ * speaks the first of templates.languages, its counsellors the
+ * territory's.
+ */
+static void
+test_words_files(void **state)
+{
+	const struct test_dir	*t = *state;
+	const struct territory	*tt;
+	struct config		*cf;
+	struct diag		 d;
+	char			 want[1024];
+
+	test_remove(t, "templates/en/words.yaml");
+	cf = test_load_ok(t, TEST_GATEWAYS "territories:\n  t1:\n    name: T1\n"
+	    "    counsellors:\n      - { id: c1, name: C, email: c@x.example }\n"
+	    "templates: { languages: [en, fr] }\n" TEST_ROUTES);
+	diag_init(&d);
+	assert_int_equal(config_warnings(cf, &d), 1);
+	snprintf(want, sizeof want, "warning: templates: no %s/templates/en/"
+	    "words.yaml: messages in en show dates as 2026-12-01", t->dir);
+	if (strstr(d.msgs[0], want) == NULL)
+		fail_msg("expected \"%s\" in \"%s\"", want, d.msgs[0]);
+	diag_free(&d);
+	assert_non_null(tt = territory_find(cf->territories, "t1"));
+	assert_string_equal(tt->language, "en");
+	assert_int_equal(tt->counsellors[0].nlanguages, 1);
+	assert_string_equal(tt->counsellors[0].languages[0], "en");
+	config_free(cf);
+
+	test_write(t, "templates/fr/words.yaml", "months: [janvier]\n");
+	test_load_fails(t, TEST_GATEWAYS "territories:\n  t1:\n    name: T1\n"
+	    TEST_ROUTES, "templates/fr/words.yaml:1:9: months: a list of the "
+	    "12 month names");
+	test_write(t, "templates/fr/words.yaml", "and: \" et \"\n");
+	test_load_fails(t, TEST_GATEWAYS "territories:\n  t1:\n    name: T1\n"
+	    "templates: { languages: [] }\n" TEST_ROUTES, "templates "
+	    "languages: name one at least");
+}
+
 /* templates.strict is handed to the renderer. */
 static void
 test_strict(void **state)
@@ -1934,6 +1993,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_check_territory_vars,
 		    test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_check_sender, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_words_files, test_setup,
 		    test_teardown),
 		cmocka_unit_test_setup_teardown(test_tz_warnings, test_setup,
 		    test_teardown),

@@ -399,11 +399,13 @@ test_language(void **state)
 	other.language = de;
 	assert_string_equal(handler_language_used(test_cf, &other, "es"), "fr");
 	assert_string_equal(handler_language_used(test_cf, &other, NULL), "fr");
-	assert_string_equal(handler_language_name("fr", "en"), "French");
-	assert_string_equal(handler_language_name("en", "fr"), "anglais");
-	assert_string_equal(handler_language_name("es", "fr"), "espagnol");
-	assert_string_equal(handler_language_name("es", "en"), "Spanish");
-	assert_string_equal(handler_language_name("xx", "fr"), "xx");
+	assert_string_equal(handler_language_name(test_cf, "fr", "en"), "French");
+	assert_string_equal(handler_language_name(test_cf, "en", "fr"), "anglais");
+	assert_string_equal(handler_language_name(test_cf, "es", "fr"), "espagnol");
+	assert_string_equal(handler_language_name(test_cf, "es", "en"), "Spanish");
+	assert_string_equal(handler_language_name(test_cf, "xx", "fr"), "xx");
+	/* a reader's language without words.yaml: the code, not French */
+	assert_string_equal(handler_language_name(test_cf, "es", "de"), "es");
 }
 
 /* Consent counts only when literally true: opt-in. */

@@ -16,6 +16,7 @@
 #include "envelope.h"
 #include "handlers.h"
 #include "match.h"
+#include "words.h"
 
 /* The shipped defaults (config/relais.yaml, matching:). */
 static const struct config_matching test_m = {
@@ -600,22 +601,30 @@ test_candidate_vars(void **state)
 		{ "2026-13", "2026-13", "2026-13" },
 		{ "", "", "" },
 	};
+	static char		 fr[] = "fr", en[] = "en";
+	char *const		 wl[] = { fr, en };
 	struct match_profile	 mp;
+	struct words		*w;
+	struct diag		 d;
 	json_t			*skills, *langs, *v, *want;
 	char			*rec, *got;
 	size_t			 i;
 
 	(void)state;
+	/* the shipped words, as config_load reads them (tests run at the top) */
+	diag_init(&d);
+	assert_non_null(w = words_load("config/templates", wl, 2, &d));
+	diag_free(&d);
 	skills = test_json("[\"Soudure\", \"\xc3\x89lectricit\xc3\xa9\"]");
 	langs = test_json("[\"fr\", \"en\", \"es\"]");
 	rec = match_record("72106", skills, "Amina", langs, "2026-11");
 	assert_int_equal(match_record_parse(rec, &mp), 0);
 
-	v = match_candidate_vars("p-1001", &mp, "fr", NULL);
+	v = match_candidate_vars("p-1001", &mp, "fr", NULL, w);
 	want = test_json("{\"ref\": \"p-1001\", \"first_name\": \"Amina\", "
 	    "\"occupation\": \"72106\", \"occupation_label\": \"CNP 72106\", "
 	    "\"skills\": [\"Soudure\", \"\xc3\x89lectricit\xc3\xa9\"], "
-	    "\"languages\": [\"fran\xc3\xa7" "ais\", \"anglais\", \"es\"], "
+	    "\"languages\": [\"fran\xc3\xa7" "ais\", \"anglais\", \"espagnol\"], "
 	    "\"arrival_month\": \"novembre 2026\"}");
 	if (!json_equal(v, want)) {
 		got = json_dumps(v, JSON_SORT_KEYS);
@@ -624,12 +633,13 @@ test_candidate_vars(void **state)
 	json_decref(v);
 	json_decref(want);
 
-	v = match_candidate_vars("p-1001", &mp, "en", NULL);
+	v = match_candidate_vars("p-1001", &mp, "en", NULL, w);
 	assert_string_equal(json_string_value(json_object_get(v,
 	    "first_name")), "Amina");
 	assert_string_equal(json_string_value(json_object_get(v, "ref")),
 	    "p-1001");
-	want = test_json("[\"French\", \"English\", \"es\"]");
+	/* every language words.yaml names, not only French and English */
+	want = test_json("[\"French\", \"English\", \"Spanish\"]");
 	assert_true(json_equal(json_object_get(v, "languages"), want));
 	json_decref(want);
 	assert_string_equal(json_string_value(json_object_get(v,
@@ -648,7 +658,7 @@ test_candidate_vars(void **state)
 	for (i = 0; i < sizeof months / sizeof *months; i++) {
 		rec = match_record("72106", NULL, "A", NULL, months[i].month);
 		assert_int_equal(match_record_parse(rec, &mp), 0);
-		v = match_candidate_vars("p", &mp, "fr", NULL);
+		v = match_candidate_vars("p", &mp, "fr", NULL, w);
 		if (strcmp(json_string_value(json_object_get(v,
 		    "arrival_month")), months[i].fr) != 0)
 			fail_msg("%s, fr: expected \"%s\", got \"%s\"",
@@ -659,7 +669,7 @@ test_candidate_vars(void **state)
 		    0);
 		assert_true(json_is_array(json_object_get(v, "languages")));
 		json_decref(v);
-		v = match_candidate_vars("p", &mp, "en", NULL);
+		v = match_candidate_vars("p", &mp, "en", NULL, w);
 		if (strcmp(json_string_value(json_object_get(v,
 		    "arrival_month")), months[i].en) != 0)
 			fail_msg("%s, en: expected \"%s\", got \"%s\"",
@@ -669,6 +679,21 @@ test_candidate_vars(void **state)
 		match_profile_clear(&mp);
 		free(rec);
 	}
+	/* a language without words.yaml: neutral forms, never another's words */
+	rec = match_record("72106", NULL, "A", langs, "2026-11");
+	assert_int_equal(match_record_parse(rec, &mp), 0);
+	v = match_candidate_vars("p", &mp, "de", NULL, w);
+	assert_string_equal(json_string_value(json_object_get(v,
+	    "arrival_month")), "2026-11");
+	assert_string_equal(json_string_value(json_object_get(v,
+	    "occupation_label")), "NOC 72106");
+	want = test_json("[\"fr\", \"en\", \"es\"]");
+	assert_true(json_equal(json_object_get(v, "languages"), want));
+	json_decref(want);
+	json_decref(v);
+	match_profile_clear(&mp);
+	free(rec);
+	words_free(w);
 	json_decref(skills);
 	json_decref(langs);
 }

@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "territory.h"
 #include "tz.h"
+#include "words.h"
 
 /* A config in a temporary directory, using the shipped templates. */
 static struct config *
@@ -240,34 +241,60 @@ test_max_segments(void **state)
 	config_free(cf);
 }
 
+/* The shipped words.yaml, as config_load reads them (tests run at the top). */
+static struct words *
+test_words(void)
+{
+	static char	 fr[] = "fr", en[] = "en";
+	char *const	 langs[] = { fr, en };
+	struct words	*w;
+	struct diag	 d;
+
+	diag_init(&d);
+	w = words_load("config/templates", langs, 2, &d);
+	assert_int_equal(d.n, 0);
+	diag_free(&d);
+	assert_non_null(w);
+	return w;
+}
+
 static void
 test_dates(void **state)
 {
+	struct words	*w = test_words();
 	struct tz	*tz;
 	char		 out[64], err[128];
 
 	(void)state;
-	assert_int_equal(plan_date_long("2026-11-25", NULL, "fr", out,
+	assert_int_equal(plan_date_long("2026-11-25", NULL, w, "fr", out,
 	    sizeof out), 0);
 	assert_string_equal(out, "25 novembre 2026");
-	assert_int_equal(plan_date_long("2026-12-01", NULL, "fr", out,
+	assert_int_equal(plan_date_long("2026-12-01", NULL, w, "fr", out,
 	    sizeof out), 0);
 	assert_string_equal(out, "1er décembre 2026");
-	assert_int_equal(plan_date_long("2026-08-01", NULL, "en", out,
+	assert_int_equal(plan_date_long("2026-08-01", NULL, w, "en", out,
 	    sizeof out), 0);
 	assert_string_equal(out, "August 1, 2026");
-	assert_int_equal(plan_date_long("Amos", NULL, "fr", out, sizeof out), -1);
-	assert_int_equal(plan_date_long("2026-13-01", NULL, "fr", out,
+	assert_int_equal(plan_date_long("Amos", NULL, w, "fr", out, sizeof out), -1);
+	assert_int_equal(plan_date_long("2026-13-01", NULL, w, "fr", out,
 	    sizeof out), -1);
 	/* 03:00 UTC on the 26th is still the 25th in Abitibi */
 	assert_non_null(tz = tz_load("America/Toronto", err, sizeof err));
-	assert_int_equal(plan_date_long("2026-11-26T03:00:00Z", tz, "fr", out,
+	assert_int_equal(plan_date_long("2026-11-26T03:00:00Z", tz, w, "fr", out,
 	    sizeof out), 0);
 	assert_string_equal(out, "25 novembre 2026");
-	assert_int_equal(plan_date_long("2026-11-26T06:00:00Z", tz, "en", out,
+	assert_int_equal(plan_date_long("2026-11-26T06:00:00Z", tz, w, "en", out,
 	    sizeof out), 0);
 	assert_string_equal(out, "November 26, 2026");
 	tz_free(tz);
+	/* a language without words: the ISO date, never another's words */
+	assert_int_equal(plan_date_long("2026-12-01", NULL, w, "de", out,
+	    sizeof out), 0);
+	assert_string_equal(out, "2026-12-01");
+	assert_int_equal(plan_date_long("2026-12-01", NULL, NULL, "fr", out,
+	    sizeof out), 0);
+	assert_string_equal(out, "2026-12-01");
+	words_free(w);
 }
 
 /* The welcome's variables carry the date written the Québec way. */
@@ -300,6 +327,7 @@ test_derive(void **state)
 		    "courriel and texto" },
 		{ "[\"a\", \"b\", \"c\"]", "a, b et c", "a, b and c" },
 	};
+	struct words	*w = test_words();
 	json_t		*v, *p;
 	json_error_t	 je;
 	size_t		 i;
@@ -308,13 +336,13 @@ test_derive(void **state)
 	for (i = 0; i < sizeof lists / sizeof lists[0]; i++) {
 		v = json_pack("{s:o}", "channels", json_loads(lists[i][0], 0,
 		    &je));
-		plan_derive(v, NULL, "fr");
+		plan_derive(v, NULL, w, "fr");
 		assert_string_equal(json_string_value(json_object_get(v,
 		    "channels_text")), lists[i][1]);
 		json_decref(v);
 		v = json_pack("{s:o}", "channels", json_loads(lists[i][0], 0,
 		    &je));
-		plan_derive(v, NULL, "en");
+		plan_derive(v, NULL, w, "en");
 		assert_string_equal(json_string_value(json_object_get(v,
 		    "channels_text")), lists[i][2]);
 		json_decref(v);
@@ -322,7 +350,7 @@ test_derive(void **state)
 	/* not a list of strings: nothing */
 	v = json_loads("{\"items\": [{\"a\": 1}], \"mixed\": [\"a\", \"\"]}", 0,
 	    &je);
-	plan_derive(v, NULL, "fr");
+	plan_derive(v, NULL, w, "fr");
 	assert_null(json_object_get(v, "items_text"));
 	assert_null(json_object_get(v, "mixed_text"));
 	json_decref(v);
@@ -336,7 +364,7 @@ test_derive(void **state)
 	    "\"kept\": {\"first_name\": \"A\", \"full_name\": \"Given\"}}", 0,
 	    &je);
 	assert_non_null(v);
-	plan_derive(v, NULL, "fr");
+	plan_derive(v, NULL, w, "fr");
 	p = json_object_get(v, "person");
 	assert_string_equal(json_string_value(json_object_get(p, "full_name")),
 	    "Sof\xc3\xad" "a");
@@ -353,6 +381,13 @@ test_derive(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(v,
 	    "kept"), "full_name")), "Given");
 	json_decref(v);
+	/* a language without words joins with commas */
+	v = json_loads("{\"channels\": [\"a\", \"b\", \"c\"]}", 0, &je);
+	plan_derive(v, NULL, w, "de");
+	assert_string_equal(json_string_value(json_object_get(v,
+	    "channels_text")), "a, b, c");
+	json_decref(v);
+	words_free(w);
 }
 
 int
