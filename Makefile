@@ -41,6 +41,8 @@ endif
 # Library of everything but the two mains, shared by the binaries and tests.
 LIB_SRCS := \
 	daemon/buf.c \
+	daemon/utf8.c \
+	daemon/base64.c \
 	daemon/log.c \
 	daemon/clock.c \
 	daemon/diag.c \
@@ -62,6 +64,9 @@ LIB_SRCS := \
 	daemon/tmpl_refs.c \
 	daemon/tmpl_render.c \
 	daemon/render.c \
+	daemon/words.c \
+	daemon/jsonw.c \
+	daemon/jsonr.c \
 	daemon/route.c \
 	daemon/backoff.c \
 	daemon/idkey.c \
@@ -79,7 +84,9 @@ LIB_SRCS := \
 	daemon/http_req.c \
 	daemon/breaker.c \
 	daemon/gw.c \
+	daemon/gw_table.c \
 	daemon/gw_kind.c \
+	daemon/gw_msg.c \
 	daemon/gw_http.c \
 	daemon/gw_webhook.c \
 	daemon/gw_outbox.c \
@@ -96,7 +103,9 @@ LIB_SRCS := \
 	daemon/record.c \
 	daemon/metrics.c \
 	daemon/admin.c \
+	daemon/admin_reply.c \
 	daemon/admin_guard.c \
+	daemon/admin_hold.c \
 	daemon/admin_prom.c \
 	daemon/admin_rate.c \
 	daemon/admin_twilio.c \
@@ -109,6 +118,7 @@ LIB_SRCS := \
 	daemon/consent.c \
 	daemon/envfile.c \
 	handlers/handlers.c \
+	handlers/handlers_table.c \
 	handlers/newcomer_arrived.c \
 	handlers/store.c \
 	handlers/followups.c \
@@ -125,6 +135,8 @@ LIB_SRCS := \
 RELAISD_SRCS   := daemon/main.c
 RELAISCTL_SRCS := \
 	ctl/relaisctl.c \
+	ctl/relaisctl_io.c \
+	ctl/relaisctl_redis.c \
 	ctl/relaisctl_conf.c \
 	ctl/relaisctl_status.c \
 	ctl/relaisctl_dead.c \
@@ -144,7 +156,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := envelope ynode tmpl twhook unsub phone providers mime admin pii \
 	evhook \
-	envfile
+	envfile jsonr
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
            -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
            -std=c11 -D_GNU_SOURCE -DRELAIS_VERSION=\"$(VERSION)\" $(WARN) -Idaemon
@@ -154,6 +166,8 @@ FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10
 FUZZ_envelope_SRCS := \
 	tests/fuzz/fuzz_envelope.c \
 	daemon/envelope.c \
+	daemon/jsonr.c \
+	daemon/utf8.c \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_envelope_PKGS := jansson
@@ -162,6 +176,7 @@ FUZZ_ynode_SRCS := \
 	tests/fuzz/fuzz_ynode.c \
 	daemon/ynode.c \
 	daemon/diag.c \
+	daemon/utf8.c \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_ynode_PKGS := yaml-0.1
@@ -171,6 +186,7 @@ FUZZ_tmpl_SRCS := \
 	daemon/tmpl.c \
 	daemon/tmpl_refs.c \
 	daemon/tmpl_render.c \
+	daemon/utf8.c \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_tmpl_PKGS := jansson
@@ -178,6 +194,8 @@ FUZZ_tmpl_PKGS := jansson
 FUZZ_twhook_SRCS := \
 	tests/fuzz/fuzz_twhook.c \
 	daemon/twhook.c \
+	daemon/utf8.c \
+	daemon/base64.c \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_twhook_PKGS := libcrypto
@@ -186,6 +204,7 @@ FUZZ_evhook_SRCS := \
 	tests/fuzz/fuzz_evhook.c \
 	daemon/evhook.c \
 	daemon/evhook_sig.c \
+	daemon/base64.c \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_evhook_PKGS := jansson libcrypto
@@ -193,6 +212,8 @@ FUZZ_evhook_PKGS := jansson libcrypto
 FUZZ_unsub_SRCS := \
 	tests/fuzz/fuzz_unsub.c \
 	daemon/unsub.c \
+	daemon/utf8.c \
+	daemon/base64.c \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_unsub_PKGS := libcrypto
@@ -202,6 +223,8 @@ FUZZ_phone_SRCS := \
 	daemon/phone.c \
 	daemon/sms.c \
 	daemon/envelope.c \
+	daemon/jsonr.c \
+	daemon/utf8.c \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_phone_PKGS := jansson
@@ -218,15 +241,27 @@ FUZZ_envfile_SRCS := \
 	tests/fuzz/fuzz_envfile.c \
 	daemon/envfile.c \
 	daemon/envelope.c \
+	daemon/jsonr.c \
+	daemon/utf8.c \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_envfile_PKGS := jansson
 
-# The gateway kinds come as a table (gw_kind.c): all of them, and what they
+FUZZ_jsonr_SRCS := \
+	tests/fuzz/fuzz_jsonr.c \
+	daemon/jsonr.c \
+	daemon/utf8.c \
+	daemon/buf.c \
+	daemon/log.c
+FUZZ_jsonr_PKGS := jansson
+
+# The gateway kinds come as a table (gw_table.c): all of them, and what they
 # use, their configuration's parsing helpers too.
 FUZZ_GW_SRCS := \
 	daemon/gw.c \
+	daemon/gw_table.c \
 	daemon/gw_kind.c \
+	daemon/gw_msg.c \
 	daemon/gw_http.c \
 	daemon/gw_webhook.c \
 	daemon/gw_outbox.c \
@@ -236,6 +271,7 @@ FUZZ_GW_SRCS := \
 	daemon/gw_smtp_msg.c \
 	daemon/gw_brevo.c \
 	daemon/gw_mailgun.c \
+	daemon/jsonw.c \
 	daemon/config_parse.c \
 	daemon/ynode.c \
 	daemon/diag.c \
@@ -247,6 +283,9 @@ FUZZ_GW_SRCS := \
 	daemon/clock.c \
 	daemon/sms.c \
 	daemon/envelope.c \
+	daemon/jsonr.c \
+	daemon/utf8.c \
+	daemon/base64.c \
 	daemon/buf.c \
 	daemon/log.c
 
@@ -264,7 +303,9 @@ FUZZ_mime_PKGS := jansson libcurl libevent libcrypto yaml-0.1
 FUZZ_admin_SRCS := \
 	tests/fuzz/fuzz_admin.c \
 	daemon/admin.c \
+	daemon/admin_reply.c \
 	daemon/admin_guard.c \
+	daemon/admin_hold.c \
 	daemon/admin_prom.c \
 	daemon/admin_rate.c \
 	daemon/admin_twilio.c \
@@ -276,6 +317,9 @@ FUZZ_admin_SRCS := \
 	daemon/unsub.c \
 	daemon/clock.c \
 	daemon/envelope.c \
+	daemon/jsonr.c \
+	daemon/utf8.c \
+	daemon/base64.c \
 	daemon/buf.c \
 	daemon/log.c
 FUZZ_admin_PKGS := libevent jansson libcrypto
@@ -309,6 +353,9 @@ UNIT_TESTS := \
 	test_gw_twilio \
 	test_gw_brevo \
 	test_plan \
+	test_jsonw \
+	test_jsonr \
+	test_words \
 	test_record \
 	test_gw_sendgrid \
 	test_gw_smtp \
@@ -318,7 +365,9 @@ UNIT_TESTS := \
 	test_match \
 	test_noc \
 	test_envfile \
-	test_suggest
+	test_suggest \
+	test_utf8 \
+	test_base64
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \
@@ -402,9 +451,20 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/demo.sh $(BUILD)
 
+# BENCH_SECTIONS: "compare" (relais next to the Node peer, into the same
+# nginx sink: bench/compare.sh) then "budgets" (DESIGN.md's: bench/bench.sh);
+# their variables are listed at the top of each script.
+BENCH_SECTIONS ?= compare budgets
 bench: deps
+	@sh bench/deps.sh
 	@$(MAKE) --no-print-directory all $(BUILD)/producer $(BUILD)/bench-match
-	@sh bench/bench.sh $(BUILD)
+	@for s in $(BENCH_SECTIONS); do \
+		case $$s in \
+		compare) sh bench/compare.sh $(BUILD) || exit 1 ;; \
+		budgets) sh bench/bench.sh $(BUILD) || exit 1 ;; \
+		*) echo "bench: no section $$s (compare, budgets)"; exit 1 ;; \
+		esac; \
+	done
 
 # About a minute; SOAK_EVENTS, SOAK_INSTANCES, SOAK_KILLS, ... are listed
 # at the top of tests/soak.sh. Fails if a message was lost or accepted twice.

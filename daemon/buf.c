@@ -75,8 +75,8 @@ buf_free(struct buf *b)
 	buf_init(b);
 }
 
-static void
-buf_grow(struct buf *b, size_t extra)
+void
+buf_reserve(struct buf *b, size_t extra)
 {
 	size_t	need = b->len + extra + 1;
 
@@ -92,7 +92,7 @@ buf_grow(struct buf *b, size_t extra)
 void
 buf_append(struct buf *b, const void *p, size_t n)
 {
-	buf_grow(b, n);
+	buf_reserve(b, n);
 	if (n > 0)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -108,7 +108,10 @@ buf_puts(struct buf *b, const char *s)
 void
 buf_putc(struct buf *b, char c)
 {
-	buf_append(b, &c, 1);
+	if (b->len + 2 > b->cap)
+		buf_reserve(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
 }
 
 void
@@ -119,7 +122,7 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	int	 n;
 
 	/* format straight into the spare room; grow and redo only if short */
-	buf_grow(b, 64);
+	buf_reserve(b, 64);
 	room = b->cap - b->len;
 	va_copy(ap2, ap);
 	n = vsnprintf(b->data + b->len, room, fmt, ap2);
@@ -127,7 +130,7 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	if (n < 0)
 		fatalx("buf_vprintf: bad format");
 	if ((size_t)n >= room) {
-		buf_grow(b, (size_t)n);
+		buf_reserve(b, (size_t)n);
 		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	}
 	b->len += (size_t)n;

@@ -19,6 +19,8 @@ struct buf {
 void	 buf_init(struct buf *);
 void	 buf_reset(struct buf *);	/* len = 0, keeps the memory */
 void	 buf_free(struct buf *);
+/* Room for extra more bytes (and the NUL) without another allocation. */
+void	 buf_reserve(struct buf *, size_t extra);
 void	 buf_append(struct buf *, const void *, size_t);
 void	 buf_puts(struct buf *, const char *);
 void	 buf_putc(struct buf *, char);

@@ -6,6 +6,8 @@
 #include <jansson.h>
 
 #include "envelope.h"
+#include "jsonr.h"
+#include "utf8.h"
 
 /* Used when no limits are given or a limit is 0. */
 #define ENVELOPE_MAX_BYTES	(256 * 1024)
@@ -30,7 +32,7 @@ envelope_fail(char *reason, size_t reasonlen, const char *fmt, ...)
 	vsnprintf(reason, reasonlen, fmt, ap);
 	va_end(ap);
 	/* vsnprintf may cut a multibyte character; reasons end up in JSON. */
-	if (envelope_utf8_valid(reason, strlen(reason), &bad) == -1)
+	if (utf8_valid(reason, strlen(reason), &bad) == -1)
 		reason[bad] = '\0';
 	return -1;
 }
@@ -51,9 +53,7 @@ envelope_excerpt(const char *s, size_t max, int quotes, char *out,
 	size_t			 i, n, o = 0, plen;
 
 	for (i = 0; p[i] != '\0'; i += n) {
-		n = p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 : p[i] >= 0xc0 ? 2 : 1;
-		/* stops at the first bad byte, so never reads past the NUL */
-		if (envelope_utf8_valid(s + i, n, NULL) == -1)
+		if ((n = utf8_decode_str(s + i, NULL)) == 0)
 			n = 1;
 		piece = s + i;
 		plen = n;
@@ -109,72 +109,16 @@ envelope_kind(const json_t *v)
 	return "an unknown value";
 }
 
-/*
- * Length of the UTF-8 sequence led by c and the allowed range of its second
- * byte (Unicode table 3-7: no overlongs, no surrogates, nothing past
- * U+10FFFF); 0 when c cannot lead a sequence.
- */
-static size_t
-envelope_utf8_lead(unsigned char c, unsigned char *lo, unsigned char *hi)
-{
-	*lo = 0x80;
-	*hi = 0xbf;
-	if (c >= 0xc2 && c <= 0xdf)
-		return 2;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (c == 0xe0)
-			*lo = 0xa0;
-		else if (c == 0xed)
-			*hi = 0x9f;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (c == 0xf0)
-			*lo = 0x90;
-		else if (c == 0xf4)
-			*hi = 0x8f;
-		return 4;
-	}
-	return 0;
-}
-
-/* Checks s[0..len) is strict UTF-8; *bad gets the bad sequence's offset. */
 int
 envelope_utf8_valid(const char *s, size_t len, size_t *bad)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	unsigned char		 lo, hi;
-	size_t			 i = 0, k, n;
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((n = envelope_utf8_lead(p[i], &lo, &hi)) == 0 ||
-		    len - i < n || p[i + 1] < lo || p[i + 1] > hi)
-			goto fail;
-		for (k = 2; k < n; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				goto fail;
-		i += n;
-	}
-	return 0;
-fail:
-	if (bad != NULL)
-		*bad = i;
-	return -1;
+	return utf8_valid(s, len, bad);
 }
 
 void
 envelope_utf8_scrub(char *s)
 {
-	size_t	len = strlen(s), at = 0, bad;
-
-	while (at < len && envelope_utf8_valid(s + at, len - at, &bad) == -1) {
-		s[at + bad] = '?';
-		at += bad + 1;
-	}
+	utf8_scrub(s);
 }
 
 /*
@@ -233,7 +177,7 @@ envelope_scan(const char *bytes, size_t len, const struct envelope_limits *lim,
 		    "event is %zu bytes, limit is %zu", len, max_bytes);
 	if (len == 0 || bytes == NULL)
 		return envelope_fail(reason, reasonlen, "event is empty");
-	if (envelope_utf8_valid(bytes, len, &at) == -1)
+	if (utf8_valid(bytes, len, &at) == -1)
 		return envelope_fail(reason, reasonlen,
 		    "invalid UTF-8 at byte %zu (0x%02x)", at,
 		    (unsigned char)bytes[at]);
@@ -454,7 +398,7 @@ envelope_parse(const char *bytes, size_t len,
 	if (envelope_scan(bytes, len, lim, reason, reasonlen) == -1)
 		goto fail;
 	/* DECODE_ANY so that a scalar gets our reason, not Jansson's. */
-	env->root = json_loadb(bytes, len,
+	env->root = jsonr_loadb(bytes, len,
 	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (env->root == NULL) {
 		envelope_json_fail(&je, reason, reasonlen);

@@ -23,6 +23,7 @@
 #include "gw_http.h"
 #include "gw_sendgrid.h"
 #include "http.h"
+#include "jsonw.h"
 
 struct gw_sendgrid {
 	struct gw_http		*http;
@@ -94,87 +95,54 @@ gw_sendgrid_free(struct gw *g)
 	g->priv = NULL;
 }
 
-/* Sets o[k] to the string v; -1 when v is not UTF-8 (or out of memory). */
-static int
-gw_sendgrid_set(json_t *o, const char *k, const char *v)
-{
-	return json_object_set_new(o, k, json_string(v));
-}
-
 /* {"email": email, "name": name}, name only when there is one. */
-static json_t *
-gw_sendgrid_address(const char *email, const char *name)
-{
-	json_t	*o;
-
-	if ((o = json_object()) == NULL)
-		return NULL;
-	if (gw_sendgrid_set(o, "email", email) == -1 ||
-	    (name != NULL && *name != '\0' &&
-	    gw_sendgrid_set(o, "name", name) == -1)) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
 static int
-gw_sendgrid_content(json_t *content, const char *type, const char *value)
+gw_sendgrid_address(struct jsonw *w, const char *key, const char *email,
+    const char *name)
 {
-	json_t	*part;
-
-	if ((part = json_object()) == NULL)
+	jsonw_key(w, key);
+	jsonw_open(w, '{');
+	if (jsonw_kv(w, "email", email) == -1 ||
+	    (name != NULL && *name != '\0' && jsonw_kv(w, "name", name) == -1))
 		return -1;
-	if (gw_sendgrid_set(part, "type", type) == -1 ||
-	    gw_sendgrid_set(part, "value", value) == -1) {
-		json_decref(part);
-		return -1;
-	}
-	return json_array_append_new(content, part);
+	jsonw_close(w, '}');
+	return 0;
 }
 
 /*
  * Only identifiers, never a name or an address: SendGrid keeps custom_args
  * long-term with the activity data and does not treat them as personal.
  */
-static json_t *
-gw_sendgrid_custom_args(const struct gw_msg *m)
+static int
+gw_sendgrid_custom_args(struct jsonw *w, const struct gw_msg *m)
 {
-	const char	*keys[] = { "event_id", "delivery_key", "territory",
-			    "role", "template" };
-	const char	*vals[] = { m->event_id, m->key, m->territory,
-			    m->role, m->template };
-	json_t		*o;
-	size_t		 i;
-
-	if ((o = json_object()) == NULL)
-		return NULL;
-	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
-		if (vals[i] != NULL && gw_sendgrid_set(o, keys[i], vals[i]) == -1) {
-			json_decref(o);
-			return NULL;
-		}
-	}
-	return o;
+	jsonw_key(w, "custom_args");
+	jsonw_open(w, '{');
+	if (jsonw_kv(w, "event_id", m->event_id) == -1 ||
+	    jsonw_kv(w, "delivery_key", m->key) == -1 ||
+	    jsonw_kv(w, "territory", m->territory) == -1 ||
+	    jsonw_kv(w, "role", m->role) == -1 ||
+	    jsonw_kv(w, "template", m->template) == -1)
+		return -1;
+	jsonw_close(w, '}');
+	return 0;
 }
 
-/* List-Unsubscribe (and -Post when one click may be offered), or NULL. */
-static json_t *
-gw_sendgrid_headers(const struct gw_msg *m, int unsub)
+/* List-Unsubscribe (and -Post when one click may be offered). */
+static int
+gw_sendgrid_headers(struct jsonw *w, const struct gw_msg *m, int unsub)
 {
-	json_t	*h;
 	char	 v[GW_UNSUBSCRIBE_MAX + 3];
 
-	if ((h = json_object()) == NULL)
-		return NULL;
 	snprintf(v, sizeof v, "<%s>", m->unsubscribe_url);
-	if (gw_sendgrid_set(h, "List-Unsubscribe", v) == -1 ||
-	    (unsub == 2 && gw_sendgrid_set(h, "List-Unsubscribe-Post",
-	    GW_ONE_CLICK) == -1)) {
-		json_decref(h);
-		return NULL;
-	}
-	return h;
+	jsonw_key(w, "headers");
+	jsonw_open(w, '{');
+	if (jsonw_kv(w, "List-Unsubscribe", v) == -1 ||
+	    (unsub == 2 && jsonw_kv(w, "List-Unsubscribe-Post",
+	    GW_ONE_CLICK) == -1))
+		return -1;
+	jsonw_close(w, '}');
+	return 0;
 }
 
 /*
@@ -184,95 +152,111 @@ gw_sendgrid_headers(const struct gw_msg *m, int unsub)
  * and with a single personalization both mean the same. So do the headers,
  * put here with the recipient their unsubscribe link is for.
  */
-static json_t *
-gw_sendgrid_personalization(const struct gw_msg *m, int unsub)
+static int
+gw_sendgrid_personalization(struct jsonw *w, const struct gw_msg *m,
+    int unsub)
 {
-	json_t	*p, *to;
-
-	if ((p = json_object()) == NULL)
-		return NULL;
-	if ((to = json_array()) == NULL ||
-	    json_object_set_new(p, "to", to) == -1 ||
-	    json_array_append_new(to, gw_sendgrid_address(m->to, NULL)) == -1 ||
-	    (unsub > 0 && json_object_set_new(p, "headers",
-	    gw_sendgrid_headers(m, unsub)) == -1) ||
-	    json_object_set_new(p, "custom_args",
-	    gw_sendgrid_custom_args(m)) == -1) {
-		json_decref(p);
-		return NULL;
-	}
-	return p;
+	jsonw_key(w, "personalizations");
+	jsonw_open(w, '[');
+	jsonw_open(w, '{');
+	jsonw_key(w, "to");
+	jsonw_open(w, '[');
+	jsonw_open(w, '{');
+	if (jsonw_kv(w, "email", m->to) == -1)
+		return -1;
+	jsonw_close(w, '}');
+	jsonw_close(w, ']');
+	if ((unsub > 0 && gw_sendgrid_headers(w, m, unsub) == -1) ||
+	    gw_sendgrid_custom_args(w, m) == -1)
+		return -1;
+	jsonw_close(w, '}');
+	jsonw_close(w, ']');
+	return 0;
 }
 
+/* The text/plain part first: SendGrid rejects a request where it is not. */
+static int
+gw_sendgrid_content(struct jsonw *w, const struct gw_msg *m, int has_text,
+    int has_html)
+{
+	jsonw_key(w, "content");
+	jsonw_open(w, '[');
+	if (has_text) {
+		jsonw_open(w, '{');
+		jsonw_kv(w, "type", "text/plain");
+		if (jsonw_kv(w, "value", m->text) == -1)
+			return -1;
+		jsonw_close(w, '}');
+	}
+	if (has_html) {
+		jsonw_open(w, '{');
+		jsonw_kv(w, "type", "text/html");
+		if (jsonw_kv(w, "value", m->html) == -1)
+			return -1;
+		jsonw_close(w, '}');
+	}
+	jsonw_close(w, ']');
+	return 0;
+}
+
+/* What makes a request SendGrid would refuse, or NULL. */
+static const char *
+gw_sendgrid_missing(const struct gw_msg *m, int has_text, int has_html)
+{
+	if (m->to == NULL || *m->to == '\0')
+		return "no recipient address";
+	if (m->from == NULL || *m->from == '\0')
+		return "no sender address";
+	/* the schema requires a subject and content values of length >= 1 */
+	if (m->subject == NULL || *m->subject == '\0')
+		return "no subject";
+	if (!has_text && !has_html)
+		return "no content";
+	return NULL;
+}
+
+/*
+ * Written straight into out (no JSON tree: this runs for every email);
+ * UTF-8 as it is, so that accents stay readable in the request.
+ */
 int
 gw_sendgrid_body(const struct gw_msg *m, struct buf *out, char *err,
     size_t errlen)
 {
-	json_t		*root = NULL, *pers, *content;
-	char		*s = NULL;
+	struct jsonw	 w;
+	const char	*why;
+	size_t		 mark = out->len;
 	int		 has_text, has_html, unsub;
 
 	has_text = m->text != NULL && *m->text != '\0';
 	has_html = m->html != NULL && *m->html != '\0';
-	if (m->to == NULL || *m->to == '\0') {
-		snprintf(err, errlen, "no recipient address");
-		goto fail;
-	}
-	if (m->from == NULL || *m->from == '\0') {
-		snprintf(err, errlen, "no sender address");
-		goto fail;
-	}
-	/* the schema requires a subject and content values of length >= 1 */
-	if (m->subject == NULL || *m->subject == '\0') {
-		snprintf(err, errlen, "no subject");
-		goto fail;
-	}
-	if (!has_text && !has_html) {
-		snprintf(err, errlen, "no content");
-		goto fail;
+	if ((why = gw_sendgrid_missing(m, has_text, has_html)) != NULL) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
 	}
 	if ((unsub = gw_unsubscribe(m)) == -1) {
 		snprintf(err, errlen, "unsubscribe URL unusable in a header");
-		goto fail;
+		return -1;
 	}
-	/* from here on Jansson only fails on bytes that are not UTF-8 */
-	snprintf(err, errlen, "a field is not valid UTF-8");
-	if ((root = json_object()) == NULL ||
-	    (pers = json_array()) == NULL ||
-	    json_object_set_new(root, "personalizations", pers) == -1 ||
-	    json_array_append_new(pers,
-	    gw_sendgrid_personalization(m, unsub)) == -1 ||
-	    json_object_set_new(root, "from",
-	    gw_sendgrid_address(m->from, m->from_name)) == -1)
-		goto fail;
-	if (m->reply_to != NULL && *m->reply_to != '\0' &&
-	    json_object_set_new(root, "reply_to",
-	    gw_sendgrid_address(m->reply_to, NULL)) == -1)
-		goto fail;
-	if (gw_sendgrid_set(root, "subject", m->subject) == -1)
-		goto fail;
-	/* SendGrid rejects a request whose text/plain part is not first */
-	if ((content = json_array()) == NULL ||
-	    json_object_set_new(root, "content", content) == -1 ||
-	    (has_text &&
-	    gw_sendgrid_content(content, "text/plain", m->text) == -1) ||
-	    (has_html &&
-	    gw_sendgrid_content(content, "text/html", m->html) == -1))
-		goto fail;
-	/* UTF-8 as it is: accents stay readable in the request */
-	if ((s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
-		snprintf(err, errlen, "cannot encode the request");
-		goto fail;
+	jsonw_init(&w, out);
+	jsonw_open(&w, '{');
+	if (gw_sendgrid_personalization(&w, m, unsub) == -1 ||
+	    gw_sendgrid_address(&w, "from", m->from, m->from_name) == -1 ||
+	    (m->reply_to != NULL && *m->reply_to != '\0' &&
+	    gw_sendgrid_address(&w, "reply_to", m->reply_to, NULL) == -1) ||
+	    jsonw_kv(&w, "subject", m->subject) == -1 ||
+	    gw_sendgrid_content(&w, m, has_text, has_html) == -1) {
+		/* the only way to fail: bytes that are not UTF-8 */
+		out->len = mark;
+		if (out->data != NULL)
+			out->data[mark] = '\0';
+		snprintf(err, errlen, "a field is not valid UTF-8");
+		return -1;
 	}
-	buf_puts(out, s);
-	free(s);
-	json_decref(root);
+	jsonw_close(&w, '}');
 	if (errlen > 0)
 		err[0] = '\0';
 	return 0;
-fail:
-	json_decref(root);
-	return -1;
 }
 
 /* SendGrid's errors[0] as "message (field f)", single-line; 0 if none. */

@@ -27,6 +27,7 @@
 #include "envelope.h"
 #include "gw.h"
 #include "handlers.h"
+#include "jsonr.h"
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -272,7 +273,7 @@ pipeline_on_state(int ok, int dup, const char *s, size_t len, void *arg)
 		j->state_failed = 1;
 	else if (dup)
 		j->dup = 1;
-	else if ((j->answer = json_loadb(s, len, 0, &err)) == NULL)
+	else if ((j->answer = jsonr_loadb(s, len, 0, &err)) == NULL)
 		snprintf(j->state_bad, sizeof j->state_bad, "%s", err.text);
 	pipeline_state_done(j);
 }

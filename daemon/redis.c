@@ -36,6 +36,7 @@
 
 #include "backoff.h"
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "redis.h"
@@ -96,15 +97,6 @@ struct redis {
 static void	redis_connect(struct redis *);
 static void	redis_drop(struct redis *, const char *why);
 
-static long long
-redis_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 redis_arm(struct event *ev, long long ms)
 {
@@ -145,7 +137,7 @@ redis_timer_update(struct redis *r)
 		return;
 	}
 	r->armed = min;
-	redis_arm(r->ev_timeout, min - redis_now_ms());
+	redis_arm(r->ev_timeout, min - clock_mono_ms());
 }
 
 static void
@@ -153,7 +145,7 @@ redis_on_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct redis		*r = arg;
 	struct redis_cmd	*c;
-	long long		 now = redis_now_ms();
+	long long		 now = clock_mono_ms();
 
 	(void)fd;
 	(void)what;
@@ -245,11 +237,55 @@ redis_on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 	free(c);
 }
 
+/* "*N\r\n" or "$N\r\n": a RESP header, without printf. */
+static void
+redis_header(struct buf *b, char kind, size_t n)
+{
+	char	d[24];
+	size_t	i = sizeof d;
+
+	d[--i] = '\n';
+	d[--i] = '\r';
+	do {
+		d[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	d[--i] = kind;
+	buf_append(b, d + i, sizeof d - i);
+}
+
+/*
+ * The command as RESP (argvlen NULL: C strings), written here rather than
+ * by hiredis's
+ * redisFormatSdsCommandArgv (sdscatfmt per argument): it runs for every
+ * batch, and batches carry every delivery's arguments.
+ */
+static void
+redis_format(struct buf *b, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	size_t	total = 16, len;
+	int	i;
+
+	for (i = 0; i < argc; i++)
+		total += (argvlen != NULL ? argvlen[i] : strlen(argv[i])) + 24;
+	buf_reserve(b, total);
+	redis_header(b, '*', (size_t)argc);
+	for (i = 0; i < argc; i++) {
+		len = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
+		redis_header(b, '$', len);
+		buf_append(b, argv[i], len);
+		buf_append(b, "\r\n", 2);
+	}
+}
+
 static int
 redis_send(struct redis *r, redis_cb cb, void *arg, long timeout_ms,
     int internal, int argc, const char **argv, const size_t *argvlen)
 {
 	struct redis_cmd	*c;
+	struct buf		 cmd;
+	int			 rc;
 
 	if (r->ac == NULL)
 		return -1;
@@ -258,11 +294,15 @@ redis_send(struct redis *r, redis_cb cb, void *arg, long timeout_ms,
 	c->cb = cb;
 	c->arg = arg;
 	c->internal = internal;
-	c->deadline = redis_now_ms() + (timeout_ms > 0 ? timeout_ms :
+	c->deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms :
 	    r->command_timeout_ms);
 	TAILQ_INSERT_TAIL(&r->cmds, c, entry);
-	if (redisAsyncCommandArgv(r->ac, redis_on_reply, c, argc, argv,
-	    argvlen) != REDIS_OK) {
+	buf_init(&cmd);
+	redis_format(&cmd, argc, argv, argvlen);
+	rc = redisAsyncFormattedCommand(r->ac, redis_on_reply, c, cmd.data,
+	    cmd.len);
+	buf_free(&cmd);
+	if (rc != REDIS_OK) {
 		TAILQ_REMOVE(&r->cmds, c, entry);
 		free(c);
 		return -1;
@@ -270,7 +310,7 @@ redis_send(struct redis *r, redis_cb cb, void *arg, long timeout_ms,
 	/* the timer fires at the earliest deadline it knows of, then rescans */
 	if (!evtimer_pending(r->ev_timeout, NULL) || c->deadline < r->armed) {
 		r->armed = c->deadline;
-		redis_arm(r->ev_timeout, c->deadline - redis_now_ms());
+		redis_arm(r->ev_timeout, c->deadline - clock_mono_ms());
 	}
 	return 0;
 }

@@ -43,14 +43,25 @@ static struct render_entry *
 render_lookup(struct render *r, const char *territory, const char *lang,
     const char *name, const char *part)
 {
+	const char *const	 parts[] = { territory, territory != NULL ? "/" :
+				    NULL, lang, "/", name, part != NULL ? "." :
+				    NULL, part };
 	struct render_entry	 key;
 	char			 k[512];
+	size_t			 i, n, len = 0;
 
 	if (r->n == 0)
 		return NULL;
-	snprintf(k, sizeof k, "%s%s%s/%s%s%s", territory != NULL ? territory :
-	    "", territory != NULL ? "/" : "", lang, name, part != NULL ? "." :
-	    "", part != NULL ? part : "");
+	/* "[territory/]lang/name[.part]", built by hand: once per part sent */
+	for (i = 0; i < sizeof parts / sizeof *parts; i++) {
+		if (parts[i] == NULL)
+			continue;
+		if ((n = strlen(parts[i])) >= sizeof k - len)
+			return NULL;
+		memcpy(k + len, parts[i], n);
+		len += n;
+	}
+	k[len] = '\0';
 	key.key = k;
 	return bsearch(&key, r->v, r->n, sizeof *r->v, render_entry_cmp);
 }

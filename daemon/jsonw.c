@@ -1,0 +1,277 @@
+/* JSON written straight into a buffer: no tree, for request bodies and records built per message. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "jsonw.h"
+#include "utf8.h"
+
+/* 0: copied as it is; 1: escaped (controls, '"', '\\'); 2: starts UTF-8. */
+static const unsigned char jsonw_class[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+void
+jsonw_init(struct jsonw *w, struct buf *b)
+{
+	w->b = b;
+	w->comma = 0;
+}
+
+static void
+jsonw_sep(struct jsonw *w)
+{
+	if (w->comma)
+		buf_putc(w->b, ',');
+	w->comma = 1;
+}
+
+void
+jsonw_open(struct jsonw *w, char c)
+{
+	jsonw_sep(w);
+	buf_putc(w->b, c);
+	w->comma = 0;
+}
+
+void
+jsonw_close(struct jsonw *w, char c)
+{
+	buf_putc(w->b, c);
+	w->comma = 1;
+}
+
+/* The escape of control character or '"' or '\\' c. */
+static void
+jsonw_escape_one(struct buf *b, unsigned char c)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	char			u[6] = { '\\', 'u', '0', '0', 0, 0 };
+
+	switch (c) {
+	case '"':  buf_append(b, "\\\"", 2); break;
+	case '\\': buf_append(b, "\\\\", 2); break;
+	case '\b': buf_append(b, "\\b", 2); break;
+	case '\f': buf_append(b, "\\f", 2); break;
+	case '\n': buf_append(b, "\\n", 2); break;
+	case '\r': buf_append(b, "\\r", 2); break;
+	case '\t': buf_append(b, "\\t", 2); break;
+	default:
+		u[4] = hex[c >> 4];
+		u[5] = hex[c & 0xf];
+		buf_append(b, u, 6);
+		break;
+	}
+}
+
+/*
+ * Whether any of the 8 bytes at p needs a look: below 0x20, '"', '\\' or
+ * not ASCII (the usual "has a zero byte" bit trick, on x ^ c for each c).
+ */
+static int
+jsonw_word_special(const unsigned char *p)
+{
+	const uint64_t	ones = 0x0101010101010101ULL;
+	const uint64_t	highs = 0x8080808080808080ULL;
+	uint64_t	x, q, bs, lt;
+
+	memcpy(&x, p, sizeof x);
+	q = x ^ (ones * '"');
+	bs = x ^ (ones * '\\');
+	lt = (x - ones * 0x20) & ~x;		/* a byte below 0x20 */
+	q = (q - ones) & ~q;			/* a byte equal to '"' */
+	bs = (bs - ones) & ~bs;			/* a byte equal to '\\' */
+	return ((lt | q | bs | x) & highs) != 0;
+}
+
+/* One pass: plain runs copied whole, UTF-8 checked as it goes by. */
+int
+jsonw_escape(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, run = 0, n, mark = b->len;
+
+	buf_reserve(b, len + 2);
+	buf_putc(b, '"');
+	while (i < len) {
+		/* most of a message is plain ASCII: skip it 8 bytes at a time */
+		while (i + 8 <= len && !jsonw_word_special(p + i))
+			i += 8;
+		if (i >= len)
+			break;
+		switch (jsonw_class[p[i]]) {
+		case 0:
+			i++;
+			continue;
+		case 2:
+			if ((n = utf8_decode(s + i, len - i, NULL)) == 0) {
+				b->len = mark;
+				b->data[mark] = '\0';
+				return -1;
+			}
+			i += n;
+			continue;
+		}
+		buf_append(b, s + run, i - run);
+		jsonw_escape_one(b, p[i]);
+		run = ++i;
+	}
+	buf_append(b, s + run, len - run);
+	buf_putc(b, '"');
+	return 0;
+}
+
+void
+jsonw_key(struct jsonw *w, const char *key)
+{
+	jsonw_sep(w);
+	/* keys are the writer's own ASCII names */
+	(void)jsonw_escape(w->b, key, strlen(key));
+	buf_putc(w->b, ':');
+	w->comma = 0;
+}
+
+/* Forgets what was written since mark (a value that could not be). */
+static int
+jsonw_rewind(struct jsonw *w, size_t mark, int comma)
+{
+	w->b->len = mark;
+	if (w->b->data != NULL)
+		w->b->data[mark] = '\0';
+	w->comma = comma;
+	return -1;
+}
+
+int
+jsonw_strn(struct jsonw *w, const char *s, size_t len)
+{
+	size_t	mark = w->b->len;
+	int	comma = w->comma;
+
+	jsonw_sep(w);
+	if (jsonw_escape(w->b, s, len) == -1)
+		return jsonw_rewind(w, mark, comma);
+	return 0;
+}
+
+int
+jsonw_str(struct jsonw *w, const char *s)
+{
+	return jsonw_strn(w, s, strlen(s));
+}
+
+void
+jsonw_int(struct jsonw *w, long long v)
+{
+	jsonw_sep(w);
+	buf_printf(w->b, "%lld", v);
+}
+
+void
+jsonw_bool(struct jsonw *w, int v)
+{
+	jsonw_sep(w);
+	buf_puts(w->b, v ? "true" : "false");
+}
+
+int
+jsonw_kv(struct jsonw *w, const char *key, const char *v)
+{
+	size_t	mark = w->b->len;
+	int	comma = w->comma;
+
+	if (v == NULL)
+		return 0;
+	jsonw_key(w, key);
+	if (jsonw_str(w, v) == -1)
+		return jsonw_rewind(w, mark, comma);
+	return 0;
+}
+
+static int
+jsonw_keycmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Keys sorted, as JSON_SORT_KEYS does: output does not depend on history. */
+static void
+jsonw_object(struct jsonw *w, const json_t *o)
+{
+	const char	*small[16], **keys = small, *k;
+	const json_t	*v;
+	size_t		 n = json_object_size(o), i = 0;
+
+	if (n > sizeof small / sizeof *small)
+		keys = xcalloc(n, sizeof *keys);
+	json_object_foreach((json_t *)o, k, v)
+		keys[i++] = k;
+	qsort(keys, n, sizeof *keys, jsonw_keycmp);
+	jsonw_open(w, '{');
+	for (i = 0; i < n; i++) {
+		jsonw_key(w, keys[i]);
+		jsonw_json(w, json_object_get(o, keys[i]));
+	}
+	jsonw_close(w, '}');
+	if (keys != small)
+		free(keys);
+}
+
+void
+jsonw_json(struct jsonw *w, const json_t *v)
+{
+	const json_t	*e;
+	char		*s;
+	size_t		 i;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		jsonw_object(w, v);
+		break;
+	case JSON_ARRAY:
+		jsonw_open(w, '[');
+		json_array_foreach((json_t *)v, i, e)
+			jsonw_json(w, e);
+		jsonw_close(w, ']');
+		break;
+	case JSON_STRING:
+		/* Jansson's strings are UTF-8 already */
+		(void)jsonw_strn(w, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		jsonw_int(w, json_integer_value(v));
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		jsonw_bool(w, json_is_true(v));
+		break;
+	case JSON_REAL:
+		/* rare here: Jansson's own shortest round-trip form */
+		jsonw_sep(w);
+		if ((s = json_dumps(v, JSON_ENCODE_ANY)) != NULL)
+			buf_puts(w->b, s);
+		free(s);
+		break;
+	default:
+		jsonw_sep(w);
+		buf_puts(w->b, "null");
+		break;
+	}
+}

@@ -1,0 +1,201 @@
+/* jsonw writes what Jansson's json_dumps(JSON_COMPACT) writes, without a tree. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "jsonw.h"
+
+/* Every byte that can stand alone, and UTF-8 of 2, 3 and 4 bytes. */
+static void
+test_escape_as_jansson(void **state)
+{
+	static const char *const samples[] = { "", "plain", "quote \" back \\",
+	    "slash / stays", "tab\tnl\ncr\rbs\bff\f", "\x01\x1f\x7f",
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "<p>Bonjour</p>" };
+	struct buf	 b;
+	json_t		*j;
+	char		*want, s[2];
+	size_t		 i;
+	int		 c;
+
+	(void)state;
+	buf_init(&b);
+	for (i = 0; i < sizeof samples / sizeof *samples; i++) {
+		buf_reset(&b);
+		assert_int_equal(jsonw_escape(&b, samples[i],
+		    strlen(samples[i])), 0);
+		j = json_string(samples[i]);
+		want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		assert_string_equal(b.data, want);
+		free(want);
+		json_decref(j);
+	}
+	for (c = 1; c < 0x80; c++) {
+		s[0] = (char)c;
+		s[1] = '\0';
+		buf_reset(&b);
+		assert_int_equal(jsonw_escape(&b, s, 1), 0);
+		j = json_string(s);
+		want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		assert_string_equal(b.data, want);
+		free(want);
+		json_decref(j);
+	}
+	buf_free(&b);
+}
+
+/*
+ * Strings made of pieces that need a look (or not) at every offset, so that
+ * the 8-byte skip meets each at each place of a word: as Jansson writes them.
+ */
+static void
+test_escape_offsets(void **state)
+{
+	static const char *const pieces[] = { "a", "b", "\"", "\\", "\n",
+	    "\x01", "\x1f", " ", "\x7f", "/", "\xc3\xa9", "\xe2\x82\xac",
+	    "\xf0\x9f\x98\x80" };
+	struct buf	 b;
+	json_t		*j;
+	char		 s[256], *want;
+	size_t		 i, k, len;
+	unsigned	 seed = 1;
+
+	(void)state;
+	buf_init(&b);
+	for (i = 0; i < 3000; i++) {
+		len = 0;
+		for (k = 0; k < i % 40; k++) {
+			const char *pc;
+
+			seed = seed * 1103515245 + 12345;
+			/* mostly plain letters, as in a message */
+			pc = (seed >> 16) % 4 != 0 ? "x" :
+			    pieces[(seed >> 8) % (sizeof pieces / sizeof *pieces)];
+			memcpy(s + len, pc, strlen(pc));
+			len += strlen(pc);
+		}
+		s[len] = '\0';
+		buf_reset(&b);
+		assert_int_equal(jsonw_escape(&b, s, len), 0);
+		j = json_string(s);
+		want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		assert_string_equal(b.data, want);
+		free(want);
+		json_decref(j);
+	}
+	buf_free(&b);
+}
+
+/* An object written by hand equals the tree Jansson would dump. */
+static void
+test_object(void **state)
+{
+	struct buf	 b;
+	struct jsonw	 w;
+	json_t		*j;
+	char		*want;
+
+	(void)state;
+	buf_init(&b);
+	jsonw_init(&w, &b);
+	jsonw_open(&w, '{');
+	assert_int_equal(jsonw_kv(&w, "a", "x"), 0);
+	assert_int_equal(jsonw_kv(&w, "skipped", NULL), 0);
+	jsonw_key(&w, "list");
+	jsonw_open(&w, '[');
+	jsonw_int(&w, -42);
+	jsonw_bool(&w, 1);
+	jsonw_open(&w, '{');
+	jsonw_close(&w, '}');
+	assert_int_equal(jsonw_str(&w, "y"), 0);
+	jsonw_close(&w, ']');
+	jsonw_key(&w, "f");
+	jsonw_bool(&w, 0);
+	jsonw_close(&w, '}');
+	j = json_pack("{s:s, s:[i, b, {}, s], s:b}", "a", "x", "list", -42, 1,
+	    "y", "f", 0);
+	want = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_string_equal(b.data, want);
+	free(want);
+	json_decref(j);
+	buf_free(&b);
+}
+
+/* A tree as json_dumps(COMPACT | SORT_KEYS | ENCODE_ANY) writes it. */
+static void
+test_tree(void **state)
+{
+	static const char *const docs[] = { "{}", "[]", "\"x\"", "42", "-7",
+	    "true", "null", "1.5", "{\"b\": [1, {\"z\": null, \"a\": 2.25}], "
+	    "\"a\": \"caf\u00e9 \\\" \\n\", \"c\": false}",
+	    "{\"k17\":1,\"k16\":1,\"k15\":1,\"k14\":1,\"k13\":1,\"k12\":1,"
+	    "\"k11\":1,\"k10\":1,\"k09\":1,\"k08\":1,\"k07\":1,\"k06\":1,"
+	    "\"k05\":1,\"k04\":1,\"k03\":1,\"k02\":1,\"k01\":[]}" };
+	struct buf	 b;
+	struct jsonw	 w;
+	json_t		*j;
+	json_error_t	 je;
+	char		*want;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof docs / sizeof *docs; i++) {
+		assert_non_null(j = json_loads(docs[i], JSON_DECODE_ANY, &je));
+		buf_init(&b);
+		jsonw_init(&w, &b);
+		jsonw_json(&w, j);
+		want = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
+		    JSON_ENCODE_ANY);
+		assert_string_equal(b.data, want);
+		free(want);
+		json_decref(j);
+		buf_free(&b);
+	}
+}
+
+/* Bytes that are not UTF-8 are refused and leave nothing behind. */
+static void
+test_not_utf8(void **state)
+{
+	static const char *const bad[] = { "caf\xe9", "\xc3", "\xed\xa0\x80",
+	    "\xc0\xaf", "ok\xf4\x90\x80\x80" };
+	struct buf	 b;
+	struct jsonw	 w;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		buf_init(&b);
+		jsonw_init(&w, &b);
+		jsonw_open(&w, '{');
+		assert_int_equal(jsonw_kv(&w, "a", "x"), 0);
+		assert_int_equal(jsonw_kv(&w, "b", bad[i]), -1);
+		assert_int_equal(jsonw_str(&w, bad[i]), -1);
+		assert_null(json_string(bad[i]));
+		jsonw_close(&w, '}');
+		assert_string_equal(b.data, "{\"a\":\"x\"}");
+		buf_free(&b);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape_as_jansson),
+		cmocka_unit_test(test_escape_offsets),
+		cmocka_unit_test(test_object),
+		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_not_utf8),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
