@@ -480,18 +480,13 @@ gw_brevo_classify(const struct http_response *resp, struct gw_result *res)
 	res->ms = resp->total_ms;
 	res->reason[0] = '\0';
 	res->provider_id[0] = '\0';
-	if (resp->error != 0) {
-		/*
-		 * The email may have been accepted before the timeout: its
-		 * Idempotency-Key lets Brevo drop the retry. The SMS endpoint
-		 * documents none, so an SMS may go out twice.
-		 */
-		res->status = GW_RETRY;
-		snprintf(res->reason, sizeof res->reason, "transport: %s",
-		    resp->errmsg != NULL && *resp->errmsg != '\0' ?
-		    resp->errmsg : "error");
+	/*
+	 * The email may have been accepted before the timeout: its
+	 * Idempotency-Key lets Brevo drop the retry. The SMS endpoint
+	 * documents none, so an SMS may go out twice.
+	 */
+	if (gw_http_transport(resp, res))
 		return;
-	}
 	/* 201 for email; the SMS endpoint's code is not documented */
 	if (resp->status >= 200 && resp->status < 300) {
 		gw_brevo_sent(resp, res);
@@ -517,7 +512,6 @@ static int
 gw_brevo_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
 	struct gw_brevo		*b = g->priv;
-	struct http_request	 req;
 	struct buf		 body, idem;
 	const char		*headers[5], *url;
 	char			 why[128], reason[200];
@@ -556,14 +550,8 @@ gw_brevo_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 		buf_printf(&idem, "Idempotency-Key: %s", m->key);
 		headers[nh++] = idem.data;
 	}
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.url = url;
-	req.headers = headers;
-	req.nheaders = nh;
-	req.body = body.data;
-	req.bodylen = body.len;
-	rc = gw_http_send(b->http, &req, gw_brevo_classify, cb, arg);
+	rc = gw_http_post(b->http, url, headers, nh, &body,
+	    NULL, gw_brevo_classify, cb, arg);
 	buf_free(&body);
 	buf_free(&idem);
 	return rc;

@@ -157,6 +157,36 @@ gw_http_send(struct gw_http *h, struct http_request *req,
 	return 0;
 }
 
+int
+gw_http_post(struct gw_http *h, const char *url, const char **headers,
+    size_t nheaders, const struct buf *body, const char *userpwd,
+    gw_http_classify_fn classify, gw_cb cb, void *arg)
+{
+	struct http_request	req;
+
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.url = url;
+	req.headers = headers;
+	req.nheaders = nheaders;
+	req.body = body->data;
+	req.bodylen = body->len;
+	req.userpwd = userpwd;
+	return gw_http_send(h, &req, classify, cb, arg);
+}
+
+int
+gw_http_transport(const struct http_response *resp, struct gw_result *res)
+{
+	if (resp->error == 0)
+		return 0;
+	res->status = GW_RETRY;
+	snprintf(res->reason, sizeof res->reason, "transport: %s",
+	    resp->errmsg != NULL && *resp->errmsg != '\0' ? resp->errmsg :
+	    "error");
+	return 1;
+}
+
 /* A refusal's answer, from the loop as gw_send() promises. */
 static void
 gw_http_refused(evutil_socket_t fd, short what, void *arg)

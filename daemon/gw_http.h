@@ -15,6 +15,7 @@
 
 #include "gw.h"
 
+struct buf;
 struct config_ctx;
 struct config_gateway;
 struct gw_http;
@@ -44,6 +45,18 @@ void		 gw_http_free(struct gw_http *);
  */
 int		 gw_http_send(struct gw_http *, struct http_request *req,
 		    gw_http_classify_fn classify, gw_cb cb, void *arg);
+/* gw_http_send() of a POST of body to url (userpwd: Basic auth, or NULL). */
+int		 gw_http_post(struct gw_http *, const char *url,
+		    const char **headers, size_t nheaders,
+		    const struct buf *body, const char *userpwd,
+		    gw_http_classify_fn classify, gw_cb cb, void *arg);
+/*
+ * A transport error (no HTTP answer: the message may or may not have been
+ * taken) is a retry with curl's words: 1 when resp is one, 0 when it has
+ * an HTTP status for the kind to sort.
+ */
+int		 gw_http_transport(const struct http_response *,
+		    struct gw_result *);
 /* Answers GW_PERMANENT with reason, from the loop (never from inside). */
 int		 gw_http_refuse(struct gw_http *, const char *reason, gw_cb cb,
 		    void *arg);

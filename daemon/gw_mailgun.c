@@ -376,12 +376,8 @@ gw_mailgun_classify(const struct http_response *resp, struct gw_result *res)
 	res->ms = resp->total_ms;
 	res->reason[0] = '\0';
 	res->provider_id[0] = '\0';
-	if (resp->error != 0) {
-		res->status = GW_RETRY;
-		snprintf(res->reason, sizeof res->reason, "transport: %s",
-		    resp->errmsg != NULL ? resp->errmsg : "error");
+	if (gw_http_transport(resp, res))
 		return;
-	}
 	if (resp->status >= 200 && resp->status < 300) {
 		/* 200: queued by Mailgun, not delivered yet */
 		res->status = GW_SENT;
@@ -408,7 +404,6 @@ static int
 gw_mailgun_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
 	struct gw_mailgun	*s = g->priv;
-	struct http_request	 req;
 	struct buf		 body, ctype, idem;
 	const char		*headers[4];
 	char			 boundary[GW_MAILGUN_BOUNDARY_MAX];
@@ -442,15 +437,8 @@ gw_mailgun_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 		buf_printf(&idem, "Idempotency-Key: %s", m->key);
 		headers[nh++] = idem.data;
 	}
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.url = s->url;
-	req.headers = headers;
-	req.nheaders = nh;
-	req.body = body.data;
-	req.bodylen = body.len;
-	req.userpwd = s->userpwd;
-	rc = gw_http_send(s->http, &req, gw_mailgun_classify, cb, arg);
+	rc = gw_http_post(s->http, s->url, headers, nh, &body,
+	    s->userpwd, gw_mailgun_classify, cb, arg);
 	buf_free(&body);
 	buf_free(&ctype);
 	buf_free(&idem);

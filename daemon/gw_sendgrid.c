@@ -326,12 +326,8 @@ gw_sendgrid_classify(const struct http_response *resp, struct gw_result *res)
 	res->ms = resp->total_ms;
 	res->reason[0] = '\0';
 	res->provider_id[0] = '\0';
-	if (resp->error != 0) {
-		res->status = GW_RETRY;
-		snprintf(res->reason, sizeof res->reason, "transport: %s",
-		    resp->errmsg != NULL ? resp->errmsg : "error");
+	if (gw_http_transport(resp, res))
 		return;
-	}
 	if (resp->status >= 200 && resp->status < 300) {
 		/* 202: queued by SendGrid, not delivered yet */
 		res->status = GW_SENT;
@@ -359,7 +355,6 @@ static int
 gw_sendgrid_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
 	struct gw_sendgrid	*s = g->priv;
-	struct http_request	 req;
 	struct buf		 body, idem;
 	const char		*headers[5];
 	char			 why[128], reason[200];
@@ -387,14 +382,8 @@ gw_sendgrid_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	headers[2] = "User-Agent: relais/" RELAIS_VERSION;
 	headers[3] = idem.data;
 	headers[4] = s->auth;
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.url = s->url;
-	req.headers = headers;
-	req.nheaders = 5;
-	req.body = body.data;
-	req.bodylen = body.len;
-	rc = gw_http_send(s->http, &req, gw_sendgrid_classify, cb, arg);
+	rc = gw_http_post(s->http, s->url, headers, 5, &body,
+	    NULL, gw_sendgrid_classify, cb, arg);
 	buf_free(&body);
 	buf_free(&idem);
 	return rc;

@@ -184,17 +184,12 @@ gw_twilio_classify(const struct http_response *resp, struct gw_result *res)
 	res->ms = resp->total_ms;
 	res->reason[0] = '\0';
 	res->provider_id[0] = '\0';
-	if (resp->error != 0) {
-		/*
-		 * A timeout may come after Twilio accepted the message, and it
-		 * documents no request idempotency key: a retry may send twice.
-		 */
-		res->status = GW_RETRY;
-		snprintf(res->reason, sizeof res->reason, "transport: %s",
-		    resp->errmsg != NULL && *resp->errmsg != '\0' ?
-		    resp->errmsg : "error");
+	/*
+	 * A timeout may come after Twilio accepted the message, and it
+	 * documents no request idempotency key: a retry may send twice.
+	 */
+	if (gw_http_transport(resp, res))
 		return;
-	}
 	if (resp->status >= 200 && resp->status < 300) {
 		gw_twilio_sent(resp, res);
 		return;
@@ -364,7 +359,6 @@ static int
 gw_twilio_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
 	struct gw_twilio	*t = g->priv;
-	struct http_request	 req;
 	struct buf		 body, idem, token;
 	const char		*headers[6];
 	const char		*why;
@@ -392,15 +386,8 @@ gw_twilio_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 		headers[nh++] = token.data;
 		headers[nh++] = idem.data;
 	}
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.url = t->url;
-	req.headers = headers;
-	req.nheaders = nh;
-	req.body = body.data;
-	req.bodylen = body.len;
-	req.userpwd = t->userpwd;
-	rc = gw_http_send(t->http, &req, gw_twilio_classify, cb, arg);
+	rc = gw_http_post(t->http, t->url, headers, nh, &body,
+	    t->userpwd, gw_twilio_classify, cb, arg);
 	buf_free(&body);
 	buf_free(&idem);
 	buf_free(&token);

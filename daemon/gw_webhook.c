@@ -91,12 +91,8 @@ gw_webhook_classify(const struct http_response *resp, struct gw_result *res)
 
 	res->retry_after_s = resp->retry_after_s;
 	res->ms = resp->total_ms;
-	if (resp->error != 0) {
-		res->status = GW_RETRY;
-		snprintf(res->reason, sizeof res->reason, "transport: %s",
-		    resp->errmsg != NULL ? resp->errmsg : "error");
+	if (gw_http_transport(resp, res))
 		return;
-	}
 	if (resp->status >= 200 && resp->status < 300) {
 		res->status = GW_SENT;
 		if (http_response_header(resp, "X-Message-Id", res->provider_id,
@@ -127,7 +123,6 @@ static int
 gw_webhook_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
 	struct gw_webhook	*w = g->priv;
-	struct http_request	 req;
 	struct buf		 body, idem;
 	const char		*headers[5];
 	size_t			 nh = 0;
@@ -143,14 +138,8 @@ gw_webhook_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	headers[nh++] = idem.data;
 	if (w->auth != NULL)
 		headers[nh++] = w->auth;
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.url = w->url;
-	req.headers = headers;
-	req.nheaders = nh;
-	req.body = body.data;
-	req.bodylen = body.len;
-	rc = gw_http_send(w->http, &req, gw_webhook_classify, cb, arg);
+	rc = gw_http_post(w->http, w->url, headers, nh, &body,
+	    NULL, gw_webhook_classify, cb, arg);
 	buf_free(&body);
 	buf_free(&idem);
 	return rc;

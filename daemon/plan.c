@@ -137,75 +137,133 @@ plan_strings(const json_t *a)
 	return 1;
 }
 
+/* Makes *out, the copy of o that will differ from it, when not made yet. */
+static json_t *
+plan_own(json_t **out, json_t *o)
+{
+	if (*out == NULL)
+		*out = json_copy(o);
+	return *out;
+}
+
+/* Sets name in the copy of o to v (owned), unless o has name already. */
+static void
+plan_add(json_t **out, json_t *o, const char *name, json_t *v)
+{
+	if (json_object_get(o, name) != NULL) {
+		json_decref(v);
+		return;
+	}
+	json_object_set_new(plan_own(out, o), name, v);
+}
+
+static json_t	*plan_derived(json_t *, const struct tz *, const struct words *,
+		    const char *, int);
+
+/* List k of o: its objects derived, and k_text beside a list of strings. */
+static void
+plan_derived_list(json_t **out, json_t *o, const char *k, json_t *v,
+    const struct tz *tz, const struct words *w, const char *lang, int depth)
+{
+	json_t	*arr = NULL, *e, *ne;
+	char	 name[256], *s;
+	size_t	 i;
+
+	json_array_foreach(v, i, e) {
+		if ((ne = plan_derived(e, tz, w, lang, depth + 1)) == e) {
+			json_decref(ne);
+			continue;
+		}
+		if (arr == NULL)
+			arr = json_copy(v);
+		json_array_set_new(arr, i, ne);
+	}
+	if (arr != NULL)
+		json_object_set_new(plan_own(out, o), k, arr);
+	if (plan_strings(v)) {
+		snprintf(name, sizeof name, "%s_text", k);
+		s = plan_join(v, w, lang);
+		plan_add(out, o, name, json_string(s));
+		free(s);
+	}
+}
+
+/* full_name beside first_name or last_name: no dangling space. */
+static void
+plan_derived_name(json_t **out, json_t *o)
+{
+	const char	*first, *last;
+	struct buf	 b;
+
+	first = json_string_value(json_object_get(o, "first_name"));
+	last = json_string_value(json_object_get(o, "last_name"));
+	if (first == NULL && last == NULL)
+		return;
+	buf_init(&b);
+	buf_puts(&b, "");
+	if (first != NULL && *first != '\0')
+		buf_puts(&b, first);
+	if (last != NULL && *last != '\0')
+		buf_printf(&b, "%s%s", b.len > 0 ? " " : "", last);
+	plan_add(out, o, "full_name", json_stringn(b.data, b.len));
+	buf_free(&b);
+}
+
 /*
- * Adds, beside what a handler gives, what makes correct text easy to
- * write, in objects (and objects in lists) down to depth 4:
+ * What makes correct text easy to write, added beside what a handler gives
+ * in objects (and objects in lists) down to depth 4:
  *   KEY_long     beside every date string: "25 novembre 2026";
  *   phone_display beside a phone: "819 555-0131" (Québec's way);
  *   full_name    beside first_name or last_name: no dangling space;
  *   KEY_text     beside a list of strings: "courriel et texto".
+ * o is left alone: the result is a new reference, o itself where nothing
+ * changes below it, else a shallow copy holding the changed children and
+ * the additions (a key the handler set is kept). Only what changes is
+ * copied: this runs for every delivery, in the message's language.
  */
-static void
-plan_derive_at(json_t *o, const struct tz *tz, const struct words *w,
+static json_t *
+plan_derived(json_t *o, const struct tz *tz, const struct words *w,
     const char *lang, int depth)
 {
-	const char	*k, *first, *last;
-	json_t		*v, *adds, *e;
-	char		 text[64], name[256], *s;
-	size_t		 i;
+	const char	*k;
+	json_t		*v, *nv, *out = NULL;
+	char		 text[64], name[256];
 
 	if (depth > 4 || !json_is_object(o))
-		return;
-	adds = json_object();
+		return json_incref(o);
 	json_object_foreach(o, k, v) {
-		if (json_is_object(v))
-			plan_derive_at(v, tz, w, lang, depth + 1);
-		else if (json_is_array(v)) {
-			json_array_foreach(v, i, e)
-				plan_derive_at(e, tz, w, lang, depth + 1);
-			if (plan_strings(v)) {
-				snprintf(name, sizeof name, "%s_text", k);
-				s = plan_join(v, w, lang);
-				json_object_set_new(adds, name, json_string(s));
-				free(s);
-			}
-		} else if (json_is_string(v) && strcmp(k, "phone") == 0) {
+		if (json_is_object(v)) {
+			if ((nv = plan_derived(v, tz, w, lang, depth + 1)) != v)
+				json_object_set_new(plan_own(&out, o), k, nv);
+			else
+				json_decref(nv);
+		} else if (json_is_array(v))
+			plan_derived_list(&out, o, k, v, tz, w, lang, depth);
+		else if (json_is_string(v) && strcmp(k, "phone") == 0) {
 			char display[PHONE_DISPLAY_SIZE];
 
 			phone_display(json_string_value(v), display,
 			    sizeof display);
-			json_object_set_new(adds, "phone_display",
-			    json_string(display));
+			plan_add(&out, o, "phone_display", json_string(display));
 		} else if (json_is_string(v) && plan_date_long(json_string_value(v),
 		    tz, w, lang, text, sizeof text) == 0) {
 			snprintf(name, sizeof name, "%s_long", k);
-			json_object_set_new(adds, name, json_string(text));
+			plan_add(&out, o, name, json_string(text));
 		}
 	}
-	first = json_string_value(json_object_get(o, "first_name"));
-	last = json_string_value(json_object_get(o, "last_name"));
-	if (first != NULL || last != NULL) {
-		struct buf b;
-
-		buf_init(&b);
-		buf_puts(&b, "");
-		if (first != NULL && *first != '\0')
-			buf_puts(&b, first);
-		if (last != NULL && *last != '\0')
-			buf_printf(&b, "%s%s", b.len > 0 ? " " : "", last);
-		s = buf_steal(&b, NULL);
-		json_object_set_new(adds, "full_name", json_string(s));
-		free(s);
-	}
-	json_object_update_missing(o, adds);
-	json_decref(adds);
+	plan_derived_name(&out, o);
+	return out != NULL ? out : json_incref(o);
 }
 
 void
 plan_derive(json_t *vars, const struct tz *tz, const struct words *w,
     const char *lang)
 {
-	plan_derive_at(vars, tz, w, lang, 0);
+	json_t	*d = plan_derived(vars, tz, w, lang, 0);
+
+	if (d != vars)
+		json_object_update(vars, d);
+	json_decref(d);
 }
 
 /* Template variables for one delivery: the handler's, plus territory and language. */
@@ -219,9 +277,12 @@ plan_vars(const struct config *cf, const struct notification *n,
 	const char		*k;
 	json_t			*v, *text;
 
-	/* deep: the date texts added below differ from one language to another */
-	vars = json_deep_copy(n->vars);
-	plan_derive(vars, t->tz, cf->words, lang);
+	/* n->vars is left alone: date texts differ from language to language */
+	vars = plan_derived(n->vars, t->tz, cf->words, lang, 0);
+	if (vars == n->vars) {
+		json_decref(vars);
+		vars = json_copy(n->vars);	/* the keys set below are ours */
+	}
 	tv = json_copy(t->vars);
 	/* branding given per language: the message's, else the territory's */
 	json_object_foreach(t->vars, k, v) {
