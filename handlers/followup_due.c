@@ -67,29 +67,38 @@ static const struct handler_lua due_state = { "due", due_args,
 "end\n"
 };
 
-/* Its effects. */
-static const char due_effects[] =
 /*
- * reminder_add: territory, person, kind, {due_at, added, counsellor},
- * due (ms), scheduled member, how long (ms) the schedule is remembered.
- * The follow-up waits for the territory's reminder email (the person's
- * field lists their kinds: forget and export find them by the id); the
- * email is scheduled unless it is already.
+ * reminder_add: the follow-up waits for the territory's reminder email
+ * (the person's field lists their kinds: forget and export find them by
+ * the id); the email is scheduled (due, member; remembered ttl ms) unless
+ * it is already. value: {due_at, added, counsellor}.
  */
-"E.reminder_add = function(p, a)\n"
-"  local k = p .. 'reminders:' .. a[1]\n"
-"  local m = kinds(k, a[2])\n"
-"  m[a[3]] = cjson.decode(a[4])\n"
-"  redis.call('HSET', k, a[2], cjson.encode(m))\n"
-"  if redis.call('SET', p .. 'reminders-due:' .. a[1], a[5], 'NX', 'PX', a[7]) then\n"
-"    redis.call('ZADD', p .. 'scheduled', a[5], a[6])\n"
+static const char *const due_fx_reminder_add_args[] = { "territory", "pid",
+	"kind", "value", "due", "member", "ttl", NULL };
+static const struct handler_lua due_fx_reminder_add = { "reminder_add",
+	due_fx_reminder_add_args,
+"function(p, a)\n"
+"  local k = p .. 'reminders:' .. a.territory\n"
+"  local m = kinds(k, a.pid)\n"
+"  m[a.kind] = cjson.decode(a.value)\n"
+"  redis.call('HSET', k, a.pid, cjson.encode(m))\n"
+"  if redis.call('SET', p .. 'reminders-due:' .. a.territory, a.due, 'NX', 'PX', a.ttl) then\n"
+"    redis.call('ZADD', p .. 'scheduled', a.due, a.member)\n"
 "  end\n"
-"end\n"
-/* followup: person, kind, record ("reminded <at>"), unless it is gone */
-"E.followup = function(p, a)\n"
-"  local k = p .. 'person:' .. a[1]\n"
-"  if redis.call('EXISTS', k) == 1 then redis.call('HSET', k, 'fu:' .. a[2], a[3]) end\n"
-"end\n";
+"end\n" };
+
+/* followup: the person's record of a kind ("reminded <at>"), unless gone */
+static const char *const due_fx_followup_args[] = { "pid", "kind", "record",
+	NULL };
+static const struct handler_lua due_fx_followup = { "followup",
+	due_fx_followup_args,
+"function(p, a)\n"
+"  local k = p .. 'person:' .. a.pid\n"
+"  if redis.call('EXISTS', k) == 1 then redis.call('HSET', k, 'fu:' .. a.kind, a.record) end\n"
+"end\n" };
+
+static const struct handler_lua *const due_effects[] = { &due_fx_reminder_add,
+	&due_fx_followup, NULL };
 
 static int
 due_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
@@ -194,8 +203,9 @@ due_remind(const struct handler_ctx *ctx, const struct territory *t,
 	snprintf(dues, sizeof dues, "%lld", (long long)due);
 	snprintf(ttl, sizeof ttl, "%lld", (long long)(due - ctx->now_ms +
 	    2 * 86400000LL));
-	handler_effect(out, "reminder_add", t->id, pid, kind, value, dues,
-	    member, ttl, NULL);
+	handler_effect(out, &due_fx_reminder_add, "territory", t->id, "pid", pid,
+	    "kind", kind, "value", value, "due", dues, "member", member, "ttl",
+	    ttl, NULL);
 	free(member);
 	free(value);
 }
@@ -331,7 +341,8 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	if (!ctx->retry) {
 		snprintf(rec, sizeof rec, "reminded %lld",
 		    (long long)ctx->now_ms);
-		handler_effect(out, "followup", pid, kind, rec, NULL);
+		handler_effect(out, &due_fx_followup, "pid", pid, "kind", kind,
+		    "record", rec, NULL);
 		handler_stat(out, t, "followups_due");
 	}
 	return 0;

@@ -108,29 +108,35 @@ static const struct handler_lua reminders_state = { "reminders",
 "end\n"
 };
 
-/* Its effect. */
-static const char reminders_effects[] =
 /*
- * reminders_done: territory, the local date it went, how long (ms) that
- * date is remembered, next due (ms), next member, how long the next
- * schedule is remembered, then person, kind pairs: those were told; what
- * came since waits for the next day's.
+ * reminders_done: the territory's email went on the local day (remembered
+ * day_ttl ms); done lists person, kind pairs that were told; what came
+ * since waits for the next day's, scheduled at next (member; remembered
+ * next_ttl ms).
  */
-"E.reminders_done = function(p, a)\n"
-"  local k = p .. 'reminders:' .. a[1]\n"
-"  for i = 7, #a - 1, 2 do\n"
-"    local m = kinds(k, a[i])\n"
-"    m[a[i + 1]] = nil\n"
-"    if next(m) == nil then redis.call('HDEL', k, a[i])\n"
-"    else redis.call('HSET', k, a[i], cjson.encode(m)) end\n"
+static const char *const reminders_fx_done_args[] = { "territory", "day",
+	"day_ttl", "next", "member", "next_ttl", "done...", NULL };
+static const struct handler_lua reminders_fx_done = { "reminders_done",
+	reminders_fx_done_args,
+"function(p, a)\n"
+"  local k = p .. 'reminders:' .. a.territory\n"
+"  for i = 1, #a.done - 1, 2 do\n"
+"    local pid, kind = a.done[i], a.done[i + 1]\n"
+"    local m = kinds(k, pid)\n"
+"    m[kind] = nil\n"
+"    if next(m) == nil then redis.call('HDEL', k, pid)\n"
+"    else redis.call('HSET', k, pid, cjson.encode(m)) end\n"
 "  end\n"
-"  redis.call('SET', p .. 'reminded-day:' .. a[1], a[2], 'PX', a[3])\n"
-"  redis.call('DEL', p .. 'reminders-due:' .. a[1])\n"
+"  redis.call('SET', p .. 'reminded-day:' .. a.territory, a.day, 'PX', a.day_ttl)\n"
+"  redis.call('DEL', p .. 'reminders-due:' .. a.territory)\n"
 "  if redis.call('HLEN', k) > 0 then\n"
-"    redis.call('SET', p .. 'reminders-due:' .. a[1], a[4], 'PX', a[6])\n"
-"    redis.call('ZADD', p .. 'scheduled', a[4], a[5])\n"
+"    redis.call('SET', p .. 'reminders-due:' .. a.territory, a.next, 'PX', a.next_ttl)\n"
+"    redis.call('ZADD', p .. 'scheduled', a.next, a.member)\n"
 "  end\n"
-"end\n";
+"end\n" };
+
+static const struct handler_lua *const reminders_effects[] = {
+	&reminders_fx_done, NULL };
 
 static int
 reminders_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
@@ -299,8 +305,9 @@ reminders_clear(const struct handler_ctx *ctx, const struct territory *t,
 	snprintf(nextttl, sizeof nextttl, "%lld", (long long)(due -
 	    ctx->now_ms + 2 * 86400000LL));
 	member = followup_reminders_member(t->id, due);
-	e = json_pack("[s, s, s, s, s, s, s]", "!reminders_done", t->id,
-	    day, dayttl, next, member, nextttl);
+	e = handler_effect_new(&reminders_fx_done, 1, "territory", t->id, "day",
+	    day, "day_ttl", dayttl, "next", next, "member", member,
+	    "next_ttl", nextttl, NULL);
 	json_array_extend(e, done);
 	handler_effect_json(out, e);
 	free(member);

@@ -9,6 +9,7 @@
 #include "envelope.h"
 #include "handlers.h"
 #include "jsonw.h"
+#include "store.h"
 #include "territory.h"
 #include "log.h"
 #include "tz.h"
@@ -71,18 +72,65 @@ handler_employer(struct handler_out *out, const char *eid,
 	return n;
 }
 
-void
-handler_effect(struct handler_out *out, const char *name, ...)
+/* The values of fx's fixed arguments, from ap's name/value pairs. */
+static json_t *
+handler_effect_args(const struct handler_lua *fx, int settled, va_list ap)
 {
-	va_list		 ap;
-	const char	*s;
+	const char	*vals[16] = { NULL }, *name, *v;
 	json_t		*e;
+	size_t		 i, n;
 
+	for (n = 0; fx->args[n] != NULL && strstr(fx->args[n], "...") == NULL;
+	    n++)
+		;
+	if (n > sizeof vals / sizeof *vals)
+		fatalx("handlers: effect %s has too many arguments", fx->name);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		for (i = 0; i < n && strcmp(fx->args[i], name) != 0; i++)
+			;
+		if (i == n || vals[i] != NULL || v == NULL)
+			fatalx("handlers: effect %s: argument %s unknown, "
+			    "given twice or NULL", fx->name, name);
+		vals[i] = v;
+	}
 	e = json_array();
-	json_array_append_new(e, json_string(name));
-	va_start(ap, name);
-	while ((s = va_arg(ap, const char *)) != NULL)
-		json_array_append_new(e, json_string(s));
+	if (settled) {
+		char bang[64];
+
+		snprintf(bang, sizeof bang, "!%s", fx->name);
+		json_array_append_new(e, json_string(bang));
+	} else
+		json_array_append_new(e, json_string(fx->name));
+	for (i = 0; i < n; i++) {
+		if (vals[i] == NULL)
+			fatalx("handlers: effect %s: argument %s missing",
+			    fx->name, fx->args[i]);
+		json_array_append_new(e, json_string(vals[i]));
+	}
+	return e;
+}
+
+json_t *
+handler_effect_new(const struct handler_lua *fx, int settled, ...)
+{
+	va_list	 ap;
+	json_t	*e;
+
+	va_start(ap, settled);
+	e = handler_effect_args(fx, settled, ap);
+	va_end(ap);
+	return e;
+}
+
+void
+handler_effect(struct handler_out *out, const struct handler_lua *fx, ...)
+{
+	va_list	 ap;
+	json_t	*e;
+
+	va_start(ap, fx);
+	e = handler_effect_args(fx, 0, ap);
 	va_end(ap);
 	handler_effect_json(out, e);
 }
@@ -94,7 +142,7 @@ handler_stat(struct handler_out *out, const struct territory *t,
 	char	field[160];
 
 	snprintf(field, sizeof field, "%s:%s", t->id, figure);
-	handler_effect(out, "stat", field, NULL);
+	handler_effect(out, &store_effect_stat, "field", field, NULL);
 }
 
 const char *

@@ -124,10 +124,12 @@ struct handler {
 	handler_fn			 fn;
 	const struct handler_lua	*state;	/* its state function, or NULL */
 	/*
-	 * Lua adding its effects to the table E, "E.name = function(p, a)
-	 * ... end" (a: the effect's arguments, in order), or NULL.
+	 * Its effects (NULL-terminated, or NULL): each a struct handler_lua
+	 * whose Lua, "function(p, a) ... end", reads its arguments by name
+	 * (a.pid); a last argument named "x..." takes the values left, as
+	 * the list a.x.
 	 */
-	const char			*effects;
+	const struct handler_lua *const	*effects;
 };
 
 /* The table (handlers_table.c). */
@@ -150,13 +152,20 @@ void			 handler_state_init(struct handler_state *,
 			    const struct handler_lua *fn);
 void			 handler_state_clear(struct handler_state *);
 /*
- * Appends the effect [name, args...] (NULL-terminated strings). A name
- * written "!name" is applied only with the commit that settles every
- * delivery of the event (none left to retry): a retry entry runs the
- * handler again and asks for it again.
+ * Effect fx with its arguments given by name: "name", value, ..., NULL;
+ * every fixed argument of the declaration once (fatal otherwise: a bug).
+ * Built as [name, values in the declaration's order], the way the commit
+ * script reads it; the values of a last "x..." argument are appended by
+ * the caller. With settled, the name is written "!name": applied only with
+ * the commit that settles every delivery of the event (none left to
+ * retry), as a retry entry runs the handler again and asks for it again.
  */
-void			 handler_effect(struct handler_out *, const char *name,
-			    ...) __attribute__((sentinel));
+json_t			*handler_effect_new(const struct handler_lua *fx,
+			    int settled, ...) __attribute__((sentinel));
+/* handler_effect_new() of an effect applied with any commit, appended. */
+void			 handler_effect(struct handler_out *,
+			    const struct handler_lua *fx, ...)
+			    __attribute__((sentinel));
 
 /* Appends an effect already built as [name, args...] (taken). */
 void			 handler_effect_json(struct handler_out *, json_t *);

@@ -14,6 +14,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "match.h"
+#include "store.h"
 #include "territory.h"
 #include "tz.h"
 
@@ -289,7 +290,8 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		return 0;
 	}
 	/* the ledger: [announce, employer, event, person...] */
-	ann = json_pack("[s, s, s]", "announce", j.eid, ev->id);
+	ann = handler_effect_new(&store_effect_announce, 0, "employer", j.eid,
+	    "event", ev->id, NULL);
 	posting_alert(ctx, &j, profiles, hits, nh, ann, out);
 	free(hits);
 	handler_effect_json(out, ann);

@@ -13,6 +13,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "match.h"
+#include "store.h"
 #include "territory.h"
 
 /*
@@ -46,21 +47,27 @@ static const struct handler_lua digest_state = { "digest", digest_args,
 "end\n"
 };
 
-/* Its effect. */
-static const char digest_effects[] =
 /*
- * digest_done: employer, next due (ms), next member, window (ms),
- * person...: those went out; what came meanwhile gets the next digest.
+ * digest_done: the persons that went out leave the employer's digest; what
+ * came meanwhile gets the next one, scheduled at due (member), the window
+ * (ms) sizing how long the schedule is remembered.
  */
-"E.digest_done = function(p, a)\n"
-"  local dk = p .. 'digest:' .. a[1]\n"
-"  if #a > 4 then redis.call('HDEL', dk, unpack(a, 5)) end\n"
-"  redis.call('DEL', p .. 'digest-due:' .. a[1])\n"
+static const char *const digest_fx_done_args[] = { "employer", "due",
+	"member", "window", "persons...", NULL };
+static const struct handler_lua digest_fx_done = { "digest_done",
+	digest_fx_done_args,
+"function(p, a)\n"
+"  local dk = p .. 'digest:' .. a.employer\n"
+"  if #a.persons > 0 then redis.call('HDEL', dk, unpack(a.persons)) end\n"
+"  redis.call('DEL', p .. 'digest-due:' .. a.employer)\n"
 "  if redis.call('HLEN', dk) > 0 then\n"
-"    redis.call('SET', p .. 'digest-due:' .. a[1], a[2], 'PX', tonumber(a[4]) * 2 + 86400000)\n"
-"    redis.call('ZADD', p .. 'scheduled', a[2], a[3])\n"
+"    redis.call('SET', p .. 'digest-due:' .. a.employer, a.due, 'PX', tonumber(a.window) * 2 + 86400000)\n"
+"    redis.call('ZADD', p .. 'scheduled', a.due, a.member)\n"
 "  end\n"
-"end\n";
+"end\n" };
+
+static const struct handler_lua *const digest_effects[] = { &digest_fx_done,
+	NULL };
 
 static int
 digest_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
@@ -182,8 +189,8 @@ digest_clear(const struct handler_ctx *ctx, const char *eid, json_t *done,
 	snprintf(window, sizeof window, "%lld",
 	    (long long)m->digest_window_s * 1000LL);
 	member = match_digest_member(eid, at);
-	e = json_pack("[s, s, s, s, s]", "!digest_done", eid, due, member,
-	    window);
+	e = handler_effect_new(&digest_fx_done, 1, "employer", eid, "due", due,
+	    "member", member, "window", window, NULL);
 	json_array_extend(e, done);
 	handler_effect_json(out, e);
 	free(member);
@@ -218,7 +225,8 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 
 	cands = json_array();
 	titles = json_array();
-	ann = json_pack("[s, s, s]", "announce", eid, ev->id);
+	ann = handler_effect_new(&store_effect_announce, 0, "employer", eid,
+	    "event", ev->id, NULL);
 	done = json_array();
 	digest_candidates(ev, ctx, json_object_get(state, "items"), lang, cands,
 	    titles, ann, done);

@@ -330,30 +330,41 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "end\n"
 };
 
-/* Its effects. */
-static const char arrival_effects[] =
 /*
- * welcome: person, event, "sent" or "failed": how the welcome of that event
- * ended, unless a newer event owns the welcome now; a welcome sent stays
- * sent (one channel went, another failed later).
+ * welcome: how the welcome of that event ended ("sent" or "failed"),
+ * unless a newer event owns the welcome now; a welcome sent stays sent
+ * (one channel went, another failed later).
  */
-"E.welcome = function(p, a)\n"
-"  local k = p .. 'person:' .. a[1]\n"
+static const char *const arrival_fx_welcome_args[] = { "pid", "event",
+	"outcome", NULL };
+static const struct handler_lua arrival_fx_welcome = { "welcome",
+	arrival_fx_welcome_args,
+"function(p, a)\n"
+"  local k = p .. 'person:' .. a.pid\n"
 "  local r = redis.call('HMGET', k, 'welcome_by', 'arrived_by', 'welcome')\n"
-"  if (r[1] or r[2]) ~= a[2] then return end\n"
-"  if a[3] == 'failed' and r[3] == 'sent' then return end\n"
-"  redis.call('HSET', k, 'welcome', a[3])\n"
-"end\n"
+"  if (r[1] or r[2]) ~= a.event then return end\n"
+"  if a.outcome == 'failed' and r[3] == 'sent' then return end\n"
+"  redis.call('HSET', k, 'welcome', a.outcome)\n"
+"end\n" };
+
 /*
- * digest_add: employer, person, job, due (ms), scheduled member, window
- * (ms). Schedules the employer's digest unless one is scheduled already.
+ * digest_add: the person goes into the employer's digest for the job; the
+ * digest is scheduled at due (member) unless it is already, the window
+ * (ms) sizing how long the schedule is remembered.
  */
-"E.digest_add = function(p, a)\n"
-"  redis.call('HSET', p .. 'digest:' .. a[1], a[2], a[3])\n"
-"  if redis.call('SET', p .. 'digest-due:' .. a[1], a[4], 'NX', 'PX', tonumber(a[6]) * 2 + 86400000) then\n"
-"    redis.call('ZADD', p .. 'scheduled', a[4], a[5])\n"
+static const char *const arrival_fx_digest_add_args[] = { "employer", "pid",
+	"job", "due", "member", "window", NULL };
+static const struct handler_lua arrival_fx_digest_add = { "digest_add",
+	arrival_fx_digest_add_args,
+"function(p, a)\n"
+"  redis.call('HSET', p .. 'digest:' .. a.employer, a.pid, a.job)\n"
+"  if redis.call('SET', p .. 'digest-due:' .. a.employer, a.due, 'NX', 'PX', tonumber(a.window) * 2 + 86400000) then\n"
+"    redis.call('ZADD', p .. 'scheduled', a.due, a.member)\n"
 "  end\n"
-"end\n";
+"end\n" };
+
+static const struct handler_lua *const arrival_effects[] = {
+	&arrival_fx_welcome, &arrival_fx_digest_add, NULL };
 
 /*
  * The follow-ups to plan, [[kind, due ms, member]..], from the arrival date
@@ -591,7 +602,8 @@ arrival_matches(const struct handler_ctx *ctx, const struct arrival *a,
 		    skills) < m->threshold)
 			continue;
 		member = match_digest_member(e, at);
-		handler_effect(out, "digest_add", e, a->id, jid, due, member,
+		handler_effect(out, &arrival_fx_digest_add, "employer", e, "pid",
+		    a->id, "job", jid, "due", due, "member", member, "window",
 		    window, NULL);
 		free(member);
 	}
@@ -629,10 +641,10 @@ arrival_welcome(const struct envelope *ev, const struct arrival *a,
 	n->territory = a->t;
 	n->vars = vars;
 	/* a welcome that never reaches them goes with the correction */
-	n->on_sent = json_pack("[s, s, s, s]", "welcome", a->id, ev->id,
-	    "sent");
-	n->on_failed = json_pack("[s, s, s, s]", "welcome", a->id, ev->id,
-	    "failed");
+	n->on_sent = handler_effect_new(&arrival_fx_welcome, 0, "pid", a->id,
+	    "event", ev->id, "outcome", "sent", NULL);
+	n->on_failed = handler_effect_new(&arrival_fx_welcome, 0, "pid", a->id,
+	    "event", ev->id, "outcome", "failed", NULL);
 }
 
 /*

@@ -14,6 +14,28 @@
 #include "handlers.h"
 #include "store.h"
 
+/*
+ * A state function or effect f that reads its arguments by name (a.pid):
+ * names are its declaration's (struct handler_lua), in the order the
+ * arguments travel; a last name "x..." makes a.x the list of those left.
+ * A small table per call, no JSON.
+ */
+#define STORE_NAMED \
+"local function named(names, f)\n" \
+"  return function(p, argv, m)\n" \
+"    local a = {}\n" \
+"    for i = 1, #names do\n" \
+"      local n = names[i]\n" \
+"      if string.sub(n, -3) == '...' then\n" \
+"        local rest = {}\n" \
+"        for j = i, #argv do rest[#rest + 1] = argv[j] end\n" \
+"        a[string.sub(n, 1, -4)] = rest\n" \
+"      else a[n] = argv[i] end\n" \
+"    end\n" \
+"    return f(p, a, m)\n" \
+"  end\n" \
+"end\n"
+
 #define STORE_COMMON \
 "local function hgetall(k)\n" \
 "  local r = redis.call('HGETALL', k)\n" \
@@ -24,7 +46,8 @@
 "local function has(list, x)\n" \
 "  for _, v in ipairs(list) do if v == x then return true end end\n" \
 "  return false\n" \
-"end\n"
+"end\n" \
+STORE_NAMED
 
 /* What the state functions share, and S. */
 static const char store_state_common[] = STORE_COMMON
@@ -82,31 +105,11 @@ static const char store_state_common[] = STORE_COMMON
 "  if mx then for _, key in ipairs(cjson.decode(mx)) do redis.call('HDEL', key, pid) end end\n"
 "  redis.call('HDEL', k, 'mx')\n"
 "end\n"
-/*
- * A state function f that reads its arguments by name (a.pid): names are
- * its declaration's (struct handler_lua), in the order the arguments
- * travel. A small table per call, no JSON.
- */
-"local function named(names, f)\n"
-"  return function(p, argv, m)\n"
-"    local a = {}\n"
-"    for i = 1, #names do a[names[i]] = argv[i] end\n"
-"    return f(p, a, m)\n"
-"  end\n"
-"end\n"
 "local S = {}\n";
 
 /* What the effects share, and E. */
 static const char store_effects_common[] = STORE_COMMON
 "local E = {}\n"
-/*
- * announce: employer, event id, person...: the ledger, kept for good; each
- * person keeps the event that first announced them, so that a retry of that
- * event's message names the same candidates.
- */
-"E.announce = function(p, a)\n"
-"  for i = 3, #a do redis.call('HSETNX', p .. 'announced:' .. a[1], a[i], a[2]) end\n"
-"end\n"
 /*
  * The follow-up kinds of a person waiting for a territory's reminder email
  * (reminders:<t>, person -> {kind: {due_at, added, counsellor}}), shared
@@ -117,10 +120,7 @@ static const char store_effects_common[] = STORE_COMMON
 "  if ok and type(m) == 'table' then return m end\n"
 "  return {}\n"
 "end\n"
-/*
- * stat: figure: counts for the monthly report (no person in it), by the
- * UTC month of Redis's clock, as the deliveries stream's ids are.
- */
+/* The UTC month of Redis's clock, as the deliveries stream's ids are. */
 "local function month()\n"
 "  local z = math.floor(tonumber(redis.call('TIME')[1]) / 86400) + 719468\n"
 "  local era = math.floor(z / 146097)\n"
@@ -131,18 +131,41 @@ static const char store_effects_common[] = STORE_COMMON
 "  local m = mp < 10 and mp + 3 or mp - 9\n"
 "  local y = yoe + era * 400 + (m <= 2 and 1 or 0)\n"
 "  return string.format('%04d-%02d', y, m)\n"
-"end\n"
-"E.stat = function(p, a)\n"
-"  redis.call('HINCRBY', p .. 'stats:' .. month(), a[1], 1)\n"
 "end\n";
 
-/* S.name = named({ 'arg', ... }, function(p, a, m) ... end) */
+/*
+ * announce: the ledger, kept for good; each person keeps the event that
+ * first announced them to the employer, so that a retry of that event's
+ * message names the same candidates.
+ */
+static const char *const store_announce_args[] = { "employer", "event",
+	"persons...", NULL };
+const struct handler_lua store_effect_announce = { "announce",
+	store_announce_args,
+"function(p, a)\n"
+"  for _, pid in ipairs(a.persons) do\n"
+"    redis.call('HSETNX', p .. 'announced:' .. a.employer, pid, a.event)\n"
+"  end\n"
+"end\n" };
+
+/* stat: counts for the monthly report (no person in it), by month. */
+static const char *const store_stat_args[] = { "field", NULL };
+const struct handler_lua store_effect_stat = { "stat", store_stat_args,
+"function(p, a)\n"
+"  redis.call('HINCRBY', p .. 'stats:' .. month(), a.field, 1)\n"
+"end\n" };
+
+static const struct handler_lua *const store_shared_effects[] = {
+	&store_effect_announce, &store_effect_stat, NULL };
+
+/* T.name = named({ 'arg', ... }, function(p, a[, m]) ... end) */
 static void
-store_add_state(struct buf *b, const struct handler_lua *fn)
+store_add_named(struct buf *b, const char *table,
+    const struct handler_lua *fn)
 {
 	size_t	i, len = strlen(fn->lua);
 
-	buf_printf(b, "S.%s = named({", fn->name);
+	buf_printf(b, "%s.%s = named({", table, fn->name);
 	for (i = 0; fn->args[i] != NULL; i++)
 		buf_printf(b, "%s'%s'", i > 0 ? ", " : " ", fn->args[i]);
 	if (len > 0 && fn->lua[len - 1] == '\n')
@@ -156,15 +179,18 @@ store_assemble(const char *common, int effects)
 {
 	const struct handler	*h;
 	struct buf		 b;
-	size_t			 i;
+	size_t			 i, k;
 
 	buf_init(&b);
 	buf_puts(&b, common);
+	for (k = 0; effects && store_shared_effects[k] != NULL; k++)
+		store_add_named(&b, "E", store_shared_effects[k]);
 	for (i = 0; (h = handler_at(i)) != NULL; i++) {
-		if (effects && h->effects != NULL)
-			buf_puts(&b, h->effects);
-		else if (!effects && h->state != NULL)
-			store_add_state(&b, h->state);
+		for (k = 0; effects && h->effects != NULL &&
+		    h->effects[k] != NULL; k++)
+			store_add_named(&b, "E", h->effects[k]);
+		if (!effects && h->state != NULL)
+			store_add_named(&b, "S", h->state);
 	}
 	return buf_steal(&b, NULL);
 }

@@ -47,6 +47,8 @@ test_lua_keyword(const char *s)
 	return 0;
 }
 
+static size_t	test_arg_len(const char *);
+
 /* Whether name is among fn's arguments. */
 static int
 test_declared(const struct handler_lua *fn, const char *name, size_t len)
@@ -54,57 +56,103 @@ test_declared(const struct handler_lua *fn, const char *name, size_t len)
 	size_t	i;
 
 	for (i = 0; fn->args[i] != NULL; i++) {
-		if (strlen(fn->args[i]) == len &&
+		if (test_arg_len(fn->args[i]) == len &&
 		    strncmp(fn->args[i], name, len) == 0)
 			return 1;
 	}
 	return 0;
 }
 
-/* Every argument name is a Lua identifier, not a keyword, declared once. */
+/*
+ * The i-th Lua function relais declares: each handler's state function,
+ * its effects, then the shared effects; NULL past the last. *kind is "S"
+ * or "E".
+ */
+static const struct handler_lua *
+test_fn_at(size_t i, const char **kind)
+{
+	static const struct handler_lua *const shared[] = {
+		&store_effect_announce, &store_effect_stat, NULL };
+	const struct handler	*h;
+	size_t			 n = 0, k, e;
+
+	for (k = 0; (h = handler_at(k)) != NULL; k++) {
+		if (h->state != NULL && n++ == i) {
+			*kind = "S";
+			return h->state;
+		}
+	}
+	*kind = "E";
+	for (k = 0; (h = handler_at(k)) != NULL; k++) {
+		for (e = 0; h->effects != NULL && h->effects[e] != NULL; e++) {
+			if (n++ == i)
+				return h->effects[e];
+		}
+	}
+	for (k = 0; shared[k] != NULL; k++) {
+		if (n++ == i)
+			return shared[k];
+	}
+	return NULL;
+}
+
+/* An argument's name as Lua reads it: "persons..." is a.persons. */
+static size_t
+test_arg_len(const char *a)
+{
+	const char	*dots = strstr(a, "...");
+
+	return dots != NULL ? (size_t)(dots - a) : strlen(a);
+}
+
+/*
+ * Every argument name is a Lua identifier, not a keyword, declared once;
+ * only the last may be a list ("name...").
+ */
 static void
 test_names(void **state)
 {
-	const struct handler	*h;
-	const char		*a;
-	size_t			 i, k, l;
+	const struct handler_lua	*fn;
+	const char			*a, *kind;
+	char				 id[64];
+	size_t				 i, k, l, len;
 
 	(void)state;
-	for (i = 0; (h = handler_at(i)) != NULL; i++) {
-		if (h->state == NULL)
-			continue;
-		for (k = 0; (a = h->state->args[k]) != NULL; k++) {
+	for (i = 0; (fn = test_fn_at(i, &kind)) != NULL; i++) {
+		for (k = 0; (a = fn->args[k]) != NULL; k++) {
+			len = test_arg_len(a);
+			snprintf(id, sizeof id, "%.*s", (int)len, a);
 			if (!(islower((unsigned char)a[0]) || a[0] == '_') ||
-			    strspn(a, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
-			    strlen(a) || test_lua_keyword(a))
-				fail_msg("S.%s: argument \"%s\" is not a Lua "
-				    "name a.%s can read", h->state->name, a, a);
+			    strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+			    len || test_lua_keyword(id) || (len != strlen(a) &&
+			    (strcmp(a + len, "...") != 0 || fn->args[k + 1] !=
+			    NULL)))
+				fail_msg("%s.%s: argument \"%s\" is not a Lua "
+				    "name a.%s can read (or a list not last)",
+				    kind, fn->name, a, id);
 			for (l = 0; l < k; l++) {
-				if (strcmp(h->state->args[l], a) == 0)
-					fail_msg("S.%s: argument %s declared "
-					    "twice", h->state->name, a);
+				if (strcmp(fn->args[l], a) == 0)
+					fail_msg("%s.%s: argument %s declared "
+					    "twice", kind, fn->name, a);
 			}
 		}
 	}
 }
 
 /*
- * The Lua of each state function reads only declared arguments (a.<name>),
- * and reads each one it declares.
+ * The Lua of each function reads only declared arguments (a.<name>), and
+ * reads each one it declares.
  */
 static void
 test_names_read(void **state)
 {
-	const struct handler		*h;
 	const struct handler_lua	*fn;
-	const char			*p, *q;
+	const char			*p, *q, *kind;
 	char				 want[64];
 	size_t				 i, k, len;
 
 	(void)state;
-	for (i = 0; (h = handler_at(i)) != NULL; i++) {
-		if ((fn = h->state) == NULL)
-			continue;
+	for (i = 0; (fn = test_fn_at(i, &kind)) != NULL; i++) {
 		for (p = fn->lua; (p = strstr(p, "a.")) != NULL; p += 2) {
 			if (p > fn->lua && (isalnum((unsigned char)p[-1]) ||
 			    p[-1] == '_' || p[-1] == '.'))
@@ -113,14 +161,16 @@ test_names_read(void **state)
 			len = strspn(q, "abcdefghijklmnopqrstuvwxyz"
 			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
 			if (!test_declared(fn, q, len))
-				fail_msg("S.%s reads a.%.*s, not an argument "
-				    "of its declaration", fn->name, (int)len, q);
+				fail_msg("%s.%s reads a.%.*s, not an argument "
+				    "of its declaration", kind, fn->name,
+				    (int)len, q);
 		}
 		for (k = 0; fn->args[k] != NULL; k++) {
-			snprintf(want, sizeof want, "a.%s", fn->args[k]);
+			snprintf(want, sizeof want, "a.%.*s",
+			    (int)test_arg_len(fn->args[k]), fn->args[k]);
 			if (strstr(fn->lua, want) == NULL)
-				fail_msg("S.%s never reads its argument %s",
-				    fn->name, fn->args[k]);
+				fail_msg("%s.%s never reads its argument %s",
+				    kind, fn->name, fn->args[k]);
 		}
 	}
 }
@@ -179,13 +229,14 @@ test_effects_assembled(void **state)
 	assert_int_equal(test_count(lua, "local E = {}\n"), 1);
 	assert_int_equal(test_count(lua, "local function kinds("), 1);
 	assert_int_equal(test_count(lua, "S."), 0);
+	assert_int_equal(test_count(lua, "local function named("), 1);
 	for (i = 0; effects[i] != NULL; i++) {
-		snprintf(want, sizeof want, "E.%s = function(p, a)\n",
-		    effects[i]);
+		snprintf(want, sizeof want, "E.%s = named({", effects[i]);
 		if (test_count(lua, want) != 1)
 			fail_msg("expected once in the commit script: %s", want);
 	}
 	assert_int_equal(test_count(lua, "\nE."), 8);
+	assert_int_equal(test_count(lua, " }, function(p, a)\n"), 8);
 }
 
 /* C sets arguments by name; they travel in the declaration's order. */
