@@ -456,13 +456,7 @@ admin_on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
-		if (evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "GET, HEAD") == -1) {
-			evhttp_send_error(req, HTTP_INTERNAL, NULL);
-			return;
-		}
-		admin_reply_text(req, HTTP_BADMETHOD, "Method Not Allowed",
-		    "method not allowed\n");
+		admin_reply_not_allowed(req, "GET, HEAD");
 		return;
 	}
 	r->serve(a, req);

@@ -43,6 +43,18 @@ admin_reply_text(struct evhttp_request *req, int code, const char *reason,
 	    strlen(body));
 }
 
+void
+admin_reply_not_allowed(struct evhttp_request *req, const char *allow)
+{
+	if (evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    allow) == -1) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	admin_reply_text(req, HTTP_BADMETHOD, "Method Not Allowed",
+	    "method not allowed\n");
+}
+
 int
 admin_content_type_is(const char *ctype, const char *want)
 {

@@ -25,6 +25,9 @@ void		 admin_reply(struct evhttp_request *, int code,
 /* admin_reply() of a text/plain body. */
 void		 admin_reply_text(struct evhttp_request *, int code,
 		    const char *reason, const char *body);
+/* 405 with the methods the path takes ("GET, HEAD") in Allow. */
+void		 admin_reply_not_allowed(struct evhttp_request *,
+		    const char *allow);
 /* The client's address, for the logs of refused requests; "-" unknown. */
 const char	*admin_peer(struct evhttp_request *);
 

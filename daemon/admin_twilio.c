@@ -324,14 +324,9 @@ admin_twilio_serve(struct admin_twilio *t, const char *path,
 	if (t == NULL)
 		admin_reply_text(req, HTTP_NOTFOUND, "Not Found",
 		    "not found\n");
-	else if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		if (evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "POST") == -1)
-			evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		else
-			admin_reply_text(req, HTTP_BADMETHOD,
-			    "Method Not Allowed", "method not allowed\n");
-	} else
+	else if (evhttp_request_get_command(req) != EVHTTP_REQ_POST)
+		admin_reply_not_allowed(req, "POST");
+	else
 		admin_twilio_post(t, req);
 	return 1;
 }

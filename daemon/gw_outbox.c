@@ -172,6 +172,25 @@ gw_outbox_check(struct config_ctx *c, const struct config_gateway *g,
 	return oc->path == NULL ? gw_kind_needs(c, g, name, "\"path\"") : 0;
 }
 
+/* What init set up, however far it went (the writer thread stopped). */
+static void
+gw_outbox_release(struct gw *g)
+{
+	struct gw_outbox	*o = g->priv;
+
+	if (o->ev != NULL)
+		event_free(o->ev);
+	if (o->fd != -1)
+		close(o->fd);
+	if (o->efd != -1)
+		close(o->efd);
+	pthread_mutex_destroy(&o->mu);
+	pthread_cond_destroy(&o->cv);
+	free(o->path);
+	free(o);
+	g->priv = NULL;
+}
+
 static int
 gw_outbox_init(struct gw *g, const struct config_gateway *cg, char *err,
     size_t errlen)
@@ -211,17 +230,7 @@ gw_outbox_init(struct gw *g, const struct config_gateway *cg, char *err,
 	}
 	return 0;
 fail:
-	if (o->ev != NULL)
-		event_free(o->ev);
-	if (o->fd != -1)
-		close(o->fd);
-	if (o->efd != -1)
-		close(o->efd);
-	pthread_mutex_destroy(&o->mu);
-	pthread_cond_destroy(&o->cv);
-	free(o->path);
-	free(o);
-	g->priv = NULL;
+	gw_outbox_release(g);
 	return -1;
 }
 
@@ -242,14 +251,7 @@ gw_outbox_free(struct gw *g)
 		free(r->line);
 		free(r);
 	}
-	event_free(o->ev);
-	close(o->fd);
-	close(o->efd);
-	pthread_mutex_destroy(&o->mu);
-	pthread_cond_destroy(&o->cv);
-	free(o->path);
-	free(o);
-	g->priv = NULL;
+	gw_outbox_release(g);
 }
 
 static int
