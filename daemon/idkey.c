@@ -26,6 +26,8 @@ idkey_make(const char *event_id, const char *recipient, const char *channel,
     const char *template, char out[IDKEY_LEN + 1])
 {
 	static const char	 hex[] = "0123456789abcdef";
+	static EVP_MD		*sha256;
+	static EVP_MD_CTX	*ctx;
 	unsigned char		 md[EVP_MAX_MD_SIZE];
 	unsigned int		 mdlen = 0;
 	struct buf		 b;
@@ -36,8 +38,19 @@ idkey_make(const char *event_id, const char *recipient, const char *channel,
 	idkey_field(&b, recipient);
 	idkey_field(&b, channel);
 	idkey_field(&b, template);
-	if (EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen < IDKEY_LEN / 2)
+	/*
+	 * The algorithm fetched and the context made once: EVP_Digest() with
+	 * EVP_sha256() looks the provider up on every call, and this runs
+	 * for every delivery. The process is single-threaded where it runs.
+	 */
+	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256",
+	    NULL)) == NULL)
+		fatalx("idkey: no SHA-256 in libcrypto");
+	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL)
+		fatalx("idkey: out of memory");
+	if (EVP_DigestInit_ex2(ctx, sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, b.data, b.len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < IDKEY_LEN / 2)
 		fatalx("idkey: SHA-256 failed");
 	buf_free(&b);
 	for (i = 0; i < IDKEY_LEN / 2; i++) {
