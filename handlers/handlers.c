@@ -264,6 +264,14 @@ handler_arg_json(struct handler_state *st, const char *name, const json_t *v)
 }
 
 void
+handler_arg_text(struct handler_state *st, const char *name,
+    const char *text, size_t len)
+{
+	json_array_set_new(st->args, handler_arg_index(st, name),
+	    json_stringn_nocheck(text, len));
+}
+
+void
 handler_arg_long(struct handler_state *st, const char *name, long long v)
 {
 	char	s[32];

@@ -236,6 +236,9 @@ void		 handler_arg(struct handler_state *, const char *name,
 		    const char *s);
 void		 handler_arg_json(struct handler_state *, const char *name,
 		    const json_t *v);
+/* JSON text the handler wrote itself (jsonw: valid UTF-8), len bytes. */
+void		 handler_arg_text(struct handler_state *, const char *name,
+		    const char *text, size_t len);
 void		 handler_arg_long(struct handler_state *, const char *name,
 		    long long v);
 /* "<prefix><fmt...>": a full Redis key. */

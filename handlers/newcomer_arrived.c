@@ -14,6 +14,7 @@
 #include "envelope.h"
 #include "followups.h"
 #include "handlers.h"
+#include "jsonw.h"
 #include "log.h"
 #include "match.h"
 #include "noc.h"
@@ -145,50 +146,55 @@ arrival_eligible(const struct territory *t, const char *lang)
 	return ids;
 }
 
-/* The stored person: what the messages and matching need, nothing more. */
-static json_t *
-arrival_fields(const struct arrival *a)
+/*
+ * The stored person, as the JSON text of the state function's "fields":
+ * what the messages and matching need, nothing more ("" removes a field).
+ * Written straight into b: it is built for every arrival.
+ */
+static void
+arrival_fields(const struct arrival *a, struct buf *b)
 {
 	static const char *const keep[] = { "first_name", "last_name", "email",
-	    "phone", NULL };
-	json_t		*f;
+	    NULL };
+	struct jsonw	 w;
+	const char	*s;
 	char		*skills, e164[PHONE_E164_SIZE], why[128];
 	size_t		 i;
 
-	f = json_object();
+	jsonw_init(&w, b);
+	jsonw_open(&w, '{');
 	for (i = 0; keep[i] != NULL; i++) {
-		const char *s = handler_str(a->person, keep[i]);
-
-		json_object_set_new(f, keep[i], json_string(s != NULL ? s : ""));
+		s = handler_str(a->person, keep[i]);
+		(void)jsonw_kv(&w, keep[i], s != NULL ? s : "");
 	}
 	/*
 	 * The phone as messages go to it (E.164): the check right before each
 	 * send compares the stored address with the message's.
 	 */
+	s = handler_str(a->person, "phone");
 	if (a->phone != NULL && phone_normalise(a->phone, e164, sizeof e164,
 	    why, sizeof why) == 0)
-		json_object_set_new(f, "phone", json_string(e164));
+		s = e164;
+	(void)jsonw_kv(&w, "phone", s != NULL ? s : "");
 	/* the language code messages use, and the tag when it said more */
-	json_object_set_new(f, "language", json_string(a->lang != NULL ?
-	    a->lang : ""));
-	json_object_set_new(f, "language_tag", json_string(a->lang_tag != NULL &&
+	(void)jsonw_kv(&w, "language", a->lang != NULL ? a->lang : "");
+	(void)jsonw_kv(&w, "language_tag", a->lang_tag != NULL &&
 	    (a->lang == NULL || strcmp(a->lang, a->lang_tag) != 0) ?
-	    a->lang_tag : ""));
-	json_object_set_new(f, "territory", json_string(a->t->id));
-	json_object_set_new(f, "municipality", json_string(
-	    a->municipality != NULL ? a->municipality : ""));
-	json_object_set_new(f, "arrival_date", json_string(
-	    a->arrival != NULL ? a->arrival : ""));
-	json_object_set_new(f, "consent_email", json_string(
-	    handler_consent(a->person, "email") ? "1" : ""));
-	json_object_set_new(f, "consent_sms", json_string(
-	    handler_consent(a->person, "sms") ? "1" : ""));
-	json_object_set_new(f, "occupation", json_string(a->noc != NULL ?
-	    a->noc : ""));
+	    a->lang_tag : "");
+	(void)jsonw_kv(&w, "territory", a->t->id);
+	(void)jsonw_kv(&w, "municipality", a->municipality != NULL ?
+	    a->municipality : "");
+	(void)jsonw_kv(&w, "arrival_date", a->arrival != NULL ?
+	    a->arrival : "");
+	(void)jsonw_kv(&w, "consent_email", handler_consent(a->person,
+	    "email") ? "1" : "");
+	(void)jsonw_kv(&w, "consent_sms", handler_consent(a->person, "sms") ?
+	    "1" : "");
+	(void)jsonw_kv(&w, "occupation", a->noc != NULL ? a->noc : "");
 	skills = match_skills_display(json_object_get(a->profile, "skills"));
-	json_object_set_new(f, "skills", json_string(skills));
+	(void)jsonw_kv(&w, "skills", skills);
 	free(skills);
-	return f;
+	jsonw_close(&w, '}');
 }
 
 /* The follow-up event a plan entry becomes, as a member of scheduled. */
@@ -467,6 +473,7 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	struct arrival	 a;
 	json_t		*v, *plan, *profile_keys, *job_keys;
 	char		*rec;
+	struct buf	 fields;
 	int64_t		 until;
 	size_t		 i;
 
@@ -476,9 +483,10 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 		return -1;
 	handler_state_init(st, &arrival_state);
 	handler_arg(st, "pid", a.id);
-	v = arrival_fields(&a);
-	handler_arg_json(st, "fields", v);
-	json_decref(v);
+	buf_init(&fields);
+	arrival_fields(&a, &fields);
+	handler_arg_text(st, "fields", fields.data, fields.len);
+	buf_free(&fields);
 	handler_arg_long(st, "ttl", ctx->cf->retention_days * 86400LL);
 	handler_arg(st, "territory", a.t->id);
 	v = json_array();
