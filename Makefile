@@ -121,6 +121,7 @@ LIB_SRCS := \
 	handlers/handlers_table.c \
 	handlers/newcomer_arrived.c \
 	handlers/store.c \
+	handlers/common_effects.c \
 	handlers/followups.c \
 	handlers/match.c \
 	handlers/noc.c \
@@ -377,7 +378,7 @@ ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) \
 	$(BENCH_MATCH_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-integration check-clocks check-sanitize \
+.PHONY: all check check-unit check-integration check-clocks check-sanitize check-layout \
 	demo bench soak install uninstall clean deps fuzz mutants
 all: $(BUILD)/relaisd $(BUILD)/relaisctl $(BUILD)/sink
 
@@ -435,9 +436,15 @@ check-clocks: all
 		sh tests/run-integration.sh -c $$c -j $(IT_JOBS) $(BUILD) || rc=1; \
 	done; exit $$rc
 
+# The tree's shape: files <= 800 lines, functions <= 80, no module calling
+# back into one that calls it (tests/layout.py reads the objects).
+check-layout: all
+	@python3 tests/layout.py $(BUILD)
+
 # The README's test command: install what is missing, then every test.
 check: deps
-	@$(MAKE) --no-print-directory check-unit check-integration check-clocks
+	@$(MAKE) --no-print-directory check-unit check-layout check-integration \
+	    check-clocks
 
 check-sanitize: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 check-unit check-integration

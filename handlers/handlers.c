@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "buf.h"
+#include "common_effects.h"
 #include "config.h"
 #include "envelope.h"
 #include "handlers.h"
 #include "jsonw.h"
-#include "store.h"
-#include "territory.h"
 #include "log.h"
+#include "territory.h"
 #include "tz.h"
 #include "words.h"
 
@@ -142,7 +142,7 @@ handler_stat(struct handler_out *out, const struct territory *t,
 	char	field[160];
 
 	snprintf(field, sizeof field, "%s:%s", t->id, figure);
-	handler_effect(out, &store_effect_stat, "field", field, NULL);
+	handler_effect(out, &common_effect_stat, "field", field, NULL);
 }
 
 const char *

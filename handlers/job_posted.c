@@ -8,13 +8,13 @@
 #include <string.h>
 
 #include "buf.h"
+#include "common_effects.h"
 #include "config.h"
 #include "envelope.h"
 #include "followups.h"
 #include "handlers.h"
 #include "log.h"
 #include "match.h"
-#include "store.h"
 #include "territory.h"
 #include "tz.h"
 
@@ -290,7 +290,7 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		return 0;
 	}
 	/* the ledger: [announce, employer, event, person...] */
-	ann = handler_effect_new(&store_effect_announce, 0, "employer", j.eid,
+	ann = handler_effect_new(&common_effect_announce, 0, "employer", j.eid,
 	    "event", ev->id, NULL);
 	posting_alert(ctx, &j, profiles, hits, nh, ann, out);
 	free(hits);

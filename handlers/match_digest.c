@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "buf.h"
+#include "common_effects.h"
 #include "config.h"
 #include "envelope.h"
 #include "handlers.h"
 #include "log.h"
 #include "match.h"
-#include "store.h"
 #include "territory.h"
 
 /*
@@ -225,7 +225,7 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 
 	cands = json_array();
 	titles = json_array();
-	ann = handler_effect_new(&store_effect_announce, 0, "employer", eid,
+	ann = handler_effect_new(&common_effect_announce, 0, "employer", eid,
 	    "event", ev->id, NULL);
 	done = json_array();
 	digest_candidates(ev, ctx, json_object_get(state, "items"), lang, cands,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "common_effects.h"
 #include "handlers.h"
 #include "store.h"
 
@@ -133,30 +134,8 @@ static const char store_effects_common[] = STORE_COMMON
 "  return string.format('%04d-%02d', y, m)\n"
 "end\n";
 
-/*
- * announce: the ledger, kept for good; each person keeps the event that
- * first announced them to the employer, so that a retry of that event's
- * message names the same candidates.
- */
-static const char *const store_announce_args[] = { "employer", "event",
-	"persons...", NULL };
-const struct handler_lua store_effect_announce = { "announce",
-	store_announce_args,
-"function(p, a)\n"
-"  for _, pid in ipairs(a.persons) do\n"
-"    redis.call('HSETNX', p .. 'announced:' .. a.employer, pid, a.event)\n"
-"  end\n"
-"end\n" };
-
-/* stat: counts for the monthly report (no person in it), by month. */
-static const char *const store_stat_args[] = { "field", NULL };
-const struct handler_lua store_effect_stat = { "stat", store_stat_args,
-"function(p, a)\n"
-"  redis.call('HINCRBY', p .. 'stats:' .. month(), a.field, 1)\n"
-"end\n" };
-
 static const struct handler_lua *const store_shared_effects[] = {
-	&store_effect_announce, &store_effect_stat, NULL };
+	&common_effect_announce, &common_effect_stat, NULL };
 
 /* T.name = named({ 'arg', ... }, function(p, a[, m]) ... end) */
 static void

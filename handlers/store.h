@@ -38,8 +38,6 @@
 #ifndef RELAIS_STORE_H
 #define RELAIS_STORE_H
 
-struct handler_lua;
-
 /*
  * Lua defining S (state functions, by name), for the queue's state script:
  * the shared helpers, then each handler's state function (struct
@@ -52,10 +50,6 @@ const char	*store_state(void);
  * shared effects, then each handler's. Assembled once, like store_state().
  */
 const char	*store_effects(void);
-
-/* The effects every handler may ask for (handler_effect()). */
-extern const struct handler_lua	store_effect_announce;	/* employer, event, persons... */
-extern const struct handler_lua	store_effect_stat;	/* field */
 
 /* The names the queue's scripts read them by. */
 #define store_state_lua		(store_state())

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "common_effects.h"
 #include "handlers.h"
 #include "store.h"
 
@@ -72,7 +73,7 @@ static const struct handler_lua *
 test_fn_at(size_t i, const char **kind)
 {
 	static const struct handler_lua *const shared[] = {
-		&store_effect_announce, &store_effect_stat, NULL };
+		&common_effect_announce, &common_effect_stat, NULL };
 	const struct handler	*h;
 	size_t			 n = 0, k, e;
 

@@ -1,0 +1,12 @@
+/* The effects every handler may ask for (handler_effect()). */
+#ifndef RELAIS_COMMON_EFFECTS_H
+#define RELAIS_COMMON_EFFECTS_H
+
+struct handler_lua;
+
+/* employer, event, persons...: the ledger of who was announced to whom */
+extern const struct handler_lua	common_effect_announce;
+/* field: "<territory>:<figure>" counted for the monthly report */
+extern const struct handler_lua	common_effect_stat;
+
+#endif
