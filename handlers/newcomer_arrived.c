@@ -268,29 +268,43 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  local pid, t, ttl, now = a.pid, a.territory, tonumber(a.ttl), tonumber(a.now)\n"
 "  local k = p .. 'person:' .. pid\n"
 "  local eid = a.eid\n"
-"  if m.retry or not newest(k, m.t) then\n"
-"    local r = redis.call('HMGET', k, 'territory', 'departed', 'counsellor', 'arrived_by', 'assigned_by', 'welcome_by')\n"
-"    if not r[1] then return { missing = 1 } end\n"
-"    if r[2] then return { departed = 1 } end\n"
-"    return { counsellor = r[3] or '', previous = '', planned = 0, jobs = {},\n"
-"      welcome = (r[6] or r[4]) == eid and 1 or 0, notify = r[5] == eid and 1 or 0,\n"
+/*
+ * What is stored, read once: its order, and what the welcome and the
+ * assignment belong to. r: t, territory, departed, counsellor, arrived_by,
+ * assigned_by, welcome_by, welcome.
+ */
+"  local r = redis.call('HMGET', k, 't', 'territory', 'departed', 'counsellor', 'arrived_by', 'assigned_by', 'welcome_by', 'welcome')\n"
+/* newest truth wins: an event older than the one applied changes nothing */
+"  if m.retry or m.t < (tonumber(r[1]) or 0) then\n"
+"    if not r[2] then return { missing = 1 } end\n"
+"    if r[3] then return { departed = 1 } end\n"
+"    return { counsellor = r[4] or '', previous = '', planned = 0, jobs = {},\n"
+"      welcome = (r[7] or r[5]) == eid and 1 or 0, notify = r[6] == eid and 1 or 0,\n"
 "      stale = m.retry and 0 or 1 }\n"
 "  end\n"
-"  if redis.call('HGET', k, 'departed') then\n"
-"    redis.call('HDEL', k, 'departed', 'arrived_by', 'welcome_by', 'welcome')\n"
-"  end\n"
 /*
- * The welcome belongs to the event that registered the person; when it
- * never reached them (an invalid address, dead-lettered or skipped), to
- * the next event that corrects the record.
+ * One HSET (and one HDEL) for the record: the profile fields ("" removes
+ * one), the programme's end and order, and who the welcome belongs to: the
+ * event that registered the person (again after a departure) and, when it
+ * never reached them (an invalid address, dead-lettered or skipped), the
+ * next event that corrects the record.
  */
-"  if redis.call('HSETNX', k, 'arrived_by', eid) == 1 then redis.call('HSET', k, 'welcome_by', eid) end\n"
-"  if redis.call('HGET', k, 'welcome') == 'failed' then\n"
-"    redis.call('HSET', k, 'welcome_by', eid)\n"
-"    redis.call('HDEL', k, 'welcome')\n"
+"  local set, del = { 'case_until', a.case_until, 't', m.t }, {}\n"
+"  for f, v in pairs(cjson.decode(a.fields)) do\n"
+"    if v == '' then del[#del + 1] = f else set[#set + 1] = f; set[#set + 1] = v end\n"
 "  end\n"
-"  hset(k, cjson.decode(a.fields))\n"
-"  redis.call('HSET', k, 'case_until', a.case_until, 't', m.t)\n"
+"  local arrived, welcome = r[5], r[8]\n"
+"  if r[3] then\n"
+"    del[#del + 1] = 'departed'\n"
+"    arrived, welcome = false, false\n"
+"  end\n"
+"  if not arrived or welcome == 'failed' then\n"
+"    if not arrived then set[#set + 1] = 'arrived_by'; set[#set + 1] = eid end\n"
+"    set[#set + 1] = 'welcome_by'; set[#set + 1] = eid\n"
+"  end\n"
+"  if r[8] and (r[3] or welcome == 'failed') then del[#del + 1] = 'welcome' end\n"
+"  if #del > 0 then redis.call('HDEL', k, unpack(del)) end\n"
+"  redis.call('HSET', k, unpack(set))\n"
 "  local c, prev = assign(p, pid, t, cjson.decode(a.roster), cjson.decode(a.eligible), a.case_until, now, eid)\n"
 "  local fk = p .. 'followups:' .. pid\n"
 "  local want = {}\n"
