@@ -87,6 +87,7 @@ buf_reserve(struct buf *b, size_t extra)
 	while (b->cap < need)
 		b->cap *= 2;
 	b->data = xrealloc(b->data, b->cap);
+	b->data[b->len] = '\0';	/* a new buffer is "" too */
 }
 
 void

@@ -54,10 +54,17 @@ void
 clock_rfc3339(int64_t ms, char *out, size_t outlen)
 {
 	struct tm	tm;
-	time_t		t = (time_t)(ms / 1000);
+	int64_t		sec = ms / 1000, frac = ms % 1000;
+	time_t		t;
 	char		day[32];
 
+	/* floor, not truncation: -1 ms is 23:59:59.999 the day before */
+	if (frac < 0) {
+		frac += 1000;
+		sec--;
+	}
+	t = (time_t)sec;
 	gmtime_r(&t, &tm);
 	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, outlen, "%s.%03dZ", day, (int)(ms % 1000));
+	snprintf(out, outlen, "%s.%03dZ", day, (int)frac);
 }

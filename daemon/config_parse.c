@@ -344,9 +344,12 @@ config_url_loopback(const char *url)
 	h += 3;
 	if (strchr(h, '@') != NULL && strchr(h, '@') < h + strcspn(h, "/"))
 		h = strchr(h, '@') + 1;
-	n = strcspn(h, ":/");
 	if (*h == '[')
-		return strncmp(h, "[::1]", 5) == 0;
-	return (n == 9 && strncmp(h, "localhost", 9) == 0) ||
-	    strncmp(h, "127.", 4) == 0;
+		return strncmp(h, "[::1]", 5) == 0 && strchr(":/", h[5]) != NULL;
+	n = strcspn(h, ":/?#");
+	if (n == 9 && strncmp(h, "localhost", 9) == 0)
+		return 1;
+	/* 127.0.0.0/8 written as an address, not a name that starts so */
+	return n >= 7 && n <= 15 && strncmp(h, "127.", 4) == 0 &&
+	    strspn(h, "0123456789.") == n;
 }

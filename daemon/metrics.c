@@ -95,18 +95,27 @@ metrics_count(struct metrics_counters *c, ...)
 	c->n++;
 }
 
+/* A label value: "-" for none, never NULL (NULL ends the list). */
+static const char *
+metrics_label(const char *v)
+{
+	return v != NULL ? v : "-";
+}
+
 void
 metrics_event(struct metrics *m, const char *type, const char *outcome)
 {
-	metrics_count(&m->events, type, outcome, NULL);
+	metrics_count(&m->events, metrics_label(type), metrics_label(outcome),
+	    NULL);
 }
 
 void
 metrics_delivery(struct metrics *m, const char *outcome, const char *channel,
     const char *territory, const char *gateway)
 {
-	metrics_count(&m->deliveries, outcome, channel, territory, gateway,
-	    NULL);
+	metrics_count(&m->deliveries, metrics_label(outcome),
+	    metrics_label(channel), metrics_label(territory),
+	    metrics_label(gateway), NULL);
 }
 
 void

@@ -72,6 +72,7 @@ queue_args_argv(struct queue_args *a)
 	a->v = xrealloc(a->v, ((size_t)a->n + 1) * sizeof *a->v);
 	for (i = 0; i < a->n; i++)
 		a->v[i] = a->data.data + a->off[i];
+	a->v[a->n] = NULL;
 	return a->v;
 }
 

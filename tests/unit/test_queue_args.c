@@ -1,0 +1,196 @@
+/* queue_args: argument lists for the scripts, and the ops a commit reads. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "queue_args.h"
+
+/* a holds exactly the n arguments want (NUL-terminated strings), in order. */
+static void
+test_args_are(struct queue_args *a, const char *const *want, int n)
+{
+	const char	**v;
+	int		  i;
+
+	if (a->n != n)
+		fail_msg("expected %d arguments, got %d", n, a->n);
+	v = queue_args_argv(a);
+	assert_null(v[n]);	/* a terminated argv */
+	for (i = 0; i < n; i++) {
+		if (a->len[i] != strlen(want[i]) || strcmp(v[i], want[i]) != 0)
+			fail_msg("argument %d: expected \"%s\" (%zu), got "
+			    "\"%s\" (%zu)", i, want[i], strlen(want[i]), v[i],
+			    a->len[i]);
+	}
+}
+
+/* Arguments keep their bytes and lengths, empty and NUL-holding ones too. */
+static void
+test_add(void **state)
+{
+	struct queue_args	 a;
+	const char		**v;
+
+	(void)state;
+	queue_args_init(&a);
+	assert_int_equal(a.n, 0);
+	queue_args_add(&a, "first", 5);
+	queue_args_add(&a, "", 0);
+	queue_args_add(&a, "a\0b", 3);
+	queue_args_add(&a, "cut here", 3);
+	queue_args_addf(&a, "%lld", -9007199254740993LL);
+	queue_args_addf(&a, "%s:%d", "k", 7);
+	assert_int_equal(a.n, 6);
+	v = queue_args_argv(&a);
+	assert_string_equal(v[0], "first");
+	assert_int_equal(a.len[0], 5);
+	assert_string_equal(v[1], "");
+	assert_int_equal(a.len[1], 0);
+	assert_memory_equal(v[2], "a\0b", 4);
+	assert_int_equal(a.len[2], 3);
+	assert_string_equal(v[3], "cut");
+	assert_int_equal(a.len[3], 3);
+	assert_string_equal(v[4], "-9007199254740993");
+	assert_int_equal(a.len[4], 17);
+	assert_string_equal(v[5], "k:7");
+	assert_int_equal(a.len[5], 3);
+	queue_args_clear(&a);
+	assert_int_equal(a.n, 0);
+	assert_null(a.v);
+
+	/* cleared, it takes arguments again */
+	queue_args_add(&a, "again", 5);
+	assert_string_equal(queue_args_argv(&a)[0], "again");
+	queue_args_clear(&a);
+}
+
+/*
+ * Past the first 32 slots and past the buffer's first allocations: every
+ * argument still where argv says, even after the data moved.
+ */
+static void
+test_growth(void **state)
+{
+	struct queue_args	 a;
+	const char		**v;
+	char			 want[32];
+	int			 i;
+
+	(void)state;
+	queue_args_init(&a);
+	for (i = 0; i < 1000; i++)
+		queue_args_addf(&a, "arg-%d-%s", i, i % 2 ? "odd" : "even");
+	assert_int_equal(a.n, 1000);
+	v = queue_args_argv(&a);
+	for (i = 0; i < 1000; i++) {
+		snprintf(want, sizeof want, "arg-%d-%s", i, i % 2 ? "odd" :
+		    "even");
+		assert_string_equal(v[i], want);
+		assert_int_equal(a.len[i], strlen(want));
+	}
+	/* argv is rebuilt after more are added */
+	queue_args_add(&a, "last", 4);
+	v = queue_args_argv(&a);
+	assert_string_equal(v[1000], "last");
+	assert_string_equal(v[0], "arg-0-even");
+	queue_args_clear(&a);
+}
+
+/* cat appends copies: dst owns them, src is unchanged. */
+static void
+test_cat(void **state)
+{
+	static const char *const want[] = { "d0", "s0", "", "s2", "d1" };
+	struct queue_args	 dst, src, none;
+
+	(void)state;
+	queue_args_init(&dst);
+	queue_args_init(&src);
+	queue_args_init(&none);
+	queue_args_add(&dst, "d0", 2);
+	queue_args_add(&src, "s0", 2);
+	queue_args_add(&src, "", 0);
+	queue_args_add(&src, "s2", 2);
+	queue_args_cat(&dst, &src);
+	queue_args_cat(&dst, &none);
+	queue_args_add(&dst, "d1", 2);
+	queue_args_clear(&src);
+	test_args_are(&dst, want, 5);
+	assert_int_equal(none.n, 0);
+	queue_args_clear(&dst);
+	queue_args_clear(&none);
+}
+
+/* Each op as the commit script reads it: a letter, then its fields. */
+static void
+test_ops(void **state)
+{
+	static const char *const want[] = {
+		"S", "relais:sent:k1",
+		"C", "relais:rcpt:k2:2026-03-04", "90000000",
+		"Z", "1772652600000", "event 0 0 - {}",
+		"Z", "1772652660000", "retry 2 1 k3 {\"id\":\"e1\"}",
+		"U", "sms:+18195550123", "{\"source\":\"twilio\"}",
+		"D", "4",
+		"L", "0",
+	};
+	struct queue_args	 a;
+	const char		*ev = "{\"id\":\"e1\"}tail";
+
+	(void)state;
+	queue_args_init(&a);
+	queue_op_sent(&a, "relais:sent:k1");
+	queue_op_count(&a, "relais:rcpt:k2:2026-03-04", 90000000LL);
+	queue_op_schedule(&a, 1772652600000LL, "event 0 0 - {}xx", 14);
+	/* the event is taken by its length, not up to a NUL */
+	queue_op_retry(&a, 1772652660000LL, 2, 1, "k3", ev, 11);
+	queue_op_suppress(&a, "sms:+18195550123", "{\"source\":\"twilio\"}");
+	queue_op_record(&a, 1, 4);
+	queue_op_record(&a, 0, 0);
+	test_args_are(&a, want, (int)(sizeof want / sizeof *want));
+	queue_args_clear(&a);
+}
+
+/* An effect: H, its name, how many arguments, then them. */
+static void
+test_op_effect(void **state)
+{
+	static const char *const want[] = {
+		"H", "ledger_add", "3", "p1", "", "x y",
+		"H", "digest_clear", "0",
+		"S", "after",
+	};
+	struct queue_args	 a, args;
+
+	(void)state;
+	queue_args_init(&a);
+	queue_args_init(&args);
+	queue_args_add(&args, "p1", 2);
+	queue_args_add(&args, "", 0);
+	queue_args_add(&args, "x y", 3);
+	queue_op_effect(&a, "ledger_add", &args);
+	queue_args_clear(&args);
+	queue_op_effect(&a, "digest_clear", &args);
+	queue_op_sent(&a, "after");
+	test_args_are(&a, want, (int)(sizeof want / sizeof *want));
+	queue_args_clear(&a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add),
+		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_cat),
+		cmocka_unit_test(test_ops),
+		cmocka_unit_test(test_op_effect),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
