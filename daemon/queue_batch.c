@@ -163,12 +163,42 @@ queue_on_stats(evutil_socket_t fd, short what, void *arg)
 		q->stats_busy = 1;
 }
 
-/* The keys of one payment of owed markers, in flight. */
+/*
+ * The keys of one payment of owed markers, in flight; listed on the queue
+ * (q->paying) so that one still unanswered when the queue is freed is
+ * freed with it (a batch freed unanswered runs no callback).
+ */
 struct queue_owed {
-	struct queue	 *q;
-	char		**keys;
-	size_t		  n;
+	struct queue		 *q;
+	char			**keys;
+	size_t			  n;
+	struct queue_owed	 *next;
 };
+
+static void
+queue_owed_free(struct queue_owed *o)
+{
+	size_t	i;
+
+	for (i = 0; i < o->n; i++)
+		free(o->keys[i]);
+	free(o->keys);
+	free(o);
+}
+
+/* Takes o off the list of payments in flight. */
+static void
+queue_owed_unlist(struct queue_owed *o)
+{
+	struct queue_owed	**pp;
+
+	for (pp = &o->q->paying; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == o) {
+			*pp = o->next;
+			return;
+		}
+	}
+}
 
 static void
 queue_on_owed(int ok, void *arg)
@@ -177,17 +207,16 @@ queue_on_owed(int ok, void *arg)
 	struct queue		*q = o->q;
 	size_t			 i;
 
+	queue_owed_unlist(o);
 	if (ok || q->freeing) {
-		for (i = 0; i < o->n; i++)
-			free(o->keys[i]);
-		free(o->keys);
-	} else {
-		/* owed still: paid when the writer is back */
-		q->owed = xrealloc(q->owed, (q->nowed + o->n) * sizeof *q->owed);
-		for (i = 0; i < o->n; i++)
-			q->owed[q->nowed++] = o->keys[i];
-		free(o->keys);
+		queue_owed_free(o);
+		return;
 	}
+	/* owed still: paid when the writer is back */
+	q->owed = xrealloc(q->owed, (q->nowed + o->n) * sizeof *q->owed);
+	for (i = 0; i < o->n; i++)
+		q->owed[q->nowed++] = o->keys[i];
+	free(o->keys);
 	free(o);
 }
 
@@ -218,6 +247,9 @@ queue_pay_owed(struct queue *q)
 		q->owed = o->keys;
 		q->nowed = o->n;
 		free(o);
+	} else {
+		o->next = q->paying;
+		q->paying = o;
 	}
 	queue_args_clear(&a);
 }
@@ -301,6 +333,12 @@ queue_batch_release(struct queue *q)
 	while (q->nowed > 0)
 		free(q->owed[--q->nowed]);
 	free(q->owed);
+	while (q->paying != NULL) {
+		struct queue_owed *o = q->paying;
+
+		q->paying = o->next;
+		queue_owed_free(o);
+	}
 }
 
 static struct queue_batch *

@@ -14,6 +14,7 @@
 
 struct event;
 struct queue_batch;
+struct queue_owed;
 
 enum queue_step {
 	QUEUE_IDLE,		/* nothing in flight on the reader */
@@ -46,6 +47,7 @@ struct queue {
 	long			 consent_ttl_s;	/* consent history: as a profile */
 	char			**owed;		/* sent markers a failed commit owes */
 	size_t			  nowed;
+	struct queue_owed	*paying;	/* payments of them in flight */
 	struct event		*ev_flush;
 	struct event		*ev_stats;
 	struct queue_gauges	 gauges;
