@@ -108,6 +108,29 @@ config_read_secret(struct config_ctx *c, const struct ynode *n)
 	return buf_steal(&b, NULL);
 }
 
+/*
+ * A secret goes into a header or a login: a control character inside it
+ * (a line break left inside a file, a pasted tab) would make every request
+ * fail, so the configuration is refused instead. Its value is not shown.
+ */
+static int
+config_secret_bad(struct config_ctx *c, const struct config_opt *o,
+    const struct ynode *n, const char *v)
+{
+	const char	*p;
+
+	for (p = v; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			config_err(c, n, "%s: the secret in %s holds a control "
+			    "character (a line break?) at byte %zu: it cannot "
+			    "go in a request", o->key, n->value,
+			    (size_t)(p - v) + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 config_set_opt(struct config_ctx *c, const struct config_opt *o, void *base,
     const struct ynode *n)
@@ -151,6 +174,8 @@ config_set_opt(struct config_ctx *c, const struct config_opt *o, void *base,
 			    o->key, n->value);
 			return -1;
 		}
+		if (config_secret_bad(c, o, n, v) == -1)
+			return -1;
 		free(*sp);
 		*sp = xstrdup(v);
 		return 0;
@@ -159,7 +184,7 @@ config_set_opt(struct config_ctx *c, const struct config_opt *o, void *base,
 			return c->missing != NULL ? 0 : -1;
 		free(*sp);
 		*sp = v;
-		return 0;
+		return config_secret_bad(c, o, n, v);
 	}
 	return -1;
 }

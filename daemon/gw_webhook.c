@@ -98,6 +98,7 @@ gw_webhook_classify(const struct http_response *resp, struct gw_result *res)
 		if (http_response_header(resp, "X-Message-Id", res->provider_id,
 		    sizeof res->provider_id) == 0)
 			return;
+		res->provider_id[0] = '\0';	/* none, or one cut short */
 		if ((j = json_loadb(resp->body, resp->bodylen, 0, NULL)) != NULL) {
 			json_t *id = json_object_get(j, "id");
 

@@ -414,6 +414,26 @@ test_secrets(void **state)
 	assert_null(t.token);
 	config_section_free(test_opts, &t);
 
+	/* a line break inside a secret: refused, the secret not shown */
+	assert_non_null(f = fopen(path, "w"));
+	fputs("s3c\nret\n", f);
+	fclose(f);
+	memset(&t, 0, sizeof t);
+	assert_int_equal(config_section(&env.c,
+	    test_load("token_file: token\n"), test_opts, &t, "g"), -1);
+	test_one("t.yaml:1:13: token_file: the secret in token holds a "
+	    "control character (a line break?) at byte 4: it cannot go in a "
+	    "request");
+	config_section_free(test_opts, &t);
+	assert_int_equal(setenv("RELAIS_TEST_CP_TOKEN", "a\tb", 1), 0);
+	memset(&t, 0, sizeof t);
+	assert_int_equal(config_section(&env.c, test_load("token_env: "
+	    "RELAIS_TEST_CP_TOKEN\n"), test_opts, &t, "g"), -1);
+	test_one("t.yaml:1:12: token_env: the secret in RELAIS_TEST_CP_TOKEN "
+	    "holds a control character (a line break?) at byte 2: it cannot "
+	    "go in a request");
+	config_section_free(test_opts, &t);
+
 	assert_int_equal(setenv("RELAIS_TEST_CP_TOKEN", "from-env", 1), 0);
 	unsetenv("RELAIS_TEST_CP_UNSET");
 	memset(&t, 0, sizeof t);
