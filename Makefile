@@ -331,16 +331,38 @@ UNIT_TESTS := \
 	test_ynode \
 	test_envelope \
 	test_tmpl \
+	test_tmpl_render \
+	test_tmpl_refs \
 	test_http \
+	test_http_req \
 	test_config \
+	test_config_gateway \
+	test_config_route \
+	test_config_territory \
+	test_config_check \
+	test_config_redis \
+	test_config_handlers \
+	test_config_bounces \
+	test_config_unsub \
 	test_territory \
 	test_backoff \
 	test_breaker \
 	test_gw \
+	test_gw_http \
+	test_gw_webhook \
+	test_gw_outbox \
 	test_idkey \
 	test_log \
 	test_route \
 	test_handlers \
+	test_newcomer_arrived \
+	test_followup_due \
+	test_followup_done \
+	test_followup_reminders \
+	test_newcomer_departed \
+	test_job_posted \
+	test_job_closed \
+	test_match_digest \
 	test_store \
 	test_render \
 	test_sms \
@@ -349,8 +371,17 @@ UNIT_TESTS := \
 	test_tz \
 	test_window \
 	test_admin \
+	test_admin_guard \
+	test_admin_hold \
+	test_admin_rate \
+	test_admin_prom \
+	test_admin_reply \
+	test_admin_twilio \
+	test_admin_evhook \
+	test_admin_unsub \
 	test_twhook \
 	test_evhook \
+	test_evhook_sig \
 	test_gw_twilio \
 	test_gw_brevo \
 	test_plan \
@@ -368,7 +399,19 @@ UNIT_TESTS := \
 	test_envfile \
 	test_suggest \
 	test_utf8 \
-	test_base64
+	test_base64 \
+	test_buf \
+	test_clock \
+	test_diag \
+	test_config_parse \
+	test_queue_args \
+	test_gw_msg \
+	test_effects \
+	test_metrics \
+	test_consent \
+	test_redis \
+	test_queue \
+	test_queue_batch
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \
@@ -405,6 +448,55 @@ $(BUILD)/bench-match: $(BENCH_MATCH_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/librelai
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/librelais.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# The admin port's tests (test_admin*) share a fixture (admin_fixture.c: a
+# server on 127.0.0.1, an HTTP client, signed requests to its public
+# endpoints) and a strict reader of the Prometheus text format (expo.c):
+# the rule above, with both linked in before librelais.a (whose members
+# they need).
+ADMIN_TESTS := $(filter test_admin%,$(UNIT_TESTS))
+ADMIN_FIXTURE := $(BUILD)/obj/tests/unit/admin_fixture.o \
+	$(BUILD)/obj/tests/unit/expo.o
+ALL_OBJS += $(ADMIN_FIXTURE)
+$(ADMIN_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
+    $(BUILD)/obj/tests/unit/%.o $(ADMIN_FIXTURE) $(BUILD)/librelais.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# The handler tests share a fixture (the shipped config, events, decisions,
+# tests/unit/handlers_fixture.h): the rule above, with it linked in before
+# librelais.a (whose members it needs).
+HANDLER_TESTS := test_handlers test_newcomer_arrived test_followup_due \
+	test_followup_done test_followup_reminders test_newcomer_departed \
+	test_job_posted test_job_closed test_match_digest
+HANDLER_FIXTURE := $(BUILD)/obj/tests/unit/handlers_fixture.o
+ALL_OBJS += $(HANDLER_FIXTURE)
+$(HANDLER_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
+    $(BUILD)/obj/tests/unit/%.o $(HANDLER_FIXTURE) $(BUILD)/librelais.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# The config tests share a fixture (a throwaway config directory, loads and
+# their messages, tests/unit/config_fixture.h): linked in the same way.
+CONFIG_TESTS := test_config test_config_gateway test_config_route \
+	test_config_territory test_config_check test_config_redis \
+	test_config_handlers test_config_bounces test_config_unsub
+CONFIG_FIXTURE := $(BUILD)/obj/tests/unit/config_fixture.o
+ALL_OBJS += $(CONFIG_FIXTURE)
+$(CONFIG_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
+    $(BUILD)/obj/tests/unit/%.o $(CONFIG_FIXTURE) $(BUILD)/librelais.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# The Redis tests share a fixture (a throwaway redis-server, a synchronous
+# connection to it, a bounded event loop, tests/unit/redis_fixture.h).
+REDIS_TESTS := test_redis test_queue test_queue_batch
+REDIS_FIXTURE := $(BUILD)/obj/tests/unit/redis_fixture.o
+ALL_OBJS += $(REDIS_FIXTURE)
+$(REDIS_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
+    $(BUILD)/obj/tests/unit/%.o $(REDIS_FIXTURE) $(BUILD)/librelais.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 

@@ -1,0 +1,281 @@
+/* Unit tests for tmpl_render.c: escaping, values, missing names, partials, bounds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "tmpl.h"
+
+/* Named compiled partials, resolved by test_partial(). */
+struct test_partials {
+	const char	*names[16];
+	struct tmpl	*tmpls[16];
+	size_t		 n;
+};
+
+struct test_missing {
+	char	names[8][32];
+	size_t	n;
+};
+
+static const struct tmpl *
+test_partial(void *arg, const char *name)
+{
+	struct test_partials	*ps = arg;
+	size_t			 i;
+
+	for (i = 0; i < ps->n; i++) {
+		if (strcmp(ps->names[i], name) == 0)
+			return ps->tmpls[i];
+	}
+	return NULL;
+}
+
+static void
+test_missing(void *arg, const char *name)
+{
+	struct test_missing	*m = arg;
+
+	if (m->n < 8)
+		snprintf(m->names[m->n], sizeof(m->names[0]), "%s", name);
+	m->n++;
+}
+
+static void
+test_partials_free(struct test_partials *ps)
+{
+	size_t	i;
+
+	for (i = 0; i < ps->n; i++)
+		tmpl_free(ps->tmpls[i]);
+	ps->n = 0;
+}
+
+static struct tmpl *
+test_parse(const char *src)
+{
+	return tmpl_parse(src, strlen(src), NULL, 0);
+}
+
+/* Renders src against the JSON text data; the caller frees the result. */
+static char *
+test_render(const char *src, const char *data, const struct tmpl_env *env)
+{
+	struct tmpl	*t;
+	json_t		*j;
+	struct buf	 out;
+	char		 err[256];
+
+	if ((t = tmpl_parse(src, strlen(src), err, sizeof(err))) == NULL)
+		fail_msg("parse %s: %s", src, err);
+	if ((j = json_loads(data, JSON_DECODE_ANY, NULL)) == NULL)
+		fail_msg("bad test json %s", data);
+	buf_init(&out);
+	tmpl_render(t, j, env, &out);
+	json_decref(j);
+	tmpl_free(t);
+	return buf_steal(&out, NULL);
+}
+
+static void
+test_escape(void **state)
+{
+	struct tmpl_env	 raw = { NULL, NULL, NULL, 0 };
+	struct tmpl_env	 html = { NULL, NULL, NULL, 1 };
+	char		*s;
+
+	(void)state;
+	s = test_render("{{x}}|{{{x}}}|{{&x}}", "{\"x\":\"<a href='&'>\\\"\"}",
+	    &raw);
+	assert_string_equal(s, "<a href='&'>\"|<a href='&'>\"|<a href='&'>\"");
+	free(s);
+	s = test_render("{{x}}|{{{x}}}", "{\"x\":\"<a href='&'>\\\"\"}", &html);
+	assert_string_equal(s,
+	    "&lt;a href=&#39;&amp;&#39;&gt;&quot;|<a href='&'>\"");
+	free(s);
+	s = test_render("{{x}}", "{\"x\":\"<b>\"}", NULL);
+	assert_string_equal(s, "<b>");
+	free(s);
+}
+
+static void
+test_values(void **state)
+{
+	char	*s;
+
+	(void)state;
+	s = test_render("{{a}} {{b}} {{c}} {{d}} {{e}} {{f}} {{g}} {{h}}|"
+	    "{{#s}}s{{/s}}{{#z}}z{{/z}}",
+	    "{\"a\":1.210,\"b\":3.0,\"c\":-0.5,\"d\":1e21,\"e\":true,"
+	    "\"f\":false,\"g\":{\"k\":1},\"h\":-42,\"s\":\"\",\"z\":0}", NULL);
+	assert_string_equal(s, "1.21 3 -0.5 1e+21 true false  -42|sz");
+	free(s);
+}
+
+static void
+test_missing_callback(void **state)
+{
+	struct test_missing	 m = { .n = 0 };
+	struct tmpl_env		 env = { NULL, test_missing, &m, 0 };
+	char			*s;
+
+	(void)state;
+	s = test_render("{{a}}{{a}}{{b.c}}{{n}}{{#s}}{{{a}}}{{/s}}{{#q}}{{/q}}",
+	    "{\"b\":{},\"n\":null,\"s\":true}", &env);
+	assert_string_equal(s, "");
+	free(s);
+	assert_int_equal(m.n, 2);
+	assert_string_equal(m.names[0], "a");
+	assert_string_equal(m.names[1], "b.c");
+	/* once per render: the next render reports them again */
+	s = test_render("{{a}}{{x}}", "{\"x\":1}", &env);
+	assert_string_equal(s, "1");
+	free(s);
+	assert_int_equal(m.n, 3);
+	assert_string_equal(m.names[2], "a");
+}
+
+static void
+test_recursive_partial(void **state)
+{
+	struct test_partials	 ps;
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 1 };
+	char			*s;
+	size_t			 i;
+
+	(void)state;
+	ps.names[0] = "p";
+	ps.tmpls[0] = test_parse("x{{>p}}");
+	ps.n = 1;
+	assert_non_null(ps.tmpls[0]);
+	s = test_render("{{>p}}", "{}", &env);
+	assert_int_equal(strlen(s), 64);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(s[i], 'x');
+	free(s);
+	test_partials_free(&ps);
+}
+
+/* Two self-includes per level end at 10000 partials, not after 2^64. */
+static void
+test_partial_count(void **state)
+{
+	struct test_partials	 ps;
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 0 };
+	char			*s;
+	size_t			 i, n;
+
+	(void)state;
+	ps.names[0] = "p";
+	ps.tmpls[0] = test_parse("x{{>p}}{{>p}}");
+	ps.n = 1;
+	assert_non_null(ps.tmpls[0]);
+	s = test_render("{{>p}}", "{}", &env);
+	n = strlen(s);
+	if (n != 10000)
+		fail_msg("expected 10000 partials rendered, got %zu", n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(s[i], 'x');
+	free(s);
+	test_partials_free(&ps);
+}
+
+static void
+test_nested_indent(void **state)
+{
+	struct test_partials	 ps;
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 0 };
+	char			*s;
+
+	(void)state;
+	ps.names[0] = "outer";
+	ps.tmpls[0] = test_parse("a\n {{>inner}}\n{{>inner}}\nb {{>inner}}\n");
+	ps.names[1] = "inner";
+	ps.tmpls[1] = test_parse("{{#l}}\n{{.}}\n{{/l}}");
+	ps.n = 2;
+	assert_non_null(ps.tmpls[0]);
+	assert_non_null(ps.tmpls[1]);
+	s = test_render("  {{>outer}}\n", "{\"l\":[1,2]}", &env);
+	assert_string_equal(s, "  a\n   1\n   2\n  1\n  2\n  b 1\n2\n\n");
+	free(s);
+	test_partials_free(&ps);
+}
+
+/* Output is appended to what out holds; a NULL template adds nothing. */
+static void
+test_render_appends(void **state)
+{
+	struct tmpl	*t;
+	struct buf	 out;
+	json_t		*data;
+
+	(void)state;
+	buf_init(&out);
+	buf_puts(&out, "Objet: ");
+	assert_non_null(t = test_parse("Bienvenue {{name}}"));
+	data = json_pack("{s:s}", "name", "Ana");
+	tmpl_render(t, data, NULL, &out);
+	tmpl_render(NULL, data, NULL, &out);
+	assert_int_equal(out.len, strlen("Objet: Bienvenue Ana"));
+	assert_string_equal(out.data, "Objet: Bienvenue Ana");
+	/* no data at all: every name is missing and renders empty */
+	tmpl_render(t, NULL, NULL, &out);
+	assert_string_equal(out.data, "Objet: Bienvenue AnaBienvenue ");
+	json_decref(data);
+	tmpl_free(t);
+	buf_free(&out);
+}
+
+/* Nested sections over a data list end at the render bounds, not in 2^40 steps. */
+static void
+test_render_bounds(void **state)
+{
+	struct buf	 src, out;
+	struct tmpl	*t;
+	json_t		*data;
+	char		 err[128];
+	int		 i;
+
+	(void)state;
+	buf_init(&src);
+	buf_init(&out);
+	for (i = 0; i < 40; i++)
+		buf_puts(&src, "{{#l}}");
+	buf_puts(&src, "xxxxxxxxxxxxxxxx");
+	for (i = 0; i < 40; i++)
+		buf_puts(&src, "{{/l}}");
+	t = tmpl_parse(src.data, src.len, err, sizeof err);
+	assert_non_null(t);
+	data = json_pack("{s:[i,i]}", "l", 1, 2);
+	tmpl_render(t, data, NULL, &out);
+	assert_true(out.len <= (4u << 20) + 16);
+	assert_true(out.len > 0);
+	json_decref(data);
+	tmpl_free(t);
+	buf_free(&src);
+	buf_free(&out);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_render_bounds),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_missing_callback),
+		cmocka_unit_test(test_recursive_partial),
+		cmocka_unit_test(test_partial_count),
+		cmocka_unit_test(test_nested_indent),
+		cmocka_unit_test(test_render_appends),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
