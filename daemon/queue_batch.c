@@ -479,6 +479,15 @@ queue_on_commit(redisReply *r, void *arg)
 		queue_batch_fail(b);
 		return;
 	}
+	/* effects that failed: the rest of the batch went in, say which */
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		char esc[512];
+
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			log_warnx("queue: commit: effect %s failed; outcomes "
+			    "and acks applied without it", log_escape(
+			    r->element[i]->str, esc, sizeof esc));
+	}
 	for (i = 0; i < b->ncalls; i++)
 		b->calls[i].commit_cb(1, b->calls[i].arg);
 	queue_batch_free(b);

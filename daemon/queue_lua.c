@@ -77,6 +77,7 @@ const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
  * member | D n f v ... | L n f v ... | A stream-id (ack and
  * delete the entry) | U suppression-id record (a provider's opt-out, kept
  * for good, appended to the consent history) | H effect n args...
+ * Returns 1, or the effects that failed ("name: error"), the rest applied.
  */
 const char queue_commit_lua[] =
 "local p, group, ttl, maxlen, cttl, dttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
@@ -107,7 +108,25 @@ const char queue_commit_lua[] =
 "    redis.call('SET', mk, redis.call('XADD', p .. 'dead', '*', unpack(f)), 'PX', dttl)\n"
 "  end\n"
 "end\n"
+/*
+ * The ops are checked before any is applied: Redis keeps what a script
+ * wrote before an error, so a batch refused half-way would be half
+ * applied, its entries acked and yet reported failed.
+ */
 "local i = 7\n"
+"while i <= #ARGV do\n"
+"  local op = ARGV[i]\n"
+"  if op == 'S' or op == 'A' then i = i + 2\n"
+"  elseif op == 'C' or op == 'U' or op == 'Z' then i = i + 3\n"
+"  elseif op == 'H' then\n"
+"    if E[ARGV[i + 1]] == nil then return redis.error_reply('relais commit: no effect ' .. tostring(ARGV[i + 1])) end\n"
+"    i = i + 3 + (tonumber(ARGV[i + 2]) or 0)\n"
+"  elseif op == 'D' or op == 'L' then i = i + 2 + 2 * (tonumber(ARGV[i + 1]) or 0)\n"
+"  else return redis.error_reply('relais commit: bad op ' .. tostring(op)) end\n"
+"end\n"
+"if i ~= #ARGV + 1 then return redis.error_reply('relais commit: ops cut short') end\n"
+"local fails = {}\n"
+"i = 7\n"
 "while i <= #ARGV do\n"
 "  local op = ARGV[i]\n"
 "  if op == 'S' then\n"
@@ -139,9 +158,12 @@ const char queue_commit_lua[] =
 "    local n = tonumber(ARGV[i + 2])\n"
 "    local a = {}\n"
 "    for j = 1, n do a[j] = ARGV[i + 2 + j] end\n"
-"    local f = E[ARGV[i + 1]]\n"
-"    if f == nil then return redis.error_reply('relais commit: no effect ' .. ARGV[i + 1]) end\n"
-"    f(p, a)\n"
+/*
+ * An effect that fails (a bug in its Lua) is reported and the rest of the
+ * batch applied: the deliveries' outcomes and acks must not wait on it.
+ */
+"    local ok, err = pcall(E[ARGV[i + 1]], p, a)\n"
+"    if not ok then fails[#fails + 1] = ARGV[i + 1] .. ': ' .. tostring(err) end\n"
 "    i = i + 3 + n\n"
 "  elseif op == 'D' or op == 'L' then\n"
 "    local n = tonumber(ARGV[i + 1])\n"
@@ -157,6 +179,7 @@ const char queue_commit_lua[] =
 "    return redis.error_reply('relais commit: bad op ' .. tostring(op))\n"
 "  end\n"
 "end\n"
+"if #fails > 0 then return fails end\n"
 "return 1\n";
 
 /*

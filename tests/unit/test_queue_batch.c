@@ -309,7 +309,10 @@ test_commit_batched(void **state)
 	freeReplyObject(r);
 }
 
-/* A batch the script refuses fails as a whole: every callback gets ok = 0. */
+/*
+ * A batch the script refuses fails as a whole: every callback gets ok = 0,
+ * and nothing of it was applied (the ops are checked before any is).
+ */
 static void
 test_commit_refused(void **state)
 {
@@ -329,7 +332,35 @@ test_commit_refused(void **state)
 	TEST_UNTIL(f->base, good.n == 1 && bad.n == 1, 5000);
 	assert_int_equal(good.ok, 0);
 	assert_int_equal(bad.ok, 0);
+	assert_int_equal(test_redis_int(&f->srv, "EXISTS t:sent:kgood"), 0);
 	assert_true(queue_is_up(f->q));
+}
+
+/*
+ * An effect whose Lua fails (here: the welcome effect without its
+ * arguments) is reported, and the rest of its batch is applied: the other
+ * commits' markers and acks do not wait on a bug.
+ */
+static void
+test_commit_effect_fails(void **state)
+{
+	struct fx		*f = *state;
+	struct queue_args	 a, none;
+	struct call		 good = { 0 }, bad = { 0 };
+
+	test_start(f);
+	queue_args_init(&a);
+	queue_args_init(&none);
+	queue_op_effect(&a, "welcome", &none);
+	assert_int_equal(queue_commit(f->q, "", &a, test_on_commit, &bad), 0);
+	queue_args_clear(&a);
+	queue_op_sent(&a, "kafter");
+	assert_int_equal(queue_commit(f->q, "", &a, test_on_commit, &good), 0);
+	queue_args_clear(&a);
+	TEST_UNTIL(f->base, good.n == 1 && bad.n == 1, 5000);
+	assert_int_equal(bad.ok, 1);
+	assert_int_equal(good.ok, 1);
+	assert_int_equal(test_redis_int(&f->srv, "EXISTS t:sent:kafter"), 1);
 }
 
 /*
@@ -697,6 +728,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_commit_batched, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_commit_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_commit_effect_fails, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_commit_stalled, setup,
 		    teardown),
