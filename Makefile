@@ -27,7 +27,7 @@ WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Werror
 CFLAGS  ?= -O2 -g
 VERSION := 0.1.0
-CFLAGS  += -std=c11 -D_GNU_SOURCE -DRELAIS_VERSION=\"$(VERSION)\" $(WARN) -Idaemon -Ihandlers \
+CFLAGS  += -std=c11 -D_GNU_SOURCE -DRELAIS_VERSION=\"$(VERSION)\" $(WARN) -Idaemon -Ihandlers -Ictl \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
@@ -391,6 +391,7 @@ UNIT_TESTS := \
 	test_record \
 	test_gw_sendgrid \
 	test_gw_smtp \
+	test_gw_smtp_msg \
 	test_gw_mailgun \
 	test_unsub \
 	test_followups \
@@ -411,7 +412,14 @@ UNIT_TESTS := \
 	test_consent \
 	test_redis \
 	test_queue \
-	test_queue_batch
+	test_queue_batch \
+	test_relaisctl_io \
+	test_relaisctl_redis \
+	test_relaisctl_report \
+	test_relaisctl_event \
+	test_relaisctl_person \
+	test_forget \
+	test_forget_walk
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \
@@ -497,6 +505,18 @@ REDIS_FIXTURE := $(BUILD)/obj/tests/unit/redis_fixture.o
 ALL_OBJS += $(REDIS_FIXTURE)
 $(REDIS_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
     $(BUILD)/obj/tests/unit/%.o $(REDIS_FIXTURE) $(BUILD)/librelais.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# relaisctl's modules (ctl/, not in librelais.a) are tested with their
+# objects linked in, all but relaisctl.o (its main), and a redis-server the
+# test starts (redis_fixture.o). CTL_TESTS lists those binaries.
+CTL_TESTS := test_relaisctl_io test_relaisctl_redis test_relaisctl_report test_forget test_forget_walk test_relaisctl_event test_relaisctl_person
+CTL_OBJS := $(filter-out $(BUILD)/obj/ctl/relaisctl.o, \
+	$(RELAISCTL_SRCS:%.c=$(BUILD)/obj/%.o))
+$(CTL_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
+    $(BUILD)/obj/tests/unit/%.o $(REDIS_FIXTURE) $(CTL_OBJS) \
+    $(BUILD)/librelais.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
