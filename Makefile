@@ -419,7 +419,13 @@ UNIT_TESTS := \
 	test_relaisctl_event \
 	test_relaisctl_person \
 	test_forget \
-	test_forget_walk
+	test_forget_walk \
+	test_pipeline \
+	test_delivery \
+	test_relaisctl_dead \
+	test_relaisctl_replay \
+	test_relaisctl_status \
+	test_relaisctl_conf
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ALL_OBJS := $(LIB_OBJS) $(RELAISD_SRCS:%.c=$(BUILD)/obj/%.o) \
@@ -500,7 +506,7 @@ $(CONFIG_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
 
 # The Redis tests share a fixture (a throwaway redis-server, a synchronous
 # connection to it, a bounded event loop, tests/unit/redis_fixture.h).
-REDIS_TESTS := test_redis test_queue test_queue_batch
+REDIS_TESTS := test_redis test_queue test_queue_batch test_pipeline test_delivery
 REDIS_FIXTURE := $(BUILD)/obj/tests/unit/redis_fixture.o
 ALL_OBJS += $(REDIS_FIXTURE)
 $(REDIS_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
@@ -511,7 +517,7 @@ $(REDIS_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
 # relaisctl's modules (ctl/, not in librelais.a) are tested with their
 # objects linked in, all but relaisctl.o (its main), and a redis-server the
 # test starts (redis_fixture.o). CTL_TESTS lists those binaries.
-CTL_TESTS := test_relaisctl_io test_relaisctl_redis test_relaisctl_report test_forget test_forget_walk test_relaisctl_event test_relaisctl_person
+CTL_TESTS := test_relaisctl_io test_relaisctl_redis test_relaisctl_report test_forget test_forget_walk test_relaisctl_event test_relaisctl_person test_relaisctl_dead test_relaisctl_replay test_relaisctl_status test_relaisctl_conf
 CTL_OBJS := $(filter-out $(BUILD)/obj/ctl/relaisctl.o, \
 	$(RELAISCTL_SRCS:%.c=$(BUILD)/obj/%.o))
 $(CTL_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
