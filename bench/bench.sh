@@ -68,29 +68,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
-now_us() {
-	echo $(( $(date +%s%N) / 1000 ))
-}
+ME=bench
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 rcli() {
 	redis-cli -s "$T/redis.sock" "$@"
-}
-
-# wait_for SECONDS DESCRIPTION COMMAND...: polls until COMMAND succeeds.
-wait_for() {
-	secs=$1 what=$2
-	shift 2
-	deadline=$(( $(date +%s) + secs ))
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$deadline" ] ||
-		    die "timed out after ${secs}s waiting for $what"
-		sleep 0.05
-	done
 }
 
 lines() {
@@ -101,32 +84,8 @@ has_lines() {
 	[ "$(lines)" -ge "$1" ]
 }
 
-group_exists() {
-	rcli xinfo groups relais:events 2>/dev/null | grep -q '^relais$'
-}
-
-# drained: every entry acknowledged and deleted, nothing left to do.
-drained() {
-	[ "$(rcli xlen relais:events)" = 0 ] &&
-	    [ "$(rcli xpending relais:events relais | head -n 1)" = 0 ]
-}
-
 alive() {
 	kill -0 "$RELAISD_PID" 2>/dev/null || die "relaisd died"
-}
-
-# status_kb PID FIELD: a VmXXX line of /proc/PID/status, in kB.
-status_kb() {
-	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
-}
-
-# cpu_ticks PID: utime + stime (the comm field may hold blanks: cut it).
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
-
-mib() {
-	awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
 }
 
 # ---- set-up: redis-server, sink, relaisd, all in $T
@@ -147,17 +106,7 @@ SINK_PORT=$(cat "$T/sink.port")
 # The budgets of sections a-d are for welcome emails, one event -> one
 # request: a copy of the shipped config without counsellor rosters (no
 # notice) and without follow-ups. Section a' runs the whole arrival.
-sed -e "s|^  dir: templates\$|  dir: $ROOT/config/templates|" \
-    -e "s|^  noc_titles: noc2021.tsv\$|  noc_titles: $ROOT/config/noc2021.tsv|" \
-    "$ROOT/config/relais.yaml" |
-    awk '/^    counsellors:/ { print "    counsellors: []"; skip = 1; next }
-	skip && /^      - \{ id:/ { next }
-	/^  plan:/ { print "  plan: []"; skip = 1; next }
-	skip && /^    - \{ kind:/ { next }
-	{ skip = 0; print }' > "$T/relais-welcome.yaml"
-grep -q "^  plan: \[\]" "$T/relais-welcome.yaml" &&
-    grep -q "^  dir: $ROOT/config/templates\$" "$T/relais-welcome.yaml" ||
-    die "cannot make a welcome-only copy of config/relais.yaml"
+welcome_config "$T/relais-welcome.yaml"
 
 # start_relaisd CONFIG LOG CONSUMER: the relaisd of sections a-d and a'
 start_relaisd() {

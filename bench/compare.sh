@@ -89,26 +89,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-die() {
-	echo "compare: $*" >&2
-	exit 1
-}
-
-now_us() {
-	echo $(( $(date +%s%N) / 1000 ))
-}
-
-# wait_for SECONDS DESCRIPTION COMMAND...: polls until COMMAND succeeds.
-wait_for() {
-	secs=$1 what=$2
-	shift 2
-	deadline=$(( $(date +%s) + secs ))
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$deadline" ] ||
-		    die "timed out after ${secs}s waiting for $what"
-		sleep 0.05
-	done
-}
+ME=compare
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket()
@@ -119,28 +102,8 @@ rcli() {
 	redis-cli -p "$RPORT" "$@"
 }
 
-group_exists() {
-	rcli xinfo groups relais:events 2>/dev/null | grep -q '^relais$'
-}
-
-# drained: every entry acknowledged and deleted, nothing left to do.
-drained() {
-	[ "$(rcli xlen relais:events)" = 0 ] &&
-	    [ "$(rcli xpending relais:events relais | head -n 1)" = 0 ]
-}
-
 alive() {
 	kill -0 "$RELAISD_PID" 2>/dev/null || die "relaisd died ($1)"
-}
-
-# status_kb PID FIELD: a VmXXX line of /proc/PID/status, in kB.
-status_kb() {
-	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
-}
-
-# cpu_ticks PID: utime + stime (the comm field may hold blanks: cut it).
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
 # sink_requests: nginx's request counter (this request included).
@@ -183,18 +146,7 @@ wait_for 10 "nginx to answer on 127.0.0.1:$SINK_PORT" sink_up
 # ---- A's config: the shipped one without counsellor rosters (no notice)
 # and without follow-ups, as bench.sh's sections a-d
 
-sed -e "s|^  dir: templates\$|  dir: $ROOT/config/templates|" \
-    -e "s|^  noc_titles: noc2021.tsv\$|  noc_titles: $ROOT/config/noc2021.tsv|" \
-    "$ROOT/config/relais.yaml" |
-    awk '/^    counsellors:/ { print "    counsellors: []"; skip = 1; next }
-	skip && /^      - \{ id:/ { next }
-	/^  plan:/ { print "  plan: []"; skip = 1; next }
-	skip && /^    - \{ kind:/ { next }
-	{ skip = 0; print }' > "$T/relais-welcome.yaml"
-if ! grep -q "^  plan: \[\]" "$T/relais-welcome.yaml" ||
-    ! grep -q "^  dir: $ROOT/config/templates\$" "$T/relais-welcome.yaml"; then
-	die "cannot make a welcome-only copy of config/relais.yaml"
-fi
+welcome_config "$T/relais-welcome.yaml"
 
 # ---- one run of the peer
 

@@ -23,6 +23,7 @@
 #include "queue_batch.h"
 #include "territory.h"
 #include "tz.h"
+#include "utf8.h"
 #include "window.h"
 
 /* A rate slot further than this is waited for in Redis, not in memory. */
@@ -67,7 +68,7 @@ delivery_fail(struct delivery *d, enum delivery_outcome o,
 	 * Reasons quote providers' answers and are cut to fit: never leave a
 	 * cut character for the JSON records and logs downstream.
 	 */
-	envelope_utf8_scrub(d->reason);
+	utf8_scrub(d->reason);
 }
 
 /* The suppression list's id of a recipient: channel and lower-cased address. */

@@ -109,18 +109,6 @@ envelope_kind(const json_t *v)
 	return "an unknown value";
 }
 
-int
-envelope_utf8_valid(const char *s, size_t len, size_t *bad)
-{
-	return utf8_valid(s, len, bad);
-}
-
-void
-envelope_utf8_scrub(char *s)
-{
-	utf8_scrub(s);
-}
-
 /*
  * Nesting depth of raw JSON, counted before Jansson sees it so that a deep
  * document costs no allocation; brackets inside strings do not count.

@@ -48,13 +48,6 @@ int	envelope_parse(const char *bytes, size_t len,
 	    char *reason, size_t reasonlen);
 void	envelope_clear(struct envelope *);
 
-/*
- * utf8_valid() and utf8_scrub() (utf8.h) under the names the event's
- * callers and tests use: 0 when s[0..len) is valid UTF-8, else -1 and *bad
- * the byte offset; each byte of s that starts no valid character becomes '?'.
- */
-int	envelope_utf8_valid(const char *s, size_t len, size_t *bad);
-void	envelope_utf8_scrub(char *s);
 /* Parses RFC 3339 ("2026-11-25T14:03:00Z", offsets, fractions) to Unix ms. */
 int	envelope_parse_time(const char *s, int64_t *ms);
 

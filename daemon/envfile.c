@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "envelope.h"
 #include "envfile.h"
+#include "utf8.h"
 
 enum envfile_state {
 	ENVFILE_PRE_KEY,
@@ -71,8 +72,8 @@ envfile_push(struct envfile *out, struct buf *key, size_t key_ws,
 	value = xstrndup(val->data != NULL ? val->data : "", val->len);
 	buf_reset(key);
 	buf_reset(val);
-	if (envelope_utf8_valid(name, strlen(name), &bad) == -1 ||
-	    envelope_utf8_valid(value, strlen(value), &bad) == -1) {
+	if (utf8_valid(name, strlen(name), &bad) == -1 ||
+	    utf8_valid(value, strlen(value), &bad) == -1) {
 		snprintf(err, errlen, "line %d: invalid UTF-8 (systemd refuses "
 		    "the whole file)", line);
 		free(name);

@@ -14,6 +14,7 @@
 #include "gw.h"
 #include "gw_table.h"
 #include "log.h"
+#include "utf8.h"
 
 /*
  * One send through the breaker: the caller's callback, the gateway, and the
@@ -207,7 +208,7 @@ gw_on_result(const struct gw_result *answer, void *arg)
 	 * and it is valid UTF-8 whatever the kind cut.
 	 */
 	log_mask_text(copy.reason);
-	envelope_utf8_scrub(copy.reason);
+	utf8_scrub(copy.reason);
 	gw_breaker_answer(c->g, &c->ticket, res->local ? BREAKER_WAIT :
 	    res->status == GW_RETRY ?
 	    BREAKER_FAILURE : res->status == GW_WAIT ? BREAKER_WAIT :

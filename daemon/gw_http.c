@@ -28,6 +28,7 @@
 #include "gw.h"
 #include "gw_http.h"
 #include "http.h"
+#include "utf8.h"
 
 struct gw_http {
 	struct event_base	*base;
@@ -236,7 +237,7 @@ gw_http_excerpt(const char *body, size_t len, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	/* 160 bytes may cut a character; gw.c masks what it quotes */
-	envelope_utf8_scrub(out);
+	utf8_scrub(out);
 }
 
 char *

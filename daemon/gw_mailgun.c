@@ -24,6 +24,7 @@
 #include "gw_http.h"
 #include "gw_mailgun.h"
 #include "http.h"
+#include "utf8.h"
 
 /*
  * from to subject text html h:Reply-To h:List-Unsubscribe
@@ -300,7 +301,7 @@ gw_mailgun_form(const struct gw_msg *m, struct buf *out, char *boundary,
 		buf_printf(&unsub, "<%s>", m->unsubscribe_url);
 	n = gw_mailgun_fields(m, from.data, unsub.data, f);
 	for (i = 0; i < n; i++) {
-		if (envelope_utf8_valid(f[i].value, strlen(f[i].value),
+		if (utf8_valid(f[i].value, strlen(f[i].value),
 		    NULL) == -1) {
 			snprintf(err, errlen, "%s is not valid UTF-8", f[i].name);
 			goto fail;

@@ -26,6 +26,7 @@
 #include "gw_twilio.h"
 #include "http.h"
 #include "log.h"
+#include "utf8.h"
 
 #define GW_TWILIO_BASE		"https://api.twilio.com"
 #define GW_TWILIO_OPTED_OUT	21610	/* the recipient replied STOP */
@@ -130,7 +131,7 @@ gw_twilio_clean(const char *in, size_t inlen, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	/* outlen may have cut a character: a reason is stored as JSON */
-	envelope_utf8_scrub(out);
+	utf8_scrub(out);
 }
 
 /* The Twilio error of a response body: {code, message, more_info, status}. */

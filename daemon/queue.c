@@ -24,6 +24,7 @@
 #include "queue.h"
 #include "queue_int.h"
 #include "redis.h"
+#include "utf8.h"
 
 #define QUEUE_CLAIM_BATCH	100
 
@@ -98,7 +99,7 @@ queue_entry_parse(const redisReply *r, long delivered)
 			size_t bad;
 
 			if (f->element[i]->type == REDIS_REPLY_STRING &&
-			    envelope_utf8_valid(f->element[i]->str,
+			    utf8_valid(f->element[i]->str,
 			    f->element[i]->len, &bad) == -1)
 				break;
 		}

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "envelope.h"
 #include "noc.h"
+#include "utf8.h"
 
 #define NOC_MAX_BYTES	(4 << 20)
 
@@ -62,7 +63,7 @@ noc_parse(const char *data, size_t len, char *err, size_t errlen)
 	char		*line, *next, *f[4];
 	size_t		 lineno = 0, bad, i;
 
-	if (envelope_utf8_valid(data, len, &bad) == -1) {
+	if (utf8_valid(data, len, &bad) == -1) {
 		snprintf(err, errlen, "not UTF-8 (byte %zu)", bad);
 		return NULL;
 	}

@@ -15,6 +15,7 @@
 #include "admin.h"
 #include "buf.h"
 #include "envelope.h"
+#include "utf8.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -228,7 +229,7 @@ fuzz_admin_metrics(const char *text)
 	admin_histogram_observe(&h, (double)strlen(text));
 	admin_histogram_write(&b, "relais_fuzz_seconds", &h, "gateway", text,
 	    NULL);
-	if (b.data == NULL || envelope_utf8_valid(b.data, b.len, NULL) == -1 ||
+	if (b.data == NULL || utf8_valid(b.data, b.len, NULL) == -1 ||
 	    b.data[b.len - 1] != '\n')
 		abort();
 	for (p = b.data; (p = strchr(p, '\n')) != NULL; p++)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "utf8.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -25,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	} else {
 		if (reason[0] == '\0' || env.root != NULL ||
-		    envelope_utf8_valid(reason, strlen(reason), &bad) == -1)
+		    utf8_valid(reason, strlen(reason), &bad) == -1)
 			abort();
 	}
 	envelope_clear(&env);

@@ -14,6 +14,7 @@
 #include "gw_smtp.h"
 #include "gw_twilio.h"
 #include "twhook.h"
+#include "utf8.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -36,7 +37,7 @@ fuzz_mime_set(const char *s)
 static int
 fuzz_mime_utf8(const char *s)
 {
-	return s == NULL || envelope_utf8_valid(s, strlen(s), NULL) == 0;
+	return s == NULL || utf8_valid(s, strlen(s), NULL) == 0;
 }
 
 /* Whether line[0..len) is prefix, s, suffix exactly. */
@@ -126,7 +127,7 @@ fuzz_mime_words(const char *v, struct buf *out)
 			for (k = 0; k < (int)n; k++)
 				buf_putc(&w, (char)(acc >> (16 - 8 * k)));
 		}
-		if (w.len == 0 || envelope_utf8_valid(w.data, w.len, NULL) == -1)
+		if (w.len == 0 || utf8_valid(w.data, w.len, NULL) == -1)
 			goto fail;
 		buf_append(out, w.data, w.len);
 		for (v = end + 2; *v == ' '; v++)
@@ -461,7 +462,7 @@ fuzz_mime_mailgun(const struct gw_msg *m)
 		    strcmp(v, m->from) != 0))
 			abort();
 #undef FIELD
-		if (envelope_utf8_valid(v, strlen(v), NULL) == -1)
+		if (utf8_valid(v, strlen(v), NULL) == -1)
 			abort();
 		free(v);
 		n++;

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "phone.h"
 #include "sms.h"
+#include "utf8.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -74,11 +75,11 @@ fuzz_phone_sms(const uint8_t *data, size_t size)
 
 	if (sms_measure((const char *)data, size, &l) == -1) {
 		if (l.units != 0 || l.segments != 0 || l.encoding != 0 ||
-		    envelope_utf8_valid((const char *)data, size, NULL) == 0)
+		    utf8_valid((const char *)data, size, NULL) == 0)
 			abort();
 		return;
 	}
-	if (envelope_utf8_valid((const char *)data, size, NULL) == -1)
+	if (utf8_valid((const char *)data, size, NULL) == -1)
 		abort();
 	for (i = 0; i < size; i++)
 		cps += (data[i] & 0xc0) != 0x80;

@@ -13,6 +13,7 @@
 #include "gw_smtp.h"
 #include "gw_twilio.h"
 #include "http.h"
+#include "utf8.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -150,7 +151,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gw_http_excerpt(body, blen, excerpt, (size_t)data[1] % sizeof excerpt + 1);
 	fuzz_providers_line(excerpt, sizeof excerpt);
 	if (strlen(excerpt) > 160 ||
-	    envelope_utf8_valid(excerpt, strlen(excerpt), NULL) == -1)
+	    utf8_valid(excerpt, strlen(excerpt), NULL) == -1)
 		abort();
 
 	free(body);

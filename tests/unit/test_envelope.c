@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "utf8.h"
 
 #define HEAD	"{\"specversion\":\"1.0\",\"id\":\"e1\",\"source\":\"/crm\"," \
 		"\"type\":\"newcomer.arrived\""
@@ -281,14 +282,14 @@ test_utf8_valid(void **state)
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
 		copy = test_copy(t[i].s, t[i].len);
 		bad = 9999;
-		rc = envelope_utf8_valid(copy, t[i].len, &bad);
+		rc = utf8_valid(copy, t[i].len, &bad);
 		free(copy);
 		if (rc != t[i].rc || (rc == -1 && bad != t[i].bad))
 			fail_msg("utf8 case %zu: expected rc %d bad %zu, got "
 			    "rc %d bad %zu", i, t[i].rc, t[i].bad, rc, bad);
 	}
-	assert_int_equal(envelope_utf8_valid("\xff", 1, NULL), -1);
-	assert_int_equal(envelope_utf8_valid(NULL, 0, NULL), 0);
+	assert_int_equal(utf8_valid("\xff", 1, NULL), -1);
+	assert_int_equal(utf8_valid(NULL, 0, NULL), 0);
 }
 
 static void
@@ -299,15 +300,15 @@ test_utf8_scrub(void **state)
 	(void)state;
 	/* a character cut at the end, a stray continuation, a bad lead */
 	strcpy(s, "Num\xc3\xa9ro re\xc3");
-	envelope_utf8_scrub(s);
+	utf8_scrub(s);
 	assert_string_equal(s, "Num\xc3\xa9ro re?");
 	strcpy(s, "a\x80" "b\xff" "c\xe2\x82");
-	envelope_utf8_scrub(s);
+	utf8_scrub(s);
 	assert_string_equal(s, "a?b?c??");
 	strcpy(s, "d\xc3\xa9" "j\xc3\xa0 \xe2\x82\xac");
-	envelope_utf8_scrub(s);
+	utf8_scrub(s);
 	assert_string_equal(s, "d\xc3\xa9" "j\xc3\xa0 \xe2\x82\xac");
-	assert_int_equal(envelope_utf8_valid(s, strlen(s), NULL), 0);
+	assert_int_equal(utf8_valid(s, strlen(s), NULL), 0);
 }
 
 static void
@@ -759,7 +760,7 @@ test_reason_buffers(void **state)
 	assert_int_equal(envelope_parse(s, strlen(s), NULL, &env, small,
 	    sizeof small), -1);
 	assert_string_equal(small, "invalid attribute name \"");
-	assert_int_equal(envelope_utf8_valid(small, strlen(small), &bad), 0);
+	assert_int_equal(utf8_valid(small, strlen(small), &bad), 0);
 	assert_int_equal(envelope_parse(MINIMAL, strlen(MINIMAL), NULL, &env,
 	    NULL, 0), 0);
 	envelope_clear(&env);

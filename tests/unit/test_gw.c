@@ -11,6 +11,7 @@
 #include "breaker.h"
 #include "envelope.h"
 #include "gw.h"
+#include "utf8.h"
 
 /* A kind that keeps the callback, for the test to answer by hand. */
 static gw_cb	 test_cb;
@@ -64,7 +65,7 @@ test_reason_masked(void **state)
 	test_cb(&res, test_cb_arg);
 	assert_string_equal(test_reason, "HTTP 400: Invalid recipient ***0123 "
 	    "(a***@example.org) ?");
-	assert_int_equal(envelope_utf8_valid(test_reason, strlen(test_reason),
+	assert_int_equal(utf8_valid(test_reason, strlen(test_reason),
 	    NULL), 0);
 	breaker_free(g.breaker);
 }

@@ -25,6 +25,7 @@
 #include "gw.h"
 #include "gw_http.h"
 #include "http.h"
+#include "utf8.h"
 #include "ynode.h"
 
 /* gw_http_url's answer, compared and freed. */
@@ -119,7 +120,7 @@ test_excerpt(void **state)
 	memcpy(body + 158, "\xe2\x82\xac", 3);
 	memcpy(want + 158, "??", 3);
 	test_excerpt_is(body, 161, 200, want);
-	assert_int_equal(envelope_utf8_valid(want, strlen(want), NULL), 0);
+	assert_int_equal(utf8_valid(want, strlen(want), NULL), 0);
 	/* one that ends at 160 is kept whole */
 	memset(body, 'a', sizeof body);
 	memcpy(body + 157, "\xe2\x82\xac", 3);

@@ -14,6 +14,7 @@
 #include "gw.h"
 #include "gw_twilio.h"
 #include "http.h"
+#include "utf8.h"
 
 #define MG_SID	"MG0123456789abcdef0123456789abcdef"
 
@@ -268,7 +269,7 @@ test_classify_long_accented(void **state)
 	buf_putc(&body, '\0');
 	classify(400, body.data, -1, &res);
 	assert_int_equal(res.status, GW_PERMANENT);
-	assert_int_equal(envelope_utf8_valid(res.reason, strlen(res.reason),
+	assert_int_equal(utf8_valid(res.reason, strlen(res.reason),
 	    NULL), 0);
 	assert_true(strlen(res.reason) > 150);
 	buf_free(&body);
