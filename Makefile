@@ -506,11 +506,22 @@ $(CONFIG_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
 
 # The Redis tests share a fixture (a throwaway redis-server, a synchronous
 # connection to it, a bounded event loop, tests/unit/redis_fixture.h).
-REDIS_TESTS := test_redis test_queue test_queue_batch test_pipeline test_delivery
+REDIS_TESTS := test_redis test_queue test_queue_batch
 REDIS_FIXTURE := $(BUILD)/obj/tests/unit/redis_fixture.o
 ALL_OBJS += $(REDIS_FIXTURE)
 $(REDIS_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
     $(BUILD)/obj/tests/unit/%.o $(REDIS_FIXTURE) $(BUILD)/librelais.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# The pipeline's and the deliveries' tests: the daemon's parts wired on
+# that redis-server, with their shared readings (pipeline_fixture.c).
+PIPELINE_TESTS := test_pipeline test_delivery
+PIPELINE_FIXTURE := $(BUILD)/obj/tests/unit/pipeline_fixture.o
+ALL_OBJS += $(PIPELINE_FIXTURE)
+$(PIPELINE_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
+    $(BUILD)/obj/tests/unit/%.o $(PIPELINE_FIXTURE) $(REDIS_FIXTURE) \
+    $(BUILD)/librelais.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
