@@ -35,7 +35,7 @@ struct config_redis {
 	long	 command_timeout_ms;
 	long	 batch;		/* XREADGROUP COUNT */
 	long	 block_ms;	/* XREADGROUP BLOCK */
-	long	 claim_idle_ms;	/* idle time before another consumer claims an entry (XPENDING IDLE + XCLAIM) */
+	long	 claim_idle_ms;	/* idle before another consumer claims it */
 	long	 claim_interval_ms;
 	long	 max_deliveries; /* an entry read more often is a poison message */
 	long	 seen_ttl_s;	/* dedupe of event ids */
