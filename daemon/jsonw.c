@@ -58,27 +58,29 @@ jsonw_close(struct jsonw *w, char c)
 	w->comma = 1;
 }
 
-/* The escape of control character or '"' or '\\' c. */
-static void
-jsonw_escape_one(struct buf *b, unsigned char c)
+/* Writes the escape of control character or '"' or '\\' c at o; past it. */
+static char *
+jsonw_escape_one(char *o, unsigned char c)
 {
 	static const char	hex[] = "0123456789ABCDEF";
-	char			u[6] = { '\\', 'u', '0', '0', 0, 0 };
 
+	*o++ = '\\';
 	switch (c) {
-	case '"':  buf_append(b, "\\\"", 2); break;
-	case '\\': buf_append(b, "\\\\", 2); break;
-	case '\b': buf_append(b, "\\b", 2); break;
-	case '\f': buf_append(b, "\\f", 2); break;
-	case '\n': buf_append(b, "\\n", 2); break;
-	case '\r': buf_append(b, "\\r", 2); break;
-	case '\t': buf_append(b, "\\t", 2); break;
+	case '"':  *o++ = '"'; break;
+	case '\\': *o++ = '\\'; break;
+	case '\b': *o++ = 'b'; break;
+	case '\f': *o++ = 'f'; break;
+	case '\n': *o++ = 'n'; break;
+	case '\r': *o++ = 'r'; break;
+	case '\t': *o++ = 't'; break;
 	default:
-		u[4] = hex[c >> 4];
-		u[5] = hex[c & 0xf];
-		buf_append(b, u, 6);
+		memcpy(o, "u00", 3);
+		o[3] = hex[c >> 4];
+		o[4] = hex[c & 0xf];
+		o += 5;
 		break;
 	}
+	return o;
 }
 
 /*
@@ -101,39 +103,75 @@ jsonw_word_special(const unsigned char *p)
 	return ((lt | q | bs | x) & highs) != 0;
 }
 
-/* One pass: plain runs copied whole, UTF-8 checked as it goes by. */
+/*
+ * Escapes n bytes at p into o (room for 6 per byte): plain runs copied 8
+ * bytes at a time, UTF-8 checked as it goes by. Returns the end of what
+ * was written, or NULL on a byte that is not UTF-8; *used is how many
+ * bytes were consumed (a character cut at n is left for the next chunk,
+ * which starts with it).
+ */
+static char *
+jsonw_escape_chunk(char *o, const unsigned char *p, size_t n, size_t *used)
+{
+	size_t	i = 0, k;
+
+	while (i < n) {
+		while (i + 8 <= n && !jsonw_word_special(p + i)) {
+			memcpy(o, p + i, 8);
+			o += 8;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		switch (jsonw_class[p[i]]) {
+		case 0:
+			*o++ = (char)p[i++];
+			continue;
+		case 2:
+			/* é, à, ç: two bytes, the common case of French text */
+			if (p[i] >= 0xC2 && p[i] <= 0xDF && i + 1 < n &&
+			    (p[i + 1] & 0xC0) == 0x80)
+				k = 2;
+			else if ((k = utf8_decode((const char *)p + i, n - i,
+			    NULL)) == 0) {
+				if (n - i < 4)
+					goto out;	/* maybe cut: next chunk */
+				return NULL;
+			}
+			memcpy(o, p + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		o = jsonw_escape_one(o, p[i++]);
+	}
+out:
+	*used = i;
+	return o;
+}
+
+/* One pass into the buffer's room, a chunk at a time (6 bytes out per byte in at worst). */
 int
 jsonw_escape(struct buf *b, const char *s, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, run = 0, n, mark = b->len;
+	size_t			 mark = b->len, i = 0, n, used;
+	char			*o;
 
-	buf_reserve(b, len + 2);
 	buf_putc(b, '"');
 	while (i < len) {
-		/* most of a message is plain ASCII: skip it 8 bytes at a time */
-		while (i + 8 <= len && !jsonw_word_special(p + i))
-			i += 8;
-		if (i >= len)
-			break;
-		switch (jsonw_class[p[i]]) {
-		case 0:
-			i++;
-			continue;
-		case 2:
-			if ((n = utf8_decode(s + i, len - i, NULL)) == 0) {
-				b->len = mark;
-				b->data[mark] = '\0';
-				return -1;
-			}
-			i += n;
-			continue;
+		n = len - i < 4096 ? len - i : 4096;
+		buf_reserve(b, n * 6);
+		o = jsonw_escape_chunk(b->data + b->len, p + i, n, &used);
+		/* used is 0 only on a last chunk that is not UTF-8 */
+		if (o == NULL || used == 0) {
+			b->len = mark;
+			b->data[mark] = '\0';
+			return -1;
 		}
-		buf_append(b, s + run, i - run);
-		jsonw_escape_one(b, p[i]);
-		run = ++i;
+		b->len = (size_t)(o - b->data);
+		i += used;
 	}
-	buf_append(b, s + run, len - run);
 	buf_putc(b, '"');
 	return 0;
 }

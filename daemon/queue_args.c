@@ -25,14 +25,24 @@ queue_args_clear(struct queue_args *a)
 	queue_args_init(a);
 }
 
+/* Room for more arguments in the offset and length arrays. */
+static void
+queue_args_grow(struct queue_args *a, int more)
+{
+	if (a->n + more <= a->cap)
+		return;
+	if (a->cap == 0)
+		a->cap = 32;
+	while (a->cap < a->n + more)
+		a->cap *= 2;
+	a->off = xrealloc(a->off, (size_t)a->cap * sizeof *a->off);
+	a->len = xrealloc(a->len, (size_t)a->cap * sizeof *a->len);
+}
+
 void
 queue_args_add(struct queue_args *a, const char *s, size_t len)
 {
-	if (a->n == a->cap) {
-		a->cap = a->cap == 0 ? 32 : a->cap * 2;
-		a->off = xrealloc(a->off, (size_t)a->cap * sizeof *a->off);
-		a->len = xrealloc(a->len, (size_t)a->cap * sizeof *a->len);
-	}
+	queue_args_grow(a, 1);
 	a->off[a->n] = a->data.len;
 	a->len[a->n] = len;
 	a->n++;
@@ -58,10 +68,19 @@ queue_args_addf(struct queue_args *a, const char *fmt, ...)
 void
 queue_args_cat(struct queue_args *dst, const struct queue_args *src)
 {
+	size_t	base = dst->data.len;
 	int	i;
 
-	for (i = 0; i < src->n; i++)
-		queue_args_add(dst, src->data.data + src->off[i], src->len[i]);
+	/* src's bytes are its arguments, each NUL-terminated: one copy */
+	if (src->n == 0)
+		return;
+	queue_args_grow(dst, src->n);
+	buf_append(&dst->data, src->data.data, src->data.len);
+	for (i = 0; i < src->n; i++) {
+		dst->off[dst->n] = base + src->off[i];
+		dst->len[dst->n] = src->len[i];
+		dst->n++;
+	}
 }
 
 const char **

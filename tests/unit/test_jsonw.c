@@ -53,6 +53,56 @@ test_escape_as_jansson(void **state)
 }
 
 /*
+ * Long strings are escaped a chunk (4,096 bytes) at a time: a character of
+ * 2, 3 or 4 bytes across a chunk's end, escapes on both sides, as Jansson
+ * writes them; bytes that are not UTF-8 past the first chunk, or cut at
+ * the very end, fail and leave nothing.
+ */
+static void
+test_escape_long(void **state)
+{
+	static const char *const chars[] = { "\xc3\xa9", "\xe2\x82\xac",
+	    "\xf0\x9f\x98\x80", "\"", "\n" };
+	static const char *const tails[] = { "\xc3", "\xff", "\xe2\x82" };
+	struct buf	 b, in;
+	json_t		*j;
+	char		*want;
+	size_t		 c, k, pad;
+
+	(void)state;
+	buf_init(&b);
+	buf_init(&in);
+	for (c = 0; c < sizeof chars / sizeof *chars; c++) {
+		for (pad = 4090; pad <= 4096; pad++) {
+			buf_reset(&in);
+			for (k = 0; k < pad; k++)
+				buf_putc(&in, k % 97 == 0 ? '"' : 'a');
+			for (k = 0; k < 3000; k++)
+				buf_puts(&in, chars[c]);
+			buf_reset(&b);
+			assert_int_equal(jsonw_escape(&b, in.data, in.len), 0);
+			j = json_string(in.data);
+			want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+			assert_string_equal(b.data, want);
+			free(want);
+			json_decref(j);
+		}
+	}
+	for (c = 0; c < sizeof tails / sizeof *tails; c++) {
+		buf_reset(&in);
+		for (k = 0; k < 5000; k++)
+			buf_putc(&in, 'a');
+		buf_puts(&in, tails[c]);
+		buf_reset(&b);
+		buf_puts(&b, "x");
+		assert_int_equal(jsonw_escape(&b, in.data, in.len), -1);
+		assert_string_equal(b.data, "x");
+	}
+	buf_free(&in);
+	buf_free(&b);
+}
+
+/*
  * Strings made of pieces that need a look (or not) at every offset, so that
  * the 8-byte skip meets each at each place of a word: as Jansson writes them.
  */
@@ -195,6 +245,7 @@ main(void)
 		cmocka_unit_test(test_object),
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test(test_escape_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
