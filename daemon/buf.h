@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 /*
  * A plain struct on purpose: callers embed it and read data/len directly.
@@ -21,15 +22,34 @@ void	 buf_reset(struct buf *);	/* len = 0, keeps the memory */
 void	 buf_free(struct buf *);
 /* Room for extra more bytes (and the NUL) without another allocation. */
 void	 buf_reserve(struct buf *, size_t extra);
-void	 buf_append(struct buf *, const void *, size_t);
 void	 buf_puts(struct buf *, const char *);
-void	 buf_putc(struct buf *, char);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_vprintf(struct buf *, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
 /* Hands the data over to the caller (never NULL) and resets the buffer. */
 char	*buf_steal(struct buf *, size_t *);
+
+/* Inline: bodies and records are built a few bytes at a time. */
+static inline void
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		buf_reserve(b, n);
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void
+buf_putc(struct buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		buf_reserve(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
 
 /* Checked allocation helpers: abort with a message when memory is exhausted. */
 void	*xmalloc(size_t);

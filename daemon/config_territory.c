@@ -275,6 +275,7 @@ config_territory_languages(struct territory *t, const struct config *cf)
 
 	if (t->language == NULL)
 		t->language = xstrdup(cf->languages[0]);
+	territory_vars_make(t, cf->languages, cf->nlanguages);
 	for (i = 0; i < t->ncounsellors; i++) {
 		k = &t->counsellors[i];
 		if (k->nlanguages > 0)

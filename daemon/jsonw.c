@@ -104,67 +104,70 @@ jsonw_word_special(const unsigned char *p)
 }
 
 /*
- * Escapes n bytes at p into o (room for 6 per byte): plain runs copied 8
- * bytes at a time, UTF-8 checked as it goes by. Returns the end of what
- * was written, or NULL on a byte that is not UTF-8; *used is how many
- * bytes were consumed (a character cut at n is left for the next chunk,
- * which starts with it).
+ * Escapes n bytes at p into o, up to lim: plain runs copied 8 bytes at a
+ * time, UTF-8 checked as it goes by. Stops when fewer than 8 bytes of room
+ * are left (no character is ever cut). Returns the end of what was
+ * written, or NULL on bytes that are not UTF-8; *used is how many bytes
+ * were consumed.
  */
 static char *
-jsonw_escape_chunk(char *o, const unsigned char *p, size_t n, size_t *used)
+jsonw_escape_some(char *o, const char *lim, const unsigned char *p, size_t n,
+    size_t *used)
 {
-	size_t	i = 0, k;
+	size_t	i = 0, k, stop;
 
-	while (i < n) {
-		while (i + 8 <= n && !jsonw_word_special(p + i)) {
+	while (i < n && lim - o >= 8) {
+		while (i + 8 <= n && lim - o >= 8 &&
+		    !jsonw_word_special(p + i)) {
 			memcpy(o, p + i, 8);
 			o += 8;
 			i += 8;
 		}
-		if (i >= n)
-			break;
-		switch (jsonw_class[p[i]]) {
-		case 0:
-			*o++ = (char)p[i++];
-			continue;
-		case 2:
-			/* é, à, ç: two bytes, the common case of French text */
-			if (p[i] >= 0xC2 && p[i] <= 0xDF && i + 1 < n &&
-			    (p[i + 1] & 0xC0) == 0x80)
-				k = 2;
-			else if ((k = utf8_decode((const char *)p + i, n - i,
-			    NULL)) == 0) {
-				if (n - i < 4)
-					goto out;	/* maybe cut: next chunk */
-				return NULL;
+		/* a word that needs a look: its bytes one by one, then words */
+		stop = i + 8 < n ? i + 8 : n;
+		while (i < stop && lim - o >= 8) {
+			switch (jsonw_class[p[i]]) {
+			case 0:
+				*o++ = (char)p[i++];
+				continue;
+			case 2:
+				/* é, à, ç: two bytes, French text's common case */
+				if (p[i] >= 0xC2 && p[i] <= 0xDF && i + 1 < n &&
+				    (p[i + 1] & 0xC0) == 0x80)
+					k = 2;
+				else if ((k = utf8_decode((const char *)p + i,
+				    n - i, NULL)) == 0)
+					return NULL;
+				memcpy(o, p + i, k);
+				o += k;
+				i += k;
+				continue;
 			}
-			memcpy(o, p + i, k);
-			o += k;
-			i += k;
-			continue;
+			o = jsonw_escape_one(o, p[i++]);
 		}
-		o = jsonw_escape_one(o, p[i++]);
 	}
-out:
 	*used = i;
 	return o;
 }
 
-/* One pass into the buffer's room, a chunk at a time (6 bytes out per byte in at worst). */
+/*
+ * One pass into the buffer's room: a little more than the string, grown
+ * again when escapes fill it (6 bytes out for one in, at worst).
+ */
 int
 jsonw_escape(struct buf *b, const char *s, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 mark = b->len, i = 0, n, used;
+	size_t			 mark = b->len, i = 0, used, left;
 	char			*o;
 
 	buf_putc(b, '"');
 	while (i < len) {
-		n = len - i < 4096 ? len - i : 4096;
-		buf_reserve(b, n * 6);
-		o = jsonw_escape_chunk(b->data + b->len, p + i, n, &used);
-		/* used is 0 only on a last chunk that is not UTF-8 */
-		if (o == NULL || used == 0) {
+		left = len - i;
+		buf_reserve(b, left + left / 8 + 16);
+		o = jsonw_escape_some(b->data + b->len, b->data + b->cap - 1,
+		    p + i, left, &used);
+		if (o == NULL) {
 			b->len = mark;
 			b->data[mark] = '\0';
 			return -1;

@@ -272,10 +272,7 @@ plan_vars(const struct config *cf, const struct notification *n,
     const char *lang)
 {
 	const struct territory	*t = n->territory;
-	json_t			*vars, *tv;
-
-	const char		*k;
-	json_t			*v, *text;
+	json_t			*vars;
 
 	/* n->vars is left alone: date texts differ from language to language */
 	vars = plan_derived(n->vars, t->tz, cf->words, lang, 0);
@@ -283,19 +280,7 @@ plan_vars(const struct config *cf, const struct notification *n,
 		json_decref(vars);
 		vars = json_copy(n->vars);	/* the keys set below are ours */
 	}
-	tv = json_copy(t->vars);
-	/* branding given per language: the message's, else the territory's */
-	json_object_foreach(t->vars, k, v) {
-		if (!json_is_object(v))
-			continue;
-		if ((text = json_object_get(v, lang)) == NULL)
-			text = json_object_get(v, t->language);
-		json_object_set_new(tv, k, text != NULL ? json_incref(text) :
-		    json_string(""));
-	}
-	json_object_set_new(tv, "name", json_string(strcmp(lang, "en") == 0 ?
-	    t->name_en : t->name_fr));
-	json_object_set_new(vars, "territory", tv);
+	json_object_set_new(vars, "territory", territory_vars(t, lang));
 	json_object_set_new(vars, "lang", json_string(lang));
 	json_object_set_new(vars, lang, json_true());	/* {{#fr}}...{{/fr}} */
 	return vars;

@@ -50,6 +50,7 @@ territory_free(struct territory *t)
 	free(t->reply_to);
 	free(t->sms_from);
 	json_decref(t->vars);
+	json_decref(t->lang_vars);
 	free(t->timezone);
 	tz_free(t->tz);
 	for (i = 0; i < t->ncounsellors; i++) {
@@ -270,4 +271,47 @@ territory_window(const struct territory *t, const char *name)
 			return t->windows[i].w;
 	}
 	return NULL;
+}
+
+/* Branding given per language: the message's, else the territory's. */
+static json_t *
+territory_vars_build(const struct territory *t, const char *lang)
+{
+	const char	*k;
+	json_t		*tv, *v, *text;
+
+	tv = json_copy(t->vars);
+	json_object_foreach(t->vars, k, v) {
+		if (!json_is_object(v))
+			continue;
+		if ((text = json_object_get(v, lang)) == NULL)
+			text = json_object_get(v, t->language);
+		json_object_set_new(tv, k, text != NULL ? json_incref(text) :
+		    json_string(""));
+	}
+	json_object_set_new(tv, "name", json_string(strcmp(lang, "en") == 0 ?
+	    t->name_en : t->name_fr));
+	return tv;
+}
+
+json_t *
+territory_vars(const struct territory *t, const char *lang)
+{
+	json_t	*tv;
+
+	if ((tv = json_object_get(t->lang_vars, lang)) != NULL)
+		return json_incref(tv);
+	return territory_vars_build(t, lang);
+}
+
+void
+territory_vars_make(struct territory *t, char *const *langs, size_t n)
+{
+	size_t	i;
+
+	json_decref(t->lang_vars);
+	t->lang_vars = json_object();
+	for (i = 0; i < n; i++)
+		json_object_set_new(t->lang_vars, langs[i],
+		    territory_vars_build(t, langs[i]));
 }

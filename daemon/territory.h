@@ -42,6 +42,12 @@ struct territory {
 	char	 *reply_to;
 	char	 *sms_from;
 	json_t	 *vars;		/* template variables: id, name, names, branding */
+	/*
+	 * What templates read as {{territory.*}}, one object per language of
+	 * the templates ({lang: {...}}), made once per configuration: vars
+	 * with the branding in that language and "name" in it.
+	 */
+	json_t	 *lang_vars;
 	char	 *timezone;	/* IANA name, default America/Toronto */
 	struct tz *tz;
 	struct territory_counsellor *counsellors;
@@ -51,6 +57,13 @@ struct territory {
 };
 
 struct territory_set;
+
+/* {{territory.*}} in lang (a new reference): made, or t->lang_vars's. */
+json_t			*territory_vars(const struct territory *t,
+			    const char *lang);
+/* Makes t->lang_vars for each of the n languages. */
+void			 territory_vars_make(struct territory *t,
+			    char *const *langs, size_t n);
 
 struct territory_set	*territory_set_new(void);
 void			 territory_set_free(struct territory_set *);

@@ -53,10 +53,11 @@ test_escape_as_jansson(void **state)
 }
 
 /*
- * Long strings are escaped a chunk (4,096 bytes) at a time: a character of
- * 2, 3 or 4 bytes across a chunk's end, escapes on both sides, as Jansson
- * writes them; bytes that are not UTF-8 past the first chunk, or cut at
- * the very end, fail and leave nothing.
+ * Long strings are escaped into room a little larger than they are, grown
+ * again as escapes fill it: long runs of 2-, 3- and 4-byte characters and
+ * of escapes, after plain text of every length around 4 KiB, as Jansson
+ * writes them; bytes that are not UTF-8 far in, or cut at the very end,
+ * fail and leave nothing.
  */
 static void
 test_escape_long(void **state)
