@@ -271,9 +271,9 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 /*
  * What is stored, read once: its order, and what the welcome and the
  * assignment belong to. r: t, territory, departed, counsellor, arrived_by,
- * assigned_by, welcome_by, welcome.
+ * assigned_by, welcome_by, welcome, mx (the matching index keys).
  */
-"  local r = redis.call('HMGET', k, 't', 'territory', 'departed', 'counsellor', 'arrived_by', 'assigned_by', 'welcome_by', 'welcome')\n"
+"  local r = redis.call('HMGET', k, 't', 'territory', 'departed', 'counsellor', 'arrived_by', 'assigned_by', 'welcome_by', 'welcome', 'mx')\n"
 /* newest truth wins: an event older than the one applied changes nothing */
 "  if m.retry or m.t < (tonumber(r[1]) or 0) then\n"
 "    if not r[2] then return { missing = 1 } end\n"
@@ -294,18 +294,21 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "    if v == '' then del[#del + 1] = f else set[#set + 1] = f; set[#set + 1] = v end\n"
 "  end\n"
 "  local arrived, welcome = r[5], r[8]\n"
+/* what arrived_by, welcome_by and assigned_by hold once written */
+"  local by_a, by_w, by_c = r[5], r[7], r[6]\n"
 "  if r[3] then\n"
 "    del[#del + 1] = 'departed'\n"
 "    arrived, welcome = false, false\n"
 "  end\n"
 "  if not arrived or welcome == 'failed' then\n"
-"    if not arrived then set[#set + 1] = 'arrived_by'; set[#set + 1] = eid end\n"
-"    set[#set + 1] = 'welcome_by'; set[#set + 1] = eid\n"
+"    if not arrived then set[#set + 1] = 'arrived_by'; set[#set + 1] = eid; by_a = eid end\n"
+"    set[#set + 1] = 'welcome_by'; set[#set + 1] = eid; by_w = eid\n"
 "  end\n"
 "  if r[8] and (r[3] or welcome == 'failed') then del[#del + 1] = 'welcome' end\n"
 "  if #del > 0 then redis.call('HDEL', k, unpack(del)) end\n"
 "  redis.call('HSET', k, unpack(set))\n"
-"  local c, prev = assign(p, pid, t, cjson.decode(a.roster), cjson.decode(a.eligible), a.case_until, now, eid)\n"
+"  local c, prev, fresh = assign(p, pid, t, cjson.decode(a.roster), cjson.decode(a.eligible), a.case_until, now, eid, r[4])\n"
+"  if fresh then by_c = eid end\n"
 "  local fk = p .. 'followups:' .. pid\n"
 "  local want = {}\n"
 "  for _, f in ipairs(cjson.decode(a.followups)) do want[f[1]] = f end\n"
@@ -325,7 +328,7 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "    end\n"
 "  end\n"
 "  if planned > 0 then redis.call('EXPIRE', fk, ttl) end\n"
-"  unindex(p, pid, k)\n"
+"  unindex(p, pid, k, r[9])\n"
 "  local jobs = {}\n"
 "  if a.summary ~= '' then\n"
 "    for _, key in ipairs(cjson.decode(a.profile_keys)) do redis.call('HSET', key, pid, a.summary) end\n"
@@ -344,9 +347,8 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "    end\n"
 "  end\n"
 "  redis.call('EXPIRE', k, ttl)\n"
-"  local by = redis.call('HMGET', k, 'arrived_by', 'assigned_by', 'welcome_by')\n"
 "  return { counsellor = c or '', previous = prev or '', planned = planned, jobs = jobs,\n"
-"    welcome = (by[3] or by[1]) == eid and 1 or 0, notify = by[2] == eid and 1 or 0 }\n"
+"    welcome = (by_w or by_a) == eid and 1 or 0, notify = by_c == eid and 1 or 0 }\n"
 "end\n"
 };
 

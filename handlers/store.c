@@ -76,12 +76,14 @@ static const char store_state_common[] = STORE_COMMON
 "end\n"
 /*
  * Keeps the person's counsellor while keep lists them; otherwise the least
- * loaded of cands, ties taken in turn. Returns the counsellor (or false)
- * and the previous one when it changed.
+ * loaded of cands, ties taken in turn. Returns the counsellor (or false),
+ * the previous one when it changed, and true when it assigned anew (it
+ * wrote assigned_by). cur: the stored counsellor when the caller read it
+ * already (false: none), nil to read it here.
  */
-"local function assign(p, pid, t, keep, cands, untilms, now, eid)\n"
+"local function assign(p, pid, t, keep, cands, untilms, now, eid, cur)\n"
 "  local k = p .. 'person:' .. pid\n"
-"  local cur = redis.call('HGET', k, 'counsellor')\n"
+"  if cur == nil then cur = redis.call('HGET', k, 'counsellor') end\n"
 "  if cur and has(keep, cur) then\n"
 "    redis.call('ZADD', p .. 'caseload:' .. cur, untilms, pid)\n"
 "    return cur, false\n"
@@ -98,12 +100,17 @@ static const char store_state_common[] = STORE_COMMON
 "  if cur then redis.call('ZREM', p .. 'caseload:' .. cur, pid) end\n"
 "  redis.call('ZADD', p .. 'caseload:' .. c, untilms, pid)\n"
 "  redis.call('HSET', k, 'counsellor', c, 'assigned_by', eid)\n"
-"  return c, cur or false\n"
+"  return c, cur or false, true\n"
 "end\n"
-/* takes a person out of matching: their summary in each index hash */
-"local function unindex(p, pid, k)\n"
-"  local mx = redis.call('HGET', k, 'mx')\n"
-"  if mx then for _, key in ipairs(cjson.decode(mx)) do redis.call('HDEL', key, pid) end end\n"
+/*
+ * Takes a person out of matching: their summary in each index hash. mx:
+ * the stored index keys when the caller read them (false: none), nil to
+ * read them here.
+ */
+"local function unindex(p, pid, k, mx)\n"
+"  if mx == nil then mx = redis.call('HGET', k, 'mx') end\n"
+"  if not mx then return end\n"
+"  for _, key in ipairs(cjson.decode(mx)) do redis.call('HDEL', key, pid) end\n"
 "  redis.call('HDEL', k, 'mx')\n"
 "end\n"
 "local S = {}\n";
@@ -121,8 +128,13 @@ static const char store_effects_common[] = STORE_COMMON
 "  if ok and type(m) == 'table' then return m end\n"
 "  return {}\n"
 "end\n"
-/* The UTC month of Redis's clock, as the deliveries stream's ids are. */
+/*
+ * The UTC month of Redis's clock, as the deliveries stream's ids are: read
+ * once per script (one batch), not once per counted event.
+ */
+"local this_month\n"
 "local function month()\n"
+"  if this_month then return this_month end\n"
 "  local z = math.floor(tonumber(redis.call('TIME')[1]) / 86400) + 719468\n"
 "  local era = math.floor(z / 146097)\n"
 "  local doe = z - era * 146097\n"
@@ -131,7 +143,8 @@ static const char store_effects_common[] = STORE_COMMON
 "  local mp = math.floor((5 * doy + 2) / 153)\n"
 "  local m = mp < 10 and mp + 3 or mp - 9\n"
 "  local y = yoe + era * 400 + (m <= 2 and 1 or 0)\n"
-"  return string.format('%04d-%02d', y, m)\n"
+"  this_month = string.format('%04d-%02d', y, m)\n"
+"  return this_month\n"
 "end\n";
 
 static const struct handler_lua *const store_shared_effects[] = {
