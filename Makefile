@@ -102,6 +102,7 @@ LIB_SRCS := \
 	daemon/delivery.c \
 	daemon/record.c \
 	daemon/metrics.c \
+	daemon/procstat.c \
 	daemon/admin.c \
 	daemon/admin_reply.c \
 	daemon/admin_guard.c \
@@ -409,6 +410,7 @@ UNIT_TESTS := \
 	test_gw_msg \
 	test_effects \
 	test_metrics \
+	test_procstat \
 	test_consent \
 	test_redis \
 	test_queue \
