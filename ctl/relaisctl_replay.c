@@ -314,7 +314,7 @@ ctl_replay_report(struct ctl_replay *r, int waited, long long wait_ms)
 
 	for (i = 0; i < r->n; i++) {
 		it = &r->v[i];
-		/* dead, retry, sent, deferred: by each delivery's last outcome */
+		/* dead, retry, sent, deferred: each delivery's last outcome */
 		n[0] = it->dead;
 		n[1] = n[2] = n[3] = 0;
 		for (k = 0; k < it->nkeys; k++) {

@@ -153,8 +153,8 @@ delivery_capped(struct delivery *d)
 	delivery_defer(d, tz_local_to_utc(tz, (tz_local_day(tz,
 	    clock_now_ms()) + 1) * 86400) * 1000);
 	clock_rfc3339(d->due_ms, at, sizeof at);
-	delivery_fail(d, OUTCOME_DEFERRED, "the recipient had %ld messages today "
-	    "(limits.max_per_recipient_per_day): deferred to %s",
+	delivery_fail(d, OUTCOME_DEFERRED, "the recipient had %ld messages "
+	    "today (limits.max_per_recipient_per_day): deferred to %s",
 	    d->job->limits->max_per_recipient_day, at);
 }
 

@@ -29,7 +29,7 @@ enum delivery_outcome {
 	OUTCOME_PENDING,
 	OUTCOME_SENT,
 	OUTCOME_RETRY,
-	OUTCOME_DEFERRED,	/* waits for a window or tomorrow: not a failure */
+	OUTCOME_DEFERRED,	/* waits for a window, or tomorrow: no failure */
 	OUTCOME_DEAD,
 	OUTCOME_SKIPPED,
 };

@@ -234,7 +234,7 @@ metrics_declare_route(struct metrics *m, const struct config *cf,
 	const struct territory	*t;
 	size_t			 c, i, k;
 
-	for (c = 0; c < 2; c++) {
+	for (c = 0; c < sizeof channels / sizeof channels[0]; c++) {
 		if (r->channel != NULL && strcmp(r->channel, channels[c]) != 0)
 			continue;
 		for (i = 0; i < territory_set_count(cf->territories); i++) {

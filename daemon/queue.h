@@ -45,7 +45,7 @@ struct queue_gauges {
 	long long	dead;
 	long long	inbox;
 	long long	oldest_entry_ms;	/* first of the stream */
-	long long	oldest_pending_ms;	/* first of the group's pending */
+	long long	oldest_pending_ms;	/* first of the pending list */
 	long long	oldest_due_ms;		/* first due scheduled entry */
 	int		valid;
 };

@@ -376,16 +376,19 @@ test_declare(void **state)
 	    "outcome=\"done\"} 1");
 	test_line(s, "relais_events_total{type=\"job.posted\","
 	    "outcome=\"duplicate\"} 0");
-	test_line(s, "relais_events_total{type=\"invalid\",outcome=\"dead\"} 0");
+	test_line(s, "relais_events_total{type=\"invalid\","
+	    "outcome=\"dead\"} 0");
 	test_line(s, "relais_deliveries_total{outcome=\"sent\","
 	    "channel=\"email\",territory=\"abitibi\",gateway=\"outbox\"} 1");
 	test_line(s, "relais_deliveries_total{outcome=\"deferred\","
-	    "channel=\"sms\",territory=\"rouyn-noranda\",gateway=\"outbox\"} 0");
+	    "channel=\"sms\",territory=\"rouyn-noranda\","
+	    "gateway=\"outbox\"} 0");
 	test_line(s, "relais_deliveries_total{outcome=\"dead\","
 	    "channel=\"email\",territory=\"region\",gateway=\"outbox\"} 0");
 	test_line(s, "relais_deliveries_total{outcome=\"skipped\","
 	    "channel=\"sms\",territory=\"abitibi\",gateway=\"-\"} 0");
-	test_line(s, "relais_gateway_latency_seconds_count{gateway=\"outbox\"} 0");
+	test_line(s, "relais_gateway_latency_seconds_count"
+	    "{gateway=\"outbox\"} 0");
 	free(s);
 	metrics_free(m);
 	config_free(cf);

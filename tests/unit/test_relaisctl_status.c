@@ -169,7 +169,8 @@ test_status_counts(void **state)
 	 * says deferred, kw's is an older relaisd's ("retry", outside window).
 	 */
 	freeReplyObject(test_redis_cmd(&f->srv, "ZADD t:scheduled "
-	    "%lld %s %lld %s %lld %s %lld %s %lld %s", later, "retry 0 0 kw0 e1",
+	    "%lld %s %lld %s %lld %s %lld %s %lld %s", later,
+	    "retry 0 0 kw0 e1",
 	    later, "retry 2 1 kr e2", later, "retry 1 0 kw e3",
 	    past, "retry 3 0 kunknown e4", later, "retry 2 0 kd e5"));
 	freeReplyObject(test_redis_cmd(&f->srv, "ZADD t:scheduled "
@@ -186,7 +187,8 @@ test_status_counts(void **state)
 	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:deliveries * key kr "
 	    "outcome sent"));
 	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:deliveries * key kd "
-	    "outcome deferred reason %s", "the recipient had 3 messages today"));
+	    "outcome deferred reason %s",
+	    "the recipient had 3 messages today"));
 	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:dead * reason %s",
 	    "gateway refused: 400"));
 	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:dead * reason %s",
