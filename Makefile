@@ -1,6 +1,6 @@
 # relais — one non-recursive GNU Makefile.
 #   make            build/relaisd, build/relaisctl
-#   make check      unit + integration tests (installs Debian packages when run as root)
+#   make check      unit + integration tests, alerting rules (installs Debian packages when run as root)
 #   make check-sanitize   the same under AddressSanitizer + UBSan, in build-san/
 #   make mutants    one-line mutants of tests/mutants/*.txt, each must be caught
 #   make demo       run relaisd for real against a private redis-server
@@ -102,6 +102,7 @@ LIB_SRCS := \
 	daemon/delivery.c \
 	daemon/record.c \
 	daemon/metrics.c \
+	daemon/procstat.c \
 	daemon/admin.c \
 	daemon/admin_reply.c \
 	daemon/admin_guard.c \
@@ -409,6 +410,7 @@ UNIT_TESTS := \
 	test_gw_msg \
 	test_effects \
 	test_metrics \
+	test_procstat \
 	test_consent \
 	test_redis \
 	test_queue \
@@ -435,7 +437,7 @@ ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) \
 	$(BENCH_MATCH_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-integration check-clocks check-sanitize check-layout \
+.PHONY: all check check-unit check-integration check-clocks check-sanitize check-layout check-rules \
 	demo bench soak install uninstall clean deps fuzz mutants
 all: $(BUILD)/relaisd $(BUILD)/relaisctl $(BUILD)/sink
 
@@ -570,10 +572,17 @@ check-clocks: all
 check-layout: all
 	@python3 tests/layout.py $(BUILD)
 
+# The shipped alerting rules (contrib/prometheus): valid, and their unit
+# tests pass (promtool, from Debian's prometheus package). That they read
+# only exported metrics is t_metrics_contrib's.
+check-rules:
+	@promtool check rules contrib/prometheus/relais.rules.yml
+	@cd contrib/prometheus && promtool test rules relais.rules.test.yml
+
 # The README's test command: install what is missing, then every test.
 check: deps
-	@$(MAKE) --no-print-directory check-unit check-layout check-integration \
-	    check-clocks
+	@$(MAKE) --no-print-directory check-unit check-layout check-rules \
+	    check-integration check-clocks
 
 check-sanitize: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 check-unit check-integration

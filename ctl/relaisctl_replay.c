@@ -309,14 +309,14 @@ ctl_replay_report(struct ctl_replay *r, int waited, long long wait_ms)
 {
 	struct ctl_replayed	*it;
 	size_t			 i, k, sent = 0, retry = 0, dead = 0, none = 0;
-	size_t			 pending = 0;
-	unsigned		 n[3];
+	size_t			 pending = 0, deferred = 0;
+	unsigned		 n[4];
 
 	for (i = 0; i < r->n; i++) {
 		it = &r->v[i];
-		/* dead, retry, sent: each delivery by its last outcome */
+		/* dead, retry, sent, deferred: each delivery's last outcome */
 		n[0] = it->dead;
-		n[1] = n[2] = 0;
+		n[1] = n[2] = n[3] = 0;
 		for (k = 0; k < it->nkeys; k++) {
 			if (strcmp(it->keys[k].outcome, "dead") == 0)
 				n[0]++;
@@ -324,6 +324,8 @@ ctl_replay_report(struct ctl_replay *r, int waited, long long wait_ms)
 				n[1]++;
 			else if (strcmp(it->keys[k].outcome, "sent") == 0)
 				n[2]++;
+			else if (strcmp(it->keys[k].outcome, "deferred") == 0)
+				n[3]++;
 		}
 		printf("%s  event=", it->l->id);
 		ctl_print_safe(*it->event_id ? it->event_id : "-",
@@ -341,6 +343,9 @@ ctl_replay_report(struct ctl_replay *r, int waited, long long wait_ms)
 		} else if (n[1] > 0) {
 			printf("retrying\n");
 			retry++;
+		} else if (n[3] > 0) {
+			printf("deferred\n");
+			deferred++;
 		} else if (n[2] > 0) {
 			printf("sent\n");
 			sent++;
@@ -352,9 +357,9 @@ ctl_replay_report(struct ctl_replay *r, int waited, long long wait_ms)
 			ctl_print_safe(it->detail.data, it->detail.len, 1);
 	}
 	if (waited)
-		printf("replayed %zu: %zu sent, %zu retrying, %zu dead again, "
-		    "%zu nothing sent, %zu still pending", r->n, sent, retry,
-		    dead, none, pending);
+		printf("replayed %zu: %zu sent, %zu retrying, %zu deferred, "
+		    "%zu dead again, %zu nothing sent, %zu still pending", r->n,
+		    sent, retry, deferred, dead, none, pending);
 	else
 		printf("replayed %zu (not waited for: see relaisctl status and "
 		    "dead list)", r->n);

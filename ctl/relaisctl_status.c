@@ -13,14 +13,14 @@
 #include "config.h"
 #include "relaisctl.h"
 
-/* How many delivery records tell a retry from a window deferral, at most. */
+/* How many delivery records tell a retry from a deferral, at most. */
 #define CTL_SCHED_LOOKBACK	10000
 /* A delivery key, with room (idkey.h's are 32 hex digits). */
 #define CTL_SCHED_KEY		128
 
 enum ctl_sched_kind {
 	CTL_SCHED_RETRY,
-	CTL_SCHED_WINDOW,
+	CTL_SCHED_DEFERRED,	/* a time window, the daily cap */
 	CTL_SCHED_FOLLOWUP,
 	CTL_SCHED_DIGEST,
 	CTL_SCHED_REMINDER,
@@ -171,6 +171,14 @@ ctl_status_dead(struct ctl *c)
 	freeReplyObject(rep);
 }
 
+/* A delivery record of a deferral, as this relaisd or an older one wrote it. */
+static int
+ctl_sched_deferred(const redisReply *f)
+{
+	return strcmp(ctl_field(f, "outcome"), "deferred") == 0 ||
+	    strncmp(ctl_field(f, "reason"), "outside window", 14) == 0;
+}
+
 static int
 ctl_sched_cmp(const void *a, const void *b)
 {
@@ -179,10 +187,12 @@ ctl_sched_cmp(const void *a, const void *b)
 }
 
 /*
- * Retries and window deferrals are both "retry ATTEMPT WAITS KEY EVENT"
- * members. A deferral spends nothing: 0 0 is always one. Other counts are
- * told by the newest delivery record of the key: "outside window ..." for
- * a deferral. Returns how many stayed unknown (counted as retries).
+ * Retries and deferrals (a time window, the daily cap) are both "retry
+ * ATTEMPT WAITS KEY EVENT" members. A deferral spends nothing: 0 0 is
+ * always one. Other counts are told by the newest delivery record of the
+ * key: outcome "deferred" (or, recorded by a relaisd before that outcome,
+ * "retry" with "outside window ..."). Returns how many stayed unknown
+ * (counted as retries).
  */
 static size_t
 ctl_sched_resolve(struct ctl *c, struct ctl_sched_key *keys, size_t n)
@@ -206,7 +216,8 @@ ctl_sched_resolve(struct ctl *c, struct ctl_sched_key *keys, size_t n)
 		}
 		for (i = 0; i < rep->elements; i++) {
 			f = rep->element[i]->element[1];
-			if (strcmp(ctl_field(f, "outcome"), "retry") != 0)
+			if (strcmp(ctl_field(f, "outcome"), "retry") != 0 &&
+			    strcmp(ctl_field(f, "outcome"), "deferred") != 0)
 				continue;
 			probe.key = (char *)(uintptr_t)ctl_field(f, "key");
 			if ((k = bsearch(&probe, keys, n, sizeof *keys,
@@ -220,9 +231,8 @@ ctl_sched_resolve(struct ctl *c, struct ctl_sched_key *keys, size_t n)
 				if (k->known)
 					continue;
 				k->known = 1;
-				k->kind = strncmp(ctl_field(f, "reason"),
-				    "outside window", 14) == 0 ?
-				    CTL_SCHED_WINDOW : CTL_SCHED_RETRY;
+				k->kind = ctl_sched_deferred(f) ?
+				    CTL_SCHED_DEFERRED : CTL_SCHED_RETRY;
 				left--;
 			}
 		}
@@ -253,7 +263,7 @@ ctl_sched_kind(const char *m, char key[CTL_SCHED_KEY])
 	if (strncmp(m, "retry ", 6) == 0) {
 		if (sscanf(m, "retry %ld %ld %127s", &attempt, &waits, key) != 3)
 			return CTL_SCHED_OTHER;
-		return attempt == 0 && waits == 0 ? CTL_SCHED_WINDOW : -1;
+		return attempt == 0 && waits == 0 ? CTL_SCHED_DEFERRED : -1;
 	}
 	t = strstr(m, "\"type\":\"");
 	if (t != NULL && strncmp(t + 8, "followup.due\"", 13) == 0)
@@ -267,7 +277,7 @@ ctl_sched_kind(const char *m, char key[CTL_SCHED_KEY])
 
 /*
  * The scheduled set by kind: retries (after a failure or a gateway's
- * wait), deferrals to a route's time window, planned follow-ups,
+ * wait), deferrals (a route's time window, the daily cap), planned follow-ups,
  * employers' digests, counsellors' reminder emails; how many are due
  * already.
  */
@@ -275,7 +285,7 @@ static void
 ctl_status_scheduled(struct ctl *c)
 {
 	static const char *const names[] = { "retries",
-	    "deferred to a time window", "follow-ups (followup.due)",
+	    "deferred (window or cap)", "follow-ups (followup.due)",
 	    "digests (match.digest)", "reminders (followup.reminders)",
 	    "other" };
 	unsigned long long	 n[CTL_SCHED_N] = { 0 };

@@ -30,7 +30,7 @@
 #define DELIVERY_RATE_HOLD_MS	2000
 
 static const char *delivery_outcome_names[] = {
-	"pending", "sent", "retry", "dead", "skipped"
+	"pending", "sent", "retry", "deferred", "dead", "skipped"
 };
 
 /* Why a delivery is not sent after all: newer truth than its event. */
@@ -153,8 +153,8 @@ delivery_capped(struct delivery *d)
 	delivery_defer(d, tz_local_to_utc(tz, (tz_local_day(tz,
 	    clock_now_ms()) + 1) * 86400) * 1000);
 	clock_rfc3339(d->due_ms, at, sizeof at);
-	delivery_fail(d, OUTCOME_RETRY, "the recipient had %ld messages today "
-	    "(limits.max_per_recipient_per_day): deferred to %s",
+	delivery_fail(d, OUTCOME_DEFERRED, "the recipient had %ld messages "
+	    "today (limits.max_per_recipient_per_day): deferred to %s",
 	    d->job->limits->max_per_recipient_day, at);
 }
 
@@ -304,7 +304,7 @@ delivery_window(struct delivery *d)
 	}
 	delivery_defer(d, next);
 	clock_rfc3339(next, at, sizeof at);
-	delivery_fail(d, OUTCOME_RETRY, "outside window %s: deferred to %s",
+	delivery_fail(d, OUTCOME_DEFERRED, "outside window %s: deferred to %s",
 	    w->name, at);
 	return 1;
 }

@@ -1,7 +1,7 @@
 /*
  * One delivery of a job: its check against Redis right before the send,
  * its time window, its gateway (failover order, breaker), its rate slot,
- * and its fate at the gateway (sent, retry, dead, skipped).
+ * and its fate at the gateway (sent, retry, deferred, dead, skipped).
  *
  * Ownership: the pipeline's job owns its deliveries, their planned messages
  * (struct plan_delivery) and the context they share (struct delivery_job),
@@ -29,6 +29,7 @@ enum delivery_outcome {
 	OUTCOME_PENDING,
 	OUTCOME_SENT,
 	OUTCOME_RETRY,
+	OUTCOME_DEFERRED,	/* waits for a window, or tomorrow: no failure */
 	OUTCOME_DEAD,
 	OUTCOME_SKIPPED,
 };
@@ -74,7 +75,7 @@ struct delivery {
 	struct event		*ev_hold;	/* until that slot */
 };
 
-/* "pending", "sent", "retry", "dead" or "skipped". */
+/* "pending", "sent", "retry", "deferred", "dead" or "skipped". */
 const char	*delivery_outcome_name(enum delivery_outcome);
 /*
  * Sets d up for pd: its suppression id, its count of the day, what a retry

@@ -38,7 +38,8 @@ effects_asked(struct queue_args *a, const struct handler_out *out,
 	int			 settled = 1;
 
 	for (i = 0; i < n; i++) {
-		if (v[i].outcome == OUTCOME_RETRY)
+		if (v[i].outcome == OUTCOME_RETRY ||
+		    v[i].outcome == OUTCOME_DEFERRED)
 			settled = 0;
 	}
 	json_array_foreach(out->effects, i, e) {
@@ -75,6 +76,7 @@ effects_outcomes(struct queue_args *a, const struct handler_out *out,
 			if (d->outcome == OUTCOME_SENT || d->was_sent)
 				sent = 1;
 			else if (d->outcome == OUTCOME_RETRY ||
+			    d->outcome == OUTCOME_DEFERRED ||
 			    d->outcome == OUTCOME_PENDING)
 				open = 1;
 		}

@@ -27,6 +27,7 @@
 #include "http.h"
 #include "log.h"
 #include "pipeline.h"
+#include "procstat.h"
 #include "unsub.h"
 
 struct relaisd;
@@ -391,6 +392,11 @@ relaisd_metrics(void *arg, struct buf *out)
 	    "result", "ok", NULL);
 	admin_metric(out, "relais_config_reloads_total",
 	    (double)d->reload_failures, "result", "refused", NULL);
+	admin_metric_help(out, "relais_build_info", ADMIN_GAUGE,
+	    "Always 1; its label is the version of relaisd running.");
+	admin_metric(out, "relais_build_info", 1, "version", RELAIS_VERSION,
+	    NULL);
+	procstat_write(out);
 }
 
 /* Retention of the consent writes, from the configuration in force. */

@@ -1,13 +1,17 @@
 /* The pipeline's counters and latencies, in Prometheus text format. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
 #include "buf.h"
+#include "config.h"
 #include "gw.h"
+#include "handlers.h"
 #include "metrics.h"
 #include "queue.h"
+#include "territory.h"
 
 /* One labelled counter; labels packed "v1\0v2\0...", bounded by config. */
 struct metrics_counter {
@@ -16,9 +20,17 @@ struct metrics_counter {
 	unsigned long	 n;
 };
 
+/*
+ * A counter family: its label sets in the order they came (as written),
+ * found by a hash of their labels (open addressing, half full at most):
+ * every label set the config allows is declared at 0, so a delivery must
+ * not walk them all.
+ */
 struct metrics_counters {
 	struct metrics_counter	*v;
 	size_t			 n;
+	size_t			*slots;		/* 1 + index in v; 0: free */
+	size_t			 nslots;	/* a power of 2 */
 };
 
 /* Latency of one gateway's answers. */
@@ -49,6 +61,7 @@ metrics_counters_free(struct metrics_counters *c)
 	for (i = 0; i < c->n; i++)
 		free(c->v[i].labels);
 	free(c->v);
+	free(c->slots);
 }
 
 void
@@ -66,33 +79,90 @@ metrics_free(struct metrics *m)
 	free(m);
 }
 
-/* Adds one to the counter of these labels (a NULL-ended list). */
-static void
-metrics_count(struct metrics_counters *c, ...)
+/* FNV-1a of a packed label set. */
+static size_t
+metrics_hash(const char *key, size_t len)
 {
-	struct buf	 key;
-	const char	*l;
-	va_list		 ap;
-	size_t		 i;
+	uint64_t	h = 14695981039346656037ULL;
+	size_t		i;
 
-	buf_init(&key);
-	va_start(ap, c);
-	while ((l = va_arg(ap, const char *)) != NULL)
-		buf_append(&key, l, strlen(l) + 1);
-	va_end(ap);
-	for (i = 0; i < c->n; i++) {
-		if (c->v[i].len == key.len &&
-		    memcmp(c->v[i].labels, key.data, key.len) == 0) {
-			c->v[i].n++;
-			buf_free(&key);
-			return;
-		}
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 1099511628211ULL;
 	}
-	c->v = xrealloc(c->v, (c->n + 1) * sizeof *c->v);
-	c->v[c->n].len = key.len;
-	c->v[c->n].labels = buf_steal(&key, NULL);
-	c->v[c->n].n = 1;
-	c->n++;
+	return (size_t)h;
+}
+
+/* The slot of key: its counter's, or the free one where it would go. */
+static size_t *
+metrics_slot(const struct metrics_counters *c, const char *key, size_t len)
+{
+	size_t			 i, mask = c->nslots - 1;
+	struct metrics_counter	*e;
+
+	for (i = metrics_hash(key, len) & mask; c->slots[i] != 0;
+	    i = (i + 1) & mask) {
+		e = &c->v[c->slots[i] - 1];
+		if (e->len == len && memcmp(e->labels, key, len) == 0)
+			break;
+	}
+	return &c->slots[i];
+}
+
+/* Doubles the table (16 slots at first) and puts every counter back. */
+static void
+metrics_grow(struct metrics_counters *c)
+{
+	size_t	i;
+
+	free(c->slots);
+	c->nslots = c->nslots == 0 ? 16 : c->nslots * 2;
+	c->slots = xcalloc(c->nslots, sizeof *c->slots);
+	for (i = 0; i < c->n; i++)
+		*metrics_slot(c, c->v[i].labels, c->v[i].len) = i + 1;
+}
+
+/*
+ * Adds by (0: declares) to the counter of these labels (a NULL-ended list),
+ * packed on the stack unless they are long.
+ */
+static void
+metrics_add(struct metrics_counters *c, unsigned long by, ...)
+{
+	char		 stack[512], *key = stack;
+	const char	*l;
+	va_list		 ap, aq;
+	size_t		 len = 0, n, *slot;
+
+	va_start(ap, by);
+	va_copy(aq, ap);
+	while ((l = va_arg(aq, const char *)) != NULL)
+		len += strlen(l) + 1;
+	va_end(aq);
+	if (len > sizeof stack)
+		key = xmalloc(len);
+	len = 0;
+	while ((l = va_arg(ap, const char *)) != NULL) {
+		n = strlen(l) + 1;
+		memcpy(key + len, l, n);
+		len += n;
+	}
+	va_end(ap);
+	if (2 * (c->n + 1) > c->nslots)
+		metrics_grow(c);
+	slot = metrics_slot(c, key, len);
+	if (*slot != 0)
+		c->v[*slot - 1].n += by;
+	else {
+		c->v = xrealloc(c->v, (c->n + 1) * sizeof *c->v);
+		c->v[c->n].len = len;
+		c->v[c->n].labels = xmalloc(len);
+		memcpy(c->v[c->n].labels, key, len);
+		c->v[c->n].n = by;
+		*slot = ++c->n;
+	}
+	if (key != stack)
+		free(key);
 }
 
 /* A label value: "-" for none, never NULL (NULL ends the list). */
@@ -105,7 +175,7 @@ metrics_label(const char *v)
 void
 metrics_event(struct metrics *m, const char *type, const char *outcome)
 {
-	metrics_count(&m->events, metrics_label(type), metrics_label(outcome),
+	metrics_add(&m->events, 1, metrics_label(type), metrics_label(outcome),
 	    NULL);
 }
 
@@ -113,27 +183,97 @@ void
 metrics_delivery(struct metrics *m, const char *outcome, const char *channel,
     const char *territory, const char *gateway)
 {
-	metrics_count(&m->deliveries, metrics_label(outcome),
+	metrics_add(&m->deliveries, 1, metrics_label(outcome),
 	    metrics_label(channel), metrics_label(territory),
 	    metrics_label(gateway), NULL);
 }
 
-void
-metrics_latency(struct metrics *m, const char *gateway, double ms)
+/* The latency histogram of a gateway, made empty on first use. */
+static struct admin_histogram *
+metrics_histogram(struct metrics *m, const char *gateway)
 {
 	size_t	i;
 
 	for (i = 0; i < m->nlatency; i++) {
 		if (strcmp(m->latency[i].gateway, gateway) == 0)
-			break;
+			return &m->latency[i].h;
 	}
-	if (i == m->nlatency) {
-		m->latency = xrealloc(m->latency, (i + 1) * sizeof *m->latency);
-		memset(&m->latency[i], 0, sizeof m->latency[i]);
-		m->latency[i].gateway = xstrdup(gateway);
-		m->nlatency++;
+	m->latency = xrealloc(m->latency, (i + 1) * sizeof *m->latency);
+	memset(&m->latency[i], 0, sizeof m->latency[i]);
+	m->latency[i].gateway = xstrdup(gateway);
+	m->nlatency++;
+	return &m->latency[i].h;
+}
+
+void
+metrics_latency(struct metrics *m, const char *gateway, double ms)
+{
+	admin_histogram_observe(metrics_histogram(m, gateway), ms);
+}
+
+/* Every outcome of deliveries on channel in territory through gateway. */
+static void
+metrics_declare_delivery(struct metrics *m, const char *channel,
+    const char *territory, const char *gateway)
+{
+	static const char *const outcomes[] = { "sent", "retry", "deferred",
+	    "dead", "skipped" };
+	size_t	i;
+
+	for (i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++)
+		metrics_add(&m->deliveries, 0, outcomes[i], channel, territory,
+		    gateway, NULL);
+}
+
+/* What one route may count: its channels, territories and gateways. */
+static void
+metrics_declare_route(struct metrics *m, const struct config *cf,
+    const struct config_route *r)
+{
+	static const char *const channels[] = { "email", "sms" };
+	const struct territory	*t;
+	size_t			 c, i, k;
+
+	for (c = 0; c < sizeof channels / sizeof channels[0]; c++) {
+		if (r->channel != NULL && strcmp(r->channel, channels[c]) != 0)
+			continue;
+		for (i = 0; i < territory_set_count(cf->territories); i++) {
+			t = territory_set_at(cf->territories, i);
+			if (r->territory != NULL &&
+			    strcmp(r->territory, t->id) != 0)
+				continue;
+			/* a route without gateways skips (send: false) */
+			if (r->ngateways == 0)
+				metrics_add(&m->deliveries, 0, "skipped",
+				    channels[c], t->id, "-", NULL);
+			for (k = 0; k < r->ngateways; k++)
+				metrics_declare_delivery(m, channels[c], t->id,
+				    r->gateways[k]);
+		}
 	}
-	admin_histogram_observe(&m->latency[i].h, ms);
+}
+
+void
+metrics_declare(struct metrics *m, const struct config *cf)
+{
+	static const char *const outcomes[] = { "done", "dead", "duplicate" };
+	const struct handler	*h;
+	size_t			 i, k;
+
+	for (i = 0; (h = handler_at(i)) != NULL; i++) {
+		for (k = 0; k < sizeof outcomes / sizeof outcomes[0]; k++)
+			metrics_add(&m->events, 0, h->type, outcomes[k], NULL);
+	}
+	metrics_add(&m->events, 0, "invalid", "dead", NULL);
+	metrics_add(&m->events, 0, "unknown", "dead", NULL);
+	if (cf->territories != NULL) {
+		for (i = 0; i < cf->nroutes; i++)
+			metrics_declare_route(m, cf, &cf->routes[i]);
+	}
+	for (i = 0; i < cf->ngateways; i++) {
+		if (cf->gateways[i].missing[0] == '\0')	/* left out */
+			(void)metrics_histogram(m, cf->gateways[i].name);
+	}
 }
 
 void
@@ -208,6 +348,15 @@ metrics_gauges(const struct queue_gauges *g, struct buf *out)
 	    "stream.", (double)g->dead);
 	metrics_gauge(out, "relais_inbox_items", "Items waiting in the inbox "
 	    "list.", (double)g->inbox);
+	metrics_gauge(out, "relais_oldest_entry_age_seconds", "Age of the "
+	    "oldest entry of the events stream, read or not (finished ones "
+	    "are deleted); 0 when empty.", (double)g->oldest_entry_ms / 1000);
+	metrics_gauge(out, "relais_oldest_pending_age_seconds", "Age of the "
+	    "oldest entry read by a consumer and not acknowledged; 0 when "
+	    "none.", (double)g->oldest_pending_ms / 1000);
+	metrics_gauge(out, "relais_oldest_due_scheduled_age_seconds", "How "
+	    "long the oldest due entry of the scheduled set has been due; 0 "
+	    "when none is.", (double)g->oldest_due_ms / 1000);
 }
 
 void
@@ -222,8 +371,8 @@ metrics_write(const struct metrics *m, const struct metrics_now *now,
 	    "finished, by event type and outcome (done, dead, duplicate).",
 	    &m->events, ev_keys, 2);
 	metrics_counters_write(out, "relais_deliveries_total", "Delivery "
-	    "outcomes (sent, retry, dead, skipped) by channel, territory and "
-	    "gateway.", &m->deliveries, dl_keys, 4);
+	    "outcomes (sent, retry, deferred, dead, skipped) by channel, "
+	    "territory and gateway.", &m->deliveries, dl_keys, 4);
 	metrics_gateways(m, now->gws, out);
 	metrics_gauge(out, "relais_inflight_entries", "Stream entries being "
 	    "handled by this process.", (double)now->inflight);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 struct buf;
+struct config;
 struct gw_set;
 struct queue_gauges;
 struct metrics;
@@ -26,6 +27,12 @@ struct metrics_now {
 
 struct metrics	*metrics_new(void);
 void		 metrics_free(struct metrics *);
+/*
+ * Starts at 0 the label sets cf allows (each event type by outcome, each
+ * route's channel, territory and gateway by outcome, each gateway's
+ * latency), so that rate() sees their first event; what is counted stays.
+ */
+void		 metrics_declare(struct metrics *, const struct config *);
 /* A stream entry finished: its type and outcome (done, dead, duplicate). */
 void		 metrics_event(struct metrics *, const char *type,
 		    const char *outcome);

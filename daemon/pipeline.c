@@ -655,6 +655,7 @@ pipeline_new(struct event_base *base, struct config *cf, struct gw_set *gws)
 	p->base = base;
 	p->cur = pipeline_conf_new(cf, gws);
 	p->metrics = metrics_new();
+	metrics_declare(p->metrics, cf);
 	TAILQ_INIT(&p->jobs);
 	p->q = queue_new(base, cf, pipeline_on_entry, pipeline_room,
 	    pipeline_busy, p);
@@ -739,6 +740,7 @@ pipeline_reload(struct pipeline *p, struct config *cf, struct gw_set *gws)
 	struct pipeline_conf	*old = p->cur;
 
 	p->cur = pipeline_conf_new(cf, gws);
+	metrics_declare(p->metrics, cf);
 	p->reloads++;
 	pipeline_conf_release(old);
 	queue_kick(p->q);	/* max_inflight may have grown */

@@ -34,13 +34,19 @@ struct queue_entry {
 	long	 delivered;	/* times this entry was read, this time included */
 };
 
-/* Sizes read from Redis every 5 s, for metrics (valid = 0 until the first). */
+/*
+ * Sizes and ages (ms) read from Redis every 5 s, for metrics (valid = 0
+ * until the first).
+ */
 struct queue_gauges {
 	long long	stream;
 	long long	pending;
 	long long	scheduled;
 	long long	dead;
 	long long	inbox;
+	long long	oldest_entry_ms;	/* first of the stream */
+	long long	oldest_pending_ms;	/* first of the pending list */
+	long long	oldest_due_ms;		/* first due scheduled entry */
 	int		valid;
 };
 

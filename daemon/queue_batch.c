@@ -136,13 +136,16 @@ queue_on_stats_reply(redisReply *r, void *arg)
 
 	q->stats_busy = 0;
 	if (q->freeing || r == NULL || r->type != REDIS_REPLY_ARRAY ||
-	    r->elements != 5)
+	    r->elements != 8)
 		return;
 	q->gauges.stream = r->element[0]->integer;
 	q->gauges.pending = r->element[1]->integer;
 	q->gauges.scheduled = r->element[2]->integer;
 	q->gauges.dead = r->element[3]->integer;
 	q->gauges.inbox = r->element[4]->integer;
+	q->gauges.oldest_pending_ms = r->element[5]->integer;
+	q->gauges.oldest_entry_ms = r->element[6]->integer;
+	q->gauges.oldest_due_ms = r->element[7]->integer;
 	q->gauges.valid = 1;
 }
 
@@ -150,16 +153,19 @@ static void
 queue_on_stats(evutil_socket_t fd, short what, void *arg)
 {
 	struct queue	*q = arg;
-	const char	*av[2];
+	const char	*av[3];
+	char		 now[32];
 
 	(void)fd;
 	(void)what;
 	if (q->stats_busy || !redis_is_up(q->writer))
 		return;
+	snprintf(now, sizeof now, "%lld", (long long)clock_now_ms());
 	av[0] = q->redis.prefix;
 	av[1] = q->redis.group;
+	av[2] = now;
 	if (redis_eval(q->writer, &queue_stats_script, queue_on_stats_reply, q,
-	    0, 0, 2, av, NULL) == 0)
+	    0, 0, 3, av, NULL) == 0)
 		q->stats_busy = 1;
 }
 

@@ -285,14 +285,32 @@ const char queue_rate_lua[] =
 "end\n"
 "return out\n";
 
-/* ARGV: prefix, group. Sizes for metrics and status: one round trip. */
+/*
+ * ARGV: prefix, group, now (ms, relaisd's clock: the scheduled set's).
+ * Sizes for metrics and status, and ages in ms: of the oldest stream entry
+ * and the oldest pending one (by their ids, on Redis's clock), and how long
+ * the first scheduled entry has been due. One round trip.
+ */
 const char queue_stats_lua[] =
-"local p, group = ARGV[1], ARGV[2]\n"
-"local pending = 0\n"
+"local p, group, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+"local t = redis.call('TIME')\n"
+"local rnow = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+"local function age(id)\n"
+"  local ms = id and tonumber(string.match(id, '^(%d+)'))\n"
+"  if not ms or ms > rnow then return 0 end\n"
+"  return rnow - ms\n"
+"end\n"
+"local pending, pold, eold, due = 0, 0, 0, 0\n"
 "if redis.call('EXISTS', p .. 'events') == 1 then\n"
 "  local ok, s = pcall(redis.call, 'XPENDING', p .. 'events', group)\n"
-"  if ok then pending = s[1] end\n"
+"  if ok then pending = s[1]; pold = age(s[2]) end\n"
+"  local first = redis.call('XRANGE', p .. 'events', '-', '+', 'COUNT', 1)\n"
+"  if #first == 1 then eold = age(first[1][1]) end\n"
+"end\n"
+"local z = redis.call('ZRANGE', p .. 'scheduled', 0, 0, 'WITHSCORES')\n"
+"if #z == 2 and tonumber(z[2]) and tonumber(z[2]) <= now then\n"
+"  due = math.floor(now - tonumber(z[2]))\n"
 "end\n"
 "return { redis.call('XLEN', p .. 'events'), pending,\n"
 "  redis.call('ZCARD', p .. 'scheduled'), redis.call('XLEN', p .. 'dead'),\n"
-"  redis.call('LLEN', p .. 'inbox') }\n";
+"  redis.call('LLEN', p .. 'inbox'), pold, eold, due }\n";

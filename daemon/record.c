@@ -202,6 +202,7 @@ record_outcome(struct queue_args *ops, const struct delivery *d,
 			queue_op_count(ops, d->cap, RECORD_CAP_TTL_MS);
 		break;
 	case OUTCOME_RETRY:
+	case OUTCOME_DEFERRED:
 		queue_op_retry(ops, d->due_ms, d->next_attempt, d->next_waits,
 		    d->pd->key, e->event, e->len);
 		break;

@@ -20,7 +20,7 @@ printf '%s\n' "$out" | grep -q "event=r-1" || fail "dead list: $out"
 ctl_ok dead replay --all
 printf '%s\n' "$out" | grep -q "^$id  event=r-1  replayed as .*: sent$" || fail "replay: $out"
 assert_eq "$(printf '%s\n' "$out" | tail -n 1)" \
-    "replayed 1: 1 sent, 0 retrying, 0 dead again, 0 nothing sent, 0 still pending; skipped 0; not replayed 0" "replay"
+    "replayed 1: 1 sent, 0 retrying, 0 deferred, 0 dead again, 0 nothing sent, 0 still pending; skipped 0; not replayed 0" "replay"
 # (the sink records a request before it answers)
 assert_eq "$(requests gw)" 2 "requests once replay said sent"
 wait_for 10 "all handled" all_handled
@@ -29,7 +29,7 @@ assert_eq "$(sink_field gw 2 .status)" 200 "second answer"
 # a missing id: exit 1, said so, nothing replayed
 run_ctl dead replay 0-1
 assert_eq "$rc" 1 "exit status for a replay of a missing id ($err)"
-assert_eq "$out" "replayed 0: 0 sent, 0 retrying, 0 dead again, 0 nothing sent, 0 still pending; skipped 0; not replayed 1" "replay of a missing id"
+assert_eq "$out" "replayed 0: 0 sent, 0 retrying, 0 deferred, 0 dead again, 0 nothing sent, 0 still pending; skipped 0; not replayed 1" "replay of a missing id"
 printf '%s\n' "$err" | grep -q "no dead letter 0-1" || fail "replay of a missing id: $err"
 run_ctl dead show 0-1
 assert_eq "$rc" 1 "exit status for dead show of a missing id ($err)"

@@ -110,7 +110,7 @@ ctl_ok dead replay "$t1"
 printf '%s\n' "$out" | grep -q "^$t1  event=t-1  replayed as .*: sent$" || fail "sent: $out"
 printf '%s\n' "$out" | grep -q "^    email to newcomer (welcome): sent$" || fail "sent, detail: $out"
 assert_eq "$(printf '%s\n' "$out" | tail -n 1)" \
-    "replayed 1: 1 sent, 0 retrying, 0 dead again, 0 nothing sent, 0 still pending; skipped 0; not replayed 0" "summary"
+    "replayed 1: 1 sent, 0 retrying, 0 deferred, 0 dead again, 0 nothing sent, 0 still pending; skipped 0; not replayed 0" "summary"
 assert_eq "$(letter t-1)" "" "letters of t-1 after it was sent"
 # replaying the second letter of d-1 replays the event once, and removes both
 ctl_ok dead replay "$referent"

@@ -31,9 +31,9 @@ assert_eq "$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.template == "welcome")
 # the third waits for tomorrow, 00:00 in Québec (05:00Z)
 due=$(rcli zrange relais:scheduled 0 -1 withscores | grep -A1 '^retry ' | tail -n 1)
 assert_eq "$due" "$(( $(date -d 2026-03-05T05:00:00Z +%s) * 1000 ))" "deferred to"
-records | jq -r 'select(.outcome == "retry") | .reason' | grep -qF \
+records | jq -r 'select(.outcome == "deferred") | .reason' | grep -qF \
     'the recipient had 2 messages today (limits.max_per_recipient_per_day): deferred to 2026-03-05T05:00:00.000Z' ||
-    fail "no deferral recorded: $(records | jq -c 'select(.outcome == "retry")')"
+    fail "no deferral recorded: $(records | jq -c 'select(.outcome == "deferred")')"
 assert_eq "$(rcli keys 'relais:rcpt:*' | wc -l)" 4 "counts (one counsellor, three newcomers)"
 rcli keys 'relais:rcpt:*' | grep -q "@" && fail "an address in a count's key"
 n=$(for k in $(rcli keys 'relais:rcpt:*'); do rcli get "$k"; done | sort -n | tail -n 1)

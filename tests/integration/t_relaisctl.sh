@@ -95,20 +95,20 @@ assert_eq "$(requests gw)" 0 "messages for a backfill"
 run_ctl emit --raw --backfill "$T/bf.json"
 assert_eq "$rc" 2 "emit --raw --backfill ($err)"
 
-# status tells retries (the email: 429, retry in an hour) from window
-# deferrals (the SMS at 23:30; "retry 0 0", its record gone), and one whose
-# counts do not tell by its delivery record
+# status tells retries (the email: 429, retry in an hour) from deferrals
+# (the SMS at 23:30; "retry 0 0", its record gone), and one whose counts do
+# not tell by its delivery record (outcome deferred)
 emit "$(event s-1 '"email":"ana@example.com","phone":"819-555-0123","consent":{"email":true,"sms":true}')"
 wait_for 10 "both scheduled" 'test "$(rcli zcard relais:scheduled)" = 2'
 rcli zrange relais:scheduled 0 -1 | grep -q '^retry 0 1 ' || fail "no gateway wait: $(rcli zrange relais:scheduled 0 -1)"
 rcli zadd relais:scheduled 4102444800000 'retry 3 0 k-deferred {"type":"x"}' > /dev/null
 rcli zadd relais:scheduled 4102444800000 'retry 0 0 k-no-record {"type":"x"}' > /dev/null
-rcli xadd relais:deliveries '*' key k-deferred outcome retry \
+rcli xadd relais:deliveries '*' key k-deferred outcome deferred \
     reason 'outside window sms-hours: deferred to 2100-01-01T00:00:00.000Z' > /dev/null
 ctl_ok status
 printf '%s\n' "$out" | grep -qE '^  retries +1$' || fail "status: retries:
 $out"
-printf '%s\n' "$out" | grep -qE '^  deferred to a time window +3$' || fail "status: deferrals:
+printf '%s\n' "$out" | grep -qE '^  deferred \(window or cap\) +3$' || fail "status: deferrals:
 $out"
 printf '%s\n' "$out" | grep -qx 'status: ok' || fail "status not ok:
 $out"

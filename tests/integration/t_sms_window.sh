@@ -26,7 +26,7 @@ assert_eq "$(body_field gw 1 .to)" "+18195550123" "number normalised to E.164"
 assert_eq "$(body_field gw 1 .channel)" sms "channel"
 rcli xrange relais:deliveries - + | grep -qx gsm7 || fail "encoding not recorded"
 outcomes=$(rcli xrange relais:deliveries - + | awk 'prev == "outcome" { print } { prev = $0 }' | tr '\n' ' ')
-assert_eq "$outcomes" "retry sent " "recorded outcomes"
+assert_eq "$outcomes" "deferred sent " "recorded outcomes"
 attempts=$(rcli xrange relais:deliveries - + | awk 'prev == "attempt" { print } { prev = $0 }' | tr '\n' ' ')
 assert_eq "$attempts" "1 1 " "attempts (a deferral spends none)"
 stop_relaisd

@@ -316,7 +316,7 @@ test_window_closed(void **state)
 	    "        location: UTC\n", start, start + 1);
 	test_start(f, "", extra, TEST_OUT "    window: later\n");
 	test_one(f, "e-w", TEST_CONSENT);
-	test_record(f, "retry", "outside window later");
+	test_record(f, "deferred", "outside window later");
 	assert_int_equal(test_outbox_lines(f), 0);
 	assert_int_equal(test_redis_int(&f->srv, "ZCARD relais:scheduled"), 1);
 	now = (long long)ts.tv_sec * 1000;

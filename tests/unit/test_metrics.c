@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
+#include "diag.h"
 #include "gw.h"
 #include "gw_outbox.h"
 #include "metrics.h"
@@ -273,6 +274,7 @@ test_now(void **state)
 
 	(void)state;
 	memset(&now, 0, sizeof now);
+	memset(&g, 0, sizeof g);
 	g.stream = 10;
 	g.pending = 2;
 	g.scheduled = 7;
@@ -301,7 +303,127 @@ test_now(void **state)
 	test_line(s, "relais_dead_letters 1");
 	test_line(s, "relais_inbox_items 0");
 	test_line(s, "# TYPE relais_inbox_items gauge");
+	test_line(s, "relais_oldest_entry_age_seconds 0");
+	test_line(s, "relais_oldest_pending_age_seconds 0");
+	test_line(s, "relais_oldest_due_scheduled_age_seconds 0");
 	test_line(s, "relais_gateway_breaker_state{gateway=\"outbox1\"} 2");
+	free(s);
+	metrics_free(m);
+}
+
+/* The ages read from Redis, written in seconds. */
+static void
+test_ages(void **state)
+{
+	struct queue_gauges	 g;
+	struct metrics_now	 now;
+	struct metrics		*m;
+	char			*s;
+
+	(void)state;
+	memset(&g, 0, sizeof g);
+	memset(&now, 0, sizeof now);
+	g.oldest_entry_ms = 90500;
+	g.oldest_pending_ms = 60000;
+	g.oldest_due_ms = 1250;
+	g.valid = 1;
+	now.gws = env.gws;
+	now.gauges = &g;
+	m = metrics_new();
+	s = test_write(m, &now);
+	test_line(s, "relais_oldest_entry_age_seconds 90.5");
+	test_line(s, "relais_oldest_pending_age_seconds 60");
+	test_line(s, "relais_oldest_due_scheduled_age_seconds 1.25");
+	test_line(s, "# TYPE relais_oldest_pending_age_seconds gauge");
+	free(s);
+	metrics_free(m);
+}
+
+/*
+ * The shipped config's label sets start at 0: every event type by outcome,
+ * every route's channel, territory and gateway by outcome (deferred
+ * included), a skip where a route sends nothing; counting adds to them and
+ * a second declaration (a reload) keeps what was counted.
+ */
+static void
+test_declare(void **state)
+{
+	struct queue_gauges	 g;
+	struct metrics_now	 now;
+	struct metrics		*m;
+	struct config		*cf;
+	struct diag		 d;
+	char			*s;
+
+	(void)state;
+	unsetenv("RELAIS_EMAIL_GATEWAY");
+	unsetenv("RELAIS_SMS_GATEWAY");
+	diag_init(&d);
+	cf = config_load("config/relais.yaml", &d);
+	diag_free(&d);
+	assert_non_null(cf);
+	memset(&g, 0, sizeof g);
+	memset(&now, 0, sizeof now);
+	now.gws = env.gws;
+	now.gauges = &g;
+	m = metrics_new();
+	metrics_declare(m, cf);
+	metrics_delivery(m, "sent", "email", "abitibi", "outbox");
+	metrics_event(m, "newcomer.arrived", "done");
+	metrics_declare(m, cf);
+	s = test_write(m, &now);
+	test_line(s, "relais_events_total{type=\"newcomer.arrived\","
+	    "outcome=\"done\"} 1");
+	test_line(s, "relais_events_total{type=\"job.posted\","
+	    "outcome=\"duplicate\"} 0");
+	test_line(s, "relais_events_total{type=\"invalid\","
+	    "outcome=\"dead\"} 0");
+	test_line(s, "relais_deliveries_total{outcome=\"sent\","
+	    "channel=\"email\",territory=\"abitibi\",gateway=\"outbox\"} 1");
+	test_line(s, "relais_deliveries_total{outcome=\"deferred\","
+	    "channel=\"sms\",territory=\"rouyn-noranda\","
+	    "gateway=\"outbox\"} 0");
+	test_line(s, "relais_deliveries_total{outcome=\"dead\","
+	    "channel=\"email\",territory=\"region\",gateway=\"outbox\"} 0");
+	test_line(s, "relais_deliveries_total{outcome=\"skipped\","
+	    "channel=\"sms\",territory=\"abitibi\",gateway=\"-\"} 0");
+	test_line(s, "relais_gateway_latency_seconds_count"
+	    "{gateway=\"outbox\"} 0");
+	free(s);
+	metrics_free(m);
+	config_free(cf);
+}
+
+/* Many label sets (the table grows): each counted on its own. */
+static void
+test_many(void **state)
+{
+	struct queue_gauges	 g;
+	struct metrics_now	 now;
+	struct metrics		*m;
+	char			*s, t[32], line[160];
+	int			 i, k;
+
+	(void)state;
+	memset(&g, 0, sizeof g);
+	memset(&now, 0, sizeof now);
+	now.gws = env.gws;
+	now.gauges = &g;
+	m = metrics_new();
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < 500; i++) {
+			snprintf(t, sizeof t, "t%d", i);
+			if (k <= i % 3)
+				metrics_delivery(m, "sent", "email", t, "gw");
+		}
+	}
+	s = test_write(m, &now);
+	for (i = 0; i < 500; i++) {
+		snprintf(line, sizeof line, "relais_deliveries_total{outcome="
+		    "\"sent\",channel=\"email\",territory=\"t%d\","
+		    "gateway=\"gw\"} %d", i, i % 3 + 1);
+		test_line(s, line);
+	}
 	free(s);
 	metrics_free(m);
 }
@@ -317,6 +439,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_latency, test_setup,
 		    test_teardown),
 		cmocka_unit_test_setup_teardown(test_now, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_ages, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_declare, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_many, test_setup,
 		    test_teardown),
 	};
 

@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "queue.h"
 #include "queue_args.h"
@@ -719,6 +720,49 @@ test_tick(void **state)
 	freeReplyObject(r);
 }
 
+/* ms is within 3 s of want_ms. */
+static void
+test_near(const char *what, long long ms, long long want_ms)
+{
+	if (ms < want_ms - 3000 || ms > want_ms + 3000)
+		fail_msg("%s: %lld ms, expected about %lld", what, ms, want_ms);
+}
+
+/*
+ * The gauges (every 5 s): sizes, and the ages an operator alerts on: the
+ * oldest entry of the stream (acked, not deleted: 90 s), the oldest
+ * pending one (30 s), the oldest due scheduled one (20 s).
+ */
+static void
+test_gauges(void **state)
+{
+	struct fx			*f = *state;
+	const struct queue_gauges	*g;
+	long long			 now = clock_now_ms();
+
+	test_start(f);
+	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:events %lld-0 event a",
+	    now - 90000));
+	TEST_UNTIL(f->base, f->n == 1, 5000);
+	freeReplyObject(test_redis_cmd(&f->srv, "XACK t:events g %s",
+	    f->e[0]->id));
+	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:events %lld-0 event b",
+	    now - 30000));
+	TEST_UNTIL(f->base, f->n == 2, 5000);
+	freeReplyObject(test_redis_cmd(&f->srv, "ZADD t:scheduled %lld %s "
+	    "%lld %s", now - 20000, "event 0 0 - DUE", now + 3600000,
+	    "event 0 0 - LATER"));
+	g = queue_gauges(f->q);
+	TEST_UNTIL(f->base, g->valid, 8000);
+	now = clock_now_ms() - now;	/* they were read this long after */
+	assert_int_equal(g->stream, 2);
+	assert_int_equal(g->pending, 1);
+	assert_int_equal(g->scheduled, 2);
+	test_near("oldest entry", g->oldest_entry_ms, 90000 + now);
+	test_near("oldest pending", g->oldest_pending_ms, 30000 + now);
+	test_near("oldest due", g->oldest_due_ms, 20000 + now);
+}
+
 int
 main(void)
 {
@@ -749,6 +793,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_owe_sent_freed, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tick, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gauges, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -297,8 +297,9 @@ test_replay_pending(void **state)
 	snprintf(want, sizeof want,
 	    "1709251204000-0  event=e4  replayed as %s: still pending after "
 	    "0 s (is relaisd running?)\n"
-	    "replayed 1: 0 sent, 0 retrying, 0 dead again, 0 nothing sent, "
-	    "1 still pending; skipped 0; not replayed 0\n", sids[0]);
+	    "replayed 1: 0 sent, 0 retrying, 0 deferred, 0 dead again, "
+	    "0 nothing sent, 1 still pending; skipped 0; not replayed 0\n",
+	    sids[0]);
 	assert_string_equal(f->out, want);
 }
 
@@ -395,8 +396,9 @@ test_replay_wait(void **state)
 		    "503\n"
 		    "1709251204000-0  event=e4  replayed as %s: dead again\n"
 		    "    new dead letter %s: handler failed\n"
-		    "replayed 2: 0 sent, 1 retrying, 1 dead again, 0 nothing "
-		    "sent, 0 still pending; skipped 1; not replayed 0\n",
+		    "replayed 2: 0 sent, 1 retrying, 0 deferred, 1 dead "
+		    "again, 0 nothing sent, 0 still pending; skipped 1; "
+		    "not replayed 0\n",
 		    s1, s4, newdead);
 	}
 	assert_string_equal(f->out, want);

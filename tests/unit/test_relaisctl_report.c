@@ -159,6 +159,9 @@ seed(struct fx *f)
 	delivery(f, MARCH + 4, "abitibi", "match_alert", "sent");
 	delivery(f, MARCH + 5, "abitibi", "welcome", "dead");
 	delivery(f, MARCH + 6, "abitibi", "welcome", "retry");
+	/* waiting for a window: neither sent nor failed */
+	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:deliveries %lld-1 "
+	    "territory abitibi template welcome outcome deferred", MARCH + 6));
 	delivery(f, MARCH + 7, "abitibi", "counsellor_digest", "sent");
 	delivery(f, MARCH + 8, "outaouais", "welcome", "sent");
 	/* a provider's status report names no territory */

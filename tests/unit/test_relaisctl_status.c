@@ -164,11 +164,15 @@ test_status_counts(void **state)
 
 	freeReplyObject(test_redis_cmd(&f->srv, "RPUSH t:inbox a b"));
 	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:suppressed h1 x"));
-	/* a deferral spends nothing; others are told by their records */
+	/*
+	 * A deferral spends nothing; others are told by their records: kd's
+	 * says deferred, kw's is an older relaisd's ("retry", outside window).
+	 */
 	freeReplyObject(test_redis_cmd(&f->srv, "ZADD t:scheduled "
-	    "%lld %s %lld %s %lld %s %lld %s", later, "retry 0 0 kw0 e1",
+	    "%lld %s %lld %s %lld %s %lld %s %lld %s", later,
+	    "retry 0 0 kw0 e1",
 	    later, "retry 2 1 kr e2", later, "retry 1 0 kw e3",
-	    past, "retry 3 0 kunknown e4"));
+	    past, "retry 3 0 kunknown e4", later, "retry 2 0 kd e5"));
 	freeReplyObject(test_redis_cmd(&f->srv, "ZADD t:scheduled "
 	    "%lld %s %lld %s %lld %s %lld %s %lld %s", later,
 	    "{\"type\":\"followup.due\",\"id\":\"f1\"}", past,
@@ -182,6 +186,9 @@ test_status_counts(void **state)
 	    "outcome retry reason %s", "outside window 08:00-20:00"));
 	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:deliveries * key kr "
 	    "outcome sent"));
+	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:deliveries * key kd "
+	    "outcome deferred reason %s",
+	    "the recipient had 3 messages today"));
 	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:dead * reason %s",
 	    "gateway refused: 400"));
 	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:dead * reason %s",
@@ -193,9 +200,9 @@ test_status_counts(void **state)
 	    "events stream:    0 entries\n"
 	    "group:            none yet (relaisd never started)\n"
 	    "inbox list:       2 items\n"
-	    "scheduled:        9 entries\n"
+	    "scheduled:        10 entries\n"
 	    "  retries                    2\n"
-	    "  deferred to a time window  2\n"
+	    "  deferred (window or cap)   3\n"
 	    "  follow-ups (followup.due)  2\n"
 	    "  digests (match.digest)     1\n"
 	    "  reminders (followup.reminders) 1\n"
@@ -204,7 +211,7 @@ test_status_counts(void **state)
 	    "retries or deferrals)\n"
 	    "  due now (moving to stream) 2\n"
 	    "dead letters:     3\n"
-	    "delivery records: 3\n"
+	    "delivery records: 4\n"
 	    "opted out:        1\n"
 	    "dead letters by reason (last 3):\n"
 	    "       2  gateway refused\n"
