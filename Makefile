@@ -441,7 +441,7 @@ ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) \
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-clocks check-sanitize check-layout \
-	demo bench soak install uninstall clean deps fuzz mutants deb man
+	demo bench soak install uninstall clean deps fuzz mutants
 all: $(BUILD)/relaisd $(BUILD)/relaisctl $(BUILD)/sink
 
 $(BUILD)/obj/%.o: %.c
@@ -550,6 +550,7 @@ deps:
 # a numbered section under a "BSD ... Manual" header whatever .Os says.
 MAN_PAGES := $(BUILD)/man/relaisctl.1 $(BUILD)/man/relais.yaml.5 \
 	$(BUILD)/man/relaisd.8
+.PHONY: man
 man: $(MAN_PAGES)
 $(BUILD)/man/%: man/%
 	@mkdir -p $(dir $@)
@@ -722,6 +723,7 @@ DEB_DIR := $(BUILD)/deb
 # copy is elsewhere, so it is told where.
 DEB_SPEC_DIR := $(abspath $(or $(MUSTACHE_SPEC_DIR),../shared/conformance/mustache))
 DEB_SRC := $(DEB_DIR)/relais-$(VERSION)
+.PHONY: deb
 deb:
 	rm -rf "$(DEB_DIR)"
 	mkdir -p "$(DEB_SRC)"
