@@ -60,7 +60,7 @@ suite=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}
 mirror=${RELAIS_DEB_MIRROR:-http://deb.debian.org/debian}
 depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' |
     sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' -e 's/ //g' | grep . | sort -u)
-include=$(printf '%s\n' $depends man-db | sort -u | paste -sd, -)
+include=$(printf '%s\n' "$depends" man-db | sort -u | paste -sd, -)
 key=$(printf '%s %s %s' "$suite" "$mirror" "$include" | sha256sum | cut -c1-16)
 base=$BUILD/deb-root/base-$key.tar
 if [ ! -f "$base" ]; then
