@@ -7,18 +7,23 @@
 #   make bench      throughput / latency / memory benchmark
 #   make soak       instances killed -9, a Redis restart, a gateway outage: nothing lost or sent twice
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS (30) each, in build-fuzz/
+#   make man        the manual pages as installed (man(7), from mdoc), in $(BUILD)/man/
+#   make deb        the Debian package, built from a copy of the tree, in $(BUILD)/deb/
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 # Install locations. The configuration stays in /etc whatever the PREFIX;
 # the systemd files go where systemd looks under PREFIX (/usr/lib/... for
-# PREFIX=/usr, /usr/local/lib/... by default).
+# PREFIX=/usr, /usr/local/lib/... by default). relaisd, a daemon with a
+# section 8 page, goes in sbin; relaisctl in bin.
 BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
 SYSCONFDIR  ?= /etc
 UNITDIR     ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/relais
 BUILD   ?= build
 CC      ?= cc
 
@@ -445,7 +450,7 @@ all: $(BUILD)/relaisd $(BUILD)/relaisctl $(BUILD)/sink
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/librelais.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -544,6 +549,18 @@ $(CTL_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
 deps:
 	@sh tests/deps.sh
 
+# The installed manual pages: the mdoc sources turned into man(7), the
+# version in their footer. Why: Debian 12's groff formats any mdoc page of
+# a numbered section under a "BSD ... Manual" header whatever .Os says.
+MAN_PAGES := $(BUILD)/man/relaisctl.1 $(BUILD)/man/relais.yaml.5 \
+	$(BUILD)/man/relaisd.8
+.PHONY: man
+man: $(MAN_PAGES)
+$(BUILD)/man/%: man/%
+	@mkdir -p $(dir $@)
+	mandoc -T man -W warning,stop -I os="relais $(VERSION)" $< > $@.$$$$.tmp && \
+	    mv $@.$$$$.tmp $@
+
 # Headers are listed too: the sources are not compiled with -MMD here.
 .SECONDEXPANSION:
 $(FUZZ_BUILD)/fuzz_%: $$(FUZZ_$$*_SRCS) $$(wildcard daemon/*.h)
@@ -634,15 +651,21 @@ fuzz: deps
 	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi; \
 	echo "fuzz: no crash"
 
-# Binaries, systemd files, and the configuration: an existing relais.yaml or
-# template is never overwritten (relais.yaml.dist is always the shipped one),
-# nor are existing directories' modes changed (an operator may restrict them).
+# Binaries, systemd files, and the configuration: an existing relais.yaml,
+# template or /etc/default/relaisd is never overwritten (relais.yaml.dist is
+# always the shipped one), nor are existing directories' modes changed (an
+# operator may restrict them). The README goes where the unit's
+# Documentation= points.
 INSTALL_CONF := $(DESTDIR)$(SYSCONFDIR)/relais
-install: all
-	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" \
-	    "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(TMPFILESDIR)"
-	install -m 0755 $(BUILD)/relaisd $(BUILD)/relaisctl "$(DESTDIR)$(BINDIR)/"
-	sed -e 's|/usr/bin/relaisd|$(BINDIR)/relaisd|g' \
+INSTALL_DEFAULT := $(DESTDIR)$(SYSCONFDIR)/default/relaisd
+install: all man
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(SBINDIR)" \
+	    "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" \
+	    "$(DESTDIR)$(TMPFILESDIR)" "$(DESTDIR)$(DOCDIR)"
+	install -m 0755 $(BUILD)/relaisd "$(DESTDIR)$(SBINDIR)/"
+	install -m 0755 $(BUILD)/relaisctl "$(DESTDIR)$(BINDIR)/"
+	sed -e 's|/usr/sbin/relaisd|$(SBINDIR)/relaisd|g' \
+	    -e 's|/usr/share/doc/relais/|$(DOCDIR)/|g' \
 	    -e 's|/etc/relais/|$(SYSCONFDIR)/relais/|g' \
 	    -e 's|/etc/default/|$(SYSCONFDIR)/default/|g' \
 	    systemd/relaisd.service > $(BUILD)/relaisd.service
@@ -651,9 +674,16 @@ install: all
 	install -m 0644 systemd/relais.tmpfiles "$(DESTDIR)$(TMPFILESDIR)/relais.conf"
 	install -d "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man5" \
 	    "$(DESTDIR)$(MANDIR)/man8"
-	install -m 0644 man/relaisctl.1 "$(DESTDIR)$(MANDIR)/man1/relaisctl.1"
-	install -m 0644 man/relais.yaml.5 "$(DESTDIR)$(MANDIR)/man5/relais.yaml.5"
-	install -m 0644 man/relaisd.8 "$(DESTDIR)$(MANDIR)/man8/relaisd.8"
+	install -m 0644 $(BUILD)/man/relaisctl.1 "$(DESTDIR)$(MANDIR)/man1/relaisctl.1"
+	install -m 0644 $(BUILD)/man/relais.yaml.5 "$(DESTDIR)$(MANDIR)/man5/relais.yaml.5"
+	install -m 0644 $(BUILD)/man/relaisd.8 "$(DESTDIR)$(MANDIR)/man8/relaisd.8"
+	install -m 0644 README.md "$(DESTDIR)$(DOCDIR)/README.md"
+	@if [ -e "$(INSTALL_DEFAULT)" ]; then \
+		echo "install: kept $(INSTALL_DEFAULT)"; \
+	else \
+		install -d "$(dir $(INSTALL_DEFAULT))" && \
+		install -m 0644 systemd/relaisd.default "$(INSTALL_DEFAULT)"; \
+	fi
 	@for d in "$(INSTALL_CONF)" "$(INSTALL_CONF)/templates"; do \
 		[ -d "$$d" ] || install -d -m 0755 "$$d" || exit 1; \
 	done
@@ -680,15 +710,47 @@ install: all
 		fi; \
 	done
 
-# Never removes the configuration nor the state (/var/lib/relais).
+# Never removes the configuration (/etc/relais, /etc/default/relaisd) nor
+# the state (/var/lib/relais).
 uninstall:
-	rm -f "$(DESTDIR)$(BINDIR)/relaisd" "$(DESTDIR)$(BINDIR)/relaisctl" \
+	rm -f "$(DESTDIR)$(SBINDIR)/relaisd" "$(DESTDIR)$(BINDIR)/relaisctl" \
+	    "$(DESTDIR)$(DOCDIR)/README.md" \
 	    "$(DESTDIR)$(UNITDIR)/relaisd.service" \
 	    "$(DESTDIR)$(SYSUSERSDIR)/relais.conf" \
 	    "$(DESTDIR)$(TMPFILESDIR)/relais.conf" \
 	    "$(DESTDIR)$(MANDIR)/man1/relaisctl.1" \
 	    "$(DESTDIR)$(MANDIR)/man5/relais.yaml.5" \
 	    "$(DESTDIR)$(MANDIR)/man8/relaisd.8"
+	rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
+
+# The Debian package (debian/): dpkg-buildpackage writes next to the tree it
+# builds, so it builds a copy in $(BUILD)/deb/ and the results (.deb, dbgsym,
+# .buildinfo, .changes) stay there. The copy builds with Debian's flags in its
+# own build/, whatever this make was given (SANITIZE, BUILD). lintian, when
+# installed, must find no error or warning. DEB_BUILD_OPTIONS passes through:
+# nocheck (with DEB_BUILD_PROFILES=nocheck) skips the unit tests.
+DEB_DIR := $(BUILD)/deb
+# test_tmpl reads the Mustache spec from outside the tree (../shared): the
+# copy is elsewhere, so it is told where.
+DEB_SPEC_DIR := $(abspath $(or $(MUSTACHE_SPEC_DIR),../shared/conformance/mustache))
+DEB_SRC := $(DEB_DIR)/relais-$(VERSION)
+.PHONY: deb
+deb:
+	rm -rf "$(DEB_DIR)"
+	mkdir -p "$(DEB_SRC)"
+	tar -cf - --exclude=./.git --exclude='./build*' --exclude="./$(BUILD)" \
+	    --exclude="./$(FUZZ_BUILD)" . | tar -xf - -C "$(DEB_SRC)"
+	cd "$(DEB_SRC)" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    -u SANITIZE -u BUILD MUSTACHE_SPEC_DIR="$(DEB_SPEC_DIR)" \
+	    dpkg-buildpackage -us -uc -b
+	rm -rf "$(DEB_SRC)"
+	@if command -v lintian > /dev/null; then \
+		echo "lintian $(DEB_DIR)/*.changes"; \
+		lintian --fail-on error,warning "$(DEB_DIR)"/relais_*.changes; \
+	else \
+		echo "deb: lintian not installed, not checked"; \
+	fi
+	@ls "$(DEB_DIR)"/*.deb
 
 clean:
 	rm -rf build build-san $(FUZZ_BUILD)

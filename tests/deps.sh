@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages relais needs to build, test and demo, when
 # they are missing. As root it runs apt-get; otherwise it says what to run.
+# debhelper, lintian and mmdebstrap: make deb and t_deb (a clean Debian root).
 set -eu
 
 PKGS="build-essential pkg-config libevent-dev libhiredis-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libssl-dev libcmocka-dev redis-server redis-tools jq
 clang libclang-rt-14-dev tzdata curl prometheus python3 systemd nghttp2-server python3-aiosmtpd
-openssl mandoc man-db"
+openssl mandoc man-db debhelper lintian mmdebstrap"
 
 missing=""
 for p in $PKGS; do

@@ -1,6 +1,7 @@
-# make install DESTDIR=...: the expected tree from the already-built binaries,
-# an operator's config and templates kept on reinstall, the unit accepted by
-# systemd-analyze and rated 2.0 or lower, uninstall leaving /etc/relais.
+# make install DESTDIR=...: the expected tree from the already-built binaries
+# (relaisd in sbin), an operator's config, templates and /etc/default/relaisd
+# kept on reinstall, the unit accepted by systemd-analyze and rated 2.0 or
+# lower, uninstall leaving /etc/relais and /etc/default/relaisd.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 R=$T/root
@@ -16,25 +17,33 @@ do_make install DESTDIR="$R" PREFIX=/usr > "$T/install1.log" 2>&1 ||
 assert_eq "$(stat -c %Y "$BUILD/relaisd" "$BUILD/relaisctl")" "$before" \
     "binaries' mtimes (make install must not rebuild)"
 
-for f in usr/bin/relaisd usr/bin/relaisctl etc/relais/relais.yaml \
+for f in usr/sbin/relaisd usr/bin/relaisctl etc/relais/relais.yaml \
     etc/relais/relais.yaml.dist etc/relais/templates/fr/welcome.txt.mustache \
-    etc/relais/templates/en/welcome.subject.mustache \
+    etc/relais/templates/en/welcome.subject.mustache etc/default/relaisd \
     usr/lib/systemd/system/relaisd.service usr/lib/sysusers.d/relais.conf \
     usr/lib/tmpfiles.d/relais.conf usr/share/man/man8/relaisd.8 \
-    usr/share/man/man1/relaisctl.1 usr/share/man/man5/relais.yaml.5; do
+    usr/share/man/man1/relaisctl.1 usr/share/man/man5/relais.yaml.5 \
+    usr/share/doc/relais/README.md; do
 	[ -f "$R/$f" ] || fail "not installed: $f"
 done
-[ -x "$R/usr/bin/relaisd" ] && [ -x "$R/usr/bin/relaisctl" ] || fail "binaries not executable"
+[ -x "$R/usr/sbin/relaisd" ] && [ -x "$R/usr/bin/relaisctl" ] || fail "binaries not executable"
+[ ! -e "$R/usr/bin/relaisd" ] || fail "relaisd installed in bin (a daemon goes in sbin)"
+cmp -s systemd/relaisd.default "$R/etc/default/relaisd" || fail "/etc/default/relaisd differs from systemd/relaisd.default"
+for f in relaisd.8 relaisctl.1 relais.yaml.5; do
+	grep -q '^\.TH ' "$R/usr/share/man/man${f##*.}/$f" || fail "$f not installed as man(7)"
+done
 assert_eq "$(stat -c %a "$R/etc/relais/relais.yaml")" 644 "relais.yaml mode"
 cmp -s config/relais.yaml "$R/etc/relais/relais.yaml" || fail "relais.yaml differs from the shipped one"
 shipped=$(cd config/templates && find . -type f | wc -l)
 assert_eq "$(cd "$R/etc/relais/templates" && find . -type f | wc -l)" "$shipped" "templates installed"
 unit=$R/usr/lib/systemd/system/relaisd.service
-grep -qx 'ExecStart=/usr/bin/relaisd -c /etc/relais/relais.yaml' "$unit" ||
+grep -qx 'ExecStart=/usr/sbin/relaisd -c /etc/relais/relais.yaml' "$unit" ||
     fail "ExecStart: $(grep ExecStart "$unit")"
+grep -qx 'Documentation=file:/usr/share/doc/relais/README.md' "$unit" ||
+    fail "Documentation: $(grep Documentation "$unit")"
 grep -qx 'WatchdogSec=30s' "$unit" || fail "no WatchdogSec (relaisd feeds the watchdog: t_notify)"
 
-out=$("$R/usr/bin/relaisd" -c "$R/etc/relais/relais.yaml" --check 2>&1) ||
+out=$("$R/usr/sbin/relaisd" -c "$R/etc/relais/relais.yaml" --check 2>&1) ||
     fail "installed relaisd refuses the installed config: $out"
 
 # Reinstall over an operator's changes: kept, with a note; missing files restored.
@@ -42,6 +51,7 @@ echo "# operator's change" >> "$R/etc/relais/relais.yaml"
 echo "{{! operator's change }}" >> "$R/etc/relais/templates/fr/welcome.txt.mustache"
 rm "$R/etc/relais/templates/en/welcome.sms.mustache"
 echo stale > "$R/etc/relais/relais.yaml.dist"
+echo "RELAIS_CONSUMER=operator" >> "$R/etc/default/relaisd"
 do_make install DESTDIR="$R" PREFIX=/usr > "$T/install2.log" 2>&1 ||
     fail "second make install: $(cat "$T/install2.log")"
 assert_eq "$(tail -n 1 "$R/etc/relais/relais.yaml")" "# operator's change" "relais.yaml after reinstall"
@@ -50,6 +60,8 @@ assert_eq "$(tail -n 1 "$R/etc/relais/templates/fr/welcome.txt.mustache")" \
 cmp -s config/templates/en/welcome.sms.mustache "$R/etc/relais/templates/en/welcome.sms.mustache" ||
     fail "a missing template was not installed again"
 cmp -s config/relais.yaml "$R/etc/relais/relais.yaml.dist" || fail "relais.yaml.dist not refreshed"
+assert_eq "$(tail -n 1 "$R/etc/default/relaisd")" "RELAIS_CONSUMER=operator" \
+    "/etc/default/relaisd after reinstall"
 grep -q "kept .*/etc/relais/relais.yaml" "$T/install2.log" || fail "no note on the kept config: $(cat "$T/install2.log")"
 grep -q "kept modified .*/templates/fr/welcome.txt.mustache" "$T/install2.log" ||
     fail "no note on the kept template: $(cat "$T/install2.log")"
@@ -57,14 +69,19 @@ grep -q "kept modified .*/templates/fr/welcome.txt.mustache" "$T/install2.log" |
 # The default PREFIX (/usr/local) reaches the unit's paths.
 do_make install DESTDIR="$T/local" > "$T/install3.log" 2>&1 ||
     fail "make install (default PREFIX): $(cat "$T/install3.log")"
-grep -qx 'ExecStartPre=/usr/local/bin/relaisd -c /etc/relais/relais.yaml --check' \
+grep -qx 'ExecStartPre=/usr/local/sbin/relaisd -c /etc/relais/relais.yaml --check' \
     "$T/local/usr/local/lib/systemd/system/relaisd.service" || fail "unit under PREFIX=/usr/local"
+grep -qx 'Documentation=file:/usr/local/share/doc/relais/README.md' \
+    "$T/local/usr/local/lib/systemd/system/relaisd.service" ||
+    fail "Documentation= under PREFIX=/usr/local"
 
 if command -v systemd-analyze > /dev/null; then
-	# verify checks that the binary exists: point the unit at the DESTDIR one.
+	# verify checks that the binary exists: point the unit at the DESTDIR
+	# one; and that its man: pages exist, which they do only under DESTDIR
+	# (t_deb checks them on an installed system).
 	mkdir "$T/verify"
-	sed "s|=/usr/bin/relaisd |=$R/usr/bin/relaisd |" "$unit" > "$T/verify/relaisd.service"
-	out=$(systemd-analyze verify "$T/verify/relaisd.service" 2>&1) ||
+	sed "s|=/usr/sbin/relaisd |=$R/usr/sbin/relaisd |" "$unit" > "$T/verify/relaisd.service"
+	out=$(systemd-analyze verify --man=no "$T/verify/relaisd.service" 2>&1) ||
 	    fail "systemd-analyze verify: $out"
 	[ -z "$out" ] || fail "systemd-analyze verify complains: $out"
 	out=$(systemd-analyze security --offline=yes "$unit" 2>&1) || true
@@ -92,10 +109,11 @@ fi
 
 do_make uninstall DESTDIR="$R" PREFIX=/usr > "$T/uninstall.log" 2>&1 ||
     fail "make uninstall: $(cat "$T/uninstall.log")"
-for f in usr/bin/relaisd usr/bin/relaisctl usr/lib/systemd/system/relaisd.service \
-    usr/lib/sysusers.d/relais.conf usr/lib/tmpfiles.d/relais.conf; do
+for f in usr/sbin/relaisd usr/bin/relaisctl usr/lib/systemd/system/relaisd.service \
+    usr/lib/sysusers.d/relais.conf usr/lib/tmpfiles.d/relais.conf \
+    usr/share/doc/relais/README.md; do
 	[ ! -e "$R/$f" ] || fail "left by uninstall: $f"
 done
-[ -f "$R/etc/relais/relais.yaml" ] && [ -f "$R/etc/relais/templates/fr/welcome.txt.mustache" ] ||
-    fail "uninstall removed the configuration"
+[ -f "$R/etc/relais/relais.yaml" ] && [ -f "$R/etc/relais/templates/fr/welcome.txt.mustache" ] &&
+    [ -f "$R/etc/default/relaisd" ] || fail "uninstall removed the configuration"
 echo "install: ok"

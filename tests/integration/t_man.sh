@@ -10,6 +10,28 @@ for f in $pages; do
 	[ -z "$out" ] || fail "$f: $out"
 	MANWIDTH=80 man -l "$f" 2>/dev/null | grep -q . || fail "$f renders empty"
 done
+# As installed (make man: man(7) from the mdoc): a relais header and footer,
+# not the "BSD ... Manual" and "BSD" Debian 12's groff gives mdoc pages.
+version=$(sed -n 's/^VERSION *:= *//p' Makefile)
+out=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s man BUILD="$BUILD" 2>&1) ||
+    fail "make man: $out"
+for f in $pages; do
+	f=$BUILD/man/${f#man/}
+	out=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null)
+	[ -z "$out" ] || fail "$f: $out"
+	page=$(MANWIDTH=80 man -l "$f" 2>/dev/null)
+	head=$(printf '%s\n' "$page" | head -n 1)
+	foot=$(printf '%s\n' "$page" | tail -n 1)
+	case $head in
+	*BSD*|*"Manual"*"Manual"*) fail "$f header: $head" ;;
+	*" Manual "*) ;;
+	*) fail "$f header: $head" ;;
+	esac
+	case $foot in
+	"relais $version "*) ;;
+	*) fail "$f footer: $foot (expected relais $version first)" ;;
+	esac
+done
 # every top-level configuration key has a section of its own
 for k in redis admin limits gateways territories routes templates windows \
     holidays fallback_territory profiles followups matching unsubscribe \
