@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # relais — one non-recursive GNU Makefile.
 #   make            build/relaisd, build/relaisctl
 #   make check      unit + integration tests, alerting rules (installs Debian packages when run as root)

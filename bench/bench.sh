@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # bench.sh BUILD_DIR: throughput, latency, memory and idle CPU of relaisd
 # against a private redis-server and a local HTTP sink, next to the budgets
 # of DESIGN.md. A measurement, not a test: a missed budget is printed as

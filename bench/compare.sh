@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # compare.sh BUILD_DIR: relais next to the Node peer (issue 15), in one run,
 # into the same nginx sink (the peer's sink.conf, answering 202), and the
 # issue's targets next to the figures. A measurement, not a test: a missed

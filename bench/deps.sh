@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Installs what make bench needs beyond tests/deps.sh's list, when missing:
 # nginx (the sink relais and the Node peer send to) and node + npm (the
 # peer, bench/compare.sh). As root it runs apt-get; otherwise it says what

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # lib.sh: what bench.sh and compare.sh share, sourced by both. The caller
 # sets ME (its name in messages), ROOT (the repository) and T (its scratch
 # directory), and defines rcli (redis-cli to its own redis-server).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* bench-match: one job posting matched against N stored profiles, timed. */
 #include <errno.h>
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* producer: pushes newcomer.arrived events into the Redis stream for the benchmark. */
 #include <errno.h>
 #include <stdio.h>

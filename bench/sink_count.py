@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LiLiQ-P-1.1
 """sink_count.py: waits until TARGET requests have reached an nginx sink.
 
 usage: sink_count.py PORT TARGET DEADLINE_S PID READY_FILE

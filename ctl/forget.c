@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* relaisctl forget and export: erase, or list, what the search finds (forget_walk.c). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * A person everywhere relais keeps them (Law 25): relaisctl forget erases
  * them, relaisctl export tells them what is held. Both go through one

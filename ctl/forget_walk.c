@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* relaisctl forget and export: the search for a person everywhere relais keeps them. */
 #include <stdio.h>
 #include <stdlib.h>

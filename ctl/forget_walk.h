@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The search behind relaisctl forget and export (forget.h): a person
  * everywhere relais keeps them, each thing found handed to a visit (forget

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * relaisctl: the operator's command line. A table of commands (as tmux's
  * cmd_entry) gives each its usage, help and options; this file parses the

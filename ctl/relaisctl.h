@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * relaisctl's shared parts: the command table's types, a parsed command
  * line, the Redis connection and the helpers of the relaisctl_*.c files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * What a relaisctl command needs before it runs: relaisd's environment
  * file, read as systemd reads it; the configuration, whole or its redis

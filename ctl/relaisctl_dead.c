@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* relaisctl dead list, show and drop, and the selection of letters by id or by filters. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* relaisctl emit, render and outbox: events in, and what they would send or sent. */
 #include <stdio.h>
 #include <stdlib.h>

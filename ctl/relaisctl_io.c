@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * What every relaisctl command does with its words and bytes: options and
  * usage errors, files read whole, text from outside printed safely.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* relaisctl suppress, forget and export: what relais holds about a person or an address. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * What relaisctl's commands read of Redis: full key names, stream pages and
  * their fields, integers, Redis's clock and the time of a stream id.

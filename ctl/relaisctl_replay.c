@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * relaisctl dead replay: events of dead letters back on the stream, one
  * replay per event, then the outcome relaisd recorded for each, waited for.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* relaisctl report: a month's figures per territory, from the delivery records and the handlers' counters. */
 #include <stdio.h>
 #include <stdlib.h>

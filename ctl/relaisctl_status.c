@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* relaisctl status: the queues, the scheduled set by kind, and whether relais is healthy. */
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The admin HTTP server: listening, request dispatch, /healthz, /readyz, /metrics. */
 #include <sys/queue.h>
 #include <sys/socket.h>

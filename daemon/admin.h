@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The admin HTTP server (libevent evhttp) and Prometheus text-format helpers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The /hooks/sendgrid, /hooks/mailgun and /hooks/brevo webhooks: bounces and complaints, answered once written. */
 #include <sys/queue.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * /hooks/sendgrid, /hooks/mailgun, /hooks/brevo: email providers' event
  * webhooks on the admin server. Served by admin.c; the daemon calls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The admin port's flood guards: connection cap, request deadlines, accept pauses, held requests. */
 #include <sys/queue.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Held requests: a handler that answers later keeps its request's
  * connection on the port's records (admin_guard.c closes it, and calls

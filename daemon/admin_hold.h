@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Held requests, for the admin port's endpoints that answer later
  * (admin_evhook.c): the port keeps the connection's record and tells the

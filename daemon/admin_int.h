@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * What the admin port's files share (admin.c, admin_guard.c, admin_rate.c,
  * admin_hold.c): struct admin and its connection records. Private to them.

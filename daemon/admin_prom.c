@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Prometheus text-format helpers: HELP/TYPE lines, samples, histograms. */
 #include <math.h>
 #include <stdarg.h>

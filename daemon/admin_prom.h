@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Prometheus text-format helpers (exposition format 0.0.4), used by every
  * module that writes metrics. They append to a struct buf the caller owns.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The admin port's per-client token buckets: client identity, trusted proxies, 429s. */
 #include <sys/socket.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* How the admin port's handlers answer, and what they read of a request. */
 #include <stddef.h>
 #include <stdio.h>

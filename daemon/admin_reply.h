@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * How the admin port's handlers (admin.c and its endpoints) answer a
  * request, and what they read of it. No state of the port: the endpoints

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The /hooks/twilio webhook: signed inbound SMS (STOP, START) and status callbacks. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * /hooks/twilio: Twilio's inbound SMS and status callbacks on the admin server.
  * Served by admin.c; the daemon calls admin_set_twilio(), and its callbacks

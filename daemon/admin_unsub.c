@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The /u/<token> unsubscribe pages: a confirmation form, then suppression. */
 #include <sys/queue.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * /u/<token>: the one-click unsubscribe pages of the admin server (RFC 8058).
  * Used by admin.c only; the daemon calls admin_set_unsubscribe().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Full-jitter exponential backoff, as in the AWS architecture blog's analysis. */
 #include <stdint.h>
 #include <sys/random.h>

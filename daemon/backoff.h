@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Retry delays: full-jitter exponential backoff and clamped Retry-After. */
 #ifndef RELAIS_BACKOFF_H
 #define RELAIS_BACKOFF_H

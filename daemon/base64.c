@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Base64 encoding and decoding, one implementation for every alphabet and padding. */
 #include <stdint.h>
 

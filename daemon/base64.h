@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Base64 (RFC 4648): the standard and URL-safe alphabets, padded or not. */
 #ifndef RELAIS_BASE64_H
 #define RELAIS_BASE64_H

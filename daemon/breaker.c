@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Circuit breaker: closed, open, half-open, as a pure state machine on now_ms. */
 #include <stdlib.h>
 

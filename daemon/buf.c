@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Growable byte buffer and checked allocation. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Growable byte buffer, always NUL-terminated; used wherever output is built. */
 #ifndef RELAIS_BUF_H
 #define RELAIS_BUF_H

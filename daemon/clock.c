@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Wall-clock time, shifted by RELAIS_TEST_NOW in tests, and monotonic time. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Time for the whole daemon: the wall clock, with a test-only offset, and the monotonic one. */
 #ifndef RELAIS_CLOCK_H
 #define RELAIS_CLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Configuration loader: YAML tree to validated structs, every error with its position. */
 #include <limits.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The configuration: one YAML file loaded into validated, immutable structs. */
 #ifndef RELAIS_CONFIG_H
 #define RELAIS_CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Configuration of the email providers' webhooks: their secrets, the signed timestamps' window, the replay memory. */
 #include <stddef.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* What a valid config would send broken (routes, templates, territory variables, senders); names, zones. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The gateways section: the keys every gateway has are read here, each
  * kind's own keys and checks come with its entry in the table of kinds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Configuration of the handlers: profiles' retention, follow-up plan, matching scores. */
 #include <stddef.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Shared by the configuration loader's files: parsing context and helpers. */
 #ifndef RELAIS_CONFIG_INT_H
 #define RELAIS_CONFIG_INT_H

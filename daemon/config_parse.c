@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Configuration parsing helpers: option tables, positioned errors, secrets. */
 #include <errno.h>
 #include <limits.h>

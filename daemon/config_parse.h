@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Configuration parsing helpers: tables of options, errors with their
  * position, secrets from the environment or a file. A leaf: it knows YAML

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The redis section: where the queues are, and how relais reads them. */
 #include <stddef.h>
 #include <stdio.h>

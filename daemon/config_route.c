@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The routes section: what goes through which gateways, with which template. */
 #include <stddef.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Configuration of territories: names, senders, municipalities, branding, roster, holidays. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Configuration of the unsubscribe links: their key ring and how long they work. */
 #include <errno.h>
 #include <stddef.h>

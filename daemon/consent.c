@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Consent changes from outside: one atomic script with replay memory and history. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Consent changes from outside: Twilio's STOP and START keywords and its
  * delivery statuses, unsubscribe links. Each is one Lua script call, so

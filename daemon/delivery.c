@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * One delivery of a job, from Redis's last word on it to its gateway's
  * answer: window, gateway choice, rate hold, send, outcome.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * One delivery of a job: its check against Redis right before the send,
  * its time window, its gateway (failover order, breaker), its rate slot,

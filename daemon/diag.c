@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Diagnostics collector for config and template errors. */
 #include <stdarg.h>
 #include <stdio.h>

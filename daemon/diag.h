@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Diagnostics collector: "FILE:LINE:COL: message" lines for config and templates. */
 #ifndef RELAIS_DIAG_H
 #define RELAIS_DIAG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The handler's effects a commit applies, by its deliveries' outcomes. */
 #include <stddef.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The handler's effects a commit applies (ledger, digest, records): those
  * it asked for with the event, and each notification's on_sent or

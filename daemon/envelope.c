@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* CloudEvents 1.0 structured JSON: raw-byte checks, decoding, validation. */
 #include <stdarg.h>
 #include <stdio.h>

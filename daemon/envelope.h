@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* CloudEvents 1.0 structured-mode JSON: decode and validate one event. */
 #ifndef RELAIS_ENVELOPE_H
 #define RELAIS_ENVELOPE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* A systemd EnvironmentFile= parser: the state machine of systemd's env-file.c. */
 #include <stdint.h>
 #include <stdio.h>

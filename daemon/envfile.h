@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The environment file of a systemd unit (EnvironmentFile=), parsed the way
  * systemd parses it, so that relaisctl expands ${VAR} in the configuration

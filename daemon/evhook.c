@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Email providers' event webhooks: their bodies to bounces, complaints and unsubscribes (keys and signatures: evhook_sig.c). */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Email providers' event webhooks: SendGrid's Event Webhook (ECDSA P-256
  * over SHA-256 of timestamp and body), Mailgun's webhooks (HMAC-SHA256 of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Email providers' webhooks: their keys, SendGrid's and Mailgun's signatures, Brevo's token. */
 #include <stdio.h>
 #include <stdlib.h>

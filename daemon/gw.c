@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Gateway set: builds each configured gateway from the table of kinds. */
 #include <sys/queue.h>
 

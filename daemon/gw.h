@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Gateways: a table of kinds (gw_kind.h) behind one send interface. */
 #ifndef RELAIS_GW_H
 #define RELAIS_GW_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Gateway kind "brevo": email and SMS through Brevo's API v3, JSON POSTs
  * with an api-key header: {url}/v3/smtp/email (201, messageId a string)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Gateway kind "brevo": the pure parts (email and SMS request bodies,
  * response classification), exposed for the unit tests. Nothing here does

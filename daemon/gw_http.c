@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * HTTP plumbing shared by the gateway kinds webhook, twilio and sendgrid.
  *

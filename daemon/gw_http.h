@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The HTTP plumbing shared by the gateway kinds that talk to a provider
  * over HTTP (webhook, twilio, sendgrid): one pool per gateway, the calls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* What the gateway kinds' configuration checks share. */
 #include <stdio.h>
 

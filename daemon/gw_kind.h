@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The gateway kinds, a table as tmux's commands (gw_table.c): an entry
  * carries all of its kind, the keys it reads from the configuration and

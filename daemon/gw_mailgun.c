@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Gateway kind "mailgun": email through Mailgun's Messages API, a
  * multipart/form-data POST to {url}/v3/{domain}/messages with HTTP Basic

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* A message as the gateway kinds read it: its unsubscribe URL, its JSON record. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * A message to send (struct gw_msg), and what the gateway kinds read of it
  * alike: its unsubscribe URL as a header, its JSON record. The kinds call

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Gateway kind "outbox": appends one JSON line per message to a file.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Gateway kind "outbox": its configuration, for config.c's tests. */
 #ifndef RELAIS_GW_OUTBOX_H
 #define RELAIS_GW_OUTBOX_H

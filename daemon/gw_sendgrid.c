@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Gateway kind "sendgrid": email through SendGrid's v3 Mail Send, a JSON
  * POST to {url}/v3/mail/send with a Bearer API key; 202 means queued, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Gateway kind "sendgrid": the pure parts (request body, response
  * classification), exposed for the unit tests. Nothing here does I/O.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Gateway kind "smtp": email through the agency's own mail server (smtp://
  * with STARTTLS required unless starttls: false, or smtps:// with implicit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Gateway kind "smtp": the pure parts (the MIME message, reply
  * classification, gw_smtp_msg.c), exposed for the unit tests, and its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Gateway kind "smtp", the parts without I/O (gw_smtp.h): whether a message
  * can be sent, the RFC 5322 / MIME message itself, and the classification

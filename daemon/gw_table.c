@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The table of gateway kinds: one entry per provider relais sends through. */
 #include <stddef.h>
 #include <string.h>

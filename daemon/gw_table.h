@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The table of gateway kinds (gw_kind.h's entries): what config_gateway.c
  * reads a gateway's kind from, and gw.c builds it with. The kinds never

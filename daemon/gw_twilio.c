@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Gateway kind "twilio": SMS through Twilio Programmable Messaging, one
  * form-encoded POST to /2010-04-01/Accounts/{AccountSid}/Messages.json per

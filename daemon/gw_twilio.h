@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Gateway kind "twilio": the parts without I/O (form body, classifier), for tests. */
 #ifndef RELAIS_GW_TWILIO_H
 #define RELAIS_GW_TWILIO_H

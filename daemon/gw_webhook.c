@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Gateway kind "webhook": the message record as a JSON POST, with Idempotency-Key. */
 #include <stddef.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Gateway kind "webhook": its configuration, for config.c's tests. */
 #ifndef RELAIS_GW_WEBHOOK_H
 #define RELAIS_GW_WEBHOOK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* HTTP client engine: one libcurl multi per struct http, driven by libevent. */
 
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* HTTP client engine: libcurl multi driven by the libevent loop, per-pool queues. */
 #ifndef RELAIS_HTTP_H
 #define RELAIS_HTTP_H

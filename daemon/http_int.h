@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * What the HTTP engine's files share (http.c: multi, pools and events;
  * http_req.c: one request's copy, options and response): struct http_req

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* One HTTP request: its copy, its validation, its curl options and its response headers. */
 #include <sys/queue.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Delivery keys from SHA-256 (libcrypto). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Delivery keys: a stable hash of (event id, recipient, channel, template). */
 #ifndef RELAIS_IDKEY_H
 #define RELAIS_IDKEY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Free lists of small blocks for Jansson's trees: see jsonmem.h. */
 #include <malloc.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Jansson's memory: every event, template context and state answer is a
  * tree of a few hundred small blocks, made and freed within milliseconds.

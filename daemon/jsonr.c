@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* A fast JSON reader for the common case, with Jansson as the authority. */
 #include <stdint.h>
 #include <stdlib.h>

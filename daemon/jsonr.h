@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* A fast JSON reader for the common case, with Jansson as the authority. */
 #ifndef RELAIS_JSONR_H
 #define RELAIS_JSONR_H

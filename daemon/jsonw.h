@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* JSON written straight into a buffer: no tree, for request bodies and records built per message. */
 #ifndef RELAIS_JSONW_H
 #define RELAIS_JSONW_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Logging to stderr, one line per call; never bodies, never whole addresses. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Logging to stderr: key=value lines, journald <N> priorities under systemd. */
 #ifndef RELAIS_LOG_H
 #define RELAIS_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* relaisd: the notification daemon's entry point, signals and systemd notification. */
 #include <sys/resource.h>
 #include <sys/socket.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The pipeline's counters and latencies, in Prometheus text format. */
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The pipeline's metrics: events and deliveries counted by their labels,
  * gateway latencies, commit failures; written in Prometheus text format

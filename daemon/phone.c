@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Phone numbers to E.164: separators stripped, NANP checked, other countries only with "+". */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Phone numbers: normalisation to E.164, North American Numbering Plan by default. */
 #ifndef RELAIS_PHONE_H
 #define RELAIS_PHONE_H

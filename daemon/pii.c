@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Finding a person's id, email addresses and phone numbers in raw bytes. */
 #include <stdio.h>
 #include <stdlib.h>

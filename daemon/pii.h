@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Finding a person in raw bytes (Law 25: relaisctl forget and export).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The pipeline: from one stream entry to durable outcomes and an ack.
  *

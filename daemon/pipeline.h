@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The pipeline: one stream entry in, deliveries out, one atomic commit.
  * A job goes decode -> state -> plan -> begin -> send -> commit -> done (or

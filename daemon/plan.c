@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Planning deliveries: handler, then route, consent, address checks and rendering. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Planning: one validated event to the deliveries it calls for, routed and
  * rendered, without any I/O. The daemon's pipeline sends what it plans;

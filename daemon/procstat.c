@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* process_* metrics of this process, from /proc/self, at each scrape. */
 #include <sys/resource.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The process_* metrics of the Prometheus client libraries (CPU time,
  * start time, memory, file descriptors), read from /proc/self when they

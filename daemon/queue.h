@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The Redis side of the pipeline: reads the events stream through a
  * consumer group and recovers pending entries (queue.c, the reader); moves

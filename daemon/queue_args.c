@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Argument lists for the queue's scripts and the ops a commit applies. */
 #include <stdarg.h>
 #include <stdio.h>

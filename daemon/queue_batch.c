@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The queue's writer: scripts batched per loop iteration (begin, state,
  * commit, rate), the schedule tick, the gauges, single reads, and the sent

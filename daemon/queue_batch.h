@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The queue's writer: begin, state, commit and rate calls asked during one
  * loop iteration go to Redis as one script call each; the schedule tick,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The queue object, shared by its reader (queue.c) and its writer
  * (queue_batch.c), and what the reader calls of the writer. The writer

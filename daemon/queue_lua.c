@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The queue's server-side scripts, in Lua: read by queue_batch.c, which
  * loads them on every connection of its writer (EVALSHA). The state and

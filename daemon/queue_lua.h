@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The queue's Lua scripts (queue_lua.c). */
 #ifndef RELAIS_QUEUE_LUA_H
 #define RELAIS_QUEUE_LUA_H

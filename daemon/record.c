@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The records a commit writes, each counting its own fields. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Records a commit writes: dead letters and entries of the deliveries
  * stream, each a list of name/value fields that counts itself, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * One asynchronous Redis connection (hiredis on libevent).
  *

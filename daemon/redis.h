@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* One asynchronous Redis connection with our own timeouts and reconnection. */
 #ifndef RELAIS_REDIS_H
 #define RELAIS_REDIS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Message rendering from compiled templates: dir/<lang>/<name>.<part>.mustache. */
 #include <dirent.h>
 #include <errno.h>

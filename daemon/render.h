@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Message rendering: compiled Mustache templates per language, with fallback. */
 #ifndef RELAIS_RENDER_H
 #define RELAIS_RENDER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Route matching in config order; a field absent from a route's match matches anything. */
 #include <stddef.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Routing: the first route whose match fits a notification decides how it goes out. */
 #ifndef RELAIS_ROUTE_H
 #define RELAIS_ROUTE_H

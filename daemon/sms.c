@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* SMS length: GSM-7 or UCS-2, septets or UTF-16 units, and segments, as carriers count them. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* SMS length: the encoding carriers pick (GSM-7 or UCS-2), its units and the segments billed. */
 #ifndef RELAIS_SMS_H
 #define RELAIS_SMS_H

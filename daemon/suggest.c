@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Did-you-mean suggestions: optimal string alignment distance over a list of known names. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Did-you-mean: the known name closest to a misspelt one, for error messages. */
 #ifndef RELAIS_SUGGEST_H
 #define RELAIS_SUGGEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Territories and municipality lookup, insensitive to case, accents and punctuation. */
 #include <stdint.h>
 #include <stdlib.h>

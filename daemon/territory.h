@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Territories: ids, names, municipalities, sender identities; lookup by id or municipality. */
 #ifndef RELAIS_TERRITORY_H
 #define RELAIS_TERRITORY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Mustache templates: compiles source into a flat node tree once (tmpl_render.c renders it). */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Mustache templates (spec v1.3: comments, delimiters, interpolation, inverted, partials, sections). */
 #ifndef RELAIS_TMPL_H
 #define RELAIS_TMPL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * What the template files share (tmpl.c parses, tmpl_render.c renders,
  * tmpl_refs.c walks): the compiled node tree. Private to them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* tmpl_refs: the names a compiled template uses, with the sections that guard them. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Mustache rendering: walks a compiled node tree against JSON data. */
 #include <stdarg.h>
 #include <stdio.h>

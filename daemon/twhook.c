@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Twilio webhooks: request signatures (HMAC-SHA1), form bodies, SMS keywords. */
 #include <limits.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Twilio webhooks: X-Twilio-Signature, form bodies, opt-out keywords.
  *

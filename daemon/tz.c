@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* TZif reader (RFC 8536) with the POSIX TZ footer rule, and wall-time conversions both ways. */
 #include <errno.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Time zones from TZif files: UTC to local wall time and back, without the C library's global TZ. */
 #ifndef RELAIS_TZ_H
 #define RELAIS_TZ_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unsubscribe tokens: v2 sealed with AES-256-GCM under a key ring, v1 verified. */
 #include <limits.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unsubscribe tokens, for the /u/<token> links of messages.
  *

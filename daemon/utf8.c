@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* UTF-8 decoding and checks shared by every module that handles outside text. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* UTF-8 (RFC 3629): one character decoded, validity, counting, cutting on a boundary. */
 #ifndef RELAIS_UTF8_H
 #define RELAIS_UTF8_H

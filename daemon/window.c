@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Time windows: parsing Alertmanager-style intervals and holidays, open checks, next opening. */
 #include <errno.h>
 #include <stdarg.h>

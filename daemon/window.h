@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Time windows: Alertmanager time_intervals plus holiday dates, and when a window next opens. */
 #ifndef RELAIS_WINDOW_H
 #define RELAIS_WINDOW_H

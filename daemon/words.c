@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The words relais writes inside sentences, per language: templates/<lang>/words.yaml. */
 #include <stdio.h>
 #include <stdlib.h>

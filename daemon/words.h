@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The words relais writes inside sentences, per language: templates/<lang>/words.yaml. */
 #ifndef RELAIS_WORDS_H
 #define RELAIS_WORDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* YAML to a tree of positioned nodes: libyaml document API, size limits, ${VAR} expansion. */
 #include <errno.h>
 #include <stdarg.h>

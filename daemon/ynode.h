@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* YAML file to a tree of positioned nodes, with ${VAR} expansion in scalars. */
 #ifndef RELAIS_YNODE_H
 #define RELAIS_YNODE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The effects every handler may ask for, declared apart from the handlers'
  * table and from store.c (which assembles them into the commit script) so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The effects every handler may ask for (handler_effect()). */
 #ifndef RELAIS_COMMON_EFFECTS_H
 #define RELAIS_COMMON_EFFECTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* followup.done: the counsellor did the follow-up; it is not reminded again. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * followup.due: remind the person's counsellor (reassigned when they left
  * the roster), send the newcomer a check-in when the plan says so, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * followup.reminders (scheduled by relais itself): the follow-ups of one
  * territory that fell due since its last reminder email go out as one

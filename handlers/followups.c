@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Follow-up plan: due dates in the territory's zone, event ids, labels. */
 #include <stdio.h>
 #include <string.h>

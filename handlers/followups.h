@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The follow-up plan of a newcomer: when each follow-up falls due, and its event. */
 #ifndef RELAIS_FOLLOWUPS_H
 #define RELAIS_FOLLOWUPS_H

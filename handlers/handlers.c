@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* What the event handlers share: their output, state arguments, lookups. */
 #include <stdarg.h>
 #include <stdio.h>

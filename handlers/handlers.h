@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Event handlers: one per event type, found in a table. A handler turns a
  * validated event into plain data; it does no I/O and knows neither Redis

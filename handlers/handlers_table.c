@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The table of event handlers: one entry per event type relais handles. */
 #include <stddef.h>
 #include <string.h>

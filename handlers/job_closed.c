@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* job.closed: the posting leaves the index; no more alerts for it. */
 #include <stdio.h>
 

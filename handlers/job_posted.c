@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * job.posted: store the posting until its closing date, index it for later
  * arrivals, and alert the employer at once with the stored profiles that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Profile matching: NOC levels and skills, and the stored profile summary. */
 #include <stdint.h>
 #include <stdio.h>

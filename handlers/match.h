@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Profile matching: how well a newcomer's profile fits a posting (NOC 2021
  * levels, then skills in common), and the summary of a profile kept for it.

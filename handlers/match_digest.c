@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * match.digest (scheduled by relais itself): the matches found for one
  * employer since their last alert — newcomers fitting an open posting —

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * newcomer.arrived: store the person (only what messages and matching
  * need), assign a counsellor of the territory, plan the follow-ups, index

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* newcomer.departed: cancel every pending follow-up and stop matching them. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* NOC 2021 titles, English and French, from Statistics Canada's classification. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * NOC 2021 titles (Statistics Canada's National Occupational
  * Classification, CNP in French), loaded from a tab-separated file

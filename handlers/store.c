@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The handlers' server-side code, assembled: the helpers their state
  * functions and effects share, then each handler's own Lua (in its file,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * What the handlers keep in Redis, and the server-side code that keeps it.
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # make demo: relais for real, on this machine alone. A private redis-server
 # on a unix socket, relaisd with the shipped config/relais.yaml and the
 # outbox gateway, the sample events of config/examples/ pushed in, then what

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Installs the Debian packages relais needs to build, test and demo, when
 # they are missing. As root it runs apt-get; otherwise it says what to run.
 # debhelper, lintian and mmdebstrap: make deb and t_deb (a clean Debian root).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LiLiQ-P-1.1
 """The shape the architecture issue asks of the tree, checked on every run.
 
     layout.py BUILD_DIR
@@ -9,7 +10,9 @@
 - no cycle between modules: module A "uses" B when A's object file has an
   undefined symbol B's defines (nm); the strongly connected components of
   that graph must all be single modules, so that a layer never calls back
-  into the one above it.
+  into the one above it;
+- every C, shell and Python source of the tree says its licence in its
+  first two lines (SPDX-License-Identifier: LiLiQ-P-1.1).
 Prints every breach and exits 1 when there is one.
 """
 import glob
@@ -43,6 +46,24 @@ def sizes(root):
                         bad.append(f"{rel}:{start + 1}: {name}() is {n} "
                                    f"lines (> {MAX_FUNCTION})")
                     start = None
+    return bad
+
+
+SPDX = "SPDX-License-Identifier: LiLiQ-P-1.1"
+SPDX_GLOBS = ("daemon/*.[ch]", "handlers/*.[ch]", "ctl/*.[ch]", "bench/*.[ch]",
+              "bench/*.sh", "tests/*.sh", "tests/*.py", "tests/*/*.[ch]",
+              "tests/*/*.sh", "tests/*/*.py", "Makefile")
+
+
+def licences(root):
+    bad = []
+    for g in SPDX_GLOBS:
+        for path in sorted(glob.glob(os.path.join(root, g))):
+            with open(path, encoding="utf-8") as f:
+                head = f.read(300).split("\n")[:2]
+            if not any(SPDX in line for line in head):
+                bad.append(f"{os.path.relpath(path, root)}: no {SPDX} in "
+                           "its first two lines")
     return bad
 
 
@@ -112,7 +133,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: layout.py BUILD_DIR")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    bad = sizes(root) + cycles(sys.argv[1])
+    bad = sizes(root) + licences(root) + cycles(sys.argv[1])
     for b in bad:
         print("layout:", b)
     print(f"layout: {len(bad)} breach{'es' if len(bad) != 1 else ''}")

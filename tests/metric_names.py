@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LiLiQ-P-1.1
 """Every metric the shipped alerting rules and dashboard read is exported.
 
     metric_names.py METRICS_TXT RULES_YML DASHBOARD_JSON

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Runs the integration scenarios (tests/integration/t_*.sh, or those named)
 # against the binaries of BUILD_DIR, each with its own redis-server and HTTP
 # servers, each under a deadline: a scenario still running after

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Runs every cmocka unit test binary of BUILD_DIR/tests, from the repo root.
 set -u
 build=${1:-build}

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # tests/soak.sh BUILD_DIR (make soak): several relaisd instances under
 # crashes, a Redis restart, a gateway outage and a flaky gateway, then a
 # count of what the gateways accepted against what was produced.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LiLiQ-P-1.1
 """A fake Brevo API v3 (email and SMS) for the integration tests (Python 3 stdlib only).
 
 Checks each request the way Brevo would: POST to /v3/smtp/email or

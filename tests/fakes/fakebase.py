@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 """What the fake providers share: the server, the record file, the answer script.
 
 A fake is one ThreadingHTTPServer on 127.0.0.1, an ephemeral port written to

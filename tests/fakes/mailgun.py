@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LiLiQ-P-1.1
 """A fake Mailgun Messages API for the integration tests (Python 3 stdlib only).
 
 Checks each request the way Mailgun would: POST /v3/<domain>/messages for

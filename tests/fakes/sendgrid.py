@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LiLiQ-P-1.1
 """A fake SendGrid v3 Mail Send for the integration tests (Python 3 stdlib only).
 
 Checks each request the way SendGrid would: POST /v3/mail/send, a Bearer

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LiLiQ-P-1.1
 """Fake Twilio Messages API: checks requests the way Twilio would, answers like it.
 
 Serves POST /2010-04-01/Accounts/{AccountSid}/Messages.json on 127.0.0.1 (an

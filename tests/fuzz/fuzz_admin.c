@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for the admin port's parsers: listen address, proxies, X-Forwarded-For, framing, metrics. */
 #include <sys/queue.h>
 #include <sys/socket.h>

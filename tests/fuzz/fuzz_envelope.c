@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for envelope: decoding must never crash and always explain. */
 #include <stdint.h>
 #include <stdlib.h>

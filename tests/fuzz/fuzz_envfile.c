@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for the EnvironmentFile= parser (daemon/envfile.c). */
 #include <stdint.h>
 #include <stdlib.h>

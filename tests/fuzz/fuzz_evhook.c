@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for evhook: email providers' webhook bodies, signatures and tokens. */
 #include <stdint.h>
 #include <stdlib.h>

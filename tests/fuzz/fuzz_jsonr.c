@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for jsonr: whatever it reads, Jansson reads the same. */
 #include <stdint.h>
 #include <stdlib.h>

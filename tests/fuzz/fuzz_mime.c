@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for the request builders: the SMTP message, Mailgun's multipart, Twilio's form, JSON bodies. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for recipients: phone numbers, SMS length, address masking. */
 #include <stdint.h>
 #include <stdlib.h>

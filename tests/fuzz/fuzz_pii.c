@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for the byte search of forget and export (daemon/pii.c). */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for the providers' answers: every exported classifier, header lookup, excerpts. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for tmpl: any source compiles or explains, and renders without harm. */
 #include <stdint.h>
 #include <stdlib.h>

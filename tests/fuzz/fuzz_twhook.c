@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for twhook: Twilio's form bodies and X-Twilio-Signature. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for unsub: tokens from URLs, ids round-tripped, rings unpacked. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* libFuzzer target for ynode: any YAML loads to a tree or explains why, never both. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Shared helpers for integration scenarios: a throwaway redis-server, HTTP
 # sinks and relaisd processes in a private temporary directory, polling with
 # deadlines (never fixed sleeps), and cleanup on any exit.

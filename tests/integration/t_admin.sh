@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The admin port: /healthz, /readyz (503 while Redis is away), and /metrics
 # in Prometheus format (checked by promtool) with the outcomes of real work.
 . "$(dirname "$0")/lib.sh"

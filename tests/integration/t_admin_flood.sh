@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The admin port holds under a flood: 1,100 connections that send one byte a
 # second (slowloris) against relaisd run with 256 file descriptors. The cap
 # (lowered to fit the limit, said in the log) holds, a new client's /healthz

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Counsellor assignment in Rouyn-Noranda (rn-1 speaks French and English,
 # rn-2 French only): English speakers all go to rn-1; French speakers even
 # out the caseloads; a repeated arrival keeps its counsellor; when rn-1

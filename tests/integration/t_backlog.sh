@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # A backlog floods nobody (issue 12): a producer loads existing files with
 # relaisnotify: "none" (stored and planned, nothing sent, no past
 # follow-up); a restart on a day with thirty follow-ups due sends each

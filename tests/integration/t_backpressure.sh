@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # max_inflight bounds the work in flight: with 3 allowed and a gateway that
 # holds every request until told, exactly 3 are out at a time, relaisd
 # stops reading while full (its reading connection goes quiet, the other

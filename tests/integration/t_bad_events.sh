@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Every kind of bad event is dead-lettered with a precise reason and its
 # original bytes; the daemon stays up and the valid events around them go out.
 . "$(dirname "$0")/lib.sh"

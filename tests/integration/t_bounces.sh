@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Email providers' bounces and complaints on the public port: SendGrid's
 # signed Event Webhook (ECDSA P-256, signed here with the openssl command
 # line), Mailgun's webhooks (HMAC-SHA256, Python's hmac) and Brevo's (a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # A gateway that fails trips its circuit breaker: deliveries fail over to the
 # route's second gateway instead of spending attempts. Once the cool-down is
 # over exactly one probe goes to it: a failed probe opens the breaker again,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # A gateway failing every other request never fails 5 times in a row, yet
 # it is failing: at 50 % of the last 20 answers its breaker opens too, and
 # traffic goes to the route's second gateway. A request sent before the

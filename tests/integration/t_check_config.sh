@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # relaisd --check: 0 for the shipped config; 1 with FILE:LINE:COL for errors,
 # and for valid configs that would send broken messages (issue 13).
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Entries left pending by a consumer that died are taken over once idle past
 # claim_idle_ms; an entry delivered more than max_deliveries times is a
 # poison message and goes to the dead-letter stream instead.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # An event whose deliveries all die is kept once (Law 25): the first dead
 # letter holds its bytes, the others say where (payload_in); a replay of
 # either puts the event back.

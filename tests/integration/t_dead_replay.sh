@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # An operator fixes what made a message fail, then replays the dead letter:
 # the original bytes go back on the stream, pass the duplicate check (a replay
 # is not a producer retry), and the message goes out; the letter is gone.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Dead letters hold the original event (names, addresses): they are kept
 # redis.dead_retention_days (90 by default, Law 25) and then removed.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Dead-letter triage: dead list, replay and drop choose letters by reason,
 # event type and age; --dry-run changes nothing; replay skips the letters
 # whose event can never be handled (not JSON, too big, an unknown type) and

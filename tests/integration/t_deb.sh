@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The Debian package in a clean Debian root: make deb (lintian-clean when
 # lintian is installed), installed with dpkg into a root holding only the
 # essential packages, apt and the package's Depends (mmdebstrap); there the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # A newcomer leaves the region: newcomer.departed takes them out of their
 # counsellor's caseload and out of the matching index and cancels their
 # follow-ups (each checked in Redis itself); a follow-up that falls due

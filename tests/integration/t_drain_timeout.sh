@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The drain deadline passes while Redis does not answer (the gateway has
 # accepted, the commits wait in a paused Redis): relaisd exits 0 by its
 # deadline anyway, frees everything cleanly (no callback into freed work),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # A producer retrying with the same event id gets one message out, not two:
 # counted at the gateway (per event id and Idempotency-Key) and in
 # relais:deliveries (the duplicate records no delivery at all), also when

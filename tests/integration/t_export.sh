@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # relaisctl export (Law 25: access): after a person's arrival (profile,
 # counsellor, follow-ups, matching index, an employer's ledger, another's
 # digest), a retry of their welcome (503), an SMS deferred to its window, a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The stream fields relais uses for its own entries (retry, attempt, waits,
 # replay) skip the dedupe only on entries relais added itself: a producer
 # that writes them on XADD gets the ordinary dedupe, nothing sent twice.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # relaisctl forget: after a person's arrival (profile, assignment, planned
 # follow-ups, one of them fired already, matching index, an employer's
 # ledger, another's pending digest, an SMS deferred to its window, a dead letter

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # relaisctl forget finds a person by a byte search, not by parsing: dead
 # letters that are not JSON, not UTF-8, or carry the id as a number, a phone
 # number written "(819) 555-0123" or "819.555.0123", an address in capitals

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The brevo gateway, email and SMS, against a fake Brevo that checks every
 # request the way Brevo would (paths, api-key, JSON, the fields each
 # endpoint defines): an arrival with both consents sends one email and one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The mailgun gateway against a fake Mailgun that parses every multipart
 # request and checks it as Mailgun would: a 200 with its JSON id kept as the
 # provider id; 400 and 401 dead-lettered with Mailgun's message; 404 (maybe

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The sendgrid gateway against a fake SendGrid that checks every request
 # against SendGrid's own OpenAPI description: a 202 with its X-Message-Id
 # kept as the provider id; 400 and 401 dead-lettered with SendGrid's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The smtp gateway against a real SMTP server (aiosmtpd, from Debian) on
 # 127.0.0.1: STARTTLS required with a throwaway certificate, AUTH required
 # after it. The received message is parsed with Python's email package:

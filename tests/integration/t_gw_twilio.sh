@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The twilio gateway against a fake Twilio that checks every request the way
 # Twilio would (path, Basic auth, form encoding, field names from Twilio's
 # OpenAPI description): a message sent with its sid kept, 21211 and 21610

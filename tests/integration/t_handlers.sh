@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The newcomer's year: an arrival in each territory gets a welcome naming
 # their counsellor, the counsellor a notice, and five follow-ups are planned;
 # a repeated arrival changes nothing; eight days later (test clock) the

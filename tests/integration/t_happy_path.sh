@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # One event, one POST with the right body, recorded and acknowledged.
 . "$(dirname "$0")/lib.sh"
 start_redis

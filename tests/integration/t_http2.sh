@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Over TLS, the HTTP engine speaks HTTP/2 when the server offers it (ALPN),
 # verifies the certificate (here against ca_file), and keeps one connection
 # for several messages. nghttpd (Debian's nghttp2-server) plays the provider.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Items LPUSHed to relais:inbox are moved into the stream and delivered in order.
 . "$(dirname "$0")/lib.sh"
 start_redis

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # make install DESTDIR=...: the expected tree from the already-built binaries
 # (relaisd in sbin), an operator's config, templates and /etc/default/relaisd
 # kept on reinstall, the unit accepted by systemd-analyze and rated 2.0 or

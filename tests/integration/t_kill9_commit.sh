@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # kill -9 after the provider accepted and before relaisd recorded it: the
 # gateway answered 200, the commit (sent marker + ack, one script) is held
 # by Redis (CLIENT PAUSE WRITE), and relaisd dies. Nothing was recorded, so

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # kill -9, then restart: nothing is lost and nothing recorded as sent goes
 # out again.
 # 1. Killed with every request held by the gateway (no answer yet): each

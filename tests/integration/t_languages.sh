@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Never a dead letter over a language (issue 12): BCP 47 tags as CRMs send
 # them ("fr-CA", "EN") are read by their language; one relais has no
 # templates in ("es-MX") is written in the territory's, and the counsellor

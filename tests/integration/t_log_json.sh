@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # --log-format=json: every log line is one JSON object, key=value pairs
 # become fields (quotes inside values survive), addresses stay masked.
 . "$(dirname "$0")/lib.sh"

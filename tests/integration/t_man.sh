@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The manual pages are valid mdoc: no mandoc warning, and man renders them
 # without complaint.
 . "$(dirname "$0")/lib.sh"

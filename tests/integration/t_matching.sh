@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Employers and candidates: a posting matching three stored profiles sends
 # one alert listing the three (no contact details), re-posting announces no
 # one twice, a later arrival fitting the open posting goes out as a digest,

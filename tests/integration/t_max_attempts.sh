@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # A gateway that keeps failing: each try spends an attempt, and after
 # max_attempts the delivery is dead-lettered with the reason; no more
 # requests go out, and nothing is left scheduled.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Messages as people read them (issue 13): every shipped template, sent by
 # the real daemon for people with and without each optional field, in each
 # territory and language, reads without a machine's traces: no double or

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The shipped alerting rules (contrib/prometheus) and Grafana dashboard
 # (contrib/grafana) read only metrics relaisd exports: every relais_* and
 # process_* name in them is in a scrape of a relaisd that has done nothing

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Newest truth wins (DESIGN.md): a retry carries the deliveries still owed,
 # never the event's state changes, and each send checks the current record;
 # an older event (late, replayed, retried) never overwrites what a newer one

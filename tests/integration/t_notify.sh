@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # systemd notification: READY=1 once running, WATCHDOG=1 pings from the
 # loop at half the WatchdogSec period, STOPPING=1 on SIGTERM. A datagram
 # socket plays systemd.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The outbox gateway: one JSON line per message, with every field the
 # records contract names; relaisctl prints it readably.
 . "$(dirname "$0")/lib.sh"

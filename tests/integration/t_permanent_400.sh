@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # A 400 is permanent: one request, a dead letter with the gateway's reason,
 # and no retry.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The public endpoints of the admin port: an unsubscribe link (signed token,
 # GET shows a form and changes nothing, POST unsubscribes) and Twilio's
 # webhook (X-Twilio-Signature checked; ARRÊT suppresses the number, START

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # A gateway's rate is shared through Redis: three relaisd processes on one
 # Redis together never send more than rate_per_s in any one-second window,
 # and every message still goes out (once).

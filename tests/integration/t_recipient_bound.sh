@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # A bound per recipient and day, for any role (issue 12): past
 # limits.max_per_recipient_per_day messages sent to one address in their
 # territory's day, the next ones wait for the next day (deferred, not

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # A mistake is recoverable (issue 12): a welcome that never reaches its
 # newcomer (an address the gateway refuses, an address that is no address,
 # an address on the suppression list) goes with the arrival that corrects

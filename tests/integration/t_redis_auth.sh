@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Redis over TCP with an ACL user (redis://user:pass@host:port/db), and with
 # a plain password from password_env on a unix socket; a wrong password is
 # retried with backoff, never a crash.

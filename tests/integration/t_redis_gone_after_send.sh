@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Redis goes away while a gateway holds the message; the gateway then
 # accepts it, and relaisd cannot commit. The entry stays pending and is
 # read again once Redis is back: the sent marker relaisd owed is written

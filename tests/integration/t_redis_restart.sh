@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # redis-server restarts while relaisd has entries read and in flight (AOF
 # on, appendfsync always, so its pending list survives): relaisd reconnects
 # by itself, takes back its own pending entries that it no longer holds (an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Redis stops answering (CLIENT PAUSE) for longer than command_timeout_ms:
 # relaisd's own timeout fires, it drops and re-opens the connection (Redis
 # sees new clients), and the event pushed meanwhile is delivered once Redis

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # relaisctl as an operator meets it: every command's --help prints its
 # usage and runs nothing (a person called "--help" is not erased); an id
 # that looks like an option is refused unless after "--"; unknown options

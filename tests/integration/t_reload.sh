@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # SIGHUP: a valid new config is taken for the entries read from then on; an
 # invalid one is refused with its errors and the old one keeps running; and
 # reloads in the middle of a stream of events lose or duplicate nothing.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # A gateway answering 503 then 200: the message is delivered once, after a
 # retry through the scheduled set, with the same Idempotency-Key both times.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # 429 with Retry-After: 2 is honoured (the next try comes 2 s later or more),
 # and a wait asked by the gateway does not spend the delivery's attempts.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # SIGTERM: relaisd stops reading, finishes what is in flight, exits 0, and
 # an event pushed while it drains is not read: it stays in the stream, in
 # no pending list, for the next start.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # An SMS to a newcomer at 23:00 on a Thursday waits for the window's next
 # opening, Friday 9:00 in Rouyn-Noranda's time zone, and goes out then:
 # deferred, never dropped, with no attempt spent. (RELAIS_TEST_NOW sets the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # The suppression list: a recipient put on it (here by an operator) is
 # never sent to again, whatever the event; taken off, they are again.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # One arrival in each territory, named by municipality the way people write
 # it: each welcome comes from that territory's sender, signed by its team,
 # in the person's language (English when asked, French otherwise).

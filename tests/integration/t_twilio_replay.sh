@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Twilio's webhooks carry no date: a signed request captured once could be
 # posted again. Two relaisd on one Redis: each MessageSid (and each status
 # callback's sid and status) changes things once, on whichever instance,

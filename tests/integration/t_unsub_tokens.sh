@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LiLiQ-P-1.1
 # Unsubscribe links of the v2 kind: the address is nowhere in the token; a
 # link keeps working through a key rotation while its key stays in the
 # ring, and stops once the key is taken out; v1 links (the older secret)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LiLiQ-P-1.1
 """Mutation check: each listed one-line mutant must be caught by a test.
 
 Reads tests/mutants/*.txt (blocks of "key: value" lines, a blank line

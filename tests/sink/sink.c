@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* sink: a scripted stand-in HTTP gateway for tests and benchmarks. */
 #include <sys/socket.h>
 #include <sys/types.h>

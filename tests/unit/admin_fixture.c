@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The admin port tests' fixture: a raw HTTP client, a server on 127.0.0.1, signed public requests. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * What the admin port's unit tests share (test_admin*.c): a raw HTTP client
  * on the test's event base, a fixture that starts an admin server on

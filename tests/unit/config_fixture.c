@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The config tests' shared fixture: a throwaway config directory, loads, their messages. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The config tests' shared fixture: a throwaway directory holding templates
  * {fr,en}/welcome.* and words.yaml (made by test_setup, removed with what the

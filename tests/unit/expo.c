@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* A strict reader of Prometheus's text format 0.0.4, to hold /metrics to it in tests. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * A strict reader of the Prometheus text exposition format 0.0.4, for the
  * admin port's tests: it refuses what promtool refuses (a sample without

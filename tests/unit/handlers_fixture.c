@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The handler tests' shared fixture: the shipped configuration, events, decisions. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The handler tests' shared fixture: the shipped configuration (loaded once
  * per binary by test_setup, freed by test_teardown), events made from a data

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* What the pipeline's and the deliveries' tests share (pipeline_fixture.h). */
 #include <stdarg.h>
 #include <stddef.h>

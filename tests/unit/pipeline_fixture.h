@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * What the pipeline's and the deliveries' tests share: the daemon's parts
  * wired on a redis-server the test starts (redis_fixture.h), events pushed

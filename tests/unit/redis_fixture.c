@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* The Redis tests' fixture: a throwaway redis-server and a bounded event loop. */
 #include <stdarg.h>
 #include <stddef.h>

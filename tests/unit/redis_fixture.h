@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The Redis tests' shared fixture: a throwaway redis-server in a mkdtemp
  * directory, on a unix socket (and a TCP port when asked), started by

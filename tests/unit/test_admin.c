@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for admin.c: listening, dispatch, /healthz, /readyz, /metrics, request framing. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for admin_evhook.c: the email providers' hooks, signed as the providers sign. */
 #include <stdarg.h>
 #include <stddef.h>

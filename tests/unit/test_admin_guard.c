@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for admin_guard.c: the connection cap, request deadlines, accept pauses, body caps. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for admin_hold.c: requests answered later, and their connection closed first. */
 #include <stdarg.h>
 #include <stddef.h>

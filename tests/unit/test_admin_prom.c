@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for admin_prom.c: Prometheus text helpers, held to a strict reader of the format. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for admin_rate.c: client identity, trusted proxies, per-client token buckets. */
 #include <stdarg.h>
 #include <stddef.h>

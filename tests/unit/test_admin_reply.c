@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for admin_reply.c: how the admin port's handlers answer, on a bare evhttp server. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for admin_twilio.c: Twilio's signed webhooks on /hooks/twilio. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for admin_unsub.c: the /u/ one-click unsubscribe pages. */
 #include <stdarg.h>
 #include <stddef.h>

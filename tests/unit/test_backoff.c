@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for backoff: full-jitter bounds, overflow, cap, Retry-After clamping. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for base64: RFC 4648 vectors, both alphabets, padding, white space, strictness, bounds. */
 #include <stdarg.h>
 #include <stddef.h>

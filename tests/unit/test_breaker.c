@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for breaker: one test per rule of the closed/open/half-open machine. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* buf: growth past its capacity, reserve, steal, reset; the x* helpers. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* clock: RELAIS_TEST_NOW, RFC 3339 output, the monotonic clock. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for config: the loader itself (the shipped file, file errors,
  * ${VAR} expansion, top-level keys, limits, admin, templates, languages and

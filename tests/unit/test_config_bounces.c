@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for config_bounces: the email providers' webhook secrets and windows. */
 #include <stdarg.h>
 #include <stddef.h>

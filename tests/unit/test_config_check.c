@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for config_check: what a valid config would send broken; names, zones. */
 #include <stdarg.h>
 #include <stddef.h>

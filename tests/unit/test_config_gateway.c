@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for config_gateway: kinds and their keys, secrets, claim_idle_ms. */
 #include <stdarg.h>
 #include <stddef.h>

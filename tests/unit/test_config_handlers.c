@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for config_handlers: retention, the follow-up plan, matching. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* config_parse: option tables, booleans, ranges, lists, unknown keys. */
 #include <stdarg.h>
 #include <stddef.h>

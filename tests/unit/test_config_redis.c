@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for config_redis: the redis section, its URL, consumer, password. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for config_route: matches, gateways, windows, order of the routes. */
 #include <stdarg.h>
 #include <stddef.h>

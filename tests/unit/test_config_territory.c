@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for config_territory: names, senders, municipalities, roster. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for config_unsub: the unsubscribe links' keys and how long they work. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * consent: the script arguments of each change and what its reply means,
  * against a stand-in for redis.h linked in place of redis.c (no server:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for delivery: one delivery's fate (sent, retry, dead,
  * skipped) as the pipeline drives it, wired as relaisd's main.c wires it,

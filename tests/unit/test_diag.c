@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* diag: messages with their place or of a whole file; moving them. */
 #include <stdarg.h>
 #include <stddef.h>

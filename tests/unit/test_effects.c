@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* effects: the handler's effects a commit applies, by the deliveries' fates. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for envelope: decoding, every rejection reason, RFC 3339 times. */
 #include <stdarg.h>
 #include <stddef.h>

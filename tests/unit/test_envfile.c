@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for envfile: systemd's EnvironmentFile= syntax, case by case. */
 #include <stdarg.h>
 #include <stddef.h>

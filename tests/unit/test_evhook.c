@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for evhook.c: providers' bodies, what each event means, timestamps. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for evhook_sig.c: providers' webhook signatures and tokens, made independently. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for followup.done: the follow-up marked done, counted once. */
 #include <stdarg.h>
 #include <stddef.h>

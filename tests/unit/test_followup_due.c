@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for followup.due: the check-in, the reminder it waits for, what is recorded. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for followup.reminders: one email per counsellor, the list cleared once settled. */
 #include <stdarg.h>
 #include <stddef.h>

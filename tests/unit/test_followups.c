@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for followups: due dates across DST and month ends, event ids, labels. */
 #include <stdarg.h>
 #include <stddef.h>

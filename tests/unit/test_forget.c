@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for forget: relaisctl forget erases a person everywhere
  * relaisd keeps them (their own keys, the lists naming them, the events and

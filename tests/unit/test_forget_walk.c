@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for forget_walk: the search behind relaisctl forget and export
  * (the profile read, every place in its order, the why of each hit, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for gw.c: what every kind's answer goes through. */
 #include <stdarg.h>
 #include <stddef.h>

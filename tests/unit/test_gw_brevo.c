@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for the brevo gateway kind: email and SMS bodies, response classification, refusals. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for gw_http.c: URLs, excerpts, transport errors, config checks, calls on loopback. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* gw_msg: the unsubscribe header a message asks for, and its JSON record. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for the outbox gateway kind: JSON lines in a temp file, synced before the answer. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for the sendgrid gateway kind: Mail Send body, response classification, refusals. */
 #include <stdarg.h>
 #include <stddef.h>

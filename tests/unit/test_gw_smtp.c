@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for the smtp gateway kind (gw_smtp.c): init checks, refusals from the loop, a dead server. */
 #include <stdarg.h>
 #include <stddef.h>

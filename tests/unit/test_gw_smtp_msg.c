@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for the smtp message (gw_smtp_msg.c): the MIME message parsed back, refusals, reply classification. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for gw_twilio: form encoding round trips, the field set, the response classifier. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for the webhook gateway kind: its request on loopback, how answers are sorted. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for handlers: lookup, table, territories, languages, consent, output. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for the HTTP engine against an in-process evhttp server on 127.0.0.1. */
 #include <stdarg.h>
 #include <stddef.h>

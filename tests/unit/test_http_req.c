@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for http_req.c: request validation, header lookups, methods and caps on loopback. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for idkey: known vectors, format, sensitivity to each field, no framing collisions. */
 #include <stdarg.h>
 #include <stddef.h>

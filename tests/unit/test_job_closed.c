@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for job.closed: the posting leaves the index. */
 #include <stdarg.h>
 #include <stddef.h>

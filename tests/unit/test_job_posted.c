@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for job.posted: the posting stored, the profiles that fit, the employer's alert. */
 #include <stdarg.h>
 #include <stddef.h>

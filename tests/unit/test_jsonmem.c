@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * jsonmem: small blocks come back from its free lists, of a size at least
  * what is asked; large ones and other threads' go to malloc; what Jansson

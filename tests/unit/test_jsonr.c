@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* jsonr reads the plain subset as Jansson does and leaves the rest to it. */
 #include <stdarg.h>
 #include <stddef.h>

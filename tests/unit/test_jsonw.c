@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* jsonw writes what Jansson's json_dumps(JSON_COMPACT) writes, without a tree. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for log: masks of addresses and of free text, quoted values. */
 #include <stdarg.h>
 #include <stddef.h>

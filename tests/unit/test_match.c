@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for match: NOC codes, folded skills, scores, profile records, ranking, digests. */
 #include <stdarg.h>
 #include <stddef.h>

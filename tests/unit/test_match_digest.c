@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for match.digest: an employer's waiting matches in one message, then cleared. */
 #include <stdarg.h>
 #include <stddef.h>

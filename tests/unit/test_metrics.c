@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* metrics: counters by their labels, latencies, gauges, in Prometheus text. */
 #include <stdarg.h>
 #include <stddef.h>

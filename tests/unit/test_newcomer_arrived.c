@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for newcomer.arrived: the welcome, the counsellor's notice, follow-ups, matching. */
 #include <stdarg.h>
 #include <stddef.h>

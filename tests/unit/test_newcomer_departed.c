@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for newcomer.departed: follow-ups cancelled, matching stopped, counted once. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for noc: the NOC 2021 titles file, and the one shipped. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for phone: North American and international numbers accepted, malformed ones refused with a reason. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for pii: a person found in raw bytes by id, email and phone, and no one else. */
 #include <stdarg.h>
 #include <stddef.h>

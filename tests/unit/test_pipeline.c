@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for pipeline: the job state machine wired as relaisd's main.c
  * wires it (config_load, the HTTP engine, the gateways, the pipeline on a

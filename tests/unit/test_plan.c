@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for plan.c: routes, consent, fallback channels, dates, SMS limits. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* procstat: /proc's text into process_* metrics, and this process's own. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for queue: the stream reader (consumer group, new entries,
  * own pending entries, idle entries of other consumers, room, entry

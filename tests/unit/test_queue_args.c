@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* queue_args: argument lists for the scripts, and the ops a commit reads. */
 #include <stdarg.h>
 #include <stddef.h>

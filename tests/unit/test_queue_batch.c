@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for queue_batch: the queue's writer (commit, state, begin and
  * rate calls batched per loop iteration, single reads, owed sent markers,

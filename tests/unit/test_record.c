@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for record: each record counts its own fields, in the order and encoding the commit script reads. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for redis: the asynchronous connection (unix socket and TCP,
  * AUTH, SELECT, scripts, deadlines, reconnection) against a throwaway

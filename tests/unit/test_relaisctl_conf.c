@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for what a relaisctl command needs before it runs
  * (relaisctl_conf.c): relaisd's environment file, the configuration's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for relaisctl dead list, drop and replay --dry-run: which of
  * the dead letters, seeded as relaisd writes them (daemon/record.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for relaisctl emit and outbox (relaisctl_event.c), against a throwaway redis-server. */
 #include <stdarg.h>
 #include <stddef.h>

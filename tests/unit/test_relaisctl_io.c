@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for relaisctl_io: options of a parsed command line, usage
  * errors, files read whole, bytes from outside printed safely, reason

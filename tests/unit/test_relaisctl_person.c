@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for relaisctl suppress, forget and export (relaisctl_person.c), against a throwaway redis-server. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for relaisctl_redis: key names, stream fields, stream pages
  * (more entries than a page, pages cut inside one millisecond), integers,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for relaisctl dead replay (relaisctl_replay.c): events of dead
  * letters back on the events stream with the internal replay marker, their

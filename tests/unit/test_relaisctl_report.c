@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for relaisctl report: a month's figures per territory from
  * seeded delivery records (more than a page), stats:<month> counters,

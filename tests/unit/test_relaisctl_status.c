@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for relaisctl status (relaisctl_status.c): the counts, the
  * scheduled set by kind, the dead letters by reason, and health: ok (0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for render: loading a template tree, language fallback, subject and HTML safety. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for route: first match wins, absent fields match anything, NULL query fields. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for sms: French and English samples, segment boundaries, escape pairs at part ends, bad UTF-8. */
 #include <stdarg.h>
 #include <stddef.h>

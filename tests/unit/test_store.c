@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for store: the handlers' Lua assembled for the queue, and the
  * named arguments between a handler's C and its state function.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for suggest: the distance, the threshold of a suggestion, the message tail. */
 #include <stdarg.h>
 #include <stddef.h>

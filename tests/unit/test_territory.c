@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for territory: name folding, lookup by id and municipality, clashes. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for tmpl.c, the parser: the official Mustache spec files, then its errors. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for tmpl_refs.c: the names a template uses, their guards, partials followed. */
 #include <stdarg.h>
 #include <stddef.h>

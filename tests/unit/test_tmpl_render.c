@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for tmpl_render.c: escaping, values, missing names, partials, bounds. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for twhook: Twilio's signature vectors, the form parser, SMS keywords. */
 #include <stdarg.h>
 #include <stddef.h>

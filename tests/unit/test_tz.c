@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for tz: TZif offsets around DST changes, gaps and overlaps, footer rules, bad input. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for unsub: v2 tokens (known vectors, round trip, expiry, each
  * field tampered with, key ring, rotation, no address in clear) and v1

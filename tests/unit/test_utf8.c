@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for utf8: every code point, every bad form, counting, cutting on boundaries, positions. */
 #include <stdarg.h>
 #include <stddef.h>

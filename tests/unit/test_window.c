@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for window: Alertmanager interval semantics, holidays, next opening across DST, parse errors. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* words.yaml: the words of each language, read, checked and used. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Unit tests for ynode: YAML tree, positions, ${VAR} expansion, errors and limits. */
 #include <stdarg.h>
 #include <stddef.h>
