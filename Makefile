@@ -44,6 +44,7 @@ LIB_SRCS := \
 	daemon/utf8.c \
 	daemon/base64.c \
 	daemon/log.c \
+	daemon/log_out.c \
 	daemon/clock.c \
 	daemon/diag.c \
 	daemon/suggest.c \
@@ -170,7 +171,8 @@ FUZZ_envelope_SRCS := \
 	daemon/jsonr.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_envelope_PKGS := jansson
 
 FUZZ_ynode_SRCS := \
@@ -179,7 +181,8 @@ FUZZ_ynode_SRCS := \
 	daemon/diag.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_ynode_PKGS := yaml-0.1
 
 FUZZ_tmpl_SRCS := \
@@ -189,7 +192,8 @@ FUZZ_tmpl_SRCS := \
 	daemon/tmpl_render.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_tmpl_PKGS := jansson
 
 FUZZ_twhook_SRCS := \
@@ -198,7 +202,8 @@ FUZZ_twhook_SRCS := \
 	daemon/utf8.c \
 	daemon/base64.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_twhook_PKGS := libcrypto
 
 FUZZ_evhook_SRCS := \
@@ -206,8 +211,10 @@ FUZZ_evhook_SRCS := \
 	daemon/evhook.c \
 	daemon/evhook_sig.c \
 	daemon/base64.c \
+	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_evhook_PKGS := jansson libcrypto
 
 FUZZ_unsub_SRCS := \
@@ -216,7 +223,8 @@ FUZZ_unsub_SRCS := \
 	daemon/utf8.c \
 	daemon/base64.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_unsub_PKGS := libcrypto
 
 FUZZ_phone_SRCS := \
@@ -227,15 +235,18 @@ FUZZ_phone_SRCS := \
 	daemon/jsonr.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_phone_PKGS := jansson
 
 FUZZ_pii_SRCS := \
 	tests/fuzz/fuzz_pii.c \
 	daemon/pii.c \
 	daemon/phone.c \
+	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_pii_PKGS := jansson
 
 FUZZ_envfile_SRCS := \
@@ -245,7 +256,8 @@ FUZZ_envfile_SRCS := \
 	daemon/jsonr.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_envfile_PKGS := jansson
 
 FUZZ_jsonr_SRCS := \
@@ -253,7 +265,8 @@ FUZZ_jsonr_SRCS := \
 	daemon/jsonr.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_jsonr_PKGS := jansson
 
 # The gateway kinds come as a table (gw_table.c): all of them, and what they
@@ -288,7 +301,8 @@ FUZZ_GW_SRCS := \
 	daemon/utf8.c \
 	daemon/base64.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 
 FUZZ_providers_SRCS := \
 	tests/fuzz/fuzz_providers.c \
@@ -322,7 +336,8 @@ FUZZ_admin_SRCS := \
 	daemon/utf8.c \
 	daemon/base64.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_admin_PKGS := libevent jansson libcrypto
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
