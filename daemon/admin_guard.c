@@ -282,9 +282,10 @@ admin_log_closed(struct admin *a, long long now)
 	if (a->unlogged_capped + a->unlogged_expired == 0 ||
 	    (a->logged_ms != 0 && now - a->logged_ms < ADMIN_LOG_EVERY_MS))
 		return;
-	log_warnx("admin: connections closed at_cap=%lu past_deadline=%lu "
-	    "open=%zu max_connections=%ld", a->unlogged_capped,
-	    a->unlogged_expired, a->nconns, a->max_conns);
+	log_kv(LOG_WARNING, "admin: connections closed",
+	    LOG_INT("at_cap", a->unlogged_capped),
+	    LOG_INT("past_deadline", a->unlogged_expired),
+	    LOG_INT("open", a->nconns), LOG_INT("max_connections", a->max_conns));
 	a->unlogged_capped = a->unlogged_expired = 0;
 	a->logged_ms = now;
 }

@@ -180,7 +180,7 @@ relaisd_on_term(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (d->draining) {
-		log_warnx("second signal: exiting now");
+		log_info("second signal: exiting now");
 		event_base_loopexit(d->base, NULL);
 		return;
 	}
@@ -230,7 +230,7 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 	    config_check(next, &diag) > 0) {
 		config_free(next);
 		for (i = 0; i < diag.n; i++)
-			log_warnx("reload refused: %s", diag.msgs[i]);
+			log_errx("reload refused: %s", diag.msgs[i]);
 		d->reload_failures++;
 		snprintf(status, sizeof status, "STATUS=running; reload refused "
 		    "(%zu errors, see the journal); the previous configuration "
@@ -241,7 +241,7 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 	}
 	diag_free(&diag);
 	if ((gws = gw_set_new(d->base, d->http, next, err, sizeof err)) == NULL) {
-		log_warnx("reload refused: %s", err);
+		log_errx("reload refused: %s", err);
 		d->reload_failures++;
 		relaisd_notify("STATUS=running; reload refused (gateways); the "
 		    "previous configuration stays");
@@ -320,11 +320,12 @@ relaisd_admin_guards(struct relaisd *d, const struct config *cf)
 }
 
 /*
- * Loads path and checks what it would send broken; prints the errors, or
- * the warnings of a config that loads, on stderr. NULL when refused.
+ * Loads path and checks what it would send broken; the errors, or the
+ * warnings of a config that loads, go to stderr as they are (--check) or
+ * as log lines (daemon: errors at LOG_ERR). NULL when refused.
  */
 static struct config *
-relaisd_load(const char *path)
+relaisd_load(const char *path, int daemon)
 {
 	struct config	*cf;
 	struct diag	 diag;
@@ -342,8 +343,14 @@ relaisd_load(const char *path)
 		diag_init(&diag);
 		config_warnings(cf, &diag);
 	}
-	for (i = 0; i < diag.n; i++)
-		fprintf(stderr, "%s\n", diag.msgs[i]);
+	for (i = 0; i < diag.n; i++) {
+		if (!daemon)
+			fprintf(stderr, "%s\n", diag.msgs[i]);
+		else if (cf == NULL)
+			log_errx("%s", diag.msgs[i]);
+		else
+			log_warnx("%s", diag.msgs[i]);
+	}
 	diag_free(&diag);
 	return cf;
 }
@@ -354,7 +361,7 @@ relaisd_check(const char *path, int quiet)
 {
 	struct config	*cf;
 
-	if ((cf = relaisd_load(path)) == NULL)
+	if ((cf = relaisd_load(path, 0)) == NULL)
 		return 1;
 	if (!quiet)
 		printf("%s: configuration OK\n", path);
@@ -665,7 +672,7 @@ main(int argc, char *argv[])
 		return relaisd_check(path, 0);
 
 	memset(&d, 0, sizeof d);
-	if ((d.cf = relaisd_load(path)) == NULL)
+	if ((d.cf = relaisd_load(path, 1)) == NULL)
 		return 1;
 	d.nofile = relaisd_nofile();
 	relaisd_run(&d);
