@@ -118,6 +118,7 @@ LIB_SRCS := \
 	daemon/unsub.c \
 	daemon/consent.c \
 	daemon/envfile.c \
+	daemon/notify.c \
 	handlers/handlers.c \
 	handlers/handlers_table.c \
 	handlers/newcomer_arrived.c \
@@ -252,6 +253,7 @@ FUZZ_pii_PKGS := jansson
 FUZZ_envfile_SRCS := \
 	tests/fuzz/fuzz_envfile.c \
 	daemon/envfile.c \
+	daemon/notify.c \
 	daemon/envelope.c \
 	daemon/jsonr.c \
 	daemon/utf8.c \
@@ -368,6 +370,7 @@ UNIT_TESTS := \
 	test_gw_outbox \
 	test_idkey \
 	test_log \
+	test_notify \
 	test_route \
 	test_handlers \
 	test_newcomer_arrived \

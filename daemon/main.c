@@ -1,7 +1,5 @@
 /* relaisd: the notification daemon's entry point, signals and systemd notification. */
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +24,7 @@
 #include "gw_twilio.h"
 #include "http.h"
 #include "log.h"
+#include "notify.h"
 #include "pipeline.h"
 #include "unsub.h"
 
@@ -35,7 +34,7 @@ static void	relaisd_admin_guards(struct relaisd *, const struct config *);
 
 struct relaisd {
 	struct event_base	*base;
-	struct event		*ev_watchdog;
+	struct notify		*notify;	/* systemd's READY, STATUS, watchdog */
 	struct admin		*admin;
 	unsigned long		 reloads;
 	unsigned long		 reload_failures;
@@ -77,68 +76,6 @@ relaisd_usage(FILE *f)
 	    "                     one JSON object per line for log shippers\n"
 	    "  -V, --version      print the version\n"
 	    "  -h, --help         this help\n");
-}
-
-/* sd_notify(3)'s datagram protocol, without linking libsystemd. */
-static void
-relaisd_notify(const char *state)
-{
-	struct sockaddr_un	 sun;
-	const char		*path = getenv("NOTIFY_SOCKET");
-	socklen_t		 len;
-	int			 fd;
-
-	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
-	    strlen(path) >= sizeof sun.sun_path)
-		return;
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0';	/* abstract namespace */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
-	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-	    (struct sockaddr *)&sun, len) == -1)
-		log_warn("sd_notify");
-	close(fd);
-}
-
-/*
- * systemd's watchdog (WatchdogSec=): the timer runs on the event loop, so a
- * loop that stops turning stops the pings and systemd restarts us.
- */
-static void
-relaisd_on_watchdog(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	relaisd_notify("WATCHDOG=1");
-}
-
-static void
-relaisd_watchdog_start(struct relaisd *d)
-{
-	const char	*usec = getenv("WATCHDOG_USEC"), *pid;
-	struct timeval	 tv;
-	long long	 us;
-
-	if (usec == NULL || (us = strtoll(usec, NULL, 10)) <= 0)
-		return;
-	/* WATCHDOG_PID, when set, names the process the watchdog is for */
-	if ((pid = getenv("WATCHDOG_PID")) != NULL &&
-	    strtol(pid, NULL, 10) != (long)getpid())
-		return;
-	us /= 2;	/* ping twice per period, as sd_watchdog_enabled(3) advises */
-	tv.tv_sec = (time_t)(us / 1000000);
-	tv.tv_usec = (suseconds_t)(us % 1000000);
-	if ((d->ev_watchdog = event_new(d->base, -1, EV_PERSIST,
-	    relaisd_on_watchdog, d)) == NULL || event_add(d->ev_watchdog,
-	    &tv) == -1)
-		fatalx("cannot arm the watchdog timer");
-	log_info("systemd watchdog: ping every %lld ms", us / 1000);
 }
 
 static void
@@ -187,7 +124,7 @@ relaisd_on_term(evutil_socket_t sig, short what, void *arg)
 	d->draining = 1;
 	log_info("signal %d: stop reading, finishing %zu entries in flight",
 	    (int)sig, pipeline_inflight(d->pipeline));
-	relaisd_notify("STOPPING=1");
+	notify_stopping(d->notify);
 	cf = pipeline_config(d->pipeline);
 	tv.tv_sec = cf->limits.drain_timeout_ms / 1000;
 	tv.tv_usec = (cf->limits.drain_timeout_ms % 1000) * 1000;
@@ -232,10 +169,9 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 		for (i = 0; i < diag.n; i++)
 			log_errx("reload refused: %s", diag.msgs[i]);
 		d->reload_failures++;
-		snprintf(status, sizeof status, "STATUS=running; reload refused "
-		    "(%zu errors, see the journal); the previous configuration "
-		    "stays", diag.n);
-		relaisd_notify(status);
+		snprintf(status, sizeof status, "reload refused (%zu errors, see "
+		    "the journal); the previous configuration stays", diag.n);
+		notify_note(d->notify, status);
 		diag_free(&diag);
 		return;
 	}
@@ -243,7 +179,7 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 	if ((gws = gw_set_new(d->base, d->http, next, err, sizeof err)) == NULL) {
 		log_errx("reload refused: %s", err);
 		d->reload_failures++;
-		relaisd_notify("STATUS=running; reload refused (gateways); the "
+		notify_note(d->notify, "reload refused (gateways); the "
 		    "previous configuration stays");
 		config_free(next);
 		return;
@@ -256,7 +192,7 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 	relaisd_admin_guards(d, next);
 	d->reloads++;
 	log_info("reload: %s loaded", next->path);
-	relaisd_notify("STATUS=running; configuration reloaded");
+	notify_note(d->notify, "configuration reloaded");
 }
 
 /*
@@ -548,11 +484,30 @@ relaisd_admin_public(struct relaisd *d, const struct config *cf)
 	    cf->bounces.max_age_s, relaisd_feedback, d);
 }
 
+/* Where Redis is, for STATUS=: never the URL, which may hold a password. */
+static void
+relaisd_redis_where(const struct config_redis *rc, char *out, size_t outlen)
+{
+	if (rc->path != NULL)
+		snprintf(out, outlen, "unix:%s", rc->path);
+	else
+		snprintf(out, outlen, "%s:%d", rc->host, rc->port);
+}
+
+/* READY=1 waits for this: both connections to Redis answered. */
+static int
+relaisd_redis_up(void *arg)
+{
+	struct relaisd	*d = arg;
+
+	return pipeline_redis_up(d->pipeline);
+}
+
 static void
 relaisd_run(struct relaisd *d)
 {
 	const struct config	*cf;
-	char			 err[256];
+	char			 err[256], where[300];
 
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
@@ -591,8 +546,8 @@ relaisd_run(struct relaisd *d)
 	pipeline_start(d->pipeline);
 	log_info("relaisd %s started consumer=%s group=%s", RELAIS_VERSION,
 	    cf->redis.consumer, cf->redis.group);
-	relaisd_notify("READY=1\nSTATUS=running");
-	relaisd_watchdog_start(d);
+	relaisd_redis_where(&cf->redis, where, sizeof where);
+	d->notify = notify_new(d->base, where, relaisd_redis_up, d);
 	if (event_base_dispatch(d->base) == -1)
 		fatalx("event loop failed");
 
@@ -605,8 +560,7 @@ relaisd_run(struct relaisd *d)
 	event_free(d->ev_int);
 	event_free(d->ev_hup);
 	event_free(d->ev_drain_timeout);
-	if (d->ev_watchdog != NULL)
-		event_free(d->ev_watchdog);
+	notify_free(d->notify);
 	event_base_free(d->base);
 }
 
