@@ -284,20 +284,33 @@ log_json_str(struct log_out *o, const char *s)
 	log_putc(o, '"');
 }
 
-/* Now, as RFC 3339 UTC with milliseconds: the wall clock, never shifted. */
+/*
+ * Now, as RFC 3339 UTC with milliseconds: the wall clock, never shifted.
+ * The date and time of day are formatted once a second (per thread).
+ */
 static void
 log_time(struct log_out *o)
 {
-	struct timespec	ts;
-	struct tm	tm;
-	char		t[96];
+	static _Thread_local time_t	sec = -1;
+	static _Thread_local char	day[64];
+	struct timespec			ts;
+	struct tm			tm;
+	long				ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(t, sizeof t, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-	log_puts(o, t);
+	if (ts.tv_sec != sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(day, sizeof day, "%04d-%02d-%02dT%02d:%02d:%02d.",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		sec = ts.tv_sec;
+	}
+	log_puts(o, day);
+	ms = ts.tv_nsec / 1000000;
+	log_putc(o, (char)('0' + ms / 100));
+	log_putc(o, (char)('0' + ms / 10 % 10));
+	log_putc(o, (char)('0' + ms % 10));
+	log_putc(o, 'Z');
 }
 
 /* Whether key is one of the JSON object's own (not a field's). */
