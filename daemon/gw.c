@@ -176,7 +176,8 @@ gw_breaker_answer(struct gw *g, const struct breaker_ticket *t,
 		    LOG_TEXT("reason", reason));
 		break;
 	case BREAKER_CLOSES:
-		log_info("gateway=%s breaker=closed", g->name);
+		log_kv(LOG_INFO, NULL, LOG_STR("gateway", g->name),
+		    LOG_STR("breaker", "closed"));
 		break;
 	case BREAKER_STAYS:
 		break;
@@ -272,6 +273,7 @@ gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	}
 	TAILQ_INSERT_TAIL(&g->calls, c, entry);
 	if (c->ticket.probe)
-		log_info("gateway=%s breaker=half-open (probing)", g->name);
+		log_kv(LOG_INFO, NULL, LOG_STR("gateway", g->name),
+		    LOG_STR("breaker", "half-open"));
 	return 0;
 }
