@@ -285,7 +285,8 @@ admin_log_closed(struct admin *a, long long now)
 	log_kv(LOG_WARNING, "admin: connections closed",
 	    LOG_INT("at_cap", a->unlogged_capped),
 	    LOG_INT("past_deadline", a->unlogged_expired),
-	    LOG_INT("open", a->nconns), LOG_INT("max_connections", a->max_conns));
+	    LOG_INT("open", a->nconns),
+	    LOG_INT("max_connections", a->max_conns));
 	a->unlogged_capped = a->unlogged_expired = 0;
 	a->logged_ms = now;
 }

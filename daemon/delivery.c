@@ -181,7 +181,8 @@ delivery_log(const struct delivery *d)
 
 	/* an invalid address is as the producer wrote it: quoted if need be */
 	log_kv(prio, NULL, LOG_VAL("event", d->job->logid),
-	    LOG_STR("type", d->job->type), LOG_STR("territory", d->pd->territory),
+	    LOG_STR("type", d->job->type),
+	    LOG_STR("territory", d->pd->territory),
 	    LOG_STR("role", d->pd->role), LOG_STR("channel", d->pd->channel),
 	    LOG_STR("language", d->pd->msg.language[0] ?
 	    d->pd->msg.language : "-"),

@@ -166,10 +166,10 @@ gw_breaker_answer(struct gw *g, const struct breaker_ticket *t,
 
 	switch (breaker_result(g->breaker, t, a, clock_mono_ms())) {
 	case BREAKER_OPENS:
-		/* a failed probe: still down, and that was said when it opened */
+		/* a failed probe: still down, as was said when it opened */
 		rule = breaker_rule(g->breaker);
-		log_kv(rule == BREAKER_RULE_PROBE ? LOG_INFO : LOG_WARNING, NULL,
-		    LOG_STR("gateway", g->name), LOG_STR("breaker", "open"),
+		log_kv(rule == BREAKER_RULE_PROBE ? LOG_INFO : LOG_WARNING,
+		    NULL, LOG_STR("gateway", g->name), LOG_STR("breaker", "open"),
 		    LOG_INT("failures", breaker_failures(g->breaker)),
 		    LOG_INT("cooldown_ms", breaker_cooldown_ms(g->breaker)),
 		    LOG_STR("rule", breaker_rule_name(rule)),

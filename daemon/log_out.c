@@ -210,14 +210,14 @@ static void
 log_text(struct log_out *o, const char *msg, const struct log_field *f,
     size_t n)
 {
-	size_t	i;
+	size_t	i, start = o->len;
 
 	if (msg != NULL)
 		log_puts(o, msg);
 	for (i = 0; i < n; i++) {
 		if (f[i].s == NULL)
 			continue;
-		if (o->len > 0)
+		if (o->len > start)
 			log_putc(o, ' ');
 		log_puts(o, f[i].key);
 		log_putc(o, '=');
@@ -357,9 +357,10 @@ log_json_line(struct log_out *o, int prio, const char *msg,
 }
 
 /*
- * NAME=value for the journal: NAME upper-cased, the names other programs'
- * fields mean something else by renamed; a value holding a newline goes in
- * the protocol's binary-safe form (NAME\n, 64-bit LE length, value).
+ * NAME=value for the journal: NAME upper-cased; the names journald or
+ * syslog mean something else by, and those that start with no letter,
+ * prefixed. A value holding a newline goes in the protocol's binary-safe
+ * form (NAME\n, 64-bit LE length, value).
  */
 static void
 log_jfield(struct log_out *o, const char *key, const char *v)
@@ -372,8 +373,9 @@ log_jfield(struct log_out *o, const char *key, const char *v)
 	else if (strcmp(key, "event") == 0)
 		key = "event_id";
 	else if (strcmp(key, "message") == 0 || strcmp(key, "priority") == 0 ||
-	    strncmp(key, "syslog_", 7) == 0 || strncmp(key, "code_", 5) == 0)
-		log_puts(o, "RELAIS_");
+	    strncmp(key, "syslog_", 7) == 0 || strncmp(key, "code_", 5) == 0 ||
+	    !(*key >= 'a' && *key <= 'z'))
+		log_puts(o, "RELAIS_");	/* theirs, or not a valid name */
 	for (; *key != '\0'; key++)
 		log_putc(o, *key >= 'a' && *key <= 'z' ? (char)(*key - 32) :
 		    *key);
@@ -437,39 +439,33 @@ void
 log_emit(int prio, const char *text, const char *msg,
     const struct log_field *f, size_t n, int errnum)
 {
-	char		 line[LOG_LINE_MAX + 2];
+	char		 line[LOG_LINE_MAX + 1];
 	struct log_out	 o = { line, 0, LOG_LINE_MAX };
+	size_t		 pre;
 	int		 saved = errno;
 
+	/* the prefix, in case the line goes to stderr: dropped for journald */
+	if (log_journal) {
+		log_putc(&o, '<');
+		log_putc(&o, (char)('0' + (prio & 7)));
+		log_putc(&o, '>');
+	} else if (!log_json) {
+		log_puts(&o, log_progname);
+		log_put(&o, ": ", 2);
+	}
+	pre = o.len;
 	if (log_json)
 		log_json_line(&o, prio, msg, f, n);
 	else if (text != NULL)
 		log_puts(&o, text);
 	else
 		log_text(&o, msg, f, n);
-	if (log_jfd != -1 && log_journal_send(prio, line, o.len, f, n,
-	    errnum) == 0) {
-		errno = saved;
-		return;
+	if (log_jfd == -1 || log_journal_send(prio, line + pre, o.len - pre,
+	    f, n, errnum) == -1) {
+		/* one write a line: stderr is unbuffered, lines never mix */
+		line[o.len++] = '\n';
+		(void)fwrite(line, 1, o.len, stderr);
 	}
-	/* one write per line: stderr is unbuffered, lines must not interleave */
-	if (!log_json) {
-		char	pre[64];
-		int	r;
-
-		if (log_journal)
-			r = snprintf(pre, sizeof pre, "<%d>", prio & 7);
-		else
-			r = snprintf(pre, sizeof pre, "%s: ", log_progname);
-		if (r > 0 && (size_t)r < sizeof pre && o.len + (size_t)r <
-		    LOG_LINE_MAX) {
-			memmove(line + r, line, o.len);
-			memcpy(line, pre, (size_t)r);
-			o.len += (size_t)r;
-		}
-	}
-	line[o.len++] = '\n';
-	(void)fwrite(line, 1, o.len, stderr);
 	errno = saved;
 }
 

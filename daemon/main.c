@@ -34,7 +34,7 @@ static void	relaisd_admin_guards(struct relaisd *, const struct config *);
 
 struct relaisd {
 	struct event_base	*base;
-	struct notify		*notify;	/* systemd's READY, STATUS, watchdog */
+	struct notify		*notify;	/* READY, STATUS, watchdog */
 	struct admin		*admin;
 	unsigned long		 reloads;
 	unsigned long		 reload_failures;

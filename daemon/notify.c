@@ -128,8 +128,8 @@ notify_on_poll(evutil_socket_t fd, short what, void *arg)
 			snprintf(st, sizeof st, "%sSTATUS=running; Redis at %s "
 			    "answers", n->ready ? "" : "READY=1\n", n->where);
 		else
-			snprintf(st, sizeof st, "STATUS=waiting for Redis at %s "
-			    "(connection lost; reconnecting)", n->where);
+			snprintf(st, sizeof st, "STATUS=waiting for Redis at "
+			    "%s (connection lost; reconnecting)", n->where);
 		n->ready = n->ready || up;
 		(void)notify_send(st);
 	}

@@ -510,12 +510,14 @@ pipeline_done(struct pipeline_job *j)
 	    handler_find(j->env.type) == NULL ? "unknown" : j->env.type,
 	    j->dead[0] != '\0' ? "dead" : j->dup ? "duplicate" : "done");
 	if (j->dead[0] != '\0') {
-		log_kv(LOG_WARNING, NULL, LOG_VAL("event", pipeline_event_id(j)),
+		log_kv(LOG_WARNING, NULL,
+		    LOG_VAL("event", pipeline_event_id(j)),
 		    LOG_STR("stream", j->e->id), LOG_STR("outcome", "dead"),
 		    LOG_TEXT("reason", j->dead));
 	} else if (j->dup) {
 		log_kv(LOG_INFO, NULL, LOG_VAL("event", pipeline_event_id(j)),
-		    LOG_STR("type", j->env.type), LOG_STR("outcome", "duplicate"));
+		    LOG_STR("type", j->env.type),
+		    LOG_STR("outcome", "duplicate"));
 	} else if (j->plan.out.note[0] != '\0') {
 		log_kv(LOG_INFO, NULL, LOG_VAL("event", pipeline_event_id(j)),
 		    LOG_STR("type", j->env.type), LOG_STR("outcome", "done"),

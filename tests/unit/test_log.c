@@ -230,7 +230,8 @@ test_json(void **state)
 	assert_non_null(t);
 	/* RFC 3339, UTC, milliseconds: 2026-12-03T09:25:33.522Z */
 	assert_int_equal(strlen(t), 24);
-	assert_true(t[4] == '-' && t[10] == 'T' && t[19] == '.' && t[23] == 'Z');
+	assert_true(t[4] == '-' && t[10] == 'T' && t[19] == '.' &&
+	    t[23] == 'Z');
 	assert_string_equal(json_string_value(json_object_get(o, "level")),
 	    "warning");
 	assert_string_equal(json_string_value(json_object_get(o, "event")),
@@ -285,7 +286,8 @@ test_jfield(const char *dg, size_t len, const char *name)
 		assert_non_null(nl);
 		eq = memchr(p, '=', (size_t)(nl - p));
 		if (eq != NULL) {
-			if ((size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0)
+			if ((size_t)(eq - p) == nlen &&
+			    memcmp(p, name, nlen) == 0)
 				return strndup(eq + 1, (size_t)(nl - eq - 1));
 			p = nl + 1;
 			continue;
@@ -350,7 +352,8 @@ test_journal(void **state)
 	setenv("JOURNAL_STREAM", stream, 1);
 	log_init("relaisd", 0);
 	log_kv(LOG_WARNING, NULL, LOG_STR("event", "e-1\nx"),
-	    LOG_STR("type", "newcomer.arrived"), LOG_STR("territory", "abitibi"),
+	    LOG_STR("type", "newcomer.arrived"),
+	    LOG_STR("territory", "abitibi"),
 	    LOG_STR("outcome", "dead"), LOG_INT("attempt", 2),
 	    LOG_STR("message", "renamed"));
 	log_info("queue: took over %d pending entries", 2);

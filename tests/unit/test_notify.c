@@ -46,7 +46,8 @@ test_expect(struct event_base *base, int s, const char *want)
 		if ((n = recv(s, dg, sizeof dg - 1, MSG_DONTWAIT)) > 0) {
 			dg[n] = '\0';
 			if (strcmp(dg, want) != 0)
-				fail_msg("expected \"%s\", got \"%s\"", want, dg);
+				fail_msg("expected \"%s\", got \"%s\"", want,
+				    dg);
 			return;
 		}
 		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
@@ -95,10 +96,12 @@ test_readiness(void **state)
 
 	redis_up = 0;
 	n = notify_new(base, "unix:/run/redis.sock", test_up, NULL);
-	test_expect(base, s, "STATUS=waiting for Redis at unix:/run/redis.sock");
+	test_expect(base, s,
+	    "STATUS=waiting for Redis at unix:/run/redis.sock");
 	/* a reload while waiting says so without claiming to run */
 	notify_note(n, "configuration reloaded");
-	test_expect(base, s, "STATUS=waiting for Redis at unix:/run/redis.sock; "
+	test_expect(base, s,
+	    "STATUS=waiting for Redis at unix:/run/redis.sock; "
 	    "configuration reloaded");
 	test_quiet(base, s, 300);
 	redis_up = 1;
