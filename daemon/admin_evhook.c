@@ -289,9 +289,11 @@ admin_evhook_apply(struct admin_evhook *e, struct admin *a,
 	size_t			 i, n = evhook_count(b);
 
 	if (n == 0) {
-		log_info("evhook: provider=%s events=0 ignored=%zu invalid=%zu "
-		    "outcome=ok", evhook_provider_name(p), evhook_ignored(b),
-		    evhook_invalid(b));
+		log_kv(LOG_INFO, "evhook:",
+		    LOG_STR("provider", evhook_provider_name(p)),
+		    LOG_INT("events", 0), LOG_INT("ignored", evhook_ignored(b)),
+		    LOG_INT("invalid", evhook_invalid(b)),
+		    LOG_STR("outcome", "ok"));
 		admin_reply_text(req, HTTP_OK, "OK", "ok\n");
 		return;
 	}
