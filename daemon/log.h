@@ -65,9 +65,11 @@ struct log_field {
 #define LOG_INT(k, v)	{ (k), LOG_T_INT, "", (long long)(v) }
 
 #define log_kv(prio, msg, ...) do {					\
-	if ((prio) <= log_max_prio) {					\
+	int	log_kv_p = (prio);					\
+									\
+	if (log_kv_p <= log_max_prio) {					\
 		const struct log_field	log_kv_f[] = { __VA_ARGS__ };	\
-		log_fields((prio), (msg), log_kv_f,			\
+		log_fields(log_kv_p, (msg), log_kv_f,			\
 		    sizeof log_kv_f / sizeof log_kv_f[0]);		\
 	}								\
 } while (0)
