@@ -503,12 +503,36 @@ relaisd_redis_up(void *arg)
 	return pipeline_redis_up(d->pipeline);
 }
 
+/*
+ * libevent's own messages (evdns's too) through our log: its warnings must
+ * not reach stderr as bare lines, outside the JSON and without a level.
+ */
+static void
+relaisd_event_log(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	case EVENT_LOG_WARN:
+		log_warnx("libevent: %s", msg);
+		break;
+	default:
+		log_errx("libevent: %s", msg);
+		break;
+	}
+}
+
 static void
 relaisd_run(struct relaisd *d)
 {
 	const struct config	*cf;
 	char			 err[256], where[300];
 
+	event_set_log_callback(relaisd_event_log);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	signal(SIGPIPE, SIG_IGN);
