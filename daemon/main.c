@@ -643,7 +643,7 @@ main(int argc, char *argv[])
 	log_init("relaisd", verbose);
 	log_set_json(json);
 	if (clock_init(err, sizeof err) == -1) {
-		fprintf(stderr, "relaisd: %s\n", err);
+		log_errx("%s", err);
 		return 1;
 	}
 	if (check)
