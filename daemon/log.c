@@ -1,4 +1,4 @@
-/* Logging calls: printf-style lines and their levels, masks of addresses; log_out.c writes. */
+/* The logging calls: levels, printf-style lines, masks of addresses. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

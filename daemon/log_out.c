@@ -1,4 +1,4 @@
-/* Where log lines go and in what form: key=value text, JSON, journald's native protocol. */
+/* Where log lines go, and how: key=value text, JSON, journald protocol. */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>

@@ -1,4 +1,4 @@
-/* relaisd: the notification daemon's entry point, signals and systemd notification. */
+/* relaisd: the notification daemon's entry point, signals and reloads. */
 #include <sys/resource.h>
 
 #include <errno.h>

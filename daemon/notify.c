@@ -1,4 +1,4 @@
-/* systemd notification: watchdog pings, READY=1 once Redis answers, STATUS= while it does not. */
+/* systemd notification: watchdog, READY=1 once Redis answers, STATUS=. */
 #include <sys/socket.h>
 #include <sys/un.h>
 
