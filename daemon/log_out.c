@@ -15,6 +15,8 @@
 #include "utf8.h"
 
 #define LOG_JOURNAL_SOCKET	"/run/systemd/journal/socket"
+/* Room for a burst of lines while journald is busy (the kernel may cap it). */
+#define LOG_JOURNAL_SNDBUF	(8 * 1024 * 1024)
 
 int			 log_max_prio = LOG_INFO;
 static const char	*log_progname = "relais";
@@ -90,6 +92,7 @@ void
 log_init(const char *progname, int verbose)
 {
 	const char	*path;
+	int		 sndbuf = LOG_JOURNAL_SNDBUF;
 
 	log_progname = progname;
 	log_max_prio = verbose ? LOG_DEBUG : LOG_INFO;
@@ -107,7 +110,11 @@ log_init(const char *progname, int verbose)
 	log_jaddr.sun_family = AF_UNIX;
 	memcpy(log_jaddr.sun_path, path, strlen(path));
 	log_jaddrlen = (socklen_t)sizeof log_jaddr;
-	log_jfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if ((log_jfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	/* as the protocol's documentation advises: block as late as may be */
+	(void)setsockopt(log_jfd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof sndbuf);
 }
 
 void
