@@ -162,6 +162,8 @@ notify_new(struct event_base *base, const char *where, notify_up_fn up_fn,
 void
 notify_stopping(struct notify *n)
 {
+	if (n == NULL)
+		return;
 	n->stopping = 1;
 	if (n->ev_poll != NULL)
 		event_del(n->ev_poll);
@@ -173,7 +175,7 @@ notify_note(struct notify *n, const char *note)
 {
 	char	st[512];
 
-	if (n->stopping)
+	if (n == NULL || n->stopping)
 		return;
 	if (n->ev_poll != NULL && !n->up)
 		snprintf(st, sizeof st, "STATUS=waiting for Redis at %s; %s",

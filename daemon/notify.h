@@ -25,7 +25,7 @@ typedef int	(*notify_up_fn)(void *arg);
 struct notify	*notify_new(struct event_base *, const char *where,
 		    notify_up_fn, void *arg);
 void		 notify_free(struct notify *);
-/* STOPPING=1 and no more status changes. */
+/* STOPPING=1 and no more status changes. Both are no-ops on NULL. */
 void		 notify_stopping(struct notify *);
 /* STATUS=running; <note> (a reload's result), when Redis answers now. */
 void		 notify_note(struct notify *, const char *note);
