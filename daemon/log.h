@@ -40,6 +40,8 @@
 void	log_init(const char *progname, int verbose);
 /* --log-format=json: one JSON object per line. */
 void	log_set_json(int);
+/* Whether lines go to journald's socket (stderr is the journal's stream). */
+int	log_journald(void);
 /* The lowest priority written (LOG_INFO or LOG_DEBUG): for log_kv(). */
 extern int	log_max_prio;
 

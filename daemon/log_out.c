@@ -124,6 +124,12 @@ log_set_json(int on)
 }
 
 int
+log_journald(void)
+{
+	return log_jfd != -1;
+}
+
+int
 log_wants_fields(void)
 {
 	return log_json || log_jfd != -1;

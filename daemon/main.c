@@ -257,8 +257,9 @@ relaisd_admin_guards(struct relaisd *d, const struct config *cf)
 
 /*
  * Loads path and checks what it would send broken; the errors, or the
- * warnings of a config that loads, go to stderr as they are (--check) or
- * as log lines (daemon: errors at LOG_ERR). NULL when refused.
+ * warnings of a config that loads, go to stderr as they are (--check on a
+ * terminal) or as log lines, errors at LOG_ERR (the daemon, and --check as
+ * the unit's ExecStartPre=, whose stderr is the journal). NULL when refused.
  */
 static struct config *
 relaisd_load(const char *path, int daemon)
@@ -280,7 +281,7 @@ relaisd_load(const char *path, int daemon)
 		config_warnings(cf, &diag);
 	}
 	for (i = 0; i < diag.n; i++) {
-		if (!daemon)
+		if (!daemon && !log_journald())
 			fprintf(stderr, "%s\n", diag.msgs[i]);
 		else if (cf == NULL)
 			log_errx("%s", diag.msgs[i]);

@@ -74,4 +74,16 @@ assert_eq "$(jq -r 'select(.EVENT_ID == "out-1" and .OUTCOME == "dead") | .ATTEM
 jq -r 'select(.EVENT_ID == "bad-1") | .MESSAGE' "$T/journal.jsonl" |
     grep -q '^event=bad-1 type=newcomer.arrived .* outcome=dead .*reason="invalid email address"$' ||
     fail "MESSAGE of the bad address: $(jq -r 'select(.EVENT_ID == "bad-1") | .MESSAGE' "$T/journal.jsonl")"
+
+# --check as the unit's ExecStartPre=: its errors reach the journal as
+# errors, in the same FILE:LINE:COL: form, and nothing goes to stderr
+{ cat "$T/relais.yaml"; echo "bogus_key: 1"; } > "$T/bad.yaml"
+: > "$T/check.log"
+rc=0
+JOURNAL_STREAM=$(stat -c '%d:%i' "$T/check.log") RELAIS_JOURNAL_SOCKET=$T/journal.sock \
+    "$BUILD/relaisd" -c "$T/bad.yaml" --check 2>> "$T/check.log" || rc=$?
+assert_eq "$rc" 1 "exit status of --check on a bad file"
+[ -s "$T/check.log" ] && fail "--check wrote to stderr under journald: $(cat "$T/check.log")"
+wait_for 10 "the refusal in the journal" \
+    "jq -e 'select(.PRIORITY == \"3\" and (.MESSAGE | startswith(\"$T/bad.yaml:\")))' \"\$T/journal.jsonl\""
 echo "journald logs: ok"
