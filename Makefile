@@ -51,6 +51,7 @@ LIB_SRCS := \
 	daemon/utf8.c \
 	daemon/base64.c \
 	daemon/log.c \
+	daemon/log_out.c \
 	daemon/clock.c \
 	daemon/diag.c \
 	daemon/suggest.c \
@@ -125,6 +126,7 @@ LIB_SRCS := \
 	daemon/unsub.c \
 	daemon/consent.c \
 	daemon/envfile.c \
+	daemon/notify.c \
 	handlers/handlers.c \
 	handlers/handlers_table.c \
 	handlers/newcomer_arrived.c \
@@ -178,7 +180,8 @@ FUZZ_envelope_SRCS := \
 	daemon/jsonr.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_envelope_PKGS := jansson
 
 FUZZ_ynode_SRCS := \
@@ -187,7 +190,8 @@ FUZZ_ynode_SRCS := \
 	daemon/diag.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_ynode_PKGS := yaml-0.1
 
 FUZZ_tmpl_SRCS := \
@@ -197,7 +201,8 @@ FUZZ_tmpl_SRCS := \
 	daemon/tmpl_render.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_tmpl_PKGS := jansson
 
 FUZZ_twhook_SRCS := \
@@ -206,7 +211,8 @@ FUZZ_twhook_SRCS := \
 	daemon/utf8.c \
 	daemon/base64.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_twhook_PKGS := libcrypto
 
 FUZZ_evhook_SRCS := \
@@ -214,8 +220,10 @@ FUZZ_evhook_SRCS := \
 	daemon/evhook.c \
 	daemon/evhook_sig.c \
 	daemon/base64.c \
+	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_evhook_PKGS := jansson libcrypto
 
 FUZZ_unsub_SRCS := \
@@ -224,7 +232,8 @@ FUZZ_unsub_SRCS := \
 	daemon/utf8.c \
 	daemon/base64.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_unsub_PKGS := libcrypto
 
 FUZZ_phone_SRCS := \
@@ -235,25 +244,30 @@ FUZZ_phone_SRCS := \
 	daemon/jsonr.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_phone_PKGS := jansson
 
 FUZZ_pii_SRCS := \
 	tests/fuzz/fuzz_pii.c \
 	daemon/pii.c \
 	daemon/phone.c \
+	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_pii_PKGS := jansson
 
 FUZZ_envfile_SRCS := \
 	tests/fuzz/fuzz_envfile.c \
 	daemon/envfile.c \
+	daemon/notify.c \
 	daemon/envelope.c \
 	daemon/jsonr.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_envfile_PKGS := jansson
 
 FUZZ_jsonr_SRCS := \
@@ -261,7 +275,8 @@ FUZZ_jsonr_SRCS := \
 	daemon/jsonr.c \
 	daemon/utf8.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_jsonr_PKGS := jansson
 
 # The gateway kinds come as a table (gw_table.c): all of them, and what they
@@ -296,7 +311,8 @@ FUZZ_GW_SRCS := \
 	daemon/utf8.c \
 	daemon/base64.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 
 FUZZ_providers_SRCS := \
 	tests/fuzz/fuzz_providers.c \
@@ -330,7 +346,8 @@ FUZZ_admin_SRCS := \
 	daemon/utf8.c \
 	daemon/base64.c \
 	daemon/buf.c \
-	daemon/log.c
+	daemon/log.c \
+	daemon/log_out.c
 FUZZ_admin_PKGS := libevent jansson libcrypto
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
@@ -361,6 +378,7 @@ UNIT_TESTS := \
 	test_gw_outbox \
 	test_idkey \
 	test_log \
+	test_notify \
 	test_route \
 	test_handlers \
 	test_newcomer_arrived \

@@ -407,7 +407,6 @@ admin_on_request(struct evhttp_request *req, void *arg)
 	struct evkeyvalq		*in = evhttp_request_get_input_headers(req);
 	const char			*path = NULL;
 	enum evhttp_cmd_type		 m = evhttp_request_get_command(req);
-	char				 esc[128];
 	size_t				 i;
 
 	/*
@@ -449,8 +448,8 @@ admin_on_request(struct evhttp_request *req, void *arg)
 	    sizeof admin_routes[0]; i++)
 		if (strcmp(path, admin_routes[i].path) == 0)
 			r = &admin_routes[i];
-	log_debug("admin: method=%s path=\"%s\"", admin_method_name(m),
-	    log_escape(path != NULL ? path : "", esc, sizeof esc));
+	log_kv(LOG_DEBUG, "admin:", LOG_STR("method", admin_method_name(m)),
+	    LOG_TEXT("path", path != NULL ? path : ""));
 	if (r == NULL) {
 		admin_reply_text(req, HTTP_NOTFOUND, "Not Found",
 		    "not found\n");

@@ -232,12 +232,13 @@ admin_evhook_finish(struct admin_evhook_req *r)
 		else
 			admin_evhook_retry(r->req, r->provider);
 	}
-	log_info("evhook: provider=%s events=%zu applied=%zu replayed=%zu "
-	    "failed=%zu ignored=%zu invalid=%zu outcome=%s ms=%lld",
-	    evhook_provider_name(r->provider), r->nevents, r->applied,
-	    r->replayed, r->failed, r->ignored, r->invalid,
-	    r->req == NULL ? "unanswered" : ok ? "ok" : "retry",
-	    (long long)(clock_now_ms() - r->started_ms));
+	log_kv(LOG_INFO, "evhook:",
+	    LOG_STR("provider", evhook_provider_name(r->provider)),
+	    LOG_INT("events", r->nevents), LOG_INT("applied", r->applied),
+	    LOG_INT("replayed", r->replayed), LOG_INT("failed", r->failed),
+	    LOG_INT("ignored", r->ignored), LOG_INT("invalid", r->invalid),
+	    LOG_STR("outcome", r->req == NULL ? "unanswered" : ok ? "ok" :
+	    "retry"), LOG_INT("ms", clock_now_ms() - r->started_ms));
 	if (r->e != NULL)
 		TAILQ_REMOVE(&r->e->reqs, r, entry);
 	free(r->ones);
@@ -273,7 +274,7 @@ admin_evhook_gone(void *arg)
 {
 	struct admin_evhook_req	*r = arg;
 
-	log_warnx("evhook: provider=%s outcome=abandoned reason=\"the "
+	log_info("evhook: provider=%s outcome=abandoned reason=\"the "
 	    "connection was closed before the writes came back\"",
 	    evhook_provider_name(r->provider));
 	r->req = NULL;
@@ -289,9 +290,11 @@ admin_evhook_apply(struct admin_evhook *e, struct admin *a,
 	size_t			 i, n = evhook_count(b);
 
 	if (n == 0) {
-		log_info("evhook: provider=%s events=0 ignored=%zu invalid=%zu "
-		    "outcome=ok", evhook_provider_name(p), evhook_ignored(b),
-		    evhook_invalid(b));
+		log_kv(LOG_INFO, "evhook:",
+		    LOG_STR("provider", evhook_provider_name(p)),
+		    LOG_INT("events", 0), LOG_INT("ignored", evhook_ignored(b)),
+		    LOG_INT("invalid", evhook_invalid(b)),
+		    LOG_STR("outcome", "ok"));
 		admin_reply_text(req, HTTP_OK, "OK", "ok\n");
 		return;
 	}

@@ -201,7 +201,7 @@ admin_listen_sync(struct admin *a)
 		return;
 	if ((want ? evconnlistener_enable(a->listener) :
 	    evconnlistener_disable(a->listener)) == -1) {
-		log_warnx("admin: cannot %s the listener", want ? "enable" :
+		log_errx("admin: cannot %s the listener", want ? "enable" :
 		    "disable");
 		return;
 	}
@@ -260,7 +260,7 @@ admin_on_accept(struct event_base *base, void *arg)
 	 * bufferevent past the reuse of the descriptor's number.
 	 */
 	if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL) {
-		log_warnx("admin: cannot make a bufferevent");
+		log_errx("admin: cannot make a bufferevent");
 		return NULL;
 	}
 	bufferevent_incref(bev);
@@ -283,9 +283,11 @@ admin_log_closed(struct admin *a, long long now)
 	if (a->unlogged_capped + a->unlogged_expired == 0 ||
 	    (a->logged_ms != 0 && now - a->logged_ms < ADMIN_LOG_EVERY_MS))
 		return;
-	log_warnx("admin: connections closed at_cap=%lu past_deadline=%lu "
-	    "open=%zu max_connections=%ld", a->unlogged_capped,
-	    a->unlogged_expired, a->nconns, a->max_conns);
+	log_kv(LOG_WARNING, "admin: connections closed",
+	    LOG_INT("at_cap", a->unlogged_capped),
+	    LOG_INT("past_deadline", a->unlogged_expired),
+	    LOG_INT("open", a->nconns),
+	    LOG_INT("max_connections", a->max_conns));
 	a->unlogged_capped = a->unlogged_expired = 0;
 	a->logged_ms = now;
 }
@@ -324,7 +326,7 @@ admin_on_tick(evutil_socket_t fd, short what, void *arg)
 	tv.tv_sec = (time_t)(wait / 1000);
 	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
 	if (event_add(a->ev_tick, &tv) == -1)
-		log_warnx("admin: cannot arm the deadline timer");
+		log_errx("admin: cannot arm the deadline timer");
 }
 
 /*
@@ -356,7 +358,7 @@ admin_on_accept_error(struct evconnlistener *lev, void *arg)
 		return;
 	}
 	if (event_add(a->ev_resume, &tv) == -1) {
-		log_warnx("admin: cannot arm the accept pause");
+		log_errx("admin: cannot arm the accept pause");
 		return;
 	}
 	a->paused = 1;

@@ -313,9 +313,10 @@ admin_rate_limit(struct admin *a, const char *path, struct evhttp_request *req)
 	if (!b->limited) {
 		b->limited = 1;
 		admin_client_name(key, who, sizeof who);
-		log_warnx("admin: client=%s endpoint=%s outcome=limited "
-		    "retry_after_s=%ld", who, path[1] == 'u' ? "unsubscribe" :
-		    path + sizeof "/hooks/" - 1, wait);
+		log_kv(LOG_INFO, "admin:", LOG_STR("client", who),
+		    LOG_STR("endpoint", path[1] == 'u' ? "unsubscribe" :
+		    path + sizeof "/hooks/" - 1), LOG_STR("outcome", "limited"),
+		    LOG_INT("retry_after_s", wait));
 	}
 	snprintf(retry, sizeof retry, "%ld", wait);
 	if (evhttp_add_header(evhttp_request_get_output_headers(req),

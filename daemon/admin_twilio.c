@@ -241,7 +241,7 @@ admin_twilio_status(struct admin_twilio *t, struct evhttp_request *req,
 	    ADMIN_TWILIO_STATUS_MAX, admin_twilio_status_char) ||
 	    (error != NULL && !admin_twilio_token_ok(error,
 	    ADMIN_TWILIO_ERROR_MAX, admin_twilio_digit))) {
-		log_warnx("twilio: status sid=\"%s\" status=\"%s\" "
+		log_info("twilio: status sid=\"%s\" status=\"%s\" "
 		    "outcome=ignored reason=\"unexpected format\"",
 		    log_escape(sid, esid, sizeof esid),
 		    log_escape(status, estatus, sizeof estatus));

@@ -173,23 +173,27 @@ delivery_verdict(struct delivery *d, int v)
 		    v);
 }
 
+/* A dead delivery is a warning: a message that will not reach its recipient. */
 void
 delivery_log(const struct delivery *d)
 {
-	char	masked[128], to[300], quoted[512];
+	int	prio = d->outcome == OUTCOME_DEAD ? LOG_WARNING : LOG_INFO;
+	char	masked[128];
 
 	/* an invalid address is as the producer wrote it: quoted if need be */
-	log_value(log_mask(d->pd->to, masked, sizeof masked), to, sizeof to);
-	log_info("event=%s type=%s territory=%s role=%s channel=%s "
-	    "language=%s gateway=%s outcome=%s key=%s to=%s attempt=%ld "
-	    "ms=%.0f%s%s%s", d->job->logid, d->job->type, d->pd->territory,
-	    d->pd->role, d->pd->channel,
-	    d->pd->msg.language[0] ? d->pd->msg.language : "-",
-	    d->gateway, delivery_outcome_name(d->outcome), d->pd->key,
-	    to, d->attempt + 1, d->ms,
-	    d->reason[0] ? " reason=\"" : "",
-	    log_escape(d->reason, quoted, sizeof quoted),
-	    d->reason[0] ? "\"" : "");
+	log_kv(prio, NULL, LOG_VAL("event", d->job->logid),
+	    LOG_STR("type", d->job->type),
+	    LOG_STR("territory", d->pd->territory),
+	    LOG_STR("role", d->pd->role), LOG_STR("channel", d->pd->channel),
+	    LOG_STR("language", d->pd->msg.language[0] ?
+	    d->pd->msg.language : "-"),
+	    LOG_STR("gateway", d->gateway),
+	    LOG_STR("outcome", delivery_outcome_name(d->outcome)),
+	    LOG_STR("key", d->pd->key),
+	    LOG_STR("to", log_mask(d->pd->to, masked, sizeof masked)),
+	    LOG_INT("attempt", d->attempt + 1),
+	    LOG_INT("ms", (long long)(d->ms + 0.5)),
+	    LOG_TEXT("reason", d->reason[0] ? d->reason : NULL));
 }
 
 void

@@ -163,19 +163,22 @@ static void
 gw_breaker_answer(struct gw *g, const struct breaker_ticket *t,
     enum breaker_answer a, const char *reason)
 {
-	char	quoted[512];
+	enum breaker_rule	rule;
 
 	switch (breaker_result(g->breaker, t, a, clock_mono_ms())) {
 	case BREAKER_OPENS:
-		log_warnx("gateway=%s breaker=open failures=%ld cooldown_ms=%ld "
-		    "rule=%s reason=\"%s\"", g->name,
-		    breaker_failures(g->breaker),
-		    breaker_cooldown_ms(g->breaker),
-		    breaker_rule_name(breaker_rule(g->breaker)),
-		    log_escape(reason, quoted, sizeof quoted));
+		/* a failed probe: still down, as was said when it opened */
+		rule = breaker_rule(g->breaker);
+		log_kv(rule == BREAKER_RULE_PROBE ? LOG_INFO : LOG_WARNING,
+		    NULL, LOG_STR("gateway", g->name), LOG_STR("breaker", "open"),
+		    LOG_INT("failures", breaker_failures(g->breaker)),
+		    LOG_INT("cooldown_ms", breaker_cooldown_ms(g->breaker)),
+		    LOG_STR("rule", breaker_rule_name(rule)),
+		    LOG_TEXT("reason", reason));
 		break;
 	case BREAKER_CLOSES:
-		log_info("gateway=%s breaker=closed", g->name);
+		log_kv(LOG_INFO, NULL, LOG_STR("gateway", g->name),
+		    LOG_STR("breaker", "closed"));
 		break;
 	case BREAKER_STAYS:
 		break;
@@ -271,6 +274,7 @@ gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	}
 	TAILQ_INSERT_TAIL(&g->calls, c, entry);
 	if (c->ticket.probe)
-		log_info("gateway=%s breaker=half-open (probing)", g->name);
+		log_kv(LOG_INFO, NULL, LOG_STR("gateway", g->name),
+		    LOG_STR("breaker", "half-open"));
 	return 0;
 }

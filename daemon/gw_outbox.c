@@ -117,7 +117,7 @@ gw_outbox_thread(void *arg)
 		TAILQ_CONCAT(&o->done, &batch, entry);
 		pthread_mutex_unlock(&o->mu);
 		if (write(o->efd, &one, sizeof one) == -1 && errno != EAGAIN)
-			log_warn("outbox: eventfd");
+			log_err("outbox: eventfd");
 	}
 }
 
@@ -132,7 +132,7 @@ gw_outbox_on_done(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	if (read(fd, &n, sizeof n) == -1 && errno != EAGAIN)
-		log_warn("outbox: eventfd");
+		log_err("outbox: eventfd");
 	TAILQ_INIT(&batch);
 	pthread_mutex_lock(&o->mu);
 	TAILQ_CONCAT(&batch, &o->done, entry);

@@ -269,7 +269,7 @@ gw_smtp_wake(struct gw_smtp *s)
 	uint64_t	one = 1;
 
 	if (write(s->efd, &one, sizeof one) == -1 && errno != EAGAIN)
-		log_warn("smtp: eventfd");
+		log_err("smtp: eventfd");
 }
 
 /* One finished call into a result: the Message-ID is the provider id. */
@@ -312,7 +312,7 @@ gw_smtp_on_done(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	if (read(fd, &n, sizeof n) == -1 && errno != EAGAIN)
-		log_warn("smtp: eventfd");
+		log_err("smtp: eventfd");
 	/* one at a time: a callback may free the gateway */
 	s->gone = &gone;
 	for (;;) {

@@ -202,7 +202,7 @@ http_check_done(struct http *h)
 		    priv == NULL)
 			fatalx("http: finished transfer without its request");
 		if ((mc = curl_multi_remove_handle(h->multi, e)) != CURLM_OK)
-			log_warnx("http: curl_multi_remove_handle: %s",
+			log_errx("http: curl_multi_remove_handle: %s",
 			    curl_multi_strerror(mc));
 		http_req_finish((struct http_req *)(void *)priv, code, 1);
 	}
@@ -223,7 +223,7 @@ http_pool_start(struct http_pool *p)
 		if (p->nspare > 0)
 			r->easy = p->spare[--p->nspare];
 		else if ((r->easy = curl_easy_init()) == NULL) {
-			log_warnx("http: pool=%s curl_easy_init failed", p->name);
+			log_errx("http: pool=%s curl_easy_init failed", p->name);
 			http_req_finish(r, CURLE_OUT_OF_MEMORY, 0);
 			continue;
 		}
@@ -232,7 +232,7 @@ http_pool_start(struct http_pool *p)
 			continue;
 		}
 		if ((mc = curl_multi_add_handle(h->multi, r->easy)) != CURLM_OK) {
-			log_warnx("http: pool=%s curl_multi_add_handle: %s",
+			log_errx("http: pool=%s curl_multi_add_handle: %s",
 			    p->name, curl_multi_strerror(mc));
 			http_req_finish(r, CURLE_FAILED_INIT, 0);
 			continue;
@@ -270,7 +270,7 @@ http_timer_cb(evutil_socket_t fd, short what, void *arg)
 	mc = curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0,
 	    &running);
 	if (mc != CURLM_OK)
-		log_warnx("http: curl_multi_socket_action: %s",
+		log_errx("http: curl_multi_socket_action: %s",
 		    curl_multi_strerror(mc));
 	http_check_done(h);
 }
@@ -289,7 +289,7 @@ http_sock_ev_cb(evutil_socket_t fd, short what, void *arg)
 		action |= CURL_CSELECT_OUT;
 	mc = curl_multi_socket_action(h->multi, fd, action, &running);
 	if (mc != CURLM_OK)
-		log_warnx("http: curl_multi_socket_action: %s",
+		log_errx("http: curl_multi_socket_action: %s",
 		    curl_multi_strerror(mc));
 	http_check_done(h);
 }
@@ -331,7 +331,7 @@ http_sock_cb(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
 		s->fd = fd;
 		if ((s->ev = event_new(h->base, fd, 0, http_sock_ev_cb,
 		    s)) == NULL) {
-			log_warnx("http: event_new failed for fd %d", (int)fd);
+			log_errx("http: event_new failed for fd %d", (int)fd);
 			free(s);
 			return 0;
 		}
@@ -345,7 +345,7 @@ http_sock_cb(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
 	event_del(s->ev);
 	event_assign(s->ev, h->base, fd, kind, http_sock_ev_cb, s);
 	if (event_add(s->ev, NULL) == -1)
-		log_warnx("http: event_add failed for fd %d", (int)fd);
+		log_errx("http: event_add failed for fd %d", (int)fd);
 	return 0;
 }
 
@@ -366,7 +366,7 @@ http_timerfunc_cb(CURLM *m, long timeout_ms, void *userp)
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	if (evtimer_add(h->timer, &tv) == -1)
-		log_warnx("http: evtimer_add failed");
+		log_errx("http: evtimer_add failed");
 	return 0;
 }
 
@@ -380,7 +380,7 @@ http_new(struct event_base *base)
 	if (base == NULL)
 		return NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_warnx("http: curl_global_init failed");
+		log_errx("http: curl_global_init failed");
 		return NULL;
 	}
 	h = xcalloc(1, sizeof *h);
@@ -390,12 +390,12 @@ http_new(struct event_base *base)
 	TAILQ_INIT(&h->done);
 	h->maxconns = HTTP_MAXCONNECTS_MIN;
 	if ((h->multi = curl_multi_init()) == NULL) {
-		log_warnx("http: curl_multi_init failed");
+		log_errx("http: curl_multi_init failed");
 		goto fail;
 	}
 	if ((h->timer = evtimer_new(base, http_timer_cb, h)) == NULL ||
 	    (h->kick = event_new(base, -1, 0, http_kick_cb, h)) == NULL) {
-		log_warnx("http: event_new failed");
+		log_errx("http: event_new failed");
 		goto fail;
 	}
 	mc = curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, http_sock_cb);
@@ -410,7 +410,7 @@ http_new(struct event_base *base)
 		mc = curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
 		    h->maxconns);
 	if (mc != CURLM_OK) {
-		log_warnx("http: curl_multi_setopt: %s",
+		log_errx("http: curl_multi_setopt: %s",
 		    curl_multi_strerror(mc));
 		goto fail;
 	}
@@ -433,7 +433,7 @@ http_pool_cancel(struct http_pool *p)
 		p->ninflight--;
 		if ((mc = curl_multi_remove_handle(h->multi, r->easy)) !=
 		    CURLM_OK)
-			log_warnx("http: curl_multi_remove_handle: %s",
+			log_errx("http: curl_multi_remove_handle: %s",
 			    curl_multi_strerror(mc));
 		http_req_free(r);
 	}
@@ -525,7 +525,7 @@ http_pool_new(struct http *h, const char *name, int max_concurrency)
 		h->maxconns = sum;
 		mc = curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, sum);
 		if (mc != CURLM_OK)
-			log_warnx("http: CURLMOPT_MAXCONNECTS: %s",
+			log_errx("http: CURLMOPT_MAXCONNECTS: %s",
 			    curl_multi_strerror(mc));
 	}
 	return p;

@@ -149,7 +149,7 @@ http_req_setup(struct http_req *r)
 	}
 #undef SET
 	if (rc != CURLE_OK)
-		log_warnx("http: pool=%s setup failed: %s", r->pool->name,
+		log_errx("http: pool=%s setup failed: %s", r->pool->name,
 		    curl_easy_strerror(rc));
 	return rc;
 }

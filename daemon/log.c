@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
-/* Logging to stderr, one line per call; never bodies, never whole addresses. */
+/* The logging calls: levels, printf-style lines, masks of addresses. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,45 +7,10 @@
 #include <string.h>
 
 #include "log.h"
+#include "log_int.h"
 
-static const char	*log_progname = "relais";
-static int		 log_verbose;
-static int		 log_journal;	/* stderr is journald: prefix <N>, no name */
-static int		 log_json;	/* one JSON object per line */
-
-void
-log_init(const char *progname, int verbose)
-{
-	log_progname = progname;
-	log_verbose = verbose;
-	log_journal = getenv("JOURNAL_STREAM") != NULL;
-}
-
-void
-log_set_json(int on)
-{
-	log_json = on;
-}
-
-/* Appends s as a JSON string body (no quotes), escaping what JSON needs. */
-static size_t
-log_json_str(char *out, size_t o, size_t outlen, const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n && o + 8 < outlen; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c < 0x20)
-			o += (size_t)snprintf(out + o, outlen - o, "\\u%04x", c);
-		else
-			out[o++] = (char)c;
-	}
-	return o;
-}
+/* The most pairs a printf-style line is split into for JSON and journald. */
+#define LOG_PAIRS_MAX	32
 
 /* Whether line is all key=value pairs (values plain or quoted). */
 static int
@@ -75,70 +40,194 @@ log_all_pairs(const char *line)
 		} else
 			while (*p != '\0' && *p != ' ')
 				p++;
+		if (*p != '\0' && *p != ' ')
+			return 0;
 	}
 	return 1;
 }
 
 /*
- * Turns a key=value line into {"level":..,"key":"value",...}; a line that
- * is not all key=value pairs goes whole into "msg". Quoted values lose the
- * escapes log_escape() added.
+ * Splits a printf-style line, in place, into its free text (returned, ""
+ * when none) and the key=value pairs that end it: "consent: opt-out
+ * outcome=failed reason=\"x\"" is "consent: opt-out" and two fields.
  */
-static size_t
-log_json_line(char *out, size_t outlen, int prio, const char *line)
+static const char *
+log_split(char *buf, struct log_field *f, size_t *n)
 {
-	static const char *const levels[] = { "emerg", "alert", "crit", "err",
-	    "warning", "notice", "info", "debug" };
-	const char	*p, *k, *v;
-	size_t		 o, kl;
+	char	*p, *m, *k;
 
-	o = (size_t)snprintf(out, outlen, "{\"level\":\"%s\",\"prog\":\"%s\"",
-	    levels[prio & 7], log_progname);
-	if (!log_all_pairs(line)) {
-		o += (size_t)snprintf(out + o, outlen - o, ",\"msg\":\"");
-		o = log_json_str(out, o, outlen, line, strlen(line));
-		o += (size_t)snprintf(out + o, outlen - o, "\"}");
-		return o < outlen ? o : outlen - 1;
+	*n = 0;
+	for (p = buf; *p != '\0'; p++) {
+		if ((p == buf || p[-1] == ' ') && *p != ' ' &&
+		    log_all_pairs(p))
+			break;
 	}
-	for (p = line; *p != '\0' && o + 16 < outlen;) {
+	if (*p == '\0')
+		return buf;	/* no pairs: all of it is the message */
+	for (m = p; m > buf && (m[-1] == ' ');)
+		m--;
+	if (m > buf)
+		*m = '\0';	/* a space before the first pair */
+	while (*p != '\0' && *n < LOG_PAIRS_MAX) {
 		while (*p == ' ')
 			p++;
 		if (*p == '\0')
 			break;
 		k = p;
-		while (*p != '=')
-			p++;
-		kl = (size_t)(p - k);
-		out[o++] = ',';
-		out[o++] = '"';
-		o = log_json_str(out, o, outlen, k, kl);
-		out[o++] = '"';
-		out[o++] = ':';
-		out[o++] = '"';
-		p++;
+		p = strchr(p, '=');
+		*p++ = '\0';
+		f[*n].key = k;
+		f[*n].type = LOG_T_VAL;
+		f[*n].s = p;
+		f[*n].i = 0;
+		(*n)++;
 		if (*p == '"') {
-			for (v = ++p; *p != '"'; p++) {
-				if (*p == '\\' && p[1] != '\0') {
-					o = log_json_str(out, o, outlen, p + 1, 1);
+			for (p++; *p != '"'; p++)
+				if (*p == '\\' && p[1] != '\0')
 					p++;
-				} else
-					o = log_json_str(out, o, outlen, p, 1);
-			}
-			(void)v;
 			p++;
-		} else {
-			v = p;
+		} else
 			while (*p != '\0' && *p != ' ')
 				p++;
-			o = log_json_str(out, o, outlen, v, (size_t)(p - v));
-		}
-		if (o + 2 < outlen)
-			out[o++] = '"';
+		if (*p != '\0')
+			*p++ = '\0';
 	}
-	if (o + 2 < outlen)
-		out[o++] = '}';
-	out[o < outlen ? o : outlen - 1] = '\0';
-	return o;
+	return m > buf ? buf : "";
+}
+
+static void log_vline(int, const char *, va_list, int)
+    __attribute__((format(printf, 2, 0)));
+
+/* A printf-style line; errnum, when not 0, ends it as ": strerror". */
+static void
+log_vline(int prio, const char *fmt, va_list ap, int errnum)
+{
+	char			 line[LOG_LINE_MAX];
+	struct log_field	 f[LOG_PAIRS_MAX];
+	const char		*msg;
+	size_t			 n, i, nf;
+	int			 r;
+
+	if (prio > log_max_prio)
+		return;
+	r = vsnprintf(line, sizeof line, fmt, ap);
+	if (r < 0)
+		return;
+	n = (size_t)r < sizeof line ? (size_t)r : sizeof line - 1;
+	if (errnum != 0 && n < sizeof line - 1) {
+		r = snprintf(line + n, sizeof line - n, ": %s",
+		    strerror(errnum));
+		if (r > 0)
+			n = n + (size_t)r < sizeof line ? n + (size_t)r :
+			    sizeof line - 1;
+	}
+	/* whatever a caller let through, a control byte never ends a line */
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
+	}
+	line[n] = '\0';
+	if (!log_wants_fields()) {
+		log_emit(prio, line, NULL, NULL, 0, errnum);
+		return;
+	}
+	msg = log_split(line, f, &nf);
+	log_emit(prio, NULL, msg, f, nf, errnum);
+}
+
+void
+log_fields(int prio, const char *msg, const struct log_field *f, size_t n)
+{
+	log_emit(prio, NULL, msg, f, n, 0);
+}
+
+void
+log_err(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	log_vline(LOG_ERR, fmt, ap, saved);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_errx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_ERR, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	log_vline(LOG_WARNING, fmt, ap, saved);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_WARNING, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_INFO, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (LOG_DEBUG > log_max_prio)
+		return;
+	va_start(ap, fmt);
+	log_vline(LOG_DEBUG, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	log_vline(LOG_CRIT, fmt, ap, saved);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_CRIT, fmt, ap, 0);
+	va_end(ap);
+	exit(1);
 }
 
 /* The length of the phone-like run at s (digits and separators), or 0. */
@@ -205,146 +294,6 @@ log_mask_text(char *s)
 }
 
 char *
-log_value(const char *in, char *out, size_t outlen)
-{
-	const char	*p;
-	size_t		 n;
-
-	for (p = in; *p != '\0'; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("._:@+/-", *p) != NULL))
-			break;
-	}
-	if (*p == '\0' && p != in) {
-		snprintf(out, outlen, "%s", in);
-		return out;
-	}
-	if (outlen < 3) {
-		if (outlen > 0)
-			out[0] = '\0';
-		return out;
-	}
-	out[0] = '"';
-	log_escape(in, out + 1, outlen - 2);
-	n = strlen(out);
-	out[n] = '"';
-	out[n + 1] = '\0';
-	return out;
-}
-
-static void log_vline(int, const char *, va_list, const char *)
-    __attribute__((format(printf, 2, 0)));
-
-static void
-log_vline(int prio, const char *fmt, va_list ap, const char *errstr)
-{
-	char	line[4096];
-	size_t	n = 0, pre, i;
-	int	r;
-
-	/* one write(2) per line: stderr is unbuffered, and lines must not interleave */
-	if (log_journal)
-		r = snprintf(line, sizeof line, "<%d>", prio);
-	else
-		r = snprintf(line, sizeof line, "%s: ", log_progname);
-	n = pre = r > 0 ? (size_t)r : 0;
-	r = vsnprintf(line + n, sizeof line - n, fmt, ap);
-	if (r < 0)
-		return;
-	n = n + (size_t)r < sizeof line ? n + (size_t)r : sizeof line - 1;
-	if (errstr != NULL && n < sizeof line - 1) {
-		r = snprintf(line + n, sizeof line - n, ": %s", errstr);
-		if (r > 0)
-			n = n + (size_t)r < sizeof line ? n + (size_t)r :
-			    sizeof line - 1;
-	}
-	if (n >= sizeof line - 1)
-		n = sizeof line - 2;	/* truncated: still end the line */
-	/* whatever a caller let through, a control byte never ends a line */
-	for (i = pre; i < n; i++) {
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
-	}
-	if (log_json) {
-		char	json[8192];
-		line[n] = '\0';
-		n = log_json_line(json, sizeof json - 1, prio, line + pre);
-		json[n++] = '\n';
-		(void)fwrite(json, 1, n, stderr);
-		return;
-	}
-	line[n++] = '\n';
-	(void)fwrite(line, 1, n, stderr);
-}
-
-void
-log_warn(const char *fmt, ...)
-{
-	va_list	ap;
-	int	saved = errno;
-
-	va_start(ap, fmt);
-	log_vline(4, fmt, ap, strerror(saved));
-	va_end(ap);
-	errno = saved;
-}
-
-void
-log_warnx(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	log_vline(4, fmt, ap, NULL);
-	va_end(ap);
-}
-
-void
-log_info(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	log_vline(6, fmt, ap, NULL);
-	va_end(ap);
-}
-
-void
-log_debug(const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (!log_verbose)
-		return;
-	va_start(ap, fmt);
-	log_vline(7, fmt, ap, NULL);
-	va_end(ap);
-}
-
-void
-fatal(const char *fmt, ...)
-{
-	va_list	ap;
-	int	saved = errno;
-
-	va_start(ap, fmt);
-	log_vline(2, fmt, ap, strerror(saved));
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	log_vline(2, fmt, ap, NULL);
-	va_end(ap);
-	exit(1);
-}
-
-char *
 log_mask(const char *addr, char *out, size_t outlen)
 {
 	const char	*at;
@@ -369,25 +318,5 @@ log_mask(const char *addr, char *out, size_t outlen)
 	/* phone: the last 4 digits, no more (Law 25); "+" says it is E.164 */
 	snprintf(out, outlen, "%s***%s", addr[0] == '+' ? "+" : "",
 	    addr + n - 4);
-	return out;
-}
-
-char *
-log_escape(const char *in, char *out, size_t outlen)
-{
-	size_t	o = 0;
-
-	for (; *in != '\0' && o + 5 < outlen; in++) {
-		unsigned char c = (unsigned char)*in;
-
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
-		} else
-			out[o++] = (char)c;
-	}
-	out[o < outlen ? o : outlen - 1] = '\0';
 	return out;
 }

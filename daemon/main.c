@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
-/* relaisd: the notification daemon's entry point, signals and systemd notification. */
+/* relaisd: the notification daemon's entry point, signals and reloads. */
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -28,6 +26,7 @@
 #include "http.h"
 #include "jsonmem.h"
 #include "log.h"
+#include "notify.h"
 #include "pipeline.h"
 #include "procstat.h"
 #include "unsub.h"
@@ -38,7 +37,7 @@ static void	relaisd_admin_guards(struct relaisd *, const struct config *);
 
 struct relaisd {
 	struct event_base	*base;
-	struct event		*ev_watchdog;
+	struct notify		*notify;	/* READY, STATUS, watchdog */
 	struct admin		*admin;
 	unsigned long		 reloads;
 	unsigned long		 reload_failures;
@@ -82,68 +81,6 @@ relaisd_usage(FILE *f)
 	    "  -h, --help         this help\n");
 }
 
-/* sd_notify(3)'s datagram protocol, without linking libsystemd. */
-static void
-relaisd_notify(const char *state)
-{
-	struct sockaddr_un	 sun;
-	const char		*path = getenv("NOTIFY_SOCKET");
-	socklen_t		 len;
-	int			 fd;
-
-	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
-	    strlen(path) >= sizeof sun.sun_path)
-		return;
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0';	/* abstract namespace */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
-	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-	    (struct sockaddr *)&sun, len) == -1)
-		log_warn("sd_notify");
-	close(fd);
-}
-
-/*
- * systemd's watchdog (WatchdogSec=): the timer runs on the event loop, so a
- * loop that stops turning stops the pings and systemd restarts us.
- */
-static void
-relaisd_on_watchdog(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	relaisd_notify("WATCHDOG=1");
-}
-
-static void
-relaisd_watchdog_start(struct relaisd *d)
-{
-	const char	*usec = getenv("WATCHDOG_USEC"), *pid;
-	struct timeval	 tv;
-	long long	 us;
-
-	if (usec == NULL || (us = strtoll(usec, NULL, 10)) <= 0)
-		return;
-	/* WATCHDOG_PID, when set, names the process the watchdog is for */
-	if ((pid = getenv("WATCHDOG_PID")) != NULL &&
-	    strtol(pid, NULL, 10) != (long)getpid())
-		return;
-	us /= 2;	/* ping twice per period, as sd_watchdog_enabled(3) advises */
-	tv.tv_sec = (time_t)(us / 1000000);
-	tv.tv_usec = (suseconds_t)(us % 1000000);
-	if ((d->ev_watchdog = event_new(d->base, -1, EV_PERSIST,
-	    relaisd_on_watchdog, d)) == NULL || event_add(d->ev_watchdog,
-	    &tv) == -1)
-		fatalx("cannot arm the watchdog timer");
-	log_info("systemd watchdog: ping every %lld ms", us / 1000);
-}
-
 static void
 relaisd_on_consent_drained(void *arg)
 {
@@ -183,14 +120,14 @@ relaisd_on_term(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (d->draining) {
-		log_warnx("second signal: exiting now");
+		log_info("second signal: exiting now");
 		event_base_loopexit(d->base, NULL);
 		return;
 	}
 	d->draining = 1;
 	log_info("signal %d: stop reading, finishing %zu entries in flight",
 	    (int)sig, pipeline_inflight(d->pipeline));
-	relaisd_notify("STOPPING=1");
+	notify_stopping(d->notify);
 	cf = pipeline_config(d->pipeline);
 	tv.tv_sec = cf->limits.drain_timeout_ms / 1000;
 	tv.tv_usec = (cf->limits.drain_timeout_ms % 1000) * 1000;
@@ -233,20 +170,19 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 	    config_check(next, &diag) > 0) {
 		config_free(next);
 		for (i = 0; i < diag.n; i++)
-			log_warnx("reload refused: %s", diag.msgs[i]);
+			log_errx("reload refused: %s", diag.msgs[i]);
 		d->reload_failures++;
-		snprintf(status, sizeof status, "STATUS=running; reload refused "
-		    "(%zu errors, see the journal); the previous configuration "
-		    "stays", diag.n);
-		relaisd_notify(status);
+		snprintf(status, sizeof status, "reload refused (%zu errors, see "
+		    "the journal); the previous configuration stays", diag.n);
+		notify_note(d->notify, status);
 		diag_free(&diag);
 		return;
 	}
 	diag_free(&diag);
 	if ((gws = gw_set_new(d->base, d->http, next, err, sizeof err)) == NULL) {
-		log_warnx("reload refused: %s", err);
+		log_errx("reload refused: %s", err);
 		d->reload_failures++;
-		relaisd_notify("STATUS=running; reload refused (gateways); the "
+		notify_note(d->notify, "reload refused (gateways); the "
 		    "previous configuration stays");
 		config_free(next);
 		return;
@@ -259,7 +195,7 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 	relaisd_admin_guards(d, next);
 	d->reloads++;
 	log_info("reload: %s loaded", next->path);
-	relaisd_notify("STATUS=running; configuration reloaded");
+	notify_note(d->notify, "configuration reloaded");
 }
 
 /*
@@ -323,11 +259,13 @@ relaisd_admin_guards(struct relaisd *d, const struct config *cf)
 }
 
 /*
- * Loads path and checks what it would send broken; prints the errors, or
- * the warnings of a config that loads, on stderr. NULL when refused.
+ * Loads path and checks what it would send broken; the errors, or the
+ * warnings of a config that loads, go to stderr as they are (--check on a
+ * terminal) or as log lines, errors at LOG_ERR (the daemon, and --check as
+ * the unit's ExecStartPre=, whose stderr is the journal). NULL when refused.
  */
 static struct config *
-relaisd_load(const char *path)
+relaisd_load(const char *path, int daemon)
 {
 	struct config	*cf;
 	struct diag	 diag;
@@ -345,8 +283,14 @@ relaisd_load(const char *path)
 		diag_init(&diag);
 		config_warnings(cf, &diag);
 	}
-	for (i = 0; i < diag.n; i++)
-		fprintf(stderr, "%s\n", diag.msgs[i]);
+	for (i = 0; i < diag.n; i++) {
+		if (!daemon && !log_journald())
+			fprintf(stderr, "%s\n", diag.msgs[i]);
+		else if (cf == NULL)
+			log_errx("%s", diag.msgs[i]);
+		else
+			log_warnx("%s", diag.msgs[i]);
+	}
 	diag_free(&diag);
 	return cf;
 }
@@ -357,7 +301,7 @@ relaisd_check(const char *path, int quiet)
 {
 	struct config	*cf;
 
-	if ((cf = relaisd_load(path)) == NULL)
+	if ((cf = relaisd_load(path, 0)) == NULL)
 		return 1;
 	if (!quiet)
 		printf("%s: configuration OK\n", path);
@@ -549,12 +493,55 @@ relaisd_admin_public(struct relaisd *d, const struct config *cf)
 	    cf->bounces.max_age_s, relaisd_feedback, d);
 }
 
+/* Where Redis is, for STATUS=: never the URL, which may hold a password. */
+static void
+relaisd_redis_where(const struct config_redis *rc, char *out, size_t outlen)
+{
+	if (rc->path != NULL)
+		snprintf(out, outlen, "unix:%s", rc->path);
+	else
+		snprintf(out, outlen, "%s:%d", rc->host, rc->port);
+}
+
+/* READY=1 waits for this: both connections to Redis answered. */
+static int
+relaisd_redis_up(void *arg)
+{
+	struct relaisd	*d = arg;
+
+	return pipeline_redis_up(d->pipeline);
+}
+
+/*
+ * libevent's own messages (evdns's too) through our log: its warnings must
+ * not reach stderr as bare lines, outside the JSON and without a level.
+ */
+static void
+relaisd_event_log(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	case EVENT_LOG_WARN:
+		log_warnx("libevent: %s", msg);
+		break;
+	default:
+		log_errx("libevent: %s", msg);
+		break;
+	}
+}
+
 static void
 relaisd_run(struct relaisd *d)
 {
 	const struct config	*cf;
-	char			 err[256];
+	char			 err[256], where[300];
 
+	event_set_log_callback(relaisd_event_log);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	signal(SIGPIPE, SIG_IGN);
@@ -592,8 +579,8 @@ relaisd_run(struct relaisd *d)
 	pipeline_start(d->pipeline);
 	log_info("relaisd %s started consumer=%s group=%s", RELAIS_VERSION,
 	    cf->redis.consumer, cf->redis.group);
-	relaisd_notify("READY=1\nSTATUS=running");
-	relaisd_watchdog_start(d);
+	relaisd_redis_where(&cf->redis, where, sizeof where);
+	d->notify = notify_new(d->base, where, relaisd_redis_up, d);
 	if (event_base_dispatch(d->base) == -1)
 		fatalx("event loop failed");
 
@@ -606,8 +593,7 @@ relaisd_run(struct relaisd *d)
 	event_free(d->ev_int);
 	event_free(d->ev_hup);
 	event_free(d->ev_drain_timeout);
-	if (d->ev_watchdog != NULL)
-		event_free(d->ev_watchdog);
+	notify_free(d->notify);
 	event_base_free(d->base);
 }
 
@@ -667,14 +653,14 @@ main(int argc, char *argv[])
 	log_init("relaisd", verbose);
 	log_set_json(json);
 	if (clock_init(err, sizeof err) == -1) {
-		fprintf(stderr, "relaisd: %s\n", err);
+		log_errx("%s", err);
 		return 1;
 	}
 	if (check)
 		return relaisd_check(path, 0);
 
 	memset(&d, 0, sizeof d);
-	if ((d.cf = relaisd_load(path)) == NULL)
+	if ((d.cf = relaisd_load(path, 1)) == NULL)
 		return 1;
 	d.nofile = relaisd_nofile();
 	relaisd_run(&d);

@@ -505,23 +505,24 @@ static void
 pipeline_done(struct pipeline_job *j)
 {
 	struct pipeline	*p = j->p;
-	char		 quoted[1024];
 	size_t		 i;
 
 	metrics_event(p->metrics, !j->parsed ? "invalid" :
 	    handler_find(j->env.type) == NULL ? "unknown" : j->env.type,
 	    j->dead[0] != '\0' ? "dead" : j->dup ? "duplicate" : "done");
 	if (j->dead[0] != '\0') {
-		log_warnx("event=%s stream=%s outcome=dead reason=\"%s\"",
-		    pipeline_event_id(j), j->e->id,
-		    log_escape(j->dead, quoted, sizeof quoted));
+		log_kv(LOG_WARNING, NULL,
+		    LOG_VAL("event", pipeline_event_id(j)),
+		    LOG_STR("stream", j->e->id), LOG_STR("outcome", "dead"),
+		    LOG_TEXT("reason", j->dead));
 	} else if (j->dup) {
-		log_info("event=%s type=%s outcome=duplicate",
-		    pipeline_event_id(j), j->env.type);
+		log_kv(LOG_INFO, NULL, LOG_VAL("event", pipeline_event_id(j)),
+		    LOG_STR("type", j->env.type),
+		    LOG_STR("outcome", "duplicate"));
 	} else if (j->plan.out.note[0] != '\0') {
-		log_info("event=%s type=%s outcome=done note=\"%s\"",
-		    pipeline_event_id(j), j->env.type,
-		    log_escape(j->plan.out.note, quoted, sizeof quoted));
+		log_kv(LOG_INFO, NULL, LOG_VAL("event", pipeline_event_id(j)),
+		    LOG_STR("type", j->env.type), LOG_STR("outcome", "done"),
+		    LOG_TEXT("note", j->plan.out.note));
 	}
 	for (i = 0; i < j->nd && !j->dup && j->dead[0] == '\0'; i++) {
 		delivery_log(&j->d[i]);
@@ -547,9 +548,9 @@ pipeline_drop(struct pipeline_job *j)
 			queue_owe_sent(p->q, j->d[i].pd->key);
 	}
 	metrics_commit_failed(p->metrics);
-	log_warnx("event=%s stream=%s outcome=unrecorded (Redis "
-	    "failed; the entry will be read again)",
-	    pipeline_event_id(j), j->e->id);
+	log_kv(LOG_WARNING, NULL, LOG_VAL("event", pipeline_event_id(j)),
+	    LOG_STR("stream", j->e->id), LOG_STR("outcome", "unrecorded"),
+	    LOG_TEXT("reason", "Redis failed; the entry will be read again"));
 	queue_recover_own(p->q);
 	pipeline_job_free(j);
 }

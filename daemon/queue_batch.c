@@ -75,11 +75,11 @@ int
 queue_failed(const char *what, const redisReply *r)
 {
 	if (r == NULL) {
-		log_warnx("queue: %s: no reply (Redis unreachable)", what);
+		log_errx("queue: %s: no reply (Redis unreachable)", what);
 		return 1;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		log_warnx("queue: %s: %s", what, r->str);
+		log_errx("queue: %s: %s", what, r->str);
 		return 1;
 	}
 	return 0;
@@ -430,7 +430,7 @@ queue_on_begin(redisReply *r, void *arg)
 	for (i = 0; i < b->ncalls; i++) {
 		c = &b->calls[i];
 		if (at + 1 + c->nkeys > r->elements) {
-			log_warnx("queue: begin: short reply");
+			log_errx("queue: begin: short reply");
 			c->begin_cb(0, 0, NULL, 0, c->arg);
 			continue;
 		}

@@ -192,7 +192,7 @@ redis_drop(struct redis *r, const char *why)
 	char			 where[300];
 	int			 was_up = r->state == REDIS_UP;
 
-	log_warnx("redis=%s at=%s event=disconnect reason=\"%s\"", r->name,
+	log_errx("redis=%s at=%s event=disconnect reason=\"%s\"", r->name,
 	    redis_where(r, where, sizeof where), why);
 	if (r->dnsreq != NULL) {
 		evdns_getaddrinfo_cancel(r->dnsreq);
@@ -362,7 +362,7 @@ redis_on_handshake(redisReply *reply, void *arg)
 	if (r->state != REDIS_HANDSHAKE)
 		return;
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-		log_warnx("redis=%s handshake error: %s", r->name,
+		log_errx("redis=%s handshake error: %s", r->name,
 		    reply != NULL ? reply->str : "no reply");
 		r->state = REDIS_DOWN;
 		r->kill_reason = "handshake failed";
@@ -428,7 +428,7 @@ redis_on_connect(const redisAsyncContext *ac, int status)
 	event_del(r->ev_timeout);
 	if (status != REDIS_OK) {
 		/* hiredis frees the context itself after this callback */
-		log_warnx("redis=%s event=connect-failed error=\"%s\"", r->name,
+		log_errx("redis=%s event=connect-failed error=\"%s\"", r->name,
 		    ac->errstr);
 		r->ac = NULL;
 		redis_went_down(r, r->state == REDIS_UP);
@@ -444,7 +444,7 @@ redis_on_disconnect(const redisAsyncContext *ac, int status)
 
 	if (r == NULL)
 		return;
-	log_warnx("redis=%s event=disconnected error=\"%s\"", r->name,
+	log_errx("redis=%s event=disconnected error=\"%s\"", r->name,
 	    status == REDIS_OK ? "closed" : ac->errstr);
 	r->ac = NULL;
 	event_del(r->ev_timeout);
@@ -461,7 +461,7 @@ redis_connect_addr(struct redis *r, const char *ip)
 	else
 		ac = redisAsyncConnect(ip, r->port);
 	if (ac == NULL || ac->err) {
-		log_warnx("redis=%s event=connect-failed error=\"%s\"", r->name,
+		log_errx("redis=%s event=connect-failed error=\"%s\"", r->name,
 		    ac != NULL ? ac->errstr : "out of memory");
 		if (ac != NULL)
 			redisAsyncFree(ac);
@@ -490,7 +490,7 @@ redis_on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
 	r->dnsreq = NULL;
 	if (err != 0 || ai == NULL) {
 		if (err != EVUTIL_EAI_CANCEL) {
-			log_warnx("redis=%s event=resolve-failed host=%s "
+			log_errx("redis=%s event=resolve-failed host=%s "
 			    "error=\"%s\"", r->name, r->host,
 			    evutil_gai_strerror(err));
 			event_del(r->ev_timeout);
@@ -524,7 +524,7 @@ redis_connect(struct redis *r)
 	if (r->dns == NULL &&
 	    (r->dns = evdns_base_new(r->base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL) {
-		log_warnx("redis=%s cannot initialise DNS", r->name);
+		log_errx("redis=%s cannot initialise DNS", r->name);
 		redis_went_down(r, r->state == REDIS_UP);
 		return;
 	}

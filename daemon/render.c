@@ -241,7 +241,7 @@ render_missing(void *arg, const char *name)
 	if (call->r->strict || call->entry->warned)
 		return;
 	call->entry->warned = 1;
-	log_warnx("template=%s variable=%s missing (rendered empty; logged "
+	log_debug("template=%s variable=%s missing (rendered empty; logged "
 	    "once per template)", call->entry->key, name);
 }
 

@@ -51,7 +51,7 @@ esac
 # Sent while closed: the ten first attempts, and at most one retry (only
 # one failure was counted before the second opened it). After that, only
 # probes, and each one failed and opened it again.
-probes=$(count "half-open (probing)")
+probes=$(count half-open)
 [ "$(requests gw)" -le $((11 + probes)) ] ||
     fail "primary kept receiving while open: $(requests gw) requests, $probes probes"
 assert_eq "$(count "open .*rule=probe")" "$probes" "failed probes that reopened"
@@ -79,7 +79,7 @@ assert_eq "$(seen gw | head -n 1)" "f-11" "the first probe"
 wait_for 10 "the breaker to be half-open again" half_open
 emit "$(event f-12)"
 wait_for 10 "the second probe to go out" \
-    'test "$(count "half-open (probing)")" -ge $((probes + 2))'
+    'test "$(count half-open)" -ge $((probes + 2))'
 for i in $(seq 13 15); do
 	emit "$(event "f-$i")"
 	wait_for 10 "f-$i to reach a gateway" reached "f-$i"

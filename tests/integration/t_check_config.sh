@@ -82,11 +82,12 @@ for k in phone address; do
 done
 printf '%s\n' "$out" | grep -q 'has no branding "website"' &&
     fail "website is optional (tested by {{#territory.website}}): $out"
-# relaisd refuses it at start too, before it connects to anything
+# relaisd refuses it at start too, before it connects to anything: the
+# same errors as log lines
 rc=0
 out=$(RELAIS_REDIS_URL=unix://$T/none.sock "$BUILD/relaisd" -c "$T/nobrand.yaml" 2>&1) || rc=$?
 assert_eq "$rc" 1 "exit status of relaisd started on it"
-printf '%s\n' "$out" | grep -q "^$T/nobrand.yaml:$L:3: territory \"abitibi\" has no branding" ||
+printf '%s\n' "$out" | grep -q "^relaisd: $T/nobrand.yaml:$L:3: territory \"abitibi\" has no branding" ||
     fail "start: $out"
 
 # 2. an SMS route whose English has only a text part: the French SMS instead

@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
+/* Where log lines go, and how: key=value text, JSON, journald protocol. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "log_int.h"
+#include "utf8.h"
+
+#define LOG_JOURNAL_SOCKET	"/run/systemd/journal/socket"
+/* Room for a burst of lines while journald is busy (the kernel may cap it). */
+#define LOG_JOURNAL_SNDBUF	(8 * 1024 * 1024)
+
+int			 log_max_prio = LOG_INFO;
+static const char	*log_progname = "relais";
+static int		 log_journal;	/* stderr is journald's: "<N>" prefix */
+static int		 log_json;	/* one JSON object per line */
+static int		 log_jfd = -1;	/* journald's socket, when native */
+static struct sockaddr_un log_jaddr;
+static socklen_t	 log_jaddrlen;
+
+/* A bounded output: appends past the end are dropped, never overrun. */
+struct log_out {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;		/* bytes usable, a NUL after them */
+};
+
+static void
+log_put(struct log_out *o, const char *s, size_t n)
+{
+	if (n > o->cap - o->len)
+		n = o->cap - o->len;
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void
+log_putc(struct log_out *o, char c)
+{
+	if (o->len < o->cap)
+		o->p[o->len++] = c;
+}
+
+static void
+log_puts(struct log_out *o, const char *s)
+{
+	log_put(o, s, strlen(s));
+}
+
+static void
+log_putll(struct log_out *o, long long v)
+{
+	char			 d[24];
+	size_t			 i = sizeof d;
+	unsigned long long	 u = v < 0 ? 0ULL - (unsigned long long)v :
+				    (unsigned long long)v;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		d[--i] = '-';
+	log_put(o, d + i, sizeof d - i);
+}
+
+/* Whether stderr is the stream $JOURNAL_STREAM ("DEV:INODE") names. */
+static int
+log_stderr_is_journal(void)
+{
+	const char		*s = getenv("JOURNAL_STREAM");
+	unsigned long long	 dev, ino;
+	struct stat		 st;
+
+	if (s == NULL || sscanf(s, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+void
+log_init(const char *progname, int verbose)
+{
+	const char	*path;
+	int		 sndbuf = LOG_JOURNAL_SNDBUF;
+
+	log_progname = progname;
+	log_max_prio = verbose ? LOG_DEBUG : LOG_INFO;
+	log_journal = log_stderr_is_journal();
+	if (log_jfd != -1)
+		close(log_jfd);
+	log_jfd = -1;
+	if (!log_journal)
+		return;
+	if ((path = getenv("RELAIS_JOURNAL_SOCKET")) == NULL || *path == '\0')
+		path = LOG_JOURNAL_SOCKET;
+	if (strlen(path) >= sizeof log_jaddr.sun_path)
+		return;
+	memset(&log_jaddr, 0, sizeof log_jaddr);
+	log_jaddr.sun_family = AF_UNIX;
+	memcpy(log_jaddr.sun_path, path, strlen(path));
+	log_jaddrlen = (socklen_t)sizeof log_jaddr;
+	if ((log_jfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	/* as the protocol's documentation advises: block as late as may be */
+	(void)setsockopt(log_jfd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof sndbuf);
+}
+
+void
+log_set_json(int on)
+{
+	log_json = on;
+}
+
+int
+log_journald(void)
+{
+	return log_jfd != -1;
+}
+
+int
+log_wants_fields(void)
+{
+	return log_json || log_jfd != -1;
+}
+
+/* Whether v can go unquoted in key=value. */
+static int
+log_plain(const char *v)
+{
+	const char	*p;
+
+	for (p = v; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("._:@+/-", *p) != NULL))
+			return 0;
+	}
+	return p != v;
+}
+
+/* v between quotes, '"', '\\' and control bytes escaped (log_escape()). */
+static void
+log_put_quoted(struct log_out *o, const char *v)
+{
+	static const char	hex[] = "0123456789abcdef";
+	const char		*run = v;
+
+	log_putc(o, '"');
+	for (; *v != '\0'; v++) {
+		unsigned char c = (unsigned char)*v;
+
+		if (c != '"' && c != '\\' && c >= 0x20 && c != 0x7f)
+			continue;
+		log_put(o, run, (size_t)(v - run));
+		run = v + 1;
+		log_putc(o, '\\');
+		if (c == '"' || c == '\\')
+			log_putc(o, (char)c);
+		else {
+			log_putc(o, 'x');
+			log_putc(o, hex[c >> 4]);
+			log_putc(o, hex[c & 0xf]);
+		}
+	}
+	log_put(o, run, (size_t)(v - run));
+	log_putc(o, '"');
+}
+
+static int
+log_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A LOG_T_VAL value as it was before log_value() or log_escape(): quotes
+ * dropped, \" \\ \xNN decoded. Into out (NUL-terminated); returns out.
+ */
+static const char *
+log_unquote(const char *v, char *out, size_t outlen)
+{
+	size_t	o = 0, n = strlen(v);
+	int	hi, lo;
+
+	if (n < 2 || v[0] != '"' || v[n - 1] != '"')
+		return v;
+	for (v++, n -= 2; n > 0 && o + 1 < outlen; v++, n--) {
+		if (*v == '\\' && n >= 2 && (v[1] == '"' || v[1] == '\\')) {
+			out[o++] = v[1];
+			v++;
+			n--;
+		} else if (*v == '\\' && n >= 4 && v[1] == 'x' &&
+		    (hi = log_hex(v[2])) >= 0 && (lo = log_hex(v[3])) >= 0) {
+			out[o++] = (char)(hi << 4 | lo);
+			v += 3;
+			n -= 3;
+		} else
+			out[o++] = *v;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The text line: "msg k=v k=v" (no prefix, no newline). */
+static void
+log_text(struct log_out *o, const char *msg, const struct log_field *f,
+    size_t n)
+{
+	size_t	i, start = o->len;
+
+	if (msg != NULL)
+		log_puts(o, msg);
+	for (i = 0; i < n; i++) {
+		if (f[i].s == NULL)
+			continue;
+		if (o->len > start)
+			log_putc(o, ' ');
+		log_puts(o, f[i].key);
+		log_putc(o, '=');
+		switch (f[i].type) {
+		case LOG_T_INT:
+			log_putll(o, f[i].i);
+			break;
+		case LOG_T_VAL:
+			log_puts(o, f[i].s);
+			break;
+		case LOG_T_STR:
+			if (log_plain(f[i].s)) {
+				log_puts(o, f[i].s);
+				break;
+			}
+			/* FALLTHROUGH */
+		case LOG_T_TEXT:
+			log_put_quoted(o, f[i].s);
+			break;
+		}
+	}
+}
+
+/* s as a JSON string, quotes included; bad UTF-8 becomes U+FFFD. */
+static void
+log_json_str(struct log_out *o, const char *s)
+{
+	static const char	hex[] = "0123456789abcdef";
+	const char		*run = s, *end = s + strlen(s);
+	size_t			 k;
+
+	log_putc(o, '"');
+	while (*s != '\0') {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			s++;
+			continue;
+		}
+		if (c >= 0x80 &&
+		    (k = utf8_decode(s, (size_t)(end - s), NULL)) > 0) {
+			s += k;
+			continue;
+		}
+		log_put(o, run, (size_t)(s - run));
+		if (c == '"' || c == '\\') {
+			log_putc(o, '\\');
+			log_putc(o, (char)c);
+		} else if (c == '\n')
+			log_put(o, "\\n", 2);
+		else if (c == '\r')
+			log_put(o, "\\r", 2);
+		else if (c == '\t')
+			log_put(o, "\\t", 2);
+		else if (c < 0x20) {
+			log_put(o, "\\u00", 4);
+			log_putc(o, hex[c >> 4]);
+			log_putc(o, hex[c & 0xf]);
+		} else
+			log_put(o, "\\ufffd", 6);
+		run = ++s;
+	}
+	log_put(o, run, (size_t)(s - run));
+	log_putc(o, '"');
+}
+
+/*
+ * Now, as RFC 3339 UTC with milliseconds: the wall clock, never shifted.
+ * The date and time of day are formatted once a second (per thread).
+ */
+static void
+log_time(struct log_out *o)
+{
+	static _Thread_local time_t	sec = -1;
+	static _Thread_local char	day[64];
+	struct timespec			ts;
+	struct tm			tm;
+	long				ms;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(day, sizeof day, "%04d-%02d-%02dT%02d:%02d:%02d.",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		sec = ts.tv_sec;
+	}
+	log_puts(o, day);
+	ms = ts.tv_nsec / 1000000;
+	log_putc(o, (char)('0' + ms / 100));
+	log_putc(o, (char)('0' + ms / 10 % 10));
+	log_putc(o, (char)('0' + ms % 10));
+	log_putc(o, 'Z');
+}
+
+/* Whether key is one of the JSON object's own (not a field's). */
+static int
+log_reserved(const char *key)
+{
+	return strcmp(key, "time") == 0 || strcmp(key, "level") == 0 ||
+	    strcmp(key, "prog") == 0 || strcmp(key, "msg") == 0;
+}
+
+static void
+log_json_line(struct log_out *o, int prio, const char *msg,
+    const struct log_field *f, size_t n)
+{
+	static const char *const levels[] = { "emerg", "alert", "crit", "err",
+	    "warning", "notice", "info", "debug" };
+	char	val[LOG_LINE_MAX];
+	size_t	i;
+
+	log_puts(o, "{\"time\":\"");
+	log_time(o);
+	log_puts(o, "\",\"level\":\"");
+	log_puts(o, levels[prio & 7]);
+	log_puts(o, "\",\"prog\":");
+	log_json_str(o, log_progname);
+	if (msg != NULL && *msg != '\0') {
+		log_puts(o, ",\"msg\":");
+		log_json_str(o, msg);
+	}
+	for (i = 0; i < n; i++) {
+		if (f[i].s == NULL || log_reserved(f[i].key))
+			continue;
+		log_putc(o, ',');
+		log_json_str(o, f[i].key);
+		log_putc(o, ':');
+		if (f[i].type == LOG_T_INT)
+			log_putll(o, f[i].i);
+		else if (f[i].type == LOG_T_VAL)
+			log_json_str(o, log_unquote(f[i].s, val, sizeof val));
+		else
+			log_json_str(o, f[i].s);
+	}
+	log_putc(o, '}');
+}
+
+/*
+ * NAME=value for the journal: NAME upper-cased; the names journald or
+ * syslog mean something else by, and those that start with no letter,
+ * prefixed. A value holding a newline goes in the protocol's binary-safe
+ * form (NAME\n, 64-bit LE length, value).
+ */
+static void
+log_jfield(struct log_out *o, const char *key, const char *v)
+{
+	size_t		len = strlen(v), i;
+	unsigned char	le[8];
+
+	if (strcmp(key, "type") == 0)
+		key = "event_type";
+	else if (strcmp(key, "event") == 0)
+		key = "event_id";
+	else if (strcmp(key, "message") == 0 || strcmp(key, "priority") == 0 ||
+	    strncmp(key, "syslog_", 7) == 0 || strncmp(key, "code_", 5) == 0 ||
+	    !(*key >= 'a' && *key <= 'z'))
+		log_puts(o, "RELAIS_");	/* theirs, or not a valid name */
+	for (; *key != '\0'; key++)
+		log_putc(o, *key >= 'a' && *key <= 'z' ? (char)(*key - 32) :
+		    *key);
+	if (memchr(v, '\n', len) == NULL) {
+		log_putc(o, '=');
+		log_put(o, v, len);
+		log_putc(o, '\n');
+		return;
+	}
+	log_putc(o, '\n');
+	for (i = 0; i < 8; i++)
+		le[i] = (unsigned char)((unsigned long long)len >> (8 * i));
+	log_put(o, (const char *)le, 8);
+	log_put(o, v, len);
+	log_putc(o, '\n');
+}
+
+/* One datagram to journald; -1 when it did not go (then stderr is used). */
+static int
+log_journal_send(int prio, const char *line, size_t linelen,
+    const struct log_field *f, size_t n, int errnum)
+{
+	char		 dg[LOG_LINE_MAX * 3], val[LOG_LINE_MAX], num[24];
+	struct log_out	 o = { dg, 0, sizeof dg };
+	struct log_out	 no;
+	size_t		 i;
+
+	log_puts(&o, "PRIORITY=");
+	log_putc(&o, (char)('0' + (prio & 7)));
+	log_puts(&o, "\nSYSLOG_IDENTIFIER=");
+	log_puts(&o, log_progname);
+	log_puts(&o, "\nMESSAGE=");
+	log_put(&o, line, linelen);
+	log_putc(&o, '\n');
+	if (errnum != 0) {
+		log_puts(&o, "ERRNO=");
+		log_putll(&o, errnum);
+		log_putc(&o, '\n');
+	}
+	for (i = 0; i < n; i++) {
+		if (f[i].s == NULL)
+			continue;
+		if (f[i].type == LOG_T_INT) {
+			no = (struct log_out){ num, 0, sizeof num - 1 };
+			log_putll(&no, f[i].i);
+			num[no.len] = '\0';
+			log_jfield(&o, f[i].key, num);
+		} else if (f[i].type == LOG_T_VAL)
+			log_jfield(&o, f[i].key, log_unquote(f[i].s, val,
+			    sizeof val));
+		else
+			log_jfield(&o, f[i].key, f[i].s);
+	}
+	if (o.len == o.cap)
+		return -1;	/* cut short: the binary form would lie */
+	return sendto(log_jfd, dg, o.len, MSG_NOSIGNAL,
+	    (struct sockaddr *)&log_jaddr, log_jaddrlen) == -1 ? -1 : 0;
+}
+
+void
+log_emit(int prio, const char *text, const char *msg,
+    const struct log_field *f, size_t n, int errnum)
+{
+	char		 line[LOG_LINE_MAX + 1];
+	struct log_out	 o = { line, 0, LOG_LINE_MAX };
+	size_t		 pre;
+	int		 saved = errno;
+
+	/* the prefix, in case the line goes to stderr: dropped for journald */
+	if (log_journal) {
+		log_putc(&o, '<');
+		log_putc(&o, (char)('0' + (prio & 7)));
+		log_putc(&o, '>');
+	} else if (!log_json) {
+		log_puts(&o, log_progname);
+		log_put(&o, ": ", 2);
+	}
+	pre = o.len;
+	if (log_json)
+		log_json_line(&o, prio, msg, f, n);
+	else if (text != NULL)
+		log_puts(&o, text);
+	else
+		log_text(&o, msg, f, n);
+	if (log_jfd == -1 || log_journal_send(prio, line + pre, o.len - pre,
+	    f, n, errnum) == -1) {
+		/* one write a line: stderr is unbuffered, lines never mix */
+		line[o.len++] = '\n';
+		(void)fwrite(line, 1, o.len, stderr);
+	}
+	errno = saved;
+}
+
+char *
+log_escape(const char *in, char *out, size_t outlen)
+{
+	size_t	o = 0;
+
+	for (; *in != '\0' && o + 5 < outlen; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+		} else
+			out[o++] = (char)c;
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
+	return out;
+}
+
+char *
+log_value(const char *in, char *out, size_t outlen)
+{
+	size_t	n;
+
+	if (log_plain(in)) {
+		snprintf(out, outlen, "%s", in);
+		return out;
+	}
+	if (outlen < 3) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return out;
+	}
+	out[0] = '"';
+	log_escape(in, out + 1, outlen - 2);
+	n = strlen(out);
+	out[n] = '"';
+	out[n + 1] = '\0';
+	return out;
+}
