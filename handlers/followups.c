@@ -6,9 +6,11 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "envelope.h"
 #include "followups.h"
 #include "handlers.h"
+#include "jsonw.h"
 #include "log.h"
 #include "tz.h"
 
@@ -132,12 +134,21 @@ followup_reminder_next(const struct tz *tz, int64_t ms, long at_min)
 char *
 followup_reminders_member(const char *t, int64_t due)
 {
-	char	 id[160], until[32];
+	char		 id[160], until[32], *m;
+	struct buf	 data;
+	struct jsonw	 w;
 
 	snprintf(id, sizeof id, "reminders-%lld-%.120s", (long long)due, t);
 	snprintf(until, sizeof until, "%lld", (long long)due);
-	return handler_scheduled_event(json_pack("{s:s, s:s, s:s, s:s, "
-	    "s:{s:s, s:s}}", "specversion", "1.0", "id", id, "source", "relais",
-	    "type", "followup.reminders", "data", "territory", t, "until",
-	    until), "followups");
+	buf_init(&data);
+	jsonw_init(&w, &data);
+	jsonw_open(&w, '{');
+	if (jsonw_kv(&w, "territory", t) == -1)
+		fatalx("followups: cannot encode a reminder");
+	(void)jsonw_kv(&w, "until", until);
+	jsonw_close(&w, '}');
+	m = handler_scheduled_member(id, "followup.reminders", &data,
+	    "followups");
+	buf_free(&data);
+	return m;
 }

@@ -467,17 +467,23 @@ handler_territory(const struct config *cf, const json_t *data, char *reason,
 }
 
 char *
-handler_scheduled_event(json_t *ev, const char *what)
+handler_scheduled_member(const char *id, const char *type,
+    const struct buf *data, const char *what)
 {
 	struct buf	 b;
-	char		*s;
+	struct jsonw	 w;
 
-	if (ev == NULL || (s = json_dumps(ev, JSON_COMPACT |
-	    JSON_SORT_KEYS)) == NULL)
-		fatalx("%s: cannot encode a scheduled event", what);
-	json_decref(ev);
 	buf_init(&b);
-	buf_printf(&b, "event 0 0 - %s", s);
-	free(s);
+	buf_puts(&b, "event 0 0 - ");
+	jsonw_init(&w, &b);
+	jsonw_open(&w, '{');
+	jsonw_key(&w, "data");
+	jsonw_raw(&w, data->data, data->len);
+	if (jsonw_kv(&w, "id", id) == -1 ||
+	    jsonw_kv(&w, "source", "relais") == -1 ||
+	    jsonw_kv(&w, "specversion", "1.0") == -1 ||
+	    jsonw_kv(&w, "type", type) == -1)
+		fatalx("%s: cannot encode a scheduled event", what);
+	jsonw_close(&w, '}');
 	return buf_steal(&b, NULL);
 }

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+struct buf;
 struct config;
 struct envelope;
 struct territory;
@@ -256,10 +257,16 @@ json_t		*handler_roster(const struct territory *t);
 /* {id, name, first_name, email, phone} of a counsellor, for templates. */
 json_t		*handler_counsellor_vars(const struct territory_counsellor *);
 /*
- * A CloudEvent relais schedules itself (ev, taken; NULL is fatal: it is
- * built by relais) as a member of the scheduled set: "event 0 0 - <json>".
+ * A CloudEvent relais schedules itself, as a member of the scheduled set:
+ * "event 0 0 - <json>", the event {"data", "id", "source": "relais",
+ * "specversion", "type"} written as json_dumps(JSON_COMPACT |
+ * JSON_SORT_KEYS) would (a member is compared whole: the same follow-up
+ * planned again must be the same text). data: the data object's JSON, its
+ * keys in that order too (jsonw). Strings not UTF-8 are fatal (what: the
+ * caller): relais builds these from what it checked.
  */
-char		*handler_scheduled_event(json_t *ev, const char *what);
+char		*handler_scheduled_member(const char *id, const char *type,
+		    const struct buf *data, const char *what);
 /* "2026-11" of ms in t's zone. */
 void		 handler_month(const struct territory *, int64_t ms, char *out,
 		    size_t outlen);

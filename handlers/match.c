@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "config.h"
 #include "handlers.h"
+#include "jsonw.h"
 #include "log.h"
 #include "match.h"
 #include "noc.h"
@@ -383,10 +384,21 @@ match_rank(const struct config_matching *m, const char *noc,
 char *
 match_digest_member(const char *eid, long long at)
 {
-	char	 id[256];
+	char		 id[256], *m;
+	struct buf	 data;
+	struct jsonw	 w;
 
 	snprintf(id, sizeof id, "digest-%lld-%s", (long long)at, eid);
-	return handler_scheduled_event(json_pack("{s:s, s:s, s:s, s:s, "
-	    "s:{s:{s:s}}}", "specversion", "1.0", "id", id, "source", "relais",
-	    "type", "match.digest", "data", "employer", "id", eid), "match");
+	buf_init(&data);
+	jsonw_init(&w, &data);
+	jsonw_open(&w, '{');
+	jsonw_key(&w, "employer");
+	jsonw_open(&w, '{');
+	if (jsonw_kv(&w, "id", eid) == -1)
+		fatalx("match: cannot encode a digest");
+	jsonw_close(&w, '}');
+	jsonw_close(&w, '}');
+	m = handler_scheduled_member(id, "match.digest", &data, "match");
+	buf_free(&data);
+	return m;
 }

@@ -203,18 +203,37 @@ static char *
 arrival_followup_member(const struct arrival *a, const char *kind,
     int64_t due_ms)
 {
-	char	 id[FOLLOWUP_ID_SIZE], at[40];
-	time_t	 t = (time_t)(due_ms / 1000);
-	struct tm tm;
+	char		 id[FOLLOWUP_ID_SIZE], at[40], *m;
+	time_t		 t = (time_t)(due_ms / 1000);
+	struct tm	 tm;
+	struct buf	 data;
+	struct jsonw	 w;
+	int		 bad = 0;
 
 	followup_event_id(a->id, kind, id);
 	gmtime_r(&t, &tm);
 	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return handler_scheduled_event(json_pack("{s:s, s:s, s:s, s:s, "
-	    "s:{s:{s:s}, s:{s:s, s:s}, s:s}}", "specversion", "1.0", "id", id,
-	    "source", "relais", "type", "followup.due", "data", "person", "id",
-	    a->id, "followup", "kind", kind, "due_at", at, "territory",
-	    a->t->id), "newcomer.arrived");
+	/* keys in sorted order (handler_scheduled_member) */
+	buf_init(&data);
+	jsonw_init(&w, &data);
+	jsonw_open(&w, '{');
+	jsonw_key(&w, "followup");
+	jsonw_open(&w, '{');
+	bad |= jsonw_kv(&w, "due_at", at);
+	bad |= jsonw_kv(&w, "kind", kind);
+	jsonw_close(&w, '}');
+	jsonw_key(&w, "person");
+	jsonw_open(&w, '{');
+	bad |= jsonw_kv(&w, "id", a->id);
+	jsonw_close(&w, '}');
+	bad |= jsonw_kv(&w, "territory", a->t->id);
+	jsonw_close(&w, '}');
+	if (bad)
+		fatalx("newcomer.arrived: cannot encode a follow-up");
+	m = handler_scheduled_member(id, "followup.due", &data,
+	    "newcomer.arrived");
+	buf_free(&data);
+	return m;
 }
 
 /* When the follow-up `days` after the arrival falls due (ms). */

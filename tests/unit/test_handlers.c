@@ -15,9 +15,79 @@
 #include "buf.h"
 #include "config.h"
 #include "envelope.h"
+#include "followups.h"
 #include "handlers.h"
+#include "jsonw.h"
+#include "match.h"
 #include "territory.h"
 #include "handlers_fixture.h"
+
+/* "event 0 0 - " and ev as json_dumps(JSON_COMPACT | JSON_SORT_KEYS) writes it. */
+static void
+test_member_is(const char *got, json_t *ev)
+{
+	char	*s = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+	char	 want[1024];
+
+	assert_non_null(s);
+	snprintf(want, sizeof want, "event 0 0 - %s", s);
+	assert_string_equal(got, want);
+	free(s);
+	json_decref(ev);
+}
+
+/*
+ * Scheduled members are compared whole when a plan is made again: written
+ * by jsonw, they are the very text Jansson wrote (sorted keys, escapes,
+ * accents), member for member.
+ */
+static void
+test_scheduled_members(void **state)
+{
+	static const char *const ids[] = { "acme", "caf\xc3\xa9 \"q\" \\ /",
+	    "x\ty" };
+	struct buf	 data;
+	struct jsonw	 w;
+	char		*m, id[300], until[32];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof ids / sizeof *ids; i++) {
+		m = match_digest_member(ids[i], 1790000000000LL);
+		snprintf(id, sizeof id, "digest-1790000000000-%s", ids[i]);
+		test_member_is(m, json_pack("{s:s, s:s, s:s, s:s, s:{s:{s:s}}}",
+		    "specversion", "1.0", "id", id, "source", "relais", "type",
+		    "match.digest", "data", "employer", "id", ids[i]));
+		free(m);
+		m = followup_reminders_member(ids[i], 1790000000000LL);
+		snprintf(id, sizeof id, "reminders-1790000000000-%s", ids[i]);
+		snprintf(until, sizeof until, "%lld", 1790000000000LL);
+		test_member_is(m, json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}",
+		    "specversion", "1.0", "id", id, "source", "relais", "type",
+		    "followup.reminders", "data", "territory", ids[i], "until",
+		    until));
+		free(m);
+		buf_init(&data);
+		jsonw_init(&w, &data);
+		jsonw_open(&w, '{');
+		jsonw_key(&w, "followup");
+		jsonw_open(&w, '{');
+		assert_int_equal(jsonw_kv(&w, "due_at", "2027-01-01T14:00:00Z"),
+		    0);
+		assert_int_equal(jsonw_kv(&w, "kind", ids[i]), 0);
+		jsonw_close(&w, '}');
+		jsonw_close(&w, '}');
+		m = handler_scheduled_member(ids[i], "followup.due", &data,
+		    "test");
+		test_member_is(m, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:{s:{s:s, s:s}}}", "specversion", "1.0", "id", ids[i],
+		    "source", "relais", "type", "followup.due", "data",
+		    "followup", "kind", ids[i], "due_at",
+		    "2027-01-01T14:00:00Z"));
+		free(m);
+		buf_free(&data);
+	}
+}
 
 static void
 test_find(void **state)
@@ -354,6 +424,7 @@ main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_scheduled_members),
 		cmocka_unit_test(test_territory_by_id),
 		cmocka_unit_test(test_territory_by_municipality),
 		cmocka_unit_test(test_handler_territory),
