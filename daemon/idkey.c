@@ -23,22 +23,12 @@ idkey_field(struct buf *b, const char *s)
 }
 
 void
-idkey_make(const char *event_id, const char *recipient, const char *channel,
-    const char *template, char out[IDKEY_LEN + 1])
+idkey_sha256(const void *p, size_t n, unsigned char md[IDKEY_SHA256_LEN])
 {
-	static const char	 hex[] = "0123456789abcdef";
 	static EVP_MD		*sha256;
 	static EVP_MD_CTX	*ctx;
-	unsigned char		 md[EVP_MAX_MD_SIZE];
 	unsigned int		 mdlen = 0;
-	struct buf		 b;
-	int			 i;
 
-	buf_init(&b);
-	idkey_field(&b, event_id);
-	idkey_field(&b, recipient);
-	idkey_field(&b, channel);
-	idkey_field(&b, template);
 	/*
 	 * The algorithm fetched and the context made once: EVP_Digest() with
 	 * EVP_sha256() looks the provider up on every call, and this runs
@@ -50,9 +40,27 @@ idkey_make(const char *event_id, const char *recipient, const char *channel,
 	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL)
 		fatalx("idkey: out of memory");
 	if (EVP_DigestInit_ex2(ctx, sha256, NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, b.data, b.len) != 1 ||
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < IDKEY_LEN / 2)
+	    EVP_DigestUpdate(ctx, p, n) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 ||
+	    mdlen != IDKEY_SHA256_LEN)
 		fatalx("idkey: SHA-256 failed");
+}
+
+void
+idkey_make(const char *event_id, const char *recipient, const char *channel,
+    const char *template, char out[IDKEY_LEN + 1])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 md[IDKEY_SHA256_LEN];
+	struct buf		 b;
+	int			 i;
+
+	buf_init(&b);
+	idkey_field(&b, event_id);
+	idkey_field(&b, recipient);
+	idkey_field(&b, channel);
+	idkey_field(&b, template);
+	idkey_sha256(b.data, b.len, md);
 	buf_free(&b);
 	for (i = 0; i < IDKEY_LEN / 2; i++) {
 		out[2 * i] = hex[md[i] >> 4];

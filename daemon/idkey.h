@@ -6,6 +6,10 @@
 #include <stddef.h>
 
 #define IDKEY_LEN	32	/* hex characters, NUL not counted */
+#define IDKEY_SHA256_LEN 32
+
+/* SHA-256 of n bytes at p (main thread: the context is made once). */
+void	idkey_sha256(const void *p, size_t n, unsigned char md[IDKEY_SHA256_LEN]);
 
 /*
  * Writes the key of a delivery into out (IDKEY_LEN + 1 bytes): the first

@@ -2,14 +2,15 @@
 /* Follow-up plan: due dates in the territory's zone, event ids, labels. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "buf.h"
 #include "envelope.h"
 #include "followups.h"
 #include "handlers.h"
+#include "idkey.h"
 #include "jsonw.h"
 #include "log.h"
 #include "tz.h"
@@ -54,19 +55,16 @@ followup_event_id(const char *person, const char *kind,
     char out[FOLLOWUP_ID_SIZE])
 {
 	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen;
-	EVP_MD_CTX		*ctx;
+	unsigned char		 md[IDKEY_SHA256_LEN];
+	struct buf		 b;
 	size_t			 i;
 
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, "relais-followup\0", 16) != 1 ||
-	    EVP_DigestUpdate(ctx, person, strlen(person) + 1) != 1 ||
-	    EVP_DigestUpdate(ctx, kind, strlen(kind)) != 1 ||
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
-		fatalx("followups: sha256 failed");
-	EVP_MD_CTX_free(ctx);
+	buf_init(&b);
+	buf_append(&b, "relais-followup\0", 16);
+	buf_append(&b, person, strlen(person) + 1);
+	buf_puts(&b, kind);
+	idkey_sha256(b.data, b.len, md);
+	buf_free(&b);
 	memcpy(out, "fu-", 3);
 	for (i = 0; i < 12; i++) {
 		out[3 + 2 * i] = hex[md[i] >> 4];
@@ -149,6 +147,43 @@ followup_reminders_member(const char *t, int64_t due)
 	jsonw_close(&w, '}');
 	m = handler_scheduled_member(id, "followup.reminders", &data,
 	    "followups");
+	buf_free(&data);
+	return m;
+}
+
+char *
+followup_due_member(const char *pid, const char *kind, const char *territory,
+    int64_t due_ms)
+{
+	char		 id[FOLLOWUP_ID_SIZE], at[40], *m;
+	time_t		 t = (time_t)(due_ms / 1000);
+	struct tm	 tm;
+	struct buf	 data;
+	struct jsonw	 w;
+	int		 bad = 0;
+
+	followup_event_id(pid, kind, id);
+	gmtime_r(&t, &tm);
+	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* keys in sorted order (handler_scheduled_member) */
+	buf_init(&data);
+	jsonw_init(&w, &data);
+	jsonw_open(&w, '{');
+	jsonw_key(&w, "followup");
+	jsonw_open(&w, '{');
+	bad |= jsonw_kv(&w, "due_at", at);
+	bad |= jsonw_kv(&w, "kind", kind);
+	jsonw_close(&w, '}');
+	jsonw_key(&w, "person");
+	jsonw_open(&w, '{');
+	bad |= jsonw_kv(&w, "id", pid);
+	jsonw_close(&w, '}');
+	bad |= jsonw_kv(&w, "territory", territory);
+	jsonw_close(&w, '}');
+	if (bad)
+		fatalx("followups: cannot encode a follow-up");
+	m = handler_scheduled_member(id, "followup.due", &data,
+	    "newcomer.arrived");
 	buf_free(&data);
 	return m;
 }

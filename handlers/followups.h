@@ -26,6 +26,12 @@ int	followup_due_ms(const char *arrival, const struct tz *tz, long days,
  */
 void	followup_event_id(const char *person, const char *kind,
 	    char out[FOLLOWUP_ID_SIZE]);
+/*
+ * The followup.due event of person pid's follow-up kind, due at due_ms, as
+ * a member of the scheduled set (handler_scheduled_member).
+ */
+char	*followup_due_member(const char *pid, const char *kind,
+	    const char *territory, int64_t due_ms);
 /* "YYYY-MM-DD": the local date of ms in tz. out holds 11 bytes. */
 void	followup_day(const struct tz *, int64_t ms, char *out);
 /*

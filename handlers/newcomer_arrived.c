@@ -198,44 +198,6 @@ arrival_fields(const struct arrival *a, struct buf *b)
 	jsonw_close(&w, '}');
 }
 
-/* The follow-up event a plan entry becomes, as a member of scheduled. */
-static char *
-arrival_followup_member(const struct arrival *a, const char *kind,
-    int64_t due_ms)
-{
-	char		 id[FOLLOWUP_ID_SIZE], at[40], *m;
-	time_t		 t = (time_t)(due_ms / 1000);
-	struct tm	 tm;
-	struct buf	 data;
-	struct jsonw	 w;
-	int		 bad = 0;
-
-	followup_event_id(a->id, kind, id);
-	gmtime_r(&t, &tm);
-	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* keys in sorted order (handler_scheduled_member) */
-	buf_init(&data);
-	jsonw_init(&w, &data);
-	jsonw_open(&w, '{');
-	jsonw_key(&w, "followup");
-	jsonw_open(&w, '{');
-	bad |= jsonw_kv(&w, "due_at", at);
-	bad |= jsonw_kv(&w, "kind", kind);
-	jsonw_close(&w, '}');
-	jsonw_key(&w, "person");
-	jsonw_open(&w, '{');
-	bad |= jsonw_kv(&w, "id", a->id);
-	jsonw_close(&w, '}');
-	bad |= jsonw_kv(&w, "territory", a->t->id);
-	jsonw_close(&w, '}');
-	if (bad)
-		fatalx("newcomer.arrived: cannot encode a follow-up");
-	m = handler_scheduled_member(id, "followup.due", &data,
-	    "newcomer.arrived");
-	buf_free(&data);
-	return m;
-}
-
 /* When the follow-up `days` after the arrival falls due (ms). */
 static int
 arrival_due(const struct handler_ctx *ctx, const struct arrival *a, long days,
@@ -443,7 +405,7 @@ arrival_plan(const struct envelope *ev, const struct handler_ctx *ctx,
 		if (due < ctx->now_ms && (ev->quiet ||
 		    arrival_later_past(ctx, a, fu->days)))
 			continue;
-		member = arrival_followup_member(a, fu->kind, due);
+		member = followup_due_member(a->id, fu->kind, a->t->id, due);
 		json_array_append_new(plan, json_pack("[s, I, s]", fu->kind,
 		    (json_int_t)due, member));
 		free(member);
