@@ -300,16 +300,25 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "      redis.call('HDEL', fk, kind)\n"
 "    end\n"
 "  end\n"
-"  local planned = 0\n"
-"  for kind, f in pairs(want) do\n"
-/* a follow-up already reminded or done is not planned again */
-"    if not redis.call('HGET', k, 'fu:' .. kind) then\n"
-"      redis.call('ZADD', p .. 'scheduled', f[2], f[3])\n"
-"      redis.call('HSET', fk, kind, f[3])\n"
-"      planned = planned + 1\n"
+/*
+ * A follow-up already reminded or done (fu:<kind>) is not planned again;
+ * the others in one ZADD and one HSET.
+ */
+"  local kinds, fus, z, h = {}, {}, {}, {}\n"
+"  for kind in pairs(want) do kinds[#kinds + 1] = kind; fus[#fus + 1] = 'fu:' .. kind end\n"
+"  local done = #fus > 0 and redis.call('HMGET', k, unpack(fus)) or {}\n"
+"  for i, kind in ipairs(kinds) do\n"
+"    if not done[i] then\n"
+"      local f = want[kind]\n"
+"      z[#z + 1] = f[2]; z[#z + 1] = f[3]; h[#h + 1] = kind; h[#h + 1] = f[3]\n"
 "    end\n"
 "  end\n"
-"  if planned > 0 then redis.call('EXPIRE', fk, ttl) end\n"
+"  local planned = #h / 2\n"
+"  if planned > 0 then\n"
+"    redis.call('ZADD', p .. 'scheduled', unpack(z))\n"
+"    redis.call('HSET', fk, unpack(h))\n"
+"    redis.call('EXPIRE', fk, ttl)\n"
+"  end\n"
 "  unindex(p, pid, k, r[9])\n"
 "  local jobs = {}\n"
 "  if a.summary ~= '' then\n"
