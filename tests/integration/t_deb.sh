@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
+# clock-free: what it checks has no date in it; it runs once, not at every clock
 # The Debian package in a clean Debian root: make deb (lintian-clean when
 # lintian is installed), installed with dpkg into a root holding only the
 # essential packages, apt and the package's Depends (mmdebstrap); there the

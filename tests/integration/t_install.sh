@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
+# clock-free: what it checks has no date in it; it runs once, not at every clock
 # make install DESTDIR=...: the expected tree from the already-built binaries
 # (relaisd in sbin), an operator's config, templates and /etc/default/relaisd
 # kept on reinstall, the unit accepted by systemd-analyze and rated 2.0 or

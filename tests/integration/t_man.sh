@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
+# clock-free: what it checks has no date in it; it runs once, not at every clock
 # The manual pages are valid mdoc: no mandoc warning, and man renders them
 # without complaint.
 . "$(dirname "$0")/lib.sh"
