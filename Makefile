@@ -167,7 +167,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := envelope ynode tmpl twhook unsub phone providers mime admin pii \
 	evhook \
-	envfile jsonr
+	envfile jsonr jsonw
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
            -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
            -std=c11 -D_GNU_SOURCE -DRELAIS_VERSION=\"$(VERSION)\" $(WARN) -Idaemon
@@ -278,6 +278,15 @@ FUZZ_jsonr_SRCS := \
 	daemon/log.c \
 	daemon/log_out.c
 FUZZ_jsonr_PKGS := jansson
+
+FUZZ_jsonw_SRCS := \
+	tests/fuzz/fuzz_jsonw.c \
+	daemon/jsonw.c \
+	daemon/utf8.c \
+	daemon/buf.c \
+	daemon/log.c \
+	daemon/log_out.c
+FUZZ_jsonw_PKGS := jansson
 
 # The gateway kinds come as a table (gw_table.c): all of them, and what they
 # use, their configuration's parsing helpers too.

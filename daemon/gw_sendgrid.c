@@ -239,6 +239,9 @@ gw_sendgrid_body(const struct gw_msg *m, struct buf *out, char *err,
 		snprintf(err, errlen, "unsubscribe URL unusable in a header");
 		return -1;
 	}
+	/* room for the parts and the fields around them: no regrowth on the way */
+	buf_reserve(out, (has_text ? strlen(m->text) : 0) +
+	    (has_html ? strlen(m->html) : 0) + 1024);
 	jsonw_init(&w, out);
 	jsonw_open(&w, '{');
 	if (gw_sendgrid_personalization(&w, m, unsub) == -1 ||

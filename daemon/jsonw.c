@@ -85,11 +85,13 @@ jsonw_escape_one(char *o, unsigned char c)
 }
 
 /*
- * Whether any of the 8 bytes at p needs a look: below 0x20, '"', '\\' or
- * not ASCII (the usual "has a zero byte" bit trick, on x ^ c for each c).
+ * The bytes of the 8 at p that need a look (below 0x20, '"', '\\' or not
+ * ASCII), as the high bit of each: the usual "has a zero byte" bit trick,
+ * on x ^ c for each c. A borrow may mark a byte above a marked one, never
+ * below: the lowest mark is exact, and only it is used.
  */
-static int
-jsonw_word_special(const unsigned char *p)
+static uint64_t
+jsonw_word_marks(const unsigned char *p)
 {
 	const uint64_t	ones = 0x0101010101010101ULL;
 	const uint64_t	highs = 0x8080808080808080ULL;
@@ -101,51 +103,68 @@ jsonw_word_special(const unsigned char *p)
 	lt = (x - ones * 0x20) & ~x;		/* a byte below 0x20 */
 	q = (q - ones) & ~q;			/* a byte equal to '"' */
 	bs = (bs - ones) & ~bs;			/* a byte equal to '\\' */
-	return ((lt | q | bs | x) & highs) != 0;
+	return (lt | q | bs | x) & highs;
+}
+
+/* How many bytes of the word come before its first marked one. */
+static size_t
+jsonw_plain_prefix(uint64_t marks)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(marks) >> 3;
+#else
+	(void)marks;
+	return 0;		/* the bytes are looked at one by one */
+#endif
 }
 
 /*
- * Escapes n bytes at p into o, up to lim: plain runs copied 8 bytes at a
- * time, UTF-8 checked as it goes by. Stops when fewer than 8 bytes of room
- * are left (no character is ever cut). Returns the end of what was
- * written, or NULL on bytes that are not UTF-8; *used is how many bytes
- * were consumed.
+ * Escapes n bytes at p into o, up to lim: 8 bytes at a time, copied whole
+ * up to the first that needs a look, which is then taken alone (UTF-8
+ * checked as it goes by). Stops when fewer than 8 bytes of room are left
+ * (no character is ever cut). Returns the end of what was written, or NULL
+ * on bytes that are not UTF-8; *used is how many bytes were consumed.
  */
 static char *
 jsonw_escape_some(char *o, const char *lim, const unsigned char *p, size_t n,
     size_t *used)
 {
-	size_t	i = 0, k, stop;
+	uint64_t	marks;
+	size_t		i = 0, k;
 
 	while (i < n && lim - o >= 8) {
-		while (i + 8 <= n && lim - o >= 8 &&
-		    !jsonw_word_special(p + i)) {
-			memcpy(o, p + i, 8);
-			o += 8;
-			i += 8;
-		}
-		/* a word that needs a look: its bytes one by one, then words */
-		stop = i + 8 < n ? i + 8 : n;
-		while (i < stop && lim - o >= 8) {
-			switch (jsonw_class[p[i]]) {
-			case 0:
-				*o++ = (char)p[i++];
-				continue;
-			case 2:
-				/* é, à, ç: two bytes, French text's common case */
-				if (p[i] >= 0xC2 && p[i] <= 0xDF && i + 1 < n &&
-				    (p[i + 1] & 0xC0) == 0x80)
-					k = 2;
-				else if ((k = utf8_decode((const char *)p + i,
-				    n - i, NULL)) == 0)
-					return NULL;
-				memcpy(o, p + i, k);
-				o += k;
-				i += k;
+		if (i + 8 <= n) {
+			marks = jsonw_word_marks(p + i);
+			memcpy(o, p + i, 8);	/* the room is there */
+			if (marks == 0) {
+				o += 8;
+				i += 8;
 				continue;
 			}
-			o = jsonw_escape_one(o, p[i++]);
+			k = jsonw_plain_prefix(marks);
+			o += k;
+			i += k;
+			if (lim - o < 8)
+				break;
 		}
+		switch (jsonw_class[p[i]]) {
+		case 0:
+			*o++ = (char)p[i++];
+			continue;
+		case 2:
+			/* é, à, ç: two bytes, French text's common case */
+			if (p[i] >= 0xC2 && p[i] <= 0xDF && i + 1 < n &&
+			    (p[i + 1] & 0xC0) == 0x80)
+				k = 2;
+			else if ((k = utf8_decode((const char *)p + i,
+			    n - i, NULL)) == 0)
+				return NULL;
+			memcpy(o, p + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		o = jsonw_escape_one(o, p[i++]);
 	}
 	*used = i;
 	return o;

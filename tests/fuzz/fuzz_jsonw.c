@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
+/* libFuzzer target for jsonw: every string escaped as Jansson writes it. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "jsonw.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/*
+ * The input is a string after a prefix already in the buffer: jsonw_escape()
+ * appends exactly what json_dumps() writes for it, or refuses it (-1,
+ * nothing appended) exactly when json_stringn() refuses it (not UTF-8, or a
+ * NUL, which Jansson only takes through json_stringn: let through here).
+ * Aborts otherwise.
+ */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct buf	 b;
+	json_t		*j;
+	char		*want;
+	int		 rc;
+
+	buf_init(&b);
+	buf_puts(&b, "prefix:");
+	rc = jsonw_escape(&b, (const char *)data, size);
+	j = json_stringn((const char *)data, size);
+	if (j == NULL) {
+		if (rc != -1 || strcmp(b.data, "prefix:") != 0)
+			abort();
+	} else {
+		want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (rc != 0 || want == NULL || b.len != 7 + strlen(want) ||
+		    memcmp(b.data + 7, want, b.len - 7) != 0)
+			abort();
+		free(want);
+		json_decref(j);
+	}
+	buf_free(&b);
+	return 0;
+}
