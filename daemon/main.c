@@ -24,7 +24,6 @@
 #include "gw.h"
 #include "gw_twilio.h"
 #include "http.h"
-#include "jsonmem.h"
 #include "log.h"
 #include "notify.h"
 #include "pipeline.h"
@@ -614,7 +613,6 @@ main(int argc, char *argv[])
 	char		 err[256];
 	int		 ch, check = 0, verbose = 0, json = 0;
 
-	jsonmem_init();		/* before any json_t */
 	while ((ch = getopt_long(argc, argv, "c:vVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
