@@ -779,6 +779,6 @@ deb:
 	@ls "$(DEB_DIR)"/*.deb
 
 clean:
-	rm -rf build build-san $(FUZZ_BUILD)
+	rm -rf build build-san build-deb-root $(FUZZ_BUILD)
 
 -include $(ALL_OBJS:.o=.d)

@@ -8,7 +8,7 @@
 # user, systemd-analyze verify accepts the unit (its binaries and manual
 # pages), and purge removes configuration and state but not the user.
 # Needs root (chroot, mount) and a Debian mirror the first time: the base
-# root is cached in $BUILD/deb-root/, the package in $BUILD/deb/ is reused
+# root is cached in build-deb-root/, the package in $BUILD/deb/ is reused
 # while no source file is newer. Under make check-sanitize (BUILD=build-san)
 # the package is still built from a copy of the tree with Debian's flags:
 # nothing of the sanitizer build goes into it.
@@ -64,17 +64,20 @@ depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' |
     sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' -e 's/ //g' | grep . | sort -u)
 include=$(printf '%s\n' "$depends" man-db | sort -u | paste -sd, -)
 key=$(printf '%s %s %s' "$suite" "$mirror" "$include" | sha256sum | cut -c1-16)
-base=$BUILD/deb-root/base-$key.tar
+# Shared by every build directory (make check's build/ and make
+# check-sanitize's build-san/): the root depends on none of them.
+cache=${RELAIS_DEB_ROOT_CACHE:-$ROOT/build-deb-root}
+base=$cache/base-$key.tar
 if [ ! -f "$base" ]; then
 	start=$(date +%s)
-	rm -rf "$BUILD/deb-root"
-	mkdir -p "$BUILD/deb-root"
+	mkdir -p "$cache"
+	rm -f "$cache"/base-*.tar
 	# the name must end in .tar: mmdebstrap picks its output format by it
 	mmdebstrap --variant=apt --include="$include" "$suite" \
-	    "$BUILD/deb-root/partial.tar" "$mirror" < /dev/null \
+	    "$cache/partial-$$.tar" "$mirror" < /dev/null \
 	    > "$T/mmdebstrap.log" 2>&1 ||
 	    fail "mmdebstrap: $(tail -n 20 "$T/mmdebstrap.log")"
-	mv "$BUILD/deb-root/partial.tar" "$base"
+	mv "$cache/partial-$$.tar" "$base"
 	echo "mmdebstrap $suite ($include): $(( $(date +%s) - start ))s"
 fi
 R=$T/root
