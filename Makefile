@@ -260,7 +260,6 @@ FUZZ_pii_PKGS := jansson
 FUZZ_envfile_SRCS := \
 	tests/fuzz/fuzz_envfile.c \
 	daemon/envfile.c \
-	daemon/notify.c \
 	daemon/envelope.c \
 	daemon/jsonr.c \
 	daemon/utf8.c \
