@@ -503,12 +503,12 @@ relaisd_redis_where(const struct config_redis *rc, char *out, size_t outlen)
 }
 
 /* READY=1 waits for this: both connections to Redis answered. */
-static int
-relaisd_redis_up(void *arg)
+static void
+relaisd_on_redis(int up, void *arg)
 {
 	struct relaisd	*d = arg;
 
-	return pipeline_redis_up(d->pipeline);
+	notify_redis(d->notify, up);
 }
 
 /*
@@ -579,7 +579,8 @@ relaisd_run(struct relaisd *d)
 	log_info("relaisd %s started consumer=%s group=%s", RELAIS_VERSION,
 	    cf->redis.consumer, cf->redis.group);
 	relaisd_redis_where(&cf->redis, where, sizeof where);
-	d->notify = notify_new(d->base, where, relaisd_redis_up, d);
+	d->notify = notify_new(d->base, where);
+	pipeline_on_redis(d->pipeline, relaisd_on_redis, d);
 	if (event_base_dispatch(d->base) == -1)
 		fatalx("event loop failed");
 

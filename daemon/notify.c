@@ -15,22 +15,12 @@
 #include "log.h"
 #include "notify.h"
 
-/*
- * How often Redis's state is looked at: often while waiting for it (READY
- * should not lag), once a second afterwards (a STATUS line may). The
- * pipeline has no state callback to offer; a look costs a function call.
- */
-#define NOTIFY_WAITING_MS	100
-#define NOTIFY_RUNNING_MS	1000
-
 struct notify {
 	struct event	*ev_watchdog;
-	struct event	*ev_poll;
-	notify_up_fn	 up_fn;
-	void		*arg;
 	char		*where;
+	int		 told;		/* $NOTIFY_SOCKET is set */
 	int		 ready;		/* READY=1 was sent */
-	int		 up;		/* Redis answered at the last look */
+	int		 up;		/* Redis answers */
 	int		 stopping;
 };
 
@@ -100,63 +90,39 @@ notify_watchdog_start(struct notify *n, struct event_base *base)
 	log_info("systemd watchdog: ping every %lld ms", us / 1000);
 }
 
-static void
-notify_arm(struct notify *n)
-{
-	long		ms = n->up ? NOTIFY_RUNNING_MS : NOTIFY_WAITING_MS;
-	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	if (event_add(n->ev_poll, &tv) == -1)
-		log_errx("sd_notify: cannot arm the readiness timer");
-}
-
 /* Says what changed: READY=1 the first time Redis answers. */
-static void
-notify_on_poll(evutil_socket_t fd, short what, void *arg)
+void
+notify_redis(struct notify *n, int up)
 {
-	struct notify	*n = arg;
-	char		 st[512];
-	int		 up;
+	char	st[512];
 
-	(void)fd;
-	(void)what;
-	if (n->stopping)
+	if (n == NULL || !n->told || n->stopping || (up != 0) == n->up)
 		return;
-	up = n->up_fn(n->arg) != 0;
-	if (up != n->up) {
-		n->up = up;
-		if (up)
-			snprintf(st, sizeof st, "%sSTATUS=running; Redis at %s "
-			    "answers", n->ready ? "" : "READY=1\n", n->where);
-		else
-			snprintf(st, sizeof st, "STATUS=waiting for Redis at "
-			    "%s (connection lost; reconnecting)", n->where);
-		n->ready = n->ready || up;
-		(void)notify_send(st);
-	}
-	notify_arm(n);
+	n->up = up != 0;
+	if (n->up)
+		snprintf(st, sizeof st, "%sSTATUS=running; Redis at %s answers",
+		    n->ready ? "" : "READY=1\n", n->where);
+	else
+		snprintf(st, sizeof st, "STATUS=waiting for Redis at %s "
+		    "(connection lost; reconnecting)", n->where);
+	n->ready = n->ready || n->up;
+	(void)notify_send(st);
 }
 
 struct notify *
-notify_new(struct event_base *base, const char *where, notify_up_fn up_fn,
-    void *arg)
+notify_new(struct event_base *base, const char *where)
 {
 	struct notify	*n;
 	char		 st[512];
 
 	n = xcalloc(1, sizeof *n);
-	n->up_fn = up_fn;
-	n->arg = arg;
 	n->where = xstrdup(where);
 	notify_watchdog_start(n, base);
-	if (getenv("NOTIFY_SOCKET") == NULL)
-		return n;	/* nobody to tell: no timer */
-	snprintf(st, sizeof st, "STATUS=waiting for Redis at %s", n->where);
-	(void)notify_send(st);
-	if ((n->ev_poll = evtimer_new(base, notify_on_poll, n)) == NULL)
-		fatalx("cannot create the readiness timer");
-	/* the first look at once: Redis may be up already */
-	event_active(n->ev_poll, EV_TIMEOUT, 0);
+	if ((n->told = getenv("NOTIFY_SOCKET") != NULL)) {
+		snprintf(st, sizeof st, "STATUS=waiting for Redis at %s",
+		    n->where);
+		(void)notify_send(st);
+	}
 	return n;
 }
 
@@ -166,8 +132,6 @@ notify_stopping(struct notify *n)
 	if (n == NULL)
 		return;
 	n->stopping = 1;
-	if (n->ev_poll != NULL)
-		event_del(n->ev_poll);
 	(void)notify_send("STOPPING=1");
 }
 
@@ -178,7 +142,7 @@ notify_note(struct notify *n, const char *note)
 
 	if (n == NULL || n->stopping)
 		return;
-	if (n->ev_poll != NULL && !n->up)
+	if (n->told && !n->up)
 		snprintf(st, sizeof st, "STATUS=waiting for Redis at %s; %s",
 		    n->where, note);
 	else
@@ -193,8 +157,6 @@ notify_free(struct notify *n)
 		return;
 	if (n->ev_watchdog != NULL)
 		event_free(n->ev_watchdog);
-	if (n->ev_poll != NULL)
-		event_free(n->ev_poll);
 	free(n->where);
 	free(n);
 }

@@ -6,8 +6,8 @@
  * later, STATUS= says "waiting for Redis at <where>".
  *
  * Nothing happens unless $NOTIFY_SOCKET is set (relaisd runs under
- * systemd, or a test plays it). The loop owns the timers; notify_free()
- * removes them.
+ * systemd, or a test plays it). The loop owns the watchdog's timer;
+ * notify_free() removes it.
  */
 #ifndef RELAIS_NOTIFY_H
 #define RELAIS_NOTIFY_H
@@ -15,16 +15,17 @@
 struct event_base;
 struct notify;
 
-/* Whether Redis answers now (the pipeline's connections are up). */
-typedef int	(*notify_up_fn)(void *arg);
-
 /*
- * Sends STATUS=waiting for Redis at <where>, then watches up_fn: READY=1
- * the first time it holds. Arms the watchdog when $WATCHDOG_USEC asks.
- * where is copied; it must name the server without its password.
+ * Sends STATUS=waiting for Redis at <where>; arms the watchdog when
+ * $WATCHDOG_USEC asks. where is copied; it must name the server without
+ * its password.
  */
-struct notify	*notify_new(struct event_base *, const char *where,
-		    notify_up_fn, void *arg);
+struct notify	*notify_new(struct event_base *, const char *where);
+/*
+ * Redis answers (up: the pipeline's connections are), or went away:
+ * READY=1 the first time it does, STATUS= at each change.
+ */
+void		 notify_redis(struct notify *, int up);
 void		 notify_free(struct notify *);
 /* STOPPING=1 and no more status changes. Both are no-ops on NULL. */
 void		 notify_stopping(struct notify *);

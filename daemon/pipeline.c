@@ -718,6 +718,12 @@ pipeline_redis_up(const struct pipeline *p)
 }
 
 void
+pipeline_on_redis(struct pipeline *p, pipeline_redis_cb cb, void *arg)
+{
+	queue_on_up(p->q, cb, arg);
+}
+
+void
 pipeline_metrics(struct pipeline *p, struct buf *out)
 {
 	struct metrics_now	now;

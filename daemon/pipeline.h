@@ -43,6 +43,11 @@ void		 pipeline_drain(struct pipeline *, pipeline_drained_cb, void *arg);
 void		 pipeline_free(struct pipeline *);
 size_t		 pipeline_inflight(const struct pipeline *);
 int		 pipeline_redis_up(const struct pipeline *);
+/* Both connections to Redis answer (up), or one went away. */
+typedef void	(*pipeline_redis_cb)(int up, void *arg);
+/* cb hears each change from now on, the current state first if up. */
+void		 pipeline_on_redis(struct pipeline *, pipeline_redis_cb cb,
+		    void *arg);
 int		 pipeline_draining(const struct pipeline *);
 /* Appends every metric of the pipeline in Prometheus text format. */
 void		 pipeline_metrics(struct pipeline *, struct buf *);

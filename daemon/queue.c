@@ -458,9 +458,7 @@ queue_on_state(struct redis *r, int up, void *arg)
 			queue_pay_owed(q);
 			queue_next(q);	/* reading waits for the writer */
 		}
-		return;
-	}
-	if (up) {
+	} else if (up) {
 		/* a new connection: the group may be gone, pending may be ours */
 		q->group_ok = 0;
 		q->recover_own++;
@@ -468,6 +466,10 @@ queue_on_state(struct redis *r, int up, void *arg)
 		queue_next(q);
 	} else {
 		q->step = QUEUE_IDLE;
+	}
+	if (q->up_cb != NULL && !q->freeing && queue_is_up(q) != q->was_up) {
+		q->was_up = !q->was_up;
+		q->up_cb(q->was_up, q->up_arg);
 	}
 }
 
@@ -590,4 +592,14 @@ int
 queue_is_up(const struct queue *q)
 {
 	return redis_is_up(q->reader) && redis_is_up(q->writer);
+}
+
+void
+queue_on_up(struct queue *q, queue_up_cb cb, void *arg)
+{
+	q->up_cb = cb;
+	q->up_arg = arg;
+	q->was_up = queue_is_up(q);
+	if (cb != NULL && q->was_up)
+		cb(1, arg);
 }

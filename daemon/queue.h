@@ -56,6 +56,8 @@ typedef void	(*queue_entry_cb)(struct queue_entry *, void *arg);
 typedef size_t	(*queue_room_cb)(void *arg);
 /* Whether an entry is being processed in this process already. */
 typedef int	(*queue_busy_cb)(const char *id, void *arg);
+/* Both connections to Redis answer (up), or one went away. */
+typedef void	(*queue_up_cb)(int up, void *arg);
 
 struct queue	*queue_new(struct event_base *, const struct config *,
 		    queue_entry_cb, queue_room_cb, queue_busy_cb, void *arg);
@@ -68,6 +70,8 @@ void		 queue_kick(struct queue *);
 /* Re-read this consumer's own pending entries (after a failed commit). */
 void		 queue_recover_own(struct queue *);
 int		 queue_is_up(const struct queue *);
+/* cb hears each change of queue_is_up() from now on (NULL: none). */
+void		 queue_on_up(struct queue *, queue_up_cb cb, void *arg);
 const struct queue_gauges *queue_gauges(const struct queue *);
 unsigned long	 queue_reconnects(const struct queue *);
 void		 queue_entry_free(struct queue_entry *);

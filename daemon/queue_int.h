@@ -57,6 +57,9 @@ struct queue {
 	queue_room_cb		 room_cb;
 	queue_busy_cb		 busy_cb;
 	void			*arg;
+	queue_up_cb		 up_cb;		/* both connections up, or not */
+	void			*up_arg;
+	int			 was_up;	/* what up_cb was last told */
 };
 
 /* Arms ev in ms; a failure is fatal (the loop is broken). */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * Unit tests for notify: what systemd hears on a datagram socket the test
- * binds as $NOTIFY_SOCKET while "Redis" (a flag) comes, goes and comes
- * back: STATUS=waiting first, READY=1 once only, STOPPING=1 at the end.
+ * binds as $NOTIFY_SOCKET while Redis is said to come, go and come back:
+ * STATUS=waiting first, READY=1 once only, nothing for a state that did not
+ * change, STOPPING=1 at the end and nothing after it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,55 +24,30 @@
 #include "log.h"
 #include "notify.h"
 
-static int	redis_up;
-
-static int
-test_up(void *arg)
-{
-	(void)arg;
-	return redis_up;
-}
-
-/*
- * The next datagram, within 5 s of loop turns (the readiness look runs
- * every 100 ms while waiting, every second afterwards).
- */
+/* The next datagram: sent before the call that made it returned. */
 static void
-test_expect(struct event_base *base, int s, const char *want)
-{
-	char		dg[1024];
-	ssize_t		n;
-	int		i;
-
-	for (i = 0; i < 500; i++) {
-		if ((n = recv(s, dg, sizeof dg - 1, MSG_DONTWAIT)) > 0) {
-			dg[n] = '\0';
-			if (strcmp(dg, want) != 0)
-				fail_msg("expected \"%s\", got \"%s\"", want,
-				    dg);
-			return;
-		}
-		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-		usleep(10000);
-	}
-	fail_msg("expected \"%s\", got nothing in 5 s", want);
-}
-
-/* Nothing more arrives while the loop turns for ms. */
-static void
-test_quiet(struct event_base *base, int s, int ms)
+test_expect(int s, const char *want)
 {
 	char	dg[1024];
 	ssize_t	n;
-	int	i;
 
-	for (i = 0; i < ms / 10; i++) {
-		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-		if ((n = recv(s, dg, sizeof dg - 1, MSG_DONTWAIT)) > 0) {
-			dg[n] = '\0';
-			fail_msg("expected nothing, got \"%s\"", dg);
-		}
-		usleep(10000);
+	if ((n = recv(s, dg, sizeof dg - 1, MSG_DONTWAIT)) <= 0)
+		fail_msg("expected \"%s\", got nothing", want);
+	dg[n] = '\0';
+	if (strcmp(dg, want) != 0)
+		fail_msg("expected \"%s\", got \"%s\"", want, dg);
+}
+
+/* Nothing was sent. */
+static void
+test_quiet(int s)
+{
+	char	dg[1024];
+	ssize_t	n;
+
+	if ((n = recv(s, dg, sizeof dg - 1, MSG_DONTWAIT)) > 0) {
+		dg[n] = '\0';
+		fail_msg("expected nothing, got \"%s\"", dg);
 	}
 }
 
@@ -95,41 +71,44 @@ test_readiness(void **state)
 	unsetenv("WATCHDOG_USEC");
 	assert_non_null(base = event_base_new());
 
-	redis_up = 0;
-	n = notify_new(base, "unix:/run/redis.sock", test_up, NULL);
-	test_expect(base, s,
-	    "STATUS=waiting for Redis at unix:/run/redis.sock");
+	n = notify_new(base, "unix:/run/redis.sock");
+	test_expect(s, "STATUS=waiting for Redis at unix:/run/redis.sock");
 	/* a reload while waiting says so without claiming to run */
 	notify_note(n, "configuration reloaded");
-	test_expect(base, s,
-	    "STATUS=waiting for Redis at unix:/run/redis.sock; "
+	test_expect(s, "STATUS=waiting for Redis at unix:/run/redis.sock; "
 	    "configuration reloaded");
-	test_quiet(base, s, 300);
-	redis_up = 1;
-	test_expect(base, s, "READY=1\nSTATUS=running; Redis at "
+	notify_redis(n, 0);
+	test_quiet(s);
+	notify_redis(n, 1);
+	test_expect(s, "READY=1\nSTATUS=running; Redis at "
 	    "unix:/run/redis.sock answers");
+	notify_redis(n, 1);		/* no change, nothing said */
+	test_quiet(s);
 	notify_note(n, "configuration reloaded");
-	test_expect(base, s, "STATUS=running; configuration reloaded");
+	test_expect(s, "STATUS=running; configuration reloaded");
 	/* gone, back: STATUS each time, READY=1 never again */
-	redis_up = 0;
-	test_expect(base, s, "STATUS=waiting for Redis at unix:/run/redis.sock "
+	notify_redis(n, 0);
+	test_expect(s, "STATUS=waiting for Redis at unix:/run/redis.sock "
 	    "(connection lost; reconnecting)");
-	redis_up = 1;
-	test_expect(base, s, "STATUS=running; Redis at unix:/run/redis.sock "
+	notify_redis(n, 1);
+	test_expect(s, "STATUS=running; Redis at unix:/run/redis.sock "
 	    "answers");
 	notify_stopping(n);
-	test_expect(base, s, "STOPPING=1");
-	redis_up = 0;
-	test_quiet(base, s, 1200);
+	test_expect(s, "STOPPING=1");
+	notify_redis(n, 0);
+	notify_note(n, "configuration reloaded");
+	test_quiet(s);
 	notify_free(n);
 
 	/* no NOTIFY_SOCKET: nothing sent, no timer */
 	unsetenv("NOTIFY_SOCKET");
 	assert_int_equal(notify_send("READY=1"), -1);
-	n = notify_new(base, "127.0.0.1:6379", test_up, NULL);
+	n = notify_new(base, "127.0.0.1:6379");
+	notify_redis(n, 1);
 	assert_int_equal(event_base_loop(base, EVLOOP_NONBLOCK), 1);
 	notify_free(n);
 	notify_free(NULL);
+	notify_redis(NULL, 1);
 
 	event_base_free(base);
 	close(s);
