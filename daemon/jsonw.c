@@ -252,13 +252,6 @@ jsonw_bool(struct jsonw *w, int v)
 	buf_puts(w->b, v ? "true" : "false");
 }
 
-void
-jsonw_raw(struct jsonw *w, const char *json, size_t len)
-{
-	jsonw_sep(w);
-	buf_append(w->b, json, len);
-}
-
 int
 jsonw_kv(struct jsonw *w, const char *key, const char *v)
 {

@@ -33,8 +33,6 @@ int	jsonw_str(struct jsonw *, const char *s);
 int	jsonw_strn(struct jsonw *, const char *s, size_t len);
 void	jsonw_int(struct jsonw *, long long v);
 void	jsonw_bool(struct jsonw *, int v);
-/* A value already written as JSON (by another jsonw), copied as it is. */
-void	jsonw_raw(struct jsonw *, const char *json, size_t len);
 /* "key": "value", skipped when v is NULL. */
 int	jsonw_kv(struct jsonw *, const char *key, const char *v);
 /*

@@ -132,42 +132,38 @@ followup_reminder_next(const struct tz *tz, int64_t ms, long at_min)
 char *
 followup_reminders_member(const char *t, int64_t due)
 {
-	char		 id[160], until[32], *m;
-	struct buf	 data;
+	char		 id[160], until[32];
+	struct buf	 b;
 	struct jsonw	 w;
 
 	snprintf(id, sizeof id, "reminders-%lld-%.120s", (long long)due, t);
 	snprintf(until, sizeof until, "%lld", (long long)due);
-	buf_init(&data);
-	jsonw_init(&w, &data);
+	handler_scheduled_open(&b, &w);
 	jsonw_open(&w, '{');
 	if (jsonw_kv(&w, "territory", t) == -1)
 		fatalx("followups: cannot encode a reminder");
 	(void)jsonw_kv(&w, "until", until);
 	jsonw_close(&w, '}');
-	m = handler_scheduled_member(id, "followup.reminders", &data,
+	return handler_scheduled_close(&b, &w, id, "followup.reminders",
 	    "followups");
-	buf_free(&data);
-	return m;
 }
 
 char *
 followup_due_member(const char *pid, const char *kind, const char *territory,
     int64_t due_ms)
 {
-	char		 id[FOLLOWUP_ID_SIZE], at[40], *m;
+	char		 id[FOLLOWUP_ID_SIZE], at[40];
 	time_t		 t = (time_t)(due_ms / 1000);
 	struct tm	 tm;
-	struct buf	 data;
+	struct buf	 b;
 	struct jsonw	 w;
 	int		 bad = 0;
 
 	followup_event_id(pid, kind, id);
 	gmtime_r(&t, &tm);
 	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* keys in sorted order (handler_scheduled_member) */
-	buf_init(&data);
-	jsonw_init(&w, &data);
+	/* keys in sorted order (handler_scheduled_open) */
+	handler_scheduled_open(&b, &w);
 	jsonw_open(&w, '{');
 	jsonw_key(&w, "followup");
 	jsonw_open(&w, '{');
@@ -182,8 +178,6 @@ followup_due_member(const char *pid, const char *kind, const char *territory,
 	jsonw_close(&w, '}');
 	if (bad)
 		fatalx("followups: cannot encode a follow-up");
-	m = handler_scheduled_member(id, "followup.due", &data,
+	return handler_scheduled_close(&b, &w, id, "followup.due",
 	    "newcomer.arrived");
-	buf_free(&data);
-	return m;
 }

@@ -28,7 +28,7 @@ void	followup_event_id(const char *person, const char *kind,
 	    char out[FOLLOWUP_ID_SIZE]);
 /*
  * The followup.due event of person pid's follow-up kind, due at due_ms, as
- * a member of the scheduled set (handler_scheduled_member).
+ * a member of the scheduled set (handler_scheduled_open).
  */
 char	*followup_due_member(const char *pid, const char *kind,
 	    const char *territory, int64_t due_ms);

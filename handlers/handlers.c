@@ -252,7 +252,6 @@ handler_arg(struct handler_state *st, const char *name, const char *s)
 void
 handler_arg_json(struct handler_state *st, const char *name, const json_t *v)
 {
-	size_t		i = handler_arg_index(st, name);
 	struct buf	b;
 	struct jsonw	w;
 
@@ -260,7 +259,7 @@ handler_arg_json(struct handler_state *st, const char *name, const json_t *v)
 	jsonw_init(&w, &b);
 	jsonw_json(&w, v);
 	/* Jansson's strings are UTF-8, and so is what jsonw made of them */
-	json_array_set_new(st->args, i, json_stringn_nocheck(b.data, b.len));
+	handler_arg_text(st, name, b.data, b.len);
 	buf_free(&b);
 }
 
@@ -466,24 +465,25 @@ handler_territory(const struct config *cf, const json_t *data, char *reason,
 	return NULL;
 }
 
-char *
-handler_scheduled_member(const char *id, const char *type,
-    const struct buf *data, const char *what)
+void
+handler_scheduled_open(struct buf *b, struct jsonw *w)
 {
-	struct buf	 b;
-	struct jsonw	 w;
+	buf_init(b);
+	buf_puts(b, "event 0 0 - {\"data\":");
+	jsonw_init(w, b);
+}
 
-	buf_init(&b);
-	buf_puts(&b, "event 0 0 - ");
-	jsonw_init(&w, &b);
-	jsonw_open(&w, '{');
-	jsonw_key(&w, "data");
-	jsonw_raw(&w, data->data, data->len);
-	if (jsonw_kv(&w, "id", id) == -1 ||
-	    jsonw_kv(&w, "source", "relais") == -1 ||
-	    jsonw_kv(&w, "specversion", "1.0") == -1 ||
-	    jsonw_kv(&w, "type", type) == -1)
+char *
+handler_scheduled_close(struct buf *b, struct jsonw *w, const char *id,
+    const char *type, const char *what)
+{
+	/* the data object is the first value of the event: the rest follows */
+	w->comma = 1;
+	if (jsonw_kv(w, "id", id) == -1 ||
+	    jsonw_kv(w, "source", "relais") == -1 ||
+	    jsonw_kv(w, "specversion", "1.0") == -1 ||
+	    jsonw_kv(w, "type", type) == -1)
 		fatalx("%s: cannot encode a scheduled event", what);
-	jsonw_close(&w, '}');
-	return buf_steal(&b, NULL);
+	jsonw_close(w, '}');
+	return buf_steal(b, NULL);
 }

@@ -21,6 +21,7 @@
 
 struct buf;
 struct config;
+struct jsonw;
 struct envelope;
 struct territory;
 struct territory_counsellor;
@@ -261,12 +262,14 @@ json_t		*handler_counsellor_vars(const struct territory_counsellor *);
  * "event 0 0 - <json>", the event {"data", "id", "source": "relais",
  * "specversion", "type"} written as json_dumps(JSON_COMPACT |
  * JSON_SORT_KEYS) would (a member is compared whole: the same follow-up
- * planned again must be the same text). data: the data object's JSON, its
- * keys in that order too (jsonw). Strings not UTF-8 are fatal (what: the
- * caller): relais builds these from what it checked.
+ * planned again must be the same text). _open starts it up to "data":, the
+ * caller writes the data object into w, its keys in sorted order too, and
+ * _close writes the rest and returns the member. Strings not UTF-8 are fatal
+ * (what: the caller): relais builds these from what it checked.
  */
-char		*handler_scheduled_member(const char *id, const char *type,
-		    const struct buf *data, const char *what);
+void		 handler_scheduled_open(struct buf *, struct jsonw *);
+char		*handler_scheduled_close(struct buf *, struct jsonw *,
+		    const char *id, const char *type, const char *what);
 /* "2026-11" of ms in t's zone. */
 void		 handler_month(const struct territory *, int64_t ms, char *out,
 		    size_t outlen);

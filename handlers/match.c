@@ -384,13 +384,12 @@ match_rank(const struct config_matching *m, const char *noc,
 char *
 match_digest_member(const char *eid, long long at)
 {
-	char		 id[256], *m;
-	struct buf	 data;
+	char		 id[256];
+	struct buf	 b;
 	struct jsonw	 w;
 
 	snprintf(id, sizeof id, "digest-%lld-%s", (long long)at, eid);
-	buf_init(&data);
-	jsonw_init(&w, &data);
+	handler_scheduled_open(&b, &w);
 	jsonw_open(&w, '{');
 	jsonw_key(&w, "employer");
 	jsonw_open(&w, '{');
@@ -398,7 +397,5 @@ match_digest_member(const char *eid, long long at)
 		fatalx("match: cannot encode a digest");
 	jsonw_close(&w, '}');
 	jsonw_close(&w, '}');
-	m = handler_scheduled_member(id, "match.digest", &data, "match");
-	buf_free(&data);
-	return m;
+	return handler_scheduled_close(&b, &w, id, "match.digest", "match");
 }
