@@ -56,10 +56,10 @@ jq -e 'select(.SYSLOG_IDENTIFIER != "relaisd" or (.PRIORITY | test("^[0-7]$") | 
 got=$(jq -r 'select((.PRIORITY | tonumber) <= 4) |
     select(.MESSAGE | startswith("RELAIS_TEST_NOW is set") | not) |
     [.PRIORITY, (.EVENT_ID // .GATEWAY), (.OUTCOME // ("breaker=" + .BREAKER))] |
-    join(" ")' "$T/journal.jsonl")
-want="4 bad-1 dead
-4 webhook breaker=open
-4 out-1 dead"
+    join(" ")' "$T/journal.jsonl" | sort)
+# in any order: bad-1's commit and out-1's retries race on a loaded machine
+want=$(printf '%s\n' "4 bad-1 dead" "4 webhook breaker=open" "4 out-1 dead" |
+    sort)
 [ "$got" = "$want" ] || fail "priority warning and above: expected
 $want
 got
