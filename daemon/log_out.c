@@ -255,14 +255,37 @@ log_text(struct log_out *o, const char *msg, const struct log_field *f,
 	}
 }
 
-/* s as a JSON string, quotes included; bad UTF-8 becomes U+FFFD. */
+/*
+ * Puts the n bytes of a plain run (whole characters) if they fit before
+ * lim; else as many whole characters as do, and returns 0.
+ */
+static int
+log_json_run(struct log_out *o, size_t lim, const char *run, size_t n)
+{
+	if (o->len + n <= lim) {
+		log_put(o, run, n);
+		return 1;
+	}
+	log_put(o, run, utf8_cut(run, n, lim - o->len));
+	return 0;
+}
+
+/*
+ * s as a JSON string, quotes included; bad UTF-8 becomes U+FFFD. What does
+ * not fit in o is left out, never half a character or half an escape: the
+ * closing quote is always written (nothing at all when not even "" fits).
+ */
 static void
 log_json_str(struct log_out *o, const char *s)
 {
 	static const char	hex[] = "0123456789abcdef";
 	const char		*run = s, *end = s + strlen(s);
-	size_t			 k;
+	char			 esc[8];
+	size_t			 k, m, lim;
 
+	if (o->cap - o->len < 2)
+		return;
+	lim = o->cap - 1;	/* the closing quote's byte */
 	log_putc(o, '"');
 	while (*s != '\0') {
 		unsigned char c = (unsigned char)*s;
@@ -276,26 +299,35 @@ log_json_str(struct log_out *o, const char *s)
 			s += k;
 			continue;
 		}
-		log_put(o, run, (size_t)(s - run));
-		if (c == '"' || c == '\\') {
-			log_putc(o, '\\');
-			log_putc(o, (char)c);
-		} else if (c == '\n')
-			log_put(o, "\\n", 2);
+		if (!log_json_run(o, lim, run, (size_t)(s - run)))
+			goto done;
+		m = 2;
+		esc[0] = '\\';
+		if (c == '"' || c == '\\')
+			esc[1] = (char)c;
+		else if (c == '\n')
+			esc[1] = 'n';
 		else if (c == '\r')
-			log_put(o, "\\r", 2);
+			esc[1] = 'r';
 		else if (c == '\t')
-			log_put(o, "\\t", 2);
+			esc[1] = 't';
 		else if (c < 0x20) {
-			log_put(o, "\\u00", 4);
-			log_putc(o, hex[c >> 4]);
-			log_putc(o, hex[c & 0xf]);
-		} else
-			log_put(o, "\\ufffd", 6);
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			m = 6;
+		} else {
+			memcpy(esc + 1, "ufffd", 5);
+			m = 6;
+		}
+		if (o->len + m > lim)
+			goto done;
+		log_put(o, esc, m);
 		run = ++s;
 	}
-	log_put(o, run, (size_t)(s - run));
-	log_putc(o, '"');
+	(void)log_json_run(o, lim, run, (size_t)(s - run));
+done:
+	o->p[o->len++] = '"';
 }
 
 /*
@@ -342,8 +374,12 @@ log_json_line(struct log_out *o, int prio, const char *msg,
 	static const char *const levels[] = { "emerg", "alert", "crit", "err",
 	    "warning", "notice", "info", "debug" };
 	char	val[LOG_LINE_MAX];
-	size_t	i;
+	size_t	i, cap = o->cap;
 
+	/* the closing brace's byte, kept: a long line loses fields, not JSON */
+	if (o->cap - o->len < 64)
+		return;
+	o->cap--;
 	log_puts(o, "{\"time\":\"");
 	log_time(o);
 	log_puts(o, "\",\"level\":\"");
@@ -357,6 +393,9 @@ log_json_line(struct log_out *o, int prio, const char *msg,
 	for (i = 0; i < n; i++) {
 		if (f[i].s == NULL || log_reserved(f[i].key))
 			continue;
+		/* ,"key": and the smallest value, or no field at all */
+		if (o->cap - o->len < strlen(f[i].key) + 28)
+			break;
 		log_putc(o, ',');
 		log_json_str(o, f[i].key);
 		log_putc(o, ':');
@@ -367,6 +406,7 @@ log_json_line(struct log_out *o, int prio, const char *msg,
 		else
 			log_json_str(o, f[i].s);
 	}
+	o->cap = cap;
 	log_putc(o, '}');
 }
 

@@ -273,6 +273,61 @@ test_json(void **state)
 	free(out);
 }
 
+/*
+ * Lines longer than a line's room stay JSON: the strings are cut on a
+ * character's boundary, never inside an escape, and the object is closed;
+ * the fields that no longer fit are left out whole.
+ */
+static void
+test_json_long(void **state)
+{
+	struct capture	 c;
+	char		 quotes[3001], accents[2 * 1500 + 1], *out;
+	json_t		*o;
+	const char	*r;
+	int		 i;
+
+	(void)state;
+	memset(quotes, '"', sizeof quotes - 1);
+	quotes[sizeof quotes - 1] = '\0';
+	for (i = 0; i < 1500; i++)
+		memcpy(accents + 2 * i, "\xc3\xa9", 2);
+	accents[sizeof accents - 1] = '\0';
+	unsetenv("JOURNAL_STREAM");
+	log_init("relaisd", 0);
+	log_set_json(1);
+	capture_start(&c);
+	log_warnx("%s", quotes);
+	log_kv(LOG_WARNING, NULL, LOG_STR("event", "e-1"),
+	    LOG_TEXT("reason", quotes), LOG_STR("outcome", "dead"));
+	log_kv(LOG_WARNING, NULL, LOG_TEXT("a", accents),
+	    LOG_TEXT("b", accents), LOG_INT("attempt", 3));
+	out = capture_end(&c);
+	log_set_json(0);
+
+	for (i = 0; i < 3; i++) {
+		o = test_json_line(out, i);
+		assert_string_equal(json_string_value(json_object_get(o,
+		    "level")), "warning");
+		if (i == 1) {
+			assert_string_equal(json_string_value(
+			    json_object_get(o, "event")), "e-1");
+			r = json_string_value(json_object_get(o, "reason"));
+			assert_non_null(r);
+			assert_true(strlen(r) > 1000);
+			assert_true(strspn(r, "\"") == strlen(r));
+		}
+		if (i == 2) {
+			r = json_string_value(json_object_get(o, "b"));
+			/* whole characters only */
+			assert_non_null(r);
+			assert_int_equal(strlen(r) % 2, 0);
+		}
+		json_decref(o);
+	}
+	free(out);
+}
+
 /* The value of NAME in a journal datagram (either form), or NULL. */
 static char *
 test_jfield(const char *dg, size_t len, const char *name)
@@ -419,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_long),
 		cmocka_unit_test(test_journal),
 	};
 
