@@ -12,38 +12,64 @@
 /* The most pairs a printf-style line is split into for JSON and journald. */
 #define LOG_PAIRS_MAX	32
 
-/* Whether line is all key=value pairs (values plain or quoted). */
-static int
-log_all_pairs(const char *line)
+/*
+ * The end of the key=value pair at p (value plain or quoted), followed by
+ * a space or the end; NULL when p starts none.
+ */
+static char *
+log_pair_end(char *p)
 {
-	const char	*p = line, *k;
+	char	*k = p;
+
+	while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+	    *p == '_')
+		p++;
+	if (p == k || *p != '=')
+		return NULL;
+	p++;
+	if (*p == '"') {
+		for (p++; *p != '\0' && *p != '"'; p++)
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+		if (*p != '"')
+			return NULL;
+		p++;
+	} else
+		while (*p != '\0' && *p != ' ')
+			p++;
+	return *p == '\0' || *p == ' ' ? p : NULL;
+}
+
+/*
+ * Where the key=value pairs that end line start (NULL: none), in one pass:
+ * a word that starts no pair ends the run before it. More than max pairs
+ * count as none: the line stays whole as its message.
+ */
+static char *
+log_pairs_start(char *line, size_t max)
+{
+	char	*p = line, *start = NULL, *e;
+	size_t	 n = 0;
 
 	while (*p != '\0') {
-		while (*p == ' ')
+		if (*p == ' ') {
 			p++;
-		if (*p == '\0')
-			break;
-		k = p;
-		while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '_')
+			continue;
+		}
+		if ((e = log_pair_end(p)) != NULL) {
+			if (start == NULL) {
+				start = p;
+				n = 0;
+			}
+			n++;
+			p = e;
+			continue;
+		}
+		start = NULL;
+		while (*p != '\0' && *p != ' ')
 			p++;
-		if (p == k || *p != '=')
-			return 0;
-		p++;
-		if (*p == '"') {
-			for (p++; *p != '\0' && *p != '"'; p++)
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-			if (*p != '"')
-				return 0;
-			p++;
-		} else
-			while (*p != '\0' && *p != ' ')
-				p++;
-		if (*p != '\0' && *p != ' ')
-			return 0;
 	}
-	return 1;
+	return n <= max ? start : NULL;
 }
 
 /*
@@ -57,12 +83,7 @@ log_split(char *buf, struct log_field *f, size_t *n)
 	char	*p, *m, *k;
 
 	*n = 0;
-	for (p = buf; *p != '\0'; p++) {
-		if ((p == buf || p[-1] == ' ') && *p != ' ' &&
-		    log_all_pairs(p))
-			break;
-	}
-	if (*p == '\0')
+	if ((p = log_pairs_start(buf, LOG_PAIRS_MAX)) == NULL)
 		return buf;	/* no pairs: all of it is the message */
 	for (m = p; m > buf && (m[-1] == ' ');)
 		m--;

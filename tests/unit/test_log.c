@@ -328,6 +328,50 @@ test_json_long(void **state)
 	free(out);
 }
 
+/*
+ * A printf-style line's trailing pairs are found in one pass: 40 pairs are
+ * more than a line is split into, so the line stays whole as its message
+ * (none is dropped); pairs followed by a word are message too.
+ */
+static void
+test_json_pairs(void **state)
+{
+	struct capture	 c;
+	char		 line[400], *out;
+	json_t		*o;
+	size_t		 len = 0;
+	int		 i;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		len += (size_t)snprintf(line + len, sizeof line - len, "%sk%d=%d",
+		    i > 0 ? " " : "", i, i);
+	unsetenv("JOURNAL_STREAM");
+	log_init("relaisd", 0);
+	log_set_json(1);
+	capture_start(&c);
+	log_warnx("%s", line);
+	log_warnx("%s", "a=1 b=\"x y\" tail");
+	log_warnx("%s", "text a=1 b=\"x y\"");
+	out = capture_end(&c);
+	log_set_json(0);
+
+	o = test_json_line(out, 0);
+	assert_string_equal(json_string_value(json_object_get(o, "msg")), line);
+	assert_null(json_object_get(o, "k0"));
+	json_decref(o);
+	o = test_json_line(out, 1);
+	assert_string_equal(json_string_value(json_object_get(o, "msg")),
+	    "a=1 b=\"x y\" tail");
+	json_decref(o);
+	o = test_json_line(out, 2);
+	assert_string_equal(json_string_value(json_object_get(o, "msg")),
+	    "text");
+	assert_string_equal(json_string_value(json_object_get(o, "b")), "x y");
+	json_decref(o);
+	free(out);
+}
+
 /* The value of NAME in a journal datagram (either form), or NULL. */
 static char *
 test_jfield(const char *dg, size_t len, const char *name)
@@ -475,6 +519,7 @@ main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_long),
+		cmocka_unit_test(test_json_pairs),
 		cmocka_unit_test(test_journal),
 	};
 
