@@ -227,31 +227,30 @@ config_check_route_node(const struct config_check *k,
 }
 
 /*
- * Whether territory variable key has a text in lang as plan.c's plan_vars
- * builds them: "name" always; a branding text, or a branding map's text
- * for lang, else the territory language's. NULL when it has, else what is
- * wrong.
+ * Whether territory variable key has a text in lang, as deliveries read it
+ * (territory_vars: "name" always; a branding text, or a branding map's
+ * text for lang, else the territory language's). NULL when it has, else
+ * what is wrong.
  */
 static const char *
 config_check_tvar(const struct territory *t, const char *key,
     const char *lang)
 {
 	const json_t	*v, *text;
+	json_t		*tv;
+	int		 empty;
 
 	if (strcmp(key, "name") == 0)
 		return NULL;
 	if ((v = json_object_get(t->vars, key)) == NULL)
 		return "absent";
-	if (json_is_object(v)) {
-		if ((text = json_object_get(v, lang)) == NULL)
-			text = json_object_get(v, t->language);
-		if (text == NULL || json_string_length(text) == 0)
-			return "no text";
+	tv = territory_vars(t, lang);
+	text = json_object_get(tv, key);
+	empty = !json_is_string(text) || json_string_length(text) == 0;
+	json_decref(tv);
+	if (!empty)
 		return NULL;
-	}
-	if (json_is_string(v) && json_string_length(v) == 0)
-		return "empty";
-	return NULL;
+	return json_is_object(v) ? "no text" : "empty";
 }
 
 /* A {{territory.X}} in a template a delivery renders: X must be there. */

@@ -226,7 +226,7 @@ gw_sendgrid_body(const struct gw_msg *m, struct buf *out, char *err,
 {
 	struct jsonw	 w;
 	const char	*why;
-	size_t		 mark = out->len;
+	size_t		 mark = out->len, n;
 	int		 has_text, has_html, unsub;
 
 	has_text = m->text != NULL && *m->text != '\0';
@@ -239,9 +239,12 @@ gw_sendgrid_body(const struct gw_msg *m, struct buf *out, char *err,
 		snprintf(err, errlen, "unsubscribe URL unusable in a header");
 		return -1;
 	}
-	/* room for the parts and the fields around them: no regrowth on the way */
-	buf_reserve(out, (has_text ? strlen(m->text) : 0) +
-	    (has_html ? strlen(m->html) : 0) + 1024);
+	/*
+	 * Room for the parts as jsonw_escape asks for each (an eighth more for
+	 * escapes) and the fields around them: no regrowth on the way.
+	 */
+	n = (has_text ? strlen(m->text) : 0) + (has_html ? strlen(m->html) : 0);
+	buf_reserve(out, n + n / 8 + 1024);
 	jsonw_init(&w, out);
 	jsonw_open(&w, '{');
 	if (gw_sendgrid_personalization(&w, m, unsub) == -1 ||
