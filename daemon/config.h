@@ -46,6 +46,13 @@ struct config_redis {
 	long	 schedule_interval_ms;	/* how often due scheduled entries move */
 };
 
+/*
+ * Where Redis is, for logs and systemd's STATUS=: "unix:<path>" or
+ * "<host>:<port>", never the URL (it may hold a password).
+ */
+void	config_redis_where(const struct config_redis *, char *out,
+	    size_t outlen);
+
 struct config_limits {
 	long	 max_event_bytes;
 	long	 max_depth;

@@ -169,3 +169,12 @@ config_redis(struct config_ctx *c, struct config *cf, const struct ynode *n)
 	}
 	return rc;
 }
+
+void
+config_redis_where(const struct config_redis *rc, char *out, size_t outlen)
+{
+	if (rc->path != NULL)
+		snprintf(out, outlen, "unix:%s", rc->path);
+	else
+		snprintf(out, outlen, "%s:%d", rc->host, rc->port);
+}

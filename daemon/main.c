@@ -492,16 +492,6 @@ relaisd_admin_public(struct relaisd *d, const struct config *cf)
 	    cf->bounces.max_age_s, relaisd_feedback, d);
 }
 
-/* Where Redis is, for STATUS=: never the URL, which may hold a password. */
-static void
-relaisd_redis_where(const struct config_redis *rc, char *out, size_t outlen)
-{
-	if (rc->path != NULL)
-		snprintf(out, outlen, "unix:%s", rc->path);
-	else
-		snprintf(out, outlen, "%s:%d", rc->host, rc->port);
-}
-
 /* READY=1 waits for this: both connections to Redis answered. */
 static void
 relaisd_on_redis(int up, void *arg)
@@ -578,7 +568,7 @@ relaisd_run(struct relaisd *d)
 	pipeline_start(d->pipeline);
 	log_info("relaisd %s started consumer=%s group=%s", RELAIS_VERSION,
 	    cf->redis.consumer, cf->redis.group);
-	relaisd_redis_where(&cf->redis, where, sizeof where);
+	config_redis_where(&cf->redis, where, sizeof where);
 	d->notify = notify_new(d->base, where);
 	pipeline_on_redis(d->pipeline, relaisd_on_redis, d);
 	if (event_base_dispatch(d->base) == -1)

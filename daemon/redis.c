@@ -69,6 +69,7 @@ struct redis {
 	char			*host;		/* NULL for unix sockets */
 	char			*path;
 	int			 port;
+	char			*where;		/* config_redis_where(), for logs */
 	int			 db;
 	char			*username;
 	char			*password;
@@ -109,16 +110,6 @@ redis_arm(struct event *ev, long long ms)
 	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
 	if (event_add(ev, &tv) == -1)
 		fatalx("redis: event_add failed");
-}
-
-static const char *
-redis_where(const struct redis *r, char *out, size_t outlen)
-{
-	if (r->path != NULL)
-		snprintf(out, outlen, "unix:%s", r->path);
-	else
-		snprintf(out, outlen, "%s:%d", r->host, r->port);
-	return out;
 }
 
 static void
@@ -189,11 +180,10 @@ static void
 redis_drop(struct redis *r, const char *why)
 {
 	redisAsyncContext	*ac = r->ac;
-	char			 where[300];
 	int			 was_up = r->state == REDIS_UP;
 
 	log_errx("redis=%s at=%s event=disconnect reason=\"%s\"", r->name,
-	    redis_where(r, where, sizeof where), why);
+	    r->where, why);
 	if (r->dnsreq != NULL) {
 		evdns_getaddrinfo_cancel(r->dnsreq);
 		r->dnsreq = NULL;
@@ -357,7 +347,6 @@ static void
 redis_on_handshake(redisReply *reply, void *arg)
 {
 	struct redis	*r = arg;
-	char		 where[300];
 
 	if (r->state != REDIS_HANDSHAKE)
 		return;
@@ -377,7 +366,7 @@ redis_on_handshake(redisReply *reply, void *arg)
 		r->reconnects++;
 	r->ever_up = 1;
 	log_info("redis=%s at=%s event=connected", r->name,
-	    redis_where(r, where, sizeof where));
+	    r->where);
 	if (r->state_cb != NULL)
 		r->state_cb(r, 1, r->state_arg);
 }
@@ -550,6 +539,7 @@ redis_new(struct event_base *base, const struct config_redis *cf,
     const char *name, redis_state_cb cb, void *arg)
 {
 	struct redis	*r;
+	char		 where[300];
 
 	r = xcalloc(1, sizeof *r);
 	r->base = base;
@@ -557,6 +547,8 @@ redis_new(struct event_base *base, const struct config_redis *cf,
 	r->host = cf->host != NULL ? xstrdup(cf->host) : NULL;
 	r->path = cf->path != NULL ? xstrdup(cf->path) : NULL;
 	r->port = cf->port;
+	config_redis_where(cf, where, sizeof where);
+	r->where = xstrdup(where);
 	r->db = cf->db;
 	r->username = cf->username != NULL ? xstrdup(cf->username) : NULL;
 	r->password = cf->password != NULL ? xstrdup(cf->password) : NULL;
@@ -620,6 +612,7 @@ redis_free(struct redis *r)
 	free(r->name);
 	free(r->host);
 	free(r->path);
+	free(r->where);
 	free(r->username);
 	free(r->password);
 	free(r);
