@@ -28,7 +28,7 @@ DOCDIR      ?= $(PREFIX)/share/doc/relais
 BUILD   ?= build
 CC      ?= cc
 
-PKGS    := libevent hiredis libcurl jansson yaml-0.1 libcrypto
+PKGS    := libevent hiredis libcurl jansson yaml-0.1 libcrypto libcrypt
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Werror
 CFLAGS  ?= -O2 -g
@@ -126,6 +126,16 @@ LIB_SRCS := \
 	daemon/consent.c \
 	daemon/envfile.c \
 	daemon/notify.c \
+	daemon/console_auth.c \
+	daemon/figures.c \
+	daemon/svg.c \
+	daemon/config_console.c \
+	daemon/console.c \
+	daemon/console_req.c \
+	daemon/console_html.c \
+	daemon/console_pages.c \
+	daemon/console_overview.c \
+	daemon/console_preview.c \
 	handlers/handlers.c \
 	handlers/handlers_table.c \
 	handlers/newcomer_arrived.c \
@@ -155,7 +165,8 @@ RELAISCTL_SRCS := \
 	ctl/relaisctl_person.c \
 	ctl/relaisctl_event.c \
 	ctl/forget.c \
-	ctl/forget_walk.c
+	ctl/forget_walk.c \
+	ctl/relaisctl_console.c
 SINK_SRCS      := tests/sink/sink.c
 BENCH_SRCS     := bench/producer.c
 BENCH_MATCH_SRCS := bench/match.c
