@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
+/*
+ * The programme's figures: counters kept in Redis as events flow, per
+ * territory and per local month, and what reads them (relaisctl report,
+ * the console's Overview). Nothing here scans people or deliveries.
+ *
+ * Keys (prefix configurable, "relais:" by default):
+ *
+ *   <prefix>figures:<territory>:<YYYY-MM>   hash, one per territory-month;
+ *       the month is the territory's local month (its time zone, default
+ *       America/Toronto), of relaisd's clock when the event was handled or
+ *       the delivery's outcome written. Fields (absent = 0):
+ *         arrivals             people who arrived (a person's first
+ *                              newcomer.arrived; a repeat is not counted)
+ *         welcomed             people reached by a welcome on any channel,
+ *                              counted in the month of their first one
+ *         welcomed:<channel>   the same per channel (email, sms)
+ *         sent:<template>:<channel>
+ *                              messages sent (welcome, arrival_notice =
+ *                              counsellor notices, checkin,
+ *                              followup_reminder, match_alert = employer
+ *                              alerts and digests, or any other template a
+ *                              route names)
+ *         dead                 deliveries dead-lettered (failed messages)
+ *         dead:<template>:<channel>
+ *                              the same per message
+ *         candidates           candidates announced to employers (each
+ *                              (employer, person) pair once, ever)
+ *         followups_due        follow-ups that fell due
+ *         followups_done       follow-ups marked done
+ *         departures           people who left the programme
+ *         optouts              opt-outs reported by a provider on a send
+ *   Written by the commit script (queue_lua.c: its F op, one per delivery
+ *   sent or dead; the handlers' effects "stat" and "announce"). People are
+ *   counted once: a person's first welcome per channel is marked on the
+ *   person record (fields welcomed and welcomed_<channel>, HSETNX, value
+ *   the month), so a replay or a second welcome adds nothing.
+ *
+ *   <prefix>followups-open:<territory>      sorted set, the follow-ups
+ *       reminded to a counsellor and not done yet: member
+ *       "<kind>:<person id>", score when it was reminded (ms). Removed when
+ *       the follow-up is done, the person departs or is forgotten.
+ *       Overdue (a live figure, not a month's): ZCOUNT key -inf
+ *       (now - FIGURES_OVERDUE_DAYS days).
+ *
+ *   <prefix>dead:reasons                     hash, reason class -> dead
+ *       letters held now with it (every letter of the dead stream, not
+ *       the last 1,000). Incremented where letters are written (commit and
+ *       tick scripts), decremented where they leave: retention (tick),
+ *       replay and drop (dead_lua.c), forget. A letter written by this
+ *       version carries its class in a field "class"; an older one has
+ *       none: compute it from its reason (figures_reason_lua).
+ *
+ *   <prefix>stats:<YYYY-MM>                  the old UTC-month hash
+ *       "<territory>:<figure>" (arrivals, followups_due, followups_done,
+ *       departures, employer_alerts); still written, for whoever reads it,
+ *       no longer read by relaisctl report.
+ *
+ * Reading: HGETALL of each figures key wanted (pipelined), then
+ * figures_decode; the overdue count from ZCOUNT. A struct figures is plain
+ * data owned by its caller, no allocation inside.
+ */
+#ifndef RELAIS_FIGURES_H
+#define RELAIS_FIGURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct redisReply;
+struct tz;
+
+/* A follow-up reminded this long ago and not done is overdue. */
+#define FIGURES_OVERDUE_DAYS	14
+/* "YYYY-MM" and its NUL. */
+#define FIGURES_MONTH_SIZE	8
+/* The longest territory id figures keep; longer ones are cut. */
+#define FIGURES_TERRITORY_SIZE	64
+/* Longest reason class, NUL included. */
+#define FIGURES_CLASS_SIZE	24
+
+enum figures_channel {
+	FIGURES_EMAIL,
+	FIGURES_SMS,
+	FIGURES_NCHANNELS
+};
+
+/* The messages counted apart; any other template goes to OTHER. */
+enum figures_message {
+	FIGURES_WELCOME,		/* welcome */
+	FIGURES_NOTICE,			/* arrival_notice: counsellor notices */
+	FIGURES_CHECKIN,		/* checkin */
+	FIGURES_REMINDER,		/* followup_reminder */
+	FIGURES_ALERT,			/* match_alert: employer alerts */
+	FIGURES_OTHER,
+	FIGURES_NMESSAGES
+};
+
+/* One territory's figures for one month. */
+struct figures {
+	char		territory[FIGURES_TERRITORY_SIZE];
+	char		month[FIGURES_MONTH_SIZE];
+	/* people */
+	unsigned long	arrivals;
+	unsigned long	welcomed;
+	unsigned long	welcomed_by[FIGURES_NCHANNELS];
+	unsigned long	candidates;
+	unsigned long	departures;
+	unsigned long	optouts;
+	/* messages */
+	unsigned long	sent[FIGURES_NMESSAGES][FIGURES_NCHANNELS];
+	unsigned long	dead;
+	/* follow-ups */
+	unsigned long	followups_due;
+	unsigned long	followups_done;
+	/*
+	 * Live, today's (not the month's): filled by the reader from
+	 * followups-open's ZCOUNT, 0 otherwise.
+	 */
+	unsigned long	followups_overdue;
+};
+
+/* What a figure counts, so that people and messages are shown apart. */
+enum figures_unit {
+	FIGURES_PEOPLE,
+	FIGURES_MESSAGES,
+	FIGURES_FOLLOWUPS
+};
+
+/*
+ * One figure as reports and pages show it: a stable id (CSV header, HTML
+ * ids), its unit, its labels in French and English.
+ */
+struct figures_def {
+	const char		*id;
+	enum figures_unit	 unit;
+	const char		*fr;
+	const char		*en;
+};
+
+/*
+ * The figures shown, in display order (people, then messages, then
+ * follow-ups): NULL past the end.
+ */
+const struct figures_def *figures_def_at(size_t i);
+/* How many there are. */
+size_t		 figures_ndefs(void);
+/* The value of the i-th figure in f (0 past the end). */
+unsigned long	 figures_value(const struct figures *, size_t i);
+/* The label of d in lang ("fr", else English). */
+const char	*figures_label(const struct figures_def *d, const char *lang);
+
+/* Zeroes f and names it. */
+void		 figures_init(struct figures *, const char *territory,
+		    const char *month);
+/* Counts one field of a figures hash into f; unknown fields are ignored. */
+void		 figures_field(struct figures *, const char *name,
+		    const char *value);
+/*
+ * Adds an HGETALL reply of a figures hash into f (f keeps its name).
+ * 0, or -1 when reply is NULL or not an array (f unchanged); an empty
+ * array (no such key) is 0 with nothing added. Works with replies of the
+ * sync (relaisctl) and async (relaisd) hiredis APIs alike.
+ */
+int		 figures_decode(struct figures *, const struct redisReply *);
+/* f's counts added into sum (a total row); sum keeps its name. */
+void		 figures_sum(struct figures *sum, const struct figures *f);
+/* Messages sent of kind m, every channel. */
+unsigned long	 figures_sent(const struct figures *, enum figures_message);
+/* The kind of message a template name is counted as. */
+enum figures_message figures_message_of(const char *template);
+
+/*
+ * Key names, written into out (outlen bytes); -1 when they do not fit
+ * (nothing to read then), else 0.
+ */
+int		 figures_key(char *out, size_t outlen, const char *prefix,
+		    const char *territory, const char *month);
+int		 figures_open_key(char *out, size_t outlen, const char *prefix,
+		    const char *territory);
+int		 figures_reasons_key(char *out, size_t outlen,
+		    const char *prefix);
+/* The ZCOUNT max for overdue follow-ups at now (ms), as text. */
+void		 figures_overdue_max(int64_t now_ms, char *out, size_t outlen);
+
+/* Months ("YYYY-MM"). */
+/* The local month of the UTC instant ms in tz (NULL: UTC). */
+void		 figures_month(const struct tz *, int64_t ms,
+		    char out[FIGURES_MONTH_SIZE]);
+/* 1 when s is "YYYY-MM" with a month 01..12, else 0. */
+int		 figures_month_valid(const char *s);
+/* ym moved by delta months (-1: the month before); -1 if ym is invalid. */
+int		 figures_month_add(const char *ym, int delta,
+		    char out[FIGURES_MONTH_SIZE]);
+/* Months from a to b inclusive (0 when b is before a or either invalid). */
+int		 figures_month_span(const char *a, const char *b);
+/*
+ * The n local months up to and including the one of now (ms) in tz,
+ * oldest first, into out[0..n-1].
+ */
+void		 figures_months(const struct tz *, int64_t now_ms, size_t n,
+		    char (*out)[FIGURES_MONTH_SIZE]);
+/*
+ * The fiscal year (April to March) that month falls in: its first and last
+ * months ("2026-04", "2027-03"); -1 if month is invalid.
+ */
+int		 figures_fiscal_year(const char *month,
+		    char from[FIGURES_MONTH_SIZE], char to[FIGURES_MONTH_SIZE]);
+
+/*
+ * Dead letters' reason classes: a short stable token derived from the
+ * reason's start ("unknown_type", "unknown_territory", "invalid_event",
+ * "poison", "unreadable", "invalid_address", "no_route", "no_sender",
+ * "sms", "window", "gave_up", "rejected" (a provider's permanent refusal:
+ * "HTTP 4xx", "SMTP 5xx", "twilio ..."), "transport", "state", "other").
+ * The table is in figures.c; figures_reason_lua holds the same rules in
+ * Lua, and test_figures holds both to the same answers.
+ */
+const char	*figures_reason_class(const char *reason);
+/* The classes, in a fixed order, NULL past the end (filters, pages). */
+const char	*figures_reason_class_at(size_t i);
+
+/*
+ * Lua defining "local function reason_class(r)", the same rules as
+ * figures_reason_class; for scripts that write or remove dead letters:
+ *   redis.call('HINCRBY', p .. 'dead:reasons', reason_class(r), 1)
+ * (use the letter's "class" field first when it has one).
+ */
+extern const char	figures_reason_lua[];
+
+/*
+ * The commit script's F op (queue_lua.c) for one delivery's outcome:
+ * appended to ops when the delivery was sent or dead-lettered and has a
+ * territory. welcomed: the person id when the message is a newcomer's
+ * welcome (people reached are counted from it), else NULL. optout: the
+ * provider reported an opt-out.
+ */
+struct queue_args;
+void		 figures_op(struct queue_args *, const struct tz *,
+		    int64_t at_ms, const char *territory,
+		    const char *template, const char *channel, int sent,
+		    int optout, const char *welcomed);
+
+#endif
