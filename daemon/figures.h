@@ -208,23 +208,70 @@ int		 figures_fiscal_year(const char *month,
 
 /*
  * Dead letters' reason classes: a short stable token derived from the
- * reason's start ("unknown_type", "unknown_territory", "invalid_event",
- * "poison", "unreadable", "invalid_address", "no_route", "no_sender",
- * "sms", "window", "gave_up", "rejected" (a provider's permanent refusal:
- * "HTTP 4xx", "SMTP 5xx", "twilio ..."), "transport", "state", "other").
- * The table is in figures.c; figures_reason_lua holds the same rules in
- * Lua, and test_figures holds both to the same answers.
+ * start of the reason, matched without regard to case, first match wins;
+ * "other" when none does. One table, X(prefix, class), for C and Lua alike
+ * (prefixes: lower case, no quote or backslash). "rejected" is a
+ * provider's permanent refusal ("HTTP 400: ...", "SMTP 550 ...", "twilio
+ * 21211: ..."); "gave_up" a delivery that kept failing.
  */
+#define FIGURES_REASONS(X) \
+	X("unknown event type", "unknown_type") \
+	X("unknown territory", "unknown_territory") \
+	X("unknown municipality", "unknown_territory") \
+	X("poison message", "poison") \
+	X("stream entry has no", "unreadable") \
+	X("unreadable", "unreadable") \
+	X("state function", "state") \
+	X("invalid email", "invalid_address") \
+	X("invalid phone", "invalid_address") \
+	X("no route", "no_route") \
+	X("territory ", "no_sender") \
+	X("sms ", "sms") \
+	X("window ", "window") \
+	X("opted out", "opted_out") \
+	X("gave up", "gave_up") \
+	X("gateway kept asking", "gave_up") \
+	X("transport:", "transport") \
+	X("http ", "rejected") \
+	X("smtp ", "rejected") \
+	X("twilio ", "rejected") \
+	X("template ", "template") \
+	X("no email template", "template") \
+	X("no sms template", "template") \
+	X("missing ", "invalid_event") \
+	X("data.", "invalid_event") \
+	X("data_base64", "invalid_event") \
+	X("attribute ", "invalid_event") \
+	X("extension attribute", "invalid_event") \
+	X("invalid ", "invalid_event") \
+	X("event ", "invalid_event") \
+	X("json ", "invalid_event") \
+	X("duplicate key", "invalid_event") \
+	X("string contains", "invalid_event")
+
+/* The class of a dead letter's reason (NULL: "other"); a static string. */
 const char	*figures_reason_class(const char *reason);
-/* The classes, in a fixed order, NULL past the end (filters, pages). */
+/* The classes, each once, in a fixed order, NULL past the end (filters). */
 const char	*figures_reason_class_at(size_t i);
 
 /*
  * Lua defining "local function reason_class(r)", the same rules as
- * figures_reason_class; for scripts that write or remove dead letters:
+ * figures_reason_class, for scripts that write or remove dead letters
+ * (a letter this version wrote has its class in its field "class"):
  *   redis.call('HINCRBY', p .. 'dead:reasons', reason_class(r), 1)
- * (use the letter's "class" field first when it has one).
+ * As a macro, to be joined to a script's text at compile time; also as
+ * figures_reason_lua.
  */
+#define FIGURES_LUA_PAIR(prefix, cls)	"{'" prefix "','" cls "'},"
+#define FIGURES_REASON_LUA \
+"local reason_classes = {" FIGURES_REASONS(FIGURES_LUA_PAIR) "}\n" \
+"local function reason_class(r)\n" \
+"  local s = string.lower(tostring(r or ''))\n" \
+"  for _, e in ipairs(reason_classes) do\n" \
+"    if string.sub(s, 1, #e[1]) == e[1] then return e[2] end\n" \
+"  end\n" \
+"  return 'other'\n" \
+"end\n"
 extern const char	figures_reason_lua[];
 
 /*
