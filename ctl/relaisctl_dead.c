@@ -9,8 +9,8 @@
 
 #include "buf.h"
 #include "config.h"
+#include "dead_lua.h"
 #include "envelope.h"
-#include "handlers.h"
 #include "relaisctl.h"
 
 /* How many letters one XRANGE reads. */
@@ -92,37 +92,18 @@ ctl_filter_match(const struct ctl_filter *f, const struct ctl_letter *l)
 	    (f->since_ms < 0 || ctl_id_ms(l->id) >= f->since_ms);
 }
 
-/*
- * The event's type and whether relaisd can ever handle its bytes: it
- * checks them as relaisd does (envelope_parse() with the configured
- * limits, then a handler for the type).
- */
+/* The event's type and whether relaisd can ever handle its bytes (dead_judge()). */
 static void
 ctl_letter_judge(struct ctl *c, struct ctl_letter *l, const char *p,
     size_t len)
 {
-	struct envelope_limits	 lim;
-	struct envelope		 env;
-	json_t			*j;
-	char			 why[512];
+	struct dead_verdict	v;
 
-	if ((j = json_loadb(p, len, 0, NULL)) != NULL) {
-		if (json_is_string(json_object_get(j, "type")))
-			l->type = xstrdup(json_string_value(json_object_get(j,
-			    "type")));
-		json_decref(j);
-	}
-	lim.max_bytes = (size_t)c->cf->limits.max_event_bytes;
-	lim.max_depth = (int)c->cf->limits.max_depth;
-	if (envelope_parse(p, len, &lim, &env, why, sizeof why) == -1) {
-		l->never = xstrdup(why);
-		return;
-	}
-	if (handler_find(env.type) == NULL) {
-		snprintf(why, sizeof why, "unknown event type \"%s\"", env.type);
-		l->never = xstrdup(why);
-	}
-	envelope_clear(&env);
+	dead_judge(c->cf, p, len, &v);
+	if (v.type[0] != '\0')
+		l->type = xstrdup(v.type);
+	if (v.never[0] != '\0')
+		l->never = xstrdup(v.never);
 }
 
 /* One entry of the dead stream into the list (arg), judged. */
@@ -398,17 +379,7 @@ ctl_drop_batch(struct ctl *c, struct ctl_letter **v, size_t n, int *gone)
 	argv = xcalloc(4 + 2 * n, sizeof *argv);
 	lens = xcalloc(4 + 2 * n, sizeof *lens);
 	argv[k++] = "EVAL";
-	argv[k++] =
-	    "local p, out = ARGV[1], {}\n"
-	    "for i = 2, #ARGV, 2 do\n"
-	    "  local d = redis.call('XDEL', p .. 'dead', ARGV[i])\n"
-	    "  if d == 1 and ARGV[i + 1] ~= '' then\n"
-	    "    local k = p .. 'dead-event:' .. ARGV[i + 1]\n"
-	    "    if redis.call('GET', k) == ARGV[i] then redis.call('DEL', k) end\n"
-	    "  end\n"
-	    "  out[#out + 1] = d\n"
-	    "end\n"
-	    "return out\n";
+	argv[k++] = dead_lua_drop;
 	argv[k++] = "0";
 	argv[k++] = c->cf->redis.prefix;
 	for (i = 0; i < n; i++) {

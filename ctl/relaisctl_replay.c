@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
+#include "dead_lua.h"
 #include "relaisctl.h"
 
 /* The latest outcome recorded for one delivery of a replayed event. */
@@ -45,30 +46,6 @@ struct ctl_replay {
 	struct buf		 classes;	/* skipped, counted by reason */
 };
 
-/*
- * The event's bytes (read from the holder letter, server-side) back on the
- * stream, known as relais's own replay, so that its dedupe is skipped
- * (queue_lua.c); the original stream id rides along, the event's place in
- * the producer's order when it carries no time, so that it cannot undo
- * newer events. Every letter of the event goes: each of its deliveries
- * not sent yet is tried again. ARGV: prefix, holder, stream id, seen ttl,
- * event id, letters. Returns the new entry's id; nil when the holder is
- * gone (replayed or dropped meanwhile).
- */
-static const char ctl_replay_lua[] =
-"local p, h = ARGV[1], ARGV[2]\n"
-"local e = redis.call('XRANGE', p .. 'dead', h, h)\n"
-"if #e == 0 then return false end\n"
-"local f, payload = e[1][2], nil\n"
-"for i = 1, #f, 2 do if f[i] == 'payload' then payload = f[i + 1] end end\n"
-"if not payload or payload == '' then return false end\n"
-"local sid = redis.call('XADD', p .. 'events', '*', 'event', payload, 'replay', ARGV[3])\n"
-"redis.call('SET', p .. 'internal:' .. sid, '1', 'EX', ARGV[4])\n"
-"for i = 6, #ARGV do redis.call('XDEL', p .. 'dead', ARGV[i]) end\n"
-"local k = p .. 'dead-event:' .. ARGV[5]\n"
-"if ARGV[5] ~= '' and redis.call('GET', k) == h then redis.call('DEL', k) end\n"
-"return sid\n";
-
 /* Counts a letter skipped because its event can never be handled. */
 static void
 ctl_replay_skip(struct ctl_replay *r, const struct ctl_letter *l)
@@ -97,7 +74,7 @@ ctl_replay_one(struct ctl *c, struct ctl_letters *ls, struct ctl_letter *l,
 	lens = xcalloc(ls->n + 8, sizeof *lens);
 	snprintf(ttl, sizeof ttl, "%ld", c->cf->redis.seen_ttl_s);
 	argv[k++] = "EVAL";
-	argv[k++] = ctl_replay_lua;
+	argv[k++] = dead_lua_replay;
 	argv[k++] = "0";
 	argv[k++] = c->cf->redis.prefix;
 	argv[k++] = l->holder;
