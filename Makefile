@@ -80,6 +80,7 @@ LIB_SRCS := \
 	daemon/sms.c \
 	daemon/phone.c \
 	daemon/pii.c \
+	daemon/dead_lua.c \
 	daemon/tz.c \
 	daemon/window.c \
 	daemon/redis.c \
