@@ -3,12 +3,18 @@
 # Installs the Debian packages relais needs to build, test and demo, when
 # they are missing. As root it runs apt-get; otherwise it says what to run.
 # debhelper, lintian and mmdebstrap: make deb and t_deb (a clean Debian root).
+# libcrypt-dev: the console's password hashes (yescrypt through crypt(3)).
+# chromium, chromium-driver and python3-selenium: t_console_browser drives
+# a real headless browser; fonts-dejavu-core so that its pages have glyphs
+# (chromium only recommends fonts, and recommends are not installed);
+# optipng keeps the README's screenshots small.
 set -eu
 
 PKGS="build-essential pkg-config libevent-dev libhiredis-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libssl-dev libcmocka-dev redis-server redis-tools jq
 clang libclang-rt-14-dev tzdata curl prometheus python3 systemd nghttp2-server python3-aiosmtpd
-openssl mandoc man-db debhelper lintian mmdebstrap"
+openssl mandoc man-db debhelper lintian mmdebstrap libcrypt-dev
+chromium chromium-driver python3-selenium fonts-dejavu-core optipng"
 
 missing=""
 for p in $PKGS; do
