@@ -439,6 +439,7 @@ UNIT_TESTS := \
 	test_gw_smtp_msg \
 	test_gw_mailgun \
 	test_unsub \
+	test_console_auth \
 	test_followups \
 	test_match \
 	test_noc \
