@@ -253,6 +253,17 @@ admin_set_bounces(struct admin *a, const char *sendgrid_key,
 	    max_age_s, fn, arg);
 }
 
+void
+admin_set_serve(struct admin *a, admin_serve_fn fn, void *arg,
+    size_t max_body)
+{
+	a->serve = fn;
+	a->serve_arg = arg;
+	a->serve_max_body = max_body;
+	evhttp_set_max_body_size(a->http, max_body);
+	/* its own methods: what it does not take it answers 405 itself */
+}
+
 int
 admin_port(const struct admin *a)
 {
@@ -424,6 +435,15 @@ admin_on_request(struct evhttp_request *req, void *arg)
 	if (!admin_framing_ok(in)) {
 		admin_reply_text(req, HTTP_BADREQUEST, "Bad Request",
 		    "conflicting or malformed Content-Length\n");
+		return;
+	}
+	if (a->serve != NULL) {
+		if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
+		    a->serve_max_body)
+			admin_reply_text(req, 413, "Payload Too Large",
+			    "too large\n");
+		else
+			a->serve(a->serve_arg, req);
 		return;
 	}
 	if (uri != NULL)

@@ -179,6 +179,30 @@ int		 admin_forwarded_client(const char *const *xff, size_t nxff,
 void		 admin_set_proxies(struct admin *, const struct admin_net *,
 		    size_t n);
 
+struct evhttp_request;
+/* Serves one request (admin_set_serve); answers it now or holds it. */
+typedef void	(*admin_serve_fn)(void *arg, struct evhttp_request *);
+/*
+ * Hands every request to fn instead of the port's own endpoints, after
+ * the framing check, with bodies up to max_body (413 beyond): another
+ * listener (the console's, console.h) on the port's flood guards, proxies
+ * and held requests. Call once, right after admin_new().
+ */
+void		 admin_set_serve(struct admin *, admin_serve_fn, void *arg,
+		    size_t max_body);
+/*
+ * The client a request counts as, as the rate limit sees it (16 bytes,
+ * IPv4 mapped, IPv6 cut to its /64): the peer, or when the peer is a
+ * trusted proxy the client X-Forwarded-For names. All zeros when unknown.
+ */
+void		 admin_client(struct admin *, struct evhttp_request *,
+		    unsigned char key[16]);
+/* "192.0.2.7" or "2001:db8:1:2::/64": a key of admin_client(). */
+void		 admin_client_name(const unsigned char key[16], char *out,
+		    size_t outlen);
+/* Whether the request's peer is a trusted proxy (admin_set_proxies). */
+int		 admin_via_proxy(struct admin *, struct evhttp_request *);
+
 struct evkeyvalq;
 /*
  * Whether a request's framing headers are sound: every Content-Length is

@@ -106,6 +106,9 @@ struct admin {
 	double			 rate_burst;
 	struct admin_bucket	*buckets;	/* ADMIN_RATE_SLOTS, when limited */
 	unsigned long		 nlimited;	/* requests answered 429 */
+	admin_serve_fn		 serve;		/* NULL: the port's endpoints */
+	void			*serve_arg;
+	size_t			 serve_max_body;
 };
 
 /* admin_guard.c: the connection records and the tick that closes them. */

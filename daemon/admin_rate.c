@@ -189,31 +189,52 @@ admin_set_proxies(struct admin *a, const struct admin_net *nets, size_t n)
 	a->nproxies = n;
 }
 
+/* The peer's address as a key (all zeros when unknown): 0, or -1. */
+static int
+admin_peer_key(struct evhttp_request *req, unsigned char key[16])
+{
+	struct evhttp_connection	*evcon;
+	const struct sockaddr		*sa = NULL;
+
+	memset(key, 0, 16);
+	if ((evcon = evhttp_request_get_connection(req)) == NULL ||
+	    (sa = evhttp_connection_get_addr(evcon)) == NULL)
+		return -1;
+	if (sa->sa_family == AF_INET)
+		admin_key_v4(&((const struct sockaddr_in *)sa)->sin_addr, key);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	else
+		return -1;
+	return 0;
+}
+
+int
+admin_via_proxy(struct admin *a, struct evhttp_request *req)
+{
+	unsigned char	key[16];
+
+	return a->nproxies > 0 && admin_peer_key(req, key) == 0 &&
+	    admin_net_match(a->proxies, a->nproxies, key);
+}
+
 /*
  * Whom a request counts against: the peer's address; when the peer is a
  * trusted proxy, the client its X-Forwarded-For names (the values before
  * the trusted hops are what the client claimed, and not believed). All
  * zeros when nothing is known.
  */
-static void
+void
 admin_client(struct admin *a, struct evhttp_request *req,
     unsigned char key[16])
 {
-	struct evhttp_connection	*evcon;
-	const struct sockaddr		*sa = NULL;
 	const struct evkeyval		*h;
 	const char			*xff[ADMIN_XFF_MAX];
 	unsigned char			 fwd[16];
 	size_t				 n = 0;
 
-	memset(key, 0, 16);
-	if ((evcon = evhttp_request_get_connection(req)) == NULL ||
-	    (sa = evhttp_connection_get_addr(evcon)) == NULL)
+	if (admin_peer_key(req, key) == -1)
 		return;
-	if (sa->sa_family == AF_INET)
-		admin_key_v4(&((const struct sockaddr_in *)sa)->sin_addr, key);
-	else if (sa->sa_family == AF_INET6)
-		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
 	if (a->nproxies > 0 && admin_net_match(a->proxies, a->nproxies, key)) {
 		/* the last lines matter: keep those */
 		TAILQ_FOREACH(h, evhttp_request_get_input_headers(req), next) {
@@ -233,7 +254,7 @@ admin_client(struct admin *a, struct evhttp_request *req,
 }
 
 /* "192.0.2.7" or "2001:db8:1:2::/64", for the logs. */
-static void
+void
 admin_client_name(const unsigned char key[16], char *out, size_t outlen)
 {
 	char	addr[INET6_ADDRSTRLEN];

@@ -57,14 +57,14 @@ static const struct config_opt config_admin_opts[] = {
 #undef A
 
 /*
- * admin.trusted_proxies: addresses and CIDR blocks whose X-Forwarded-For is
- * believed. A list, where the table above takes scalars: n is the admin
- * map, the table gets a copy without this key in *view (freed by the
- * caller).
+ * A list of addresses and CIDR blocks under key of map n (admin's and the
+ * console's trusted_proxies) into *nets. Such a list sits among scalars
+ * the option tables read: *view gets a copy of n without key (its arrays
+ * freed by the caller).
  */
-static int
-config_admin_proxies(struct config_ctx *c, struct config *cf,
-    const struct ynode *n, struct ynode *view)
+int
+config_nets(struct config_ctx *c, const struct ynode *n, const char *key,
+    struct admin_net **nets, size_t *nnets, struct ynode *view)
 {
 	const struct ynode	*p = NULL;
 	char			**v = NULL, err[256];
@@ -76,7 +76,7 @@ config_admin_proxies(struct config_ctx *c, struct config *cf,
 	view->items = xcalloc(n->n + 1, sizeof *view->items);
 	view->n = 0;
 	for (i = 0; i < n->n; i++) {
-		if (strcmp(n->keys[i]->value, "trusted_proxies") == 0) {
+		if (strcmp(n->keys[i]->value, key) == 0) {
 			p = n->items[i];
 			continue;
 		}
@@ -85,17 +85,17 @@ config_admin_proxies(struct config_ctx *c, struct config *cf,
 	}
 	if (p == NULL)
 		return 0;
-	if (config_strings(c, p, "trusted_proxies", &v, &nv) == -1)
+	if (config_strings(c, p, key, &v, &nv) == -1)
 		rc = -1;
-	cf->admin_proxies = xcalloc(nv + 1, sizeof *cf->admin_proxies);
+	*nets = xcalloc(nv + 1, sizeof **nets);
 	for (i = 0; i < nv; i++) {
-		if (admin_net_parse(v[i], &cf->admin_proxies[cf->admin_nproxies],
-		    err, sizeof err) == -1) {
+		if (admin_net_parse(v[i], &(*nets)[*nnets], err,
+		    sizeof err) == -1) {
 			config_err(c, p->type == YNODE_SEQ ? p->items[i] : p,
-			    "trusted_proxies: %s", err);
+			    "%s: %s", key, err);
 			rc = -1;
 		} else
-			cf->admin_nproxies++;
+			(*nnets)++;
 	}
 	config_free_strings(v, nv);
 	return rc;
@@ -116,7 +116,8 @@ config_admin(struct config_ctx *c, struct config *cf, const struct ynode *n,
 	int		rc = 0;
 
 	if (n != NULL && n->type == YNODE_MAP) {
-		rc |= config_admin_proxies(c, cf, n, &view);
+		rc |= config_nets(c, n, "trusted_proxies", &cf->admin_proxies,
+		    &cf->admin_nproxies, &view);
 		rc |= config_section(c, &view, config_admin_opts, cf, "admin");
 		free(view.keys);
 		free(view.items);
@@ -419,7 +420,7 @@ config_load(const char *path, struct diag *diag)
 	static const char *const known[] = { "redis", "admin", "limits",
 	    "gateways", "territories", "routes", "templates", "windows",
 	    "holidays", "fallback_territory", "profiles", "followups",
-	    "matching", "unsubscribe", "bounces", NULL };
+	    "matching", "unsubscribe", "bounces", "console", NULL };
 	struct config_ctx	 c;
 	struct config		*cf;
 	struct ynode		*root;
@@ -454,6 +455,7 @@ config_load(const char *path, struct diag *diag)
 	rc |= config_unsubscribe(&c, cf, ynode_get(root, "unsubscribe"));
 	rc |= config_bounces(&c, cf, ynode_get(root, "bounces"));
 	rc |= config_admin_listen(&c, cf, ynode_get(root, "admin"), admin);
+	rc |= config_console(&c, cf, ynode_get(root, "console"));
 	rc |= config_gateways(&c, cf, ynode_get(root, "gateways"));
 	if (config_languages(&c, cf, ynode_get(root, "templates")) == -1)
 		rc = -1;
@@ -535,6 +537,8 @@ config_load_redis(const char *path, struct diag *diag)
 	listen = ynode_get(ynode_get(root, "admin"), "listen");
 	cf->admin_listen = xstrdup(listen != NULL && listen->type ==
 	    YNODE_SCALAR ? listen->value : "127.0.0.1:9187");
+	/* relaisctl console-user writes it; a bad one is said when used */
+	(void)config_console_users_file(&c, cf, ynode_get(root, "console"));
 	ynode_free(root);
 	return cf;
 }
@@ -600,6 +604,7 @@ config_free(struct config *cf)
 	free(cf->admin_proxies);
 	unsub_keys_free(cf->unsub_keys);
 	config_bounces_free(cf);
+	config_console_free(cf);
 	free(cf->twilio_gateway);
 	config_gateways_free(cf);
 	territory_set_free(cf->territories);

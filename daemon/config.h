@@ -144,6 +144,26 @@ struct config_bounces {
 	long	 replay_days;	/* event ids remembered */
 };
 
+/* console.secure_cookies: when the session cookie says Secure. */
+enum config_secure {
+	CONFIG_SECURE_AUTO,	/* when a trusted proxy says https */
+	CONFIG_SECURE_ALWAYS,
+	CONFIG_SECURE_NEVER,
+};
+
+/* console: the coordinators' web console (console.h); off by default. */
+struct config_console {
+	char			*listen;	/* host:port; NULL: off */
+	char			*users_file;	/* absolute */
+	char			*secret;	/* cookies' and CSRF's HMAC key */
+	long			 session_ttl_s;
+	enum config_secure	 secure_cookies;
+	struct admin_net	*proxies;	/* trusted_proxies */
+	size_t			 nproxies;
+	long			 max_connections;
+	long			 request_timeout_ms;
+};
+
 /* Scores of profile matching (NOC 2021 levels, skills), see handlers/match.h. */
 struct config_matching {
 	long	unit_group;	/* same 5-digit unit group */
@@ -196,6 +216,7 @@ struct config {
 	long			 retention_days;	/* profiles: kept after the last event */
 	struct config_followups	 followups;
 	struct config_matching	 matching;
+	struct config_console	 console;
 	struct noc		*noc;	/* NOC 2021 titles, or NULL */
 	struct diag		 checks;	/* for config_check() */
 	struct diag		 notes;		/* for config_warnings() */

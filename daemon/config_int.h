@@ -50,6 +50,23 @@ int		 config_bounces(struct config_ctx *, struct config *,
 		    const struct ynode *);
 void		 config_bounces_free(struct config *);
 
+/*
+ * config.c: the addresses and CIDR blocks under key of map n into *nets;
+ * *view is n without key, for config_section (free its keys and items).
+ */
+struct admin_net;
+int		 config_nets(struct config_ctx *, const struct ynode *n,
+		    const char *key, struct admin_net **nets, size_t *nnets,
+		    struct ynode *view);
+
+/* config_console.c: the web console (console:) */
+int		 config_console(struct config_ctx *, struct config *,
+		    const struct ynode *);
+void		 config_console_free(struct config *);
+/* Only console.users_file (relaisctl console-user): 0, or -1 reported. */
+int		 config_console_users_file(struct config_ctx *, struct config *,
+		    const struct ynode *);
+
 /* config_handlers.c: profiles, followups, matching */
 int		 config_handlers(struct config_ctx *, struct config *,
 		    const struct ynode *root);

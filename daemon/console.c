@@ -1,2 +1,960 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
-/* Placeholder: being written (console work, #16). */
+/* The web console's server: listener, requests, sessions, login, CSRF, roles, routes, Redis calls. */
+#include <sys/queue.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include <openssl/crypto.h>
+
+#include "admin.h"
+#include "admin_hold.h"
+#include "admin_reply.h"
+#include "buf.h"
+#include "clock.h"
+#include "config.h"
+#include "console.h"
+#include "console_auth.h"
+#include "console_int.h"
+#include "log.h"
+#include "redis.h"
+
+#define CONSOLE_COOKIE		"relais_session"
+#define CONSOLE_COOKIE_LANG	"lang"
+#define CONSOLE_COOKIE_FLASH	"relais_flash"
+/* Login attempts: per client and per user name, a minute's tokens. */
+#define CONSOLE_LOGIN_PER_MIN	10
+#define CONSOLE_LOGIN_BURST	5
+#define CONSOLE_LOGIN_SLOTS	4096
+/* Scripts run through console_req_eval, at most. */
+#define CONSOLE_SCRIPTS_MAX	32
+/* The audit stream's approximate cap. */
+#define CONSOLE_AUDIT_MAXLEN	"100000"
+/* console_key()'s buffers: that many keys may be in use at once. */
+#define CONSOLE_KEYS		4
+#define CONSOLE_KEY_MAX		256
+
+/*
+ * Every answer's headers. style-src allows inline styles: the email
+ * previews (srcdoc frames inherit the page's policy) are styled inline, as
+ * emails are, and no script may run anywhere (default-src 'none').
+ */
+#define CONSOLE_CSP	"default-src 'none'; style-src 'self' 'unsafe-inline'; " \
+	"img-src 'self' data:; frame-src 'self'; form-action 'self'; " \
+	"frame-ancestors 'none'; base-uri 'none'"
+
+enum console_how {
+	CONSOLE_GET,		/* GET and HEAD */
+	CONSOLE_POST,
+};
+
+/* A page: its path, method, and whether it changes things (coordinator). */
+struct console_route {
+	const char	*path;		/* exact; ending in '/': a prefix */
+	enum console_how how;
+	int		 coordinator;
+	void		(*page)(struct console_req *);
+};
+
+static const struct console_route console_routes[] = {
+	{ "/", CONSOLE_GET, 0, console_page_overview },
+	{ "/health", CONSOLE_GET, 0, console_page_health },
+	{ "/dead", CONSOLE_GET, 0, console_page_dead_list },
+	{ "/dead/replay", CONSOLE_POST, 1, console_page_dead_replay },
+	{ "/dead/drop", CONSOLE_POST, 1, console_page_dead_drop },
+	{ "/dead/", CONSOLE_GET, 0, console_page_dead_show },
+	{ "/optouts", CONSOLE_GET, 0, console_page_optouts },
+	{ "/optouts/add", CONSOLE_POST, 1, console_page_optouts_add },
+	{ "/optouts/remove", CONSOLE_POST, 1, console_page_optouts_remove },
+	{ "/templates", CONSOLE_GET, 0, console_page_templates },
+};
+
+struct console {
+	struct event_base	*base;
+	struct admin		*admin;		/* the listener and its guards */
+	struct redis		*redis;
+	struct console_env	 env;
+	struct console_users	 users;
+	unsigned char		*secret;
+	size_t			 secretlen;
+	long			 ttl_s;
+	enum config_secure	 secure;
+	struct console_limiter	*by_client, *by_user;
+	const struct redis_script *scripts[CONSOLE_SCRIPTS_MAX];
+	size_t			 nscripts;
+	TAILQ_HEAD(, console_req) reqs;
+	int			 freeing;
+};
+
+/*
+ * One request, from its arrival until its answer is sent and no Redis call
+ * made through it is pending. req is NULL once the answer went, or when the
+ * port closed the connection first (console_req_gone).
+ */
+struct console_req {
+	TAILQ_ENTRY(console_req) entry;
+	struct console		*c;
+	struct evhttp_request	*req;
+	int			 answered;
+	int			 pending;	/* Redis calls */
+	int			 post;
+	int			 https;		/* a trusted proxy said so */
+	char			*path;
+	struct console_args	 args;
+	struct console_user	 user;		/* a copy; name NULL: nobody */
+	char			 sid[CONSOLE_SID_LEN + 1];
+	char			 csrf[CONSOLE_CSRF_LEN + 1];
+	const char		*lang;
+	char			*flash;		/* from the cookie, or NULL */
+	unsigned char		 client[16];	/* admin_client() */
+	char			 client_name[64];
+	struct buf		 body;
+	char			 keys[CONSOLE_KEYS][CONSOLE_KEY_MAX];
+	int			 nextkey;
+};
+
+/* A Redis call of a request. */
+struct console_call {
+	struct console_req	*r;
+	redis_cb		 cb;
+	void			*arg;
+};
+
+static void	console_serve(void *, struct evhttp_request *);
+
+/* Frees r once answered and nothing of it is pending. */
+static void
+console_req_reap(struct console_req *r)
+{
+	if (!r->answered || r->pending > 0)
+		return;
+	TAILQ_REMOVE(&r->c->reqs, r, entry);
+	free(r->path);
+	console_args_free(&r->args);
+	free(r->user.name);
+	free(r->user.scope);
+	free(r->flash);
+	buf_free(&r->body);
+	OPENSSL_cleanse(r->sid, sizeof r->sid);
+	free(r);
+}
+
+/* A page that returned (or a callback that ran) without an answer. */
+static void
+console_req_check(struct console_req *r)
+{
+	if (!r->answered && r->pending == 0) {
+		log_errx("console: path=%s: the page gave no answer", r->path);
+		console_reply_error(r, 500, console_word(r, "error_internal"));
+	}
+}
+
+/* admin_hold's gone: the port closed the connection before the answer. */
+static void
+console_req_gone(void *arg)
+{
+	struct console_req	*r = arg;
+
+	r->req = NULL;
+}
+
+static int
+console_redis_timeout(const struct console *c)
+{
+	return (int)c->env.cf->redis.command_timeout_ms;
+}
+
+static void
+console_on_redis(struct redis *rd, int up, void *arg)
+{
+	(void)rd;
+	(void)arg;
+	log_kv(up ? LOG_INFO : LOG_WARNING, "console: redis",
+	    LOG_STR("state", up ? "up" : "down"));
+}
+
+/* Copies what the console keeps of env: the secret, limits, proxies. */
+static void
+console_apply(struct console *c, const struct console_env *env)
+{
+	const struct config_console	*cc = &env->cf->console;
+
+	c->env = *env;
+	if (c->secret != NULL) {
+		OPENSSL_cleanse(c->secret, c->secretlen);
+		free(c->secret);
+	}
+	c->secretlen = cc->secret != NULL ? strlen(cc->secret) : 0;
+	c->secret = xmalloc(c->secretlen + 1);
+	memcpy(c->secret, cc->secret != NULL ? cc->secret : "", c->secretlen);
+	c->ttl_s = cc->session_ttl_s;
+	c->secure = cc->secure_cookies;
+	admin_set_proxies(c->admin, cc->proxies, cc->nproxies);
+	admin_set_limits(c->admin, cc->max_connections,
+	    cc->request_timeout_ms);
+}
+
+/* The users file, into users: 0, or -1 with err (users left as they were). */
+static int
+console_users_read(struct console *c, const struct config *cf, char *err,
+    size_t errlen)
+{
+	struct console_users	next = { NULL, 0 };
+
+	if (console_users_load(cf->console.users_file, &next, err,
+	    errlen) == -1)
+		return -1;
+	if (next.n == 0)
+		log_warnx("console: %s has no user: nobody can log in (relaisctl "
+		    "console-user add)", cf->console.users_file);
+	console_users_free(&c->users);
+	c->users = next;
+	return 0;
+}
+
+struct console *
+console_new(struct event_base *base, const struct console_env *env, char *err,
+    size_t errlen)
+{
+	struct console		*c;
+	const struct config	*cf = env->cf;
+
+	c = xcalloc(1, sizeof *c);
+	c->base = base;
+	TAILQ_INIT(&c->reqs);
+	if (cf->console.listen == NULL) {
+		snprintf(err, errlen, "console.listen is off");
+		goto fail;
+	}
+	if (cf->console.secret == NULL ||
+	    strlen(cf->console.secret) < CONSOLE_SECRET_MIN) {
+		snprintf(err, errlen, "console.secret must be %d bytes at least",
+		    CONSOLE_SECRET_MIN);
+		goto fail;
+	}
+	if (console_users_read(c, cf, err, errlen) == -1)
+		goto fail;
+	c->by_client = console_limiter_new(CONSOLE_LOGIN_SLOTS,
+	    CONSOLE_LOGIN_PER_MIN, CONSOLE_LOGIN_BURST);
+	c->by_user = console_limiter_new(CONSOLE_LOGIN_SLOTS,
+	    CONSOLE_LOGIN_PER_MIN, CONSOLE_LOGIN_BURST);
+	if (c->by_client == NULL || c->by_user == NULL) {
+		snprintf(err, errlen, "console: out of memory");
+		goto fail;
+	}
+	if ((c->admin = admin_new(base, cf->console.listen, err,
+	    errlen)) == NULL)
+		goto fail;
+	admin_set_serve(c->admin, console_serve, c, CONSOLE_BODY_MAX);
+	console_apply(c, env);
+	c->redis = redis_new(base, &cf->redis, "console", console_on_redis, c);
+	redis_start(c->redis);
+	return c;
+fail:
+	console_free(c);
+	return NULL;
+}
+
+int
+console_set_env(struct console *c, const struct console_env *env, char *err,
+    size_t errlen)
+{
+	const struct config	*cf = env->cf;
+	int			 rc = 0;
+
+	/* a bad users file keeps the one read before */
+	if (console_users_read(c, cf, err, errlen) == -1)
+		rc = -1;
+	if (cf->console.secret == NULL ||
+	    strlen(cf->console.secret) < CONSOLE_SECRET_MIN) {
+		/* config_load() refuses it: keep the old secret all the same */
+		c->env = *env;
+		return -1;
+	}
+	console_apply(c, env);
+	return rc;
+}
+
+int
+console_port(const struct console *c)
+{
+	return admin_port(c->admin);
+}
+
+void
+console_free(struct console *c)
+{
+	struct console_req	*r, *next;
+
+	if (c == NULL)
+		return;
+	c->freeing = 1;
+	/* held requests hear they are gone, then their calls fail */
+	admin_free(c->admin);
+	redis_free(c->redis);
+	for (r = TAILQ_FIRST(&c->reqs); r != NULL; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		r->req = NULL;
+		r->answered = 1;
+		r->pending = 0;
+		console_req_reap(r);
+	}
+	console_users_free(&c->users);
+	console_limiter_free(c->by_client);
+	console_limiter_free(c->by_user);
+	if (c->secret != NULL) {
+		OPENSSL_cleanse(c->secret, c->secretlen);
+		free(c->secret);
+	}
+	free(c);
+}
+
+/* ---- what pages read ---- */
+
+const char *
+console_req_path(const struct console_req *r)
+{
+	return r->path;
+}
+
+const char *
+console_req_arg(const struct console_req *r, const char *name)
+{
+	return console_args_get(&r->args, name);
+}
+
+const struct console_user *
+console_req_user(const struct console_req *r)
+{
+	return r->user.name != NULL ? &r->user : NULL;
+}
+
+int
+console_req_logged_in(const struct console_req *r)
+{
+	return r->user.name != NULL;
+}
+
+const char *
+console_req_lang(const struct console_req *r)
+{
+	return r->lang;
+}
+
+const char *
+console_req_csrf(const struct console_req *r)
+{
+	return r->csrf;
+}
+
+const char *
+console_req_flash(const struct console_req *r)
+{
+	return r->flash;
+}
+
+const struct console_env *
+console_req_env(const struct console_req *r)
+{
+	return &r->c->env;
+}
+
+int
+console_req_may_see(const struct console_req *r, const char *territory)
+{
+	if (r->user.name == NULL)
+		return 0;
+	if (r->user.scope == NULL)
+		return 1;
+	return territory != NULL && strcmp(territory, r->user.scope) == 0;
+}
+
+struct buf *
+console_req_body(struct console_req *r)
+{
+	return &r->body;
+}
+
+const char *
+console_key(const struct console_req *cr, const char *name)
+{
+	struct console_req	*r = (struct console_req *)(uintptr_t)cr;
+	char			*k = r->keys[r->nextkey];
+
+	r->nextkey = (r->nextkey + 1) % CONSOLE_KEYS;
+	snprintf(k, CONSOLE_KEY_MAX, "%s%s", r->c->env.cf->redis.prefix, name);
+	return k;
+}
+
+/* ---- Redis, tied to the request ---- */
+
+static void
+console_call_done(redisReply *reply, void *arg)
+{
+	struct console_call	*call = arg;
+	struct console_req	*r = call->r;
+
+	if (call->cb != NULL)
+		call->cb(reply, call->arg);
+	free(call);
+	r->pending--;
+	console_req_check(r);
+	console_req_reap(r);
+}
+
+int
+console_req_redis(struct console_req *r, redis_cb cb, void *arg, int argc,
+    const char **argv, const size_t *argvlen)
+{
+	struct console_call	*call;
+
+	if (r->c->freeing || r->c->redis == NULL)
+		return -1;
+	call = xcalloc(1, sizeof *call);
+	call->r = r;
+	call->cb = cb;
+	call->arg = arg;
+	if (redis_command(r->c->redis, console_call_done, call,
+	    console_redis_timeout(r->c), argc, argv, argvlen) == -1) {
+		free(call);
+		return -1;
+	}
+	r->pending++;
+	return 0;
+}
+
+/*
+ * The first time a script runs here, SCRIPT LOAD goes before it on the
+ * same connection (so it is there for the EVALSHA that follows), and the
+ * script is registered so that a reconnection loads it again.
+ */
+static int
+console_script_known(struct console *c, const struct redis_script *s)
+{
+	const char	*argv[3] = { "SCRIPT", "LOAD", s->body };
+	size_t		 i;
+
+	for (i = 0; i < c->nscripts; i++)
+		if (c->scripts[i] == s)
+			return 0;
+	if (c->nscripts == CONSOLE_SCRIPTS_MAX)
+		return -1;
+	redis_script_add(c->redis, (struct redis_script *)(uintptr_t)s);
+	c->scripts[c->nscripts++] = s;
+	if (redis_command(c->redis, NULL, NULL, console_redis_timeout(c), 3,
+	    argv, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+int
+console_req_eval(struct console_req *r, const struct redis_script *s,
+    redis_cb cb, void *arg, int nkeys, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	struct console_call	*call;
+
+	if (r->c->freeing || r->c->redis == NULL || !redis_is_up(r->c->redis) ||
+	    console_script_known(r->c, s) == -1)
+		return -1;
+	call = xcalloc(1, sizeof *call);
+	call->r = r;
+	call->cb = cb;
+	call->arg = arg;
+	if (redis_eval(r->c->redis, s, console_call_done, call,
+	    console_redis_timeout(r->c), nkeys, argc, argv, argvlen) == -1) {
+		free(call);
+		return -1;
+	}
+	r->pending++;
+	return 0;
+}
+
+static void
+console_audit_done(redisReply *reply, void *arg)
+{
+	(void)arg;
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		log_warnx("console: an audit record was not written: %s",
+		    reply != NULL ? reply->str : "no reply");
+}
+
+void
+console_audit(struct console_req *r, const char *action, const char *target)
+{
+	const char	*argv[14];
+	char		 at[32];
+	time_t		 now = (time_t)(clock_now_ms() / 1000);
+	struct tm	 tm;
+
+	gmtime_r(&now, &tm);
+	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	argv[0] = "XADD";
+	argv[1] = console_key(r, "console:audit");
+	argv[2] = "MAXLEN";
+	argv[3] = "~";
+	argv[4] = CONSOLE_AUDIT_MAXLEN;
+	argv[5] = "*";
+	argv[6] = "user";
+	argv[7] = r->user.name != NULL ? r->user.name : "-";
+	argv[8] = "action";
+	argv[9] = action;
+	argv[10] = "target";
+	argv[11] = target != NULL ? target : "";
+	argv[12] = "at";
+	argv[13] = at;
+	log_kv(LOG_INFO, "console: change", LOG_STR("user", argv[7]),
+	    LOG_STR("action", action), LOG_TEXT("target", argv[11]));
+	if (console_req_redis(r, console_audit_done, NULL, 14, argv,
+	    NULL) == -1)
+		log_warnx("console: an audit record was not written (Redis is "
+		    "down): user=%s action=%s", argv[7], action);
+}
+
+/* ---- answers ---- */
+
+static const char *
+console_reason(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 303:
+		return "See Other";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
+	case 503:
+		return "Service Unavailable";
+	}
+	return "Internal Server Error";
+}
+
+/* Adds a header to the answer; -1 when it could not be. */
+static int
+console_header(struct console_req *r, const char *name, const char *value)
+{
+	if (r->req == NULL)
+		return 0;
+	return evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    name, value);
+}
+
+/* The headers of every answer: what the browser may load, frame, send. */
+static int
+console_security_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+
+	if (evhttp_add_header(h, "Content-Security-Policy", CONSOLE_CSP) == -1 ||
+	    evhttp_add_header(h, "X-Content-Type-Options", "nosniff") == -1 ||
+	    evhttp_add_header(h, "Referrer-Policy", "no-referrer") == -1 ||
+	    evhttp_add_header(h, "X-Frame-Options", "DENY") == -1 ||
+	    evhttp_add_header(h, "Cross-Origin-Opener-Policy",
+	    "same-origin") == -1)
+		return -1;
+	return 0;
+}
+
+/* Whether cookies get Secure: configured so, or a trusted proxy's https. */
+static int
+console_secure(const struct console_req *r)
+{
+	return r->c->secure == CONFIG_SECURE_ALWAYS ||
+	    (r->c->secure == CONFIG_SECURE_AUTO && r->https);
+}
+
+/* Set-Cookie name=value with the console's attributes; max_age -1: none. */
+static void
+console_set_cookie(struct console_req *r, const char *name,
+    const char *value, long max_age, int httponly)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_printf(&b, "%s=%s; Path=/; SameSite=Strict", name, value);
+	if (max_age >= 0)
+		buf_printf(&b, "; Max-Age=%ld", max_age);
+	if (httponly)
+		buf_puts(&b, "; HttpOnly");
+	if (console_secure(r))
+		buf_puts(&b, "; Secure");
+	(void)console_header(r, "Set-Cookie", b.data);
+	OPENSSL_cleanse(b.data, b.len);
+	buf_free(&b);
+}
+
+/* Sends what is in body, as HTML, with status: the one answer of r. */
+void
+console_send(struct console_req *r, int status)
+{
+	struct evhttp_request	*req = r->req;
+
+	if (r->answered)
+		return;
+	r->answered = 1;
+	if (req != NULL) {
+		admin_release(r->c->admin, req);
+		r->req = NULL;
+		if (console_security_headers(req) == -1)
+			evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		else
+			admin_reply(req, status, console_reason(status),
+			    "text/html; charset=utf-8", r->body.data != NULL ?
+			    r->body.data : "", r->body.len);
+	}
+	log_kv(LOG_DEBUG, "console:", LOG_STR("path", r->path),
+	    LOG_INT("status", status), LOG_STR("user", r->user.name != NULL ?
+	    r->user.name : "-"));
+}
+
+void
+console_redirect(struct console_req *r, const char *location,
+    const char *flash)
+{
+	struct buf	v;
+
+	if (r->answered)
+		return;
+	if (flash != NULL) {
+		buf_init(&v);
+		console_url_encode(&v, flash);
+		if (v.len <= CONSOLE_FLASH_MAX)
+			console_set_cookie(r, CONSOLE_COOKIE_FLASH, v.data, 60, 1);
+		buf_free(&v);
+	}
+	buf_reset(&r->body);
+	buf_puts(&r->body, "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+	    "<title>303</title></head><body><p><a href=\"");
+	console_html_text(&r->body, location);
+	buf_puts(&r->body, "\">&rarr;</a></p></body></html>\n");
+	if (console_header(r, "Location", location) == -1) {
+		console_reply_error(r, 500, console_word(r, "error_internal"));
+		return;
+	}
+	console_send(r, 303);
+}
+
+void
+console_reply_error(struct console_req *r, int status, const char *message)
+{
+	if (r->answered)
+		return;
+	buf_reset(&r->body);
+	console_html_error(r, status, message);
+	console_send(r, status);
+}
+
+void
+console_page_end(struct console_req *r)
+{
+	buf_puts(&r->body, "</main>\n<footer><p>relais</p></footer>\n"
+	    "</body>\n</html>\n");
+	/* shown once: the next page does not show it again */
+	if (r->flash != NULL)
+		console_set_cookie(r, CONSOLE_COOKIE_FLASH, "", 0, 1);
+	console_send(r, 200);
+}
+
+/* ---- login, logout ---- */
+
+/* GET /login: the form, or the overview for one logged in already. */
+static void
+console_login_form(struct console_req *r, int status, const char *user,
+    const char *error)
+{
+	char	token[CONSOLE_CSRF_LEN + 1];
+
+	console_csrf_login_token(r->c->secret, r->c->secretlen, r->client_name,
+	    clock_now_ms() / 1000, token);
+	buf_reset(&r->body);
+	console_html_login(r, token, user, error);
+	console_send(r, status);
+}
+
+/* One login attempt refused for its rate: 429 with Retry-After. */
+static void
+console_login_limited(struct console_req *r, const char *what, long wait)
+{
+	char	retry[32];
+
+	log_kv(LOG_INFO, "console: login", LOG_STR("client", r->client_name),
+	    LOG_STR("outcome", "limited"), LOG_STR("by", what),
+	    LOG_INT("retry_after_s", wait));
+	snprintf(retry, sizeof retry, "%ld", wait);
+	(void)console_header(r, "Retry-After", retry);
+	console_reply_error(r, 429, console_word(r, "error_too_many"));
+}
+
+/*
+ * POST /login: the form's token, then the limits (the client's, then the
+ * name's: a wrong guess spends both), then the password; a good one gets
+ * the session cookie and the overview.
+ */
+static void
+console_login(struct console_req *r)
+{
+	struct console			*c = r->c;
+	const struct console_user	*u;
+	const char			*name = console_req_arg(r, "user");
+	const char			*password = console_req_arg(r, "password");
+	const char			*token = console_req_arg(r, "csrf");
+	char				 cookie[CONSOLE_COOKIE_MAX];
+	long long			 now_s = clock_now_ms() / 1000;
+	long				 wait = 1;
+	int				 ok;
+
+	if (token == NULL || !console_csrf_login_check(c->secret, c->secretlen,
+	    r->client_name, now_s, token)) {
+		console_login_form(r, 403, NULL, console_word(r,
+		    "error_login_expired"));
+		return;
+	}
+	if (name == NULL || password == NULL || name[0] == '\0') {
+		console_login_form(r, 400, NULL, console_word(r,
+		    "error_login_missing"));
+		return;
+	}
+	if (!console_limiter_take(c->by_client, r->client, sizeof r->client,
+	    clock_mono_ms(), &wait)) {
+		console_login_limited(r, "client", wait);
+		return;
+	}
+	if (!console_limiter_take(c->by_user, name, strlen(name),
+	    clock_mono_ms(), &wait)) {
+		console_login_limited(r, "user", wait);
+		return;
+	}
+	/* as long for a name nobody has: the time tells nothing */
+	if ((u = console_users_find(&c->users, name)) == NULL)
+		ok = console_password_dummy_check(password);
+	else
+		ok = console_password_check(u->hash, password);
+	if (!ok || console_session_make(c->secret, c->secretlen, u, now_s,
+	    c->ttl_s, cookie, sizeof cookie) == -1) {
+		log_kv(LOG_INFO, "console: login", LOG_STR("client",
+		    r->client_name), LOG_STR("user", console_name_ok(name) ?
+		    name : "?"), LOG_STR("outcome", "refused"));
+		console_login_form(r, 403, name, console_word(r,
+		    "error_login_wrong"));
+		return;
+	}
+	log_kv(LOG_INFO, "console: login", LOG_STR("client", r->client_name),
+	    LOG_STR("user", u->name), LOG_STR("role",
+	    console_role_name(u->role)), LOG_STR("outcome", "ok"));
+	console_set_cookie(r, CONSOLE_COOKIE, cookie, c->ttl_s, 1);
+	OPENSSL_cleanse(cookie, sizeof cookie);
+	console_redirect(r, "/", NULL);
+}
+
+/* POST /logout: the session's cookie goes. */
+static void
+console_logout(struct console_req *r)
+{
+	log_kv(LOG_INFO, "console: logout", LOG_STR("user", r->user.name));
+	console_set_cookie(r, CONSOLE_COOKIE, "", 0, 1);
+	console_redirect(r, "/login", NULL);
+}
+
+/* ---- a request ---- */
+
+/* The route of path, or NULL. */
+static const struct console_route *
+console_route_find(const char *path)
+{
+	const struct console_route	*rt;
+	size_t				 i, n;
+
+	for (i = 0; i < sizeof console_routes / sizeof console_routes[0];
+	    i++) {
+		rt = &console_routes[i];
+		n = strlen(rt->path);
+		if (strcmp(path, rt->path) == 0)
+			return rt;
+		if (n > 1 && rt->path[n - 1] == '/' && strncmp(path, rt->path,
+		    n) == 0 && path[n] != '\0' && strchr(path + n, '/') == NULL)
+			return rt;
+	}
+	return NULL;
+}
+
+/* Cookies: language, flash message, session (user, its CSRF token). */
+static void
+console_req_cookies(struct console_req *r, const char *h)
+{
+	struct console			*c = r->c;
+	const struct console_user	*u;
+	char				 v[CONSOLE_COOKIE_MAX];
+	char				 flash[CONSOLE_FLASH_MAX + 1];
+
+	if (h == NULL)
+		return;
+	if (console_cookie_get(h, CONSOLE_COOKIE_LANG, v, sizeof v) == 0)
+		r->lang = console_lang_pick(v);
+	if (console_cookie_get(h, CONSOLE_COOKIE_FLASH, flash,
+	    sizeof flash) == 0 && flash[0] != '\0' &&
+	    console_url_decode(flash, strlen(flash), 0, &r->flash) == -1)
+		r->flash = NULL;
+	if (console_cookie_get(h, CONSOLE_COOKIE, v, sizeof v) == -1 ||
+	    console_session_check(c->secret, c->secretlen, v, &c->users,
+	    clock_now_ms() / 1000, &u, r->sid) == -1)
+		return;
+	r->user.name = xstrdup(u->name);
+	r->user.role = u->role;
+	r->user.scope = u->scope != NULL ? xstrdup(u->scope) : NULL;
+	console_csrf_token(c->secret, c->secretlen, r->sid, r->csrf);
+}
+
+/*
+ * What a request says before any page: method, path, query or form,
+ * cookies, proxy headers. 0, or -1 once answered (405, 400, 415).
+ */
+static int
+console_req_read(struct console_req *r, struct evhttp_request *req)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	struct evbuffer		*body = evhttp_request_get_input_buffer(req);
+	enum evhttp_cmd_type	 m = evhttp_request_get_command(req);
+	const char		*path = uri != NULL ? evhttp_uri_get_path(uri) :
+				    NULL;
+	const char		*query = uri != NULL ? evhttp_uri_get_query(uri) :
+				    NULL;
+	const char		*ctype, *lang;
+	size_t			 len;
+
+	r->path = xstrdup(path != NULL && console_path_ok(path) ? path : "-");
+	admin_client(r->c->admin, req, r->client);
+	admin_client_name(r->client, r->client_name, sizeof r->client_name);
+	r->https = admin_via_proxy(r->c->admin, req) &&
+	    console_proto_https(evhttp_find_header(in, "X-Forwarded-Proto"));
+	console_req_cookies(r, evhttp_find_header(in, "Cookie"));
+	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD && m != EVHTTP_REQ_POST) {
+		(void)console_header(r, "Allow", "GET, HEAD, POST");
+		console_reply_error(r, 405, console_word(r, "error_method"));
+		return -1;
+	}
+	r->post = m == EVHTTP_REQ_POST;
+	if (strcmp(r->path, "-") == 0) {
+		console_reply_error(r, 400, console_word(r, "error_bad"));
+		return -1;
+	}
+	if (!r->post && query != NULL &&
+	    console_args_parse(&r->args, query, strlen(query)) == -1) {
+		console_reply_error(r, 400, console_word(r, "error_bad"));
+		return -1;
+	}
+	if (r->post && (len = evbuffer_get_length(body)) > 0) {
+		ctype = evhttp_find_header(in, "Content-Type");
+		if (!admin_content_type_is(ctype,
+		    "application/x-www-form-urlencoded")) {
+			console_reply_error(r, 415, console_word(r, "error_bad"));
+			return -1;
+		}
+		if (console_args_parse(&r->args, (const char *)evbuffer_pullup(
+		    body, -1), len) == -1) {
+			console_reply_error(r, 400, console_word(r, "error_bad"));
+			return -1;
+		}
+	}
+	/* ?lang=en switches, and the cookie keeps it */
+	if (!r->post && (lang = console_args_get(&r->args, "lang")) != NULL) {
+		r->lang = console_lang_pick(lang);
+		console_set_cookie(r, CONSOLE_COOKIE_LANG, r->lang, 31536000, 0);
+	}
+	return 0;
+}
+
+/* A route's checks: logged in, method, CSRF token, role. */
+static void
+console_dispatch(struct console_req *r)
+{
+	const struct console_route	*rt;
+	const char			*token;
+
+	if (strcmp(r->path, "/login") == 0) {
+		if (r->post)
+			console_login(r);
+		else if (r->user.name != NULL)
+			console_redirect(r, "/", NULL);
+		else
+			console_login_form(r, 200, NULL, NULL);
+		return;
+	}
+	if ((rt = console_route_find(r->path)) == NULL &&
+	    strcmp(r->path, "/logout") != 0) {
+		console_reply_error(r, 404, console_word(r, "error_not_found"));
+		return;
+	}
+	if (r->user.name == NULL) {
+		console_redirect(r, "/login", NULL);
+		return;
+	}
+	if ((rt == NULL || rt->how == CONSOLE_POST) != r->post) {
+		(void)console_header(r, "Allow", r->post ? "GET, HEAD" : "POST");
+		console_reply_error(r, 405, console_word(r, "error_method"));
+		return;
+	}
+	if (r->post && ((token = console_req_arg(r, "csrf")) == NULL ||
+	    !console_csrf_check(r->c->secret, r->c->secretlen, r->sid,
+	    token))) {
+		log_kv(LOG_INFO, "console: refused", LOG_STR("user",
+		    r->user.name), LOG_STR("path", r->path), LOG_STR("why",
+		    "csrf"));
+		console_reply_error(r, 403, console_word(r, "error_csrf"));
+		return;
+	}
+	if (rt == NULL) {
+		console_logout(r);
+		return;
+	}
+	if (rt->coordinator && r->user.role != CONSOLE_COORDINATOR) {
+		console_reply_error(r, 403, console_word(r, "error_role"));
+		return;
+	}
+	rt->page(r);
+}
+
+/*
+ * Every request of the listener (admin_set_serve). The request is held on
+ * the port's records from here: if the port closes the connection first,
+ * console_req_gone forgets it and the page's answer goes nowhere.
+ */
+static void
+console_serve(void *arg, struct evhttp_request *req)
+{
+	struct console		*c = arg;
+	struct console_req	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->c = c;
+	r->req = req;
+	r->lang = "fr";
+	buf_init(&r->body);
+	TAILQ_INSERT_TAIL(&c->reqs, r, entry);
+	if (admin_hold(c->admin, req, console_req_gone, r) == -1) {
+		r->path = xstrdup("-");
+		console_reply_error(r, 503, console_word(r, "error_busy"));
+	} else if (console_req_read(r, req) == 0)
+		console_dispatch(r);
+	console_req_check(r);
+	console_req_reap(r);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
+/*
+ * What the console server's files share (console.c, console_req.c,
+ * console_html.c): the request's parsing, as pure functions the fuzz target
+ * and the unit tests call, and the HTML layout's pieces. Private to them.
+ */
+#ifndef RELAIS_CONSOLE_INT_H
+#define RELAIS_CONSOLE_INT_H
+
+#include <stddef.h>
+
+struct buf;
+struct console_req;
+
+/* Fields of a form or query string, at most; more is a bad request. */
+#define CONSOLE_ARGS_MAX	64
+/* Bytes of a request body (a form), at most. */
+#define CONSOLE_BODY_MAX	(64 * 1024)
+/* Bytes of a flash message kept in its cookie. */
+#define CONSOLE_FLASH_MAX	300
+
+/* Decoded name=value pairs of a query string or a urlencoded form. */
+struct console_args {
+	size_t	 n;
+	char	*names[CONSOLE_ARGS_MAX];
+	char	*values[CONSOLE_ARGS_MAX];
+};
+
+/*
+ * Percent-decodes s[0..n) (a '+' is a space when plus) into a new string
+ * in *out: -1 for a bad escape, a NUL byte, a control character other than
+ * tab, CR and LF, or invalid UTF-8 (*out NULL).
+ */
+int		 console_url_decode(const char *s, size_t n, int plus,
+		    char **out);
+/*
+ * Parses application/x-www-form-urlencoded s[0..n) (a query string or a
+ * body) into args, which must be empty (zeroed). Empty pairs ("a&&b") are
+ * skipped; a name without '=' has the value "". 0, or -1 (args freed) for
+ * a bad escape or more than CONSOLE_ARGS_MAX pairs.
+ */
+int		 console_args_parse(struct console_args *, const char *s,
+		    size_t n);
+/* The first value of name, or NULL. */
+const char	*console_args_get(const struct console_args *, const char *name);
+void		 console_args_free(struct console_args *);
+
+/*
+ * The value of cookie name in a Cookie header ("a=1; b=2"), the first if
+ * several, without surrounding quotes, into out: 0, or -1 when absent or
+ * too long for out.
+ */
+int		 console_cookie_get(const char *header, const char *name,
+		    char *out, size_t outlen);
+/*
+ * Whether an X-Forwarded-Proto value says https: its last entry (the
+ * nearest proxy's), blanks trimmed, any case.
+ */
+int		 console_proto_https(const char *value);
+/* "en" when lang is "en", else "fr": French first. */
+const char	*console_lang_pick(const char *lang);
+/*
+ * Whether a request path is one the console takes: starts with '/', 1 to
+ * 256 bytes of printable ASCII, no "//" nor a dot segment. 1 or 0.
+ */
+int		 console_path_ok(const char *path);
+/*
+ * s percent-encoded for a cookie value or a URL's query (unreserved
+ * characters stay), appended to out.
+ */
+void		 console_url_encode(struct buf *out, const char *s);
+
+/* console_html.c: the layout's pieces console.c sends. */
+/* The error page's body (status, message), without the user's nav if none. */
+void		 console_html_error(struct console_req *, int status,
+		    const char *message);
+/* The login page: the form (and an error message, or NULL). */
+void		 console_html_login(struct console_req *, const char *login_csrf,
+		    const char *user, const char *error);
+/* The stylesheet (inline in every page's head). */
+extern const char console_css[];
+
+/* console.c: for the layout. */
+/* The flash message to show, or NULL (read from its cookie). */
+const char	*console_req_flash(const struct console_req *);
+/* Whether a user is logged in (the layout shows the nav then). */
+int		 console_req_logged_in(const struct console_req *);
+/* Sends body as the page, with status (200, 403, ...). */
+void		 console_send(struct console_req *, int status);
+
+#endif
