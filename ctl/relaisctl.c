@@ -57,6 +57,22 @@ static const struct ctl_opt ctl_render_opts[] = {
 	{ "event", 0, 1 }, { "territory", 0, 1 }, { "lang", 0, 1 },
 	{ NULL, 0, 0 }
 };
+static const struct ctl_opt ctl_cu_opts[] = {
+	{ "file", 0, 1 }, { NULL, 0, 0 }
+};
+static const struct ctl_opt ctl_cu_pw_opts[] = {
+	{ "file", 0, 1 }, { "password-stdin", 0, 0 }, { NULL, 0, 0 }
+};
+static const struct ctl_opt ctl_cu_add_opts[] = {
+	{ "role", 0, 1 }, { "scope", 0, 1 }, { "file", 0, 1 },
+	{ "password-stdin", 0, 0 }, { NULL, 0, 0 }
+};
+#define CTL_CONSOLE_FILE \
+	"  --file FILE        the users file (default: the configuration's\n" \
+	"                     console.users_file)\n"
+#define CTL_CONSOLE_OPTS \
+	"  --password-stdin   read the password from standard input, one line\n" \
+	CTL_CONSOLE_FILE
 
 static const struct ctl_cmd ctl_table[] = {
 	{ "emit", "[--inbox] [--raw | --backfill] FILE|-",
@@ -168,6 +184,34 @@ static const struct ctl_cmd ctl_table[] = {
 	{ "outbox", "FILE|-", "an outbox file as readable messages",
 	    "Print an outbox gateway's file (JSON lines) as readable messages.\n",
 	    NULL, 1, 1, 0, CTL_CONF_NONE, ctl_outbox },
+	{ "console-user add",
+	    "NAME --role viewer|coordinator --scope region|TERRITORY "
+	    "[--password-stdin] [--file FILE]",
+	    "give someone access to the web console",
+	    "Add a user to the web console's users file (console.users_file),\n"
+	    "with a password read twice from the terminal without echo (from\n"
+	    "standard input, one line, when it is not a terminal). Passwords are\n"
+	    "stored hashed with yescrypt; at least 12 characters.\n"
+	    "  --role ROLE        viewer (reads) or coordinator (also replays,\n"
+	    "                     drops dead letters, records opt-outs)\n"
+	    "  --scope SCOPE      region (every territory) or one territory's id\n"
+	    CTL_CONSOLE_OPTS,
+	    ctl_cu_add_opts, 1, 1, 0, CTL_CONF_NONE, ctl_console_user_add },
+	{ "console-user remove", "NAME [--file FILE]",
+	    "take someone's access to the web console away",
+	    "Remove a user from the web console's users file; their sessions end\n"
+	    "when relaisd reads the file again (reload).\n" CTL_CONSOLE_FILE,
+	    ctl_cu_opts, 1, 1, 1, CTL_CONF_NONE, ctl_console_user_remove },
+	{ "console-user passwd", "NAME [--password-stdin] [--file FILE]",
+	    "change a console user's password",
+	    "Set a new password for a user of the web console (read as for add);\n"
+	    "their sessions end when relaisd reads the file again (reload).\n"
+	    CTL_CONSOLE_OPTS,
+	    ctl_cu_pw_opts, 1, 1, 0, CTL_CONF_NONE, ctl_console_user_passwd },
+	{ "console-user list", "[--file FILE]", "the web console's users",
+	    "Print the users of the web console with their role and scope\n"
+	    "(never their password hashes).\n" CTL_CONSOLE_FILE,
+	    ctl_cu_opts, 0, 0, 0, CTL_CONF_NONE, ctl_console_user_list },
 	{ "help", "[COMMAND [SUBCOMMAND]]", "the help of a command",
 	    "Print the help of COMMAND, or the list of commands.\n",
 	    NULL, 0, 2, 0, CTL_CONF_NONE, ctl_help_cmd },
@@ -454,6 +498,8 @@ main(int argc, char *argv[])
 	}
 	memset(&c, 0, sizeof c);
 	c.cmd = cmd;
+	c.path = path != NULL ? path : CTL_CONFIG;
+	c.env = env;
 	if ((rc = ctl_parse(&c, argc, argv, &args)) != 0)
 		goto done;
 	log_init("relaisctl", 0);

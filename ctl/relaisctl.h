@@ -67,6 +67,8 @@ struct ctl_cmd {
 struct ctl {
 	const struct ctl_cmd	*cmd;
 	struct config		*cf;
+	const char		*path;	/* the configuration's file */
+	const char		*env;	/* --env-file, or NULL */
 	redisContext		*rc;
 	char			 key[512];
 };
@@ -172,6 +174,12 @@ int	ctl_suppress_remove(struct ctl *, const struct ctl_args *);
 int	ctl_suppress_list(struct ctl *, const struct ctl_args *);
 int	ctl_forget(struct ctl *, const struct ctl_args *);
 int	ctl_export(struct ctl *, const struct ctl_args *);
+
+/* relaisctl_console.c: the console's users file */
+int	ctl_console_user_add(struct ctl *, const struct ctl_args *);
+int	ctl_console_user_remove(struct ctl *, const struct ctl_args *);
+int	ctl_console_user_passwd(struct ctl *, const struct ctl_args *);
+int	ctl_console_user_list(struct ctl *, const struct ctl_args *);
 
 /* relaisctl_event.c */
 int	ctl_emit(struct ctl *, const struct ctl_args *);
