@@ -167,8 +167,12 @@ ctl_cu_config(struct ctl *c, const char *file)
 
 	if (file == NULL) {
 		if (ctl_env_load(c->env) == -1 ||
-		    ctl_config(c, c->path) == -1)
+		    ctl_config(c, c->path) == -1) {
+			fprintf(stderr, "relaisctl: the users file is the "
+			    "configuration's console.users_file (-c FILE), or "
+			    "--file FILE\n");
 			return -1;
+		}
 		if (c->cf->console.users_file == NULL) {
 			fprintf(stderr, "relaisctl: %s has no console."
 			    "users_file; --file names the users file\n",
@@ -268,18 +272,25 @@ ctl_cu_scope_ok(const struct ctl *c, const char *scope)
 		    "territory id\n", c->cmd->name, scope);
 		return 0;
 	}
-	if (c->cf == NULL || (set = c->cf->territories) == NULL ||
+	if (c->cf == NULL) {
+		fprintf(stderr, "relaisctl: note: no configuration read (%s): "
+		    "territory \"%s\" not checked\n", c->path, scope);
+		return 1;
+	}
+	if ((set = c->cf->territories) == NULL ||
 	    territory_find(set, scope) != NULL)
 		return 1;
 	n = territory_set_count(set);
 	known = xcalloc(n + 1, sizeof *known);
-	known[0] = "region";
 	for (i = 0; i < n; i++)
-		known[i + 1] = territory_set_at(set, i)->id;
+		known[i] = territory_set_at(set, i)->id;
+	/* the fallback territory may be called region already */
+	if (territory_find(set, "region") == NULL)
+		known[n++] = "region";
 	buf_init(&b);
 	buf_printf(&b, "relaisctl %s: unknown territory \"%s\"", c->cmd->name,
 	    scope);
-	suggest_append(&b, scope, known, n + 1);
+	suggest_append(&b, scope, known, n);
 	fprintf(stderr, "%s\n", b.data);
 	buf_free(&b);
 	free(known);
