@@ -135,6 +135,7 @@ LIB_SRCS := \
 	daemon/console_req.c \
 	daemon/console_html.c \
 	daemon/console_pages.c \
+	daemon/console_optouts.c \
 	daemon/console_overview.c \
 	daemon/console_preview.c \
 	handlers/handlers.c \

@@ -41,9 +41,10 @@ extern const char dead_lua_replay[];
 extern const char dead_lua_drop[];
 
 /*
- * Reads, for each id in ARGV[2..], the letter's payload, its payload_in
- * (the letter holding its event's bytes) and its reason; false for an id
- * that is not a letter. ARGV[1]: the prefix.
+ * Reads, for each id in ARGV[2..], five fields of the letter: payload,
+ * payload_in (the letter holding its event's bytes), reason, stream_id,
+ * event_id ("" when absent); false for an id that is not a letter.
+ * ARGV[1]: the prefix.
  */
 extern const char dead_lua_peek[];
 
