@@ -9,6 +9,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "config.h"
+#include "figures.h"
 #include "followups.h"
 #include "forget.h"
 #include "forget_walk.h"
@@ -22,8 +23,9 @@ static const char *const forget_places[FORGET_NPLACES] = { "ledgers",
 /*
  * The person's own keys, erased atomically. ARGV: prefix, person id, then
  * the seen keys of their follow-up events. Everything keyed by the person
- * goes; what lists them among others (ledgers, digests, the streams) is
- * for the search to find. Returns JSON counts.
+ * goes (their open follow-ups too, figures.h); what lists them among
+ * others (ledgers, digests, the streams) is for the search to find.
+ * Returns JSON counts.
  */
 static const char forget_lua[] =
 "local p, pid = ARGV[1], ARGV[2]\n"
@@ -33,12 +35,47 @@ static const char forget_lua[] =
 "if c then out.caseload = redis.call('ZREM', p .. 'caseload:' .. c, pid) end\n"
 "local mx = redis.call('HGET', k, 'mx')\n"
 "if mx then for _, key in ipairs(cjson.decode(mx)) do out.index = out.index + redis.call('HDEL', key, pid) end end\n"
+"local t = redis.call('HGET', k, 'territory')\n"
+"if t then\n"
+"  for _, f in ipairs(redis.call('HKEYS', k)) do\n"
+"    if string.sub(f, 1, 3) == 'fu:' then\n"
+"      redis.call('ZREM', p .. 'followups-open:' .. t, string.sub(f, 4) .. ':' .. pid)\n"
+"    end\n"
+"  end\n"
+"end\n"
 "local fk = p .. 'followups:' .. pid\n"
 "local fu = redis.call('HGETALL', fk)\n"
 "for i = 2, #fu, 2 do out.followups = out.followups + redis.call('ZREM', p .. 'scheduled', fu[i]) end\n"
 "redis.call('DEL', fk, k)\n"
 "for i = 3, #ARGV do out.seen = out.seen + redis.call('DEL', ARGV[i]) end\n"
 "return cjson.encode(out)\n";
+
+/*
+ * A dead letter removed and taken off dead:reasons (figures.h) at once.
+ * KEYS: the dead stream, dead:reasons; ARGV: the letter's id, its class.
+ */
+static const char forget_dead_lua[] =
+"local n = redis.call('XDEL', KEYS[1], ARGV[1])\n"
+"if n == 1 and redis.call('HINCRBY', KEYS[2], ARGV[2], -1) <= 0 then\n"
+"  redis.call('HDEL', KEYS[2], ARGV[2])\n"
+"end\n"
+"return n\n";
+
+/* A stream entry's field, NULL when it has none. */
+static const char *
+forget_field(const redisReply *f, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; f != NULL && f->type == REDIS_REPLY_ARRAY &&
+	    i + 1 < f->elements; i += 2) {
+		if (f->element[i]->type == REDIS_REPLY_STRING &&
+		    f->element[i + 1]->type == REDIS_REPLY_STRING &&
+		    strcmp(f->element[i]->str, name) == 0)
+			return f->element[i + 1]->str;
+	}
+	return NULL;
+}
 
 /* forget's visit: each thing found is removed, and counted. */
 static int
@@ -53,8 +90,19 @@ forget_erase(struct forget_search *s, const struct forget_hit *h)
 	    &rep->dead, &rep->events, &rep->events, &rep->deliveries };
 	redisReply		*r;
 	const char		*cmd = cmds[h->place];
+	char			 reasons[512];
 
-	if (h->entry != NULL)
+	if (h->entry != NULL && h->place == FORGET_DEAD) {
+		const char *cls = forget_field(h->entry->element[1], "class");
+
+		if (figures_reasons_key(reasons, sizeof reasons,
+		    s->cf->redis.prefix) == -1)
+			return -1;
+		r = redisCommand(s->rc, "EVAL %s 2 %s %s %s %s", forget_dead_lua,
+		    h->key, reasons, h->entry->element[0]->str, cls != NULL ?
+		    cls : figures_reason_class(forget_field(h->entry->element[1],
+		    "reason")));
+	} else if (h->entry != NULL)
 		r = redisCommand(s->rc, "%s %s %s", cmd, h->key,
 		    h->entry->element[0]->str);
 	else if (h->place == FORGET_INBOX)

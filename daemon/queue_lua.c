@@ -4,6 +4,7 @@
  * loads them on every connection of its writer (EVALSHA). The state and
  * commit scripts are preceded by the handlers' functions (handlers/store.c).
  */
+#include "figures.h"
 #include "queue_lua.h"
 
 /*
@@ -77,23 +78,32 @@ const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
  * S key | C count-key ttl (a message sent to a recipient today) | Z score
  * member | D n f v ... | L n f v ... | A stream-id (ack and
  * delete the entry) | U suppression-id record (a provider's opt-out, kept
- * for good, appended to the consent history) | H effect n args...
+ * for good, appended to the consent history) | H effect n args... |
+ * F territory:month template channel outcome welcomed (a delivery's
+ * figures, figures.h: outcome "s" sent, "d" dead, "o" dead as the provider
+ * reported an opt-out; welcomed the person a welcome reached, or "").
  * Returns 1, or the effects that failed ("name: error"), the rest applied.
  */
-const char queue_commit_lua[] =
+const char queue_commit_lua[] = FIGURES_REASON_LUA
 "local p, group, ttl, maxlen, cttl, dttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
 /*
  * A delivery's dead letter keeps the event's bytes once (Law 25): when a
  * letter of the same event still holds them (dead-event:<id>), this one
- * says where (payload_in) instead of copying them.
+ * says where (payload_in) instead of copying them. Every letter carries
+ * its reason's class and is counted in dead:reasons (figures.h).
  */
 "local function dead(f)\n"
-"  local eid, pi, dk\n"
+"  local eid, pi, dk, r\n"
 "  for j = 1, #f, 2 do\n"
 "    if f[j] == 'event_id' then eid = f[j + 1]\n"
 "    elseif f[j] == 'payload' then pi = j + 1\n"
+"    elseif f[j] == 'reason' then r = f[j + 1]\n"
 "    elseif f[j] == 'delivery_key' then dk = true end\n"
 "  end\n"
+"  local cls = reason_class(r)\n"
+"  f[#f + 1] = 'class'\n"
+"  f[#f + 1] = cls\n"
+"  redis.call('HINCRBY', p .. 'dead:reasons', cls, 1)\n"
 "  if not (eid and eid ~= '' and pi and dk) then\n"
 "    redis.call('XADD', p .. 'dead', '*', unpack(f))\n"
 "    return\n"
@@ -110,6 +120,32 @@ const char queue_commit_lua[] =
 "  end\n"
 "end\n"
 /*
+ * A delivery's figures: a message sent or failed, and the first welcome
+ * that reached a person, per channel and on any, marked on their record
+ * (HSETNX) so that a person counts once (not again on a replay, a second
+ * welcome, another month). Not for a person forgotten meanwhile: HSETNX
+ * would bring back a record.
+ */
+"local function figures(tm, tpl, ch, o, pid)\n"
+"  local k = p .. 'figures:' .. tm\n"
+"  local m = tpl .. ':' .. ch\n"
+"  if o ~= 's' then\n"
+"    redis.call('HINCRBY', k, 'dead', 1)\n"
+"    redis.call('HINCRBY', k, 'dead:' .. m, 1)\n"
+"    if o == 'o' then redis.call('HINCRBY', k, 'optouts', 1) end\n"
+"    return\n"
+"  end\n"
+"  redis.call('HINCRBY', k, 'sent:' .. m, 1)\n"
+"  if pid == '' then return end\n"
+"  local pk = p .. 'person:' .. pid\n"
+"  if redis.call('EXISTS', pk) == 0 then return end\n"
+"  local mon = string.sub(tm, -7)\n"
+"  if redis.call('HSETNX', pk, 'welcomed', mon) == 1 then redis.call('HINCRBY', k, 'welcomed', 1) end\n"
+"  if redis.call('HSETNX', pk, 'welcomed_' .. ch, mon) == 1 then\n"
+"    redis.call('HINCRBY', k, 'welcomed:' .. ch, 1)\n"
+"  end\n"
+"end\n"
+/*
  * The ops are checked before any is applied: Redis keeps what a script
  * wrote before an error, so a batch refused half-way would be half
  * applied, its entries acked and yet reported failed.
@@ -119,6 +155,7 @@ const char queue_commit_lua[] =
 "  local op = ARGV[i]\n"
 "  if op == 'S' or op == 'A' then i = i + 2\n"
 "  elseif op == 'C' or op == 'U' or op == 'Z' then i = i + 3\n"
+"  elseif op == 'F' then i = i + 6\n"
 "  elseif op == 'H' then\n"
 "    if E[ARGV[i + 1]] == nil then return redis.error_reply('relais commit: no effect ' .. tostring(ARGV[i + 1])) end\n"
 "    i = i + 3 + (tonumber(ARGV[i + 2]) or 0)\n"
@@ -151,6 +188,9 @@ const char queue_commit_lua[] =
 "  elseif op == 'A' then\n"
 "    acks[#acks + 1] = ARGV[i + 1]\n"
 "    i = i + 2\n"
+"  elseif op == 'F' then\n"
+"    figures(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])\n"
+"    i = i + 6\n"
 "  elseif op == 'Z' then\n"
 "    redis.call('ZADD', p .. 'scheduled', ARGV[i + 1], ARGV[i + 2])\n"
 "    i = i + 3\n"
@@ -227,7 +267,7 @@ const char queue_state_lua[] = QUEUE_DEDUPE_LUA
  * scheduled members into the stream. Members are
  * "retry ATTEMPT WAITS KEY EVENT" or "event 0 0 - EVENT".
  */
-const char queue_tick_lua[] =
+const char queue_tick_lua[] = FIGURES_REASON_LUA
 "local p, now, max = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
 "local moved, due = 0, 0\n"
 "local items = redis.call('RPOP', p .. 'inbox', max)\n"
@@ -246,13 +286,30 @@ const char queue_tick_lua[] =
 "  elseif kind == 'event' then\n"
 "    redis.call('XADD', p .. 'events', '*', 'event', ev)\n"
 "  else\n"
-"    redis.call('XADD', p .. 'dead', '*', 'reason', 'unreadable scheduled entry', 'payload', m)\n"
+"    redis.call('XADD', p .. 'dead', '*', 'reason', 'unreadable scheduled entry', 'payload', m,\n"
+"      'class', 'unreadable')\n"
+"    redis.call('HINCRBY', p .. 'dead:reasons', 'unreadable', 1)\n"
 "  end\n"
 "  redis.call('ZREM', p .. 'scheduled', m)\n"
 "  due = due + 1\n"
 "end\n"
+/*
+ * Letters past their retention leave, a batch at a time (the rest at the
+ * next tick), each taken off dead:reasons: XTRIM would not say which.
+ */
 "local t = redis.call('TIME')\n"
-"redis.call('XTRIM', p .. 'dead', 'MINID', tonumber(t[1]) * 1000 - tonumber(ARGV[5]))\n"
+"local minid = tonumber(t[1]) * 1000 - tonumber(ARGV[5])\n"
+"if minid > 0 then\n"
+"  for _, e in ipairs(redis.call('XRANGE', p .. 'dead', '-', minid - 1, 'COUNT', max)) do\n"
+"    local cls, r\n"
+"    for j = 1, #e[2], 2 do\n"
+"      if e[2][j] == 'class' then cls = e[2][j + 1] elseif e[2][j] == 'reason' then r = e[2][j + 1] end\n"
+"    end\n"
+"    cls = cls or reason_class(r)\n"
+"    if redis.call('HINCRBY', p .. 'dead:reasons', cls, -1) <= 0 then redis.call('HDEL', p .. 'dead:reasons', cls) end\n"
+"    redis.call('XDEL', p .. 'dead', e[1])\n"
+"  end\n"
+"end\n"
 "return { moved, due }\n";
 
 /*

@@ -9,11 +9,13 @@
 #include "buf.h"
 #include "clock.h"
 #include "delivery.h"
+#include "figures.h"
 #include "log.h"
 #include "plan.h"
 #include "queue.h"
 #include "queue_args.h"
 #include "record.h"
+#include "territory.h"
 
 /* How long a recipient's count of the day is kept (ms): past their day. */
 #define RECORD_CAP_TTL_MS	(2 * 86400000LL)
@@ -215,5 +217,14 @@ record_outcome(struct queue_args *ops, const struct delivery *d,
 	default:
 		break;
 	}
+	/* the territory's figures: a newcomer's message on arrival welcomes them */
+	if ((d->outcome == OUTCOME_SENT || d->outcome == OUTCOME_DEAD) &&
+	    d->pd->terr != NULL)
+		figures_op(ops, d->pd->terr->tz, at_ms, d->pd->territory,
+		    d->pd->template, d->pd->channel, d->outcome == OUTCOME_SENT,
+		    d->optout, type != NULL && strcmp(type, "newcomer.arrived") ==
+		    0 && strcmp(d->pd->role, "newcomer") == 0 &&
+		    d->pd->subject != NULL && *d->pd->subject != '\0' ?
+		    d->pd->subject : NULL);
 	record_delivery(ops, d, event_id, type, at_ms);
 }

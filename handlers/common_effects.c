@@ -13,22 +13,32 @@
 /*
  * announce: the ledger, kept for good; each person keeps the event that
  * first announced them to the employer, so that a retry of that event's
- * message names the same candidates.
+ * message names the same candidates. A pair new to the ledger is a
+ * candidate announced, counted in fig ("<territory>:<YYYY-MM>", the
+ * posting's territory and local month; figures.h).
  */
 static const char *const common_announce_args[] = { "employer", "event",
-	"persons...", NULL };
+	"fig", "persons...", NULL };
 const struct handler_lua common_effect_announce = { "announce",
 	common_announce_args,
 "function(p, a)\n"
+"  local n = 0\n"
 "  for _, pid in ipairs(a.persons) do\n"
-"    redis.call('HSETNX', p .. 'announced:' .. a.employer, pid, a.event)\n"
+"    n = n + redis.call('HSETNX', p .. 'announced:' .. a.employer, pid, a.event)\n"
 "  end\n"
+"  if n > 0 and a.fig ~= '' then redis.call('HINCRBY', p .. 'figures:' .. a.fig, 'candidates', n) end\n"
 "end\n" };
 
-/* stat: counts for the monthly report (no person in it), by month. */
-static const char *const common_stat_args[] = { "field", NULL };
+/*
+ * stat: counts for the monthly report (no person in it): field
+ * "<territory>:<figure>" in the figures of fig ("<territory>:<YYYY-MM>",
+ * the territory's local month; figures.h), and in the old UTC month's
+ * stats:<YYYY-MM>, still kept for whoever reads it.
+ */
+static const char *const common_stat_args[] = { "fig", "field", NULL };
 const struct handler_lua common_effect_stat = { "stat", common_stat_args,
 "function(p, a)\n"
 "  redis.call('HINCRBY', p .. 'stats:' .. month(), a.field, 1)\n"
+"  redis.call('HINCRBY', p .. 'figures:' .. a.fig, string.match(a.field, '([^:]*)$'), 1)\n"
 "end\n" };
 

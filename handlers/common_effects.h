@@ -5,9 +5,12 @@
 
 struct handler_lua;
 
-/* employer, event, persons...: the ledger of who was announced to whom */
+/*
+ * employer, event, fig, persons...: the ledger of who was announced to
+ * whom; fig ("<territory>:<YYYY-MM>", handler_fig) counts the new pairs
+ */
 extern const struct handler_lua	common_effect_announce;
-/* field: "<territory>:<figure>" counted for the monthly report */
+/* fig, field: "<territory>:<figure>" counted for the monthly report */
 extern const struct handler_lua	common_effect_stat;
 
 #endif

@@ -10,7 +10,8 @@
 
 /*
  * The state function (S.done). Its arguments: the person id, the
- * follow-up's kind, now (ms). A follow-up done early is not reminded.
+ * follow-up's kind, now (ms). A follow-up done early is not reminded; one
+ * reminded is no longer open (figures.h).
  */
 static const char *const done_args[] = { "pid", "kind", "now", NULL };
 
@@ -22,6 +23,7 @@ static const struct handler_lua done_state = { "done", done_args,
 "  local was = redis.call('HGET', k, 'fu:' .. a.kind) or ''\n"
 "  if m.retry then return { territory = t, was = was } end\n"
 "  redis.call('HSET', k, 'fu:' .. a.kind, 'done ' .. a.now)\n"
+"  redis.call('ZREM', p .. 'followups-open:' .. t, a.kind .. ':' .. a.pid)\n"
 "  local fk = p .. 'followups:' .. a.pid\n"
 "  local m = redis.call('HGET', fk, a.kind)\n"
 "  if m then redis.call('ZREM', p .. 'scheduled', m); redis.call('HDEL', fk, a.kind) end\n"
@@ -65,7 +67,7 @@ done_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	/* counted once: not when it was done already */
 	if (t != NULL && strncmp(handler_str(state, "was") != NULL ?
 	    handler_str(state, "was") : "", "done", 4) != 0) {
-		handler_stat(out, t, "followups_done");
+		handler_stat(out, ctx, t, "followups_done");
 	}
 	return 0;
 }

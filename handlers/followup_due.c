@@ -88,14 +88,22 @@ static const struct handler_lua due_fx_reminder_add = { "reminder_add",
 "  end\n"
 "end\n" };
 
-/* followup: the person's record of a kind ("reminded <at>"), unless gone */
+/*
+ * followup: the person's record of a kind ("reminded <at>"), unless gone;
+ * open in their territory's followups-open until done (figures.h: what is
+ * overdue is counted there, no person read).
+ */
 static const char *const due_fx_followup_args[] = { "pid", "kind", "record",
 	NULL };
 static const struct handler_lua due_fx_followup = { "followup",
 	due_fx_followup_args,
 "function(p, a)\n"
 "  local k = p .. 'person:' .. a.pid\n"
-"  if redis.call('EXISTS', k) == 1 then redis.call('HSET', k, 'fu:' .. a.kind, a.record) end\n"
+"  local t = redis.call('HGET', k, 'territory')\n"
+"  if not t then return end\n"
+"  redis.call('HSET', k, 'fu:' .. a.kind, a.record)\n"
+"  local at = tonumber(string.match(a.record, '^reminded (%d+)$'))\n"
+"  if at then redis.call('ZADD', p .. 'followups-open:' .. t, at, a.kind .. ':' .. a.pid) end\n"
 "end\n" };
 
 static const struct handler_lua *const due_effects[] = { &due_fx_reminder_add,
@@ -344,7 +352,7 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		    (long long)ctx->now_ms);
 		handler_effect(out, &due_fx_followup, "pid", pid, "kind", kind,
 		    "record", rec, NULL);
-		handler_stat(out, t, "followups_due");
+		handler_stat(out, ctx, t, "followups_due");
 	}
 	return 0;
 }

@@ -137,13 +137,25 @@ handler_effect(struct handler_out *out, const struct handler_lua *fx, ...)
 }
 
 void
-handler_stat(struct handler_out *out, const struct territory *t,
-    const char *figure)
+handler_fig(const struct handler_ctx *ctx, const struct territory *t,
+    char *out)
 {
-	char	field[160];
+	char	month[16];
 
+	handler_month(t, ctx->now_ms, month, sizeof month);
+	snprintf(out, HANDLER_FIG_SIZE, "%s:%s", t->id, month);
+}
+
+void
+handler_stat(struct handler_out *out, const struct handler_ctx *ctx,
+    const struct territory *t, const char *figure)
+{
+	char	field[160], fig[HANDLER_FIG_SIZE];
+
+	handler_fig(ctx, t, fig);
 	snprintf(field, sizeof field, "%s:%s", t->id, figure);
-	handler_effect(out, &common_effect_stat, "field", field, NULL);
+	handler_effect(out, &common_effect_stat, "fig", fig, "field", field,
+	    NULL);
 }
 
 const char *

@@ -193,12 +193,19 @@ extern const struct handler handler_match_digest;
 
 /* Shared by the handlers (handlers.c). */
 /*
- * Counts one "<territory>:<figure>" in this month's stats:<YYYY-MM> hash
- * (the month of Redis's clock, UTC, as the deliveries stream's ids), for
- * relaisctl report.
+ * Counts figure once in t's figures of the local month of ctx's now
+ * (figures:<territory>:<YYYY-MM>, figures.h), and as "<territory>:<figure>"
+ * in the UTC month's stats:<YYYY-MM> hash of old.
  */
-void		 handler_stat(struct handler_out *, const struct territory *,
-		    const char *figure);
+void		 handler_stat(struct handler_out *, const struct handler_ctx *,
+		    const struct territory *t, const char *figure);
+/*
+ * "<territory>:<YYYY-MM>": t's figures of the local month of ctx's now,
+ * as effects name them; out holds HANDLER_FIG_SIZE bytes.
+ */
+#define HANDLER_FIG_SIZE	96
+void		 handler_fig(const struct handler_ctx *,
+		    const struct territory *t, char *out);
 /* A non-empty string member of o, or NULL. */
 const char	*handler_str(const json_t *o, const char *key);
 /*

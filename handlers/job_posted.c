@@ -272,7 +272,7 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	struct match_hit		*hits;
 	const struct handler_rows	*profiles;
 	json_t				*ann;
-	char				*skills;
+	char				*skills, fig[HANDLER_FIG_SIZE];
 	size_t				 nh;
 
 	if (posting_parse(ev, ctx, &j, reason, reasonlen) == -1)
@@ -291,13 +291,14 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		return 0;
 	}
 	/* the ledger: [announce, employer, event, person...] */
+	handler_fig(ctx, j.t, fig);
 	ann = handler_effect_new(&common_effect_announce, 0, "employer", j.eid,
-	    "event", ev->id, NULL);
+	    "event", ev->id, "fig", fig, NULL);
 	posting_alert(ctx, &j, profiles, hits, nh, ann, out);
 	free(hits);
 	handler_effect_json(out, ann);
 	if (!ctx->retry) {
-		handler_stat(out, j.t, "employer_alerts");
+		handler_stat(out, ctx, j.t, "employer_alerts");
 	}
 	return 0;
 }

@@ -167,7 +167,7 @@ digest_message(const struct handler_ctx *ctx, const char *eid,
 	handler_employer(out, eid, contact, lang, t, vars);
 	handler_effect_json(out, json_incref(ann));
 	if (!ctx->retry) {
-		handler_stat(out, t, "employer_alerts");
+		handler_stat(out, ctx, t, "employer_alerts");
 	}
 }
 
@@ -206,7 +206,7 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	const json_t		*contact;
 	json_t			*cands, *ann, *done, *titles;
 	const char		*eid, *lang;
-	char			 langbuf[HANDLER_LANG_SIZE];
+	char			 langbuf[HANDLER_LANG_SIZE], fig[HANDLER_FIG_SIZE];
 
 	if ((eid = handler_id(ev, "employer", reason, reasonlen)) == NULL)
 		return -1;
@@ -226,8 +226,11 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 
 	cands = json_array();
 	titles = json_array();
+	fig[0] = '\0';
+	if (t != NULL)
+		handler_fig(ctx, t, fig);
 	ann = handler_effect_new(&common_effect_announce, 0, "employer", eid,
-	    "event", ev->id, NULL);
+	    "event", ev->id, "fig", fig, NULL);
 	done = json_array();
 	digest_candidates(ev, ctx, json_object_get(state, "items"), lang, cands,
 	    titles, ann, done);

@@ -768,7 +768,7 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	if (state != NULL && a.noc != NULL && a.share && !ev->quiet)
 		arrival_matches(ctx, &a, json_object_get(state, "jobs"), out);
 	if (state != NULL && welcome && !ctx->retry) {
-		handler_stat(out, a.t, "arrivals");
+		handler_stat(out, ctx, a.t, "arrivals");
 	}
 	json_decref(cv);
 	return 0;

@@ -9,8 +9,8 @@
 
 /*
  * The state function (S.departed). Its argument: the person id. Cancels
- * pending follow-ups, stops matching; not when a newer event (a return)
- * was applied since.
+ * pending follow-ups (and those open, figures.h), stops matching; not when
+ * a newer event (a return) was applied since.
  */
 static const char *const departed_args[] = { "pid", NULL };
 
@@ -30,6 +30,11 @@ static const struct handler_lua departed_state = { "departed", departed_args,
 "  unindex(p, pid, k)\n"
 "  local c = redis.call('HGET', k, 'counsellor')\n"
 "  if c then redis.call('ZREM', p .. 'caseload:' .. c, pid) end\n"
+"  for _, f in ipairs(redis.call('HKEYS', k)) do\n"
+"    if string.sub(f, 1, 3) == 'fu:' then\n"
+"      redis.call('ZREM', p .. 'followups-open:' .. t, string.sub(f, 4) .. ':' .. pid)\n"
+"    end\n"
+"  end\n"
 "  local was = redis.call('HGET', k, 'departed')\n"
 "  redis.call('HSET', k, 'departed', '1', 't', m.t)\n"
 "  redis.call('HDEL', k, 'counsellor', 'assigned_by')\n"
@@ -72,7 +77,7 @@ departed_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	    "territory"));
 	if (t != NULL && json_integer_value(json_object_get(state,
 	    "already")) == 0) {
-		handler_stat(out, t, "departures");
+		handler_stat(out, ctx, t, "departures");
 	}
 	return 0;
 }

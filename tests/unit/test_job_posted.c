@@ -276,7 +276,7 @@ test_posted_fn(void **state)
 	/* the ledger: each announced once, by this event */
 	assert_int_equal(json_array_size(out.effects), 2);
 	test_effect(&out, "announce", "[\"announce\",\"e-1\",\"job-evt\","
-	    "\"p-a\",\"p-g\",\"p-b\",\"p-c\"]");
+	    "\"abitibi:2026-03\",\"p-a\",\"p-g\",\"p-b\",\"p-c\"]");
 	test_stat(&out, "abitibi:employer_alerts");
 	handler_out_clear(&out);
 
@@ -294,7 +294,7 @@ test_posted_fn(void **state)
 	assert_int_equal(json_integer_value(json_object_get(out.v[0].vars,
 	    "more")), 2);
 	test_effect(&out, "announce", "[\"announce\",\"e-1\",\"job-evt\","
-	    "\"p-a\",\"p-g\"]");
+	    "\"abitibi:2026-03\",\"p-a\",\"p-g\"]");
 	handler_out_clear(&out);
 
 	/* closed or changed by a newer event: no alert, first time or retry */
@@ -318,7 +318,7 @@ test_posted_fn(void **state)
 	    1, &out);
 	assert_int_equal(out.n, 1);
 	test_effect(&out, "announce", "[\"announce\",\"e-1\",\"job-evt\","
-	    "\"p-a\",\"p-g\",\"p-b\",\"p-c\"]");
+	    "\"abitibi:2026-03\",\"p-a\",\"p-g\",\"p-b\",\"p-c\"]");
 	assert_int_equal(test_effects(&out, "stat"), 0);
 	handler_out_clear(&out);
 

@@ -135,7 +135,7 @@ test_digest(void **state)
 	    "arrival_month", "novembre 2026");
 	assert_int_equal(json_array_size(out.effects), 3);
 	test_effect(&out, "announce", "[\"announce\",\"e-1\",\""
-	    TEST_DIGEST_ID "\",\"p-a\",\"p-b\",\"p-f\"]");
+	    TEST_DIGEST_ID "\",\"abitibi:2026-03\",\"p-a\",\"p-b\",\"p-f\"]");
 	test_stat(&out, "abitibi:employer_alerts");
 	/* every item handled is cleared, sent or not (once settled) */
 	test_digest_done(&out, "[\"p-a\",\"p-b\",\"p-c\",\"p-d\",\"p-e\","
@@ -159,7 +159,7 @@ test_digest(void **state)
 	test_cf->matching.max_candidates = max;
 	test_refs(&out.v[0], "[\"p-a\"]");
 	test_effect(&out, "announce", "[\"announce\",\"e-1\",\""
-	    TEST_DIGEST_ID "\",\"p-a\"]");
+	    TEST_DIGEST_ID "\",\"abitibi:2026-03\",\"p-a\"]");
 	/* the others wait for the next digest */
 	test_digest_done(&out, "[\"p-a\"]");
 	handler_out_clear(&out);
