@@ -136,7 +136,9 @@ LIB_SRCS := \
 	daemon/console_html.c \
 	daemon/console_pages.c \
 	daemon/console_optouts.c \
+	daemon/console_view.c \
 	daemon/console_overview.c \
+	daemon/console_health.c \
 	daemon/console_preview.c \
 	handlers/handlers.c \
 	handlers/handlers_table.c \

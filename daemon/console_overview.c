@@ -7,7 +7,7 @@
  * gateways' state through the callback relaisd lends the console.
  *
  * Each page sends its reads at once on the console's Redis connection, one
- * pipelined batch, and renders when the last reply is in: struct ov_batch
+ * pipelined batch, and renders when the last reply is in: struct console_view
  * counts them. The batch belongs to the page's state, freed after the
  * reply; console.h keeps the request alive while a call is pending.
  */
@@ -19,7 +19,7 @@
 #include "clock.h"
 #include "config.h"
 #include "console.h"
-#include "console_auth.h"
+#include "console_view.h"
 #include "figures.h"
 #include "svg.h"
 #include "territory.h"
@@ -29,145 +29,36 @@
 /* Months offered by the Overview's form. */
 #define OV_FORM_MONTHS	25
 
-struct ov_batch;
-
-/* One Redis call of a batch, and what reads its reply. */
-struct ov_call {
-	struct ov_batch	*b;
-	int		(*read)(struct ov_call *, const redisReply *);
-	size_t		 i;	/* which slot the reply fills */
-};
-
-/*
- * Calls in flight of one page. issuing: still sending (a reply coming
- * early must not render a page half asked for).
- */
-struct ov_batch {
-	struct console_req	*r;
-	size_t			 pending;
-	int			 issuing;
-	int			 failed;
-	void			(*done)(struct ov_batch *);
-};
-
-static const char *
-ov_w(const struct console_req *r, const char *fr, const char *en)
-{
-	return strcmp(console_req_lang(r), "en") == 0 ? en : fr;
-}
-
-static void
-ov_reply(redisReply *reply, void *arg)
-{
-	struct ov_call	*c = arg;
-	struct ov_batch	*b = c->b;
-
-	if (reply == NULL || c->read(c, reply) == -1)
-		b->failed++;
-	if (--b->pending == 0 && !b->issuing)
-		b->done(b);
-}
-
-/* Sends one call of batch b; -1 (and counted failed) when Redis is down. */
-static int
-ov_send(struct ov_batch *b, struct ov_call *c, int argc, const char **argv)
-{
-	size_t	len[8];
-	int	i;
-
-	for (i = 0; i < argc && i < 8; i++)
-		len[i] = strlen(argv[i]);
-	c->b = b;
-	b->pending++;
-	if (console_req_redis(b->r, ov_reply, c, argc, argv, len) == -1) {
-		b->pending--;
-		b->failed++;
-		return -1;
-	}
-	return 0;
-}
-
-/* Every call sent: renders now if every reply came already. */
-static void
-ov_sent(struct ov_batch *b)
-{
-	b->issuing = 0;
-	if (b->pending == 0)
-		b->done(b);
-}
-
-static const char *
-ov_territory_name(const struct console_req *r, const struct territory *t)
-{
-	const char	*n = ov_w(r, t->name_fr, t->name_en);
-
-	return n != NULL ? n : t->id;
-}
-
-static const char *
-ov_arg(const struct console_req *r, const char *name)
-{
-	const char	*v = console_req_arg(r, name);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
-/*
- * The territories to show: the one asked for, else every one the user
- * may see, in the configuration's order. 0, or the status to answer.
- */
-static int
-ov_territories(struct console_req *r, const struct territory ***out,
-    size_t *n)
-{
-	const struct config	*cf = console_req_env(r)->cf;
-	const struct territory	*t;
-	const char		*id = ov_arg(r, "territory");
-	size_t			 i, nt = territory_set_count(cf->territories);
-
-	*n = 0;
-	*out = xcalloc(nt > 0 ? nt : 1, sizeof **out);
-	if (id != NULL) {
-		if ((t = territory_find(cf->territories, id)) == NULL)
-			return 404;
-		if (!console_req_may_see(r, id))
-			return 403;
-		(*out)[(*n)++] = t;
-		return 0;
-	}
-	for (i = 0; i < nt; i++) {
-		t = territory_set_at(cf->territories, i);
-		if (console_req_may_see(r, t->id))
-			(*out)[(*n)++] = t;
-	}
-	return *n > 0 ? 0 : 403;
-}
-
-/* Overview ----------------------------------------------------------- */
-
 struct ov_overview {
-	struct ov_batch		  b;
+	struct console_view	  v;
 	const struct territory	**t;
 	size_t			  nt;
-	int			  all;	/* no territory asked for: a total row */
+	int			  all;	/* every territory: a total row */
 	char			  month[FIGURES_MONTH_SIZE];	/* shown */
 	char			(*months)[FIGURES_MONTH_SIZE];	/* [nt][13] */
 	struct figures		 *f;	/* [nt][13] */
-	struct ov_call		 *calls;
+	struct console_view_call		 *calls;
 };
 
-static int
-ov_read_figures(struct ov_call *c, const redisReply *rep)
+/* console_view_w, short: every page string is written in both languages. */
+static const char *
+ov_w(const struct console_req *r, const char *fr, const char *en)
 {
-	struct ov_overview	*o = (struct ov_overview *)(void *)c->b;
+	return console_view_w(r, fr, en);
+}
+
+static int
+ov_read_figures(struct console_view_call *c, const redisReply *rep)
+{
+	struct ov_overview	*o = (struct ov_overview *)(void *)c->v;
 
 	return figures_decode(&o->f[c->i], rep);
 }
 
 static int
-ov_read_overdue(struct ov_call *c, const redisReply *rep)
+ov_read_overdue(struct console_view_call *c, const redisReply *rep)
 {
-	struct ov_overview	*o = (struct ov_overview *)(void *)c->b;
+	struct ov_overview	*o = (struct ov_overview *)(void *)c->v;
 
 	if (rep->type != REDIS_REPLY_INTEGER || rep->integer < 0)
 		return -1;
@@ -190,8 +81,8 @@ static void
 ov_cell(struct console_req *r, struct buf *b, const char *id,
     unsigned long v, unsigned long prev)
 {
-	buf_printf(b, "<td data-figure=\"%s\" data-value=\"%lu\">%lu", id, v,
-	    v);
+	buf_printf(b, "<td class=\"n\" data-figure=\"%s\" "
+	    "data-value=\"%lu\">%lu", id, v, v);
 	if (v != prev) {
 		buf_printf(b, "<br><small class=\"delta\" title=\"");
 		console_html_text(b, ov_w(r, "par rapport au mois précédent",
@@ -257,7 +148,7 @@ ov_table_head(struct console_req *r)
 static void
 ov_table(struct ov_overview *o)
 {
-	struct console_req	*r = o->b.r;
+	struct console_req	*r = o->v.r;
 	struct buf		*b = console_req_body(r);
 	struct figures		 sum, psum;
 	size_t			 i;
@@ -277,10 +168,10 @@ ov_table(struct ov_overview *o)
 	figures_init(&sum, "total", o->month);
 	figures_init(&psum, "total", o->month);
 	for (i = 0; i < o->nt; i++) {
-		const struct figures *cur = &o->f[i * OV_NMONTHS + OV_NMONTHS - 1];
-		const struct figures *prev = &o->f[i * OV_NMONTHS + OV_NMONTHS - 2];
+		const struct figures *cur = &o->f[(i + 1) * OV_NMONTHS - 1];
+		const struct figures *prev = &o->f[(i + 1) * OV_NMONTHS - 2];
 
-		ov_row(r, o->t[i]->id, ov_territory_name(r, o->t[i]), cur, prev,
+		ov_row(r, o->t[i]->id, console_view_name(r, o->t[i]), cur, prev,
 		    0);
 		figures_sum(&sum, cur);
 		figures_sum(&psum, prev);
@@ -298,7 +189,7 @@ ov_table(struct ov_overview *o)
 static void
 ov_charts(struct ov_overview *o)
 {
-	struct console_req		*r = o->b.r;
+	struct console_req		*r = o->v.r;
 	struct buf			*b = console_req_body(r);
 	const struct figures_def	*d;
 	struct svg_series		*series;
@@ -310,7 +201,7 @@ ov_charts(struct ov_overview *o)
 
 	series = xcalloc(o->nt, sizeof *series);
 	v = xcalloc(o->nt * OV_NMONTHS, sizeof *v);
-	/* the first territory's months name the columns (zones rarely differ) */
+	/* the first territory's months name the columns (zones seldom vary) */
 	for (m = 0; m < OV_NMONTHS; m++)
 		cats[m] = o->months[m];
 	buf_puts(b, "<h2 id=\"trends\">");
@@ -323,7 +214,7 @@ ov_charts(struct ov_overview *o)
 			for (m = 0; m < OV_NMONTHS; m++)
 				v[k * OV_NMONTHS + m] = (double)figures_value(
 				    &o->f[k * OV_NMONTHS + m], i);
-			series[k].name = ov_territory_name(r, o->t[k]);
+			series[k].name = console_view_name(r, o->t[k]);
 			series[k].v = &v[k * OV_NMONTHS];
 		}
 		memset(&ch, 0, sizeof ch);
@@ -352,11 +243,12 @@ ov_charts(struct ov_overview *o)
 static void
 ov_form(struct ov_overview *o)
 {
-	struct console_req	*r = o->b.r;
+	struct console_req	*r = o->v.r;
 	const struct config	*cf = console_req_env(r)->cf;
 	struct buf		*b = console_req_body(r);
 	const struct territory	*t;
-	char			 m[FIGURES_MONTH_SIZE], last[FIGURES_MONTH_SIZE];
+	char			 m[FIGURES_MONTH_SIZE];
+	char			 last[FIGURES_MONTH_SIZE];
 	size_t			 i, nt = territory_set_count(cf->territories);
 	int			 k, listed = 0;
 
@@ -375,7 +267,7 @@ ov_form(struct ov_overview *o)
 		console_html_text(b, t->id);
 		buf_printf(b, "\"%s>", !o->all && o->nt == 1 && o->t[0] == t ?
 		    " selected" : "");
-		console_html_text(b, ov_territory_name(r, t));
+		console_html_text(b, console_view_name(r, t));
 		buf_puts(b, "</option>\n");
 	}
 	buf_puts(b, "</select>\n<label for=\"month\">");
@@ -397,7 +289,7 @@ ov_form(struct ov_overview *o)
 }
 
 static void
-ov_overview_done(struct ov_batch *batch)
+ov_overview_done(struct console_view *batch)
 {
 	struct ov_overview	*o = (struct ov_overview *)(void *)batch;
 	struct console_req	*r = batch->r;
@@ -410,18 +302,16 @@ ov_overview_done(struct ov_batch *batch)
 		ov_overview_free(o);
 		return;
 	}
-	console_page_begin(r, ov_w(r, "Vue d'ensemble", "Overview"));
+	console_page_begin(r, console_word(r, "overview"));
 	b = console_req_body(r);
-	buf_puts(b, "<h1>");
-	console_html_text(b, ov_w(r, "Vue d'ensemble", "Overview"));
-	buf_puts(b, "</h1>\n");
 	ov_form(o);
 	ov_table(o);
 	buf_puts(b, "<p class=\"note\">");
 	console_html_text(b, ov_w(r, "Les personnes sont comptées une fois "
-	    "(une arrivée, un premier accueil réussi par canal) ; les messages, "
-	    "à chaque envoi. Les suivis en retard sont ceux rappelés il y a "
-	    "plus de 14 jours et pas encore faits, aujourd'hui.",
+	    "(une arrivée, un premier accueil réussi par canal) ; les "
+	    "messages, à chaque envoi. Les suivis en retard sont ceux "
+	    "rappelés il y a plus de 14 jours et pas encore faits, "
+	    "aujourd'hui.",
 	    "People are counted once (an arrival, a first welcome that "
 	    "reached them, per channel); messages, each time one is sent. "
 	    "Follow-ups overdue are those reminded more than 14 days ago and "
@@ -455,7 +345,7 @@ ov_months(struct ov_overview *o, const char *month, int64_t now)
 		for (m = 0; m < OV_NMONTHS; m++)
 			figures_init(&o->f[i * OV_NMONTHS + m], o->t[i]->id,
 			    mm[m]);
-		/* overdue is today's: only a territory's current month has it */
+		/* overdue is today's: only the current month has it */
 		figures_month(o->t[i]->tz, now, cur);
 		o->calls[o->nt * OV_NMONTHS + i].i = strcmp(cur,
 		    mm[OV_NMONTHS - 1]) == 0 ? i * OV_NMONTHS + OV_NMONTHS - 1 :
@@ -467,38 +357,30 @@ ov_months(struct ov_overview *o, const char *month, int64_t now)
 void
 console_page_overview(struct console_req *r)
 {
-	const struct config	*cf = console_req_env(r)->cf;
-	struct ov_overview	*o;
-	const char		*month = ov_arg(r, "month"), *argv[4];
-	char			 key[256], max[32];
-	int64_t			 now = clock_now_ms();
-	size_t			 i, k, nc;
-	int			 status;
+	const struct config		*cf = console_req_env(r)->cf;
+	struct ov_overview		*o;
+	struct console_view_call	*c;
+	const char			*month, *argv[4];
+	char				 key[256], max[32];
+	int64_t				 now = clock_now_ms();
+	size_t				 i, k;
+	int				 status;
 
 	o = xcalloc(1, sizeof *o);
-	o->b.r = r;
-	o->b.issuing = 1;
-	o->b.done = ov_overview_done;
-	o->all = ov_arg(r, "territory") == NULL;
-	if ((status = ov_territories(r, &o->t, &o->nt)) != 0) {
-		console_reply_error(r, status, status == 404 ?
-		    ov_w(r, "Territoire inconnu.", "Unknown territory.") :
-		    ov_w(r, "Ce territoire ne vous est pas accessible.",
-		    "This territory is not yours to see."));
+	console_view_init(&o->v, r, ov_overview_done);
+	o->all = console_view_arg(r, "territory") == NULL;
+	if ((status = console_view_territories(r, &o->t, &o->nt)) != 0) {
+		console_reply_error(r, status, console_word(r, status == 404 ?
+		    "error_not_found" : "error_scope"));
 		ov_overview_free(o);
 		return;
 	}
-	if (month != NULL && !figures_month_valid(month)) {
-		console_reply_error(r, 404, ov_w(r, "Mois invalide (AAAA-MM).",
-		    "Invalid month (YYYY-MM)."));
-		ov_overview_free(o);
-		return;
-	}
-	nc = o->nt * OV_NMONTHS + o->nt;
 	o->months = xcalloc(o->nt * OV_NMONTHS, sizeof *o->months);
 	o->f = xcalloc(o->nt * OV_NMONTHS, sizeof *o->f);
-	o->calls = xcalloc(nc, sizeof *o->calls);
-	if (ov_months(o, month, now) == -1) {
+	o->calls = xcalloc(o->nt * OV_NMONTHS + o->nt, sizeof *o->calls);
+	month = console_view_arg(r, "month");
+	if ((month != NULL && !figures_month_valid(month)) ||
+	    ov_months(o, month, now) == -1) {
 		console_reply_error(r, 404, ov_w(r, "Mois invalide (AAAA-MM).",
 		    "Invalid month (YYYY-MM)."));
 		ov_overview_free(o);
@@ -508,10 +390,9 @@ console_page_overview(struct console_req *r)
 
 	/* one batch: every territory-month hash, then each overdue count */
 	figures_overdue_max(now, max, sizeof max);
-	for (i = 0; i < o->nt && !o->b.failed; i++) {
-		for (k = 0; k < OV_NMONTHS && !o->b.failed; k++) {
-			struct ov_call *c = &o->calls[i * OV_NMONTHS + k];
-
+	for (i = 0; i < o->nt && !o->v.failed; i++) {
+		for (k = 0; k < OV_NMONTHS && !o->v.failed; k++) {
+			c = &o->calls[i * OV_NMONTHS + k];
 			if (figures_key(key, sizeof key, cf->redis.prefix,
 			    o->t[i]->id, o->months[i * OV_NMONTHS + k]) == -1)
 				continue;
@@ -519,26 +400,18 @@ console_page_overview(struct console_req *r)
 			c->i = i * OV_NMONTHS + k;
 			argv[0] = "HGETALL";
 			argv[1] = key;
-			(void)ov_send(&o->b, c, 2, argv);
+			(void)console_view_send(&o->v, c, 2, argv);
 		}
-		if (o->calls[o->nt * OV_NMONTHS + i].i == (size_t)-1 ||
-		    o->b.failed || figures_open_key(key, sizeof key,
-		    cf->redis.prefix, o->t[i]->id) == -1)
+		c = &o->calls[o->nt * OV_NMONTHS + i];
+		if (c->i == (size_t)-1 || o->v.failed || figures_open_key(key,
+		    sizeof key, cf->redis.prefix, o->t[i]->id) == -1)
 			continue;
-		o->calls[o->nt * OV_NMONTHS + i].read = ov_read_overdue;
+		c->read = ov_read_overdue;
 		argv[0] = "ZCOUNT";
 		argv[1] = key;
 		argv[2] = "-inf";
 		argv[3] = max;
-		(void)ov_send(&o->b, &o->calls[o->nt * OV_NMONTHS + i], 4, argv);
+		(void)console_view_send(&o->v, c, 4, argv);
 	}
-	ov_sent(&o->b);
-}
-
-/* Health ------------------------------------------------------------- */
-
-void
-console_page_health(struct console_req *r)
-{
-	console_reply_error(r, 404, "not written yet");
+	console_view_sent(&o->v);
 }

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "console.h"
 #include "console_auth.h"
+#include "console_view.h"
 #include "envelope.h"
 #include "followups.h"
 #include "handlers.h"
@@ -34,11 +35,11 @@ struct preview_env {
 	const struct config			*cf;
 	const struct territory			*t;
 	const char				*lang;
-	const struct territory_counsellor	*c;	/* first on the roster */
+	const struct territory_counsellor	*c;	/* roster's first */
 	const char				*municipality;	/* or NULL */
 	int64_t					 now;
 	char					 arrived[11];	/* a week ago */
-	char					 closes[11];	/* in two months */
+	char					 closes[11];	/* in 60 days */
 };
 
 /* One sample event: its data, the state its handler would get, rows. */
@@ -69,10 +70,11 @@ struct preview_plan {
 	char				 reason[256];
 };
 
+/* console_view_w, short: every page string is written in both languages. */
 static const char *
 preview_w(const struct console_req *r, const char *fr, const char *en)
 {
-	return strcmp(console_req_lang(r), "en") == 0 ? en : fr;
+	return console_view_w(r, fr, en);
 }
 
 /* The newcomer every sample welcomes: made up, at example.com. */
@@ -701,14 +703,6 @@ preview_territory(struct console_req *r, const struct config *cf,
 	return NULL;
 }
 
-static const char *
-preview_arg(struct console_req *r, const char *name)
-{
-	const char	*v = console_req_arg(r, name);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
 /* Fills the samples' environment: dates in the territory's zone. */
 static void
 preview_env_init(struct preview_env *e, const struct config *cf,
@@ -740,7 +734,7 @@ console_page_templates(struct console_req *r)
 	int			 status;
 
 	nn = preview_messages(cf, names, sizeof names / sizeof names[0]);
-	if ((t = preview_territory(r, cf, preview_arg(r, "territory"),
+	if ((t = preview_territory(r, cf, console_view_arg(r, "territory"),
 	    &status)) == NULL) {
 		console_reply_error(r, status, status == 404 ?
 		    preview_w(r, "Territoire inconnu.", "Unknown territory.") :
@@ -748,7 +742,7 @@ console_page_templates(struct console_req *r)
 		    "This territory is not yours to see."));
 		return;
 	}
-	if ((lang = preview_arg(r, "lang")) == NULL)
+	if ((lang = console_view_arg(r, "lang")) == NULL)
 		lang = console_req_lang(r);
 	for (i = 0; i < cf->nlanguages; i++) {
 		if (strcmp(cf->languages[i], lang) == 0)
@@ -756,7 +750,7 @@ console_page_templates(struct console_req *r)
 	}
 	if (i == cf->nlanguages)
 		lang = cf->languages[0];
-	if ((message = preview_arg(r, "message")) != NULL) {
+	if ((message = console_view_arg(r, "message")) != NULL) {
 		for (i = 0; i < nn; i++) {
 			if (strcmp(names[i], message) == 0)
 				break;
@@ -773,13 +767,9 @@ console_page_templates(struct console_req *r)
 	for (i = 0; i < PREVIEW_NCASES; i++)
 		preview_run(&e, &preview_cases[i], &pp[i]);
 
-	console_page_begin(r, preview_w(r, "Modèles de messages",
-	    "Message templates"));
+	console_page_begin(r, console_word(r, "templates"));
 	b = console_req_body(r);
-	buf_puts(b, "<h1>");
-	console_html_text(b, preview_w(r, "Modèles de messages",
-	    "Message templates"));
-	buf_puts(b, "</h1>\n<p>");
+	buf_puts(b, "<p>");
 	console_html_text(b, preview_w(r, "Chaque message tel qu'il partirait "
 	    "à des personnes fictives de ce territoire, calculé comme relaisd "
 	    "le ferait. Rien n'est envoyé ; aucune donnée réelle n'est lue. "
