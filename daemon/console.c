@@ -171,15 +171,6 @@ console_redis_timeout(const struct console *c)
 	return (int)c->env.cf->redis.command_timeout_ms;
 }
 
-static void
-console_on_redis(struct redis *rd, int up, void *arg)
-{
-	(void)rd;
-	(void)arg;
-	log_kv(up ? LOG_INFO : LOG_WARNING, "console: redis",
-	    LOG_STR("state", up ? "up" : "down"));
-}
-
 /* Copies what the console keeps of env: the secret, limits, proxies. */
 static void
 console_apply(struct console *c, const struct console_env *env)
@@ -254,7 +245,8 @@ console_new(struct event_base *base, const struct console_env *env, char *err,
 		goto fail;
 	admin_set_serve(c->admin, console_serve, c, CONSOLE_BODY_MAX);
 	console_apply(c, env);
-	c->redis = redis_new(base, &cf->redis, "console", console_on_redis, c);
+	/* redis.c says when it connects and when it is lost */
+	c->redis = redis_new(base, &cf->redis, "console", NULL, NULL);
 	redis_start(c->redis);
 	return c;
 fail:

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "config.h"
 #include "consent.h"
+#include "console.h"
 #include "evhook.h"
 #include "gw.h"
 #include "gw_twilio.h"
@@ -33,6 +34,8 @@
 struct relaisd;
 static void	relaisd_admin_public(struct relaisd *, const struct config *);
 static void	relaisd_admin_guards(struct relaisd *, const struct config *);
+static void	relaisd_console(struct relaisd *, const struct config *,
+		    int reload, const char *listen_before);
 
 struct relaisd {
 	struct event_base	*base;
@@ -45,6 +48,8 @@ struct relaisd {
 	struct gw_set		*gws;
 	struct pipeline		*pipeline;
 	struct consent		*consent;	/* the public endpoints' writes */
+	struct console		*console;	/* NULL: console.listen off */
+	struct gw_set		*gws_now;	/* the pipeline's current ones */
 	int			 unsub_on;	/* /u/ has keys */
 	struct event		*ev_term;
 	struct event		*ev_int;
@@ -124,6 +129,9 @@ relaisd_on_term(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	d->draining = 1;
+	/* nobody changes anything while the rest drains */
+	console_free(d->console);
+	d->console = NULL;
 	log_info("signal %d: stop reading, finishing %zu entries in flight",
 	    (int)sig, pipeline_inflight(d->pipeline));
 	notify_stopping(d->notify);
@@ -159,7 +167,7 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 	struct config		*next;
 	struct gw_set		*gws;
 	struct diag		 diag;
-	char			 err[256], status[512];
+	char			 err[256], status[512], *listen_before;
 	size_t			 i;
 
 	(void)sig;
@@ -189,9 +197,15 @@ relaisd_on_hup(evutil_socket_t sig, short what, void *arg)
 	if (relaisd_redis_changed(&cur->redis, &next->redis))
 		log_warnx("reload: the redis section changed; it takes effect "
 		    "at the next restart");
+	/* cur may be freed by the swap */
+	listen_before = cur->console.listen != NULL ?
+	    xstrdup(cur->console.listen) : NULL;
 	pipeline_reload(d->pipeline, next, gws);
+	d->gws_now = gws;
 	relaisd_admin_public(d, next);
 	relaisd_admin_guards(d, next);
+	relaisd_console(d, next, 1, listen_before);
+	free(listen_before);
 	d->reloads++;
 	log_info("reload: %s loaded", next->path);
 	notify_note(d->notify, "configuration reloaded");
@@ -492,6 +506,78 @@ relaisd_admin_public(struct relaisd *d, const struct config *cf)
 	    cf->bounces.max_age_s, relaisd_feedback, d);
 }
 
+/* The Health page's gateways: their breakers now, their configured rate. */
+static size_t
+relaisd_console_gateways(void *arg, struct console_gw_state *out, size_t max)
+{
+	struct relaisd			*d = arg;
+	const struct config		*cf = pipeline_config(d->pipeline);
+	const struct config_gateway	*g;
+	struct gw			*gw;
+	size_t				 i, n;
+
+	n = d->gws_now != NULL ? gw_set_count(d->gws_now) : 0;
+	for (i = 0; i < n && i < max; i++) {
+		gw = gw_set_at(d->gws_now, i);
+		g = config_gateway_find(cf, gw->name);
+		memset(&out[i], 0, sizeof out[i]);
+		out[i].name = gw->name;
+		out[i].kind = gw->kind->name;
+		out[i].breaker = breaker_state_name(gw_breaker_state(gw));
+		out[i].rate_per_s = g != NULL ? (double)g->rate_per_s : 0;
+	}
+	return n;
+}
+
+/*
+ * The console (console.listen): made when first on, its configuration and
+ * users file taken again on each reload (a bad users file keeps the one
+ * read before); off in a reloaded file, it stops. Its listen address is
+ * not rebound by a reload. At start (not reload) a console that cannot
+ * listen is fatal.
+ */
+static void
+relaisd_console(struct relaisd *d, const struct config *cf, int reload,
+    const char *listen_before)
+{
+	struct console_env	env;
+	char			err[512];
+
+	if (cf->console.listen == NULL || d->draining) {
+		if (d->console != NULL)
+			log_info("console: off");
+		console_free(d->console);
+		d->console = NULL;
+		return;
+	}
+	if (d->consent == NULL) {
+		d->consent = consent_new(d->base, &cf->redis);
+		consent_start(d->consent);
+	}
+	memset(&env, 0, sizeof env);
+	env.cf = cf;
+	env.consent = d->consent;
+	env.gateways = relaisd_console_gateways;
+	env.gateways_arg = d;
+	if (d->console != NULL) {
+		if (console_set_env(d->console, &env, err, sizeof err) == -1)
+			log_warnx("console: %s; the users read before stay", err);
+		if (listen_before != NULL &&
+		    strcmp(listen_before, cf->console.listen) != 0)
+			log_warnx("reload: console.listen changed; it takes "
+			    "effect at the next restart");
+		return;
+	}
+	if ((d->console = console_new(d->base, &env, err, sizeof err)) == NULL) {
+		if (!reload)
+			fatalx("console: %s", err);
+		log_errx("console: %s", err);
+		return;
+	}
+	log_info("console listening on %s (port %d)", cf->console.listen,
+	    console_port(d->console));
+}
+
 /* READY=1 waits for this: both connections to Redis answered. */
 static void
 relaisd_on_redis(int up, void *arg)
@@ -540,6 +626,7 @@ relaisd_run(struct relaisd *d)
 	    sizeof err)) == NULL)
 		fatalx("%s", err);
 	d->pipeline = pipeline_new(d->base, d->cf, d->gws);
+	d->gws_now = d->gws;
 	d->cf = NULL;	/* the pipeline owns it now: see pipeline_config() */
 	d->gws = NULL;
 	d->ev_term = evsignal_new(d->base, SIGTERM, relaisd_on_term, d);
@@ -565,6 +652,7 @@ relaisd_run(struct relaisd *d)
 		log_info("admin listening on %s (port %d)", cf->admin_listen,
 		    admin_port(d->admin));
 	}
+	relaisd_console(d, cf, 0, NULL);
 	pipeline_start(d->pipeline);
 	log_info("relaisd %s started consumer=%s group=%s", RELAIS_VERSION,
 	    cf->redis.consumer, cf->redis.group);
@@ -574,6 +662,7 @@ relaisd_run(struct relaisd *d)
 	if (event_base_dispatch(d->base) == -1)
 		fatalx("event loop failed");
 
+	console_free(d->console);
 	admin_free(d->admin);
 	consent_free(d->consent);
 	/* the pipeline frees the gateways (first) and every configuration */
