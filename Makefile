@@ -136,7 +136,9 @@ LIB_SRCS := \
 	daemon/console_html.c \
 	daemon/console_pages.c \
 	daemon/console_optouts.c \
+	daemon/console_view.c \
 	daemon/console_overview.c \
+	daemon/console_health.c \
 	daemon/console_preview.c \
 	handlers/handlers.c \
 	handlers/handlers_table.c \
@@ -179,7 +181,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := envelope ynode tmpl twhook unsub phone providers mime admin pii \
 	evhook \
-	envfile jsonr jsonw
+	envfile jsonr jsonw console
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
            -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
            -std=c11 -D_GNU_SOURCE -DRELAIS_VERSION=\"$(VERSION)\" $(WARN) -Idaemon
@@ -247,6 +249,15 @@ FUZZ_unsub_SRCS := \
 	daemon/log.c \
 	daemon/log_out.c
 FUZZ_unsub_PKGS := libcrypto
+
+FUZZ_console_SRCS := \
+	tests/fuzz/fuzz_console.c \
+	daemon/console_req.c \
+	daemon/utf8.c \
+	daemon/buf.c \
+	daemon/log.c \
+	daemon/log_out.c
+FUZZ_console_PKGS := libcrypto
 
 FUZZ_phone_SRCS := \
 	tests/fuzz/fuzz_phone.c \
@@ -401,6 +412,9 @@ UNIT_TESTS := \
 	test_config_handlers \
 	test_config_bounces \
 	test_config_unsub \
+	test_config_console \
+	test_console_req \
+	test_console \
 	test_territory \
 	test_backoff \
 	test_breaker \
@@ -556,7 +570,8 @@ $(HANDLER_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
 # their messages, tests/unit/config_fixture.h): linked in the same way.
 CONFIG_TESTS := test_config test_config_gateway test_config_route \
 	test_config_territory test_config_check test_config_redis \
-	test_config_handlers test_config_bounces test_config_unsub
+	test_config_handlers test_config_bounces test_config_unsub \
+	test_config_console
 CONFIG_FIXTURE := $(BUILD)/obj/tests/unit/config_fixture.o
 ALL_OBJS += $(CONFIG_FIXTURE)
 $(CONFIG_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
@@ -571,6 +586,12 @@ REDIS_FIXTURE := $(BUILD)/obj/tests/unit/redis_fixture.o
 ALL_OBJS += $(REDIS_FIXTURE)
 $(REDIS_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
     $(BUILD)/obj/tests/unit/%.o $(REDIS_FIXTURE) $(BUILD)/librelais.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# The console's server test: the admin tests' HTTP client and a redis-server.
+$(BUILD)/tests/test_console: $(BUILD)/obj/tests/unit/test_console.o \
+    $(ADMIN_FIXTURE) $(REDIS_FIXTURE) $(BUILD)/librelais.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
