@@ -37,6 +37,7 @@ import re
 import subprocess
 import sys
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -198,7 +199,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 		return None
 
 
-def http(method, path, cookies=None, form=None, headers=None, jar=None):
+def request(method, path, cookies=None, form=None, headers=None, jar=None):
 	"""(status, headers, body) of one request; redirects not followed."""
 	handlers = [NoRedirect()]
 	if jar is not None:
@@ -231,13 +232,13 @@ def hidden_csrf(html):
 def http_login(user, password, headers=None):
 	"""Logs in without the browser: (status of the POST, its headers, jar)."""
 	jar = http.cookiejar.CookieJar()
-	st, _, body = http("GET", "/login", jar=jar)
+	st, _, body = request("GET", "/login", jar=jar)
 	eq(st, 200, "GET /login")
 	form = {"user": user, "password": password}
 	tok = hidden_csrf(body)
 	if tok is not None:
 		form["csrf"] = tok
-	st, hd, _ = http("POST", "/login", form=form, jar=jar, headers=headers)
+	st, hd, _ = request("POST", "/login", form=form, jar=jar, headers=headers)
 	return st, hd, jar
 
 
@@ -318,6 +319,14 @@ def number(cell):
 	return int(re.sub(r"\D", "", m.group(0))) if m else None
 
 
+# How the Overview's columns are told apart (French first, or English).
+FIGURE_HEADS = {
+	"arrivals": r"^arriv",
+	"departures": r"^d[ée]part",
+	"failed": r"[ée]chec|fail",
+}
+
+
 def check_figures(d):
 	step("overview: the seeded month's figures in #figures")
 	go(d, "/?month=" + SPEC["month"])
@@ -326,27 +335,27 @@ def check_figures(d):
 	rows = table_rows(d, "#figures")
 	say("#figures: %s" % json.dumps(rows, ensure_ascii=False)[:2000])
 	check(rows and len(rows) >= 2, "#figures has no rows")
-	# territories as rows and figures as columns, or the other way
-	head = rows[0]
-	col = next((i for i, h in enumerate(head)
-	    if re.search(r"arriv", h, re.I)), None)
+	# a header row names the figures (a grouping row may come first),
+	# then one row per territory, first cell its name
+	hi = next((i for i, r in enumerate(rows)
+	    if any(re.search(FIGURE_HEADS["arrivals"], c, re.I) for c in r)),
+	    None)
+	check(hi is not None, "#figures: no header naming the arrivals")
+	head = rows[hi]
 	for tid, want in SPEC["figures"].items():
 		names = (want["name"], tid)
-		if col is not None:
-			row = next((r for r in rows[1:] if r and
-			    any(n in r[0] for n in names)), None)
-			check(row is not None, "#figures: no row for %s" % tid)
+		row = next((r for r in rows[hi + 1:] if r and
+		    any(n in r[0] for n in names)), None)
+		check(row is not None, "#figures: no row for %s" % tid)
+		for key, n in want.items():
+			if key == "name":
+				continue
+			col = next((i for i, h in enumerate(head)
+			    if re.search(FIGURE_HEADS[key], h, re.I)), None)
+			check(col is not None, "#figures: no column %s" % key)
 			got = number(row[col]) if col < len(row) else None
-		else:
-			tcol = next((i for i, h in enumerate(head)
-			    if any(n in h for n in names)), None)
-			check(tcol is not None, "#figures: no column for %s" % tid)
-			row = next((r for r in rows[1:] if r and
-			    re.search(r"arriv", r[0], re.I)), None)
-			check(row is not None, "#figures: no arrivals row")
-			got = number(row[tcol])
-		eq(got, want["arrivals"], "#figures: arrivals in %s for %s" %
-		    (tid, SPEC["month"]))
+			eq(got, n, "#figures: %s in %s for %s" % (key, tid,
+			    SPEC["month"]))
 	shot(d, "overview")
 
 
@@ -482,20 +491,20 @@ def check_refusals(d):
 	tok = hidden_csrf(d.page_source)
 	check(tok, "no CSRF token on the page")
 	n = dead_count()
-	st, _, body = http("POST", "/optouts/add", cookies=cookies,
+	st, _, body = request("POST", "/optouts/add", cookies=cookies,
 	    form={"address": SPEC["address"], "reason": "test"})
 	eq(st, 403, "POST /optouts/add without csrf")
-	st, _, body = http("POST", "/optouts/add", cookies=cookies,
+	st, _, body = request("POST", "/optouts/add", cookies=cookies,
 	    form={"address": SPEC["address"], "reason": "test",
 	    "csrf": tok[:-2] + ("AA" if tok[-2:] != "AA" else "BB")})
 	eq(st, 403, "POST /optouts/add with a wrong csrf")
 	check('id="error"' in body, "the 403 page has no #error")
-	st, _, _ = http("POST", "/dead/drop", cookies=cookies,
+	st, _, _ = request("POST", "/dead/drop", cookies=cookies,
 	    form={"all": "1"})
 	eq(st, 403, "POST /dead/drop all=1 without csrf")
 	eq(dead_count(), n, "dead letters after refused POSTs")
 	step("no session: 303 to /login")
-	st, hd, _ = http("GET", "/")
+	st, hd, _ = request("GET", "/")
 	eq(st, 303, "GET / without a session")
 	check("/login" in (hd.get("Location") or ""),
 	    "GET / without a session goes to %r" % hd.get("Location"))
@@ -513,18 +522,18 @@ def check_scope(d):
 	for path in ("/?territory=" + other, "/dead?territory=" + other):
 		go(d, path)
 		wait_css(d, "#error", "GET %s as abitibi's coordinator" % path)
-		st, _, _ = http("GET", path, cookies=d.get_cookies())
+		st, _, _ = request("GET", path, cookies=d.get_cookies())
 		eq(st, 403, "GET %s as abitibi's coordinator" % path)
 	shot(d, "forbidden")
 	logout(d)
 	step("viewer: a change is refused (403) even with a good token")
 	st, _, jar = http_login(*SPEC["users"]["viewer"])
 	eq(st, 303, "viewer's login")
-	st, _, body = http("GET", "/", cookies=jar_cookies(jar))
+	st, _, body = request("GET", "/", cookies=jar_cookies(jar))
 	eq(st, 200, "the overview as viewer")
 	tok = hidden_csrf(body)
 	check(tok, "no CSRF token (logout form) on the viewer's overview")
-	st, _, _ = http("POST", "/optouts/add", cookies=jar_cookies(jar),
+	st, _, _ = request("POST", "/optouts/add", cookies=jar_cookies(jar),
 	    form={"address": SPEC["address"], "reason": "x", "csrf": tok})
 	eq(st, 403, "a viewer's POST /optouts/add")
 	step("Secure cookie when the trusted proxy says https")
@@ -576,7 +585,9 @@ def main():
 		logout(d)
 		check_scope(d)
 		check_rate_limit(d)
-	except Failed as e:
+	except Exception as e:	# noqa: BLE001 (a check's, or the driver's)
+		if not isinstance(e, Failed):
+			traceback.print_exc()
 		say("FAIL (%s): %s" % (STEP[0], e))
 		try:
 			shot(d, "FAILED")
