@@ -149,8 +149,8 @@ static const struct {
 	{ "coordinator", "Réservé aux coordonnateurs.", "Coordinators only." },
 	{ "redis", "Redis ne répond pas ; réessayez.", "Redis does not "
 	    "answer; try again." },
-	{ "capped", " Au plus 1 000 par envoi : renvoyez pour les suivantes.",
-	    " At most 1,000 per request: submit again for the rest." },
+	{ "capped", " Au plus 1 000 par envoi.", " At most 1,000 per "
+	    "request." },
 	{ "no_id", "Aucune lettre choisie.", "No letter chosen." },
 };
 
@@ -309,9 +309,10 @@ pages_filter_get(struct console_req *r, struct pages_filter *f)
 	}
 }
 
-/* The filters as a query string ("reason=x&age=7d"), for links. */
+/* The filters as a query string ("reason=x&age=7d"), for links; or with sep " ". */
 static void
-pages_filter_query(const struct pages_filter *f, struct buf *b)
+pages_filter_query(const struct pages_filter *f, struct buf *b,
+    const char *sep)
 {
 	const char	*name[] = { "reason", "type", "territory", "age" };
 	const char	*val[] = { f->reason, f->type, f->territory, f->age };
@@ -320,8 +321,11 @@ pages_filter_query(const struct pages_filter *f, struct buf *b)
 	for (i = 0; i < 4; i++) {
 		if (val[i] == NULL)
 			continue;
-		buf_printf(b, "%s%s=", b->len > 0 ? "&" : "", name[i]);
-		console_pages_urlenc(b, val[i]);
+		buf_printf(b, "%s%s=", b->len > 0 ? sep : "", name[i]);
+		if (*sep == '&')
+			console_pages_urlenc(b, val[i]);
+		else
+			buf_puts(b, val[i]);
 	}
 }
 
@@ -929,7 +933,7 @@ pages_list(struct pages_dead *d)
 		buf_printf(b, "Lettres lues pour cette page : %zu.",
 		    d->n - d->nasked);
 	buf_init(&q);
-	pages_filter_query(&d->f, &q);
+	pages_filter_query(&d->f, &q, "&");
 	if (d->f.before != NULL)
 		buf_printf(b, " <a href=\"/dead%s%s\">%s</a>", q.len ? "?" : "",
 		    q.len ? q.data : "", W(r, "newest"));
@@ -1133,39 +1137,40 @@ pages_finish(struct pages_dead *d)
 {
 	struct console_req	*r = d->r;
 	struct buf		 flash, target, loc, q;
-	int			 replay = d->mode == PAGES_REPLAY;
+	int			 replay = d->mode == PAGES_REPLAY, en = pages_en(r);
 
 	buf_init(&flash);
 	buf_init(&target);
 	buf_init(&loc);
 	buf_init(&q);
-	if (replay && pages_en(r))
-		buf_printf(&flash, "Replayed %zu (see the list later for the "
-		    "outcome); left as they can never be handled: %zu; not "
-		    "replayed: %zu.", d->done, d->skipped, d->failed);
-	else if (replay)
-		buf_printf(&flash, "Rejouées : %zu (voir la liste plus tard "
-		    "pour le résultat) ; jamais traitables, laissées : %zu ; "
-		    "non rejouées : %zu.", d->done, d->skipped, d->failed);
-	else if (pages_en(r))
-		buf_printf(&flash, "Dropped %zu; kept %zu (another letter of "
-		    "the same event needs their bytes); not dropped: %zu.",
-		    d->done, d->kept, d->failed);
+	/* short: the flash rides in a cookie of 300 bytes, percent-encoded */
+	if (replay)
+		buf_printf(&flash, en ? "Replayed %zu (see the list later for "
+		    "the outcome)." : "Rejouées : %zu (résultat plus tard dans "
+		    "la liste).", d->done);
 	else
-		buf_printf(&flash, "Supprimées : %zu ; gardées : %zu (une autre "
-		    "lettre du même événement a besoin de leurs octets) ; non "
-		    "supprimées : %zu.", d->done, d->kept, d->failed);
+		buf_printf(&flash, en ? "Dropped %zu." : "Supprimées : %zu.",
+		    d->done);
+	if (d->skipped > 0)
+		buf_printf(&flash, en ? " Left, can never be handled: %zu." :
+		    " Laissées, jamais traitables : %zu.", d->skipped);
+	if (d->kept > 0)
+		buf_printf(&flash, en ? " Kept (another letter needs their "
+		    "bytes): %zu." : " Gardées (une autre lettre a besoin de "
+		    "leurs octets) : %zu.", d->kept);
+	if (d->failed > 0)
+		buf_printf(&flash, en ? " Failed: %zu." : " Échecs : %zu.",
+		    d->failed);
 	if (d->capped > 0 || (*d->id == '\0' && d->more))
 		buf_puts(&flash, W(r, "capped"));
-	pages_filter_query(&d->f, &q);
+	pages_filter_query(&d->f, &q, "&");
 	if (d->done > 0) {
 		if (*d->id != '\0')
 			buf_puts(&target, d->id);
 		else {
 			/* the filters are tokens, a type, an id: no one's data */
 			buf_printf(&target, "%zu letters", d->done);
-			if (q.len > 0)
-				buf_printf(&target, " %s", q.data);
+			pages_filter_query(&d->f, &target, " ");
 		}
 		console_audit(r, replay ? "dead.replay" : "dead.drop",
 		    target.data);
