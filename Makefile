@@ -128,6 +128,7 @@ LIB_SRCS := \
 	daemon/envfile.c \
 	daemon/notify.c \
 	daemon/console_auth.c \
+	daemon/console_session.c \
 	daemon/figures.c \
 	daemon/svg.c \
 	daemon/config_console.c \
@@ -315,6 +316,7 @@ FUZZ_TARGETS += console_auth
 FUZZ_console_auth_SRCS := \
 	tests/fuzz/fuzz_console_auth.c \
 	daemon/console_auth.c \
+	daemon/console_session.c \
 	daemon/base64.c \
 	daemon/buf.c \
 	daemon/utf8.c \

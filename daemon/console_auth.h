@@ -21,6 +21,9 @@
  * so a change applies at once. Every MAC carries a label of its own
  * (session, fingerprint, CSRF, login), so none verifies as another.
  *
+ * console_auth.c holds the users file and the passwords; console_session.c
+ * the cookies, CSRF tokens and the limiter.
+ *
  * Ownership: struct console_users owns its array and every string of it;
  * console_users_free() releases them (and wipes the hashes). A user found
  * with console_users_find() or console_session_check() is borrowed from
