@@ -399,26 +399,35 @@ console_users_syncdir(const char *path)
 	free(dir);
 }
 
+/* The file's text: the header, then a line a user. */
+static void
+console_users_text(const struct console_users *users, struct buf *b)
+{
+	const struct console_user	*u;
+	size_t				 i;
+
+	buf_puts(b, CONSOLE_FILE_HEADER);
+	for (i = 0; i < users->n; i++) {
+		u = &users->v[i];
+		buf_printf(b, "%s:%s:%s:%s\n", u->name,
+		    console_role_name(u->role),
+		    u->scope != NULL ? u->scope : "region", u->hash);
+	}
+}
+
 int
 console_users_save(const char *path, const struct console_users *users,
     char *err, size_t errlen)
 {
-	struct buf			 b;
-	const struct console_user	*u;
-	char				*tmp = NULL;
-	const char			*what = NULL;
-	size_t				 i, off;
-	ssize_t				 w;
-	int				 fd = -1, saved;
+	struct buf	 b;
+	char		*tmp = NULL;
+	const char	*what = NULL;
+	size_t		 off;
+	ssize_t		 w;
+	int		 fd = -1, saved;
 
 	buf_init(&b);
-	buf_puts(&b, CONSOLE_FILE_HEADER);
-	for (i = 0; i < users->n; i++) {
-		u = &users->v[i];
-		buf_printf(&b, "%s:%s:%s:%s\n", u->name,
-		    console_role_name(u->role),
-		    u->scope != NULL ? u->scope : "region", u->hash);
-	}
+	console_users_text(users, &b);
 	if (asprintf(&tmp, "%s.XXXXXX", path) == -1) {
 		tmp = NULL;
 		what = "out of memory";
