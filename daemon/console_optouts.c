@@ -236,11 +236,10 @@ optouts_begin(struct console_req *r, const char *address)
 
 	console_page_begin(r, W(r, "title"));
 	b = console_req_body(r);
-	buf_printf(b, "<h1>%s</h1><p>%s</p><form method=\"get\" "
-	    "action=\"/optouts\" id=\"optout-check\"><p><label for=\"address\">"
-	    "%s</label> <input id=\"address\" name=\"address\" "
-	    "autocomplete=\"off\" size=\"32\" value=\"", W(r, "title"),
-	    W(r, "intro"), W(r, "address"));
+	buf_printf(b, "<p>%s</p><form method=\"get\" action=\"/optouts\" "
+	    "id=\"optout-check\"><p><label for=\"address\">%s</label> <input "
+	    "id=\"address\" name=\"address\" autocomplete=\"off\" "
+	    "size=\"32\" value=\"", W(r, "intro"), W(r, "address"));
 	console_html_text(b, address != NULL ? address : "");
 	buf_printf(b, "\"> <button type=\"submit\">%s</button></p></form>",
 	    W(r, "check"));

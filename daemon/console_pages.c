@@ -111,7 +111,7 @@ static const struct {
 	{ "type", "Type d'événement", "Event type" },
 	{ "territory", "Territoire", "Territory" },
 	{ "age", "Âge maximal (ex. 1h, 7d)", "At most this old (e.g. 1h, 7d)" },
-	{ "any", "Toutes", "Any" },
+	{ "any", "(tous)", "(any)" },
 	{ "apply", "Filtrer", "Filter" },
 	{ "letter", "Lettre", "Letter" },
 	{ "age_col", "Âge", "Age" },
@@ -210,6 +210,44 @@ console_pages_coordinator(const struct console_req *r)
 static const struct {
 	const char	*prefix, *cls;
 } pages_classes[] = { FIGURES_REASONS(PAGES_CLASS_PAIR) };
+
+/* What each class means, for people. */
+static const struct {
+	const char	*cls, *fr, *en;
+} pages_class_words[] = {
+	{ "unknown_type", "Type d'événement inconnu", "Unknown event type" },
+	{ "unknown_territory", "Territoire inconnu", "Unknown territory" },
+	{ "poison", "Échecs répétés du traitement", "Handling kept failing" },
+	{ "unreadable", "Illisible", "Unreadable" },
+	{ "state", "Erreur d'état", "State error" },
+	{ "invalid_address", "Adresse invalide", "Invalid address" },
+	{ "no_route", "Aucune route", "No route" },
+	{ "no_sender", "Territoire sans expéditeur", "Territory without a "
+	    "sender" },
+	{ "sms", "SMS", "SMS" },
+	{ "window", "Plage horaire", "Time window" },
+	{ "opted_out", "Désinscription", "Opted out" },
+	{ "gave_up", "Abandon après des échecs", "Gave up after failures" },
+	{ "transport", "Erreur de réseau", "Network error" },
+	{ "rejected", "Refusé par le fournisseur", "Refused by the provider" },
+	{ "template", "Gabarit", "Template" },
+	{ "invalid_event", "Événement invalide", "Invalid event" },
+	{ "other", "Autre", "Other" },
+};
+
+static const char *
+pages_class_label(const struct console_req *r, const char *cls)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof pages_class_words / sizeof pages_class_words[0];
+	    i++) {
+		if (strcmp(pages_class_words[i].cls, cls) == 0)
+			return pages_en(r) ? pages_class_words[i].en :
+			    pages_class_words[i].fr;
+	}
+	return cls;
+}
 
 static const char *
 pages_reason_class(const char *reason)
@@ -637,7 +675,9 @@ pages_on_read(redisReply *reply, void *arg)
 	d->reads++;
 	if (*d->id == '\0') {
 		if (n > 0 && reply->element[n - 1]->type == REDIS_REPLY_ARRAY &&
-		    reply->element[n - 1]->elements == 2)
+		    reply->element[n - 1]->elements == 2 &&
+		    reply->element[n - 1]->element[0]->type ==
+		    REDIS_REPLY_STRING)
 			snprintf(d->last, sizeof d->last, "%s",
 			    reply->element[n - 1]->element[0]->str);
 		d->more = n == PAGES_LIST_READ;
@@ -781,18 +821,19 @@ pages_buttons(struct console_req *r, const struct pages_letter *l)
 {
 	struct buf	*b = console_req_body(r);
 
-	if (l->never == NULL) {
-		console_form_begin(r, "/dead/replay");
+	const char	*what[2] = { "replay", "drop" };
+	size_t		 i;
+
+	/* each button says which letter: a list has many alike */
+	for (i = l->never == NULL ? 0 : 1; i < 2; i++) {
+		console_form_begin(r, i == 0 ? "/dead/replay" : "/dead/drop");
 		buf_puts(b, "<input type=\"hidden\" name=\"id\" value=\"");
 		console_html_text(b, l->id);
-		buf_printf(b, "\"><button type=\"submit\">%s</button></form>",
-		    W(r, "replay"));
+		buf_printf(b, "\"><button type=\"submit\" aria-label=\"%s ",
+		    W(r, what[i]));
+		console_html_text(b, l->id);
+		buf_printf(b, "\">%s</button></form>", W(r, what[i]));
 	}
-	console_form_begin(r, "/dead/drop");
-	buf_puts(b, "<input type=\"hidden\" name=\"id\" value=\"");
-	console_html_text(b, l->id);
-	buf_printf(b, "\"><button type=\"submit\">%s</button></form>",
-	    W(r, "drop"));
 }
 
 /* A <select> of a filter, "" for any. */
@@ -822,7 +863,7 @@ pages_filter_form(struct console_req *r, const struct pages_filter *f)
 {
 	const struct territory_set	*ts = console_req_env(r)->cf->territories;
 	struct buf			*b = console_req_body(r);
-	const char			*cls[64], *tv[256], *tl[256];
+	const char			*cls[64], *cl[64], *tv[256], *tl[256];
 	size_t				 i, k, nc = 0, nt = 0;
 
 	for (i = 0; i < sizeof pages_classes / sizeof pages_classes[0]; i++) {
@@ -833,6 +874,8 @@ pages_filter_form(struct console_req *r, const struct pages_filter *f)
 			cls[nc++] = pages_classes[i].cls;
 	}
 	cls[nc++] = "other";
+	for (i = 0; i < nc; i++)
+		cl[i] = pages_class_label(r, cls[i]);
 	for (i = 0; ts != NULL && i < territory_set_count(ts) && nt < 256;
 	    i++) {
 		if (!console_pages_may_see(r, territory_set_at(ts, i)->id))
@@ -844,7 +887,7 @@ pages_filter_form(struct console_req *r, const struct pages_filter *f)
 	buf_printf(b, "<form method=\"get\" action=\"/dead\" "
 	    "class=\"filters\"><fieldset><legend>%s</legend>",
 	    W(r, "filters"));
-	pages_select(b, r, "reason", W(r, "reason"), f->reason, cls, cls, nc);
+	pages_select(b, r, "reason", W(r, "reason"), f->reason, cls, cl, nc);
 	buf_printf(b, "<p><label for=\"f-type\">%s</label> <input id=\"f-type\" "
 	    "name=\"type\" value=\"", W(r, "type"));
 	console_html_text(b, f->type != NULL ? f->type : "");
@@ -905,7 +948,7 @@ pages_list(struct pages_dead *d)
 
 	console_page_begin(r, W(r, "title"));
 	b = console_req_body(r);
-	buf_printf(b, "<h1>%s</h1><p>%s</p>", W(r, "title"), W(r, "intro"));
+	buf_printf(b, "<p>%s</p>", W(r, "intro"));
 	pages_filter_form(r, &d->f);
 	buf_printf(b, "<table id=\"dead-list\"><caption>%s</caption><thead><tr>"
 	    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
@@ -945,7 +988,9 @@ pages_list(struct pages_dead *d)
 	}
 	buf_puts(b, "</p>");
 	buf_free(&q);
-	if (coord && shown > 0) {
+	/* a set is chosen by filters: never every letter in one click */
+	if (coord && shown > 0 && (d->f.reason != NULL || d->f.type != NULL ||
+	    d->f.territory != NULL || d->f.since_ms >= 0)) {
 		buf_printf(b, "<section aria-labelledby=\"set-h\"><h2 id=\"set-h\">"
 		    "%s</h2>", W(r, "set"));
 		console_form_begin(r, "/dead/replay");
@@ -1014,8 +1059,8 @@ pages_mask(const json_t *v)
 	if (json_is_object(v)) {
 		out = json_object();
 		json_object_foreach((json_t *)v, k, x) {
-			if (pages_is_personal(k) && !json_is_object(x) &&
-			    !json_is_array(x))
+			if (pages_is_personal(k) && (json_is_string(x) ||
+			    json_is_number(x)))
 				m = pages_mask_value(x);
 			else
 				m = pages_mask(x);
@@ -1086,7 +1131,7 @@ pages_show(struct pages_dead *d)
 	struct console_req	*r = d->r;
 	struct pages_letter	*l = pages_find(d, d->id);
 	struct buf		*b;
-	char			 age[32];
+	char			 age[32], title[128];
 
 	if (l == NULL || l->peeked) {
 		pages_dead_free(d);
@@ -1098,18 +1143,17 @@ pages_show(struct pages_dead *d)
 		console_reply_error(r, 403, W(r, "not_yours"));
 		return;
 	}
-	console_page_begin(r, W(r, "title"));
+	snprintf(title, sizeof title, "%s %s", W(r, "letter"), l->id);
+	console_page_begin(r, title);
 	b = console_req_body(r);
-	buf_printf(b, "<h1>%s ", W(r, "letter"));
-	console_html_text(b, l->id);
-	buf_puts(b, "</h1><dl id=\"dead-letter\">");
+	buf_puts(b, "<dl id=\"dead-letter\">");
 	pages_age(r, l->id, age, sizeof age);
 	pages_dl(b, W(r, "at"), l->at);
 	pages_dl(b, W(r, "age_col"), age);
 	buf_printf(b, "<dt>%s</dt><dd>", W(r, "reason"));
 	pages_reason_html(b, l->reason);
 	buf_puts(b, "</dd>");
-	pages_dl(b, W(r, "class"), l->cls);
+	pages_dl(b, W(r, "class"), pages_class_label(r, l->cls));
 	pages_dl(b, W(r, "attempts"), l->attempts);
 	pages_dl(b, W(r, "type"), l->type);
 	pages_dl(b, W(r, "territory"), pages_territory_name(r, l->territory));
@@ -1443,6 +1487,12 @@ pages_act(struct console_req *r, enum pages_mode mode)
 	}
 	d = pages_dead_new(r, mode);
 	d->f.before = NULL;
+	if (d->f.bad_age) {
+		/* a filter not understood must not widen the set */
+		pages_dead_free(d);
+		console_redirect(r, "/dead", W(r, "bad_age"));
+		return;
+	}
 	if (id != NULL)
 		snprintf(d->id, sizeof d->id, "%s", id);
 	if (!pages_forbidden(d))
