@@ -7,7 +7,9 @@
 # what is refused leaves the file as it was.
 . "$(dirname "$0")/lib.sh"
 write_config
-F=$T/console-users	# the shipped config's default, beside it
+# the users file named, relative to the config: never the machine's /etc
+printf 'console:\n  users_file: console-users\n' >> "$T/relais.yaml"
+F=$T/console-users
 
 # add: one line of standard input (not a terminal here)
 out=$(echo "correct horse battery" | ctl console-user add marie --role coordinator --scope region) ||
