@@ -105,10 +105,10 @@ cat > "$T/spec.json" <<EOF
   },
   "month": "$MONTH",
   "figures": {
-    "abitibi": {"name": "MRC d'Abitibi", "arrivals": 3, "departures": 1,
-      "failed": 0},
+    "abitibi": {"name": "MRC d'Abitibi", "arrivals": 3, "welcomed": 3,
+      "departures": 1, "failed": 0},
     "rouyn-noranda": {"name": "Ville de Rouyn-Noranda", "arrivals": 2,
-      "departures": 0, "failed": 1}
+      "welcomed": 1, "departures": 0, "failed": 1}
   },
   "other": "rouyn-noranda",
   "dead": {"id": "$DEAD_ID", "event_id": "b-dead",
