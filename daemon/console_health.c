@@ -523,6 +523,11 @@ hl_health_dead(struct hl_health *h)
 		    h->reasons[i].n);
 		total += h->reasons[i].n;
 	}
+	if (h->nreasons == 0) {
+		buf_puts(b, "<tr><td colspan=\"2\">");
+		console_html_text(b, console_word(r, "none"));
+		buf_puts(b, "</td></tr>\n");
+	}
 	buf_puts(b, "</tbody>\n<tfoot><tr><th scope=\"row\">");
 	console_html_text(b, console_word(r, "total"));
 	buf_printf(b, "</th><td class=\"n\">%lld</td></tr></tfoot>\n</table>\n",

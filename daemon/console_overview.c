@@ -207,7 +207,10 @@ ov_charts(struct ov_overview *o)
 	buf_puts(b, "<h2 id=\"trends\">");
 	console_html_text(b, ov_w(r, "Tendances sur treize mois",
 	    "Trends over thirteen months"));
-	buf_puts(b, "</h2>\n<div class=\"charts\">\n");
+	/* side by side as room allows (the console's CSS has no grid) */
+	buf_puts(b, "</h2>\n<div class=\"charts\" style=\"display:grid;"
+	    "grid-template-columns:repeat(auto-fill,minmax(26rem,1fr));"
+	    "gap:1rem\">\n");
 	for (i = 0; i < n; i++) {
 		d = figures_def_at(i);
 		for (k = 0; k < o->nt; k++) {
@@ -230,6 +233,8 @@ ov_charts(struct ov_overview *o)
 		ch.ncats = OV_NMONTHS;
 		ch.series = series;
 		ch.nseries = o->nt;
+		ch.width = 480;
+		ch.height = 280;
 		buf_puts(b, "<figure class=\"chart\">\n");
 		svg_line_chart(b, &ch);
 		buf_puts(b, "</figure>\n");

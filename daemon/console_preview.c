@@ -451,7 +451,8 @@ preview_sms(struct console_req *r, const struct plan_delivery *d)
 	preview_dd(b, preview_w(r, len.encoding == SMS_UCS2 ?
 	    "Unités UTF-16" : "Septets", len.encoding == SMS_UCS2 ?
 	    "UTF-16 units" : "Septets"), n);
-	buf_puts(b, "</dl>\n<pre class=\"sms-text\">");
+	buf_puts(b, "</dl>\n<pre class=\"sms-text\" "
+	    "style=\"white-space:pre-wrap\">");
 	console_html_text(b, d->msg.text);
 	buf_puts(b, "</pre>\n");
 }
@@ -475,7 +476,9 @@ preview_email(struct console_req *r, const struct plan_delivery *d)
 	}
 	buf_puts(b, "<h4>");
 	console_html_text(b, preview_w(r, "Texte", "Text"));
-	buf_puts(b, "</h4>\n<pre class=\"email-text\">");
+	/* wrapped as a mail reader would (the console's CSS keeps pre as is) */
+	buf_puts(b, "</h4>\n<pre class=\"email-text\" "
+	    "style=\"white-space:pre-wrap\">");
 	console_html_text(b, d->msg.text != NULL ? d->msg.text : "");
 	buf_puts(b, "</pre>\n");
 }
