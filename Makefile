@@ -133,6 +133,8 @@ LIB_SRCS := \
 	daemon/svg.c \
 	daemon/config_console.c \
 	daemon/console.c \
+	daemon/console_page.c \
+	daemon/console_login.c \
 	daemon/console_req.c \
 	daemon/console_html.c \
 	daemon/console_pages.c \
@@ -167,6 +169,7 @@ RELAISCTL_SRCS := \
 	ctl/relaisctl_dead.c \
 	ctl/relaisctl_replay.c \
 	ctl/relaisctl_report.c \
+	ctl/relaisctl_report_html.c \
 	ctl/relaisctl_person.c \
 	ctl/relaisctl_event.c \
 	ctl/forget.c \
@@ -253,6 +256,8 @@ FUZZ_unsub_PKGS := libcrypto
 
 FUZZ_console_SRCS := \
 	tests/fuzz/fuzz_console.c \
+	daemon/console_page.c \
+	daemon/console_login.c \
 	daemon/console_req.c \
 	daemon/utf8.c \
 	daemon/buf.c \

@@ -51,8 +51,9 @@ static const char forget_lua[] =
 "return cjson.encode(out)\n";
 
 /*
- * A dead letter removed and taken off dead:reasons (figures.h) at once.
- * KEYS: the dead stream, dead:reasons; ARGV: the letter's id, its class.
+ * A dead letter with a class removed and taken off dead:reasons
+ * (figures.h) at once. KEYS: the dead stream, dead:reasons; ARGV: the
+ * letter's id, its class.
  */
 static const char forget_dead_lua[] =
 "local n = redis.call('XDEL', KEYS[1], ARGV[1])\n"
@@ -90,19 +91,16 @@ forget_erase(struct forget_search *s, const struct forget_hit *h)
 	    &rep->dead, &rep->events, &rep->events, &rep->deliveries };
 	redisReply		*r;
 	const char		*cmd = cmds[h->place];
+	const char		*cls;
 	char			 reasons[512];
 
-	if (h->entry != NULL && h->place == FORGET_DEAD) {
-		const char *cls = forget_field(h->entry->element[1], "class");
-
-		if (figures_reasons_key(reasons, sizeof reasons,
-		    s->cf->redis.prefix) == -1)
-			return -1;
+	if (h->entry != NULL && h->place == FORGET_DEAD &&
+	    (cls = forget_field(h->entry->element[1], "class")) != NULL &&
+	    figures_reasons_key(reasons, sizeof reasons,
+	    s->cf->redis.prefix) == 0)
 		r = redisCommand(s->rc, "EVAL %s 2 %s %s %s %s", forget_dead_lua,
-		    h->key, reasons, h->entry->element[0]->str, cls != NULL ?
-		    cls : figures_reason_class(forget_field(h->entry->element[1],
-		    "reason")));
-	} else if (h->entry != NULL)
+		    h->key, reasons, h->entry->element[0]->str, cls);
+	else if (h->entry != NULL)
 		r = redisCommand(s->rc, "%s %s %s", cmd, h->key,
 		    h->entry->element[0]->str);
 	else if (h->place == FORGET_INBOX)

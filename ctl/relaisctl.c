@@ -48,7 +48,8 @@ static const struct ctl_opt ctl_drop_opts[] = {
 	{ "type", 0, 1 }, { "since", 0, 1 }, { NULL, 0, 0 }
 };
 static const struct ctl_opt ctl_report_opts[] = {
-	{ "month", 0, 1 }, { "csv", 0, 0 }, { NULL, 0, 0 }
+	{ "month", 0, 1 }, { "csv", 0, 0 }, { "from", 0, 1 }, { "to", 0, 1 },
+	{ "lang", 0, 1 }, { "html", 0, 1 }, { NULL, 0, 0 }
 };
 static const struct ctl_opt ctl_who_opts[] = {
 	{ "email", 0, 1 }, { "phone", 0, 1 }, { NULL, 0, 0 }
@@ -151,12 +152,21 @@ static const struct ctl_cmd ctl_table[] = {
 	{ "suppress list", "", "who opted out, when, from where",
 	    "Print every suppressed address with its record.\n",
 	    NULL, 0, 0, 0, CTL_CONF_REDIS, ctl_suppress_list },
-	{ "report", "--month YYYY-MM [--csv]", "the month's figures per territory",
-	    "Print per territory, for the month (UTC): arrivals, welcomes, counsellor\n"
-	    "notices, follow-ups due, done and overdue, check-ins, employer alerts,\n"
-	    "departures, failures; then the opt-outs recorded.\n"
-	    "  --month YYYY-MM  the month\n"
-	    "  --csv            as CSV\n",
+	{ "report", "--month YYYY-MM | --from YYYY-MM --to YYYY-MM [--csv] "
+	    "[--lang fr|en] [--html FILE]",
+	    "the programme's figures per territory and month",
+	    "Print per territory, by name, and in total, for each month of the period\n"
+	    "(each territory's local month): the people (arrivals, welcomed, by channel,\n"
+	    "candidates announced, departures, opt-outs), the messages (welcomes,\n"
+	    "counsellor notices, check-ins, follow-up reminders, employer alerts,\n"
+	    "failed) and the follow-ups (due, done, overdue today), with the change\n"
+	    "from the month before.\n"
+	    "  --month YYYY-MM  one month\n"
+	    "  --from YYYY-MM   the first month of a period (a fiscal year: April)\n"
+	    "  --to YYYY-MM     its last month (March)\n"
+	    "  --csv            as CSV: a line per month and territory, and the total\n"
+	    "  --lang fr|en     names and words (default: the first language configured)\n"
+	    "  --html FILE      also write a self-contained page with charts to FILE\n",
 	    ctl_report_opts, 0, 0, 0, CTL_CONF_REDIS, ctl_report },
 	{ "forget", "PERSON_ID [--email ADDRESS]... [--phone NUMBER]...",
 	    "erase a person everywhere relais keeps them",

@@ -1,266 +1,615 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
-/* relaisctl report: a month's figures per territory, from the delivery records and the handlers' counters. */
+/* relaisctl report: the programme's figures per territory and local month (figures.h), as text, CSV or a page with charts. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
+#include "config_int.h"
+#include "diag.h"
+#include "figures.h"
 #include "relaisctl.h"
+#include "relaisctl_report.h"
+#include "territory.h"
+#include "utf8.h"
+#include "ynode.h"
 
-/* One territory's line of the monthly report. */
-struct ctl_report_row {
-	char		territory[64];
-	unsigned long	welcomes, notices, checkins, alerts, failed;
-	unsigned long	arrivals, due, done, overdue, departures;
-};
+/* The longest period asked for: ten years. */
+#define CTL_REPORT_MAX_MONTHS	120
+/* The charts of a period of one month show the year up to it. */
+#define CTL_REPORT_TREND	12
 
-/* A follow-up reminded this long ago and not done counts as overdue. */
-#define CTL_OVERDUE_DAYS	14
-
-static struct ctl_report_row *
-ctl_report_row(struct ctl_report_row **rows, size_t *n, const char *t)
+void
+ctl_report_free(struct ctl_report *r)
 {
-	size_t	i;
-
-	for (i = 0; i < *n; i++) {
-		if (strcmp((*rows)[i].territory, t) == 0)
-			return &(*rows)[i];
-	}
-	*rows = xrealloc(*rows, (*n + 1) * sizeof **rows);
-	memset(&(*rows)[*n], 0, sizeof **rows);
-	snprintf((*rows)[*n].territory, sizeof (*rows)[*n].territory, "%s", t);
-	return &(*rows)[(*n)++];
+	free(r->t);
+	free(r->m);
+	free(r->f);
+	free(r->now);
+	memset(r, 0, sizeof *r);
 }
 
-/* Counts one entry of relais:deliveries into the report. */
-static void
-ctl_report_count(struct ctl_report_row **rows, size_t *n,
-    const redisReply *f)
+/* The territory's name in the report's language, else its id. */
+const char *
+ctl_report_name(const struct ctl_report *r, size_t ti)
 {
-	struct ctl_report_row	*r;
-	const char		*tpl = ctl_field(f, "template");
-	const char		*outcome = ctl_field(f, "outcome");
+	const struct territory	*t = r->t[ti];
+	const char		*n = strcmp(r->lang, "fr") == 0 ? t->name_fr :
+				    t->name_en;
 
-	if (*ctl_field(f, "territory") == '\0')
-		return;		/* a provider's status report */
-	r = ctl_report_row(rows, n, ctl_field(f, "territory"));
-	if (strcmp(outcome, "dead") == 0) {
-		r->failed++;
-		return;
-	}
-	if (strcmp(outcome, "sent") != 0)
-		return;
-	if (strcmp(tpl, "welcome") == 0)
-		r->welcomes++;
-	else if (strcmp(tpl, "arrival_notice") == 0)
-		r->notices++;
-	else if (strcmp(tpl, "checkin") == 0)
-		r->checkins++;
-	else if (strcmp(tpl, "match_alert") == 0)
-		r->alerts++;
+	if (n == NULL || *n == '\0')
+		n = t->name_fr != NULL && *t->name_fr != '\0' ? t->name_fr :
+		    t->name_en;
+	return n != NULL && *n != '\0' ? n : t->id;
 }
 
-/* The handlers' monthly figures: stats:<YYYY-MM> "<territory>:<figure>". */
+/* A month's words ("novembre 2026"). */
+void
+ctl_report_month_name(const struct ctl_report *r, const char *ym,
+    char *out, size_t outlen)
+{
+	static const char *const fr[12] = { "janvier", "février", "mars",
+	    "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+	    "novembre", "décembre" };
+	static const char *const en[12] = { "January", "February", "March",
+	    "April", "May", "June", "July", "August", "September", "October",
+	    "November", "December" };
+	int			 m;
+
+	if (!figures_month_valid(ym)) {
+		snprintf(out, outlen, "%s", ym);
+		return;
+	}
+	m = (ym[5] - '0') * 10 + (ym[6] - '0');
+	snprintf(out, outlen, "%s %.4s", strcmp(r->lang, "fr") == 0 ?
+	    fr[m - 1] : en[m - 1], ym);
+}
+
+/*
+ * The change from prev to cur, as a percentage ("+12 %", "−5 %"), "=" when
+ * both are 0, "new"/"nouveau" when only prev is.
+ */
+void
+ctl_report_change(const struct ctl_report *r, unsigned long prev,
+    unsigned long cur, char *out, size_t outlen)
+{
+	int	fr = strcmp(r->lang, "fr") == 0;
+	double	pct;
+
+	if (prev == 0) {
+		snprintf(out, outlen, "%s", cur == 0 ? "=" : fr ? "nouveau" :
+		    "new");
+		return;
+	}
+	pct = ((double)cur - (double)prev) * 100.0 / (double)prev;
+	/* French puts a (narrow no-break) space before %, English none */
+	snprintf(out, outlen, "%s%.0f%s", pct > 0.5 ? "+" : pct < -0.5 ?
+	    "\xe2\x88\x92" : "", pct < 0 ? -pct : pct, fr ?
+	    "\xe2\x80\xaf%" : "%");
+}
+
+/* The value of figure i for territory ti (NT: the total) over months a..b. */
+unsigned long
+ctl_report_value(const struct ctl_report *r, size_t ti, size_t i, size_t a,
+    size_t b)
+{
+	unsigned long	n = 0;
+	size_t		mi;
+
+	for (mi = a; mi <= b && mi < r->nm; mi++)
+		n += figures_value(ti < r->nt ? &r->f[ti * r->nm + mi] :
+		    &r->f[r->nt * r->nm + mi], i);
+	return n;
+}
+
+/* The months to read: the charts' first (or the month before the period) to the last. */
 static int
-ctl_report_stats(struct ctl *c, const char *month,
-    struct ctl_report_row **rows, size_t *n)
+ctl_report_months(struct ctl_report *r, const char *from, const char *to)
 {
-	struct ctl_report_row	*r;
-	redisReply		*rep;
-	char			 name[64], t[64], *colon;
-	const char		*f;
-	unsigned long		 v;
-	size_t			 i;
+	char	first[FIGURES_MONTH_SIZE], before[FIGURES_MONTH_SIZE];
+	size_t	span, i;
 
-	snprintf(name, sizeof name, "stats:%s", month);
-	rep = redisCommand(c->rc, "HGETALL %s", ctl_key(c, name));
-	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+	span = (size_t)figures_month_span(from, to);
+	if (figures_month_add(from, -1, before) == -1)
+		snprintf(before, sizeof before, "%s", from);
+	snprintf(first, sizeof first, "%s", before);
+	if (span < 2 && figures_month_add(to, -(CTL_REPORT_TREND - 1),
+	    first) == -1)
+		snprintf(first, sizeof first, "%s", before);
+	if (strcmp(first, before) > 0)
+		snprintf(first, sizeof first, "%s", before);
+	r->nm = (size_t)figures_month_span(first, to);
+	r->m = xcalloc(r->nm, sizeof *r->m);
+	for (i = 0; i < r->nm; i++)
+		figures_month_add(first, (int)i, r->m[i]);
+	r->p1 = r->nm - 1;
+	r->p0 = r->nm - span;
+	r->c0 = span < 2 ? (r->nm > CTL_REPORT_TREND ? r->nm -
+	    CTL_REPORT_TREND : 0) : r->p0;
+	return 0;
+}
+
+/* The figures of every territory and month, and the overdue today: pipelined. */
+static int
+ctl_report_read(struct ctl *c, struct ctl_report *r)
+{
+	const char	*prefix = c->cf->redis.prefix;
+	redisReply	*rep;
+	char		 key[512], max[32];
+	size_t		 ti, mi, n = 0, i;
+	int		 rv = 0;
+
+	figures_overdue_max(clock_now_ms(), max, sizeof max);
+	for (ti = 0; ti < r->nt; ti++) {
+		for (mi = 0; mi < r->nm; mi++) {
+			figures_init(&r->f[ti * r->nm + mi], r->t[ti]->id,
+			    r->m[mi]);
+			if (figures_key(key, sizeof key, prefix, r->t[ti]->id,
+			    r->m[mi]) == -1)
+				snprintf(key, sizeof key, "%s", "-");
+			redisAppendCommand(c->rc, "HGETALL %s", key);
+			n++;
+		}
+		if (figures_open_key(key, sizeof key, prefix, r->t[ti]->id) ==
+		    -1)
+			snprintf(key, sizeof key, "%s", "-");
+		redisAppendCommand(c->rc, "ZCOUNT %s -inf %s", key, max);
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		ti = i / (r->nm + 1);
+		mi = i % (r->nm + 1);
+		if (redisGetReply(c->rc, (void **)&rep) != REDIS_OK) {
+			fprintf(stderr, "relaisctl: Redis: %s\n", c->rc->errstr);
+			return -1;
+		}
+		if (mi < r->nm) {
+			if (figures_decode(&r->f[ti * r->nm + mi], rep) == -1) {
+				fprintf(stderr, "relaisctl: HGETALL of the "
+				    "figures failed: %s\n", rep != NULL &&
+				    rep->type == REDIS_REPLY_ERROR ? rep->str :
+				    "unexpected reply");
+				rv = -1;
+			}
+		} else if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
+			fprintf(stderr, "relaisctl: ZCOUNT of the open "
+			    "follow-ups failed\n");
+			rv = -1;
+		} else {
+			/* today's, with the territory's month of today */
+			for (mi = 0; mi < r->nm; mi++) {
+				if (strcmp(r->m[mi], r->now[ti]) == 0)
+					r->f[ti * r->nm + mi].followups_overdue
+					    = (unsigned long)rep->integer;
+			}
+		}
 		freeReplyObject(rep);
+	}
+	for (mi = 0; mi < r->nm; mi++) {
+		figures_init(&r->f[r->nt * r->nm + mi], "total", r->m[mi]);
+		for (ti = 0; ti < r->nt; ti++)
+			figures_sum(&r->f[r->nt * r->nm + mi],
+			    &r->f[ti * r->nm + mi]);
+	}
+	return rv;
+}
+
+/* Whether month mi shows today's overdue (the current month of some territory). */
+int
+ctl_report_is_today(const struct ctl_report *r, size_t mi)
+{
+	size_t	ti;
+
+	for (ti = 0; ti < r->nt; ti++) {
+		if (strcmp(r->m[mi], r->now[ti]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* s, then spaces up to width characters (cut with "…" when longer). */
+static void
+ctl_report_pad(const char *s, size_t width, int right)
+{
+	size_t	len = strlen(s), n = utf8_count(s, len), keep, i;
+
+	if (n > width) {
+		keep = utf8_cut_chars(s, len, width - 1);
+		printf("%.*s\xe2\x80\xa6", (int)keep, s);
+		return;
+	}
+	if (right) {
+		for (i = n; i < width; i++)
+			putchar(' ');
+	}
+	fputs(s, stdout);
+	if (!right) {
+		for (i = n; i < width; i++)
+			putchar(' ');
+	}
+}
+
+/*
+ * A territory's name over two header lines of width characters: cut after
+ * the last space or hyphen that leaves the rest fitting ("MRC de La" /
+ * "Vallée-de-l'Or"); a name that fits goes on the second line.
+ */
+static void
+ctl_report_split(const char *name, size_t width, char *l1, char *l2,
+    size_t len)
+{
+	size_t	n = strlen(name), i, chars = 0, cut = 0;
+
+	snprintf(l1, len, "%s", "");
+	snprintf(l2, len, "%s", name);
+	if (utf8_count(name, n) <= width)
+		return;
+	for (i = 0; i < n; i++) {
+		if (((unsigned char)name[i] & 0xc0) != 0x80)
+			chars++;
+		if (chars > width)
+			break;
+		if ((name[i] == ' ' || name[i] == '-') &&
+		    utf8_count(name + i + 1, n - i - 1) <= width)
+			cut = i + 1;
+		if (cut != 0 && name[i] == ' ')
+			break;
+	}
+	if (cut == 0)
+		return;		/* cut with "…" when padded */
+	snprintf(l1, len, "%.*s", (int)(name[cut - 1] == ' ' ? cut - 1 : cut),
+	    name);
+	snprintf(l2, len, "%s", name + cut);
+}
+
+/* A unit's heading in the report's language. */
+const char *
+ctl_report_unit(const struct ctl_report *r, enum figures_unit u)
+{
+	int	fr = strcmp(r->lang, "fr") == 0;
+
+	switch (u) {
+	case FIGURES_PEOPLE:
+		return fr ? "Personnes" : "People";
+	case FIGURES_MESSAGES:
+		return fr ? "Messages" : "Messages";
+	default:
+		return fr ? "Suivis" : "Follow-ups";
+	}
+}
+
+/* One block of the text report: months a..b, changed from month prev (SIZE_MAX: none). */
+static void
+ctl_report_block(const struct ctl_report *r, size_t a, size_t b, size_t prev)
+{
+	const struct figures_def	*d;
+	char				 title[128], m1[48], m2[48], ch[32];
+	char				 l1[128], l2[128];
+	size_t				 ti, i;
+	int				 fr = strcmp(r->lang, "fr") == 0, u;
+
+	ctl_report_month_name(r, r->m[a], m1, sizeof m1);
+	ctl_report_month_name(r, r->m[b], m2, sizeof m2);
+	if (a == b)
+		snprintf(title, sizeof title, "%s", m1);
+	else
+		snprintf(title, sizeof title, "%s %s %s", m1, fr ? "à" : "to",
+		    m2);
+	/* the names over two lines, then the title on the second */
+	ctl_report_pad("", 30, 0);
+	for (ti = 0; ti < r->nt; ti++) {
+		ctl_report_split(ctl_report_name(r, ti), 14, l1, l2,
+		    sizeof l1);
+		putchar(' ');
+		ctl_report_pad(l1, 14, 1);
+	}
+	putchar('\n');
+	ctl_report_pad(title, 30, 0);
+	for (ti = 0; ti < r->nt; ti++) {
+		ctl_report_split(ctl_report_name(r, ti), 14, l1, l2,
+		    sizeof l1);
+		putchar(' ');
+		ctl_report_pad(l2, 14, 1);
+	}
+	putchar(' ');
+	ctl_report_pad("Total", 9, 1);
+	if (prev != SIZE_MAX) {
+		snprintf(m1, sizeof m1, "%s %s", fr ? "vs" : "vs", r->m[prev]);
+		putchar(' ');
+		ctl_report_pad(m1, 11, 1);
+	}
+	putchar('\n');
+	for (u = FIGURES_PEOPLE; u <= FIGURES_FOLLOWUPS; u++) {
+		printf("%s\n", ctl_report_unit(r, (enum figures_unit)u));
+		for (i = 0; (d = figures_def_at(i)) != NULL; i++) {
+			if ((int)d->unit != u)
+				continue;
+			fputs("  ", stdout);
+			ctl_report_pad(figures_label(d, r->lang), 28, 0);
+			/* overdue is today's: not a past month's */
+			if (strcmp(d->id, "followups_overdue") == 0 &&
+			    !ctl_report_is_today(r, b)) {
+				for (ti = 0; ti <= r->nt; ti++) {
+					putchar(' ');
+					ctl_report_pad("-", ti < r->nt ? 14 : 9,
+					    1);
+				}
+				putchar('\n');
+				continue;
+			}
+			for (ti = 0; ti <= r->nt; ti++) {
+				snprintf(ch, sizeof ch, "%lu", ctl_report_value(r,
+				    ti, i, strcmp(d->id, "followups_overdue") ==
+				    0 ? b : a, b));
+				putchar(' ');
+				ctl_report_pad(ch, ti < r->nt ? 14 : 9, 1);
+			}
+			if (prev != SIZE_MAX &&
+			    strcmp(d->id, "followups_overdue") != 0) {
+				ctl_report_change(r, ctl_report_value(r, r->nt,
+				    i, prev, prev), ctl_report_value(r, r->nt, i,
+				    a, b), ch, sizeof ch);
+				putchar(' ');
+				ctl_report_pad(ch, 11, 1);
+			}
+			putchar('\n');
+		}
+	}
+}
+
+static void
+ctl_report_text(const struct ctl_report *r)
+{
+	size_t	mi;
+	int	fr = strcmp(r->lang, "fr") == 0;
+
+	for (mi = r->p0; mi <= r->p1; mi++) {
+		ctl_report_block(r, mi, mi, mi > 0 ? mi - 1 : SIZE_MAX);
+		putchar('\n');
+	}
+	if (r->p1 > r->p0) {
+		ctl_report_block(r, r->p0, r->p1, SIZE_MAX);
+		putchar('\n');
+	}
+	printf("%s\n", fr ?
+	    "Mois locaux de chaque territoire. Les personnes sont comptées "
+	    "une fois (un accueil :\nle premier par canal); les messages, "
+	    "chacun. En retard : les suivis rappelés il y a\nplus de 14 jours "
+	    "et non faits, aujourd'hui (avec le mois en cours)." :
+	    "Each territory's local months. People count once (welcomed: "
+	    "their first welcome\nper channel); messages, each. Overdue: "
+	    "follow-ups reminded over 14 days ago and not\ndone, today (shown "
+	    "with the current month).");
+}
+
+/* A CSV field: quoted when it holds a comma, a quote or a line break. */
+static void
+ctl_report_csv_field(const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+/*
+ * month,territory,name,<a column per figure>: a line per territory and
+ * month of the period, then the month's total; every line as many columns
+ * as the header. Overdue is empty but for the current month.
+ */
+static void
+ctl_report_csv(const struct ctl_report *r)
+{
+	const struct figures_def	*d;
+	size_t				 mi, ti, i;
+
+	fputs("month,territory,name", stdout);
+	for (i = 0; (d = figures_def_at(i)) != NULL; i++)
+		printf(",%s", d->id);
+	putchar('\n');
+	for (mi = r->p0; mi <= r->p1; mi++) {
+		for (ti = 0; ti <= r->nt; ti++) {
+			printf("%s,", r->m[mi]);
+			ctl_report_csv_field(ti < r->nt ? r->t[ti]->id :
+			    "total");
+			putchar(',');
+			ctl_report_csv_field(ti < r->nt ? ctl_report_name(r,
+			    ti) : "Total");
+			for (i = 0; (d = figures_def_at(i)) != NULL; i++) {
+				putchar(',');
+				if (strcmp(d->id, "followups_overdue") == 0 &&
+				    !ctl_report_is_today(r, mi))
+					continue;
+				printf("%lu", ctl_report_value(r, ti, i, mi,
+				    mi));
+			}
+			putchar('\n');
+		}
+	}
+}
+
+/* The page written to path (a temporary file renamed): 0, or -1 after a message. */
+static int
+ctl_report_write(const char *path, const struct buf *b)
+{
+	char	tmp[4096];
+	FILE	*fp;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof tmp) {
+		fprintf(stderr, "relaisctl: %s: name too long\n", path);
 		return -1;
 	}
-	for (i = 0; i + 1 < rep->elements; i += 2) {
-		snprintf(t, sizeof t, "%s", rep->element[i]->str);
-		if ((colon = strchr(t, ':')) == NULL)
-			continue;
-		*colon = '\0';
-		f = colon + 1;
-		v = strtoul(rep->element[i + 1]->str, NULL, 10);
-		r = ctl_report_row(rows, n, t);
-		if (strcmp(f, "arrivals") == 0)
-			r->arrivals += v;
-		else if (strcmp(f, "followups_due") == 0)
-			r->due += v;
-		else if (strcmp(f, "followups_done") == 0)
-			r->done += v;
-		else if (strcmp(f, "departures") == 0)
-			r->departures += v;
+	if ((fp = fopen(tmp, "w")) == NULL) {
+		fprintf(stderr, "relaisctl: %s: %s\n", tmp, strerror(errno));
+		return -1;
 	}
-	freeReplyObject(rep);
+	if (fwrite(b->data, 1, b->len, fp) != b->len || fclose(fp) != 0) {
+		fprintf(stderr, "relaisctl: %s: %s\n", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) == -1) {
+		fprintf(stderr, "relaisctl: %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
 	return 0;
 }
 
 /*
- * Follow-ups overdue today: reminded more than CTL_OVERDUE_DAYS ago and not
- * marked done, by the person's territory (read from the stored persons).
+ * The territories (names, zones) and the languages, read from the file:
+ * the report runs with the redis section loaded alone (CTL_CONF_REDIS), so
+ * that a host without the gateways' secrets can make it. 0, or -1 after
+ * messages.
  */
 static int
-ctl_report_overdue(struct ctl *c, struct ctl_report_row **rows, size_t *n)
+ctl_report_territories(struct ctl *c)
 {
-	redisReply	*rep, *h;
-	char		 cursor[32] = "0", match[300];
-	const char	*t;
-	long long	 at, limit;
-	size_t		 i, k;
+	struct config		*cf = c->cf;
+	struct config_ctx	 ctx;
+	struct diag		 d;
+	struct ynode		*root;
+	const struct ynode	*langs;
+	size_t			 i;
+	int			 rv = 0;
 
-	limit = clock_now_ms() - CTL_OVERDUE_DAYS * 86400000LL;
-	snprintf(match, sizeof match, "%sperson:*", c->cf->redis.prefix);
-	do {
-		rep = redisCommand(c->rc, "SCAN %s MATCH %s COUNT 1000", cursor,
-		    match);
-		if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
-		    rep->elements != 2) {
-			freeReplyObject(rep);
-			return -1;
-		}
-		snprintf(cursor, sizeof cursor, "%s", rep->element[0]->str);
-		/* one round trip per page, not per person */
-		for (i = 0; i < rep->element[1]->elements; i++)
-			redisAppendCommand(c->rc, "HGETALL %s",
-			    rep->element[1]->element[i]->str);
-		for (i = 0; i < rep->element[1]->elements; i++) {
-			if (redisGetReply(c->rc, (void **)&h) != REDIS_OK) {
-				freeReplyObject(rep);
-				return -1;
-			}
-			if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
-				freeReplyObject(h);
+	if (cf->territories != NULL)
+		return 0;
+	diag_init(&d);
+	if ((root = ynode_load_file(cf->path, &d)) == NULL)
+		rv = -1;
+	if (rv == 0 && cf->languages == NULL) {
+		langs = ynode_get(ynode_get(root, "templates"), "languages");
+		for (i = 0; langs != NULL && langs->type == YNODE_SEQ &&
+		    i < langs->n; i++) {
+			if (langs->items[i]->type != YNODE_SCALAR)
 				continue;
-			}
-			t = ctl_field(h, "territory");
-			for (k = 0; *t != '\0' && *ctl_field(h, "departed") ==
-			    '\0' && k + 1 < h->elements; k += 2) {
-				if (strncmp(h->element[k]->str, "fu:", 3) != 0 ||
-				    sscanf(h->element[k + 1]->str, "reminded %lld",
-				    &at) != 1 || at > limit)
-					continue;
-				ctl_report_row(rows, n, t)->overdue++;
-			}
-			freeReplyObject(h);
+			cf->languages = xrealloc(cf->languages,
+			    (cf->nlanguages + 1) * sizeof *cf->languages);
+			cf->languages[cf->nlanguages++] =
+			    xstrdup(langs->items[i]->value);
 		}
-		freeReplyObject(rep);
-	} while (strcmp(cursor, "0") != 0);
-	return 0;
-}
-
-/* The rows being counted. */
-struct ctl_report_rows {
-	struct ctl_report_row	**rows;
-	size_t			 *n;
-};
-
-static void
-ctl_report_delivery(struct ctl *c, const redisReply *e, void *arg)
-{
-	struct ctl_report_rows	*rr = arg;
-
-	(void)c;
-	ctl_report_count(rr->rows, rr->n, e->element[1]);
-}
-
-/* The deliveries of ms from..to (the month) counted, page by page; -1 on failure. */
-static int
-ctl_report_deliveries(struct ctl *c, long long from, long long to,
-    struct ctl_report_row **rows, size_t *n)
-{
-	struct ctl_report_rows	 rr = { rows, n };
-	char			 start[32], end[32], err[256];
-
-	snprintf(start, sizeof start, "%lld", from);
-	snprintf(end, sizeof end, "%lld", to);
-	return ctl_xrange(c, ctl_key(c, "deliveries"), start, end, 1000,
-	    ctl_report_delivery, &rr, err, sizeof err);
-}
-
-/* The table (or CSV) of month's figures, a row per territory. */
-static void
-ctl_report_print(const char *month, const struct ctl_report_row *rows,
-    size_t n, unsigned long optouts, int csv)
-{
-	size_t	i;
-
-	if (csv)
-		printf("territory,arrivals,welcomes,counsellor_notices,"
-		    "followups_due,followups_done,followups_overdue,checkins,"
-		    "employer_alerts,departures,failed\n");
-	else
-		printf("%-16s %8s %8s %8s %8s %8s %8s %9s %8s %8s %7s\n", month,
-		    "arrivals", "welcomes", "notices", "fu-due", "fu-done",
-		    "overdue", "check-ins", "alerts", "departed", "failed");
-	for (i = 0; i < n; i++) {
-		const struct ctl_report_row *r = &rows[i];
-
-		printf(csv ? "%s,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu\n" :
-		    "%-16s %8lu %8lu %8lu %8lu %8lu %8lu %9lu %8lu %8lu %7lu\n",
-		    r->territory, r->arrivals, r->welcomes, r->notices, r->due,
-		    r->done, r->overdue, r->checkins, r->alerts, r->departures,
-		    r->failed);
+		if (cf->nlanguages == 0) {
+			cf->languages = xcalloc(2, sizeof *cf->languages);
+			cf->languages[cf->nlanguages++] = xstrdup("fr");
+			cf->languages[cf->nlanguages++] = xstrdup("en");
+		}
 	}
-	if (!csv)
-		printf("opt-outs recorded in %s (all channels): %lu\n"
-		    "welcomes, notices, check-ins, alerts and failures count "
-		    "the messages sent\n(from relais:deliveries, which keeps "
-		    "the last deliveries_maxlen outcomes);\noverdue: follow-ups "
-		    "reminded over %d days ago and not marked done, today\n",
-		    month, optouts, CTL_OVERDUE_DAYS);
-	else
-		printf("opt-outs,%lu\n", optouts);
+	if (rv == 0) {
+		memset(&ctx, 0, sizeof ctx);
+		ctx.file = cf->path;
+		ctx.dir = cf->dir;
+		ctx.diag = &d;
+		if (config_territories(&ctx, cf, ynode_get(root,
+		    "territories")) != 0)
+			rv = -1;
+	}
+	for (i = 0; rv == -1 && i < d.n; i++)
+		fprintf(stderr, "%s\n", d.msgs[i]);
+	ynode_free(root);
+	diag_free(&d);
+	return rv;
+}
+
+/* --month, or --from and --to: the period, checked; 0 or a usage error (2). */
+static int
+ctl_report_period(struct ctl *c, const struct ctl_args *a, const char **from,
+    const char **to)
+{
+	const char	*month = ctl_opt(a, "month");
+
+	*from = ctl_opt(a, "from");
+	*to = ctl_opt(a, "to");
+	if (month != NULL && (*from != NULL || *to != NULL))
+		return ctl_usage_error(c, "--month or --from/--to, not both");
+	if (month != NULL) {
+		if (!figures_month_valid(month))
+			return ctl_usage_error(c, "--month YYYY-MM: \"%s\" is "
+			    "not a month", month);
+		*from = *to = month;
+		return 0;
+	}
+	if (*from == NULL && *to == NULL)
+		return ctl_usage_error(c, "--month YYYY-MM, or --from YYYY-MM "
+		    "--to YYYY-MM, is needed");
+	if (*from == NULL || *to == NULL)
+		return ctl_usage_error(c, "--from and --to go together");
+	if (!figures_month_valid(*from) || !figures_month_valid(*to))
+		return ctl_usage_error(c, "--from and --to take YYYY-MM");
+	if (figures_month_span(*from, *to) == 0)
+		return ctl_usage_error(c, "--from %s is after --to %s", *from,
+		    *to);
+	if (figures_month_span(*from, *to) > CTL_REPORT_MAX_MONTHS)
+		return ctl_usage_error(c, "at most %d months at once",
+		    CTL_REPORT_MAX_MONTHS);
+	return 0;
 }
 
 int
 ctl_report(struct ctl *c, const struct ctl_args *a)
 {
-	struct ctl_report_row	*rows = NULL;
-	redisReply		*rep;
-	struct tm		 tm;
-	const char		*month = ctl_opt(a, "month");
-	size_t			 n = 0, i;
-	long long		 from, to;
-	int			 y, m;
-	unsigned long		 optouts = 0;
+	struct ctl_report	 r;
+	struct buf		 page;
+	const char		*from, *to, *lang, *html;
+	size_t			 ti;
+	int			 rv;
 
-	if (month == NULL || sscanf(month, "%4d-%2d", &y, &m) != 2 || m < 1 ||
-	    m > 12 || strlen(month) != 7)
-		return ctl_usage_error(c, "--month YYYY-MM is needed");
-	/* stream ids are milliseconds: the month, in UTC */
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = 1;
-	from = (long long)timegm(&tm) * 1000;
-	tm.tm_mon += 1;
-	to = (long long)timegm(&tm) * 1000 - 1;
-	if (ctl_connect(c) == -1)
+	if ((rv = ctl_report_period(c, a, &from, &to)) != 0)
+		return rv;
+	if (ctl_report_territories(c) == -1)
 		return 1;
-	if (ctl_report_deliveries(c, from, to, &rows, &n) == -1 ||
-	    ctl_report_stats(c, month, &rows, &n) == -1 ||
-	    ctl_report_overdue(c, &rows, &n) == -1) {
-		free(rows);
+	lang = ctl_opt(a, "lang");
+	if (lang == NULL)
+		lang = c->cf->nlanguages > 0 ? c->cf->languages[0] : "fr";
+	if (strcmp(lang, "fr") != 0 && strcmp(lang, "en") != 0)
+		return ctl_usage_error(c, "--lang fr or en");
+	html = ctl_opt(a, "html");
+	if (html != NULL && *html == '\0')
+		return ctl_usage_error(c, "--html FILE");
+	memset(&r, 0, sizeof r);
+	r.cf = c->cf;
+	r.lang = lang;
+	r.nt = c->cf->territories != NULL ?
+	    territory_set_count(c->cf->territories) : 0;
+	r.t = xcalloc(r.nt + 1, sizeof *r.t);
+	r.now = xcalloc(r.nt + 1, sizeof *r.now);
+	for (ti = 0; ti < r.nt; ti++) {
+		r.t[ti] = territory_set_at(c->cf->territories, ti);
+		figures_month(r.t[ti]->tz, clock_now_ms(), r.now[ti]);
+	}
+	ctl_report_months(&r, from, to);
+	r.f = xcalloc((r.nt + 1) * r.nm, sizeof *r.f);
+	if (ctl_connect(c) == -1 || ctl_report_read(c, &r) == -1) {
+		ctl_report_free(&r);
 		return 1;
 	}
-	/* opt-outs recorded this month (the suppression records are dated) */
-	rep = redisCommand(c->rc, "HVALS %s", ctl_key(c, "suppressed"));
-	for (i = 0; rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
-	    i < rep->elements; i++) {
-		if (strstr(rep->element[i]->str, month) != NULL)
-			optouts++;
+	if (ctl_opt(a, "csv") != NULL)
+		ctl_report_csv(&r);
+	else
+		ctl_report_text(&r);
+	rv = 0;
+	if (html != NULL) {
+		buf_init(&page);
+		ctl_report_html(&r, &page);
+		if (ctl_report_write(html, &page) == -1)
+			rv = 1;
+		buf_free(&page);
 	}
-	freeReplyObject(rep);
-	ctl_report_print(month, rows, n, optouts, ctl_opt(a, "csv") != NULL);
-	free(rows);
-	return 0;
+	fflush(stdout);
+	ctl_report_free(&r);
+	return rv;
 }

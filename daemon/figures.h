@@ -45,11 +45,12 @@
  *
  *   <prefix>dead:reasons                     hash, reason class -> dead
  *       letters held now with it (every letter of the dead stream, not
- *       the last 1,000). Incremented where letters are written (commit and
- *       tick scripts), decremented where they leave: retention (tick),
- *       replay and drop (dead_lua.c), forget. A letter written by this
- *       version carries its class in a field "class"; an older one has
- *       none: compute it from its reason (figures_reason_lua).
+ *       the last 1,000). Each letter written since the count began carries
+ *       its class in its field "class" and is counted: incremented where
+ *       letters are written (commit and tick scripts), decremented where a
+ *       letter WITH a class leaves: retention (tick), replay and drop
+ *       (dead_lua.c), forget; HDEL the field when it falls to 0. A letter
+ *       without "class" (older) was never counted: leave the hash alone.
  *
  *   <prefix>stats:<YYYY-MM>                  the old UTC-month hash
  *       "<territory>:<figure>" (arrivals, followups_due, followups_done,

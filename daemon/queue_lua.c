@@ -267,7 +267,7 @@ const char queue_state_lua[] = QUEUE_DEDUPE_LUA
  * scheduled members into the stream. Members are
  * "retry ATTEMPT WAITS KEY EVENT" or "event 0 0 - EVENT".
  */
-const char queue_tick_lua[] = FIGURES_REASON_LUA
+const char queue_tick_lua[] =
 "local p, now, max = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
 "local moved, due = 0, 0\n"
 "local items = redis.call('RPOP', p .. 'inbox', max)\n"
@@ -295,18 +295,20 @@ const char queue_tick_lua[] = FIGURES_REASON_LUA
 "end\n"
 /*
  * Letters past their retention leave, a batch at a time (the rest at the
- * next tick), each taken off dead:reasons: XTRIM would not say which.
+ * next tick), each with a class taken off dead:reasons (XTRIM would not
+ * say which); one without was written before the count began.
  */
 "local t = redis.call('TIME')\n"
 "local minid = tonumber(t[1]) * 1000 - tonumber(ARGV[5])\n"
 "if minid > 0 then\n"
 "  for _, e in ipairs(redis.call('XRANGE', p .. 'dead', '-', minid - 1, 'COUNT', max)) do\n"
-"    local cls, r\n"
+"    local cls\n"
 "    for j = 1, #e[2], 2 do\n"
-"      if e[2][j] == 'class' then cls = e[2][j + 1] elseif e[2][j] == 'reason' then r = e[2][j + 1] end\n"
+"      if e[2][j] == 'class' then cls = e[2][j + 1] end\n"
 "    end\n"
-"    cls = cls or reason_class(r)\n"
-"    if redis.call('HINCRBY', p .. 'dead:reasons', cls, -1) <= 0 then redis.call('HDEL', p .. 'dead:reasons', cls) end\n"
+"    if cls and redis.call('HINCRBY', p .. 'dead:reasons', cls, -1) <= 0 then\n"
+"      redis.call('HDEL', p .. 'dead:reasons', cls)\n"
+"    end\n"
 "    redis.call('XDEL', p .. 'dead', e[1])\n"
 "  end\n"
 "end\n"

@@ -283,7 +283,8 @@ svg_axes(struct buf *b, const struct svg_frame *f)
 	slot = (f->x1 - f->x0) / (double)(c->ncats > 0 ? c->ncats : 1);
 	every = slot >= 56 ? 1 : (size_t)ceil(56 / slot);
 	for (k = 0; k < c->ncats; k++) {
-		if (k % every != 0 && k != c->ncats - 1)
+		/* counted from the last category, which is always shown */
+		if ((c->ncats - 1 - k) % every != 0)
 			continue;
 		buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" "
 		    "text-anchor=\"middle\">", svg_x(f, k), f->y1 + 16);

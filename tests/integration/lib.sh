@@ -274,33 +274,52 @@ ctl_ok() {
 	[ "$rc" = 0 ] || fail "relaisctl $*: exit status $rc: $out $err"
 }
 
-# The month of Redis's clock (UTC): relais files the report's figures by it
-# (the deliveries stream's ids, stats:<YYYY-MM>), not by RELAIS_TEST_NOW.
+# The month of Redis's clock (UTC), for what is filed by it (the deliveries
+# stream's ids, the old stats:<YYYY-MM>).
 redis_month() {
 	date -u -d "@$(rcli time | head -n 1)" +%Y-%m
 }
-# report FIRST-MONTH: the CSV rows of relaisctl report for every month from
-# FIRST-MONTH to Redis's current one (two when the run crossed a month's
-# end), in $T/report.txt, each territory's figures added up; followups_overdue
-# (column 7) counts "today" and is the same in each month's report.
+# report FIRST-MONTH: relaisctl report --csv from the earliest to the latest
+# of FIRST-MONTH, Redis's month and RELAIS_TEST_NOW's (relais files its
+# figures by the territory's local month of its own clock), each
+# territory's figures added up, in $T/report.txt as the lines
+# "territory,arrivals,welcomes,counsellor_notices,followups_due,
+# followups_done,followups_overdue,checkins,employer_alerts,departures,
+# failed" (welcomes ... failed: messages); followups_overdue counts "today".
 report() {
-	local m rc
-	: > "$T/report.rows"
-	for m in $(printf '%s\n%s\n' "$1" "$(redis_month)" | uniq); do
-		rc=0
-		ctl report --month "$m" --csv > "$T/report.out" 2> "$T/report.err" || rc=$?
-		[ "$rc" = 0 ] || fail "relaisctl report --month $m: exit status $rc: $(cat "$T/report.err")"
-		sed -n 1p "$T/report.out" | grep -q '^territory,arrivals,welcomes,' ||
-		    fail "relaisctl report --month $m: $(cat "$T/report.out")"
-		sed '1d;/^opt-outs,/d' "$T/report.out" >> "$T/report.rows"
-	done
-	awk -F, '!($1 in n) { order[++k] = $1 }
-	    { n[$1] = NF
-	      for (i = 2; i <= NF; i++)
-	        s[$1, i] = i == 7 ? ($i + 0 > s[$1, i] + 0 ? $i + 0 : s[$1, i] + 0) : s[$1, i] + $i }
-	    END { for (j = 1; j <= k; j++) { t = order[j]; l = t
-	        for (i = 2; i <= n[t]; i++) l = l "," s[t, i]
-	        print l } }' "$T/report.rows" > "$T/report.txt"
+	local first last m rc
+	first=$1
+	last=$(redis_month)
+	if [ -n "${RELAIS_TEST_NOW:-}" ]; then
+		m=$(date -u -d "$RELAIS_TEST_NOW" +%Y-%m)
+		[[ "$m" < "$first" ]] && first=$m
+		[[ "$m" > "$last" ]] && last=$m
+	fi
+	[[ "$first" > "$last" ]] && last=$first
+	rc=0
+	ctl report --from "$first" --to "$last" --csv > "$T/report.out" 2> "$T/report.err" || rc=$?
+	[ "$rc" = 0 ] || fail "relaisctl report --from $first --to $last: exit status $rc: $(cat "$T/report.err")"
+	sed -n 1p "$T/report.out" | grep -q '^month,territory,name,arrivals,' ||
+	    fail "relaisctl report --from $first --to $last: $(cat "$T/report.out")"
+	python3 - "$T/report.out" > "$T/report.txt" <<'PY'
+import csv, sys
+cols = ("arrivals", "welcomes_sent", "notices_sent", "followups_due",
+    "followups_done", "followups_overdue", "checkins_sent", "alerts_sent",
+    "departures", "failed")
+sums, order = {}, []
+for row in csv.DictReader(open(sys.argv[1], newline="")):
+    t = row["territory"]
+    if t == "total":
+        continue
+    if t not in sums:
+        sums[t] = dict.fromkeys(cols, 0)
+        order.append(t)
+    for c in cols:
+        v = int(row[c] or 0)
+        sums[t][c] = max(sums[t][c], v) if c == "followups_overdue" else sums[t][c] + v
+for t in order:
+    print(",".join([t] + [str(sums[t][c]) for c in cols]))
+PY
 }
 # event ID [PERSON_JSON_FIELDS] [DATA_EXTRA]: a newcomer.arrived event.
 event() {
