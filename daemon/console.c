@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
-/* The web console's server: listener, requests, sessions, login, CSRF, roles, routes, Redis calls. */
+/* The web console's server: listener, requests, sessions, CSRF, roles, routes, answers. */
 #include <sys/queue.h>
 
 #include <stdint.h>
@@ -25,21 +25,6 @@
 #include "console_int.h"
 #include "log.h"
 #include "redis.h"
-
-#define CONSOLE_COOKIE		"relais_session"
-#define CONSOLE_COOKIE_LANG	"lang"
-#define CONSOLE_COOKIE_FLASH	"relais_flash"
-/* Login attempts: per client and per user name, a minute's tokens. */
-#define CONSOLE_LOGIN_PER_MIN	10
-#define CONSOLE_LOGIN_BURST	5
-#define CONSOLE_LOGIN_SLOTS	4096
-/* Scripts run through console_req_eval, at most. */
-#define CONSOLE_SCRIPTS_MAX	32
-/* The audit stream's approximate cap. */
-#define CONSOLE_AUDIT_MAXLEN	"100000"
-/* console_key()'s buffers: that many keys may be in use at once. */
-#define CONSOLE_KEYS		4
-#define CONSOLE_KEY_MAX		256
 
 /*
  * Every answer's headers. style-src allows inline styles: the email
@@ -76,61 +61,9 @@ static const struct console_route console_routes[] = {
 	{ "/templates", CONSOLE_GET, 0, console_page_templates },
 };
 
-struct console {
-	struct event_base	*base;
-	struct admin		*admin;		/* the listener and its guards */
-	struct redis		*redis;
-	struct console_env	 env;
-	struct console_users	 users;
-	unsigned char		*secret;
-	size_t			 secretlen;
-	long			 ttl_s;
-	enum config_secure	 secure;
-	struct console_limiter	*by_client, *by_user;
-	const struct redis_script *scripts[CONSOLE_SCRIPTS_MAX];
-	size_t			 nscripts;
-	TAILQ_HEAD(, console_req) reqs;
-	int			 freeing;
-};
-
-/*
- * One request, from its arrival until its answer is sent and no Redis call
- * made through it is pending. req is NULL once the answer went, or when the
- * port closed the connection first (console_req_gone).
- */
-struct console_req {
-	TAILQ_ENTRY(console_req) entry;
-	struct console		*c;
-	struct evhttp_request	*req;
-	int			 answered;
-	int			 pending;	/* Redis calls */
-	int			 post;
-	int			 https;		/* a trusted proxy said so */
-	char			*path;
-	struct console_args	 args;
-	struct console_user	 user;		/* a copy; name NULL: nobody */
-	char			 sid[CONSOLE_SID_LEN + 1];
-	char			 csrf[CONSOLE_CSRF_LEN + 1];
-	const char		*lang;
-	char			*flash;		/* from the cookie, or NULL */
-	unsigned char		 client[16];	/* admin_client() */
-	char			 client_name[64];
-	struct buf		 body;
-	char			 keys[CONSOLE_KEYS][CONSOLE_KEY_MAX];
-	int			 nextkey;
-};
-
-/* A Redis call of a request. */
-struct console_call {
-	struct console_req	*r;
-	redis_cb		 cb;
-	void			*arg;
-};
-
 static void	console_serve(void *, struct evhttp_request *);
 
-/* Frees r once answered and nothing of it is pending. */
-static void
+void
 console_req_reap(struct console_req *r)
 {
 	if (!r->answered || r->pending > 0)
@@ -146,8 +79,7 @@ console_req_reap(struct console_req *r)
 	free(r);
 }
 
-/* A page that returned (or a callback that ran) without an answer. */
-static void
+void
 console_req_check(struct console_req *r)
 {
 	if (!r->answered && r->pending == 0) {
@@ -163,12 +95,6 @@ console_req_gone(void *arg)
 	struct console_req	*r = arg;
 
 	r->req = NULL;
-}
-
-static int
-console_redis_timeout(const struct console *c)
-{
-	return (int)c->env.cf->redis.command_timeout_ms;
 }
 
 /* Copies what the console keeps of env: the secret, limits, proxies. */
@@ -308,208 +234,6 @@ console_free(struct console *c)
 	free(c);
 }
 
-/* ---- what pages read ---- */
-
-const char *
-console_req_path(const struct console_req *r)
-{
-	return r->path;
-}
-
-const char *
-console_req_arg(const struct console_req *r, const char *name)
-{
-	return console_args_get(&r->args, name);
-}
-
-const struct console_user *
-console_req_user(const struct console_req *r)
-{
-	return r->user.name != NULL ? &r->user : NULL;
-}
-
-int
-console_req_logged_in(const struct console_req *r)
-{
-	return r->user.name != NULL;
-}
-
-const char *
-console_req_lang(const struct console_req *r)
-{
-	return r->lang;
-}
-
-const char *
-console_req_csrf(const struct console_req *r)
-{
-	return r->csrf;
-}
-
-const char *
-console_req_flash(const struct console_req *r)
-{
-	return r->flash;
-}
-
-const struct console_env *
-console_req_env(const struct console_req *r)
-{
-	return &r->c->env;
-}
-
-int
-console_req_may_see(const struct console_req *r, const char *territory)
-{
-	if (r->user.name == NULL)
-		return 0;
-	if (r->user.scope == NULL)
-		return 1;
-	return territory != NULL && strcmp(territory, r->user.scope) == 0;
-}
-
-struct buf *
-console_req_body(struct console_req *r)
-{
-	return &r->body;
-}
-
-const char *
-console_key(const struct console_req *cr, const char *name)
-{
-	struct console_req	*r = (struct console_req *)(uintptr_t)cr;
-	char			*k = r->keys[r->nextkey];
-
-	r->nextkey = (r->nextkey + 1) % CONSOLE_KEYS;
-	snprintf(k, CONSOLE_KEY_MAX, "%s%s", r->c->env.cf->redis.prefix, name);
-	return k;
-}
-
-/* ---- Redis, tied to the request ---- */
-
-static void
-console_call_done(redisReply *reply, void *arg)
-{
-	struct console_call	*call = arg;
-	struct console_req	*r = call->r;
-
-	if (call->cb != NULL)
-		call->cb(reply, call->arg);
-	free(call);
-	r->pending--;
-	console_req_check(r);
-	console_req_reap(r);
-}
-
-int
-console_req_redis(struct console_req *r, redis_cb cb, void *arg, int argc,
-    const char **argv, const size_t *argvlen)
-{
-	struct console_call	*call;
-
-	if (r->c->freeing || r->c->redis == NULL)
-		return -1;
-	call = xcalloc(1, sizeof *call);
-	call->r = r;
-	call->cb = cb;
-	call->arg = arg;
-	if (redis_command(r->c->redis, console_call_done, call,
-	    console_redis_timeout(r->c), argc, argv, argvlen) == -1) {
-		free(call);
-		return -1;
-	}
-	r->pending++;
-	return 0;
-}
-
-/*
- * The first time a script runs here, SCRIPT LOAD goes before it on the
- * same connection (so it is there for the EVALSHA that follows), and the
- * script is registered so that a reconnection loads it again.
- */
-static int
-console_script_known(struct console *c, const struct redis_script *s)
-{
-	const char	*argv[3] = { "SCRIPT", "LOAD", s->body };
-	size_t		 i;
-
-	for (i = 0; i < c->nscripts; i++)
-		if (c->scripts[i] == s)
-			return 0;
-	if (c->nscripts == CONSOLE_SCRIPTS_MAX)
-		return -1;
-	redis_script_add(c->redis, (struct redis_script *)(uintptr_t)s);
-	c->scripts[c->nscripts++] = s;
-	if (redis_command(c->redis, NULL, NULL, console_redis_timeout(c), 3,
-	    argv, NULL) == -1)
-		return -1;
-	return 0;
-}
-
-int
-console_req_eval(struct console_req *r, const struct redis_script *s,
-    redis_cb cb, void *arg, int nkeys, int argc, const char **argv,
-    const size_t *argvlen)
-{
-	struct console_call	*call;
-
-	if (r->c->freeing || r->c->redis == NULL || !redis_is_up(r->c->redis) ||
-	    console_script_known(r->c, s) == -1)
-		return -1;
-	call = xcalloc(1, sizeof *call);
-	call->r = r;
-	call->cb = cb;
-	call->arg = arg;
-	if (redis_eval(r->c->redis, s, console_call_done, call,
-	    console_redis_timeout(r->c), nkeys, argc, argv, argvlen) == -1) {
-		free(call);
-		return -1;
-	}
-	r->pending++;
-	return 0;
-}
-
-static void
-console_audit_done(redisReply *reply, void *arg)
-{
-	(void)arg;
-	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
-		log_warnx("console: an audit record was not written: %s",
-		    reply != NULL ? reply->str : "no reply");
-}
-
-void
-console_audit(struct console_req *r, const char *action, const char *target)
-{
-	const char	*argv[14];
-	char		 at[32];
-	time_t		 now = (time_t)(clock_now_ms() / 1000);
-	struct tm	 tm;
-
-	gmtime_r(&now, &tm);
-	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	argv[0] = "XADD";
-	argv[1] = console_key(r, "console:audit");
-	argv[2] = "MAXLEN";
-	argv[3] = "~";
-	argv[4] = CONSOLE_AUDIT_MAXLEN;
-	argv[5] = "*";
-	argv[6] = "user";
-	argv[7] = r->user.name != NULL ? r->user.name : "-";
-	argv[8] = "action";
-	argv[9] = action;
-	argv[10] = "target";
-	argv[11] = target != NULL ? target : "";
-	argv[12] = "at";
-	argv[13] = at;
-	log_kv(LOG_INFO, "console: change", LOG_STR("user", argv[7]),
-	    LOG_STR("action", action), LOG_TEXT("target", argv[11]));
-	if (console_req_redis(r, console_audit_done, NULL, 14, argv,
-	    NULL) == -1)
-		log_warnx("console: an audit record was not written (Redis is "
-		    "down): user=%s action=%s", argv[7], action);
-}
-
 /* ---- answers ---- */
 
 static const char *
@@ -540,8 +264,7 @@ console_reason(int status)
 	return "Internal Server Error";
 }
 
-/* Adds a header to the answer; -1 when it could not be. */
-static int
+int
 console_header(struct console_req *r, const char *name, const char *value)
 {
 	if (r->req == NULL)
@@ -574,8 +297,8 @@ console_secure(const struct console_req *r)
 	    (r->c->secure == CONFIG_SECURE_AUTO && r->https);
 }
 
-/* Set-Cookie name=value with the console's attributes; max_age -1: none. */
-static void
+/* max_age -1: none (a session cookie). */
+void
 console_set_cookie(struct console_req *r, const char *name,
     const char *value, long max_age, int httponly)
 {
@@ -664,106 +387,6 @@ console_page_end(struct console_req *r)
 	if (r->flash != NULL)
 		console_set_cookie(r, CONSOLE_COOKIE_FLASH, "", 0, 1);
 	console_send(r, 200);
-}
-
-/* ---- login, logout ---- */
-
-/* GET /login: the form, or the overview for one logged in already. */
-static void
-console_login_form(struct console_req *r, int status, const char *user,
-    const char *error)
-{
-	char	token[CONSOLE_CSRF_LEN + 1];
-
-	console_csrf_login_token(r->c->secret, r->c->secretlen, r->client_name,
-	    clock_now_ms() / 1000, token);
-	buf_reset(&r->body);
-	console_html_login(r, token, user, error);
-	console_send(r, status);
-}
-
-/* One login attempt refused for its rate: 429 with Retry-After. */
-static void
-console_login_limited(struct console_req *r, const char *what, long wait)
-{
-	char	retry[32];
-
-	log_kv(LOG_INFO, "console: login", LOG_STR("client", r->client_name),
-	    LOG_STR("outcome", "limited"), LOG_STR("by", what),
-	    LOG_INT("retry_after_s", wait));
-	snprintf(retry, sizeof retry, "%ld", wait);
-	(void)console_header(r, "Retry-After", retry);
-	console_reply_error(r, 429, console_word(r, "error_too_many"));
-}
-
-/*
- * POST /login: the form's token, then the limits (the client's, then the
- * name's: a wrong guess spends both), then the password; a good one gets
- * the session cookie and the overview.
- */
-static void
-console_login(struct console_req *r)
-{
-	struct console			*c = r->c;
-	const struct console_user	*u;
-	const char			*name = console_req_arg(r, "user");
-	const char			*password = console_req_arg(r, "password");
-	const char			*token = console_req_arg(r, "csrf");
-	char				 cookie[CONSOLE_COOKIE_MAX];
-	long long			 now_s = clock_now_ms() / 1000;
-	long				 wait = 1;
-	int				 ok;
-
-	if (token == NULL || !console_csrf_login_check(c->secret, c->secretlen,
-	    r->client_name, now_s, token)) {
-		console_login_form(r, 403, NULL, console_word(r,
-		    "error_login_expired"));
-		return;
-	}
-	if (name == NULL || password == NULL || name[0] == '\0') {
-		console_login_form(r, 400, NULL, console_word(r,
-		    "error_login_missing"));
-		return;
-	}
-	if (!console_limiter_take(c->by_client, r->client, sizeof r->client,
-	    clock_mono_ms(), &wait)) {
-		console_login_limited(r, "client", wait);
-		return;
-	}
-	if (!console_limiter_take(c->by_user, name, strlen(name),
-	    clock_mono_ms(), &wait)) {
-		console_login_limited(r, "user", wait);
-		return;
-	}
-	/* as long for a name nobody has: the time tells nothing */
-	if ((u = console_users_find(&c->users, name)) == NULL)
-		ok = console_password_dummy_check(password);
-	else
-		ok = console_password_check(u->hash, password);
-	if (!ok || console_session_make(c->secret, c->secretlen, u, now_s,
-	    c->ttl_s, cookie, sizeof cookie) == -1) {
-		log_kv(LOG_INFO, "console: login", LOG_STR("client",
-		    r->client_name), LOG_STR("user", console_name_ok(name) ?
-		    name : "?"), LOG_STR("outcome", "refused"));
-		console_login_form(r, 403, name, console_word(r,
-		    "error_login_wrong"));
-		return;
-	}
-	log_kv(LOG_INFO, "console: login", LOG_STR("client", r->client_name),
-	    LOG_STR("user", u->name), LOG_STR("role",
-	    console_role_name(u->role)), LOG_STR("outcome", "ok"));
-	console_set_cookie(r, CONSOLE_COOKIE, cookie, c->ttl_s, 1);
-	OPENSSL_cleanse(cookie, sizeof cookie);
-	console_redirect(r, "/", NULL);
-}
-
-/* POST /logout: the session's cookie goes. */
-static void
-console_logout(struct console_req *r)
-{
-	log_kv(LOG_INFO, "console: logout", LOG_STR("user", r->user.name));
-	console_set_cookie(r, CONSOLE_COOKIE, "", 0, 1);
-	console_redirect(r, "/login", NULL);
 }
 
 /* ---- a request ---- */

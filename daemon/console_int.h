@@ -1,16 +1,41 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
- * What the console server's files share (console.c, console_req.c,
- * console_html.c): the request's parsing, as pure functions the fuzz target
- * and the unit tests call, and the HTML layout's pieces. Private to them.
+ * What the console server's files share (console.c, console_page.c,
+ * console_login.c, console_req.c, console_html.c): struct console and its
+ * requests; the request's parsing, as pure functions the fuzz target and
+ * the unit tests call; the HTML layout's pieces. Private to them.
  */
 #ifndef RELAIS_CONSOLE_INT_H
 #define RELAIS_CONSOLE_INT_H
 
+#include <sys/queue.h>
+
 #include <stddef.h>
 
-struct buf;
-struct console_req;
+#include "buf.h"
+#include "config.h"
+#include "console.h"
+#include "console_auth.h"
+#include "redis.h"
+
+struct admin;
+struct evhttp_request;
+
+#define CONSOLE_COOKIE		"relais_session"
+#define CONSOLE_COOKIE_LANG	"lang"
+#define CONSOLE_COOKIE_FLASH	"relais_flash"
+/* Login attempts: per client and per user name, a minute's tokens. */
+#define CONSOLE_LOGIN_PER_MIN	10
+#define CONSOLE_LOGIN_BURST	5
+#define CONSOLE_LOGIN_SLOTS	4096
+/* Scripts run through console_req_eval, at most. */
+#define CONSOLE_SCRIPTS_MAX	32
+/* The audit stream's approximate cap. */
+#define CONSOLE_AUDIT_MAXLEN	"100000"
+/* console_key()'s buffers: that many keys may be in use at once. */
+#define CONSOLE_KEYS		4
+#define CONSOLE_KEY_MAX		256
+
 
 /* Fields of a form or query string, at most; more is a bad request. */
 #define CONSOLE_ARGS_MAX	64
@@ -69,6 +94,71 @@ int		 console_path_ok(const char *path);
  * characters stay), appended to out.
  */
 void		 console_url_encode(struct buf *out, const char *s);
+
+struct console {
+	struct event_base	*base;
+	struct admin		*admin;		/* the listener and its guards */
+	struct redis		*redis;
+	struct console_env	 env;
+	struct console_users	 users;
+	unsigned char		*secret;
+	size_t			 secretlen;
+	long			 ttl_s;
+	enum config_secure	 secure;
+	struct console_limiter	*by_client, *by_user;
+	const struct redis_script *scripts[CONSOLE_SCRIPTS_MAX];
+	size_t			 nscripts;
+	TAILQ_HEAD(, console_req) reqs;
+	int			 freeing;
+};
+
+/*
+ * One request, from its arrival until its answer is sent and no Redis call
+ * made through it is pending. req is NULL once the answer went, or when the
+ * port closed the connection first (console_req_gone).
+ */
+struct console_req {
+	TAILQ_ENTRY(console_req) entry;
+	struct console		*c;
+	struct evhttp_request	*req;
+	int			 answered;
+	int			 pending;	/* Redis calls */
+	int			 post;
+	int			 https;		/* a trusted proxy said so */
+	char			*path;
+	struct console_args	 args;
+	struct console_user	 user;		/* a copy; name NULL: nobody */
+	char			 sid[CONSOLE_SID_LEN + 1];
+	char			 csrf[CONSOLE_CSRF_LEN + 1];
+	const char		*lang;
+	char			*flash;		/* from the cookie, or NULL */
+	unsigned char		 client[16];	/* admin_client() */
+	char			 client_name[64];
+	struct buf		 body;
+	char			 keys[CONSOLE_KEYS][CONSOLE_KEY_MAX];
+	int			 nextkey;
+};
+
+/* console.c: a request's end, and its answer's headers. */
+/* Frees r once answered and nothing of it is pending. */
+void		 console_req_reap(struct console_req *);
+/* A page that returned (or a callback that ran) without an answer: 500. */
+void		 console_req_check(struct console_req *);
+/* Adds a header to the answer: 0, or -1 when it could not be. */
+int		 console_header(struct console_req *, const char *name,
+		    const char *value);
+/* Set-Cookie name=value, Path=/, SameSite=Strict, Secure when due. */
+void		 console_set_cookie(struct console_req *, const char *name,
+		    const char *value, long max_age, int httponly);
+
+/* console_page.c: Redis's command timeout, from the configuration. */
+long		 console_redis_timeout(const struct console *);
+
+/* console_login.c: GET and POST /login, POST /logout (CSRF checked). */
+void		 console_login_form(struct console_req *, int status,
+		    const char *user, const char *error);
+void		 console_login(struct console_req *);
+void		 console_logout(struct console_req *);
 
 /* console_html.c: the layout's pieces console.c sends. */
 /* The error page's body (status, message), without the user's nav if none. */
