@@ -256,8 +256,6 @@ FUZZ_unsub_PKGS := libcrypto
 
 FUZZ_console_SRCS := \
 	tests/fuzz/fuzz_console.c \
-	daemon/console_page.c \
-	daemon/console_login.c \
 	daemon/console_req.c \
 	daemon/utf8.c \
 	daemon/buf.c \
