@@ -32,6 +32,7 @@
 #include "figures.h"
 #include "log.h"
 #include "territory.h"
+#include "utf8.h"
 
 #define PAGES_LIST_READ		100	/* letters a list page reads */
 #define PAGES_SCAN_READS	10	/* reads of a set, PAGES_LIST_READ each */
@@ -520,7 +521,8 @@ pages_link(struct pages_dead *d)
 	char			 why[160];
 	size_t			 i;
 
-	qsort(d->v, d->n, sizeof *d->v, pages_letter_cmp);
+	if (d->n > 0)
+		qsort(d->v, d->n, sizeof *d->v, pages_letter_cmp);
 	for (i = 0; i < d->n; i++) {
 		l = &d->v[i];
 		if (*l->holder != '\0' && strcmp(l->holder, l->id) != 0) {
@@ -774,7 +776,7 @@ pages_age(const struct console_req *r, const char *id, char *out,
 static void
 pages_reason_html(struct buf *b, const char *reason)
 {
-	char	*s = xstrndup(reason, 300);
+	char	*s = xstrndup(reason, utf8_cut(reason, strlen(reason), 300));
 
 	log_mask_text(s);
 	console_html_text(b, s);
