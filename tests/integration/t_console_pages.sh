@@ -304,6 +304,15 @@ valid /templates "$T/tpl-all.html" fr
 assert_eq "$(grep -c '<section class="message"' "$T/tpl-all.html")" 5 "messages on /templates"
 assert_eq "$(get "$T/rita.jar" '/templates?message=nothing' "$T/p.html")" 404 \
     "/templates of a message no route sends"
+# every territory's samples plan (the region has no municipality of its own)
+for t in abitibi-ouest vallee-de-l-or temiscamingue rouyn-noranda region; do
+	assert_eq "$(get "$T/rita.jar" "/templates?territory=$t&lang=en" "$T/p.html")" 200 \
+	    "GET /templates?territory=$t"
+	assert_eq "$(grep -c '<article class="delivery' "$T/p.html")" \
+	    "$(grep -c '<article class="delivery' "$T/tpl-all.html")" "deliveries of $t's samples"
+	grep 'class="not-sent"' "$T/p.html" | grep -v 'fallback channel' | grep -q . &&
+	    fail "/templates?territory=$t: $(grep 'not-sent' "$T/p.html")"
+done
 
 # a territory's user: their territory only, 403 for another
 assert_eq "$(get "$T/bruno.jar" / "$T/bruno.html")" 200 "GET / (bruno)"
@@ -335,5 +344,14 @@ for c in scan keys zscan hscan sscan; do
 	grep -q "^cmdstat_$c:" "$T/cmdstats.txt" && fail "a page ran $c: $(grep "^cmdstat_$c:" "$T/cmdstats.txt")"
 done
 grep -q '^cmdstat_hgetall:calls=' "$T/cmdstats.txt" || fail "no HGETALL seen"
+
+# Redis gone: the pages that read it say so (503), the previews need none
+rcli shutdown nosave >/dev/null 2>&1 || true
+wait_for 10 "redis-server to stop" '! rcli ping'
+for p in / /health; do
+	assert_eq "$(get "$T/rita.jar" "$p" "$T/p.html")" 503 "GET $p with Redis down"
+	grep -q 'id="error"' "$T/p.html" || fail "$p with Redis down: no #error"
+done
+assert_eq "$(get "$T/rita.jar" /templates "$T/p.html")" 200 "GET /templates with Redis down"
 stop_relaisd
 echo "ok"
