@@ -159,7 +159,11 @@ def page_text(d, sel="body"):
 	return el.text if el is not None else ""
 
 
-def shot(d, name):
+def shot(d, name, focus=None):
+	"""A screenshot of the viewport; focus: scrolled to that element."""
+	if focus is not None and find(d, focus) is not None:
+		d.execute_script("document.querySelector(arguments[0])"
+		    ".scrollIntoView({block: 'center'})", focus)
 	path = os.path.join(OUT, "console-%s.png" % name)
 	d.save_screenshot(path)
 	say("screenshot %s" % path)
@@ -177,6 +181,8 @@ def common_layout(d, what):
 	check(find(d, "nav") is not None, "%s: no <nav>" % what)
 	check(find(d, "form[action='/logout'] input[name=csrf]") is not None,
 	    "%s: no logout form with its CSRF field" % what)
+	# usable without JavaScript: there is none
+	check(find(d, "script") is None, "%s: a <script>" % what)
 
 
 def wait_page_change(d, old):
@@ -380,7 +386,7 @@ def check_pages(d):
 	check(frame is not None, "templates: no frame for the email's HTML")
 	check(frame.get_attribute("sandbox") is not None,
 	    "templates: the email's frame is not sandboxed")
-	shot(d, "templates")
+	shot(d, "templates", "iframe")
 	step("opt-outs: check one address")
 	go(d, "/optouts?address=" + urllib.parse.quote(SPEC["address"]))
 	wait_css(d, "main")
@@ -424,7 +430,7 @@ def check_dead(d):
 	    any(dead["id"] in c for c in r) for r in rows[1:]) or
 	    find(d, "#dead-list a[href='/dead/%s']" % dead["id"]) is not None,
 	    "#dead-list does not show the dead letter %s" % dead["id"])
-	shot(d, "dead")
+	shot(d, "dead", "#dead-list")
 
 	step("dead letters: one letter, addresses masked")
 	link = find(d, "#dead-list a[href='/dead/%s']" % dead["id"])
@@ -516,6 +522,12 @@ def check_refusals(d):
 	    form={"all": "1"})
 	eq(st, 403, "POST /dead/drop all=1 without csrf")
 	eq(dead_count(), n, "dead letters after refused POSTs")
+	step("headers: no script may run, no framing")
+	st, hd, _ = request("GET", "/health", cookies=cookies)
+	eq(st, 200, "GET /health with the session")
+	check("default-src 'none'" in (hd.get("Content-Security-Policy") or ""),
+	    "Content-Security-Policy: %r" % hd.get("Content-Security-Policy"))
+	eq(hd.get("X-Frame-Options"), "DENY", "X-Frame-Options")
 	step("no session: 303 to /login")
 	st, hd, _ = request("GET", "/")
 	eq(st, 303, "GET / without a session")
