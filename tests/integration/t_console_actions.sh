@@ -170,6 +170,46 @@ assert_eq "$(letter u-1)" "" "u-1's letter after the drop"
 assert_eq "$(dead_count)" 2 "letters after the drop"
 reasons_match || fail "dead:reasons after the drop: $(rcli hgetall relais:dead:reasons)"
 
+# replay a filtered set: Rouyn-Noranda's letter goes out too
+post marie /dead/replay --data-urlencode "all=1" --data-urlencode "territory=rouyn-noranda" \
+    --data-urlencode "csrf=$(csrf marie)"
+assert_eq "$code" 303 "POST /dead/replay all=1"
+wait_for 10 "r-1 delivered" 'test "$(requests gw)" = 4'
+wait_for 10 "all handled" all_handled
+assert_eq "$(letter r-1)" "" "r-1's letter after its replay"
+assert_eq "$(dead_count)" 1 "letters after the replays"
+reasons_match || fail "dead:reasons after the replays: $(rcli hgetall relais:dead:reasons)"
+
+# two letters of one event: the first holds its bytes, kept while the
+# second needs them; a replay of the second takes both
+ev=$(event h-1 '"email":"hana@example.com","consent":{"email":true}')
+h1=$(rcli xadd relais:dead '*' reason "HTTP 400: no" payload "$ev" event_id h-1 \
+    stream_id 1-1 attempts 1 delivery_key k1 channel email role newcomer)
+h2=$(rcli xadd relais:dead '*' reason "HTTP 400: no" payload "" payload_in "$h1" \
+    event_id h-1 stream_id 1-1 attempts 1 delivery_key k2 channel email role counsellor)
+page lea "/dead/$h2"
+assert_eq "$code" 200 "lea GET /dead/$h2 (Abitibi, by its holder's bytes)"
+printf '%s' "$body" | grep -q 'h\*\*\*@example.com' || fail "the holder's event not shown: $body"
+post marie /dead/drop --data-urlencode "id=$h1" --data-urlencode "csrf=$(csrf marie)"
+page marie /dead
+printf '%s' "$body" | grep -q 'id="flash"[^>]*>Supprimées : 0. Gardées' || fail "holder not kept: $body"
+assert_eq "$(rcli xlen relais:dead)" 3 "letters after dropping a holder"
+post lea /dead/replay --data-urlencode "id=$h2" --data-urlencode "csrf=$(csrf lea)"
+assert_eq "$code" 303 "lea replays Abitibi's $h2"
+wait_for 10 "h-1 handled" 'test "$(requests gw)" = 5'
+assert_eq "$(letter h-1)" "" "h-1's letters after its replay"
+
+# more letters than a page: the newest 100, then an older link
+for i in $(seq 1 120); do
+	echo "XADD relais:dead * reason \"unreadable scheduled entry\" payload x$i"
+done | rcli > /dev/null
+page marie /dead
+assert_eq "$(printf '%s' "$body" | grep -c '^<tr><td><a href="/dead/')" 100 "rows of the first page"
+older=$(printf '%s' "$body" | sed -n 's/.*<a rel="next" href="\([^"]*\)".*/\1/p' | sed 's/&amp;/\&/g')
+[ -n "$older" ] || fail "no older link"
+page marie "$older"
+assert_eq "$(printf '%s' "$body" | grep -c '^<tr><td><a href="/dead/')" 21 "rows of the second page"
+
 # the audit: who, what, which letter or how many; no address
 audit=$(rcli xrange relais:console:audit - +)
 printf '%s\n' "$audit" | grep -qx "dead.replay" || fail "no dead.replay in the audit: $audit"
