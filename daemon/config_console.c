@@ -134,6 +134,15 @@ config_console_listen(struct config_ctx *c, const struct ynode *n,
 		return -1;
 	}
 	cc->listen = listen;
+	/* a password typed into a page sent in clear: say so */
+	if (strncmp(host, "127.", 4) != 0 && strcmp(host, "::1") != 0 &&
+	    cc->secure_cookies != CONFIG_SECURE_ALWAYS &&
+	    (cc->secure_cookies == CONFIG_SECURE_NEVER || cc->nproxies == 0))
+		config_warn(c, ynode_get(n, "listen"), "console.listen %s is "
+		    "not loopback: passwords and session cookies cross the "
+		    "network in clear unless a TLS proxy is in front (then set "
+		    "secure_cookies: true, or trusted_proxies for auto)",
+		    listen);
 	return 0;
 }
 

@@ -194,6 +194,8 @@ console_set_env(struct console *c, const struct console_env *env, char *err,
 	    strlen(cf->console.secret) < CONSOLE_SECRET_MIN) {
 		/* config_load() refuses it: keep the old secret all the same */
 		c->env = *env;
+		snprintf(err, errlen, "console.secret must be %d bytes at least",
+		    CONSOLE_SECRET_MIN);
 		return -1;
 	}
 	console_apply(c, env);

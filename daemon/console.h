@@ -86,7 +86,10 @@ int		 console_req_eval(struct console_req *,
 		    const struct redis_script *, redis_cb cb, void *arg,
 		    int nkeys, int argc, const char **argv,
 		    const size_t *argvlen);
-/* The Redis key prefix ("relais:") joined to name, in a static buffer. */
+/*
+ * The Redis key prefix ("relais:") joined to name, in a buffer of the
+ * request's that stays valid for the next 3 calls (4 keys at once).
+ */
 const char	*console_key(const struct console_req *, const char *name);
 
 /* Output. The body is HTML being built between page_begin and page_end. */

@@ -133,6 +133,37 @@ test_console_errors(void **state)
 	}
 }
 
+/* Listening beyond loopback with nothing saying TLS is in front: a warning. */
+static void
+test_console_warning(void **state)
+{
+	const struct test_dir	*d = *state;
+	struct config		*cf;
+	struct diag		 w;
+
+	setenv("RELAIS_TEST_A", SECRET, 1);
+	cf = test_load_ok(d, TEST_BASE "console: { listen: 0.0.0.0:9188, "
+	    "secret_env: RELAIS_TEST_A }\n");
+	diag_init(&w);
+	assert_int_equal(config_warnings(cf, &w), 1);
+	assert_non_null(strstr(w.msgs[0], "warning: console.listen 0.0.0.0:9188 "
+	    "is not loopback"));
+	diag_free(&w);
+	config_free(cf);
+	cf = test_load_ok(d, TEST_BASE "console: { listen: 0.0.0.0:9188, "
+	    "secret_env: RELAIS_TEST_A, trusted_proxies: [10.0.0.1] }\n");
+	diag_init(&w);
+	assert_int_equal(config_warnings(cf, &w), 0);
+	diag_free(&w);
+	config_free(cf);
+	cf = test_load_ok(d, TEST_BASE "console: { listen: 127.0.0.1:9188, "
+	    "secret_env: RELAIS_TEST_A }\n");
+	diag_init(&w);
+	assert_int_equal(config_warnings(cf, &w), 0);
+	diag_free(&w);
+	config_free(cf);
+}
+
 /* relaisctl's reading: the users file alone, no secret needed. */
 static void
 test_console_users_file_only(void **state)
@@ -161,6 +192,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_console_keys,
 		    test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_console_errors,
+		    test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_console_warning,
 		    test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_console_users_file_only,
 		    test_setup, test_teardown),
