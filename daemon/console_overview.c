@@ -76,14 +76,35 @@ ov_overview_free(struct ov_overview *o)
 	free(o);
 }
 
-/* A count and, below it, its change from the month before. */
+/* Whether figure i is today's only (overdue), not kept per month. */
+static int
+ov_live(size_t i)
+{
+	return strcmp(figures_def_at(i)->id, "followups_overdue") == 0;
+}
+
+/*
+ * A count and, below it, its change from the month before; a figure kept
+ * for today only has no change, and no value in a month that is not this
+ * one.
+ */
 static void
-ov_cell(struct console_req *r, struct buf *b, const char *id,
+ov_cell(struct console_req *r, struct buf *b, size_t i, int today,
     unsigned long v, unsigned long prev)
 {
+	const char	*id = figures_def_at(i)->id;
+
+	if (ov_live(i) && !today) {
+		buf_printf(b, "<td class=\"n\" data-figure=\"%s\" title=\"",
+		    id);
+		console_html_text(b, ov_w(r, "connu pour aujourd'hui seulement",
+		    "known for today only"));
+		buf_puts(b, "\">—</td>");
+		return;
+	}
 	buf_printf(b, "<td class=\"n\" data-figure=\"%s\" "
 	    "data-value=\"%lu\">%lu", id, v, v);
-	if (v != prev) {
+	if (v != prev && !ov_live(i)) {
 		buf_printf(b, "<br><small class=\"delta\" title=\"");
 		console_html_text(b, ov_w(r, "par rapport au mois précédent",
 		    "from the month before"));
@@ -93,9 +114,11 @@ ov_cell(struct console_req *r, struct buf *b, const char *id,
 	buf_puts(b, "</td>");
 }
 
+/* One territory's row (total: the sum's); today: its month is this one. */
 static void
 ov_row(struct console_req *r, const char *id, const char *name,
-    const struct figures *cur, const struct figures *prev, int total)
+    const struct figures *cur, const struct figures *prev, int total,
+    int today)
 {
 	struct buf	*b = console_req_body(r);
 	size_t		 i, n = figures_ndefs();
@@ -107,7 +130,7 @@ ov_row(struct console_req *r, const char *id, const char *name,
 	console_html_text(b, name);
 	buf_puts(b, "</th>");
 	for (i = 0; i < n; i++)
-		ov_cell(r, b, figures_def_at(i)->id, figures_value(cur, i),
+		ov_cell(r, b, i, today, figures_value(cur, i),
 		    figures_value(prev, i));
 	buf_puts(b, "</tr>\n");
 }
@@ -152,6 +175,7 @@ ov_table(struct ov_overview *o)
 	struct buf		*b = console_req_body(r);
 	struct figures		 sum, psum;
 	size_t			 i;
+	int			 today, any = 0;
 
 	buf_puts(b, "<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
 	    "aria-labelledby=\"figures-caption\">\n<table id=\"figures\">\n"
@@ -171,15 +195,18 @@ ov_table(struct ov_overview *o)
 		const struct figures *cur = &o->f[(i + 1) * OV_NMONTHS - 1];
 		const struct figures *prev = &o->f[(i + 1) * OV_NMONTHS - 2];
 
+		today = o->calls[o->nt * OV_NMONTHS + i].i != (size_t)-1;
 		ov_row(r, o->t[i]->id, console_view_name(r, o->t[i]), cur, prev,
-		    0);
+		    0, today);
+		any |= today;
 		figures_sum(&sum, cur);
 		figures_sum(&psum, prev);
 	}
 	buf_puts(b, "</tbody>\n");
 	if (o->all && o->nt > 1) {
 		buf_puts(b, "<tfoot>\n");
-		ov_row(r, "total", ov_w(r, "Total", "Total"), &sum, &psum, 1);
+		ov_row(r, "total", console_word(r, "total"), &sum, &psum, 1,
+		    any);
 		buf_puts(b, "</tfoot>\n");
 	}
 	buf_puts(b, "</table>\n</div>\n");
@@ -213,6 +240,9 @@ ov_charts(struct ov_overview *o)
 	    "gap:1rem\">\n");
 	for (i = 0; i < n; i++) {
 		d = figures_def_at(i);
+		/* kept for today only: no trend to draw */
+		if (ov_live(i))
+			continue;
 		for (k = 0; k < o->nt; k++) {
 			for (m = 0; m < OV_NMONTHS; m++)
 				v[k * OV_NMONTHS + m] = (double)figures_value(

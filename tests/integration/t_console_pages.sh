@@ -213,13 +213,24 @@ for t, f, v in (("abitibi", "arrivals", 2), ("rouyn-noranda", "arrivals", 2),
                 ("vallee-de-l-or", "arrivals", 0)):
     if rows.get(t, {}).get(f) != v:
         bad.append(f"{t} {f}: page {rows.get(t, {}).get(f)}, the events make {v}")
-if page.count("<svg") != 16:
-    bad.append(f"{page.count('<svg')} charts, expected one per figure (16)")
+# a trend per figure kept by month: overdue is today's only
+if page.count("<svg") != 15:
+    bad.append(f"{page.count('<svg')} charts, expected one per monthly figure (15)")
 for b in bad:
     print("FAIL:", b, file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
 assert_eq "$(get "$T/rita.jar" '/?month=2026-13' "$T/p.html")" 404 "a month that is not one"
+# a month before: its figures, overdue left out (it is today's)
+month=$(sed -n 's/.*<option selected>\([0-9-]*\)<\/option>.*/\1/p' "$T/overview.html" | head -n 1)
+before=$(date -d "${month}-15 -1 month" +%Y-%m)
+assert_eq "$(get "$T/rita.jar" "/?month=$before" "$T/before.html")" 200 "GET /?month=$before"
+valid "/?month=$before" "$T/before.html" fr
+grep -q "<option selected>$before</option>" "$T/before.html" || fail "/?month=$before: not selected"
+grep -q 'data-figure="arrivals" data-value="0">0</td>' "$T/before.html" ||
+    fail "/?month=$before: arrivals of the month before"
+grep -q 'data-figure="followups_overdue" data-value=' "$T/before.html" &&
+    fail "/?month=$before: an overdue count for a past month"
 assert_eq "$(get "$T/rita.jar" '/?territory=rouyn-noranda&lang=en' "$T/one.html")" 200 \
     "GET /?territory=rouyn-noranda (rita)"
 valid '/?territory=rouyn-noranda' "$T/one.html" en
