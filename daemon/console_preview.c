@@ -355,11 +355,11 @@ out:
 	preview_sample_clear(&s);
 }
 
+/* plan_build empties the plan first, and a refusal may leave notes in it. */
 static void
 preview_plan_clear(struct preview_plan *pp)
 {
-	if (pp->ok)
-		plan_clear(&pp->plan);
+	plan_clear(&pp->plan);
 	envelope_clear(&pp->env);
 }
 
