@@ -138,6 +138,8 @@ LIB_SRCS := \
 	daemon/console_req.c \
 	daemon/console_html.c \
 	daemon/console_pages.c \
+	daemon/console_pages_html.c \
+	daemon/console_pages_act.c \
 	daemon/console_optouts.c \
 	daemon/console_view.c \
 	daemon/console_overview.c \
