@@ -26,6 +26,9 @@ SPEC (JSON, written by the scenario):
   dead      {"id": stream id, "event_id": ...}
   address   an address to check on the opt-outs page
 
+CHROMIUM and CHROMEDRIVER in the environment name other binaries than
+Debian's /usr/bin/chromium and /usr/bin/chromedriver.
+
 Exit status: 0 all held, 1 a check failed (its step, what was expected
 and what came are printed), 77 the browser cannot run here (the reason is
 printed; the scenario reports it as a skip).
@@ -96,13 +99,15 @@ def browser():
 	except ImportError as e:
 		say("SKIP: python3-selenium is not installed (%s)" % e)
 		sys.exit(77)
-	for path in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
+	chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+	driver = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+	for path in (chromium, driver):
 		if not os.access(path, os.X_OK):
 			say("SKIP: %s is missing (tests/deps.sh installs "
 			    "chromium and chromium-driver)" % path)
 			sys.exit(77)
 	opts = webdriver.ChromeOptions()
-	opts.binary_location = "/usr/bin/chromium"
+	opts.binary_location = chromium
 	for a in ("--headless=new", "--disable-gpu", "--disable-extensions",
 		  "--disable-dev-shm-usage", "--no-first-run",
 		  "--password-store=basic", "--lang=fr-CA",
@@ -112,7 +117,7 @@ def browser():
 	if os.geteuid() == 0:
 		# Chromium refuses to run as root inside its sandbox
 		opts.add_argument("--no-sandbox")
-	svc = Service("/usr/bin/chromedriver",
+	svc = Service(driver,
 	    log_path=os.path.join(OUT, "chromedriver.log"))
 	err = None
 	# a first start on a loaded machine can be slow: a second chance
