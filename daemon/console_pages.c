@@ -82,6 +82,9 @@ static const struct {
 	{ "event", "Événement d'origine (données personnelles masquées)",
 	    "Original event (personal data masked)" },
 	{ "no_event", "Aucun événement conservé.", "No event kept." },
+	{ "not_shown", "Événement non affiché : plus de 64 Kio, ou sa lettre "
+	    "n'est plus là.", "Event not shown: over 64 KiB, or its letter is "
+	    "gone." },
 	{ "back", "Retour à la liste", "Back to the list" },
 	{ "gone", "Cette lettre n'existe pas (rejouée ou supprimée ?).",
 	    "No such letter (replayed or dropped?)." },

@@ -430,7 +430,8 @@ console_pages_show(struct pages_dead *d)
 	if (l->payload != NULL)
 		pages_event_html(b, l->payload, l->paylen);
 	else
-		buf_printf(b, "<p>%s</p>", W(r, "no_event"));
+		buf_printf(b, "<p>%s</p>", W(r, *l->holder != '\0' ?
+		    "not_shown" : "no_event"));
 	buf_printf(b, "<p><a href=\"/dead\">%s</a></p>", W(r, "back"));
 	console_pages_dead_free(d);
 	console_page_end(r);
