@@ -167,6 +167,7 @@ admin_new(struct event_base *base, const char *where, char *err,
 	int				 fd;
 
 	a = xcalloc(1, sizeof *a);
+	a->name = "admin";
 	a->evhook = admin_evhook_new();
 	buf_init(&a->out);
 	admin_guard_init(a);
@@ -254,9 +255,10 @@ admin_set_bounces(struct admin *a, const char *sendgrid_key,
 }
 
 void
-admin_set_serve(struct admin *a, admin_serve_fn fn, void *arg,
-    size_t max_body)
+admin_set_serve(struct admin *a, const char *name, admin_serve_fn fn,
+    void *arg, size_t max_body)
 {
+	a->name = name;
 	a->serve = fn;
 	a->serve_arg = arg;
 	a->serve_max_body = max_body;

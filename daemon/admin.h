@@ -186,10 +186,11 @@ typedef void	(*admin_serve_fn)(void *arg, struct evhttp_request *);
  * Hands every request to fn instead of the port's own endpoints, after
  * the framing check, with bodies up to max_body (413 beyond): another
  * listener (the console's, console.h) on the port's flood guards, proxies
- * and held requests. Call once, right after admin_new().
+ * and held requests; name (a string that lives as long) in place of
+ * "admin" in its log lines. Call once, right after admin_new().
  */
-void		 admin_set_serve(struct admin *, admin_serve_fn, void *arg,
-		    size_t max_body);
+void		 admin_set_serve(struct admin *, const char *name,
+		    admin_serve_fn, void *arg, size_t max_body);
 /*
  * The client a request counts as, as the rate limit sees it (16 bytes,
  * IPv4 mapped, IPv6 cut to its /64): the peer, or when the peer is a

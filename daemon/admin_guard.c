@@ -2,6 +2,7 @@
 /* The admin port's flood guards: connection cap, request deadlines, accept pauses, held requests. */
 #include <sys/queue.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -201,7 +202,7 @@ admin_listen_sync(struct admin *a)
 		return;
 	if ((want ? evconnlistener_enable(a->listener) :
 	    evconnlistener_disable(a->listener)) == -1) {
-		log_errx("admin: cannot %s the listener", want ? "enable" :
+		log_errx("%s: cannot %s the listener", a->name, want ? "enable" :
 		    "disable");
 		return;
 	}
@@ -260,7 +261,7 @@ admin_on_accept(struct event_base *base, void *arg)
 	 * bufferevent past the reuse of the descriptor's number.
 	 */
 	if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL) {
-		log_errx("admin: cannot make a bufferevent");
+		log_errx("%s: cannot make a bufferevent", a->name);
 		return NULL;
 	}
 	bufferevent_incref(bev);
@@ -280,10 +281,13 @@ admin_on_accept(struct event_base *base, void *arg)
 static void
 admin_log_closed(struct admin *a, long long now)
 {
+	char	msg[64];
+
 	if (a->unlogged_capped + a->unlogged_expired == 0 ||
 	    (a->logged_ms != 0 && now - a->logged_ms < ADMIN_LOG_EVERY_MS))
 		return;
-	log_kv(LOG_WARNING, "admin: connections closed",
+	snprintf(msg, sizeof msg, "%s: connections closed", a->name);
+	log_kv(LOG_WARNING, msg,
 	    LOG_INT("at_cap", a->unlogged_capped),
 	    LOG_INT("past_deadline", a->unlogged_expired),
 	    LOG_INT("open", a->nconns),
@@ -326,7 +330,7 @@ admin_on_tick(evutil_socket_t fd, short what, void *arg)
 	tv.tv_sec = (time_t)(wait / 1000);
 	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
 	if (event_add(a->ev_tick, &tv) == -1)
-		log_errx("admin: cannot arm the deadline timer");
+		log_errx("%s: cannot arm the deadline timer", a->name);
 }
 
 /*
@@ -354,18 +358,18 @@ admin_on_accept_error(struct evconnlistener *lev, void *arg)
 	case ENETDOWN: case EPROTO: case ENOPROTOOPT: case EHOSTDOWN:
 	case ENONET: case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH:
 	case EPERM:
-		log_debug("admin: accept: %s", strerror(err));
+		log_debug("%s: accept: %s", a->name, strerror(err));
 		return;
 	}
 	if (event_add(a->ev_resume, &tv) == -1) {
-		log_errx("admin: cannot arm the accept pause");
+		log_errx("%s: cannot arm the accept pause", a->name);
 		return;
 	}
 	a->paused = 1;
 	a->npauses++;
 	admin_listen_sync(a);
-	log_warnx("admin: cannot accept: %s (open=%zu); not accepting for "
-	    "%d ms", strerror(err), a->nconns, ADMIN_PAUSE_MS);
+	log_warnx("%s: cannot accept: %s (open=%zu); not accepting for "
+	    "%d ms", a->name, strerror(err), a->nconns, ADMIN_PAUSE_MS);
 }
 
 void

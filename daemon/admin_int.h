@@ -106,6 +106,7 @@ struct admin {
 	double			 rate_burst;
 	struct admin_bucket	*buckets;	/* ADMIN_RATE_SLOTS, when limited */
 	unsigned long		 nlimited;	/* requests answered 429 */
+	const char		*name;		/* in log lines: "admin" */
 	admin_serve_fn		 serve;		/* NULL: the port's endpoints */
 	void			*serve_arg;
 	size_t			 serve_max_body;

@@ -169,7 +169,8 @@ console_new(struct event_base *base, const struct console_env *env, char *err,
 	if ((c->admin = admin_new(base, cf->console.listen, err,
 	    errlen)) == NULL)
 		goto fail;
-	admin_set_serve(c->admin, console_serve, c, CONSOLE_BODY_MAX);
+	admin_set_serve(c->admin, "console", console_serve, c,
+	    CONSOLE_BODY_MAX);
 	console_apply(c, env);
 	/* redis.c says when it connects and when it is lost */
 	c->redis = redis_new(base, &cf->redis, "console", NULL, NULL);

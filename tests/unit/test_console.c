@@ -440,6 +440,42 @@ test_console_reload(void **state)
 	t_login(t, "vic", NULL);
 }
 
+/*
+ * A page waiting on Redis when the port closes its connection at the
+ * deadline, and when the console is freed: under ASan, nothing is touched
+ * after it is freed, nothing leaks.
+ */
+static void
+test_console_lifetime(void **state)
+{
+	struct t	*t = *state;
+	struct console_env env;
+	char		 req[512], err[256];
+	int		 fd, n;
+
+	t_login(t, "ana", NULL);
+	memset(&env, 0, sizeof env);
+	env.cf = &t->cf;
+	t->cf.console.request_timeout_ms = 300;
+	assert_int_equal(console_set_env(t->c, &env, err, sizeof err), 0);
+	n = snprintf(req, sizeof req, "GET /dead HTTP/1.1\r\nHost: x\r\n"
+	    "Cookie: %s\r\n\r\n", t->cookie);
+	test_redis_pause(&t->redis);
+	fd = fix_connect(console_port(t->c));
+	assert_int_equal(write(fd, req, (size_t)n), n);
+	fix_pump(t->base, 1000);
+	assert_true(fix_closed(fd));
+	close(fd);
+
+	fd = fix_connect(console_port(t->c));
+	assert_int_equal(write(fd, req, (size_t)n), n);
+	fix_pump(t->base, 100);
+	console_free(t->c);
+	t->c = NULL;
+	test_redis_resume(&t->redis);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -459,6 +495,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_console_big,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_console_reload,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_console_lifetime,
 		    t_setup, t_teardown),
 	};
 
