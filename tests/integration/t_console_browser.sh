@@ -22,34 +22,22 @@ export HANDLERS=1	# counsellor notices and follow-ups in the figures
 start_redis
 start_sink gw -s 400	# the first message fails for good: a dead letter
 write_config
-CONSOLE_PORT=$(free_port)
+# port 0: the kernel's choice, read from the log (no race with a
+# scenario running beside)
 cat >> "$T/relais.yaml" <<EOF
 
 console:
-  listen: 127.0.0.1:$CONSOLE_PORT
+  listen: 127.0.0.1:0
   users_file: console-users
   secret: $(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
   trusted_proxies: [127.0.0.1]
 EOF
 
-# add_user NAME ROLE SCOPE PASSWORD: relaisctl console-user when it is
-# there; otherwise the file's line, hashed with libcrypt's yescrypt
+# add_user NAME ROLE SCOPE PASSWORD: as an operator would
 add_user() {
-	if ctl console-user --help >/dev/null 2>&1; then
-		printf '%s\n' "$4" | ctl console-user add "$1" --role "$2" \
-		    --scope "$3" --password-stdin > "$T/ctl.out" 2>&1 ||
-		    fail "relaisctl console-user add $1: $(cat "$T/ctl.out")"
-		return
-	fi
-	printf '%s:%s:%s:%s\n' "$1" "$2" "$3" "$(printf '%s' "$4" | "$PY" -c '
-import ctypes, sys
-lc = ctypes.CDLL("libcrypt.so.1")
-for f in (lc.crypt_gensalt, lc.crypt):
-    f.restype = ctypes.c_char_p
-lc.crypt_gensalt.argtypes = [ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p, ctypes.c_int]
-lc.crypt.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
-print(lc.crypt(sys.stdin.buffer.read(), lc.crypt_gensalt(b"$y$", 0, None, 0)).decode())')" \
-	    >> "$T/console-users"
+	printf '%s\n' "$4" | ctl console-user add "$1" --role "$2" \
+	    --scope "$3" --password-stdin > "$T/ctl.out" 2>&1 ||
+	    fail "relaisctl console-user add $1: $(cat "$T/ctl.out")"
 }
 add_user claire coordinator region 'claire-region-2026'
 add_user bruno coordinator abitibi 'bruno-abitibi-2026'
@@ -59,7 +47,13 @@ grep -q '^claire:coordinator:region:\$y\$' "$T/console-users" ||
     fail "users file: $(cat "$T/console-users")"
 
 start_relaisd
-wait_for 15 "the console to listen on $CONSOLE_PORT" \
+console_port() {
+	sed -n 's/.*console listening on .* (port \([0-9]*\)).*/\1/p' \
+	    "$T/relaisd.log" | tail -n 1
+}
+wait_for 15 "the console to listen" 'test -n "$(console_port)"'
+CONSOLE_PORT=$(console_port)
+wait_for 15 "the console to answer on $CONSOLE_PORT" \
     "curl -sf -o /dev/null http://127.0.0.1:$CONSOLE_PORT/login"
 
 # The figures' month: the territories' local month (America/Toronto) at
