@@ -497,6 +497,8 @@ UNIT_TESTS := \
 	test_relaisctl_io \
 	test_relaisctl_redis \
 	test_relaisctl_report \
+	test_figures \
+	test_svg \
 	test_relaisctl_event \
 	test_relaisctl_person \
 	test_forget \
@@ -588,7 +590,7 @@ $(CONFIG_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
 
 # The Redis tests share a fixture (a throwaway redis-server, a synchronous
 # connection to it, a bounded event loop, tests/unit/redis_fixture.h).
-REDIS_TESTS := test_redis test_queue test_queue_batch
+REDIS_TESTS := test_redis test_queue test_queue_batch test_figures
 REDIS_FIXTURE := $(BUILD)/obj/tests/unit/redis_fixture.o
 ALL_OBJS += $(REDIS_FIXTURE)
 $(REDIS_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \

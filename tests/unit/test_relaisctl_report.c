@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
- * Unit tests for relaisctl report: a month's figures per territory from
- * seeded delivery records (more than a page), stats:<month> counters,
- * stored persons' follow-ups and dated opt-outs, against a throwaway
- * redis-server (tests/unit/redis_fixture.h).
+ * Unit tests for relaisctl report: the figures of seeded figures hashes
+ * (figures.h) per territory, by name, with a total and the change from the
+ * month before; --csv rectangular, --from/--to, --lang, --html, the
+ * overdue follow-ups of today; against a throwaway redis-server
+ * (tests/unit/redis_fixture.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,38 +17,60 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "config.h"
 #include "redis_fixture.h"
 #include "relaisctl.h"
+#include "territory.h"
+#include "tz.h"
 
-/* 2024-03-01T00:00:00Z and 2024-04-01T00:00:00Z, in ms */
-#define MARCH		1709251200000LL
-#define APRIL		1711929600000LL
-#define NORD_SENT	1200	/* more than ctl_report's page of 1,000 */
+/* The figures' columns after month,territory,name. */
+#define NFIG	16
 
 struct fx {
 	struct test_redis	 srv;
 	struct config		 cf;
 	struct ctl		 c;
 	char			 url[200];
+	char			 html[128];
 	char			*out;
 	size_t			 outlen;
 };
 
+static void	now(const char *);
+
 static const struct ctl_opt report_opts[] = {
-	{ "month", 0, 1 },
-	{ "csv", 0, 0 },
-	{ NULL, 0, 0 },
+	{ "month", 0, 1 }, { "csv", 0, 0 }, { "from", 0, 1 }, { "to", 0, 1 },
+	{ "lang", 0, 1 }, { "html", 0, 1 }, { NULL, 0, 0 }
 };
 
 static const struct ctl_cmd report_cmd = {
 	.name = "report",
-	.usage = "--month YYYY-MM [--csv]",
+	.usage = "--month YYYY-MM",
 	.opts = report_opts,
 	.conf = CTL_CONF_REDIS,
 	.exec = ctl_report,
 };
+
+/* A territory of the test's config. */
+static void
+territory(struct fx *f, const char *id, const char *fr, const char *en,
+    const char *zone)
+{
+	struct territory	*t;
+	const char		*clash;
+	char			 err[128];
+
+	t = xcalloc(1, sizeof *t);
+	t->id = xstrdup(id);
+	t->name_fr = xstrdup(fr);
+	t->name_en = xstrdup(en);
+	t->timezone = xstrdup(zone);
+	if ((t->tz = tz_load(zone, err, sizeof err)) == NULL)
+		fail_msg("%s: %s", zone, err);
+	assert_int_equal(territory_set_add(f->cf.territories, t, &clash), 0);
+}
 
 static int
 setup(void **state)
@@ -58,11 +81,19 @@ setup(void **state)
 	assert_non_null(f);
 	test_redis_start(&f->srv, NULL, 0);
 	test_redis_conf(&f->srv, &f->cf.redis);
-	/* what ctl_connect names in its messages */
 	snprintf(f->url, sizeof f->url, "unix://%s", f->srv.sock);
 	f->cf.redis.url = f->url;
+	f->cf.territories = territory_set_new();
+	territory(f, "abitibi", "MRC d'Abitibi", "Abitibi RCM",
+	    "America/Toronto");
+	/* a comma in a name: quoted in the CSV */
+	territory(f, "nord", "Nord, le grand", "The North", "America/Vancouver");
+	f->cf.languages = xcalloc(2, sizeof *f->cf.languages);
+	f->cf.languages[f->cf.nlanguages++] = xstrdup("fr");
+	f->cf.languages[f->cf.nlanguages++] = xstrdup("en");
 	f->c.cf = &f->cf;
 	f->c.cmd = &report_cmd;
+	snprintf(f->html, sizeof f->html, "%s/report.html", f->srv.dir);
 	*state = f;
 	return 0;
 }
@@ -71,35 +102,46 @@ static int
 teardown(void **state)
 {
 	struct fx	*f = *state;
+	size_t		 i;
 
 	redisFree(f->c.rc);
+	unlink(f->html);
 	test_redis_stop(&f->srv);
+	territory_set_free(f->cf.territories);
+	for (i = 0; i < f->cf.nlanguages; i++)
+		free(f->cf.languages[i]);
+	free(f->cf.languages);
 	free(f->out);
 	free(f);
+	now(NULL);
 	return 0;
 }
 
 /*
- * Runs ctl_report with --month month (none when NULL), --csv when csv;
+ * Runs ctl_report with options (name, value, ..., NULL; "" for a flag),
  * its standard output in f->out, its standard error thrown away.
  */
 static int
-run_report(struct fx *f, const char *month, int csv)
+run_report(struct fx *f, ...)
 {
-	const char	*val[2];
-	size_t		 opt[2], n = 0;
+	const char	*val[16], *name;
+	size_t		 opt[16], n = 0, k;
 	struct ctl_args	 a;
 	FILE		*out, *err;
+	va_list		 ap;
 	int		 so, se, rv;
 
-	if (month != NULL) {
-		val[n] = month;
-		opt[n++] = 0;
+	va_start(ap, f);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		for (k = 0; report_opts[k].name != NULL; k++) {
+			if (strcmp(report_opts[k].name, name) == 0)
+				break;
+		}
+		assert_non_null(report_opts[k].name);
+		opt[n] = k;
+		val[n++] = va_arg(ap, const char *);
 	}
-	if (csv) {
-		val[n] = "";
-		opt[n++] = 1;
-	}
+	va_end(ap);
 	memset(&a, 0, sizeof a);
 	a.opts = report_opts;
 	a.val = val;
@@ -134,147 +176,193 @@ run_report(struct fx *f, const char *month, int csv)
 	return rv;
 }
 
+/* relaisctl's clock set to at (RFC 3339), or to the real one (NULL). */
 static void
-delivery(struct fx *f, long long ms, const char *territory, const char *tpl,
-    const char *outcome)
+now(const char *at)
 {
-	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:deliveries %lld-0 "
-	    "territory %s template %s outcome %s", ms, territory, tpl,
-	    outcome));
+	char	err[128];
+
+	if (at != NULL)
+		setenv("RELAIS_TEST_NOW", at, 1);
+	else
+		unsetenv("RELAIS_TEST_NOW");
+	assert_true(clock_init(err, sizeof err) >= 0);
 }
 
-/* The month's records, counters, persons and opt-outs, and some outside it. */
 static void
 seed(struct fx *f)
 {
-	redisContext	*rc = f->srv.c;
-	redisReply	*r;
-	long long	 now = clock_now_ms(), day = 86400000LL;
-	int		 i;
-
-	delivery(f, MARCH - 1, "abitibi", "welcome", "sent");	/* February */
-	delivery(f, MARCH, "abitibi", "welcome", "sent");
-	delivery(f, MARCH + 1, "abitibi", "welcome", "sent");
-	delivery(f, MARCH + 2, "abitibi", "arrival_notice", "sent");
-	delivery(f, MARCH + 3, "abitibi", "checkin", "sent");
-	delivery(f, MARCH + 4, "abitibi", "match_alert", "sent");
-	delivery(f, MARCH + 5, "abitibi", "welcome", "dead");
-	delivery(f, MARCH + 6, "abitibi", "welcome", "retry");
-	/* waiting for a window: neither sent nor failed */
-	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:deliveries %lld-1 "
-	    "territory abitibi template welcome outcome deferred", MARCH + 6));
-	delivery(f, MARCH + 7, "abitibi", "counsellor_digest", "sent");
-	delivery(f, MARCH + 8, "outaouais", "welcome", "sent");
-	/* a provider's status report names no territory */
-	freeReplyObject(test_redis_cmd(&f->srv, "XADD t:deliveries %lld-0 "
-	    "template welcome outcome dead", MARCH + 9));
-	for (i = 0; i < NORD_SENT; i++)
-		redisAppendCommand(rc, "XADD t:deliveries %lld-0 territory nord "
-		    "template welcome outcome sent", MARCH + 100 + i);
-	for (i = 0; i < NORD_SENT; i++) {
-		assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
-		assert_int_equal(r->type, REDIS_REPLY_STRING);
-		freeReplyObject(r);
-	}
-	delivery(f, APRIL - 1, "nord", "checkin", "sent");	/* the last ms */
-	delivery(f, APRIL, "abitibi", "welcome", "sent");	/* April */
-
-	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:stats:2024-03 "
-	    "abitibi:arrivals 3 abitibi:followups_due 4 "
-	    "abitibi:followups_done 2 abitibi:departures 1 "
-	    "abitibi:unknown_figure 9 laurentides:arrivals 2 nocolon 5"));
-	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:stats:2024-02 "
-	    "abitibi:arrivals 100"));
-
-	/* overdue: reminded more than 14 days ago, not done, not departed */
-	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:person:p1 territory "
-	    "abitibi fu:a %s fu:b %s fu:c %s",
-	    "reminded 1", "done 5", "scheduled 7"));
-	{
-		char	old[64], recent[64];
-
-		snprintf(old, sizeof old, "reminded %lld", now - 20 * day);
-		snprintf(recent, sizeof recent, "reminded %lld", now - day);
-		freeReplyObject(test_redis_cmd(&f->srv, "HSET t:person:p2 "
-		    "territory outaouais fu:x %s fu:y %s", old, recent));
-		freeReplyObject(test_redis_cmd(&f->srv, "HSET t:person:p3 "
-		    "territory abitibi departed 1 fu:x %s", old));
-		freeReplyObject(test_redis_cmd(&f->srv, "HSET t:person:p4 "
-		    "territory gaspesie fu:x %s", old));
-		/* another prefix's person is not ours */
-		freeReplyObject(test_redis_cmd(&f->srv, "HSET other:person:p5 "
-		    "territory abitibi fu:x %s", old));
-	}
-
-	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:suppressed "
-	    "h1 %s h2 %s h3 %s", "email 2024-03-02T10:00:00Z",
-	    "sms 2024-03-31T23:59:59Z", "email 2024-02-28T10:00:00Z"));
+	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:figures:abitibi:2026-11 "
+	    "arrivals 3 welcomed 2 welcomed:email 2 sent:welcome:email 2 "
+	    "sent:arrival_notice:email 3 sent:checkin:sms 1 "
+	    "sent:followup_reminder:email 1 sent:match_alert:email 2 "
+	    "candidates 4 dead 1 departures 1 optouts 1 followups_due 2 "
+	    "followups_done 1"));
+	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:figures:abitibi:2026-10 "
+	    "arrivals 2 welcomed 2 sent:welcome:email 2"));
+	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:figures:nord:2026-11 "
+	    "arrivals 1 welcomed 1 welcomed:sms 1 sent:welcome:sms 1"));
+	/* another prefix's figures are not ours */
+	freeReplyObject(test_redis_cmd(&f->srv, "HSET other:figures:abitibi:"
+	    "2026-11 arrivals 100"));
+	/* reminded 20 days and 1 day before 2026-11-20, not done */
+	freeReplyObject(test_redis_cmd(&f->srv, "ZADD t:followups-open:abitibi "
+	    "1793448000000 d7:p-1 1795089600000 d30:p-2"));
 }
 
+/* Every line of f->out has as many CSV columns as the first. */
 static void
-test_report_csv(void **state)
+rectangular(const struct fx *f, size_t want_lines)
 {
-	struct fx	*f = *state;
-
-	seed(f);
-	assert_int_equal(run_report(f, "2024-03", 1), 0);
-	assert_string_equal(f->out,
-	    "territory,arrivals,welcomes,counsellor_notices,followups_due,"
-	    "followups_done,followups_overdue,checkins,employer_alerts,"
-	    "departures,failed\n"
-	    "abitibi,3,2,1,4,2,1,1,1,1,1\n"
-	    "outaouais,0,1,0,0,0,1,0,0,0,0\n"
-	    "nord,0,1200,0,0,0,0,1,0,0,0\n"
-	    "laurentides,2,0,0,0,0,0,0,0,0,0\n"
-	    "gaspesie,0,0,0,0,0,1,0,0,0,0\n"
-	    "opt-outs,2\n");
-}
-
-static void
-test_report_table(void **state)
-{
-	struct fx	*f = *state;
-
-	seed(f);
-	assert_int_equal(run_report(f, "2024-03", 0), 0);
-	if (strstr(f->out, "abitibi                 3        2        1        4"
-	    "        2        1         1        1        1       1\n") == NULL)
-		fail_msg("no abitibi row as expected in:\n%s", f->out);
-	if (strstr(f->out, "opt-outs recorded in 2024-03 (all channels): 2\n")
-	    == NULL)
-		fail_msg("no opt-out line in:\n%s", f->out);
-	assert_true(strncmp(f->out, "2024-03 ", 8) == 0);
-}
-
-/* A month with nothing recorded: no counts but today's overdue follow-ups. */
-static void
-test_report_empty(void **state)
-{
-	struct fx	*f = *state;
-	static const char *const lines[] = {
-	    "abitibi,0,0,0,0,0,1,0,0,0,0\n",
-	    "outaouais,0,0,0,0,0,1,0,0,0,0\n",
-	    "gaspesie,0,0,0,0,0,1,0,0,0,0\n",
-	};
 	const char	*p;
-	size_t		 i, n = 0;
+	size_t		 cols = 0, first = 0, lines = 0;
+	int		 quoted = 0;
 
-	seed(f);
-	assert_int_equal(run_report(f, "2023-12", 1), 0);
-	/* the persons come in SCAN's order: each line, wherever it is */
-	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-		if (strstr(f->out, lines[i]) == NULL)
-			fail_msg("no line %s in:\n%s", lines[i], f->out);
+	for (p = f->out; *p != '\0'; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == ',' && !quoted)
+			cols++;
+		else if (*p == '\n' && !quoted) {
+			if (lines++ == 0)
+				first = cols;
+			else if (cols != first)
+				fail_msg("line %zu: %zu columns, not %zu:\n%s",
+				    lines, cols + 1, first + 1, f->out);
+			cols = 0;
+		}
 	}
-	for (p = f->out; (p = strchr(p, '\n')) != NULL; p++)
-		n++;
-	assert_int_equal(n, 5);
-	assert_true(strncmp(f->out, "territory,", 10) == 0);
-	assert_non_null(strstr(f->out, "\nopt-outs,0\n"));
+	assert_int_equal(first + 1, 3 + NFIG);
+	assert_int_equal(lines, want_lines);
 }
 
 static void
-test_report_bad_month(void **state)
+test_csv(void **state)
+{
+	struct fx	*f = *state;
+
+	seed(f);
+	now("2026-11-20T12:00:00Z");
+	assert_int_equal(run_report(f, "month", "2026-11", "csv", "", NULL), 0);
+	assert_string_equal(f->out,
+	    "month,territory,name,arrivals,welcomed,welcomed_email,"
+	    "welcomed_sms,candidates,departures,optouts,welcomes_sent,"
+	    "notices_sent,checkins_sent,reminders_sent,alerts_sent,failed,"
+	    "followups_due,followups_done,followups_overdue\n"
+	    "2026-11,abitibi,MRC d'Abitibi,3,2,2,0,4,1,1,2,3,1,1,2,1,2,1,1\n"
+	    "2026-11,nord,\"Nord, le grand\",1,1,0,1,0,0,0,1,0,0,0,0,0,0,0,0\n"
+	    "2026-11,total,Total,4,3,2,1,4,1,1,3,3,1,1,2,1,2,1,1\n");
+	rectangular(f, 4);
+
+	/* a past month: overdue is today's, left empty */
+	now("2026-12-20T12:00:00Z");
+	assert_int_equal(run_report(f, "month", "2026-11", "csv", "", NULL), 0);
+	assert_non_null(strstr(f->out,
+	    "2026-11,abitibi,MRC d'Abitibi,3,2,2,0,4,1,1,2,3,1,1,2,1,2,1,\n"));
+	rectangular(f, 4);
+}
+
+/* A fiscal year: a line per month and territory, and the month's total. */
+static void
+test_fiscal_year(void **state)
+{
+	struct fx	*f = *state;
+
+	seed(f);
+	now("2026-11-20T12:00:00Z");
+	assert_int_equal(run_report(f, "from", "2026-04", "to", "2027-03",
+	    "csv", "", NULL), 0);
+	rectangular(f, 1 + 12 * 3);
+	assert_non_null(strstr(f->out, "\n2026-04,abitibi,MRC d'Abitibi,0,"));
+	assert_non_null(strstr(f->out, "\n2026-10,abitibi,MRC d'Abitibi,2,2,"));
+	assert_non_null(strstr(f->out, "\n2027-03,total,Total,0,"));
+}
+
+static void
+test_text(void **state)
+{
+	struct fx	*f = *state;
+
+	seed(f);
+	now("2026-11-20T12:00:00Z");
+	assert_int_equal(run_report(f, "month", "2026-11", NULL), 0);
+	/* French first: names, the total, the change from October */
+	if (strstr(f->out, "novembre 2026") == NULL ||
+	    strstr(f->out, "MRC d'Abitibi") == NULL ||
+	    strstr(f->out, "vs 2026-10") == NULL ||
+	    strstr(f->out, "Personnes\n") == NULL ||
+	    strstr(f->out, "Messages\n") == NULL)
+		fail_msg("not the French report:\n%s", f->out);
+	/* arrivals 4 against 2: +100 %; alerts 2 against none: new */
+	if (strstr(f->out, "+100\xe2\x80\xaf%") == NULL ||
+	    strstr(f->out, "nouveau") == NULL)
+		fail_msg("no change:\n%s", f->out);
+	assert_non_null(strstr(f->out, "  Arrivées    "));
+
+	assert_int_equal(run_report(f, "month", "2026-11", "lang", "en",
+	    NULL), 0);
+	if (strstr(f->out, "November 2026") == NULL ||
+	    strstr(f->out, "Abitibi RCM") == NULL ||
+	    strstr(f->out, "The North") == NULL ||
+	    strstr(f->out, "+100%") == NULL ||
+	    strstr(f->out, "  Arrivals ") == NULL)
+		fail_msg("not the English report:\n%s", f->out);
+}
+
+/* The page: written whole, French, names, tables and charts, well-formed. */
+static void
+test_html(void **state)
+{
+	struct fx	*f = *state;
+	char		*page, cmd[512];
+	size_t		 len;
+	FILE		*fp;
+	int		 rc;
+
+	seed(f);
+	now("2026-11-20T12:00:00Z");
+	assert_int_equal(run_report(f, "month", "2026-11", "csv", "",
+	    "html", f->html, NULL), 0);
+	assert_non_null(strstr(f->out, "month,territory,"));
+	assert_non_null(fp = fopen(f->html, "r"));
+	fseek(fp, 0, SEEK_END);
+	len = (size_t)ftell(fp);
+	rewind(fp);
+	page = malloc(len + 1);
+	assert_non_null(page);
+	assert_int_equal(fread(page, 1, len, fp), len);
+	page[len] = '\0';
+	fclose(fp);
+	assert_true(strncmp(page, "<!DOCTYPE html>\n<html lang=\"fr\">", 32)
+	    == 0);
+	assert_non_null(strstr(page, "<style>"));
+	assert_non_null(strstr(page, "<main>"));
+	assert_non_null(strstr(page, "MRC d&#39;Abitibi"));
+	assert_non_null(strstr(page, "<svg xmlns="));
+	assert_non_null(strstr(page, "id=\"chart-arrivals\""));
+	assert_non_null(strstr(page, "id=\"table-people\""));
+	assert_non_null(strstr(page, "id=\"table-messages\""));
+	/* self-contained */
+	assert_null(strstr(page, "<script"));
+	assert_null(strstr(page, "<link"));
+	assert_null(strstr(page, "src="));
+	assert_null(strstr(page, "@import"));
+	assert_true(strstr(page, "</html>\n") == page + len - 8);
+	free(page);
+	/* an XML parser reads it whole (it is written so); none: skipped */
+	snprintf(cmd, sizeof cmd, "command -v python3 >/dev/null || exit 0; "
+	    "python3 -c 'import sys, xml.etree.ElementTree as E; "
+	    "E.parse(sys.argv[1])' '%s'", f->html);
+	rc = system(cmd);
+	assert_int_equal(rc, 0);
+
+	/* a file that cannot be written: 1 */
+	assert_int_equal(run_report(f, "month", "2026-11", "html",
+	    "/nonexistent/dir/r.html", NULL), 1);
+}
+
+static void
+test_bad_args(void **state)
 {
 	struct fx	*f = *state;
 	static const char *const bad[] = { "2024-13", "2024-00", "2024-3",
@@ -282,22 +370,35 @@ test_report_bad_month(void **state)
 	size_t		 i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		if (run_report(f, bad[i], 0) != 2)
+		if (run_report(f, "month", bad[i], NULL) != 2)
 			fail_msg("--month \"%s\": expected 2", bad[i]);
 		assert_string_equal(f->out, "");
 	}
-	assert_int_equal(run_report(f, NULL, 1), 2);
+	assert_int_equal(run_report(f, "csv", "", NULL), 2);
+	assert_int_equal(run_report(f, "from", "2026-04", NULL), 2);
+	assert_int_equal(run_report(f, "to", "2026-04", NULL), 2);
+	assert_int_equal(run_report(f, "from", "2026-05", "to", "2026-04",
+	    NULL), 2);
+	assert_int_equal(run_report(f, "from", "2000-01", "to", "2026-04",
+	    NULL), 2);
+	assert_int_equal(run_report(f, "month", "2026-04", "from", "2026-04",
+	    "to", "2026-05", NULL), 2);
+	assert_int_equal(run_report(f, "month", "2026-04", "lang", "de",
+	    NULL), 2);
+	assert_int_equal(run_report(f, "month", "2026-04", "html", "", NULL),
+	    2);
 	assert_string_equal(f->out, "");
 }
 
 /* Redis not there: 1, nothing printed. */
 static void
-test_report_no_redis(void **state)
+test_no_redis(void **state)
 {
 	struct fx	*f = *state;
 
 	test_redis_kill(&f->srv);
-	assert_int_equal(run_report(f, "2024-03", 1), 1);
+	assert_int_equal(run_report(f, "month", "2024-03", "csv", "", NULL),
+	    1);
 	assert_string_equal(f->out, "");
 }
 
@@ -305,15 +406,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_report_csv, setup,
+		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fiscal_year, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_report_table, setup,
+		cmocka_unit_test_setup_teardown(test_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_args, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_report_empty, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_report_bad_month, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_report_no_redis, setup,
+		cmocka_unit_test_setup_teardown(test_no_redis, setup,
 		    teardown),
 	};
 
