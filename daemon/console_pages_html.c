@@ -238,12 +238,19 @@ console_pages_list(struct pages_dead *d)
 		    d->n - d->nasked);
 	buf_init(&q);
 	console_pages_filter_query(&d->f, &q, "&");
-	if (d->f.before != NULL)
-		buf_printf(b, " <a href=\"/dead%s%s\">%s</a>", q.len ? "?" : "",
-		    q.len ? q.data : "", W(r, "newest"));
+	/* the query's "&" escaped too: it is an attribute's text */
+	if (d->f.before != NULL) {
+		buf_printf(b, " <a href=\"/dead%s", q.len ? "?" : "");
+		console_html_text(b, q.len ? q.data : "");
+		buf_printf(b, "\">%s</a>", W(r, "newest"));
+	}
 	if (d->more && *d->last != '\0') {
-		buf_printf(b, " <a rel=\"next\" href=\"/dead?%s%sbefore=",
-		    q.len ? q.data : "", q.len ? "&amp;" : "");
+		buf_puts(b, " <a rel=\"next\" href=\"/dead?");
+		if (q.len > 0) {
+			console_html_text(b, q.data);
+			buf_puts(b, "&amp;");
+		}
+		buf_puts(b, "before=");
 		console_html_text(b, d->last);
 		buf_printf(b, "\">%s</a>", W(r, "older"));
 	}
