@@ -39,6 +39,9 @@
 static void	pages_done(struct pages_dead *);
 static void	pages_read(struct pages_dead *);
 
+/* Loaded on the console's connection the first time it runs (EVALSHA). */
+static struct redis_script pages_peek_script = { dead_lua_peek, "" };
+
 /* This page's words; console_word() has the shared ones. */
 static const struct {
 	const char	*key, *fr, *en;
@@ -537,10 +540,10 @@ pages_redis_down(struct pages_dead *d)
 	console_reply_error(r, 503, W(r, "redis"));
 }
 
-/* A command through the request; the page ends (503) when Redis is down. */
+/* A command, or a script by EVALSHA, through the request. */
 int
-console_pages_call(struct pages_dead *d, redis_cb cb, void *arg, int argc,
-    const char **argv)
+console_pages_call(struct pages_dead *d, struct redis_script *s, redis_cb cb,
+    void *arg, int argc, const char **argv)
 {
 	size_t	*lens;
 	int	 i, rc;
@@ -548,7 +551,10 @@ console_pages_call(struct pages_dead *d, redis_cb cb, void *arg, int argc,
 	lens = xcalloc((size_t)argc, sizeof *lens);
 	for (i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
-	rc = console_req_redis(d->r, cb, arg, argc, argv, lens);
+	if (s != NULL)
+		rc = console_req_eval(d->r, s, cb, arg, 0, argc, argv, lens);
+	else
+		rc = console_req_redis(d->r, cb, arg, argc, argv, lens);
 	free(lens);
 	return rc;
 }
@@ -605,14 +611,12 @@ pages_peek(struct pages_dead *d)
 		pages_done(d);
 		return;
 	}
-	argv = xcalloc(d->nasked + 4, sizeof *argv);
-	argv[0] = "EVAL";
-	argv[1] = dead_lua_peek;
-	argv[2] = "0";
-	argv[3] = console_req_env(d->r)->cf->redis.prefix;
+	argv = xcalloc(d->nasked + 1, sizeof *argv);
+	argv[0] = console_req_env(d->r)->cf->redis.prefix;
 	for (i = 0; i < d->nasked; i++)
-		argv[4 + i] = d->asked[i];
-	if (console_pages_call(d, pages_on_peek, d, (int)d->nasked + 4, argv) == -1)
+		argv[1 + i] = d->asked[i];
+	if (console_pages_call(d, &pages_peek_script, pages_on_peek, d,
+	    (int)d->nasked + 1, argv) == -1)
 		pages_redis_down(d);
 	free(argv);
 }
@@ -694,7 +698,7 @@ pages_read(struct pages_dead *d)
 	}
 	argv[argc++] = "COUNT";
 	argv[argc++] = count;
-	if (console_pages_call(d, pages_on_read, d, argc, argv) == -1)
+	if (console_pages_call(d, NULL, pages_on_read, d, argc, argv) == -1)
 		pages_redis_down(d);
 }
 

@@ -112,9 +112,12 @@ struct pages_letter *console_pages_find(const struct pages_dead *,
 /* Whether the user may see l and the filters let it through. */
 int		 console_pages_match(const struct pages_dead *,
 		    const struct pages_letter *);
-/* A command through the request (-1: Redis down, cb not called). */
-int		 console_pages_call(struct pages_dead *, redis_cb, void *arg,
-		    int argc, const char **argv);
+/*
+ * A command through the request, or with s the script s (0 keys, argv its
+ * ARGV); -1 when Redis is down (cb not called).
+ */
+int		 console_pages_call(struct pages_dead *, struct redis_script *s,
+		    redis_cb, void *arg, int argc, const char **argv);
 
 /* Once the letters are read and judged: each ends the page. */
 void		 console_pages_list(struct pages_dead *);

@@ -16,6 +16,10 @@
 
 #define W(r, k)	console_pages_word((r), (k))
 
+/* Loaded on the console's connection the first time each runs (EVALSHA). */
+static struct redis_script pages_replay_script = { dead_lua_replay, "" };
+static struct redis_script pages_drop_script = { dead_lua_drop, "" };
+
 /* After an action: audited, then back to the list with what was done. */
 static void
 pages_finish(struct pages_dead *d)
@@ -150,9 +154,6 @@ console_pages_replay(struct pages_dead *d)
 		}
 		h = console_pages_find(d, l->holder);
 		k = 0;
-		argv[k++] = "EVAL";
-		argv[k++] = dead_lua_replay;
-		argv[k++] = "0";
 		argv[k++] = cf->redis.prefix;
 		argv[k++] = l->holder;
 		argv[k++] = h != NULL ? h->stream_id : l->stream_id;
@@ -166,7 +167,8 @@ console_pages_replay(struct pages_dead *d)
 			argv[k++] = d->v[j].id;
 		}
 		d->pending++;
-		if (console_pages_call(d, pages_on_replayed, d, (int)k, argv) == -1) {
+		if (console_pages_call(d, &pages_replay_script, pages_on_replayed, d,
+		    (int)k, argv) == -1) {
 			d->pending--;
 			d->failed++;
 		}
@@ -222,26 +224,22 @@ console_pages_drop(struct pages_dead *d)
 			d->kept++;
 		}
 	}
-	argv = xcalloc(4 + 2 * PAGES_DROP_BATCH, sizeof *argv);
+	argv = xcalloc(1 + 2 * PAGES_DROP_BATCH, sizeof *argv);
 	d->pending = 1;
 	for (i = 0; i <= d->n; i++) {
 		if (i < d->n && d->v[i].selected) {
-			if (k == 0) {
-				argv[k++] = "EVAL";
-				argv[k++] = dead_lua_drop;
-				argv[k++] = "0";
+			if (k == 0)
 				argv[k++] = console_req_env(d->r)->cf->redis.prefix;
-			}
 			argv[k++] = d->v[i].id;
 			argv[k++] = d->v[i].event_id != NULL ? d->v[i].event_id :
 			    "";
 		}
-		if (k > 0 && (i == d->n || k == 4 + 2 * PAGES_DROP_BATCH)) {
+		if (k > 0 && (i == d->n || k == 1 + 2 * PAGES_DROP_BATCH)) {
 			d->pending++;
-			if (console_pages_call(d, pages_on_dropped, d, (int)k, argv) ==
-			    -1) {
+			if (console_pages_call(d, &pages_drop_script,
+			    pages_on_dropped, d, (int)k, argv) == -1) {
 				d->pending--;
-				d->failed += (k - 4) / 2;
+				d->failed += (k - 1) / 2;
 			}
 			k = 0;
 		}
