@@ -134,6 +134,7 @@ LIB_SRCS := \
 	daemon/config_console.c \
 	daemon/console.c \
 	daemon/console_page.c \
+	daemon/console_reply.c \
 	daemon/console_login.c \
 	daemon/console_req.c \
 	daemon/console_html.c \

@@ -57,51 +57,6 @@ static const struct config_opt config_admin_opts[] = {
 #undef A
 
 /*
- * A list of addresses and CIDR blocks under key of map n (admin's and the
- * console's trusted_proxies) into *nets. Such a list sits among scalars
- * the option tables read: *view gets a copy of n without key (its arrays
- * freed by the caller).
- */
-int
-config_nets(struct config_ctx *c, const struct ynode *n, const char *key,
-    struct admin_net **nets, size_t *nnets, struct ynode *view)
-{
-	const struct ynode	*p = NULL;
-	char			**v = NULL, err[256];
-	size_t			 i, nv = 0;
-	int			 rc = 0;
-
-	*view = *n;
-	view->keys = xcalloc(n->n + 1, sizeof *view->keys);
-	view->items = xcalloc(n->n + 1, sizeof *view->items);
-	view->n = 0;
-	for (i = 0; i < n->n; i++) {
-		if (strcmp(n->keys[i]->value, key) == 0) {
-			p = n->items[i];
-			continue;
-		}
-		view->keys[view->n] = n->keys[i];
-		view->items[view->n++] = n->items[i];
-	}
-	if (p == NULL)
-		return 0;
-	if (config_strings(c, p, key, &v, &nv) == -1)
-		rc = -1;
-	*nets = xcalloc(nv + 1, sizeof **nets);
-	for (i = 0; i < nv; i++) {
-		if (admin_net_parse(v[i], &(*nets)[*nnets], err,
-		    sizeof err) == -1) {
-			config_err(c, p->type == YNODE_SEQ ? p->items[i] : p,
-			    "%s: %s", key, err);
-			rc = -1;
-		} else
-			(*nnets)++;
-	}
-	config_free_strings(v, nv);
-	return rc;
-}
-
-/*
  * admin: listen, and what the public endpoints need: the URL the outside
  * world calls (unsubscribe links, Twilio's signatures), the unsubscribe
  * secret, which twilio gateway's auth token signs its webhooks, the

@@ -51,8 +51,9 @@ int		 config_bounces(struct config_ctx *, struct config *,
 void		 config_bounces_free(struct config *);
 
 /*
- * config.c: the addresses and CIDR blocks under key of map n into *nets;
- * *view is n without key, for config_section (free its keys and items).
+ * config_console.c: the addresses and CIDR blocks under key of map n
+ * into *nets; *view is n without key, for config_section (free its keys
+ * and items). Admin's trusted_proxies are read with it too.
  */
 struct admin_net;
 int		 config_nets(struct config_ctx *, const struct ynode *n,

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
-/* The console's HTML: the layout (head, nav, footer), error and login pages, the words in French and English. */
+/*
+ * The console's HTML: the layout (head, nav, footer), error and login
+ * pages, the words in French and English. It reads the request's fields
+ * itself (console_int.h): the answers call it, it calls none of them.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +159,7 @@ console_word(const struct console_req *r, const char *key)
 {
 	size_t	lo = 0, hi = sizeof console_words / sizeof console_words[0];
 	size_t	mid;
-	int	cmp, en = strcmp(console_req_lang(r), "en") == 0;
+	int	cmp, en = strcmp(r->lang, "en") == 0;
 
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
@@ -202,12 +206,12 @@ console_html_text(struct buf *b, const char *s)
 static void
 console_head(struct console_req *r, const char *title)
 {
-	struct buf	*b = console_req_body(r);
+	struct buf	*b = &r->body;
 
 	buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n<title>",
-	    console_req_lang(r));
+	    r->lang);
 	console_html_text(b, title);
 	buf_printf(b, " — relais</title>\n<style>%s</style>\n</head>\n<body>\n",
 	    console_css);
@@ -225,13 +229,13 @@ console_lang_link(struct console_req *r, struct buf *b, const char *lang)
 	const char	*v;
 	size_t		 i;
 
-	console_html_text(b, console_req_path(r));
+	console_html_text(b, r->path);
 	buf_printf(b, "?lang=%s", lang);
 	for (i = 0; keep[i] != NULL; i++) {
 		/* address: a person's, kept out of URLs (logs, history) */
 		if (strcmp(keep[i], "address") == 0)
 			continue;
-		if ((v = console_req_arg(r, keep[i])) == NULL)
+		if ((v = console_args_get(&r->args, keep[i])) == NULL)
 			continue;
 		buf_printf(b, "&amp;%s=", keep[i]);
 		{
@@ -249,9 +253,10 @@ console_lang_link(struct console_req *r, struct buf *b, const char *lang)
 static void
 console_header_bar(struct console_req *r)
 {
-	struct buf			*b = console_req_body(r);
-	const struct console_user	*u = console_req_user(r);
-	const char			*path = console_req_path(r), *cur;
+	struct buf			*b = &r->body;
+	const struct console_user	*u = r->user.name != NULL ? &r->user :
+					    NULL;
+	const char			*path = r->path, *cur;
 	size_t				 i, n;
 
 	buf_puts(b, "<header>\n<p class=\"brand\">relais</p>\n");
@@ -284,7 +289,7 @@ console_header_bar(struct console_req *r)
 		    console_word(r, "region"));
 		buf_puts(b, ")</p>\n");
 	}
-	if (strcmp(console_req_lang(r), "en") == 0) {
+	if (strcmp(r->lang, "en") == 0) {
 		buf_puts(b, "<a lang=\"fr\" hreflang=\"fr\" href=\"");
 		console_lang_link(r, b, "fr");
 		buf_puts(b, "\">Français</a>\n");
@@ -305,7 +310,7 @@ console_header_bar(struct console_req *r)
 void
 console_page_begin(struct console_req *r, const char *title)
 {
-	struct buf	*b = console_req_body(r);
+	struct buf	*b = &r->body;
 
 	buf_reset(b);
 	console_head(r, title);
@@ -313,9 +318,9 @@ console_page_begin(struct console_req *r, const char *title)
 	buf_puts(b, "<main id=\"main\">\n<h1>");
 	console_html_text(b, title);
 	buf_puts(b, "</h1>\n");
-	if (console_req_flash(r) != NULL) {
+	if (r->flash != NULL) {
 		buf_puts(b, "<p id=\"flash\" role=\"status\">");
-		console_html_text(b, console_req_flash(r));
+		console_html_text(b, r->flash);
 		buf_puts(b, "</p>\n");
 	}
 }
@@ -323,19 +328,19 @@ console_page_begin(struct console_req *r, const char *title)
 void
 console_form_begin(struct console_req *r, const char *action)
 {
-	struct buf	*b = console_req_body(r);
+	struct buf	*b = &r->body;
 
 	buf_puts(b, "<form method=\"post\" action=\"");
 	console_html_text(b, action);
 	buf_puts(b, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
-	console_html_text(b, console_req_csrf(r));
+	console_html_text(b, r->csrf);
 	buf_puts(b, "\">\n");
 }
 
 void
 console_html_error(struct console_req *r, int status, const char *message)
 {
-	struct buf	*b = console_req_body(r);
+	struct buf	*b = &r->body;
 	char		 title[64];
 
 	snprintf(title, sizeof title, "%s %d", console_word(r, "error"),
@@ -355,7 +360,7 @@ void
 console_html_login(struct console_req *r, const char *token,
     const char *user, const char *error)
 {
-	struct buf	*b = console_req_body(r);
+	struct buf	*b = &r->body;
 
 	console_head(r, console_word(r, "login"));
 	console_header_bar(r);
