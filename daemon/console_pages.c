@@ -449,7 +449,7 @@ pages_letter_add(struct pages_dead *d, const char *id,
 static void
 pages_entry_add(struct pages_dead *d, const redisReply *e)
 {
-	const redisReply	*f;
+	const redisReply	*f, *v;
 	struct pages_letter	*l;
 
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
@@ -466,6 +466,11 @@ pages_entry_add(struct pages_dead *d, const redisReply *e)
 	l->attempts = pages_dup(pages_field(f, "attempts"));
 	l->channel = pages_dup(pages_field(f, "channel"));
 	l->role = pages_dup(pages_field(f, "role"));
+	/* a letter that says its territory needs no guess from its event */
+	if (*l->territory == '\0' && (v = pages_field(f, "territory")) != NULL) {
+		free(l->territory);
+		l->territory = pages_dup(v);
+	}
 }
 
 static int

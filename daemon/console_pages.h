@@ -84,8 +84,9 @@ struct pages_dead {
 	size_t			 done, skipped, failed, kept, capped;
 };
 
-/* A word of these pages in the request's language; 1 for English. */
+/* A word of these pages in the request's language. */
 const char	*console_pages_word(const struct console_req *, const char *key);
+/* 1 when the request is in English, 0 in French. */
 int		 console_pages_en(const struct console_req *);
 /* s percent-encoded for a URL's query. */
 void		 console_pages_urlenc(struct buf *, const char *s);

@@ -258,5 +258,9 @@ printf '%s\n' "$audit" | grep -qx "optout.add" || fail "no optout.add in the aud
 printf '%s\n' "$audit" | grep -qx "optout.remove" || fail "no optout.remove in the audit: $audit"
 printf '%s\n' "$audit" | grep -qx "sha256:$h" || fail "no hash of zoe's address in the audit: $audit"
 printf '%s\n' "$audit" | grep -qi "zoe\|555" && fail "an address in the audit: $audit"
+# relaisctl runs the same scripts: dead:reasons follows its drops too
+ctl_ok dead drop --all
+assert_eq "$(dead_count)" 0 "letters after relaisctl dead drop --all"
+assert_eq "$(rcli hlen relais:dead:reasons)" 0 "dead:reasons once no letter is held"
 stop_relaisd
 echo "console actions: ok"
