@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
- * What the console server's files share (console.c, console_page.c,
- * console_login.c, console_req.c, console_html.c): struct console and its
- * requests; the request's parsing, as pure functions the fuzz target and
- * the unit tests call; the HTML layout's pieces. Private to them.
+ * What the console server's files share: struct console and its requests,
+ * and their layers, each calling only those below it (tests/layout.py):
+ *	console.c	the listener, a request's reading, routes, checks
+ *	console_login.c	GET and POST /login, POST /logout
+ *	(the pages, console_page_*, called by console.c's routes)
+ *	console_page.c	what pages read, their Redis calls, the audit
+ *	console_reply.c	answers: pages, errors, redirects, headers, cookies
+ *	console_html.c	layout, login and error pages, words
+ *	console_req.c	parsing: pure functions (the fuzz target's)
+ * Private to them.
  */
 #ifndef RELAIS_CONSOLE_INT_H
 #define RELAIS_CONSOLE_INT_H
@@ -139,7 +145,7 @@ struct console_req {
 	int			 nextkey;
 };
 
-/* console.c: a request's end, and its answer's headers. */
+/* console_reply.c: a request's end, and its answer's headers. */
 /* Frees r once answered and nothing of it is pending. */
 void		 console_req_reap(struct console_req *);
 /* A page that returned (or a callback that ran) without an answer: 500. */
@@ -160,7 +166,7 @@ void		 console_login_form(struct console_req *, int status,
 void		 console_login(struct console_req *);
 void		 console_logout(struct console_req *);
 
-/* console_html.c: the layout's pieces console.c sends. */
+/* console_html.c: the pages console_login.c and console_reply.c send. */
 /* The error page's body (status, message), without the user's nav if none. */
 void		 console_html_error(struct console_req *, int status,
 		    const char *message);
@@ -170,12 +176,7 @@ void		 console_html_login(struct console_req *, const char *login_csrf,
 /* The stylesheet (inline in every page's head). */
 extern const char console_css[];
 
-/* console.c: for the layout. */
-/* The flash message to show, or NULL (read from its cookie). */
-const char	*console_req_flash(const struct console_req *);
-/* Whether a user is logged in (the layout shows the nav then). */
-int		 console_req_logged_in(const struct console_req *);
-/* Sends body as the page, with status (200, 403, ...). */
+/* console_reply.c: sends body as the page, with status (200, 403, ...). */
 void		 console_send(struct console_req *, int status);
 
 #endif

@@ -46,12 +46,6 @@ console_req_user(const struct console_req *r)
 	return r->user.name != NULL ? &r->user : NULL;
 }
 
-int
-console_req_logged_in(const struct console_req *r)
-{
-	return r->user.name != NULL;
-}
-
 const char *
 console_req_lang(const struct console_req *r)
 {
@@ -62,12 +56,6 @@ const char *
 console_req_csrf(const struct console_req *r)
 {
 	return r->csrf;
-}
-
-const char *
-console_req_flash(const struct console_req *r)
-{
-	return r->flash;
 }
 
 const struct console_env *
