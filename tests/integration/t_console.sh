@@ -33,6 +33,14 @@ wait_for 10 "the console in the log" 'grep -q "console listening on" "$T/relaisd
 port=$(sed -n 's/.*console listening on .* (port \([0-9]*\)).*/\1/p' "$T/relaisd.log" | tail -n 1)
 url="http://127.0.0.1:$port"
 
+# valid PAGE: the last body is valid HTML (tidy, when installed; its 5.6
+# does not know aria-current, an ARIA 1.1 attribute)
+valid() {
+	command -v tidy >/dev/null || return 0
+	tidy -q -e "$T/body.html" 2>&1 | grep -v 'proprietary attribute "aria-current"' \
+	    > "$T/tidy.txt" || true
+	[ ! -s "$T/tidy.txt" ] || fail "$1 is not valid HTML: $(cat "$T/tidy.txt")"
+}
 # status [CURL ARGS...]: the status code of a request
 status() {
 	curl -s -o "$T/body.html" -D "$T/headers.txt" -w '%{http_code}' "$@"
@@ -60,6 +68,7 @@ assert_eq "$(status "$url/")" 303 "anonymous GET /"
 assert_eq "$(header Location)" /login "anonymous redirect"
 assert_eq "$(status "$url/login")" 200 "GET /login"
 grep -q 'id="login-form"' "$T/body.html" || fail "no login form"
+valid "the login page"
 grep -q '<html lang="fr">' "$T/body.html" || fail "not French first"
 case $(header Content-Security-Policy) in
 *"default-src 'none'"*"frame-ancestors 'none'"*) ;;
@@ -78,6 +87,7 @@ relais_session=*"; Path=/; SameSite=Strict; Max-Age=600; HttpOnly") ;;
 esac
 assert_eq "$(status -b "$T/ana.jar" "$url/nowhere")" 404 "unknown page"
 grep -q 'id="whoami">ana (' "$T/body.html" || fail "no user name in the layout"
+valid "the 404 page"
 code=$(status -b "$T/ana.jar" "$url/health")
 [ "$code" = 200 ] || [ "$code" = 503 ] || fail "GET /health: $code"
 grep -q '<main' "$T/body.html" || fail "/health has no <main>"
@@ -92,6 +102,7 @@ case $(header Set-Cookie) in *"; Secure") ;; *) fail "not Secure: $(header Set-C
 assert_eq "$(status -b "$T/ana.jar" --data "address=a@example.org&reason=test" \
     "$url/optouts/add")" 403 "POST without CSRF"
 grep -q 'id="error"' "$T/body.html" || fail "no #error on the 403 page"
+valid "the 403 page"
 login vic "$T/vic.jar"
 status -b "$T/vic.jar" "$url/nowhere" >/dev/null
 vtoken=$(csrf)
