@@ -234,6 +234,12 @@ test_console_anonymous(void **state)
 	assert_non_null(strstr(t->rep->body, "id=\"login-form\""));
 	assert_non_null(strstr(t->rep->body, "id=\"user\""));
 	assert_non_null(strstr(t->rep->body, "id=\"password\""));
+	/* HEAD: the headers and length of GET, no body */
+	t_req(t, "HEAD", "/login", NULL, NULL, NULL);
+	assert_int_equal(t->rep->status, 200);
+	assert_true(atoi(t_header(t, "Content-Length")) > 500);
+	assert_true(t->rep->body == NULL || t->rep->bodylen == 0);
+	t_security(t);
 	/* ?lang=en switches, and says so in a cookie */
 	t_req(t, "GET", "/login?lang=en", NULL, NULL, NULL);
 	assert_non_null(strstr(t->rep->body, "<html lang=\"en\">"));
