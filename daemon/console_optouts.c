@@ -32,6 +32,7 @@
 
 #define OPTOUTS_ID_MAX		320	/* "email:" and an address */
 #define OPTOUTS_REASON_MAX	200	/* bytes of a reason kept */
+#define OPTOUTS_HISTORY		"10"	/* changes of an address shown */
 
 static const struct {
 	const char	*key, *fr, *en;
@@ -65,6 +66,12 @@ static const struct {
 	{ "absent", "Cette adresse n'était pas désinscrite.", "This address "
 	    "was not opted out." },
 	{ "coordinator", "Réservé aux coordonnateurs.", "Coordinators only." },
+	{ "history", "Derniers changements", "Latest changes" },
+	{ "at", "Date", "Date" },
+	{ "action", "Changement", "Change" },
+	{ "result", "Résultat", "Result" },
+	{ "optout", "désinscription", "opt-out" },
+	{ "optin", "réinscription", "opt-in" },
 	{ "redis", "Redis ne répond pas ; réessayez.", "Redis does not "
 	    "answer; try again." },
 };
@@ -95,6 +102,7 @@ struct optouts_req {
 	char			 masked[160];
 	char			*address;	/* as typed */
 	char			*source;	/* remove: the change's source */
+	char			*rec;		/* show: the record, NULL: none */
 };
 
 /*
@@ -180,6 +188,7 @@ optouts_req_free(struct optouts_req *o)
 {
 	free(o->address);
 	free(o->source);
+	free(o->rec);
 	free(o);
 }
 
@@ -245,9 +254,50 @@ optouts_begin(struct console_req *r, const char *address)
 	    W(r, "check"));
 }
 
-/* The record of one address (HGET suppressed), shown. */
+/* The address's latest changes (its consent history, newest first). */
 static void
-optouts_show(struct optouts_req *o, const redisReply *reply)
+optouts_history(struct console_req *r, const redisReply *h)
+{
+	struct buf		*b = console_req_body(r);
+	const redisReply	*e, *f;
+	const char		*name[] = { "at", "action", "source", "result" };
+	size_t			 i, j, k;
+
+	if (h == NULL || h->type != REDIS_REPLY_ARRAY || h->elements == 0)
+		return;
+	buf_printf(b, "<table id=\"optout-history\"><caption>%s</caption>"
+	    "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+	    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>"
+	    "<tbody>", W(r, "history"), W(r, "at"), W(r, "action"),
+	    W(r, "source"), W(r, "result"));
+	for (i = 0; i < h->elements; i++) {
+		e = h->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    (f = e->element[1])->type != REDIS_REPLY_ARRAY)
+			continue;
+		buf_puts(b, "<tr>");
+		for (k = 0; k < 4; k++) {
+			buf_puts(b, "<td>");
+			for (j = 0; j + 1 < f->elements; j += 2) {
+				if (f->element[j]->type != REDIS_REPLY_STRING ||
+				    f->element[j + 1]->type != REDIS_REPLY_STRING ||
+				    strcmp(f->element[j]->str, name[k]) != 0)
+					continue;
+				console_html_text(b, k == 1 ? W(r,
+				    f->element[j + 1]->str) :
+				    f->element[j + 1]->str);
+				break;
+			}
+			buf_puts(b, "</td>");
+		}
+		buf_puts(b, "</tr>");
+	}
+	buf_puts(b, "</tbody></table>");
+}
+
+/* The record of one address (HGET suppressed) and its history, shown. */
+static void
+optouts_show(struct optouts_req *o, const redisReply *hist)
 {
 	struct console_req	*r = o->r;
 	struct buf		*b;
@@ -259,14 +309,14 @@ optouts_show(struct optouts_req *o, const redisReply *reply)
 	b = console_req_body(r);
 	buf_puts(b, "<section id=\"optout-result\"><p><strong>");
 	console_html_text(b, o->masked);
-	if (reply->type != REDIS_REPLY_STRING) {
+	if (o->rec == NULL) {
 		buf_printf(b, "</strong> %s.</p>", W(r, "in"));
 		if (console_pages_coordinator(r))
 			optouts_form(r, o->address, 0);
 		goto done;
 	}
 	buf_printf(b, "</strong> %s.</p><dl>", W(r, "out"));
-	rec = json_loadb(reply->str, reply->len, 0, NULL);
+	rec = json_loads(o->rec, 0, NULL);
 	if (json_is_string(x = json_object_get(rec, "at"))) {
 		buf_printf(b, "<dt>%s</dt><dd>", W(r, "since"));
 		console_html_text(b, json_string_value(x));
@@ -295,6 +345,7 @@ optouts_show(struct optouts_req *o, const redisReply *reply)
 			optouts_form(r, o->address, 1);
 	}
 done:
+	optouts_history(r, hist);
 	buf_puts(b, "</section>");
 	json_decref(rec);
 	optouts_req_free(o);
@@ -338,6 +389,35 @@ optouts_lift(struct optouts_req *o, const redisReply *reply)
 	optouts_req_free(o);
 }
 
+/* The history's reply: the page, even without it (Redis failed). */
+static void
+optouts_on_history(redisReply *reply, void *arg)
+{
+	optouts_show(arg, reply);
+}
+
+/* The last OPTOUTS_HISTORY changes of the address, newest first. */
+static void
+optouts_read_history(struct optouts_req *o)
+{
+	const char	*argv[6];
+	size_t		 lens[6];
+	char		 key[OPTOUTS_ID_MAX + 16];
+	int		 i;
+
+	snprintf(key, sizeof key, "consent:%s", o->id);
+	argv[0] = "XREVRANGE";
+	argv[1] = console_key(o->r, key);
+	argv[2] = "+";
+	argv[3] = "-";
+	argv[4] = "COUNT";
+	argv[5] = OPTOUTS_HISTORY;
+	for (i = 0; i < 6; i++)
+		lens[i] = strlen(argv[i]);
+	if (console_req_redis(o->r, optouts_on_history, o, 6, argv, lens) == -1)
+		optouts_show(o, NULL);
+}
+
 static void
 optouts_on_record(redisReply *reply, void *arg)
 {
@@ -349,9 +429,11 @@ optouts_on_record(redisReply *reply, void *arg)
 		optouts_req_free(o);
 		return;
 	}
-	if (o->mode == OPTOUTS_SHOW)
-		optouts_show(o, reply);
-	else
+	if (o->mode == OPTOUTS_SHOW) {
+		if (reply->type == REDIS_REPLY_STRING)
+			o->rec = xstrndup(reply->str, reply->len);
+		optouts_read_history(o);
+	} else
 		optouts_lift(o, reply);
 }
 

@@ -240,6 +240,11 @@ post marie /optouts/remove --data-urlencode "address=zoe@example.com" \
     --data-urlencode "reason=wants the news again" --data-urlencode "csrf=$(csrf marie)"
 assert_eq "$code" 303 "POST /optouts/remove"
 wait_for 5 "zoe's opt-out lifted" 'test "$(rcli hexists relais:suppressed email:zoe@example.com)" = 0'
+# the address's own history says who changed what, and why
+page marie "/optouts?address=zoe@example.com"
+printf '%s' "$body" | grep -q 'id="optout-history"' || fail "no history: $body"
+printf '%s' "$body" | grep -q '<td>réinscription</td><td>console marie: wants the news again</td><td>removed</td>' ||
+    fail "the lift not in the history: $body"
 # a phone number, as people write it; a STOP is the person's to lift
 post marie /optouts/add --data-urlencode "address=(819) 555-0199" \
     --data-urlencode "reason=asked by phone" --data-urlencode "csrf=$(csrf marie)"
