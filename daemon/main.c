@@ -21,6 +21,7 @@
 #include "config.h"
 #include "consent.h"
 #include "console.h"
+#include "console_auth.h"
 #include "evhook.h"
 #include "gw.h"
 #include "gw_twilio.h"
@@ -29,6 +30,7 @@
 #include "notify.h"
 #include "pipeline.h"
 #include "procstat.h"
+#include "territory.h"
 #include "unsub.h"
 
 struct relaisd;
@@ -308,6 +310,40 @@ relaisd_load(const char *path, int daemon)
 	return cf;
 }
 
+/*
+ * --check of the console's users file, when the console is on: -1 when it
+ * cannot be read (relaisd would not start); a warning when nobody could log
+ * in, or a user's scope is no territory of the configuration.
+ */
+static int
+relaisd_check_users(const struct config *cf)
+{
+	struct console_users	users = { NULL, 0 };
+	char			err[512];
+	size_t			i;
+
+	if (cf->console.listen == NULL)
+		return 0;
+	if (console_users_load(cf->console.users_file, &users, err,
+	    sizeof err) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (users.n == 0)
+		fprintf(stderr, "%s: warning: no user: nobody can log in to the "
+		    "console (relaisctl console-user add)\n",
+		    cf->console.users_file);
+	for (i = 0; i < users.n; i++)
+		if (users.v[i].scope != NULL &&
+		    territory_find(cf->territories, users.v[i].scope) == NULL)
+			fprintf(stderr, "%s: warning: %s's scope \"%s\" is no "
+			    "territory of %s: they see nothing\n",
+			    cf->console.users_file, users.v[i].name,
+			    users.v[i].scope, cf->path);
+	console_users_free(&users);
+	return 0;
+}
+
 /* --check: 0 when path loads and would send nothing broken, else 1. */
 static int
 relaisd_check(const char *path, int quiet)
@@ -316,6 +352,10 @@ relaisd_check(const char *path, int quiet)
 
 	if ((cf = relaisd_load(path, 0)) == NULL)
 		return 1;
+	if (relaisd_check_users(cf) == -1) {
+		config_free(cf);
+		return 1;
+	}
 	if (!quiet)
 		printf("%s: configuration OK\n", path);
 	config_free(cf);

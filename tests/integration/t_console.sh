@@ -28,6 +28,24 @@ printf '%s\n' "$PW" | cu add vic --role viewer --scope abitibi --password-stdin 
 [ "$(stat -c %a "$T/console-users")" = 640 ] || fail "users file mode $(stat -c %a "$T/console-users")"
 grep -q '^ana:coordinator:region:\$y\$' "$T/console-users" || fail "users file: $(cat "$T/console-users")"
 
+# --check reads the users file too
+chk() {
+	RELAIS_REDIS_URL="unix://$T/redis.sock" "$BUILD/relaisd" -c "$T/relais.yaml" --check
+}
+chk > "$T/check.txt" 2>&1 || fail "--check: $(cat "$T/check.txt")"
+grep -q warning "$T/check.txt" && fail "--check warned: $(cat "$T/check.txt")"
+cp "$T/console-users" "$T/console-users.good"
+echo "eve:boss:region:x" >> "$T/console-users"
+chk > "$T/check.txt" 2>&1 && fail "--check took a bad users file"
+grep -q "console-users:[0-9]*: " "$T/check.txt" || fail "--check said: $(cat "$T/check.txt")"
+sed -i '$d' "$T/console-users"
+# relaisctl refuses an unknown scope; a hand-edited file may have one
+sed -n 's/^ana:coordinator:region:/zed:viewer:atlantis:/p' "$T/console-users" >> "$T/console-users"
+chk > "$T/check.txt" 2>&1 || fail "--check: $(cat "$T/check.txt")"
+grep -q 'zed.s scope "atlantis" is no territory' "$T/check.txt" ||
+    fail "--check said nothing of an unknown scope: $(cat "$T/check.txt")"
+cp "$T/console-users.good" "$T/console-users"
+
 start_relaisd
 wait_for 10 "the console in the log" 'grep -q "console listening on" "$T/relaisd.log"'
 port=$(sed -n 's/.*console listening on .* (port \([0-9]*\)).*/\1/p' "$T/relaisd.log" | tail -n 1)
