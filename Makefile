@@ -172,7 +172,7 @@ RELAISCTL_SRCS := \
 	ctl/relaisctl_dead.c \
 	ctl/relaisctl_replay.c \
 	ctl/relaisctl_report.c \
-	ctl/relaisctl_report_html.c \
+	ctl/relaisctl_report_view.c \
 	ctl/relaisctl_person.c \
 	ctl/relaisctl_event.c \
 	ctl/forget.c \

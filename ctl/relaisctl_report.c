@@ -25,89 +25,6 @@
 /* The charts of a period of one month show the year up to it. */
 #define CTL_REPORT_TREND	12
 
-void
-ctl_report_free(struct ctl_report *r)
-{
-	free(r->t);
-	free(r->m);
-	free(r->f);
-	free(r->now);
-	memset(r, 0, sizeof *r);
-}
-
-/* The territory's name in the report's language, else its id. */
-const char *
-ctl_report_name(const struct ctl_report *r, size_t ti)
-{
-	const struct territory	*t = r->t[ti];
-	const char		*n = strcmp(r->lang, "fr") == 0 ? t->name_fr :
-				    t->name_en;
-
-	if (n == NULL || *n == '\0')
-		n = t->name_fr != NULL && *t->name_fr != '\0' ? t->name_fr :
-		    t->name_en;
-	return n != NULL && *n != '\0' ? n : t->id;
-}
-
-/* A month's words ("novembre 2026"). */
-void
-ctl_report_month_name(const struct ctl_report *r, const char *ym,
-    char *out, size_t outlen)
-{
-	static const char *const fr[12] = { "janvier", "février", "mars",
-	    "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-	    "novembre", "décembre" };
-	static const char *const en[12] = { "January", "February", "March",
-	    "April", "May", "June", "July", "August", "September", "October",
-	    "November", "December" };
-	int			 m;
-
-	if (!figures_month_valid(ym)) {
-		snprintf(out, outlen, "%s", ym);
-		return;
-	}
-	m = (ym[5] - '0') * 10 + (ym[6] - '0');
-	snprintf(out, outlen, "%s %.4s", strcmp(r->lang, "fr") == 0 ?
-	    fr[m - 1] : en[m - 1], ym);
-}
-
-/*
- * The change from prev to cur, as a percentage ("+12 %", "−5 %"), "=" when
- * both are 0, "new"/"nouveau" when only prev is.
- */
-void
-ctl_report_change(const struct ctl_report *r, unsigned long prev,
-    unsigned long cur, char *out, size_t outlen)
-{
-	int	fr = strcmp(r->lang, "fr") == 0;
-	double	pct;
-
-	if (prev == 0) {
-		snprintf(out, outlen, "%s", cur == 0 ? "=" : fr ? "nouveau" :
-		    "new");
-		return;
-	}
-	pct = ((double)cur - (double)prev) * 100.0 / (double)prev;
-	/* French puts a (narrow no-break) space before %, English none */
-	snprintf(out, outlen, "%s%.0f%s", pct > 0.5 ? "+" : pct < -0.5 ?
-	    "\xe2\x88\x92" : "", pct < 0 ? -pct : pct, fr ?
-	    "\xe2\x80\xaf%" : "%");
-}
-
-/* The value of figure i for territory ti (NT: the total) over months a..b. */
-unsigned long
-ctl_report_value(const struct ctl_report *r, size_t ti, size_t i, size_t a,
-    size_t b)
-{
-	unsigned long	n = 0;
-	size_t		mi;
-
-	for (mi = a; mi <= b && mi < r->nm; mi++)
-		n += figures_value(ti < r->nt ? &r->f[ti * r->nm + mi] :
-		    &r->f[r->nt * r->nm + mi], i);
-	return n;
-}
-
 /* The months to read: the charts' first (or the month before the period) to the last. */
 static int
 ctl_report_months(struct ctl_report *r, const char *from, const char *to)
@@ -200,19 +117,6 @@ ctl_report_read(struct ctl *c, struct ctl_report *r)
 	return rv;
 }
 
-/* Whether month mi shows today's overdue (the current month of some territory). */
-int
-ctl_report_is_today(const struct ctl_report *r, size_t mi)
-{
-	size_t	ti;
-
-	for (ti = 0; ti < r->nt; ti++) {
-		if (strcmp(r->m[mi], r->now[ti]) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* s, then spaces up to width characters (cut with "…" when longer). */
 static void
 ctl_report_pad(const char *s, size_t width, int right)
@@ -266,22 +170,6 @@ ctl_report_split(const char *name, size_t width, char *l1, char *l2,
 	snprintf(l1, len, "%.*s", (int)(name[cut - 1] == ' ' ? cut - 1 : cut),
 	    name);
 	snprintf(l2, len, "%s", name + cut);
-}
-
-/* A unit's heading in the report's language. */
-const char *
-ctl_report_unit(const struct ctl_report *r, enum figures_unit u)
-{
-	int	fr = strcmp(r->lang, "fr") == 0;
-
-	switch (u) {
-	case FIGURES_PEOPLE:
-		return fr ? "Personnes" : "People";
-	case FIGURES_MESSAGES:
-		return fr ? "Messages" : "Messages";
-	default:
-		return fr ? "Suivis" : "Follow-ups";
-	}
 }
 
 /* One block of the text report: months a..b, changed from month prev (SIZE_MAX: none). */

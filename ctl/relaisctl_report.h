@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * relaisctl report's figures, read once, shared by its text and CSV
- * (relaisctl_report.c) and its HTML page (relaisctl_report_html.c).
+ * (relaisctl_report.c) and its words and HTML page
+ * (relaisctl_report_view.c).
  *
  * Ownership: a ctl_report owns its arrays (ctl_report_free); the
  * territories and the configuration are borrowed from the ctl.
@@ -50,7 +51,7 @@ int		 ctl_report_is_today(const struct ctl_report *, size_t mi);
 /* "Personnes", "Messages", "Suivis". */
 const char	*ctl_report_unit(const struct ctl_report *,
 		    enum figures_unit);
-/* The self-contained page (relaisctl_report_html.c). */
+/* The self-contained page. */
 void		 ctl_report_html(const struct ctl_report *, struct buf *);
 
 #endif
