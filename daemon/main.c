@@ -546,7 +546,7 @@ relaisd_admin_public(struct relaisd *d, const struct config *cf)
 	    cf->bounces.max_age_s, relaisd_feedback, d);
 }
 
-/* The Health page's gateways: their breakers now, their configured rate. */
+/* The Health page's gateways: breakers now, configured rate, deliveries. */
 static size_t
 relaisd_console_gateways(void *arg, struct console_gw_state *out, size_t max)
 {
@@ -565,6 +565,8 @@ relaisd_console_gateways(void *arg, struct console_gw_state *out, size_t max)
 		out[i].kind = gw->kind->name;
 		out[i].breaker = breaker_state_name(gw_breaker_state(gw));
 		out[i].rate_per_s = g != NULL ? (double)g->rate_per_s : 0;
+		pipeline_gateway_totals(d->pipeline, gw->name, &out[i].sent,
+		    &out[i].failed);
 	}
 	return n;
 }

@@ -189,6 +189,31 @@ metrics_delivery(struct metrics *m, const char *outcome, const char *channel,
 	    metrics_label(gateway), NULL);
 }
 
+void
+metrics_gateway_totals(const struct metrics *m, const char *gateway,
+    unsigned long *sent, unsigned long *failed)
+{
+	const struct metrics_counter	*c;
+	const char			*outcome, *l;
+	size_t				 i, k;
+
+	*sent = *failed = 0;
+	for (i = 0; i < m->deliveries.n; i++) {
+		c = &m->deliveries.v[i];
+		/* outcome, channel, territory, gateway */
+		outcome = l = c->labels;
+		for (k = 0; k < 3; k++)
+			l += strlen(l) + 1;
+		if (strcmp(l, gateway) != 0)
+			continue;
+		if (strcmp(outcome, "sent") == 0)
+			*sent += c->n;
+		else if (strcmp(outcome, "retry") == 0 ||
+		    strcmp(outcome, "dead") == 0)
+			*failed += c->n;
+	}
+}
+
 /* The latency histogram of a gateway, made empty on first use. */
 static struct admin_histogram *
 metrics_histogram(struct metrics *m, const char *gateway)

@@ -46,6 +46,13 @@ void		 metrics_latency(struct metrics *, const char *gateway,
 		    double ms);
 /* Outcomes Redis did not take (the entry is read again). */
 void		 metrics_commit_failed(struct metrics *);
+/*
+ * A gateway's deliveries since start: sent, and failed (outcome retry or
+ * dead), summed over channels and territories (the console's Health page).
+ */
+void		 metrics_gateway_totals(const struct metrics *,
+		    const char *gateway, unsigned long *sent,
+		    unsigned long *failed);
 /* Appends every metric in Prometheus text format. */
 void		 metrics_write(const struct metrics *, const struct metrics_now *,
 		    struct buf *);

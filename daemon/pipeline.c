@@ -724,6 +724,13 @@ pipeline_on_redis(struct pipeline *p, pipeline_redis_cb cb, void *arg)
 }
 
 void
+pipeline_gateway_totals(const struct pipeline *p, const char *gateway,
+    unsigned long *sent, unsigned long *failed)
+{
+	metrics_gateway_totals(p->metrics, gateway, sent, failed);
+}
+
+void
 pipeline_metrics(struct pipeline *p, struct buf *out)
 {
 	struct metrics_now	now;

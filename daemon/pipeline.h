@@ -49,6 +49,10 @@ typedef void	(*pipeline_redis_cb)(int up, void *arg);
 void		 pipeline_on_redis(struct pipeline *, pipeline_redis_cb cb,
 		    void *arg);
 int		 pipeline_draining(const struct pipeline *);
+/* A gateway's deliveries since start (metrics_gateway_totals). */
+void		 pipeline_gateway_totals(const struct pipeline *,
+		    const char *gateway, unsigned long *sent,
+		    unsigned long *failed);
 /* Appends every metric of the pipeline in Prometheus text format. */
 void		 pipeline_metrics(struct pipeline *, struct buf *);
 

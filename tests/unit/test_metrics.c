@@ -160,6 +160,7 @@ test_counters(void **state)
 	struct metrics_now	 now;
 	struct metrics		*m;
 	char			*s;
+	unsigned long		 sent, failed;
 	int			 i;
 
 	(void)state;
@@ -205,6 +206,17 @@ test_counters(void **state)
 	test_line(s, "relais_commit_failures_total 2");
 	test_line(s, "# TYPE relais_events_total counter");
 	free(s);
+	/* the console's Health page: per gateway, all labels summed */
+	metrics_delivery(m, "dead", "sms", "rouyn", "twilio");
+	metrics_delivery(m, "sent", "sms", "rouyn", "twilio");
+	metrics_gateway_totals(m, "sendgrid", &sent, &failed);
+	assert_int_equal(sent, 3);
+	assert_int_equal(failed, 0);
+	metrics_gateway_totals(m, "twilio", &sent, &failed);
+	assert_int_equal(sent, 1);
+	assert_int_equal(failed, 2);
+	metrics_gateway_totals(m, "nowhere", &sent, &failed);
+	assert_int_equal(sent + failed, 0);
 	metrics_free(m);
 }
 
