@@ -128,7 +128,7 @@ assert_eq "$(status -b "$T/vic.jar" --data "id=1-0&csrf=$vtoken" "$url/dead/repl
     403 "a viewer replays"
 
 # a change through the console is audited (once the opt-out page is there)
-code=$(status -b "$T/ana.jar" --data-urlencode "address=ana@example.org" \
+code=$(status -b "$T/ana.jar" -c "$T/ana.jar" --data-urlencode "address=ana@example.org" \
     --data-urlencode "reason=asked by phone" --data-urlencode "csrf=$token" \
     "$url/optouts/add")
 if [ "$code" = 303 ]; then
@@ -136,6 +136,12 @@ if [ "$code" = 303 ]; then
 	rcli xrange relais:console:audit - + > "$T/audit.txt"
 	grep -qx ana "$T/audit.txt" || fail "audit without the user: $(cat "$T/audit.txt")"
 	grep -q "ana@example.org" "$T/audit.txt" && fail "the audit holds the address"
+	# the page it sends to shows the flash message, once
+	loc=$(header Location)
+	assert_eq "$(status -b "$T/ana.jar" -c "$T/ana.jar" "$url$loc")" 200 "GET $loc"
+	grep -q 'id="flash"' "$T/body.html" || fail "no #flash after the change"
+	status -b "$T/ana.jar" -c "$T/ana.jar" "$url$loc" >/dev/null
+	grep -q 'id="flash"' "$T/body.html" && fail "the flash message shown twice"
 else
 	echo "console: POST /optouts/add answered $code: audit not checked (page not there yet)"
 fi
