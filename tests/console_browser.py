@@ -38,6 +38,7 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -53,6 +54,7 @@ SPEC = json.load(open(sys.argv[1]))
 BASE = SPEC["base"]
 OUT = SPEC["out"]
 STEP = ["start"]
+TIDY_SAID = []
 
 
 class Failed(Exception):
@@ -165,14 +167,20 @@ def page_text(d, sel="body"):
 	return el.text if el is not None else ""
 
 
-def shot(d, name, focus=None):
-	"""A screenshot of the viewport; focus: scrolled to that element."""
+def shot(d, name, focus=None, validate=True):
+	"""
+	A screenshot of the viewport (focus: scrolled to that element), and
+	the page's HTML through tidy.
+	"""
+	if validate:
+		u = urllib.parse.urlsplit(d.current_url)
+		valid_html(d, u.path + ("?" + u.query if u.query else ""))
 	if focus is not None and find(d, focus) is not None:
 		d.execute_script("document.querySelector(arguments[0])"
 		    ".scrollIntoView({block: 'center'})", focus)
-	path = os.path.join(OUT, "console-%s.png" % name)
-	d.save_screenshot(path)
-	say("screenshot %s" % path)
+	out = os.path.join(OUT, "console-%s.png" % name)
+	d.save_screenshot(out)
+	say("screenshot %s" % out)
 
 
 def go(d, path):
@@ -256,6 +264,30 @@ def http_login(user, password, headers=None):
 
 def jar_cookies(jar):
 	return [{"name": c.name, "value": c.value} for c in jar]
+
+
+def tidy_check(body, what):
+	"""
+	body passes tidy's errors; its warnings are left (tidy 5.6 knows
+	neither SVG nor aria-current). Without tidy (tests/deps.sh installs
+	it) the log says so once.
+	"""
+	if shutil.which("tidy") is None:
+		if not TIDY_SAID:
+			say("NOTE: tidy is not installed: the HTML is not checked")
+			TIDY_SAID.append(1)
+		return
+	r = subprocess.run(["tidy", "-q", "-e", "--show-warnings", "no"],
+	    input=body, capture_output=True, text=True, timeout=WAIT_S)
+	check(r.returncode in (0, 1), "%s is not valid HTML (tidy):\n%s" %
+	    (what, (r.stdout + r.stderr)[:2000]))
+
+
+def valid_html(d, path):
+	"""The page's HTML as relaisd sent it, not the browser's DOM."""
+	st, _, body = request("GET", path, cookies=d.get_cookies())
+	check(st in (200, 403), "GET %s for tidy: %d" % (path, st))
+	tidy_check(body, path)
 
 
 def rcli(*args):
@@ -469,7 +501,7 @@ def check_dead(d):
 	check(find(d, "#error") is not None,
 	    "no #error after a POST without CSRF token: %s" % page_text(d)[:300])
 	eq(dead_count(), n, "dead letters after a refused replay")
-	shot(d, "csrf-refused")
+	shot(d, "csrf-refused", validate=False)
 
 	step("replay the dead letter: #flash, and the delivery at the sink")
 	go(d, "/dead/" + dead["id"])
@@ -525,6 +557,7 @@ def check_refusals(d):
 	    "csrf": tok[:-2] + ("AA" if tok[-2:] != "AA" else "BB")})
 	eq(st, 403, "POST /optouts/add with a wrong csrf")
 	check('id="error"' in body, "the 403 page has no #error")
+	tidy_check(body, "the 403 page of a bad CSRF token")
 	st, _, _ = request("POST", "/dead/drop", cookies=cookies,
 	    form={"all": "1"})
 	eq(st, 403, "POST /dead/drop all=1 without csrf")
@@ -633,7 +666,7 @@ def main():
 			traceback.print_exc()
 		say("FAIL (%s): %s" % (STEP[0], e))
 		try:
-			shot(d, "FAILED")
+			shot(d, "FAILED", validate=False)
 			with open(os.path.join(OUT, "FAILED.html"), "w") as f:
 				f.write(d.page_source)
 			say("page at the failure: %s" % d.current_url)
