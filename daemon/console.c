@@ -31,25 +31,30 @@ enum console_how {
 	CONSOLE_POST,
 };
 
-/* A page: its path, method, and whether it changes things (coordinator). */
+/*
+ * A page: its path, method, whether it changes things (coordinator), and
+ * whether its territory argument is checked against the user's scope here,
+ * before the page (which checks what it reads itself too).
+ */
 struct console_route {
 	const char	*path;		/* exact; ending in '/': a prefix */
 	enum console_how how;
 	int		 coordinator;
+	int		 scoped;
 	void		(*page)(struct console_req *);
 };
 
 static const struct console_route console_routes[] = {
-	{ "/", CONSOLE_GET, 0, console_page_overview },
-	{ "/health", CONSOLE_GET, 0, console_page_health },
-	{ "/dead", CONSOLE_GET, 0, console_page_dead_list },
-	{ "/dead/replay", CONSOLE_POST, 1, console_page_dead_replay },
-	{ "/dead/drop", CONSOLE_POST, 1, console_page_dead_drop },
-	{ "/dead/", CONSOLE_GET, 0, console_page_dead_show },
-	{ "/optouts", CONSOLE_GET, 0, console_page_optouts },
-	{ "/optouts/add", CONSOLE_POST, 1, console_page_optouts_add },
-	{ "/optouts/remove", CONSOLE_POST, 1, console_page_optouts_remove },
-	{ "/templates", CONSOLE_GET, 0, console_page_templates },
+	{ "/", CONSOLE_GET, 0, 1, console_page_overview },
+	{ "/health", CONSOLE_GET, 0, 0, console_page_health },
+	{ "/dead", CONSOLE_GET, 0, 1, console_page_dead_list },
+	{ "/dead/replay", CONSOLE_POST, 1, 1, console_page_dead_replay },
+	{ "/dead/drop", CONSOLE_POST, 1, 1, console_page_dead_drop },
+	{ "/dead/", CONSOLE_GET, 0, 0, console_page_dead_show },
+	{ "/optouts", CONSOLE_GET, 0, 0, console_page_optouts },
+	{ "/optouts/add", CONSOLE_POST, 1, 0, console_page_optouts_add },
+	{ "/optouts/remove", CONSOLE_POST, 1, 0, console_page_optouts_remove },
+	{ "/templates", CONSOLE_GET, 0, 0, console_page_templates },
 };
 
 static void	console_serve(void *, struct evhttp_request *);
@@ -312,12 +317,12 @@ console_req_read(struct console_req *r, struct evhttp_request *req)
 	return 0;
 }
 
-/* A route's checks: logged in, method, CSRF token, role. */
+/* A route's checks: logged in, method, CSRF token, role, scope. */
 static void
 console_dispatch(struct console_req *r)
 {
 	const struct console_route	*rt;
-	const char			*token;
+	const char			*token, *territory;
 
 	if (strcmp(r->path, "/login") == 0) {
 		if (r->post)
@@ -357,6 +362,12 @@ console_dispatch(struct console_req *r)
 	}
 	if (rt->coordinator && r->user.role != CONSOLE_COORDINATOR) {
 		console_reply_error(r, 403, console_word(r, "error_role"));
+		return;
+	}
+	if (rt->scoped && (territory = console_args_get(&r->args,
+	    "territory")) != NULL && territory[0] != '\0' &&
+	    !console_req_may_see(r, territory)) {
+		console_reply_error(r, 403, console_word(r, "error_scope"));
 		return;
 	}
 	rt->page(r);

@@ -348,6 +348,12 @@ test_console_csrf_role(void **state)
 	assert_int_equal(t->rep->status, 403);
 	t_req(t, "POST", "/optouts/add", t->cookie, NULL, body);
 	assert_int_equal(t->rep->status, 403);
+	/* another territory's figures or letters: 403 before the page */
+	t_req(t, "GET", "/?territory=rouyn", t->cookie, NULL, NULL);
+	assert_int_equal(t->rep->status, 403);
+	assert_non_null(strstr(t->rep->body, "id=\"error\""));
+	t_req(t, "GET", "/dead?territory=rouyn&age=7d", t->cookie, NULL, NULL);
+	assert_int_equal(t->rep->status, 403);
 
 	/* logout: with the token; the cookie is cleared */
 	t_req(t, "POST", "/logout", t->cookie, NULL, "csrf=AAAA");
