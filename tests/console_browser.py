@@ -109,6 +109,8 @@ def browser():
 			say("SKIP: %s is missing (tests/deps.sh installs "
 			    "chromium and chromium-driver)" % path)
 			sys.exit(77)
+	# Chromium writes under $HOME; a CI's environment may have none
+	os.environ.setdefault("HOME", SPEC["profile"])
 	opts = webdriver.ChromeOptions()
 	opts.binary_location = chromium
 	for a in ("--headless=new", "--disable-gpu", "--disable-extensions",
