@@ -34,8 +34,21 @@ n=$(requests gw)
 emit "$(printf "$posting" j-ev-1)"
 wait_for 10 "the employer alert" 'test "$(requests gw)" -gt "$n"'
 emit "$(printf "$posting" j-ev-2)"
+# follow-ups fall due: reminded, open until done, departed or forgotten
+due() {	# id person
+	emit '{"specversion":"1.0","id":"'"$1"'","source":"crm","type":"followup.due","data":{"person":{"id":"'"$2"'"},"followup":{"kind":"d7","due_at":"2026-11-30T14:00:00Z"}}}'
+}
+due fu-1 p-1
+due fu-2 p-2
+due fu-3 p-3
+wait_for 10 "the follow-ups handled" all_handled_but_scheduled
+assert_eq "$(rcli zcard relais:followups-open:abitibi)" 2 "follow-ups open in Abitibi"
+assert_eq "$(rcli zcard relais:followups-open:temiscamingue)" 1 "follow-ups open in Témiscamingue"
+emit '{"specversion":"1.0","id":"done-3","source":"crm","type":"followup.done","data":{"person":{"id":"p-3"},"followup":{"kind":"d7"}}}'
 emit '{"specversion":"1.0","id":"d-1","source":"crm","type":"newcomer.departed","data":{"person":{"id":"p-2"}}}'
 wait_for 10 "all handled" all_handled_but_scheduled
+assert_eq "$(rcli zrange relais:followups-open:abitibi 0 -1)" d7:p-1 "open after a departure"
+assert_eq "$(rcli zcard relais:followups-open:temiscamingue)" 0 "open after done"
 stop_relaisd
 
 # 21:00 in Québec on the 30th is 02:00 UTC on 1 December: the figures
@@ -86,6 +99,7 @@ assert (a["arrivals"], a["welcomed"], a["welcomed_sms"]) == ("3", "3", "1"), a
 assert (a["welcomes_sent"], a["notices_sent"], a["alerts_sent"]) == ("4", "3", "1"), a
 assert (a["candidates"], a["departures"]) == ("1", "1"), a
 assert (t["arrivals"], t["welcomed"], t["failed"]) == ("2", "1", "1"), t
+assert (a["followups_due"], t["followups_due"], t["followups_done"]) == ("2", "1", "1"), (a, t)
 assert a["followups_overdue"] == "0", a   # November is today's month
 for k in head[3:]:
     assert int(tot[k]) == sum(int(by[x][k]) for x in by if x != "total"), k
@@ -101,6 +115,13 @@ assert len(rows) == 1 + 12 * 7, len(rows)
 assert all(len(r) == len(rows[0]) for r in rows), "not rectangular"
 assert rows[1][0] == "2026-04" and rows[-1][0] == "2027-03", (rows[1], rows[-1])
 PY
+
+# three weeks on, in December: p-1's follow-up, reminded and not done, is
+# overdue today; nothing else is
+RELAIS_TEST_NOW=2026-12-21T15:00:00Z ctl_ok report --month 2026-12 --csv
+printf '%s\n' "$out" | grep -q '^2026-12,abitibi,.*,1$' || fail "overdue in Abitibi: $out"
+printf '%s\n' "$out" | grep -q '^2026-12,temiscamingue,.*,0$' || fail "overdue in Témiscamingue: $out"
+printf '%s\n' "$out" | grep -q '^2026-12,total,.*,1$' || fail "overdue in total: $out"
 
 ctl_ok report --month 2026-11 --lang en
 printf '%s\n' "$out" | grep -q "Abitibi RCM" || fail "English names: $out"
