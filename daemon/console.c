@@ -31,30 +31,39 @@ enum console_how {
 	CONSOLE_POST,
 };
 
+/* What a route asks beyond a login. */
+#define CONSOLE_COORDINATOR_ONLY 0x1	/* it changes things */
+#define CONSOLE_SCOPED		0x2	/* territory= checked here first */
+#define CONSOLE_OWN_LANG	0x4	/* lang= is the page's, not the UI's */
+
 /*
- * A page: its path, method, whether it changes things (coordinator), and
- * whether its territory argument is checked against the user's scope here,
- * before the page (which checks what it reads itself too).
+ * A page: its path, method, and flags. CONSOLE_SCOPED: its territory
+ * argument is checked against the user's scope here, before the page
+ * (which checks what it reads itself too).
  */
 struct console_route {
 	const char	*path;		/* exact; ending in '/': a prefix */
 	enum console_how how;
-	int		 coordinator;
-	int		 scoped;
+	int		 flags;
 	void		(*page)(struct console_req *);
 };
 
 static const struct console_route console_routes[] = {
-	{ "/", CONSOLE_GET, 0, 1, console_page_overview },
-	{ "/health", CONSOLE_GET, 0, 0, console_page_health },
-	{ "/dead", CONSOLE_GET, 0, 1, console_page_dead_list },
-	{ "/dead/replay", CONSOLE_POST, 1, 1, console_page_dead_replay },
-	{ "/dead/drop", CONSOLE_POST, 1, 1, console_page_dead_drop },
-	{ "/dead/", CONSOLE_GET, 0, 0, console_page_dead_show },
-	{ "/optouts", CONSOLE_GET, 0, 0, console_page_optouts },
-	{ "/optouts/add", CONSOLE_POST, 1, 0, console_page_optouts_add },
-	{ "/optouts/remove", CONSOLE_POST, 1, 0, console_page_optouts_remove },
-	{ "/templates", CONSOLE_GET, 0, 0, console_page_templates },
+	{ "/", CONSOLE_GET, CONSOLE_SCOPED, console_page_overview },
+	{ "/health", CONSOLE_GET, 0, console_page_health },
+	{ "/dead", CONSOLE_GET, CONSOLE_SCOPED, console_page_dead_list },
+	{ "/dead/replay", CONSOLE_POST, CONSOLE_COORDINATOR_ONLY |
+	    CONSOLE_SCOPED, console_page_dead_replay },
+	{ "/dead/drop", CONSOLE_POST, CONSOLE_COORDINATOR_ONLY |
+	    CONSOLE_SCOPED, console_page_dead_drop },
+	{ "/dead/", CONSOLE_GET, 0, console_page_dead_show },
+	{ "/optouts", CONSOLE_GET, 0, console_page_optouts },
+	{ "/optouts/add", CONSOLE_POST, CONSOLE_COORDINATOR_ONLY,
+	    console_page_optouts_add },
+	{ "/optouts/remove", CONSOLE_POST, CONSOLE_COORDINATOR_ONLY,
+	    console_page_optouts_remove },
+	/* lang: the language of the messages previewed */
+	{ "/templates", CONSOLE_GET, CONSOLE_OWN_LANG, console_page_templates },
 };
 
 static void	console_serve(void *, struct evhttp_request *);
@@ -272,7 +281,7 @@ console_req_read(struct console_req *r, struct evhttp_request *req)
 				    NULL;
 	const char		*query = uri != NULL ? evhttp_uri_get_query(uri) :
 				    NULL;
-	const char		*ctype, *lang;
+	const char		*ctype;
 	size_t			 len;
 
 	r->path = xstrdup(path != NULL && console_path_ok(path) ? path : "-");
@@ -309,12 +318,48 @@ console_req_read(struct console_req *r, struct evhttp_request *req)
 			return -1;
 		}
 	}
-	/* ?lang=en switches, and the cookie keeps it */
-	if (!r->post && (lang = console_args_get(&r->args, "lang")) != NULL) {
-		r->lang = console_lang_pick(lang);
-		console_set_cookie(r, CONSOLE_COOKIE_LANG, r->lang, 31536000, 0);
-	}
 	return 0;
+}
+
+/* The UI's language, kept in a cookie. */
+static void
+console_lang_set(struct console_req *r, const char *lang)
+{
+	r->lang = console_lang_pick(lang);
+	console_set_cookie(r, CONSOLE_COOKIE_LANG, r->lang, 31536000, 0);
+}
+
+/*
+ * GET /lang?set=en&back=/dead%3Fage%3D7d: the language switch's link,
+ * back to the page it was on (a path of ours, nothing else).
+ */
+static void
+console_lang_switch(struct console_req *r)
+{
+	const char	*set = console_args_get(&r->args, "set");
+	const char	*back = console_args_get(&r->args, "back");
+	char		 path[300];
+	size_t		 n;
+
+	if (r->post) {
+		(void)console_header(r, "Allow", "GET, HEAD");
+		console_reply_error(r, 405, console_word(r, "error_method"));
+		return;
+	}
+	if (set != NULL)
+		console_lang_set(r, set);
+	if (back != NULL) {
+		n = strcspn(back, "?");
+		if (n >= sizeof path || strpbrk(back, "\r\n\\") != NULL)
+			back = NULL;
+		else {
+			memcpy(path, back, n);
+			path[n] = '\0';
+			if (!console_path_ok(path))
+				back = NULL;
+		}
+	}
+	console_redirect(r, back != NULL ? back : "/", NULL);
 }
 
 /* A route's checks: logged in, method, CSRF token, role, scope. */
@@ -322,8 +367,18 @@ static void
 console_dispatch(struct console_req *r)
 {
 	const struct console_route	*rt;
-	const char			*token, *territory;
+	const char			*token, *territory, *lang;
 
+	rt = console_route_find(r->path);
+	r->own_lang = rt != NULL && (rt->flags & CONSOLE_OWN_LANG);
+	/* ?lang=en switches, and the cookie keeps it */
+	if (!r->post && !r->own_lang &&
+	    (lang = console_args_get(&r->args, "lang")) != NULL)
+		console_lang_set(r, lang);
+	if (strcmp(r->path, "/lang") == 0) {
+		console_lang_switch(r);
+		return;
+	}
 	if (strcmp(r->path, "/login") == 0) {
 		if (r->post)
 			console_login(r);
@@ -333,8 +388,7 @@ console_dispatch(struct console_req *r)
 			console_login_form(r, 200, NULL, NULL);
 		return;
 	}
-	if ((rt = console_route_find(r->path)) == NULL &&
-	    strcmp(r->path, "/logout") != 0) {
+	if (rt == NULL && strcmp(r->path, "/logout") != 0) {
 		console_reply_error(r, 404, console_word(r, "error_not_found"));
 		return;
 	}
@@ -360,11 +414,12 @@ console_dispatch(struct console_req *r)
 		console_logout(r);
 		return;
 	}
-	if (rt->coordinator && r->user.role != CONSOLE_COORDINATOR) {
+	if ((rt->flags & CONSOLE_COORDINATOR_ONLY) &&
+	    r->user.role != CONSOLE_COORDINATOR) {
 		console_reply_error(r, 403, console_word(r, "error_role"));
 		return;
 	}
-	if (rt->scoped && (territory = console_args_get(&r->args,
+	if ((rt->flags & CONSOLE_SCOPED) && (territory = console_args_get(&r->args,
 	    "territory")) != NULL && territory[0] != '\0' &&
 	    !console_req_may_see(r, territory)) {
 		console_reply_error(r, 403, console_word(r, "error_scope"));

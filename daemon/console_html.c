@@ -220,33 +220,39 @@ console_head(struct console_req *r, const char *title)
 	buf_puts(b, "</a>\n");
 }
 
-/* The current path with its query, lang set to lang: the switch's link. */
+/*
+ * The language switch's link: /lang?set=LANG&back=<this page>, its
+ * arguments kept but lang (unless the page's own) and address (a person's,
+ * kept out of URLs: logs, history). After a POST, back to a page of GET.
+ */
 static void
 console_lang_link(struct console_req *r, struct buf *b, const char *lang)
 {
-	static const char *const keep[] = { "territory", "month", "reason",
-	    "type", "age", "message", "address", NULL };
-	const char	*v;
-	size_t		 i;
+	struct buf	back, e;
+	size_t		i;
+	int		first = 1;
 
-	console_html_text(b, r->path);
-	buf_printf(b, "?lang=%s", lang);
-	for (i = 0; keep[i] != NULL; i++) {
-		/* address: a person's, kept out of URLs (logs, history) */
-		if (strcmp(keep[i], "address") == 0)
+	buf_init(&back);
+	buf_init(&e);
+	if (r->post)
+		buf_puts(&back, strcmp(r->path, "/login") == 0 ? "/login" : "/");
+	else
+		buf_puts(&back, r->path);
+	for (i = 0; !r->post && i < r->args.n; i++) {
+		if ((strcmp(r->args.names[i], "lang") == 0 && !r->own_lang) ||
+		    strcmp(r->args.names[i], "address") == 0)
 			continue;
-		if ((v = console_args_get(&r->args, keep[i])) == NULL)
-			continue;
-		buf_printf(b, "&amp;%s=", keep[i]);
-		{
-			struct buf	e;
-
-			buf_init(&e);
-			console_url_encode(&e, v);
-			console_html_text(b, e.data != NULL ? e.data : "");
-			buf_free(&e);
-		}
+		buf_putc(&back, first ? '?' : '&');
+		first = 0;
+		console_url_encode(&back, r->args.names[i]);
+		buf_putc(&back, '=');
+		console_url_encode(&back, r->args.values[i]);
 	}
+	console_url_encode(&e, back.data);
+	buf_printf(b, "/lang?set=%s&amp;back=", lang);
+	console_html_text(b, e.data);
+	buf_free(&back);
+	buf_free(&e);
 }
 
 /* The header: the console's name, the nav, the user, language, logout. */

@@ -137,6 +137,7 @@ struct console_req {
 	char			 sid[CONSOLE_SID_LEN + 1];
 	char			 csrf[CONSOLE_CSRF_LEN + 1];
 	const char		*lang;
+	int			 own_lang;	/* lang= is the page's (previews) */
 	char			*flash;		/* from the cookie, or NULL */
 	unsigned char		 client[16];	/* admin_client() */
 	char			 client_name[64];

@@ -111,6 +111,14 @@ code=$(status -b "$T/ana.jar" "$url/health")
 grep -q '<main' "$T/body.html" || fail "/health has no <main>"
 token=$(csrf)
 [ -n "$token" ] || fail "no CSRF token on the page (logout form)"
+# the language switch, and /templates' lang (the messages', not the UI's)
+assert_eq "$(status -b "$T/ana.jar" -c "$T/ana.jar" "$url/health?lang=en")" 200 "GET /health?lang=en"
+grep -q '<html lang="en">' "$T/body.html" || fail "?lang=en did not switch"
+grep -q 'href="/lang?set=fr&amp;back=%2Fhealth"' "$T/body.html" || fail "no switch back to French"
+assert_eq "$(status -b "$T/ana.jar" -c "$T/ana.jar" "$url/lang?set=fr&back=%2Fhealth")" 303 "GET /lang"
+assert_eq "$(header Location)" /health "/lang's redirect"
+status -b "$T/ana.jar" -c "$T/ana.jar" "$url/templates?territory=abitibi&lang=en&message=welcome" >/dev/null
+grep -q '<html lang="fr">' "$T/body.html" || fail "/templates?lang=en switched the UI"
 
 # behind the trusted proxy saying https: Secure
 login ana "$T/ana2.jar" -H "X-Forwarded-Proto: https"

@@ -246,6 +246,24 @@ test_console_anonymous(void **state)
 	assert_non_null(strstr(t_header(t, "Set-Cookie"), "lang=en"));
 	t_req(t, "GET", "/login", "lang=en", NULL, NULL);
 	assert_non_null(strstr(t->rep->body, "<html lang=\"en\">"));
+	assert_non_null(strstr(t->rep->body, "href=\"/lang?set=fr&amp;"
+	    "back=%2Flogin\""));
+	/* the switch's link: back to a page of ours, nothing else */
+	t_req(t, "GET", "/lang?set=en&back=%2Fdead%3Fage%3D7d%26territory%3D"
+	    "abitibi", NULL, NULL, NULL);
+	assert_int_equal(t->rep->status, 303);
+	assert_string_equal(t_header(t, "Location"),
+	    "/dead?age=7d&territory=abitibi");
+	assert_non_null(strstr(t_header(t, "Set-Cookie"), "lang=en;"));
+	t_req(t, "GET", "/lang?set=fr&back=%2F%2Fevil.example", NULL, NULL,
+	    NULL);
+	assert_string_equal(t_header(t, "Location"), "/");
+	t_req(t, "GET", "/lang?set=fr&back=https%3A%2F%2Fevil.example", NULL,
+	    NULL, NULL);
+	assert_string_equal(t_header(t, "Location"), "/");
+	t_req(t, "GET", "/lang?set=fr&back=%2Fa%0D%0AX%3A%20y", NULL, NULL,
+	    NULL);
+	assert_string_equal(t_header(t, "Location"), "/");
 	/* unknown pages, methods, paths */
 	t_req(t, "GET", "/nope", NULL, NULL, NULL);
 	assert_int_equal(t->rep->status, 404);
