@@ -208,7 +208,7 @@ ctl_report_block(const struct ctl_report *r, size_t a, size_t b, size_t prev)
 	putchar(' ');
 	ctl_report_pad("Total", 9, 1);
 	if (prev != SIZE_MAX) {
-		snprintf(m1, sizeof m1, "%s %s", fr ? "vs" : "vs", r->m[prev]);
+		snprintf(m1, sizeof m1, "vs %s", r->m[prev]);
 		putchar(' ');
 		ctl_report_pad(m1, 11, 1);
 	}
