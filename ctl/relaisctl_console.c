@@ -104,13 +104,15 @@ ctl_cu_ask(const char *prompt, char *pw)
 	raw.c_lflag &= ~(tcflag_t)ECHO;
 	raw.c_lflag |= ECHONL;
 	ctl_cu_tty_saved = 1;
-	fprintf(stderr, "%s", prompt);
-	fflush(stderr);
+	/* the echo off before the prompt: TCSAFLUSH drops what came before */
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == -1) {
-		fprintf(stderr, "\nrelaisctl: terminal: %s\n", strerror(errno));
+		fprintf(stderr, "relaisctl: terminal: %s\n", strerror(errno));
 		r = -1;
-	} else
+	} else {
+		fprintf(stderr, "%s", prompt);
+		fflush(stderr);
 		r = ctl_cu_line(stdin, pw, "the terminal");
+	}
 	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &ctl_cu_tty);
 	ctl_cu_tty_saved = 0;
 	for (i = 0; i < 3; i++)

@@ -116,6 +116,49 @@ out=$("$BUILD/relaisctl" -c "$T/none.yaml" console-user list --file "$G" 2>&1) |
 assert_eq "$rc" 1 "list of a bad file: exit status ($out)"
 printf '%s\n' "$out" | grep -q "$G:1: not a password hash" || fail "list of a bad file: $out"
 
+# on a terminal: asked twice, never echoed; two different answers change nothing
+cat > "$T/on_tty.py" <<'PY'
+# on_tty.py ANSWER1 ANSWER2 COMMAND...: COMMAND on a pseudo-terminal, each
+# answer typed after a prompt; prints its exit status, then what it showed.
+import os, pty, select, signal, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[3], sys.argv[3:])
+out, sent, deadline = b"", 0, time.time() + 20
+while time.time() < deadline:
+    if select.select([fd], [], [], 0.2)[0]:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    if sent < 2 and out.count(b"Password for") + out.count(b"Again: ") > sent:
+        os.write(fd, sys.argv[1 + sent].encode() + b"\n")
+        sent += 1
+else:
+    os.kill(pid, signal.SIGKILL)
+print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+print(out.decode(errors="replace"))
+PY
+tty_ctl() {	# ANSWER1 ANSWER2 ARGS...: relaisctl ARGS on a terminal
+	local a=$1 b=$2
+	shift 2
+	python3 "$T/on_tty.py" "$a" "$b" "$BUILD/relaisctl" -c "$T/relais.yaml" "$@"
+}
+out=$(tty_ctl "typed on a terminal" "typed on a terminal" \
+    console-user add tty --role viewer --scope temiscamingue)
+assert_eq "$(printf '%s\n' "$out" | head -n 1)" 0 "add on a terminal: $out"
+printf '%s\n' "$out" | grep -q '^Again: ' || fail "add on a terminal: not asked twice: $out"
+case $out in *"typed on a"*) fail "the password was echoed: $out" ;; esac
+check_pw tty "typed on a terminal" || fail "the password typed does not verify"
+before=$(sha256sum < "$F")
+out=$(tty_ctl "typed on a terminal" "typed on a terminaL" console-user passwd tty)
+assert_eq "$(printf '%s\n' "$out" | head -n 1)" 1 "passwords that differ: $out"
+printf '%s\n' "$out" | grep -q 'the passwords differ' || fail "passwords that differ: $out"
+unchanged "passwords that differ"
+
 # every subcommand has its help, and runs nothing with it
 for sub in add remove passwd list; do
 	run_ctl console-user $sub --help
