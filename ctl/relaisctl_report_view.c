@@ -204,9 +204,24 @@ ctl_html_zones(const struct ctl_report *r, struct buf *b)
 	}
 }
 
+/* The period's last month that has begun somewhere (a fiscal year under way). */
+static size_t
+ctl_html_last(const struct ctl_report *r)
+{
+	size_t	mi, ti;
+
+	for (mi = r->p1; mi > r->p0; mi--) {
+		for (ti = 0; ti < r->nt; ti++) {
+			if (strcmp(r->now[ti], r->m[mi]) >= 0)
+				return mi;
+		}
+	}
+	return r->p0;
+}
+
 /*
  * One unit's table: a row per figure, a column per territory, the total
- * and its change from the month before the period's last.
+ * and its change from the month before the period's last begun.
  */
 static void
 ctl_html_table(const struct ctl_report *r, struct buf *b,
@@ -214,7 +229,7 @@ ctl_html_table(const struct ctl_report *r, struct buf *b,
 {
 	const struct figures_def	*d;
 	char				 ch[32], period[128], m1[48], m2[48];
-	size_t				 ti, i, last = r->p1;
+	size_t				 ti, i, last = ctl_html_last(r);
 	int				 change = last > 0;
 
 	ctl_html_period(r, period, sizeof period);
