@@ -296,7 +296,7 @@ console_users_load(const char *path, struct console_users *users,
 	char		*line = NULL, *p;
 	const char	*why = NULL;
 	size_t		 cap = 0, lineno = 0, n, dupline = SIZE_MAX;
-	size_t		*lines = NULL;
+	size_t		*lines = NULL, *more;
 	ssize_t		 len;
 
 	console_users_free(users);
@@ -325,11 +325,12 @@ console_users_load(const char *path, struct console_users *users,
 		if (*p == '\0' || *p == '#')
 			continue;
 		/* the line each user came from, for "named twice" */
-		if ((lines = reallocarray(lines, users->n + 1,
+		if ((more = reallocarray(lines, users->n + 1,
 		    sizeof *lines)) == NULL) {
 			why = "out of memory";
 			goto fail;
 		}
+		lines = more;
 		lines[users->n] = lineno;
 		if (console_users_line(users, p, &why, &dupline) == -1)
 			goto fail;

@@ -303,7 +303,7 @@ console_csrf_login_check(const unsigned char *key, size_t keylen,
 		return 0;
 	t = console_get64(raw);
 	/* a minute of grace: the clock may have been set back a little */
-	if (t > now_s + 60 || now_s - t >= CONSOLE_LOGIN_TTL_S || t < 0)
+	if (t < 0 || t - 60 > now_s || now_s - t >= CONSOLE_LOGIN_TTL_S)
 		return 0;
 	console_login_make(key, keylen, client, t, want);
 	return console_token_eq(want, token);

@@ -658,9 +658,10 @@ test_csrf(void **state)
 static void
 test_csrf_login(void **state)
 {
-	char	t[CONSOLE_CSRF_LEN + 1], bad[CONSOLE_CSRF_LEN + 1];
-	char	sid[CONSOLE_CSRF_LEN + 1];
-	size_t	i;
+	unsigned char	raw[32];
+	char		t[CONSOLE_CSRF_LEN + 1], bad[CONSOLE_CSRF_LEN + 1];
+	char		sid[CONSOLE_CSRF_LEN + 1];
+	size_t		i;
 
 	(void)state;
 	console_csrf_login_token(KEY, KEYLEN, "192.0.2.7", NOW, t);
@@ -703,6 +704,17 @@ test_csrf_login(void **state)
 	    "AAAAAAAAAAAAAAAAAAAAAA", NOW, sid), 0);
 	console_csrf_login_token(KEY, 8, "192.0.2.7", NOW, t);
 	assert_string_equal(t, "");
+	/* times at the ends of the range: refused, no overflow (UBSan) */
+	memset(raw, 0, sizeof raw);
+	raw[0] = 0x80;
+	base64_encode(raw, sizeof raw, bad, B64);
+	assert_int_equal(console_csrf_login_check(KEY, KEYLEN, "192.0.2.7",
+	    NOW, bad), 0);
+	memset(raw, 0xff, 8);
+	raw[0] = 0x7f;
+	base64_encode(raw, sizeof raw, bad, B64);
+	assert_int_equal(console_csrf_login_check(KEY, KEYLEN, "192.0.2.7",
+	    NOW, bad), 0);
 }
 
 static void
