@@ -69,7 +69,12 @@ const char	*console_req_path(const struct console_req *);
 /* A query (GET) or form (POST) value, NULL when absent. */
 const char	*console_req_arg(const struct console_req *, const char *name);
 const struct console_user *console_req_user(const struct console_req *);
-const char	*console_req_lang(const struct console_req *);	/* "fr", "en" */
+/*
+ * The UI's language, "fr" or "en": the lang cookie, set by ?lang= on any
+ * page but /templates (whose lang is the language previewed, the UI's
+ * staying as it was) and by the switch's links (/lang?set=en&back=...).
+ */
+const char	*console_req_lang(const struct console_req *);
 const char	*console_req_csrf(const struct console_req *);
 const struct console_env *console_req_env(const struct console_req *);
 /* Whether the user's scope covers territory (region scope: every one). */
