@@ -13,7 +13,7 @@
 #include "console_auth.h"
 #include "console_int.h"
 
-/* One UI string in both languages; the table is sorted by key. */
+/* One UI string in both languages. */
 struct console_words {
 	const char	*key;
 	const char	*fr;
@@ -157,19 +157,13 @@ static const char *const console_nav[][2] = {
 const char *
 console_word(const struct console_req *r, const char *key)
 {
-	size_t	lo = 0, hi = sizeof console_words / sizeof console_words[0];
-	size_t	mid;
-	int	cmp, en = strcmp(r->lang, "en") == 0;
+	size_t	i;
+	int	en = strcmp(r->lang, "en") == 0;
 
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if ((cmp = strcmp(key, console_words[mid].key)) == 0)
-			return en ? console_words[mid].en : console_words[mid].fr;
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
+	/* a few dozen words: a scan, and no order to keep */
+	for (i = 0; i < sizeof console_words / sizeof console_words[0]; i++)
+		if (strcmp(key, console_words[i].key) == 0)
+			return en ? console_words[i].en : console_words[i].fr;
 	/* a missing word shows as its key: seen at once, harmless */
 	return key;
 }
