@@ -47,8 +47,9 @@ struct evhttp_request;
 #define CONSOLE_ARGS_MAX	64
 /* Bytes of a request body (a form), at most. */
 #define CONSOLE_BODY_MAX	(64 * 1024)
-/* Bytes of a flash message kept in its cookie. */
-#define CONSOLE_FLASH_MAX	300
+/* Bytes of a flash message kept (its cookie holds it encoded, 3 times). */
+#define CONSOLE_FLASH_TEXT	300
+#define CONSOLE_FLASH_MAX	(3 * CONSOLE_FLASH_TEXT)
 
 /* Decoded name=value pairs of a query string or a urlencoded form. */
 struct console_args {

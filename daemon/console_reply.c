@@ -18,6 +18,7 @@
 #include "console.h"
 #include "console_int.h"
 #include "log.h"
+#include "utf8.h"
 
 /*
  * Every answer's headers. style-src allows inline styles: the email
@@ -162,15 +163,19 @@ void
 console_redirect(struct console_req *r, const char *location,
     const char *flash)
 {
-	struct buf	v;
+	struct buf	 v;
+	char		*cut;
 
 	if (r->answered)
 		return;
 	if (flash != NULL) {
 		buf_init(&v);
-		console_url_encode(&v, flash);
-		if (v.len <= CONSOLE_FLASH_MAX)
-			console_set_cookie(r, CONSOLE_COOKIE_FLASH, v.data, 60, 1);
+		cut = xstrndup(flash, utf8_cut(flash, strlen(flash),
+		    CONSOLE_FLASH_TEXT));
+		console_url_encode(&v, cut);
+		console_set_cookie(r, CONSOLE_COOKIE_FLASH, v.data != NULL ?
+		    v.data : "", 60, 1);
+		free(cut);
 		buf_free(&v);
 	}
 	buf_reset(&r->body);
