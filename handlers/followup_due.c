@@ -89,9 +89,10 @@ static const struct handler_lua due_fx_reminder_add = { "reminder_add",
 "end\n" };
 
 /*
- * followup: the person's record of a kind ("reminded <at>"), unless gone;
- * open in their territory's followups-open until done (figures.h: what is
- * overdue is counted there, no person read).
+ * followup: the person's record of a kind ("reminded <at>"), unless gone
+ * or done meanwhile (a followup.done handled between this event's state
+ * and its commit stays done); open in their territory's followups-open
+ * until done (figures.h: what is overdue is counted there, no person read).
  */
 static const char *const due_fx_followup_args[] = { "pid", "kind", "record",
 	NULL };
@@ -99,8 +100,9 @@ static const struct handler_lua due_fx_followup = { "followup",
 	due_fx_followup_args,
 "function(p, a)\n"
 "  local k = p .. 'person:' .. a.pid\n"
-"  local t = redis.call('HGET', k, 'territory')\n"
-"  if not t then return end\n"
+"  local r = redis.call('HMGET', k, 'territory', 'fu:' .. a.kind)\n"
+"  local t = r[1]\n"
+"  if not t or string.sub(r[2] or '', 1, 4) == 'done' then return end\n"
 "  redis.call('HSET', k, 'fu:' .. a.kind, a.record)\n"
 "  local at = tonumber(string.match(a.record, '^reminded (%d+)$'))\n"
 "  if at then redis.call('ZADD', p .. 'followups-open:' .. t, at, a.kind .. ':' .. a.pid) end\n"

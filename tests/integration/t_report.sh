@@ -16,7 +16,7 @@ export RELAIS_TEST_NOW
 start_relaisd
 
 arrival() {	# id person territory person-fields
-	printf '{"specversion":"1.0","id":"%s","source":"crm","type":"newcomer.arrived","data":{"person":{"id":"%s","first_name":"Ana","language":"fr",%s},"territory":"%s","arrival_date":"2026-11-01","profile":{"occupation":"72106","skills":["Soudure MIG"],"desired_territories":["%s"]}}}' \
+	printf '{"specversion":"1.0","id":"%s","source":"crm","type":"newcomer.arrived","data":{"person":{"id":"%s","first_name":"Ana","language":"fr",%s},"territory":"%s","arrival_date":"2026-11-30","profile":{"occupation":"72106","skills":["Soudure MIG"],"desired_territories":["%s"]}}}' \
 	    "$1" "$2" "$4" "$3" "$3"
 }
 emit "$(arrival a-1 p-1 abitibi '"email":"p-1@example.com","phone":"+18195550111","consent":{"email":true,"sms":true,"share_profile":true}')"
