@@ -2,7 +2,8 @@
 /*
  * The console's authentication: the users file, password hashes, signed
  * session cookies, CSRF tokens and the login rate limiter. Pure functions:
- * no event loop, no Redis, no global state but the random source; the
+ * no event loop, no Redis, no global state but the random source and the
+ * setting console_password_dummy_check() makes once (one thread); the
  * password functions are slow on purpose (yescrypt) and belong in the
  * handling of POST /login, nowhere else.
  *
@@ -17,8 +18,8 @@
  *	HMAC-SHA256 (32) of all that, under the console's secret
  * The fingerprint is a keyed MAC of the user's hash: changing the password,
  * or removing the user, ends the sessions made before. Role and scope are
- * not in the cookie: they are read from the users file on every request,
- * so a change applies at once. Every MAC carries a label of its own
+ * not in the cookie: each check takes them from the users given, so a
+ * change applies as soon as relaisd has read the file again. Every MAC carries a label of its own
  * (session, fingerprint, CSRF, login), so none verifies as another.
  *
  * console_auth.c holds the users file and the passwords; console_session.c
@@ -37,7 +38,7 @@
 #define CONSOLE_NAME_MAX	64	/* [A-Za-z0-9._@-], at least 1 */
 #define CONSOLE_SCOPE_MAX	64	/* a territory id's bytes */
 #define CONSOLE_HASH_MAX	384	/* room for a crypt(3) string and NUL */
-#define CONSOLE_PASSWORD_MIN	12	/* characters (bytes of UTF-8 counted) */
+#define CONSOLE_PASSWORD_MIN	12	/* characters (UTF-8 code points) */
 #define CONSOLE_PASSWORD_MAX	1024	/* bytes; longer is refused unhashed */
 #define CONSOLE_SECRET_MIN	32	/* bytes of the HMAC key, at least */
 #define CONSOLE_SID_LEN		22	/* base64url of the 16 bytes of an id */
