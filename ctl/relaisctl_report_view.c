@@ -148,6 +148,8 @@ static const char ctl_html_css[] =
 ".charts svg{max-width:100%;height:auto}"
 ".scroll{overflow-x:auto}"
 "footer{margin-top:2rem;font-size:.85rem;color:#333}"
+"details{margin:.25rem 0 1rem;font-size:.85rem}"
+"summary{cursor:pointer}"
 "@media print{.charts figure{break-inside:avoid}h2{break-after:avoid}}";
 
 static void
@@ -294,6 +296,40 @@ ctl_html_table(const struct ctl_report *r, struct buf *b,
 	buf_puts(b, "</tbody></table></div>\n");
 }
 
+/*
+ * The chart's values as a table, folded (<details>): what a screen reader
+ * or a reader of the printed page gets of the lines.
+ */
+static void
+ctl_html_values(const struct ctl_report *r, struct buf *b,
+    const struct svg_chart *c, const double *v)
+{
+	size_t	k, ti;
+
+	buf_puts(b, "<details><summary>");
+	ctl_html_text(b, ctl_html_word(r, "Valeurs", "Values"));
+	buf_puts(b, "</summary>\n<table class=\"values\"><caption>");
+	ctl_html_text(b, c->title);
+	buf_puts(b, "</caption>\n<thead><tr><th scope=\"col\">");
+	ctl_html_text(b, c->xlabel);
+	buf_puts(b, "</th>");
+	for (ti = 0; ti < c->nseries; ti++) {
+		buf_puts(b, "<th scope=\"col\">");
+		ctl_html_text(b, c->series[ti].name);
+		buf_puts(b, "</th>");
+	}
+	buf_puts(b, "</tr></thead>\n<tbody>\n");
+	for (k = 0; k < c->ncats; k++) {
+		buf_puts(b, "<tr><th scope=\"row\">");
+		ctl_html_text(b, c->cats[k]);
+		buf_puts(b, "</th>");
+		for (ti = 0; ti < c->nseries; ti++)
+			buf_printf(b, "<td>%.0f</td>", v[ti * c->ncats + k]);
+		buf_puts(b, "</tr>\n");
+	}
+	buf_puts(b, "</tbody></table></details>\n");
+}
+
 /* A line chart of figure i over the charts' months, a line per territory. */
 static void
 ctl_html_trend(const struct ctl_report *r, struct buf *b, size_t i)
@@ -341,6 +377,7 @@ ctl_html_trend(const struct ctl_report *r, struct buf *b, size_t i)
 	c.height = 300;
 	buf_puts(b, "<figure>\n");
 	svg_line_chart(b, &c);
+	ctl_html_values(r, b, &c, v);
 	buf_puts(b, "</figure>\n");
 	free(cats);
 	free(s);

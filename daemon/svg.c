@@ -242,7 +242,8 @@ svg_open(struct buf *b, const struct svg_frame *f, const char *kind)
 	if (c->desc != NULL)
 		buf_printf(b, " aria-describedby=\"%s-d\"", f->id);
 	buf_puts(b, ">\n");
-	buf_printf(b, "<title id=\"%s-t\">", f->id);
+	/* the name twice: <title> for the SVG's own, the heading for ARIA's */
+	buf_puts(b, "<title>");
 	svg_escape(b, c->title);
 	buf_puts(b, "</title>\n");
 	if (c->desc != NULL) {
@@ -252,8 +253,9 @@ svg_open(struct buf *b, const struct svg_frame *f, const char *kind)
 	}
 	buf_printf(b, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
 	    f->w, f->h);
-	buf_printf(b, "<text x=\"%d\" y=\"22\" " SVG_FONT " font-size=\"15\" "
-	    "font-weight=\"bold\" fill=\"#000000\">", SVG_LEFT);
+	buf_printf(b, "<text id=\"%s-t\" x=\"%d\" y=\"22\" " SVG_FONT
+	    " font-size=\"15\" font-weight=\"bold\" fill=\"#000000\">", f->id,
+	    SVG_LEFT);
 	svg_escape(b, c->title);
 	buf_puts(b, "</text>\n");
 }

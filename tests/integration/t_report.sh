@@ -164,4 +164,8 @@ assert "table-people" in c.ids and "table-messages" in c.ids
 assert "http://" not in text.replace("http://www.w3.org/2000/svg", "")
 ET.fromstring(text[len("<!DOCTYPE html>\n"):])
 PY
+# and tidy (tests/deps.sh installs it) finds neither error nor warning
+if command -v tidy > /dev/null; then
+	tidy -e -q "$T/report.html" 2> "$T/tidy.err" || fail "tidy: $(cat "$T/tidy.err")"
+fi
 echo "report: ok"

@@ -206,7 +206,8 @@ test_line(void **state)
 	assert_non_null(strstr(out.data, "aria-labelledby=\"arrivals-t\""));
 	assert_non_null(strstr(out.data, "aria-describedby=\"arrivals-d\""));
 	assert_non_null(strstr(out.data,
-	    "<title id=\"arrivals-t\">Arrivées &lt;par&gt; mois</title>"));
+	    "<title>Arrivées &lt;par&gt; mois</title>"));
+	assert_non_null(strstr(out.data, "<text id=\"arrivals-t\""));
 	assert_non_null(strstr(out.data, "Une ligne par territoire &amp; le total"));
 	assert_non_null(strstr(out.data,
 	    "Rouyn &lt;Noranda&gt; &amp; &quot;co&quot;"));
