@@ -7,9 +7,11 @@
  *
  * What comes out is one self-contained <svg> element (no external fonts,
  * CSS or scripts; inline in HTML5 or alone as a file with its xmlns): a
- * <title> and <desc> and role="img" aria-labelledby for screen readers,
- * the title as a visible heading, axis labels, a legend, every text
- * escaped. Series are told apart by colour (the Okabe-Ito palette, read by
+ * <title>, the title again as a visible heading (id "<id>-t", which
+ * role="img" aria-labelledby names), the <desc> (id "<id>-d",
+ * aria-describedby), a tooltip per point or bar, axis labels, a legend,
+ * every text escaped. Ids start with the chart's id: give each chart of a
+ * page its own. Series are told apart by colour (the Okabe-Ito palette, read by
  * colour-blind people) and also by marker shape and dash pattern for
  * lines, hatching for bars, so that a grey print still reads.
  *
