@@ -37,7 +37,7 @@
 #include "utf8.h"
 
 static void	pages_done(struct pages_dead *);
-static void	pages_read(struct pages_dead *);
+
 
 /* Loaded on the console's connection the first time it runs (EVALSHA). */
 static struct redis_script pages_peek_script = { dead_lua_peek, "" };
@@ -280,8 +280,8 @@ pages_age_ms(const char *v)
 }
 
 /* A form's value, NULL when absent or empty. */
-static const char *
-pages_arg(const struct console_req *r, const char *name)
+const char *
+console_pages_arg(const struct console_req *r, const char *name)
 {
 	const char	*v = console_req_arg(r, name);
 
@@ -294,11 +294,11 @@ pages_filter_get(struct console_req *r, struct pages_filter *f)
 	int64_t	ms;
 
 	memset(f, 0, sizeof *f);
-	f->reason = pages_arg(r, "reason");
-	f->type = pages_arg(r, "type");
-	f->territory = pages_arg(r, "territory");
-	f->age = pages_arg(r, "age");
-	f->before = pages_arg(r, "before");
+	f->reason = console_pages_arg(r, "reason");
+	f->type = console_pages_arg(r, "type");
+	f->territory = console_pages_arg(r, "territory");
+	f->age = console_pages_arg(r, "age");
+	f->before = console_pages_arg(r, "before");
 	if (f->before != NULL && !console_pages_id_ok(f->before))
 		f->before = NULL;
 	f->since_ms = -1;
@@ -652,12 +652,12 @@ pages_on_read(redisReply *reply, void *arg)
 		d->more = n == PAGES_LIST_READ;
 		if (d->more && d->mode != PAGES_LIST &&
 		    d->reads < PAGES_SCAN_READS) {
-			pages_read(d);
+			console_pages_read(d);
 			return;
 		}
 	} else if (d->mode != PAGES_SHOW && !d->window && d->n > 0) {
 		d->window = 1;
-		pages_read(d);
+		console_pages_read(d);
 		return;
 	}
 	pages_peek(d);
@@ -668,8 +668,8 @@ pages_on_read(redisReply *reply, void *arg)
  * letter: itself, then for an action the letters after its holder (those
  * of the same event are never older than the holder).
  */
-static void
-pages_read(struct pages_dead *d)
+void
+console_pages_read(struct pages_dead *d)
 {
 	const char	*argv[6];
 	char		 from[72], count[16];
@@ -707,14 +707,16 @@ pages_read(struct pages_dead *d)
 		pages_redis_down(d);
 }
 
-static struct pages_dead *
-pages_dead_new(struct console_req *r, enum pages_mode mode)
+struct pages_dead *
+console_pages_new(struct console_req *r, enum pages_mode mode,
+    void (*finish)(struct pages_dead *))
 {
 	struct pages_dead	*d;
 
 	d = xcalloc(1, sizeof *d);
 	d->r = r;
 	d->mode = mode;
+	d->finish = finish;
 	pages_filter_get(r, &d->f);
 	return d;
 }
@@ -723,25 +725,12 @@ static void
 pages_done(struct pages_dead *d)
 {
 	pages_link(d);
-	switch (d->mode) {
-	case PAGES_LIST:
-		console_pages_list(d);
-		break;
-	case PAGES_SHOW:
-		console_pages_show(d);
-		break;
-	case PAGES_REPLAY:
-		console_pages_replay(d);
-		break;
-	case PAGES_DROP:
-		console_pages_drop(d);
-		break;
-	}
+	d->finish(d);
 }
 
 /* A territory the user may not see, asked for: the page is refused. */
-static int
-pages_forbidden(struct pages_dead *d)
+int
+console_pages_forbidden(struct pages_dead *d)
 {
 	struct console_req	*r = d->r;
 
@@ -751,72 +740,3 @@ pages_forbidden(struct pages_dead *d)
 	console_reply_error(r, 403, W(r, "not_yours"));
 	return 1;
 }
-
-void
-console_page_dead_list(struct console_req *r)
-{
-	struct pages_dead	*d = pages_dead_new(r, PAGES_LIST);
-
-	if (!pages_forbidden(d))
-		pages_read(d);
-}
-
-void
-console_page_dead_show(struct console_req *r)
-{
-	struct pages_dead	*d;
-	const char		*id = console_req_path(r) + strlen("/dead/");
-
-	if (strncmp(console_req_path(r), "/dead/", 6) != 0 ||
-	    !console_pages_id_ok(id)) {
-		console_reply_error(r, 404, W(r, "gone"));
-		return;
-	}
-	d = pages_dead_new(r, PAGES_SHOW);
-	snprintf(d->id, sizeof d->id, "%s", id);
-	pages_read(d);
-}
-
-/* POST /dead/replay and /dead/drop: one letter (id) or a set (all=1). */
-static void
-pages_act(struct console_req *r, enum pages_mode mode)
-{
-	struct pages_dead	*d;
-	const char		*id = pages_arg(r, "id"), *all;
-
-	if (!console_pages_coordinator(r)) {
-		console_reply_error(r, 403, W(r, "coordinator"));
-		return;
-	}
-	all = pages_arg(r, "all");
-	if ((id == NULL && (all == NULL || strcmp(all, "1") != 0)) ||
-	    (id != NULL && !console_pages_id_ok(id))) {
-		console_redirect(r, "/dead", W(r, id != NULL ? "gone" : "no_id"));
-		return;
-	}
-	d = pages_dead_new(r, mode);
-	d->f.before = NULL;
-	if (d->f.bad_age) {
-		/* a filter not understood must not widen the set */
-		console_pages_dead_free(d);
-		console_redirect(r, "/dead", W(r, "bad_age"));
-		return;
-	}
-	if (id != NULL)
-		snprintf(d->id, sizeof d->id, "%s", id);
-	if (!pages_forbidden(d))
-		pages_read(d);
-}
-
-void
-console_page_dead_replay(struct console_req *r)
-{
-	pages_act(r, PAGES_REPLAY);
-}
-
-void
-console_page_dead_drop(struct console_req *r)
-{
-	pages_act(r, PAGES_DROP);
-}
-

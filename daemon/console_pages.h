@@ -70,6 +70,7 @@ struct pages_filter {
 struct pages_dead {
 	struct console_req	*r;
 	enum pages_mode		 mode;
+	void			(*finish)(struct pages_dead *); /* ends the page */
 	struct pages_filter	 f;
 	char			 id[64];	/* one letter, or "" for a set */
 	struct pages_letter	*v;
@@ -120,10 +121,18 @@ int		 console_pages_match(const struct pages_dead *,
 int		 console_pages_call(struct pages_dead *, struct redis_script *s,
 		    redis_cb, void *arg, int argc, const char **argv);
 
-/* Once the letters are read and judged: each ends the page. */
-void		 console_pages_list(struct pages_dead *);
-void		 console_pages_show(struct pages_dead *);
-void		 console_pages_replay(struct pages_dead *);
-void		 console_pages_drop(struct pages_dead *);
+/*
+ * A request's letters to read (console_pages_read), for mode; once they are
+ * read and judged, finish ends the page (console_pages_html.c shows them,
+ * console_pages_act.c replays or drops them). The pages call this file,
+ * never the other way round.
+ */
+struct pages_dead *console_pages_new(struct console_req *, enum pages_mode,
+		    void (*finish)(struct pages_dead *));
+void		 console_pages_read(struct pages_dead *);
+/* A territory filter the user may not see: answered 403, d freed; 1. */
+int		 console_pages_forbidden(struct pages_dead *);
+/* A query or form value, NULL when absent or empty. */
+const char	*console_pages_arg(const struct console_req *, const char *name);
 
 #endif

@@ -128,8 +128,8 @@ pages_on_replayed(redisReply *reply, void *arg)
  * (oldest first, as relaisctl does), not waited for; a letter whose event
  * can never be handled is left.
  */
-void
-console_pages_replay(struct pages_dead *d)
+static void
+pages_replay(struct pages_dead *d)
 {
 	const struct config	*cf = console_req_env(d->r)->cf;
 	struct pages_letter	*l, *h;
@@ -203,8 +203,8 @@ pages_on_dropped(redisReply *reply, void *arg)
  * The chosen letters go, in batches, but a letter holding its event's
  * bytes for letters that stay is kept: they would lose them.
  */
-void
-console_pages_drop(struct pages_dead *d)
+static void
+pages_drop(struct pages_dead *d)
 {
 	const char	**argv;
 	size_t		  i, j, k = 0;
@@ -247,4 +247,48 @@ console_pages_drop(struct pages_dead *d)
 	free(argv);
 	if (--d->pending == 0)
 		pages_finish(d);
+}
+
+/* POST /dead/replay and /dead/drop: one letter (id) or a set (all=1). */
+static void
+pages_act(struct console_req *r, enum pages_mode mode)
+{
+	struct pages_dead	*d;
+	const char		*id = console_pages_arg(r, "id"), *all;
+
+	if (!console_pages_coordinator(r)) {
+		console_reply_error(r, 403, W(r, "coordinator"));
+		return;
+	}
+	all = console_pages_arg(r, "all");
+	if ((id == NULL && (all == NULL || strcmp(all, "1") != 0)) ||
+	    (id != NULL && !console_pages_id_ok(id))) {
+		console_redirect(r, "/dead", W(r, id != NULL ? "gone" : "no_id"));
+		return;
+	}
+	d = console_pages_new(r, mode, mode == PAGES_REPLAY ?
+	    pages_replay : pages_drop);
+	d->f.before = NULL;
+	if (d->f.bad_age) {
+		/* a filter not understood must not widen the set */
+		console_pages_dead_free(d);
+		console_redirect(r, "/dead", W(r, "bad_age"));
+		return;
+	}
+	if (id != NULL)
+		snprintf(d->id, sizeof d->id, "%s", id);
+	if (!console_pages_forbidden(d))
+		console_pages_read(d);
+}
+
+void
+console_page_dead_replay(struct console_req *r)
+{
+	pages_act(r, PAGES_REPLAY);
+}
+
+void
+console_page_dead_drop(struct console_req *r)
+{
+	pages_act(r, PAGES_DROP);
 }

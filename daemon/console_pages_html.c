@@ -199,8 +199,8 @@ pages_list_row(struct console_req *r, const struct pages_letter *l,
 	buf_puts(b, "</tr>\n");
 }
 
-void
-console_pages_list(struct pages_dead *d)
+static void
+pages_list(struct pages_dead *d)
 {
 	struct console_req	*r = d->r;
 	struct buf		*b, q;
@@ -393,8 +393,8 @@ pages_dl(struct buf *b, const char *term, const char *value)
 	buf_puts(b, "</dd>");
 }
 
-void
-console_pages_show(struct pages_dead *d)
+static void
+pages_show(struct pages_dead *d)
 {
 	struct console_req	*r = d->r;
 	struct pages_letter	*l = console_pages_find(d, d->id);
@@ -442,4 +442,29 @@ console_pages_show(struct pages_dead *d)
 	buf_printf(b, "<p><a href=\"/dead\">%s</a></p>", W(r, "back"));
 	console_pages_dead_free(d);
 	console_page_end(r);
+}
+
+void
+console_page_dead_list(struct console_req *r)
+{
+	struct pages_dead	*d = console_pages_new(r, PAGES_LIST, pages_list);
+
+	if (!console_pages_forbidden(d))
+		console_pages_read(d);
+}
+
+void
+console_page_dead_show(struct console_req *r)
+{
+	struct pages_dead	*d;
+	const char		*id = console_req_path(r) + strlen("/dead/");
+
+	if (strncmp(console_req_path(r), "/dead/", 6) != 0 ||
+	    !console_pages_id_ok(id)) {
+		console_reply_error(r, 404, W(r, "gone"));
+		return;
+	}
+	d = console_pages_new(r, PAGES_SHOW, pages_show);
+	snprintf(d->id, sizeof d->id, "%s", id);
+	console_pages_read(d);
 }
