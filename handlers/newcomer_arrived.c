@@ -339,7 +339,8 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  end\n"
 "  redis.call('EXPIRE', k, ttl)\n"
 "  return { counsellor = c or '', previous = prev or '', planned = planned, jobs = jobs,\n"
-"    welcome = (by_w or by_a) == eid and 1 or 0, notify = by_c == eid and 1 or 0 }\n"
+"    welcome = (by_w or by_a) == eid and 1 or 0, notify = by_c == eid and 1 or 0,\n"
+"    first = arrived and 0 or 1 }\n"
 "end\n"
 };
 
@@ -767,9 +768,14 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	/* a backfill alerts no employer, now or in a digest */
 	if (state != NULL && a.noc != NULL && a.share && !ev->quiet)
 		arrival_matches(ctx, &a, json_object_get(state, "jobs"), out);
-	if (state != NULL && welcome && !ctx->retry) {
+	/*
+	 * An arrival counts a person once: when this event registered them
+	 * (again after a departure), not when it took over a failed welcome
+	 * or is replayed from the dead letters.
+	 */
+	if (state != NULL && !ctx->retry &&
+	    json_integer_value(json_object_get(state, "first")) != 0)
 		handler_stat(out, ctx, a.t, "arrivals");
-	}
 	json_decref(cv);
 	return 0;
 }

@@ -448,7 +448,7 @@ test_arrived_fn(void **state)
 	(void)state;
 	test_decide("newcomer.arrived", "arr-7", TEST_MOUNIA,
 	    "{\"counsellor\":\"ab-2\",\"previous\":\"\",\"planned\":5,"
-	    "\"welcome\":1,\"notify\":1,\"jobs\":[]}", 0, &out);
+	    "\"welcome\":1,\"first\":1,\"notify\":1,\"jobs\":[]}", 0, &out);
 	assert_int_equal(out.n, 2);
 	n = &out.v[0];
 	assert_string_equal(n->role, "newcomer");
@@ -496,6 +496,19 @@ test_arrived_fn(void **state)
 	assert_string_not_equal(out.note, "");
 	handler_out_clear(&out);
 
+	/*
+	 * a correction taking over a failed welcome, or the event replayed
+	 * from the dead letters: the welcome goes, the person is not counted
+	 * a second time
+	 */
+	test_decide("newcomer.arrived", "arr-9", TEST_MOUNIA,
+	    "{\"counsellor\":\"ab-2\",\"welcome\":1,\"first\":0,"
+	    "\"notify\":0,\"jobs\":[]}", 0, &out);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].role, "newcomer");
+	assert_null(out.effects);
+	handler_out_clear(&out);
+
 	/* reassigned by a later event: only the new counsellor hears */
 	test_decide("newcomer.arrived", "arr-8", TEST_MOUNIA,
 	    "{\"counsellor\":\"ab-1\",\"previous\":\"ab-2\",\"welcome\":0,"
@@ -535,7 +548,7 @@ test_arrived_fn(void **state)
 
 	/* no counsellor assigned: the welcome names none */
 	test_decide("newcomer.arrived", "arr-7", TEST_MOUNIA,
-	    "{\"counsellor\":\"\",\"welcome\":1,\"notify\":1,\"jobs\":[]}", 0,
+	    "{\"counsellor\":\"\",\"welcome\":1,\"first\":1,\"notify\":1,\"jobs\":[]}", 0,
 	    &out);
 	assert_int_equal(out.n, 1);
 	assert_string_equal(out.v[0].role, "newcomer");
@@ -543,7 +556,7 @@ test_arrived_fn(void **state)
 	handler_out_clear(&out);
 	/* nor one who left the roster since */
 	test_decide("newcomer.arrived", "arr-7", TEST_MOUNIA,
-	    "{\"counsellor\":\"ab-9\",\"welcome\":1,\"notify\":1,\"jobs\":[]}", 0,
+	    "{\"counsellor\":\"ab-9\",\"welcome\":1,\"first\":1,\"notify\":1,\"jobs\":[]}", 0,
 	    &out);
 	assert_int_equal(out.n, 1);
 	handler_out_clear(&out);
@@ -551,7 +564,7 @@ test_arrived_fn(void **state)
 
 /* Open postings (as S.arrived lists them); j-1 fits, announced or not. */
 #define TEST_JOBS(announced) \
-	"{\"counsellor\":\"ab-2\",\"welcome\":1,\"notify\":1,\"jobs\":[" \
+	"{\"counsellor\":\"ab-2\",\"welcome\":1,\"first\":1,\"notify\":1,\"jobs\":[" \
 	"{\"id\":\"j-1\",\"employer\":\"e-1\",\"occupation\":\"72106\"," \
 	"\"skills_folded\":\"soudure\",\"title\":\"Soudeur\",\"territory\":" \
 	"\"abitibi\",\"announced\":" #announced "}," \
