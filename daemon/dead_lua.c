@@ -8,28 +8,24 @@
 #include "config.h"
 #include "dead_lua.h"
 #include "envelope.h"
-#include "figures.h"
 #include "handlers.h"
 #include "territory.h"
 
 /*
  * forget(p, id): removes letter id, lowering dead:reasons by one for its
- * class (its field "class", or for a letter written before letters had
- * one, reason_class() of its reason: figures.h); 1 when it was there. A
- * class that reaches 0 goes, so that letters held before the counting
- * began cannot leave it negative.
+ * class (its field "class"); 1 when it was there. A letter written before
+ * letters had a class was never counted (figures.h), so it lowers
+ * nothing: taking reason_class() of its reason would lower the count of
+ * letters that are still held. A class that reaches 0 goes.
  */
-#define DEAD_LUA_FORGET FIGURES_REASON_LUA \
+#define DEAD_LUA_FORGET \
 "local function forget(p, id)\n" \
 "  local e = redis.call('XRANGE', p .. 'dead', id, id)\n" \
 "  if #e == 0 then return 0 end\n" \
-"  local f, reason, k = e[1][2], '', nil\n" \
-"  for i = 1, #f, 2 do\n" \
-"    if f[i] == 'reason' then reason = f[i + 1]\n" \
-"    elseif f[i] == 'class' then k = f[i + 1] end\n" \
-"  end\n" \
+"  local f, k = e[1][2], nil\n" \
+"  for i = 1, #f, 2 do if f[i] == 'class' then k = f[i + 1] end end\n" \
 "  redis.call('XDEL', p .. 'dead', id)\n" \
-"  if not k or k == '' then k = reason_class(reason) end\n" \
+"  if not k or k == '' then return 1 end\n" \
 "  if redis.call('HINCRBY', p .. 'dead:reasons', k, -1) <= 0 then\n" \
 "    redis.call('HDEL', p .. 'dead:reasons', k)\n" \
 "  end\n" \
