@@ -280,7 +280,10 @@ for lang in fr en; do
 		f=$T/tpl-$m-$lang.html
 		assert_eq "$(get "$T/rita.jar" "/templates?territory=abitibi&lang=$lang&message=$m" "$f")" \
 		    200 "GET /templates $m $lang"
-		valid "/templates $m $lang" "$f" "$lang"
+		# lang= picks the messages' language; the page stays in the
+		# console's (French here): a coordinator previews English
+		# messages without the console switching language
+		valid "/templates $m $lang" "$f" fr
 		grep -q "<section class=\"message\" id=\"message-$m\">" "$f" ||
 		    fail "/templates $m $lang: no section"
 		grep -q '<iframe class="preview" sandbox="" ' "$f" ||
