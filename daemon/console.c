@@ -142,7 +142,9 @@ console_new(struct event_base *base, const struct console_env *env, char *err,
 	    CONSOLE_LOGIN_PER_MIN, CONSOLE_LOGIN_BURST);
 	c->by_user = console_limiter_new(CONSOLE_LOGIN_SLOTS,
 	    CONSOLE_LOGIN_PER_MIN, CONSOLE_LOGIN_BURST);
-	if (c->by_client == NULL || c->by_user == NULL) {
+	c->by_all = console_limiter_new(1, CONSOLE_LOGIN_ALL_PER_MIN,
+	    CONSOLE_LOGIN_ALL_BURST);
+	if (c->by_client == NULL || c->by_user == NULL || c->by_all == NULL) {
 		snprintf(err, errlen, "console: out of memory");
 		goto fail;
 	}
@@ -210,6 +212,7 @@ console_free(struct console *c)
 	console_users_free(&c->users);
 	console_limiter_free(c->by_client);
 	console_limiter_free(c->by_user);
+	console_limiter_free(c->by_all);
 	if (c->secret != NULL) {
 		OPENSSL_cleanse(c->secret, c->secretlen);
 		free(c->secret);

@@ -34,6 +34,13 @@ struct evhttp_request;
 #define CONSOLE_LOGIN_PER_MIN	10
 #define CONSOLE_LOGIN_BURST	5
 #define CONSOLE_LOGIN_SLOTS	4096
+/*
+ * Every login together: a password check holds the event loop ~25 ms
+ * (yescrypt), so attempts from many addresses at once must not take more
+ * than a few percent of it: 120 a minute is 2 a second, 50 ms of each.
+ */
+#define CONSOLE_LOGIN_ALL_PER_MIN	120
+#define CONSOLE_LOGIN_ALL_BURST		20
 /* Scripts run through console_req_eval, at most. */
 #define CONSOLE_SCRIPTS_MAX	32
 /* The audit stream's approximate cap. */
@@ -112,7 +119,7 @@ struct console {
 	size_t			 secretlen;
 	long			 ttl_s;
 	enum config_secure	 secure;
-	struct console_limiter	*by_client, *by_user;
+	struct console_limiter	*by_client, *by_user, *by_all;
 	const struct redis_script *scripts[CONSOLE_SCRIPTS_MAX];
 	size_t			 nscripts;
 	TAILQ_HEAD(, console_req) reqs;

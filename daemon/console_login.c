@@ -41,8 +41,8 @@ console_login_limited(struct console_req *r, const char *what, long wait)
 }
 
 /*
- * POST /login: the form's token, then the limits (the client's, then the
- * name's: a wrong guess spends both), then the password; a good one gets
+ * POST /login: the form's token, then the limits (the client's, the
+ * name's, everybody's: a wrong guess spends all three), then the password; a good one gets
  * the session cookie and the overview.
  */
 void
@@ -77,6 +77,10 @@ console_login(struct console_req *r)
 	if (!console_limiter_take(c->by_user, name, strlen(name),
 	    clock_mono_ms(), &wait)) {
 		console_login_limited(r, "user", wait);
+		return;
+	}
+	if (!console_limiter_take(c->by_all, "", 0, clock_mono_ms(), &wait)) {
+		console_login_limited(r, "all", wait);
 		return;
 	}
 	/* as long for a name nobody has: the time tells nothing */

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "console.h"
 #include "console_auth.h"
+#include "console_int.h"
 #include "redis_fixture.h"
 
 #define SECRET		"console test secret, 32 bytes..."
@@ -432,6 +433,31 @@ test_console_limited_user(void **state)
 	}
 }
 
+/*
+ * Everybody's attempts too: from 21 clients, each with a name of its own,
+ * the 21st waits (a password check holds the loop; many addresses must
+ * not add up to all of it).
+ */
+static void
+test_console_limited_all(void **state)
+{
+	struct t	*t = *state;
+	char		 token[128], body[256], xff[64];
+	int		 i;
+
+	for (i = 0; i < CONSOLE_LOGIN_ALL_BURST + 1; i++) {
+		snprintf(xff, sizeof xff, "X-Forwarded-For: 198.51.100.%d\r\n",
+		    i + 1);
+		t_req(t, "GET", "/login", NULL, xff, NULL);
+		t_csrf(t, token, sizeof token);
+		snprintf(body, sizeof body, "user=u%d&password=wrong+password"
+		    "+x&csrf=%s", i, token);
+		t_req(t, "POST", "/login", NULL, xff, body);
+		assert_int_equal(t->rep->status,
+		    i < CONSOLE_LOGIN_ALL_BURST ? 403 : 429);
+	}
+}
+
 /* A body over 64 KiB is refused before any page sees it. */
 static void
 test_console_big(void **state)
@@ -521,6 +547,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_console_limited,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_console_limited_user,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_console_limited_all,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_console_big,
 		    t_setup, t_teardown),
