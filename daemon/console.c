@@ -261,12 +261,37 @@ console_req_cookies(struct console_req *r, const char *h)
 		r->flash = NULL;
 	if (console_cookie_get(h, CONSOLE_COOKIE, v, sizeof v) == -1 ||
 	    console_session_check(c->secret, c->secretlen, v, &c->users,
-	    clock_now_ms() / 1000, &u, r->sid) == -1)
+	    clock_now_ms() / 1000, &u, r->sid) == -1 ||
+	    console_session_ended(c, r->sid, clock_now_ms() / 1000))
 		return;
 	r->user.name = xstrdup(u->name);
 	r->user.role = u->role;
 	r->user.scope = u->scope != NULL ? xstrdup(u->scope) : NULL;
 	console_csrf_token(c->secret, c->secretlen, r->sid, r->csrf);
+}
+
+void
+console_session_end(struct console *c, const char *sid, long long now_s)
+{
+	struct console_ended	*e = &c->ended[c->nended++ % CONSOLE_ENDED_MAX];
+
+	snprintf(e->sid, sizeof e->sid, "%s", sid);
+	e->until_s = now_s + c->ttl_s;
+}
+
+int
+console_session_ended(const struct console *c, const char *sid,
+    long long now_s)
+{
+	size_t	i, n = c->nended < CONSOLE_ENDED_MAX ? c->nended :
+		    CONSOLE_ENDED_MAX;
+
+	for (i = 0; i < n; i++) {
+		if (c->ended[i].until_s > now_s &&
+		    strcmp(c->ended[i].sid, sid) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /*

@@ -109,6 +109,19 @@ int		 console_path_ok(const char *path);
  */
 void		 console_url_encode(struct buf *out, const char *s);
 
+/*
+ * Sessions ended by a logout before their cookie expires, remembered until
+ * it would have: a copied cookie is refused once its owner logged out. A
+ * ring of this many; past it, the oldest are forgotten, and all of them at
+ * a restart (changing console.secret ends every session).
+ */
+#define CONSOLE_ENDED_MAX	1024
+
+struct console_ended {
+	char		sid[CONSOLE_SID_LEN + 1];
+	long long	until_s;
+};
+
 struct console {
 	struct event_base	*base;
 	struct admin		*admin;		/* the listener and its guards */
@@ -124,7 +137,15 @@ struct console {
 	size_t			 nscripts;
 	TAILQ_HEAD(, console_req) reqs;
 	int			 freeing;
+	struct console_ended	 ended[CONSOLE_ENDED_MAX];
+	size_t			 nended;	/* ever: the next goes at % MAX */
 };
+
+/* Remembers that session sid ended (logout); whether it has. */
+void		 console_session_end(struct console *, const char *sid,
+		    long long now_s);
+int		 console_session_ended(const struct console *, const char *sid,
+		    long long now_s);
 
 /*
  * One request, from its arrival until its answer is sent and no Redis call

@@ -105,11 +105,15 @@ console_login(struct console_req *r)
 	console_redirect(r, "/", NULL);
 }
 
-/* POST /logout: the session's cookie goes. */
+/*
+ * POST /logout: the session ends here (a copy of its cookie is refused
+ * from now on) and its cookie goes.
+ */
 void
 console_logout(struct console_req *r)
 {
 	log_kv(LOG_INFO, "console: logout", LOG_STR("user", r->user.name));
+	console_session_end(r->c, r->sid, clock_now_ms() / 1000);
 	console_set_cookie(r, CONSOLE_COOKIE, "", 0, 1);
 	console_redirect(r, "/login", NULL);
 }
