@@ -202,16 +202,37 @@ def common_layout(d, what):
 
 
 def wait_page_change(d, old):
-	"""After a submit: the old page is gone and the new one is loaded."""
-	from selenium.webdriver.support import expected_conditions as ec
+	"""
+	After a submit: the old page is gone and the new one is loaded.
+	While the browser navigates, a script may find no document to run in
+	(an error, not an answer): polled again until the deadline.
+	"""
+	from selenium.common.exceptions import (
+	    StaleElementReferenceException, WebDriverException)
 	from selenium.webdriver.support.ui import WebDriverWait
+
+	def gone(_):
+		try:
+			old.is_enabled()
+			return False
+		except StaleElementReferenceException:
+			return True
+		except WebDriverException as e:
+			# Chromium's way of saying stale while it swaps documents
+			if "does not belong to the document" in str(e):
+				return True
+			raise
+
+	wait = WebDriverWait(d, WAIT_S,
+	    ignored_exceptions=(WebDriverException,))
 	try:
-		WebDriverWait(d, WAIT_S).until(ec.staleness_of(old))
-		WebDriverWait(d, WAIT_S).until(lambda x: x.execute_script(
+		wait.until(gone)
+		wait.until(lambda x: x.execute_script(
 		    "return document.readyState") == "complete")
-	except Exception:
-		raise Failed("the page did not change after a submit (%s)" %
-		    d.current_url)
+	except Exception as e:	# noqa: BLE001 (said in the failure)
+		raise Failed("the page did not change after a submit (%s): %s" %
+		    (d.current_url, str(e).strip().splitlines()[0] if str(e)
+		    .strip() else type(e).__name__))
 
 
 # ---- plain HTTP with the browser's session, for status codes
