@@ -321,6 +321,17 @@ def rcli(*args):
 
 # ---- the scenario's steps
 
+def tab_to(d, script, what):
+	"""Tab (at most 60 times) until script, run on the page, says true."""
+	from selenium.webdriver.common.action_chains import ActionChains
+	from selenium.webdriver.common.keys import Keys
+	for _ in range(60):
+		if d.execute_script(script):
+			return
+		ActionChains(d).send_keys(Keys.TAB).perform()
+	check(d.execute_script(script), "Tab never reached %s" % what)
+
+
 def keyboard_login(d, user, password):
 	"""Tab to the user field, type, Tab, type, Enter: no mouse."""
 	from selenium.webdriver.common.action_chains import ActionChains
@@ -530,9 +541,15 @@ def check_dead(d):
 	go(d, "/dead/" + dead["id"])
 	form = wait_css(d, "form[action='/dead/replay']")
 	before = len(sink_lines())
-	btn = form.find_elements(*by_css("button, input[type=submit]"))
-	check(btn, "the replay form has no button")
-	btn[0].click()
+	check(form.find_elements(*by_css("button, input[type=submit]")),
+	    "the replay form has no button")
+	# with the keyboard: Tab to the form's button, Enter
+	tab_to(d, "var e = document.activeElement; return !!(e && e.form && "
+	    "e.form.getAttribute('action') == '/dead/replay' && "
+	    "(e.type == 'submit'))", "the replay button")
+	from selenium.webdriver.common.action_chains import ActionChains
+	from selenium.webdriver.common.keys import Keys
+	ActionChains(d).send_keys(Keys.ENTER).perform()
 	wait_page_change(d, form)
 	flash = wait_css(d, "#flash", "after replaying")
 	say("#flash: %s" % flash.text)
