@@ -8,14 +8,16 @@
 # a real headless browser; fonts-dejavu-core so that its pages have glyphs
 # (chromium only recommends fonts, and recommends are not installed);
 # optipng keeps the README's screenshots small; tidy checks the
-# console's HTML (t_console, t_console_pages, t_console_browser).
+# console's HTML (t_console, t_console_pages, t_console_browser); nginx
+# runs doc/console.md's server blocks in front of it (t_console_proxy).
 set -eu
 
 PKGS="build-essential pkg-config libevent-dev libhiredis-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libssl-dev libcmocka-dev redis-server redis-tools jq
 clang libclang-rt-14-dev tzdata curl prometheus python3 systemd nghttp2-server python3-aiosmtpd
 openssl mandoc man-db debhelper lintian mmdebstrap libcrypt-dev
-chromium chromium-driver python3-selenium fonts-dejavu-core optipng tidy"
+chromium chromium-driver python3-selenium fonts-dejavu-core optipng tidy
+nginx"
 
 missing=""
 for p in $PKGS; do
