@@ -26,6 +26,8 @@ SPEC (JSON, written by the scenario):
   dead      {"id": stream id, "event_id": ..., "role": whose message,
              "addresses": [what the letter's page must not show]}
   address   an address to check on the opt-outs page
+  ctl       argv prefix of relaisctl on the scenario's config and Redis
+  relaisd_pid, relaisd_log   the daemon, for a reload (SIGHUP)
 
 CHROMIUM and CHROMEDRIVER in the environment name other binaries than
 Debian's /usr/bin/chromium and /usr/bin/chromedriver.
@@ -39,6 +41,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -630,7 +633,22 @@ def check_scope(d):
 		st, _, _ = request("GET", path, cookies=d.get_cookies())
 		eq(st, 403, "GET %s as abitibi's coordinator" % path)
 	shot(d, "forbidden")
-	logout(d)
+	step("a password changed: the session it had ends at the reload")
+	def reloads():
+		with open(SPEC["relaisd_log"]) as f:
+			return len(re.findall(r"reload: .* loaded", f.read()))
+
+	before = reloads()
+	r = subprocess.run(SPEC["ctl"] + ["console-user", "passwd", user,
+	    "--password-stdin"], input=pw + "-new\n", capture_output=True,
+	    text=True, timeout=WAIT_S)
+	eq(r.returncode, 0, "relaisctl console-user passwd %s (%s)" %
+	    (user, r.stderr.strip()))
+	os.kill(SPEC["relaisd_pid"], signal.SIGHUP)
+	deadline_wait(WAIT_S, "relaisd's reload", lambda: reloads() > before)
+	go(d, "/")
+	wait_css(d, "#login-form", "the old session after the password "
+	    "change and the reload")
 	step("viewer: a change is refused (403) even with a good token")
 	st, _, jar = http_login(*SPEC["users"]["viewer"])
 	eq(st, 303, "viewer's login")

@@ -115,7 +115,11 @@ cat > "$T/spec.json" <<EOF
   "other": "rouyn-noranda",
   "dead": {"id": "$DEAD_ID", "event_id": "b-dead", "role": "$DEAD_ROLE",
     "addresses": ["lea.dead@example.com", "sophie.lavoie@rouyn-noranda.example"]},
-  "address": "ana.b1@example.com"
+  "address": "ana.b1@example.com",
+  "ctl": ["env", "RELAIS_REDIS_URL=unix://$T/redis.sock", "$BUILD/relaisctl",
+    "-c", "$T/relais.yaml"],
+  "relaisd_pid": $RELAISD_PID,
+  "relaisd_log": "$T/relaisd.log"
 }
 EOF
 rc=0
