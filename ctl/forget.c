@@ -14,6 +14,7 @@
 #include "forget.h"
 #include "forget_walk.h"
 #include "pii.h"
+#include "queue_lua.h"
 
 /* Their names in an export. */
 static const char *const forget_places[FORGET_NPLACES] = { "ledgers",
@@ -27,7 +28,7 @@ static const char *const forget_places[FORGET_NPLACES] = { "ledgers",
  * others (ledgers, digests, the streams) is for the search to find.
  * Returns JSON counts.
  */
-static const char forget_lua[] =
+static const char forget_lua[] = QUEUE_SCHED_LUA
 "local p, pid = ARGV[1], ARGV[2]\n"
 "local k = p .. 'person:' .. pid\n"
 "local out = { person = redis.call('EXISTS', k), followups = 0, index = 0, caseload = 0, seen = 0 }\n"
@@ -45,7 +46,7 @@ static const char forget_lua[] =
 "end\n"
 "local fk = p .. 'followups:' .. pid\n"
 "local fu = redis.call('HGETALL', fk)\n"
-"for i = 2, #fu, 2 do out.followups = out.followups + redis.call('ZREM', p .. 'scheduled', fu[i]) end\n"
+"for i = 2, #fu, 2 do out.followups = out.followups + sched_rem(p, fu[i]) end\n"
 "redis.call('DEL', fk, k)\n"
 "for i = 3, #ARGV do out.seen = out.seen + redis.call('DEL', ARGV[i]) end\n"
 "return cjson.encode(out)\n";
@@ -61,6 +62,10 @@ static const char forget_dead_lua[] =
 "  redis.call('HDEL', KEYS[2], ARGV[2])\n"
 "end\n"
 "return n\n";
+
+/* A scheduled member removed, its kind taken off scheduled:kinds. */
+static const char forget_sched_lua[] = QUEUE_SCHED_LUA
+"return sched_rem(ARGV[1], ARGV[2])\n";
 
 /* A stream entry's field, NULL when it has none. */
 static const char *
@@ -103,6 +108,9 @@ forget_erase(struct forget_search *s, const struct forget_hit *h)
 	else if (h->entry != NULL)
 		r = redisCommand(s->rc, "%s %s %s", cmd, h->key,
 		    h->entry->element[0]->str);
+	else if (h->place == FORGET_SCHEDULED && h->member != NULL)
+		r = redisCommand(s->rc, "EVAL %s 0 %s %b", forget_sched_lua,
+		    s->cf->redis.prefix, h->member->str, h->member->len);
 	else if (h->place == FORGET_INBOX)
 		r = redisCommand(s->rc, "LREM %s 0 %b", h->key, h->member->str,
 		    h->member->len);

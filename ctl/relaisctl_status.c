@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
+#include "queue_lua.h"
 #include "relaisctl.h"
 
 /* How many delivery records tell a retry from a deferral, at most. */
@@ -276,19 +277,75 @@ ctl_sched_kind(const char *m, char key[CTL_SCHED_KEY])
 	return CTL_SCHED_OTHER;
 }
 
+static const char *const ctl_sched_names[CTL_SCHED_N] = { "retries",
+    "deferred (window or cap)", "follow-ups (followup.due)",
+    "digests (match.digest)", "reminders (followup.reminders)", "other" };
+
+/*
+ * The scheduled set by kind from scheduled:kinds (queue_lua.h), kept by
+ * relaisd's scripts: no scan. A retry there is told by its counts alone
+ * (a deferral after a try counts as a retry). Returns -1 when the hash
+ * does not add up to the set (a store of an older relaisd not counted
+ * yet, members added by hand): the set is read then.
+ */
+static int
+ctl_status_kinds(struct ctl *c)
+{
+	static const char *const fields[] = QUEUE_SCHED_KIND_NAMES;
+	long long		 n[CTL_SCHED_N] = { 0 }, sum = 0, v;
+	const redisReply	*h;
+	redisReply		*rep;
+	char			 now[32];
+	size_t			 i, k;
+
+	snprintf(now, sizeof now, "%lld", (long long)clock_now_ms());
+	rep = redisCommand(c->rc, "EVAL %s 0 %s %s 0", queue_kinds_lua,
+	    c->cf->redis.prefix, now);
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
+	    rep->elements != 4 || rep->element[0]->type != REDIS_REPLY_ARRAY ||
+	    rep->element[2]->type != REDIS_REPLY_INTEGER ||
+	    rep->element[3]->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(rep);
+		return -1;
+	}
+	h = rep->element[0];
+	for (i = 0; i + 1 < h->elements; i += 2) {
+		if (h->element[i]->type != REDIS_REPLY_STRING ||
+		    h->element[i + 1]->type != REDIS_REPLY_STRING)
+			continue;
+		v = strtoll(h->element[i + 1]->str, NULL, 10);
+		for (k = 0; k < CTL_SCHED_OTHER &&
+		    strcmp(h->element[i]->str, fields[k]) != 0; k++)
+			;
+		n[k] += v;
+		sum += v;
+	}
+	if (sum != rep->element[3]->integer) {
+		freeReplyObject(rep);
+		return -1;
+	}
+	for (k = 0; k < CTL_SCHED_N; k++) {
+		if (n[k] > 0)
+			printf("  %-26s %lld\n", ctl_sched_names[k], n[k]);
+	}
+	if (rep->element[2]->integer > 0)
+		printf("  %-26s %lld\n", "due now (moving to stream)",
+		    rep->element[2]->integer);
+	freeReplyObject(rep);
+	return 0;
+}
+
 /*
  * The scheduled set by kind: retries (after a failure or a gateway's
  * wait), deferrals (a route's time window, the daily cap), planned follow-ups,
  * employers' digests, counsellors' reminder emails; how many are due
- * already.
+ * already. From scheduled:kinds, or else by reading the set, a retry's
+ * kind told by its delivery record.
  */
 static void
 ctl_status_scheduled(struct ctl *c)
 {
-	static const char *const names[] = { "retries",
-	    "deferred (window or cap)", "follow-ups (followup.due)",
-	    "digests (match.digest)", "reminders (followup.reminders)",
-	    "other" };
+	const char *const	*names = ctl_sched_names;
 	unsigned long long	 n[CTL_SCHED_N] = { 0 };
 	struct ctl_sched_key	*keys = NULL;
 	redisReply		*rep;
@@ -296,6 +353,8 @@ ctl_status_scheduled(struct ctl *c)
 	size_t			 i, nkeys = 0, unknown;
 	int			 k;
 
+	if (ctl_status_kinds(c) == 0)
+		return;
 	do {
 		rep = redisCommand(c->rc, "ZSCAN %s %s COUNT 1000",
 		    ctl_key(c, "scheduled"), cursor);

@@ -2,7 +2,8 @@
 /*
  * The console's Health page (GET /health): the event stream's backlog and
  * age (the stats script relaisd's metrics run, and XINFO GROUPS), the
- * scheduled set (its size, how many are due, the kinds of the soonest),
+ * scheduled set (its size and kinds, exact from scheduled:kinds, how
+ * many are due, and of which kinds when they are not too many),
  * each gateway's breaker and rate (relaisd's callback), the dead letters
  * held by reason (figures.h's dead:reasons, every letter). One pipelined
  * batch of bounded reads: no scan.
@@ -21,12 +22,12 @@
 #include "territory.h"
 #include "tz.h"
 
-/* Scheduled entries looked at, the soonest due: a bounded read, not a scan. */
+/* Due entries whose kinds are told, the soonest: a bounded read, not a scan. */
 #define HL_SCHED_SAMPLE	256
 /* Gateways shown at most. */
 #define HL_GATEWAYS	64
 
-/* Kinds of scheduled entries, as relaisctl status tells them. */
+/* Kinds of scheduled entries, in QUEUE_SCHED_KIND_NAMES's order. */
 enum hl_sched {
 	HL_SCHED_RETRY,
 	HL_SCHED_DEFERRED,
@@ -46,7 +47,6 @@ enum hl_hcall {
 	HL_H_STATS,
 	HL_H_GROUPS,
 	HL_H_SCHED,
-	HL_H_DUE,
 	HL_H_REASONS,
 	HL_H_REMINDERS,	/* one per territory from here */
 };
@@ -62,9 +62,10 @@ struct hl_health {
 	int			  group;	/* the consumer group exists */
 	long long		  lag;		/* -1: Redis cannot tell */
 	long long		  consumers;
-	long long		  sched[HL_SCHED_N][2];	/* seen, of which due */
-	size_t			  sampled;
+	long long		  sched[HL_SCHED_N][2];	/* held, of which due */
+	long long		  sampled;	/* due entries told by kind */
 	long long		  due;		/* entries due now, in all */
+	long long		  card;		/* entries, in all */
 	struct hl_reason	 *reasons;
 	size_t			  nreasons;
 	long long		 *reminder_at;	/* ms per territory; 0: none */
@@ -145,68 +146,58 @@ hl_read_groups(struct console_view_call *c, const redisReply *rep)
 	return 0;
 }
 
-/*
- * A scheduled member's kind (relaisctl status's rule): "retry A W key",
- * never tried nor waited, is a deferral (a window, the daily cap); an
- * event, by its type.
- */
+/* A scheduled:kinds field's kind (queue_lua.h); one unknown is "other". */
 static enum hl_sched
-hl_sched_kind(const char *m)
+hl_sched_kind(const redisReply *k)
 {
-	const char	*t;
-	long		 attempt, waits;
+	static const char *const names[] = QUEUE_SCHED_KIND_NAMES;
+	size_t			 i;
 
-	if (strncmp(m, "retry ", 6) == 0) {
-		if (sscanf(m, "retry %ld %ld", &attempt, &waits) != 2)
-			return HL_SCHED_OTHER;
-		return attempt == 0 && waits == 0 ? HL_SCHED_DEFERRED :
-		    HL_SCHED_RETRY;
-	}
-	if ((t = strstr(m, "\"type\":\"")) == NULL)
-		return HL_SCHED_OTHER;
-	t += 8;
-	if (strncmp(t, "followup.due\"", 13) == 0)
-		return HL_SCHED_FOLLOWUP;
-	if (strncmp(t, "match.digest\"", 13) == 0)
-		return HL_SCHED_DIGEST;
-	if (strncmp(t, "followup.reminders\"", 19) == 0)
-		return HL_SCHED_REMINDER;
+	for (i = 0; i < sizeof names / sizeof names[0] && i < HL_SCHED_N; i++)
+		if (k->type == REDIS_REPLY_STRING && strcmp(k->str, names[i]) == 0)
+			return (enum hl_sched)i;
 	return HL_SCHED_OTHER;
 }
 
+/* kind, n, ... pairs added to column col of sched; their sum. */
+static long long
+hl_read_pairs(struct hl_health *h, const redisReply *a, int col)
+{
+	long long	n, sum = 0;
+	size_t		i;
+
+	for (i = 0; i + 1 < a->elements; i += 2) {
+		if (a->element[i + 1]->type == REDIS_REPLY_INTEGER)
+			n = a->element[i + 1]->integer;
+		else if (a->element[i + 1]->type == REDIS_REPLY_STRING)
+			n = strtoll(a->element[i + 1]->str, NULL, 10);
+		else
+			continue;
+		/* a kind drained below 0 by a race holds nothing */
+		if (n <= 0)
+			continue;
+		h->sched[hl_sched_kind(a->element[i])][col] += n;
+		sum += n;
+	}
+	return sum;
+}
+
+/* queue_kinds_lua's answer: the kinds held, those of the due, the sizes. */
 static int
 hl_read_sched(struct console_view_call *c, const redisReply *rep)
 {
 	struct hl_health	*h = (struct hl_health *)(void *)c->v;
-	const redisReply	*m, *sc;
-	enum hl_sched		 k;
-	size_t			 i;
 
-	if (rep->type != REDIS_REPLY_ARRAY)
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4 ||
+	    rep->element[0]->type != REDIS_REPLY_ARRAY ||
+	    rep->element[1]->type != REDIS_REPLY_ARRAY ||
+	    rep->element[2]->type != REDIS_REPLY_INTEGER ||
+	    rep->element[3]->type != REDIS_REPLY_INTEGER)
 		return -1;
-	for (i = 0; i + 1 < rep->elements; i += 2) {
-		m = rep->element[i];
-		sc = rep->element[i + 1];
-		if (m->type != REDIS_REPLY_STRING ||
-		    sc->type != REDIS_REPLY_STRING)
-			continue;
-		k = hl_sched_kind(m->str);
-		h->sched[k][0]++;
-		if (strtod(sc->str, NULL) <= (double)h->now)
-			h->sched[k][1]++;
-		h->sampled++;
-	}
-	return 0;
-}
-
-static int
-hl_read_due(struct console_view_call *c, const redisReply *rep)
-{
-	struct hl_health	*h = (struct hl_health *)(void *)c->v;
-
-	if (rep->type != REDIS_REPLY_INTEGER)
-		return -1;
-	h->due = rep->integer;
+	(void)hl_read_pairs(h, rep->element[0], 0);
+	h->sampled = hl_read_pairs(h, rep->element[1], 1);
+	h->due = rep->element[2]->integer;
+	h->card = rep->element[3]->integer;
 	return 0;
 }
 
@@ -363,6 +354,7 @@ hl_health_sched(struct hl_health *h)
 	    { "Autres", "Other" } };
 	struct console_req	*r = h->v.r;
 	struct buf		*b = console_req_body(r);
+	long long		 held;
 	size_t			 i;
 
 	buf_puts(b, "<h2>");
@@ -376,15 +368,15 @@ hl_health_sched(struct hl_health *h)
 	hl_dt(r, "La première due attend depuis", "The first due has waited");
 	hl_duration(r, b, h->stats[7]);
 	buf_puts(b, "</dd>\n</dl>\n<table id=\"scheduled-kinds\">\n<caption>");
-	if ((long long)h->sampled < h->stats[2]) {
-		console_html_text(b, hl_w(r, "Par sorte, parmi les ",
-		    "By kind, among the next "));
-		buf_printf(b, "%zu", h->sampled);
-		console_html_text(b, hl_w(r, " prochaines (le détail de toutes "
-		    "demanderait de les parcourir)", " (the detail of all of "
-		    "them would take reading every one)"));
-	} else
-		console_html_text(b, hl_w(r, "Par sorte", "By kind"));
+	console_html_text(b, hl_w(r, "Par sorte", "By kind"));
+	if (h->sampled < h->due) {
+		console_html_text(b, hl_w(r, " (les dues : parmi les ",
+		    " (the due: among the first "));
+		buf_printf(b, "%lld", h->sampled);
+		console_html_text(b, hl_w(r, " premières, les lire toutes "
+		    "demanderait de les parcourir)", ", telling all of them "
+		    "would take reading every one)"));
+	}
 	buf_puts(b, "</caption>\n<thead><tr><th scope=\"col\">");
 	console_html_text(b, hl_w(r, "Sorte", "Kind"));
 	buf_puts(b, "</th><th scope=\"col\" class=\"n\">");
@@ -398,7 +390,23 @@ hl_health_sched(struct hl_health *h)
 		buf_printf(b, "</th><td class=\"n\">%lld</td><td class=\"n\">"
 		    "%lld</td></tr>\n", h->sched[i][0], h->sched[i][1]);
 	}
-	buf_puts(b, "</tbody>\n</table>\n<table id=\"reminders\">\n<caption>");
+	buf_puts(b, "</tbody>\n</table>\n");
+	for (i = 0, held = 0; i < HL_SCHED_N; i++)
+		held += h->sched[i][0];
+	if (held != h->card) {
+		/* written past relais's scripts (by hand): the kinds miss it */
+		buf_puts(b, "<p>");
+		console_html_text(b, hl_w(r, "Les sortes comptent ",
+		    "The kinds count "));
+		buf_printf(b, "%lld", held);
+		console_html_text(b, hl_w(r, " entrées sur ", " entries of "));
+		buf_printf(b, "%lld", h->card);
+		console_html_text(b, hl_w(r, " : les autres ont été écrites "
+		    "hors de relais.", ": the others were written past "
+		    "relais."));
+		buf_puts(b, "</p>\n");
+	}
+	buf_puts(b, "<table id=\"reminders\">\n<caption>");
 	console_html_text(b, hl_w(r, "Prochain courriel de rappels aux "
 	    "conseillers (heure locale)", "Next reminder email to counsellors "
 	    "(local time)"));
@@ -565,7 +573,7 @@ console_page_health(struct console_req *r)
 	const struct console_user	*u = console_req_user(r);
 	struct hl_health		*h;
 	const char			*argv[6];
-	char				 k[256], now[32], stop[32];
+	char				 k[256], now[32], sample[32];
 	size_t				 i;
 	int				 status;
 
@@ -583,7 +591,7 @@ console_page_health(struct console_req *r)
 	h->calls = xcalloc(HL_H_REMINDERS + h->nt, sizeof *h->calls);
 	h->reminder_at = xcalloc(h->nt + 1, sizeof *h->reminder_at);
 	snprintf(now, sizeof now, "%lld", (long long)h->now);
-	snprintf(stop, sizeof stop, "%d", HL_SCHED_SAMPLE - 1);
+	snprintf(sample, sizeof sample, "%d", HL_SCHED_SAMPLE);
 
 	/* the stats script relaisd's metrics run, sent whole (EVAL) */
 	h->calls[HL_H_STATS].read = hl_read_stats;
@@ -601,19 +609,15 @@ console_page_health(struct console_req *r)
 	argv[1] = "GROUPS";
 	argv[2] = k;
 	(void)console_view_send(&h->v, &h->calls[HL_H_GROUPS], 3, argv);
+	/* after the stats script, which counts the kinds of an older store */
 	h->calls[HL_H_SCHED].read = hl_read_sched;
-	snprintf(k, sizeof k, "%sscheduled", cf->redis.prefix);
-	argv[0] = "ZRANGE";
-	argv[1] = k;
+	argv[0] = "EVAL";
+	argv[1] = queue_kinds_lua;
 	argv[2] = "0";
-	argv[3] = stop;
-	argv[4] = "WITHSCORES";
-	(void)console_view_send(&h->v, &h->calls[HL_H_SCHED], 5, argv);
-	h->calls[HL_H_DUE].read = hl_read_due;
-	argv[0] = "ZCOUNT";
-	argv[2] = "-inf";
-	argv[3] = now;
-	(void)console_view_send(&h->v, &h->calls[HL_H_DUE], 4, argv);
+	argv[3] = cf->redis.prefix;
+	argv[4] = now;
+	argv[5] = sample;
+	(void)console_view_send(&h->v, &h->calls[HL_H_SCHED], 6, argv);
 	if (h->region && figures_reasons_key(k, sizeof k,
 	    cf->redis.prefix) == 0) {
 		h->calls[HL_H_REASONS].read = hl_read_reasons;

@@ -84,7 +84,7 @@ const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
  * reported an opt-out; welcomed the person a welcome reached, or "").
  * Returns 1, or the effects that failed ("name: error"), the rest applied.
  */
-const char queue_commit_lua[] = FIGURES_REASON_LUA
+const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
 "local p, group, ttl, maxlen, cttl, dttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
 /*
  * A delivery's dead letter keeps the event's bytes once (Law 25): when a
@@ -192,7 +192,7 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA
 "    figures(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])\n"
 "    i = i + 6\n"
 "  elseif op == 'Z' then\n"
-"    redis.call('ZADD', p .. 'scheduled', ARGV[i + 1], ARGV[i + 2])\n"
+"    sched_add(p, ARGV[i + 1], ARGV[i + 2])\n"
 "    i = i + 3\n"
 "  elseif op == 'H' then\n"
 "    local n = tonumber(ARGV[i + 2])\n"
@@ -267,7 +267,7 @@ const char queue_state_lua[] = QUEUE_DEDUPE_LUA
  * scheduled members into the stream. Members are
  * "retry ATTEMPT WAITS KEY EVENT" or "event 0 0 - EVENT".
  */
-const char queue_tick_lua[] =
+const char queue_tick_lua[] = QUEUE_SCHED_LUA
 "local p, now, max = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
 "local moved, due = 0, 0\n"
 "local items = redis.call('RPOP', p .. 'inbox', max)\n"
@@ -290,7 +290,7 @@ const char queue_tick_lua[] =
 "      'class', 'unreadable')\n"
 "    redis.call('HINCRBY', p .. 'dead:reasons', 'unreadable', 1)\n"
 "  end\n"
-"  redis.call('ZREM', p .. 'scheduled', m)\n"
+"  sched_rem(p, m)\n"
 "  due = due + 1\n"
 "end\n"
 /*
@@ -351,8 +351,29 @@ const char queue_rate_lua[] =
  * and the oldest pending one (by their ids, on Redis's clock), and how long
  * the first scheduled entry has been due. One round trip.
  */
-const char queue_stats_lua[] =
+const char queue_stats_lua[] = QUEUE_SCHED_LUA
 "local p, group, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+/*
+ * A store written by a relaisd older than scheduled:kinds has a set and no
+ * hash (an empty set has none either way): the hash is counted here once,
+ * by the first stats run after the upgrade (relaisd's metrics, or the
+ * console's Health page), and kept by sched_add / sched_rem from then on.
+ * Its cost is one read of every member, a page at a time, once: about a
+ * second of Redis time per million members. A hash present but wrong (a
+ * member added by hand) is not recounted: it would hide a script missing
+ * sched_add; relaisctl status tells it by its sum.
+ */
+"local zcard = redis.call('ZCARD', p .. 'scheduled')\n"
+"if zcard > 0 and redis.call('EXISTS', p .. '" QUEUE_SCHED_KINDS "') == 0 then\n"
+"  local c = {}\n"
+"  for i = 0, zcard - 1, 1000 do\n"
+"    for _, m in ipairs(redis.call('ZRANGE', p .. 'scheduled', i, i + 999)) do\n"
+"      local k = sched_kind(m)\n"
+"      c[k] = (c[k] or 0) + 1\n"
+"    end\n"
+"  end\n"
+"  for k, n in pairs(c) do redis.call('HSET', p .. '" QUEUE_SCHED_KINDS "', k, n) end\n"
+"end\n"
 "local t = redis.call('TIME')\n"
 "local rnow = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 "local function age(id)\n"
@@ -372,5 +393,25 @@ const char queue_stats_lua[] =
 "  due = math.floor(now - tonumber(z[2]))\n"
 "end\n"
 "return { redis.call('XLEN', p .. 'events'), pending,\n"
-"  redis.call('ZCARD', p .. 'scheduled'), redis.call('XLEN', p .. 'dead'),\n"
+"  zcard, redis.call('XLEN', p .. 'dead'),\n"
 "  redis.call('LLEN', p .. 'inbox'), pold, eold, due }\n";
+
+/*
+ * ARGV: prefix, now (ms), sample. The scheduled set by kind without a
+ * scan: { scheduled:kinds as HGETALL, the kinds of the first sample due
+ * members (kind, n, ...), how many are due, how many there are }. The
+ * due ones are the soonest: when no more than sample are due, the due by
+ * kind is exact too.
+ */
+const char queue_kinds_lua[] = QUEUE_SCHED_LUA
+"local p, now, max = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+"local c, due = {}, {}\n"
+"if max > 0 then\n"
+"  for _, m in ipairs(redis.call('ZRANGEBYSCORE', p .. 'scheduled', '-inf', now, 'LIMIT', 0, max)) do\n"
+"    local k = sched_kind(m)\n"
+"    c[k] = (c[k] or 0) + 1\n"
+"  end\n"
+"end\n"
+"for k, n in pairs(c) do due[#due + 1] = k; due[#due + 1] = n end\n"
+"return { redis.call('HGETALL', p .. '" QUEUE_SCHED_KINDS "'), due,\n"
+"  redis.call('ZCOUNT', p .. 'scheduled', '-inf', now), redis.call('ZCARD', p .. 'scheduled') }\n";

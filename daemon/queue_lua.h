@@ -1,10 +1,60 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
-/* The queue's Lua scripts (queue_lua.c). */
+/* The queue's Lua scripts (queue_lua.c), and the scheduled set's kinds. */
 #ifndef RELAIS_QUEUE_LUA_H
 #define RELAIS_QUEUE_LUA_H
 
+/*
+ * <prefix>scheduled:kinds: kind -> members of <prefix>scheduled held now,
+ * kept exact as members come and go so that nobody scans the set to tell
+ * them (the console's Health page, relaisctl status). Every script adding
+ * or removing a member opens with QUEUE_SCHED_LUA and goes through
+ * sched_add / sched_rem (a ZADD that updates a score counts nothing, a
+ * ZREM of nothing neither; a kind drained to 0 is deleted, so an empty set
+ * has no hash). A member's kind is told by its text alone, the same for
+ * the add and the remove: "retry A W KEY EVENT" is "deferred" when never
+ * tried nor waited (0 0: a time window, the daily cap), else "retry";
+ * other members by their event's first "type": "followup" (followup.due),
+ * "digest" (match.digest), "reminder" (followup.reminders), else "other".
+ */
+#define QUEUE_SCHED_KINDS	"scheduled:kinds"
+#define QUEUE_SCHED_LUA \
+"local function sched_kind(m)\n" \
+"  if string.sub(m, 1, 6) == 'retry ' then\n" \
+"    local a, w = string.match(m, '^retry (%d+) (%d+)')\n" \
+"    if not a then return 'other' end\n" \
+"    if tonumber(a) == 0 and tonumber(w) == 0 then return 'deferred' end\n" \
+"    return 'retry'\n" \
+"  end\n" \
+"  local s = string.find(m, '\"type\":\"', 1, true)\n" \
+"  local t = s and string.match(m, '^([^\"]*)\"', s + 8)\n" \
+"  if t == 'followup.due' then return 'followup' end\n" \
+"  if t == 'match.digest' then return 'digest' end\n" \
+"  if t == 'followup.reminders' then return 'reminder' end\n" \
+"  return 'other'\n" \
+"end\n" \
+"local function sched_add(p, score, m)\n" \
+"  local n = redis.call('ZADD', p .. 'scheduled', score, m)\n" \
+"  if n > 0 then redis.call('HINCRBY', p .. '" QUEUE_SCHED_KINDS "', sched_kind(m), n) end\n" \
+"  return n\n" \
+"end\n" \
+"local function sched_rem(p, m)\n" \
+"  local n = redis.call('ZREM', p .. 'scheduled', m)\n" \
+"  if n > 0 then\n" \
+"    local k = sched_kind(m)\n" \
+"    if redis.call('HINCRBY', p .. '" QUEUE_SCHED_KINDS "', k, -n) <= 0 then\n" \
+"      redis.call('HDEL', p .. '" QUEUE_SCHED_KINDS "', k)\n" \
+"    end\n" \
+"  end\n" \
+"  return n\n" \
+"end\n"
+
+/* The kinds, in the order the console and relaisctl status show them. */
+#define QUEUE_SCHED_KIND_NAMES \
+	{ "retry", "deferred", "followup", "digest", "reminder", "other" }
+
 extern const char queue_begin_lua[];
 extern const char queue_commit_lua[];
+extern const char queue_kinds_lua[];
 extern const char queue_rate_lua[];
 extern const char queue_state_lua[];
 extern const char queue_stats_lua[];

@@ -26,7 +26,7 @@ static const struct handler_lua done_state = { "done", done_args,
 "  redis.call('ZREM', p .. 'followups-open:' .. t, a.kind .. ':' .. a.pid)\n"
 "  local fk = p .. 'followups:' .. a.pid\n"
 "  local m = redis.call('HGET', fk, a.kind)\n"
-"  if m then redis.call('ZREM', p .. 'scheduled', m); redis.call('HDEL', fk, a.kind) end\n"
+"  if m then sched_rem(p, m); redis.call('HDEL', fk, a.kind) end\n"
 "  return { territory = t, was = was }\n"
 "end\n"
 };

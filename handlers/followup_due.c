@@ -84,7 +84,7 @@ static const struct handler_lua due_fx_reminder_add = { "reminder_add",
 "  m[a.kind] = cjson.decode(a.value)\n"
 "  redis.call('HSET', k, a.pid, cjson.encode(m))\n"
 "  if redis.call('SET', p .. 'reminders-due:' .. a.territory, a.due, 'NX', 'PX', a.ttl) then\n"
-"    redis.call('ZADD', p .. 'scheduled', a.due, a.member)\n"
+"    sched_add(p, a.due, a.member)\n"
 "  end\n"
 "end\n" };
 

@@ -132,7 +132,7 @@ static const struct handler_lua reminders_fx_done = { "reminders_done",
 "  redis.call('DEL', p .. 'reminders-due:' .. a.territory)\n"
 "  if redis.call('HLEN', k) > 0 then\n"
 "    redis.call('SET', p .. 'reminders-due:' .. a.territory, a.next, 'PX', a.next_ttl)\n"
-"    redis.call('ZADD', p .. 'scheduled', a.next, a.member)\n"
+"    sched_add(p, a.next, a.member)\n"
 "  end\n"
 "end\n" };
 

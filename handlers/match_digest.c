@@ -63,7 +63,7 @@ static const struct handler_lua digest_fx_done = { "digest_done",
 "  redis.call('DEL', p .. 'digest-due:' .. a.employer)\n"
 "  if redis.call('HLEN', dk) > 0 then\n"
 "    redis.call('SET', p .. 'digest-due:' .. a.employer, a.due, 'PX', tonumber(a.window) * 2 + 86400000)\n"
-"    redis.call('ZADD', p .. 'scheduled', a.due, a.member)\n"
+"    sched_add(p, a.due, a.member)\n"
 "  end\n"
 "end\n" };
 

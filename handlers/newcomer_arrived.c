@@ -296,13 +296,14 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  for _, f in ipairs(cjson.decode(a.followups)) do want[f[1]] = f end\n"
 "  for kind, m in pairs(hgetall(fk)) do\n"
 "    if not want[kind] or want[kind][3] ~= m then\n"
-"      redis.call('ZREM', p .. 'scheduled', m)\n"
+"      sched_rem(p, m)\n"
 "      redis.call('HDEL', fk, kind)\n"
 "    end\n"
 "  end\n"
 /*
  * A follow-up already reminded or done (fu:<kind>) is not planned again;
- * the others in one ZADD and one HSET.
+ * the others with sched_add each (each new member counted by its kind,
+ * queue_lua.h) and one HSET.
  */
 "  local kinds, fus, z, h = {}, {}, {}, {}\n"
 "  for kind in pairs(want) do kinds[#kinds + 1] = kind; fus[#fus + 1] = 'fu:' .. kind end\n"
@@ -315,7 +316,7 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  end\n"
 "  local planned = #h / 2\n"
 "  if planned > 0 then\n"
-"    redis.call('ZADD', p .. 'scheduled', unpack(z))\n"
+"    for j = 1, #z, 2 do sched_add(p, z[j], z[j + 1]) end\n"
 "    redis.call('HSET', fk, unpack(h))\n"
 "    redis.call('EXPIRE', fk, ttl)\n"
 "  end\n"
@@ -373,7 +374,7 @@ static const struct handler_lua arrival_fx_digest_add = { "digest_add",
 "function(p, a)\n"
 "  redis.call('HSET', p .. 'digest:' .. a.employer, a.pid, a.job)\n"
 "  if redis.call('SET', p .. 'digest-due:' .. a.employer, a.due, 'NX', 'PX', tonumber(a.window) * 2 + 86400000) then\n"
-"    redis.call('ZADD', p .. 'scheduled', a.due, a.member)\n"
+"    sched_add(p, a.due, a.member)\n"
 "  end\n"
 "end\n" };
 

@@ -25,7 +25,7 @@ static const struct handler_lua departed_state = { "departed", departed_args,
 "  end\n"
 "  local fk = p .. 'followups:' .. pid\n"
 "  local n = 0\n"
-"  for _, m in pairs(hgetall(fk)) do n = n + redis.call('ZREM', p .. 'scheduled', m) end\n"
+"  for _, m in pairs(hgetall(fk)) do n = n + sched_rem(p, m) end\n"
 "  redis.call('DEL', fk)\n"
 "  unindex(p, pid, k)\n"
 "  local c = redis.call('HGET', k, 'counsellor')\n"

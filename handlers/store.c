@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "common_effects.h"
 #include "handlers.h"
+#include "queue_lua.h"
 #include "store.h"
 
 /*
@@ -49,6 +50,7 @@
 "  for _, v in ipairs(list) do if v == x then return true end end\n" \
 "  return false\n" \
 "end\n" \
+QUEUE_SCHED_LUA \
 STORE_NAMED
 
 /* What the state functions share, and S. */
