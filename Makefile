@@ -495,6 +495,7 @@ UNIT_TESTS := \
 	test_redis \
 	test_queue \
 	test_queue_batch \
+	test_queue_sched \
 	test_relaisctl_io \
 	test_relaisctl_redis \
 	test_relaisctl_report \
@@ -591,7 +592,7 @@ $(CONFIG_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
 
 # The Redis tests share a fixture (a throwaway redis-server, a synchronous
 # connection to it, a bounded event loop, tests/unit/redis_fixture.h).
-REDIS_TESTS := test_redis test_queue test_queue_batch test_figures
+REDIS_TESTS := test_redis test_queue test_queue_batch test_queue_sched test_figures
 REDIS_FIXTURE := $(BUILD)/obj/tests/unit/redis_fixture.o
 ALL_OBJS += $(REDIS_FIXTURE)
 $(REDIS_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
