@@ -37,7 +37,7 @@
 static const struct {
 	const char	*key, *fr, *en;
 } optouts_words[] = {
-	{ "title", "Désinscriptions", "Opt-outs" },
+	{ "title", "Désabonnements", "Opt-outs" },
 	{ "intro", "Vérifiez une adresse à la fois : courriel ou numéro de "
 	    "téléphone.", "Check one address at a time: email or phone "
 	    "number." },
@@ -52,7 +52,7 @@ static const struct {
 	{ "source", "Par", "From" },
 	{ "also", "Demandé aussi par", "Also asked by" },
 	{ "reason", "Raison (obligatoire)", "Reason (required)" },
-	{ "add", "Désinscrire", "Opt out" },
+	{ "add", "Désabonner", "Opt out" },
 	{ "remove", "Lever la désinscription", "Lift the opt-out" },
 	{ "stop_only", "Seule la personne peut lever un STOP : elle répond "
 	    "START au numéro d'envoi.", "Only the person can lift a STOP: "
@@ -61,8 +61,8 @@ static const struct {
 	    "d'ici.", "Several sources asked for it: it cannot be lifted "
 	    "from here." },
 	{ "no_reason", "Donnez une raison.", "Give a reason." },
-	{ "added", "Désinscription enregistrée.", "Opt-out recorded." },
-	{ "removed", "Désinscription levée.", "Opt-out lifted." },
+	{ "added", "Désabonnement enregistré.", "Opt-out recorded." },
+	{ "removed", "Désabonnement levé.", "Opt-out lifted." },
 	{ "absent", "Cette adresse n'était pas désinscrite.", "This address "
 	    "was not opted out." },
 	{ "coordinator", "Réservé aux coordonnateurs.", "Coordinators only." },

@@ -93,6 +93,9 @@ static const struct {
 	    "No such letter (replayed or dropped?)." },
 	{ "not_yours", "Cette lettre est d'un autre territoire.", "This "
 	    "letter belongs to another territory." },
+	{ "not_your_territory", "Ce territoire n'est pas le vôtre : vous ne "
+	    "voyez que les lettres du vôtre.", "This territory is not yours: "
+	    "you only see your own territory's letters." },
 	{ "coordinator", "Réservé aux coordonnateurs.", "Coordinators only." },
 	{ "redis", "Redis ne répond pas ; réessayez.", "Redis does not "
 	    "answer; try again." },
@@ -173,7 +176,7 @@ static const struct {
 	    "sender" },
 	{ "sms", "SMS", "SMS" },
 	{ "window", "Plage horaire", "Time window" },
-	{ "opted_out", "Désinscription", "Opted out" },
+	{ "opted_out", "Désabonnement", "Opted out" },
 	{ "gave_up", "Abandon après des échecs", "Gave up after failures" },
 	{ "transport", "Erreur de réseau", "Network error" },
 	{ "rejected", "Refusé par le fournisseur", "Refused by the provider" },
@@ -737,6 +740,6 @@ console_pages_forbidden(struct pages_dead *d)
 	if (d->f.territory == NULL || console_pages_may_see(r, d->f.territory))
 		return 0;
 	console_pages_dead_free(d);
-	console_reply_error(r, 403, W(r, "not_yours"));
+	console_reply_error(r, 403, W(r, "not_your_territory"));
 	return 1;
 }
