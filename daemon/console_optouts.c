@@ -8,6 +8,12 @@
  * source, "console <user>: <reason>"), which expires and is forgotten with
  * them; the audit has who and what, the address only as a hash.
  *
+ * An address belongs to no territory (nothing maps it to a person without
+ * a scan), so a territory's user is told only whether it is opted out and
+ * since when, and may add an opt-out (it only protects); where the opt-out
+ * came from, its history and lifting it are the region's: the address may
+ * be a person's of another territory.
+ *
  * Ownership: a struct optouts_req lives from the HGET it makes to its
  * reply; the console keeps the request alive meanwhile.
  */
@@ -67,6 +73,12 @@ static const struct {
 	    "was not opted out." },
 	{ "coordinator", "Réservé aux coordonnateurs.", "Coordinators only." },
 	{ "history", "Derniers changements", "Latest changes" },
+	{ "region_only", "D'où vient un désabonnement, son historique et le "
+	    "lever sont réservés à la coordination régionale : l'adresse peut "
+	    "être celle d'une personne d'un autre territoire.", "Where an "
+	    "opt-out came from, its history and lifting it are for the "
+	    "region's coordinators: the address may be that of a person of "
+	    "another territory." },
 	{ "at", "Date", "Date" },
 	{ "action", "Changement", "Change" },
 	{ "result", "Résultat", "Result" },
@@ -254,6 +266,15 @@ optouts_begin(struct console_req *r, const char *address)
 	    W(r, "check"));
 }
 
+/* Whether the user's scope is the whole region (see the top). */
+static int
+optouts_region(const struct console_req *r)
+{
+	const struct console_user	*u = console_req_user(r);
+
+	return u != NULL && u->scope == NULL;
+}
+
 /* The address's latest changes (its consent history, newest first). */
 static void
 optouts_history(struct console_req *r, const redisReply *h)
@@ -322,6 +343,10 @@ optouts_show(struct optouts_req *o, const redisReply *hist)
 		console_html_text(b, json_string_value(x));
 		buf_puts(b, "</dd>");
 	}
+	if (!optouts_region(r)) {
+		buf_printf(b, "</dl><p>%s</p>", W(r, "region_only"));
+		goto done;
+	}
 	if (json_is_string(x = json_object_get(rec, "source"))) {
 		buf_printf(b, "<dt>%s</dt><dd>", W(r, "source"));
 		console_html_text(b, json_string_value(x));
@@ -345,7 +370,8 @@ optouts_show(struct optouts_req *o, const redisReply *hist)
 			optouts_form(r, o->address, 1);
 	}
 done:
-	optouts_history(r, hist);
+	if (optouts_region(r))
+		optouts_history(r, hist);
 	buf_puts(b, "</section>");
 	json_decref(rec);
 	optouts_req_free(o);
@@ -432,7 +458,10 @@ optouts_on_record(redisReply *reply, void *arg)
 	if (o->mode == OPTOUTS_SHOW) {
 		if (reply->type == REDIS_REPLY_STRING)
 			o->rec = xstrndup(reply->str, reply->len);
-		optouts_read_history(o);
+		if (optouts_region(o->r))
+			optouts_read_history(o);
+		else
+			optouts_show(o, NULL);
 	} else
 		optouts_lift(o, reply);
 }
@@ -553,6 +582,10 @@ console_page_optouts_remove(struct console_req *r)
 {
 	struct optouts_req	*o;
 
+	if (!optouts_region(r)) {
+		console_reply_error(r, 403, W(r, "region_only"));
+		return;
+	}
 	if ((o = optouts_post(r, OPTOUTS_REMOVE)) != NULL)
 		optouts_read(o);
 }

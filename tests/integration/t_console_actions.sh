@@ -233,6 +233,22 @@ assert_eq "$code" 303 "POST /optouts/add"
 wait_for 5 "zoe opted out" 'test "$(rcli hexists relais:suppressed email:zoe@example.com)" = 1'
 rcli hget relais:suppressed email:zoe@example.com | jq -e '.source == "console marie: called the office"' > /dev/null ||
     fail "record: $(rcli hget relais:suppressed email:zoe@example.com)"
+# a territory's coordinator: whether, and since when, and may add one;
+# where from, the history and lifting are the region's (the address may
+# be a person's of another territory)
+page lea "/optouts?address=zoe@example.com"
+printf '%s' "$body" | grep -q "est désinscrite" || fail "lea: zoe not said opted out: $body"
+printf '%s' "$body" | grep -q "called the office" && fail "lea sees the opt-out's source: $body"
+printf '%s' "$body" | grep -q 'id="optout-history"' && fail "lea sees the history: $body"
+printf '%s' "$body" | grep -q 'action="/optouts/remove"' && fail "lea has a lift form: $body"
+post lea /optouts/remove --data-urlencode "address=zoe@example.com" \
+    --data-urlencode "reason=asked" --data-urlencode "csrf=$(csrf lea)"
+assert_eq "$code" 403 "a territory's coordinator lifting an opt-out"
+assert_eq "$(rcli hexists relais:suppressed email:zoe@example.com)" 1 "lifted by lea"
+post lea /optouts/add --data-urlencode "address=yan@example.com" \
+    --data-urlencode "reason=asked at the office" --data-urlencode "csrf=$(csrf lea)"
+assert_eq "$code" 303 "a territory's coordinator adding an opt-out"
+wait_for 5 "yan opted out" 'test "$(rcli hexists relais:suppressed email:yan@example.com)" = 1'
 page marie "/optouts?address=zoe@example.com"
 printf '%s' "$body" | grep -q "est désinscrite" || fail "zoe not said opted out: $body"
 printf '%s' "$body" | grep -q 'action="/optouts/remove"' || fail "no lift form: $body"
