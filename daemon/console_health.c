@@ -339,6 +339,30 @@ hl_local_time(struct buf *b, const struct territory *t, long long ms)
 	    (long long)(l - days * 86400) % 3600 / 60);
 }
 
+/* Entries written past relais's scripts (by hand): the kinds miss them. */
+static void
+hl_sched_unkept(struct hl_health *h)
+{
+	struct console_req	*r = h->v.r;
+	struct buf		*b = console_req_body(r);
+	long long		 held = 0;
+	size_t			 i;
+
+	for (i = 0; i < HL_SCHED_N; i++)
+		held += h->sched[i][0];
+	if (held == h->card)
+		return;
+	buf_puts(b, "<p>");
+	console_html_text(b, hl_w(r, "Les sortes comptent ",
+	    "The kinds count "));
+	buf_printf(b, "%lld", held);
+	console_html_text(b, hl_w(r, " entrées sur ", " entries of "));
+	buf_printf(b, "%lld", h->card);
+	console_html_text(b, hl_w(r, " : les autres ont été écrites hors de "
+	    "relais.", ": the others were written past relais."));
+	buf_puts(b, "</p>\n");
+}
+
 static void
 hl_health_sched(struct hl_health *h)
 {
@@ -354,7 +378,6 @@ hl_health_sched(struct hl_health *h)
 	    { "Autres", "Other" } };
 	struct console_req	*r = h->v.r;
 	struct buf		*b = console_req_body(r);
-	long long		 held;
 	size_t			 i;
 
 	buf_puts(b, "<h2>");
@@ -391,21 +414,7 @@ hl_health_sched(struct hl_health *h)
 		    "%lld</td></tr>\n", h->sched[i][0], h->sched[i][1]);
 	}
 	buf_puts(b, "</tbody>\n</table>\n");
-	for (i = 0, held = 0; i < HL_SCHED_N; i++)
-		held += h->sched[i][0];
-	if (held != h->card) {
-		/* written past relais's scripts (by hand): the kinds miss it */
-		buf_puts(b, "<p>");
-		console_html_text(b, hl_w(r, "Les sortes comptent ",
-		    "The kinds count "));
-		buf_printf(b, "%lld", held);
-		console_html_text(b, hl_w(r, " entrées sur ", " entries of "));
-		buf_printf(b, "%lld", h->card);
-		console_html_text(b, hl_w(r, " : les autres ont été écrites "
-		    "hors de relais.", ": the others were written past "
-		    "relais."));
-		buf_puts(b, "</p>\n");
-	}
+	hl_sched_unkept(h);
 	buf_puts(b, "<table id=\"reminders\">\n<caption>");
 	console_html_text(b, hl_w(r, "Prochain courriel de rappels aux "
 	    "conseillers (heure locale)", "Next reminder email to counsellors "
