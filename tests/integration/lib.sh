@@ -384,3 +384,35 @@ all_handled_but_scheduled() {
 all_handled() {
 	[ "$(queue_sizes)" = "0 0 0 0 " ]
 }
+
+# sched_kinds_exact WHAT: relais:scheduled:kinds holds what counting every
+# member of relais:scheduled gives (read in one script, a snapshot while
+# relaisd runs); the kind rule written out again here, from
+# daemon/queue_lua.h's comment, not taken from its Lua.
+sched_kinds_exact() {
+	local got
+	got=$(rcli eval "local want, n = {}, 0
+local types = { ['followup.due'] = 'followup', ['match.digest'] = 'digest',
+  ['followup.reminders'] = 'reminder' }
+for _, m in ipairs(redis.call('ZRANGE', 'relais:scheduled', 0, -1)) do
+  local k = 'other'
+  if m:sub(1, 6) == 'retry ' then
+    local a, w = m:match('^retry (%d+) (%d+)')
+    if a then k = (a + 0 == 0 and w + 0 == 0) and 'deferred' or 'retry' end
+  else
+    local i = m:find('\"type\":\"', 1, true)
+    local t = i and m:match('^[^\"]*', i + 8)
+    if t and types[t] then k = types[t] end
+  end
+  want[k] = (want[k] or 0) + 1
+end
+local h = redis.call('HGETALL', 'relais:scheduled:kinds')
+local bad = {}
+for i = 1, #h, 2 do
+  if tonumber(h[i + 1]) ~= want[h[i]] then bad[#bad + 1] = h[i] .. ' kept ' .. h[i + 1] .. ', held ' .. tostring(want[h[i]] or 0) end
+  want[h[i]] = nil
+end
+for k, c in pairs(want) do bad[#bad + 1] = k .. ' kept 0, held ' .. c end
+return #bad == 0 and 'ok' or table.concat(bad, '; ')" 0)
+	[ "$got" = ok ] || fail "$1: scheduled:kinds: $got"
+}

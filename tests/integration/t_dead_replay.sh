@@ -46,5 +46,6 @@ printf '%s\n' "$out" | grep -qF 'reason: bad\x1b]0;pwned\x07\u009b' || fail "dea
 ctl_ok dead list
 printf '%s' "$out" | LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" &&
     fail "dead list passed control bytes"
+sched_kinds_exact "dead replay"
 stop_relaisd
 echo "dead replay: ok"

@@ -92,5 +92,6 @@ assert_eq "$(in_caseloads d-1)" "relais:caseload:$(rcli hget relais:person:d-1 c
 assert_eq "$(rcli hexists "$IDX" d-1)" 1 "indexed after the return"
 assert_eq "$(rcli hlen relais:followups:d-1)" 5 "follow-ups after the return"
 assert_eq "$(dead_count)" 0 "dead letters"
+sched_kinds_exact departed
 stop_relaisd
 echo "departed: ok"

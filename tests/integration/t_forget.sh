@@ -62,6 +62,7 @@ dump() {
 }
 dump > "$T/before.txt"
 grep -q "$ID" "$T/before.txt" || fail "dump misses the person"
+sched_kinds_exact "before forget"
 stop_relaisd
 
 # events about them and about keep-1 that no relaisd has read yet
@@ -129,4 +130,5 @@ rc=0
 ctl forget > /dev/null 2> "$T/forget.err" || rc=$?
 assert_eq "$rc" 2 "forget without an id: usage"
 grep -q "usage" "$T/forget.err" || fail "forget without an id: no usage: $(cat "$T/forget.err")"
+sched_kinds_exact "after forget"
 echo "forget: ok"

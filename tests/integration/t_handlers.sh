@@ -99,6 +99,7 @@ wait_for 5 "the note for the follow-up done already" \
 assert_eq "$(rcli hget relais:person:p-4 fu:d30 | cut -d' ' -f1)" done "d30 still done"
 assert_eq "$(rcli hexists relais:followups:p-4 d30)" 0 "d30 planned again"
 assert_eq "$(rcli zcard relais:scheduled)" 24 "follow-ups planned after the repeat"
+sched_kinds_exact "handlers, first run"
 stop_relaisd
 
 # eight days later, Monday 9 March 10:30 EDT: the 7-day follow-ups fire
@@ -132,5 +133,6 @@ for want in abitibi,1,1,1,1,0,1,1,0,0,0 temiscamingue,1,1,1,1,1,1,1,0,0,0 \
 	printf '%s\n' "$report" | grep -qx "$want" || fail "report: no $want in
 $report"
 done
+sched_kinds_exact "handlers, at the end"
 stop_relaisd
 echo "handlers: ok"

@@ -69,6 +69,7 @@ assert_eq "$(records | jq -r 'select(.outcome == "sent") | .key' | sort -u | wc 
     "keys recorded sent in relais:deliveries"
 assert_eq "$(records | wc -l)" 20 "relais:deliveries records (one per message)"
 assert_eq "$(dead_count)" 0 "dead letters"
+sched_kinds_exact "kill -9, first part"
 stop_relaisd
 
 # ---- 2: killed between the two deliveries of one event
@@ -124,5 +125,6 @@ for k in $(keys sms); do
 	assert_eq "$r" sent "relais:deliveries for SMS $k"
 done
 assert_eq "$(dead_count)" 0 "dead letters"
+sched_kinds_exact "after the restart"
 stop_relaisd
 echo "kill -9 and restart: ok (20 resent under their keys; 5 SMS resent, 0 emails)"

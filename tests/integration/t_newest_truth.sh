@@ -50,6 +50,7 @@ assert_eq "$(field departs departed)" 1 "departed (a late older arrival changed 
 assert_eq "$(field corrects phone)" +18195550199 "corrected number"
 assert_eq "$(rcli hlen relais:followups:departs)" 0 "follow-ups of the departed person"
 assert_eq "$(rcli hlen relais:followups:keeps)" 5 "follow-ups of the others"
+sched_kinds_exact "newest truth, first run"
 stop_relaisd
 
 before=$(requests gw)
@@ -96,5 +97,6 @@ posted=$(sed -e 's/demo-0005/jp-1/' -e 's/job-2211/job-9/' "$ROOT/config/example
 emit "$posted"
 wait_for 10 "the late posting" all_handled_but_scheduled
 assert_eq "$(rcli exists relais:job:job-9)" 0 "a posting closed by a newer event re-opened"
+sched_kinds_exact "newest truth, at the end"
 stop_relaisd
 echo "newest truth: ok"
