@@ -339,7 +339,7 @@ hl_local_time(struct buf *b, const struct territory *t, long long ms)
 	    (long long)(l - days * 86400) % 3600 / 60);
 }
 
-/* Entries written past relais's scripts (by hand): the kinds miss them. */
+/* Entries added or removed past relais's scripts (by hand): kinds off. */
 static void
 hl_sched_unkept(struct hl_health *h)
 {
@@ -356,10 +356,12 @@ hl_sched_unkept(struct hl_health *h)
 	console_html_text(b, hl_w(r, "Les sortes comptent ",
 	    "The kinds count "));
 	buf_printf(b, "%lld", held);
-	console_html_text(b, hl_w(r, " entrées sur ", " entries of "));
+	console_html_text(b, hl_w(r, " entrées, l'ensemble en tient ",
+	    " entries, the set holds "));
 	buf_printf(b, "%lld", h->card);
-	console_html_text(b, hl_w(r, " : les autres ont été écrites hors de "
-	    "relais.", ": the others were written past relais."));
+	console_html_text(b, hl_w(r, " : des entrées ont été ajoutées ou "
+	    "retirées hors de relais.", ": entries were added or removed "
+	    "past relais."));
 	buf_puts(b, "</p>\n");
 }
 
