@@ -170,6 +170,8 @@ console_set_env(struct console *c, const struct console_env *env, char *err,
 	const struct config	*cf = env->cf;
 	int			 rc = 0;
 
+	/* pointers into the old config die with it (console_req_stale) */
+	c->gen++;
 	/* a bad users file keeps the one read before */
 	if (console_users_read(c, cf, err, errlen) == -1)
 		rc = -1;
@@ -468,6 +470,7 @@ console_serve(void *arg, struct evhttp_request *req)
 	struct console_req	*r;
 
 	r = xcalloc(1, sizeof *r);
+	r->gen = c->gen;
 	r->c = c;
 	r->req = req;
 	r->lang = "fr";

@@ -77,6 +77,12 @@ const struct console_user *console_req_user(const struct console_req *);
 const char	*console_req_lang(const struct console_req *);
 const char	*console_req_csrf(const struct console_req *);
 const struct console_env *console_req_env(const struct console_req *);
+/*
+ * Whether the config was swapped (a reload) since the request came: what a
+ * page took from console_req_env(r)->cf before a Redis call (territories,
+ * names) is freed then, and must not be read in its callback.
+ */
+int		 console_req_stale(const struct console_req *);
 /* Whether the user's scope covers territory (region scope: every one). */
 int		 console_req_may_see(const struct console_req *,
 		    const char *territory);

@@ -137,6 +137,7 @@ struct console {
 	size_t			 nscripts;
 	TAILQ_HEAD(, console_req) reqs;
 	int			 freeing;
+	unsigned long		 gen;		/* console_set_env calls */
 	struct console_ended	 ended[CONSOLE_ENDED_MAX];
 	size_t			 nended;	/* ever: the next goes at % MAX */
 };
@@ -155,6 +156,7 @@ int		 console_session_ended(const struct console *, const char *sid,
 struct console_req {
 	TAILQ_ENTRY(console_req) entry;
 	struct console		*c;
+	unsigned long		 gen;		/* c->gen when it came */
 	struct evhttp_request	*req;
 	int			 answered;
 	int			 pending;	/* Redis calls */

@@ -65,6 +65,12 @@ console_req_env(const struct console_req *r)
 }
 
 int
+console_req_stale(const struct console_req *r)
+{
+	return r->gen != r->c->gen;
+}
+
+int
 console_req_may_see(const struct console_req *r, const char *territory)
 {
 	if (r->user.name == NULL)

@@ -27,7 +27,8 @@ console_view_reply(redisReply *reply, void *arg)
 	struct console_view_call	*c = arg;
 	struct console_view		*v = c->v;
 
-	if (reply == NULL || c->read(c, reply) == -1)
+	/* a reload freed the territories the page holds: it fails (503) */
+	if (reply == NULL || console_req_stale(v->r) || c->read(c, reply) == -1)
 		v->failed++;
 	/* a reply before the last read is sent must not render half a page */
 	if (--v->pending == 0 && !v->issuing)
