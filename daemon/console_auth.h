@@ -202,6 +202,10 @@ struct console_limiter *
 int		 console_limiter_take(struct console_limiter *,
 		    const void *key, size_t keylen, long long now_ms,
 		    long *retry_after_s);
+/* Whether key's bucket has a token, as take says, without taking it. */
+int		 console_limiter_peek(struct console_limiter *,
+		    const void *key, size_t keylen, long long now_ms,
+		    long *retry_after_s);
 /* NULL is a no-op. */
 void		 console_limiter_free(struct console_limiter *);
 

@@ -35,9 +35,10 @@ struct evhttp_request;
 #define CONSOLE_LOGIN_BURST	5
 #define CONSOLE_LOGIN_SLOTS	4096
 /*
- * Every login together: a password check holds the event loop ~25 ms
- * (yescrypt), so attempts from many addresses at once must not take more
- * than a few percent of it: 120 a minute is 2 a second, 50 ms of each.
+ * Logins for names nobody has, all together: a password check holds the
+ * event loop ~25 ms (yescrypt), so attempts from many addresses must not
+ * take more than a few percent of it: 120 a minute is 2 a second, 50 ms
+ * of each. Real names are bounded by their own limit (users x 10/min).
  */
 #define CONSOLE_LOGIN_ALL_PER_MIN	120
 #define CONSOLE_LOGIN_ALL_BURST		20

@@ -42,7 +42,7 @@ console_login_limited(struct console_req *r, const char *what, long wait)
 
 /*
  * POST /login: the form's token, then the limits (the client's, the
- * name's, everybody's: a wrong guess spends all three), then the password; a good one gets
+ * name's, and for a name nobody has everybody's), then the password; a good one gets
  * the session cookie and the overview.
  */
 void
@@ -56,7 +56,7 @@ console_login(struct console_req *r)
 	char				 cookie[CONSOLE_COOKIE_MAX];
 	long long			 now_s = clock_now_ms() / 1000;
 	long				 wait = 1;
-	int				 ok;
+	int				 ok, spent;
 
 	if (token == NULL || !console_csrf_login_check(c->secret, c->secretlen,
 	    r->client_name, now_s, token)) {
@@ -79,15 +79,31 @@ console_login(struct console_req *r)
 		console_login_limited(r, "user", wait);
 		return;
 	}
-	if (!console_limiter_take(c->by_all, "", 0, clock_mono_ms(), &wait)) {
-		console_login_limited(r, "all", wait);
-		return;
-	}
-	/* as long for a name nobody has: the time tells nothing */
-	if ((u = console_users_find(&c->users, name)) == NULL)
+	/*
+	 * Everybody's limit: made-up names are bounded by nothing else, and
+	 * each check holds the loop; the names of the file are bounded by
+	 * their own limits. So a name nobody has spends it, and once it is
+	 * spent is refused unchecked (429); a real name is still checked, and
+	 * a right password gets in, so made-up names cannot lock users out;
+	 * a wrong one gets the same 429 (the time still differs: 25 ms).
+	 */
+	spent = 0;
+	if ((u = console_users_find(&c->users, name)) == NULL) {
+		if (!console_limiter_take(c->by_all, "", 0, clock_mono_ms(),
+		    &wait)) {
+			console_login_limited(r, "unknown names", wait);
+			return;
+		}
 		ok = console_password_dummy_check(password);
-	else
+	} else {
+		spent = !console_limiter_peek(c->by_all, "", 0,
+		    clock_mono_ms(), &wait);
 		ok = console_password_check(u->hash, password);
+		if (!ok && spent) {
+			console_login_limited(r, "unknown names", wait);
+			return;
+		}
+	}
 	if (!ok || console_session_make(c->secret, c->secretlen, u, now_s,
 	    c->ttl_s, cookie, sizeof cookie) == -1) {
 		log_kv(LOG_INFO, "console: login", LOG_STR("client",

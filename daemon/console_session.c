@@ -376,9 +376,10 @@ console_limiter_hash(const struct console_limiter *l, const void *key,
 	return h == 0 ? 1 : h;
 }
 
-int
-console_limiter_take(struct console_limiter *l, const void *key,
-    size_t keylen, long long now_ms, long *retry_after_s)
+/* A token of key's bucket: taken (take 1) or only looked for (take 0). */
+static int
+console_limiter_use(struct console_limiter *l, const void *key,
+    size_t keylen, long long now_ms, long *retry_after_s, int take)
 {
 	struct console_slot	*s = NULL, *full = NULL, *lru = NULL, *c;
 	uint64_t		 h;
@@ -409,7 +410,8 @@ console_limiter_take(struct console_limiter *l, const void *key,
 	if (now_ms > s->last_ms)
 		s->last_ms = now_ms;
 	if (s->units >= CONSOLE_LIMIT_UNIT) {
-		s->units -= CONSOLE_LIMIT_UNIT;
+		if (take)
+			s->units -= CONSOLE_LIMIT_UNIT;
 		return 1;
 	}
 	need = CONSOLE_LIMIT_UNIT - s->units;
@@ -419,4 +421,18 @@ console_limiter_take(struct console_limiter *l, const void *key,
 	if (retry_after_s != NULL && *retry_after_s < 1)
 		*retry_after_s = 1;
 	return 0;
+}
+
+int
+console_limiter_take(struct console_limiter *l, const void *key,
+    size_t keylen, long long now_ms, long *retry_after_s)
+{
+	return console_limiter_use(l, key, keylen, now_ms, retry_after_s, 1);
+}
+
+int
+console_limiter_peek(struct console_limiter *l, const void *key,
+    size_t keylen, long long now_ms, long *retry_after_s)
+{
+	return console_limiter_use(l, key, keylen, now_ms, retry_after_s, 0);
 }
