@@ -29,6 +29,8 @@
 enum console_how {
 	CONSOLE_GET,		/* GET and HEAD */
 	CONSOLE_POST,
+	CONSOLE_READ,		/* GET, HEAD, or POST to keep what is asked
+				   out of URLs (an address); CSRF checked */
 };
 
 /* What a route asks beyond a login. */
@@ -57,7 +59,7 @@ static const struct console_route console_routes[] = {
 	{ "/dead/drop", CONSOLE_POST, CONSOLE_COORDINATOR_ONLY |
 	    CONSOLE_SCOPED, console_page_dead_drop },
 	{ "/dead/", CONSOLE_GET, 0, console_page_dead_show },
-	{ "/optouts", CONSOLE_GET, 0, console_page_optouts },
+	{ "/optouts", CONSOLE_READ, 0, console_page_optouts },
 	{ "/optouts/add", CONSOLE_POST, CONSOLE_COORDINATOR_ONLY,
 	    console_page_optouts_add },
 	{ "/optouts/remove", CONSOLE_POST, CONSOLE_COORDINATOR_ONLY,
@@ -426,7 +428,8 @@ console_dispatch(struct console_req *r)
 		console_redirect(r, "/login", NULL);
 		return;
 	}
-	if ((rt == NULL || rt->how == CONSOLE_POST) != r->post) {
+	if ((rt == NULL || rt->how != CONSOLE_READ) &&
+	    (rt == NULL || rt->how == CONSOLE_POST) != r->post) {
 		(void)console_header(r, "Allow", r->post ? "GET, HEAD" : "POST");
 		console_reply_error(r, 405, console_word(r, "error_method"));
 		return;

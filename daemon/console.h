@@ -121,6 +121,14 @@ void		 console_redirect(struct console_req *, const char *location,
 		    const char *flash);
 /* <form method="post" action=...> and its hidden CSRF field. */
 void		 console_form_begin(struct console_req *, const char *action);
+/*
+ * s (an address) as an audit target may name it: "hmac:" and 12 hex of
+ * HMAC-SHA256 under console.secret. The same address gives the same
+ * target; without the secret nobody finds the address back by trying
+ * every phone number, as an unkeyed hash would let them.
+ */
+void		 console_audit_hash(const struct console_req *, const char *s,
+		    char *out, size_t outlen);
 /* Records a change in <prefix>console:audit (no personal data in target). */
 void		 console_audit(struct console_req *, const char *action,
 		    const char *target);

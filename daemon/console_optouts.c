@@ -152,16 +152,6 @@ optouts_id(const char *addr, char *out, size_t outlen)
 	return 0;
 }
 
-/* The audit's target: "sha256:" and the first 12 hex digits of the id's hash. */
-static void
-optouts_hash(const char *id, char *out, size_t outlen)
-{
-	unsigned char	md[IDKEY_SHA256_LEN];
-
-	idkey_sha256(id, strlen(id), md);
-	snprintf(out, outlen, "sha256:%02x%02x%02x%02x%02x%02x", md[0], md[1],
-	    md[2], md[3], md[4], md[5]);
-}
 
 static void
 optouts_limits(const struct config *cf, struct consent_limits *lim)
@@ -204,20 +194,14 @@ optouts_req_free(struct optouts_req *o)
 	free(o);
 }
 
-/* /optouts?address=<as typed>, for a redirect. */
+/*
+ * Back to /optouts with flash after a change: never with the address in
+ * the URL (proxies log URLs, browsers keep them); it is checked by POST.
+ */
 static void
-optouts_back(struct console_req *r, const char *address, const char *flash)
+optouts_back(struct console_req *r, const char *flash)
 {
-	struct buf	loc;
-
-	buf_init(&loc);
-	buf_puts(&loc, "/optouts");
-	if (address != NULL) {
-		buf_puts(&loc, "?address=");
-		console_pages_urlenc(&loc, address);
-	}
-	console_redirect(r, loc.data, flash);
-	buf_free(&loc);
+	console_redirect(r, "/optouts", flash);
 }
 
 /* The change form: add or remove, the address hidden, a reason required. */
@@ -257,10 +241,13 @@ optouts_begin(struct console_req *r, const char *address)
 
 	console_page_begin(r, W(r, "title"));
 	b = console_req_body(r);
-	buf_printf(b, "<p>%s</p><form method=\"get\" action=\"/optouts\" "
-	    "id=\"optout-check\"><p><label for=\"address\">%s</label> <input "
+	/* POST: the address stays out of URLs, logs and history */
+	buf_printf(b, "<p>%s</p><form method=\"post\" action=\"/optouts\" "
+	    "id=\"optout-check\"><input type=\"hidden\" name=\"csrf\" "
+	    "value=\"%s\"><p><label for=\"address\">%s</label> <input "
 	    "id=\"address\" name=\"address\" autocomplete=\"off\" "
-	    "size=\"32\" value=\"", W(r, "intro"), W(r, "address"));
+	    "size=\"32\" value=\"", W(r, "intro"), console_req_csrf(r),
+	    W(r, "address"));
 	console_html_text(b, address != NULL ? address : "");
 	buf_printf(b, "\"> <button type=\"submit\">%s</button></p></form>",
 	    W(r, "check"));
@@ -390,13 +377,13 @@ optouts_lift(struct optouts_req *o, const redisReply *reply)
 	char				 target[32];
 
 	if (reply->type != REDIS_REPLY_STRING) {
-		optouts_back(r, o->address, W(r, "absent"));
+		optouts_back(r, W(r, "absent"));
 		optouts_req_free(o);
 		return;
 	}
 	rec = json_loadb(reply->str, reply->len, 0, NULL);
 	if ((locked = optouts_locked(r, rec)) != NULL) {
-		optouts_back(r, o->address, locked);
+		optouts_back(r, locked);
 		json_decref(rec);
 		optouts_req_free(o);
 		return;
@@ -407,9 +394,9 @@ optouts_lift(struct optouts_req *o, const redisReply *reply)
 	    o->source, from != NULL ? from : "", NULL, &lim) == -1) {
 		console_reply_error(r, 503, W(r, "redis"));
 	} else {
-		optouts_hash(o->id, target, sizeof target);
+		console_audit_hash(o->r, o->id, target, sizeof target);
 		console_audit(r, "optout.remove", target);
-		optouts_back(r, o->address, W(r, "removed"));
+		optouts_back(r, W(r, "removed"));
 	}
 	json_decref(rec);
 	optouts_req_free(o);
@@ -540,13 +527,13 @@ optouts_post(struct console_req *r, enum optouts_mode mode)
 	}
 	if (address == NULL || (o = optouts_req_new(r, mode, address)) ==
 	    NULL) {
-		optouts_back(r, address, W(r, "bad"));
+		optouts_back(r, W(r, "bad"));
 		return NULL;
 	}
 	for (i = 0; reason != NULL && isspace((unsigned char)reason[i]); i++)
 		;
 	if (reason == NULL || reason[i] == '\0') {
-		optouts_back(r, address, W(r, "no_reason"));
+		optouts_back(r, W(r, "no_reason"));
 		optouts_req_free(o);
 		return NULL;
 	}
@@ -571,9 +558,9 @@ console_page_optouts_add(struct console_req *r)
 		optouts_req_free(o);
 		return;
 	}
-	optouts_hash(o->id, target, sizeof target);
+	console_audit_hash(o->r, o->id, target, sizeof target);
 	console_audit(r, "optout.add", target);
-	optouts_back(r, o->address, W(r, "added"));
+	optouts_back(r, W(r, "added"));
 	optouts_req_free(o);
 }
 

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* What a console page reads of its request, its Redis calls, the audit of its changes. */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -220,4 +224,28 @@ console_audit(struct console_req *r, const char *action, const char *target)
 	    NULL) == -1)
 		log_warnx("console: an audit record was not written (Redis is "
 		    "down): user=%s action=%s", argv[7], action);
+}
+
+void
+console_audit_hash(const struct console_req *r, const char *s, char *out,
+    size_t outlen)
+{
+	/* the label keeps these apart from the cookies' MACs, same key */
+	static const char	 label[] = "relais-console-audit";
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	const struct console	*c = r->c;
+	struct buf		 msg;
+
+	buf_init(&msg);
+	buf_append(&msg, label, sizeof label);
+	buf_puts(&msg, s);
+	if (c->secretlen <= INT_MAX && HMAC(EVP_sha256(), c->secret,
+	    (int)c->secretlen, (const unsigned char *)msg.data, msg.len, md,
+	    &mdlen) != NULL && mdlen >= 6)
+		snprintf(out, outlen, "hmac:%02x%02x%02x%02x%02x%02x", md[0],
+		    md[1], md[2], md[3], md[4], md[5]);
+	else
+		snprintf(out, outlen, "hmac:?");
+	buf_free(&msg);
 }
