@@ -380,9 +380,16 @@ console_lang_switch(struct console_req *r)
 	}
 	if (set != NULL)
 		console_lang_set(r, set);
+	/* printable ASCII only, no space: nothing decoded reaches Location */
+	for (n = 0; back != NULL && back[n] != '\0'; n++) {
+		if ((unsigned char)back[n] < 0x21 ||
+		    (unsigned char)back[n] > 0x7e || back[n] == '"' ||
+		    back[n] == '<' || back[n] == '>')
+			back = NULL;
+	}
 	if (back != NULL) {
 		n = strcspn(back, "?");
-		if (n >= sizeof path || strpbrk(back, "\r\n\\") != NULL)
+		if (n >= sizeof path || strchr(back, '\\') != NULL)
 			back = NULL;
 		else {
 			memcpy(path, back, n);

@@ -265,6 +265,13 @@ test_console_anonymous(void **state)
 	t_req(t, "GET", "/lang?set=fr&back=%2Fa%0D%0AX%3A%20y", NULL, NULL,
 	    NULL);
 	assert_string_equal(t_header(t, "Location"), "/");
+	/* nothing decoded in the query reaches Location either */
+	t_req(t, "GET", "/lang?set=fr&back=%2F%3F%09%2F%2Fevil", NULL, NULL,
+	    NULL);
+	assert_string_equal(t_header(t, "Location"), "/");
+	t_req(t, "GET", "/lang?set=fr&back=%2Fdead%3Fx%3D%22%3E%3Cs%3E", NULL,
+	    NULL, NULL);
+	assert_string_equal(t_header(t, "Location"), "/");
 	/* unknown pages, methods, paths */
 	t_req(t, "GET", "/nope", NULL, NULL, NULL);
 	assert_int_equal(t->rep->status, 404);
