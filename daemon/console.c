@@ -94,6 +94,9 @@ console_apply(struct console *c, const struct console_env *env)
 	c->secret = xmalloc(c->secretlen + 1);
 	memcpy(c->secret, cc->secret != NULL ? cc->secret : "", c->secretlen);
 	c->ttl_s = cc->session_ttl_s;
+	/* cookies made before a reload that shortened it live on */
+	if (c->ttl_s > c->ttl_max_s)
+		c->ttl_max_s = c->ttl_s;
 	c->secure = cc->secure_cookies;
 	admin_set_proxies(c->admin, cc->proxies, cc->nproxies);
 	admin_set_limits(c->admin, cc->max_connections,
@@ -280,7 +283,7 @@ console_session_end(struct console *c, const char *sid, long long now_s)
 	struct console_ended	*e = &c->ended[c->nended++ % CONSOLE_ENDED_MAX];
 
 	snprintf(e->sid, sizeof e->sid, "%s", sid);
-	e->until_s = now_s + c->ttl_s;
+	e->until_s = now_s + c->ttl_max_s;
 }
 
 int

@@ -112,9 +112,12 @@ void		 console_url_encode(struct buf *out, const char *s);
 
 /*
  * Sessions ended by a logout before their cookie expires, remembered until
- * it would have: a copied cookie is refused once its owner logged out. A
- * ring of this many; past it, the oldest are forgotten, and all of them at
- * a restart (changing console.secret ends every session).
+ * it would have (the longest session_ttl_s since start, a reload may have
+ * shortened it): a copied cookie is refused once its owner logged out. A
+ * ring of this many; past it, the oldest are forgotten (a user with an
+ * account could push one out by logging in and out 1,024 times: the
+ * limits make that take minutes), and all of them at a restart (changing
+ * console.secret ends every session).
  */
 #define CONSOLE_ENDED_MAX	1024
 
@@ -132,6 +135,7 @@ struct console {
 	unsigned char		*secret;
 	size_t			 secretlen;
 	long			 ttl_s;
+	long			 ttl_max_s;	/* the longest since start */
 	enum config_secure	 secure;
 	struct console_limiter	*by_client, *by_user, *by_all;
 	const struct redis_script *scripts[CONSOLE_SCRIPTS_MAX];
