@@ -234,8 +234,9 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
  * dedupe), stream id, claim (as begin), state function ("" = none), mode
  * ("r": a retry, the
  * function only reads), the event's order (ms: its time, else when it was
- * first added), n, n arguments. Returns per entry the duplicate flag and
- * the function's answer as JSON ("").
+ * first added), n, n arguments. The function gets m: {retry, t (the
+ * order), eid (the event id, "" when none)}. Returns per entry the
+ * duplicate flag and the function's answer as JSON ("").
  */
 const char queue_state_lua[] = QUEUE_DEDUPE_LUA
 "local p, ttl = ARGV[1], ARGV[2]\n"
@@ -243,7 +244,7 @@ const char queue_state_lua[] = QUEUE_DEDUPE_LUA
 "local i = 3\n"
 "while i <= #ARGV do\n"
 "  local id, sid, op = ARGV[i], ARGV[i + 1], ARGV[i + 3]\n"
-"  local m = { retry = ARGV[i + 4] == 'r', t = tonumber(ARGV[i + 5]) or 0 }\n"
+"  local m = { retry = ARGV[i + 4] == 'r', t = tonumber(ARGV[i + 5]) or 0, eid = id }\n"
 "  local n = tonumber(ARGV[i + 6])\n"
 "  local dup = dedupe(p, ttl, id, sid, ARGV[i + 2])\n"
 "  local res = ''\n"
@@ -353,26 +354,10 @@ const char queue_rate_lua[] =
  */
 const char queue_stats_lua[] = QUEUE_SCHED_LUA
 "local p, group, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
-/*
- * A store written by a relaisd older than scheduled:kinds has a set and no
- * hash (an empty set has none either way): the hash is counted here once,
- * by the first stats run after the upgrade (relaisd's metrics, or the
- * console's Health page), and kept by sched_add / sched_rem from then on.
- * Its cost is one read of every member, a page at a time, once: about a
- * second of Redis time per million members. A hash present but wrong (a
- * member added by hand) is not recounted: it would hide a script missing
- * sched_add; relaisctl status tells it by its sum.
- */
+/* an older relaisd's store: counted once here, queue_lua.h says how */
 "local zcard = redis.call('ZCARD', p .. 'scheduled')\n"
 "if zcard > 0 and redis.call('EXISTS', p .. '" QUEUE_SCHED_KINDS "') == 0 then\n"
-"  local c = {}\n"
-"  for i = 0, zcard - 1, 1000 do\n"
-"    for _, m in ipairs(redis.call('ZRANGE', p .. 'scheduled', i, i + 999)) do\n"
-"      local k = sched_kind(m)\n"
-"      c[k] = (c[k] or 0) + 1\n"
-"    end\n"
-"  end\n"
-"  for k, n in pairs(c) do redis.call('HSET', p .. '" QUEUE_SCHED_KINDS "', k, n) end\n"
+"  sched_count(p)\n"
 "end\n"
 "local t = redis.call('TIME')\n"
 "local rnow = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"

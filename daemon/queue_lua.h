@@ -15,6 +15,17 @@
  * tried nor waited (0 0: a time window, the daily cap), else "retry";
  * other members by their event's first "type": "followup" (followup.due),
  * "digest" (match.digest), "reminder" (followup.reminders), else "other".
+ *
+ * A store of a relaisd older than the hash has members and no hash. It is
+ * counted once (sched_count: every member read, a page at a time, about a
+ * second of Redis time per million members) by whichever comes first: the
+ * stats script (relaisd runs it every 5 s, queue_batch.c; the console's
+ * Health page too), or the first sched_add after the upgrade, which sees
+ * the kind it created is the hash's only field while the set held more:
+ * without that, an add before the first stats run would make a hash that
+ * misses the older members for good. That check costs an HLEN and a
+ * ZCARD only when a kind's count starts from 0; a hash present is never
+ * recounted (it would hide a script adding past sched_add).
  */
 #define QUEUE_SCHED_KINDS	"scheduled:kinds"
 #define QUEUE_SCHED_LUA \
@@ -32,9 +43,24 @@
 "  if t == 'followup.reminders' then return 'reminder' end\n" \
 "  return 'other'\n" \
 "end\n" \
+"local function sched_count(p)\n" \
+"  local z, c = redis.call('ZCARD', p .. 'scheduled'), {}\n" \
+"  for i = 0, z - 1, 1000 do\n" \
+"    for _, m in ipairs(redis.call('ZRANGE', p .. 'scheduled', i, i + 999)) do\n" \
+"      local k = sched_kind(m)\n" \
+"      c[k] = (c[k] or 0) + 1\n" \
+"    end\n" \
+"  end\n" \
+"  redis.call('DEL', p .. '" QUEUE_SCHED_KINDS "')\n" \
+"  for k, n in pairs(c) do redis.call('HSET', p .. '" QUEUE_SCHED_KINDS "', k, n) end\n" \
+"end\n" \
 "local function sched_add(p, score, m)\n" \
 "  local n = redis.call('ZADD', p .. 'scheduled', score, m)\n" \
-"  if n > 0 then redis.call('HINCRBY', p .. '" QUEUE_SCHED_KINDS "', sched_kind(m), n) end\n" \
+"  if n > 0 and redis.call('HINCRBY', p .. '" QUEUE_SCHED_KINDS "', sched_kind(m), n) == n and\n" \
+"      redis.call('HLEN', p .. '" QUEUE_SCHED_KINDS "') == 1 and\n" \
+"      redis.call('ZCARD', p .. 'scheduled') > n then\n" \
+"    sched_count(p)\n" \
+"  end\n" \
 "  return n\n" \
 "end\n" \
 "local function sched_rem(p, m)\n" \

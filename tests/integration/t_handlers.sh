@@ -101,6 +101,8 @@ assert_eq "$(rcli hexists relais:followups:p-4 d30)" 0 "d30 planned again"
 assert_eq "$(rcli zcard relais:scheduled)" 24 "follow-ups planned after the repeat"
 sched_kinds_exact "handlers, first run"
 stop_relaisd
+# as a relaisd older than scheduled:kinds left the store: the set, no hash
+rcli del relais:scheduled:kinds > /dev/null
 
 # eight days later, Monday 9 March 10:30 EDT: the 7-day follow-ups fire
 RELAIS_TEST_NOW=2026-03-09T14:30:00Z
@@ -110,6 +112,8 @@ start_relaisd relaisd2
 wait_for 20 "reminders and check-ins" 'test "$(requests gw)" -ge 22'
 wait_for 10 "the 7-day follow-ups handled" \
     'test "$(rcli zcard relais:scheduled)" = 19 && all_handled_but_scheduled'
+wait_for 10 "the kinds of the older store counted" 'test "$(rcli exists relais:scheduled:kinds)" = 1'
+sched_kinds_exact "the kinds of the older store"
 assert_eq "$(requests gw)" 22 "messages for the 7-day follow-ups"
 rem=$(jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.template == "followup_reminder") | .to' | sort)
 want=$(printf '%s\n' "$cases" | sed -n '1p;3,6p' | cut -d'|' -f3 | sort)

@@ -329,6 +329,36 @@ test_sched_upgrade(void **state)
 	assert_int_equal(test_hget(srv, "retry"), 7);
 }
 
+/*
+ * An older store whose first change after the upgrade comes before any
+ * stats run: a remove leaves no hash (no count below 0); the first add
+ * counts the whole set, not only itself.
+ */
+static void
+test_sched_upgrade_add(void **state)
+{
+	struct test_redis	*srv = *state;
+	size_t			 i;
+
+	for (i = 0; i < 8; i++)
+		freeReplyObject(test_redis_cmd(srv, "ZADD t:scheduled %d %s",
+		    (int)i, test_members[i].m));
+	assert_int_equal(test_redis_int(srv, "EVAL %s 0 t: - 0 %s",
+	    test_op_lua, test_members[0].m), 1);
+	assert_int_equal(test_redis_int(srv, "EXISTS t:" QUEUE_SCHED_KINDS), 0);
+	assert_int_equal(test_redis_int(srv, "EVAL %s 0 t: + 50 %s",
+	    test_op_lua, test_members[10].m), 1);
+	test_invariant(srv, "the first add after the upgrade");
+	assert_int_equal(test_hget(srv, "retry"), 3);
+	assert_int_equal(test_hget(srv, "followup"), 2);
+	assert_int_equal(test_hget(srv, "digest"), 1);
+	assert_int_equal(test_hget(srv, "other"), 2);
+	/* from then on, adds count themselves only */
+	assert_int_equal(test_redis_int(srv, "EVAL %s 0 t: + 60 %s",
+	    test_op_lua, test_members[9].m), 1);
+	test_invariant(srv, "an add after the count");
+}
+
 /* queue_kinds_lua: the hash, the due by kind (sampled), the sizes. */
 static void
 test_sched_kinds_lua(void **state)
@@ -371,6 +401,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sched_effect, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sched_upgrade, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sched_upgrade_add, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sched_kinds_lua, setup,
 		    teardown),
