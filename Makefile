@@ -500,6 +500,7 @@ UNIT_TESTS := \
 	test_relaisctl_redis \
 	test_relaisctl_report \
 	test_figures \
+	test_figures_truth \
 	test_svg \
 	test_relaisctl_event \
 	test_relaisctl_person \
@@ -597,6 +598,12 @@ REDIS_FIXTURE := $(BUILD)/obj/tests/unit/redis_fixture.o
 ALL_OBJS += $(REDIS_FIXTURE)
 $(REDIS_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: \
     $(BUILD)/obj/tests/unit/%.o $(REDIS_FIXTURE) $(BUILD)/librelais.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# The figures counted once per fact: the handler tests' fixture, a redis-server.
+$(BUILD)/tests/test_figures_truth: $(BUILD)/obj/tests/unit/test_figures_truth.o \
+    $(HANDLER_FIXTURE) $(BUILD)/librelais.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 

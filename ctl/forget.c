@@ -19,7 +19,7 @@
 /* Their names in an export. */
 static const char *const forget_places[FORGET_NPLACES] = { "ledgers",
     "digests", "reminders", "matching_index", "caseload", "scheduled", "dead_letters",
-    "events", "inbox", "deliveries" };
+    "events", "inbox", "deliveries", "followups_open" };
 
 /*
  * The person's own keys, erased atomically. ARGV: prefix, person id, then
@@ -88,12 +88,14 @@ static int
 forget_erase(struct forget_search *s, const struct forget_hit *h)
 {
 	static const char *const cmds[FORGET_NPLACES] = { "HDEL", "HDEL",
-	    "HDEL", "HDEL", "ZREM", "ZREM", "XDEL", "XDEL", "LREM", "XDEL" };
+	    "HDEL", "HDEL", "ZREM", "ZREM", "XDEL", "XDEL", "LREM", "XDEL",
+	    "ZREM" };
 	struct forget_report	*rep = s->arg;
 	long long		*counts[FORGET_NPLACES] = { &rep->ledgers,
 	    &rep->digests, &rep->reminders, &rep->index, &rep->caseload,
 	    &rep->scheduled,
-	    &rep->dead, &rep->events, &rep->events, &rep->deliveries };
+	    &rep->dead, &rep->events, &rep->events, &rep->deliveries,
+	    &rep->followups };
 	redisReply		*r;
 	const char		*cmd = cmds[h->place];
 	const char		*cls;
@@ -271,11 +273,14 @@ static int
 forget_list(struct forget_search *s, const struct forget_hit *h)
 {
 	static const char *const owner[FORGET_NPLACES] = { "employer",
-	    "employer", "territory", NULL, "counsellor" };
+	    "employer", "territory", NULL, "counsellor",
+	    [FORGET_OPEN] = "territory" };
 	static const char *const name[FORGET_NPLACES] = { "announced:",
-	    "digest:", "reminders:", NULL, "caseload:" };
+	    "digest:", "reminders:", NULL, "caseload:",
+	    [FORGET_OPEN] = "followups-open:" };
 	static const char *const value[FORGET_NPLACES] = { "announced_by",
-	    "job", "followups", "summary", "until_ms", "due_ms" };
+	    "job", "followups", "summary", "until_ms", "due_ms",
+	    [FORGET_OPEN] = "reminded_ms" };
 	json_t		*o = json_object();
 
 	json_object_set_new(o, "key", json_string(h->key));
@@ -293,7 +298,7 @@ forget_list(struct forget_search *s, const struct forget_hit *h)
 		    "member", forget_json_bytes(h->member->str, h->member->len));
 	/* scores are times (ms); hash values are stored text */
 	if (h->value != NULL && (h->place == FORGET_CASELOAD ||
-	    h->place == FORGET_SCHEDULED))
+	    h->place == FORGET_SCHEDULED || h->place == FORGET_OPEN))
 		json_object_set_new(o, value[h->place], json_integer(
 		    strtoll(h->value->str, NULL, 10)));
 	else if (h->value != NULL)

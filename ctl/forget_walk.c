@@ -327,6 +327,76 @@ forget_walk_inbox(struct forget_search *s)
 }
 
 /*
+ * The person's open follow-ups ("<kind>:<id>") in every territory's
+ * followups-open, not only their territory's now: a member left behind
+ * by an older relaisd (a move, a forget) names them too (Law 25).
+ */
+static int
+forget_walk_open(struct forget_search *s)
+{
+	struct forget_hit	 h;
+	redisReply		*k, *r;
+	const redisReply	*m;
+	const char		*id = pii_id(s->who), *c;
+	char			 kc[32] = "0", zc[32], pat[512], match[300];
+	size_t			 i, j, n;
+	int			 rc = 0;
+
+	/* "*:<id>" with the id's glob characters escaped */
+	n = snprintf(match, sizeof match, "*:");
+	for (c = id; *c != '\0' && n + 3 < sizeof match; c++) {
+		if (strchr("*?[]\\", *c) != NULL)
+			match[n++] = '\\';
+		match[n++] = *c;
+	}
+	match[n] = '\0';
+	snprintf(pat, sizeof pat, "%sfollowups-open:*", s->cf->redis.prefix);
+	do {
+		k = redisCommand(s->rc, "SCAN %s MATCH %s COUNT %d", kc, pat,
+		    FORGET_PAGE);
+		if (forget_failed(s, k, REDIS_REPLY_ARRAY))
+			return -1;
+		if (k->elements != 2) {
+			snprintf(s->err, s->errlen, "SCAN: unexpected reply");
+			freeReplyObject(k);
+			return -1;
+		}
+		snprintf(kc, sizeof kc, "%s", k->element[0]->str);
+		for (i = 0; i < k->element[1]->elements && rc == 0; i++) {
+			snprintf(zc, sizeof zc, "0");
+			do {
+				r = redisCommand(s->rc, "ZSCAN %s %s MATCH %s "
+				    "COUNT %d", k->element[1]->element[i]->str,
+				    zc, match, FORGET_PAGE);
+				if (forget_failed(s, r, REDIS_REPLY_ARRAY)) {
+					freeReplyObject(k);
+					return -1;
+				}
+				snprintf(zc, sizeof zc, "%s",
+				    r->element[0]->str);
+				for (j = 0; j + 1 < r->element[1]->elements &&
+				    rc == 0; j += 2) {
+					m = r->element[1]->element[j];
+					/* a kind has no ':': the rest is the id */
+					c = memchr(m->str, ':', m->len);
+					if (c == NULL || strcmp(c + 1, id) != 0)
+						continue;
+					memset(&h, 0, sizeof h);
+					h.place = FORGET_OPEN;
+					h.key = k->element[1]->element[i]->str;
+					h.member = m;
+					h.value = r->element[1]->element[j + 1];
+					rc = forget_hit(s, &h);
+				}
+				freeReplyObject(r);
+			} while (rc == 0 && strcmp(zc, "0") != 0);
+		}
+		freeReplyObject(k);
+	} while (rc == 0 && strcmp(kc, "0") != 0);
+	return rc;
+}
+
+/*
  * Deliveries come last: they are found by the event ids gathered before
  * (the profile's, their follow-ups', those of the entries found), since
  * the stream keeps addresses masked.
@@ -340,6 +410,7 @@ forget_walk(struct forget_search *s)
 	    forget_walk_keyed(s, FORGET_INDEX, "mx:p:*", "HGET") == -1 ||
 	    forget_walk_keyed(s, FORGET_CASELOAD, "caseload:*", "ZSCORE") == -1 ||
 	    forget_walk_scheduled(s) == -1 ||
+	    forget_walk_open(s) == -1 ||
 	    forget_walk_stream(s, FORGET_DEAD, "dead") == -1 ||
 	    forget_walk_stream(s, FORGET_EVENTS, "events") == -1 ||
 	    forget_walk_inbox(s) == -1 ||

@@ -31,6 +31,7 @@ enum forget_place {
 	FORGET_EVENTS,
 	FORGET_INBOX,
 	FORGET_DELIVERIES,
+	FORGET_OPEN,		/* followups-open:<territory>, "<kind>:<id>" */
 	FORGET_NPLACES
 };
 

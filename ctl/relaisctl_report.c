@@ -220,9 +220,9 @@ ctl_report_block(const struct ctl_report *r, size_t a, size_t b, size_t prev)
 				continue;
 			fputs("  ", stdout);
 			ctl_report_pad(figures_label(d, r->lang), 28, 0);
-			/* overdue is today's: not a past month's */
+			/* overdue is today's: not past months' alone */
 			if (strcmp(d->id, "followups_overdue") == 0 &&
-			    !ctl_report_is_today(r, b)) {
+			    !ctl_report_today_in(r, a, b)) {
 				for (ti = 0; ti <= r->nt; ti++) {
 					putchar(' ');
 					ctl_report_pad("-", ti < r->nt ? 14 : 9,
@@ -233,8 +233,7 @@ ctl_report_block(const struct ctl_report *r, size_t a, size_t b, size_t prev)
 			}
 			for (ti = 0; ti <= r->nt; ti++) {
 				snprintf(ch, sizeof ch, "%lu", ctl_report_value(r,
-				    ti, i, strcmp(d->id, "followups_overdue") ==
-				    0 ? b : a, b));
+				    ti, i, a, b));
 				putchar(' ');
 				ctl_report_pad(ch, ti < r->nt ? 14 : 9, 1);
 			}

@@ -48,6 +48,9 @@ unsigned long	 ctl_report_value(const struct ctl_report *, size_t ti,
 		    size_t i, size_t a, size_t b);
 /* Whether month mi is some territory's current month (overdue shown). */
 int		 ctl_report_is_today(const struct ctl_report *, size_t mi);
+/* Whether some month of a..b is (a range under way: overdue shown). */
+int		 ctl_report_today_in(const struct ctl_report *, size_t a,
+		    size_t b);
 /* "Personnes", "Messages", "Suivis". */
 const char	*ctl_report_unit(const struct ctl_report *,
 		    enum figures_unit);

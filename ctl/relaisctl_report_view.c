@@ -109,6 +109,19 @@ ctl_report_is_today(const struct ctl_report *r, size_t mi)
 	return 0;
 }
 
+/* Whether a month of a..b shows today's overdue (a range under way). */
+int
+ctl_report_today_in(const struct ctl_report *r, size_t a, size_t b)
+{
+	size_t	mi;
+
+	for (mi = a; mi <= b && mi < r->nm; mi++) {
+		if (ctl_report_is_today(r, mi))
+			return 1;
+	}
+	return 0;
+}
+
 /* A unit's heading in the report's language. */
 const char *
 ctl_report_unit(const struct ctl_report *r, enum figures_unit u)
@@ -273,12 +286,13 @@ ctl_html_table(const struct ctl_report *r, struct buf *b,
 			    " (today)"));
 		buf_puts(b, "</th>");
 		for (ti = 0; ti <= r->nt; ti++) {
-			if (overdue && !ctl_report_is_today(r, r->p1)) {
+			if (overdue && !ctl_report_today_in(r, r->p0, r->p1)) {
 				buf_puts(b, "<td>–</td>");
 				continue;
 			}
+			/* overdue: set on today's month alone, so the sum is it */
 			buf_printf(b, "<td>%lu</td>", ctl_report_value(r, ti, i,
-			    overdue ? r->p1 : r->p0, r->p1));
+			    r->p0, r->p1));
 		}
 		if (change) {
 			if (overdue)

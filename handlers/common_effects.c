@@ -34,11 +34,26 @@ const struct handler_lua common_effect_announce = { "announce",
  * "<territory>:<figure>" in the figures of fig ("<territory>:<YYYY-MM>",
  * the territory's local month; figures.h), and in the old UTC month's
  * stats:<YYYY-MM>, still kept for whoever reads it.
+ *
+ * With once = pid, guard, token: counted once per fact about that person.
+ * The state functions answer the same for the same event however often it
+ * runs (a crash between state and commit, a dead letter replayed), so the
+ * guard is here, atomic with the count: the person's field "n:<guard>"
+ * keeps the token of the fact last counted (an arrival's or a departure's
+ * event id, a follow-up's done record) and the same token counts nothing.
+ * A person forgotten meanwhile is not brought back by it, nor counted.
  */
-static const char *const common_stat_args[] = { "fig", "field", NULL };
+static const char *const common_stat_args[] = { "fig", "field", "once...",
+	NULL };
 const struct handler_lua common_effect_stat = { "stat", common_stat_args,
 "function(p, a)\n"
+"  local o = a.once\n"
+"  if #o == 3 then\n"
+"    local k, g = p .. 'person:' .. o[1], 'n:' .. o[2]\n"
+"    local r = redis.call('HMGET', k, 'territory', g)\n"
+"    if not r[1] or r[2] == o[3] then return end\n"
+"    redis.call('HSET', k, g, o[3])\n"
+"  end\n"
 "  redis.call('HINCRBY', p .. 'stats:' .. month(), a.field, 1)\n"
 "  redis.call('HINCRBY', p .. 'figures:' .. a.fig, string.match(a.field, '([^:]*)$'), 1)\n"
 "end\n" };
-

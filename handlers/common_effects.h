@@ -10,7 +10,11 @@ struct handler_lua;
  * whom; fig ("<territory>:<YYYY-MM>", handler_fig) counts the new pairs
  */
 extern const struct handler_lua	common_effect_announce;
-/* fig, field: "<territory>:<figure>" counted for the monthly report */
+/*
+ * fig, field[, pid, guard, token]: "<territory>:<figure>" counted for the
+ * monthly report; with a person, once per fact about them (the token kept
+ * on their record as "n:<guard>", figures.h)
+ */
 extern const struct handler_lua	common_effect_stat;
 
 #endif

@@ -11,7 +11,11 @@
 /*
  * The state function (S.done). Its arguments: the person id, the
  * follow-up's kind, now (ms). A follow-up done early is not reminded; one
- * reminded is no longer open (figures.h).
+ * reminded is no longer open (figures.h). The record "done <at> <event
+ * id>" (older ones: "done <at>") is kept once written and returned as
+ * done to the event that wrote it: run again (a crash before the commit,
+ * a dead letter replayed) the answer is the same, and the commit's guard
+ * counts it once; a second followup.done is told nothing to count.
  */
 static const char *const done_args[] = { "pid", "kind", "now", NULL };
 
@@ -22,12 +26,14 @@ static const struct handler_lua done_state = { "done", done_args,
 "  if not t then return { missing = 1 } end\n"
 "  local was = redis.call('HGET', k, 'fu:' .. a.kind) or ''\n"
 "  if m.retry then return { territory = t, was = was } end\n"
-"  redis.call('HSET', k, 'fu:' .. a.kind, 'done ' .. a.now)\n"
+"  local done = string.sub(was, 1, 4) == 'done' and was or 'done ' .. a.now .. ' ' .. m.eid\n"
+"  if done ~= was then redis.call('HSET', k, 'fu:' .. a.kind, done) end\n"
+"  local mine = m.eid ~= '' and string.sub(done, -#m.eid - 1) == ' ' .. m.eid\n"
 "  redis.call('ZREM', p .. 'followups-open:' .. t, a.kind .. ':' .. a.pid)\n"
 "  local fk = p .. 'followups:' .. a.pid\n"
 "  local m = redis.call('HGET', fk, a.kind)\n"
 "  if m then sched_rem(p, m); redis.call('HDEL', fk, a.kind) end\n"
-"  return { territory = t, was = was }\n"
+"  return { territory = t, was = was, done = mine and done or nil }\n"
 "end\n"
 };
 
@@ -53,6 +59,7 @@ done_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 {
 	const struct territory	*t;
 	const char		*pid, *kind;
+	char			 guard[80];
 
 	if (handler_followup_ids(ev, &pid, &kind, reason, reasonlen) == -1)
 		return -1;
@@ -64,10 +71,11 @@ done_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	snprintf(out->note, sizeof out->note, "follow-up %s marked done", kind);
 	t = territory_find(ctx->cf->territories, handler_str(state,
 	    "territory"));
-	/* counted once: not when it was done already */
-	if (t != NULL && strncmp(handler_str(state, "was") != NULL ?
-	    handler_str(state, "was") : "", "done", 4) != 0) {
-		handler_stat(out, ctx, t, "followups_done");
+	/* counted once per follow-up: the commit's guard, per kind */
+	if (t != NULL && handler_str(state, "done") != NULL) {
+		snprintf(guard, sizeof guard, "done:%s", kind);
+		handler_count(out, ctx, t, "followups_done", pid, guard,
+		    handler_str(state, "done"));
 	}
 	return 0;
 }

@@ -91,8 +91,12 @@ static const struct handler_lua due_fx_reminder_add = { "reminder_add",
 /*
  * followup: the person's record of a kind ("reminded <at>"), unless gone
  * or done meanwhile (a followup.done handled between this event's state
- * and its commit stays done); open in their territory's followups-open
- * until done (figures.h: what is overdue is counted there, no person read).
+ * and its commit stays done) or reminded already (a replay, a second
+ * followup.due: the first reminder's time is kept, the overdue clock not
+ * restarted); open in their territory's followups-open until done
+ * (figures.h: what is overdue is counted there, no person read). Two
+ * members drawn at random are checked: one whose person is gone (past
+ * retention, or forgotten by an older relaisctl) leaves.
  */
 static const char *const due_fx_followup_args[] = { "pid", "kind", "record",
 	NULL };
@@ -101,11 +105,16 @@ static const struct handler_lua due_fx_followup = { "followup",
 "function(p, a)\n"
 "  local k = p .. 'person:' .. a.pid\n"
 "  local r = redis.call('HMGET', k, 'territory', 'fu:' .. a.kind)\n"
-"  local t = r[1]\n"
-"  if not t or string.sub(r[2] or '', 1, 4) == 'done' then return end\n"
+"  local t, was = r[1], string.sub(r[2] or '', 1, 4)\n"
+"  if not t or was == 'done' or was == 'remi' then return end\n"
 "  redis.call('HSET', k, 'fu:' .. a.kind, a.record)\n"
 "  local at = tonumber(string.match(a.record, '^reminded (%d+)$'))\n"
-"  if at then redis.call('ZADD', p .. 'followups-open:' .. t, at, a.kind .. ':' .. a.pid) end\n"
+"  local ok = p .. 'followups-open:' .. t\n"
+"  if at then redis.call('ZADD', ok, 'NX', at, a.kind .. ':' .. a.pid) end\n"
+"  for _, om in ipairs(redis.call('ZRANDMEMBER', ok, 2) or {}) do\n"
+"    local pid = string.match(om, '^[^:]*:(.*)$')\n"
+"    if pid and redis.call('EXISTS', p .. 'person:' .. pid) == 0 then redis.call('ZREM', ok, om) end\n"
+"  end\n"
 "end\n" };
 
 static const struct handler_lua *const due_effects[] = { &due_fx_reminder_add,
@@ -319,7 +328,7 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	const struct territory			*t;
 	const json_t				*p, *fv;
 	const char				*pid, *kind, *hint;
-	char					 rec[64];
+	char					 rec[64], guard[80];
 
 	if (handler_followup_ids(ev, &pid, &kind, reason, reasonlen) == -1)
 		return -1;
@@ -354,7 +363,9 @@ due_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		    (long long)ctx->now_ms);
 		handler_effect(out, &due_fx_followup, "pid", pid, "kind", kind,
 		    "record", rec, NULL);
-		handler_stat(out, ctx, t, "followups_due");
+		/* once per person and kind: a replay reminds, counts nothing */
+		snprintf(guard, sizeof guard, "due:%s", kind);
+		handler_count(out, ctx, t, "followups_due", pid, guard, "1");
 	}
 	return 0;
 }

@@ -158,6 +158,24 @@ handler_stat(struct handler_out *out, const struct handler_ctx *ctx,
 	    NULL);
 }
 
+void
+handler_count(struct handler_out *out, const struct handler_ctx *ctx,
+    const struct territory *t, const char *figure, const char *pid,
+    const char *guard, const char *token)
+{
+	char	 field[160], fig[HANDLER_FIG_SIZE];
+	json_t	*e;
+
+	handler_fig(ctx, t, fig);
+	snprintf(field, sizeof field, "%s:%s", t->id, figure);
+	e = handler_effect_new(&common_effect_stat, 0, "fig", fig, "field",
+	    field, NULL);
+	json_array_append_new(e, json_string(pid));
+	json_array_append_new(e, json_string(guard));
+	json_array_append_new(e, json_string(token));
+	handler_effect_json(out, e);
+}
+
 const char *
 handler_str(const json_t *o, const char *key)
 {

@@ -200,6 +200,16 @@ extern const struct handler handler_match_digest;
 void		 handler_stat(struct handler_out *, const struct handler_ctx *,
 		    const struct territory *t, const char *figure);
 /*
+ * handler_stat once per fact about person pid, whatever runs the event
+ * again (a crash before its commit, a dead letter replayed): the commit
+ * counts it unless the person's field "n:<guard>" holds token already,
+ * and writes it there (the stat effect, common_effects.c). Nothing for a
+ * person gone.
+ */
+void		 handler_count(struct handler_out *, const struct handler_ctx *,
+		    const struct territory *t, const char *figure,
+		    const char *pid, const char *guard, const char *token);
+/*
  * "<territory>:<YYYY-MM>": t's figures of the local month of ctx's now,
  * as effects name them; out holds HANDLER_FIG_SIZE bytes.
  */

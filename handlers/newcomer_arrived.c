@@ -289,6 +289,15 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  if r[8] and (r[3] or welcome == 'failed') then del[#del + 1] = 'welcome' end\n"
 "  if #del > 0 then redis.call('HDEL', k, unpack(del)) end\n"
 "  redis.call('HSET', k, unpack(set))\n"
+/* a move: their open follow-ups go with them (figures.h), reminder time kept */
+"  if r[2] and r[2] ~= t then\n"
+"    local from, to = p .. 'followups-open:' .. r[2], p .. 'followups-open:' .. t\n"
+"    for _, f in ipairs(redis.call('HKEYS', k)) do\n"
+"      local om = string.sub(f, 1, 3) == 'fu:' and string.sub(f, 4) .. ':' .. pid\n"
+"      local sc = om and redis.call('ZSCORE', from, om)\n"
+"      if sc then redis.call('ZREM', from, om); redis.call('ZADD', to, sc, om) end\n"
+"    end\n"
+"  end\n"
 "  local c, prev, fresh = assign(p, pid, t, cjson.decode(a.roster), cjson.decode(a.eligible), a.case_until, now, eid, r[4])\n"
 "  if fresh then by_c = eid end\n"
 "  local fk = p .. 'followups:' .. pid\n"
@@ -341,7 +350,7 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  redis.call('EXPIRE', k, ttl)\n"
 "  return { counsellor = c or '', previous = prev or '', planned = planned, jobs = jobs,\n"
 "    welcome = (by_w or by_a) == eid and 1 or 0, notify = by_c == eid and 1 or 0,\n"
-"    first = arrived and 0 or 1 }\n"
+"    first = by_a == eid and 1 or 0 }\n"
 "end\n"
 };
 
@@ -770,13 +779,14 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	if (state != NULL && a.noc != NULL && a.share && !ev->quiet)
 		arrival_matches(ctx, &a, json_object_get(state, "jobs"), out);
 	/*
-	 * An arrival counts a person once: when this event registered them
-	 * (again after a departure), not when it took over a failed welcome
-	 * or is replayed from the dead letters.
+	 * Counted when this event registered the person (again after a
+	 * departure), not for taking over a failed welcome; once, however
+	 * often it runs (a crash before its commit, a dead letter replayed).
 	 */
 	if (state != NULL && !ctx->retry &&
 	    json_integer_value(json_object_get(state, "first")) != 0)
-		handler_stat(out, ctx, a.t, "arrivals");
+		handler_count(out, ctx, a.t, "arrivals", a.id, "arrivals",
+		    ev->id);
 	json_decref(cv);
 	return 0;
 }

@@ -8,9 +8,13 @@
 #include "territory.h"
 
 /*
- * The state function (S.departed). Its argument: the person id. Cancels
- * pending follow-ups (and those open, figures.h), stops matching; not when
- * a newer event (a return) was applied since.
+ * The state function (S.departed). Its argument: the person id (m.eid:
+ * the event's). Cancels pending follow-ups (and those open, figures.h), stops
+ * matching; not when a newer event (a return) was applied since. The
+ * person's "departed" keeps the event that made them leave: run again
+ * (a crash before the commit, a dead letter replayed), the same event is
+ * still the one (already 0) and the commit's guard counts it once; a
+ * second departure event is not.
  */
 static const char *const departed_args[] = { "pid", NULL };
 
@@ -36,9 +40,13 @@ static const struct handler_lua departed_state = { "departed", departed_args,
 "    end\n"
 "  end\n"
 "  local was = redis.call('HGET', k, 'departed')\n"
-"  redis.call('HSET', k, 'departed', '1', 't', m.t)\n"
+"  if was and was ~= m.eid then\n"
+"    redis.call('HSET', k, 't', m.t)\n"
+"  else\n"
+"    redis.call('HSET', k, 'departed', m.eid, 't', m.t)\n"
+"  end\n"
 "  redis.call('HDEL', k, 'counsellor', 'assigned_by')\n"
-"  return { territory = t, cancelled = n, already = was and 1 or 0 }\n"
+"  return { territory = t, cancelled = n, already = (was and was ~= m.eid) and 1 or 0 }\n"
 "end\n"
 };
 
@@ -62,8 +70,9 @@ departed_fn(const struct envelope *ev, const struct handler_ctx *ctx,
     size_t reasonlen)
 {
 	const struct territory	*t;
+	const char		*pid;
 
-	if (handler_id(ev, "person", reason, reasonlen) == NULL)
+	if ((pid = handler_id(ev, "person", reason, reasonlen)) == NULL)
 		return -1;
 	if (state == NULL || json_object_get(state, "missing") != NULL) {
 		snprintf(out->note, sizeof out->note, "person unknown: nothing "
@@ -77,7 +86,8 @@ departed_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	    "territory"));
 	if (t != NULL && json_integer_value(json_object_get(state,
 	    "already")) == 0) {
-		handler_stat(out, ctx, t, "departures");
+		handler_count(out, ctx, t, "departures", pid, "departures",
+		    ev->id);
 	}
 	return 0;
 }

@@ -364,11 +364,12 @@ test_stat(const struct handler_out *out, const char *figure)
 	if (test_effects(out, "stat") != 1)
 		fail_msg("expected one stat effect (%s), got %zu", figure,
 		    test_effects(out, "stat"));
+	/* [stat, fig, field], or once per fact [stat, fig, field, pid, guard, token] */
 	json_array_foreach(out->effects, i, e) {
 		if (strcmp(json_string_value(json_array_get(e, 0)), "stat") != 0)
 			continue;
-		assert_string_equal(json_string_value(json_array_get(e,
-		    json_array_size(e) - 1)), figure);
+		assert_string_equal(json_string_value(json_array_get(e, 2)),
+		    figure);
 	}
 }
 

@@ -35,7 +35,8 @@ test_done(void **state)
 	    "\"d30\"}}", "missing data.person.id");
 
 	test_decide("followup.done", "done-1", data, "{\"territory\":"
-	    "\"abitibi\",\"was\":\"\"}", 0, &out);
+	    "\"abitibi\",\"was\":\"\",\"done\":\"done 1772460000000 "
+	    "done-1\"}", 0, &out);
 	assert_int_equal(out.n, 0);
 	assert_string_equal(out.note, "follow-up d30 marked done");
 	assert_int_equal(json_array_size(out.effects), 1);
@@ -43,7 +44,8 @@ test_done(void **state)
 	handler_out_clear(&out);
 	/* done after its reminder: counted */
 	test_decide("followup.done", "done-1", data, "{\"territory\":"
-	    "\"abitibi\",\"was\":\"reminded 1772400000000\"}", 0, &out);
+	    "\"abitibi\",\"was\":\"reminded 1772400000000\",\"done\":"
+	    "\"done 1772460000000 done-1\"}", 0, &out);
 	test_stat(&out, "abitibi:followups_done");
 	handler_out_clear(&out);
 	/* done twice: counted once */

@@ -176,6 +176,36 @@ run_report(struct fx *f, ...)
 	return rv;
 }
 
+/* The last occurrence of needle in hay, or NULL. */
+static const char *
+test_last(const char *hay, const char *needle)
+{
+	const char	*p, *last = NULL;
+
+	for (p = hay; (p = strstr(p, needle)) != NULL; p++)
+		last = p;
+	return last;
+}
+
+/* The whole file path into *out (malloc'ed); -1 when unreadable. */
+static int
+test_read(const char *path, char **out)
+{
+	FILE	*fp;
+	long	 len;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	assert_non_null(*out = malloc((size_t)len + 1));
+	assert_int_equal(fread(*out, 1, (size_t)len, fp), (size_t)len);
+	(*out)[len] = '\0';
+	fclose(fp);
+	return 0;
+}
+
 /* relaisctl's clock set to at (RFC 3339), or to the real one (NULL). */
 static void
 now(const char *at)
@@ -276,6 +306,48 @@ test_fiscal_year(void **state)
 	assert_non_null(strstr(f->out, "\n2026-04,abitibi,MRC d'Abitibi,0,"));
 	assert_non_null(strstr(f->out, "\n2026-10,abitibi,MRC d'Abitibi,2,2,"));
 	assert_non_null(strstr(f->out, "\n2027-03,total,Total,0,"));
+}
+
+/*
+ * A range under way (the fiscal year, today in it): today's overdue is
+ * shown, in the text and the page, though the range ends months later.
+ */
+static void
+test_range_overdue(void **state)
+{
+	struct fx	*f = *state;
+	const char	*row;
+	char		 v[3][8];
+
+	seed(f);
+	now("2026-11-20T12:00:00Z");
+	assert_int_equal(run_report(f, "from", "2026-04", "to", "2027-03",
+	    "lang", "en", "html", f->html, NULL), 0);
+	/* the range's block comes last, after each month's */
+	if ((row = test_last(f->out, "  Follow-ups overdue")) == NULL)
+		fail_msg("no overdue line:\n%s", f->out);
+	/* abitibi 1, nord 0, total 1: not "-" */
+	if (sscanf(row + 20, "%7s %7s %7s", v[0], v[1], v[2]) != 3 ||
+	    strcmp(v[0], "1") != 0 || strcmp(v[1], "0") != 0 ||
+	    strcmp(v[2], "1") != 0)
+		fail_msg("overdue not shown for a range under way:\n%s", row);
+	free(f->out);
+	f->out = NULL;
+	assert_int_equal(test_read(f->html, &f->out), 0);
+	if ((row = strstr(f->out, "<tr id=\"row-followups_overdue\">")) ==
+	    NULL || strstr(row, "</tr>") == NULL ||
+	    strncmp(strstr(row, "</th>"), "</th><td>1</td><td>0</td>"
+	    "<td>1</td>", 35) != 0)
+		fail_msg("overdue not in the page's table:\n%.300s",
+		    row != NULL ? row : f->out);
+
+	/* a range over: "-" */
+	now("2027-05-20T12:00:00Z");
+	assert_int_equal(run_report(f, "from", "2026-04", "to", "2027-03",
+	    "lang", "en", NULL), 0);
+	if ((row = test_last(f->out, "  Follow-ups overdue")) == NULL ||
+	    sscanf(row + 20, "%7s", v[0]) != 1 || strcmp(v[0], "-") != 0)
+		fail_msg("overdue shown for a range over:\n%s", f->out);
 }
 
 static void
@@ -408,6 +480,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fiscal_year, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_range_overdue, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
