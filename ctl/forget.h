@@ -8,7 +8,8 @@
  * Their own keys: the profile, pending follow-ups, the dedupe markers of
  * their follow-ups. Where they are listed among others, by their id: the
  * matching index, counsellors' caseloads and reminders, employers' ledgers
- * and digests.
+ * and digests, every territory's open follow-ups (followups-open:*,
+ * "<kind>:<id>"; export lists them as followups_open).
  * Where their data travels in bytes, found by id, email or phone, read as
  * bytes (not parsed: a letter that is not JSON or not UTF-8 is found too):
  * scheduled members, dead letters, unread and pending stream entries, inbox
@@ -31,7 +32,7 @@ struct pii;
 
 struct forget_report {
 	long long	person;		/* 1 when a stored profile was found */
-	long long	followups;	/* pending follow-ups cancelled */
+	long long	followups;	/* pending follow-ups cancelled, open ones */
 	long long	index;		/* matching index entries */
 	long long	caseload;
 	long long	ledgers;	/* employers' announcement ledgers */

@@ -268,11 +268,22 @@ ctl_report_text(const struct ctl_report *r)
 	    "Mois locaux de chaque territoire. Les personnes sont comptées "
 	    "une fois (un accueil :\nle premier par canal); les messages, "
 	    "chacun. En retard : les suivis rappelés il y a\nplus de 14 jours "
-	    "et non faits, aujourd'hui (avec le mois en cours)." :
+	    "et non faits, aujourd'hui (avec le mois en cours).\n"
+	    "Un retour après un départ compte comme une arrivée (et un "
+	    "départ), pas comme une\npersonne accueillie de plus. Envois en "
+	    "échec : chaque échec, même d'un envoi\nrejoué. Désabonnements : "
+	    "adresses signalées par un fournisseur lors d'un envoi.\n"
+	    "Candidats : comptés quand l'alerte qui les présente est consignée, "
+	    "envoyée ou non." :
 	    "Each territory's local months. People count once (welcomed: "
 	    "their first welcome\nper channel); messages, each. Overdue: "
 	    "follow-ups reminded over 14 days ago and not\ndone, today (shown "
-	    "with the current month).");
+	    "with the current month).\n"
+	    "A return after a departure counts as an arrival (and a "
+	    "departure), not as one\nmore person welcomed. Failed "
+	    "deliveries: each failure, a replayed one's too.\nOpt-outs: "
+	    "addresses a provider reported on a send. Candidates: counted "
+	    "when\nthe alert naming them is recorded, sent or not.");
 }
 
 /* A CSV field: quoted when it holds a comma, a quote or a line break. */

@@ -551,12 +551,23 @@ ctl_report_html(const struct ctl_report *r, struct buf *b)
 	    "l’est au mois de son premier accueil, par canal et tous canaux "
 	    "confondus. Les messages sont comptés chacun. Les suivis en retard "
 	    "ont été rappelés au conseiller il y a plus de 14 jours et ne sont "
-	    "pas faits : le chiffre est celui d’aujourd’hui. Aucune donnée "
-	    "personnelle dans ce rapport.",
+	    "pas faits : le chiffre est celui d’aujourd’hui. Un retour après "
+	    "un départ compte comme une arrivée (et un départ), pas comme une "
+	    "personne accueillie de plus. Envois en échec : chaque échec, même "
+	    "d’un envoi rejoué. Désabonnements : les adresses qu’un fournisseur "
+	    "a signalées lors d’un envoi (ni des personnes, ni les "
+	    "désabonnements par lien ou par STOP). Candidats : comptés quand "
+	    "l’alerte qui les présente est consignée, envoyée ou non. Aucune donnée personnelle dans "
+	    "ce rapport.",
 	    "People count once: a person welcomed counts in the month of their "
 	    "first welcome, per channel and on any. Messages count each. "
 	    "Follow-ups overdue were reminded to the counsellor over 14 days "
-	    "ago and are not done: the figure is today's. No personal data in "
-	    "this report."));
+	    "ago and are not done: the figure is today's. A return after a "
+	    "departure counts as an arrival (and a departure), not as one more "
+	    "person welcomed. Failed deliveries: each failure, a replayed "
+	    "one's too. Opt-outs: the addresses a provider reported on a send "
+	    "(not people, nor opt-outs by link or STOP). Candidates: counted "
+	    "when the alert naming them is recorded, sent or not. No personal data in this "
+	    "report."));
 	buf_puts(b, "</p>\n</footer>\n</body>\n</html>\n");
 }

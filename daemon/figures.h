@@ -10,10 +10,15 @@
  *       the month is the territory's local month (its time zone, default
  *       America/Toronto), of relaisd's clock when the event was handled or
  *       the delivery's outcome written. Fields (absent = 0):
- *         arrivals             people who arrived (a person's first
- *                              newcomer.arrived; a repeat is not counted)
+ *         arrivals             arrivals: the newcomer.arrived that registers
+ *                              a person, and again the one after they
+ *                              departed (a return counts as an arrival);
+ *                              a repeat about a person registered, or a
+ *                              move, does not count
  *         welcomed             people reached by a welcome on any channel,
- *                              counted in the month of their first one
+ *                              once ever (a return welcomed again is not
+ *                              counted again: arrivals 2, welcomed 1),
+ *                              in the month of their first one
  *         welcomed:<channel>   the same per channel (email, sms)
  *         sent:<template>:<channel>
  *                              messages sent (welcome, arrival_notice =
@@ -21,25 +26,53 @@
  *                              followup_reminder, match_alert = employer
  *                              alerts and digests, or any other template a
  *                              route names)
- *         dead                 deliveries dead-lettered (failed messages)
+ *         dead                 deliveries dead-lettered, each time: a
+ *                              delivery replayed from the dead letters
+ *                              that fails again counts again (failures,
+ *                              not messages or people)
  *         dead:<template>:<channel>
  *                              the same per message
  *         candidates           candidates announced to employers (each
- *                              (employer, person) pair once, ever)
- *         followups_due        follow-ups that fell due
- *         followups_done       follow-ups marked done
- *         departures           people who left the programme
- *         optouts              opt-outs reported by a provider on a send
+ *                              (employer, person) pair once, ever),
+ *                              counted when the pair is written to the
+ *                              ledger (the commit of the event that names
+ *                              them, the alert sent or not yet), in the
+ *                              posting's territory and month
+ *         followups_due        follow-ups that fell due, once per person
+ *                              and kind (a replayed or repeated
+ *                              followup.due adds nothing)
+ *         followups_done       follow-ups marked done, once per person and
+ *                              kind
+ *         departures           departures (the newcomer.departed that made
+ *                              a person leave; again after a return)
+ *         optouts              opt-outs a provider reported on a send:
+ *                              addresses (a person with email and phone may
+ *                              count twice), not people; opt-outs by the
+ *                              unsubscribe link or a STOP reply are not in it
  *   Written by the commit script (queue_lua.c: its F op, one per delivery
- *   sent or dead; the handlers' effects "stat" and "announce"). People are
- *   counted once: a person's first welcome per channel is marked on the
- *   person record (fields welcomed and welcomed_<channel>, HSETNX, value
- *   the month), so a replay or a second welcome adds nothing.
+ *   sent or dead; the handlers' effects "stat" and "announce").
+ *
+ *   Counted once per fact, whatever runs an event again (relaisd killed
+ *   between the state script and the commit, a dead letter replayed, a
+ *   duplicate): the state functions answer the same for the same event,
+ *   and the guard is in the commit, atomic with the count, on the person's
+ *   record (gone with it on forget or retention; never recreated):
+ *     welcomed, welcomed_<channel>   the month of their first welcome
+ *                                    (HSETNX): a person counts once
+ *     n:arrivals, n:departures       the event id last counted
+ *     n:done:<kind>                  the done record counted
+ *     n:due:<kind>                   "1": counted
+ *   A fact counted by a relaisd older than these guards has none: an
+ *   arrival or departure of then, replayed now, counts once more.
  *
  *   <prefix>followups-open:<territory>      sorted set, the follow-ups
  *       reminded to a counsellor and not done yet: member
- *       "<kind>:<person id>", score when it was reminded (ms). Removed when
- *       the follow-up is done, the person departs or is forgotten.
+ *       "<kind>:<person id>", score when it was first reminded (ms; a
+ *       replay keeps it). A member is in the set of the person's territory
+ *       now: it moves with them (arrival state, score kept). Removed when
+ *       the follow-up is done, the person departs or is forgotten (forget
+ *       walks every territory's set); one whose person is gone (retention)
+ *       is dropped by a later reminder (two members checked at random).
  *       Overdue (a live figure, not a month's): ZCOUNT key -inf
  *       (now - FIGURES_OVERDUE_DAYS days).
  *
