@@ -44,7 +44,8 @@
  *         followups_done       follow-ups marked done, once per person and
  *                              kind
  *         departures           departures (the newcomer.departed that made
- *                              a person leave; again after a return)
+ *                              a person leave, kept as departed_by on their
+ *                              record; again after a return)
  *         optouts              opt-outs a provider reported on a send:
  *                              addresses (a person with email and phone may
  *                              count twice), not people; opt-outs by the

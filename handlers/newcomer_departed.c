@@ -11,7 +11,7 @@
  * The state function (S.departed). Its argument: the person id (m.eid:
  * the event's). Cancels pending follow-ups (and those open, figures.h), stops
  * matching; not when a newer event (a return) was applied since. The
- * person's "departed" keeps the event that made them leave: run again
+ * person's "departed_by" keeps the event that made them leave: run again
  * (a crash before the commit, a dead letter replayed), the same event is
  * still the one (already 0) and the commit's guard counts it once; a
  * second departure event is not.
@@ -39,14 +39,12 @@ static const struct handler_lua departed_state = { "departed", departed_args,
 "      redis.call('ZREM', p .. 'followups-open:' .. t, string.sub(f, 4) .. ':' .. pid)\n"
 "    end\n"
 "  end\n"
-"  local was = redis.call('HGET', k, 'departed')\n"
-"  if was and was ~= m.eid then\n"
-"    redis.call('HSET', k, 't', m.t)\n"
-"  else\n"
-"    redis.call('HSET', k, 'departed', m.eid, 't', m.t)\n"
-"  end\n"
+"  local was = redis.call('HMGET', k, 'departed', 'departed_by')\n"
+"  local mine = not was[1] or was[2] == m.eid\n"
+"  if mine then redis.call('HSET', k, 'departed', '1', 'departed_by', m.eid) end\n"
+"  redis.call('HSET', k, 't', m.t)\n"
 "  redis.call('HDEL', k, 'counsellor', 'assigned_by')\n"
-"  return { territory = t, cancelled = n, already = (was and was ~= m.eid) and 1 or 0 }\n"
+"  return { territory = t, cancelled = n, already = mine and 0 or 1 }\n"
 "end\n"
 };
 
