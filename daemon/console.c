@@ -277,30 +277,6 @@ console_req_cookies(struct console_req *r, const char *h)
 	console_csrf_token(c->secret, c->secretlen, r->sid, r->csrf);
 }
 
-void
-console_session_end(struct console *c, const char *sid, long long now_s)
-{
-	struct console_ended	*e = &c->ended[c->nended++ % CONSOLE_ENDED_MAX];
-
-	snprintf(e->sid, sizeof e->sid, "%s", sid);
-	e->until_s = now_s + c->ttl_max_s;
-}
-
-int
-console_session_ended(const struct console *c, const char *sid,
-    long long now_s)
-{
-	size_t	i, n = c->nended < CONSOLE_ENDED_MAX ? c->nended :
-		    CONSOLE_ENDED_MAX;
-
-	for (i = 0; i < n; i++) {
-		if (c->ended[i].until_s > now_s &&
-		    strcmp(c->ended[i].sid, sid) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * What a request says before any page: method, path, query or form,
  * cookies, proxy headers. 0, or -1 once answered (405, 400, 415).
