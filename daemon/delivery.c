@@ -16,6 +16,7 @@
 #include "config.h"
 #include "delivery.h"
 #include "envelope.h"
+#include "figures.h"
 #include "gw.h"
 #include "log.h"
 #include "metrics.h"
@@ -211,7 +212,12 @@ delivery_on_marker(int ok, void *arg)
 	(void)arg;	/* best effort: the commit writes the marker again */
 }
 
-/* Marks one delivery sent at once when others of its job are still out. */
+/*
+ * Marks one delivery sent at once when others of its job are still out,
+ * counted in the figures with it (atomically): a crash before the event's
+ * commit leaves it "already sent" and counted, and that commit's S op,
+ * finding the marker, counts it no more (figures.h).
+ */
 static void
 delivery_mark_sent(struct delivery *d)
 {
@@ -219,6 +225,7 @@ delivery_mark_sent(struct delivery *d)
 
 	queue_args_init(&a);
 	queue_op_sent(&a, d->pd->key);
+	figures_delivery_op(&a, d, d->job->type, clock_now_ms());
 	queue_commit(d->job->q, "", &a, delivery_on_marker, NULL);
 	queue_args_clear(&a);
 }

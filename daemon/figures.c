@@ -12,8 +12,11 @@
  */
 #include <hiredis/hiredis.h>
 
+#include "delivery.h"
 #include "figures.h"
+#include "plan.h"
 #include "queue_args.h"
+#include "territory.h"
 #include "tz.h"
 
 /* The figures shown, people first, then messages, then follow-ups. */
@@ -474,4 +477,21 @@ figures_op(struct queue_args *ops, const struct tz *tz, int64_t at_ms,
 	queue_args_add(ops, sent ? "s" : optout ? "o" : "d", 1);
 	queue_args_add(ops, welcomed != NULL ? welcomed : "",
 	    welcomed != NULL ? strlen(welcomed) : 0);
+}
+
+void
+figures_delivery_op(struct queue_args *ops, const struct delivery *d,
+    const char *type, int64_t at_ms)
+{
+	const struct plan_delivery	*pd = d->pd;
+
+	if ((d->outcome != OUTCOME_SENT && d->outcome != OUTCOME_DEAD) ||
+	    pd->terr == NULL)
+		return;
+	/* a newcomer's message on arrival welcomes them */
+	figures_op(ops, pd->terr->tz, at_ms, pd->territory, pd->template,
+	    pd->channel, d->outcome == OUTCOME_SENT, d->optout, type != NULL &&
+	    strcmp(type, "newcomer.arrived") == 0 && strcmp(pd->role,
+	    "newcomer") == 0 && pd->subject != NULL && *pd->subject != '\0' ?
+	    pd->subject : NULL);
 }

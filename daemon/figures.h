@@ -321,5 +321,15 @@ void		 figures_op(struct queue_args *, const struct tz *,
 		    int64_t at_ms, const char *territory,
 		    const char *template, const char *channel, int sent,
 		    int optout, const char *welcomed);
+/*
+ * figures_op for delivery d of an event of type, at at_ms: when it was
+ * sent or dead-lettered and has a territory. Written after its S op (a
+ * sent one), it counts only if that S op found no marker: a delivery
+ * marked sent early (with its figures, delivery.c) is not counted again
+ * by its event's commit, nor when a crash leaves it "already sent".
+ */
+struct delivery;
+void		 figures_delivery_op(struct queue_args *,
+		    const struct delivery *, const char *type, int64_t at_ms);
 
 #endif

@@ -163,12 +163,16 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
 "  else return redis.error_reply('relais commit: bad op ' .. tostring(op)) end\n"
 "end\n"
 "if i ~= #ARGV + 1 then return redis.error_reply('relais commit: ops cut short') end\n"
-"local fails, acks = {}, {}\n"
+/*
+ * skipf: the S op just before found its marker (the delivery was marked
+ * sent early, with its figures): its F op counts nothing (figures.h).
+ */
+"local fails, acks, skipf = {}, {}, false\n"
 "i = 7\n"
 "while i <= #ARGV do\n"
 "  local op = ARGV[i]\n"
 "  if op == 'S' then\n"
-"    redis.call('SET', p .. 'sent:' .. ARGV[i + 1], '1', 'EX', ttl)\n"
+"    skipf = redis.call('SET', p .. 'sent:' .. ARGV[i + 1], '1', 'EX', ttl, 'GET') ~= false\n"
 "    i = i + 2\n"
 "  elseif op == 'C' then\n"
 "    redis.call('INCR', p .. ARGV[i + 1])\n"
@@ -189,7 +193,8 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
 "    acks[#acks + 1] = ARGV[i + 1]\n"
 "    i = i + 2\n"
 "  elseif op == 'F' then\n"
-"    figures(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])\n"
+"    if not skipf then figures(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]) end\n"
+"    skipf = false\n"
 "    i = i + 6\n"
 "  elseif op == 'Z' then\n"
 "    sched_add(p, ARGV[i + 1], ARGV[i + 2])\n"
@@ -209,6 +214,7 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
 "    local n = tonumber(ARGV[i + 1])\n"
 "    local f = {}\n"
 "    for j = 1, 2 * n do f[j] = ARGV[i + 1 + j] end\n"
+"    skipf = false\n"
 "    if op == 'D' then\n"
 "      dead(f)\n"
 "    else\n"

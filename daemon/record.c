@@ -217,14 +217,7 @@ record_outcome(struct queue_args *ops, const struct delivery *d,
 	default:
 		break;
 	}
-	/* the territory's figures: a newcomer's message on arrival welcomes them */
-	if ((d->outcome == OUTCOME_SENT || d->outcome == OUTCOME_DEAD) &&
-	    d->pd->terr != NULL)
-		figures_op(ops, d->pd->terr->tz, at_ms, d->pd->territory,
-		    d->pd->template, d->pd->channel, d->outcome == OUTCOME_SENT,
-		    d->optout, type != NULL && strcmp(type, "newcomer.arrived") ==
-		    0 && strcmp(d->pd->role, "newcomer") == 0 &&
-		    d->pd->subject != NULL && *d->pd->subject != '\0' ?
-		    d->pd->subject : NULL);
+	/* the territory's figures, after the S op of a sent one */
+	figures_delivery_op(ops, d, type, at_ms);
 	record_delivery(ops, d, event_id, type, at_ms);
 }

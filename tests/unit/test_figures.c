@@ -461,6 +461,48 @@ test_commit_figures(void **state)
 	tz_free(tz);
 }
 
+/*
+ * A delivery marked sent early (delivery.c: its S op with its F op, while
+ * others of its event are still out) is counted then, once: not again by
+ * its event's commit (S finds the marker), nor lost when a crash leaves
+ * it "already sent" (no commit of its own then).
+ */
+static void
+test_commit_early_marker(void **state)
+{
+	struct test_redis	*srv = *state;
+	struct queue_args	 ops;
+	const char		*k = "t:figures:abitibi:2026-11";
+	struct tz		*tz;
+	char			 err[128];
+	int			 i;
+
+	tz = tz_load("America/Toronto", err, sizeof err);
+	assert_non_null(tz);
+	freeReplyObject(test_redis_cmd(srv, "HSET t:person:p-9 territory "
+	    "abitibi"));
+	/* the early marker, then the event's commit (twice: a replay) */
+	for (i = 0; i < 3; i++) {
+		queue_args_init(&ops);
+		queue_op_sent(&ops, "key-9");
+		figures_op(&ops, tz, NOV_TORONTO_MS, "abitibi", "welcome",
+		    "email", 1, 0, "p-9");
+		/* a dead delivery after it is counted: the skip is S's F alone */
+		if (i > 0)
+			test_dead_op(&ops, "HTTP 400: bad");
+		if (i > 0)
+			figures_op(&ops, tz, NOV_TORONTO_MS, "abitibi",
+			    "checkin", "email", 0, 0, NULL);
+		test_commit(srv, &ops);
+		queue_args_clear(&ops);
+	}
+	assert_int_equal(test_hget(srv, k, "sent:welcome:email"), 1);
+	assert_int_equal(test_hget(srv, k, "welcomed"), 1);
+	assert_int_equal(test_hget(srv, k, "dead:checkin:email"), 2);
+	assert_int_equal(test_redis_int(srv, "EXISTS t:sent:key-9"), 1);
+	tz_free(tz);
+}
+
 /* The tick's retention takes expired letters off dead:reasons, once. */
 static void
 test_tick_retention(void **state)
@@ -509,6 +551,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reason_lua, setup_redis,
 		    teardown_redis),
 		cmocka_unit_test_setup_teardown(test_commit_figures,
+		    setup_redis, teardown_redis),
+		cmocka_unit_test_setup_teardown(test_commit_early_marker,
 		    setup_redis, teardown_redis),
 		cmocka_unit_test_setup_teardown(test_tick_retention,
 		    setup_redis, teardown_redis),
