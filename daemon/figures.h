@@ -63,6 +63,10 @@
  *     n:arrivals, n:departures       the event id last counted
  *     n:done:<kind>                  the done record counted
  *     n:due:<kind>                   "1": counted
+ *   A message sent is counted with its sent marker, in the same script:
+ *   the early marker of a delivery answered while others of its event are
+ *   out (delivery.c) carries its F op, and the event's commit, finding
+ *   the marker (SET ... GET), does not count it again.
  *   A fact counted by a relaisd older than these guards has none: an
  *   arrival or departure of then, replayed now, counts once more.
  *
