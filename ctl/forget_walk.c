@@ -372,6 +372,13 @@ forget_walk_open(struct forget_search *s)
 					freeReplyObject(k);
 					return -1;
 				}
+				if (r->elements != 2) {
+					snprintf(s->err, s->errlen, "ZSCAN: "
+					    "unexpected reply");
+					freeReplyObject(r);
+					freeReplyObject(k);
+					return -1;
+				}
 				snprintf(zc, sizeof zc, "%s",
 				    r->element[0]->str);
 				for (j = 0; j + 1 < r->element[1]->elements &&
