@@ -292,6 +292,11 @@ test_arrivals_departures(void **state)
 	assert_int_equal(truth_hget(FIG, "arrivals"), 2);
 	truth_run("newcomer.arrived", "a-3", "8-1", 1, ARRIVAL("abitibi"), 5000);
 	assert_int_equal(truth_hget(FIG, "arrivals"), 2);
+	/* a departure older than the return, arriving late: changes nothing */
+	truth_run("newcomer.departed", "d-old", "8-2", 0, PERSON, 4500);
+	assert_int_equal(truth_hget(FIG, "departures"), 1);
+	assert_int_equal(test_redis_int(srv, "HEXISTS t:person:p-1 departed"),
+	    0);
 	truth_run("newcomer.departed", "d-3", "9-1", 0, PERSON, 6000);
 	assert_int_equal(truth_hget(FIG, "departures"), 2);
 	freeReplyObject(test_redis_cmd(srv, "FLUSHALL"));
