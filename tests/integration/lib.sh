@@ -291,9 +291,13 @@ report() {
 	first=$1
 	last=$(redis_month)
 	if [ -n "${RELAIS_TEST_NOW:-}" ]; then
-		m=$(date -u -d "$RELAIS_TEST_NOW" +%Y-%m)
-		[[ "$m" < "$first" ]] && first=$m
-		[[ "$m" > "$last" ]] && last=$m
+		# figures go in the territory's local month (the shipped zone:
+		# America/Toronto), which is not UTC's near midnight UTC
+		for m in "$(date -u -d "$RELAIS_TEST_NOW" +%Y-%m)" \
+		    "$(TZ=America/Toronto date -d "$RELAIS_TEST_NOW" +%Y-%m)"; do
+			[[ "$m" < "$first" ]] && first=$m
+			[[ "$m" > "$last" ]] && last=$m
+		done
 	fi
 	[[ "$first" > "$last" ]] && last=$first
 	rc=0
