@@ -199,32 +199,6 @@ admin_unsub_mask(const char *id, int sms, char *out, size_t outlen)
 	snprintf(out, outlen, "%.*s***%s", (int)n, addr, at);
 }
 
-static void
-admin_unsub_escape(struct buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			buf_puts(b, "&amp;");
-			break;
-		case '<':
-			buf_puts(b, "&lt;");
-			break;
-		case '>':
-			buf_puts(b, "&gt;");
-			break;
-		case '"':
-			buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			buf_puts(b, "&#39;");
-			break;
-		default:
-			buf_putc(b, *s);
-		}
-	}
-}
-
 /* The whole page; masked is NULL on the invalid-link page. */
 static void
 admin_unsub_page(struct buf *b, enum admin_unsub_lang lang,
@@ -246,7 +220,7 @@ admin_unsub_page(struct buf *b, enum admin_unsub_lang lang,
 	if (masked != NULL && page != ADMIN_UNSUB_FAILED) {
 		buf_printf(b, "<p>%s <strong>", sms ? t->label_sms :
 		    t->label_email);
-		admin_unsub_escape(b, masked);
+		buf_html(b, masked);
 		buf_puts(b, "</strong></p>\n");
 	}
 	/* no action: the form posts to this very URL, lang included */

@@ -24,6 +24,8 @@ void	 buf_free(struct buf *);
 /* Room for extra more bytes (and the NUL) without another allocation. */
 void	 buf_reserve(struct buf *, size_t extra);
 void	 buf_puts(struct buf *, const char *);
+/* s escaped for HTML text and attribute values (& < > " '). */
+void	 buf_html(struct buf *, const char *s);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_vprintf(struct buf *, const char *, va_list)

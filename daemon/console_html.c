@@ -171,29 +171,8 @@ console_word(const struct console_req *r, const char *key)
 void
 console_html_text(struct buf *b, const char *s)
 {
-	if (s == NULL)
-		return;
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			buf_puts(b, "&amp;");
-			break;
-		case '<':
-			buf_puts(b, "&lt;");
-			break;
-		case '>':
-			buf_puts(b, "&gt;");
-			break;
-		case '"':
-			buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			buf_puts(b, "&#39;");
-			break;
-		default:
-			buf_putc(b, *s);
-		}
-	}
+	if (s != NULL)
+		buf_html(b, s);
 }
 
 /* The head, up to and with <body>. */

@@ -254,6 +254,23 @@ test_steal(void **state)
 }
 
 /* xstrndup copies exactly n bytes (NULs too) and terminates them. */
+/* The five characters HTML gives meaning to, escaped; the rest as is. */
+static void
+test_html(void **state)
+{
+	struct buf	b;
+
+	(void)state;
+	buf_init(&b);
+	buf_html(&b, "a<b>&\"c\" 'd' é");
+	assert_string_equal(b.data, "a&lt;b&gt;&amp;&quot;c&quot; &#39;d&#39; é");
+	buf_reset(&b);
+	buf_puts(&b, "");
+	buf_html(&b, "");
+	assert_int_equal(b.len, 0);
+	buf_free(&b);
+}
+
 static void
 test_xstr(void **state)
 {
@@ -307,6 +324,7 @@ main(void)
 		cmocka_unit_test(test_reset_keeps_memory),
 		cmocka_unit_test(test_steal),
 		cmocka_unit_test(test_xstr),
+		cmocka_unit_test(test_html),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
