@@ -24,24 +24,6 @@ struct ctl_filter {
 	int		 any;		/* one of them was given */
 };
 
-/* Compares two stream ids ("MS-SEQ") as Redis orders them. */
-static int
-ctl_id_cmp(const char *a, const char *b)
-{
-	unsigned long long	am, as = 0, bm, bs = 0;
-	char			*e;
-
-	am = strtoull(a, &e, 10);
-	if (*e == '-')
-		as = strtoull(e + 1, NULL, 10);
-	bm = strtoull(b, &e, 10);
-	if (*e == '-')
-		bs = strtoull(e + 1, NULL, 10);
-	if (am != bm)
-		return am < bm ? -1 : 1;
-	return as < bs ? -1 : as > bs;
-}
-
 /* --since: a duration back from Redis's clock (30m, 2h, 3d, 1w) or a time. */
 static int
 ctl_since(struct ctl *c, const char *v, int64_t *ms)
@@ -181,7 +163,7 @@ ctl_letters_find(const struct ctl_letters *ls, const char *id)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if ((r = ctl_id_cmp(id, ls->v[mid].id)) == 0)
+		if ((r = dead_id_cmp(id, ls->v[mid].id)) == 0)
 			return strcmp(id, ls->v[mid].id) == 0 ? &ls->v[mid] :
 			    NULL;
 		if (r < 0)

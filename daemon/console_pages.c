@@ -231,24 +231,6 @@ pages_reason_class(const char *reason)
 	return "other";
 }
 
-/* "MS-SEQ" as Redis orders ids. */
-static int
-pages_id_cmp(const char *a, const char *b)
-{
-	unsigned long long	am, as = 0, bm, bs = 0;
-	char			*e;
-
-	am = strtoull(a, &e, 10);
-	if (*e == '-')
-		as = strtoull(e + 1, NULL, 10);
-	bm = strtoull(b, &e, 10);
-	if (*e == '-')
-		bs = strtoull(e + 1, NULL, 10);
-	if (am != bm)
-		return am < bm ? -1 : 1;
-	return as < bs ? -1 : as > bs;
-}
-
 /* Whether s is a stream id ("1700000000000-0"). */
 int
 console_pages_id_ok(const char *s)
@@ -479,7 +461,7 @@ pages_entry_add(struct pages_dead *d, const redisReply *e)
 static int
 pages_letter_cmp(const void *a, const void *b)
 {
-	return pages_id_cmp(((const struct pages_letter *)a)->id,
+	return dead_id_cmp(((const struct pages_letter *)a)->id,
 	    ((const struct pages_letter *)b)->id);
 }
 

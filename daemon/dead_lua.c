@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Dead letters taken off the stream: the scripts and the judgement shared by relaisctl and the console. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -105,4 +106,21 @@ dead_judge(const struct config *cf, const char *p, size_t len,
 	    (t = handler_territory(cf, env.data, why, sizeof why)) != NULL)
 		snprintf(v->territory, sizeof v->territory, "%s", t->id);
 	envelope_clear(&env);
+}
+
+int
+dead_id_cmp(const char *a, const char *b)
+{
+	unsigned long long	am, as = 0, bm, bs = 0;
+	char			*e;
+
+	am = strtoull(a, &e, 10);
+	if (*e == '-')
+		as = strtoull(e + 1, NULL, 10);
+	bm = strtoull(b, &e, 10);
+	if (*e == '-')
+		bs = strtoull(e + 1, NULL, 10);
+	if (am != bm)
+		return am < bm ? -1 : 1;
+	return as < bs ? -1 : as > bs;
 }

@@ -63,6 +63,8 @@ struct dead_verdict {
  * then a handler for the type, then the territory as the handlers find
  * it); fills v.
  */
+/* Compares two stream ids ("MS-SEQ") as Redis orders them: <0, 0, >0. */
+int	dead_id_cmp(const char *a, const char *b);
 void	dead_judge(const struct config *, const char *bytes, size_t len,
 	    struct dead_verdict *v);
 
