@@ -96,14 +96,30 @@ hl_read_stats(struct console_view_call *c, const redisReply *rep)
 	return 0;
 }
 
+/* The value of field name in an XINFO reply's pairs, or NULL. */
+static const redisReply *
+hl_field(const redisReply *g, const char *name)
+{
+	const redisReply	*k;
+	size_t			 j;
+
+	for (j = 0; j + 1 < g->elements; j += 2) {
+		k = g->element[j];
+		if ((k->type == REDIS_REPLY_STRING ||
+		    k->type == REDIS_REPLY_STATUS) && strcmp(k->str, name) == 0)
+			return g->element[j + 1];
+	}
+	return NULL;
+}
+
 /* XINFO GROUPS: the configured group's lag and consumers. */
 static int
 hl_read_groups(struct console_view_call *c, const redisReply *rep)
 {
 	struct hl_health	*h = (struct hl_health *)(void *)c->v;
 	const char		*group;
-	const redisReply	*g, *k, *v;
-	size_t			 i, j;
+	const redisReply	*g, *v;
+	size_t			 i;
 
 	group = console_req_env(c->v->r)->cf->redis.group;
 	/* no stream yet: no group, not a failure */
@@ -113,34 +129,16 @@ hl_read_groups(struct console_view_call *c, const redisReply *rep)
 		return -1;
 	for (i = 0; i < rep->elements; i++) {
 		g = rep->element[i];
-		if (g->type != REDIS_REPLY_ARRAY)
+		if (g->type != REDIS_REPLY_ARRAY ||
+		    (v = hl_field(g, "name")) == NULL ||
+		    v->type != REDIS_REPLY_STRING || strcmp(v->str, group) != 0)
 			continue;
-		for (j = 0; j + 1 < g->elements; j += 2) {
-			k = g->element[j];
-			v = g->element[j + 1];
-			if (k->type != REDIS_REPLY_STRING &&
-			    k->type != REDIS_REPLY_STATUS)
-				continue;
-			if (strcmp(k->str, "name") == 0 &&
-			    v->type == REDIS_REPLY_STRING &&
-			    strcmp(v->str, group) == 0)
-				h->group = 1;
-		}
-		if (!h->group)
-			continue;
-		for (j = 0; j + 1 < g->elements; j += 2) {
-			k = g->element[j];
-			v = g->element[j + 1];
-			if (k->type != REDIS_REPLY_STRING &&
-			    k->type != REDIS_REPLY_STATUS)
-				continue;
-			if (strcmp(k->str, "lag") == 0)
-				h->lag = v->type == REDIS_REPLY_INTEGER ?
-				    v->integer : -1;
-			else if (strcmp(k->str, "consumers") == 0 &&
-			    v->type == REDIS_REPLY_INTEGER)
-				h->consumers = v->integer;
-		}
+		h->group = 1;
+		if ((v = hl_field(g, "lag")) != NULL)
+			h->lag = v->type == REDIS_REPLY_INTEGER ? v->integer : -1;
+		if ((v = hl_field(g, "consumers")) != NULL &&
+		    v->type == REDIS_REPLY_INTEGER)
+			h->consumers = v->integer;
 		break;
 	}
 	return 0;
