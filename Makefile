@@ -90,6 +90,8 @@ LIB_SRCS := \
 	daemon/queue_lua.c \
 	daemon/http.c \
 	daemon/http_req.c \
+	daemon/http_h1.c \
+	daemon/http_h1_parse.c \
 	daemon/breaker.c \
 	daemon/gw.c \
 	daemon/gw_table.c \
@@ -317,6 +319,18 @@ FUZZ_jsonw_SRCS := \
 	daemon/log_out.c
 FUZZ_jsonw_PKGS := jansson
 
+# http: the HTTP/1.1 answers of the engine's own transport (http_h1_parse.c)
+FUZZ_TARGETS += http
+FUZZ_http_SRCS := \
+	tests/fuzz/fuzz_http.c \
+	daemon/http_h1_parse.c \
+	daemon/http_req.c \
+	daemon/buf.c \
+	daemon/utf8.c \
+	daemon/log.c \
+	daemon/log_out.c
+FUZZ_http_PKGS := libevent libcurl
+
 # console_auth: a users file, tokens and cookies, the limiter (fuzz_console_auth.c)
 FUZZ_TARGETS += console_auth
 FUZZ_console_auth_SRCS := \
@@ -353,6 +367,8 @@ FUZZ_GW_SRCS := \
 	daemon/suggest.c \
 	daemon/http.c \
 	daemon/http_req.c \
+	daemon/http_h1.c \
+	daemon/http_h1_parse.c \
 	daemon/breaker.c \
 	daemon/backoff.c \
 	daemon/clock.c \
@@ -411,6 +427,7 @@ UNIT_TESTS := \
 	test_tmpl_refs \
 	test_http \
 	test_http_req \
+	test_http_h1 \
 	test_config \
 	test_config_gateway \
 	test_config_route \

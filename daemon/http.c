@@ -38,6 +38,7 @@
 #include <sys/queue.h>
 
 #include <ctype.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -66,6 +67,7 @@ struct http {
 	CURLM			*multi;
 	struct event		*timer;
 	struct event		*kick;
+	struct http_h1		*h1;		/* plain http:// to an address */
 	TAILQ_HEAD(, http_pool)	 pools;
 	LIST_HEAD(, http_sock)	 socks;
 	struct http_reqs	 done;		/* finished, callback not yet run */
@@ -91,6 +93,37 @@ http_pool_put_easy(struct http_pool *p, CURL *e)
 		p->spare[p->nspare++] = e;
 	} else
 		curl_easy_cleanup(e);
+}
+
+/*
+ * Retry-After of a header block in seconds (delta-seconds or an HTTP date,
+ * as curl's CURLINFO_RETRY_AFTER reads it), -1 when absent.
+ */
+static long
+http_retry_after(const char *headers)
+{
+	const char	*v;
+	char		 val[64], *end;
+	size_t		 len;
+	long long	 ra;
+	time_t		 when;
+
+	if ((v = http_header_find(headers, "Retry-After", &len)) == NULL ||
+	    len >= sizeof val)
+		return -1;
+	memcpy(val, v, len);
+	val[len] = '\0';
+	ra = strtoll(val, &end, 10);
+	if (end == val || *end != '\0') {
+		if ((when = curl_getdate(val, NULL)) == -1)
+			return -1;
+		ra = (long long)(when - time(NULL));
+	}
+	if (ra < 0)
+		ra = 0;
+	if (ra > HTTP_RETRY_AFTER_MAX)
+		ra = HTTP_RETRY_AFTER_MAX;
+	return (long)ra;
 }
 
 /*
@@ -128,7 +161,11 @@ http_req_finish(struct http_req *r, CURLcode code, int handed)
 	resp->headers = r->rhdrs.data != NULL ? r->rhdrs.data : "";
 	resp->retry_after_s = -1;
 
-	if (r->easy != NULL) {
+	if (r->h1) {
+		resp->status = r->h1_status;
+		resp->total_ms = r->h1_total_ms;
+		resp->retry_after_s = http_retry_after(resp->headers);
+	} else if (r->easy != NULL) {
 		if (curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE,
 		    &status) == CURLE_OK)
 			resp->status = status;
@@ -220,6 +257,15 @@ http_pool_start(struct http_pool *p)
 
 	while (p->ninflight < (size_t)p->max &&
 	    (r = TAILQ_FIRST(&p->queue)) != NULL) {
+		if (r->h1) {
+			/* in flight first: it may end (badly) right away */
+			TAILQ_REMOVE(&p->queue, r, entry);
+			p->nqueued--;
+			TAILQ_INSERT_TAIL(&p->active, r, entry);
+			p->ninflight++;
+			http_h1_start(h->h1, r);
+			continue;
+		}
 		if (p->nspare > 0)
 			r->easy = p->spare[--p->nspare];
 		else if ((r->easy = curl_easy_init()) == NULL) {
@@ -370,6 +416,37 @@ http_timerfunc_cb(CURLM *m, long timeout_ms, void *userp)
 	return 0;
 }
 
+/* The own transport's ending of a request: to the done list. */
+static void
+http_h1_done(struct http_req *r, int code, void *arg)
+{
+	(void)arg;
+	http_req_finish(r, (CURLcode)code, 1);
+}
+
+/* After the own transport's event: the callbacks, nothing after them. */
+static void
+http_h1_flush(void *arg)
+{
+	(void)http_dispatch(arg);
+}
+
+/* A proxy in the environment applies to http://: curl honours it. */
+static int
+http_proxied(void)
+{
+	static const char *const vars[] = { "http_proxy", "all_proxy",
+	    "ALL_PROXY" };
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		if ((v = getenv(vars[i])) != NULL && *v != '\0')
+			return 1;
+	}
+	return 0;
+}
+
 /* Creates the engine on the daemon's loop. */
 struct http *
 http_new(struct event_base *base)
@@ -389,6 +466,8 @@ http_new(struct event_base *base)
 	LIST_INIT(&h->socks);
 	TAILQ_INIT(&h->done);
 	h->maxconns = HTTP_MAXCONNECTS_MIN;
+	if (!http_proxied())
+		h->h1 = http_h1_new(base, http_h1_done, http_h1_flush, h);
 	if ((h->multi = curl_multi_init()) == NULL) {
 		log_errx("http: curl_multi_init failed");
 		goto fail;
@@ -431,7 +510,9 @@ http_pool_cancel(struct http_pool *p)
 	while ((r = TAILQ_FIRST(&p->active)) != NULL) {
 		TAILQ_REMOVE(&p->active, r, entry);
 		p->ninflight--;
-		if ((mc = curl_multi_remove_handle(h->multi, r->easy)) !=
+		if (r->h1)
+			http_h1_cancel(h->h1, r);
+		else if ((mc = curl_multi_remove_handle(h->multi, r->easy)) !=
 		    CURLM_OK)
 			log_errx("http: curl_multi_remove_handle: %s",
 			    curl_multi_strerror(mc));
@@ -471,6 +552,7 @@ http_destroy(struct http *h)
 		TAILQ_REMOVE(&h->done, r, entry);
 		http_req_free(r);
 	}
+	http_h1_free(h->h1);
 	/* Closing cached connections calls back into http_sock_cb. */
 	if (h->multi != NULL)
 		curl_multi_cleanup(h->multi);
@@ -523,6 +605,8 @@ http_pool_new(struct http *h, const char *name, int max_concurrency)
 		sum += q->max;
 	if (sum > h->maxconns) {
 		h->maxconns = sum;
+		if (h->h1 != NULL)
+			http_h1_set_maxidle(h->h1, (size_t)sum);
 		mc = curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, sum);
 		if (mc != CURLM_OK)
 			log_errx("http: CURLMOPT_MAXCONNECTS: %s",
@@ -576,6 +660,7 @@ http_submit(struct http_pool *p, const struct http_request *req, http_cb cb,
 	r->timeout_ms = req->timeout_ms;
 	r->cb = cb;
 	r->arg = arg;
+	r->h1 = p->http->h1 != NULL && http_h1_url(r);
 	buf_init(&r->rbody);
 	buf_init(&r->rhdrs);
 	for (i = 0; i < req->nheaders; i++) {

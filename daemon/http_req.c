@@ -31,6 +31,7 @@ http_req_free(struct http_req *r)
 		free(r->userpwd);
 	}
 	free(r->ca_file);
+	free(r->h1_host);
 	buf_free(&r->rbody);
 	buf_free(&r->rhdrs);
 	free(r);
