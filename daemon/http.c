@@ -636,43 +636,25 @@ http_submit(struct http_pool *p, const struct http_request *req, http_cb cb,
     void *arg)
 {
 	struct http_req	*r;
-	size_t		 i;
-	int		 expect = 0;
 
 	if (p == NULL || cb == NULL || p->http == NULL || p->http->dying ||
 	    !http_request_valid(req))
 		return -1;
 	r = xcalloc(1, sizeof *r);
 	r->pool = p;
-	r->method = xstrdup(req->method);
 	r->url = xstrdup(req->url);
-	if (req->body != NULL) {
-		r->body = xmalloc(req->bodylen + 1);
-		memcpy(r->body, req->body, req->bodylen);
-		r->body[req->bodylen] = '\0';
-		r->bodylen = req->bodylen;
-	}
-	if (req->userpwd != NULL)
-		r->userpwd = xstrdup(req->userpwd);
-	if (req->ca_file != NULL)
-		r->ca_file = xstrdup(req->ca_file);
 	r->connect_timeout_ms = req->connect_timeout_ms;
 	r->timeout_ms = req->timeout_ms;
 	r->cb = cb;
 	r->arg = arg;
-	r->h1 = p->http->h1 != NULL && http_h1_url(r);
 	buf_init(&r->rbody);
 	buf_init(&r->rhdrs);
-	for (i = 0; i < req->nheaders; i++) {
-		r->hdrs = http_slist_add(r->hdrs, req->headers[i]);
-		if (strncasecmp(req->headers[i], "Expect:", 7) == 0)
-			expect = 1;
-	}
-	/* No 100-continue round trip: gateways answer the whole request. */
-	if (!expect && strcmp(r->method, "GET") != 0 &&
-	    strcmp(r->method, "HEAD") != 0)
-		r->hdrs = http_slist_add(r->hdrs, "Expect:");
-
+	buf_init(&r->h1_req);
+	/* the own transport: its bytes made now, nothing else kept */
+	if ((r->h1 = p->http->h1 != NULL && http_h1_url(r)))
+		http_h1_request(r, req);
+	else
+		http_req_copy(r, req);
 	TAILQ_INSERT_TAIL(&p->queue, r, entry);
 	p->nqueued++;
 	event_active(p->http->kick, EV_TIMEOUT, 0);

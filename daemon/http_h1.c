@@ -81,8 +81,7 @@ struct h1_conn {
 	int			 deferred_err;	/* errno from connect(), reported from the loop */
 	uint64_t		 got;		/* bytes of the answer received */
 	int64_t			 idle_since;	/* ms, monotonic */
-	struct buf		 out;
-	size_t			 outoff;
+	size_t			 outoff;	/* of the request's bytes sent */
 };
 TAILQ_HEAD(h1_conns, h1_conn);
 
@@ -191,65 +190,65 @@ http_h1_url(struct http_req *r)
 	return 1;
 }
 
-/* A caller's header line, as curl sends it: "Name:" with nothing after removes it. */
-static void
-h1_header_out(struct buf *b, const char *line)
-{
-	const char	*colon = strchr(line, ':');	/* checked at submission */
-
-	if (colon[1 + strspn(colon + 1, " \t")] == '\0')
-		return;
-	buf_puts(b, line);
-	buf_puts(b, "\r\n");
-}
-
 static int
-h1_has_header(const struct curl_slist *l, const char *name)
+h1_has_header(const struct http_request *req, const char *name)
 {
-	size_t	n = strlen(name);
+	size_t	i, n = strlen(name);
 
-	for (; l != NULL; l = l->next) {
-		if (strncasecmp(l->data, name, n) == 0 && l->data[n] == ':')
+	for (i = 0; i < req->nheaders; i++) {
+		if (strncasecmp(req->headers[i], name, n) == 0 &&
+		    req->headers[i][n] == ':')
 			return 1;
 	}
 	return 0;
 }
 
-/* The request's bytes, into c->out. */
-static void
-h1_build(struct h1_conn *c, struct http_req *r)
+/*
+ * The request's bytes, made once at submission into r->h1_req (sent again
+ * as they are on a retry): no copy of the body or the headers besides.
+ * A caller's header "Name:" with nothing after it is not sent, as with curl.
+ */
+void
+http_h1_request(struct http_req *r, const struct http_request *req)
 {
-	struct buf		*b = &c->out;
-	const struct curl_slist	*l;
-	int			 head = strcmp(r->method, "HEAD") == 0;
-	int			 get = strcmp(r->method, "GET") == 0;
+	struct buf	*b = &r->h1_req;
+	const char	*colon;
+	size_t		 i;
+	int		 head = strcmp(req->method, "HEAD") == 0;
+	int		 get = strcmp(req->method, "GET") == 0;
 
-	buf_reset(b);
-	c->outoff = 0;
-	buf_printf(b, "%s %s%s HTTP/1.1\r\n", r->method,
+	buf_init(b);
+	buf_reserve(b, 256 + req->bodylen);
+	buf_printf(b, "%s %s%s HTTP/1.1\r\n", req->method,
 	    *r->h1_path == '/' ? "" : "/", r->h1_path);
-	if (!h1_has_header(r->hdrs, "Host"))
+	if (!h1_has_header(req, "Host"))
 		buf_printf(b, "Host: %s\r\n", r->h1_host);
-	if (r->userpwd != NULL && !h1_has_header(r->hdrs, "Authorization")) {
+	if (req->userpwd != NULL && !h1_has_header(req, "Authorization")) {
 		buf_puts(b, "Authorization: Basic ");
-		base64_append(b, r->userpwd, strlen(r->userpwd), 0);
+		base64_append(b, req->userpwd, strlen(req->userpwd), 0);
 		buf_puts(b, "\r\n");
 	}
-	if (!h1_has_header(r->hdrs, "Accept"))
+	if (!h1_has_header(req, "Accept"))
 		buf_puts(b, "Accept: */*\r\n");
-	for (l = r->hdrs; l != NULL; l = l->next)
-		h1_header_out(b, l->data);
+	for (i = 0; i < req->nheaders; i++) {
+		colon = strchr(req->headers[i], ':');	/* checked: valid */
+		if (colon[1 + strspn(colon + 1, " \t")] == '\0')
+			continue;
+		buf_puts(b, req->headers[i]);
+		buf_puts(b, "\r\n");
+	}
 	if (!head && !get) {
-		if (!h1_has_header(r->hdrs, "Content-Length"))
-			buf_printf(b, "Content-Length: %zu\r\n", r->bodylen);
-		if (strcmp(r->method, "POST") == 0 &&
-		    !h1_has_header(r->hdrs, "Content-Type"))
+		if (!h1_has_header(req, "Content-Length"))
+			buf_printf(b, "Content-Length: %zu\r\n", req->bodylen);
+		if (strcmp(req->method, "POST") == 0 &&
+		    !h1_has_header(req, "Content-Type"))
 			buf_puts(b, "Content-Type: "
 			    "application/x-www-form-urlencoded\r\n");
 	}
 	buf_puts(b, "\r\n");
-	if (!head && !get && r->bodylen > 0)
-		buf_append(b, r->body, r->bodylen);
+	if (!head && !get && req->bodylen > 0)
+		buf_append(b, req->body, req->bodylen);
+	r->h1_head = head;
 }
 
 static void
@@ -263,7 +262,6 @@ h1_conn_free(struct h1_conn *c)
 		event_free(c->tmo);
 	if (c->fd != -1)
 		close(c->fd);
-	buf_free(&c->out);
 	buf_free(&c->p.in);
 	free(c);
 }
@@ -305,7 +303,6 @@ h1_conn_new(struct http_h1 *h, const struct sockaddr_storage *sa,
 	c->fd = fd;
 	memcpy(&c->sa, sa, salen);
 	c->salen = salen;
-	buf_init(&c->out);
 	buf_init(&c->p.in);
 	c->rev = event_new(h->base, fd, EV_READ | EV_PERSIST, h1_read_cb, c);
 	c->wev = event_new(h->base, fd, EV_WRITE, h1_write_cb, c);
@@ -426,8 +423,8 @@ h1_attach(struct h1_conn *c, struct http_req *r)
 	r->h1_conn = c;
 	c->got = 0;
 	c->p.keepalive = 1;
-	c->p.head = strcmp(r->method, "HEAD") == 0;
-	h1_build(c, r);
+	c->p.head = r->h1_head;
+	c->outoff = 0;
 	h1_arm(c);
 	if (c->p.state != H1_CONNECTING) {
 		c->p.state = H1_SENDING;
@@ -510,11 +507,12 @@ h1_retry(struct h1_conn *c)
 static void
 h1_send(struct h1_conn *c)
 {
-	ssize_t	n;
-	char	peer[INET6_ADDRSTRLEN + 16];
+	const struct buf	*out = &c->req->h1_req;
+	ssize_t			 n;
+	char			 peer[INET6_ADDRSTRLEN + 16];
 
-	while (c->outoff < c->out.len) {
-		n = send(c->fd, c->out.data + c->outoff, c->out.len - c->outoff,
+	while (c->outoff < out->len) {
+		n = send(c->fd, out->data + c->outoff, out->len - c->outoff,
 		    MSG_NOSIGNAL);
 		if (n > 0) {
 			c->outoff += (size_t)n;
@@ -534,7 +532,6 @@ h1_send(struct h1_conn *c)
 		    "peer (%s): %s", peer, strerror(errno));
 		return;
 	}
-	buf_reset(&c->out);
 	c->outoff = 0;
 	if (c->p.state == H1_SENDING)
 		c->p.state = H1_HEADERS;

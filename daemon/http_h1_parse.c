@@ -3,7 +3,8 @@
 
 /*
  * One answer, as it arrives on a connection: the header block (interim 1xx
- * blocks skipped; HTTP_HEADERS_MAX at most), then the body by
+ * blocks skipped; H1_HEAD_MAX at most, HTTP_HEADERS_MAX of it kept, whole
+ * lines, as the curl transport keeps them), then the body by
  * Content-Length, chunked (extensions and trailers read and dropped) or up
  * to the close, HTTP_BODY_MAX of it kept in the request. Whether the
  * connection may carry another request (keepalive) comes from the version
@@ -20,6 +21,9 @@
 #include "buf.h"
 #include "http.h"
 #include "http_int.h"
+
+/* A header block longer than this is refused (curl: 100 KiB a line). */
+#define H1_HEAD_MAX	(256 * 1024)
 
 /* Keeps up to HTTP_BODY_MAX of the body; the rest is read and dropped. */
 static void
@@ -53,46 +57,30 @@ h1_token(const char *v, size_t n, const char *t)
 	return 0;
 }
 
-/*
- * One header block (status line to the empty line, len bytes at p): the
- * status, and how the body is framed. -1: not an HTTP/1.x answer.
- */
+/* How the body of the answer whose header block is p comes; -1: not HTTP. */
 static int
-h1_head(struct h1_parse *c, const char *p, size_t len)
+h1_framing(struct h1_parse *c, const char *p, int minor, int status)
 {
-	struct http_req	*r = c->req;
 	const char	*v;
 	size_t		 vlen;
-	int		 minor, status;
 	char		*end;
 	unsigned long long cl = 0;
 	int		 has_cl = 0, chunked = 0;
 
-	if (len < 12 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' ||
-	    p[7] > '9' || p[8] != ' ' || p[9] < '1' || p[9] > '5' ||
-	    p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9')
-		return -1;
-	minor = p[7] - '0';
-	status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-	if (status >= 100 && status < 200 && status != 101)
-		return 1;			/* interim: the next block */
-	buf_reset(&r->rhdrs);
-	buf_append(&r->rhdrs, p, len);
-	r->h1_status = status;
-	if ((v = http_header_find(r->rhdrs.data, "Connection", &vlen)) != NULL) {
+	if ((v = http_header_find(p, "Connection", &vlen)) != NULL) {
 		if (h1_token(v, vlen, "close"))
 			c->keepalive = 0;
 		else if (minor == 0 && !h1_token(v, vlen, "keep-alive"))
 			c->keepalive = 0;
 	} else if (minor == 0)
 		c->keepalive = 0;
-	if ((v = http_header_find(r->rhdrs.data, "Transfer-Encoding",
+	if ((v = http_header_find(p, "Transfer-Encoding",
 	    &vlen)) != NULL) {
 		if (!h1_token(v, vlen, "chunked"))
 			return -1;
 		chunked = 1;
 	}
-	if ((v = http_header_find(r->rhdrs.data, "Content-Length",
+	if ((v = http_header_find(p, "Content-Length",
 	    &vlen)) != NULL) {
 		if (vlen == 0 || *v < '0' || *v > '9')
 			return -1;
@@ -116,6 +104,45 @@ h1_head(struct h1_parse *c, const char *p, size_t len)
 		c->state = H1_BODY_EOF;
 	}
 	return 0;
+}
+
+/*
+ * One header block (status line to the empty line, len bytes at p): the
+ * status, and how the body is framed. -1: not an HTTP/1.x answer.
+ */
+static int
+h1_head(struct h1_parse *c, char *p, size_t len)
+{
+	struct http_req	*r = c->req;
+	const char	*line, *eol;
+	size_t		 n;
+	char		 saved;
+	int		 minor, status, rc;
+
+	if (len < 12 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' ||
+	    p[7] > '9' || p[8] != ' ' || p[9] < '1' || p[9] > '5' ||
+	    p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9')
+		return -1;
+	minor = p[7] - '0';
+	status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	if (status >= 100 && status < 200 && status != 101)
+		return 1;			/* interim: the next block */
+	/* kept: the whole lines that fit, as curl's header callback does */
+	buf_reset(&r->rhdrs);
+	for (line = p; line < p + len; line = eol) {
+		eol = memchr(line, '\n', (size_t)(p + len - line));
+		eol = eol != NULL ? eol + 1 : p + len;
+		n = (size_t)(eol - line);
+		if (r->rhdrs.len + n <= HTTP_HEADERS_MAX)
+			buf_append(&r->rhdrs, line, n);
+	}
+	r->h1_status = status;
+	/* the framing is read from the whole block, made a string for it */
+	saved = p[len];
+	p[len] = '\0';
+	rc = h1_framing(c, p, minor, status);
+	p[len] = saved;
+	return rc;
 }
 
 /* The line at the read position, without its CRLF; NULL until complete. */
@@ -153,10 +180,10 @@ http_h1_parse(struct h1_parse *c)
 		switch (c->state) {
 		case H1_HEADERS:
 			if ((e = memmem(p, avail, "\r\n\r\n", 4)) == NULL)
-				return avail > HTTP_HEADERS_MAX ? -1 : 0;
+				return avail > H1_HEAD_MAX ? -1 : 0;
 			len = (size_t)(e - p) + 4;
-			if (len > HTTP_HEADERS_MAX ||
-			    (rc = h1_head(c, p, len)) == -1)
+			if (len > H1_HEAD_MAX || (rc = h1_head(c,
+			    c->in.data + c->inoff, len)) == -1)
 				return -1;
 			c->inoff += len;
 			break;
@@ -199,7 +226,7 @@ http_h1_parse(struct h1_parse *c)
 			break;
 		case H1_TRAILERS:
 			if ((p = h1_line(c, &len)) == NULL)
-				return avail > HTTP_HEADERS_MAX ? -1 : 0;
+				return avail > H1_HEAD_MAX ? -1 : 0;
 			if (len == 0)
 				c->state = H1_IDLE;
 			break;

@@ -52,6 +52,8 @@ struct http_req {
 	socklen_t		 h1_salen;
 	char			*h1_host;	/* Host: as in the URL */
 	const char		*h1_path;	/* the request target, in url */
+	struct buf		 h1_req;	/* the request's bytes */
+	int			 h1_head;	/* a HEAD: no body in the answer */
 	double			 h1_t0;		/* ms, monotonic: handed */
 	double			 h1_total_ms;
 	long			 h1_status;
@@ -74,6 +76,8 @@ struct http_pool {
 
 /* Frees a request and what it owns; its easy handle must be out of the multi. */
 void		 http_req_free(struct http_req *);
+/* What curl will need of req (method, body, credentials, headers), copied into r. */
+void		 http_req_copy(struct http_req *, const struct http_request *);
 /* Sets every option of one request on a fresh or reset easy handle. */
 CURLcode	 http_req_setup(struct http_req *);
 /* Whether req's method, headers, body and timeouts may go to curl. */
@@ -124,6 +128,8 @@ struct http_h1	*http_h1_new(struct event_base *, void (*done)(struct http_req *,
 void		 http_h1_free(struct http_h1 *);
 /* Whether the transport takes r's URL; fills r's address, Host and target. */
 int		 http_h1_url(struct http_req *);
+/* Makes r's bytes from req, once (the only copy of its body and headers). */
+void		 http_h1_request(struct http_req *, const struct http_request *);
 /* Hands r to a connection; its ending always comes through done. */
 void		 http_h1_start(struct http_h1 *, struct http_req *);
 /* Gives up r's exchange without done: its connection closes. */

@@ -32,9 +32,42 @@ http_req_free(struct http_req *r)
 	}
 	free(r->ca_file);
 	free(r->h1_host);
+	/* the bytes may hold credentials (Authorization) */
+	if (r->h1_req.data != NULL)
+		explicit_bzero(r->h1_req.data, r->h1_req.len);
+	buf_free(&r->h1_req);
 	buf_free(&r->rbody);
 	buf_free(&r->rhdrs);
 	free(r);
+}
+
+/* What curl will need of req, copied into r. */
+void
+http_req_copy(struct http_req *r, const struct http_request *req)
+{
+	size_t	i;
+	int	expect = 0;
+
+	r->method = xstrdup(req->method);
+	if (req->body != NULL) {
+		r->body = xmalloc(req->bodylen + 1);
+		memcpy(r->body, req->body, req->bodylen);
+		r->body[req->bodylen] = '\0';
+		r->bodylen = req->bodylen;
+	}
+	if (req->userpwd != NULL)
+		r->userpwd = xstrdup(req->userpwd);
+	if (req->ca_file != NULL)
+		r->ca_file = xstrdup(req->ca_file);
+	for (i = 0; i < req->nheaders; i++) {
+		r->hdrs = http_slist_add(r->hdrs, req->headers[i]);
+		if (strncasecmp(req->headers[i], "Expect:", 7) == 0)
+			expect = 1;
+	}
+	/* No 100-continue round trip: gateways answer the whole request. */
+	if (!expect && strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0)
+		r->hdrs = http_slist_add(r->hdrs, "Expect:");
 }
 
 /* A method is an HTTP token; anything else would let a caller inject text. */

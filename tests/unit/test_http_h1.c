@@ -25,7 +25,9 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "buf.h"
 #include "http.h"
+#include "http_int.h"
 
 #define MAXCONNS	16
 #define MAXREQ		16
@@ -451,16 +453,23 @@ test_head(void **state)
 	assert_int_equal(f->nconns, 1);
 }
 
-/* Not HTTP, headers beyond the cap, a silent server: clear errors. */
+/*
+ * Not HTTP and a silent server: clear errors. A header line past what is
+ * kept is dropped, the answer taken (as the curl transport does); a
+ * header block past 256 KiB is refused.
+ */
 static void
 test_errors(void **state)
 {
 	struct fx		*f = *state;
-	static char		 big[20000];
+	static char		 big[20100];
 	static struct step	 s[3];
+	struct http_req		 r;
+	char			*huge;
+	size_t			 n = 300 * 1024;
 
-	memcpy(big, "HTTP/1.1 200 OK\r\nX-Big: ", 24);
-	memset(big + 24, 'a', sizeof big - 24 - 1);
+	snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nX-Reply: early\r\n"
+	    "X-Big: %0*d\r\nContent-Length: 2\r\n\r\nok", 20000, 7);
 	s[0].answer = "220 smtp.example ESMTP ready\r\n\r\n";
 	s[1].answer = big;
 	s[2].answer = NULL;
@@ -470,11 +479,23 @@ test_errors(void **state)
 	assert_int_equal(f->error[0], CURLE_WEIRD_SERVER_REPLY);
 	submit(f, 1, "GET", "/", NULL, NULL, 0, NULL, 2000);
 	assert_true(run(f, 2, 3000));
-	assert_int_equal(f->error[1], CURLE_WEIRD_SERVER_REPLY);
+	assert_int_equal(f->error[1], 0);
+	assert_string_equal(f->xreply[1], "early");
+	assert_null(strstr(f->headers[1], "X-Big"));
+	assert_string_equal(f->body[1], "ok");
 	submit(f, 2, "GET", "/", NULL, NULL, 0, NULL, 200);
 	assert_true(run(f, 3, 3000));
 	assert_int_equal(f->error[2], CURLE_OPERATION_TIMEDOUT);
 	assert_non_null(strstr(f->errmsg[2], "timed out"));
+
+	assert_non_null(huge = malloc(n));
+	memset(huge, 'a', n);
+	memcpy(huge, "HTTP/1.1 200 OK\r\nX-Huge: ", 26);
+	memset(&r, 0, sizeof r);
+	assert_int_equal(http_h1_feed(&r, 0, huge, n, 4096), -1);
+	free(r.rhdrs.data);
+	free(r.rbody.data);
+	free(huge);
 }
 
 /* Nobody listening: curl's code and words. */
