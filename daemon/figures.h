@@ -59,7 +59,7 @@
  *   and the guard is in the commit, atomic with the count, on the person's
  *   record (gone with it on forget or retention; never recreated):
  *     welcomed, welcomed_<channel>   the month of their first welcome
- *                                    (HSETNX): a person counts once
+ *                                    (set when absent): a person counts once
  *     n:arrivals, n:departures       the event id last counted
  *     n:done:<kind>                  the done record counted
  *     n:due:<kind>                   "1": counted

@@ -122,28 +122,34 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
 /*
  * A delivery's figures: a message sent or failed, and the first welcome
  * that reached a person, per channel and on any, marked on their record
- * (HSETNX) so that a person counts once (not again on a replay, a second
- * welcome, another month). Not for a person forgotten meanwhile: HSETNX
- * would bring back a record.
+ * (read and set in one HMGET and one HSET) so that a person counts once
+ * (not again on a replay, a second welcome, another month). Not for a
+ * person forgotten meanwhile (no territory stored: the stat effect's test):
+ * the HSET would bring back a record. The counts go through incr, summed
+ * over the batch (handlers/store.c).
  */
 "local function figures(tm, tpl, ch, o, pid)\n"
 "  local k = p .. 'figures:' .. tm\n"
 "  local m = tpl .. ':' .. ch\n"
 "  if o ~= 's' then\n"
-"    redis.call('HINCRBY', k, 'dead', 1)\n"
-"    redis.call('HINCRBY', k, 'dead:' .. m, 1)\n"
-"    if o == 'o' then redis.call('HINCRBY', k, 'optouts', 1) end\n"
+"    incr(k, 'dead', 1)\n"
+"    incr(k, 'dead:' .. m, 1)\n"
+"    if o == 'o' then incr(k, 'optouts', 1) end\n"
 "    return\n"
 "  end\n"
-"  redis.call('HINCRBY', k, 'sent:' .. m, 1)\n"
+"  incr(k, 'sent:' .. m, 1)\n"
 "  if pid == '' then return end\n"
-"  local pk = p .. 'person:' .. pid\n"
-"  if redis.call('EXISTS', pk) == 0 then return end\n"
-"  local mon = string.sub(tm, -7)\n"
-"  if redis.call('HSETNX', pk, 'welcomed', mon) == 1 then redis.call('HINCRBY', k, 'welcomed', 1) end\n"
-"  if redis.call('HSETNX', pk, 'welcomed_' .. ch, mon) == 1 then\n"
-"    redis.call('HINCRBY', k, 'welcomed:' .. ch, 1)\n"
+"  local pk, wf = p .. 'person:' .. pid, 'welcomed_' .. ch\n"
+"  local r = redis.call('HMGET', pk, 'territory', 'welcomed', wf)\n"
+"  if not r[1] then return end\n"
+"  local mon, set = string.sub(tm, -7), {}\n"
+"  if not r[2] then set[1] = 'welcomed'; set[2] = mon; incr(k, 'welcomed', 1) end\n"
+"  if not r[3] then\n"
+"    set[#set + 1] = wf\n"
+"    set[#set + 1] = mon\n"
+"    incr(k, 'welcomed:' .. ch, 1)\n"
 "  end\n"
+"  if #set > 0 then redis.call('HSET', pk, unpack(set)) end\n"
 "end\n"
 /*
  * The ops are checked before any is applied: Redis keeps what a script
@@ -231,6 +237,7 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
 "  redis.call('XACK', p .. 'events', group, unpack(ids))\n"
 "  redis.call('XDEL', p .. 'events', unpack(ids))\n"
 "end\n"
+"incr_flush()\n"
 "if #fails > 0 then return fails end\n"
 "return 1\n";
 

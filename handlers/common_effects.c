@@ -26,7 +26,7 @@ const struct handler_lua common_effect_announce = { "announce",
 "  for _, pid in ipairs(a.persons) do\n"
 "    n = n + redis.call('HSETNX', p .. 'announced:' .. a.employer, pid, a.event)\n"
 "  end\n"
-"  if n > 0 and a.fig ~= '' then redis.call('HINCRBY', p .. 'figures:' .. a.fig, 'candidates', n) end\n"
+"  if n > 0 and a.fig ~= '' then incr(p .. 'figures:' .. a.fig, 'candidates', n) end\n"
 "end\n" };
 
 /*
@@ -54,6 +54,6 @@ const struct handler_lua common_effect_stat = { "stat", common_stat_args,
 "    if not r[1] or r[2] == o[3] then return end\n"
 "    redis.call('HSET', k, g, o[3])\n"
 "  end\n"
-"  redis.call('HINCRBY', p .. 'stats:' .. month(), a.field, 1)\n"
-"  redis.call('HINCRBY', p .. 'figures:' .. a.fig, string.match(a.field, '([^:]*)$'), 1)\n"
+"  incr(p .. 'stats:' .. month(), a.field, 1)\n"
+"  incr(p .. 'figures:' .. a.fig, string.match(a.field, '([^:]*)$'), 1)\n"
 "end\n" };
