@@ -8,7 +8,8 @@
  * kept exact as members come and go so that nobody scans the set to tell
  * them (the console's Health page, relaisctl status). Every script adding
  * or removing a member opens with QUEUE_SCHED_LUA and goes through
- * sched_add / sched_rem (a ZADD that updates a score counts nothing, a
+ * sched_add / sched_add_all (one ZADD per kind for a list of score,
+ * member pairs) / sched_rem (a ZADD that updates a score counts nothing, a
  * ZREM of nothing neither; a kind drained to 0 is deleted, so an empty set
  * has no hash). A member's kind is told by its text alone, the same for
  * the add and the remove: "retry A W KEY EVENT" is "deferred" when never
@@ -54,14 +55,30 @@
 "  redis.call('DEL', p .. '" QUEUE_SCHED_KINDS "')\n" \
 "  for k, n in pairs(c) do redis.call('HSET', p .. '" QUEUE_SCHED_KINDS "', k, n) end\n" \
 "end\n" \
-"local function sched_add(p, score, m)\n" \
-"  local n = redis.call('ZADD', p .. 'scheduled', score, m)\n" \
-"  if n > 0 and redis.call('HINCRBY', p .. '" QUEUE_SCHED_KINDS "', sched_kind(m), n) == n and\n" \
+"local function sched_counted(p, k, n)\n" \
+"  if n > 0 and redis.call('HINCRBY', p .. '" QUEUE_SCHED_KINDS "', k, n) == n and\n" \
 "      redis.call('HLEN', p .. '" QUEUE_SCHED_KINDS "') == 1 and\n" \
 "      redis.call('ZCARD', p .. 'scheduled') > n then\n" \
 "    sched_count(p)\n" \
 "  end\n" \
+"end\n" \
+"local function sched_add(p, score, m)\n" \
+"  local n = redis.call('ZADD', p .. 'scheduled', score, m)\n" \
+"  sched_counted(p, sched_kind(m), n)\n" \
 "  return n\n" \
+"end\n" \
+"local function sched_add_all(p, z)\n" \
+"  local by, kinds = {}, {}\n" \
+"  for j = 1, #z, 2 do\n" \
+"    local k = sched_kind(z[j + 1])\n" \
+"    if not by[k] then by[k] = {}; kinds[#kinds + 1] = k end\n" \
+"    local t = by[k]\n" \
+"    t[#t + 1] = z[j]\n" \
+"    t[#t + 1] = z[j + 1]\n" \
+"  end\n" \
+"  for _, k in ipairs(kinds) do\n" \
+"    sched_counted(p, k, redis.call('ZADD', p .. 'scheduled', unpack(by[k])))\n" \
+"  end\n" \
 "end\n" \
 "local function sched_rem(p, m)\n" \
 "  local n = redis.call('ZREM', p .. 'scheduled', m)\n" \

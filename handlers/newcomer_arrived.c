@@ -311,8 +311,8 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  end\n"
 /*
  * A follow-up already reminded or done (fu:<kind>) is not planned again;
- * the others with sched_add each (each new member counted by its kind,
- * queue_lua.h) and one HSET.
+ * the others with one ZADD per kind (sched_add_all: each new member counted
+ * by its kind, queue_lua.h) and one HSET.
  */
 "  local kinds, fus, z, h = {}, {}, {}, {}\n"
 "  for kind in pairs(want) do kinds[#kinds + 1] = kind; fus[#fus + 1] = 'fu:' .. kind end\n"
@@ -325,7 +325,7 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  end\n"
 "  local planned = #h / 2\n"
 "  if planned > 0 then\n"
-"    for j = 1, #z, 2 do sched_add(p, z[j], z[j + 1]) end\n"
+"    sched_add_all(p, z)\n"
 "    redis.call('HSET', fk, unpack(h))\n"
 "    redis.call('EXPIRE', fk, ttl)\n"
 "  end\n"

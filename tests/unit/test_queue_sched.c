@@ -2,7 +2,7 @@
 /*
  * Unit tests for scheduled:kinds (queue_lua.h), on a throwaway
  * redis-server: after any sequence of adds, score updates and removes
- * (sched_add / sched_rem, the commit script's Z op and an effect, the
+ * (sched_add, sched_add_all, sched_rem, the commit script's Z op and an effect, the
  * tick) the hash holds what reading the whole set counts; a store of an
  * older relaisd is counted once by the stats script; queue_kinds_lua.
  */
@@ -47,9 +47,14 @@ static const struct {
 
 static const char *const test_kind_names[NKINDS] = QUEUE_SCHED_KIND_NAMES;
 
-/* One add ("+") or remove ("-") through sched_add / sched_rem. */
+/*
+ * One add ("+") or remove ("-") through sched_add / sched_rem, or score,
+ * member pairs ("*") through sched_add_all, as an arrival plans its
+ * follow-ups.
+ */
 static const char test_op_lua[] = QUEUE_SCHED_LUA
 "if ARGV[2] == '+' then return sched_add(ARGV[1], ARGV[3], ARGV[4]) end\n"
+"if ARGV[2] == '*' then sched_add_all(ARGV[1], { unpack(ARGV, 3) }); return 0 end\n"
 "return sched_rem(ARGV[1], ARGV[4])\n";
 
 static unsigned long	test_seed = 12345;
@@ -212,7 +217,7 @@ test_sched_invariant(void **state)
 	test_invariant(srv, "empty");
 	for (step = 0; step < 600; step++) {
 		i = test_rand(NMEMBERS);
-		op = test_rand(10);
+		op = test_rand(12);
 		snprintf(score, sizeof score, "%u", 1 + test_rand(1000));
 		snprintf(when, sizeof when, "step %u (op %u, member %u)", step,
 		    op, i);
@@ -239,6 +244,15 @@ test_sched_invariant(void **state)
 			test_commit(srv, &ops);
 			queue_args_clear(&ops);
 			in[i] = 1;
+		} else if (op >= 10) {
+			/* three pairs in one call, kinds mixed, maybe one twice */
+			unsigned j = test_rand(NMEMBERS), k = test_rand(NMEMBERS);
+
+			freeReplyObject(test_redis_cmd(srv, "EVAL %s 0 t: * "
+			    "%s %s %s %s %s %s", test_op_lua, score,
+			    test_members[i].m, score, test_members[j].m, score,
+			    test_members[k].m));
+			in[i] = in[j] = in[k] = 1;
 		} else {
 			/* the tick: what is due leaves, unreadable or not */
 			freeReplyObject(test_redis_cmd(srv, "EVAL %s 0 t: %s 4 "
