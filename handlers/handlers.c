@@ -23,6 +23,7 @@ handler_state_init(struct handler_state *st, const struct handler_lua *fn)
 
 	st->fn = fn->name;
 	st->lua = fn;
+	st->nmore = 0;
 	st->args = json_array();
 	for (i = 0; fn->args[i] != NULL; i++)
 		json_array_append_new(st->args, json_string(""));
@@ -291,6 +292,24 @@ handler_arg_json(struct handler_state *st, const char *name, const json_t *v)
 	/* Jansson's strings are UTF-8, and so is what jsonw made of them */
 	handler_arg_text(st, name, b.data, b.len);
 	buf_free(&b);
+}
+
+void
+handler_arg_more(struct handler_state *st, const char *name, const char *s)
+{
+	size_t	i = handler_arg_index(st, name), len = strlen(name);
+
+	if (st->lua->args[i + 1] != NULL || len < 3 ||
+	    strcmp(name + len - 3, "...") != 0)
+		fatalx("handlers: state function %s: %s is not its last "
+		    "argument, \"name...\"", st->fn, name);
+	/* never NULL (an invalid byte would shift every pair after it) */
+	if (st->nmore++ == 0)
+		json_array_set_new(st->args, i, json_stringn_nocheck(s,
+		    strlen(s)));
+	else
+		json_array_append_new(st->args, json_stringn_nocheck(s,
+		    strlen(s)));
 }
 
 void

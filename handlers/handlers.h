@@ -94,6 +94,7 @@ struct handler_state {
 	char			 *reads[HANDLER_READS_MAX];	/* full key names, owned */
 	size_t			  nreads;
 	const struct handler_lua *lua;	/* fn's declaration */
+	size_t			  nmore;	/* values of a "name..." argument */
 };
 
 /* A hash read for the handler: n fields and values, v[2i] -> v[2i + 1]. */
@@ -257,6 +258,12 @@ void		 handler_arg(struct handler_state *, const char *name,
 void		 handler_arg_json(struct handler_state *, const char *name,
 		    const json_t *v);
 /* JSON text the handler wrote itself (jsonw: valid UTF-8), len bytes. */
+/*
+ * One more value of name, the last argument, declared "name...": the
+ * script gets the values as a list (the first call replaces the "").
+ */
+void		 handler_arg_more(struct handler_state *, const char *name,
+		    const char *s);
 void		 handler_arg_text(struct handler_state *, const char *name,
 		    const char *text, size_t len);
 void		 handler_arg_long(struct handler_state *, const char *name,

@@ -147,27 +147,31 @@ arrival_eligible(const struct territory *t, const char *lang)
 	return ids;
 }
 
+/* One field of the stored person, a name and a value ("" removes it). */
+static void
+arrival_field(struct handler_state *st, const char *name, const char *v)
+{
+	handler_arg_more(st, "fields...", name);
+	handler_arg_more(st, "fields...", v != NULL ? v : "");
+}
+
 /*
- * The stored person, as the JSON text of the state function's "fields":
- * what the messages and matching need, nothing more ("" removes a field).
- * Written straight into b: it is built for every arrival.
+ * The stored person, as the state function's last arguments ("fields...":
+ * name, value, name, value...): what the messages and matching need,
+ * nothing more ("" removes a field). Plain arguments, no JSON for the
+ * script to decode: this runs for every arrival.
  */
 static void
-arrival_fields(const struct arrival *a, struct buf *b)
+arrival_fields(const struct arrival *a, struct handler_state *st)
 {
 	static const char *const keep[] = { "first_name", "last_name", "email",
 	    NULL };
-	struct jsonw	 w;
 	const char	*s;
 	char		*skills, e164[PHONE_E164_SIZE], why[128];
 	size_t		 i;
 
-	jsonw_init(&w, b);
-	jsonw_open(&w, '{');
-	for (i = 0; keep[i] != NULL; i++) {
-		s = handler_str(a->person, keep[i]);
-		(void)jsonw_kv(&w, keep[i], s != NULL ? s : "");
-	}
+	for (i = 0; keep[i] != NULL; i++)
+		arrival_field(st, keep[i], handler_str(a->person, keep[i]));
 	/*
 	 * The phone as messages go to it (E.164): the check right before each
 	 * send compares the stored address with the message's.
@@ -176,26 +180,23 @@ arrival_fields(const struct arrival *a, struct buf *b)
 	if (a->phone != NULL && phone_normalise(a->phone, e164, sizeof e164,
 	    why, sizeof why) == 0)
 		s = e164;
-	(void)jsonw_kv(&w, "phone", s != NULL ? s : "");
+	arrival_field(st, "phone", s);
 	/* the language code messages use, and the tag when it said more */
-	(void)jsonw_kv(&w, "language", a->lang != NULL ? a->lang : "");
-	(void)jsonw_kv(&w, "language_tag", a->lang_tag != NULL &&
+	arrival_field(st, "language", a->lang);
+	arrival_field(st, "language_tag", a->lang_tag != NULL &&
 	    (a->lang == NULL || strcmp(a->lang, a->lang_tag) != 0) ?
 	    a->lang_tag : "");
-	(void)jsonw_kv(&w, "territory", a->t->id);
-	(void)jsonw_kv(&w, "municipality", a->municipality != NULL ?
-	    a->municipality : "");
-	(void)jsonw_kv(&w, "arrival_date", a->arrival != NULL ?
-	    a->arrival : "");
-	(void)jsonw_kv(&w, "consent_email", handler_consent(a->person,
+	arrival_field(st, "territory", a->t->id);
+	arrival_field(st, "municipality", a->municipality);
+	arrival_field(st, "arrival_date", a->arrival);
+	arrival_field(st, "consent_email", handler_consent(a->person,
 	    "email") ? "1" : "");
-	(void)jsonw_kv(&w, "consent_sms", handler_consent(a->person, "sms") ?
+	arrival_field(st, "consent_sms", handler_consent(a->person, "sms") ?
 	    "1" : "");
-	(void)jsonw_kv(&w, "occupation", a->noc != NULL ? a->noc : "");
+	arrival_field(st, "occupation", a->noc);
 	skills = match_skills_display(json_object_get(a->profile, "skills"));
-	(void)jsonw_kv(&w, "skills", skills);
+	arrival_field(st, "skills", skills);
 	free(skills);
-	jsonw_close(&w, '}');
 }
 
 /* When the follow-up `days` after the arrival falls due (ms). */
@@ -241,9 +242,9 @@ arrival_later_past(const struct handler_ctx *ctx, const struct arrival *a,
  * same person. A retry, or an event older than one already applied (m.t),
  * changes nothing: it reads what is stored now.
  */
-static const char *const arrival_args[] = { "pid", "fields", "ttl",
+static const char *const arrival_args[] = { "pid", "ttl",
     "territory", "roster", "eligible", "case_until", "now", "followups",
-    "profile_keys", "summary", "job_keys", "eid", NULL };
+    "profile_keys", "summary", "job_keys", "eid", "fields...", NULL };
 
 static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "function(p, a, m)\n"
@@ -271,9 +272,10 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
  * never reached them (an invalid address, dead-lettered or skipped), the
  * next event that corrects the record.
  */
-"  local set, del = { 'case_until', a.case_until, 't', m.t }, {}\n"
-"  for f, v in pairs(cjson.decode(a.fields)) do\n"
-"    if v == '' then del[#del + 1] = f else set[#set + 1] = f; set[#set + 1] = v end\n"
+"  local set, del, fl = { 'case_until', a.case_until, 't', m.t }, {}, a.fields\n"
+"  for i = 1, #fl - 1, 2 do\n"
+"    if fl[i + 1] == '' then del[#del + 1] = fl[i]\n"
+"    else set[#set + 1] = fl[i]; set[#set + 1] = fl[i + 1] end\n"
 "  end\n"
 "  local arrived, welcome = r[5], r[8]\n"
 /* what arrived_by, welcome_by and assigned_by hold once written */
@@ -491,7 +493,6 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	struct arrival	 a;
 	json_t		*v, *plan, *profile_keys, *job_keys;
 	char		*rec;
-	struct buf	 fields;
 	int64_t		 until;
 	size_t		 i;
 
@@ -501,10 +502,6 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 		return -1;
 	handler_state_init(st, &arrival_state);
 	handler_arg(st, "pid", a.id);
-	buf_init(&fields);
-	arrival_fields(&a, &fields);
-	handler_arg_text(st, "fields", fields.data, fields.len);
-	buf_free(&fields);
 	handler_arg_long(st, "ttl", ctx->cf->retention_days * 86400LL);
 	handler_arg(st, "territory", a.t->id);
 	v = json_array();
@@ -526,6 +523,7 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	handler_arg(st, "summary", rec);
 	handler_arg_json(st, "job_keys", job_keys);
 	handler_arg(st, "eid", ev->id);
+	arrival_fields(&a, st);
 	json_decref(profile_keys);
 	json_decref(job_keys);
 	free(rec);

@@ -182,6 +182,24 @@ test_followup_member(const char *member, const char *pid, const char *kind,
 	envelope_clear(&ev);
 }
 
+/*
+ * The stored person's fields, the state function's last arguments (name,
+ * value pairs), as one JSON object equal to want.
+ */
+static void
+test_fields(const struct handler_state *st, const char *want)
+{
+	json_t	*o = json_object();
+	size_t	 i;
+
+	for (i = 12; i + 1 < json_array_size(st->args); i += 2)
+		json_object_set_new(o, test_arg(st, i), json_string(test_arg(st,
+		    i + 1)));
+	assert_int_equal((json_array_size(st->args) - 12) % 2, 0);
+	test_json_equal(o, want, "arrived fields");
+	json_decref(o);
+}
+
 static void
 test_arrived_prepare(void **state)
 {
@@ -198,25 +216,25 @@ test_arrived_prepare(void **state)
 	(void)state;
 	test_prepare("newcomer.arrived", "arr-1", TEST_AMINA, &st);
 	assert_string_equal(st.fn, "arrived");
-	assert_int_equal(json_array_size(st.args), 13);
+	assert_int_equal(json_array_size(st.args), 12 + 2 * 13);
 	assert_string_equal(test_arg(&st, 0), "p-1");
 	/* only what messages and matching need: no consent, profile, birth date */
-	test_arg_json(&st, 1, "{\"first_name\":\"Amina\",\"last_name\":\"Diallo\","
+	test_fields(&st, "{\"first_name\":\"Amina\",\"last_name\":\"Diallo\","
 	    "\"email\":\"amina@example.com\",\"phone\":\"+18195550123\","
 	    "\"language\":\"en\",\"language_tag\":\"\","
 	    "\"territory\":\"abitibi\",\"municipality\":\"\","
 	    "\"arrival_date\":\"2026-03-02\",\"consent_email\":\"1\","
 	    "\"consent_sms\":\"\",\"occupation\":\"72106\","
 	    "\"skills\":\"Soudure|\\u00c9lectricit\\u00e9\"}");
-	assert_string_equal(test_arg(&st, 2), "63072000");	/* 730 days */
-	assert_string_equal(test_arg(&st, 3), "abitibi");
-	test_arg_json(&st, 4, "[\"ab-1\",\"ab-2\"]");
+	assert_string_equal(test_arg(&st, 1), "63072000");	/* 730 days */
+	assert_string_equal(test_arg(&st, 2), "abitibi");
+	test_arg_json(&st, 3, "[\"ab-1\",\"ab-2\"]");
 	/* Marc Trudel speaks French only */
-	test_arg_json(&st, 5, "[\"ab-1\"]");
-	assert_string_equal(test_arg(&st, 7), "1772460000000");
+	test_arg_json(&st, 4, "[\"ab-1\"]");
+	assert_string_equal(test_arg(&st, 6), "1772460000000");
 
 	/* five follow-ups from the arrival date, at 09:00 local */
-	plan = test_json(test_arg(&st, 8));
+	plan = test_json(test_arg(&st, 7));
 	assert_int_equal(json_array_size(plan), 5);
 	for (i = 0; i < 5; i++) {
 		e = json_array_get(plan, i);
@@ -234,21 +252,21 @@ test_arrived_prepare(void **state)
 	/* the programme ends a month after the last follow-up */
 	snprintf(until, sizeof until, "%lld", (long long)(test_ms(due[4]) +
 	    30 * TEST_DAY_MS));
-	assert_string_equal(test_arg(&st, 6), until);
+	assert_string_equal(test_arg(&st, 5), until);
 
 	/* shared: indexed where they want to work, matched there */
-	test_arg_json(&st, 9, "[\"relais:mx:p:rouyn-noranda:7\","
+	test_arg_json(&st, 8, "[\"relais:mx:p:rouyn-noranda:7\","
 	    "\"relais:mx:p:abitibi:7\"]");
 	skills = test_json("[\"Soudure\",\"\\u00c9lectricit\\u00e9\"]");
 	langs = test_json("[\"fr\",\"en\"]");
 	rec = match_record("72106", skills, "Amina", langs, "2026-03");
-	assert_string_equal(test_arg(&st, 10), rec);
+	assert_string_equal(test_arg(&st, 9), rec);
 	free(rec);
 	json_decref(skills);
 	json_decref(langs);
-	test_arg_json(&st, 11, "[\"relais:mx:j:rouyn-noranda:7\","
+	test_arg_json(&st, 10, "[\"relais:mx:j:rouyn-noranda:7\","
 	    "\"relais:mx:j:abitibi:7\"]");
-	assert_string_equal(test_arg(&st, 12), "arr-1");
+	assert_string_equal(test_arg(&st, 11), "arr-1");
 	handler_state_clear(&st);
 	assert_null(st.args);
 	assert_null(st.fn);
@@ -283,20 +301,20 @@ test_arrived_prepare_matching(void **state)
 	(void)state;
 	for (i = 0; i < sizeof unshared / sizeof *unshared; i++) {
 		test_prepare("newcomer.arrived", "arr-2", unshared[i], &st);
-		assert_int_equal(json_array_size(st.args), 13);
-		test_arg_json(&st, 9, "[]");
-		assert_string_equal(test_arg(&st, 10), "");
-		test_arg_json(&st, 11, "[]");
+		assert_int_equal(json_array_size(st.args), 12 + 2 * 13);
+		test_arg_json(&st, 8, "[]");
+		assert_string_equal(test_arg(&st, 9), "");
+		test_arg_json(&st, 10, "[]");
 		handler_state_clear(&st);
 	}
 	test_prepare("newcomer.arrived", "arr-2", unshared[0], &st);
-	test_arg_json(&st, 1, "{\"first_name\":\"\",\"last_name\":\"\","
+	test_fields(&st, "{\"first_name\":\"\",\"last_name\":\"\","
 	    "\"email\":\"\",\"phone\":\"+18195550199\",\"language\":\"\","
 	    "\"language_tag\":\"\",\"territory\":\"abitibi\",\"municipality\":\"\","
 	    "\"arrival_date\":\"2026-11-25T14:03:00Z\",\"consent_email\":\"\","
 	    "\"consent_sms\":\"1\",\"occupation\":\"72106\",\"skills\":\"\"}");
 	/* no language: the territory's (French), so anyone of the roster */
-	test_arg_json(&st, 5, "[\"ab-1\",\"ab-2\"]");
+	test_arg_json(&st, 4, "[\"ab-1\",\"ab-2\"]");
 	handler_state_clear(&st);
 
 	/*
@@ -309,17 +327,17 @@ test_arrived_prepare_matching(void **state)
 	    "\"en\",\"consent\":{\"share_profile\":true}},\"municipality\":"
 	    "\"Amos\",\"profile\":{\"occupation\":\"21231\",\"skills\":"
 	    "[\"Python\"],\"desired_territories\":[\"nowhere\"]}}", &st);
-	test_arg_json(&st, 9, "[\"relais:mx:p:abitibi:2\"]");
-	test_arg_json(&st, 11, "[\"relais:mx:j:abitibi:2\"]");
+	test_arg_json(&st, 8, "[\"relais:mx:p:abitibi:2\"]");
+	test_arg_json(&st, 10, "[\"relais:mx:j:abitibi:2\"]");
 	skills = test_json("[\"Python\"]");
 	langs = test_json("[\"en\"]");
 	rec = match_record("21231", skills, "Li", langs, "2026-11");
-	assert_string_equal(test_arg(&st, 10), rec);
+	assert_string_equal(test_arg(&st, 9), rec);
 	free(rec);
 	json_decref(skills);
 	json_decref(langs);
 	/* the follow-ups count from the event's local date, 25 November */
-	plan = test_json(test_arg(&st, 8));
+	plan = test_json(test_arg(&st, 7));
 	assert_int_equal(json_array_size(plan), 5);
 	assert_int_equal(json_integer_value(json_array_get(json_array_get(plan,
 	    0), 1)), test_ms("2026-12-02T14:00:00Z"));
@@ -354,8 +372,8 @@ test_arrived_prepare_eligible(void **state)
 		    "\"email\":\"a@b.example\",\"language\":\"%s\"},"
 		    "\"territory\":\"%s\"}", v[i].lang, v[i].tid);
 		test_prepare("newcomer.arrived", "arr-1", data, &st);
-		test_arg_json(&st, 4, v[i].roster);
-		test_arg_json(&st, 5, v[i].eligible);
+		test_arg_json(&st, 3, v[i].roster);
+		test_arg_json(&st, 4, v[i].eligible);
 		handler_state_clear(&st);
 	}
 	/* a preview names the first eligible: never a French-only one */
@@ -387,10 +405,10 @@ test_arrived_prepare_late(void **state)
 	test_prepare("newcomer.arrived", "arr-1", "{\"person\":{\"id\":\"p-1\","
 	    "\"email\":\"a@b.example\"},\"territory\":\"abitibi\","
 	    "\"arrival_date\":\"2026-01-01\"}", &st);
-	plan = test_json(test_arg(&st, 8));
+	plan = test_json(test_arg(&st, 7));
 	if (json_array_size(plan) != 4)
 		fail_msg("expected d30 (at once) and the 3 to come, got %s",
-		    test_arg(&st, 8));
+		    test_arg(&st, 7));
 	for (i = 0; i < 4; i++) {
 		e = json_array_get(plan, i);
 		assert_string_equal(json_string_value(json_array_get(e, 0)),
@@ -404,7 +422,7 @@ test_arrived_prepare_late(void **state)
 	/* still a month after the last follow-up, not the retention */
 	snprintf(until, sizeof until, "%lld", (long long)(test_ms(due[3]) +
 	    30 * TEST_DAY_MS));
-	assert_string_equal(test_arg(&st, 6), until);
+	assert_string_equal(test_arg(&st, 5), until);
 	handler_state_clear(&st);
 }
 
