@@ -127,6 +127,25 @@ http_retry_after(const char *headers)
 }
 
 /*
+ * An HTTP/2 server may give its whole answer before it has read all of the
+ * request's body, then end the stream with RST_STREAM(NO_ERROR) (RFC 9113,
+ * 8.1); libcurl 7.88 reports that as a stream error (CURLE_HTTP2_STREAM)
+ * though the final answer came. A final 2xx is the provider accepting the
+ * message: it stands, and the message is not sent again.
+ */
+static void
+http_h2_reset_taken(const struct http_pool *p, struct http_response *resp)
+{
+	if (resp->error != CURLE_HTTP2_STREAM || resp->status < 200 ||
+	    resp->status > 299)
+		return;
+	log_info("http: pool=%s answer %ld taken, its HTTP/2 stream reset "
+	    "after it (%s)", p->name, resp->status, resp->errmsg);
+	resp->error = CURLE_OK;
+	resp->errmsg = "";
+}
+
+/*
  * Records the outcome of a request, detaches it from its pool (handed: it was
  * in the multi, else still queued) and moves it to the done list. Running the
  * callback afterwards touches neither the pool nor the easy handle, so the
@@ -184,6 +203,7 @@ http_req_finish(struct http_req *r, CURLcode code, int handed)
 		}
 		http_pool_put_easy(p, r->easy);
 		r->easy = NULL;
+		http_h2_reset_taken(p, resp);
 	}
 
 	TAILQ_INSERT_TAIL(&h->done, r, entry);
