@@ -174,6 +174,7 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
  * sent early, with its figures): its F op counts nothing (figures.h).
  */
 "local fails, acks, skipf = {}, {}, false\n"
+"local function apply()\n"
 "i = 7\n"
 "while i <= #ARGV do\n"
 "  local op = ARGV[i]\n"
@@ -228,8 +229,20 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
 "    end\n"
 "    i = i + 2 + 2 * n\n"
 "  else\n"
-"    return redis.error_reply('relais commit: bad op ' .. tostring(op))\n"
+"    error('relais commit: bad op ' .. tostring(op))\n"
 "  end\n"
+"end\n"
+"end\n"
+/*
+ * The counts go with the markers the ops wrote (incr sums them over the
+ * batch): written even when an op fails half-way, before the script
+ * reports that error; a count refused is reported like an effect's
+ * failure. Then, and only with every op applied, the acks.
+ */
+"local ok, err = pcall(apply)\n"
+"for _, e in ipairs(incr_flush()) do fails[#fails + 1] = e end\n"
+"if not ok then\n"
+"  return redis.error_reply(type(err) == 'table' and tostring(err.err) or tostring(err))\n"
 "end\n"
 /* the entries' acks, together: two calls per batch instead of two per entry */
 "for j = 1, #acks, 500 do\n"
@@ -237,7 +250,6 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
 "  redis.call('XACK', p .. 'events', group, unpack(ids))\n"
 "  redis.call('XDEL', p .. 'events', unpack(ids))\n"
 "end\n"
-"incr_flush()\n"
 "if #fails > 0 then return fails end\n"
 "return 1\n";
 

@@ -122,10 +122,12 @@ static const char store_state_common[] = STORE_COMMON
 static const char store_effects_common[] = STORE_COMMON
 /*
  * Counters a commit adds to (the figures, figures.h): summed over the
- * batch and written once per key and field when it ends (incr_flush, from
- * the commit script), one HINCRBY for all the batch's deliveries of a
- * territory and month instead of one each. The script is atomic: nobody
- * sees the difference.
+ * batch and written once per key and field when its ops are done
+ * (incr_flush, from the commit script, even when an op failed: the
+ * markers those counts go with are written), one HINCRBY for all the
+ * batch's deliveries of a territory and month instead of one each. The
+ * script is atomic: nobody sees the difference. incr_flush returns the
+ * counts Redis refused ("figures: key field: error").
  */
 "local incrs, incr_keys = {}, {}\n"
 "local function incr(k, f, n)\n"
@@ -134,12 +136,17 @@ static const char store_effects_common[] = STORE_COMMON
 "  t[f] = (t[f] or 0) + n\n"
 "end\n"
 "local function incr_flush()\n"
+"  local errs = {}\n"
 "  for _, k in ipairs(incr_keys) do\n"
 "    for f, n in pairs(incrs[k]) do\n"
-"      if n ~= 0 then redis.call('HINCRBY', k, f, n) end\n"
+"      local r = n ~= 0 and redis.pcall('HINCRBY', k, f, n)\n"
+"      if type(r) == 'table' and r.err then\n"
+"        errs[#errs + 1] = 'figures: ' .. k .. ' ' .. f .. ': ' .. tostring(r.err)\n"
+"      end\n"
 "    end\n"
 "  end\n"
 "  incrs, incr_keys = {}, {}\n"
+"  return errs\n"
 "end\n"
 "local E = {}\n"
 /*

@@ -320,9 +320,9 @@ test_reason_lua(void **state)
 	buf_free(&b);
 }
 
-/* Runs the commit script (with the handlers' effects) on ops. */
-static void
-test_commit(struct test_redis *srv, struct queue_args *ops)
+/* Runs the commit script (with the handlers' effects) on ops: its reply. */
+static redisReply *
+test_commit_reply(struct test_redis *srv, struct queue_args *ops)
 {
 	struct queue_args	 a;
 	struct buf		 body;
@@ -352,13 +352,22 @@ test_commit(struct test_redis *srv, struct queue_args *ops)
 		len[i] = a.len[i];
 	r = redisCommandArgv(srv->c, n, argv, len);
 	assert_non_null(r);
+	free(len);
+	queue_args_clear(&a);
+	buf_free(&body);
+	return r;
+}
+
+/* Runs the commit script on ops, which must all apply. */
+static void
+test_commit(struct test_redis *srv, struct queue_args *ops)
+{
+	redisReply	*r = test_commit_reply(srv, ops);
+
 	if (r->type != REDIS_REPLY_INTEGER || r->integer != 1)
 		fail_msg("commit: %s", r->type == REDIS_REPLY_ERROR ? r->str :
 		    "not 1");
 	freeReplyObject(r);
-	free(len);
-	queue_args_clear(&a);
-	buf_free(&body);
 }
 
 static long long
@@ -462,6 +471,59 @@ test_commit_figures(void **state)
 }
 
 /*
+ * The counts of a batch are summed and written once its ops are done: an
+ * op failing half-way still leaves each count with the marker written
+ * beside it (the entry comes back, finds the marker, counts nothing), and
+ * a count Redis refuses is reported as a failure, the rest applied.
+ */
+static void
+test_commit_counts_kept(void **state)
+{
+	struct test_redis	*srv = *state;
+	struct queue_args	 ops;
+	redisReply		*r;
+	struct tz		*tz;
+	char			 err[128];
+
+	tz = tz_load("America/Toronto", err, sizeof err);
+	assert_non_null(tz);
+	freeReplyObject(test_redis_cmd(srv, "HSET t:person:p-2 territory "
+	    "abitibi"));
+	queue_args_init(&ops);
+	figures_op(&ops, tz, NOV_TORONTO_MS, "abitibi", "welcome", "email", 1,
+	    0, "p-2");
+	queue_args_addf(&ops, "Z");
+	queue_args_addf(&ops, "not-a-score");
+	queue_args_addf(&ops, "m1");
+	r = test_commit_reply(srv, &ops);
+	queue_args_clear(&ops);
+	assert_int_equal(r->type, REDIS_REPLY_ERROR);
+	freeReplyObject(r);
+	assert_int_equal(test_hget(srv, "t:person:p-2", "welcomed"), 2026);
+	assert_int_equal(test_hget(srv, "t:figures:abitibi:2026-11",
+	    "welcomed"), 1);
+	assert_int_equal(test_hget(srv, "t:figures:abitibi:2026-11",
+	    "sent:welcome:email"), 1);
+
+	/* a figures key that is not a hash: reported, the ack still made */
+	freeReplyObject(test_redis_cmd(srv, "SET t:figures:abitibi:2026-09 x"));
+	freeReplyObject(test_redis_cmd(srv, "XADD t:events 1-1 f v"));
+	queue_args_init(&ops);
+	figures_op(&ops, tz, NOV_TORONTO_MS - 86400000LL * 40, "abitibi",
+	    "checkin", "email", 1, 0, NULL);
+	queue_args_addf(&ops, "A");
+	queue_args_addf(&ops, "1-1");
+	r = test_commit_reply(srv, &ops);
+	queue_args_clear(&ops);
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(r->elements, 1);
+	assert_non_null(strstr(r->element[0]->str, "figures: "));
+	freeReplyObject(r);
+	assert_int_equal(test_redis_int(srv, "XLEN t:events"), 0);
+	tz_free(tz);
+}
+
+/*
  * A delivery marked sent early (delivery.c: its S op with its F op, while
  * others of its event are still out) is counted then, once: not again by
  * its event's commit (S finds the marker), nor lost when a crash leaves
@@ -551,6 +613,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reason_lua, setup_redis,
 		    teardown_redis),
 		cmocka_unit_test_setup_teardown(test_commit_figures,
+		    setup_redis, teardown_redis),
+		cmocka_unit_test_setup_teardown(test_commit_counts_kept,
 		    setup_redis, teardown_redis),
 		cmocka_unit_test_setup_teardown(test_commit_early_marker,
 		    setup_redis, teardown_redis),
