@@ -20,6 +20,8 @@ int64_t	clock_now_ms(void);
  * and durations, which a wall clock set back or forward must not stretch.
  */
 int64_t	clock_mono_ms(void);
+/* The same clock in microseconds: durations shorter than a millisecond. */
+int64_t	clock_mono_us(void);
 /* An instant as RFC 3339 UTC with milliseconds. */
 void	clock_rfc3339(int64_t ms, char *out, size_t outlen);
 

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
-/* HTTP client engine: one libcurl multi per struct http, driven by libevent. */
+/* HTTP client engine: pools, one libcurl multi and the own HTTP/1.1 transport, on libevent. */
 
 /*
  * Ownership and callbacks
  * -----------------------
  * struct http owns the CURLM, its timer, the "kick" event that starts queued
- * requests and one socket context (event) per socket curl watches. A pool
+ * requests, one socket context (event) per socket curl watches, and the
+ * own transport (http_h1.c: its connections) for plain http:// to an
+ * address, unless a proxy is set in the environment. A pool
  * belongs to whoever created it (a gateway): http_free() cancels the requests
  * of the pools still attached and detaches them, and http_pool_free() still
  * frees such an orphan, so the two may be called in either order.
@@ -15,14 +17,19 @@
  * At most max_concurrency of its requests are handed to curl at once; the
  * rest wait in the pool's FIFO, so CURLOPT_TIMEOUT_MS never counts queueing.
  *
- * struct http_req owns everything attached to one request: copies of the
- * method, URL, body, credentials and CA file, the header slist, the easy
- * handle while in flight, the error buffer and the response body and header
- * buffers.
+ * struct http_req owns everything attached to one request: for curl,
+ * copies of the method, URL, body, credentials and CA file, the header
+ * slist and the easy handle while in flight; for the own transport, the
+ * URL and the request's bytes, made once (http_h1_request); for both, the
+ * error buffer and the response body and header buffers.
  *
  * Flow: http_submit() copies the request into the pool's queue and activates
  * the kick event; it never calls curl_multi_* nor the callback. The kick
- * callback hands requests to curl while a pool has free slots. Socket events
+ * callback hands requests to curl, or to the own transport (in flight
+ * before it is called: a failure to connect ends it through the done list
+ * at once), while a pool has free slots. The own transport's events end
+ * their requests into the done list the same way (http_h1_done), and run
+ * the callbacks last (http_h1_flush). Socket events
  * and the timer call curl_multi_socket_action(); once it has returned, the
  * done-check reads finished transfers, removes their handles from the multi,
  * returns the easy handles to their pools, and moves the requests to the
@@ -96,29 +103,29 @@ http_pool_put_easy(struct http_pool *p, CURL *e)
 }
 
 /*
- * Retry-After of a header block in seconds (delta-seconds or an HTTP date,
- * as curl's CURLINFO_RETRY_AFTER reads it), -1 when absent.
+ * Retry-After of a header block in seconds, as curl's CURLINFO_RETRY_AFTER
+ * reads it: the leading number ("5.5" is 5), else an HTTP date, else 0;
+ * -1 when the header is absent.
  */
 static long
 http_retry_after(const char *headers)
 {
 	const char	*v;
-	char		 val[64], *end;
+	char		 val[64];
 	size_t		 len;
-	long long	 ra;
+	long long	 ra = 0;
 	time_t		 when;
 
-	if ((v = http_header_find(headers, "Retry-After", &len)) == NULL ||
-	    len >= sizeof val)
+	if ((v = http_header_find(headers, "Retry-After", &len)) == NULL)
 		return -1;
+	if (len >= sizeof val)
+		len = sizeof val - 1;
 	memcpy(val, v, len);
 	val[len] = '\0';
-	ra = strtoll(val, &end, 10);
-	if (end == val || *end != '\0') {
-		if ((when = curl_getdate(val, NULL)) == -1)
-			return -1;
+	if (val[0] >= '0' && val[0] <= '9')
+		ra = strtoll(val, NULL, 10);
+	else if ((when = curl_getdate(val, NULL)) != -1)
 		ra = (long long)(when - time(NULL));
-	}
 	if (ra < 0)
 		ra = 0;
 	if (ra > HTTP_RETRY_AFTER_MAX)

@@ -20,7 +20,7 @@ struct http_request {
 	const char	 *userpwd;	/* "user:password" for Basic auth, or NULL */
 	const char	 *ca_file;	/* CA bundle to verify TLS with, or NULL */
 	long		  connect_timeout_ms;
-	long		  timeout_ms;	/* total, counted from the moment curl gets it */
+	long		  timeout_ms;	/* total, counted from the moment it is handed on */
 };
 
 /* Valid only during the callback. */
@@ -46,7 +46,7 @@ struct http	*http_new(struct event_base *);
 void		 http_free(struct http *);
 
 /*
- * A pool is a queue with at most max_concurrency requests handed to curl at
+ * A pool is a queue with at most max_concurrency requests handed on at
  * once; the rest wait in the pool, so queueing never eats a timeout.
  */
 struct http_pool *http_pool_new(struct http *, const char *name,

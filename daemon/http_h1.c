@@ -43,7 +43,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +56,7 @@
 
 #include "base64.h"
 #include "buf.h"
+#include "clock.h"
 #include "http.h"
 #include "http_int.h"
 #include "log.h"
@@ -101,22 +101,18 @@ static void	h1_write_cb(evutil_socket_t, short, void *);
 static void	h1_timeout_cb(evutil_socket_t, short, void *);
 static void	h1_send(struct h1_conn *);
 
+/* ms since r was handed to the transport */
 static int64_t
-h1_now_ms(void)
+h1_spent(const struct http_req *r)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (clock_mono_us() - r->h1_t0) / 1000;
 }
 
+/* The same, with the microseconds: what the response reports. */
 static double
-h1_now_ms_f(void)
+h1_elapsed_ms(const struct http_req *r)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+	return (double)(clock_mono_us() - r->h1_t0) / 1000.0;
 }
 
 /*
@@ -134,8 +130,8 @@ http_h1_url(struct http_req *r)
 	size_t			 hlen;
 	char			*end;
 
-	if (strncasecmp(p, "http://", 7) != 0)
-		return 0;
+	if (strncasecmp(p, "http://", 7) != 0 || strchr(p, '#') != NULL)
+		return 0;			/* a fragment: curl cuts it */
 	host = p + 7;
 	path = host + strcspn(host, "/?#");
 	if (memchr(host, '@', (size_t)(path - host)) != NULL)
@@ -180,8 +176,6 @@ http_h1_url(struct http_req *r)
 		r->h1_salen = sizeof *in6;
 	} else
 		return 0;			/* a name: curl resolves it */
-	if (*path == '#')
-		return 0;
 	/* Host: as written in the URL (brackets kept), no default port */
 	r->h1_host = xmalloc((size_t)(path - (r->url + 7)) + 1);
 	memcpy(r->h1_host, r->url + 7, (size_t)(path - (r->url + 7)));
@@ -213,12 +207,21 @@ http_h1_request(struct http_req *r, const struct http_request *req)
 {
 	struct buf	*b = &r->h1_req;
 	const char	*colon;
-	size_t		 i;
+	size_t		 i, room;
 	int		 head = strcmp(req->method, "HEAD") == 0;
 	int		 get = strcmp(req->method, "GET") == 0;
 
+	/*
+	 * Room for all of it at once: a growth would leave a copy of the
+	 * credentials in freed memory, where the bzero at free cannot reach.
+	 */
+	room = 256 + strlen(r->url) + req->bodylen;
+	for (i = 0; i < req->nheaders; i++)
+		room += strlen(req->headers[i]) + 2;
+	if (req->userpwd != NULL)
+		room += 32 + base64_len(strlen(req->userpwd), 0);
 	buf_init(b);
-	buf_reserve(b, 256 + req->bodylen);
+	buf_reserve(b, room);
 	buf_printf(b, "%s %s%s HTTP/1.1\r\n", req->method,
 	    *r->h1_path == '/' ? "" : "/", r->h1_path);
 	if (!h1_has_header(req, "Host"))
@@ -240,8 +243,7 @@ http_h1_request(struct http_req *r, const struct http_request *req)
 	if (!head && !get) {
 		if (!h1_has_header(req, "Content-Length"))
 			buf_printf(b, "Content-Length: %zu\r\n", req->bodylen);
-		if (strcmp(req->method, "POST") == 0 &&
-		    !h1_has_header(req, "Content-Type"))
+		if (!h1_has_header(req, "Content-Type"))
 			buf_puts(b, "Content-Type: "
 			    "application/x-www-form-urlencoded\r\n");
 	}
@@ -317,7 +319,7 @@ h1_conn_new(struct http_h1 *h, const struct sockaddr_storage *sa,
 	if (c->deferred_err != 0)
 		event_active(c->wev, EV_WRITE, 0);	/* fails from the loop */
 	else if (event_add(c->wev, NULL) == -1)
-		fatalx("http: event_add failed");
+		log_errx("http: event_add failed for fd %d", c->fd);
 	return c;
 }
 
@@ -347,15 +349,16 @@ static void
 h1_arm(struct h1_conn *c)
 {
 	struct http_req	*r = c->req;
-	double		 spent = h1_now_ms_f() - r->h1_t0;
-	long		 ms = r->timeout_ms > 0 ? r->timeout_ms - (long)spent : 0;
+	long		 ms = r->timeout_ms > 0 ? r->timeout_ms -
+			    (long)h1_spent(r) : 0;
 	long		 cms;
 	struct timeval	 tv;
 
 	if (c->p.state == H1_CONNECTING) {
 		cms = r->connect_timeout_ms > 0 ? r->connect_timeout_ms :
 		    H1_CONNECT_DEFAULT_MS;
-		if (ms <= 0 || cms < ms)
+		/* a total timeout spent already fires now, not after cms */
+		if (r->timeout_ms <= 0 || cms < ms)
 			ms = cms;
 	}
 	if (r->timeout_ms <= 0 && c->p.state != H1_CONNECTING) {
@@ -388,7 +391,7 @@ h1_finish(struct h1_conn *c, int code, const char *fmt, ...)
 	evtimer_del(c->tmo);
 	c->req = NULL;
 	r->h1_conn = NULL;
-	r->h1_total_ms = h1_now_ms_f() - r->h1_t0;
+	r->h1_total_ms = h1_elapsed_ms(r);
 	if (fmt != NULL) {
 		va_start(ap, fmt);
 		vsnprintf(r->errbuf, sizeof r->errbuf, fmt, ap);
@@ -399,7 +402,7 @@ h1_finish(struct h1_conn *c, int code, const char *fmt, ...)
 		buf_reset(&c->p.in);
 		c->p.inoff = 0;
 		c->reused = 1;
-		c->idle_since = h1_now_ms();
+		c->idle_since = clock_mono_ms();
 		TAILQ_REMOVE(&h->busy, c, entry);
 		TAILQ_INSERT_HEAD(&h->idle, c, entry);
 		h->nidle++;
@@ -424,6 +427,7 @@ h1_attach(struct h1_conn *c, struct http_req *r)
 	c->got = 0;
 	c->p.keepalive = 1;
 	c->p.head = r->h1_head;
+	c->p.hscan = 0;
 	c->outoff = 0;
 	h1_arm(c);
 	if (c->p.state != H1_CONNECTING) {
@@ -440,7 +444,7 @@ h1_connect(struct http_h1 *h, struct http_req *r)
 	int		 err = 0;
 
 	if ((c = h1_conn_new(h, &r->h1_sa, r->h1_salen, &err)) == NULL) {
-		r->h1_total_ms = h1_now_ms_f() - r->h1_t0;
+		r->h1_total_ms = h1_elapsed_ms(r);
 		snprintf(r->errbuf, sizeof r->errbuf, "socket: %s",
 		    strerror(err));
 		h->done(r, CURLE_COULDNT_CONNECT, h->arg);
@@ -458,9 +462,9 @@ void
 http_h1_start(struct http_h1 *h, struct http_req *r)
 {
 	struct h1_conn	*c, *next;
-	int64_t		 now = h1_now_ms();
+	int64_t		 now = clock_mono_ms();
 
-	r->h1_t0 = h1_now_ms_f();
+	r->h1_t0 = clock_mono_us();
 	r->h1_retried = 0;
 	for (c = TAILQ_FIRST(&h->idle); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -495,6 +499,9 @@ h1_retry(struct h1_conn *c)
 
 	if (!c->reused || c->got > 0 || r->h1_retried)
 		return 0;
+	/* past its deadline it is not sent again (curl checks it too) */
+	if (r->timeout_ms > 0 && h1_spent(r) >= r->timeout_ms)
+		return 0;
 	r->h1_retried = 1;
 	c->req = NULL;
 	r->h1_conn = NULL;
@@ -522,7 +529,7 @@ h1_send(struct h1_conn *c)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			if (event_add(c->wev, NULL) == -1)
-				fatalx("http: event_add failed");
+				log_errx("http: event_add failed for fd %d", c->fd);
 			return;
 		}
 		if (h1_retry(c))
@@ -557,13 +564,13 @@ h1_write_cb(evutil_socket_t fd, short what, void *arg)
 		if (err != 0) {
 			h1_peer(c, peer, sizeof peer);
 			h1_finish(c, CURLE_COULDNT_CONNECT, "Failed to connect "
-			    "to %s after %.0f ms: %s", peer, h1_now_ms_f() -
-			    r->h1_t0, strerror(err));
+			    "to %s after %lld ms: %s", peer,
+			    (long long)h1_spent(r), strerror(err));
 			h->flush(h->arg);
 			return;
 		}
 		if (event_add(c->rev, NULL) == -1)
-			fatalx("http: event_add failed");
+			log_errx("http: event_add failed for fd %d", c->fd);
 		c->p.state = H1_SENDING;
 		h1_arm(c);
 	}
@@ -577,19 +584,19 @@ h1_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	struct h1_conn	*c = arg;
 	struct http_h1	*h = c->h1;
 	struct http_req	*r = c->req;
-	double		 ms;
+	long long	 ms;
 
 	(void)fd;
 	(void)what;
 	if (r == NULL)
 		return;
-	ms = h1_now_ms_f() - r->h1_t0;
+	ms = (long long)h1_spent(r);
 	if (c->p.state == H1_CONNECTING)
 		h1_finish(c, CURLE_OPERATION_TIMEDOUT, "Connection timed out "
-		    "after %.0f milliseconds", ms);
+		    "after %lld milliseconds", ms);
 	else
 		h1_finish(c, CURLE_OPERATION_TIMEDOUT, "Operation timed out "
-		    "after %.0f milliseconds with %llu bytes received", ms,
+		    "after %lld milliseconds with %llu bytes received", ms,
 		    (unsigned long long)c->got);
 	h->flush(h->arg);
 }
@@ -635,10 +642,16 @@ h1_read_cb(evutil_socket_t fd, short what, void *arg)
 	c->got += (uint64_t)n;
 	c->p.in.len += (size_t)n;
 	c->p.in.data[c->p.in.len] = '\0';
-	if (c->p.state == H1_SENDING || c->p.state == H1_CONNECTING) {
-		h1_finish(c, CURLE_WEIRD_SERVER_REPLY, "The server answered "
-		    "before the request was sent");
-		goto out;
+	if (c->p.state == H1_SENDING) {
+		/*
+		 * An answer before the whole request left (a 413, a 401 at the
+		 * headers): the rest is not sent, the answer is read as any,
+		 * and the connection is not reused, as with curl.
+		 */
+		event_del(c->wev);
+		c->outoff = c->req->h1_req.len;
+		c->p.keepalive = 0;
+		c->p.state = H1_HEADERS;
 	}
 	rc = http_h1_parse(&c->p);
 	if (rc == -1) {
@@ -648,10 +661,8 @@ h1_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (rc == 1)
 		h1_finish(c, CURLE_OK, NULL);
-	else if (c->p.inoff > 0 && c->p.inoff == c->p.in.len) {
-		buf_reset(&c->p.in);
-		c->p.inoff = 0;
-	}
+	else
+		http_h1_compact(&c->p);
 out:
 	h->flush(h->arg);
 }

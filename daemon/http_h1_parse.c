@@ -12,6 +12,7 @@
  */
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,8 +62,8 @@ h1_token(const char *v, size_t n, const char *t)
 static int
 h1_framing(struct h1_parse *c, const char *p, int minor, int status)
 {
-	const char	*v;
-	size_t		 vlen;
+	const char	*v, *v2;
+	size_t		 vlen, vlen2;
 	char		*end;
 	unsigned long long cl = 0;
 	int		 has_cl = 0, chunked = 0;
@@ -87,6 +88,11 @@ h1_framing(struct h1_parse *c, const char *p, int minor, int status)
 		errno = 0;
 		cl = strtoull(v, &end, 10);
 		if (errno != 0 || end != v + vlen)
+			return -1;
+		/* two that disagree: which body is it? (RFC 9112, 6.3) */
+		v2 = http_header_find(strchr(v, '\n') != NULL ?
+		    strchr(v, '\n') + 1 : "", "Content-Length", &vlen2);
+		if (v2 != NULL && (vlen2 != vlen || memcmp(v, v2, vlen) != 0))
 			return -1;
 		has_cl = 1;
 	}
@@ -119,9 +125,10 @@ h1_head(struct h1_parse *c, char *p, size_t len)
 	char		 saved;
 	int		 minor, status, rc;
 
-	if (len < 12 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' ||
-	    p[7] > '9' || p[8] != ' ' || p[9] < '1' || p[9] > '5' ||
-	    p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9')
+	if (len < 13 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' ||
+	    p[7] > '1' || p[8] != ' ' || p[9] < '1' || p[9] > '5' ||
+	    p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9' ||
+	    (p[12] != ' ' && p[12] != '\r'))
 		return -1;
 	minor = p[7] - '0';
 	status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
@@ -179,8 +186,14 @@ http_h1_parse(struct h1_parse *c)
 		avail = c->in.len - c->inoff;
 		switch (c->state) {
 		case H1_HEADERS:
-			if ((e = memmem(p, avail, "\r\n\r\n", 4)) == NULL)
+			/* from where the last read's search stopped */
+			n = c->hscan > 3 ? c->hscan - 3 : 0;
+			if ((e = memmem(p + n, avail - n, "\r\n\r\n", 4)) ==
+			    NULL) {
+				c->hscan = avail;
 				return avail > H1_HEAD_MAX ? -1 : 0;
+			}
+			c->hscan = 0;
 			len = (size_t)(e - p) + 4;
 			if (len > H1_HEAD_MAX || (rc = h1_head(c,
 			    c->in.data + c->inoff, len)) == -1)
@@ -202,11 +215,13 @@ http_h1_parse(struct h1_parse *c)
 		case H1_CHUNK_SIZE:
 			if ((p = h1_line(c, &len)) == NULL)
 				return avail > 1024 ? -1 : 0;
-			errno = 0;
-			c->left = strtoull(p, &end, 16);
-			if (end == p || errno != 0 || (end < p + len &&
-			    *end != ';' && *end != ' ' && *end != '\t'))
+			/* hex digits (16 at most), then the end or an extension */
+			for (n = 0; n < len && isxdigit((unsigned char)p[n]);)
+				n++;
+			if (n == 0 || n > 16 || (n < len && p[n] != ';' &&
+			    p[n] != ' ' && p[n] != '\t'))
 				return -1;
+			c->left = strtoull(p, &end, 16);
 			c->state = c->left > 0 ? H1_CHUNK_DATA : H1_TRAILERS;
 			break;
 		case H1_CHUNK_DATA:
@@ -239,6 +254,18 @@ http_h1_parse(struct h1_parse *c)
 	}
 }
 
+/* Drops what the parse has read: only what it waits on stays buffered. */
+void
+http_h1_compact(struct h1_parse *c)
+{
+	if (c->inoff == 0)
+		return;
+	c->in.len -= c->inoff;
+	memmove(c->in.data, c->in.data + c->inoff, c->in.len);
+	c->in.data[c->in.len] = '\0';
+	c->inoff = 0;
+}
+
 /*
  * For the fuzz target and the tests: parses an answer to r (a HEAD when
  * head) fed step bytes at a time, as reads would bring it, then the close.
@@ -265,10 +292,8 @@ http_h1_feed(struct http_req *r, int head, const char *data, size_t len,
 		buf_append(&c.in, data + off, n);
 		off += n;
 		rc = http_h1_parse(&c);
-		if (rc == 0 && c.inoff > 0 && c.inoff == c.in.len) {
-			buf_reset(&c.in);
-			c.inoff = 0;
-		}
+		if (rc == 0)
+			http_h1_compact(&c);
 	}
 	if (rc == 0 && c.state == H1_BODY_EOF)
 		rc = 1;			/* the close ends it */

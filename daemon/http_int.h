@@ -54,7 +54,7 @@ struct http_req {
 	const char		*h1_path;	/* the request target, in url */
 	struct buf		 h1_req;	/* the request's bytes */
 	int			 h1_head;	/* a HEAD: no body in the answer */
-	double			 h1_t0;		/* ms, monotonic: handed */
+	int64_t			 h1_t0;		/* us, monotonic: handed */
 	double			 h1_total_ms;
 	long			 h1_status;
 	int			 h1_retried;
@@ -67,7 +67,7 @@ struct http_pool {
 	char			*name;
 	int			 max;
 	struct http_reqs	 queue;		/* waiting for a slot */
-	struct http_reqs	 active;	/* handed to curl */
+	struct http_reqs	 active;	/* handed to curl or the own transport */
 	size_t			 nqueued;
 	size_t			 ninflight;
 	CURL			**spare;	/* idle easy handles, up to max */
@@ -111,10 +111,13 @@ struct h1_parse {
 	uint64_t		 left;		/* body or chunk bytes still to come */
 	struct buf		 in;
 	size_t			 inoff;
+	size_t			 hscan;		/* header bytes searched already */
 };
 
 /* Parses what has arrived: 1 complete, 0 more needed, -1 not HTTP. */
 int		 http_h1_parse(struct h1_parse *);
+/* Drops what the parse has read from in: only what it waits on stays. */
+void		 http_h1_compact(struct h1_parse *);
 
 /*
  * The own transport for plain http:// to an address (http_h1.c). done

@@ -257,13 +257,13 @@ void		 handler_arg(struct handler_state *, const char *name,
 		    const char *s);
 void		 handler_arg_json(struct handler_state *, const char *name,
 		    const json_t *v);
-/* JSON text the handler wrote itself (jsonw: valid UTF-8), len bytes. */
 /*
  * One more value of name, the last argument, declared "name...": the
  * script gets the values as a list (the first call replaces the "").
  */
 void		 handler_arg_more(struct handler_state *, const char *name,
 		    const char *s);
+/* JSON text the handler wrote itself (jsonw: valid UTF-8), len bytes. */
 void		 handler_arg_text(struct handler_state *, const char *name,
 		    const char *text, size_t len);
 void		 handler_arg_long(struct handler_state *, const char *name,

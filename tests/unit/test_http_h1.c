@@ -36,6 +36,7 @@
 struct step {
 	const char	*answer;	/* bytes sent back; NULL: none */
 	int		 close;		/* close the connection after it */
+	int		 early;		/* answer at the headers, drop the body */
 };
 
 struct sconn {
@@ -44,6 +45,7 @@ struct sconn {
 	char		 in[131072];
 	size_t		 len;
 	int		 n;		/* requests seen on this connection */
+	int		 discard;	/* answered early: the rest is dropped */
 };
 
 struct fx {
@@ -116,6 +118,23 @@ sconn_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	c->len += (size_t)n;
 	c->in[c->len] = '\0';
+	if (c->discard) {
+		c->len = 0;
+		return;
+	}
+	if (f->nreq < f->nsteps && f->steps[f->nreq].early &&
+	    memmem(c->in, c->len, "\r\n\r\n", 4) != NULL) {
+		i = f->nreq++;
+		snprintf(f->req[i], sizeof f->req[i], "%.*s", (int)c->len,
+		    c->in);
+		f->reqconn[i] = (int)(c - f->conns);
+		s = &f->steps[i];
+		assert_int_equal(write(fd, s->answer, strlen(s->answer)),
+		    (ssize_t)strlen(s->answer));
+		c->discard = 1;
+		c->len = 0;
+		return;
+	}
 	while ((rl = req_len(c->in, c->len)) > 0) {
 		i = f->nreq++;
 		assert_true(i < MAXREQ && i < f->nsteps);
@@ -286,7 +305,7 @@ test_request_bytes(void **state)
 {
 	struct fx		*f = *state;
 	static const struct step s[] = {
-		{ "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", 0 },
+		{ "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", 0, 0 },
 	};
 	const char		*hdrs[] = { "Content-Type: application/json",
 	    "Expect:", "X-Test: a b" };
@@ -318,8 +337,8 @@ test_chunked_reuse(void **state)
 	static const struct step s[] = {
 		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
 		  "X-Reply: one\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n"
-		  "0\r\nX-Trailer: t\r\n\r\n", 0 },
-		{ "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo", 0 },
+		  "0\r\nX-Trailer: t\r\n\r\n", 0, 0 },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo", 0, 0 },
 	};
 
 	STEPS(f, s);
@@ -342,7 +361,7 @@ test_interim(void **state)
 	static const struct step s[] = {
 		{ "HTTP/1.1 100 Continue\r\nX-Reply: early\r\n\r\n"
 		  "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n"
-		  "X-Reply: final\r\n\r\nok", 0 },
+		  "X-Reply: final\r\n\r\nok", 0, 0 },
 	};
 
 	STEPS(f, s);
@@ -363,8 +382,8 @@ test_close_delimited(void **state)
 {
 	struct fx		*f = *state;
 	static const struct step s[] = {
-		{ "HTTP/1.0 200 OK\r\nX-Reply: eof\r\n\r\nuntil the close", 1 },
-		{ "HTTP/1.1 204 No Content\r\n\r\n", 0 },
+		{ "HTTP/1.0 200 OK\r\nX-Reply: eof\r\n\r\nuntil the close", 1, 0 },
+		{ "HTTP/1.1 204 No Content\r\n\r\n", 0, 0 },
 	};
 
 	STEPS(f, s);
@@ -387,11 +406,11 @@ test_stale_retry(void **state)
 {
 	struct fx		*f = *state;
 	static const struct step s[] = {
-		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1", 0 },
-		{ NULL, 1 },		/* the stale one */
-		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2", 0 },
-		{ NULL, 1 },		/* reused, dropped again: retried */
-		{ NULL, 1 },		/* fresh, dropped: an error */
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1", 0, 0 },
+		{ NULL, 1, 0 },		/* the stale one */
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2", 0, 0 },
+		{ NULL, 1, 0 },		/* reused, dropped again: retried */
+		{ NULL, 1, 0 },		/* fresh, dropped: an error */
 	};
 
 	STEPS(f, s);
@@ -439,8 +458,8 @@ test_head(void **state)
 {
 	struct fx		*f = *state;
 	static const struct step s[] = {
-		{ "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", 0 },
-		{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 0 },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", 0, 0 },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 0, 0 },
 	};
 
 	STEPS(f, s);
@@ -515,6 +534,98 @@ test_refused(void **state)
 	assert_non_null(strstr(f->errmsg[0], "Failed to connect to 127.0.0.1"));
 }
 
+/*
+ * An answer before the whole request left (a 413 at the headers of a body
+ * too big for the socket's buffers): the rest is not sent, the answer is
+ * the result, as with curl, not a transport error.
+ */
+static void
+test_early_answer(void **state)
+{
+	struct fx		*f = *state;
+	static const struct step s[] = {
+		{ "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n"
+		  "X-Reply: big\r\n\r\nbig!", 0, 1 },
+	};
+	size_t			 n = 32 * 1024 * 1024;
+	char			*body;
+
+	STEPS(f, s);
+	assert_non_null(body = malloc(n + 1));
+	memset(body, 'x', n);
+	body[n] = '\0';
+	submit(f, 0, "POST", "/big", body, NULL, 0, NULL, 5000);
+	free(body);
+	assert_true(run(f, 1, 6000));
+	assert_int_equal(f->error[0], 0);
+	assert_int_equal(f->status[0], 413);
+	assert_string_equal(f->xreply[0], "big");
+	assert_string_equal(f->body[0], "big!");
+}
+
+/* Retry-After as curl reads it: the leading number, else a date, else 0. */
+static void
+test_retry_after_number(void **state)
+{
+	struct fx		*f = *state;
+	static const struct step s[] = {
+		{ "HTTP/1.1 429 Slow\r\nRetry-After: 5.5\r\n"
+		  "Content-Length: 0\r\n\r\n", 0, 0 },
+		{ "HTTP/1.1 429 Slow\r\nRetry-After: soon\r\n"
+		  "Content-Length: 0\r\n\r\n", 0, 0 },
+		{ "HTTP/1.1 429 Slow\r\nContent-Length: 0\r\n\r\n", 0, 0 },
+	};
+
+	STEPS(f, s);
+	submit(f, 0, "POST", "/", "x", NULL, 0, NULL, 2000);
+	submit(f, 1, "POST", "/", "x", NULL, 0, NULL, 2000);
+	submit(f, 2, "POST", "/", "x", NULL, 0, NULL, 2000);
+	assert_true(run(f, 3, 3000));
+	assert_int_equal(f->retry_after[0], 5);
+	assert_int_equal(f->retry_after[1], 0);
+	assert_int_equal(f->retry_after[2], -1);
+}
+
+/* Answers the parser refuses, or takes, fed as reads of a few bytes. */
+static void
+test_parse_strict(void **state)
+{
+	static const struct {
+		const char	*answer;
+		int		 want;
+	} v[] = {
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "-1\r\nx\r\n0\r\n\r\n", -1 },
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "0x2\r\nok\r\n0\r\n\r\n", -1 },
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "\r\n2\r\nok\r\n0\r\n\r\n", -1 },
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "2;x=y\r\nok\r\n0\r\n\r\n", 1 },
+		{ "HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n", -1 },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+		  "Content-Length: 3\r\n\r\nokk", -1 },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+		  "Content-Length: 2\r\n\r\nok", 1 },
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", -1 },
+	};
+	struct http_req	r;
+	size_t		i, step;
+
+	(void)state;
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		for (step = 1; step <= 7; step += 3) {
+			memset(&r, 0, sizeof r);
+			if (http_h1_feed(&r, 0, v[i].answer,
+			    strlen(v[i].answer), step) != v[i].want)
+				fail_msg("answer %zu, reads of %zu: not %d", i,
+				    step, v[i].want);
+			free(r.rhdrs.data);
+			free(r.rbody.data);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -533,6 +644,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_early_answer, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after_number, setup,
+		    teardown),
+		cmocka_unit_test(test_parse_strict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
