@@ -23,7 +23,7 @@
 #         nginx a delivery); answering before the body was read, nginx
 #         resets HTTP/2 streams and libcurl 7.88 takes that for an error.
 # A and B: a fresh redis-server (TCP on loopback, as the peer's) and relaisd
-# each run, the email gateway the sendgrid kind on nginx; N events pushed by
+# (in the environment systemd/relaisd.service gives it) each run, the email gateway the sendgrid kind on nginx; N events pushed by
 # bench/producer.c. Deliveries/s runs from the first push to the last request
 # at nginx (its stub_status, polled by bench/sink_count.py); the CPU of
 # relaisd and of its redis-server (utime + stime) from just before the first
@@ -236,6 +236,7 @@ relais_run() {
 	RELAIS_OUTBOX="$T/outbox-$tag.jsonl" \
 	RELAIS_ADMIN_ADDR=127.0.0.1:0 \
 	RELAIS_CONSUMER=bench \
+	GNUTLS_NO_IMPLICIT_INIT=1 \
 	    "$BUILD/relaisd" -c "$config" > "$T/relaisd-$tag.log" 2>&1 &
 	RELAISD_PID=$!
 	wait_for 10 "relaisd ($tag) to create its consumer group" group_exists
