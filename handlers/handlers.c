@@ -16,6 +16,21 @@
 #include "tz.h"
 #include "words.h"
 
+/*
+ * What an argument not set yet holds: one "" for all of them, shared by
+ * reference (nothing writes a string in place), not two allocations each
+ * for every event.
+ */
+static json_t *
+handler_unset(void)
+{
+	static json_t	*unset;
+
+	if (unset == NULL && (unset = json_string("")) == NULL)
+		fatalx("handlers: out of memory");
+	return unset;
+}
+
 void
 handler_state_init(struct handler_state *st, const struct handler_lua *fn)
 {
@@ -26,7 +41,7 @@ handler_state_init(struct handler_state *st, const struct handler_lua *fn)
 	st->nmore = 0;
 	st->args = json_array();
 	for (i = 0; fn->args[i] != NULL; i++)
-		json_array_append_new(st->args, json_string(""));
+		json_array_append(st->args, handler_unset());
 }
 
 void
