@@ -11,22 +11,24 @@
  * request does not fit in the socket buffer.
  *
  * What: URLs "http://ADDRESS[:PORT]/..." where ADDRESS is an IPv4 or a
- * bracketed IPv6 literal, or "localhost" (the loopback, as curl has it).
- * Everything else (https, host names, user info in the URL, a proxy in the
- * environment) stays with curl; http_h1_url() decides, once per request.
+ * bracketed IPv6 literal, or "localhost" (127.0.0.1 only: curl would try
+ * ::1 too). Everything else (https, host names, user info or a fragment in
+ * the URL, a proxy in the environment) stays with curl; http_h1_url()
+ * decides, once per request.
  *
  * Requests are written as curl writes them (Host, Authorization for Basic,
  * Accept: star/star, the caller's headers, Content-Length, curl's default
  * Content-Type for a body without one; a header "Name:" with nothing after it
- * removes it). Responses: a status line, headers up to
- * HTTP_HEADERS_MAX, interim 1xx skipped, a body by Content-Length, chunked or
- * up to the close, at most HTTP_BODY_MAX of it kept. A transport error carries
- * the CURLcode curl would give and a message in its words.
+ * removes it). Answers: parsed by http_h1_parse.c; one that comes before
+ * the whole request left ends the sending and is the result, as with curl.
+ * A transport error carries the CURLcode curl would give and a message in
+ * its words.
  *
  * A request that finds its reused connection closed before one byte of
  * answer (the server's keep-alive ran out as the request left) is sent once
- * more on a new connection, as curl does. A connection idle longer than
- * curl's default CURLOPT_MAXAGE_CONN (118 s) is not reused.
+ * more on a new connection, as curl does, unless its deadline has passed.
+ * A connection idle longer than curl's default CURLOPT_MAXAGE_CONN (118 s)
+ * is not reused.
  *
  * Ownership: struct http_h1 owns every connection; a busy connection points
  * at its request (owned by the pool) and the request at it. Completion calls
@@ -64,7 +66,6 @@
 #define H1_MAXAGE_MS		118000	/* curl's CURLOPT_MAXAGE_CONN default */
 #define H1_CONNECT_DEFAULT_MS	300000	/* curl's connect timeout default */
 #define H1_READ_SIZE		16384
-
 
 struct h1_conn {
 	TAILQ_ENTRY(h1_conn)	 entry;		/* h1's idle list, or busy list */
