@@ -603,7 +603,7 @@ match_argv(const struct match_bench *b, const struct handler_state *st,
 	const char	**argv;
 	size_t		 *lens, i, argc;
 
-	argc = 5 + json_array_size(st->args);
+	argc = 5 + handler_state_nargs(st);
 	argv = xcalloc(argc, sizeof *argv);
 	lens = xcalloc(argc, sizeof *lens);
 	argv[0] = "EVALSHA";
@@ -611,10 +611,10 @@ match_argv(const struct match_bench *b, const struct handler_state *st,
 	argv[2] = "0";
 	argv[3] = b->prefix;
 	argv[4] = st->fn;
-	for (i = 5; i < argc; i++)
-		argv[i] = json_string_value(json_array_get(st->args, i - 5));
-	for (i = 0; i < argc; i++)
+	for (i = 0; i < 5; i++)
 		lens[i] = strlen(argv[i]);
+	for (i = 5; i < argc; i++)
+		argv[i] = handler_state_arg(st, i - 5, &lens[i]);
 	*argvp = argv;
 	*lensp = lens;
 	return argc;

@@ -302,7 +302,6 @@ pipeline_fetch(struct pipeline_job *j)
 	struct pipeline		*p = j->p;
 	struct queue_entry	*e = j->e;
 	struct queue_args	 a;
-	const json_t		*v;
 	size_t			 i;
 	int			 rc;
 
@@ -316,8 +315,7 @@ pipeline_fetch(struct pipeline_job *j)
 		}
 	}
 	queue_args_init(&a);
-	json_array_foreach(j->hs.args, i, v)
-		queue_args_add(&a, json_string_value(v), json_string_length(v));
+	handler_state_args(&j->hs, &a);
 	/*
 	 * A retry carries the deliveries still owed, not the event: its state
 	 * function only reads. The producer's order is the event's time, else
@@ -328,8 +326,9 @@ pipeline_fetch(struct pipeline_job *j)
 	    j->env.time_ms != 0 ? j->env.time_ms : e->first_ms, &a,
 	    pipeline_on_state, j);
 	queue_args_clear(&a);
-	json_decref(j->hs.args);	/* copied into the batch */
-	j->hs.args = NULL;
+	/* copied into the batch */
+	queue_args_clear(&j->hs.set);
+	queue_args_clear(&j->hs.more);
 	if (rc == -1)
 		pipeline_on_state(0, 0, NULL, 0, j);
 }

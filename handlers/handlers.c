@@ -16,21 +16,6 @@
 #include "tz.h"
 #include "words.h"
 
-/*
- * What an argument not set yet holds: one "" for all of them, shared by
- * reference (nothing writes a string in place), not two allocations each
- * for every event.
- */
-static json_t *
-handler_unset(void)
-{
-	static json_t	*unset;
-
-	if (unset == NULL && (unset = json_string("")) == NULL)
-		fatalx("handlers: out of memory");
-	return unset;
-}
-
 void
 handler_state_init(struct handler_state *st, const struct handler_lua *fn)
 {
@@ -38,10 +23,15 @@ handler_state_init(struct handler_state *st, const struct handler_lua *fn)
 
 	st->fn = fn->name;
 	st->lua = fn;
-	st->nmore = 0;
-	st->args = json_array();
-	for (i = 0; fn->args[i] != NULL; i++)
-		json_array_append(st->args, handler_unset());
+	for (st->ndecl = 0; fn->args[st->ndecl] != NULL; st->ndecl++)
+		;
+	if (st->ndecl == 0 || st->ndecl > HANDLER_ARGS_MAX)
+		fatalx("handlers: state function %s has %zu arguments", fn->name,
+		    st->ndecl);
+	for (i = 0; i < st->ndecl; i++)
+		st->at[i] = -1;
+	queue_args_init(&st->set);
+	queue_args_init(&st->more);
 }
 
 void
@@ -49,10 +39,63 @@ handler_state_clear(struct handler_state *st)
 {
 	size_t	i;
 
-	json_decref(st->args);
+	queue_args_clear(&st->set);
+	queue_args_clear(&st->more);
 	for (i = 0; i < st->nreads; i++)
 		free(st->reads[i]);
 	memset(st, 0, sizeof *st);
+}
+
+/* Whether lua's argument i takes the values of handler_arg_more. */
+static int
+handler_state_spread(const struct handler_state *st, size_t i)
+{
+	return i + 1 == st->ndecl && st->more.n > 0;
+}
+
+size_t
+handler_state_nargs(const struct handler_state *st)
+{
+	if (st->ndecl == 0)
+		return 0;
+	return st->ndecl - 1 + (st->more.n > 0 ? (size_t)st->more.n : 1);
+}
+
+const char *
+handler_state_arg(const struct handler_state *st, size_t i, size_t *len)
+{
+	const struct queue_args	*a = &st->set;
+	size_t			 k;
+
+	if (i >= handler_state_nargs(st))
+		return NULL;
+	if (i + 1 >= st->ndecl && st->more.n > 0) {
+		a = &st->more;
+		k = i + 1 - st->ndecl;
+	} else if (st->at[i] == -1) {
+		*len = 0;
+		return "";
+	} else
+		k = (size_t)st->at[i];
+	*len = a->len[k];
+	return a->data.data + a->off[k];
+}
+
+void
+handler_state_args(const struct handler_state *st, struct queue_args *a)
+{
+	size_t	i;
+	int	k;
+
+	for (i = 0; i < st->ndecl; i++) {
+		if (handler_state_spread(st, i))
+			queue_args_cat(a, &st->more);
+		else if ((k = st->at[i]) == -1)
+			queue_args_add(a, "", 0);
+		else
+			queue_args_add(a, st->set.data.data + st->set.off[k],
+			    st->set.len[k]);
+	}
 }
 
 void
@@ -279,7 +322,7 @@ handler_arg_index(const struct handler_state *st, const char *name)
 {
 	size_t	i;
 
-	for (i = 0; st->lua != NULL && st->lua->args[i] != NULL; i++) {
+	for (i = 0; i < st->ndecl; i++) {
 		if (strcmp(st->lua->args[i], name) == 0)
 			return i;
 	}
@@ -288,10 +331,22 @@ handler_arg_index(const struct handler_state *st, const char *name)
 }
 
 void
+handler_arg_text(struct handler_state *st, const char *name,
+    const char *text, size_t len)
+{
+	size_t	i = handler_arg_index(st, name);
+
+	/* set again: the value before stays in set, unused */
+	st->at[i] = st->set.n;
+	queue_args_add(&st->set, text, len);
+}
+
+void
 handler_arg(struct handler_state *st, const char *name, const char *s)
 {
-	json_array_set_new(st->args, handler_arg_index(st, name),
-	    json_string(s != NULL ? s : ""));
+	if (s == NULL)
+		s = "";
+	handler_arg_text(st, name, s, strlen(s));
 }
 
 /* v as JSON text (sorted keys): jsonw, not json_dumps, on this hot path. */
@@ -312,37 +367,26 @@ handler_arg_json(struct handler_state *st, const char *name, const json_t *v)
 void
 handler_arg_more(struct handler_state *st, const char *name, const char *s)
 {
-	size_t	i = handler_arg_index(st, name), len = strlen(name);
+	const char	*last = st->ndecl > 0 ? st->lua->args[st->ndecl - 1] : "";
+	size_t		 len = strlen(last);
 
-	if (st->lua->args[i + 1] != NULL || len < 3 ||
-	    strcmp(name + len - 3, "...") != 0)
+	/* the last argument, where every value goes: no search by name */
+	if (strcmp(last, name) != 0 || len < 3 ||
+	    strcmp(last + len - 3, "...") != 0)
 		fatalx("handlers: state function %s: %s is not its last "
-		    "argument, \"name...\"", st->fn, name);
-	/* never NULL (an invalid byte would shift every pair after it) */
-	if (st->nmore++ == 0)
-		json_array_set_new(st->args, i, json_stringn_nocheck(s,
-		    strlen(s)));
-	else
-		json_array_append_new(st->args, json_stringn_nocheck(s,
-		    strlen(s)));
-}
-
-void
-handler_arg_text(struct handler_state *st, const char *name,
-    const char *text, size_t len)
-{
-	json_array_set_new(st->args, handler_arg_index(st, name),
-	    json_stringn_nocheck(text, len));
+		    "argument, \"name...\"", st->fn != NULL ? st->fn : "(none)",
+		    name);
+	queue_args_add(&st->more, s, strlen(s));
 }
 
 void
 handler_arg_long(struct handler_state *st, const char *name, long long v)
 {
 	char	s[32];
+	int	n;
 
-	snprintf(s, sizeof s, "%lld", v);
-	json_array_set_new(st->args, handler_arg_index(st, name),
-	    json_string(s));
+	n = snprintf(s, sizeof s, "%lld", v);
+	handler_arg_text(st, name, s, (size_t)n);
 }
 
 char *

@@ -19,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "queue_args.h"
+
 struct buf;
 struct config;
 struct jsonw;
@@ -88,13 +90,23 @@ struct handler_lua {
  * as they are (HGETALL, no Lua, no JSON: for thousands of entries, what the
  * state function's JSON answer would make slow).
  */
+#define HANDLER_ARGS_MAX	16	/* a state function's declared arguments */
+
 struct handler_state {
 	const char		 *fn;	/* NULL: the handler needs no state */
-	json_t			 *args;	/* array of strings, owned, in lua's order */
+	/*
+	 * The arguments as they were set, no Jansson (every event comes this
+	 * way): set holds the values, at[i] the index in set of lua's
+	 * argument i (-1 while unset: ""), more the values of a last
+	 * "name..." argument. handler_state_args() puts them in lua's order.
+	 */
+	struct queue_args	  set;
+	int			  at[HANDLER_ARGS_MAX];
+	size_t			  ndecl;	/* lua's arguments; 0: no state */
+	struct queue_args	  more;
 	char			 *reads[HANDLER_READS_MAX];	/* full key names, owned */
 	size_t			  nreads;
 	const struct handler_lua *lua;	/* fn's declaration */
-	size_t			  nmore;	/* values of a "name..." argument */
 };
 
 /* A hash read for the handler: n fields and values, v[2i] -> v[2i + 1]. */
@@ -155,6 +167,16 @@ void			 handler_out_quiet(struct handler_out *);
 void			 handler_state_init(struct handler_state *,
 			    const struct handler_lua *fn);
 void			 handler_state_clear(struct handler_state *);
+/*
+ * The arguments as they travel, in lua's order: the declared ones, the
+ * values of a last "name..." argument in its place ("" when it has none).
+ * handler_state_nargs() is 0 for a handler that asks for no state.
+ */
+size_t			 handler_state_nargs(const struct handler_state *);
+const char		*handler_state_arg(const struct handler_state *,
+			    size_t i, size_t *len);
+void			 handler_state_args(const struct handler_state *,
+			    struct queue_args *);
 /*
  * Effect fx with its arguments given by name: "name", value, ..., NULL;
  * every fixed argument of the declaration once (fatal otherwise: a bug).

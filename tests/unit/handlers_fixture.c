@@ -242,16 +242,43 @@ test_prepare_refused(const char *type, const char *data, const char *want)
 	if (rc != -1 || strcmp(reason, want) != 0)
 		fail_msg("%s %s: expected -1 (%s), got %d (%s)", type, data,
 		    want, rc, rc == -1 ? reason : "accepted");
-	assert_null(st.args);
+	assert_int_equal(handler_state_nargs(&st), 0);
 	assert_int_equal(st.nreads, 0);
 	envelope_clear(&ev);
+}
+
+/* The arguments of a state request, as a JSON array of strings. */
+json_t *
+test_args_json(const struct handler_state *st)
+{
+	json_t		*a = json_array();
+	const char	*s;
+	size_t		 i, len;
+
+	for (i = 0; i < handler_state_nargs(st); i++) {
+		s = handler_state_arg(st, i, &len);
+		json_array_append_new(a, json_stringn(s, len));
+	}
+	return a;
+}
+
+/* The arguments of a state request are JSON equal to want. */
+void
+test_args_equal(const struct handler_state *st, const char *want,
+    const char *what)
+{
+	json_t	*a = test_args_json(st);
+
+	test_json_equal(a, want, what);
+	json_decref(a);
 }
 
 /* Argument i of a state request, a string. */
 const char *
 test_arg(const struct handler_state *st, size_t i)
 {
-	const char	*s = json_string_value(json_array_get(st->args, i));
+	size_t		 len;
+	const char	*s = handler_state_arg(st, i, &len);
 
 	if (s == NULL)
 		fail_msg("%s: argument %zu is not a string", st->fn, i);

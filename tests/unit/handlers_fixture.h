@@ -59,6 +59,10 @@ void	 test_prepare(const char *, const char *, const char *,
 	    struct handler_state *);
 /* type's prepare must refuse data with the reason want, asking nothing. */
 void	 test_prepare_refused(const char *, const char *, const char *);
+/* The arguments of a state request, a JSON array of strings (new). */
+json_t	*test_args_json(const struct handler_state *);
+void	 test_args_equal(const struct handler_state *, const char *,
+	    const char *);
 /* Argument i of a state request, a string. */
 const char *test_arg(const struct handler_state *, size_t);
 /* Argument i of a state request is JSON equal to want. */

@@ -162,9 +162,7 @@ truth_state(const char *type, const char *id, const char *sid, int replay,
 	struct buf		 body;
 	redisReply		*r;
 	json_t			*ans;
-	const json_t		*v;
 	char			 n[32];
-	size_t			 i;
 
 	if (replay)
 		freeReplyObject(test_redis_cmd(srv, "SET t:internal:%s 1", sid));
@@ -179,11 +177,9 @@ truth_state(const char *type, const char *id, const char *sid, int replay,
 	queue_args_add(&ops, "", 0);
 	snprintf(n, sizeof n, "%lld", t);
 	queue_args_add(&ops, n, strlen(n));
-	snprintf(n, sizeof n, "%zu", json_array_size(st.args));
+	snprintf(n, sizeof n, "%zu", handler_state_nargs(&st));
 	queue_args_add(&ops, n, strlen(n));
-	json_array_foreach(st.args, i, v)
-		queue_args_add(&ops, json_string_value(v),
-		    strlen(json_string_value(v)));
+	handler_state_args(&st, &ops);
 	buf_init(&body);
 	buf_puts(&body, store_state());
 	buf_puts(&body, queue_state_lua);

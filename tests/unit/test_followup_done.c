@@ -26,7 +26,7 @@ test_done(void **state)
 	data = "{\"person\":{\"id\":\"p-1\"},\"followup\":{\"kind\":\"d30\"}}";
 	test_prepare("followup.done", "done-1", data, &st);
 	assert_string_equal(st.fn, "done");
-	test_json_equal(st.args, "[\"p-1\",\"d30\",\"1772460000000\"]",
+	test_args_equal(&st, "[\"p-1\",\"d30\",\"1772460000000\"]",
 	    "done arguments");
 	handler_state_clear(&st);
 	test_prepare_refused("followup.done", "{\"person\":{\"id\":\"p-1\"}}",

@@ -38,7 +38,7 @@ test_due_prepare(void **state)
 	(void)state;
 	test_prepare("followup.due", "fu-1", TEST_DUE("d7"), &st);
 	assert_string_equal(st.fn, "due");
-	assert_int_equal(json_array_size(st.args), 5);
+	assert_int_equal(handler_state_nargs(&st), 5);
 	assert_string_equal(test_arg(&st, 0), "p-1");
 	assert_string_equal(test_arg(&st, 1), "d7");
 	/* every roster, with each counsellor's languages */

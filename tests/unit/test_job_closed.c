@@ -26,7 +26,7 @@ test_closed(void **state)
 	data = "{\"job\":{\"id\":\"j-1\"}}";
 	test_prepare("job.closed", "cl-1", data, &st);
 	assert_string_equal(st.fn, "closed");
-	test_json_equal(st.args, "[\"j-1\",\"63072000\"]",
+	test_args_equal(&st, "[\"j-1\",\"63072000\"]",
 	    "closed arguments (the closing is kept as long as a person)");
 	handler_state_clear(&st);
 	test_prepare_refused("job.closed", "{\"job\":{\"id\":\"\"}}",

@@ -39,7 +39,7 @@ test_posted_prepare(void **state)
 	test_prepare("job.posted", "job-evt", TEST_JOB(",\"closes_at\":"
 	    "\"2026-12-31\""), &st);
 	assert_string_equal(st.fn, "posted");
-	assert_int_equal(json_array_size(st.args), 7);
+	assert_int_equal(handler_state_nargs(&st), 7);
 	assert_string_equal(test_arg(&st, 0), "j-1");
 	test_arg_json(&st, 1, "{\"title\":\"Soudeur\",\"occupation\":\"72106\","
 	    "\"skills_folded\":\"soudure,lecturedeplans\",\"skills\":"

@@ -104,7 +104,7 @@ test_digest(void **state)
 	}
 	envelope_clear(&ev);
 	assert_string_equal(st.fn, "digest");
-	test_json_equal(st.args, "[\"e-1\",\"" TEST_DIGEST_ID "\"]",
+	test_args_equal(&st, "[\"e-1\",\"" TEST_DIGEST_ID "\"]",
 	    "digest arguments");
 	handler_state_clear(&st);
 	test_prepare_refused("match.digest", "{\"employer\":{}}",

@@ -26,7 +26,7 @@ test_departed(void **state)
 	data = "{\"person\":{\"id\":\"p-1\"}}";
 	test_prepare("newcomer.departed", "dep-1", data, &st);
 	assert_string_equal(st.fn, "departed");
-	test_json_equal(st.args, "[\"p-1\"]", "departed arguments");
+	test_args_equal(&st, "[\"p-1\"]", "departed arguments");
 	handler_state_clear(&st);
 	test_prepare_refused("newcomer.departed", "{\"person\":{}}",
 	    "missing data.person.id");
