@@ -91,6 +91,28 @@ buf_reserve(struct buf *b, size_t extra)
 	b->data[b->len] = '\0';	/* a new buffer is "" too */
 }
 
+size_t
+buf_fmt_ll(char *out, long long v)
+{
+	char			 tmp[BUF_LL_SIZE];
+	unsigned long long	 u;
+	size_t			 n = 0, len;
+
+	/* the magnitude as unsigned: -LLONG_MIN does not fit a long long */
+	u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	len = 0;
+	if (v < 0)
+		out[len++] = '-';
+	while (n > 0)
+		out[len++] = tmp[--n];
+	out[len] = '\0';
+	return len;
+}
+
 void
 buf_puts(struct buf *b, const char *s)
 {

@@ -208,6 +208,7 @@ http_h1_request(struct http_req *r, const struct http_request *req)
 {
 	struct buf	*b = &r->h1_req;
 	const char	*colon;
+	char		 num[BUF_LL_SIZE];
 	size_t		 i, room;
 	int		 head = strcmp(req->method, "HEAD") == 0;
 	int		 get = strcmp(req->method, "GET") == 0;
@@ -223,10 +224,16 @@ http_h1_request(struct http_req *r, const struct http_request *req)
 		room += 32 + base64_len(strlen(req->userpwd), 0);
 	buf_init(b);
 	buf_reserve(b, room);
-	buf_printf(b, "%s %s%s HTTP/1.1\r\n", req->method,
-	    *r->h1_path == '/' ? "" : "/", r->h1_path);
-	if (!h1_has_header(req, "Host"))
-		buf_printf(b, "Host: %s\r\n", r->h1_host);
+	/* buf_puts, not buf_printf: this is every message's path */
+	buf_puts(b, req->method);
+	buf_puts(b, *r->h1_path == '/' ? " " : " /");
+	buf_puts(b, r->h1_path);
+	buf_puts(b, " HTTP/1.1\r\n");
+	if (!h1_has_header(req, "Host")) {
+		buf_puts(b, "Host: ");
+		buf_puts(b, r->h1_host);
+		buf_puts(b, "\r\n");
+	}
 	if (req->userpwd != NULL && !h1_has_header(req, "Authorization")) {
 		buf_puts(b, "Authorization: Basic ");
 		base64_append(b, req->userpwd, strlen(req->userpwd), 0);
@@ -242,8 +249,12 @@ http_h1_request(struct http_req *r, const struct http_request *req)
 		buf_puts(b, "\r\n");
 	}
 	if (!head && !get) {
-		if (!h1_has_header(req, "Content-Length"))
-			buf_printf(b, "Content-Length: %zu\r\n", req->bodylen);
+		if (!h1_has_header(req, "Content-Length")) {
+			buf_puts(b, "Content-Length: ");
+			buf_append(b, num, buf_fmt_ll(num,
+			    (long long)req->bodylen));
+			buf_puts(b, "\r\n");
+		}
 		if (!h1_has_header(req, "Content-Type"))
 			buf_puts(b, "Content-Type: "
 			    "application/x-www-form-urlencoded\r\n");

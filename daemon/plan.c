@@ -204,8 +204,11 @@ plan_derived_name(json_t **out, json_t *o)
 	buf_puts(&b, "");
 	if (first != NULL && *first != '\0')
 		buf_puts(&b, first);
-	if (last != NULL && *last != '\0')
-		buf_printf(&b, "%s%s", b.len > 0 ? " " : "", last);
+	if (last != NULL && *last != '\0') {
+		if (b.len > 0)
+			buf_putc(&b, ' ');
+		buf_puts(&b, last);
+	}
 	plan_add(out, o, "full_name", json_stringn(b.data, b.len));
 	buf_free(&b);
 }

@@ -20,24 +20,39 @@ void
 queue_args_clear(struct queue_args *a)
 {
 	buf_free(&a->data);
-	free(a->off);
-	free(a->len);
+	free(a->off);		/* len is in the same block */
 	free(a->v);
 	queue_args_init(a);
 }
 
-/* Room for more arguments in the offset and length arrays. */
+/*
+ * Room for more arguments in the offset and length arrays, one block (off,
+ * then len), and for a few hundred bytes of them at first: a queue_args is
+ * made for each call and effect of every message, most hold little.
+ */
 static void
 queue_args_grow(struct queue_args *a, int more)
 {
-	if (a->n + more <= a->cap)
+	size_t	*block;
+	int	 cap = a->cap;
+
+	if (a->n + more <= cap)
 		return;
-	if (a->cap == 0)
-		a->cap = 32;
-	while (a->cap < a->n + more)
-		a->cap *= 2;
-	a->off = xrealloc(a->off, (size_t)a->cap * sizeof *a->off);
-	a->len = xrealloc(a->len, (size_t)a->cap * sizeof *a->len);
+	if (cap == 0) {
+		cap = 32;
+		buf_reserve(&a->data, 256);
+	}
+	while (cap < a->n + more)
+		cap *= 2;
+	block = xmalloc((size_t)cap * 2 * sizeof *block);
+	if (a->n > 0) {
+		memcpy(block, a->off, (size_t)a->n * sizeof *block);
+		memcpy(block + cap, a->len, (size_t)a->n * sizeof *block);
+	}
+	free(a->off);
+	a->off = block;
+	a->len = block + cap;
+	a->cap = cap;
 }
 
 void
@@ -64,6 +79,14 @@ queue_args_addf(struct queue_args *a, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof tmp)
 		fatalx("queue_args_addf: argument too long");
 	queue_args_add(a, tmp, (size_t)n);
+}
+
+void
+queue_args_addll(struct queue_args *a, long long v)
+{
+	char	s[BUF_LL_SIZE];
+
+	queue_args_add(a, s, buf_fmt_ll(s, v));
 }
 
 void
@@ -108,7 +131,7 @@ queue_op_count(struct queue_args *a, const char *key, long long ttl_ms)
 {
 	queue_args_add(a, "C", 1);
 	queue_args_add(a, key, strlen(key));
-	queue_args_addf(a, "%lld", ttl_ms);
+	queue_args_addll(a, ttl_ms);
 }
 
 void
@@ -116,7 +139,7 @@ queue_op_schedule(struct queue_args *a, long long due_ms, const char *member,
     size_t len)
 {
 	queue_args_add(a, "Z", 1);
-	queue_args_addf(a, "%lld", due_ms);
+	queue_args_addll(a, due_ms);
 	queue_args_add(a, member, len);
 }
 
@@ -147,7 +170,7 @@ queue_op_effect(struct queue_args *a, const char *name,
 {
 	queue_args_add(a, "H", 1);
 	queue_args_add(a, name, strlen(name));
-	queue_args_addf(a, "%d", args->n);
+	queue_args_addll(a, args->n);
 	queue_args_cat(a, args);
 }
 
@@ -155,5 +178,5 @@ void
 queue_op_record(struct queue_args *a, int dead, int nfields)
 {
 	queue_args_add(a, dead ? "D" : "L", 1);
-	queue_args_addf(a, "%d", nfields);
+	queue_args_addll(a, nfields);
 }

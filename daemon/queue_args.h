@@ -29,6 +29,8 @@ void		 queue_args_clear(struct queue_args *);
 void		 queue_args_add(struct queue_args *, const char *, size_t);
 void		 queue_args_addf(struct queue_args *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* v in decimal. */
+void		 queue_args_addll(struct queue_args *, long long v);
 /* Appends every argument of src to dst. */
 void		 queue_args_cat(struct queue_args *dst,
 		    const struct queue_args *src);

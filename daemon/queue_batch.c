@@ -360,13 +360,13 @@ queue_batch_new(struct queue *q, int commit)
 	queue_args_add(&b->args, rc->prefix, strlen(rc->prefix));
 	if (commit) {
 		queue_args_add(&b->args, rc->group, strlen(rc->group));
-		queue_args_addf(&b->args, "%ld", rc->sent_ttl_s);
-		queue_args_addf(&b->args, "%ld", rc->deliveries_maxlen);
-		queue_args_addf(&b->args, "%ld", q->consent_ttl_s);
-		queue_args_addf(&b->args, "%lld",
+		queue_args_addll(&b->args, rc->sent_ttl_s);
+		queue_args_addll(&b->args, rc->deliveries_maxlen);
+		queue_args_addll(&b->args, q->consent_ttl_s);
+		queue_args_addll(&b->args,
 		    (long long)rc->dead_retention_days * 86400000LL);
 	} else
-		queue_args_addf(&b->args, "%ld", rc->seen_ttl_s);
+		queue_args_addll(&b->args, rc->seen_ttl_s);
 	return b;
 }
 
@@ -536,9 +536,9 @@ queue_rate(struct queue *q, const char *gateway, long interval_ms,
 		    strlen(q->redis.prefix));
 	}
 	queue_args_add(&q->rates->args, gateway, strlen(gateway));
-	queue_args_addf(&q->rates->args, "%ld", interval_ms);
-	queue_args_addf(&q->rates->args, "%ld", tolerance_ms);
-	queue_args_addf(&q->rates->args, "%ld", max_wait_ms);
+	queue_args_addll(&q->rates->args, interval_ms);
+	queue_args_addll(&q->rates->args, tolerance_ms);
+	queue_args_addll(&q->rates->args, max_wait_ms);
 	c = queue_batch_call(q->rates);
 	c->rate_cb = cb;
 	c->arg = arg;
@@ -595,7 +595,7 @@ queue_begin(struct queue *q, const char *event_id, const char *stream_id,
 	queue_args_add(&q->begins->args, event_id, strlen(event_id));
 	queue_args_add(&q->begins->args, stream_id, strlen(stream_id));
 	queue_args_add(&q->begins->args, claim ? "1" : "0", 1);
-	queue_args_addf(&q->begins->args, "%zu", nkeys);
+	queue_args_addll(&q->begins->args, (long long)nkeys);
 	for (i = 0; i < nkeys; i++) {
 		queue_args_add(&q->begins->args, v[i].key, strlen(v[i].key));
 		queue_args_add(&q->begins->args, v[i].supp, strlen(v[i].supp));
@@ -603,7 +603,7 @@ queue_begin(struct queue *q, const char *event_id, const char *stream_id,
 		    strlen(v[i].person));
 		queue_args_add(&q->begins->args, v[i].check, strlen(v[i].check));
 		queue_args_add(&q->begins->args, v[i].cap, strlen(v[i].cap));
-		queue_args_addf(&q->begins->args, "%ld", v[i].capmax);
+		queue_args_addll(&q->begins->args, v[i].capmax);
 	}
 	c = queue_batch_call(q->begins);
 	c->begin_cb = cb;
@@ -629,8 +629,8 @@ queue_state(struct queue *q, const char *event_id, const char *stream_id,
 	queue_args_add(&q->states->args, claim ? "1" : "0", 1);
 	queue_args_add(&q->states->args, fn, strlen(fn));
 	queue_args_add(&q->states->args, retry ? "r" : "", retry ? 1 : 0);
-	queue_args_addf(&q->states->args, "%lld", (long long)order_ms);
-	queue_args_addf(&q->states->args, "%d", args != NULL ? args->n : 0);
+	queue_args_addll(&q->states->args, (long long)order_ms);
+	queue_args_addll(&q->states->args, args != NULL ? args->n : 0);
 	if (args != NULL)
 		queue_args_cat(&q->states->args, args);
 	c = queue_batch_call(q->states);

@@ -65,7 +65,7 @@ void
 record_long(struct record *r, const char *name, long v)
 {
 	queue_args_add(&r->fields, name, strlen(name));
-	queue_args_addf(&r->fields, "%ld", v);
+	queue_args_addll(&r->fields, v);
 }
 
 int

@@ -41,6 +41,7 @@ struct tmpl_node {
 
 struct tmpl {
 	char			*src;
+	size_t			 srclen;
 	struct tmpl_node	*nodes;
 	size_t			 nnodes;
 	size_t			 cap;

@@ -289,6 +289,8 @@ words_fill(const char *pattern, const char *day, const char *month, int year,
 {
 	struct buf	 b;
 	const char	*p;
+	char		 num[BUF_LL_SIZE];
+	size_t		 n;
 
 	buf_init(&b);
 	buf_puts(&b, "");
@@ -300,12 +302,17 @@ words_fill(const char *pattern, const char *day, const char *month, int year,
 			buf_puts(&b, month);
 			p += 6;
 		} else if (strncmp(p, "{year}", 6) == 0) {
-			buf_printf(&b, "%d", year);
+			buf_append(&b, num, buf_fmt_ll(num, year));
 			p += 5;
 		} else
 			buf_putc(&b, *p);
 	}
-	snprintf(out, outlen, "%s", b.data);
+	/* what snprintf "%s" would keep, without its cost */
+	if (outlen > 0) {
+		n = b.len < outlen - 1 ? b.len : outlen - 1;
+		memcpy(out, b.data, n);
+		out[n] = '\0';
+	}
 	buf_free(&b);
 }
 
@@ -332,6 +339,6 @@ words_date(const struct words *w, const char *lang, int year, int month,
 	if (day == 1 && first != NULL)
 		snprintf(d, sizeof d, "%s", first);
 	else
-		snprintf(d, sizeof d, "%d", day);
+		(void)buf_fmt_ll(d, day);
 	words_fill(pattern, d, l->months[month - 1], year, out, outlen);
 }

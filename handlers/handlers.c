@@ -382,11 +382,9 @@ handler_arg_more(struct handler_state *st, const char *name, const char *s)
 void
 handler_arg_long(struct handler_state *st, const char *name, long long v)
 {
-	char	s[32];
-	int	n;
+	char	s[BUF_LL_SIZE];
 
-	n = snprintf(s, sizeof s, "%lld", v);
-	handler_arg_text(st, name, s, (size_t)n);
+	handler_arg_text(st, name, s, buf_fmt_ll(s, v));
 }
 
 char *
