@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +312,25 @@ test_xstr(void **state)
 	free(p);
 }
 
+/* buf_fmt_ll writes what snprintf "%lld" does, the extremes too. */
+static void
+test_fmt_ll(void **state)
+{
+	static const long long	 v[] = { 0, 1, -1, 9, 10, -10, 42,
+	    1796315655537LL, -9007199254740993LL, LLONG_MAX, LLONG_MIN };
+	char			 got[BUF_LL_SIZE], want[64];
+	size_t			 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		snprintf(want, sizeof want, "%lld", v[i]);
+		n = buf_fmt_ll(got, v[i]);
+		assert_string_equal(got, want);
+		assert_int_equal(n, strlen(want));
+	}
+	assert_int_equal(buf_fmt_ll(got, LLONG_MIN), BUF_LL_SIZE - 1);
+}
+
 int
 main(void)
 {
@@ -325,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_steal),
 		cmocka_unit_test(test_xstr),
 		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_fmt_ll),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

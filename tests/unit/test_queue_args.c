@@ -46,7 +46,8 @@ test_add(void **state)
 	queue_args_add(&a, "cut here", 3);
 	queue_args_addf(&a, "%lld", -9007199254740993LL);
 	queue_args_addf(&a, "%s:%d", "k", 7);
-	assert_int_equal(a.n, 6);
+	queue_args_addll(&a, -42);
+	assert_int_equal(a.n, 7);
 	v = queue_args_argv(&a);
 	assert_string_equal(v[0], "first");
 	assert_int_equal(a.len[0], 5);
@@ -60,6 +61,8 @@ test_add(void **state)
 	assert_int_equal(a.len[4], 17);
 	assert_string_equal(v[5], "k:7");
 	assert_int_equal(a.len[5], 3);
+	assert_string_equal(v[6], "-42");
+	assert_int_equal(a.len[6], 3);
 	queue_args_clear(&a);
 	assert_int_equal(a.n, 0);
 	assert_null(a.v);
