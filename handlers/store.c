@@ -21,19 +21,23 @@
  * A state function or effect f that reads its arguments by name (a.pid):
  * names are its declaration's (struct handler_lua), in the order the
  * arguments travel; a last name "x..." makes a.x the list of those left.
- * A small table per call, no JSON.
+ * A small table per call, no JSON; the names are looked at once, when the
+ * script is loaded, not at every call (this runs for every message).
  */
 #define STORE_NAMED \
 "local function named(names, f)\n" \
+"  local fixed, rest = #names, nil\n" \
+"  if fixed > 0 and string.sub(names[fixed], -3) == '...' then\n" \
+"    rest = string.sub(names[fixed], 1, -4)\n" \
+"    fixed = fixed - 1\n" \
+"  end\n" \
 "  return function(p, argv, m)\n" \
 "    local a = {}\n" \
-"    for i = 1, #names do\n" \
-"      local n = names[i]\n" \
-"      if string.sub(n, -3) == '...' then\n" \
-"        local rest = {}\n" \
-"        for j = i, #argv do rest[#rest + 1] = argv[j] end\n" \
-"        a[string.sub(n, 1, -4)] = rest\n" \
-"      else a[n] = argv[i] end\n" \
+"    for i = 1, fixed do a[names[i]] = argv[i] end\n" \
+"    if rest then\n" \
+"      local r = {}\n" \
+"      for j = fixed + 1, #argv do r[#r + 1] = argv[j] end\n" \
+"      a[rest] = r\n" \
 "    end\n" \
 "    return f(p, a, m)\n" \
 "  end\n" \
