@@ -260,7 +260,9 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
  * ("r": a retry, the
  * function only reads), the event's order (ms: its time, else when it was
  * first added), n, n arguments. The function gets m: {retry, t (the
- * order), eid (the event id, "" when none)}. Returns per entry the
+ * order), ts (the order as relaisd wrote it: what a record stores, where
+ * m.t would be formatted again as a float), eid (the event id, "" when
+ * none)}. Returns per entry the
  * duplicate flag and the function's answer as JSON ("").
  */
 const char queue_state_lua[] = QUEUE_DEDUPE_LUA
@@ -269,7 +271,7 @@ const char queue_state_lua[] = QUEUE_DEDUPE_LUA
 "local i = 3\n"
 "while i <= #ARGV do\n"
 "  local id, sid, op = ARGV[i], ARGV[i + 1], ARGV[i + 3]\n"
-"  local m = { retry = ARGV[i + 4] == 'r', t = tonumber(ARGV[i + 5]) or 0, eid = id }\n"
+"  local m = { retry = ARGV[i + 4] == 'r', t = tonumber(ARGV[i + 5]) or 0, ts = ARGV[i + 5], eid = id }\n"
 "  local n = tonumber(ARGV[i + 6])\n"
 "  local dup = dedupe(p, ttl, id, sid, ARGV[i + 2])\n"
 "  local res = ''\n"

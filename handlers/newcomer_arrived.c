@@ -248,7 +248,7 @@ static const char *const arrival_args[] = { "pid", "ttl",
 
 static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "function(p, a, m)\n"
-"  local pid, t, ttl, now = a.pid, a.territory, tonumber(a.ttl), tonumber(a.now)\n"
+"  local pid, t, now = a.pid, a.territory, tonumber(a.now)\n"
 "  local k = p .. 'person:' .. pid\n"
 "  local eid = a.eid\n"
 /*
@@ -272,7 +272,7 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
  * never reached them (an invalid address, dead-lettered or skipped), the
  * next event that corrects the record.
  */
-"  local set, del, fl = { 'case_until', a.case_until, 't', m.t }, {}, a.fields\n"
+"  local set, del, fl = { 'case_until', a.case_until, 't', m.ts }, {}, a.fields\n"
 "  for i = 1, #fl - 1, 2 do\n"
 "    if fl[i + 1] == '' then del[#del + 1] = fl[i]\n"
 "    else set[#set + 1] = fl[i]; set[#set + 1] = fl[i + 1] end\n"
@@ -329,7 +329,7 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  if planned > 0 then\n"
 "    sched_add_all(p, z)\n"
 "    redis.call('HSET', fk, unpack(h))\n"
-"    redis.call('EXPIRE', fk, ttl)\n"
+"    redis.call('EXPIRE', fk, a.ttl)\n"
 "  end\n"
 "  unindex(p, pid, k, r[9])\n"
 "  local jobs = {}\n"
@@ -349,7 +349,7 @@ static const struct handler_lua arrival_state = { "arrived", arrival_args,
 "      end\n"
 "    end\n"
 "  end\n"
-"  redis.call('EXPIRE', k, ttl)\n"
+"  redis.call('EXPIRE', k, a.ttl)\n"
 "  return { counsellor = c or '', previous = prev or '', planned = planned, jobs = jobs,\n"
 "    welcome = (by_w or by_a) == eid and 1 or 0, notify = by_c == eid and 1 or 0,\n"
 "    first = by_a == eid and 1 or 0 }\n"
