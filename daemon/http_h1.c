@@ -260,6 +260,7 @@ http_h1_request(struct http_req *r, const struct http_request *req)
 			    "application/x-www-form-urlencoded\r\n");
 	}
 	buf_puts(b, "\r\n");
+	r->h1_headlen = b->len;
 	if (!head && !get && req->bodylen > 0)
 		buf_append(b, req->body, req->bodylen);
 	r->h1_head = head;

@@ -53,6 +53,7 @@ struct http_req {
 	char			*h1_host;	/* Host: as in the URL */
 	const char		*h1_path;	/* the request target, in url */
 	struct buf		 h1_req;	/* the request's bytes */
+	size_t			 h1_headlen;	/* of which the head */
 	int			 h1_head;	/* a HEAD: no body in the answer */
 	int64_t			 h1_t0;		/* us, monotonic: handed */
 	double			 h1_total_ms;

@@ -32,9 +32,12 @@ http_req_free(struct http_req *r)
 	}
 	free(r->ca_file);
 	free(r->h1_host);
-	/* the bytes may hold credentials (Authorization) */
+	/*
+	 * The head may hold credentials (Authorization); the body is the
+	 * same as r->body, freed above as it is.
+	 */
 	if (r->h1_req.data != NULL)
-		explicit_bzero(r->h1_req.data, r->h1_req.len);
+		explicit_bzero(r->h1_req.data, r->h1_headlen);
 	buf_free(&r->h1_req);
 	buf_free(&r->rbody);
 	buf_free(&r->rhdrs);

@@ -30,6 +30,7 @@ handler_state_init(struct handler_state *st, const struct handler_lua *fn)
 		    st->ndecl);
 	for (i = 0; i < st->ndecl; i++)
 		st->at[i] = -1;
+	st->more_name = NULL;
 	queue_args_init(&st->set);
 	queue_args_init(&st->more);
 }
@@ -364,18 +365,28 @@ handler_arg_json(struct handler_state *st, const char *name, const json_t *v)
 	buf_free(&b);
 }
 
-void
-handler_arg_more(struct handler_state *st, const char *name, const char *s)
+/* name is st's last argument, declared "name...": fatal otherwise (a bug). */
+static void
+handler_more_check(const struct handler_state *st, const char *name)
 {
 	const char	*last = st->ndecl > 0 ? st->lua->args[st->ndecl - 1] : "";
 	size_t		 len = strlen(last);
 
-	/* the last argument, where every value goes: no search by name */
 	if (strcmp(last, name) != 0 || len < 3 ||
 	    strcmp(last + len - 3, "...") != 0)
 		fatalx("handlers: state function %s: %s is not its last "
 		    "argument, \"name...\"", st->fn != NULL ? st->fn : "(none)",
 		    name);
+}
+
+void
+handler_arg_more(struct handler_state *st, const char *name, const char *s)
+{
+	/* checked once by name, not again for each of an arrival's values */
+	if (name != st->more_name) {
+		handler_more_check(st, name);
+		st->more_name = name;
+	}
 	queue_args_add(&st->more, s, strlen(s));
 }
 

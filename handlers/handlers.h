@@ -104,6 +104,7 @@ struct handler_state {
 	int			  at[HANDLER_ARGS_MAX];
 	size_t			  ndecl;	/* lua's arguments; 0: no state */
 	struct queue_args	  more;
+	const char		 *more_name;	/* checked as the "name..." */
 	char			 *reads[HANDLER_READS_MAX];	/* full key names, owned */
 	size_t			  nreads;
 	const struct handler_lua *lua;	/* fn's declaration */
