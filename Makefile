@@ -47,7 +47,6 @@ endif
 # Library of everything but the two mains, shared by the binaries and tests.
 LIB_SRCS := \
 	daemon/buf.c \
-	daemon/jalloc.c \
 	daemon/utf8.c \
 	daemon/base64.c \
 	daemon/log.c \
@@ -501,7 +500,6 @@ UNIT_TESTS := \
 	test_utf8 \
 	test_base64 \
 	test_buf \
-	test_jalloc \
 	test_clock \
 	test_diag \
 	test_config_parse \

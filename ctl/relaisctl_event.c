@@ -10,7 +10,6 @@
 #include "clock.h"
 #include "config.h"
 #include "envelope.h"
-#include "jalloc.h"
 #include "plan.h"
 #include "relaisctl.h"
 
@@ -28,7 +27,7 @@ ctl_push(struct ctl *c, int inbox, int backfill, const char *p, size_t len)
 
 	if (backfill && (j = json_loadb(p, len, 0, NULL)) != NULL &&
 	    json_is_object(j) && json_object_set_new(j, "relaisnotify",
-	    json_string("none")) == 0 && (s = jalloc_dumps(j, JSON_COMPACT |
+	    json_string("none")) == 0 && (s = json_dumps(j, JSON_COMPACT |
 	    JSON_PRESERVE_ORDER)) != NULL) {
 		p = s;
 		len = strlen(s);
@@ -78,7 +77,7 @@ ctl_emit(struct ctl *c, const struct ctl_args *a)
 	} else if ((j = json_loadb(data, len, 0, &jerr)) != NULL &&
 	    json_is_array(j)) {
 		json_array_foreach(j, i, v) {
-			s = jalloc_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			if (s == NULL || ctl_push(c, inbox, bf, s, strlen(s)) == -1)
 				rc = -1;
 			else

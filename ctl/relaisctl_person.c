@@ -11,7 +11,6 @@
 #include "clock.h"
 #include "config.h"
 #include "forget.h"
-#include "jalloc.h"
 #include "phone.h"
 #include "pii.h"
 #include "relaisctl.h"
@@ -57,7 +56,7 @@ ctl_suppress_set(struct ctl *c, const char *addr, const char *reason)
 	if (reason != NULL) {
 		rec = json_pack("{s:s, s:s, s:s}", "at", at, "source",
 		    "relaisctl", "reason", reason);
-		if (rec == NULL || (s = jalloc_dumps(rec, JSON_COMPACT)) == NULL) {
+		if (rec == NULL || (s = json_dumps(rec, JSON_COMPACT)) == NULL) {
 			fprintf(stderr, "relaisctl: the reason is not UTF-8\n");
 			json_decref(rec);
 			return 2;

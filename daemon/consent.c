@@ -10,7 +10,6 @@
 #include "clock.h"
 #include "config.h"
 #include "consent.h"
-#include "jalloc.h"
 #include "log.h"
 #include "redis.h"
 
@@ -237,7 +236,7 @@ consent_record(const char *at, const char *source, const char *sid)
 	rec = json_pack("{s:s, s:s}", "at", at, "source", source);
 	if (rec != NULL && sid != NULL)
 		(void)json_object_set_new(rec, "message_sid", json_string(sid));
-	if (rec == NULL || (s = jalloc_dumps(rec, JSON_COMPACT)) == NULL) {
+	if (rec == NULL || (s = json_dumps(rec, JSON_COMPACT)) == NULL) {
 		log_warnx("consent: a suppression record could not be encoded: "
 		    "kept without details");
 		s = xstrdup("{}");

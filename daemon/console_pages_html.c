@@ -12,7 +12,6 @@
 #include "config.h"
 #include "console.h"
 #include "console_pages.h"
-#include "jalloc.h"
 #include "log.h"
 #include "territory.h"
 #include "utf8.h"
@@ -363,7 +362,7 @@ pages_event_html(struct buf *b, const char *p, size_t len)
 
 	if ((j = json_loadb(p, len, 0, NULL)) != NULL) {
 		m = pages_mask(j);
-		s = jalloc_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		s = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(m);
 		json_decref(j);
 		if (s != NULL) {

@@ -22,7 +22,6 @@
 #include "envelope.h"
 #include "followups.h"
 #include "handlers.h"
-#include "jalloc.h"
 #include "match.h"
 #include "plan.h"
 #include "sms.h"
@@ -333,7 +332,7 @@ preview_run(const struct preview_env *e, const struct preview_case *pc,
 	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "specversion", "1.0",
 	    "id", id, "source", "relais:console-preview", "type", pc->type,
 	    "time", at, "data", s.data);
-	if (ev == NULL || s.data == NULL || (text = jalloc_dumps(ev,
+	if (ev == NULL || s.data == NULL || (text = json_dumps(ev,
 	    JSON_COMPACT)) == NULL) {
 		snprintf(pp->reason, sizeof pp->reason, "sample not built");
 		goto out;

@@ -25,7 +25,6 @@
 #include "gw_brevo.h"
 #include "gw_http.h"
 #include "http.h"
-#include "jalloc.h"
 #include "log.h"
 #include "sms.h"
 
@@ -145,7 +144,7 @@ gw_brevo_dump(json_t *root, struct buf *out, char *err, size_t errlen)
 {
 	char	*s;
 
-	s = jalloc_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	if (s == NULL) {
 		snprintf(err, errlen, "cannot encode the request");

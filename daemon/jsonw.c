@@ -299,8 +299,8 @@ void
 jsonw_json(struct jsonw *w, const json_t *v)
 {
 	const json_t	*e;
-	char		 num[64];
-	size_t		 i, n;
+	char		*s;
+	size_t		 i;
 
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -326,9 +326,9 @@ jsonw_json(struct jsonw *w, const json_t *v)
 	case JSON_REAL:
 		/* rare here: Jansson's own shortest round-trip form */
 		jsonw_sep(w);
-		n = json_dumpb(v, num, sizeof num, JSON_ENCODE_ANY);
-		if (n > 0 && n < sizeof num)
-			buf_append(w->b, num, n);
+		if ((s = json_dumps(v, JSON_ENCODE_ANY)) != NULL)
+			buf_puts(w->b, s);
+		free(s);
 		break;
 	default:
 		jsonw_sep(w);

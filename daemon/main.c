@@ -26,7 +26,6 @@
 #include "gw.h"
 #include "gw_twilio.h"
 #include "http.h"
-#include "jalloc.h"
 #include "log.h"
 #include "notify.h"
 #include "pipeline.h"
@@ -736,7 +735,6 @@ main(int argc, char *argv[])
 	char		 err[256];
 	int		 ch, check = 0, verbose = 0, json = 0;
 
-	jalloc_init();		/* before the first Jansson value */
 	while ((ch = getopt_long(argc, argv, "c:vVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

@@ -21,7 +21,6 @@
 #include "buf.h"
 #include "config.h"
 #include "envelope.h"
-#include "jalloc.h"
 #include "log.h"
 #include "queue.h"
 #include "queue_int.h"
@@ -107,7 +106,7 @@ queue_entry_parse(const redisReply *r, long delivered)
 		}
 		/* readable JSON when it can carry them, else verbatim only */
 		if (i == f->elements)
-			e->fields = jalloc_dumps(all, JSON_COMPACT |
+			e->fields = json_dumps(all, JSON_COMPACT |
 			    JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 		e->raw = xcalloc(f->elements, sizeof *e->raw);
 		e->rawlen = xcalloc(f->elements, sizeof *e->rawlen);

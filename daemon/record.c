@@ -10,7 +10,6 @@
 #include "clock.h"
 #include "delivery.h"
 #include "figures.h"
-#include "jalloc.h"
 #include "log.h"
 #include "plan.h"
 #include "queue.h"
@@ -182,7 +181,7 @@ record_suppress(struct queue_args *ops, const struct delivery *d,
 	    "reason", d->reason);
 	if (rec == NULL)
 		rec = json_pack("{s:s, s:s}", "at", at, "source", d->gateway);
-	if (rec == NULL || (s = jalloc_dumps(rec, JSON_COMPACT)) == NULL) {
+	if (rec == NULL || (s = json_dumps(rec, JSON_COMPACT)) == NULL) {
 		log_warnx("pipeline: cannot encode a suppression record: "
 		    "recorded without details");
 		queue_op_suppress(ops, d->supp, "{}");

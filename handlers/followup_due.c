@@ -13,7 +13,6 @@
 #include "envelope.h"
 #include "followups.h"
 #include "handlers.h"
-#include "jalloc.h"
 #include "log.h"
 #include "territory.h"
 
@@ -217,7 +216,7 @@ due_remind(const struct handler_ctx *ctx, const struct territory *t,
 		json_object_set(v, "due_at", (json_t *)(uintptr_t)due_at);
 	if (hint != NULL)
 		json_object_set_new(v, "counsellor", json_string(hint));
-	if ((value = jalloc_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+	if ((value = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		fatalx("followup.due: cannot encode a reminder");
 	json_decref(v);
 	member = followup_reminders_member(t->id, due);
