@@ -385,7 +385,6 @@ tmpl_parse(const char *src, size_t len, char *err, size_t errlen)
 	t = xcalloc(1, sizeof(*t));
 	buf_init(&t->names);
 	t->src = xstrndup(src, len);
-	t->srclen = len;
 	memset(&p, 0, sizeof(p));
 	p.t = t;
 	p.src = t->src;

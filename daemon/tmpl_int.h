@@ -41,7 +41,6 @@ struct tmpl_node {
 
 struct tmpl {
 	char			*src;
-	size_t			 srclen;
 	struct tmpl_node	*nodes;
 	size_t			 nnodes;
 	size_t			 cap;

@@ -349,8 +349,6 @@ tmpl_render(const struct tmpl *t, const json_t *data,
 	st.out = out;
 	st.outmax = out->len + TMPL_MAX_OUTPUT;
 	st.escape = env != NULL && env->escape_html;
-	/* about the template's size, at once, not grown from 64 bytes */
-	buf_reserve(out, t->srclen + t->srclen / 4);
 	root.v = data;
 	root.up = NULL;
 	tmpl_render_nodes(&st, t, 0, t->nnodes, data != NULL ? &root : NULL);
