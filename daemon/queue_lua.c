@@ -208,13 +208,11 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
 "    i = i + 3\n"
 "  elseif op == 'H' then\n"
 "    local n = tonumber(ARGV[i + 2])\n"
-"    local a = {}\n"
-"    for j = 1, n do a[j] = ARGV[i + 2 + j] end\n"
 /*
  * An effect that fails (a bug in its Lua) is reported and the rest of the
  * batch applied: the deliveries' outcomes and acks must not wait on it.
  */
-"    local ok, err = pcall(E[ARGV[i + 1]], p, a)\n"
+"    local ok, err = pcall(E[ARGV[i + 1]], p, ARGV, i + 2, n)\n"
 "    if not ok then fails[#fails + 1] = ARGV[i + 1] .. ': ' .. tostring(err) end\n"
 "    i = i + 3 + n\n"
 "  elseif op == 'D' or op == 'L' then\n"
@@ -276,11 +274,9 @@ const char queue_state_lua[] = QUEUE_DEDUPE_LUA
 "  local dup = dedupe(p, ttl, id, sid, ARGV[i + 2])\n"
 "  local res = ''\n"
 "  if dup == 0 and op ~= '' then\n"
-"    local a = {}\n"
-"    for j = 1, n do a[j] = ARGV[i + 6 + j] end\n"
 "    local f = S[op]\n"
 "    if f == nil then return redis.error_reply('relais state: no function ' .. op) end\n"
-"    res = cjson.encode(f(p, a, m))\n"
+"    res = cjson.encode(f(p, ARGV, i + 6, n, m))\n"
 "  end\n"
 "  out[#out + 1] = dup\n"
 "  out[#out + 1] = res\n"

@@ -21,8 +21,10 @@
  * A state function or effect f that reads its arguments by name (a.pid):
  * names are its declaration's (struct handler_lua), in the order the
  * arguments travel; a last name "x..." makes a.x the list of those left.
- * A small table per call, no JSON; the names are looked at once, when the
- * script is loaded, not at every call (this runs for every message).
+ * Called as (p, argv, off, n, m): its arguments are argv[off + 1] to
+ * argv[off + n], the script's own ARGV, not a copy. A small table per
+ * call, no JSON; the names are looked at once, when the script is loaded,
+ * not at every call (this runs for every message).
  */
 #define STORE_NAMED \
 "local function named(names, f)\n" \
@@ -31,12 +33,12 @@
 "    rest = string.sub(names[fixed], 1, -4)\n" \
 "    fixed = fixed - 1\n" \
 "  end\n" \
-"  return function(p, argv, m)\n" \
+"  return function(p, argv, off, n, m)\n" \
 "    local a = {}\n" \
-"    for i = 1, fixed do a[names[i]] = argv[i] end\n" \
+"    for i = 1, fixed < n and fixed or n do a[names[i]] = argv[off + i] end\n" \
 "    if rest then\n" \
 "      local r = {}\n" \
-"      for j = fixed + 1, #argv do r[#r + 1] = argv[j] end\n" \
+"      for j = fixed + 1, n do r[#r + 1] = argv[off + j] end\n" \
 "      a[rest] = r\n" \
 "    end\n" \
 "    return f(p, a, m)\n" \
