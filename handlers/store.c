@@ -24,7 +24,10 @@
  * Called as (p, argv, off, n, m): its arguments are argv[off + 1] to
  * argv[off + n], the script's own ARGV, not a copy. A small table per
  * call, no JSON; the names are looked at once, when the script is loaded,
- * not at every call (this runs for every message).
+ * not at every call (this runs for every message). A table is made whole
+ * from unpack(), sized once, not grown element by element: Lua 5.1 would
+ * rehash it at each power of two (a long list, past what unpack may
+ * return at once, is still built one by one).
  */
 #define STORE_NAMED \
 "local function named(names, f)\n" \
@@ -36,7 +39,9 @@
 "  return function(p, argv, off, n, m)\n" \
 "    local a = {}\n" \
 "    for i = 1, fixed < n and fixed or n do a[names[i]] = argv[off + i] end\n" \
-"    if rest then\n" \
+"    if rest and n - fixed <= 1000 then\n" \
+"      a[rest] = { unpack(argv, off + fixed + 1, off + n) }\n" \
+"    elseif rest then\n" \
 "      local r = {}\n" \
 "      for j = fixed + 1, n do r[#r + 1] = argv[off + j] end\n" \
 "      a[rest] = r\n" \

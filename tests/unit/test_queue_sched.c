@@ -301,6 +301,43 @@ test_sched_effect(void **state)
 }
 
 /*
+ * An effect's last "name..." argument takes every value left, whether a
+ * few (a table made from unpack) or more than unpack may return at once
+ * (built one by one): announce's persons, 3 and then 1,500 of them.
+ */
+static void
+test_effect_rest(void **state)
+{
+	struct test_redis	*srv = *state;
+	struct queue_args	 ops;
+	redisReply		*r;
+	const int		 sizes[] = { 3, 1500 };
+	int			 k, i;
+
+	for (k = 0; k < 2; k++) {
+		queue_args_init(&ops);
+		queue_args_addf(&ops, "H");
+		queue_args_addf(&ops, "announce");
+		queue_args_addf(&ops, "%d", 3 + sizes[k]);
+		queue_args_addf(&ops, "e%d", k);
+		queue_args_addf(&ops, "ev%d", k);
+		queue_args_addf(&ops, "abitibi:2026-12");
+		for (i = 0; i < sizes[k]; i++)
+			queue_args_addf(&ops, "p%d", i);
+		test_commit(srv, &ops);
+		queue_args_clear(&ops);
+		if (test_redis_int(srv, k == 0 ? "HLEN t:announced:e0" :
+		    "HLEN t:announced:e1") != sizes[k])
+			fail_msg("announce of %d persons: not all stored",
+			    sizes[k]);
+	}
+	r = test_redis_cmd(srv, "HGET t:figures:abitibi:2026-12 candidates");
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	assert_string_equal(r->str, "1503");
+	freeReplyObject(r);
+}
+
+/*
  * A store of an older relaisd (a set, no hash): the stats script counts
  * it once, pages past the first 1,000; a hash present is not recounted;
  * an empty set gets no hash.
@@ -411,6 +448,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sched_invariant, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_effect_rest, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sched_effect, setup,
 		    teardown),
