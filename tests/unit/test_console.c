@@ -451,29 +451,39 @@ test_console_limited_user(void **state)
 	}
 }
 
+/* A login with made-up name number i, from a client of its own. */
+static void
+t_made_up(struct t *t, int i)
+{
+	char	token[128], body[256], xff[64];
+
+	snprintf(xff, sizeof xff, "X-Forwarded-For: 198.51.%d.%d\r\n",
+	    100 + i / 250, i % 250 + 1);
+	t_req(t, "GET", "/login", NULL, xff, NULL);
+	t_csrf(t, token, sizeof token);
+	snprintf(body, sizeof body, "user=u%d&password=wrong+password+x&"
+	    "csrf=%s", i, token);
+	t_req(t, "POST", "/login", NULL, xff, body);
+}
+
 /*
  * Names nobody has, all together: from clients each with a made-up name,
  * the first CONSOLE_LOGIN_ALL_BURST are answered, then the limit comes
  * within a few more (it refills 2 a second; a check takes ~25 ms, longer
  * on a loaded machine: a few tokens may come back meanwhile). It locks
  * no user out: a right password still gets in, a wrong one gets the
- * same 429 as a made-up name.
+ * same 429 as a made-up name (asked right after the limit came again:
+ * on a machine slow enough that a token came back before it, once more).
  */
 static void
 test_console_limited_all(void **state)
 {
 	struct t	*t = *state;
 	char		 token[128], body[256], xff[64];
-	int		 i;
+	int		 i, k;
 
 	for (i = 0; i < 2 * CONSOLE_LOGIN_ALL_BURST; i++) {
-		snprintf(xff, sizeof xff, "X-Forwarded-For: 198.51.100.%d\r\n",
-		    i + 1);
-		t_req(t, "GET", "/login", NULL, xff, NULL);
-		t_csrf(t, token, sizeof token);
-		snprintf(body, sizeof body, "user=u%d&password=wrong+password"
-		    "+x&csrf=%s", i, token);
-		t_req(t, "POST", "/login", NULL, xff, body);
+		t_made_up(t, i);
 		if (i < CONSOLE_LOGIN_ALL_BURST)
 			assert_int_equal(t->rep->status, 403);
 		else if (t->rep->status == 429)
@@ -481,11 +491,19 @@ test_console_limited_all(void **state)
 	}
 	assert_int_equal(t->rep->status, 429);
 	snprintf(xff, sizeof xff, "X-Forwarded-For: 203.0.113.7\r\n");
-	t_req(t, "GET", "/login", NULL, xff, NULL);
-	t_csrf(t, token, sizeof token);
-	snprintf(body, sizeof body, "user=vic&password=wrong+password+x&"
-	    "csrf=%s", token);
-	t_req(t, "POST", "/login", NULL, xff, body);
+	for (k = 0; k < 5; k++) {
+		while (k > 0 && t->rep->status != 429 &&
+		    i < 4 * CONSOLE_LOGIN_ALL_BURST)
+			t_made_up(t, ++i);
+		t_req(t, "GET", "/login", NULL, xff, NULL);
+		t_csrf(t, token, sizeof token);
+		snprintf(body, sizeof body, "user=vic&password=wrong+password"
+		    "+x&csrf=%s", token);
+		t_req(t, "POST", "/login", NULL, xff, body);
+		if (t->rep->status == 429)
+			break;
+		assert_int_equal(t->rep->status, 403);
+	}
 	assert_int_equal(t->rep->status, 429);
 	snprintf(body, sizeof body, "user=ana&password=" PASSWORD "&csrf=%s",
 	    token);
