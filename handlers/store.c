@@ -22,12 +22,14 @@
  * names are its declaration's (struct handler_lua), in the order the
  * arguments travel; a last name "x..." makes a.x the list of those left.
  * Called as (p, argv, off, n, m): its arguments are argv[off + 1] to
- * argv[off + n], the script's own ARGV, not a copy. A small table per
- * call, no JSON; the names are looked at once, when the script is loaded,
- * not at every call (this runs for every message). A table is made whole
- * from unpack(), sized once, not grown element by element: Lua 5.1 would
- * rehash it at each power of two (a long list, past what unpack may
- * return at once, is still built one by one).
+ * argv[off + n], the script's own ARGV, not a copy. No JSON; the names
+ * are looked at once, when the script is loaded, not at every call (this
+ * runs for every message). The table a is one per function and script
+ * run, its fields set again at every call: no function keeps it or
+ * changes it, and a table grown key by key is rehashed at each power of
+ * two (Lua 5.1), every call, for nothing. The "x..." list is made whole
+ * from unpack(), sized once (a long one, past what unpack may return at
+ * once, is still built one by one).
  */
 #define STORE_NAMED \
 "local function named(names, f)\n" \
@@ -36,9 +38,9 @@
 "    rest = string.sub(names[fixed], 1, -4)\n" \
 "    fixed = fixed - 1\n" \
 "  end\n" \
+"  local a = {}\n" \
 "  return function(p, argv, off, n, m)\n" \
-"    local a = {}\n" \
-"    for i = 1, fixed < n and fixed or n do a[names[i]] = argv[off + i] end\n" \
+"    for i = 1, fixed do a[names[i]] = i <= n and argv[off + i] or nil end\n" \
 "    if rest and n - fixed <= 1000 then\n" \
 "      a[rest] = { unpack(argv, off + fixed + 1, off + n) }\n" \
 "    elseif rest then\n" \
