@@ -680,7 +680,7 @@ check-unit: $(UNIT_BINS)
 
 # Scenarios run two at a time (they share nothing), each under a deadline.
 IT_JOBS ?= 2
-check-integration: all
+check-integration: all $(BUILD)/bench-match
 	@sh tests/run-integration.sh -j $(IT_JOBS) $(BUILD)
 
 # Every scenario again at three clocks (Québec local time in brackets): a

@@ -29,15 +29,15 @@
 #define MATCH_SEED		0x52454c414953ULL	/* "RELAIS": fixed data */
 
 /*
- * What the daemon's state script (daemon/queue_batch.c) does for one entry:
- * ARGV: prefix, state function, its arguments; the answer as JSON. The
- * bench's events are new, in order: not a retry, each one newer.
+ * What the daemon's state script (daemon/queue_lua.c) does for one entry:
+ * ARGV: prefix, state function, its arguments (read in ARGV from 3 on, as
+ * named() reads them, handlers/store.c); the answer as JSON. The bench's
+ * events are new, in order: not a retry, each one newer.
  */
 static const char match_tail_lua[] =
-"local a = {}\n"
-"for j = 3, #ARGV do a[j - 2] = ARGV[j] end\n"
-"local m = { retry = false, t = tonumber(redis.call('TIME')[1]) * 1000 }\n"
-"return cjson.encode(S[ARGV[2]](ARGV[1], a, m))\n";
+"local t = redis.call('TIME')[1] .. '000'\n"
+"local m = { retry = false, t = tonumber(t), ts = t, eid = '' }\n"
+"return cjson.encode(S[ARGV[2]](ARGV[1], ARGV, 2, #ARGV - 2, m))\n";
 
 /*
  * NOC 2021 unit groups of the region's job market, weighted: mining,

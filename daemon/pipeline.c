@@ -326,9 +326,10 @@ pipeline_fetch(struct pipeline_job *j)
 	    j->env.time_ms != 0 ? j->env.time_ms : e->first_ms, &a,
 	    pipeline_on_state, j);
 	queue_args_clear(&a);
-	/* copied into the batch */
+	/* copied into the batch: the state asks for nothing more */
 	queue_args_clear(&j->hs.set);
 	queue_args_clear(&j->hs.more);
+	j->hs.ndecl = 0;
 	if (rc == -1)
 		pipeline_on_state(0, 0, NULL, 0, j);
 }

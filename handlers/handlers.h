@@ -283,6 +283,8 @@ void		 handler_arg_json(struct handler_state *, const char *name,
 /*
  * One more value of name, the last argument, declared "name...": the
  * script gets the values as a list (the first call replaces the "").
+ * name is a string constant: it is checked against the declaration at its
+ * first value, then known by its address.
  */
 void		 handler_arg_more(struct handler_state *, const char *name,
 		    const char *s);
