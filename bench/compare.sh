@@ -35,6 +35,16 @@
 #   BENCH_RUNS=3               rounds of peer, A, B, S
 #   BENCH_PEER_CONCURRENCY=64  the peer's jobs in flight
 #   BENCH_PEER_DIR=../shared/peer  the peer's folder (run-peer.sh, sink.conf)
+# and, to find where the time goes (doc/testing.md, "Profiling"):
+#   BENCH_SCENARIOS="peer A B S"  what each round runs, in order (without
+#                              the peer, no ratios and no verdicts)
+#   BENCH_REDIS_WRAP, BENCH_RELAISD_WRAP  a command put before redis-server
+#                              or relaisd (valgrind --tool=callgrind ...,
+#                              taskset -c 1); word-split, no quoting
+#   BENCH_OUT=DIR              keeps each run's INFO commandstats of its
+#                              redis-server (DIR/commandstats-A1, ...)
+#   BENCH_PERF=relaisd|redis-server  perf record -g on that process for
+#                              each run, into BENCH_OUT (DIR/perf-A1.data)
 # shellcheck disable=SC2317 # functions run from traps and wait_for
 set -eu
 # every counsellor gets N notices a run in B: no daily bound per recipient
@@ -55,9 +65,29 @@ HZ=$(getconf CLK_TCK)
 # the plan lies ahead and is planned, none falls due during the run.
 ARRIVAL=$(date -u +%F)
 
+SCENARIOS=${BENCH_SCENARIOS:-peer A B S}
+OUT=${BENCH_OUT:-}
+PERF=${BENCH_PERF:-}
+
 for v in "$N" "$RUNS" "$CONC"; do
 	case $v in ''|*[!0-9]*|0) echo "compare: $v: not a count" >&2; exit 2 ;; esac
 done
+for sc in $SCENARIOS; do
+	case $sc in peer|A|B|S) ;;
+	*) echo "compare: $sc: no such scenario (peer, A, B, S)" >&2; exit 2 ;;
+	esac
+done
+case $PERF in ''|relaisd|redis-server) ;;
+*) echo "compare: BENCH_PERF=$PERF: relaisd or redis-server" >&2; exit 2 ;;
+esac
+if [ -n "$PERF" ] && [ -z "$OUT" ]; then
+	echo "compare: BENCH_PERF needs BENCH_OUT, where the profiles go" >&2
+	exit 2
+fi
+if [ -n "$OUT" ]; then
+	mkdir -p "$OUT" || exit 1
+	OUT=$(cd "$OUT" && pwd)
+fi
 for b in relaisd producer; do
 	[ -x "$BUILD/$b" ] ||
 	    { echo "compare: $BUILD/$b missing (make bench builds it)" >&2; exit 1; }
@@ -72,7 +102,7 @@ if [ ! -f "$PEER/run-peer.sh" ] || [ ! -f "$PEER/sink.conf" ]; then
 fi
 
 T=$(mktemp -d /tmp/relais-cmp.XXXXXX)
-NGINX_PID="" REDIS_PID="" RELAISD_PID="" POLL_PID="" PEER_PID=""
+NGINX_PID="" REDIS_PID="" RELAISD_PID="" POLL_PID="" PEER_PID="" PERF_PID=""
 
 cleanup() {
 	rc=$?
@@ -80,7 +110,7 @@ cleanup() {
 	# the peer runs in its own process group: node, its redis and nginx too
 	[ -z "$PEER_PID" ] || kill -TERM "-$PEER_PID" 2>/dev/null || true
 	# relaisd first, then the Redis and the sink it talks to
-	for p in $PEER_PID $POLL_PID $RELAISD_PID $REDIS_PID $NGINX_PID; do
+	for p in $PEER_PID $PERF_PID $POLL_PID $RELAISD_PID $REDIS_PID $NGINX_PID; do
 		kill -TERM "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -221,7 +251,9 @@ relais_run() {
 	expect=$(( per_event * N ))
 
 	RPORT=$(free_port)
-	redis-server --port "$RPORT" --bind 127.0.0.1 --save "" \
+	set -f		# the wrappers' words as they are: no globbing
+	# shellcheck disable=SC2086 # the wrapper's words
+	${BENCH_REDIS_WRAP:-} redis-server --port "$RPORT" --bind 127.0.0.1 --save "" \
 	    --appendonly no --dir "$T" > "$T/redis-$tag.log" 2>&1 &
 	REDIS_PID=$!
 	wait_for 10 "redis-server ($tag) to answer" rcli ping
@@ -237,8 +269,10 @@ relais_run() {
 	RELAIS_ADMIN_ADDR=127.0.0.1:0 \
 	RELAIS_CONSUMER=bench \
 	GNUTLS_NO_IMPLICIT_INIT=1 \
-	    "$BUILD/relaisd" -c "$config" > "$T/relaisd-$tag.log" 2>&1 &
+	    ${BENCH_RELAISD_WRAP:-} "$BUILD/relaisd" -c "$config" \
+	    > "$T/relaisd-$tag.log" 2>&1 &
 	RELAISD_PID=$!
+	set +f
 	wait_for 10 "relaisd ($tag) to create its consumer group" group_exists
 	alive "$tag, at start"
 
@@ -250,6 +284,13 @@ relais_run() {
 	wait_for 10 "the sink counter to start" test -s "$T/poll.ready"
 	base=$(cat "$T/poll.ready")
 
+	if [ -n "$PERF" ]; then
+		if [ "$PERF" = relaisd ]; then ppid=$RELAISD_PID; else ppid=$REDIS_PID; fi
+		perf record -g -o "$OUT/perf-$tag.data" -p "$ppid" \
+		    > "$T/perf-$tag.log" 2>&1 &
+		PERF_PID=$!
+		sleep 1		# perf says nothing once attached
+	fi
 	cpu0_d=$(cpu_ticks "$RELAISD_PID")
 	cpu0_r=$(cpu_ticks "$REDIS_PID")
 	t0=$(now_us)
@@ -268,6 +309,12 @@ relais_run() {
 	t1=$2 polls=$3
 	wait_for 60 "relaisd ($tag) to acknowledge every entry" drained
 	alive "$tag"
+	if [ -n "$PERF_PID" ]; then
+		kill -INT "$PERF_PID"
+		wait "$PERF_PID" || true
+		PERF_PID=""
+	fi
+	[ -z "$OUT" ] || rcli info commandstats > "$OUT/commandstats-$tag"
 	cpu1_d=$(cpu_ticks "$RELAISD_PID")
 	cpu1_r=$(cpu_ticks "$REDIS_PID")
 	# VmHWM is updated lazily by the kernel: VmRSS may exceed it
@@ -305,8 +352,10 @@ relais_run() {
 	record "${sc}_cpu" "$cpu_d"
 	record "${sc}_redis" "$cpu_r"
 	record "${sc}_rss" "$rss"
-	record "${sc}_ratio_tput" "$(calc "$tput / $p_tput")"
-	record "${sc}_ratio_cpu" "$(calc "$cpu_d / $p_cpu")"
+	if [ -n "$p_tput" ]; then
+		record "${sc}_ratio_tput" "$(calc "$tput / $p_tput")"
+		record "${sc}_ratio_cpu" "$(calc "$cpu_d / $p_cpu")"
+	fi
 	if [ "$sc" = B ]; then
 		record B_events "$(calc "$N / ($us / 1e6)")"
 	fi
@@ -323,19 +372,24 @@ relais_run() {
 }
 
 echo "relais next to the Node peer: N=$N events a run, $RUNS rounds of" \
-    "peer, A, B, S; peer concurrency $CONC; $(nproc) CPUs;" \
+    "$(echo "$SCENARIOS" | sed 's/  */, /g'); peer concurrency $CONC; $(nproc) CPUs;" \
     "node $(node --version), $(nginx -v 2>&1 | sed 's/.*nginx\///')," \
     "redis $(redis-server --version | awk '{ print $3 }' | sed 's/^v=//')"
 echo "   A: one welcome an event (the peer's work); B: the shipped config," \
     "welcome + counsellor notice (2 deliveries an event), 5 follow-ups planned"
+if [ -n "${BENCH_REDIS_WRAP:-}${BENCH_RELAISD_WRAP:-}$PERF" ]; then
+	echo "   profiling: redis-server under '${BENCH_REDIS_WRAP:-}'," \
+	    "relaisd under '${BENCH_RELAISD_WRAP:-}', perf on '$PERF':" \
+	    "not figures to compare with the peer's"
+fi
 
 : > "$T/results.txt"
+p_tput="" p_cpu=""
 r=1
 while [ "$r" -le "$RUNS" ]; do
-	peer_run "$r"
-	relais_run "$r" A
-	relais_run "$r" B
-	relais_run "$r" S
+	for sc in $SCENARIOS; do
+		if [ "$sc" = peer ]; then peer_run "$r"; else relais_run "$r" "$sc"; fi
+	done
 	r=$(( r + 1 ))
 done
 
@@ -352,8 +406,9 @@ stats() {
 
 # row LABEL KEY FORMAT [TARGET AWK-TEST-ON-v]: the verdict is the median's
 row() {
-	# shellcheck disable=SC2046 # three numbers
-	set -- "$1" "$3" "${4:-}" "${5:-}" $(stats "$2")
+	st=$(stats "$2") || return 0	# not measured (BENCH_SCENARIOS)
+	# shellcheck disable=SC2086 # three numbers
+	set -- "$1" "$3" "${4:-}" "${5:-}" $st
 	verdict=""
 	[ -z "$4" ] || verdict=$(awk -v v="$6" "BEGIN { print ($4) ? \"ok\" : \"MISSED\" }")
 	printf "%-40s $2 $2 $2   %-9s %s\n" "$1" "$5" "$6" "$7" "$3" "$verdict"
