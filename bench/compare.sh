@@ -72,11 +72,16 @@ PERF=${BENCH_PERF:-}
 for v in "$N" "$RUNS" "$CONC"; do
 	case $v in ''|*[!0-9]*|0) echo "compare: $v: not a count" >&2; exit 2 ;; esac
 done
+WITH_PEER=""
 for sc in $SCENARIOS; do
-	case $sc in peer|A|B|S) ;;
+	case $sc in peer) WITH_PEER=1 ;; A|B|S) ;;
 	*) echo "compare: $sc: no such scenario (peer, A, B, S)" >&2; exit 2 ;;
 	esac
 done
+case $SCENARIOS in
+*[!\ \	]*) ;;
+*) echo "compare: BENCH_SCENARIOS is empty" >&2; exit 2 ;;
+esac
 case $PERF in ''|relaisd|redis-server) ;;
 *) echo "compare: BENCH_PERF=$PERF: relaisd or redis-server" >&2; exit 2 ;;
 esac
@@ -92,10 +97,12 @@ for b in relaisd producer; do
 	[ -x "$BUILD/$b" ] ||
 	    { echo "compare: $BUILD/$b missing (make bench builds it)" >&2; exit 1; }
 done
-for c in redis-server redis-cli nginx node npm curl python3 bash setsid; do
+for c in redis-server redis-cli nginx curl python3 bash setsid \
+    ${WITH_PEER:+node npm} ${PERF:+perf}; do
 	command -v "$c" >/dev/null ||
 	    { echo "compare: $c not found (make bench installs it as root)" >&2; exit 1; }
 done
+# the peer's sink.conf is the sink of every run
 if [ ! -f "$PEER/run-peer.sh" ] || [ ! -f "$PEER/sink.conf" ]; then
 	echo "compare: no peer at $PEER (BENCH_PEER_DIR)" >&2
 	exit 1
@@ -106,6 +113,7 @@ NGINX_PID="" REDIS_PID="" RELAISD_PID="" POLL_PID="" PEER_PID="" PERF_PID=""
 
 cleanup() {
 	rc=$?
+	set +f		# a run may die while its wrapped commands start
 	trap - EXIT INT TERM
 	# the peer runs in its own process group: node, its redis and nginx too
 	[ -z "$PEER_PID" ] || kill -TERM "-$PEER_PID" 2>/dev/null || true
@@ -256,10 +264,13 @@ relais_run() {
 	${BENCH_REDIS_WRAP:-} redis-server --port "$RPORT" --bind 127.0.0.1 --save "" \
 	    --appendonly no --dir "$T" > "$T/redis-$tag.log" 2>&1 &
 	REDIS_PID=$!
+	set +f
 	wait_for 10 "redis-server ($tag) to answer" rcli ping
 	[ "$(rcli dbsize)" = 0 ] || die "refusing to run against a non-empty database"
 
 	# SMS to the outbox: the events have no phone, it must stay empty
+	set -f
+	# shellcheck disable=SC2086 # the wrapper's words
 	RELAIS_REDIS_URL="redis://127.0.0.1:$RPORT/0" \
 	RELAIS_EMAIL_GATEWAY=sendgrid \
 	RELAIS_SENDGRID_URL="$url" \
@@ -290,6 +301,8 @@ relais_run() {
 		    > "$T/perf-$tag.log" 2>&1 &
 		PERF_PID=$!
 		sleep 1		# perf says nothing once attached
+		kill -0 "$PERF_PID" 2>/dev/null ||
+		    die "perf record failed: $(cat "$T/perf-$tag.log")"
 	fi
 	cpu0_d=$(cpu_ticks "$RELAISD_PID")
 	cpu0_r=$(cpu_ticks "$REDIS_PID")
@@ -310,13 +323,13 @@ relais_run() {
 	wait_for 60 "relaisd ($tag) to acknowledge every entry" drained
 	alive "$tag"
 	if [ -n "$PERF_PID" ]; then
-		kill -INT "$PERF_PID"
+		kill -INT "$PERF_PID" 2>/dev/null || true
 		wait "$PERF_PID" || true
 		PERF_PID=""
 	fi
-	[ -z "$OUT" ] || rcli info commandstats > "$OUT/commandstats-$tag"
 	cpu1_d=$(cpu_ticks "$RELAISD_PID")
 	cpu1_r=$(cpu_ticks "$REDIS_PID")
+	[ -z "$OUT" ] || rcli info commandstats > "$OUT/commandstats-$tag"
 	# VmHWM is updated lazily by the kernel: VmRSS may exceed it
 	hwm=$(printf '%s\n' "$(status_kb "$RELAISD_PID" VmHWM)" \
 	    "$(status_kb "$RELAISD_PID" VmRSS)" | sort -n | tail -n 1)
@@ -373,7 +386,7 @@ relais_run() {
 
 echo "relais next to the Node peer: N=$N events a run, $RUNS rounds of" \
     "$(echo "$SCENARIOS" | sed 's/  */, /g'); peer concurrency $CONC; $(nproc) CPUs;" \
-    "node $(node --version), $(nginx -v 2>&1 | sed 's/.*nginx\///')," \
+    "node $(node --version 2>/dev/null || echo none), $(nginx -v 2>&1 | sed 's/.*nginx\///')," \
     "redis $(redis-server --version | awk '{ print $3 }' | sed 's/^v=//')"
 echo "   A: one welcome an event (the peer's work); B: the shipped config," \
     "welcome + counsellor notice (2 deliveries an event), 5 follow-ups planned"
@@ -384,9 +397,9 @@ if [ -n "${BENCH_REDIS_WRAP:-}${BENCH_RELAISD_WRAP:-}$PERF" ]; then
 fi
 
 : > "$T/results.txt"
-p_tput="" p_cpu=""
 r=1
 while [ "$r" -le "$RUNS" ]; do
+	p_tput="" p_cpu=""	# ratios within the round, the peer run before
 	for sc in $SCENARIOS; do
 		if [ "$sc" = peer ]; then peer_run "$r"; else relais_run "$r" "$sc"; fi
 	done
@@ -437,6 +450,8 @@ row "S: relaisd CPU us/delivery" S_cpu %9.0f
 row "S: its redis-server CPU us/delivery" S_redis %9.0f
 row "S: relaisd peak RSS, VmHWM (MiB)" S_rss %9.1f
 row "S: requests at nginx beyond one each" S_extra %9.0f
-echo "(ratios taken within each round, then min/median/max; a verdict is the"
-echo " median's. The peer's CPU is node's alone: its Redis is not counted.)"
+if [ -n "$WITH_PEER" ]; then
+	echo "(ratios taken within each round, then min/median/max; a verdict is the"
+	echo " median's. The peer's CPU is node's alone: its Redis is not counted.)"
+fi
 exit 0

@@ -11,7 +11,9 @@
 #   BENCH_IR_N=2000   events a scenario (B makes 2 deliveries an event)
 #
 # Slow: redis-server runs about 50 times slower under callgrind, so batches
-# grow larger than in a real run; compare counts of the same N only.
+# grow larger than in a real run; compare counts of the same N only. Needs
+# what bench/compare.sh needs but the peer (nginx, redis-server; its
+# sink.conf is in BENCH_PEER_DIR), and valgrind.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-build}
@@ -23,14 +25,20 @@ for c in valgrind callgrind_annotate; do
 	    { echo "redis-ir: $c not found (apt-get install valgrind)" >&2; exit 1; }
 done
 
-T=$(mktemp -d /tmp/relais-ir.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-
 [ $# -gt 0 ] || set -- A B
 for sc in "$@"; do
-	case $sc in A|S) per_event=1 ;; B) per_event=2 ;;
+	case $sc in A|B|S) ;;
 	*) echo "redis-ir: $sc: scenario A, B or S" >&2; exit 2 ;;
 	esac
+done
+
+T=$(mktemp -d /tmp/relais-ir.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for sc in "$@"; do
+	if [ "$sc" = B ]; then per_event=2; else per_event=1; fi
 	rm -f "$T"/callgrind.*
 	BENCH_SCENARIOS=$sc BENCH_RUNS=1 BENCH_CMP_N=$N \
 	BENCH_REDIS_WRAP="valgrind --tool=callgrind --callgrind-out-file=$T/callgrind.%p --toggle-collect=evalGenericCommand*" \
@@ -42,7 +50,9 @@ for sc in "$@"; do
 	# callgrind writes its file when redis-server exits (compare.sh waits)
 	ir=$(callgrind_annotate "$T"/callgrind.* 2>/dev/null |
 	    awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
-	[ -n "$ir" ] || { echo "redis-ir: no callgrind count for $sc" >&2; exit 1; }
+	case $ir in ''|0) echo "redis-ir: no callgrind count for $sc (no" \
+	    "evalGenericCommand in this redis-server?)" >&2; exit 1 ;;
+	esac
 	awk -v sc="$sc" -v ir="$ir" -v d=$(( per_event * N )) 'BEGIN {
 		printf "%s: redis-server EVALSHA instructions per delivery: %.0f" \
 		    " (%d deliveries)\n", sc, ir / d, d }'
