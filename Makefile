@@ -116,6 +116,7 @@ LIB_SRCS := \
 	daemon/admin.c \
 	daemon/admin_reply.c \
 	daemon/admin_guard.c \
+	daemon/admin_linger.c \
 	daemon/admin_hold.c \
 	daemon/admin_prom.c \
 	daemon/admin_rate.c \
@@ -397,6 +398,7 @@ FUZZ_admin_SRCS := \
 	daemon/admin.c \
 	daemon/admin_reply.c \
 	daemon/admin_guard.c \
+	daemon/admin_linger.c \
 	daemon/admin_hold.c \
 	daemon/admin_prom.c \
 	daemon/admin_rate.c \

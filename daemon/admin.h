@@ -126,6 +126,11 @@ void		 admin_set_bounces(struct admin *, const char *sendgrid_key,
 		    long max_age_s, admin_feedback_fn fn, void *arg);
 /* Concurrent connections allowed the email hooks' larger bodies. */
 #define ADMIN_BIG_CONNS		16
+/*
+ * Sockets a port keeps open past evhttp's close at once, reading what the
+ * client still sends (admin_linger.c): descriptors beyond its connections.
+ */
+#define ADMIN_LINGER_MAX	64
 
 /*
  * Limits the public endpoints (/u/, /hooks/...) to per_s requests a

@@ -243,6 +243,9 @@ admin_on_close(struct evhttp_connection *evcon, void *arg)
 	 */
 	if (c->held != NULL && evhttp_request_get_connection(c->held) == evcon)
 		admin_conn_gone(c);
+	/* the answer has gone: what the client still sends must not reset it */
+	admin_linger_start(a, bufferevent_getfd(
+	    evhttp_connection_get_bufferevent(evcon)));
 	admin_conn_forget(a, c);
 	admin_listen_sync(a);
 }
@@ -404,6 +407,7 @@ admin_guard_init(struct admin *a)
 	TAILQ_INIT(&a->fresh);
 	TAILQ_INIT(&a->open);
 	TAILQ_INIT(&a->closing);
+	admin_linger_init(a);
 	TAILQ_INSERT_TAIL(&admin_all, a, all);
 }
 
@@ -416,6 +420,7 @@ admin_guard_free(struct admin *a)
 	admin_conns_drop(a, &a->fresh);
 	admin_conns_drop(a, &a->open);
 	admin_conns_drop(a, &a->closing);
+	admin_linger_free(a);
 }
 
 void

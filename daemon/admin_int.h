@@ -36,6 +36,9 @@ struct admin_evhook;
 #define ADMIN_XFF_MAX		16
 /* Bytes of a request line looked at to choose its body cap. */
 #define ADMIN_PEEK_MAX		64
+/* Lingering close (admin_linger.c): how long, how much (at once: admin.h). */
+#define ADMIN_LINGER_MS		2000
+#define ADMIN_LINGER_BYTES	(8 * 1024 * 1024)
 
 /*
  * One open connection, as the port counts it. evhttp owns the connection;
@@ -58,6 +61,8 @@ struct admin_conn {
 	void				*gone_arg;
 };
 TAILQ_HEAD(admin_connq, admin_conn);
+struct admin_linger;
+TAILQ_HEAD(admin_lingerq, admin_linger);
 
 /* A client's token bucket; key is an IPv6 address, IPv4 ones mapped. */
 struct admin_bucket {
@@ -110,6 +115,8 @@ struct admin {
 	admin_serve_fn		 serve;		/* NULL: the port's endpoints */
 	void			*serve_arg;
 	size_t			 serve_max_body;
+	struct admin_lingerq	 lingers;	/* answered, still read */
+	size_t			 nlingers;
 };
 
 /* admin_guard.c: the connection records and the tick that closes them. */
@@ -121,6 +128,14 @@ void		 admin_on_accept_error(struct evconnlistener *, void *);
 void		 admin_on_resume(evutil_socket_t, short, void *);
 void		 admin_on_close(struct evhttp_connection *, void *);
 void		 admin_connection_metrics(struct admin *, struct buf *);
+
+/*
+ * admin_linger.c: the socket of a connection evhttp is closing stays open
+ * a little, what the client still sends read and dropped (no reset).
+ */
+void		 admin_linger_init(struct admin *);
+void		 admin_linger_start(struct admin *, int fd);
+void		 admin_linger_free(struct admin *);
 
 /* admin_rate.c: 1 when req was answered 429 (path is public and over). */
 int		 admin_rate_limit(struct admin *, const char *path,

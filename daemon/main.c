@@ -64,7 +64,8 @@ struct relaisd {
 /*
  * Descriptors kept for all but the admin port: relaisd's own (stdio, the
  * loop, signals, files), Redis connections and their reconnects, curl's
- * resolver. Each usable gateway's max_concurrency comes on top.
+ * resolver. Each usable gateway's max_concurrency comes on top, and the
+ * admin port's lingering sockets (ADMIN_LINGER_MAX, admin.h).
  */
 #define RELAISD_FD_RESERVE	64
 /* The admin port's cap never goes below this, whatever the limit. */
@@ -251,7 +252,8 @@ relaisd_nofile(void)
 static void
 relaisd_admin_guards(struct relaisd *d, const struct config *cf)
 {
-	long	cap = cf->admin_max_connections, reserve = RELAISD_FD_RESERVE;
+	long	cap = cf->admin_max_connections;
+	long	reserve = RELAISD_FD_RESERVE + ADMIN_LINGER_MAX;
 	size_t	i;
 
 	if (d->admin == NULL)
