@@ -146,68 +146,18 @@ plan_strings(const json_t *a)
 	return 1;
 }
 
-/* Makes *out, the copy of o that will differ from it, when not made yet. */
-static json_t *
-plan_own(json_t **out, json_t *o)
-{
-	if (*out == NULL)
-		*out = json_copy(o);
-	return *out;
-}
-
-/* Sets name in the copy of o to v (owned), unless o has name already. */
-static void
-plan_add(json_t **out, json_t *o, const char *name, json_t *v)
-{
-	if (json_object_get(o, name) != NULL) {
-		json_decref(v);
-		return;
-	}
-	json_object_set_new(plan_own(out, o), name, v);
-}
-
-static json_t	*plan_derived(json_t *, const struct tz *, const struct words *,
-		    const char *, int);
-
-/* List k of o: its objects derived, and k_text beside a list of strings. */
-static void
-plan_derived_list(json_t **out, json_t *o, const char *k, json_t *v,
-    const struct tz *tz, const struct words *w, const char *lang, int depth)
-{
-	json_t	*arr = NULL, *e, *ne;
-	char	 name[256], *s;
-	size_t	 i;
-
-	json_array_foreach(v, i, e) {
-		if ((ne = plan_derived(e, tz, w, lang, depth + 1)) == e) {
-			json_decref(ne);
-			continue;
-		}
-		if (arr == NULL)
-			arr = json_copy(v);
-		json_array_set_new(arr, i, ne);
-	}
-	if (arr != NULL)
-		json_object_set_new(plan_own(out, o), k, arr);
-	if (plan_strings(v)) {
-		snprintf(name, sizeof name, "%s_text", k);
-		s = plan_join(v, w, lang);
-		plan_add(out, o, name, json_string(s));
-		free(s);
-	}
-}
-
 /* full_name beside first_name or last_name: no dangling space. */
-static void
-plan_derived_name(json_t **out, json_t *o)
+static json_t *
+plan_full_name(const json_t *o)
 {
 	const char	*first, *last;
 	struct buf	 b;
+	json_t		*v;
 
 	first = json_string_value(json_object_get(o, "first_name"));
 	last = json_string_value(json_object_get(o, "last_name"));
 	if (first == NULL && last == NULL)
-		return;
+		return NULL;
 	buf_init(&b);
 	buf_puts(&b, "");
 	if (first != NULL && *first != '\0')
@@ -217,82 +167,96 @@ plan_derived_name(json_t **out, json_t *o)
 			buf_putc(&b, ' ');
 		buf_puts(&b, last);
 	}
-	plan_add(out, o, "full_name", json_stringn(b.data, b.len));
+	v = json_stringn(b.data, b.len);
 	buf_free(&b);
+	return v;
+}
+
+/* name is base + suffix: base copied into out (of size PLAN_NAME_MAX). */
+#define PLAN_NAME_MAX	256
+static int
+plan_suffixed(const char *name, size_t len, const char *suffix, char *out)
+{
+	size_t	n = strlen(suffix);
+
+	if (len <= n || len - n >= PLAN_NAME_MAX ||
+	    memcmp(name + len - n, suffix, n) != 0)
+		return 0;
+	memcpy(out, name, len - n);
+	out[len - n] = '\0';
+	return 1;
+}
+
+json_t *
+plan_derive(const json_t *o, const char *name, const struct tz *tz,
+    const struct words *w, const char *lang)
+{
+	const json_t	*v;
+	char		 base[PLAN_NAME_MAX], text[64], *s;
+	size_t		 len = strlen(name);
+	json_t		*made;
+
+	if (!json_is_object(o))
+		return NULL;
+	if (strcmp(name, "full_name") == 0)
+		return plan_full_name(o);
+	if (strcmp(name, "phone_display") == 0) {
+		char display[PHONE_DISPLAY_SIZE];
+
+		if (!json_is_string(v = json_object_get(o, "phone")))
+			return NULL;
+		phone_display(json_string_value(v), display, sizeof display);
+		return json_string(display);
+	}
+	if (plan_suffixed(name, len, "_long", base)) {
+		/* a phone is shown by phone_display, never as a date */
+		if (!json_is_string(v = json_object_get(o, base)) ||
+		    strcmp(base, "phone") == 0 ||
+		    plan_date_long(json_string_value(v), tz, w, lang, text,
+		    sizeof text) == -1)
+			return NULL;
+		return json_string(text);
+	}
+	if (plan_suffixed(name, len, "_text", base)) {
+		if (!json_is_array(v = json_object_get(o, base)) ||
+		    !plan_strings(v))
+			return NULL;
+		s = plan_join(v, w, lang);
+		made = json_string(s);
+		free(s);
+		return made;
+	}
+	return NULL;
+}
+
+/* What plan_derive needs, for the template engine's callback. */
+struct plan_derive_arg {
+	const struct tz		*tz;
+	const struct words	*w;
+	const char		*lang;
+};
+
+static json_t *
+plan_derive_cb(void *arg, const json_t *o, const char *name)
+{
+	const struct plan_derive_arg	*a = arg;
+
+	return plan_derive(o, name, a->tz, a->w, a->lang);
 }
 
 /*
- * What makes correct text easy to write, added beside what a handler gives
- * in objects (and objects in lists) down to depth 4:
- *   KEY_long     beside every date string: "25 novembre 2026";
- *   phone_display beside a phone: "819 555-0131" (Québec's way);
- *   full_name    beside first_name or last_name: no dangling space;
- *   KEY_text     beside a list of strings: "courriel et texto".
- * o is left alone: the result is a new reference, o itself where nothing
- * changes below it, else a shallow copy holding the changed children and
- * the additions (a key the handler set is kept). Only what changes is
- * copied: this runs for every delivery, in the message's language.
+ * The variables one delivery adds to the handler's, which they hide: the
+ * territory and the language (and unsubscribe_url, plan_unsubscribe). The
+ * handler's own are not copied: the render looks them up under these.
  */
 static json_t *
-plan_derived(json_t *o, const struct tz *tz, const struct words *w,
-    const char *lang, int depth)
+plan_vars(const struct notification *n, const char *lang)
 {
-	const char	*k;
-	json_t		*v, *nv, *out = NULL;
-	char		 text[64], name[256];
+	json_t	*vars;
 
-	if (depth > 4 || !json_is_object(o))
-		return json_incref(o);
-	json_object_foreach(o, k, v) {
-		if (json_is_object(v)) {
-			if ((nv = plan_derived(v, tz, w, lang, depth + 1)) != v)
-				json_object_set_new(plan_own(&out, o), k, nv);
-			else
-				json_decref(nv);
-		} else if (json_is_array(v))
-			plan_derived_list(&out, o, k, v, tz, w, lang, depth);
-		else if (json_is_string(v) && strcmp(k, "phone") == 0) {
-			char display[PHONE_DISPLAY_SIZE];
-
-			phone_display(json_string_value(v), display,
-			    sizeof display);
-			plan_add(&out, o, "phone_display", json_string(display));
-		} else if (json_is_string(v) && plan_date_long(json_string_value(v),
-		    tz, w, lang, text, sizeof text) == 0) {
-			snprintf(name, sizeof name, "%s_long", k);
-			plan_add(&out, o, name, json_string(text));
-		}
-	}
-	plan_derived_name(&out, o);
-	return out != NULL ? out : json_incref(o);
-}
-
-void
-plan_derive(json_t *vars, const struct tz *tz, const struct words *w,
-    const char *lang)
-{
-	json_t	*d = plan_derived(vars, tz, w, lang, 0);
-
-	if (d != vars)
-		json_object_update(vars, d);
-	json_decref(d);
-}
-
-/* Template variables for one delivery: the handler's, plus territory and language. */
-static json_t *
-plan_vars(const struct config *cf, const struct notification *n,
-    const char *lang)
-{
-	const struct territory	*t = n->territory;
-	json_t			*vars;
-
-	/* n->vars is left alone: date texts differ from language to language */
-	vars = plan_derived(n->vars, t->tz, cf->words, lang, 0);
-	if (vars == n->vars) {
-		json_decref(vars);
-		vars = json_copy(n->vars);	/* the keys set below are ours */
-	}
-	json_object_set_new(vars, "territory", territory_vars(t, lang));
+	vars = json_object();
+	json_object_set_new(vars, "territory", territory_vars(n->territory,
+	    lang));
 	json_object_set_new(vars, "lang", json_string(lang));
 	json_object_set_new(vars, lang, json_true());	/* {{#fr}}...{{/fr}} */
 	return vars;
@@ -419,6 +383,8 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
     const struct config_route *r)
 {
 	struct plan_delivery	*d;
+	struct plan_derive_arg	 da;
+	struct render_vars	 rv;
 	const char		*langs[3];
 	size_t			 nl, i;
 	json_t			*vars;
@@ -465,10 +431,17 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
 	if (rc == -1)
 		return;
 	nl = plan_langs(cf, n, langs);
-	vars = plan_vars(cf, n, langs[0]);
+	vars = plan_vars(n, langs[0]);
 	plan_unsubscribe(cf, d, vars, langs[0]);
+	da.tz = n->territory->tz;
+	da.w = cf->words;
+	da.lang = langs[0];
+	rv.data = vars;
+	rv.under = n->vars;
+	rv.derive = plan_derive_cb;
+	rv.derive_arg = &da;
 	if (render_message(cf->render, d->territory, d->template, channel,
-	    langs, nl, vars, &d->msg, err, sizeof err) == -1)
+	    langs, nl, &rv, &d->msg, err, sizeof err) == -1)
 		plan_fail(d, PLAN_DEAD, "%s", err);
 	json_decref(vars);
 	if (d->status == PLAN_SEND && strcmp(channel, "sms") == 0)

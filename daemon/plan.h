@@ -79,13 +79,16 @@ struct words;
 int	plan_date_long(const char *date, const struct tz *tz,
 	    const struct words *w, const char *lang, char *out, size_t outlen);
 /*
- * Adds to every object of vars (down to depth 4, lists included) what
- * makes correct text easy to write in lang: KEY_long beside dates,
- * phone_display beside a phone, full_name beside first_name or last_name,
- * KEY_text beside a list of strings ("courriel et texto"). What a handler
- * set already is kept.
+ * What makes correct text easy to write in lang, as name in object o when
+ * o does not hold it (a new reference, or NULL): KEY_long beside a date
+ * ("25 novembre 2026"), phone_display beside a phone ("819 555-0131"),
+ * full_name beside first_name or last_name (no dangling space), KEY_text
+ * beside a list of strings ("courriel et texto"). The templates ask for
+ * these when they name them (tmpl.h, derive), in any object of the
+ * variables: only what a message uses is made, and what the handler set
+ * is kept.
  */
-void	plan_derive(json_t *vars, const struct tz *tz, const struct words *w,
-	    const char *lang);
+json_t	*plan_derive(const json_t *o, const char *name, const struct tz *tz,
+	    const struct words *w, const char *lang);
 
 #endif

@@ -248,8 +248,8 @@ render_missing(void *arg, const char *name)
 /* One part; the first variable it missed goes into missing (when not NULL). */
 static char *
 render_part(struct render *r, const char *territory, const char *lang,
-    struct render_entry *e, const json_t *vars, int html, char *missing,
-    size_t missinglen)
+    struct render_entry *e, const struct render_vars *vars, int html,
+    char *missing, size_t missinglen)
 {
 	struct render_call	 call = { r, territory, lang, e, "" };
 	struct tmpl_env		 env;
@@ -259,8 +259,11 @@ render_part(struct render *r, const char *territory, const char *lang,
 	env.missing = render_missing;
 	env.arg = &call;
 	env.escape_html = html;
+	env.derive = vars->derive;
+	env.derive_arg = vars->derive_arg;
+	env.under = vars->under;
 	buf_init(&out);
-	tmpl_render(e->t, vars, &env, &out);
+	tmpl_render(e->t, vars->data, &env, &out);
 	if (missing != NULL && missing[0] == '\0' && call.missing[0] != '\0')
 		snprintf(missing, missinglen, "%s", call.missing);
 	return buf_steal(&out, NULL);
@@ -291,7 +294,8 @@ render_one_line(char *s)
 int
 render_message(struct render *r, const char *territory, const char *name,
     const char *channel, const char *const *langs, size_t nlangs,
-    const json_t *vars, struct render_out *out, char *err, size_t errlen)
+    const struct render_vars *vars, struct render_out *out, char *err,
+    size_t errlen)
 {
 	struct render_entry	*subject, *txt, *html, *sms;
 	const char		*lang;
@@ -410,6 +414,9 @@ render_refs(struct render *r, const char *territory, const char *lang,
 	env.missing = NULL;
 	env.arg = &w.call;
 	env.escape_html = 0;
+	env.derive = NULL;
+	env.derive_arg = NULL;
+	env.under = NULL;
 	for (part = strcmp(channel, "email") == 0 ? email : sms; *part != NULL;
 	    part++) {
 		if ((e = render_find(r, territory, lang, name, *part)) == NULL)

@@ -21,6 +21,18 @@ struct render_out {
 };
 
 /*
+ * What a message is rendered against: data first, then under for the names
+ * data lacks; derive (when not NULL) computes names an object lacks from
+ * what it holds (tmpl.h).
+ */
+struct render_vars {
+	const json_t	*data;
+	const json_t	*under;
+	tmpl_derive_fn	 derive;
+	void		*derive_arg;
+};
+
+/*
  * Compiles every *.mustache under dir/<lang>/ for each language, and under
  * dir/<territory>/<lang>/ when a territory has its own versions; checks
  * that each name in names exists in every language: name.subject and
@@ -39,8 +51,9 @@ void		 render_free(struct render *);
  */
 int		 render_message(struct render *, const char *territory,
 		    const char *name, const char *channel,
-		    const char *const *langs, size_t nlangs, const json_t *vars,
-		    struct render_out *out, char *err, size_t errlen);
+		    const char *const *langs, size_t nlangs,
+		    const struct render_vars *vars, struct render_out *out,
+		    char *err, size_t errlen);
 void		 render_out_clear(struct render_out *);
 
 /*

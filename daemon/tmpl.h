@@ -24,11 +24,28 @@ typedef const struct tmpl *(*tmpl_partial_fn)(void *arg, const char *name);
  */
 typedef void (*tmpl_missing_fn)(void *arg, const char *name);
 
+/*
+ * Computes name for obj, an object that does not hold it (a value derived
+ * from what it holds: a date written out, a name made whole), as a new
+ * reference the render keeps until it ends; or NULL: obj has no such name
+ * either, and the lookup goes on as the spec says. What an object holds
+ * always wins over what could be derived.
+ */
+typedef json_t *(*tmpl_derive_fn)(void *arg, const json_t *obj,
+		    const char *name);
+
 struct tmpl_env {
 	tmpl_partial_fn	 partial;
 	tmpl_missing_fn	 missing;
 	void		*arg;
 	int		 escape_html;	/* {{x}} HTML-escaped; {{{x}}}, {{&x}} never */
+	tmpl_derive_fn	 derive;	/* or NULL: no derived names */
+	void		*derive_arg;
+	/*
+	 * A context below data, or NULL: what no frame holds is looked up
+	 * there last, as if data had been pushed onto it as a section.
+	 */
+	const json_t	*under;
 };
 
 /* How a tag uses a name. */
@@ -77,8 +94,9 @@ struct tmpl	*tmpl_parse(const char *src, size_t len, char *err,
 void		 tmpl_free(struct tmpl *);
 
 /*
- * Renders t against the context data (any JSON value) and appends the text
- * to out. Never fails on data: missing names render empty. Partials nest at
+ * Renders t against the context data (any JSON value; on top of env->under
+ * when set) and appends the text to out. Never fails on data: missing names
+ * render empty. Partials nest at
  * most 64 deep (deeper ones render empty) so a self-including partial ends.
  */
 void		 tmpl_render(const struct tmpl *t, const json_t *data,

@@ -51,15 +51,40 @@ struct tmpl_state {
 	const char		**missed;
 	size_t			 nmissed;
 	size_t			 missedcap;
+	json_t			**made;		/* what env->derive made */
+	size_t			 nmade;
+	size_t			 madecap;
 };
 
 static void	tmpl_render_nodes(struct tmpl_state *, const struct tmpl *,
 		    size_t, size_t, const struct tmpl_frame *);
 
+/* name in o when o is an object: what it holds, else what env->derive makes. */
+static const json_t *
+tmpl_get(struct tmpl_state *st, const json_t *o, const char *name)
+{
+	const json_t	*v;
+	json_t		*made;
+
+	if (!json_is_object(o))
+		return NULL;
+	if ((v = json_object_get(o, name)) != NULL || st->env == NULL ||
+	    st->env->derive == NULL)
+		return v;
+	if ((made = st->env->derive(st->env->derive_arg, o, name)) == NULL)
+		return NULL;
+	if (st->nmade == st->madecap) {
+		st->madecap = st->madecap == 0 ? 8 : st->madecap * 2;
+		st->made = xrealloc(st->made, st->madecap * sizeof(*st->made));
+	}
+	st->made[st->nmade++] = made;
+	return made;
+}
+
 /* Walks the context stack for the first part, then descends for the rest. */
 static const json_t *
-tmpl_lookup(const struct tmpl *t, const struct tmpl_node *n,
-    const struct tmpl_frame *ctx)
+tmpl_lookup(struct tmpl_state *st, const struct tmpl *t,
+    const struct tmpl_node *n, const struct tmpl_frame *ctx)
 {
 	const struct tmpl_frame	*f;
 	const json_t		*v = NULL;
@@ -69,13 +94,12 @@ tmpl_lookup(const struct tmpl *t, const struct tmpl_node *n,
 	if (n->nparts == 0)
 		return ctx != NULL ? ctx->v : NULL;
 	for (f = ctx; f != NULL; f = f->up) {
-		if (json_is_object(f->v) &&
-		    (v = json_object_get(f->v, part)) != NULL)
+		if ((v = tmpl_get(st, f->v, part)) != NULL)
 			break;
 	}
 	for (i = 1; v != NULL && i < n->nparts; i++) {
 		part += strlen(part) + 1;
-		v = json_is_object(v) ? json_object_get(v, part) : NULL;
+		v = tmpl_get(st, v, part);
 	}
 	return v;
 }
@@ -268,7 +292,7 @@ tmpl_render_section(struct tmpl_state *st, const struct tmpl *t, size_t i,
     const struct tmpl_frame *ctx)
 {
 	const struct tmpl_node	*n = &t->nodes[i];
-	const json_t		*v = tmpl_lookup(t, n, ctx);
+	const json_t		*v = tmpl_lookup(st, t, n, ctx);
 	struct tmpl_frame	 f;
 	size_t			 k;
 
@@ -315,7 +339,7 @@ tmpl_render_nodes(struct tmpl_state *st, const struct tmpl *t, size_t i,
 			break;
 		case TMPL_VAR:
 		case TMPL_RAW:
-			if ((v = tmpl_lookup(t, n, ctx)) == NULL)
+			if ((v = tmpl_lookup(st, t, n, ctx)) == NULL)
 				tmpl_report_missing(st, t->names.data + n->name);
 			else
 				tmpl_put_value(st, v,
@@ -340,7 +364,8 @@ tmpl_render(const struct tmpl *t, const json_t *data,
     const struct tmpl_env *env, struct buf *out)
 {
 	struct tmpl_state	 st;
-	struct tmpl_frame	 root;
+	struct tmpl_frame	 root, under, *ctx = NULL;
+	size_t			 i;
 
 	if (t == NULL)
 		return;
@@ -349,9 +374,20 @@ tmpl_render(const struct tmpl *t, const json_t *data,
 	st.out = out;
 	st.outmax = out->len + TMPL_MAX_OUTPUT;
 	st.escape = env != NULL && env->escape_html;
-	root.v = data;
-	root.up = NULL;
-	tmpl_render_nodes(&st, t, 0, t->nnodes, data != NULL ? &root : NULL);
+	if (env != NULL && env->under != NULL) {
+		under.v = env->under;
+		under.up = NULL;
+		ctx = &under;
+	}
+	if (data != NULL) {
+		root.v = data;
+		root.up = ctx;
+		ctx = &root;
+	}
+	tmpl_render_nodes(&st, t, 0, t->nnodes, ctx);
+	for (i = 0; i < st.nmade; i++)
+		json_decref(st.made[i]);
+	free(st.made);
 	free(st.ind);
 	free(st.missed);
 }

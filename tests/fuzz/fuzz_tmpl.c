@@ -21,6 +21,7 @@ static const char fuzz_tmpl_ctx[] =
     "\"website\":\"https://example.org/?a=1&b=2\",\"a\":{\"b\":{\"c\":\"deep\"}}}}";
 
 static json_t	*fuzz_tmpl_data;
+static json_t	*fuzz_tmpl_under;	/* below the data, in the escaped render */
 
 /* Every partial is the template itself, so the nesting limits are what ends a render. */
 static const struct tmpl *
@@ -38,6 +39,20 @@ fuzz_tmpl_missing(void *arg, const char *name)
 		abort();
 }
 
+/* Names ending in "_d" are derived: their own name, as a string. */
+static json_t *
+fuzz_tmpl_derive(void *arg, const json_t *o, const char *name)
+{
+	size_t	len = strlen(name);
+
+	(void)arg;
+	if (!json_is_object(o))
+		abort();
+	if (len < 2 || strcmp(name + len - 2, "_d") != 0)
+		return NULL;
+	return json_string(name);
+}
+
 /* Compiles one input; a failure must say where, a success renders both ways. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -49,7 +64,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int		 esc;
 
 	if (fuzz_tmpl_data == NULL &&
-	    (fuzz_tmpl_data = json_loads(fuzz_tmpl_ctx, 0, NULL)) == NULL)
+	    ((fuzz_tmpl_data = json_loads(fuzz_tmpl_ctx, 0, NULL)) == NULL ||
+	    (fuzz_tmpl_under = json_pack("{s:s, s:[s]}", "u", "under",
+	    "ul", "x")) == NULL))
 		abort();
 	if ((t = tmpl_parse((const char *)data, size, err, sizeof err)) ==
 	    NULL) {
@@ -63,6 +80,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env.arg = t;
 	for (esc = 0; esc <= 1; esc++) {
 		env.escape_html = esc;
+		/* the daemon's way: derived names, the data on top of more */
+		env.derive = esc ? fuzz_tmpl_derive : NULL;
+		env.under = esc ? fuzz_tmpl_under : NULL;
 		buf_init(&out);
 		tmpl_render(t, fuzz_tmpl_data, &env, &out);
 		buf_free(&out);

@@ -142,6 +142,10 @@ notice a-temiscamingue-fr-1 | grep -qx "  Municipalité : Ville-Marie" || fail "
 notice a-temiscamingue-fr-1 | grep -qx "  Canaux acceptés : courriel et texto" || fail "channels"
 notice a-temiscamingue-fr-1 | grep -qx "  Téléphone : 819 555-0131" || fail "phone"
 notice a-temiscamingue-fr-1 | grep -qx "  Langue de communication : français" || fail "language"
+notice a-temiscamingue-fr-1 | grep -qx "  Date d'arrivée : 25 février 2026" ||
+    fail "a date written out: $(notice a-temiscamingue-fr-1 | grep arrivée)"
+jq -r 'select(.template == "followup_reminder") | .text' "$T/bodies.jsonl" | grep -q "^- Suivi à 7 jours, prévu le 4 mars 2026" ||
+    fail "a follow-up's date: $(jq -r 'select(.template == "followup_reminder") | .text' "$T/bodies.jsonl" | grep Suivi | head -n 3)"
 notice a-temiscamingue-fr-1 | grep -q "^  Profession : Infirmiers autorisés/infirmières autorisées et infirmiers psychiatriques autorisés/infirmières psychiatriques autorisées (CNP 31301)$" ||
     fail "occupation: $(notice a-temiscamingue-fr-1 | grep Profession)"
 notice a-temiscamingue-en-0 | grep -qx "  Nom : Sofía" || fail "a name without a last name: $(notice a-temiscamingue-en-0 | grep Nom)"

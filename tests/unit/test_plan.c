@@ -317,7 +317,19 @@ test_date_variable(void **state)
 	config_free(cf);
 }
 
-/* The derived variables, in both languages. */
+/* A derived value as a string, or NULL; freed with the next call. */
+static const char *
+test_derived(const json_t *o, const char *name, const struct words *w,
+    const char *lang)
+{
+	static json_t	*last;
+
+	json_decref(last);
+	last = plan_derive(o, name, NULL, w, lang);
+	return last != NULL ? json_string_value(last) : NULL;
+}
+
+/* The derived variables, in both languages, made only when asked. */
 static void
 test_derive(void **state)
 {
@@ -337,57 +349,60 @@ test_derive(void **state)
 	for (i = 0; i < sizeof lists / sizeof lists[0]; i++) {
 		v = json_pack("{s:o}", "channels", json_loads(lists[i][0], 0,
 		    &je));
-		plan_derive(v, NULL, w, "fr");
-		assert_string_equal(json_string_value(json_object_get(v,
-		    "channels_text")), lists[i][1]);
-		json_decref(v);
-		v = json_pack("{s:o}", "channels", json_loads(lists[i][0], 0,
-		    &je));
-		plan_derive(v, NULL, w, "en");
-		assert_string_equal(json_string_value(json_object_get(v,
-		    "channels_text")), lists[i][2]);
+		assert_string_equal(test_derived(v, "channels_text", w, "fr"),
+		    lists[i][1]);
+		assert_string_equal(test_derived(v, "channels_text", w, "en"),
+		    lists[i][2]);
 		json_decref(v);
 	}
-	/* not a list of strings: nothing */
-	v = json_loads("{\"items\": [{\"a\": 1}], \"mixed\": [\"a\", \"\"]}", 0,
-	    &je);
-	plan_derive(v, NULL, w, "fr");
-	assert_null(json_object_get(v, "items_text"));
-	assert_null(json_object_get(v, "mixed_text"));
+	/* not a list of strings, not a name it derives, not an object */
+	v = json_loads("{\"items\": [{\"a\": 1}], \"mixed\": [\"a\", \"\"],"
+	    "\"day\": \"2026-11-25\", \"phone\": \"2026-11-25\"}", 0, &je);
+	assert_null(test_derived(v, "items_text", w, "fr"));
+	assert_null(test_derived(v, "mixed_text", w, "fr"));
+	assert_null(test_derived(v, "absent_text", w, "fr"));
+	assert_null(test_derived(v, "_text", w, "fr"));
+	assert_null(test_derived(v, "day_text", w, "fr"));
+	assert_null(test_derived(v, "day", w, "fr"));
+	assert_null(test_derived(v, "full_name", w, "fr"));
+	assert_null(test_derived(json_object_get(v, "items"), "items_text", w,
+	    "fr"));
+	/* a date, written out; a phone is never a date */
+	assert_string_equal(test_derived(v, "day_long", w, "fr"),
+	    "25 novembre 2026");
+	assert_string_equal(test_derived(v, "day_long", w, "en"),
+	    "November 25, 2026");
+	assert_null(test_derived(v, "phone_long", w, "fr"));
+	assert_null(test_derived(v, "items_long", w, "fr"));
 	json_decref(v);
 
-	/* names without a dangling space, phones as Québec writes them, deep */
+	/* names without a dangling space, phones as Québec writes them */
 	v = json_loads("{\"person\": {\"first_name\": \"Sof\u00eda\","
 	    "\"last_name\": \"\", \"phone\": \"+18195550131\"},"
 	    "\"counsellor\": {\"first_name\": \"Nadia\", \"last_name\":"
 	    "\"Gagnon\", \"phone\": \"+33142685300\"},"
-	    "\"others\": [{\"last_name\": \"Roy\"}],"
-	    "\"kept\": {\"first_name\": \"A\", \"full_name\": \"Given\"}}", 0,
-	    &je);
+	    "\"others\": [{\"last_name\": \"Roy\"}]}", 0, &je);
 	assert_non_null(v);
-	plan_derive(v, NULL, w, "fr");
 	p = json_object_get(v, "person");
-	assert_string_equal(json_string_value(json_object_get(p, "full_name")),
+	assert_string_equal(test_derived(p, "full_name", w, "fr"),
 	    "Sof\xc3\xad" "a");
-	assert_string_equal(json_string_value(json_object_get(p,
-	    "phone_display")), "819 555-0131");
+	assert_string_equal(test_derived(p, "phone_display", w, "fr"),
+	    "819 555-0131");
 	p = json_object_get(v, "counsellor");
-	assert_string_equal(json_string_value(json_object_get(p, "full_name")),
+	assert_string_equal(test_derived(p, "full_name", w, "fr"),
 	    "Nadia Gagnon");
-	assert_string_equal(json_string_value(json_object_get(p,
-	    "phone_display")), "+33142685300");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(
-	    json_object_get(v, "others"), 0), "full_name")), "Roy");
-	/* what the handler gave wins */
-	assert_string_equal(json_string_value(json_object_get(json_object_get(v,
-	    "kept"), "full_name")), "Given");
+	assert_string_equal(test_derived(p, "phone_display", w, "fr"),
+	    "+33142685300");
+	assert_string_equal(test_derived(json_array_get(json_object_get(v,
+	    "others"), 0), "full_name", w, "fr"), "Roy");
+	assert_null(test_derived(v, "phone_display", w, "fr"));
 	json_decref(v);
 	/* a language without words joins with commas */
 	v = json_loads("{\"channels\": [\"a\", \"b\", \"c\"]}", 0, &je);
-	plan_derive(v, NULL, w, "de");
-	assert_string_equal(json_string_value(json_object_get(v,
-	    "channels_text")), "a, b, c");
+	assert_string_equal(test_derived(v, "channels_text", w, "de"),
+	    "a, b, c");
 	json_decref(v);
+	test_derived(NULL, "", w, "fr");
 	words_free(w);
 }
 

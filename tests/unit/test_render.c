@@ -18,6 +18,9 @@
 #include "diag.h"
 #include "render.h"
 
+/* Variables as render_message takes them: vars alone, nothing derived. */
+#define RV(v)	(&(const struct render_vars){ (v), NULL, NULL, NULL })
+
 /* A throwaway template tree under mkdtemp, removed by the teardown. */
 struct test_tree {
 	char	dir[64];
@@ -160,8 +163,8 @@ test_render_ok(struct render *r, const char *name, const char *channel,
 {
 	char	err[256];
 
-	if (render_message(r, NULL, name, channel, langs, nlangs, vars, out, err,
-	    sizeof err) == -1)
+	if (render_message(r, NULL, name, channel, langs, nlangs, RV(vars), out,
+	    err, sizeof err) == -1)
 		fail_msg("render %s/%s: %s", name, channel, err);
 }
 
@@ -183,12 +186,12 @@ test_territory_override(void **state)
 	r = test_load_ok(t);
 	vars = test_vars("Ana", "x");
 	assert_int_equal(render_message(r, "t1", "welcome", "email", fr, 1,
-	    vars, &out, err, sizeof err), 0);
+	    RV(vars), &out, err, sizeof err), 0);
 	assert_string_equal(out.subject, "Chez nous, Ana");
 	render_out_clear(&out);
 	/* another territory, or none, gets the shared version */
 	assert_int_equal(render_message(r, "t2", "welcome", "email", fr, 1,
-	    vars, &out, err, sizeof err), 0);
+	    RV(vars), &out, err, sizeof err), 0);
 	assert_true(strstr(out.subject, "Chez nous") == NULL);
 	render_out_clear(&out);
 	json_decref(vars);
@@ -348,26 +351,26 @@ test_no_template(void **state)
 	char			 err[256];
 
 	/* promo has no SMS part in any language */
-	assert_int_equal(render_message(r, NULL, "promo", "sms", fr_en, 2, vars,
-	    &out, err, sizeof err), -1);
+	assert_int_equal(render_message(r, NULL, "promo", "sms", fr_en, 2,
+	    RV(vars), &out, err, sizeof err), -1);
 	assert_string_equal(err, "no sms template \"promo\" in any of the "
 	    "languages tried");
 	assert_null(out.text);
 	/* promo is English only */
-	assert_int_equal(render_message(r, NULL, "promo", "email", fr, 1, vars,
-	    &out, err, sizeof err), -1);
+	assert_int_equal(render_message(r, NULL, "promo", "email", fr, 1,
+	    RV(vars), &out, err, sizeof err), -1);
 	assert_string_equal(err, "no email template \"promo\" in any of the "
 	    "languages tried");
-	assert_int_equal(render_message(r, NULL, "nothing", "email", fr_en, 2, vars,
-	    &out, err, sizeof err), -1);
+	assert_int_equal(render_message(r, NULL, "nothing", "email", fr_en, 2,
+	    RV(vars), &out, err, sizeof err), -1);
 	assert_string_equal(err, "no email template \"nothing\" in any of the "
 	    "languages tried");
 	/* no language at all */
-	assert_int_equal(render_message(r, NULL, "welcome", "email", fr_en, 0, vars,
-	    &out, err, sizeof err), -1);
+	assert_int_equal(render_message(r, NULL, "welcome", "email", fr_en, 0,
+	    RV(vars), &out, err, sizeof err), -1);
 	/* a partial is not a message template */
 	assert_int_equal(render_message(r, NULL, "signature", "email", fr_en, 2,
-	    vars, &out, err, sizeof err), -1);
+	    RV(vars), &out, err, sizeof err), -1);
 	assert_null(out.subject);
 	assert_null(out.text);
 	assert_null(out.html);
@@ -457,30 +460,30 @@ test_strict(void **state)
 	    "name", "T");
 	/* off: the hole is rendered empty */
 	assert_int_equal(render_message(r, NULL, "welcome", "email", fr, 1,
-	    vars, &out, err, sizeof err), 0);
+	    RV(vars), &out, err, sizeof err), 0);
 	assert_string_equal(out.text, "Bonjour Ana, \n-- fr T");
 	render_out_clear(&out);
 	render_set_strict(r, 1);
 	assert_int_equal(render_message(r, NULL, "welcome", "email", fr, 1,
-	    vars, &out, err, sizeof err), -1);
+	    RV(vars), &out, err, sizeof err), -1);
 	assert_string_equal(err, "template welcome: variable x missing");
 	assert_null(out.subject);
 	assert_null(out.text);
 	assert_null(out.html);
 	/* the SMS has no hole: it goes */
 	assert_int_equal(render_message(r, NULL, "welcome", "sms", fr, 1,
-	    vars, &out, err, sizeof err), 0);
+	    RV(vars), &out, err, sizeof err), 0);
 	assert_string_equal(out.text, "SMS Ana");
 	render_out_clear(&out);
 	/* a present value, even empty or null, is not missing */
 	json_object_set_new(vars, "x", json_null());
 	assert_int_equal(render_message(r, NULL, "welcome", "email", fr, 1,
-	    vars, &out, err, sizeof err), 0);
+	    RV(vars), &out, err, sizeof err), 0);
 	render_out_clear(&out);
 	/* in a partial too */
 	json_object_del(vars, "territory");
 	assert_int_equal(render_message(r, NULL, "welcome", "email", fr, 1,
-	    vars, &out, err, sizeof err), -1);
+	    RV(vars), &out, err, sizeof err), -1);
 	assert_string_equal(err, "template welcome: variable territory.name "
 	    "missing");
 	json_decref(vars);

@@ -88,8 +88,8 @@ test_render(const char *src, const char *data, const struct tmpl_env *env)
 static void
 test_escape(void **state)
 {
-	struct tmpl_env	 raw = { NULL, NULL, NULL, 0 };
-	struct tmpl_env	 html = { NULL, NULL, NULL, 1 };
+	struct tmpl_env	 raw = { NULL, NULL, NULL, 0, NULL, NULL, NULL };
+	struct tmpl_env	 html = { NULL, NULL, NULL, 1, NULL, NULL, NULL };
 	char		*s;
 
 	(void)state;
@@ -124,7 +124,8 @@ static void
 test_missing_callback(void **state)
 {
 	struct test_missing	 m = { .n = 0 };
-	struct tmpl_env		 env = { NULL, test_missing, &m, 0 };
+	struct tmpl_env		 env = { NULL, test_missing, &m, 0, NULL, NULL,
+				    NULL };
 	char			*s;
 
 	(void)state;
@@ -147,7 +148,8 @@ static void
 test_recursive_partial(void **state)
 {
 	struct test_partials	 ps;
-	struct tmpl_env		 env = { test_partial, NULL, &ps, 1 };
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 1, NULL, NULL,
+				    NULL };
 	char			*s;
 	size_t			 i;
 
@@ -169,7 +171,8 @@ static void
 test_partial_count(void **state)
 {
 	struct test_partials	 ps;
-	struct tmpl_env		 env = { test_partial, NULL, &ps, 0 };
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL,
+				    NULL };
 	char			*s;
 	size_t			 i, n;
 
@@ -192,7 +195,8 @@ static void
 test_nested_indent(void **state)
 {
 	struct test_partials	 ps;
-	struct tmpl_env		 env = { test_partial, NULL, &ps, 0 };
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL,
+				    NULL };
 	char			*s;
 
 	(void)state;
@@ -264,6 +268,88 @@ test_render_bounds(void **state)
 	buf_free(&out);
 }
 
+/* Derives NAME_up, NAME in capitals, beside a string NAME; counts its calls. */
+static json_t *
+test_derive(void *arg, const json_t *o, const char *name)
+{
+	size_t		*calls = arg, len = strlen(name), i;
+	char		 base[64], up[64];
+	const char	*v;
+
+	(*calls)++;
+	if (len <= 3 || len - 3 >= sizeof base ||
+	    strcmp(name + len - 3, "_up") != 0)
+		return NULL;
+	memcpy(base, name, len - 3);
+	base[len - 3] = '\0';
+	if ((v = json_string_value(json_object_get(o, base))) == NULL)
+		return NULL;
+	for (i = 0; v[i] != '\0' && i + 1 < sizeof up; i++)
+		up[i] = (char)(v[i] >= 'a' && v[i] <= 'z' ? v[i] - 32 : v[i]);
+	up[i] = '\0';
+	return json_string(up);
+}
+
+/* Names an object lacks, derived at lookup; data on top of env->under. */
+static void
+test_derive_under(void **state)
+{
+	struct test_missing	 m = { .n = 0 };
+	struct tmpl_env		 env = { NULL, test_missing, &m, 1, NULL, NULL,
+				    NULL };
+	json_t			*under;
+	size_t			 calls = 0;
+	char			*s;
+
+	(void)state;
+	env.derive = test_derive;
+	env.derive_arg = &calls;
+	/* what the object holds wins; none is derived when it holds it */
+	s = test_render("{{a_up}}|{{b_up}}|{{c.a_up}}|{{#l}}{{a_up}}{{/l}}|"
+	    "{{#a_up}}yes{{/a_up}}{{^z_up}}none{{/z_up}}{{z_up}}",
+	    "{\"a\":\"ab<\",\"b\":\"x\",\"b_up\":\"given\","
+	    "\"c\":{\"a\":\"cd\"},\"l\":[{\"a\":\"e\"},{\"f\":1}]}",
+	    &env);
+	/* the second element has no a: the lookup goes on outwards */
+	assert_string_equal(s, "AB&lt;|given|CD|EAB&lt;|yesnone");
+	free(s);
+	assert_int_equal(m.n, 1);
+	assert_string_equal(m.names[0], "z_up");
+	assert_true(calls > 0);
+	calls = 0;
+	s = test_render("{{b_up}}", "{\"b_up\":\"given\"}", &env);
+	assert_string_equal(s, "given");
+	free(s);
+	assert_int_equal(calls, 0);
+
+	/* data hides under; what data lacks is under's, derived there too */
+	under = json_pack("{s:s, s:s, s:{s:s}}", "a", "under", "u", "uu",
+	    "o", "k", "ok");
+	env.under = under;
+	env.derive = NULL;
+	m.n = 0;
+	s = test_render("{{a}} {{u}} {{o.k}} {{#o}}{{a}}{{u}}{{/o}} {{a_up}}",
+	    "{\"a\":\"data\"}", &env);
+	assert_string_equal(s, "data uu ok datauu ");
+	free(s);
+	env.derive = test_derive;
+	s = test_render("{{u_up}} {{a_up}}", "{\"a\":\"data\"}", &env);
+	assert_string_equal(s, "UU DATA");
+	free(s);
+	/* no data: under alone */
+	{
+		struct tmpl	*t = test_parse("{{u}}");
+		struct buf	 out;
+
+		buf_init(&out);
+		tmpl_render(t, NULL, &env, &out);
+		assert_string_equal(out.data, "uu");
+		buf_free(&out);
+		tmpl_free(t);
+	}
+	json_decref(under);
+}
+
 int
 main(void)
 {
@@ -272,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_missing_callback),
+		cmocka_unit_test(test_derive_under),
 		cmocka_unit_test(test_recursive_partial),
 		cmocka_unit_test(test_partial_count),
 		cmocka_unit_test(test_nested_indent),
