@@ -196,7 +196,10 @@ plan_derive(const json_t *o, const char *name, const struct tz *tz,
 	size_t		 len = strlen(name);
 	json_t		*made;
 
-	if (!json_is_object(o))
+	/* most names asked are not these: full_name, phone_display, _long, _text */
+	if (len < 5 || !json_is_object(o) || (name[len - 1] != 'e' &&
+	    name[len - 1] != 'y' && name[len - 1] != 'g' &&
+	    name[len - 1] != 't'))
 		return NULL;
 	if (strcmp(name, "full_name") == 0)
 		return plan_full_name(o);
