@@ -2,30 +2,26 @@
 /* The handler's effects a commit applies, by its deliveries' outcomes. */
 #include <stddef.h>
 
-#include <jansson.h>
-
 #include "delivery.h"
 #include "effects.h"
 #include "handlers.h"
 #include "plan.h"
 #include "queue_args.h"
 
-/* Effect e, [name, args...], to run as name ("!" taken off). */
+/* Effect k of fx, to run as its name with "!" taken off. */
 static void
-effects_op(struct queue_args *a, const char *name, const json_t *e)
+effects_op(struct queue_args *a, const struct handler_fx *fx, size_t k)
 {
-	struct queue_args	 args;
-	const json_t		*v;
-	size_t			 k;
+	const char	*name = handler_fx_name(fx, k), *v;
+	size_t		 i, n = handler_fx_argc(fx, k), len;
 
-	queue_args_init(&args);
-	for (k = 1; k < json_array_size(e); k++) {
-		v = json_array_get(e, k);
-		queue_args_add(&args, json_string_value(v),
-		    json_string_length(v));
+	if (*name == '!')
+		name++;
+	queue_op_effect(a, name, n);
+	for (i = 0; i < n; i++) {
+		v = handler_fx_arg(fx, k, i, &len);
+		queue_args_add(a, v, len);
 	}
-	queue_op_effect(a, name, &args);
-	queue_args_clear(&args);
 }
 
 /* What the handler asked to record with the outcomes. */
@@ -33,7 +29,6 @@ static void
 effects_asked(struct queue_args *a, const struct handler_out *out,
     const struct delivery *v, size_t n)
 {
-	const json_t		*e;
 	const char		*name;
 	size_t			 i;
 	int			 settled = 1;
@@ -43,11 +38,11 @@ effects_asked(struct queue_args *a, const struct handler_out *out,
 		    v[i].outcome == OUTCOME_DEFERRED)
 			settled = 0;
 	}
-	json_array_foreach(out->effects, i, e) {
-		name = json_string_value(json_array_get(e, 0));
-		if (name == NULL || (*name == '!' && !settled))
+	for (i = 0; i < out->effects.n; i++) {
+		name = handler_fx_name(&out->effects, i);
+		if (*name == '!' && !settled)
 			continue;
-		effects_op(a, *name == '!' ? name + 1 : name, e);
+		effects_op(a, &out->effects, i);
 	}
 }
 
@@ -66,7 +61,7 @@ effects_outcomes(struct queue_args *a, const struct handler_out *out,
 
 	for (i = 0; i < out->n; i++) {
 		no = &out->v[i];
-		if (no->on_sent == NULL && no->on_failed == NULL)
+		if (no->on_sent.n == 0 && no->on_failed.n == 0)
 			continue;
 		sent = open = any = 0;
 		for (k = 0; k < n; k++) {
@@ -81,12 +76,10 @@ effects_outcomes(struct queue_args *a, const struct handler_out *out,
 			    d->outcome == OUTCOME_PENDING)
 				open = 1;
 		}
-		if (sent && no->on_sent != NULL)
-			effects_op(a, json_string_value(json_array_get(
-			    no->on_sent, 0)), no->on_sent);
-		else if (!sent && any && !open && no->on_failed != NULL)
-			effects_op(a, json_string_value(json_array_get(
-			    no->on_failed, 0)), no->on_failed);
+		if (sent && no->on_sent.n > 0)
+			effects_op(a, &no->on_sent, 0);
+		else if (!sent && any && !open && no->on_failed.n > 0)
+			effects_op(a, &no->on_failed, 0);
 	}
 }
 

@@ -165,13 +165,11 @@ queue_op_suppress(struct queue_args *a, const char *id, const char *record)
 }
 
 void
-queue_op_effect(struct queue_args *a, const char *name,
-    const struct queue_args *args)
+queue_op_effect(struct queue_args *a, const char *name, size_t nargs)
 {
 	queue_args_add(a, "H", 1);
 	queue_args_add(a, name, strlen(name));
-	queue_args_addll(a, args->n);
-	queue_args_cat(a, args);
+	queue_args_addll(a, (long long)nargs);
 }
 
 void

@@ -54,9 +54,12 @@ void		 queue_op_count(struct queue_args *, const char *key,
 /* Puts "<channel>:<address>" on the suppression list, with its record. */
 void		 queue_op_suppress(struct queue_args *, const char *id,
 		    const char *record);
-/* Runs the handlers' effect function name with args (handlers/store.c). */
+/*
+ * Runs the handlers' effect function name (handlers/store.c) with the
+ * nargs arguments the caller adds next.
+ */
 void		 queue_op_effect(struct queue_args *, const char *name,
-		    const struct queue_args *args);
+		    size_t nargs);
 /*
  * Starts a dead-letter or deliveries record of nfields name/value pairs:
  * record.c counts them.

@@ -292,9 +292,8 @@ reminders_emails(const struct territory *t, const json_t *lists,
  */
 static void
 reminders_clear(const struct handler_ctx *ctx, const struct territory *t,
-    json_t *done, struct handler_out *out)
+    const json_t *done, struct handler_out *out)
 {
-	json_t	*e;
 	char	*member, day[11], next[32], dayttl[32], nextttl[32];
 	int64_t	 due;
 
@@ -306,11 +305,10 @@ reminders_clear(const struct handler_ctx *ctx, const struct territory *t,
 	snprintf(nextttl, sizeof nextttl, "%lld", (long long)(due -
 	    ctx->now_ms + 2 * 86400000LL));
 	member = followup_reminders_member(t->id, due);
-	e = handler_effect_new(&reminders_fx_done, 1, "territory", t->id, "day",
-	    day, "day_ttl", dayttl, "next", next, "member", member,
+	handler_fx_add(&out->effects, &reminders_fx_done, 1, "territory", t->id,
+	    "day", day, "day_ttl", dayttl, "next", next, "member", member,
 	    "next_ttl", nextttl, NULL);
-	json_array_extend(e, done);
-	handler_effect_json(out, e);
+	handler_fx_more_list(&out->effects, done);
 	free(member);
 }
 

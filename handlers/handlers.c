@@ -99,14 +99,6 @@ handler_state_args(const struct handler_state *st, struct queue_args *a)
 	}
 }
 
-void
-handler_effect_json(struct handler_out *out, json_t *e)
-{
-	if (out->effects == NULL)
-		out->effects = json_array();
-	json_array_append_new(out->effects, e);
-}
-
 struct notification *
 handler_employer(struct handler_out *out, const char *eid,
     const json_t *contact, const char *lang, const struct territory *t,
@@ -133,12 +125,41 @@ handler_employer(struct handler_out *out, const char *eid,
 	return n;
 }
 
-/* The values of fx's fixed arguments, from ap's name/value pairs. */
-static json_t *
-handler_effect_args(const struct handler_lua *fx, int settled, va_list ap)
+/* Room for one more effect in dst. */
+static void
+handler_fx_grow(struct handler_fx *dst)
+{
+	if (dst->n < dst->cap)
+		return;
+	dst->cap = dst->cap == 0 ? 4 : dst->cap * 2;
+	dst->at = xrealloc(dst->at, dst->cap * sizeof *dst->at);
+}
+
+/* Starts an effect named name (settled: "!name") in dst. */
+static void
+handler_fx_start(struct handler_fx *dst, const char *name, int settled)
+{
+	char	bang[64];
+	int	n;
+
+	handler_fx_grow(dst);
+	dst->at[dst->n++] = dst->a.n;
+	if (!settled) {
+		queue_args_add(&dst->a, name, strlen(name));
+		return;
+	}
+	n = snprintf(bang, sizeof bang, "!%s", name);
+	if (n < 0 || (size_t)n >= sizeof bang)
+		fatalx("handlers: effect name %s too long", name);
+	queue_args_add(&dst->a, bang, (size_t)n);
+}
+
+/* Effect fx's fixed arguments, from ap's name/value pairs, into dst. */
+static void
+handler_fx_vadd(struct handler_fx *dst, const struct handler_lua *fx,
+    int settled, va_list ap)
 {
 	const char	*vals[16] = { NULL }, *name, *v;
-	json_t		*e;
 	size_t		 i, n;
 
 	for (n = 0; fx->args[n] != NULL && strstr(fx->args[n], "...") == NULL;
@@ -155,45 +176,105 @@ handler_effect_args(const struct handler_lua *fx, int settled, va_list ap)
 			    "given twice or NULL", fx->name, name);
 		vals[i] = v;
 	}
-	e = json_array();
-	if (settled) {
-		char bang[64];
-
-		snprintf(bang, sizeof bang, "!%s", fx->name);
-		json_array_append_new(e, json_string(bang));
-	} else
-		json_array_append_new(e, json_string(fx->name));
 	for (i = 0; i < n; i++) {
 		if (vals[i] == NULL)
 			fatalx("handlers: effect %s: argument %s missing",
 			    fx->name, fx->args[i]);
-		json_array_append_new(e, json_string(vals[i]));
 	}
-	return e;
+	handler_fx_start(dst, fx->name, settled);
+	for (i = 0; i < n; i++)
+		queue_args_add(&dst->a, vals[i], strlen(vals[i]));
 }
 
-json_t *
-handler_effect_new(const struct handler_lua *fx, int settled, ...)
+void
+handler_fx_add(struct handler_fx *dst, const struct handler_lua *fx,
+    int settled, ...)
 {
 	va_list	 ap;
-	json_t	*e;
 
 	va_start(ap, settled);
-	e = handler_effect_args(fx, settled, ap);
+	handler_fx_vadd(dst, fx, settled, ap);
 	va_end(ap);
-	return e;
+}
+
+void
+handler_fx_more(struct handler_fx *dst, const char *v)
+{
+	if (dst->n == 0)
+		fatalx("handlers: an argument for no effect");
+	queue_args_add(&dst->a, v, strlen(v));
+}
+
+void
+handler_fx_more_list(struct handler_fx *dst, const json_t *list)
+{
+	const json_t	*v;
+	size_t		 i;
+
+	json_array_foreach(list, i, v) {
+		if (json_is_string(v))
+			handler_fx_more(dst, json_string_value(v));
+	}
+}
+
+/* Where effect k of fx ends (the argument past its last). */
+static int
+handler_fx_end(const struct handler_fx *fx, size_t k)
+{
+	return k + 1 < fx->n ? fx->at[k + 1] : fx->a.n;
+}
+
+void
+handler_fx_copy(struct handler_fx *dst, const struct handler_fx *src,
+    size_t k)
+{
+	int	i;
+
+	handler_fx_grow(dst);
+	dst->at[dst->n++] = dst->a.n;
+	for (i = src->at[k]; i < handler_fx_end(src, k); i++)
+		queue_args_add(&dst->a, src->a.data.data + src->a.off[i],
+		    src->a.len[i]);
+}
+
+const char *
+handler_fx_name(const struct handler_fx *fx, size_t k)
+{
+	return fx->a.data.data + fx->a.off[fx->at[k]];
+}
+
+size_t
+handler_fx_argc(const struct handler_fx *fx, size_t k)
+{
+	return (size_t)(handler_fx_end(fx, k) - fx->at[k] - 1);
+}
+
+const char *
+handler_fx_arg(const struct handler_fx *fx, size_t k, size_t i, size_t *len)
+{
+	int	at = fx->at[k] + 1 + (int)i;
+
+	if (len != NULL)
+		*len = fx->a.len[at];
+	return fx->a.data.data + fx->a.off[at];
+}
+
+void
+handler_fx_clear(struct handler_fx *fx)
+{
+	queue_args_clear(&fx->a);
+	free(fx->at);
+	memset(fx, 0, sizeof *fx);
 }
 
 void
 handler_effect(struct handler_out *out, const struct handler_lua *fx, ...)
 {
 	va_list	 ap;
-	json_t	*e;
 
 	va_start(ap, fx);
-	e = handler_effect_args(fx, 0, ap);
+	handler_fx_vadd(&out->effects, fx, 0, ap);
 	va_end(ap);
-	handler_effect_json(out, e);
 }
 
 void
@@ -224,16 +305,14 @@ handler_count(struct handler_out *out, const struct handler_ctx *ctx,
     const char *guard, const char *token)
 {
 	char	 field[160], fig[HANDLER_FIG_SIZE];
-	json_t	*e;
 
 	handler_fig(ctx, t, fig);
 	snprintf(field, sizeof field, "%s:%s", t->id, figure);
-	e = handler_effect_new(&common_effect_stat, 0, "fig", fig, "field",
-	    field, NULL);
-	json_array_append_new(e, json_string(pid));
-	json_array_append_new(e, json_string(guard));
-	json_array_append_new(e, json_string(token));
-	handler_effect_json(out, e);
+	handler_fx_add(&out->effects, &common_effect_stat, 0, "fig", fig,
+	    "field", field, NULL);
+	handler_fx_more(&out->effects, pid);
+	handler_fx_more(&out->effects, guard);
+	handler_fx_more(&out->effects, token);
 }
 
 const char *
@@ -508,8 +587,8 @@ handler_out_drop(struct handler_out *out)
 		free(out->v[i].phone);
 		free(out->v[i].language);
 		json_decref(out->v[i].vars);
-		json_decref(out->v[i].on_sent);
-		json_decref(out->v[i].on_failed);
+		handler_fx_clear(&out->v[i].on_sent);
+		handler_fx_clear(&out->v[i].on_failed);
 	}
 	free(out->v);
 	out->v = NULL;
@@ -519,8 +598,7 @@ handler_out_drop(struct handler_out *out)
 void
 handler_out_clear(struct handler_out *out)
 {
-	json_decref(out->effects);
-	out->effects = NULL;
+	handler_fx_clear(&out->effects);
 	out->note[0] = '\0';
 	handler_out_drop(out);
 }
@@ -528,20 +606,17 @@ handler_out_clear(struct handler_out *out)
 void
 handler_out_quiet(struct handler_out *out)
 {
-	json_t	*kept, *e;
-	size_t	 i, n = out->n;
+	struct handler_fx	 kept;
+	size_t			 i, n = out->n;
 
 	handler_out_drop(out);
-	if (out->effects != NULL) {
-		kept = json_array();
-		json_array_foreach(out->effects, i, e) {
-			if (strcmp(json_string_value(json_array_get(e, 0)),
-			    "stat") != 0)
-				json_array_append(kept, e);
-		}
-		json_decref(out->effects);
-		out->effects = kept;
+	memset(&kept, 0, sizeof kept);
+	for (i = 0; i < out->effects.n; i++) {
+		if (strcmp(handler_fx_name(&out->effects, i), "stat") != 0)
+			handler_fx_copy(&kept, &out->effects, i);
 	}
+	handler_fx_clear(&out->effects);
+	out->effects = kept;
 	snprintf(out->note, sizeof out->note, "backfill (relaisnotify: none): "
 	    "state stored, %zu message%s not sent", n, n == 1 ? "" : "s");
 }

@@ -28,6 +28,19 @@ struct envelope;
 struct territory;
 struct territory_counsellor;
 
+/*
+ * Effects, as the commit's ops take them and with no tree: each effect its
+ * name, then its arguments, in one list; at[k] is where effect k starts.
+ * A name written "!name" is applied only with the commit that settles
+ * every delivery of the event. All zero is empty; handler_fx_clear frees.
+ */
+struct handler_fx {
+	struct queue_args	 a;
+	int			*at;
+	size_t			 n;
+	size_t			 cap;
+};
+
 /* Someone to tell something; owned by the handler_out that holds it. */
 struct notification {
 	const char		*role;		/* "newcomer", "counsellor", "employer" */
@@ -46,13 +59,13 @@ struct notification {
 	const struct territory	*territory;
 	json_t			*vars;		/* template variables (owned) */
 	/*
-	 * Effects [name, args...] (owned, or NULL) applied with the commit
-	 * when the message went out on some channel, or when it went out on
-	 * none and never will (dead-lettered, skipped): what a later event
-	 * needs to know (a welcome that never reached its newcomer).
+	 * An effect each (or none) applied with the commit when the message
+	 * went out on some channel, or when it went out on none and never
+	 * will (dead-lettered, skipped): what a later event needs to know (a
+	 * welcome that never reached its newcomer).
 	 */
-	json_t			*on_sent;
-	json_t			*on_failed;
+	struct handler_fx	 on_sent;
+	struct handler_fx	 on_failed;
 	/*
 	 * 1 + the index of an earlier notification of the same handler_out
 	 * whose channels that cannot go out (invalid address, ...) this one
@@ -64,7 +77,7 @@ struct notification {
 struct handler_out {
 	struct notification	*v;
 	size_t			 n;
-	json_t			*effects;	/* [[name, arg, ...], ...] or NULL */
+	struct handler_fx	 effects;
 	char			 note[256];	/* why nothing is sent, for the log */
 };
 
@@ -179,23 +192,38 @@ const char		*handler_state_arg(const struct handler_state *,
 void			 handler_state_args(const struct handler_state *,
 			    struct queue_args *);
 /*
- * Effect fx with its arguments given by name: "name", value, ..., NULL;
- * every fixed argument of the declaration once (fatal otherwise: a bug).
- * Built as [name, values in the declaration's order], the way the commit
- * script reads it; the values of a last "x..." argument are appended by
- * the caller. With settled, the name is written "!name": applied only with
- * the commit that settles every delivery of the event (none left to
- * retry), as a retry entry runs the handler again and asks for it again.
+ * Appends effect fx to dst, its arguments given by name: "name", value,
+ * ..., NULL; every fixed argument of the declaration once (fatal
+ * otherwise: a bug). Kept as name, values in the declaration's order, the
+ * way the commit script reads them; the values of a last "x..." argument
+ * are appended by handler_fx_more. With settled, the name is written
+ * "!name": applied only with the commit that settles every delivery of
+ * the event (none left to retry), as a retry entry runs the handler again
+ * and asks for it again.
  */
-json_t			*handler_effect_new(const struct handler_lua *fx,
-			    int settled, ...) __attribute__((sentinel));
-/* handler_effect_new() of an effect applied with any commit, appended. */
+void			 handler_fx_add(struct handler_fx *dst,
+			    const struct handler_lua *fx, int settled, ...)
+			    __attribute__((sentinel));
+/* One more argument v of dst's last effect (its "x..." list). */
+void			 handler_fx_more(struct handler_fx *dst,
+			    const char *v);
+/* The strings of list (a JSON array) as more arguments of dst's last effect. */
+void			 handler_fx_more_list(struct handler_fx *dst,
+			    const json_t *list);
+/* Appends effect k of src to dst. */
+void			 handler_fx_copy(struct handler_fx *dst,
+			    const struct handler_fx *src, size_t k);
+/* Effect k's name ("!name" when settled), its arguments' count, one of them. */
+const char		*handler_fx_name(const struct handler_fx *, size_t k);
+size_t			 handler_fx_argc(const struct handler_fx *, size_t k);
+const char		*handler_fx_arg(const struct handler_fx *, size_t k,
+			    size_t i, size_t *len);
+void			 handler_fx_clear(struct handler_fx *);
+/* handler_fx_add() of an effect applied with any commit, to out's effects. */
 void			 handler_effect(struct handler_out *,
 			    const struct handler_lua *fx, ...)
 			    __attribute__((sentinel));
 
-/* Appends an effect already built as [name, args...] (taken). */
-void			 handler_effect_json(struct handler_out *, json_t *);
 /*
  * An employer's contact ({email, phone}) as the recipient of a notification
  * in lang with vars (taken): they asked the agency to recruit, an existing

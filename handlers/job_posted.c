@@ -227,7 +227,7 @@ posting_nothing(const struct envelope *ev, const struct handler_ctx *ctx,
 static void
 posting_alert(const struct handler_ctx *ctx, const struct posting *j,
     const struct handler_rows *profiles, const struct match_hit *hits,
-    size_t nh, json_t *ann, struct handler_out *out)
+    size_t nh, struct handler_fx *ann, struct handler_out *out)
 {
 	struct match_profile	 mp;
 	json_t			*vars, *cands;
@@ -247,7 +247,7 @@ posting_alert(const struct handler_ctx *ctx, const struct posting *j,
 			continue;
 		json_array_append_new(cands, match_candidate_vars(pid, &mp,
 		    lang, ctx->cf->noc, ctx->cf->words));
-		json_array_append_new(ann, json_string(pid));
+		handler_fx_more(ann, pid);
 		match_profile_clear(&mp);
 		nc++;
 	}
@@ -271,7 +271,7 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	struct posting			 j;
 	struct match_hit		*hits;
 	const struct handler_rows	*profiles;
-	json_t				*ann;
+	struct handler_fx		 ann;
 	char				*skills, fig[HANDLER_FIG_SIZE];
 	size_t				 nh;
 
@@ -292,11 +292,13 @@ posting_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	}
 	/* the ledger: [announce, employer, event, person...] */
 	handler_fig(ctx, j.t, fig);
-	ann = handler_effect_new(&common_effect_announce, 0, "employer", j.eid,
+	memset(&ann, 0, sizeof ann);
+	handler_fx_add(&ann, &common_effect_announce, 0, "employer", j.eid,
 	    "event", ev->id, "fig", fig, NULL);
-	posting_alert(ctx, &j, profiles, hits, nh, ann, out);
+	posting_alert(ctx, &j, profiles, hits, nh, &ann, out);
 	free(hits);
-	handler_effect_json(out, ann);
+	handler_fx_copy(&out->effects, &ann, 0);
+	handler_fx_clear(&ann);
 	if (!ctx->retry) {
 		handler_stat(out, ctx, j.t, "employer_alerts");
 	}

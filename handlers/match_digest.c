@@ -94,7 +94,7 @@ digest_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 static void
 digest_candidates(const struct envelope *ev, const struct handler_ctx *ctx,
     const json_t *items, const char *lang, json_t *cands, json_t *titles,
-    json_t *ann, json_t *done)
+    struct handler_fx *ann, json_t *done)
 {
 	const json_t		*it;
 	struct match_profile	 mp;
@@ -126,7 +126,7 @@ digest_candidates(const struct envelope *ev, const struct handler_ctx *ctx,
 		match_profile_clear(&mp);
 		json_object_set_new(c, "job_title", json_string(title));
 		json_array_append_new(cands, c);
-		json_array_append_new(ann, json_string(pid));
+		handler_fx_more(ann, pid);
 		for (k = 0; k < json_array_size(titles); k++) {
 			if (strcmp(json_string_value(json_array_get(titles, k)),
 			    title) == 0)
@@ -141,7 +141,8 @@ digest_candidates(const struct envelope *ev, const struct handler_ctx *ctx,
 static void
 digest_message(const struct handler_ctx *ctx, const char *eid,
     const json_t *contact, const struct territory *t, const char *lang,
-    json_t *cands, const json_t *titles, json_t *ann, struct handler_out *out)
+    json_t *cands, const json_t *titles, const struct handler_fx *ann,
+    struct handler_out *out)
 {
 	json_t		*vars;
 	struct buf	 tb;
@@ -165,7 +166,7 @@ digest_message(const struct handler_ctx *ctx, const char *eid,
 	json_object_set_new(vars, "candidates", cands);
 	json_object_set_new(vars, "digest", json_true());
 	handler_employer(out, eid, contact, lang, t, vars);
-	handler_effect_json(out, json_incref(ann));
+	handler_fx_copy(&out->effects, ann, 0);
 	if (!ctx->retry) {
 		handler_stat(out, ctx, t, "employer_alerts");
 	}
@@ -177,11 +178,10 @@ digest_message(const struct handler_ctx *ctx, const char *eid,
  * candidates. What came meanwhile waits for the next digest.
  */
 static void
-digest_clear(const struct handler_ctx *ctx, const char *eid, json_t *done,
-    struct handler_out *out)
+digest_clear(const struct handler_ctx *ctx, const char *eid,
+    const json_t *done, struct handler_out *out)
 {
 	const struct config_matching	*m = &ctx->cf->matching;
-	json_t				*e;
 	char				*member, due[32], window[32];
 	int64_t				 at;
 
@@ -190,10 +190,9 @@ digest_clear(const struct handler_ctx *ctx, const char *eid, json_t *done,
 	snprintf(window, sizeof window, "%lld",
 	    (long long)m->digest_window_s * 1000LL);
 	member = match_digest_member(eid, at);
-	e = handler_effect_new(&digest_fx_done, 1, "employer", eid, "due", due,
-	    "member", member, "window", window, NULL);
-	json_array_extend(e, done);
-	handler_effect_json(out, e);
+	handler_fx_add(&out->effects, &digest_fx_done, 1, "employer", eid, "due",
+	    due, "member", member, "window", window, NULL);
+	handler_fx_more_list(&out->effects, done);
 	free(member);
 }
 
@@ -204,7 +203,8 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 {
 	const struct territory	*t;
 	const json_t		*contact;
-	json_t			*cands, *ann, *done, *titles;
+	struct handler_fx	 ann;
+	json_t			*cands, *done, *titles;
 	const char		*eid, *lang;
 	char			 langbuf[HANDLER_LANG_SIZE], fig[HANDLER_FIG_SIZE];
 
@@ -229,22 +229,23 @@ digest_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	fig[0] = '\0';
 	if (t != NULL)
 		handler_fig(ctx, t, fig);
-	ann = handler_effect_new(&common_effect_announce, 0, "employer", eid,
+	memset(&ann, 0, sizeof ann);
+	handler_fx_add(&ann, &common_effect_announce, 0, "employer", eid,
 	    "event", ev->id, "fig", fig, NULL);
 	done = json_array();
 	digest_candidates(ev, ctx, json_object_get(state, "items"), lang, cands,
-	    titles, ann, done);
+	    titles, &ann, done);
 	if (json_array_size(cands) > 0 && t != NULL &&
 	    (handler_str(contact, "email") != NULL ||
 	    handler_str(contact, "phone") != NULL)) {
-		digest_message(ctx, eid, contact, t, lang, cands, titles, ann,
+		digest_message(ctx, eid, contact, t, lang, cands, titles, &ann,
 		    out);
 	} else {
 		json_decref(cands);
 		snprintf(out->note, sizeof out->note, "nothing left to announce "
 		    "to this employer");
 	}
-	json_decref(ann);
+	handler_fx_clear(&ann);
 	json_decref(titles);
 	digest_clear(ctx, eid, done, out);
 	json_decref(done);

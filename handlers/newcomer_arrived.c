@@ -665,9 +665,9 @@ arrival_welcome(const struct envelope *ev, const struct arrival *a,
 	n->territory = a->t;
 	n->vars = vars;
 	/* a welcome that never reaches them goes with the correction */
-	n->on_sent = handler_effect_new(&arrival_fx_welcome, 0, "pid", a->id,
+	handler_fx_add(&n->on_sent, &arrival_fx_welcome, 0, "pid", a->id,
 	    "event", ev->id, "outcome", "sent", NULL);
-	n->on_failed = handler_effect_new(&arrival_fx_welcome, 0, "pid", a->id,
+	handler_fx_add(&n->on_failed, &arrival_fx_welcome, 0, "pid", a->id,
 	    "event", ev->id, "outcome", "failed", NULL);
 }
 

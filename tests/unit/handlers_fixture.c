@@ -340,15 +340,32 @@ test_decide(const char *type, const char *id, const char *data,
 	json_decref(st);
 }
 
+/* fx as JSON, [[name, arg...], ...], for the tests to compare. */
+json_t *
+test_fx_json(const struct handler_fx *fx)
+{
+	json_t	*all = json_array(), *e;
+	size_t	 k, i;
+
+	for (k = 0; k < fx->n; k++) {
+		e = json_array();
+		json_array_append_new(e, json_string(handler_fx_name(fx, k)));
+		for (i = 0; i < handler_fx_argc(fx, k); i++)
+			json_array_append_new(e, json_string(handler_fx_arg(fx,
+			    k, i, NULL)));
+		json_array_append_new(all, e);
+	}
+	return all;
+}
+
 /* How many effects are named name. */
 size_t
 test_effects(const struct handler_out *out, const char *name)
 {
-	const json_t	*e;
-	size_t		 i, n = 0;
+	size_t	k, n = 0;
 
-	json_array_foreach(out->effects, i, e) {
-		if (strcmp(json_string_value(json_array_get(e, 0)), name) == 0)
+	for (k = 0; k < out->effects.n; k++) {
+		if (strcmp(handler_fx_name(&out->effects, k), name) == 0)
 			n++;
 	}
 	return n;
@@ -359,16 +376,19 @@ void
 test_effect_same(const struct handler_out *out, const char *name,
     const json_t *want)
 {
+	json_t		*all;
 	const json_t	*e;
 	size_t		 i;
 
 	if (test_effects(out, name) != 1)
 		fail_msg("expected one %s effect, got %zu", name,
 		    test_effects(out, name));
-	json_array_foreach(out->effects, i, e) {
+	all = test_fx_json(&out->effects);
+	json_array_foreach(all, i, e) {
 		if (strcmp(json_string_value(json_array_get(e, 0)), name) == 0)
 			test_json_same(e, want, name);
 	}
+	json_decref(all);
 }
 
 /* The one effect named name, equal to want (a JSON array text). */
@@ -385,6 +405,7 @@ test_effect(const struct handler_out *out, const char *name, const char *want)
 void
 test_stat(const struct handler_out *out, const char *figure)
 {
+	json_t		*all;
 	const json_t	*e;
 	size_t		 i;
 
@@ -392,12 +413,14 @@ test_stat(const struct handler_out *out, const char *figure)
 		fail_msg("expected one stat effect (%s), got %zu", figure,
 		    test_effects(out, "stat"));
 	/* [stat, fig, field], or once per fact [stat, fig, field, pid, guard, token] */
-	json_array_foreach(out->effects, i, e) {
+	all = test_fx_json(&out->effects);
+	json_array_foreach(all, i, e) {
 		if (strcmp(json_string_value(json_array_get(e, 0)), "stat") != 0)
 			continue;
 		assert_string_equal(json_string_value(json_array_get(e, 2)),
 		    figure);
 	}
+	json_decref(all);
 }
 
 /* Unix ms of an RFC 3339 time. */

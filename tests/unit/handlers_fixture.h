@@ -86,6 +86,7 @@ void	 test_effect_same(const struct handler_out *, const char *,
 	    const json_t *);
 /* The one effect named name, equal to want (a JSON array text). */
 void	 test_effect(const struct handler_out *, const char *, const char *);
+json_t	*test_fx_json(const struct handler_fx *);
 /* out counts figure ("<territory>:<what>") once for the monthly report. */
 void	 test_stat(const struct handler_out *, const char *);
 

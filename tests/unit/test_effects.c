@@ -40,6 +40,22 @@ test_delivery(struct test_set *s, size_t note, enum delivery_outcome o,
 	s->n++;
 }
 
+/* Appends effect name ("!name" when settled) with the arguments, NULL-ended. */
+static void
+test_fx(struct handler_fx *fx, const char *name, int settled, ...)
+{
+	static const char *const	 args[] = { "v...", NULL };
+	const struct handler_lua	 l = { name, args, "" };
+	const char			*v;
+	va_list				 ap;
+
+	handler_fx_add(fx, &l, settled, NULL);
+	va_start(ap, settled);
+	while ((v = va_arg(ap, const char *)) != NULL)
+		handler_fx_more(fx, v);
+	va_end(ap);
+}
+
 /* The ops effects_ops() writes are exactly want. */
 static void
 test_ops_are(const struct handler_out *out, const struct test_set *s,
@@ -81,9 +97,9 @@ test_asked(void **state)
 
 	(void)state;
 	memset(&out, 0, sizeof out);
-	out.effects = json_pack("[[s,s,s], [s,s], [i], [], [s]]", "ledger_add",
-	    "p1", "2026-03", "!digest_add", "p1", 7, "stat");
-	assert_non_null(out.effects);
+	test_fx(&out.effects, "ledger_add", 0, "p1", "2026-03", NULL);
+	test_fx(&out.effects, "digest_add", 1, "p1", NULL);
+	test_fx(&out.effects, "stat", 0, NULL);
 
 	/* no delivery at all: settled */
 	memset(&s, 0, sizeof s);
@@ -101,10 +117,9 @@ test_asked(void **state)
 	s.d[3].was_sent = 1;
 	test_ops_are(&out, &s, unsettled,
 	    (int)(sizeof unsettled / sizeof *unsettled));
-	json_decref(out.effects);
+	handler_fx_clear(&out.effects);
 
 	/* no effects: nothing */
-	out.effects = NULL;
 	test_ops_are(&out, &s, NULL, 0);
 }
 
@@ -137,16 +152,12 @@ test_outcomes(void **state)
 		snprintf(sent, sizeof sent, "sent%zu", i);
 		snprintf(failed, sizeof failed, "failed%zu", i);
 		snprintf(pid, sizeof pid, "p%zu", i);
-		assert_non_null(no[i].on_sent = json_pack("[s,s]", sent, pid));
-		assert_non_null(no[i].on_failed = json_pack("[s,s]", failed,
-		    pid));
+		test_fx(&no[i].on_sent, sent, 0, pid, NULL);
+		test_fx(&no[i].on_failed, failed, 0, pid, NULL);
 	}
-	json_decref(no[6].on_sent);
-	no[6].on_sent = NULL;		/* sent, and nothing to say so */
-	json_decref(no[7].on_failed);
-	no[7].on_failed = NULL;		/* failed, and nothing to say so */
-	json_decref(no[9].on_failed);
-	no[9].on_failed = json_pack("[s,s,s]", "failed9", "p9", "bounced");
+	handler_fx_clear(&no[6].on_sent);	/* sent, and nothing to say so */
+	handler_fx_clear(&no[7].on_failed);	/* failed, and nothing to say so */
+	handler_fx_more(&no[9].on_failed, "bounced");
 	memset(&s, 0, sizeof s);
 	test_delivery(&s, 0, OUTCOME_SENT, 0);
 	test_delivery(&s, 0, OUTCOME_DEAD, 0);
@@ -165,9 +176,8 @@ test_outcomes(void **state)
 
 	/* a notification with neither effect is passed over */
 	for (i = 0; i < 10; i++) {
-		json_decref(no[i].on_sent);
-		json_decref(no[i].on_failed);
-		no[i].on_sent = no[i].on_failed = NULL;
+		handler_fx_clear(&no[i].on_sent);
+		handler_fx_clear(&no[i].on_failed);
 	}
 	test_ops_are(&out, &s, NULL, 0);
 }
@@ -188,16 +198,17 @@ test_order(void **state)
 	(void)state;
 	memset(no, 0, sizeof no);
 	memset(&out, 0, sizeof out);
-	no[0].on_failed = json_pack("[s,s]", "welcome_failed", "p1");
+	test_fx(&no[0].on_failed, "welcome_failed", 0, "p1", NULL);
 	out.v = no;
 	out.n = 1;
-	out.effects = json_pack("[[s], [s,s]]", "asked", "!settled", "x");
+	test_fx(&out.effects, "asked", 0, NULL);
+	test_fx(&out.effects, "settled", 1, "x", NULL);
 	memset(&s, 0, sizeof s);
 	test_delivery(&s, 0, OUTCOME_DEAD, 0);
 	/* the handler's in its order, "!" ones among them */
 	test_ops_are(&out, &s, want, (int)(sizeof want / sizeof *want));
-	json_decref(no[0].on_failed);
-	json_decref(out.effects);
+	handler_fx_clear(&no[0].on_failed);
+	handler_fx_clear(&out.effects);
 }
 
 int

@@ -74,13 +74,14 @@ test_due_fn(void **state)
 	struct handler_out	 out;
 	struct notification	*n;
 	const json_t		*e;
+	json_t			*all;
 	size_t			 i;
 
 	(void)state;
 	for (i = 0; i < sizeof none / sizeof *none; i++) {
 		test_decide("followup.due", "fu-1", TEST_DUE("d7"), none[i], 0,
 		    &out);
-		if (out.n != 0 || out.effects != NULL)
+		if (out.n != 0 || out.effects.n != 0)
 			fail_msg("state %s: expected nothing, got %zu "
 			    "notification(s)", none[i], out.n);
 		assert_string_not_equal(out.note, "");
@@ -89,7 +90,7 @@ test_due_fn(void **state)
 	/* a preview has nobody to remind */
 	test_decide("followup.due", "fu-1", TEST_DUE("d7"), NULL, 0, &out);
 	assert_int_equal(out.n, 0);
-	assert_null(out.effects);
+	assert_int_equal(out.effects.n, 0);
 	handler_out_clear(&out);
 
 	/*
@@ -115,7 +116,7 @@ test_due_fn(void **state)
 	test_var(n->vars, "first_name", "Amina");
 	test_var(n->vars, "counsellor.first_name", "Nadia");
 	/* waits for the reminder email, recorded, and counted */
-	assert_int_equal(json_array_size(out.effects), 3);
+	assert_int_equal(out.effects.n, 3);
 	test_effect(&out, "reminder_add", "[\"reminder_add\",\"abitibi\","
 	    "\"p-1\",\"d7\",\"{\\\"added\\\":1772460000000,\\\"due_at\\\":"
 	    "\\\"2026-03-09T13:00:00Z\\\"}\",\"1772460300000\","
@@ -143,12 +144,14 @@ test_due_fn(void **state)
 	test_decide("followup.due", "fu-2", TEST_DUE("d30"),
 	    "{\"person\":{\"territory\":\"abitibi\"},\"counsellor\":\"ab-2\","
 	    "\"reminded\":\"2026-03-02\"}", 0, &out);
-	json_array_foreach(out.effects, i, e) {
+	all = test_fx_json(&out.effects);
+	json_array_foreach(all, i, e) {
 		if (strcmp(json_string_value(json_array_get(e, 0)),
 		    "reminder_add") == 0)
 			assert_string_equal(json_string_value(json_array_get(e,
 			    5)), "1772546400000");
 	}
+	json_decref(all);
 	assert_int_equal(test_effects(&out, "reminder_add"), 1);
 	handler_out_clear(&out);
 
@@ -156,7 +159,7 @@ test_due_fn(void **state)
 	test_decide("followup.due", "fu-1", TEST_DUE("d7"),
 	    TEST_DUE_STATE("ab-1", ""), 1, &out);
 	assert_int_equal(out.n, 1);
-	assert_null(out.effects);
+	assert_int_equal(out.effects.n, 0);
 	handler_out_clear(&out);
 
 	/* reminded before (a replay): reminded again */
@@ -169,22 +172,26 @@ test_due_fn(void **state)
 	test_decide("followup.due", "fu-1", "{\"person\":{\"id\":\"p-1\"},"
 	    "\"followup\":{\"kind\":\"d7\"},\"counsellor\":{\"id\":\"ab-2\"}}",
 	    TEST_DUE_STATE("ab-1", ""), 0, &out);
-	json_array_foreach(out.effects, i, e) {
+	all = test_fx_json(&out.effects);
+	json_array_foreach(all, i, e) {
 		if (strcmp(json_string_value(json_array_get(e, 0)),
 		    "reminder_add") == 0)
 			assert_non_null(strstr(json_string_value(json_array_get(
 			    e, 4)), "\"counsellor\":\"ab-2\""));
 	}
+	json_decref(all);
 	handler_out_clear(&out);
 	test_decide("followup.due", "fu-1", "{\"person\":{\"id\":\"p-1\"},"
 	    "\"followup\":{\"kind\":\"d7\"},\"counsellor\":{\"id\":\"xx-1\"}}",
 	    TEST_DUE_STATE("ab-1", ""), 0, &out);
-	json_array_foreach(out.effects, i, e) {
+	all = test_fx_json(&out.effects);
+	json_array_foreach(all, i, e) {
 		if (strcmp(json_string_value(json_array_get(e, 0)),
 		    "reminder_add") == 0)
 			assert_null(strstr(json_string_value(json_array_get(e,
 			    4)), "counsellor"));
 	}
+	json_decref(all);
 	handler_out_clear(&out);
 }
 

@@ -48,6 +48,7 @@ test_reminders_fn(void **state)
 	    "\"until\":\"1772460300000\"}";
 	struct handler_out	 out;
 	const json_t		*e, *list;
+	json_t			*all;
 	size_t			 i;
 
 	(void)state;
@@ -83,7 +84,7 @@ test_reminders_fn(void **state)
 	    "\"email\":\"amina@example.com\"},\"data\":{},\"ref\":\"p-1\"}",
 	    "first item");
 	/* every item listed is cleared, the gone and done ones too */
-	assert_int_equal(json_array_size(out.effects), 1);
+	assert_int_equal(out.effects.n, 1);
 	test_effect(&out, "!reminders_done", "[\"!reminders_done\",\"abitibi\","
 	    "\"2026-03-02\",\"172800000\",\"1772546400000\","
 	    "\"event 0 0 - {\\\"data\\\":{\\\"territory\\\":\\\"abitibi\\\","
@@ -101,8 +102,10 @@ test_reminders_fn(void **state)
 	    "\"gone\":1}]}", 0, &out);
 	assert_int_equal(out.n, 0);
 	assert_string_not_equal(out.note, "");
-	json_array_foreach(out.effects, i, e)
+	all = test_fx_json(&out.effects);
+	json_array_foreach(all, i, e)
 		assert_int_equal(json_array_size(e), 9);
+	json_decref(all);
 	handler_out_clear(&out);
 	test_refused_type("followup.reminders", "{\"territory\":\"nowhere\","
 	    "\"until\":\"1\"}", "unknown territory \"nowhere\" (removed "

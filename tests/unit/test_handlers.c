@@ -348,24 +348,36 @@ test_effect_args(void **state)
 	    NULL };
 	static const struct handler_lua fx = { "announce", args, "" };
 	struct handler_out	 out;
+	struct handler_fx	 one;
 	json_t			*e;
 
 	(void)state;
 	memset(&out, 0, sizeof out);
 	handler_effect(&out, &fx, "event", "evt-1", "employer", "e-1", NULL);
 	handler_effect(&out, &fx, "employer", "e-2", "event", "evt-2", NULL);
-	test_json_equal(out.effects, "[[\"announce\",\"e-1\",\"evt-1\"],"
+	e = test_fx_json(&out.effects);
+	test_json_equal(e, "[[\"announce\",\"e-1\",\"evt-1\"],"
 	    "[\"announce\",\"e-2\",\"evt-2\"]]", "effects");
+	json_decref(e);
 	/* settled: applied with the commit that settles every delivery */
-	e = handler_effect_new(&fx, 1, "event", "evt-3", "employer", "e-3",
-	    NULL);
+	handler_fx_add(&out.effects, &fx, 1, "event", "evt-3", "employer",
+	    "e-3", NULL);
 	/* the list argument's values: appended by the caller */
-	json_array_append_new(e, json_string("p-1"));
-	handler_effect_json(&out, e);
+	handler_fx_more(&out.effects, "p-1");
 	test_effect(&out, "!announce", "[\"!announce\",\"e-3\",\"evt-3\","
 	    "\"p-1\"]");
+	/* one effect copied whole into another list */
+	memset(&one, 0, sizeof one);
+	handler_fx_copy(&one, &out.effects, 1);
+	handler_fx_more(&one, "p-2");
+	e = test_fx_json(&one);
+	test_json_equal(e, "[[\"announce\",\"e-2\",\"evt-2\",\"p-2\"]]",
+	    "copy");
+	json_decref(e);
+	assert_int_equal(handler_fx_argc(&out.effects, 1), 2);
+	handler_fx_clear(&one);
 	handler_out_clear(&out);
-	assert_null(out.effects);
+	assert_int_equal(out.effects.n, 0);
 }
 
 static void

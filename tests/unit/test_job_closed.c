@@ -34,7 +34,7 @@ test_closed(void **state)
 
 	test_decide("job.closed", "cl-1", data, "{\"closed\":1}", 0, &out);
 	assert_int_equal(out.n, 0);
-	assert_null(out.effects);
+	assert_int_equal(out.effects.n, 0);
 	assert_string_equal(out.note, "posting closed");
 	handler_out_clear(&out);
 	test_decide("job.closed", "cl-1", data, "{\"closed\":0}", 0, &out);

@@ -133,7 +133,7 @@ test_digest(void **state)
 	    "job_title", "Foreur");
 	test_var(json_array_get(json_object_get(n->vars, "candidates"), 0),
 	    "arrival_month", "novembre 2026");
-	assert_int_equal(json_array_size(out.effects), 3);
+	assert_int_equal(out.effects.n, 3);
 	test_effect(&out, "announce", "[\"announce\",\"e-1\",\""
 	    TEST_DIGEST_ID "\",\"abitibi:2026-03\",\"p-a\",\"p-b\",\"p-f\"]");
 	test_stat(&out, "abitibi:employer_alerts");
@@ -172,7 +172,7 @@ test_digest(void **state)
 	assert_int_equal(out.n, 0);
 	assert_string_equal(out.note, "nothing left to announce to this "
 	    "employer");
-	assert_int_equal(json_array_size(out.effects), 1);
+	assert_int_equal(out.effects.n, 1);
 	test_digest_done(&out, "[\"p-a\",\"p-b\",\"p-c\",\"p-d\",\"p-e\","
 	    "\"p-f\"]");
 	handler_out_clear(&out);

@@ -169,17 +169,16 @@ test_op_effect(void **state)
 		"H", "digest_clear", "0",
 		"S", "after",
 	};
-	struct queue_args	 a, args;
+	struct queue_args	 a;
 
 	(void)state;
 	queue_args_init(&a);
-	queue_args_init(&args);
-	queue_args_add(&args, "p1", 2);
-	queue_args_add(&args, "", 0);
-	queue_args_add(&args, "x y", 3);
-	queue_op_effect(&a, "ledger_add", &args);
-	queue_args_clear(&args);
-	queue_op_effect(&a, "digest_clear", &args);
+	/* the count first, the arguments after it, added by the caller */
+	queue_op_effect(&a, "ledger_add", 3);
+	queue_args_add(&a, "p1", 2);
+	queue_args_add(&a, "", 0);
+	queue_args_add(&a, "x y", 3);
+	queue_op_effect(&a, "digest_clear", 0);
 	queue_op_sent(&a, "after");
 	test_args_are(&a, want, (int)(sizeof want / sizeof *want));
 	queue_args_clear(&a);

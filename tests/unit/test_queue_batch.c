@@ -319,16 +319,15 @@ static void
 test_commit_refused(void **state)
 {
 	struct fx		*f = *state;
-	struct queue_args	 a, none;
+	struct queue_args	 a;
 	struct call		 good = { 0 }, bad = { 0 };
 
 	test_start(f);
 	queue_args_init(&a);
-	queue_args_init(&none);
 	queue_op_sent(&a, "kgood");
 	assert_int_equal(queue_commit(f->q, "", &a, test_on_commit, &good), 0);
 	queue_args_clear(&a);
-	queue_op_effect(&a, "no_such_effect", &none);
+	queue_op_effect(&a, "no_such_effect", 0);
 	assert_int_equal(queue_commit(f->q, "", &a, test_on_commit, &bad), 0);
 	queue_args_clear(&a);
 	TEST_UNTIL(f->base, good.n == 1 && bad.n == 1, 5000);
@@ -347,13 +346,12 @@ static void
 test_commit_effect_fails(void **state)
 {
 	struct fx		*f = *state;
-	struct queue_args	 a, none;
+	struct queue_args	 a;
 	struct call		 good = { 0 }, bad = { 0 };
 
 	test_start(f);
 	queue_args_init(&a);
-	queue_args_init(&none);
-	queue_op_effect(&a, "welcome", &none);
+	queue_op_effect(&a, "welcome", 0);
 	assert_int_equal(queue_commit(f->q, "", &a, test_on_commit, &bad), 0);
 	queue_args_clear(&a);
 	queue_op_sent(&a, "kafter");
