@@ -136,6 +136,7 @@ h1_head(struct h1_parse *c, char *p, size_t len)
 		return 1;			/* interim: the next block */
 	/* kept: the whole lines that fit, as curl's header callback does */
 	buf_reset(&r->rhdrs);
+	buf_reserve(&r->rhdrs, len < HTTP_HEADERS_MAX ? len : HTTP_HEADERS_MAX);
 	for (line = p; line < p + len; line = eol) {
 		eol = memchr(line, '\n', (size_t)(p + len - line));
 		eol = eol != NULL ? eol + 1 : p + len;

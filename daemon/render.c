@@ -15,6 +15,7 @@ struct render_entry {
 	char		*key;		/* "<lang>/<name>.<part>" or "<lang>/<partial>" */
 	struct tmpl	*t;
 	int		 warned;	/* a missing variable was logged already */
+	size_t		 last;		/* its last render's length: room for the next */
 };
 
 struct render {
@@ -149,6 +150,7 @@ render_load_dir(struct render *r, const char *dir, const char *prefix,
 		r->v[r->n].key = xstrdup(path.data);
 		r->v[r->n].t = t;
 		r->v[r->n].warned = 0;
+		r->v[r->n].last = 0;
 		r->n++;
 	}
 	closedir(d);
@@ -263,7 +265,19 @@ render_part(struct render *r, const char *territory, const char *lang,
 	env.derive_arg = vars->derive_arg;
 	env.under = vars->under;
 	buf_init(&out);
+	/*
+	 * Room for about what it rendered last time, not grown from 64 bytes
+	 * by doubling (6 reallocations for a 2 KiB HTML part); what is kept
+	 * is trimmed when much shorter.
+	 */
+	if (e->last > 0)
+		buf_reserve(&out, e->last + e->last / 8);
 	tmpl_render(e->t, vars->data, &env, &out);
+	e->last = out.len;
+	if (out.cap > out.len + out.len / 4 + 64) {
+		out.data = xrealloc(out.data, out.len + 1);
+		out.cap = out.len + 1;
+	}
 	if (missing != NULL && missing[0] == '\0' && call.missing[0] != '\0')
 		snprintf(missing, missinglen, "%s", call.missing);
 	return buf_steal(&out, NULL);
