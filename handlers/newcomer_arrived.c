@@ -123,28 +123,49 @@ arrival_wanted(const struct handler_ctx *ctx, const struct arrival *a,
 		out[(*nout)++] = a->t;
 }
 
-/* Counsellors of the territory who speak the person's language (else all). */
-static json_t *
-arrival_eligible(const struct territory *t, const char *lang)
+/* Whether counsellor c speaks lang. */
+static int
+arrival_speaks(const struct territory_counsellor *c, const char *lang)
 {
-	json_t	*ids = json_array();
-	size_t	 i, k;
+	size_t	k;
 
+	for (k = 0; k < c->nlanguages; k++) {
+		if (strcmp(c->languages[k], lang) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The counsellors of the territory who speak the person's language (else
+ * all): their ids as a JSON list into b (when not NULL), and the first of
+ * them returned (NULL: none).
+ */
+static const char *
+arrival_eligible(const struct territory *t, const char *lang, struct buf *b)
+{
+	struct jsonw	 w;
+	const char	*first = NULL;
+	size_t		 i;
+	int		 any = 0;
+
+	for (i = 0; i < t->ncounsellors && !any; i++)
+		any = arrival_speaks(&t->counsellors[i], lang);
+	if (b != NULL) {
+		jsonw_init(&w, b);
+		jsonw_open(&w, '[');
+	}
 	for (i = 0; i < t->ncounsellors; i++) {
-		for (k = 0; k < t->counsellors[i].nlanguages; k++) {
-			if (strcmp(t->counsellors[i].languages[k], lang) == 0)
-				break;
-		}
-		if (k < t->counsellors[i].nlanguages)
-			json_array_append_new(ids, json_string(
-			    t->counsellors[i].id));
+		if (any && !arrival_speaks(&t->counsellors[i], lang))
+			continue;
+		if (first == NULL)
+			first = t->counsellors[i].id;
+		if (b != NULL)
+			(void)jsonw_str(&w, t->counsellors[i].id);
 	}
-	if (json_array_size(ids) == 0) {
-		for (i = 0; i < t->ncounsellors; i++)
-			json_array_append_new(ids, json_string(
-			    t->counsellors[i].id));
-	}
-	return ids;
+	if (b != NULL)
+		jsonw_close(&w, ']');
+	return first;
 }
 
 /* One field of the stored person, a name and a value ("" removes it). */
@@ -393,21 +414,24 @@ static const struct handler_lua *const arrival_effects[] = {
 	&arrival_fx_welcome, &arrival_fx_digest_add, NULL };
 
 /*
- * The follow-ups to plan, [[kind, due ms, member]..], from the arrival date
- * (else the event's time, now), and in *until the end of the programme;
- * NULL with a reason when the arrival date is not a date.
+ * The follow-ups to plan, [[kind, due ms, member]..] as JSON into plan,
+ * from the arrival date (else the event's time, now), and in *until the
+ * end of the programme; -1 with a reason when the arrival date is not a
+ * date.
  */
-static json_t *
+static int
 arrival_plan(const struct envelope *ev, const struct handler_ctx *ctx,
-    const struct arrival *a, int64_t *until, char *reason, size_t reasonlen)
+    const struct arrival *a, struct buf *plan, int64_t *until, char *reason,
+    size_t reasonlen)
 {
 	const struct config	*cf = ctx->cf;
-	json_t			*plan;
+	struct jsonw		 w;
 	char			*member;
 	int64_t			 due;
-	size_t			 i;
+	size_t			 i, n = 0;
 
-	plan = json_array();
+	jsonw_init(&w, plan);
+	jsonw_open(&w, '[');
 	*until = ctx->now_ms + cf->retention_days * 86400000LL;
 	for (i = 0; i < cf->followups.nplan; i++) {
 		const struct config_followup *fu = &cf->followups.plan[i];
@@ -415,8 +439,7 @@ arrival_plan(const struct envelope *ev, const struct handler_ctx *ctx,
 		if (arrival_due(ctx, a, fu->days, &due) == -1) {
 			snprintf(reason, reasonlen, "data.arrival_date \"%s\" is "
 			    "not a date (YYYY-MM-DD)", a->arrival);
-			json_decref(plan);
-			return NULL;
+			return -1;
 		}
 		/*
 		 * Registered late: of the follow-ups already past, only the
@@ -428,14 +451,18 @@ arrival_plan(const struct envelope *ev, const struct handler_ctx *ctx,
 		    arrival_later_past(ctx, a, fu->days)))
 			continue;
 		member = followup_due_member(a->id, fu->kind, a->t->id, due);
-		json_array_append_new(plan, json_pack("[s, I, s]", fu->kind,
-		    (json_int_t)due, member));
+		jsonw_open(&w, '[');
+		(void)jsonw_str(&w, fu->kind);
+		jsonw_int(&w, due);
+		(void)jsonw_str(&w, member);
+		jsonw_close(&w, ']');
 		free(member);
 		/* the programme ends a month after the last follow-up */
-		if (json_array_size(plan) == 1 || due + 30 * 86400000LL > *until)
+		if (++n == 1 || due + 30 * 86400000LL > *until)
 			*until = due + 30 * 86400000LL;
 	}
-	return plan;
+	jsonw_close(&w, ']');
+	return 0;
 }
 
 /*
@@ -446,7 +473,7 @@ arrival_plan(const struct envelope *ev, const struct handler_ctx *ctx,
  */
 static char *
 arrival_index(const struct handler_ctx *ctx, const struct arrival *a,
-    json_t *profile_keys, json_t *job_keys)
+    struct jsonw *profile_keys, struct jsonw *job_keys)
 {
 	const struct territory	*want[16];
 	json_t			*langs;
@@ -459,10 +486,10 @@ arrival_index(const struct handler_ctx *ctx, const struct arrival *a,
 	arrival_wanted(ctx, a, want, &nwant, 16);
 	for (i = 0; i < nwant; i++) {
 		key = handler_key(ctx->cf, "mx:p:%s:%c", want[i]->id, a->noc[0]);
-		json_array_append_new(profile_keys, json_string(key));
+		(void)jsonw_str(profile_keys, key);
 		free(key);
 		key = handler_key(ctx->cf, "mx:j:%s:%c", want[i]->id, a->noc[0]);
-		json_array_append_new(job_keys, json_string(key));
+		(void)jsonw_str(job_keys, key);
 		free(key);
 	}
 	/* the month of arrival as the territory counts it */
@@ -491,41 +518,54 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
     struct handler_state *st, char *reason, size_t reasonlen)
 {
 	struct arrival	 a;
-	json_t		*v, *plan, *profile_keys, *job_keys;
+	struct buf	 b, pk, jk;
+	struct jsonw	 w, pw, jw;
 	char		*rec;
 	int64_t		 until;
 	size_t		 i;
 
+	buf_init(&b);
 	if (arrival_parse(ev, ctx, &a, reason, reasonlen) == -1 ||
-	    (plan = arrival_plan(ev, ctx, &a, &until, reason,
-	    reasonlen)) == NULL)
+	    arrival_plan(ev, ctx, &a, &b, &until, reason, reasonlen) == -1) {
+		buf_free(&b);
 		return -1;
+	}
+	/* the lists as JSON text, written straight: no tree on this path */
 	handler_state_init(st, &arrival_state);
+	handler_arg_text(st, "followups", b.data, b.len);
 	handler_arg(st, "pid", a.id);
 	handler_arg_long(st, "ttl", ctx->cf->retention_days * 86400LL);
 	handler_arg(st, "territory", a.t->id);
-	v = json_array();
+	buf_reset(&b);
+	jsonw_init(&w, &b);
+	jsonw_open(&w, '[');
 	for (i = 0; i < a.t->ncounsellors; i++)
-		json_array_append_new(v, json_string(a.t->counsellors[i].id));
-	handler_arg_json(st, "roster", v);
-	json_decref(v);
-	v = arrival_eligible(a.t, a.lang != NULL ? a.lang : a.t->language);
-	handler_arg_json(st, "eligible", v);
-	json_decref(v);
+		(void)jsonw_str(&w, a.t->counsellors[i].id);
+	jsonw_close(&w, ']');
+	handler_arg_text(st, "roster", b.data, b.len);
+	buf_reset(&b);
+	(void)arrival_eligible(a.t, a.lang != NULL ? a.lang : a.t->language,
+	    &b);
+	handler_arg_text(st, "eligible", b.data, b.len);
 	handler_arg_long(st, "case_until", until);
 	handler_arg_long(st, "now", ctx->now_ms);
-	handler_arg_json(st, "followups", plan);
-	json_decref(plan);
-	profile_keys = json_array();
-	job_keys = json_array();
-	rec = arrival_index(ctx, &a, profile_keys, job_keys);
-	handler_arg_json(st, "profile_keys", profile_keys);
+	buf_init(&pk);
+	buf_init(&jk);
+	jsonw_init(&pw, &pk);
+	jsonw_init(&jw, &jk);
+	jsonw_open(&pw, '[');
+	jsonw_open(&jw, '[');
+	rec = arrival_index(ctx, &a, &pw, &jw);
+	jsonw_close(&pw, ']');
+	jsonw_close(&jw, ']');
+	handler_arg_text(st, "profile_keys", pk.data, pk.len);
 	handler_arg(st, "summary", rec);
-	handler_arg_json(st, "job_keys", job_keys);
+	handler_arg_text(st, "job_keys", jk.data, jk.len);
 	handler_arg(st, "eid", ev->id);
 	arrival_fields(&a, st);
-	json_decref(profile_keys);
-	json_decref(job_keys);
+	buf_free(&b);
+	buf_free(&pk);
+	buf_free(&jk);
 	free(rec);
 	return 0;
 }
@@ -750,12 +790,8 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 		    "notify")) != 0 || ctx->retry;
 	} else {
 		/* a preview: whom the assignment would pick first */
-		json_t *el = arrival_eligible(a.t, a.lang != NULL ? a.lang :
-		    a.t->language);
-
-		c = handler_counsellor(a.t, json_string_value(
-		    json_array_get(el, 0)));
-		json_decref(el);
+		c = handler_counsellor(a.t, arrival_eligible(a.t, a.lang !=
+		    NULL ? a.lang : a.t->language, NULL));
 		welcome = notify = 1;
 	}
 	if (c != NULL)
