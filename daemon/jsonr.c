@@ -180,7 +180,7 @@ jsonr_object(struct jsonr *r)
 {
 	json_t		*o = json_object(), *v;
 	const char	*k;
-	char		*key;
+	char		*key = NULL;
 	size_t		 klen;
 
 	jsonr_space(r);
@@ -192,17 +192,22 @@ jsonr_object(struct jsonr *r)
 		if (r->p >= r->end || *r->p++ != '"' ||
 		    jsonr_string(r, &k, &klen) == -1)
 			break;
-		/* the value may reuse r->tmp: the key is copied first */
-		key = xstrndup(k, klen);
+		/*
+		 * The value may reuse r->tmp: a key decoded there (it had an
+		 * escape) is copied first; a plain one is read in place.
+		 */
+		if (k == r->tmp.data)
+			k = key = xstrndup(k, klen);
 		jsonr_space(r);
 		if (r->p >= r->end || *r->p++ != ':' ||
-		    json_object_getn(o, key, klen) != NULL ||
+		    json_object_getn(o, k, klen) != NULL ||
 		    (v = jsonr_value(r)) == NULL) {
 			free(key);
 			break;
 		}
-		json_object_setn_new_nocheck(o, key, klen, v);
+		json_object_setn_new_nocheck(o, k, klen, v);
 		free(key);
+		key = NULL;
 		jsonr_space(r);
 		if (r->p < r->end && *r->p == ',') {
 			r->p++;

@@ -21,7 +21,10 @@ test_plain(void **state)
 	    "{\"a\":{\"b\":[1,2,{\"c\":\"d\"}]},\"e\":\"\"}",
 	    "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
 	    "\"\\u00e9\\u20AC\\u0041\"", "\t\r\n{ \"k\" : [ true , null ] }\n",
-	    "{\"\":1}", "{\"person\":{\"id\":\"p-1\",\"consent\":{\"email\":true,"
+	    "{\"\":1}",
+	    /* a key with an escape, then a value with one: the key kept */
+	    "{\"k\\u00e9\":\"v\\n\",\"a\\\"b\":{\"c\\td\":\"\\u0041\"},\"x\":1}",
+	    "{\"person\":{\"id\":\"p-1\",\"consent\":{\"email\":true,"
 	    "\"sms\":false}},\"municipality\":\"Amos\"}" };
 	json_t		*fast, *slow;
 	json_error_t	 je;
