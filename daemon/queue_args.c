@@ -56,6 +56,20 @@ queue_args_grow(struct queue_args *a, int more)
 }
 
 void
+queue_args_reserve(struct queue_args *a, int n, size_t bytes)
+{
+	size_t	*block;
+
+	if (a->cap != 0 || n <= 0)
+		return;
+	block = xmalloc((size_t)n * 2 * sizeof *block);
+	a->off = block;
+	a->len = block + n;
+	a->cap = n;
+	buf_reserve(&a->data, bytes);
+}
+
+void
 queue_args_add(struct queue_args *a, const char *s, size_t len)
 {
 	queue_args_grow(a, 1);

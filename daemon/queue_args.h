@@ -26,6 +26,12 @@ struct queue_args {
 
 void		 queue_args_init(struct queue_args *);
 void		 queue_args_clear(struct queue_args *);
+/*
+ * Room for n arguments and bytes of them, for a list that starts empty and
+ * stays small (kept while a job is in flight): by default a list starts
+ * with room for 32 and a few hundred bytes. Nothing once it has room.
+ */
+void		 queue_args_reserve(struct queue_args *, int n, size_t bytes);
 void		 queue_args_add(struct queue_args *, const char *, size_t);
 void		 queue_args_addf(struct queue_args *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));

@@ -143,6 +143,8 @@ handler_fx_start(struct handler_fx *dst, const char *name, int settled)
 	int	n;
 
 	handler_fx_grow(dst);
+	/* an effect or two, kept while the job is in flight: little room */
+	queue_args_reserve(&dst->a, 8, 128);
 	dst->at[dst->n++] = dst->a.n;
 	if (!settled) {
 		queue_args_add(&dst->a, name, strlen(name));
