@@ -248,21 +248,26 @@ plan_derive_cb(void *arg, const json_t *o, const char *name)
 }
 
 /*
- * The variables one delivery adds to the handler's, which they hide: the
- * territory and the language (and unsubscribe_url, plan_unsubscribe). The
- * handler's own are not copied: the render looks them up under these.
+ * What relais adds to a notification's variables, over the handler's own
+ * of the same name: the territory and the language, once for all its
+ * deliveries (and unsubscribe_url, each, plan_unsubscribe). Set in the
+ * handler's object itself, not a copy: it is the plan's, rebuilt by every
+ * run of the handler.
  */
-static json_t *
-plan_vars(const struct notification *n, const char *lang)
+static void
+plan_vars(const struct config *cf, struct notification *n)
 {
-	json_t	*vars;
+	const char	*langs[3];
 
-	vars = json_object();
-	json_object_set_new(vars, "territory", territory_vars(n->territory,
-	    lang));
-	json_object_set_new(vars, "lang", json_string(lang));
-	json_object_set_new(vars, lang, json_true());	/* {{#fr}}...{{/fr}} */
-	return vars;
+	if (plan_langs(cf, n, langs) == 0)
+		return;
+	if (n->vars == NULL)
+		n->vars = json_object();
+	json_object_set_new(n->vars, "territory", territory_vars(n->territory,
+	    langs[0]));
+	json_object_set_new(n->vars, "lang", json_string(langs[0]));
+	/* {{#fr}}...{{/fr}} */
+	json_object_set_new(n->vars, langs[0], json_true());
 }
 
 /* Checks consent, address and sender of d; 0 when it can be rendered. */
@@ -353,6 +358,8 @@ plan_unsubscribe(const struct config *cf, struct plan_delivery *d,
 	size_t	i, n;
 	struct buf url;
 
+	/* another delivery's (its address, its channel) is not this one's */
+	json_object_del(vars, "unsubscribe_url");
 	/* counsellors are told at work: no opting out of their cases */
 	if (cf->unsub_keys == NULL || cf->public_url == NULL ||
 	    strcmp(d->role, "counsellor") == 0)
@@ -390,7 +397,6 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
 	struct render_vars	 rv;
 	const char		*langs[3];
 	size_t			 nl, i;
-	json_t			*vars;
 	char			 err[256];
 	int			 rc;
 
@@ -434,19 +440,16 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
 	if (rc == -1)
 		return;
 	nl = plan_langs(cf, n, langs);
-	vars = plan_vars(n, langs[0]);
-	plan_unsubscribe(cf, d, vars, langs[0]);
+	plan_unsubscribe(cf, d, n->vars, langs[0]);
 	da.tz = n->territory->tz;
 	da.w = cf->words;
 	da.lang = langs[0];
-	rv.data = vars;
-	rv.under = n->vars;
+	rv.data = n->vars;
 	rv.derive = plan_derive_cb;
 	rv.derive_arg = &da;
 	if (render_message(cf->render, d->territory, d->template, channel,
 	    langs, nl, &rv, &d->msg, err, sizeof err) == -1)
 		plan_fail(d, PLAN_DEAD, "%s", err);
-	json_decref(vars);
 	if (d->status == PLAN_SEND && strcmp(channel, "sms") == 0)
 		plan_sms(d);
 }
@@ -560,6 +563,7 @@ plan_build(const struct handler_ctx *ctx, const struct envelope *ev,
 
 		if (n->report_of > 0 && n->report_of <= i)
 			plan_report(p, n);
+		plan_vars(cf, n);
 		if (n->email != NULL)
 			plan_delivery(cf, ev, p, n, "email", n->email);
 		if (n->phone != NULL)

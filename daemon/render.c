@@ -263,7 +263,6 @@ render_part(struct render *r, const char *territory, const char *lang,
 	env.escape_html = html;
 	env.derive = vars->derive;
 	env.derive_arg = vars->derive_arg;
-	env.under = vars->under;
 	buf_init(&out);
 	/*
 	 * Room for about what it rendered last time, not grown from 64 bytes
@@ -430,7 +429,6 @@ render_refs(struct render *r, const char *territory, const char *lang,
 	env.escape_html = 0;
 	env.derive = NULL;
 	env.derive_arg = NULL;
-	env.under = NULL;
 	for (part = strcmp(channel, "email") == 0 ? email : sms; *part != NULL;
 	    part++) {
 		if ((e = render_find(r, territory, lang, name, *part)) == NULL)

@@ -21,13 +21,11 @@ struct render_out {
 };
 
 /*
- * What a message is rendered against: data first, then under for the names
- * data lacks; derive (when not NULL) computes names an object lacks from
- * what it holds (tmpl.h).
+ * What a message is rendered against: data, and derive (when not NULL),
+ * which computes names an object lacks from what it holds (tmpl.h).
  */
 struct render_vars {
 	const json_t	*data;
-	const json_t	*under;
 	tmpl_derive_fn	 derive;
 	void		*derive_arg;
 };

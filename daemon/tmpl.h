@@ -41,11 +41,6 @@ struct tmpl_env {
 	int		 escape_html;	/* {{x}} HTML-escaped; {{{x}}}, {{&x}} never */
 	tmpl_derive_fn	 derive;	/* or NULL: no derived names */
 	void		*derive_arg;
-	/*
-	 * A context below data, or NULL: what no frame holds is looked up
-	 * there last, as if data had been pushed onto it as a section.
-	 */
-	const json_t	*under;
 };
 
 /* How a tag uses a name. */
@@ -94,9 +89,8 @@ struct tmpl	*tmpl_parse(const char *src, size_t len, char *err,
 void		 tmpl_free(struct tmpl *);
 
 /*
- * Renders t against the context data (any JSON value; on top of env->under
- * when set) and appends the text to out. Never fails on data: missing names
- * render empty. Partials nest at
+ * Renders t against the context data (any JSON value) and appends the text
+ * to out. Never fails on data: missing names render empty. Partials nest at
  * most 64 deep (deeper ones render empty) so a self-including partial ends.
  */
 void		 tmpl_render(const struct tmpl *t, const json_t *data,

@@ -364,7 +364,7 @@ tmpl_render(const struct tmpl *t, const json_t *data,
     const struct tmpl_env *env, struct buf *out)
 {
 	struct tmpl_state	 st;
-	struct tmpl_frame	 root, under, *ctx = NULL;
+	struct tmpl_frame	 root;
 	size_t			 i;
 
 	if (t == NULL)
@@ -374,17 +374,9 @@ tmpl_render(const struct tmpl *t, const json_t *data,
 	st.out = out;
 	st.outmax = out->len + TMPL_MAX_OUTPUT;
 	st.escape = env != NULL && env->escape_html;
-	if (env != NULL && env->under != NULL) {
-		under.v = env->under;
-		under.up = NULL;
-		ctx = &under;
-	}
-	if (data != NULL) {
-		root.v = data;
-		root.up = ctx;
-		ctx = &root;
-	}
-	tmpl_render_nodes(&st, t, 0, t->nnodes, ctx);
+	root.v = data;
+	root.up = NULL;
+	tmpl_render_nodes(&st, t, 0, t->nnodes, data != NULL ? &root : NULL);
 	for (i = 0; i < st.nmade; i++)
 		json_decref(st.made[i]);
 	free(st.made);

@@ -21,7 +21,6 @@ static const char fuzz_tmpl_ctx[] =
     "\"website\":\"https://example.org/?a=1&b=2\",\"a\":{\"b\":{\"c\":\"deep\"}}}}";
 
 static json_t	*fuzz_tmpl_data;
-static json_t	*fuzz_tmpl_under;	/* below the data, in the escaped render */
 
 /* Every partial is the template itself, so the nesting limits are what ends a render. */
 static const struct tmpl *
@@ -64,9 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int		 esc;
 
 	if (fuzz_tmpl_data == NULL &&
-	    ((fuzz_tmpl_data = json_loads(fuzz_tmpl_ctx, 0, NULL)) == NULL ||
-	    (fuzz_tmpl_under = json_pack("{s:s, s:[s]}", "u", "under",
-	    "ul", "x")) == NULL))
+	    (fuzz_tmpl_data = json_loads(fuzz_tmpl_ctx, 0, NULL)) == NULL)
 		abort();
 	if ((t = tmpl_parse((const char *)data, size, err, sizeof err)) ==
 	    NULL) {
@@ -80,9 +77,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env.arg = t;
 	for (esc = 0; esc <= 1; esc++) {
 		env.escape_html = esc;
-		/* the daemon's way: derived names, the data on top of more */
+		/* the daemon's way: derived names */
 		env.derive = esc ? fuzz_tmpl_derive : NULL;
-		env.under = esc ? fuzz_tmpl_under : NULL;
 		buf_init(&out);
 		tmpl_render(t, fuzz_tmpl_data, &env, &out);
 		buf_free(&out);

@@ -310,8 +310,15 @@ test_date_variable(void **state)
 	test_plan_event(cf, "\"email\":\"ana@example.com\",\"consent\":"
 	    "{\"email\":true}", &p, &env);
 	assert_int_equal(p.v[0].status, PLAN_SEND);
-	/* the envelope's own data is left alone (vars are a deep copy) */
+	/*
+	 * the envelope's own data is left alone: derived names are made at
+	 * the lookup, territory and lang set in the handler's variables
+	 */
 	assert_null(json_object_get(env.data, "arrival_date_long"));
+	assert_null(json_object_get(env.data, "lang"));
+	assert_null(json_object_get(env.data, "territory"));
+	assert_string_equal(json_string_value(json_object_get(p.out.v[0].vars,
+	    "lang")), "fr");
 	plan_clear(&p);
 	envelope_clear(&env);
 	config_free(cf);

@@ -19,7 +19,7 @@
 #include "render.h"
 
 /* Variables as render_message takes them: vars alone, nothing derived. */
-#define RV(v)	(&(const struct render_vars){ (v), NULL, NULL, NULL })
+#define RV(v)	(&(const struct render_vars){ (v), NULL, NULL })
 
 /* A throwaway template tree under mkdtemp, removed by the teardown. */
 struct test_tree {

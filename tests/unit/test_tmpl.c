@@ -72,8 +72,7 @@ static int
 test_spec_one(const char *file, const json_t *test)
 {
 	struct test_partials	 ps;
-	struct tmpl_env		 env = { test_partial, NULL, &ps, 1, NULL, NULL,
-				    NULL };
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 1, NULL, NULL };
 	struct tmpl		*t = NULL;
 	struct buf		 out;
 	const char		*name, *tpl, *want;

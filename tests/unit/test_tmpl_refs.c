@@ -64,8 +64,7 @@ static void
 test_refs(void **state)
 {
 	struct test_partials	 ps;
-	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL,
-				    NULL };
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL };
 	struct tmpl		*t;
 	struct buf		 out;
 
@@ -184,8 +183,7 @@ static void
 test_refs_in(void **state)
 {
 	struct test_partials	 ps;
-	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL,
-				    NULL };
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL };
 	struct test_in		 ti;
 	struct tmpl		*t;
 
@@ -212,8 +210,7 @@ static void
 test_refs_depth(void **state)
 {
 	struct test_partials	 ps;
-	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL,
-				    NULL };
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL };
 	struct tmpl		*t;
 	struct buf		 out, want;
 	char			 src[32];

@@ -88,8 +88,8 @@ test_render(const char *src, const char *data, const struct tmpl_env *env)
 static void
 test_escape(void **state)
 {
-	struct tmpl_env	 raw = { NULL, NULL, NULL, 0, NULL, NULL, NULL };
-	struct tmpl_env	 html = { NULL, NULL, NULL, 1, NULL, NULL, NULL };
+	struct tmpl_env	 raw = { NULL, NULL, NULL, 0, NULL, NULL };
+	struct tmpl_env	 html = { NULL, NULL, NULL, 1, NULL, NULL };
 	char		*s;
 
 	(void)state;
@@ -124,8 +124,7 @@ static void
 test_missing_callback(void **state)
 {
 	struct test_missing	 m = { .n = 0 };
-	struct tmpl_env		 env = { NULL, test_missing, &m, 0, NULL, NULL,
-				    NULL };
+	struct tmpl_env		 env = { NULL, test_missing, &m, 0, NULL, NULL };
 	char			*s;
 
 	(void)state;
@@ -148,8 +147,7 @@ static void
 test_recursive_partial(void **state)
 {
 	struct test_partials	 ps;
-	struct tmpl_env		 env = { test_partial, NULL, &ps, 1, NULL, NULL,
-				    NULL };
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 1, NULL, NULL };
 	char			*s;
 	size_t			 i;
 
@@ -171,8 +169,7 @@ static void
 test_partial_count(void **state)
 {
 	struct test_partials	 ps;
-	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL,
-				    NULL };
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL };
 	char			*s;
 	size_t			 i, n;
 
@@ -195,8 +192,7 @@ static void
 test_nested_indent(void **state)
 {
 	struct test_partials	 ps;
-	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL,
-				    NULL };
+	struct tmpl_env		 env = { test_partial, NULL, &ps, 0, NULL, NULL };
 	char			*s;
 
 	(void)state;
@@ -290,14 +286,12 @@ test_derive(void *arg, const json_t *o, const char *name)
 	return json_string(up);
 }
 
-/* Names an object lacks, derived at lookup; data on top of env->under. */
+/* Names an object lacks, derived at lookup; what it holds wins. */
 static void
-test_derive_under(void **state)
+test_derive_names(void **state)
 {
 	struct test_missing	 m = { .n = 0 };
-	struct tmpl_env		 env = { NULL, test_missing, &m, 1, NULL, NULL,
-				    NULL };
-	json_t			*under;
+	struct tmpl_env		 env = { NULL, test_missing, &m, 1, NULL, NULL };
 	size_t			 calls = 0;
 	char			*s;
 
@@ -321,33 +315,6 @@ test_derive_under(void **state)
 	assert_string_equal(s, "given");
 	free(s);
 	assert_int_equal(calls, 0);
-
-	/* data hides under; what data lacks is under's, derived there too */
-	under = json_pack("{s:s, s:s, s:{s:s}}", "a", "under", "u", "uu",
-	    "o", "k", "ok");
-	env.under = under;
-	env.derive = NULL;
-	m.n = 0;
-	s = test_render("{{a}} {{u}} {{o.k}} {{#o}}{{a}}{{u}}{{/o}} {{a_up}}",
-	    "{\"a\":\"data\"}", &env);
-	assert_string_equal(s, "data uu ok datauu ");
-	free(s);
-	env.derive = test_derive;
-	s = test_render("{{u_up}} {{a_up}}", "{\"a\":\"data\"}", &env);
-	assert_string_equal(s, "UU DATA");
-	free(s);
-	/* no data: under alone */
-	{
-		struct tmpl	*t = test_parse("{{u}}");
-		struct buf	 out;
-
-		buf_init(&out);
-		tmpl_render(t, NULL, &env, &out);
-		assert_string_equal(out.data, "uu");
-		buf_free(&out);
-		tmpl_free(t);
-	}
-	json_decref(under);
 }
 
 int
@@ -358,7 +325,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_missing_callback),
-		cmocka_unit_test(test_derive_under),
+		cmocka_unit_test(test_derive_names),
 		cmocka_unit_test(test_recursive_partial),
 		cmocka_unit_test(test_partial_count),
 		cmocka_unit_test(test_nested_indent),
