@@ -152,6 +152,7 @@ LIB_SRCS := \
 	handlers/handlers.c \
 	handlers/handlers_table.c \
 	handlers/newcomer_arrived.c \
+	handlers/newcomer_arrived_lua.c \
 	handlers/store.c \
 	handlers/common_effects.c \
 	handlers/followups.c \

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
+/*
+ * newcomer.arrived's Lua: its state function and its effects, apart from
+ * the handler's C (newcomer_arrived.c) as common_effects.c is from the
+ * handlers, the one file past its size otherwise. The Lua uses the state
+ * and commit scripts' shared helpers (assign, hgetall, sched_add...,
+ * queue_lua.c, store.c).
+ */
+#include <stddef.h>
+
+#include "handlers.h"
+#include "newcomer_arrived_lua.h"
+
+/*
+ * The state function (S.arrived). Its arguments: the person id; their
+ * profile fields {..}; retention (s); their territory; its roster [ids];
+ * the ids eligible (who speak the person's language) [..]; the end of
+ * their programme (ms); now (ms); the follow-ups [[kind, due ms, member]..];
+ * the index hashes of the profile [keys]; its matching summary ("" when not
+ * shared); the postings' index sets to match against [keys]; the event id.
+ * "welcome" tells whether this event registered the person (welcome them),
+ * "notify" whether it assigned their counsellor (tell them): true again
+ * when the same event is read again, false for a later event about the
+ * same person. A retry, or an event older than one already applied (m.t),
+ * changes nothing: it reads what is stored now.
+ */
+static const char *const arrival_args[] = { "pid", "ttl",
+    "territory", "roster", "eligible", "case_until", "now", "followups",
+    "profile_keys", "summary", "job_keys", "eid", "fields...", NULL };
+
+const struct handler_lua arrival_state = { "arrived", arrival_args,
+"function(p, a, m)\n"
+"  local pid, t, now = a.pid, a.territory, tonumber(a.now)\n"
+"  local k = p .. 'person:' .. pid\n"
+"  local eid = a.eid\n"
+/*
+ * What is stored, read once: its order, and what the welcome and the
+ * assignment belong to. r: t, territory, departed, counsellor, arrived_by,
+ * assigned_by, welcome_by, welcome, mx (the matching index keys).
+ */
+"  local r = redis.call('HMGET', k, 't', 'territory', 'departed', 'counsellor', 'arrived_by', 'assigned_by', 'welcome_by', 'welcome', 'mx')\n"
+/* newest truth wins: an event older than the one applied changes nothing */
+"  if m.retry or m.t < (tonumber(r[1]) or 0) then\n"
+"    if not r[2] then return { missing = 1 } end\n"
+"    if r[3] then return { departed = 1 } end\n"
+"    return { counsellor = r[4] or '', previous = '', planned = 0, jobs = {},\n"
+"      welcome = (r[7] or r[5]) == eid and 1 or 0, notify = r[6] == eid and 1 or 0,\n"
+"      stale = m.retry and 0 or 1 }\n"
+"  end\n"
+/*
+ * One HSET (and one HDEL) for the record: the profile fields ("" removes
+ * one), the programme's end and order, and who the welcome belongs to: the
+ * event that registered the person (again after a departure) and, when it
+ * never reached them (an invalid address, dead-lettered or skipped), the
+ * next event that corrects the record.
+ */
+"  local set, del, fl = { 'case_until', a.case_until, 't', m.ts }, {}, a.fields\n"
+"  for i = 1, #fl - 1, 2 do\n"
+"    if fl[i + 1] == '' then del[#del + 1] = fl[i]\n"
+"    else set[#set + 1] = fl[i]; set[#set + 1] = fl[i + 1] end\n"
+"  end\n"
+"  local arrived, welcome = r[5], r[8]\n"
+/* what arrived_by, welcome_by and assigned_by hold once written */
+"  local by_a, by_w, by_c = r[5], r[7], r[6]\n"
+"  if r[3] then\n"
+"    del[#del + 1] = 'departed'\n"
+"    arrived, welcome = false, false\n"
+"  end\n"
+"  if not arrived or welcome == 'failed' then\n"
+"    if not arrived then set[#set + 1] = 'arrived_by'; set[#set + 1] = eid; by_a = eid end\n"
+"    set[#set + 1] = 'welcome_by'; set[#set + 1] = eid; by_w = eid\n"
+"  end\n"
+"  if r[8] and (r[3] or welcome == 'failed') then del[#del + 1] = 'welcome' end\n"
+"  if #del > 0 then redis.call('HDEL', k, unpack(del)) end\n"
+"  redis.call('HSET', k, unpack(set))\n"
+/* a move: their open follow-ups go with them (figures.h), reminder time kept */
+"  if r[2] and r[2] ~= t then\n"
+"    local from, to = p .. 'followups-open:' .. r[2], p .. 'followups-open:' .. t\n"
+"    for _, f in ipairs(redis.call('HKEYS', k)) do\n"
+"      local om = string.sub(f, 1, 3) == 'fu:' and string.sub(f, 4) .. ':' .. pid\n"
+"      local sc = om and redis.call('ZSCORE', from, om)\n"
+"      if sc then redis.call('ZREM', from, om); redis.call('ZADD', to, sc, om) end\n"
+"    end\n"
+"  end\n"
+"  local c, prev, fresh = assign(p, pid, t, cjson.decode(a.roster), cjson.decode(a.eligible), a.case_until, now, eid, r[4])\n"
+"  if fresh then by_c = eid end\n"
+"  local fk = p .. 'followups:' .. pid\n"
+"  local want = {}\n"
+"  for _, f in ipairs(cjson.decode(a.followups)) do want[f[1]] = f end\n"
+"  for kind, m in pairs(hgetall(fk)) do\n"
+"    if not want[kind] or want[kind][3] ~= m then\n"
+"      sched_rem(p, m)\n"
+"      redis.call('HDEL', fk, kind)\n"
+"    end\n"
+"  end\n"
+/*
+ * A follow-up already reminded or done (fu:<kind>) is not planned again;
+ * the others with one ZADD per kind (sched_add_all: each new member counted
+ * by its kind, queue_lua.h) and one HSET.
+ */
+"  local kinds, fus, z, h = {}, {}, {}, {}\n"
+"  for kind in pairs(want) do kinds[#kinds + 1] = kind; fus[#fus + 1] = 'fu:' .. kind end\n"
+"  local done = #fus > 0 and redis.call('HMGET', k, unpack(fus)) or {}\n"
+"  for i, kind in ipairs(kinds) do\n"
+"    if not done[i] then\n"
+"      local f = want[kind]\n"
+"      z[#z + 1] = f[2]; z[#z + 1] = f[3]; h[#h + 1] = kind; h[#h + 1] = f[3]\n"
+"    end\n"
+"  end\n"
+"  local planned = #h / 2\n"
+"  if planned > 0 then\n"
+"    sched_add_all(p, z)\n"
+"    redis.call('HSET', fk, unpack(h))\n"
+"    redis.call('EXPIRE', fk, a.ttl)\n"
+"  end\n"
+"  unindex(p, pid, k, r[9])\n"
+"  local jobs = {}\n"
+"  if a.summary ~= '' then\n"
+"    for _, key in ipairs(cjson.decode(a.profile_keys)) do redis.call('HSET', key, pid, a.summary) end\n"
+"    redis.call('HSET', k, 'mx', a.profile_keys)\n"
+"    for _, key in ipairs(cjson.decode(a.job_keys)) do\n"
+"      for _, jid in ipairs(redis.call('SMEMBERS', key)) do\n"
+"        local j = hgetall(p .. 'job:' .. jid)\n"
+"        if j.employer == nil then redis.call('SREM', key, jid)\n"
+"        else\n"
+"          j.id = jid\n"
+"          j.idx = nil\n"
+"          j.announced = redis.call('HEXISTS', p .. 'announced:' .. j.employer, pid)\n"
+"          jobs[#jobs + 1] = j\n"
+"        end\n"
+"      end\n"
+"    end\n"
+"  end\n"
+"  redis.call('EXPIRE', k, a.ttl)\n"
+"  return { counsellor = c or '', previous = prev or '', planned = planned, jobs = jobs,\n"
+"    welcome = (by_w or by_a) == eid and 1 or 0, notify = by_c == eid and 1 or 0,\n"
+"    first = by_a == eid and 1 or 0 }\n"
+"end\n"
+};
+
+/*
+ * welcome: how the welcome of that event ended ("sent" or "failed"),
+ * unless a newer event owns the welcome now; a welcome sent stays sent
+ * (one channel went, another failed later).
+ */
+static const char *const arrival_fx_welcome_args[] = { "pid", "event",
+	"outcome", NULL };
+const struct handler_lua arrival_fx_welcome = { "welcome",
+	arrival_fx_welcome_args,
+"function(p, a)\n"
+"  local k = p .. 'person:' .. a.pid\n"
+"  local r = redis.call('HMGET', k, 'welcome_by', 'arrived_by', 'welcome')\n"
+"  if (r[1] or r[2]) ~= a.event then return end\n"
+"  if a.outcome == 'failed' and r[3] == 'sent' then return end\n"
+"  redis.call('HSET', k, 'welcome', a.outcome)\n"
+"end\n" };
+
+/*
+ * digest_add: the person goes into the employer's digest for the job; the
+ * digest is scheduled at due (member) unless it is already, the window
+ * (ms) sizing how long the schedule is remembered.
+ */
+static const char *const arrival_fx_digest_add_args[] = { "employer", "pid",
+	"job", "due", "member", "window", NULL };
+const struct handler_lua arrival_fx_digest_add = { "digest_add",
+	arrival_fx_digest_add_args,
+"function(p, a)\n"
+"  redis.call('HSET', p .. 'digest:' .. a.employer, a.pid, a.job)\n"
+"  if redis.call('SET', p .. 'digest-due:' .. a.employer, a.due, 'NX', 'PX', tonumber(a.window) * 2 + 86400000) then\n"
+"    sched_add(p, a.due, a.member)\n"
+"  end\n"
+"end\n" };
+
+const struct handler_lua *const arrival_effects[] = {
+	&arrival_fx_welcome, &arrival_fx_digest_add, NULL };
