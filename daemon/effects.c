@@ -76,10 +76,12 @@ effects_outcomes(struct queue_args *a, const struct handler_out *out,
 			    d->outcome == OUTCOME_PENDING)
 				open = 1;
 		}
-		if (sent && no->on_sent.n > 0)
-			effects_op(a, &no->on_sent, 0);
-		else if (!sent && any && !open && no->on_failed.n > 0)
-			effects_op(a, &no->on_failed, 0);
+		if (sent)
+			for (k = 0; k < no->on_sent.n; k++)
+				effects_op(a, &no->on_sent, k);
+		else if (any && !open)
+			for (k = 0; k < no->on_failed.n; k++)
+				effects_op(a, &no->on_failed, k);
 	}
 }
 

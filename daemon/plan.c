@@ -237,13 +237,20 @@ struct plan_derive_arg {
 	const struct tz		*tz;
 	const struct words	*w;
 	const char		*lang;
+	const json_t		*territory;	/* {{territory.*}}: as configured */
 };
 
+/*
+ * Not in territory.*: what a territory offers templates is its
+ * configuration, which `relais check` holds them to, name by name.
+ */
 static json_t *
 plan_derive_cb(void *arg, const json_t *o, const char *name)
 {
 	const struct plan_derive_arg	*a = arg;
 
+	if (o == a->territory)
+		return NULL;
 	return plan_derive(o, name, a->tz, a->w, a->lang);
 }
 
@@ -444,6 +451,7 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
 	da.tz = n->territory->tz;
 	da.w = cf->words;
 	da.lang = langs[0];
+	da.territory = json_object_get(n->vars, "territory");
 	rv.data = n->vars;
 	rv.derive = plan_derive_cb;
 	rv.derive_arg = &da;

@@ -27,7 +27,8 @@ typedef void (*tmpl_missing_fn)(void *arg, const char *name);
 /*
  * Computes name for obj, an object that does not hold it (a value derived
  * from what it holds: a date written out, a name made whole), as a new
- * reference the render keeps until it ends; or NULL: obj has no such name
+ * reference the render keeps while the tag (a section: its body) renders,
+ * asked again at the next tag; or NULL: obj has no such name
  * either, and the lookup goes on as the spec says. What an object holds
  * always wins over what could be derived.
  */

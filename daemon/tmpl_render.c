@@ -81,6 +81,18 @@ tmpl_get(struct tmpl_state *st, const json_t *o, const char *name)
 	return made;
 }
 
+/*
+ * Lets go of what env->derive made since mark: a node's derived values
+ * live while it renders (a section's, through its body), not to the end,
+ * or a section over a long list would keep one for every visit.
+ */
+static void
+tmpl_release(struct tmpl_state *st, size_t mark)
+{
+	while (st->nmade > mark)
+		json_decref(st->made[--st->nmade]);
+}
+
 /* Walks the context stack for the first part, then descends for the rest. */
 static const json_t *
 tmpl_lookup(struct tmpl_state *st, const struct tmpl *t,
@@ -321,6 +333,7 @@ tmpl_render_nodes(struct tmpl_state *st, const struct tmpl *t, size_t i,
 {
 	const struct tmpl_node	*n;
 	const json_t		*v;
+	size_t			 mark;
 
 	while (i < end) {
 		/*
@@ -333,6 +346,7 @@ tmpl_render_nodes(struct tmpl_state *st, const struct tmpl *t, size_t i,
 		n = &t->nodes[i];
 		if (n->bol && st->indlen > 0)
 			tmpl_put_indent(st);
+		mark = st->nmade;
 		switch (n->kind) {
 		case TMPL_TEXT:
 			tmpl_put_text(st, t->src + n->off, n->len);
@@ -348,12 +362,14 @@ tmpl_render_nodes(struct tmpl_state *st, const struct tmpl *t, size_t i,
 		case TMPL_SECTION:
 		case TMPL_INVERTED:
 			tmpl_render_section(st, t, i, ctx);
+			tmpl_release(st, mark);
 			i = n->end;
 			continue;
 		case TMPL_PARTIAL:
 			tmpl_render_partial(st, t, n, ctx);
 			break;
 		}
+		tmpl_release(st, mark);
 		i++;
 	}
 }
@@ -365,7 +381,6 @@ tmpl_render(const struct tmpl *t, const json_t *data,
 {
 	struct tmpl_state	 st;
 	struct tmpl_frame	 root;
-	size_t			 i;
 
 	if (t == NULL)
 		return;
@@ -377,8 +392,7 @@ tmpl_render(const struct tmpl *t, const json_t *data,
 	root.v = data;
 	root.up = NULL;
 	tmpl_render_nodes(&st, t, 0, t->nnodes, data != NULL ? &root : NULL);
-	for (i = 0; i < st.nmade; i++)
-		json_decref(st.made[i]);
+	tmpl_release(&st, 0);
 	free(st.made);
 	free(st.ind);
 	free(st.missed);

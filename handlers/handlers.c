@@ -233,6 +233,7 @@ handler_fx_copy(struct handler_fx *dst, const struct handler_fx *src,
 	int	i;
 
 	handler_fx_grow(dst);
+	queue_args_reserve(&dst->a, 8, 128);
 	dst->at[dst->n++] = dst->a.n;
 	for (i = src->at[k]; i < handler_fx_end(src, k); i++)
 		queue_args_add(&dst->a, src->a.data.data + src->a.off[i],

@@ -59,9 +59,9 @@ struct notification {
 	const struct territory	*territory;
 	json_t			*vars;		/* template variables (owned) */
 	/*
-	 * An effect each (or none) applied with the commit when the message
-	 * went out on some channel, or when it went out on none and never
-	 * will (dead-lettered, skipped): what a later event needs to know (a
+	 * Effects (or none) applied with the commit when the message went
+	 * out on some channel, or when it went out on none and never will
+	 * (dead-lettered, skipped): what a later event needs to know (a
 	 * welcome that never reached its newcomer).
 	 */
 	struct handler_fx	 on_sent;

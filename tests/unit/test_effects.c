@@ -132,6 +132,7 @@ test_outcomes(void **state)
 {
 	static const char *const want[] = {
 		"H", "sent0", "1", "p0",	/* email sent, sms dead */
+		"H", "also0", "0",		/* a second effect: it goes too */
 		"H", "failed1", "1", "p1",	/* dead and skipped */
 		"H", "sent4", "1", "p4",	/* skipped: sent before */
 		"H", "sent8", "1", "p8",	/* retry, but sent before */
@@ -158,6 +159,7 @@ test_outcomes(void **state)
 	handler_fx_clear(&no[6].on_sent);	/* sent, and nothing to say so */
 	handler_fx_clear(&no[7].on_failed);	/* failed, and nothing to say so */
 	handler_fx_more(&no[9].on_failed, "bounced");
+	test_fx(&no[0].on_sent, "also0", 0, NULL);
 	memset(&s, 0, sizeof s);
 	test_delivery(&s, 0, OUTCOME_SENT, 0);
 	test_delivery(&s, 0, OUTCOME_DEAD, 0);
