@@ -49,13 +49,58 @@ queue_entry_free(struct queue_entry *e)
 }
 
 
+/*
+ * An entry without an event keeps its fields for its dead letter: as
+ * readable JSON when it can carry them (valid UTF-8), and verbatim.
+ */
+static void
+queue_entry_keep(struct queue_entry *e, const redisReply *f)
+{
+	const redisReply	*k, *v;
+	json_t			*all;
+	size_t			 i, bad;
+
+	for (i = 0; i < f->elements; i++) {
+		if (f->element[i]->type == REDIS_REPLY_STRING &&
+		    utf8_valid(f->element[i]->str, f->element[i]->len,
+		    &bad) == -1)
+			break;
+	}
+	if (i == f->elements) {
+		all = json_object();
+		for (i = 0; i + 1 < f->elements; i += 2) {
+			k = f->element[i];
+			v = f->element[i + 1];
+			if (k->type == REDIS_REPLY_STRING &&
+			    v->type == REDIS_REPLY_STRING)
+				json_object_set_new(all, k->str,
+				    json_stringn_nocheck(v->str, v->len));
+		}
+		e->fields = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS |
+		    JSON_ENSURE_ASCII);
+		json_decref(all);
+	}
+	e->raw = xcalloc(f->elements, sizeof *e->raw);
+	e->rawlen = xcalloc(f->elements, sizeof *e->rawlen);
+	for (i = 0; i + 1 < f->elements; i += 2) {
+		k = f->element[i];
+		v = f->element[i + 1];
+		if (k->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING)
+			continue;
+		e->raw[e->nraw] = xstrndup(k->str, k->len);
+		e->rawlen[e->nraw++] = k->len;
+		e->raw[e->nraw] = xstrndup(v->str, v->len);
+		e->rawlen[e->nraw++] = v->len;
+	}
+}
+
 /* Builds an entry from [id, [field, value, ...]] (or a nil field list). */
 static struct queue_entry *
 queue_entry_parse(const redisReply *r, long delivered)
 {
 	struct queue_entry	*e;
 	const redisReply	*f, *k, *v;
-	json_t			*all;
 	size_t			 i;
 
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
@@ -70,7 +115,6 @@ queue_entry_parse(const redisReply *r, long delivered)
 		e->deleted = 1;
 		return e;
 	}
-	all = json_object();
 	for (i = 0; i + 1 < f->elements; i += 2) {
 		k = f->element[i];
 		v = f->element[i + 1];
@@ -92,37 +136,9 @@ queue_entry_parse(const redisReply *r, long delivered)
 			if (strtoll(v->str, NULL, 10) > 1)
 				e->first_ms = strtoll(v->str, NULL, 10);
 		}
-		json_object_set_new(all, k->str, json_stringn_nocheck(v->str,
-		    v->len));
 	}
-	if (e->event == NULL) {
-		for (i = 0; i < f->elements; i++) {
-			size_t bad;
-
-			if (f->element[i]->type == REDIS_REPLY_STRING &&
-			    utf8_valid(f->element[i]->str,
-			    f->element[i]->len, &bad) == -1)
-				break;
-		}
-		/* readable JSON when it can carry them, else verbatim only */
-		if (i == f->elements)
-			e->fields = json_dumps(all, JSON_COMPACT |
-			    JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-		e->raw = xcalloc(f->elements, sizeof *e->raw);
-		e->rawlen = xcalloc(f->elements, sizeof *e->rawlen);
-		for (i = 0; i + 1 < f->elements; i += 2) {
-			k = f->element[i];
-			v = f->element[i + 1];
-			if (k->type != REDIS_REPLY_STRING ||
-			    v->type != REDIS_REPLY_STRING)
-				continue;
-			e->raw[e->nraw] = xstrndup(k->str, k->len);
-			e->rawlen[e->nraw++] = k->len;
-			e->raw[e->nraw] = xstrndup(v->str, v->len);
-			e->rawlen[e->nraw++] = v->len;
-		}
-	}
-	json_decref(all);
+	if (e->event == NULL)
+		queue_entry_keep(e, f);
 	return e;
 }
 
