@@ -43,6 +43,16 @@ void	log_init(const char *progname, int verbose);
 void	log_set_json(int);
 /* Whether lines go to journald's socket (stderr is the journal's stream). */
 int	log_journald(void);
+/*
+ * Between log_hold() and log_release() (nested: the outermost release)
+ * the lines this thread writes to stderr are kept and written together,
+ * one write(2) for a batch's lines instead of one each: a commit's
+ * outcomes. A line at LOG_ERR or worse writes what is held first, then
+ * itself; fatal() and exit() write what is held. journald's lines go one
+ * datagram each, as its protocol wants.
+ */
+void	log_hold(void);
+void	log_release(void);
 /* The lowest priority written (LOG_INFO or LOG_DEBUG): for log_kv(). */
 extern int	log_max_prio;
 

@@ -2,6 +2,7 @@
 /* Where log lines go, and how: key=value text, JSON, journald protocol. */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -26,6 +27,27 @@ static int		 log_json;	/* one JSON object per line */
 static int		 log_jfd = -1;	/* journald's socket, when native */
 static struct sockaddr_un log_jaddr;
 static socklen_t	 log_jaddrlen;
+
+/*
+ * Lines held by log_hold(), per thread: the outbox's and SMTP's threads
+ * write theirs at once. For stderr the lines back to back; for journald
+ * each datagram followed by its stderr line (written instead when the
+ * datagram does not go), with where each starts. Room for a commit's
+ * outcomes; a line that would not fit writes what is held first.
+ */
+#define LOG_HELD_MAX	(48 * 1024)
+#define LOG_HELD_DGRAMS	64
+struct log_held {
+	char	 b[LOG_HELD_MAX];
+	size_t	 len;
+	size_t	 n;			/* datagrams */
+	size_t	 dg[LOG_HELD_DGRAMS];	/* where each starts in b */
+	size_t	 dglen[LOG_HELD_DGRAMS];
+	size_t	 linelen[LOG_HELD_DGRAMS];	/* its line's, after it */
+};
+static _Thread_local int		 log_holding;
+static _Thread_local struct log_held	*log_held;
+static int				 log_atexit;
 
 /* A bounded output: appends past the end are dropped, never overrun. */
 struct log_out {
@@ -447,13 +469,16 @@ log_jfield(struct log_out *o, const char *key, const char *v)
 	log_putc(o, '\n');
 }
 
-/* One datagram to journald; -1 when it did not go (then stderr is used). */
-static int
-log_journal_send(int prio, const char *line, size_t linelen,
-    const struct log_field *f, size_t n, int errnum)
+/*
+ * One datagram for journald into dg (dglen bytes); its length, or 0 when
+ * cut short (the binary form would lie: stderr is used).
+ */
+static size_t
+log_journal_make(char *dg, size_t dglen, int prio, const char *line,
+    size_t linelen, const struct log_field *f, size_t n, int errnum)
 {
-	char		 dg[LOG_LINE_MAX * 3], val[LOG_LINE_MAX], num[24];
-	struct log_out	 o = { dg, 0, sizeof dg };
+	char		 val[LOG_LINE_MAX], num[24];
+	struct log_out	 o = { dg, 0, dglen };
 	struct log_out	 no;
 	size_t		 i;
 
@@ -483,9 +508,137 @@ log_journal_send(int prio, const char *line, size_t linelen,
 		else
 			log_jfield(&o, f[i].key, f[i].s);
 	}
-	if (o.len == o.cap)
-		return -1;	/* cut short: the binary form would lie */
-	return sendto(log_jfd, dg, o.len, MSG_NOSIGNAL,
+	return o.len == o.cap ? 0 : o.len;
+}
+
+/*
+ * What is held goes out: the datagrams by sendmmsg(2), 64 a call, and
+ * the line of any that did not go to stderr, in order; then the stderr
+ * lines.
+ */
+static void
+log_write_held(void)
+{
+	struct log_held	*h = log_held;
+	struct mmsghdr	 mm[LOG_HELD_DGRAMS];
+	struct iovec	 iov[LOG_HELD_DGRAMS];
+	size_t		 i, sent = 0;
+	int		 r;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->n; i++) {
+		memset(&mm[i], 0, sizeof mm[i]);
+		iov[i].iov_base = h->b + h->dg[i];
+		iov[i].iov_len = h->dglen[i];
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &log_jaddr;
+		mm[i].msg_hdr.msg_namelen = log_jaddrlen;
+	}
+	while (sent < h->n) {
+		r = sendmmsg(log_jfd, mm + sent, (unsigned)(h->n - sent),
+		    MSG_NOSIGNAL);
+		if (r <= 0) {
+			/* this one did not go: its line, then the rest */
+			(void)fwrite(h->b + h->dg[sent] + h->dglen[sent], 1,
+			    h->linelen[sent], stderr);
+			r = 1;
+		}
+		sent += (size_t)r;
+	}
+	if (h->n == 0 && h->len > 0)
+		(void)fwrite(h->b, 1, h->len, stderr);
+	h->n = 0;
+	h->len = 0;
+}
+
+void
+log_hold(void)
+{
+	if (log_held == NULL) {
+		/* no room: lines go one at a time, as before */
+		if ((log_held = malloc(sizeof *log_held)) == NULL)
+			return;
+		log_held->len = log_held->n = 0;	/* untouched pages */
+		/* the main thread's lines, written before the exit's */
+		if (!log_atexit && atexit(log_write_held) == 0)
+			log_atexit = 1;
+	}
+	log_holding++;
+}
+
+void
+log_release(void)
+{
+	if (log_held != NULL && log_holding > 0 && --log_holding == 0)
+		log_write_held();
+}
+
+/*
+ * Whether a line can be held: holding, not an error, and room for need
+ * bytes (what is held is written first when there is not).
+ */
+static int
+log_can_hold(int prio, size_t need, int dgram)
+{
+	struct log_held	*h = log_held;
+
+	if (log_holding == 0 || h == NULL || prio <= LOG_ERR) {
+		log_write_held();
+		return 0;
+	}
+	if (need > sizeof h->b - h->len || (dgram && h->n == LOG_HELD_DGRAMS))
+		log_write_held();
+	return 1;
+}
+
+/* A line for stderr (its '\n' included): held, or written at once. */
+static void
+log_stderr(int prio, const char *line, size_t len)
+{
+	struct log_held	*h = log_held;
+
+	if (log_jfd == -1 && log_can_hold(prio, len, 0)) {
+		memcpy(h->b + h->len, line, len);
+		h->len += len;
+		return;
+	}
+	log_write_held();	/* a datagram cut short: after those before */
+	/* one write a line: stderr is unbuffered, lines never mix */
+	(void)fwrite(line, 1, len, stderr);
+}
+
+/*
+ * A line for journald: its datagram (and the stderr line, for when it
+ * does not go) held, or sent at once. -1 when it did not go.
+ */
+static int
+log_journal_line(int prio, char *line, size_t linelen, size_t pre,
+    const struct log_field *f, size_t n, int errnum)
+{
+	struct log_held	*h = log_held;
+	char		 dg[LOG_LINE_MAX * 3];
+	size_t		 len;
+
+	if (log_can_hold(prio, sizeof dg + linelen + 1, 1)) {
+		len = log_journal_make(h->b + h->len, sizeof dg, prio,
+		    line + pre, linelen - pre, f, n, errnum);
+		if (len == 0)
+			return -1;
+		h->dg[h->n] = h->len;
+		h->dglen[h->n] = len;
+		memcpy(h->b + h->len + len, line, linelen);
+		h->b[h->len + len + linelen] = '\n';
+		h->linelen[h->n] = linelen + 1;
+		h->len += len + linelen + 1;
+		h->n++;
+		return 0;
+	}
+	if ((len = log_journal_make(dg, sizeof dg, prio, line + pre,
+	    linelen - pre, f, n, errnum)) == 0)
+		return -1;
+	return sendto(log_jfd, dg, len, MSG_NOSIGNAL,
 	    (struct sockaddr *)&log_jaddr, log_jaddrlen) == -1 ? -1 : 0;
 }
 
@@ -514,11 +667,10 @@ log_emit(int prio, const char *text, const char *msg,
 		log_puts(&o, text);
 	else
 		log_text(&o, msg, f, n);
-	if (log_jfd == -1 || log_journal_send(prio, line + pre, o.len - pre,
-	    f, n, errnum) == -1) {
-		/* one write a line: stderr is unbuffered, lines never mix */
+	if (log_jfd == -1 || log_journal_line(prio, line, o.len, pre, f, n,
+	    errnum) == -1) {
 		line[o.len++] = '\n';
-		(void)fwrite(line, 1, o.len, stderr);
+		log_stderr(prio, line, o.len);
 	}
 	errno = saved;
 }

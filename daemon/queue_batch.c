@@ -495,8 +495,11 @@ queue_on_commit(redisReply *r, void *arg)
 			    "and acks applied without it", log_escape(
 			    r->element[i]->str, esc, sizeof esc));
 	}
+	/* the batch's outcomes and their log lines: one write */
+	log_hold();
 	for (i = 0; i < b->ncalls; i++)
 		b->calls[i].commit_cb(1, b->calls[i].arg);
+	log_release();
 	queue_batch_free(b);
 }
 

@@ -134,6 +134,75 @@ capture_end(struct capture *c)
 	return s;
 }
 
+/* What the captured stderr holds so far, without ending the capture. */
+static long
+capture_size(const struct capture *c)
+{
+	struct stat	st;
+
+	assert_int_equal(stat(c->path, &st), 0);
+	return (long)st.st_size;
+}
+
+/*
+ * Held lines go out together at the outermost release, in order; a line
+ * at LOG_ERR writes them first; a batch past the room is written as it
+ * fills, nothing lost.
+ */
+static void
+test_hold(void **state)
+{
+	struct capture	 c;
+	char		*out, *p;
+	int		 i, n;
+
+	(void)state;
+	unsetenv("JOURNAL_STREAM");
+	log_init("relaisd", 0);
+	log_set_json(0);
+	capture_start(&c);
+	log_hold();
+	log_info("one");
+	log_hold();
+	log_warnx("two");
+	log_release();
+	assert_int_equal(capture_size(&c), 0);
+	log_release();
+	assert_int_equal(capture_size(&c),
+	    (long)strlen("relaisd: one\nrelaisd: two\n"));
+	log_hold();
+	log_info("three");
+	log_errx("four");
+	assert_int_equal(capture_size(&c),
+	    (long)strlen("relaisd: one\nrelaisd: two\nrelaisd: three\n"
+	    "relaisd: four\n"));
+	log_info("five");
+	log_release();
+	log_release();		/* unbalanced: nothing happens */
+	out = capture_end(&c);
+	assert_string_equal(out, "relaisd: one\nrelaisd: two\n"
+	    "relaisd: three\nrelaisd: four\nrelaisd: five\n");
+	free(out);
+
+	/* far more than the room: every line, in order */
+	capture_start(&c);
+	log_hold();
+	for (i = 0; i < 5000; i++)
+		log_info("line %d of a long batch", i);
+	assert_true(capture_size(&c) > 0);
+	log_release();
+	out = capture_end(&c);
+	for (i = 0, p = out; i < 5000; i++) {
+		assert_int_equal(sscanf(p, "relaisd: line %d of a long batch\n",
+		    &n), 1);
+		assert_int_equal(n, i);
+		assert_non_null(p = strchr(p, '\n'));
+		p++;
+	}
+	assert_string_equal(p, "");
+	free(out);
+}
+
 static int	evaluated;
 
 static const char *
@@ -434,7 +503,7 @@ test_journal(void **state)
 	char			 dir[] = "/tmp/relais-test-journal.XXXXXX";
 	char			 dg[16384], stream[64], *out;
 	ssize_t			 n;
-	int			 s;
+	int			 i, s;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -486,12 +555,35 @@ test_journal(void **state)
 	test_jassert(dg, (size_t)n, "PRIORITY", "3");
 	test_jassert(dg, (size_t)n, "ERRNO", "2");
 
+	/*
+	 * held: nothing sent until the release, then each line, in order
+	 * (8: a datagram socket queues 10 by default, max_dgram_qlen)
+	 */
+	log_hold();
+	for (i = 0; i < 8; i++)
+		log_info("held %d", i);
+	assert_true(recv(s, dg, sizeof dg, MSG_DONTWAIT) == -1);
+	log_release();
+	for (i = 0; i < 8; i++) {
+		char want[32];
+
+		n = recv(s, dg, sizeof dg, MSG_DONTWAIT);
+		assert_true(n > 0);
+		snprintf(want, sizeof want, "held %d", i);
+		test_jassert(dg, (size_t)n, "MESSAGE", want);
+	}
+	assert_true(recv(s, dg, sizeof dg, MSG_DONTWAIT) == -1);
+
 	/* the socket gone: the line still goes out, on stderr with <N> */
 	unlink(sun.sun_path);
 	capture_start(&c);
 	log_kv(LOG_WARNING, NULL, LOG_STR("outcome", "dead"));
+	log_hold();
+	log_info("held a");
+	log_info("held b");
+	log_release();
 	out = capture_end(&c);
-	assert_string_equal(out, "<4>outcome=dead\n");
+	assert_string_equal(out, "<4>outcome=dead\n<6>held a\n<6>held b\n");
 	free(out);
 
 	/* a JOURNAL_STREAM that is not stderr's: plain text */
@@ -517,6 +609,7 @@ main(void)
 		cmocka_unit_test(test_mask_text),
 		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_hold),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_long),
 		cmocka_unit_test(test_json_pairs),
