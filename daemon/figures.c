@@ -319,7 +319,15 @@ figures_month(const struct tz *tz, int64_t ms, char out[FIGURES_MONTH_SIZE])
 	tz_civil_from_days(tz_local_day(tz, ms), &y, &m, &d);
 	if (y < 0 || y > 9999)
 		y = y < 0 ? 0 : 9999;
-	snprintf(out, FIGURES_MONTH_SIZE, "%04d-%02d", (int)y, m);
+	/* "YYYY-MM" by hand: twice a delivery */
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '\0';
 }
 
 /* Year and month of "YYYY-MM", or -1. */

@@ -9,6 +9,7 @@
 #include "common_effects.h"
 #include "config.h"
 #include "envelope.h"
+#include "figures.h"
 #include "handlers.h"
 #include "jsonw.h"
 #include "log.h"
@@ -559,11 +560,10 @@ handler_counsellor_vars(const struct territory_counsellor *c)
 void
 handler_month(const struct territory *t, int64_t ms, char *out, size_t outlen)
 {
-	int64_t	y;
-	int	m, d;
+	char	month[FIGURES_MONTH_SIZE];
 
-	tz_civil_from_days(tz_local_day(t->tz, ms), &y, &m, &d);
-	snprintf(out, outlen, "%04lld-%02d", (long long)y, m);
+	figures_month(t->tz, ms, month);
+	snprintf(out, outlen, "%s", month);
 }
 
 struct notification *

@@ -166,6 +166,9 @@ test_rfc3339(void **state)
 		assert_int_equal(envelope_parse_time(out, &back), 0);
 		assert_int_equal(back, v[i].ms);
 	}
+	/* past four digits of year: as strftime writes it */
+	clock_rfc3339(253402300800000LL, out, sizeof out);
+	assert_string_equal(out, "10000-01-01T00:00:00.000Z");
 	/* cut to the room given, always terminated */
 	clock_rfc3339(TEST_T0, out, 11);
 	assert_string_equal(out, "2026-03-04");

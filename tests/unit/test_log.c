@@ -74,6 +74,10 @@ test_mask(void **state)
 	    "a***@example.org");
 	assert_string_equal(log_mask("", out, sizeof out), "-");
 	assert_string_equal(log_mask(NULL, out, sizeof out), "-");
+	/* cut to the room given, always terminated */
+	assert_string_equal(log_mask("ana@example.org", out, 8), "a***@ex");
+	assert_string_equal(log_mask("+18195550123", out, 3), "+*");
+	assert_string_equal(log_mask("+18195550123", out, 1), "");
 }
 
 static void
