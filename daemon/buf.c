@@ -92,6 +92,22 @@ buf_reserve(struct buf *b, size_t extra)
 }
 
 size_t
+buf_join(char *out, size_t outlen, const char *a, char sep, const char *b)
+{
+	size_t	na = strlen(a), nb = strlen(b), len = 0, n;
+
+	n = na < outlen - 1 ? na : outlen - 1;
+	memcpy(out, a, n);
+	len = n;
+	if (len < outlen - 1)
+		out[len++] = sep;
+	n = nb < outlen - 1 - len ? nb : outlen - 1 - len;
+	memcpy(out + len, b, n);
+	out[len + n] = '\0';
+	return na + 1 + nb;
+}
+
+size_t
 buf_fmt_ll(char *out, long long v)
 {
 	char			 tmp[BUF_LL_SIZE];

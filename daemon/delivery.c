@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "buf.h"
 #include "backoff.h"
 #include "clock.h"
 #include "config.h"
@@ -79,8 +80,7 @@ delivery_supp_id(struct delivery *d)
 {
 	size_t	i, n;
 
-	n = (size_t)snprintf(d->supp, sizeof d->supp, "%s:%s", d->pd->channel,
-	    d->pd->to);
+	n = buf_join(d->supp, sizeof d->supp, d->pd->channel, ':', d->pd->to);
 	for (i = 0; i < n && i < sizeof d->supp; i++) {
 		if (d->supp[i] >= 'A' && d->supp[i] <= 'Z')
 			d->supp[i] = (char)(d->supp[i] - 'A' + 'a');

@@ -12,6 +12,7 @@
  */
 #include <hiredis/hiredis.h>
 
+#include "buf.h"
 #include "delivery.h"
 #include "figures.h"
 #include "plan.h"
@@ -468,13 +469,13 @@ figures_op(struct queue_args *ops, const struct tz *tz, int64_t at_ms,
     int sent, int optout, const char *welcomed)
 {
 	char	month[FIGURES_MONTH_SIZE], key[FIGURES_TERRITORY_SIZE + 16];
-	int	n;
+	size_t	n;
 
 	if (territory == NULL || *territory == '\0')
 		return;
 	figures_month(tz, at_ms, month);
-	n = snprintf(key, sizeof key, "%s:%s", territory, month);
-	if (n < 0 || (size_t)n >= sizeof key)
+	if ((n = buf_join(key, sizeof key, territory, ':', month)) >=
+	    sizeof key)
 		return;		/* no such territory id in a config */
 	queue_args_add(ops, "F", 1);
 	queue_args_add(ops, key, (size_t)n);

@@ -288,7 +288,7 @@ handler_fig(const struct handler_ctx *ctx, const struct territory *t,
 	char	month[16];
 
 	handler_month(t, ctx->now_ms, month, sizeof month);
-	snprintf(out, HANDLER_FIG_SIZE, "%s:%s", t->id, month);
+	buf_join(out, HANDLER_FIG_SIZE, t->id, ':', month);
 }
 
 void
@@ -311,7 +311,7 @@ handler_count(struct handler_out *out, const struct handler_ctx *ctx,
 	char	 field[160], fig[HANDLER_FIG_SIZE];
 
 	handler_fig(ctx, t, fig);
-	snprintf(field, sizeof field, "%s:%s", t->id, figure);
+	buf_join(field, sizeof field, t->id, ':', figure);
 	handler_fx_add(&out->effects, &common_effect_stat, 0, "fig", fig,
 	    "field", field, NULL);
 	handler_fx_more(&out->effects, pid);

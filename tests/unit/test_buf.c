@@ -313,6 +313,27 @@ test_xstr(void **state)
 }
 
 /* buf_fmt_ll writes what snprintf "%lld" does, the extremes too. */
+/* As snprintf(out, outlen, "%s:%s", a, b) at every room, the length too. */
+static void
+test_join(void **state)
+{
+	static const char *const v[][2] = { { "abitibi", "2026-11" },
+	    { "", "x" }, { "email", "" }, { "", "" } };
+	char	 got[16], want[16];
+	size_t	 i, room, n;
+
+	(void)state;
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		for (room = 1; room <= sizeof got; room++) {
+			memset(got, 'x', sizeof got);
+			n = buf_join(got, room, v[i][0], ':', v[i][1]);
+			assert_int_equal(n, (size_t)snprintf(want, room, "%s:%s",
+			    v[i][0], v[i][1]));
+			assert_string_equal(got, want);
+		}
+	}
+}
+
 static void
 test_fmt_ll(void **state)
 {
@@ -344,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_reset_keeps_memory),
 		cmocka_unit_test(test_steal),
 		cmocka_unit_test(test_xstr),
+		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_fmt_ll),
 	};
