@@ -96,6 +96,8 @@ buf_join(char *out, size_t outlen, const char *a, char sep, const char *b)
 {
 	size_t	na = strlen(a), nb = strlen(b), len = 0, n;
 
+	if (outlen == 0)
+		return na + 1 + nb;
 	n = na < outlen - 1 ? na : outlen - 1;
 	memcpy(out, a, n);
 	len = n;

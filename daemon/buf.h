@@ -38,7 +38,7 @@ void	 buf_vprintf(struct buf *, const char *, va_list)
 #define BUF_LL_SIZE	21
 size_t	 buf_fmt_ll(char *out, long long v);
 /*
- * "a<sep>b" into out (outlen > 0 bytes), cut to fit and NUL-terminated;
+ * "a<sep>b" into out (outlen bytes), cut to fit and NUL-terminated;
  * the length it needed, as snprintf "%s:%s" returns, at a tenth of its
  * cost: keys and fields are joined so for every delivery.
  */

@@ -45,11 +45,12 @@ void	log_set_json(int);
 int	log_journald(void);
 /*
  * Between log_hold() and log_release() (nested: the outermost release)
- * the lines this thread writes to stderr are kept and written together,
- * one write(2) for a batch's lines instead of one each: a commit's
- * outcomes. A line at LOG_ERR or worse writes what is held first, then
- * itself; fatal() and exit() write what is held. journald's lines go one
- * datagram each, as its protocol wants.
+ * the lines this thread logs are kept and written together, a commit's
+ * outcomes: on stderr one write(2) for the batch, to journald one
+ * sendmmsg(2) of their datagrams (each line still its own entry) instead
+ * of one call a line. A line at LOG_ERR or worse writes what is held
+ * first, then itself; fatal() and exit() write what the exiting thread
+ * holds. Other threads' lines go out at once, meanwhile.
  */
 void	log_hold(void);
 void	log_release(void);

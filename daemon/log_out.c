@@ -49,6 +49,8 @@ static _Thread_local int		 log_holding;
 static _Thread_local struct log_held	*log_held;
 static int				 log_atexit;
 
+static void	log_write_held(void);
+
 /* A bounded output: appends past the end are dropped, never overrun. */
 struct log_out {
 	char	*p;
@@ -117,6 +119,8 @@ log_init(const char *progname, int verbose)
 	const char	*path;
 	int		 sndbuf = LOG_JOURNAL_SNDBUF;
 
+	/* lines held for the old destination go there first */
+	log_write_held();
 	log_progname = progname;
 	log_max_prio = verbose ? LOG_DEBUG : LOG_INFO;
 	log_journal = log_stderr_is_journal();
@@ -513,8 +517,8 @@ log_journal_make(char *dg, size_t dglen, int prio, const char *line,
 
 /*
  * What is held goes out: the datagrams by sendmmsg(2), 64 a call, and
- * the line of any that did not go to stderr, in order; then the stderr
- * lines.
+ * the line of any that did not go to stderr, in order; or, when no
+ * datagram is held, the stderr lines in one write.
  */
 static void
 log_write_held(void)
@@ -571,8 +575,11 @@ log_hold(void)
 void
 log_release(void)
 {
+	int	saved = errno;
+
 	if (log_held != NULL && log_holding > 0 && --log_holding == 0)
 		log_write_held();
+	errno = saved;
 }
 
 /*

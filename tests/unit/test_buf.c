@@ -312,7 +312,6 @@ test_xstr(void **state)
 	free(p);
 }
 
-/* buf_fmt_ll writes what snprintf "%lld" does, the extremes too. */
 /* As snprintf(out, outlen, "%s:%s", a, b) at every room, the length too. */
 static void
 test_join(void **state)
@@ -332,8 +331,11 @@ test_join(void **state)
 			assert_string_equal(got, want);
 		}
 	}
+	/* no room at all: nothing written, the length still told */
+	assert_int_equal(buf_join(NULL, 0, "ab", ':', "c"), 4);
 }
 
+/* buf_fmt_ll writes what snprintf "%lld" does, the extremes too. */
 static void
 test_fmt_ll(void **state)
 {
