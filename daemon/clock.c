@@ -72,13 +72,15 @@ clock_digits(char *p, int64_t v, int width)
 	}
 }
 
-void
-clock_rfc3339(int64_t ms, char *out, size_t outlen)
+/* RFC 3339 UTC, with milliseconds or without (the second floored). */
+static void
+clock_format(int64_t ms, int millis, char *out, size_t outlen)
 {
 	struct tm	tm;
 	int64_t		sec = ms / 1000, frac = ms % 1000, days, y;
 	time_t		t;
 	char		day[32], s[sizeof "YYYY-MM-DDTHH:MM:SS.mmmZ"];
+	size_t		len;
 	int		m, d, secs;
 
 	if (outlen == 0)
@@ -95,15 +97,18 @@ clock_rfc3339(int64_t ms, char *out, size_t outlen)
 		days--;
 	}
 	tz_civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999) {
-		/* strftime's way past four digits: rare, kept as it was */
+	if (y < 1000 || y > 9999) {
+		/* strftime's way (unpadded, or past four digits): as it was */
 		t = (time_t)sec;
 		gmtime_r(&t, &tm);
 		strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(out, outlen, "%s.%03dZ", day, (int)frac);
+		if (millis)
+			snprintf(out, outlen, "%s.%03dZ", day, (int)frac);
+		else
+			snprintf(out, outlen, "%sZ", day);
 		return;
 	}
-	/* by hand: once per delivery, where strftime and snprintf cost 2.5K */
+	/* by hand: where strftime and snprintf cost 2.5K a call */
 	memcpy(s, "0000-00-00T00:00:00.000Z", sizeof s);
 	clock_digits(s, y, 4);
 	clock_digits(s + 5, m, 2);
@@ -111,9 +116,27 @@ clock_rfc3339(int64_t ms, char *out, size_t outlen)
 	clock_digits(s + 11, secs / 3600, 2);
 	clock_digits(s + 14, secs / 60 % 60, 2);
 	clock_digits(s + 17, secs % 60, 2);
-	clock_digits(s + 20, frac, 3);
-	if (outlen > sizeof s)
-		outlen = sizeof s;
-	memcpy(out, s, outlen - 1);
-	out[outlen - 1] = '\0';
+	if (millis) {
+		clock_digits(s + 20, frac, 3);
+		len = sizeof s - 1;
+	} else {
+		s[19] = 'Z';
+		len = 20;
+	}
+	if (len > outlen - 1)
+		len = outlen - 1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+}
+
+void
+clock_rfc3339(int64_t ms, char *out, size_t outlen)
+{
+	clock_format(ms, 1, out, outlen);
+}
+
+void
+clock_rfc3339_sec(int64_t ms, char *out, size_t outlen)
+{
+	clock_format(ms, 0, out, outlen);
 }

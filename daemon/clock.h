@@ -24,5 +24,7 @@ int64_t	clock_mono_ms(void);
 int64_t	clock_mono_us(void);
 /* An instant as RFC 3339 UTC with milliseconds. */
 void	clock_rfc3339(int64_t ms, char *out, size_t outlen);
+/* Without them, the second floored: "2026-03-04T19:30:00Z". */
+void	clock_rfc3339_sec(int64_t ms, char *out, size_t outlen);
 
 #endif

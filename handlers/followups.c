@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "envelope.h"
 #include "followups.h"
 #include "handlers.h"
@@ -56,15 +57,24 @@ followup_event_id(const char *person, const char *kind,
 {
 	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 md[IDKEY_SHA256_LEN];
+	char			 in[512];
 	struct buf		 b;
-	size_t			 i;
+	size_t			 i, np = strlen(person) + 1, nk = strlen(kind);
 
-	buf_init(&b);
-	buf_append(&b, "relais-followup\0", 16);
-	buf_append(&b, person, strlen(person) + 1);
-	buf_puts(&b, kind);
-	idkey_sha256(b.data, b.len, md);
-	buf_free(&b);
+	/* on the stack when it fits (five times an arrival), else a buf */
+	if (16 + np + nk <= sizeof in) {
+		memcpy(in, "relais-followup\0", 16);
+		memcpy(in + 16, person, np);
+		memcpy(in + 16 + np, kind, nk);
+		idkey_sha256(in, 16 + np + nk, md);
+	} else {
+		buf_init(&b);
+		buf_append(&b, "relais-followup\0", 16);
+		buf_append(&b, person, np);
+		buf_append(&b, kind, nk);
+		idkey_sha256(b.data, b.len, md);
+		buf_free(&b);
+	}
 	memcpy(out, "fu-", 3);
 	for (i = 0; i < 12; i++) {
 		out[3 + 2 * i] = hex[md[i] >> 4];
@@ -153,15 +163,13 @@ followup_due_member(const char *pid, const char *kind, const char *territory,
     int64_t due_ms)
 {
 	char		 id[FOLLOWUP_ID_SIZE], at[40];
-	time_t		 t = (time_t)(due_ms / 1000);
-	struct tm	 tm;
 	struct buf	 b;
 	struct jsonw	 w;
 	int		 bad = 0;
 
 	followup_event_id(pid, kind, id);
-	gmtime_r(&t, &tm);
-	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* the member as stored: its text must not change for the same due */
+	clock_rfc3339_sec(due_ms, at, sizeof at);
 	/* keys in sorted order (handler_scheduled_open) */
 	handler_scheduled_open(&b, &w);
 	jsonw_open(&w, '{');

@@ -166,7 +166,18 @@ test_rfc3339(void **state)
 		assert_int_equal(envelope_parse_time(out, &back), 0);
 		assert_int_equal(back, v[i].ms);
 	}
-	/* past four digits of year: as strftime writes it */
+	/* without milliseconds: the second floored */
+	clock_rfc3339_sec(TEST_T0 + 999, out, sizeof out);
+	assert_string_equal(out, "2026-03-04T19:30:00Z");
+	clock_rfc3339_sec(-1, out, sizeof out);
+	assert_string_equal(out, "1969-12-31T23:59:59Z");
+	clock_rfc3339_sec(253402300800000LL, out, sizeof out);
+	assert_string_equal(out, "10000-01-01T00:00:00Z");
+	clock_rfc3339_sec(TEST_T0, out, 5);
+	assert_string_equal(out, "2026");
+	/* below 1000 and past 9999: as strftime writes the year */
+	clock_rfc3339(-30610310400000LL, out, sizeof out);
+	assert_string_equal(out, "999-12-31T00:00:00.000Z");
 	clock_rfc3339(253402300800000LL, out, sizeof out);
 	assert_string_equal(out, "10000-01-01T00:00:00.000Z");
 	/* cut to the room given, always terminated */
