@@ -45,6 +45,10 @@
 #                              redis-server (DIR/commandstats-A1, ...)
 #   BENCH_PERF=relaisd|redis-server  perf record -g on that process for
 #                              each run, into BENCH_OUT (DIR/perf-A1.data)
+#   BENCH_SLOWLOG=1            redis-server logs every command in its slowlog,
+#                              kept in BENCH_OUT (DIR/slowlog-A1.json) and
+#                              summed by bench/slowlog.py: the time of each
+#                              script and command a delivery
 # shellcheck disable=SC2317 # functions run from traps and wait_for
 set -eu
 # every counsellor gets N notices a run in B: no daily bound per recipient
@@ -68,6 +72,7 @@ ARRIVAL=$(date -u +%F)
 SCENARIOS=${BENCH_SCENARIOS:-peer A B S}
 OUT=${BENCH_OUT:-}
 PERF=${BENCH_PERF:-}
+SLOWLOG=${BENCH_SLOWLOG:-}
 
 for v in "$N" "$RUNS" "$CONC"; do
 	case $v in ''|*[!0-9]*|0) echo "compare: $v: not a count" >&2; exit 2 ;; esac
@@ -87,6 +92,13 @@ case $PERF in ''|relaisd|redis-server) ;;
 esac
 if [ -n "$PERF" ] && [ -z "$OUT" ]; then
 	echo "compare: BENCH_PERF needs BENCH_OUT, where the profiles go" >&2
+	exit 2
+fi
+case $SLOWLOG in ''|0) SLOWLOG="" ;; 1) ;;
+*) echo "compare: BENCH_SLOWLOG=$SLOWLOG: 1 or nothing" >&2; exit 2 ;;
+esac
+if [ -n "$SLOWLOG" ] && [ -z "$OUT" ]; then
+	echo "compare: BENCH_SLOWLOG needs BENCH_OUT, where the logs go" >&2
 	exit 2
 fi
 if [ -n "$OUT" ]; then
@@ -262,7 +274,9 @@ relais_run() {
 	set -f		# the wrappers' words as they are: no globbing
 	# shellcheck disable=SC2086 # the wrapper's words
 	${BENCH_REDIS_WRAP:-} redis-server --port "$RPORT" --bind 127.0.0.1 --save "" \
-	    --appendonly no --dir "$T" > "$T/redis-$tag.log" 2>&1 &
+	    --appendonly no --dir "$T" \
+	    ${SLOWLOG:+--slowlog-log-slower-than 0 --slowlog-max-len 10000000} \
+	    > "$T/redis-$tag.log" 2>&1 &
 	REDIS_PID=$!
 	set +f
 	wait_for 10 "redis-server ($tag) to answer" rcli ping
@@ -330,6 +344,11 @@ relais_run() {
 	cpu1_d=$(cpu_ticks "$RELAISD_PID")
 	cpu1_r=$(cpu_ticks "$REDIS_PID")
 	[ -z "$OUT" ] || rcli info commandstats > "$OUT/commandstats-$tag"
+	if [ -n "$SLOWLOG" ]; then
+		rcli -2 --json slowlog get 10000000 > "$OUT/slowlog-$tag.json"
+		python3 "$ROOT/bench/slowlog.py" "$OUT/slowlog-$tag.json" \
+		    "$expect" > "$OUT/slowlog-$tag.txt"
+	fi
 	# VmHWM is updated lazily by the kernel: VmRSS may exceed it
 	hwm=$(printf '%s\n' "$(status_kb "$RELAISD_PID" VmHWM)" \
 	    "$(status_kb "$RELAISD_PID" VmRSS)" | sort -n | tail -n 1)
@@ -390,9 +409,10 @@ echo "relais next to the Node peer: N=$N events a run, $RUNS rounds of" \
     "redis $(redis-server --version | awk '{ print $3 }' | sed 's/^v=//')"
 echo "   A: one welcome an event (the peer's work); B: the shipped config," \
     "welcome + counsellor notice (2 deliveries an event), 5 follow-ups planned"
-if [ -n "${BENCH_REDIS_WRAP:-}${BENCH_RELAISD_WRAP:-}$PERF" ]; then
+if [ -n "${BENCH_REDIS_WRAP:-}${BENCH_RELAISD_WRAP:-}$PERF$SLOWLOG" ]; then
 	echo "   profiling: redis-server under '${BENCH_REDIS_WRAP:-}'," \
-	    "relaisd under '${BENCH_RELAISD_WRAP:-}', perf on '$PERF':" \
+	    "relaisd under '${BENCH_RELAISD_WRAP:-}', perf on '$PERF'," \
+	    "slowlog '${SLOWLOG:-0}':" \
 	    "not figures to compare with the peer's"
 fi
 
