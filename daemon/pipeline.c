@@ -208,6 +208,7 @@ pipeline_parse(struct pipeline_job *j)
 		    j->env.type);
 		return -1;
 	}
+	memset(&ctx, 0, sizeof ctx);
 	ctx.cf = cf;
 	ctx.now_ms = clock_now_ms();
 	ctx.retry = e->retry_key != NULL;
@@ -353,6 +354,7 @@ pipeline_plan_build(struct pipeline_job *j)
 	}
 	ctx.rows = j->hrows;
 	ctx.nrows = j->hs.nreads;
+	ctx.prepared = j->hs.has_prepared ? j->hs.prepared.b : NULL;
 	if (plan_build(&ctx, &j->env, j->answer, &j->plan, j->dead,
 	    sizeof j->dead) == -1)
 		return -1;

@@ -32,6 +32,7 @@ handler_state_init(struct handler_state *st, const struct handler_lua *fn)
 	for (i = 0; i < st->ndecl; i++)
 		st->at[i] = -1;
 	st->more_name = NULL;
+	st->has_prepared = 0;
 	queue_args_init(&st->set);
 	queue_args_init(&st->more);
 }

@@ -104,6 +104,8 @@ struct handler_lua {
  * state function's JSON answer would make slow).
  */
 #define HANDLER_ARGS_MAX	16	/* a state function's declared arguments */
+/* Room for what a handler's prepare read of the event, kept for its fn. */
+#define HANDLER_PREPARED_SIZE	256
 
 struct handler_state {
 	const char		 *fn;	/* NULL: the handler needs no state */
@@ -121,6 +123,16 @@ struct handler_state {
 	char			 *reads[HANDLER_READS_MAX];	/* full key names, owned */
 	size_t			  nreads;
 	const struct handler_lua *lua;	/* fn's declaration */
+	/*
+	 * What prepare read of the event (the handler's own struct), for its
+	 * fn to take instead of reading the event again: the same event and
+	 * configuration. Pointers into itself do not survive the copy.
+	 */
+	union {
+		max_align_t	  align;
+		unsigned char	  b[HANDLER_PREPARED_SIZE];
+	}			  prepared;
+	int			  has_prepared;
 };
 
 /* A hash read for the handler: n fields and values, v[2i] -> v[2i + 1]. */
@@ -136,6 +148,7 @@ struct handler_ctx {
 	int				 retry;	/* a retry of one delivery: same messages */
 	const struct handler_rows	*rows;	/* the state's reads, in order */
 	size_t				 nrows;	/* 0 for a preview */
+	const void			*prepared; /* handler_state's, or NULL */
 };
 
 /*

@@ -100,6 +100,32 @@ arrival_parse(const struct envelope *ev, const struct handler_ctx *ctx,
 	return 0;
 }
 
+/*
+ * What prepare read, kept for fn (handler_state.prepared): the same event
+ * and configuration, read once. langbuf travels in the copy, lang is
+ * pointed at it again.
+ */
+_Static_assert(sizeof(struct arrival) <= HANDLER_PREPARED_SIZE,
+    "struct arrival does not fit handler_state.prepared");
+
+static void
+arrival_keep(const struct arrival *a, struct handler_state *st)
+{
+	memcpy(st->prepared.b, a, sizeof *a);
+	st->has_prepared = 1;
+}
+
+static int
+arrival_take(const struct handler_ctx *ctx, struct arrival *a)
+{
+	if (ctx->prepared == NULL)
+		return -1;
+	memcpy(a, ctx->prepared, sizeof *a);
+	if (a->lang != NULL)
+		a->lang = a->langbuf;
+	return 0;
+}
+
 /* The territories the person wants to work in: desired, else their own. */
 static void
 arrival_wanted(const struct handler_ctx *ctx, const struct arrival *a,
@@ -370,6 +396,7 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	}
 	/* the lists as JSON text, written straight: no tree on this path */
 	handler_state_init(st, &arrival_state);
+	arrival_keep(&a, st);
 	handler_arg_text(st, "followups", b.data, b.len);
 	handler_arg(st, "pid", a.id);
 	handler_arg_long(st, "ttl", ctx->cf->retention_days * 86400LL);
@@ -605,7 +632,8 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	int					 welcome, notify;
 	size_t					 wi = 0;
 
-	if (arrival_parse(ev, ctx, &a, reason, reasonlen) == -1)
+	if (arrival_take(ctx, &a) == -1 &&
+	    arrival_parse(ev, ctx, &a, reason, reasonlen) == -1)
 		return -1;
 	/*
 	 * An older event about a person who left or was forgotten since sends

@@ -73,19 +73,61 @@ test_envelope(const char *data, struct envelope *ev)
 	test_event("newcomer.arrived", "evt-1", data, ev);
 }
 
+static void
+test_str_same(const char *got, const char *want, const char *what)
+{
+	if ((got == NULL) != (want == NULL) ||
+	    (got != NULL && strcmp(got, want) != 0))
+		fail_msg("%s: \"%s\", not \"%s\"", what, got != NULL ? got :
+		    "(null)", want != NULL ? want : "(null)");
+}
+
+/* Two outputs of the same event alike: notifications, effects, note. */
+static void
+test_out_same(const struct handler_out *got, const struct handler_out *want)
+{
+	json_t	*g, *w;
+	size_t	 i;
+
+	assert_int_equal(got->n, want->n);
+	assert_string_equal(got->note, want->note);
+	for (i = 0; i < got->n; i++) {
+		assert_string_equal(got->v[i].role, want->v[i].role);
+		test_str_same(got->v[i].recipient_id, want->v[i].recipient_id,
+		    "recipient_id");
+		test_str_same(got->v[i].email, want->v[i].email, "email");
+		test_str_same(got->v[i].phone, want->v[i].phone, "phone");
+		test_str_same(got->v[i].language, want->v[i].language,
+		    "language");
+		assert_int_equal(got->v[i].consent_email,
+		    want->v[i].consent_email);
+		assert_int_equal(got->v[i].consent_sms, want->v[i].consent_sms);
+		assert_ptr_equal(got->v[i].territory, want->v[i].territory);
+		test_json_same(got->v[i].vars, want->v[i].vars, "vars");
+	}
+	g = test_fx_json(&got->effects);
+	w = test_fx_json(&want->effects);
+	test_json_same(g, w, "effects");
+	json_decref(g);
+	json_decref(w);
+}
+
 /* Runs newcomer.arrived on data; returns its result, reason and output. */
 int
 test_run(const char *data, struct handler_out *out, char *reason,
     size_t reasonlen)
 {
-	struct handler_ctx	 ctx = { test_cf, 1764079380000LL, 0, NULL, 0 };
+	struct handler_ctx	 ctx = { test_cf, 1764079380000LL, 0, NULL, 0, NULL };
 	struct handler_state	 st;
+	struct handler_out	 again;
 	struct envelope		 ev;
 	const struct handler	*h;
 	json_t			*state;
+	char			 why[256];
 	int			 rc;
 
 	memset(out, 0, sizeof *out);
+	memset(&again, 0, sizeof again);
 	memset(&st, 0, sizeof st);
 	snprintf(reason, reasonlen, "(untouched)");
 	test_envelope(data, &ev);
@@ -97,7 +139,14 @@ test_run(const char *data, struct handler_out *out, char *reason,
 	rc = h->prepare(&ev, &ctx, &st, reason, reasonlen);
 	if (rc == 0) {
 		assert_string_equal(st.fn, "arrived");
-		rc = h->fn(&ev, &ctx, state, out, reason, reasonlen);
+		/* the event read again (a preview) and prepare's kept: alike */
+		rc = h->fn(&ev, &ctx, state, &again, why, sizeof why);
+		assert_true(st.has_prepared);
+		ctx.prepared = st.prepared.b;
+		assert_int_equal(h->fn(&ev, &ctx, state, out, reason, reasonlen),
+		    rc);
+		test_out_same(out, &again);
+		handler_out_clear(&again);
 	}
 	handler_state_clear(&st);
 	json_decref(state);
@@ -208,7 +257,7 @@ void
 test_prepare(const char *type, const char *id, const char *data,
     struct handler_state *st)
 {
-	struct handler_ctx	 ctx = { NULL, TEST_NOW, 0, NULL, 0 };
+	struct handler_ctx	 ctx = { NULL, TEST_NOW, 0, NULL, 0, NULL };
 	struct envelope		 ev;
 	const struct handler	*h;
 	char			 reason[256];
@@ -226,7 +275,7 @@ test_prepare(const char *type, const char *id, const char *data,
 void
 test_prepare_refused(const char *type, const char *data, const char *want)
 {
-	struct handler_ctx	 ctx = { NULL, TEST_NOW, 0, NULL, 0 };
+	struct handler_ctx	 ctx = { NULL, TEST_NOW, 0, NULL, 0, NULL };
 	struct handler_state	 st;
 	struct envelope		 ev;
 	const struct handler	*h;
@@ -306,7 +355,7 @@ test_decide_rows(const char *type, const char *id, const char *data,
     const json_t *state, const struct handler_rows *rows, size_t nrows,
     int retry, struct handler_out *out)
 {
-	struct handler_ctx	 ctx = { NULL, TEST_NOW, 0, NULL, 0 };
+	struct handler_ctx	 ctx = { NULL, TEST_NOW, 0, NULL, 0, NULL };
 	struct envelope		 ev;
 	char			 reason[256];
 

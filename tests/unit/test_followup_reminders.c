@@ -20,7 +20,7 @@
 static void
 test_refused_type(const char *type, const char *data, const char *want)
 {
-	struct handler_ctx	 ctx = { NULL, TEST_NOW, 0, NULL, 0 };
+	struct handler_ctx	 ctx = { NULL, TEST_NOW, 0, NULL, 0, NULL };
 	struct handler_state	 st;
 	struct envelope		 ev;
 	char			 reason[256];

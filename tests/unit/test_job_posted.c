@@ -137,7 +137,7 @@ test_posted_refused(void **state)
 		    "\"a@b.example\"}}}",
 		    "data.job.closes_at \"2026-02-30\" is not a date" },
 	};
-	struct handler_ctx	 ctx = { NULL, TEST_NOW, 0, NULL, 0 };
+	struct handler_ctx	 ctx = { NULL, TEST_NOW, 0, NULL, 0, NULL };
 	struct handler_out	 out;
 	struct envelope		 ev;
 	char			 reason[256];

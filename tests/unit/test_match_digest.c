@@ -96,7 +96,7 @@ test_digest(void **state)
 	    NULL, &ev, reason, sizeof reason), 0);
 	free(member);
 	{
-		struct handler_ctx ctx = { NULL, TEST_NOW, 0, NULL, 0 };
+		struct handler_ctx ctx = { NULL, TEST_NOW, 0, NULL, 0, NULL };
 
 		ctx.cf = test_cf;
 		assert_int_equal(handler_find(ev.type)->prepare(&ev, &ctx, &st,

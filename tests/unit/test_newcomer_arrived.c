@@ -103,7 +103,7 @@ test_examples(void **state)
 		{ "config/examples/02-welcome-en.json", "rouyn-noranda" },
 		{ "config/examples/03-welcome-sms-only.json", "temiscamingue" },
 	};
-	struct handler_ctx	 ctx = { NULL, 0, 0, NULL, 0 };
+	struct handler_ctx	 ctx = { NULL, 0, 0, NULL, 0, NULL };
 	struct handler_out	 out;
 	struct envelope		 ev;
 	struct buf		 b;
