@@ -8,6 +8,9 @@
  *   fn:      given that function's answer (NULL when there is none, e.g. a
  *            preview by relaisctl render), the notifications to send and the
  *            effects to apply with the commit (ledger, digest, records).
+ *            What prepare read of the event it may keep for fn
+ *            (handler_state.prepared, given as handler_ctx.prepared):
+ *            fn reads the event itself when that is NULL (a preview).
  * A handler's file holds its server-side code too, in Lua: its state
  * function and its effects (store.c assembles them for the queue).
  */
