@@ -108,7 +108,7 @@ struct handler_lua {
  */
 #define HANDLER_ARGS_MAX	16	/* a state function's declared arguments */
 /* Room for what a handler's prepare read of the event, kept for its fn. */
-#define HANDLER_PREPARED_SIZE	256
+#define HANDLER_PREPARED_SIZE	128
 
 struct handler_state {
 	const char		 *fn;	/* NULL: the handler needs no state */
