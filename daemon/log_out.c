@@ -32,10 +32,12 @@ static socklen_t	 log_jaddrlen;
  * Lines held by log_hold(), per thread: the outbox's and SMTP's threads
  * write theirs at once. For stderr the lines back to back; for journald
  * each datagram followed by its stderr line (written instead when the
- * datagram does not go), with where each starts. Room for a commit's
- * outcomes; a line that would not fit writes what is held first.
+ * datagram does not go), with where each starts. Room for some 60
+ * outcome lines (a commit's go in a few writes) at little memory; a line
+ * that would not fit writes what is held first, one larger than the room
+ * goes at once.
  */
-#define LOG_HELD_MAX	(48 * 1024)
+#define LOG_HELD_MAX	(16 * 1024)
 #define LOG_HELD_DGRAMS	64
 struct log_held {
 	char	 b[LOG_HELD_MAX];
@@ -591,7 +593,8 @@ log_can_hold(int prio, size_t need, int dgram)
 {
 	struct log_held	*h = log_held;
 
-	if (log_holding == 0 || h == NULL || prio <= LOG_ERR) {
+	if (log_holding == 0 || h == NULL || prio <= LOG_ERR ||
+	    need > sizeof h->b) {
 		log_write_held();
 		return 0;
 	}
@@ -624,17 +627,18 @@ static int
 log_journal_line(int prio, char *line, size_t linelen, size_t pre,
     const struct log_field *f, size_t n, int errnum)
 {
-	struct log_held	*h = log_held;
+	struct log_held	*h;
 	char		 dg[LOG_LINE_MAX * 3];
 	size_t		 len;
 
-	if (log_can_hold(prio, sizeof dg + linelen + 1, 1)) {
-		len = log_journal_make(h->b + h->len, sizeof dg, prio,
-		    line + pre, linelen - pre, f, n, errnum);
-		if (len == 0)
-			return -1;
+	if ((len = log_journal_make(dg, sizeof dg, prio, line + pre,
+	    linelen - pre, f, n, errnum)) == 0)
+		return -1;
+	if (log_can_hold(prio, len + linelen + 1, 1)) {
+		h = log_held;
 		h->dg[h->n] = h->len;
 		h->dglen[h->n] = len;
+		memcpy(h->b + h->len, dg, len);
 		memcpy(h->b + h->len + len, line, linelen);
 		h->b[h->len + len + linelen] = '\n';
 		h->linelen[h->n] = linelen + 1;
@@ -642,9 +646,6 @@ log_journal_line(int prio, char *line, size_t linelen, size_t pre,
 		h->n++;
 		return 0;
 	}
-	if ((len = log_journal_make(dg, sizeof dg, prio, line + pre,
-	    linelen - pre, f, n, errnum)) == 0)
-		return -1;
 	return sendto(log_jfd, dg, len, MSG_NOSIGNAL,
 	    (struct sockaddr *)&log_jaddr, log_jaddrlen) == -1 ? -1 : 0;
 }
