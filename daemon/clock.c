@@ -98,7 +98,7 @@ clock_format(int64_t ms, int millis, char *out, size_t outlen)
 	}
 	tz_civil_from_days(days, &y, &m, &d);
 	if (y < 1000 || y > 9999) {
-		/* strftime's way (unpadded, or past four digits): as it was */
+		/* strftime's %Y: unpadded below 1000, five digits past 9999 */
 		t = (time_t)sec;
 		gmtime_r(&t, &tm);
 		strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);

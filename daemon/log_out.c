@@ -33,9 +33,10 @@ static socklen_t	 log_jaddrlen;
  * write theirs at once. For stderr the lines back to back; for journald
  * each datagram followed by its stderr line (written instead when the
  * datagram does not go), with where each starts. Room for some 60
- * outcome lines (a commit's go in a few writes) at little memory; a line
- * that would not fit writes what is held first, one larger than the room
- * goes at once.
+ * outcome lines on stderr, 20 under journald (a datagram repeats the
+ * line's fields), so a commit's go in a few calls at little memory; a
+ * line that would not fit writes what is held first, one larger than the
+ * room goes at once.
  */
 #define LOG_HELD_MAX	(16 * 1024)
 #define LOG_HELD_DGRAMS	64

@@ -61,7 +61,7 @@ followup_event_id(const char *person, const char *kind,
 	struct buf		 b;
 	size_t			 i, np = strlen(person) + 1, nk = strlen(kind);
 
-	/* on the stack when it fits (five times an arrival), else a buf */
+	/* on the stack when it fits (once a follow-up planned), else a buf */
 	if (16 + np + nk <= sizeof in) {
 		memcpy(in, "relais-followup\0", 16);
 		memcpy(in + 16, person, np);
@@ -168,8 +168,11 @@ followup_due_member(const char *pid, const char *kind, const char *territory,
 	int		 bad = 0;
 
 	followup_event_id(pid, kind, id);
-	/* the member as stored: its text must not change for the same due */
-	clock_rfc3339_sec(due_ms, at, sizeof at);
+	/*
+	 * The member as stored: its text must not change for the same due,
+	 * the second truncated as (time_t)(due_ms / 1000) did.
+	 */
+	clock_rfc3339_sec(due_ms / 1000 * 1000, at, sizeof at);
 	/* keys in sorted order (handler_scheduled_open) */
 	handler_scheduled_open(&b, &w);
 	jsonw_open(&w, '{');
