@@ -11,8 +11,8 @@
 
 #include <event2/event.h>
 
-#include "buf.h"
 #include "backoff.h"
+#include "buf.h"
 #include "clock.h"
 #include "config.h"
 #include "delivery.h"

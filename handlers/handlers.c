@@ -286,9 +286,9 @@ void
 handler_fig(const struct handler_ctx *ctx, const struct territory *t,
     char *out)
 {
-	char	month[16];
+	char	month[FIGURES_MONTH_SIZE];
 
-	handler_month(t, ctx->now_ms, month, sizeof month);
+	figures_month(t->tz, ctx->now_ms, month);
 	buf_join(out, HANDLER_FIG_SIZE, t->id, ':', month);
 }
 
@@ -556,15 +556,6 @@ handler_counsellor_vars(const struct territory_counsellor *c)
 	if (c->phone != NULL)
 		json_object_set_new(v, "phone", json_string(c->phone));
 	return v;
-}
-
-void
-handler_month(const struct territory *t, int64_t ms, char *out, size_t outlen)
-{
-	char	month[FIGURES_MONTH_SIZE];
-
-	figures_month(t->tz, ms, month);
-	snprintf(out, outlen, "%s", month);
 }
 
 struct notification *

@@ -363,9 +363,6 @@ json_t		*handler_counsellor_vars(const struct territory_counsellor *);
 void		 handler_scheduled_open(struct buf *, struct jsonw *);
 char		*handler_scheduled_close(struct buf *, struct jsonw *,
 		    const char *id, const char *type, const char *what);
-/* "2026-11" of ms in t's zone. */
-void		 handler_month(const struct territory *, int64_t ms, char *out,
-		    size_t outlen);
 
 /*
  * Resolves data.territory (an id) or data.municipality (a name) to a

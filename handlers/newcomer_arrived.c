@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "config.h"
 #include "envelope.h"
+#include "figures.h"
 #include "followups.h"
 #include "handlers.h"
 #include "jsonw.h"
@@ -341,7 +342,7 @@ arrival_index(const struct handler_ctx *ctx, const struct arrival *a,
 {
 	const struct territory	*want[16];
 	json_t			*langs;
-	char			*key, *rec, month[16];
+	char			*key, *rec, month[FIGURES_MONTH_SIZE];
 	int64_t			 day, at;
 	size_t			 i, nwant;
 
@@ -360,9 +361,9 @@ arrival_index(const struct handler_ctx *ctx, const struct arrival *a,
 	if (a->arrival != NULL && followup_date(a->arrival, &day) == 0)
 		snprintf(month, sizeof month, "%.7s", a->arrival);
 	else
-		handler_month(a->t, a->arrival != NULL &&
+		figures_month(a->t->tz, a->arrival != NULL &&
 		    envelope_parse_time(a->arrival, &at) == 0 ? at :
-		    ctx->now_ms, month, sizeof month);
+		    ctx->now_ms, month);
 	/* the languages they speak: the profile's, else the one they use */
 	langs = json_incref(json_object_get(a->profile, "languages"));
 	if (json_array_size(langs) == 0) {
