@@ -697,9 +697,11 @@ check-clocks: all
 	done; exit $$rc
 
 # The tree's shape: files <= 800 lines, functions <= 80, no module calling
-# back into one that calls it (tests/layout.py reads the objects).
+# back into one that calls it (tests/layout.py reads the objects); and every
+# listed mutant still applies to the code (its text found once).
 check-layout: all
 	@python3 tests/layout.py $(BUILD)
+	@python3 tests/mutants/run.py --check
 
 # The shipped alerting rules (contrib/prometheus): valid, and their unit
 # tests pass (promtool, from Debian's prometheus package). That they read

@@ -19,6 +19,9 @@ is killed when one of them fails. Exits non-zero if any mutant survives, no
 longer applies (its text is gone or ambiguous) or does not build.
 
     run.py [-k] [NAME ...]     -k keeps the scratch copies
+    run.py --check             only that every mutant still applies (its
+                               text found once, its tests exist): seconds,
+                               no build; make check-layout runs it
     MUTANT_JOBS=2              mutants tried at a time, each in its own copy
 """
 import os
@@ -166,7 +169,33 @@ def worker(tree, units, todo, done):
         done.put((m["mutant"],) + try_mutant(tree, m, units, logdir))
 
 
+def check(mutants):
+    """Every mutant applies to the tree as it is: 0, or 1 with the stale."""
+    bad = 0
+    for m in mutants:
+        try:
+            with open(os.path.join(ROOT, m["file"]), encoding="utf-8") as f:
+                count = f.read().count(m["from"])
+        except OSError as e:
+            print("mutants: %s (%s): %s" % (m["mutant"], m["list"], e))
+            bad += 1
+            continue
+        if count != 1:
+            print("mutants: %s (%s): '%s' found %d times in %s" % (
+                m["mutant"], m["list"], m["from"], count, m["file"]))
+            bad += 1
+    print("mutants: %d listed, %d stale" % (len(mutants), bad))
+    return 1 if bad else 0
+
+
 def main(argv):
+    if argv == ["--check"]:
+        mutants = load([])
+        for t in sorted({t for m in mutants for t in m["catch"].split()}):
+            if t.startswith("t_") and not os.path.exists(
+                    os.path.join(ROOT, "tests", "integration", t + ".sh")):
+                sys.exit("catch %s: no such scenario" % t)
+        return check(mutants)
     keep = "-k" in argv
     jobs = int(os.environ.get("MUTANT_JOBS", "2"))
     names = [a for a in argv if a != "-k"]
