@@ -74,6 +74,7 @@ LIB_SRCS := \
 	daemon/words.c \
 	daemon/jsonw.c \
 	daemon/jsonr.c \
+	daemon/jarena.c \
 	daemon/route.c \
 	daemon/backoff.c \
 	daemon/idkey.c \
@@ -487,6 +488,7 @@ UNIT_TESTS := \
 	test_plan \
 	test_jsonw \
 	test_jsonr \
+	test_jarena \
 	test_words \
 	test_record \
 	test_gw_sendgrid \

@@ -26,6 +26,7 @@
 #include "gw.h"
 #include "gw_twilio.h"
 #include "http.h"
+#include "jarena.h"
 #include "log.h"
 #include "notify.h"
 #include "pipeline.h"
@@ -781,6 +782,7 @@ main(int argc, char *argv[])
 	if (check)
 		return relaisd_check(path, 0);
 
+	jarena_init();		/* before any thread: Jansson's allocator */
 	memset(&d, 0, sizeof d);
 	if ((d.cf = relaisd_load(path, 1)) == NULL)
 		return 1;

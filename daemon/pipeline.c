@@ -28,6 +28,7 @@
 #include "envelope.h"
 #include "gw.h"
 #include "handlers.h"
+#include "jarena.h"
 #include "jsonr.h"
 #include "log.h"
 #include "metrics.h"
@@ -66,6 +67,7 @@ struct pipeline_job {
 	const char			*dedupe;	/* event id, "" once done */
 	struct handler_state		 hs;		/* the handler's ask of Redis */
 	json_t				*answer;	/* and Redis's answer */
+	struct jarena			 arena;		/* env's and answer's values */
 	struct queue_rows		*rows[HANDLER_READS_MAX];
 	struct handler_rows		 hrows[HANDLER_READS_MAX];
 	int				 awaiting;	/* state and reads */
@@ -159,6 +161,7 @@ pipeline_job_free(struct pipeline_job *j)
 	json_decref(j->answer);
 	pipeline_conf_release(j->conf);
 	envelope_clear(&j->env);
+	jarena_release(&j->arena);	/* after the last tree in it */
 	queue_entry_free(j->e);
 	free(j);
 	if (p->drained_cb != NULL && p->njobs == 0)
@@ -185,6 +188,7 @@ pipeline_parse(struct pipeline_job *j)
 	struct envelope_limits		 lim;
 	struct queue_entry		*e = j->e;
 	struct handler_ctx		 ctx;
+	int				 rc;
 
 	if (e->event == NULL) {
 		snprintf(j->dead, sizeof j->dead, "stream entry has no "
@@ -198,8 +202,11 @@ pipeline_parse(struct pipeline_job *j)
 	}
 	lim.max_bytes = (size_t)cf->limits.max_event_bytes;
 	lim.max_depth = (int)cf->limits.max_depth;
-	if (envelope_parse(e->event, e->len, &lim, &j->env, j->dead,
-	    sizeof j->dead) == -1)
+	jarena_enter(&j->arena);
+	rc = envelope_parse(e->event, e->len, &lim, &j->env, j->dead,
+	    sizeof j->dead);
+	jarena_leave();
+	if (rc == -1)
 		return -1;
 	j->parsed = 1;
 	log_value(j->env.id, j->logid, sizeof j->logid);
@@ -275,8 +282,14 @@ pipeline_on_state(int ok, int dup, const char *s, size_t len, void *arg)
 		j->state_failed = 1;
 	else if (dup)
 		j->dup = 1;
-	else if ((j->answer = jsonr_loadb(s, len, 0, &err)) == NULL)
-		snprintf(j->state_bad, sizeof j->state_bad, "%s", err.text);
+	else {
+		jarena_enter(&j->arena);
+		j->answer = jsonr_loadb(s, len, 0, &err);
+		jarena_leave();
+		if (j->answer == NULL)
+			snprintf(j->state_bad, sizeof j->state_bad, "%s",
+			    err.text);
+	}
 	pipeline_state_done(j);
 }
 

@@ -11,6 +11,7 @@
 
 #include "admin_prom.h"
 #include "buf.h"
+#include "jarena.h"
 #include "procstat.h"
 
 /* /proc/<pid>/stat's fields after "(comm) ", counted from the state (3). */
@@ -146,6 +147,14 @@ procstat_write(struct buf *out)
 	}
 	buf_free(&stat);
 	buf_free(&sys);
+	/* relaisd's own part of that memory, which it watches */
+	procstat_gauge(out, "relais_json_arena_bytes", "Memory holding the "
+	    "parsed events and state answers of the entries in flight (their "
+	    "jobs' arenas), in bytes.",
+	    (double)(jarena_pages_used() * JARENA_PAGE));
+	procstat_gauge(out, "relais_json_arena_peak_bytes", "The most "
+	    "relais_json_arena_bytes has been since start.",
+	    (double)(jarena_pages_peak() * JARENA_PAGE));
 	if ((fds = procstat_fds()) >= 0)
 		procstat_gauge(out, "process_open_fds", "Number of open file "
 		    "descriptors.", fds);

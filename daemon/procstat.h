@@ -2,7 +2,9 @@
 /*
  * The process_* metrics of the Prometheus client libraries (CPU time,
  * start time, memory, file descriptors), read from /proc/self when they
- * are written. Linux only; what cannot be read is left out.
+ * are written, and the part of that memory relaisd keeps count of itself
+ * (relais_json_arena_*, jarena.h). Linux only; what cannot be read is
+ * left out.
  */
 #ifndef RELAIS_PROCSTAT_H
 #define RELAIS_PROCSTAT_H

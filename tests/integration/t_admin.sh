@@ -28,6 +28,10 @@ grep -q '^relais_dead_letters 1$' "$T/metrics.txt" || fail "dead-letter gauge"
 grep -q '^relais_gateway_latency_seconds_count{gateway="webhook"} 1$' "$T/metrics.txt" ||
     fail "latency histogram"
 grep -q '^relais_gateway_breaker_state{gateway="webhook"} 0$' "$T/metrics.txt" || fail "breaker gauge"
+# the events were parsed into their jobs' arenas, given back when they ended
+grep -q '^relais_json_arena_peak_bytes [1-9][0-9]*$' "$T/metrics.txt" ||
+    fail "no arena used: $(grep arena "$T/metrics.txt")"
+wait_for 10 "the arenas given back" 'curl -s "$url/metrics" | grep -q "^relais_json_arena_bytes 0\$"'
 if command -v promtool >/dev/null; then
 	promtool check metrics < "$T/metrics.txt" || fail "promtool check metrics refused the output"
 else

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
+/* Jansson trees that die with their job, bump-allocated in its own pages. */
+#include <sys/mman.h>
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "jarena.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define JARENA_POISON(p, n)	ASAN_POISON_MEMORY_REGION((p), (n))
+#define JARENA_UNPOISON(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define JARENA_POISON(p, n)	((void)(p), (void)(n))
+#define JARENA_UNPOISON(p, n)	((void)(p), (void)(n))
+#endif
+
+/*
+ * 64 MiB of address space, 16,384 pages: a thousand jobs in flight with
+ * events of 60 KB. A page starts with the link to the next one (its
+ * arena's older page, or the next free page), 16 bytes to keep what
+ * follows aligned as malloc's is.
+ */
+#define JARENA_REGION	((size_t)64 << 20)
+#define JARENA_HEAD	16
+
+static char		*jarena_base;	/* the region; NULL: none */
+static size_t		 jarena_size;
+static char		*jarena_next;	/* its pages never handed out start here */
+static char		*jarena_free_pages;
+static size_t		 jarena_used, jarena_peak;
+static pthread_mutex_t	 jarena_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static _Thread_local struct jarena	*jarena_cur;
+
+static char *
+jarena_link(const char *page)
+{
+	char	*next;
+
+	memcpy(&next, page, sizeof next);
+	return next;
+}
+
+static void
+jarena_set_link(char *page, const char *next)
+{
+	memcpy(page, &next, sizeof next);
+}
+
+/* A page for a: from the free ones first (the most recently released). */
+static int
+jarena_grow(struct jarena *a)
+{
+	char	*page;
+
+	pthread_mutex_lock(&jarena_lock);
+	if ((page = jarena_free_pages) != NULL)
+		jarena_free_pages = jarena_link(page);
+	else if (jarena_base != NULL &&
+	    jarena_next < jarena_base + jarena_size) {
+		page = jarena_next;
+		jarena_next += JARENA_PAGE;
+	}
+	if (page != NULL && ++jarena_used > jarena_peak)
+		jarena_peak = jarena_used;
+	pthread_mutex_unlock(&jarena_lock);
+	if (page == NULL)
+		return -1;
+	jarena_set_link(page, a->page);
+	JARENA_POISON(page + JARENA_HEAD, JARENA_PAGE - JARENA_HEAD);
+	a->page = page;
+	a->cur = page + JARENA_HEAD;
+	a->end = page + JARENA_PAGE;
+	return 0;
+}
+
+static void *
+jarena_malloc(size_t n)
+{
+	struct jarena	*a = jarena_cur;
+	char		*p;
+
+	if (a == NULL || n > JARENA_SMALL || n == 0)
+		return malloc(n);
+	n = (n + 15) & ~(size_t)15;
+	if ((size_t)(a->end - a->cur) < n && jarena_grow(a) == -1)
+		return malloc(n);
+	p = a->cur;
+	a->cur += n;
+	JARENA_UNPOISON(p, n);
+	return p;
+}
+
+int
+jarena_holds(const void *p)
+{
+	return (uintptr_t)p - (uintptr_t)jarena_base < jarena_size;
+}
+
+/* An arena's value is freed with its pages; anything else is malloc's. */
+static void
+jarena_free(void *p)
+{
+	if (!jarena_holds(p))
+		free(p);
+}
+
+void
+jarena_init_size(size_t bytes)
+{
+	void	*r;
+
+	bytes -= bytes % JARENA_PAGE;
+	if (jarena_base != NULL || bytes == 0)
+		return;
+	r = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return;		/* no arenas: Jansson's trees are malloc's */
+	jarena_base = jarena_next = r;
+	jarena_size = bytes;
+	json_set_alloc_funcs(jarena_malloc, jarena_free);
+}
+
+void
+jarena_init(void)
+{
+	jarena_init_size(JARENA_REGION);
+}
+
+void
+jarena_enter(struct jarena *a)
+{
+	jarena_cur = jarena_base != NULL ? a : NULL;
+}
+
+void
+jarena_leave(void)
+{
+	jarena_cur = NULL;
+}
+
+void
+jarena_release(struct jarena *a)
+{
+	char	*page, *next;
+	size_t	 n = 0;
+
+	if (jarena_cur == a)
+		jarena_cur = NULL;
+	if (a->page == NULL)
+		return;
+	pthread_mutex_lock(&jarena_lock);
+	for (page = a->page; page != NULL; page = next) {
+		next = jarena_link(page);
+		JARENA_POISON(page + JARENA_HEAD, JARENA_PAGE - JARENA_HEAD);
+		jarena_set_link(page, jarena_free_pages);
+		jarena_free_pages = page;
+		n++;
+	}
+	jarena_used -= n;
+	pthread_mutex_unlock(&jarena_lock);
+	a->page = a->cur = a->end = NULL;
+}
+
+size_t
+jarena_pages_used(void)
+{
+	size_t	n;
+
+	pthread_mutex_lock(&jarena_lock);
+	n = jarena_used;
+	pthread_mutex_unlock(&jarena_lock);
+	return n;
+}
+
+size_t
+jarena_pages_peak(void)
+{
+	size_t	n;
+
+	pthread_mutex_lock(&jarena_lock);
+	n = jarena_peak;
+	pthread_mutex_unlock(&jarena_lock);
+	return n;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
+/* Jansson trees that die with their job, bump-allocated in its own pages. */
+#ifndef RELAIS_JARENA_H
+#define RELAIS_JARENA_H
+
+#include <stddef.h>
+
+/*
+ * A job's event and its state answer are parsed into Jansson trees of
+ * some 90 small values, all kept until the job ends, then freed one by
+ * one: malloc and free were a quarter of relaisd's instructions a welcome.
+ * While a jarena is entered, the calling thread's Jansson allocations of
+ * up to JARENA_SMALL bytes come from the arena's 4 KiB pages instead, one
+ * pointer bump each; freeing one of them is a no-op, and jarena_release()
+ * gives the pages back at once, to be reused (most recent first: still in
+ * the cache) by the next job. Larger ones, and every allocation outside
+ * an entered arena or in another thread, are malloc's as before.
+ *
+ * The pages come from one region reserved at jarena_init() (address space,
+ * touched page by page: RSS grows only with the pages jobs use at once).
+ * When it is used up, a job's trees are malloc's: nothing fails.
+ *
+ * Ownership: everything allocated in an arena must be unreachable when it
+ * is released: json_decref() the trees first (their values' frees are
+ * no-ops, a value the job added since with malloc is freed), and keep no
+ * value of them past the job (json_incref does not keep one alive). Under
+ * AddressSanitizer, released pages are poisoned: a value kept too long is
+ * reported where it is read.
+ */
+#define JARENA_PAGE	4096
+#define JARENA_SMALL	512
+
+struct jarena {
+	char	*page;		/* the newest of its pages, NULL: none */
+	char	*cur;		/* free room in it */
+	char	*end;
+};
+
+/*
+ * Reserves the region and makes Jansson allocate through the arenas: once,
+ * before any thread but the caller's uses Jansson. Without it (tests that
+ * do not call it), an entered arena is never used.
+ */
+void	jarena_init(void);
+/* jarena_init()'s, with a region of bytes (tests: to reach its end). */
+void	jarena_init_size(size_t bytes);
+/* A zeroed struct jarena is an empty arena; so is one released. */
+void	jarena_enter(struct jarena *);
+void	jarena_leave(void);
+void	jarena_release(struct jarena *);
+
+/* 1 when p is in the region: an arena's value (tests). */
+int	jarena_holds(const void *p);
+/* Pages handed out now, and the most ever at once (tests). */
+size_t	jarena_pages_used(void);
+size_t	jarena_pages_peak(void);
+
+#endif

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
+/* A job's Jansson values live in its arena's pages, and only there. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
+#include "jarena.h"
+#include "jsonr.h"
+
+#define TEST_PAGES	4	/* the region: small enough to reach its end */
+
+static const char	test_event[] =
+    "{\"specversion\":\"1.0\",\"id\":\"e-1\",\"type\":\"newcomer.arrived\","
+    "\"data\":{\"person\":{\"id\":\"p-1\",\"first_name\":\"Zo\\u00e9\","
+    "\"email\":\"zoe@example.org\",\"language\":\"fr\",\"consent\":"
+    "{\"email\":true,\"sms\":false}},\"municipality\":\"Amos\"}}";
+
+static int
+test_setup(void **state)
+{
+	(void)state;
+	jarena_init_size(TEST_PAGES * JARENA_PAGE);
+	return 0;
+}
+
+static json_t *
+test_parse(struct jarena *a, const char *s)
+{
+	json_t	*v;
+
+	jarena_enter(a);
+	v = jsonr_load(s, strlen(s));
+	jarena_leave();
+	assert_non_null(v);
+	return v;
+}
+
+/* A tree read in an arena is in one page, given back whole and reused. */
+static void
+test_tree(void **state)
+{
+	struct jarena	 a, b;
+	json_t		*v, *w, *again;
+	const char	*name;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	v = test_parse(&a, test_event);
+	name = json_string_value(json_object_get(json_object_get(
+	    json_object_get(v, "data"), "person"), "first_name"));
+	assert_string_equal(name, "Zo\xc3\xa9");
+	assert_true(jarena_holds(v));
+	assert_true(jarena_holds(name));
+	assert_int_equal(jarena_pages_used(), 1);
+
+	/* what the job adds later is malloc's, and freed with the tree */
+	w = json_string("added after the parse");
+	assert_false(jarena_holds(w));
+	assert_int_equal(json_object_set_new(v, "extra", w), 0);
+	json_decref(v);
+	assert_int_equal(jarena_pages_used(), 1);
+	jarena_release(&a);
+	assert_int_equal(jarena_pages_used(), 0);
+	assert_null(a.page);
+#if defined(__SANITIZE_ADDRESS__)
+	/* a value read after its job ended is reported where it is read */
+	assert_true(__asan_address_is_poisoned(name));
+#endif
+
+	/* the next job takes the page just given back */
+	again = test_parse(&b, test_event);
+	assert_true(jarena_holds(again));
+	assert_ptr_equal(b.page, (char *)v - ((uintptr_t)v % JARENA_PAGE));
+	json_decref(again);
+	jarena_release(&b);
+	jarena_release(&b);		/* twice: nothing */
+}
+
+/* Large values, and anything outside an entered arena, are malloc's. */
+static void
+test_outside(void **state)
+{
+	struct jarena	 a;
+	char		 big[JARENA_SMALL + 100];
+	json_t		*v, *s, *after;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	memset(big, 'x', sizeof big);
+	jarena_enter(&a);
+	v = json_object();
+	s = json_stringn(big, sizeof big);
+	jarena_leave();
+	after = json_integer(7);
+	assert_true(jarena_holds(v));
+	assert_false(jarena_holds(json_string_value(s)));
+	assert_false(jarena_holds(after));
+	assert_int_equal(json_object_set_new(v, "big", s), 0);
+	json_decref(v);
+	json_decref(after);
+	jarena_release(&a);
+
+	/* released while entered: what follows is malloc's */
+	jarena_enter(&a);
+	jarena_release(&a);
+	v = json_object();
+	assert_false(jarena_holds(v));
+	json_decref(v);
+	assert_null(a.page);
+	assert_int_equal(jarena_pages_used(), 0);
+}
+
+static void *
+test_thread(void *arg)
+{
+	json_t	*v = json_string("another thread's");
+
+	*(int *)arg = jarena_holds(v);
+	json_decref(v);
+	return NULL;
+}
+
+/* An arena is its thread's: another thread's values are malloc's. */
+static void
+test_threads(void **state)
+{
+	struct jarena	 a;
+	pthread_t	 t;
+	json_t		*v;
+	int		 held = -1;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	jarena_enter(&a);
+	assert_int_equal(pthread_create(&t, NULL, test_thread, &held), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	v = json_string("this thread's");
+	jarena_leave();
+	assert_int_equal(held, 0);
+	assert_true(jarena_holds(v));
+	json_decref(v);
+	jarena_release(&a);
+}
+
+/* At the region's end a job's values are malloc's: nothing fails. */
+static void
+test_region_end(void **state)
+{
+	struct jarena	 a[TEST_PAGES + 1];
+	json_t		*v[TEST_PAGES + 1];
+	size_t		 i;
+
+	(void)state;
+	memset(a, 0, sizeof a);
+	for (i = 0; i <= TEST_PAGES; i++)
+		v[i] = test_parse(&a[i], test_event);
+	for (i = 0; i < TEST_PAGES; i++)
+		assert_true(jarena_holds(v[i]));
+	assert_false(jarena_holds(v[TEST_PAGES]));
+	assert_null(a[TEST_PAGES].page);
+	assert_int_equal(jarena_pages_used(), TEST_PAGES);
+	assert_int_equal(jarena_pages_peak(), TEST_PAGES);
+	for (i = 0; i <= TEST_PAGES; i++) {
+		json_decref(v[i]);
+		jarena_release(&a[i]);
+	}
+	assert_int_equal(jarena_pages_used(), 0);
+
+	/* a tree larger than a page takes several, all given back */
+	{
+		json_t	*big = json_array();
+		char	 text[64];
+
+		jarena_enter(&a[0]);
+		for (i = 0; i < 100; i++) {
+			snprintf(text, sizeof text, "value number %zu", i);
+			json_array_append_new(big, json_string(text));
+		}
+		jarena_leave();
+		assert_true(jarena_pages_used() > 1);
+		json_decref(big);
+		jarena_release(&a[0]);
+		assert_int_equal(jarena_pages_used(), 0);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_outside),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_region_end),
+	};
+
+	return cmocka_run_group_tests(tests, test_setup, NULL);
+}
