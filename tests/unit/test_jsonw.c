@@ -146,6 +146,45 @@ test_escape_offsets(void **state)
 	buf_free(&b);
 }
 
+/*
+ * Short strings go by a path of their own when nothing in them needs a
+ * look: every length around its limit, plain or with one byte to escape
+ * or one UTF-8 character at its end, appended one after another into one
+ * buffer (its room meets each at each place), as Jansson writes them.
+ */
+static void
+test_escape_short(void **state)
+{
+	static const char *const tails[] = { "", "\"", "\n", "\xc3\xa9" };
+	struct buf	 b, want;
+	json_t		*j;
+	char		 s[80], *one;
+	size_t		 len, t;
+
+	(void)state;
+	buf_init(&b);
+	buf_init(&want);
+	for (t = 0; t < sizeof tails / sizeof *tails; t++) {
+		for (len = 0; len <= 70; len++) {
+			memset(s, 'k', len);
+			memcpy(s + len, tails[t], strlen(tails[t]) + 1);
+			assert_int_equal(jsonw_escape(&b, s, strlen(s)), 0);
+			j = json_string(s);
+			one = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+			buf_puts(&want, one);
+			free(one);
+			json_decref(j);
+			assert_int_equal(b.len, want.len);
+			assert_string_equal(b.data, want.data);
+		}
+	}
+	/* a short string that is not UTF-8 is refused, the buffer as it was */
+	assert_int_equal(jsonw_escape(&b, "caf\xe9", 4), -1);
+	assert_string_equal(b.data, want.data);
+	buf_free(&b);
+	buf_free(&want);
+}
+
 /* An object written by hand equals the tree Jansson would dump. */
 static void
 test_object(void **state)
@@ -244,6 +283,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_as_jansson),
 		cmocka_unit_test(test_escape_offsets),
+		cmocka_unit_test(test_escape_short),
 		cmocka_unit_test(test_object),
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_not_utf8),
