@@ -232,12 +232,27 @@ plan_derive(const json_t *o, const char *name, const struct tz *tz,
 	return NULL;
 }
 
-/* What plan_derive needs, for the template engine's callback. */
+/*
+ * What plan_derive needs, for the template engine's callback; and what it
+ * made for one message, kept until the message is rendered: a template
+ * asks for the same derived name in its subject, its HTML and its text,
+ * in a section and again inside it ({{#x_long}}{{x_long}}{{/x_long}}),
+ * and a date in words costs some 1,500 instructions. The objects asked
+ * about are the notification's variables, unchanged while it renders.
+ */
+#define PLAN_DERIVED_MAX	16	/* values kept, the later made each time */
+
 struct plan_derive_arg {
 	const struct tz		*tz;
 	const struct words	*w;
 	const char		*lang;
 	const json_t		*territory;	/* {{territory.*}}: as configured */
+	size_t			 n;
+	struct {
+		const json_t	*o;
+		char		 name[48];	/* a longer one: not kept */
+		json_t		*v;
+	}			 made[PLAN_DERIVED_MAX];
 };
 
 /*
@@ -247,11 +262,31 @@ struct plan_derive_arg {
 static json_t *
 plan_derive_cb(void *arg, const json_t *o, const char *name)
 {
-	const struct plan_derive_arg	*a = arg;
+	struct plan_derive_arg	*a = arg;
+	json_t			*v;
+	size_t			 i;
 
 	if (o == a->territory)
 		return NULL;
-	return plan_derive(o, name, a->tz, a->w, a->lang);
+	for (i = 0; i < a->n; i++) {
+		if (a->made[i].o == o && strcmp(a->made[i].name, name) == 0)
+			return json_incref(a->made[i].v);
+	}
+	v = plan_derive(o, name, a->tz, a->w, a->lang);
+	if (v != NULL && a->n < PLAN_DERIVED_MAX &&
+	    strlen(name) < sizeof a->made[a->n].name) {
+		a->made[a->n].o = o;
+		strcpy(a->made[a->n].name, name);
+		a->made[a->n++].v = json_incref(v);
+	}
+	return v;
+}
+
+static void
+plan_derive_clear(struct plan_derive_arg *a)
+{
+	while (a->n > 0)
+		json_decref(a->made[--a->n].v);
 }
 
 /*
@@ -452,11 +487,14 @@ plan_one(const struct config *cf, const struct envelope *ev, struct plan *p,
 	da.w = cf->words;
 	da.lang = langs[0];
 	da.territory = json_object_get(n->vars, "territory");
+	da.n = 0;
 	rv.data = n->vars;
 	rv.derive = plan_derive_cb;
 	rv.derive_arg = &da;
-	if (render_message(cf->render, d->territory, d->template, channel,
-	    langs, nl, &rv, &d->msg, err, sizeof err) == -1)
+	rc = render_message(cf->render, d->territory, d->template, channel,
+	    langs, nl, &rv, &d->msg, err, sizeof err);
+	plan_derive_clear(&da);
+	if (rc == -1)
 		plan_fail(d, PLAN_DEAD, "%s", err);
 	if (d->status == PLAN_SEND && strcmp(channel, "sms") == 0)
 		plan_sms(d);

@@ -6,12 +6,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "envelope.h"
 #include "plan.h"
@@ -19,32 +22,30 @@
 #include "tz.h"
 #include "words.h"
 
-/* A config in a temporary directory, using the shipped templates. */
+/* A config in a temporary directory, with the templates of tdir. */
 static struct config *
-test_config(const char *routes)
+test_config_in(const char *routes, const char *tdir)
 {
 	char		 dir[] = "/tmp/relais-plan-XXXXXX", path[PATH_MAX];
-	char		 cwd[PATH_MAX];
 	struct config	*cf;
 	struct diag	 d;
 	FILE		*f;
 	size_t		 i;
 
 	assert_non_null(mkdtemp(dir));
-	assert_non_null(getcwd(cwd, sizeof cwd));
 	snprintf(path, sizeof path, "%s/relais.yaml", dir);
 	assert_non_null(f = fopen(path, "w"));
 	fprintf(f,
 	    "gateways:\n  out: { kind: outbox, path: o }\n"
 	    "  out2: { kind: outbox, path: o2 }\n"
-	    "templates: { dir: %s/config/templates }\n"
+	    "templates: { dir: %s }\n"
 	    "territories:\n"
 	    "  t1:\n"
 	    "    name: { fr: T Un, en: T One }\n"
 	    "    email: { from: t1@example.org, name: T1 }\n"
 	    "    sms: { from: \"+18195550100\" }\n"
 	    "    municipalities: [Amos]\n"
-	    "%s", cwd, routes);
+	    "%s", tdir, routes);
 	fclose(f);
 	diag_init(&d);
 	cf = config_load(path, &d);
@@ -55,6 +56,17 @@ test_config(const char *routes)
 	rmdir(dir);
 	assert_non_null(cf);
 	return cf;
+}
+
+/* ... using the shipped templates. */
+static struct config *
+test_config(const char *routes)
+{
+	char	cwd[PATH_MAX], tdir[PATH_MAX + 32];
+
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	snprintf(tdir, sizeof tdir, "%s/config/templates", cwd);
+	return test_config_in(routes, tdir);
 }
 
 static void
@@ -413,6 +425,132 @@ test_derive(void **state)
 	words_free(w);
 }
 
+static void
+test_write(const char *dir, const char *name, const char *text)
+{
+	char	path[PATH_MAX * 2];
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_unlink(const char *dir, const char *name)
+{
+	char	path[PATH_MAX * 2];
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(unlink(path), 0);
+}
+
+#define TEST_DATES	20	/* more than a message keeps derived */
+#define TEST_LONG_NAME	"a_date_whose_name_is_longer_than_what_is_kept"
+
+/*
+ * A derived name asked again in the same message (in its subject, text
+ * and HTML; in a section and its body; past the number of values a
+ * message keeps; one too long to be kept) gives the same text each time.
+ */
+static void
+test_derived_again(void **state)
+{
+	static const char *const langs[] = { "fr", "en" }, *const parts[] = {
+	    "welcome.subject.mustache", "welcome.txt.mustache",
+	    "welcome.html.mustache", "words.yaml" };
+	char		 tdir[] = "/tmp/relais-tpl-XXXXXX", sub[PATH_MAX];
+	char		 date[32], out[64], first[64], reason[256], *words;
+	struct words	*w = test_words();
+	struct buf	 body, want, ev;
+	struct config	*cf;
+	struct envelope	 env;
+	struct plan	 p;
+	struct handler_ctx ctx;
+	size_t		 l, i, pass, len;
+	FILE		*f;
+
+	(void)state;
+	assert_non_null(mkdtemp(tdir));
+	buf_init(&body);
+	buf_init(&want);
+	buf_init(&ev);
+	buf_puts(&ev, "{\"specversion\":\"1.0\",\"id\":\"e1\",\"source\":"
+	    "\"s\",\"type\":\"newcomer.arrived\",\"data\":{\"person\":{\"id\":"
+	    "\"p1\",\"first_name\":\"Ana\",\"email\":\"ana@example.com\","
+	    "\"consent\":{\"email\":true}},\"municipality\":\"Amos\","
+	    "\"arrival_date\":\"2026-12-01\",\"" TEST_LONG_NAME "\":"
+	    "\"2026-02-28\"");
+	for (pass = 0; pass < 2; pass++) {
+		buf_puts(&body, "{{#data}}");
+		for (i = 0; i < TEST_DATES; i++) {
+			buf_printf(&body, "{{d%02zu_long}} ", i);
+			snprintf(date, sizeof date, "2026-01-%02zu", i + 1);
+			if (pass == 0)
+				buf_printf(&ev, ",\"d%02zu\":\"%s\"", i, date);
+			assert_int_equal(plan_date_long(date, NULL, w, "fr", out,
+			    sizeof out), 0);
+			buf_printf(&want, "%s ", out);
+			if (i == 0)
+				snprintf(first, sizeof first, "%s", out);
+		}
+		buf_puts(&body, "{{" TEST_LONG_NAME "_long}}{{/data}}\n");
+		assert_int_equal(plan_date_long("2026-02-28", NULL, w, "fr", out,
+		    sizeof out), 0);
+		buf_printf(&want, "%s\n", out);
+	}
+	buf_puts(&ev, "}}");
+	buf_puts(&body, "{{#data.d00_long}}[{{data.d00_long}}]"
+	    "{{/data.d00_long}}");
+	buf_printf(&want, "[%s]", first);
+
+	for (l = 0; l < 2; l++) {
+		snprintf(sub, sizeof sub, "%s/%s", tdir, langs[l]);
+		assert_int_equal(mkdir(sub, 0700), 0);
+		test_write(sub, parts[0], "{{data.d00_long}}");
+		test_write(sub, parts[1], body.data);
+		test_write(sub, parts[2], body.data);
+		snprintf(reason, sizeof reason, "config/templates/%s/words.yaml",
+		    langs[l]);
+		assert_non_null(f = fopen(reason, "r"));
+		words = xmalloc(65536);
+		len = fread(words, 1, 65535, f);
+		words[len] = '\0';
+		fclose(f);
+		test_write(sub, parts[3], words);
+		free(words);
+	}
+	cf = test_config_in("routes:\n  - { match: { channel: email }, "
+	    "gateways: out, template: welcome }\n", tdir);
+	assert_int_equal(envelope_parse(ev.data, ev.len, NULL, &env, reason,
+	    sizeof reason), 0);
+	memset(&ctx, 0, sizeof ctx);
+	ctx.cf = cf;
+	if (plan_build(&ctx, &env, NULL, &p, reason, sizeof reason) == -1)
+		fail_msg("plan_build: %s", reason);
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.v[0].status, PLAN_SEND);
+	assert_string_equal(p.v[0].msg.subject, first);
+	assert_string_equal(p.v[0].msg.text, want.data);
+	assert_string_equal(p.v[0].msg.html, want.data);
+
+	plan_clear(&p);
+	envelope_clear(&env);
+	config_free(cf);
+	words_free(w);
+	for (l = 0; l < 2; l++) {
+		snprintf(sub, sizeof sub, "%s/%s", tdir, langs[l]);
+		for (i = 0; i < sizeof parts / sizeof *parts; i++)
+			test_unlink(sub, parts[i]);
+		assert_int_equal(rmdir(sub), 0);
+	}
+	assert_int_equal(rmdir(tdir), 0);
+	buf_free(&body);
+	buf_free(&want);
+	buf_free(&ev);
+}
+
 int
 main(void)
 {
@@ -426,6 +564,7 @@ main(void)
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_date_variable),
 		cmocka_unit_test(test_derive),
+		cmocka_unit_test(test_derived_again),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
