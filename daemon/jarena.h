@@ -17,15 +17,17 @@
  * an entered arena or in another thread, are malloc's as before.
  *
  * The pages come from one region reserved at jarena_init() (address space,
- * touched page by page: RSS grows only with the pages jobs use at once).
- * When it is used up, a job's trees are malloc's: nothing fails.
+ * touched page by page: RSS grows with the most pages jobs have used at
+ * once, and stays there, as malloc's freed memory mostly does). When it
+ * is used up, a job's trees are malloc's: nothing fails.
  *
  * Ownership: everything allocated in an arena must be unreachable when it
  * is released: json_decref() the trees first (their values' frees are
  * no-ops, a value the job added since with malloc is freed), and keep no
  * value of them past the job (json_incref does not keep one alive). Under
- * AddressSanitizer, released pages are poisoned: a value kept too long is
- * reported where it is read.
+ * AddressSanitizer, a freed value and released pages are poisoned, and
+ * released pages reused last: a value kept too long is reported where it
+ * is read.
  */
 #define JARENA_PAGE	4096
 #define JARENA_SMALL	512
@@ -34,6 +36,7 @@ struct jarena {
 	char	*page;		/* the newest of its pages, NULL: none */
 	char	*cur;		/* free room in it */
 	char	*end;
+	int	 full;		/* the region had no page for it */
 };
 
 /*

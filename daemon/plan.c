@@ -187,6 +187,15 @@ plan_suffixed(const char *name, size_t len, const char *suffix, char *out)
 	return 1;
 }
 
+/* most names asked are not these: full_name, phone_display, _long, _text */
+static int
+plan_derivable(const json_t *o, const char *name, size_t len)
+{
+	return len >= 5 && json_is_object(o) && (name[len - 1] == 'e' ||
+	    name[len - 1] == 'y' || name[len - 1] == 'g' ||
+	    name[len - 1] == 't');
+}
+
 json_t *
 plan_derive(const json_t *o, const char *name, const struct tz *tz,
     const struct words *w, const char *lang)
@@ -196,10 +205,7 @@ plan_derive(const json_t *o, const char *name, const struct tz *tz,
 	size_t		 len = strlen(name);
 	json_t		*made;
 
-	/* most names asked are not these: full_name, phone_display, _long, _text */
-	if (len < 5 || !json_is_object(o) || (name[len - 1] != 'e' &&
-	    name[len - 1] != 'y' && name[len - 1] != 'g' &&
-	    name[len - 1] != 't'))
+	if (!plan_derivable(o, name, len))
 		return NULL;
 	if (strcmp(name, "full_name") == 0)
 		return plan_full_name(o);
@@ -266,7 +272,7 @@ plan_derive_cb(void *arg, const json_t *o, const char *name)
 	json_t			*v;
 	size_t			 i;
 
-	if (o == a->territory)
+	if (o == a->territory || !plan_derivable(o, name, strlen(name)))
 		return NULL;
 	for (i = 0; i < a->n; i++) {
 		if (a->made[i].o == o && strcmp(a->made[i].name, name) == 0)

@@ -13,6 +13,13 @@
 #include <jansson.h>
 
 #if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN	1
+#endif
+#endif
+#ifdef TEST_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -75,7 +82,7 @@ test_tree(void **state)
 	jarena_release(&a);
 	assert_int_equal(jarena_pages_used(), 0);
 	assert_null(a.page);
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef TEST_ASAN
 	/* a value read after its job ended is reported where it is read */
 	assert_true(__asan_address_is_poisoned(name));
 #endif
@@ -88,6 +95,47 @@ test_tree(void **state)
 	jarena_release(&b);
 	jarena_release(&b);		/* twice: nothing */
 }
+
+#ifdef TEST_ASAN
+/*
+ * Under ASan an arena keeps ASan's checks: a value freed in the job, the
+ * bytes between two values, and pages given back (reused last) are all
+ * poisoned.
+ */
+static void
+test_asan(void **state)
+{
+	struct jarena	 a, b, c;
+	json_t		*s, *t;
+	char		*pa, *pb;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	memset(&c, 0, sizeof c);
+	jarena_enter(&a);
+	s = json_string("freed in the job");
+	t = json_string("kept");
+	jarena_leave();
+	assert_true(jarena_holds(s) && jarena_holds(t));
+	assert_false(__asan_address_is_poisoned(json_string_value(t)));
+	assert_true(__asan_address_is_poisoned((const char *)t - 1));
+	json_decref(s);
+	assert_true(__asan_address_is_poisoned(s));
+	json_decref(t);
+
+	json_decref(test_parse(&b, test_event));
+	pa = a.page;
+	pb = b.page;
+	jarena_release(&a);
+	jarena_release(&b);
+	/* the first given back is the first reused: b's stays poisoned */
+	json_decref(test_parse(&c, test_event));
+	assert_ptr_equal(c.page, pa);
+	assert_true(__asan_address_is_poisoned(pb + JARENA_PAGE / 2));
+	jarena_release(&c);
+}
+#endif
 
 /* Large values, and anything outside an entered arena, are malloc's. */
 static void
@@ -202,6 +250,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree),
+#ifdef TEST_ASAN
+		cmocka_unit_test(test_asan),
+#endif
 		cmocka_unit_test(test_outside),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_region_end),
