@@ -43,7 +43,7 @@ wait_for 15 "running again" \
     'test "$(grep -c "^STATUS=running; Redis at .* answers" "$T/notify.log")" = 2'
 assert_eq "$(grep -c "^READY=1" "$T/notify.log")" 1 "READY=1 datagrams"
 stop_relaisd
-# relaisd has exited, but its last datagram may still wait in the socket for
-# the reader above to log it: a loaded machine showed it (CI, stop 27)
+# relaisd has exited, but on a loaded machine its last datagram may still
+# wait in the socket for the reader above to log it
 wait_for 10 "STOPPING=1" 'grep -q "^STOPPING=1" "$T/notify.log"'
 echo "systemd notify: ok"
