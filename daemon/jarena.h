@@ -7,8 +7,9 @@
 
 /*
  * A job's event and its state answer are parsed into Jansson trees (some
- * 90 small allocations a welcome), all kept until the job ends, then freed
- * one by one: malloc and free were a quarter of relaisd's instructions a welcome.
+ * 90 small allocations a welcome), all kept until the job ends, then
+ * freed one by one: malloc and free were a quarter of relaisd's
+ * instructions a welcome.
  * While a jarena is entered, the calling thread's Jansson allocations of
  * up to JARENA_SMALL bytes come from the arena's 4 KiB pages instead, one
  * pointer bump each; freeing one of them is a no-op, and jarena_release()
