@@ -148,6 +148,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# shellcheck disable=SC2034 # ME is read by bench/lib.sh
 ME=compare
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
