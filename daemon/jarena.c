@@ -227,23 +227,14 @@ jarena_release(struct jarena *a)
 }
 
 size_t
-jarena_pages_used(void)
+jarena_pages(size_t *peak)
 {
 	size_t	n;
 
 	pthread_mutex_lock(&jarena_lock);
 	n = jarena_used;
-	pthread_mutex_unlock(&jarena_lock);
-	return n;
-}
-
-size_t
-jarena_pages_peak(void)
-{
-	size_t	n;
-
-	pthread_mutex_lock(&jarena_lock);
-	n = jarena_peak;
+	if (peak != NULL)
+		*peak = jarena_peak;
 	pthread_mutex_unlock(&jarena_lock);
 	return n;
 }

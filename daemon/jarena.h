@@ -55,8 +55,7 @@ void	jarena_release(struct jarena *);
 
 /* 1 when p is in the region: an arena's value (tests). */
 int	jarena_holds(const void *p);
-/* Pages handed out now, and the most ever at once (tests). */
-size_t	jarena_pages_used(void);
-size_t	jarena_pages_peak(void);
+/* Pages handed out now; in *peak (when not NULL), the most ever at once. */
+size_t	jarena_pages(size_t *peak);
 
 #endif

@@ -125,6 +125,7 @@ procstat_write(struct buf *out)
 	struct procstat	ps;
 	struct buf	stat, sys;
 	double		fds;
+	size_t		pages, peak;
 
 	buf_init(&stat);
 	buf_init(&sys);
@@ -148,13 +149,13 @@ procstat_write(struct buf *out)
 	buf_free(&stat);
 	buf_free(&sys);
 	/* relaisd's own part of that memory, which it watches */
+	pages = jarena_pages(&peak);
 	procstat_gauge(out, "relais_json_arena_bytes", "Memory holding the "
 	    "parsed events and state answers of the entries in flight (their "
-	    "jobs' arenas), in bytes.",
-	    (double)(jarena_pages_used() * JARENA_PAGE));
+	    "jobs' arenas), in bytes.", (double)(pages * JARENA_PAGE));
 	procstat_gauge(out, "relais_json_arena_peak_bytes", "The most "
 	    "relais_json_arena_bytes has been since start.",
-	    (double)(jarena_pages_peak() * JARENA_PAGE));
+	    (double)(peak * JARENA_PAGE));
 	if ((fds = procstat_fds()) >= 0)
 		procstat_gauge(out, "process_open_fds", "Number of open file "
 		    "descriptors.", fds);
