@@ -270,9 +270,9 @@ plan_derive_cb(void *arg, const json_t *o, const char *name)
 {
 	struct plan_derive_arg	*a = arg;
 	json_t			*v;
-	size_t			 i;
+	size_t			 i, len = strlen(name);
 
-	if (o == a->territory || !plan_derivable(o, name, strlen(name)))
+	if (o == a->territory || !plan_derivable(o, name, len))
 		return NULL;
 	for (i = 0; i < a->n; i++) {
 		if (a->made[i].o == o && strcmp(a->made[i].name, name) == 0)
@@ -280,9 +280,9 @@ plan_derive_cb(void *arg, const json_t *o, const char *name)
 	}
 	v = plan_derive(o, name, a->tz, a->w, a->lang);
 	if (v != NULL && a->n < PLAN_DERIVED_MAX &&
-	    strlen(name) < sizeof a->made[a->n].name) {
+	    len < sizeof a->made[a->n].name) {
 		a->made[a->n].o = o;
-		strcpy(a->made[a->n].name, name);
+		memcpy(a->made[a->n].name, name, len + 1);
 		a->made[a->n++].v = json_incref(v);
 	}
 	return v;

@@ -511,11 +511,13 @@ test_derived_again(void **state)
 		test_write(sub, parts[0], "{{data.d00_long}}");
 		test_write(sub, parts[1], body.data);
 		test_write(sub, parts[2], body.data);
-		snprintf(reason, sizeof reason, "config/templates/%s/words.yaml",
+		snprintf(sub, sizeof sub, "config/templates/%s/words.yaml",
 		    langs[l]);
-		assert_non_null(f = fopen(reason, "r"));
+		assert_non_null(f = fopen(sub, "r"));
+		snprintf(sub, sizeof sub, "%s/%s", tdir, langs[l]);
 		words = xmalloc(65536);
 		len = fread(words, 1, 65535, f);
+		assert_true(feof(f));	/* read whole */
 		words[len] = '\0';
 		fclose(f);
 		test_write(sub, parts[3], words);
