@@ -73,5 +73,10 @@ void		 tz_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 /* Day of week of a day count since 1970-01-01: 0 Sunday .. 6 Saturday. */
 int		 tz_weekday(int64_t days);
 int		 tz_days_in_month(int64_t y, int m);
+/*
+ * s[0..len) is exactly "YYYY-MM-DD", digits only (no sign, no blank), a
+ * real date (0000-01-01 included): its day count into *day; else -1.
+ */
+int		 tz_date(const char *s, size_t len, int64_t *day);
 
 #endif

@@ -366,21 +366,13 @@ window_interval(struct window_ctx *c, const struct ynode *n)
 	c->w->ivs[c->w->nivs++] = iv;
 }
 
-/* "YYYY-MM-DD", a real date, into a day number. */
+/* "YYYY-MM-DD", a real date from year 1, into a day number. */
 static int
 window_date(const struct ynode *n, int64_t *day)
 {
-	const char	*s = n->value;
-	int		 y, m, d;
-
-	if (n->type != YNODE_SCALAR || n->len != 10 || s[4] != '-' ||
-	    s[7] != '-' || s[0] == '-' || s[5] == '-' || s[8] == '-' ||
-	    window_int(s, 4, &y) == -1 || window_int(s + 5, 2, &m) == -1 ||
-	    window_int(s + 8, 2, &d) == -1)
+	if (n->type != YNODE_SCALAR || tz_date(n->value, n->len, day) == -1 ||
+	    memcmp(n->value, "0000", 4) == 0)
 		return -1;
-	if (y < 1 || m < 1 || m > 12 || d < 1 || d > tz_days_in_month(y, m))
-		return -1;
-	*day = tz_days_from_civil(y, m, d);
 	return 0;
 }
 

@@ -59,6 +59,33 @@ test_calendar(void **state)
 	}
 }
 
+/* Exactly YYYY-MM-DD, a real date: no sign, no blank, no short field. */
+static void
+test_date(void **state)
+{
+	static const char *const bad[] = { "", "2026-03-0", "2026-03-021",
+	    "+026-03-02", " 026-03-02", "2026-+3-02", "2026- 3-02",
+	    "2026-03- 2", "2026/03/02", "2026-02-29", "2100-02-29",
+	    "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00",
+	    "2026-03-0x" };
+	int64_t	day;
+	size_t	i;
+
+	(void)state;
+	assert_int_equal(tz_date("2026-03-02", 10, &day), 0);
+	assert_int_equal(day, tz_days_from_civil(2026, 3, 2));
+	assert_int_equal(tz_date("2028-02-29", 10, &day), 0);
+	assert_int_equal(day, tz_days_from_civil(2028, 2, 29));
+	assert_int_equal(tz_date("0000-01-01", 10, &day), 0);
+	assert_int_equal(day, tz_days_from_civil(0, 1, 1));
+	/* the length is the caller's: a date followed by more is not one */
+	assert_int_equal(tz_date("2026-03-02T00:00:00Z", 20, &day), -1);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		if (tz_date(bad[i], strlen(bad[i]), &day) != -1)
+			fail_msg("\"%s\" taken for a date", bad[i]);
+	}
+}
+
 static void
 test_toronto_spring(void **state)
 {
@@ -358,6 +385,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_calendar),
+		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_toronto_spring),
 		cmocka_unit_test(test_toronto_fall),
 		cmocka_unit_test(test_local_day),

@@ -436,6 +436,8 @@ test_errors(void **state)
 		  { "w.yaml:2:12: invalid date \"2026-02-30\"",
 		    "w.yaml:2:26: invalid date \"2026-6-24\"",
 		    "w.yaml:2:37: holiday needs a date" } },
+		{ "window: []\nholidays: [\"0000-01-01\"]\n",
+		  { "w.yaml:2:12: invalid date \"0000-01-01\"" } },
 	};
 	struct window	*w;
 	struct diag	 d;
