@@ -6,12 +6,10 @@
 #include <string.h>
 
 #include "buf.h"
+#include "jsonmark.h"
 #include "jsonw.h"
 #include "utf8.h"
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #define JSONW_SHORT	64	/* bytes: jsonw_escape's look before the copy */
 
@@ -65,29 +63,30 @@ jsonw_close(struct jsonw *w, char c)
 	w->comma = 1;
 }
 
+/*
+ * What follows the backslash for the bytes JSON escapes short (below
+ * 0x20, '"', '\\'); 0 for those written \u00XX.
+ */
+static const char jsonw_short_esc[0x5D] = {
+	['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r',
+	['"'] = '"', ['\\'] = '\\',
+};
+
 /* Writes the escape of control character or '"' or '\\' c at o; past it. */
-static char *
+static inline char *
 jsonw_escape_one(char *o, unsigned char c)
 {
 	static const char	hex[] = "0123456789ABCDEF";
 
-	*o++ = '\\';
-	switch (c) {
-	case '"':  *o++ = '"'; break;
-	case '\\': *o++ = '\\'; break;
-	case '\b': *o++ = 'b'; break;
-	case '\f': *o++ = 'f'; break;
-	case '\n': *o++ = 'n'; break;
-	case '\r': *o++ = 'r'; break;
-	case '\t': *o++ = 't'; break;
-	default:
-		memcpy(o, "u00", 3);
-		o[3] = hex[c >> 4];
-		o[4] = hex[c & 0xf];
-		o += 5;
-		break;
+	o[0] = '\\';
+	if (jsonw_short_esc[c] != 0) {
+		o[1] = jsonw_short_esc[c];
+		return o + 2;
 	}
-	return o;
+	memcpy(o + 1, "u00", 3);
+	o[4] = hex[c >> 4];
+	o[5] = hex[c & 0xf];
+	return o + 6;
 }
 
 /*
@@ -124,21 +123,6 @@ jsonw_plain_prefix(uint64_t marks)
 #endif
 }
 
-#ifdef __SSE2__
-/* The bytes of the 16 at p that need a look, one bit each, as above. */
-static unsigned
-jsonw_marks16(const unsigned char *p)
-{
-	__m128i	x = _mm_loadu_si128((const __m128i *)(const void *)p);
-	/* signed: below 0x20, and 0x80 and above, are less than 0x20 */
-	__m128i	m = _mm_cmplt_epi8(x, _mm_set1_epi8(0x20));
-
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
-	return (unsigned)_mm_movemask_epi8(m);
-}
-#endif
-
 /*
  * Copies the bytes at the start of p that need no look (n at most), in
  * whole chunks while o has the room for one (16 bytes with SSE2, else 8);
@@ -154,7 +138,7 @@ jsonw_plain(char *o, const char *lim, const unsigned char *p, size_t n)
 	unsigned	m;
 
 	while (n - i >= 16 && lim - (o + i) >= 16) {
-		m = jsonw_marks16(p + i);
+		m = json_marks16(p + i);
 		memcpy(o + i, p + i, 16);
 		if (m != 0)
 			return i + (size_t)__builtin_ctz(m);
@@ -172,11 +156,91 @@ jsonw_plain(char *o, const char *lim, const unsigned char *p, size_t n)
 }
 
 /*
- * Escapes n bytes at p into o, up to lim: the plain runs copied in chunks
- * (jsonw_plain), each byte that needs a look taken alone (UTF-8 checked
- * as it goes by). Stops when fewer than 8 bytes of room are left (no
- * character is ever cut). Returns the end of what was written, or NULL
- * on bytes that are not UTF-8; *used is how many bytes were consumed.
+ * Writes the byte at p[*ip] that needs a look (jsonw_class 1 or 2) at o:
+ * its escape, or the whole UTF-8 character it starts, checked (at most 6
+ * bytes). Returns the end of what was written, *ip past what was read;
+ * NULL on bytes that are not UTF-8.
+ */
+static inline char *
+jsonw_special(char *o, const unsigned char *p, size_t n, size_t *ip)
+{
+	size_t	i = *ip, k;
+
+	if (p[i] < 0x80) {
+		*ip = i + 1;
+		return jsonw_escape_one(o, p[i]);
+	}
+	/* é, à, ç: two bytes, French text's common case */
+	if (p[i] >= 0xC2 && p[i] <= 0xDF && i + 1 < n &&
+	    (p[i + 1] & 0xC0) == 0x80) {
+		o[0] = (char)p[i];
+		o[1] = (char)p[i + 1];
+		*ip = i + 2;
+		return o + 2;
+	}
+	if ((k = utf8_decode((const char *)p + i, n - i, NULL)) == 0)
+		return NULL;
+	memcpy(o, p + i, k);
+	*ip = i + k;
+	return o + k;
+}
+
+#ifdef __SSE2__
+/* A chunk's worst: 32 escapes of 6 bytes, then a store of 32. */
+#define JSONW_CHUNK_ROOM	(32 * 6 + 32 + 4)
+
+/*
+ * The bulk of a long string, 32 bytes at a time: a chunk is stored whole
+ * and its marks taken in turn from one mask, what follows a mark stored
+ * whole again from just past it (the next mark writes over the rest).
+ * Plain text costs well under an instruction a byte, and a mark (HTML's
+ * quotes, newlines, French accents: one every 20 to 40 bytes) no new look
+ * at the chunk. Runs while 64 bytes are left (a store from past a mark
+ * reads 32 more) and o has the room for a chunk's worst. Returns -1 on
+ * bytes that are not UTF-8; *op and *ip are past what was written and read.
+ */
+static int
+jsonw_chunks(char **op, const char *lim, const unsigned char *p, size_t n,
+    size_t *ip)
+{
+	char		*o = *op;
+	size_t		 i = *ip, at, mk;
+	uint32_t	 m;
+
+	while (n - i >= 64 && lim - o >= JSONW_CHUNK_ROOM) {
+		at = i;
+		m = json_marks16(p + at) |
+		    (uint32_t)json_marks16(p + at + 16) << 16;
+		memcpy(o, p + at, 32);
+		while (m != 0) {
+			mk = at + (size_t)__builtin_ctz(m);
+			o += mk - i;		/* the plain bytes before it */
+			i = mk;
+			if ((o = jsonw_special(o, p, n, &i)) == NULL)
+				return -1;
+			if (i - at >= 32)	/* a character past the chunk */
+				break;
+			m &= ~(uint32_t)0 << (i - at);
+			memcpy(o, p + i, 32);
+		}
+		if (i < at + 32) {
+			o += at + 32 - i;
+			i = at + 32;
+		}
+	}
+	*op = o;
+	*ip = i;
+	return 0;
+}
+#endif
+
+/*
+ * Escapes n bytes at p into o, up to lim: a long string's bulk by chunks
+ * (jsonw_chunks), then the plain runs copied in words (jsonw_plain) and
+ * each byte that needs a look taken alone (UTF-8 checked as it goes by).
+ * Stops when fewer than 8 bytes of room are left (no character is ever
+ * cut). Returns the end of what was written, or NULL on bytes that are
+ * not UTF-8; *used is how many bytes were consumed.
  */
 static char *
 jsonw_escape_some(char *o, const char *lim, const unsigned char *p, size_t n,
@@ -184,33 +248,22 @@ jsonw_escape_some(char *o, const char *lim, const unsigned char *p, size_t n,
 {
 	size_t		i = 0, k;
 
+#ifdef __SSE2__
+	if (jsonw_chunks(&o, lim, p, n, &i) == -1)
+		return NULL;
+#endif
 	while (i < n && lim - o >= 8) {
 		k = jsonw_plain(o, lim, p + i, n - i);
 		o += k;
 		i += k;
 		if (i == n || lim - o < 8)
 			break;
-		switch (jsonw_class[p[i]]) {
-		case 0:
+		if (jsonw_class[p[i]] == 0) {
 			*o++ = (char)p[i++];
 			continue;
-		case 2:
-			/* é, à, ç: two bytes, French text's common case */
-			if (p[i] >= 0xC2 && p[i] <= 0xDF && i + 1 < n &&
-			    (p[i + 1] & 0xC0) == 0x80) {
-				*o++ = (char)p[i++];
-				*o++ = (char)p[i++];
-				continue;
-			}
-			if ((k = utf8_decode((const char *)p + i, n - i,
-			    NULL)) == 0)
-				return NULL;
-			memcpy(o, p + i, k);
-			o += k;
-			i += k;
-			continue;
 		}
-		o = jsonw_escape_one(o, p[i++]);
+		if ((o = jsonw_special(o, p, n, &i)) == NULL)
+			return NULL;
 	}
 	*used = i;
 	return o;
@@ -250,7 +303,7 @@ jsonw_escape(struct buf *b, const char *s, size_t len)
 	buf_putc(b, '"');
 	while (i < len) {
 		left = len - i;
-		buf_reserve(b, left + left / 8 + 16);
+		buf_reserve(b, left + left / 8 + 256);
 		o = jsonw_escape_some(b->data + b->len, b->data + b->cap - 1,
 		    p + i, left, &used);
 		if (o == NULL) {
@@ -307,8 +360,10 @@ jsonw_str(struct jsonw *w, const char *s)
 void
 jsonw_int(struct jsonw *w, long long v)
 {
+	char	d[BUF_LL_SIZE];
+
 	jsonw_sep(w);
-	buf_printf(w->b, "%lld", v);
+	buf_append(w->b, d, buf_fmt_ll(d, v));
 }
 
 void

@@ -185,6 +185,101 @@ test_escape_short(void **state)
 	buf_free(&want);
 }
 
+/*
+ * Long strings go 16 bytes at a time, every mark of a chunk taken from
+ * its one mask: strings of every length from 32 to 400 bytes, dense with
+ * marks (escapes, 2-, 3- and 4-byte characters, so that one crosses each
+ * place of a chunk's end), appended after 0 to 40 bytes already in the
+ * buffer (its room meets each at each place), as Jansson writes them;
+ * and strings of escapes only after 0 to 300 bytes (a chunk's worst
+ * meets the room's end). Then a byte that is not UTF-8 at each of the first 80 places of a long
+ * string: refused, the buffer as it was.
+ */
+static void
+test_escape_chunks(void **state)
+{
+	static const char *const pieces[] = { "x", "xyzxyzxyzxyzxyzx", "\"",
+	    "\\", "\n", "\x01", "\x7f", "\xc3\xa9", "\xe2\x82\xac",
+	    "\xf0\x9f\x98\x80" };
+	static const char *const bad[] = { "\x80", "\xc1\xbf", "\xe2\x82",
+	    "\xed\xa0\x80", "\xf5\x80\x80\x80", "\xc3(" };
+	struct buf	 b, want;
+	json_t		*j;
+	char		 s[512], *one;
+	size_t		 len, k, pre, at, n;
+	unsigned	 seed = 7;
+
+	(void)state;
+	buf_init(&b);
+	buf_init(&want);
+	for (len = 32; len <= 400; len++) {
+		for (pre = 0; pre <= 40; pre += 8) {
+			n = 0;
+			while (n < len) {
+				const char *pc;
+
+				seed = seed * 1103515245 + 12345;
+				pc = pieces[(seed >> 16) %
+				    (sizeof pieces / sizeof *pieces)];
+				k = strlen(pc);
+				if (n + k > len)
+					pc = "x", k = 1;
+				memcpy(s + n, pc, k);
+				n += k;
+			}
+			s[n] = '\0';
+			buf_free(&b);
+			buf_free(&want);
+			buf_init(&b);
+			buf_init(&want);
+			memset(s + n + 1, 'p', pre);
+			buf_append(&b, s + n + 1, pre);
+			buf_append(&want, s + n + 1, pre);
+			assert_int_equal(jsonw_escape(&b, s, n), 0);
+			j = json_string(s);
+			one = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+			buf_puts(&want, one);
+			free(one);
+			json_decref(j);
+			assert_int_equal(b.len, want.len);
+			assert_string_equal(b.data, want.data);
+		}
+	}
+	/* escapes only (6 bytes out for one in): a chunk meets the room's end */
+	for (pre = 0; pre <= 300; pre++) {
+		memset(s, '\x01', 400);
+		s[400] = '\0';
+		buf_free(&b);
+		buf_free(&want);
+		buf_init(&b);
+		buf_init(&want);
+		for (k = 0; k < pre; k++) {
+			buf_putc(&b, 'p');
+			buf_putc(&want, 'p');
+		}
+		assert_int_equal(jsonw_escape(&b, s, 400), 0);
+		buf_putc(&want, '"');
+		for (k = 0; k < 400; k++)
+			buf_puts(&want, "\\u0001");
+		buf_putc(&want, '"');
+		assert_string_equal(b.data, want.data);
+	}
+	for (k = 0; k < sizeof bad / sizeof *bad; k++) {
+		for (at = 0; at < 80; at++) {
+			memset(s, 'a', 200);
+			s[at / 2] = '"';
+			memcpy(s + at, bad[k], strlen(bad[k]));
+			s[200] = '\0';
+			buf_reset(&b);
+			buf_puts(&b, "kept");
+			assert_int_equal(jsonw_escape(&b, s, 200), -1);
+			assert_string_equal(b.data, "kept");
+		}
+	}
+	buf_free(&b);
+	buf_free(&want);
+}
+
 /* An object written by hand equals the tree Jansson would dump. */
 static void
 test_object(void **state)
@@ -284,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_escape_as_jansson),
 		cmocka_unit_test(test_escape_offsets),
 		cmocka_unit_test(test_escape_short),
+		cmocka_unit_test(test_escape_chunks),
 		cmocka_unit_test(test_object),
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_not_utf8),
