@@ -149,18 +149,28 @@ envelope_depth_ok(const char *s, size_t len, int max, size_t *at)
 	return 0;
 }
 
+/* The limits in force: lim's, or the defaults where it sets none. */
+static void
+envelope_limits_get(const struct envelope_limits *lim, size_t *max_bytes,
+    int *max_depth)
+{
+	*max_bytes = ENVELOPE_MAX_BYTES;
+	*max_depth = ENVELOPE_MAX_DEPTH;
+	if (lim != NULL && lim->max_bytes > 0)
+		*max_bytes = lim->max_bytes;
+	if (lim != NULL && lim->max_depth > 0)
+		*max_depth = lim->max_depth;
+}
+
 /* Checks size, UTF-8 and depth of the raw bytes, in that order. */
 static int
 envelope_scan(const char *bytes, size_t len, const struct envelope_limits *lim,
     char *reason, size_t reasonlen)
 {
-	size_t	max_bytes = ENVELOPE_MAX_BYTES, at;
-	int	max_depth = ENVELOPE_MAX_DEPTH;
+	size_t	max_bytes, at;
+	int	max_depth;
 
-	if (lim != NULL && lim->max_bytes > 0)
-		max_bytes = lim->max_bytes;
-	if (lim != NULL && lim->max_depth > 0)
-		max_depth = lim->max_depth;
+	envelope_limits_get(lim, &max_bytes, &max_depth);
 	if (len > max_bytes)
 		return envelope_fail(reason, reasonlen,
 		    "event is %zu bytes, limit is %zu", len, max_bytes);
@@ -380,18 +390,30 @@ envelope_parse(const char *bytes, size_t len,
     char *reason, size_t reasonlen)
 {
 	json_error_t	je;
+	size_t		max_bytes;
+	int		max_depth;
 
 	memset(env, 0, sizeof *env);
 	if (reason != NULL && reasonlen > 0)
 		reason[0] = '\0';
-	if (envelope_scan(bytes, len, lim, reason, reasonlen) == -1)
-		goto fail;
-	/* DECODE_ANY so that a scalar gets our reason, not Jansson's. */
-	env->root = jsonr_loadb(bytes, len,
-	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	/*
+	 * The fast reader first: what it reads is valid UTF-8 and no deeper
+	 * than the limit (jsonr.h), so the scan's look at every byte is for
+	 * the events it does not read, to word their reason.
+	 */
+	envelope_limits_get(lim, &max_bytes, &max_depth);
+	if (bytes != NULL && len > 0 && len <= max_bytes)
+		env->root = jsonr_load_depth(bytes, len, max_depth);
 	if (env->root == NULL) {
-		envelope_json_fail(&je, reason, reasonlen);
-		goto fail;
+		if (envelope_scan(bytes, len, lim, reason, reasonlen) == -1)
+			goto fail;
+		/* DECODE_ANY so that a scalar gets our reason, not Jansson's. */
+		env->root = json_loadb(bytes, len,
+		    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+		if (env->root == NULL) {
+			envelope_json_fail(&je, reason, reasonlen);
+			goto fail;
+		}
 	}
 	if (!json_is_object(env->root)) {
 		envelope_fail(reason, reasonlen,

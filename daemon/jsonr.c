@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "jsonmark.h"
 #include "jsonr.h"
 #include "utf8.h"
 
@@ -17,6 +18,7 @@ struct jsonr {
 	const char	*end;
 	struct buf	 tmp;		/* a string with escapes, decoded */
 	int		 depth;
+	int		 max_depth;
 };
 
 static json_t	*jsonr_value(struct jsonr *);
@@ -100,7 +102,22 @@ jsonr_string(struct jsonr *r, const char **s, size_t *len)
 
 	buf_reset(&r->tmp);
 	while (r->p < r->end) {
-		unsigned char c = (unsigned char)*r->p;
+		unsigned char c;
+#ifdef __SSE2__
+		unsigned m;
+
+		/* plain runs 16 bytes at a time, to the next byte to look at */
+		while (r->end - r->p >= 16) {
+			if ((m = json_marks16((const unsigned char *)r->p)) != 0) {
+				r->p += __builtin_ctz(m);
+				break;
+			}
+			r->p += 16;
+		}
+		if (r->p == r->end)
+			break;
+#endif
+		c = (unsigned char)*r->p;
 
 		if (c == '"') {
 			if (escaped) {
@@ -266,7 +283,7 @@ jsonr_value(struct jsonr *r)
 	switch (*r->p) {
 	case '{':
 	case '[':
-		if (++r->depth > JSONR_MAX_DEPTH)
+		if (++r->depth > r->max_depth)
 			return NULL;
 		v = *r->p++ == '{' ? jsonr_object(r) : jsonr_array(r);
 		r->depth--;
@@ -290,12 +307,19 @@ jsonr_value(struct jsonr *r)
 json_t *
 jsonr_load(const char *s, size_t len)
 {
+	return jsonr_load_depth(s, len, JSONR_MAX_DEPTH);
+}
+
+json_t *
+jsonr_load_depth(const char *s, size_t len, int max_depth)
+{
 	struct jsonr	 r;
 	json_t		*v;
 
 	r.p = s;
 	r.end = s + len;
 	r.depth = 0;
+	r.max_depth = max_depth < JSONR_MAX_DEPTH ? max_depth : JSONR_MAX_DEPTH;
 	buf_init(&r.tmp);
 	v = jsonr_value(&r);
 	buf_free(&r.tmp);

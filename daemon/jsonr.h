@@ -22,6 +22,14 @@
 json_t	*jsonr_load(const char *s, size_t len);
 
 /*
+ * jsonr_load() with objects and arrays nested max_depth deep at most (and
+ * never deeper than 2048). What it reads is valid UTF-8, its strings
+ * without NUL, and no deeper than that: a caller that must check those
+ * of outside bytes checks only what it does not read (envelope.c).
+ */
+json_t	*jsonr_load_depth(const char *s, size_t len, int max_depth);
+
+/*
  * json_loadb(s, len, flags, err) with jsonr_load() first where its answer
  * is the same: flags 0, JSON_REJECT_DUPLICATES and JSON_DECODE_ANY.
  */

@@ -43,6 +43,50 @@ test_plain(void **state)
 }
 
 /*
+ * Long strings are skipped 16 bytes at a time to the next byte to look at:
+ * a string of 0 to 70 plain bytes with an escape, a quote, a UTF-8
+ * character or a control byte at each place, read as Jansson reads it (or
+ * left to it: the control byte).
+ */
+static void
+test_long_strings(void **state)
+{
+	static const char *const marks[] = { "\\n", "\\\"", "\\\\",
+	    "\\u00e9", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+	    "\x01", "\xc3" };
+	json_t		*fast, *slow;
+	json_error_t	 je;
+	char		 s[128];
+	size_t		 len, at, k, n;
+
+	(void)state;
+	for (k = 0; k < sizeof marks / sizeof *marks; k++) {
+		for (len = 0; len <= 70; len++) {
+			for (at = 0; at <= len; at++) {
+				s[0] = '"';
+				memset(s + 1, 'a', len);
+				n = strlen(marks[k]);
+				memmove(s + 1 + at + n, s + 1 + at, len - at);
+				memcpy(s + 1 + at, marks[k], n);
+				s[1 + len + n] = '"';
+				s[2 + len + n] = '\0';
+				fast = jsonr_load(s, 2 + len + n);
+				slow = json_loadb(s, 2 + len + n,
+				    JSON_DECODE_ANY, &je);
+				if (k >= 7)	/* a control byte, a cut character */
+					assert_null(fast);
+				else if (fast == NULL || slow == NULL ||
+				    !json_equal(fast, slow))
+					fail_msg("mark %zu at %zu of %zu: not "
+					    "read as Jansson reads it", k, at, len);
+				json_decref(fast);
+				json_decref(slow);
+			}
+		}
+	}
+}
+
+/*
  * What jsonr leaves to Jansson: errors, and what Jansson has its own
  * answer for (reals, surrogates, NUL, big integers, duplicate keys).
  */
@@ -95,13 +139,57 @@ test_loadb(void **state)
 	assert_int_equal(je.column, 6);
 }
 
+/*
+ * jsonr_load_depth reads no deeper than it is told (2048 at most), and
+ * what it reads is valid UTF-8 without NUL: envelope.c counts on it to
+ * skip its own look at every byte.
+ */
+static void
+test_depth(void **state)
+{
+	static const char *const bad[] = { "[\"caf\xe9\"]", "[\"\xc3\"]",
+	    "[\"\xed\xa0\x80\"]", "[\"a\x00b\"]", "[\"\\u0000\"]",
+	    "[\xc3\xa9]", "{\"\xff\":1}" };
+	char	 s[5000];
+	json_t	*v;
+	size_t	 i, k;
+
+	(void)state;
+	for (k = 1; k <= 5; k++) {
+		memset(s, '[', k);
+		memset(s + k, ']', k);
+		v = jsonr_load_depth(s, 2 * k, 3);
+		if (k <= 3) {
+			assert_non_null(v);
+			json_decref(v);
+		} else
+			assert_null(v);
+	}
+	assert_non_null(v = jsonr_load_depth("{\"a\":{\"b\":[1]}}", 15, 3));
+	json_decref(v);
+	assert_null(jsonr_load_depth("{\"a\":{\"b\":[1]}}", 15, 2));
+	/* a limit above Jansson's is Jansson's */
+	memset(s, '[', 2049);
+	memset(s + 2049, ']', 2049);
+	assert_null(jsonr_load_depth(s, 2 * 2049, 100000));
+	assert_non_null(v = jsonr_load_depth(s + 1, 2 * 2048, 100000));
+	json_decref(v);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		k = i == 3 ? 7 : strlen(bad[i]);
+		if (jsonr_load_depth(bad[i], k, 64) != NULL)
+			fail_msg("bad case %zu read", i);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_long_strings),
 		cmocka_unit_test(test_left_to_jansson),
 		cmocka_unit_test(test_loadb),
+		cmocka_unit_test(test_depth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
