@@ -6,7 +6,7 @@
 # target prints MISSED and the exit status stays 0; only a broken run (a
 # process dead, a deadline passed, a delivery missing or extra) exits 1.
 #
-# Four runs, interleaved BENCH_RUNS times (peer, A, B, S, peer, A, ...):
+# Five runs, interleaved BENCH_RUNS times (peer, A, A2, B, S, peer, ...):
 #   peer  the peer's run-peer.sh N CONCURRENCY: BullMQ, mustache, notifme,
 #         undici, one welcome email per event; its own JSON line
 #   A     the peer's exact work: relaisd with a copy of config/relais.yaml
@@ -14,6 +14,10 @@
 #   B     the real arrival, config/relais.yaml unchanged: the person stored,
 #         a counsellor assigned, welcome + counsellor notice (2 deliveries
 #         an event), five follow-ups planned; figures per delivery
+#   A2    A through two relaisd on the one consumer group (RELAIS_CONSUMER
+#         bench1, bench2), as several instances run (doc/configuration.md):
+#         whether the second core pays on a machine shared with Redis; CPU
+#         and peak RSS are the two processes' sums
 #   S     A over https, as a provider is reached: the same nginx on a TLS
 #         port (a certificate made for the run, HTTP/2 offered), the
 #         gateway's ca_file set to it; libcurl's transport (TLS, HTTP/2),
@@ -36,7 +40,7 @@
 #   BENCH_PEER_CONCURRENCY=64  the peer's jobs in flight
 #   BENCH_PEER_DIR=../shared/peer  the peer's folder (run-peer.sh, sink.conf)
 # and, to find where the time goes (doc/testing.md, "Profiling"):
-#   BENCH_SCENARIOS="peer A B S"  what each round runs, in order (without
+#   BENCH_SCENARIOS="peer A A2 B S"  what each round runs, in order (without
 #                              the peer, no ratios and no verdicts)
 #   BENCH_REDIS_WRAP, BENCH_RELAISD_WRAP  a command put before redis-server
 #                              or relaisd (valgrind --tool=callgrind ...,
@@ -69,7 +73,7 @@ HZ=$(getconf CLK_TCK)
 # the plan lies ahead and is planned, none falls due during the run.
 ARRIVAL=$(date -u +%F)
 
-SCENARIOS=${BENCH_SCENARIOS:-peer A B S}
+SCENARIOS=${BENCH_SCENARIOS:-peer A A2 B S}
 OUT=${BENCH_OUT:-}
 PERF=${BENCH_PERF:-}
 SLOWLOG=${BENCH_SLOWLOG:-}
@@ -79,8 +83,8 @@ for v in "$N" "$RUNS" "$CONC"; do
 done
 WITH_PEER=""
 for sc in $SCENARIOS; do
-	case $sc in peer) WITH_PEER=1 ;; A|B|S) ;;
-	*) echo "compare: $sc: no such scenario (peer, A, B, S)" >&2; exit 2 ;;
+	case $sc in peer) WITH_PEER=1 ;; A|A2|B|S) ;;
+	*) echo "compare: $sc: no such scenario (peer, A, A2, B, S)" >&2; exit 2 ;;
 	esac
 done
 case $SCENARIOS in
@@ -163,7 +167,24 @@ rcli() {
 }
 
 alive() {
-	kill -0 "$RELAISD_PID" 2>/dev/null || die "relaisd died ($1)"
+	for p in $RELAISD_PID; do
+		kill -0 "$p" 2>/dev/null || die "relaisd died ($1)"
+	done
+}
+
+# sum_over CMD ARGS: CMD ARGS PID summed over relaisd's PIDs.
+sum_over() {
+	t=0
+	for p in $RELAISD_PID; do
+		t=$(( t + $("$@" "$p") ))
+	done
+	echo "$t"
+}
+
+# peak_kb PID: VmHWM, or VmRSS when larger (the kernel updates VmHWM lazily).
+peak_kb() {
+	printf '%s\n' "$(status_kb "$1" VmHWM)" "$(status_kb "$1" VmRSS)" |
+	    sort -n | tail -n 1
 }
 
 # sink_requests: nginx's request counter (this request included).
@@ -257,12 +278,14 @@ peer_run() {
 
 # ---- one run of relaisd: a fresh redis-server and relaisd, N events
 
-# relais_run ROUND SCENARIO: A (welcome only) or B (the shipped config)
+# relais_run ROUND SCENARIO: A (welcome only), A2 (A by two instances),
+# B (the shipped config) or S (A over https)
 relais_run() {
 	round=$1 sc=$2 tag=$2$1
-	url=http://127.0.0.1:$SINK_PORT at_sink=1
-	if [ "$sc" = A ]; then
+	url=http://127.0.0.1:$SINK_PORT at_sink=1 instances=1
+	if [ "$sc" = A ] || [ "$sc" = A2 ]; then
 		config=$T/relais-welcome.yaml per_event=1
+		[ "$sc" = A ] || instances=2
 	elif [ "$sc" = S ]; then
 		config=$T/relais-tls.yaml per_event=1 at_sink=2
 		url=https://127.0.0.1:$TLS_PORT
@@ -284,34 +307,42 @@ relais_run() {
 	[ "$(rcli dbsize)" = 0 ] || die "refusing to run against a non-empty database"
 
 	# SMS to the outbox: the events have no phone, it must stay empty
-	set -f
-	# shellcheck disable=SC2086 # the wrapper's words
-	RELAIS_REDIS_URL="redis://127.0.0.1:$RPORT/0" \
-	RELAIS_EMAIL_GATEWAY=sendgrid \
-	RELAIS_SENDGRID_URL="$url" \
-	RELAIS_SENDGRID_API_KEY="SG.bench.$$" \
-	RELAIS_SMS_GATEWAY=outbox \
-	RELAIS_OUTBOX="$T/outbox-$tag.jsonl" \
-	RELAIS_ADMIN_ADDR=127.0.0.1:0 \
-	RELAIS_CONSUMER=bench \
-	GNUTLS_NO_IMPLICIT_INIT=1 \
-	    ${BENCH_RELAISD_WRAP:-} "$BUILD/relaisd" -c "$config" \
-	    > "$T/relaisd-$tag.log" 2>&1 &
-	RELAISD_PID=$!
-	set +f
+	RELAISD_PID=""
+	i=1
+	while [ "$i" -le "$instances" ]; do
+		set -f
+		# shellcheck disable=SC2086 # the wrapper's words
+		RELAIS_REDIS_URL="redis://127.0.0.1:$RPORT/0" \
+		RELAIS_EMAIL_GATEWAY=sendgrid \
+		RELAIS_SENDGRID_URL="$url" \
+		RELAIS_SENDGRID_API_KEY="SG.bench.$$" \
+		RELAIS_SMS_GATEWAY=outbox \
+		RELAIS_OUTBOX="$T/outbox-$tag.jsonl" \
+		RELAIS_ADMIN_ADDR=127.0.0.1:0 \
+		RELAIS_CONSUMER=bench$i \
+		GNUTLS_NO_IMPLICIT_INIT=1 \
+		    ${BENCH_RELAISD_WRAP:-} "$BUILD/relaisd" -c "$config" \
+		    > "$T/relaisd-$tag-$i.log" 2>&1 &
+		RELAISD_PID="$RELAISD_PID $!"
+		set +f
+		i=$(( i + 1 ))
+	done
+	# shellcheck disable=SC2086 # the PIDs, one word each
+	set -- $RELAISD_PID
+	first_pid=$1
 	wait_for 10 "relaisd ($tag) to create its consumer group" group_exists
 	alive "$tag, at start"
 
 	rm -f "$T/poll.ready"
 	python3 "$ROOT/bench/sink_count.py" "$SINK_PORT" "$(( expect * at_sink ))" \
-	    $(( 30 + expect / 500 )) "$RELAISD_PID" "$T/poll.ready" \
+	    $(( 30 + expect / 500 )) "$first_pid" "$T/poll.ready" \
 	    > "$T/poll.out" 2> "$T/poll.log" &
 	POLL_PID=$!
 	wait_for 10 "the sink counter to start" test -s "$T/poll.ready"
 	base=$(cat "$T/poll.ready")
 
 	if [ -n "$PERF" ]; then
-		if [ "$PERF" = relaisd ]; then ppid=$RELAISD_PID; else ppid=$REDIS_PID; fi
+		if [ "$PERF" = relaisd ]; then ppid=$first_pid; else ppid=$REDIS_PID; fi
 		perf record -g -o "$OUT/perf-$tag.data" -p "$ppid" \
 		    > "$T/perf-$tag.log" 2>&1 &
 		PERF_PID=$!
@@ -319,7 +350,7 @@ relais_run() {
 		kill -0 "$PERF_PID" 2>/dev/null ||
 		    die "perf record failed: $(cat "$T/perf-$tag.log")"
 	fi
-	cpu0_d=$(cpu_ticks "$RELAISD_PID")
+	cpu0_d=$(sum_over cpu_ticks)
 	cpu0_r=$(cpu_ticks "$REDIS_PID")
 	t0=$(now_us)
 	"$BUILD/producer" -h 127.0.0.1 -p "$RPORT" -n "$N" -a "$ARRIVAL" \
@@ -342,7 +373,7 @@ relais_run() {
 		wait "$PERF_PID" || true
 		PERF_PID=""
 	fi
-	cpu1_d=$(cpu_ticks "$RELAISD_PID")
+	cpu1_d=$(sum_over cpu_ticks)
 	cpu1_r=$(cpu_ticks "$REDIS_PID")
 	[ -z "$OUT" ] || rcli info commandstats > "$OUT/commandstats-$tag"
 	if [ -n "$SLOWLOG" ]; then
@@ -350,9 +381,7 @@ relais_run() {
 		python3 "$ROOT/bench/slowlog.py" "$OUT/slowlog-$tag.json" \
 		    "$expect" > "$OUT/slowlog-$tag.txt"
 	fi
-	# VmHWM is updated lazily by the kernel: VmRSS may exceed it
-	hwm=$(printf '%s\n' "$(status_kb "$RELAISD_PID" VmHWM)" \
-	    "$(status_kb "$RELAISD_PID" VmRSS)" | sort -n | tail -n 1)
+	hwm=$(sum_over peak_kb)
 
 	# exactly the deliveries expected, none more (a retry, a follow-up);
 	# over HTTP/2 (S) libcurl itself sends a request again now and then
@@ -365,7 +394,7 @@ relais_run() {
 	elif [ "$sc" = S ]; then
 		record S_extra 0
 	fi
-	sent=$(grep -c 'outcome=sent' "$T/relaisd-$tag.log" || true)
+	sent=$(cat "$T/relaisd-$tag"-*.log | grep -c 'outcome=sent' || true)
 	[ "$sent" -eq "$expect" ] ||
 	    die "$tag: relaisd logged $sent sent deliveries, $expect expected"
 	[ ! -s "$T/outbox-$tag.jsonl" ] ||
@@ -392,13 +421,15 @@ relais_run() {
 	if [ "$sc" = B ]; then
 		record B_events "$(calc "$N / ($us / 1e6)")"
 	fi
-	rm -f "$T/relaisd-$tag.log" "$T/redis-$tag.log"	# checked: 10 MB a run
+	rm -f "$T/relaisd-$tag"-*.log "$T/redis-$tag.log"	# checked: 10 MB a run
 	printf '   %d %s:     %6.0f deliveries/s, relaisd %4.0f us, redis %4.0f us' \
 	    "$round" "$sc" "$tput" "$cpu_d" "$cpu_r"
 	printf ' a delivery, VmHWM %4.1f MiB (%d deliveries in %.2fs)\n' \
 	    "$rss" "$expect" "$(calc "$us / 1e6")"
 
-	stop_pid "$RELAISD_PID"
+	for p in $RELAISD_PID; do
+		stop_pid "$p"
+	done
 	RELAISD_PID=""
 	stop_pid "$REDIS_PID"
 	REDIS_PID=""
@@ -459,6 +490,11 @@ row "A: its redis-server CPU us/delivery" A_redis %9.0f
 row "A: relaisd peak RSS, VmHWM (MiB)" A_rss %9.1f
 row "A: throughput, relais / peer" A_ratio_tput %9.2f ">= 3" 'v >= 3'
 row "A: relaisd CPU / peer CPU" A_ratio_cpu %9.2f "<= 0.20" 'v <= 0.2'
+row "A2 (A, two relaisd): deliveries/s" A2_tput %9.0f
+row "A2: relaisd CPU us/delivery (both)" A2_cpu %9.0f
+row "A2: its redis-server CPU us/delivery" A2_redis %9.0f
+row "A2: relaisd peak RSS, both (MiB)" A2_rss %9.1f
+row "A2: throughput, relais / peer" A2_ratio_tput %9.2f
 row "B: events/s" B_events %9.0f
 row "B: deliveries/s" B_tput %9.0f
 row "B: relaisd CPU us/delivery" B_cpu %9.0f
