@@ -26,17 +26,20 @@
 #         provider does (it hands it to the plain one: two requests at
 #         nginx a delivery); answering before the body was read, nginx
 #         resets HTTP/2 streams and libcurl 7.88 takes that for an error.
-# A and B: a fresh redis-server (TCP on loopback, as the peer's) and relaisd
-# (in the environment systemd/relaisd.service gives it) each run, the email gateway the sendgrid kind on nginx; N events pushed by
+# A, A2, B and S: a fresh redis-server (TCP on loopback, as the peer's) and
+# relaisd (in the environment systemd/relaisd.service gives it; A2: two)
+# each run, the email gateway the sendgrid kind on nginx; N events pushed by
 # bench/producer.c. Deliveries/s runs from the first push to the last request
 # at nginx (its stub_status, polled by bench/sink_count.py); the CPU of
 # relaisd and of its redis-server (utime + stime) from just before the first
 # push to relaisd's stream drained (nothing pending); peak RSS is relaisd's
-# VmHWM. The peer times itself from its worker's start (its jobs enqueued
+# VmHWM (A2: both processes' CPU and VmHWM summed; a BENCH_RELAISD_WRAP
+# such as taskset applies to each, so pinning puts both on one core). The
+# peer times itself from its worker's start (its jobs enqueued
 # beforehand, not counted) to the Nth completion, node's CPU alone.
 #
 #   BENCH_CMP_N=20000          events per run (A and B: B makes 2N deliveries)
-#   BENCH_RUNS=3               rounds of peer, A, B, S
+#   BENCH_RUNS=3               rounds of peer, A, A2, B, S
 #   BENCH_PEER_CONCURRENCY=64  the peer's jobs in flight
 #   BENCH_PEER_DIR=../shared/peer  the peer's folder (run-peer.sh, sink.conf)
 # and, to find where the time goes (doc/testing.md, "Profiling"):
@@ -166,6 +169,13 @@ rcli() {
 	redis-cli -p "$RPORT" "$@"
 }
 
+# readers N: N clients (or more) blocked in their read of the stream (a
+# consumer is listed in the group only once it has been served).
+readers() {
+	[ "$(rcli info clients | tr -d '\r' |
+	    awk -F: '$1 == "blocked_clients" { print $2 }')" -ge "$1" ]
+}
+
 alive() {
 	for p in $RELAISD_PID; do
 		kill -0 "$p" 2>/dev/null || die "relaisd died ($1)"
@@ -282,6 +292,7 @@ peer_run() {
 # B (the shipped config) or S (A over https)
 relais_run() {
 	round=$1 sc=$2 tag=$2$1
+	case $2 in *[0-9]) tag=$2-$1 ;; esac	# A2-1, not A21 (A, round 21)
 	url=http://127.0.0.1:$SINK_PORT at_sink=1 instances=1
 	if [ "$sc" = A ] || [ "$sc" = A2 ]; then
 		config=$T/relais-welcome.yaml per_event=1
@@ -323,7 +334,7 @@ relais_run() {
 		GNUTLS_NO_IMPLICIT_INIT=1 \
 		    ${BENCH_RELAISD_WRAP:-} "$BUILD/relaisd" -c "$config" \
 		    > "$T/relaisd-$tag-$i.log" 2>&1 &
-		RELAISD_PID="$RELAISD_PID $!"
+		RELAISD_PID="${RELAISD_PID:+$RELAISD_PID }$!"
 		set +f
 		i=$(( i + 1 ))
 	done
@@ -331,17 +342,19 @@ relais_run() {
 	set -- $RELAISD_PID
 	first_pid=$1
 	wait_for 10 "relaisd ($tag) to create its consumer group" group_exists
+	wait_for 10 "relaisd ($tag): $instances readers waiting" readers "$instances"
 	alive "$tag, at start"
 
 	rm -f "$T/poll.ready"
 	python3 "$ROOT/bench/sink_count.py" "$SINK_PORT" "$(( expect * at_sink ))" \
-	    $(( 30 + expect / 500 )) "$first_pid" "$T/poll.ready" \
+	    $(( 30 + expect / 500 )) "$(echo "$RELAISD_PID" | tr ' ' ,)" "$T/poll.ready" \
 	    > "$T/poll.out" 2> "$T/poll.log" &
 	POLL_PID=$!
 	wait_for 10 "the sink counter to start" test -s "$T/poll.ready"
 	base=$(cat "$T/poll.ready")
 
 	if [ -n "$PERF" ]; then
+		# A2: the first of the two
 		if [ "$PERF" = relaisd ]; then ppid=$first_pid; else ppid=$REDIS_PID; fi
 		perf record -g -o "$OUT/perf-$tag.data" -p "$ppid" \
 		    > "$T/perf-$tag.log" 2>&1 &
@@ -439,8 +452,9 @@ echo "relais next to the Node peer: N=$N events a run, $RUNS rounds of" \
     "$(echo "$SCENARIOS" | sed 's/  */, /g'); peer concurrency $CONC; $(nproc) CPUs;" \
     "node $(node --version 2>/dev/null || echo none), $(nginx -v 2>&1 | sed 's/.*nginx\///')," \
     "redis $(redis-server --version | awk '{ print $3 }' | sed 's/^v=//')"
-echo "   A: one welcome an event (the peer's work); B: the shipped config," \
-    "welcome + counsellor notice (2 deliveries an event), 5 follow-ups planned"
+echo "   A: one welcome an event (the peer's work); A2: A by two relaisd;" \
+    "B: the shipped config, welcome + counsellor notice (2 deliveries an" \
+    "event), 5 follow-ups planned; S: A over https"
 if [ -n "${BENCH_REDIS_WRAP:-}${BENCH_RELAISD_WRAP:-}$PERF$SLOWLOG" ]; then
 	echo "   profiling: redis-server under '${BENCH_REDIS_WRAP:-}'," \
 	    "relaisd under '${BENCH_RELAISD_WRAP:-}', perf on '$PERF'," \

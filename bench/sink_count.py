@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
 """sink_count.py: waits until TARGET requests have reached an nginx sink.
 
-usage: sink_count.py PORT TARGET DEADLINE_S PID READY_FILE
+usage: sink_count.py PORT TARGET DEADLINE_S PIDS READY_FILE
 
 Polls nginx's stub_status (/sink_status) over one keep-alive connection
 every POLL_S and prints one line, "<deliveries> <t_us> <polls>": the
@@ -12,8 +12,8 @@ between the poll that saw TARGET reached and the one before, so within
 POLL_S / 2; and how many polls it made, its first included (for a later
 exact count: requests now - requests before it started - polls - 1).
 READY_FILE is written after the first poll: push after it appears.
-Exits 1 when DEADLINE_S pass or process PID dies first, the line printed
-with what was reached.
+Exits 1 when DEADLINE_S pass or a process of PIDS (comma-separated) dies
+first, the line printed with what was reached.
 """
 import http.client
 import os
@@ -24,7 +24,8 @@ import time
 POLL_S = 0.01
 
 port, target, deadline_s, pid, ready = sys.argv[1:6]
-target, deadline_s, pid = int(target), float(deadline_s), int(pid)
+target, deadline_s = int(target), float(deadline_s)
+pids = [int(p) for p in pid.split(",")]
 conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=5)
 
 
@@ -69,7 +70,7 @@ while True:
         t_last = (prev + t) // 2
         break
     prev = t
-    if time.monotonic() > end or not alive(pid):
+    if time.monotonic() > end or not all(alive(p) for p in pids):
         t_last, rc = t, 1
         break
 print(done, t_last, polls)

@@ -112,7 +112,8 @@ envelope_kind(const json_t *v)
 
 /*
  * Nesting depth of raw JSON, counted before Jansson sees it so that a deep
- * document costs no allocation; brackets inside strings do not count.
+ * document costs it no allocation (jsonr, tried first, stops at the limit);
+ * brackets inside strings do not count.
  */
 static int
 envelope_depth_ok(const char *s, size_t len, int max, size_t *at)

@@ -67,7 +67,7 @@ jsonw_close(struct jsonw *w, char c)
  * What follows the backslash for the bytes JSON escapes short (below
  * 0x20, '"', '\\'); 0 for those written \u00XX.
  */
-static const char jsonw_short_esc[0x5D] = {
+static const char jsonw_short_esc[0x80] = {
 	['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r',
 	['"'] = '"', ['\\'] = '\\',
 };
@@ -188,6 +188,7 @@ jsonw_special(char *o, const unsigned char *p, size_t n, size_t *ip)
 #ifdef __SSE2__
 /* A chunk's worst: 32 escapes of 6 bytes, then a store of 32. */
 #define JSONW_CHUNK_ROOM	(32 * 6 + 32 + 4)
+#define JSONW_CHUNKED		64	/* bytes: a string long enough for chunks */
 
 /*
  * The bulk of a long string, 32 bytes at a time: a chunk is stored whole
@@ -207,7 +208,7 @@ jsonw_chunks(char **op, const char *lim, const unsigned char *p, size_t n,
 	size_t		 i = *ip, at, mk;
 	uint32_t	 m;
 
-	while (n - i >= 64 && lim - o >= JSONW_CHUNK_ROOM) {
+	while (n - i >= JSONW_CHUNKED && lim - o >= JSONW_CHUNK_ROOM) {
 		at = i;
 		m = json_marks16(p + at) |
 		    (uint32_t)json_marks16(p + at + 16) << 16;
@@ -232,6 +233,9 @@ jsonw_chunks(char **op, const char *lim, const unsigned char *p, size_t n,
 	*ip = i;
 	return 0;
 }
+#define JSONW_SLACK(n)	((n) >= JSONW_CHUNKED ? JSONW_CHUNK_ROOM : 16)
+#else
+#define JSONW_SLACK(n)	16
 #endif
 
 /*
@@ -303,7 +307,7 @@ jsonw_escape(struct buf *b, const char *s, size_t len)
 	buf_putc(b, '"');
 	while (i < len) {
 		left = len - i;
-		buf_reserve(b, left + left / 8 + 256);
+		buf_reserve(b, left + left / 8 + JSONW_SLACK(left));
 		o = jsonw_escape_some(b->data + b->len, b->data + b->cap - 1,
 		    p + i, left, &used);
 		if (o == NULL) {

@@ -657,7 +657,7 @@ handler_scheduled_open(struct buf *b, struct jsonw *w)
 {
 	buf_init(b);
 	/* a follow-up's member is some 230 bytes: one allocation, not three */
-	buf_reserve(b, 256);
+	buf_reserve(b, 255);
 	buf_puts(b, "event 0 0 - {\"data\":");
 	jsonw_init(w, b);
 }

@@ -148,7 +148,7 @@ static void
 test_depth(void **state)
 {
 	static const char *const bad[] = { "[\"caf\xe9\"]", "[\"\xc3\"]",
-	    "[\"\xed\xa0\x80\"]", "[\"a\x00b\"]", "[\"\\u0000\"]",
+	    "[\"\xed\xa0\x80\"]", "[\"a\0b\"]", "[\"\\u0000\"]",
 	    "[\xc3\xa9]", "{\"\xff\":1}" };
 	char	 s[5000];
 	json_t	*v;

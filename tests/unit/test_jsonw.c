@@ -186,14 +186,14 @@ test_escape_short(void **state)
 }
 
 /*
- * Long strings go 16 bytes at a time, every mark of a chunk taken from
+ * Long strings go 32 bytes at a time, every mark of a chunk taken from
  * its one mask: strings of every length from 32 to 400 bytes, dense with
  * marks (escapes, 2-, 3- and 4-byte characters, so that one crosses each
  * place of a chunk's end), appended after 0 to 40 bytes already in the
  * buffer (its room meets each at each place), as Jansson writes them;
  * and strings of escapes only after 0 to 300 bytes (a chunk's worst
- * meets the room's end). Then a byte that is not UTF-8 at each of the first 80 places of a long
- * string: refused, the buffer as it was.
+ * meets the room's end). Then a byte that is not UTF-8 at each of the
+ * first 80 places of a long string: refused, the buffer as it was.
  */
 static void
 test_escape_chunks(void **state)
