@@ -52,6 +52,7 @@ struct queue_call {
  */
 struct queue_batch {
 	struct queue		*q;
+	enum queue_kind		 kind;
 	struct queue_args	 args;
 	struct queue_call	*calls;
 	size_t			 ncalls;
@@ -348,17 +349,26 @@ queue_batch_release(struct queue *q)
 	}
 }
 
+/*
+ * A batch of kind (begins, states or commits), with room for the last
+ * one's arguments and a quarter more.
+ */
 static struct queue_batch *
-queue_batch_new(struct queue *q, int commit)
+queue_batch_new(struct queue *q, enum queue_kind kind)
 {
 	struct queue_batch		*b;
 	const struct config_redis	*rc = &q->redis;
+	int				 n = q->hint_n[kind];
 
 	b = xcalloc(1, sizeof *b);
 	b->q = q;
+	b->kind = kind;
 	queue_args_init(&b->args);
+	if (n > 0)
+		queue_args_reserve(&b->args, n + n / 4,
+		    q->hint_bytes[kind] + q->hint_bytes[kind] / 4);
 	queue_args_add(&b->args, rc->prefix, strlen(rc->prefix));
-	if (commit) {
+	if (kind == QUEUE_COMMITS) {
 		queue_args_add(&b->args, rc->group, strlen(rc->group));
 		queue_args_addll(&b->args, rc->sent_ttl_s);
 		queue_args_addll(&b->args, rc->deliveries_maxlen);
@@ -534,6 +544,7 @@ queue_rate(struct queue *q, const char *gateway, long interval_ms,
 	if (q->rates == NULL) {
 		q->rates = xcalloc(1, sizeof *q->rates);
 		q->rates->q = q;
+		q->rates->kind = QUEUE_RATES;
 		queue_args_init(&q->rates->args);
 		queue_args_add(&q->rates->args, q->redis.prefix,
 		    strlen(q->redis.prefix));
@@ -555,8 +566,11 @@ queue_flush_one(struct queue *q, struct queue_batch *b,
 {
 	if (b == NULL)
 		return;
-	if (redis_eval(q->writer, script, cb, b, 0, 0, b->args.n,
-	    queue_args_argv(&b->args), b->args.len) == -1)
+	q->hint_n[b->kind] = b->args.n;
+	q->hint_bytes[b->kind] = b->args.data.len;
+	if (redis_eval_packed(q->writer, script, cb, b, 0, 0, b->args.n,
+	    b->args.data.data, b->args.data.len, b->args.off,
+	    b->args.len) == -1)
 		queue_batch_fail(b);
 }
 
@@ -594,7 +608,7 @@ queue_begin(struct queue *q, const char *event_id, const char *stream_id,
 	if (!redis_is_up(q->writer))
 		return -1;
 	if (q->begins == NULL)
-		q->begins = queue_batch_new(q, 0);
+		q->begins = queue_batch_new(q, QUEUE_BEGINS);
 	queue_args_add(&q->begins->args, event_id, strlen(event_id));
 	queue_args_add(&q->begins->args, stream_id, strlen(stream_id));
 	queue_args_add(&q->begins->args, claim ? "1" : "0", 1);
@@ -626,7 +640,7 @@ queue_state(struct queue *q, const char *event_id, const char *stream_id,
 	if (!redis_is_up(q->writer))
 		return -1;
 	if (q->states == NULL)
-		q->states = queue_batch_new(q, 0);
+		q->states = queue_batch_new(q, QUEUE_STATES);
 	queue_args_add(&q->states->args, event_id, strlen(event_id));
 	queue_args_add(&q->states->args, stream_id, strlen(stream_id));
 	queue_args_add(&q->states->args, claim ? "1" : "0", 1);
@@ -726,7 +740,7 @@ queue_commit(struct queue *q, const char *stream_id, struct queue_args *ops,
 	if (!redis_is_up(q->writer))
 		return -1;
 	if (q->commits == NULL)
-		q->commits = queue_batch_new(q, 1);
+		q->commits = queue_batch_new(q, QUEUE_COMMITS);
 	queue_args_cat(&q->commits->args, ops);
 	if (*stream_id != '\0') {
 		queue_args_add(&q->commits->args, "A", 1);

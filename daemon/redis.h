@@ -53,5 +53,14 @@ int		 redis_command(struct redis *, redis_cb, void *arg,
 int		 redis_eval(struct redis *, const struct redis_script *,
 		    redis_cb, void *arg, long timeout_ms, int nkeys, int argc,
 		    const char **argv, const size_t *argvlen);
+/*
+ * The same, its arguments packed: argument i is len[i] bytes at base +
+ * off[i] (bytes: the sum of len), as a queue_args holds them; no array of
+ * pointers made for a batch's thousands of arguments.
+ */
+int		 redis_eval_packed(struct redis *, const struct redis_script *,
+		    redis_cb, void *arg, long timeout_ms, int nkeys, int argc,
+		    const char *base, size_t bytes, const size_t *off,
+		    const size_t *len);
 
 #endif

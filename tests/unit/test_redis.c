@@ -442,6 +442,52 @@ test_script(void **state)
 	assert_string_equal(g3.el[1], "v1");
 }
 
+/*
+ * Arguments packed as a queue_args holds them (bytes at offsets, with
+ * lengths) go as redis_eval's do: empty, with a NUL, CR LF, 3,000 bytes.
+ */
+static void
+test_script_packed(void **state)
+{
+	static const char	 want[] = "k|0:|3:a\0b|4:x\r\ny|3000:zzzzzzzz";
+	static char		 z[3000];
+	const char *const	 args[] = { "k", "", "a\0b", "x\r\ny", z };
+	const size_t		 lens[] = { 1, 0, 3, 4, sizeof z };
+	struct fx		*f = *state;
+	char			 base[3100];
+	const char		*av[5];
+	size_t			 off[5], len[5], n = 0;
+	struct got		 g1 = { 0 }, g2 = { 0 };
+	int			 i;
+
+	test_redis_start(&f->srv, NULL, 0);
+	test_redis_conf(&f->srv, &f->rc);
+	f->script.body = "local t = { KEYS[1] }\n"
+	    "for i = 1, #ARGV do\n"
+	    "  t[#t + 1] = #ARGV[i] .. ':' .. string.sub(ARGV[i], 1, 8)\n"
+	    "end\n"
+	    "return table.concat(t, '|')";
+	test_up(f, &f->a);
+	memset(z, 'z', sizeof z);
+	for (i = 0; i < 5; i++) {
+		off[i] = n;
+		len[i] = lens[i];
+		memcpy(base + n, args[i], lens[i]);
+		av[i] = base + n;
+		n += lens[i];
+	}
+	assert_int_equal(redis_eval_packed(f->a.r, &f->script, test_on_reply,
+	    &g1, 0, 1, 5, base, n, off, len), 0);
+	assert_int_equal(redis_eval(f->a.r, &f->script, test_on_reply, &g2, 0,
+	    1, 5, av, len), 0);
+	TEST_UNTIL(f->base, g1.n == 1 && g2.n == 1, 5000);
+	assert_int_equal(g1.type, REDIS_REPLY_STRING);
+	assert_int_equal(g1.len, sizeof want - 1);
+	assert_memory_equal(g1.str, want, sizeof want - 1);
+	assert_int_equal(g2.len, g1.len);
+	assert_memory_equal(g2.str, g1.str, g1.len);
+}
+
 int
 main(void)
 {
@@ -463,6 +509,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_free_pending, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_script, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_script_packed, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
