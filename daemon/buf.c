@@ -110,6 +110,19 @@ buf_join(char *out, size_t outlen, const char *a, char sep, const char *b)
 }
 
 size_t
+buf_copy(char *out, size_t outlen, const char *s)
+{
+	size_t	ns = strlen(s), n;
+
+	if (outlen == 0)
+		return ns;
+	n = ns < outlen - 1 ? ns : outlen - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return ns;
+}
+
+size_t
 buf_fmt_ll(char *out, long long v)
 {
 	char			 tmp[BUF_LL_SIZE];

@@ -271,7 +271,7 @@ delivery_on_sent(const struct gw_result *res, void *arg)
 	switch (res->status) {
 	case GW_SENT:
 		d->outcome = OUTCOME_SENT;
-		snprintf(d->provider_id, sizeof d->provider_id, "%s",
+		(void)buf_copy(d->provider_id, sizeof d->provider_id,
 		    res->provider_id);
 		if (j->outstanding > 1)
 			delivery_mark_sent(d);
@@ -382,7 +382,7 @@ delivery_result(struct delivery *d, enum gw_status st, long retry_after_s,
 	memset(&res, 0, sizeof res);
 	res.status = st;
 	res.retry_after_s = retry_after_s;
-	snprintf(res.reason, sizeof res.reason, "%s", reason);
+	(void)buf_copy(res.reason, sizeof res.reason, reason);
 	delivery_on_sent(&res, d);
 }
 

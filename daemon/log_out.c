@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 #include "log_int.h"
 #include "utf8.h"
@@ -710,7 +711,7 @@ log_value(const char *in, char *out, size_t outlen)
 	size_t	n;
 
 	if (log_plain(in)) {
-		snprintf(out, outlen, "%s", in);
+		(void)buf_copy(out, outlen, in);
 		return out;
 	}
 	if (outlen < 3) {

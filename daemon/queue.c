@@ -107,7 +107,7 @@ queue_entry_parse(const redisReply *r, long delivered)
 	    r->element[0]->type != REDIS_REPLY_STRING)
 		return NULL;
 	e = xcalloc(1, sizeof *e);
-	snprintf(e->id, sizeof e->id, "%s", r->element[0]->str);
+	(void)buf_copy(e->id, sizeof e->id, r->element[0]->str);
 	e->first_ms = strtoll(e->id, NULL, 10);
 	e->delivered = delivered;
 	f = r->element[1];

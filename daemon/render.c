@@ -342,7 +342,7 @@ render_message(struct render *r, const char *territory, const char *name,
 			out->text = render_part(r, territory, lang, sms, vars, 0,
 			    missing, ml);
 		}
-		snprintf(out->language, sizeof out->language, "%s", lang);
+		(void)buf_copy(out->language, sizeof out->language, lang);
 		if (r->strict && missing[0] != '\0') {
 			render_out_clear(out);
 			snprintf(err, errlen, "template %s: variable %s missing",

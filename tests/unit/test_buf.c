@@ -335,6 +335,29 @@ test_join(void **state)
 	assert_int_equal(buf_join(NULL, 0, "ab", ':', "c"), 4);
 }
 
+/* As snprintf(out, outlen, "%s", s) at every room, the length too. */
+static void
+test_copy(void **state)
+{
+	static const char *const v[] = { "1796404256712-1", "", "x",
+	    "a reason longer than the room" };
+	char	 got[16], want[16];
+	size_t	 i, room, n;
+
+	(void)state;
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		for (room = 1; room <= sizeof got; room++) {
+			memset(got, 'x', sizeof got);
+			n = buf_copy(got, room, v[i]);
+			assert_int_equal(n, (size_t)snprintf(want, room, "%s",
+			    v[i]));
+			assert_string_equal(got, want);
+		}
+	}
+	/* no room at all: nothing written, the length still told */
+	assert_int_equal(buf_copy(NULL, 0, "abc"), 3);
+}
+
 /* buf_fmt_ll writes what snprintf "%lld" does, the extremes too. */
 static void
 test_fmt_ll(void **state)
@@ -368,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_steal),
 		cmocka_unit_test(test_xstr),
 		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_fmt_ll),
 	};
