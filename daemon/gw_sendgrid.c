@@ -383,7 +383,8 @@ gw_sendgrid_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	 * timed out may still have been accepted and go out twice.
 	 */
 	buf_init(&idem);
-	buf_printf(&idem, "Idempotency-Key: %s", m->key != NULL ? m->key : "");
+	buf_puts(&idem, "Idempotency-Key: ");
+	buf_puts(&idem, m->key != NULL ? m->key : "");
 	headers[0] = "Content-Type: application/json";
 	headers[1] = "Accept: application/json";	/* 406 without it */
 	headers[2] = "User-Agent: relais/" RELAIS_VERSION;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "phone.h"
 
 #define PHONE_DIGITS_MAX	15	/* E.164 */
@@ -139,6 +140,7 @@ phone_normalise(const char *in, char *out, size_t outsize, char *err,
 {
 	struct phone_digits	pd;
 	const char		*cc = "";
+	size_t			 n;
 
 	if (outsize > 0)
 		out[0] = '\0';
@@ -180,20 +182,29 @@ phone_normalise(const char *in, char *out, size_t outsize, char *err,
 		snprintf(err, errlen, "output buffer too small");
 		return -1;
 	}
-	snprintf(out, outsize, "+%s%s", cc, pd.d);
+	/* by hand, not snprintf: every SMS and every arrival with a phone */
+	n = strlen(cc);
+	out[0] = '+';
+	memcpy(out + 1, cc, n);
+	memcpy(out + 1 + n, pd.d, strlen(pd.d) + 1);
 	return 0;
 }
 
 void
 phone_display(const char *in, char *out, size_t outsize)
 {
-	char	e164[PHONE_E164_SIZE], why[128];
+	char	e164[PHONE_E164_SIZE], why[128], nanp[13];
 
 	if (phone_normalise(in, e164, sizeof e164, why, sizeof why) == -1)
-		snprintf(out, outsize, "%s", in);
-	else if (strncmp(e164, "+1", 2) == 0 && strlen(e164) == 12)
-		snprintf(out, outsize, "%.3s %.3s-%.4s", e164 + 2, e164 + 5,
-		    e164 + 8);
-	else
-		snprintf(out, outsize, "%s", e164);
+		(void)buf_copy(out, outsize, in);
+	else if (strncmp(e164, "+1", 2) == 0 && strlen(e164) == 12) {
+		/* "AAA BBB-CCCC", as "%.3s %.3s-%.4s" wrote it */
+		memcpy(nanp, e164 + 2, 3);
+		nanp[3] = ' ';
+		memcpy(nanp + 4, e164 + 5, 3);
+		nanp[7] = '-';
+		memcpy(nanp + 8, e164 + 8, 5);
+		(void)buf_copy(out, outsize, nanp);
+	} else
+		(void)buf_copy(out, outsize, e164);
 }

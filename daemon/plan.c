@@ -425,8 +425,10 @@ plan_unsubscribe(const struct config *cf, struct plan_delivery *d,
 	while (n > 0 && cf->public_url[n - 1] == '/')
 		n--;
 	buf_append(&url, cf->public_url, n);
-	buf_printf(&url, "/u/%s%s", token, strcmp(lang, "en") == 0 ?
-	    "?lang=en" : "");
+	buf_puts(&url, "/u/");
+	buf_puts(&url, token);
+	if (strcmp(lang, "en") == 0)
+		buf_puts(&url, "?lang=en");
 	json_object_set_new(vars, "unsubscribe_url", json_string(url.data));
 	/* from here, never from the event: a header URL nobody can supply */
 	if (strcmp(d->channel, "email") == 0)

@@ -212,10 +212,13 @@ tmpl_put_value(struct tmpl_state *st, const json_t *v, int escape)
 			buf_append(st->out, json_string_value(v),
 			    json_string_length(v));
 		break;
-	case JSON_INTEGER:
-		buf_printf(st->out, "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
+	case JSON_INTEGER: {
+		char	d[BUF_LL_SIZE];
+
+		/* as "%lld" writes it (JSON_INTEGER_FORMAT), without printf */
+		buf_append(st->out, d, buf_fmt_ll(d, json_integer_value(v)));
 		break;
+	}
 	case JSON_REAL:
 		tmpl_put_real(st->out, json_real_value(v));
 		break;

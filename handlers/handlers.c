@@ -371,7 +371,7 @@ handler_language_name(const struct config *cf, const char *code,
 {
 	char	key[48];
 
-	snprintf(key, sizeof key, "languages.%s", code);
+	(void)buf_join(key, sizeof key, "languages", '.', code);
 	return words_or(cf->words, in, key, code);
 }
 
@@ -532,9 +532,11 @@ handler_roster(const struct territory *t)
 	for (k = 0; k < t->ncounsellors; k++) {
 		buf_init(&langs);
 		buf_puts(&langs, "");
-		for (l = 0; l < t->counsellors[k].nlanguages; l++)
-			buf_printf(&langs, "%s%s", l > 0 ? " " : "",
-			    t->counsellors[k].languages[l]);
+		for (l = 0; l < t->counsellors[k].nlanguages; l++) {
+			if (l > 0)
+				buf_putc(&langs, ' ');
+			buf_puts(&langs, t->counsellors[k].languages[l]);
+		}
 		json_array_append_new(list, json_pack("[s, s]",
 		    t->counsellors[k].id, langs.data));
 		buf_free(&langs);

@@ -488,8 +488,11 @@ arrival_language(const struct handler_ctx *ctx, const struct arrival *a,
 			struct buf b;
 
 			buf_init(&b);
-			buf_printf(&b, "%s (%s)", handler_language_name(ctx->cf,
-			    a->lang, lang), a->lang_tag);
+			buf_puts(&b, handler_language_name(ctx->cf, a->lang,
+			    lang));
+			buf_puts(&b, " (");
+			buf_puts(&b, a->lang_tag);
+			buf_putc(&b, ')');
 			json_object_set_new(o, "label", json_string(b.data));
 			buf_free(&b);
 		}
