@@ -186,7 +186,8 @@ phone_normalise(const char *in, char *out, size_t outsize, char *err,
 	n = strlen(cc);
 	out[0] = '+';
 	memcpy(out + 1, cc, n);
-	memcpy(out + 1 + n, pd.d, strlen(pd.d) + 1);
+	memcpy(out + 1 + n, pd.d, pd.n);
+	out[1 + n + pd.n] = '\0';
 	return 0;
 }
 

@@ -27,9 +27,10 @@ struct queue_args {
 void		 queue_args_init(struct queue_args *);
 void		 queue_args_clear(struct queue_args *);
 /*
- * Room for n arguments and bytes of them, for a list that starts empty and
- * stays small (kept while a job is in flight): by default a list starts
- * with room for 32 and a few hundred bytes. Nothing once it has room.
+ * Room for n arguments and bytes of them, for a list that starts empty:
+ * one that stays small (kept while a job is in flight), or a batch sized
+ * by the last (queue_batch.c). By default a list starts with room for 32
+ * and a few hundred bytes. Nothing once it has room.
  */
 void		 queue_args_reserve(struct queue_args *, int n, size_t bytes);
 void		 queue_args_add(struct queue_args *, const char *, size_t);

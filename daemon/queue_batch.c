@@ -349,10 +349,7 @@ queue_batch_release(struct queue *q)
 	}
 }
 
-/*
- * A batch of kind (begins, states or commits), with room for the last
- * one's arguments and a quarter more.
- */
+/* A batch of kind, with room for the last one's arguments and a quarter more. */
 static struct queue_batch *
 queue_batch_new(struct queue *q, enum queue_kind kind)
 {
@@ -368,6 +365,8 @@ queue_batch_new(struct queue *q, enum queue_kind kind)
 		queue_args_reserve(&b->args, n + n / 4,
 		    q->hint_bytes[kind] + q->hint_bytes[kind] / 4);
 	queue_args_add(&b->args, rc->prefix, strlen(rc->prefix));
+	if (kind == QUEUE_RATES)
+		return b;
 	if (kind == QUEUE_COMMITS) {
 		queue_args_add(&b->args, rc->group, strlen(rc->group));
 		queue_args_addll(&b->args, rc->sent_ttl_s);
@@ -541,14 +540,8 @@ queue_rate(struct queue *q, const char *gateway, long interval_ms,
 
 	if (!redis_is_up(q->writer))
 		return -1;
-	if (q->rates == NULL) {
-		q->rates = xcalloc(1, sizeof *q->rates);
-		q->rates->q = q;
-		q->rates->kind = QUEUE_RATES;
-		queue_args_init(&q->rates->args);
-		queue_args_add(&q->rates->args, q->redis.prefix,
-		    strlen(q->redis.prefix));
-	}
+	if (q->rates == NULL)
+		q->rates = queue_batch_new(q, QUEUE_RATES);
 	queue_args_add(&q->rates->args, gateway, strlen(gateway));
 	queue_args_addll(&q->rates->args, interval_ms);
 	queue_args_addll(&q->rates->args, tolerance_ms);

@@ -51,10 +51,10 @@ struct queue {
 	struct queue_batch	*commits;
 	/*
 	 * The size of the last batch of each kind (begins, states, commits,
-	 * rates): a new one is made with room for as much, not grown from
-	 * nothing to a batch's thousands of arguments, copied at each
-	 * doubling. Nothing is kept: a list of argument lists kept for the
-	 * next batches was no faster and cost 0.6 MiB of peak RSS.
+	 * rates): a new one is made with room for as much and a quarter, not
+	 * grown from nothing to a batch's thousands of arguments, copied at
+	 * each doubling. Nothing else is kept from batch to batch: memory
+	 * kept would stay resident.
 	 */
 	int			 hint_n[QUEUE_KINDS];
 	size_t			 hint_bytes[QUEUE_KINDS];

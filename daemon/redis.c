@@ -91,7 +91,6 @@ struct redis {
 
 	struct redis_script	**scripts;
 	size_t			 nscripts;
-	struct buf		 out;		/* the command being queued */
 
 	redis_state_cb		 state_cb;
 	void			*state_arg;
@@ -292,18 +291,18 @@ redis_format_eval(struct buf *b, const struct redis_script *s, int nkeys,
 }
 
 /*
- * Queues the command r->out holds (and empties it): cb gets its reply.
+ * Queues the command out holds as RESP, and frees out: cb gets its reply.
  * -1 when the connection is down or hiredis refuses it (cb never called).
  */
 static int
 redis_send_out(struct redis *r, redis_cb cb, void *arg, long timeout_ms,
-    int internal)
+    int internal, struct buf *out)
 {
 	struct redis_cmd	*c;
 	int			 rc;
 
 	if (r->ac == NULL) {
-		buf_free(&r->out);
+		buf_free(out);
 		return -1;
 	}
 	c = xcalloc(1, sizeof *c);
@@ -314,14 +313,10 @@ redis_send_out(struct redis *r, redis_cb cb, void *arg, long timeout_ms,
 	c->deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms :
 	    r->command_timeout_ms);
 	TAILQ_INSERT_TAIL(&r->cmds, c, entry);
-	/*
-	 * hiredis copies the bytes into its output buffer; ours is let go (a
-	 * batch's command kept for the next one was no faster, and its bytes
-	 * would stay resident)
-	 */
-	rc = redisAsyncFormattedCommand(r->ac, redis_on_reply, c, r->out.data,
-	    r->out.len);
-	buf_free(&r->out);
+	/* hiredis copies the bytes into its output buffer */
+	rc = redisAsyncFormattedCommand(r->ac, redis_on_reply, c, out->data,
+	    out->len);
+	buf_free(out);
 	if (rc != REDIS_OK) {
 		TAILQ_REMOVE(&r->cmds, c, entry);
 		free(c);
@@ -339,10 +334,13 @@ static int
 redis_send(struct redis *r, redis_cb cb, void *arg, long timeout_ms,
     int internal, int argc, const char **argv, const size_t *argvlen)
 {
+	struct buf	out;
+
 	if (r->ac == NULL)
 		return -1;
-	redis_format(&r->out, argc, argv, argvlen);
-	return redis_send_out(r, cb, arg, timeout_ms, internal);
+	buf_init(&out);
+	redis_format(&out, argc, argv, argvlen);
+	return redis_send_out(r, cb, arg, timeout_ms, internal, &out);
 }
 
 int
@@ -359,18 +357,20 @@ redis_eval(struct redis *r, const struct redis_script *s, redis_cb cb,
     void *arg, long timeout_ms, int nkeys, int argc, const char **argv,
     const size_t *argvlen)
 {
-	size_t	bytes = 0;
-	int	i;
+	struct buf	out;
+	size_t		bytes = 0;
+	int		i;
 
 	if (r->state != REDIS_UP)
 		return -1;
 	for (i = 0; i < argc; i++)
 		bytes += argvlen != NULL ? argvlen[i] : strlen(argv[i]);
-	redis_format_eval(&r->out, s, nkeys, argc, bytes);
+	buf_init(&out);
+	redis_format_eval(&out, s, nkeys, argc, bytes);
 	for (i = 0; i < argc; i++)
-		redis_bulk(&r->out, argv[i], argvlen != NULL ? argvlen[i] :
+		redis_bulk(&out, argv[i], argvlen != NULL ? argvlen[i] :
 		    strlen(argv[i]));
-	return redis_send_out(r, cb, arg, timeout_ms, 0);
+	return redis_send_out(r, cb, arg, timeout_ms, 0, &out);
 }
 
 int
@@ -378,14 +378,16 @@ redis_eval_packed(struct redis *r, const struct redis_script *s,
     redis_cb cb, void *arg, long timeout_ms, int nkeys, int argc,
     const char *base, size_t bytes, const size_t *off, const size_t *len)
 {
-	int	i;
+	struct buf	out;
+	int		i;
 
 	if (r->state != REDIS_UP)
 		return -1;
-	redis_format_eval(&r->out, s, nkeys, argc, bytes);
+	buf_init(&out);
+	redis_format_eval(&out, s, nkeys, argc, bytes);
 	for (i = 0; i < argc; i++)
-		redis_bulk(&r->out, base + off[i], len[i]);
-	return redis_send_out(r, cb, arg, timeout_ms, 0);
+		redis_bulk(&out, base + off[i], len[i]);
+	return redis_send_out(r, cb, arg, timeout_ms, 0, &out);
 }
 
 static void
@@ -587,7 +589,6 @@ redis_new(struct event_base *base, const struct config_redis *cf,
 	char		 where[300];
 
 	r = xcalloc(1, sizeof *r);
-	buf_init(&r->out);
 	r->base = base;
 	r->name = xstrdup(name);
 	r->host = cf->host != NULL ? xstrdup(cf->host) : NULL;
@@ -655,7 +656,6 @@ redis_free(struct redis *r)
 	if (r->dns != NULL)
 		evdns_base_free(r->dns, 0);
 	free(r->scripts);
-	buf_free(&r->out);
 	free(r->name);
 	free(r->host);
 	free(r->path);

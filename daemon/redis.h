@@ -55,8 +55,9 @@ int		 redis_eval(struct redis *, const struct redis_script *,
 		    const char **argv, const size_t *argvlen);
 /*
  * The same, its arguments packed: argument i is len[i] bytes at base +
- * off[i] (bytes: the sum of len), as a queue_args holds them; no array of
- * pointers made for a batch's thousands of arguments.
+ * off[i], as a queue_args holds them (bytes: at least the sum of len,
+ * to size the command at once); no array of pointers made for a batch's
+ * thousands of arguments.
  */
 int		 redis_eval_packed(struct redis *, const struct redis_script *,
 		    redis_cb, void *arg, long timeout_ms, int nkeys, int argc,

@@ -218,6 +218,9 @@ test_refused_while_down(void **state)
 	    NULL), -1);
 	assert_int_equal(redis_eval(f->a.r, &f->script, test_on_reply, &g, 0,
 	    0, 0, NULL, NULL), -1);
+	assert_int_equal(redis_eval_packed(f->a.r, &f->script, test_on_reply,
+	    &g, 0, 0, 1, "x", 1, (const size_t []){ 0 },
+	    (const size_t []){ 1 }), -1);
 	redis_start(f->a.r);
 	/* connecting: still refused */
 	assert_int_equal(redis_command(f->a.r, test_on_reply, &g, 0, 1, av,
