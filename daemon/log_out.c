@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "log.h"
 #include "log_int.h"
 #include "utf8.h"
@@ -711,7 +710,14 @@ log_value(const char *in, char *out, size_t outlen)
 	size_t	n;
 
 	if (log_plain(in)) {
-		(void)buf_copy(out, outlen, in);
+		/* not snprintf "%s" (cold code), nor buf_copy (buf.c logs) */
+		if (outlen > 0) {
+			n = strlen(in);
+			if (n > outlen - 1)
+				n = outlen - 1;
+			memcpy(out, in, n);
+			out[n] = '\0';
+		}
 		return out;
 	}
 	if (outlen < 3) {
