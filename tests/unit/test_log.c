@@ -95,6 +95,10 @@ test_value(void **state)
 	assert_string_equal(log_value("", out, sizeof out), "\"\"");
 	/* never past out */
 	assert_true(strlen(log_value("a b c d e f g", out, 6)) < 6);
+	/* a plain value is cut to fit, as snprintf "%s" cuts it */
+	assert_string_equal(log_value("abcdefgh", out, 6), "abcde");
+	assert_string_equal(log_value("abcdef", out, 6), "abcde");
+	assert_string_equal(log_value("abcdef", out, 1), "");
 }
 
 /* stderr goes to a file of the test's for the lines logged meanwhile. */
