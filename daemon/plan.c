@@ -85,23 +85,11 @@ int
 plan_date_long(const char *s, const struct tz *tz, const struct words *w,
     const char *lang, char *out, size_t outlen)
 {
-	static const int	 at[] = { 0, 1, 2, 3, 5, 6, 8, 9 };
-	int			 y, m, d, v[8];
-	size_t			 i;
+	int			 y, m, d;
 	int64_t			 ms, yy;
 
 	/* YYYY-MM-DD, digits only: most strings are not dates */
-	if (strnlen(s, 10) < 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	for (i = 0; i < sizeof at / sizeof *at; i++) {
-		if (s[at[i]] < '0' || s[at[i]] > '9')
-			return -1;
-		v[i] = s[at[i]] - '0';
-	}
-	y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
-	m = v[4] * 10 + v[5];
-	d = v[6] * 10 + v[7];
-	if (m < 1 || m > 12 || d < 1 || d > 31 ||
+	if (strnlen(s, 10) < 10 || tz_ymd(s, &y, &m, &d) == -1 ||
 	    (s[10] != '\0' && s[10] != 'T' && s[10] != 't' && s[10] != ' '))
 		return -1;
 	/* an instant is shown as the date it is in the territory */

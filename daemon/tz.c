@@ -106,23 +106,32 @@ tz_days_in_month(int64_t y, int m)
 }
 
 int
-tz_date(const char *s, size_t len, int64_t *day)
+tz_ymd(const char *s, int *y, int *m, int *d)
 {
 	static const int	at[] = { 0, 1, 2, 3, 5, 6, 8, 9 };
-	int			v[8], y, m, d;
+	int			v[8];
 	size_t			i;
 
-	if (len != 10 || s[4] != '-' || s[7] != '-')
+	if (s[4] != '-' || s[7] != '-')
 		return -1;
 	for (i = 0; i < sizeof at / sizeof *at; i++) {
 		if (s[at[i]] < '0' || s[at[i]] > '9')
 			return -1;
 		v[i] = s[at[i]] - '0';
 	}
-	y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
-	m = v[4] * 10 + v[5];
-	d = v[6] * 10 + v[7];
-	if (m < 1 || m > 12 || d < 1 || d > tz_days_in_month(y, m))
+	*y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+	*m = v[4] * 10 + v[5];
+	*d = v[6] * 10 + v[7];
+	return *m >= 1 && *m <= 12 && *d >= 1 && *d <= 31 ? 0 : -1;
+}
+
+int
+tz_date(const char *s, size_t len, int64_t *day)
+{
+	int	y, m, d;
+
+	if (len != 10 || tz_ymd(s, &y, &m, &d) == -1 ||
+	    d > tz_days_in_month(y, m))
 		return -1;
 	*day = tz_days_from_civil(y, m, d);
 	return 0;

@@ -74,8 +74,14 @@ void		 tz_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 int		 tz_weekday(int64_t days);
 int		 tz_days_in_month(int64_t y, int m);
 /*
- * s[0..len) is exactly "YYYY-MM-DD", digits only (no sign, no blank), a
- * real date (0000-01-01 included): its day count into *day; else -1.
+ * The first 10 bytes of s (the caller's to have) read as "YYYY-MM-DD":
+ * digits only (no sign, no blank), a month 1..12 and a day 1..31, not
+ * checked against its month; -1 when they are not.
+ */
+int		 tz_ymd(const char *s, int *y, int *m, int *d);
+/*
+ * s[0..len) is exactly "YYYY-MM-DD" (tz_ymd), a real date (0000-01-01
+ * included): its day count into *day; else -1.
  */
 int		 tz_date(const char *s, size_t len, int64_t *day);
 
