@@ -1,12 +1,32 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
-# lib.sh: what bench.sh and compare.sh share, sourced by both. The caller
-# sets ME (its name in messages), ROOT (the repository) and T (its scratch
-# directory), and defines rcli (redis-cli to its own redis-server).
+# lib.sh: what bench.sh and compare.sh share, sourced by both (and by
+# redis-ir.sh and relaisd-ir.sh, for ir_check). The caller sets ME (its
+# name in messages), ROOT (the repository) and T (its scratch directory),
+# and defines rcli (redis-cli to its own redis-server).
 # shellcheck shell=sh
 
 die() {
 	echo "$ME: $*" >&2
 	exit 1
+}
+
+# ir_check N ALLOWED WORDS SCENARIO...: what the callgrind counters
+# (redis-ir.sh, relaisd-ir.sh) check before a run: N a count, valgrind
+# there, each SCENARIO one of ALLOWED ("A B S"; WORDS: "A, B or S").
+ir_check() {
+	n=$1 allowed=$2 words=$3
+	shift 3
+	case $n in ''|*[!0-9]*|0) echo "$ME: $n: not a count" >&2; exit 2 ;; esac
+	for c in valgrind callgrind_annotate; do
+		command -v "$c" >/dev/null ||
+		    die "$c not found (apt-get install valgrind)"
+	done
+	for sc in "$@"; do
+		case " $allowed " in
+		*" $sc "*) ;;
+		*) echo "$ME: $sc: scenario $words" >&2; exit 2 ;;
+		esac
+	done
 }
 
 now_us() {

@@ -19,18 +19,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-build}
 [ $# -gt 0 ] && shift
 N=${BENCH_IR_N:-2000}
-case $N in ''|*[!0-9]*|0) echo "redis-ir: $N: not a count" >&2; exit 2 ;; esac
-for c in valgrind callgrind_annotate; do
-	command -v "$c" >/dev/null ||
-	    { echo "redis-ir: $c not found (apt-get install valgrind)" >&2; exit 1; }
-done
-
+# shellcheck disable=SC2034 # ME is read by bench/lib.sh
+ME=redis-ir
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 [ $# -gt 0 ] || set -- A B
-for sc in "$@"; do
-	case $sc in A|B|S) ;;
-	*) echo "redis-ir: $sc: scenario A, B or S" >&2; exit 2 ;;
-	esac
-done
+ir_check "$N" "A B S" "A, B or S" "$@"
 
 T=$(mktemp -d /tmp/relais-ir.XXXXXX)
 trap 'rm -rf "$T"' EXIT
