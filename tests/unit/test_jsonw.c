@@ -14,6 +14,20 @@
 #include "buf.h"
 #include "jsonw.h"
 
+/* Appends to want what Jansson writes for the C string s. */
+static void
+test_append_jansson(struct buf *want, const char *s)
+{
+	json_t	*j;
+	char	*one;
+
+	assert_non_null(j = json_string(s));
+	assert_non_null(one = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY));
+	buf_puts(want, one);
+	free(one);
+	json_decref(j);
+}
+
 /* Every byte that can stand alone, and UTF-8 of 2, 3 and 4 bytes. */
 static void
 test_escape_as_jansson(void **state)
@@ -157,8 +171,7 @@ test_escape_short(void **state)
 {
 	static const char *const tails[] = { "", "\"", "\n", "\xc3\xa9" };
 	struct buf	 b, want;
-	json_t		*j;
-	char		 s[80], *one;
+	char		 s[80];
 	size_t		 len, t;
 
 	(void)state;
@@ -169,11 +182,7 @@ test_escape_short(void **state)
 			memset(s, 'k', len);
 			memcpy(s + len, tails[t], strlen(tails[t]) + 1);
 			assert_int_equal(jsonw_escape(&b, s, strlen(s)), 0);
-			j = json_string(s);
-			one = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-			buf_puts(&want, one);
-			free(one);
-			json_decref(j);
+			test_append_jansson(&want, s);
 			assert_int_equal(b.len, want.len);
 			assert_string_equal(b.data, want.data);
 		}
@@ -204,8 +213,7 @@ test_escape_chunks(void **state)
 	static const char *const bad[] = { "\x80", "\xc1\xbf", "\xe2\x82",
 	    "\xed\xa0\x80", "\xf5\x80\x80\x80", "\xc3(" };
 	struct buf	 b, want;
-	json_t		*j;
-	char		 s[512], *one;
+	char		 s[512];
 	size_t		 len, k, pre, at, n;
 	unsigned	 seed = 7;
 
@@ -222,8 +230,10 @@ test_escape_chunks(void **state)
 				pc = pieces[(seed >> 16) %
 				    (sizeof pieces / sizeof *pieces)];
 				k = strlen(pc);
-				if (n + k > len)
-					pc = "x", k = 1;
+				if (n + k > len) {
+					pc = "x";
+					k = 1;
+				}
 				memcpy(s + n, pc, k);
 				n += k;
 			}
@@ -236,11 +246,7 @@ test_escape_chunks(void **state)
 			buf_append(&b, s + n + 1, pre);
 			buf_append(&want, s + n + 1, pre);
 			assert_int_equal(jsonw_escape(&b, s, n), 0);
-			j = json_string(s);
-			one = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-			buf_puts(&want, one);
-			free(one);
-			json_decref(j);
+			test_append_jansson(&want, s);
 			assert_int_equal(b.len, want.len);
 			assert_string_equal(b.data, want.data);
 		}
