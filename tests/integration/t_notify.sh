@@ -8,9 +8,12 @@ python3 - "$T/notify.sock" "$T/notify.log" <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
-with open(sys.argv[2], "a", buffering=1) as log:
+# a datagram (READY=1 and its STATUS=, lines together) in one write: line
+# buffering let a reader see READY=1 before the STATUS= line beside it
+with open(sys.argv[2], "a") as log:
     while True:
         log.write(s.recv(4096).decode() + "\n---\n")
+        log.flush()
 PY
 PIDS+=($!)
 wait_for 10 "the notify socket" 'test -S "$T/notify.sock"'
