@@ -59,6 +59,7 @@ struct result {
 	long		 retry_after_s;
 	char		 body[128];
 	size_t		 bodylen;
+	unsigned long	 bodysum;	/* every byte, added */
 	char		 xreply[32];
 	double		 total_ms;
 };
@@ -142,6 +143,32 @@ srv_capture(struct srv *s, struct evhttp_request *req)
 	s->has_expect = evhttp_find_header(in, "Expect") != NULL;
 }
 
+/* An answer larger than a read (16 KiB) and than an idle connection keeps. */
+#define BIG_LEN		40000
+
+static const char *
+big_body(void)
+{
+	static char	b[BIG_LEN + 1];
+	size_t		i;
+
+	for (i = 0; i < BIG_LEN; i++)
+		b[i] = (char)('a' + i % 26);
+	return b;
+}
+
+static unsigned long
+big_sum(void)
+{
+	const char	*b = big_body();
+	unsigned long	 sum = 0;
+	size_t		 i;
+
+	for (i = 0; i < BIG_LEN; i++)
+		sum += (unsigned char)b[i];
+	return sum;
+}
+
 static void
 srv_cb(struct evhttp_request *req, void *arg)
 {
@@ -168,6 +195,8 @@ srv_cb(struct evhttp_request *req, void *arg)
 		srv_reply(s, req, 429, "slow down");
 	} else if (strcmp(path, "/429") == 0) {
 		srv_reply(s, req, 429, "slow down");
+	} else if (strcmp(path, "/big") == 0) {
+		srv_reply(s, req, 200, big_body());
 	} else if (strcmp(path, "/503") == 0) {
 		srv_reply(s, req, 503, "unavailable");
 	} else if (strcmp(path, "/slow") == 0) {
@@ -263,12 +292,15 @@ test_cb(const struct http_response *resp, void *arg)
 {
 	struct result	*r = arg;
 	int		 inflight;
+	size_t		 i;
 
 	r->done++;
 	r->status = resp->status;
 	r->error = resp->error;
 	r->retry_after_s = resp->retry_after_s;
 	r->bodylen = resp->bodylen;
+	for (r->bodysum = 0, i = 0; i < resp->bodylen; i++)
+		r->bodysum += (unsigned char)resp->body[i];
 	snprintf(r->body, sizeof r->body, "%s", resp->body);
 	if (http_response_header(resp, "X-Reply", r->xreply,
 	    sizeof r->xreply) == -1)
@@ -524,6 +556,37 @@ test_connection_reuse(void **state)
 	assert_int_equal(f->srv.nports, 1);
 }
 
+/*
+ * Large answers, read in several reads, between small ones on the one
+ * connection: each whole, and the connection kept after a large one too
+ * (its read buffer let go of while idle).
+ */
+static void
+test_big_answers(void **state)
+{
+	struct fx	*f = *state;
+	int		 i;
+
+	http_pool_free(f->pool);
+	assert_non_null(f->pool = http_pool_new(f->http, "one", 1));
+	for (i = 0; i < 6; i++)
+		submit_get(i % 2 == 0 ? "/big" : "/ok", 2000);
+	want_done = 6;
+	assert_true(run_until(f->base, cond_done, 3000));
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(f->res[i].status, 200);
+		if (i % 2 == 0) {
+			assert_int_equal(f->res[i].bodylen, BIG_LEN);
+			assert_int_equal(f->res[i].bodysum, big_sum());
+			assert_int_equal(strncmp(f->res[i].body, "abcdefgh", 8),
+			    0);
+		} else
+			assert_string_equal(f->res[i].body, "ok");
+	}
+	assert_int_equal(f->srv.nreq, 6);
+	assert_int_equal(f->srv.nports, 1);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -636,6 +699,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_callback_submits, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_connection_reuse, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_big_answers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup,
 		    teardown),
