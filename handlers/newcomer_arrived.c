@@ -22,6 +22,7 @@
 #include "newcomer_arrived_lua.h"
 #include "noc.h"
 #include "phone.h"
+#include "queue_args.h"
 #include "territory.h"
 #include "words.h"
 
@@ -200,12 +201,13 @@ arrival_eligible(const struct territory *t, const char *lang, struct buf *b)
 static void
 arrival_field(struct handler_state *st, const char *name, const char *v)
 {
-	handler_arg_more(st, "fields...", name);
-	handler_arg_more(st, "fields...", v != NULL ? v : "");
+	handler_arg_more(st, "list...", name);
+	handler_arg_more(st, "list...", v != NULL ? v : "");
 }
 
 /*
- * The stored person, as the state function's last arguments ("fields...":
+ * The stored person, as the state function's last arguments ("list...",
+ * after the follow-ups:
  * name, value, name, value...): what the messages and matching need,
  * nothing more ("" removes a field). Plain arguments, no JSON for the
  * script to decode: this runs for every arrival.
@@ -279,24 +281,21 @@ arrival_later_past(const struct handler_ctx *ctx, const struct arrival *a,
 }
 
 /*
- * The follow-ups to plan, [[kind, due ms, member]..] as JSON into plan,
+ * The follow-ups to plan, kind, due ms and member for each into plan,
  * from the arrival date (else the event's time, now), and in *until the
  * end of the programme; -1 with a reason when the arrival date is not a
  * date.
  */
 static int
 arrival_plan(const struct envelope *ev, const struct handler_ctx *ctx,
-    const struct arrival *a, struct buf *plan, int64_t *until, char *reason,
-    size_t reasonlen)
+    const struct arrival *a, struct queue_args *plan, int64_t *until,
+    char *reason, size_t reasonlen)
 {
 	const struct config	*cf = ctx->cf;
-	struct jsonw		 w;
 	char			*member;
 	int64_t			 due;
 	size_t			 i, n = 0;
 
-	jsonw_init(&w, plan);
-	jsonw_open(&w, '[');
 	*until = ctx->now_ms + cf->retention_days * 86400000LL;
 	for (i = 0; i < cf->followups.nplan; i++) {
 		const struct config_followup *fu = &cf->followups.plan[i];
@@ -316,17 +315,14 @@ arrival_plan(const struct envelope *ev, const struct handler_ctx *ctx,
 		    arrival_later_past(ctx, a, fu->days)))
 			continue;
 		member = followup_due_member(a->id, fu->kind, a->t->id, due);
-		jsonw_open(&w, '[');
-		(void)jsonw_str(&w, fu->kind);
-		jsonw_int(&w, due);
-		(void)jsonw_str(&w, member);
-		jsonw_close(&w, ']');
+		queue_args_add(plan, fu->kind, strlen(fu->kind));
+		queue_args_addll(plan, due);
+		queue_args_add(plan, member, strlen(member));
 		free(member);
 		/* the programme ends a month after the last follow-up */
 		if (++n == 1 || due + 30 * 86400000LL > *until)
 			*until = due + 30 * 86400000LL;
 	}
-	jsonw_close(&w, ']');
 	return 0;
 }
 
@@ -382,23 +378,29 @@ static int
 arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
     struct handler_state *st, char *reason, size_t reasonlen)
 {
-	struct arrival	 a;
-	struct buf	 b, pk, jk;
-	struct jsonw	 w, pw, jw;
-	char		*rec;
-	int64_t		 until;
-	size_t		 i;
+	struct arrival		 a;
+	struct queue_args	 plan;
+	struct buf		 b, pk, jk;
+	struct jsonw		 w, pw, jw;
+	char			*rec;
+	int64_t			 until;
+	size_t			 i;
 
-	buf_init(&b);
+	queue_args_init(&plan);
 	if (arrival_parse(ev, ctx, &a, reason, reasonlen) == -1 ||
-	    arrival_plan(ev, ctx, &a, &b, &until, reason, reasonlen) == -1) {
-		buf_free(&b);
+	    arrival_plan(ev, ctx, &a, &plan, &until, reason, reasonlen) == -1) {
+		queue_args_clear(&plan);
 		return -1;
 	}
-	/* the lists as JSON text, written straight: no tree on this path */
 	handler_state_init(st, &arrival_state);
 	arrival_keep(&a, st);
-	handler_arg_text(st, "followups", b.data, b.len);
+	/* the follow-ups first in the list, the fields after them */
+	handler_arg_long(st, "followups", plan.n / 3);
+	for (i = 0; i < (size_t)plan.n; i++)
+		handler_arg_more(st, "list...", plan.data.data + plan.off[i]);
+	queue_args_clear(&plan);
+	/* the lists as JSON text, written straight: no tree on this path */
+	buf_init(&b);
 	handler_arg(st, "pid", a.id);
 	handler_arg_long(st, "ttl", ctx->cf->retention_days * 86400LL);
 	handler_arg(st, "territory", a.t->id);

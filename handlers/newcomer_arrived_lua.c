@@ -12,12 +12,17 @@
 #include "newcomer_arrived_lua.h"
 
 /*
- * The state function (S.arrived). Its arguments: the person id; their
- * profile fields {..}; retention (s); their territory; its roster [ids];
- * the ids eligible (who speak the person's language) [..]; the end of
- * their programme (ms); now (ms); the follow-ups [[kind, due ms, member]..];
- * the index hashes of the profile [keys]; its matching summary ("" when not
- * shared); the postings' index sets to match against [keys]; the event id.
+ * The state function (S.arrived). Its arguments: the person id; retention
+ * (s); their territory; its roster [ids]; the ids eligible (who speak the
+ * person's language) [..]; the end of their programme (ms); now (ms); how
+ * many follow-ups; the index hashes of the profile [keys]; its matching
+ * summary ("" when not shared); the postings' index sets to match against
+ * [keys]; the event id; then the list: the follow-ups (kind, due ms,
+ * member, for each), then the profile's fields (name, value, ...). The
+ * follow-ups come as plain arguments, not JSON: a member is an event's
+ * JSON text, which cjson decoded a character at a time, and a due time
+ * taken as a number was formatted again for the ZADD (about 60,000
+ * instructions of Redis an arrival).
  * "welcome" tells whether this event registered the person (welcome them),
  * "notify" whether it assigned their counsellor (tell them): true again
  * when the same event is read again, false for a later event about the
@@ -26,7 +31,7 @@
  */
 static const char *const arrival_args[] = { "pid", "ttl",
     "territory", "roster", "eligible", "case_until", "now", "followups",
-    "profile_keys", "summary", "job_keys", "eid", "fields...", NULL };
+    "profile_keys", "summary", "job_keys", "eid", "list...", NULL };
 
 const struct handler_lua arrival_state = { "arrived", arrival_args,
 "function(p, a, m)\n"
@@ -54,8 +59,9 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
  * never reached them (an invalid address, dead-lettered or skipped), the
  * next event that corrects the record.
  */
-"  local set, del, fl = { 'case_until', a.case_until, 't', m.ts }, {}, a.fields\n"
-"  for i = 1, #fl - 1, 2 do\n"
+"  local set, del, fl = { 'case_until', a.case_until, 't', m.ts }, {}, a.list\n"
+"  local nf = 3 * tonumber(a.followups)\n"
+"  for i = nf + 1, #fl - 1, 2 do\n"
 "    if fl[i + 1] == '' then del[#del + 1] = fl[i]\n"
 "    else set[#set + 1] = fl[i]; set[#set + 1] = fl[i + 1] end\n"
 "  end\n"
@@ -86,9 +92,9 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  if fresh then by_c = eid end\n"
 "  local fk = p .. 'followups:' .. pid\n"
 "  local want = {}\n"
-"  for _, f in ipairs(cjson.decode(a.followups)) do want[f[1]] = f end\n"
+"  for j = 1, nf, 3 do want[fl[j]] = j end\n"
 "  for kind, m in pairs(hgetall(fk)) do\n"
-"    if not want[kind] or want[kind][3] ~= m then\n"
+"    if not want[kind] or fl[want[kind] + 2] ~= m then\n"
 "      sched_rem(p, m)\n"
 "      redis.call('HDEL', fk, kind)\n"
 "    end\n"
@@ -103,8 +109,8 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  local done = #fus > 0 and redis.call('HMGET', k, unpack(fus)) or {}\n"
 "  for i, kind in ipairs(kinds) do\n"
 "    if not done[i] then\n"
-"      local f = want[kind]\n"
-"      z[#z + 1] = f[2]; z[#z + 1] = f[3]; h[#h + 1] = kind; h[#h + 1] = f[3]\n"
+"      local j = want[kind]\n"
+"      z[#z + 1] = fl[j + 1]; z[#z + 1] = fl[j + 2]; h[#h + 1] = kind; h[#h + 1] = fl[j + 2]\n"
 "    end\n"
 "  end\n"
 "  local planned = #h / 2\n"

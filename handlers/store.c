@@ -84,10 +84,13 @@ static const char store_state_common[] = STORE_COMMON
 "  if #set > 0 then redis.call('HSET', k, unpack(set)) end\n"
 "  if #del > 0 then redis.call('HDEL', k, unpack(del)) end\n"
 "end\n"
-/* open cases of a counsellor: those whose programme has not ended */
-"local function caseload(p, c, now)\n"
+/*
+ * open cases of a counsellor: those whose programme has not ended (below:
+ * "(now", made once for all the candidates, not a number formatted again)
+ */
+"local function caseload(p, c, below)\n"
 "  local k = p .. 'caseload:' .. c\n"
-"  redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. now)\n"
+"  redis.call('ZREMRANGEBYSCORE', k, '-inf', below)\n"
 "  return redis.call('ZCARD', k)\n"
 "end\n"
 /*
@@ -105,9 +108,9 @@ static const char store_state_common[] = STORE_COMMON
 "    return cur, false\n"
 "  end\n"
 "  if #cands == 0 then return false, false end\n"
-"  local best, ties = nil, {}\n"
+"  local best, ties, below = nil, {}, '(' .. now\n"
 "  for _, c in ipairs(cands) do\n"
-"    local l = caseload(p, c, now)\n"
+"    local l = caseload(p, c, below)\n"
 "    if best == nil or l < best then best, ties = l, { c }\n"
 "    elseif l == best then ties[#ties + 1] = c end\n"
 "  end\n"

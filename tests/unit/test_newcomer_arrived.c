@@ -182,6 +182,35 @@ test_followup_member(const char *member, const char *pid, const char *kind,
 	envelope_clear(&ev);
 }
 
+/* Where the list's fields begin: after the follow-ups (argument 7). */
+static size_t
+test_fields_at(const struct handler_state *st)
+{
+	return 12 + 3 * (size_t)atoi(test_arg(st, 7));
+}
+
+/*
+ * The follow-ups, the list's first arguments (kind, due ms, member), as
+ * [[kind, due, member]..]: each due time all digits.
+ */
+static json_t *
+test_plan(const struct handler_state *st)
+{
+	json_t		*plan = json_array();
+	const char	*due;
+	size_t		 i;
+
+	for (i = 12; i < test_fields_at(st); i += 3) {
+		due = test_arg(st, i + 1);
+		assert_true(*due != '\0' && strspn(due, "0123456789") ==
+		    strlen(due));
+		json_array_append_new(plan, json_pack("[s, I, s]",
+		    test_arg(st, i), (json_int_t)strtoll(due, NULL, 10),
+		    test_arg(st, i + 2)));
+	}
+	return plan;
+}
+
 /*
  * The stored person's fields, the state function's last arguments (name,
  * value pairs), as one JSON object equal to want.
@@ -192,10 +221,11 @@ test_fields(const struct handler_state *st, const char *want)
 	json_t	*o = json_object();
 	size_t	 i;
 
-	for (i = 12; i + 1 < handler_state_nargs(st); i += 2)
+	for (i = test_fields_at(st); i + 1 < handler_state_nargs(st); i += 2)
 		json_object_set_new(o, test_arg(st, i), json_string(test_arg(st,
 		    i + 1)));
-	assert_int_equal((handler_state_nargs(st) - 12) % 2, 0);
+	assert_int_equal((handler_state_nargs(st) - test_fields_at(st)) % 2,
+	    0);
 	test_json_equal(o, want, "arrived fields");
 	json_decref(o);
 }
@@ -216,7 +246,7 @@ test_arrived_prepare(void **state)
 	(void)state;
 	test_prepare("newcomer.arrived", "arr-1", TEST_AMINA, &st);
 	assert_string_equal(st.fn, "arrived");
-	assert_int_equal(handler_state_nargs(&st), 12 + 2 * 13);
+	assert_int_equal(handler_state_nargs(&st), 12 + 3 * 5 + 2 * 13);
 	assert_string_equal(test_arg(&st, 0), "p-1");
 	/* only what messages and matching need: no consent, profile, birth date */
 	test_fields(&st, "{\"first_name\":\"Amina\",\"last_name\":\"Diallo\","
@@ -234,7 +264,7 @@ test_arrived_prepare(void **state)
 	assert_string_equal(test_arg(&st, 6), "1772460000000");
 
 	/* five follow-ups from the arrival date, at 09:00 local */
-	plan = test_json(test_arg(&st, 7));
+	plan = test_plan(&st);
 	assert_int_equal(json_array_size(plan), 5);
 	for (i = 0; i < 5; i++) {
 		e = json_array_get(plan, i);
@@ -301,7 +331,8 @@ test_arrived_prepare_matching(void **state)
 	(void)state;
 	for (i = 0; i < sizeof unshared / sizeof *unshared; i++) {
 		test_prepare("newcomer.arrived", "arr-2", unshared[i], &st);
-		assert_int_equal(handler_state_nargs(&st), 12 + 2 * 13);
+		assert_int_equal(handler_state_nargs(&st),
+		    test_fields_at(&st) + 2 * 13);
 		test_arg_json(&st, 8, "[]");
 		assert_string_equal(test_arg(&st, 9), "");
 		test_arg_json(&st, 10, "[]");
@@ -337,7 +368,7 @@ test_arrived_prepare_matching(void **state)
 	json_decref(skills);
 	json_decref(langs);
 	/* the follow-ups count from the event's local date, 25 November */
-	plan = test_json(test_arg(&st, 7));
+	plan = test_plan(&st);
 	assert_int_equal(json_array_size(plan), 5);
 	assert_int_equal(json_integer_value(json_array_get(json_array_get(plan,
 	    0), 1)), test_ms("2026-12-02T14:00:00Z"));
@@ -405,10 +436,10 @@ test_arrived_prepare_late(void **state)
 	test_prepare("newcomer.arrived", "arr-1", "{\"person\":{\"id\":\"p-1\","
 	    "\"email\":\"a@b.example\"},\"territory\":\"abitibi\","
 	    "\"arrival_date\":\"2026-01-01\"}", &st);
-	plan = test_json(test_arg(&st, 7));
+	plan = test_plan(&st);
 	if (json_array_size(plan) != 4)
 		fail_msg("expected d30 (at once) and the 3 to come, got %s",
-		    test_arg(&st, 7));
+		    test_arg(&st, 7));	/* how many */
 	for (i = 0; i < 4; i++) {
 		e = json_array_get(plan, i);
 		assert_string_equal(json_string_value(json_array_get(e, 0)),
