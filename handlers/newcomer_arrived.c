@@ -656,10 +656,10 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	}
 	if (state != NULL) {
 		c = handler_counsellor(a.t, handler_str(state, "counsellor"));
-		welcome = json_integer_value(json_object_get(state,
-		    "welcome")) != 0 || ctx->retry;
-		notify = json_integer_value(json_object_get(state,
-		    "notify")) != 0 || ctx->retry;
+		welcome = json_is_true(json_object_get(state, "welcome")) ||
+		    ctx->retry;
+		notify = json_is_true(json_object_get(state, "notify")) ||
+		    ctx->retry;
 	} else {
 		/* a preview: whom the assignment would pick first */
 		c = handler_counsellor(a.t, arrival_eligible(a.t, a.lang !=
@@ -690,7 +690,7 @@ arrival_fn(const struct envelope *ev, const struct handler_ctx *ctx,
 	 * often it runs (a crash before its commit, a dead letter replayed).
 	 */
 	if (state != NULL && !ctx->retry &&
-	    json_integer_value(json_object_get(state, "first")) != 0)
+	    json_is_true(json_object_get(state, "first")))
 		handler_count(out, ctx, a.t, "arrivals", a.id, "arrivals",
 		    ev->id);
 	json_decref(cv);

@@ -24,7 +24,8 @@
  * taken as a number was formatted again for the ZADD (about 60,000
  * instructions of Redis an arrival).
  * "welcome" tells whether this event registered the person (welcome them),
- * "notify" whether it assigned their counsellor (tell them): true again
+ * "notify" whether it assigned their counsellor (tell them), booleans (a
+ * number would cost cjson a printf each, four an arrival): true again
  * when the same event is read again, false for a later event about the
  * same person. A retry, or an event older than one already applied (m.t),
  * changes nothing: it reads what is stored now.
@@ -48,9 +49,8 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  if m.retry or m.t < (tonumber(r[1]) or 0) then\n"
 "    if not r[2] then return { missing = 1 } end\n"
 "    if r[3] then return { departed = 1 } end\n"
-"    return { counsellor = r[4] or '', previous = '', planned = 0, jobs = {},\n"
-"      welcome = (r[7] or r[5]) == eid and 1 or 0, notify = r[6] == eid and 1 or 0,\n"
-"      stale = m.retry and 0 or 1 }\n"
+"    return { counsellor = r[4] or '', previous = '', jobs = {},\n"
+"      welcome = (r[7] or r[5]) == eid, notify = r[6] == eid, stale = not m.retry }\n"
 "  end\n"
 /*
  * One HSET (and one HDEL) for the record: the profile fields ("" removes
@@ -113,8 +113,7 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "      z[#z + 1] = fl[j + 1]; z[#z + 1] = fl[j + 2]; h[#h + 1] = kind; h[#h + 1] = fl[j + 2]\n"
 "    end\n"
 "  end\n"
-"  local planned = #h / 2\n"
-"  if planned > 0 then\n"
+"  if #h > 0 then\n"
 "    sched_add_all(p, z)\n"
 "    redis.call('HSET', fk, unpack(h))\n"
 "    redis.call('EXPIRE', fk, a.ttl)\n"
@@ -138,9 +137,8 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "    end\n"
 "  end\n"
 "  redis.call('EXPIRE', k, a.ttl)\n"
-"  return { counsellor = c or '', previous = prev or '', planned = planned, jobs = jobs,\n"
-"    welcome = (by_w or by_a) == eid and 1 or 0, notify = by_c == eid and 1 or 0,\n"
-"    first = by_a == eid and 1 or 0 }\n"
+"  return { counsellor = c or '', previous = prev or '', jobs = jobs,\n"
+"    welcome = (by_w or by_a) == eid, notify = by_c == eid, first = by_a == eid }\n"
 "end\n"
 };
 

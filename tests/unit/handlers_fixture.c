@@ -148,7 +148,7 @@ test_run(const char *data, struct handler_out *out, char *reason,
 	h = handler_find(ev.type);
 	assert_non_null(h);
 	/* what Redis answers for a person it has not seen: welcome them */
-	state = json_pack("{s:s, s:i, s:i, s:[]}", "counsellor", "",
+	state = json_pack("{s:s, s:b, s:b, s:[]}", "counsellor", "",
 	    "welcome", 1, "notify", 0, "jobs");
 	rc = h->prepare(&ev, &ctx, &st, reason, reasonlen);
 	if (rc == 0) {

@@ -496,8 +496,8 @@ test_arrived_fn(void **state)
 
 	(void)state;
 	test_decide("newcomer.arrived", "arr-7", TEST_MOUNIA,
-	    "{\"counsellor\":\"ab-2\",\"previous\":\"\",\"planned\":5,"
-	    "\"welcome\":1,\"first\":1,\"notify\":1,\"jobs\":[]}", 0, &out);
+	    "{\"counsellor\":\"ab-2\",\"previous\":\"\","
+	    "\"welcome\":true,\"first\":true,\"notify\":true,\"jobs\":[]}", 0, &out);
 	assert_int_equal(out.n, 2);
 	n = &out.v[0];
 	assert_string_equal(n->role, "newcomer");
@@ -538,7 +538,7 @@ test_arrived_fn(void **state)
 
 	/* a later event about the same person: nothing, and why */
 	test_decide("newcomer.arrived", "arr-8", TEST_MOUNIA,
-	    "{\"counsellor\":\"ab-2\",\"welcome\":0,\"notify\":0,\"jobs\":{}}",
+	    "{\"counsellor\":\"ab-2\",\"welcome\":false,\"notify\":false,\"jobs\":{}}",
 	    0, &out);
 	assert_int_equal(out.n, 0);
 	assert_int_equal(out.effects.n, 0);
@@ -551,8 +551,8 @@ test_arrived_fn(void **state)
 	 * a second time
 	 */
 	test_decide("newcomer.arrived", "arr-9", TEST_MOUNIA,
-	    "{\"counsellor\":\"ab-2\",\"welcome\":1,\"first\":0,"
-	    "\"notify\":0,\"jobs\":[]}", 0, &out);
+	    "{\"counsellor\":\"ab-2\",\"welcome\":true,\"first\":false,"
+	    "\"notify\":false,\"jobs\":[]}", 0, &out);
 	assert_int_equal(out.n, 1);
 	assert_string_equal(out.v[0].role, "newcomer");
 	assert_int_equal(out.effects.n, 0);
@@ -560,8 +560,8 @@ test_arrived_fn(void **state)
 
 	/* reassigned by a later event: only the new counsellor hears */
 	test_decide("newcomer.arrived", "arr-8", TEST_MOUNIA,
-	    "{\"counsellor\":\"ab-1\",\"previous\":\"ab-2\",\"welcome\":0,"
-	    "\"notify\":1,\"jobs\":[]}", 0, &out);
+	    "{\"counsellor\":\"ab-1\",\"previous\":\"ab-2\",\"welcome\":false,"
+	    "\"notify\":true,\"jobs\":[]}", 0, &out);
 	assert_int_equal(out.n, 1);
 	assert_string_equal(out.v[0].role, "counsellor");
 	assert_string_equal(out.v[0].email, "nadia.gagnon@abitibi.example");
@@ -570,7 +570,7 @@ test_arrived_fn(void **state)
 
 	/* a retry of the delivery sends the same messages, counts nothing */
 	test_decide("newcomer.arrived", "arr-7", TEST_MOUNIA,
-	    "{\"counsellor\":\"ab-2\",\"welcome\":0,\"notify\":0,\"jobs\":[]}",
+	    "{\"counsellor\":\"ab-2\",\"welcome\":false,\"notify\":false,\"jobs\":[]}",
 	    1, &out);
 	assert_int_equal(out.n, 2);
 	assert_int_equal(test_effects(&out, "stat"), 0);
@@ -597,23 +597,24 @@ test_arrived_fn(void **state)
 
 	/* no counsellor assigned: the welcome names none */
 	test_decide("newcomer.arrived", "arr-7", TEST_MOUNIA,
-	    "{\"counsellor\":\"\",\"welcome\":1,\"first\":1,\"notify\":1,\"jobs\":[]}", 0,
-	    &out);
+	    "{\"counsellor\":\"\",\"welcome\":true,\"first\":true,"
+	    "\"notify\":true,\"jobs\":[]}", 0, &out);
 	assert_int_equal(out.n, 1);
 	assert_string_equal(out.v[0].role, "newcomer");
 	assert_null(json_object_get(out.v[0].vars, "counsellor"));
 	handler_out_clear(&out);
 	/* nor one who left the roster since */
 	test_decide("newcomer.arrived", "arr-7", TEST_MOUNIA,
-	    "{\"counsellor\":\"ab-9\",\"welcome\":1,\"first\":1,\"notify\":1,\"jobs\":[]}", 0,
-	    &out);
+	    "{\"counsellor\":\"ab-9\",\"welcome\":true,\"first\":true,"
+	    "\"notify\":true,\"jobs\":[]}", 0, &out);
 	assert_int_equal(out.n, 1);
 	handler_out_clear(&out);
 }
 
 /* Open postings (as S.arrived lists them); j-1 fits, announced or not. */
 #define TEST_JOBS(announced) \
-	"{\"counsellor\":\"ab-2\",\"welcome\":1,\"first\":1,\"notify\":1,\"jobs\":[" \
+	"{\"counsellor\":\"ab-2\",\"welcome\":true,\"first\":true," \
+	"\"notify\":true,\"jobs\":[" \
 	"{\"id\":\"j-1\",\"employer\":\"e-1\",\"occupation\":\"72106\"," \
 	"\"skills_folded\":\"soudure\",\"title\":\"Soudeur\",\"territory\":" \
 	"\"abitibi\",\"announced\":" #announced "}," \
