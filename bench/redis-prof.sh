@@ -1,0 +1,118 @@
+#!/bin/sh
+# SPDX-License-Identifier: LiLiQ-P-1.1
+# redis-prof.sh BUILD_DIR [SCENARIO...]: where redis-server's instructions
+# go, per event of scenarios A and B of bench/compare.sh (default: both),
+# script by script. Debian's redis-server has no symbols, so this builds
+# the upstream source of the installed version (Debian's pool has it),
+# with bench/redis-prof.patch: each of relais's scripts then runs under a
+# function of its own (prof_state, prof_begin, prof_commit; prof_other for
+# the rest), which callgrind counts apart. Prints, per event: the whole
+# process, each script, and what every script pays alike (the arguments
+# read and made into Lua strings, redis.call and the commands it runs).
+#
+#   BENCH_IR_N=3000          events a scenario (B makes 2 deliveries an event)
+#   BENCH_PROF_SCRIPT=state  also the functions of that script alone
+#                            (state, begin or commit), heaviest first
+#   BENCH_REDIS_SRC=DIR      where the source is built and kept
+#                            (/var/tmp/relais-redis-prof)
+#
+# Counts, not times: the instructions of a script move by about 1 % from
+# run to run. The upstream source lacks Debian's security patches (none
+# touches how a script runs); what runs in bench/compare.sh stays Debian's.
+# Slow: redis-server runs about 50 times slower under callgrind. Needs
+# what bench/compare.sh needs but the peer, valgrind, curl, make and a
+# C compiler.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-build}
+[ $# -gt 0 ] && shift
+N=${BENCH_IR_N:-3000}
+SCRIPT=${BENCH_PROF_SCRIPT:-}
+SRC=${BENCH_REDIS_SRC:-/var/tmp/relais-redis-prof}
+# shellcheck disable=SC2034 # ME is read by bench/lib.sh
+ME=redis-prof
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+[ $# -gt 0 ] || set -- A B
+ir_check "$N" "A B" "A or B" "$@"
+case $SCRIPT in ''|state|begin|commit) ;;
+*) echo "$ME: BENCH_PROF_SCRIPT=$SCRIPT: state, begin or commit" >&2; exit 2 ;;
+esac
+for c in curl make cc patch; do
+	command -v "$c" >/dev/null || die "$c not found"
+done
+
+# the installed version, its upstream source, built once with the patch
+v=$(redis-server --version | sed -n 's/.* v=\([0-9.]*\) .*/\1/p')
+[ -n "$v" ] || die "cannot tell redis-server's version"
+dir=$SRC/redis-$v
+bin=$dir/src/redis-server
+sum=$(cksum < "$ROOT/bench/redis-prof.patch")
+if [ ! -x "$bin" ] || [ "$(cat "$dir/.relais-patch" 2>/dev/null)" != "$sum" ]; then
+	mkdir -p "$SRC"
+	tgz=$SRC/redis_$v.orig.tar.gz
+	[ -s "$tgz" ] || curl -fsS -o "$tgz" \
+	    "http://deb.debian.org/debian/pool/main/r/redis/redis_$v.orig.tar.gz" ||
+	    die "cannot fetch redis $v's source from Debian's pool"
+	rm -rf "$dir"
+	tar -xzf "$tgz" -C "$SRC"
+	(cd "$dir" && patch -p1 < "$ROOT/bench/redis-prof.patch") > /dev/null ||
+	    die "bench/redis-prof.patch does not apply to redis $v"
+	echo "$ME: building redis $v with the patch, in $dir" >&2
+	make -C "$dir" -j "$(nproc)" > "$SRC/build.log" 2>&1 ||
+	    die "building redis $v failed: $SRC/build.log"
+	echo "$sum" > "$dir/.relais-patch"
+fi
+
+T=$(mktemp -d /tmp/relais-prof.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# callgrind_annotate's inclusive count of function $1, per event
+per_event() {
+	awk -v f="$1" -v n="$N" '
+	/PROGRAM TOTALS/ && f == "total" { gsub(",", "", $1); v = $1 }
+	$0 ~ (":" f " ") { gsub(",", "", $1); v = $1 }
+	END { printf "%.0f", v / n }' "$T/annotate"
+}
+
+for sc in "$@"; do
+	rm -f "$T"/callgrind.*
+	collect=""
+	[ -z "$SCRIPT" ] || collect="--toggle-collect=prof_$SCRIPT"
+	cat > "$T/wrap" <<EOT
+#!/bin/sh
+shift
+exec valgrind --tool=callgrind $collect --callgrind-out-file=$T/callgrind.%p "$bin" "\$@"
+EOT
+	chmod +x "$T/wrap"
+	BENCH_SCENARIOS=$sc BENCH_RUNS=1 BENCH_CMP_N=$N \
+	BENCH_REDIS_WRAP="$T/wrap" \
+	    sh "$ROOT/bench/compare.sh" "$BUILD" > "$T/compare.log" 2>&1 || {
+		cat "$T/compare.log" >&2
+		exit 1
+	}
+	callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$T"/callgrind.* \
+	    > "$T/annotate" 2>/dev/null
+	if [ -n "$SCRIPT" ]; then
+		echo "$sc: the $SCRIPT script, per event ($N events), heaviest first:"
+		sed -n '/^-*$/,$p' "$T/annotate" | awk -v n="$N" '
+		/^ *[0-9,]+ / && !/PROGRAM TOTALS/ { v = $1; gsub(",", "", v); f = $0
+		  sub(/^[^:]*:/, "", f); sub(/ \[.*/, "", f)
+		  if (f !~ /^(0x|\?\?\?|\(below|main$|__libc|aeMain|aeProcess|connSocket|readQuery|processInput|processCommand$|call$|evalSha|evalGeneric|profCall)/)
+		    printf "%10.0f  %s\n", v / n, f }' | head -40
+		continue
+	fi
+	printf '%s: redis-server instructions per event (%d events):\n' "$sc" "$N"
+	printf '  %-44s %8s\n' "whole process" "$(per_event total)" \
+	    "state script" "$(per_event prof_state)" \
+	    "begin script" "$(per_event prof_begin)" \
+	    "commit script" "$(per_event prof_commit)" \
+	    "other scripts" "$(per_event prof_other)" \
+	    "commands' arguments read (RESP)" "$(per_event processMultibulkBuffer)" \
+	    "scripts' arguments made Lua strings" "$(per_event luaCreateArray)" \
+	    "redis.call, all in" "$(per_event luaRedisGenericCommand)" \
+	    "  of which the commands themselves" "$(per_event "call'2")" \
+	    "Lua's garbage collector" "$(per_event luaC_step)"
+done
