@@ -3,16 +3,18 @@
 # redis-prof.sh BUILD_DIR [SCENARIO...]: where redis-server's instructions
 # go, per event of scenarios A and B of bench/compare.sh (default: both),
 # script by script. Debian's redis-server has no symbols, so this builds
-# the upstream source of the installed version (Debian's pool has it),
-# with bench/redis-prof.patch: each of relais's scripts then runs under a
+# the upstream source of the installed version (Debian's pool has it,
+# checked against the SHA-256 its signed .dsc gives), with
+# bench/redis-prof.patch: each of relais's scripts then runs under a
 # function of its own (prof_state, prof_begin, prof_commit; prof_other for
 # the rest), which callgrind counts apart. Prints, per event: the whole
 # process, each script, and what every script pays alike (the arguments
 # read and made into Lua strings, redis.call and the commands it runs).
 #
 #   BENCH_IR_N=3000          events a scenario (B makes 2 deliveries an event)
-#   BENCH_PROF_SCRIPT=state  also the functions of that script alone
-#                            (state, begin or commit), heaviest first
+#   BENCH_PROF_SCRIPT=state  instead, the C functions (Redis's, Lua's) run
+#                            in that script alone (state, begin or
+#                            commit), heaviest first
 #   BENCH_REDIS_SRC=DIR      where the source is built and kept
 #                            (/var/tmp/relais-redis-prof)
 #
@@ -42,20 +44,43 @@ for c in curl make cc patch; do
 	command -v "$c" >/dev/null || die "$c not found"
 done
 
+# fetch URL OUT: over https, whole or not at all
+fetch() {
+	curl -fsS -o "$2.part" "$1" && mv "$2.part" "$2"
+}
+
 # the installed version, its upstream source, built once with the patch
 v=$(redis-server --version | sed -n 's/.* v=\([0-9.]*\) .*/\1/p')
 [ -n "$v" ] || die "cannot tell redis-server's version"
+deb=$(dpkg-query -W -f '${source:Version}' redis-server 2>/dev/null) ||
+    die "redis-server is not installed from a Debian package"
+deb=${deb#*:}
 dir=$SRC/redis-$v
 bin=$dir/src/redis-server
 sum=$(cksum < "$ROOT/bench/redis-prof.patch")
 if [ ! -x "$bin" ] || [ "$(cat "$dir/.relais-patch" 2>/dev/null)" != "$sum" ]; then
 	mkdir -p "$SRC"
 	tgz=$SRC/redis_$v.orig.tar.gz
-	[ -s "$tgz" ] || curl -fsS -o "$tgz" \
-	    "http://deb.debian.org/debian/pool/main/r/redis/redis_$v.orig.tar.gz" ||
-	    die "cannot fetch redis $v's source from Debian's pool"
+	# the .dsc of the installed package (signed: apt's pool), for the
+	# tarball's SHA-256; a security update's is in the security pool
+	pool=https://deb.debian.org/debian/pool/main/r/redis
+	spool=https://deb.debian.org/debian-security/pool/updates/main/r/redis
+	fetch "$pool/redis_$deb.dsc" "$SRC/redis.dsc" 2>/dev/null ||
+	    fetch "$spool/redis_$deb.dsc" "$SRC/redis.dsc" ||
+	    die "cannot fetch redis_$deb.dsc from Debian's pools"
+	want=$(awk -v f="redis_$v.orig.tar.gz" '/^Checksums-Sha256:/ { s = 1; next }
+	    s && /^ / && $3 == f { print $1; exit } s && !/^ / { s = 0 }' "$SRC/redis.dsc")
+	[ -n "$want" ] || die "redis_$deb.dsc names no redis_$v.orig.tar.gz"
+	[ -s "$tgz" ] || fetch "$pool/redis_$v.orig.tar.gz" "$tgz" ||
+	    fetch "$spool/redis_$v.orig.tar.gz" "$tgz" ||
+	    die "cannot fetch redis $v's source from Debian's pools"
+	if [ "$(sha256sum < "$tgz" | cut -d ' ' -f 1)" != "$want" ]; then
+		rm -f "$tgz"
+		die "redis_$v.orig.tar.gz does not match its SHA-256 in the .dsc"
+	fi
 	rm -rf "$dir"
 	tar -xzf "$tgz" -C "$SRC"
+	[ -d "$dir" ] || die "redis_$v.orig.tar.gz has no redis-$v directory"
 	(cd "$dir" && patch -p1 < "$ROOT/bench/redis-prof.patch") > /dev/null ||
 	    die "bench/redis-prof.patch does not apply to redis $v"
 	echo "$ME: building redis $v with the patch, in $dir" >&2
@@ -69,12 +94,14 @@ trap 'rm -rf "$T"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# callgrind_annotate's inclusive count of function $1, per event
+# callgrind_annotate's inclusive count of function $1, per event; "n/a"
+# when it is not listed (never called, or inlined away)
 per_event() {
 	awk -v f="$1" -v n="$N" '
 	/PROGRAM TOTALS/ && f == "total" { gsub(",", "", $1); v = $1 }
-	$0 ~ (":" f " ") { gsub(",", "", $1); v = $1 }
-	END { printf "%.0f", v / n }' "$T/annotate"
+	index($0, ":" f " ") { gsub(",", "", $1); v = $1 }
+	END { if (v == "") printf "n/a"; else printf "%.0f", v / n }' \
+	    "$T/annotate"
 }
 
 for sc in "$@"; do
@@ -93,15 +120,22 @@ EOT
 		cat "$T/compare.log" >&2
 		exit 1
 	}
-	callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$T"/callgrind.* \
-	    > "$T/annotate" 2>/dev/null
+	# one file: callgrind writes one for the one redis-server
+	set -- "$T"/callgrind.*
+	if [ $# -ne 1 ] || [ ! -s "$1" ]; then
+		die "$sc: expected one callgrind file, found: $*"
+	fi
+	callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$1" \
+	    > "$T/annotate" || die "$sc: callgrind_annotate failed"
 	if [ -n "$SCRIPT" ]; then
-		echo "$sc: the $SCRIPT script, per event ($N events), heaviest first:"
-		sed -n '/^-*$/,$p' "$T/annotate" | awk -v n="$N" '
-		/^ *[0-9,]+ / && !/PROGRAM TOTALS/ { v = $1; gsub(",", "", v); f = $0
+		echo "$sc: the $SCRIPT script's C functions, per event ($N events), heaviest first:"
+		# the frames around the script (as much as all of it) left out
+		awk -v n="$N" '
+		/PROGRAM TOTALS/ { t = $1; gsub(",", "", t); next }
+		/^ *[0-9,]+ / { v = $1; gsub(",", "", v); f = $0
 		  sub(/^[^:]*:/, "", f); sub(/ \[.*/, "", f)
-		  if (f !~ /^(0x|\?\?\?|\(below|main$|__libc|aeMain|aeProcess|connSocket|readQuery|processInput|processCommand$|call$|evalSha|evalGeneric|profCall)/)
-		    printf "%10.0f  %s\n", v / n, f }' | head -40
+		  if (v + 0 < t + 0) printf "%10.0f  %s\n", v / n, f }' "$T/annotate" |
+		    head -40
 		continue
 	fi
 	printf '%s: redis-server instructions per event (%d events):\n' "$sc" "$N"

@@ -65,8 +65,8 @@
 
 #define H1_MAXAGE_MS		118000	/* curl's CURLOPT_MAXAGE_CONN default */
 #define H1_CONNECT_DEFAULT_MS	300000	/* curl's connect timeout default */
-#define H1_READ_SIZE		16384
-#define H1_IDLE_IN_SIZE		4096	/* what an idle connection keeps to read */
+#define H1_READ_SIZE		1024	/* room made for a read, at least */
+#define H1_IDLE_IN_SIZE		4096	/* an idle connection's most room */
 
 struct h1_conn {
 	TAILQ_ENTRY(h1_conn)	 entry;		/* h1's idle list, or busy list */
@@ -413,7 +413,7 @@ h1_finish(struct h1_conn *c, int code, const char *fmt, ...)
 	}
 	if (code == CURLE_OK && c->p.keepalive && c->p.inoff == c->p.in.len &&
 	    c->p.state == H1_IDLE) {
-		/* an answer larger than most (an error page) is not kept for good */
+		/* room a large answer (an error page) took is not kept */
 		if (c->p.in.cap > H1_IDLE_IN_SIZE)
 			buf_free(&c->p.in);
 		else
@@ -627,7 +627,7 @@ h1_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct http_h1	*h = c->h1;
 	ssize_t		 n;
 	int		 rc;
-	char		 peer[INET6_ADDRSTRLEN + 16], in[H1_READ_SIZE];
+	char		 peer[INET6_ADDRSTRLEN + 16];
 
 	(void)what;
 	if (c->req == NULL) {
@@ -636,11 +636,12 @@ h1_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/*
-	 * Read through the stack, and only what came is kept: an answer is a
-	 * few hundred bytes, and room for a whole read on every kept-alive
-	 * connection (32 KiB each) was a megabyte of a busy run's peak.
+	 * Room for an answer of a few hundred bytes, not for the largest
+	 * read: every kept-alive connection keeps its buffer. A larger answer
+	 * is read in several reads, the buffer doubling as it goes.
 	 */
-	n = recv(fd, in, sizeof in, 0);
+	buf_reserve(&c->p.in, H1_READ_SIZE);
+	n = recv(fd, c->p.in.data + c->p.in.len, c->p.in.cap - c->p.in.len - 1, 0);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return;
@@ -662,7 +663,8 @@ h1_read_cb(evutil_socket_t fd, short what, void *arg)
 		goto out;
 	}
 	c->got += (uint64_t)n;
-	buf_append(&c->p.in, in, (size_t)n);
+	c->p.in.len += (size_t)n;
+	c->p.in.data[c->p.in.len] = '\0';
 	if (c->p.state == H1_SENDING) {
 		/*
 		 * An answer before the whole request left (a 413, a 401 at the

@@ -57,8 +57,7 @@ const struct handler_lua common_effect_stat = { "stat", common_stat_args,
 "  incr(p .. 'stats:' .. month(), a.field, 1)\n"
 /*
  * the figure: after the field's last colon, by an anchored pattern (an
- * unanchored '([^:]*)$' is tried from every position: 17,000 instructions
- * of Redis an arrival, a twentieth of its commit)
+ * unanchored '([^:]*)$' is tried again from every position)
  */
 "  incr(p .. 'figures:' .. a.fig, string.match(a.field, '^.*:(.*)$') or a.field, 1)\n"
 "end\n" };

@@ -93,7 +93,8 @@ struct handler_out {
  * handler declares its one (struct handler's state), names once: C sets
  * each argument by its name (handler_arg), they travel in this order (no
  * names on the wire), store.c wraps the Lua to read them by name. Every
- * argument is a string; lists and maps come as JSON.
+ * argument is a string; lists and maps come as JSON, or as the values of
+ * a last "name..." argument.
  */
 struct handler_lua {
 	const char		*name;

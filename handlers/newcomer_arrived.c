@@ -206,11 +206,10 @@ arrival_field(struct handler_state *st, const char *name, const char *v)
 }
 
 /*
- * The stored person, as the state function's last arguments ("list...",
- * after the follow-ups:
- * name, value, name, value...): what the messages and matching need,
- * nothing more ("" removes a field). Plain arguments, no JSON for the
- * script to decode: this runs for every arrival.
+ * The stored person, at the end of the state function's list (after the
+ * follow-ups), name, value, name, value...: what the messages and
+ * matching need, nothing more ("" removes a field). Plain arguments, no
+ * JSON for the script to decode: this runs for every arrival.
  */
 static void
 arrival_fields(const struct arrival *a, struct handler_state *st)
@@ -395,16 +394,15 @@ arrival_prepare(const struct envelope *ev, const struct handler_ctx *ctx,
 	handler_state_init(st, &arrival_state);
 	arrival_keep(&a, st);
 	/* the follow-ups first in the list, the fields after them */
-	handler_arg_long(st, "followups", plan.n / 3);
+	handler_arg_long(st, "nfollowups", plan.n / 3);
 	for (i = 0; i < (size_t)plan.n; i++)
 		handler_arg_more(st, "list...", plan.data.data + plan.off[i]);
 	queue_args_clear(&plan);
-	/* the lists as JSON text, written straight: no tree on this path */
-	buf_init(&b);
 	handler_arg(st, "pid", a.id);
 	handler_arg_long(st, "ttl", ctx->cf->retention_days * 86400LL);
 	handler_arg(st, "territory", a.t->id);
-	buf_reset(&b);
+	/* the other lists as JSON text, written straight: no tree here */
+	buf_init(&b);
 	jsonw_init(&w, &b);
 	jsonw_open(&w, '[');
 	for (i = 0; i < a.t->ncounsellors; i++)

@@ -20,18 +20,17 @@
  * [keys]; the event id; then the list: the follow-ups (kind, due ms,
  * member, for each), then the profile's fields (name, value, ...). The
  * follow-ups come as plain arguments, not JSON: a member is an event's
- * JSON text, which cjson decoded a character at a time, and a due time
- * taken as a number was formatted again for the ZADD (about 60,000
- * instructions of Redis an arrival).
+ * JSON text, which cjson would read a character at a time, and a due time
+ * read as a number would be formatted again for the ZADD.
  * "welcome" tells whether this event registered the person (welcome them),
  * "notify" whether it assigned their counsellor (tell them), booleans (a
- * number would cost cjson a printf each, four an arrival): true again
+ * number costs cjson a printf): true again
  * when the same event is read again, false for a later event about the
  * same person. A retry, or an event older than one already applied (m.t),
  * changes nothing: it reads what is stored now.
  */
 static const char *const arrival_args[] = { "pid", "ttl",
-    "territory", "roster", "eligible", "case_until", "now", "followups",
+    "territory", "roster", "eligible", "case_until", "now", "nfollowups",
     "profile_keys", "summary", "job_keys", "eid", "list...", NULL };
 
 const struct handler_lua arrival_state = { "arrived", arrival_args,
@@ -60,7 +59,7 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
  * next event that corrects the record.
  */
 "  local set, del, fl = { 'case_until', a.case_until, 't', m.ts }, {}, a.list\n"
-"  local nf = 3 * tonumber(a.followups)\n"
+"  local nf = 3 * tonumber(a.nfollowups)\n"
 "  for i = nf + 1, #fl - 1, 2 do\n"
 "    if fl[i + 1] == '' then del[#del + 1] = fl[i]\n"
 "    else set[#set + 1] = fl[i]; set[#set + 1] = fl[i + 1] end\n"

@@ -6,7 +6,8 @@
  *
  * Every state function is idempotent: an entry read again after a crash
  * runs it again and must find the same answer (a kept assignment, the same
- * follow-ups). Arguments are strings; lists and maps come as JSON.
+ * follow-ups). Arguments are strings; lists and maps come as JSON, or as
+ * the values of a last "name..." argument.
  */
 #include <stddef.h>
 #include <string.h>

@@ -182,7 +182,7 @@ test_followup_member(const char *member, const char *pid, const char *kind,
 	envelope_clear(&ev);
 }
 
-/* Where the list's fields begin: after the follow-ups (argument 7). */
+/* Where the fields begin in the list: after the follow-ups (argument 7). */
 static size_t
 test_fields_at(const struct handler_state *st)
 {
@@ -438,8 +438,8 @@ test_arrived_prepare_late(void **state)
 	    "\"arrival_date\":\"2026-01-01\"}", &st);
 	plan = test_plan(&st);
 	if (json_array_size(plan) != 4)
-		fail_msg("expected d30 (at once) and the 3 to come, got %s",
-		    test_arg(&st, 7));	/* how many */
+		fail_msg("expected d30 (at once) and the 3 to come, got %zu",
+		    json_array_size(plan));
 	for (i = 0; i < 4; i++) {
 		e = json_array_get(plan, i);
 		assert_string_equal(json_string_value(json_array_get(e, 0)),
