@@ -197,31 +197,45 @@ arrival_eligible(const struct territory *t, const char *lang, struct buf *b)
 	return first;
 }
 
-/* One field of the stored person, a name and a value ("" removes it). */
+/* The stored person's fields: those set, and those removed (no value). */
+struct arrival_kept {
+	struct queue_args	set;	/* name, value, ... */
+	struct queue_args	del;	/* name, ... */
+};
+
 static void
-arrival_field(struct handler_state *st, const char *name, const char *v)
+arrival_field(struct arrival_kept *k, const char *name, const char *v)
 {
-	handler_arg_more(st, "list...", name);
-	handler_arg_more(st, "list...", v != NULL ? v : "");
+	if (v == NULL || *v == '\0') {
+		queue_args_add(&k->del, name, strlen(name));
+		return;
+	}
+	queue_args_add(&k->set, name, strlen(name));
+	queue_args_add(&k->set, v, strlen(v));
 }
 
 /*
  * The stored person, at the end of the state function's list (after the
- * follow-ups), name, value, name, value...: what the messages and
- * matching need, nothing more ("" removes a field). Plain arguments, no
- * JSON for the script to decode: this runs for every arrival.
+ * follow-ups): what the messages and matching need, nothing more, the
+ * fields set (name, value, ..., nset of them) then those removed (name,
+ * ...). Plain arguments, no JSON for the script to decode, split here so
+ * that the script hands them to HSET and HDEL as they come: this runs for
+ * every arrival.
  */
 static void
 arrival_fields(const struct arrival *a, struct handler_state *st)
 {
 	static const char *const keep[] = { "first_name", "last_name", "email",
 	    NULL };
-	const char	*s;
-	char		*skills, e164[PHONE_E164_SIZE], why[128];
-	size_t		 i;
+	struct arrival_kept	 k;
+	const char		*s;
+	char			*skills, e164[PHONE_E164_SIZE], why[128];
+	size_t			 i;
 
+	queue_args_init(&k.set);
+	queue_args_init(&k.del);
 	for (i = 0; keep[i] != NULL; i++)
-		arrival_field(st, keep[i], handler_str(a->person, keep[i]));
+		arrival_field(&k, keep[i], handler_str(a->person, keep[i]));
 	/*
 	 * The phone as messages go to it (E.164): the check right before each
 	 * send compares the stored address with the message's.
@@ -230,23 +244,30 @@ arrival_fields(const struct arrival *a, struct handler_state *st)
 	if (a->phone != NULL && phone_normalise(a->phone, e164, sizeof e164,
 	    why, sizeof why) == 0)
 		s = e164;
-	arrival_field(st, "phone", s);
+	arrival_field(&k, "phone", s);
 	/* the language code messages use, and the tag when it said more */
-	arrival_field(st, "language", a->lang);
-	arrival_field(st, "language_tag", a->lang_tag != NULL &&
+	arrival_field(&k, "language", a->lang);
+	arrival_field(&k, "language_tag", a->lang_tag != NULL &&
 	    (a->lang == NULL || strcmp(a->lang, a->lang_tag) != 0) ?
 	    a->lang_tag : "");
-	arrival_field(st, "territory", a->t->id);
-	arrival_field(st, "municipality", a->municipality);
-	arrival_field(st, "arrival_date", a->arrival);
-	arrival_field(st, "consent_email", handler_consent(a->person,
+	arrival_field(&k, "territory", a->t->id);
+	arrival_field(&k, "municipality", a->municipality);
+	arrival_field(&k, "arrival_date", a->arrival);
+	arrival_field(&k, "consent_email", handler_consent(a->person,
 	    "email") ? "1" : "");
-	arrival_field(st, "consent_sms", handler_consent(a->person, "sms") ?
+	arrival_field(&k, "consent_sms", handler_consent(a->person, "sms") ?
 	    "1" : "");
-	arrival_field(st, "occupation", a->noc);
+	arrival_field(&k, "occupation", a->noc);
 	skills = match_skills_display(json_object_get(a->profile, "skills"));
-	arrival_field(st, "skills", skills);
+	arrival_field(&k, "skills", skills);
 	free(skills);
+	handler_arg_long(st, "nset", k.set.n / 2);
+	for (i = 0; i < (size_t)k.set.n; i++)
+		handler_arg_more(st, "list...", k.set.data.data + k.set.off[i]);
+	for (i = 0; i < (size_t)k.del.n; i++)
+		handler_arg_more(st, "list...", k.del.data.data + k.del.off[i]);
+	queue_args_clear(&k.set);
+	queue_args_clear(&k.del);
 }
 
 /* When the follow-up `days` after the arrival falls due (ms). */

@@ -17,8 +17,9 @@
  * person's language) [..]; the end of their programme (ms); now (ms); how
  * many follow-ups; the index hashes of the profile [keys]; its matching
  * summary ("" when not shared); the postings' index sets to match against
- * [keys]; the event id; then the list: the follow-ups (kind, due ms,
- * member, for each), then the profile's fields (name, value, ...). The
+ * [keys]; the event id; how many profile fields to set; then the list:
+ * the follow-ups (kind, due ms, member, for each), then the profile's
+ * fields to set (name, value, ...), then those to remove (name...). The
  * follow-ups come as plain arguments, not JSON: a member is an event's
  * JSON text, which cjson would read a character at a time, and a due time
  * read as a number would be formatted again for the ZADD.
@@ -31,7 +32,7 @@
  */
 static const char *const arrival_args[] = { "pid", "ttl",
     "territory", "roster", "eligible", "case_until", "now", "nfollowups",
-    "profile_keys", "summary", "job_keys", "eid", "list...", NULL };
+    "profile_keys", "summary", "job_keys", "eid", "nset", "list...", NULL };
 
 const struct handler_lua arrival_state = { "arrived", arrival_args,
 "function(p, a, m)\n"
@@ -52,32 +53,47 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "      welcome = (r[7] or r[5]) == eid, notify = r[6] == eid, stale = not m.retry }\n"
 "  end\n"
 /*
- * One HSET (and one HDEL) for the record: the profile fields ("" removes
- * one), the programme's end and order, and who the welcome belongs to: the
- * event that registered the person (again after a departure) and, when it
- * never reached them (an invalid address, dead-lettered or skipped), the
- * next event that corrects the record.
+ * One HSET (and one HDEL) for the record: the profile fields, the
+ * programme's end and order, and who the welcome belongs to: the event
+ * that registered the person (again after a departure) and, when it never
+ * reached them (an invalid address, dead-lettered or skipped), the next
+ * event that corrects the record. The list holds, after the follow-ups,
+ * the fields to set (nset pairs) then those to remove (names): they go to
+ * HSET and HDEL as they are, no table made of them.
  */
-"  local set, del, fl = { 'case_until', a.case_until, 't', m.ts }, {}, a.list\n"
-"  local nf = 3 * tonumber(a.nfollowups)\n"
-"  for i = nf + 1, #fl - 1, 2 do\n"
-"    if fl[i + 1] == '' then del[#del + 1] = fl[i]\n"
-"    else set[#set + 1] = fl[i]; set[#set + 1] = fl[i + 1] end\n"
-"  end\n"
+"  local fl, nf = a.list, 3 * tonumber(a.nfollowups)\n"
+"  local ns = nf + 2 * tonumber(a.nset)\n"
 "  local arrived, welcome = r[5], r[8]\n"
 /* what arrived_by, welcome_by and assigned_by hold once written */
 "  local by_a, by_w, by_c = r[5], r[7], r[6]\n"
+"  local del\n"
 "  if r[3] then\n"
-"    del[#del + 1] = 'departed'\n"
+"    del = { 'departed' }\n"
 "    arrived, welcome = false, false\n"
 "  end\n"
-"  if not arrived or welcome == 'failed' then\n"
-"    if not arrived then set[#set + 1] = 'arrived_by'; set[#set + 1] = eid; by_a = eid end\n"
-"    set[#set + 1] = 'welcome_by'; set[#set + 1] = eid; by_w = eid\n"
+"  local own = not arrived or welcome == 'failed'\n"
+"  if own then\n"
+"    if not arrived then by_a = eid end\n"
+"    by_w = eid\n"
 "  end\n"
-"  if r[8] and (r[3] or welcome == 'failed') then del[#del + 1] = 'welcome' end\n"
-"  if #del > 0 then redis.call('HDEL', k, unpack(del)) end\n"
-"  redis.call('HSET', k, unpack(set))\n"
+"  if r[8] and (r[3] or welcome == 'failed') then\n"
+"    del = del or {}\n"
+"    del[#del + 1] = 'welcome'\n"
+"  end\n"
+"  if del then\n"
+"    for i = ns + 1, #fl do del[#del + 1] = fl[i] end\n"
+"    redis.call('HDEL', k, unpack(del))\n"
+"  elseif #fl > ns then\n"
+"    redis.call('HDEL', k, unpack(fl, ns + 1, #fl))\n"
+"  end\n"
+"  if not own then\n"
+"    redis.call('HSET', k, 'case_until', a.case_until, 't', m.ts, unpack(fl, nf + 1, ns))\n"
+"  elseif arrived then\n"
+"    redis.call('HSET', k, 'case_until', a.case_until, 't', m.ts, 'welcome_by', eid, unpack(fl, nf + 1, ns))\n"
+"  else\n"
+"    redis.call('HSET', k, 'case_until', a.case_until, 't', m.ts, 'arrived_by', eid, 'welcome_by', eid,\n"
+"      unpack(fl, nf + 1, ns))\n"
+"  end\n"
 /* a move: their open follow-ups go with them (figures.h), reminder time kept */
 "  if r[2] and r[2] ~= t then\n"
 "    local from, to = p .. 'followups-open:' .. r[2], p .. 'followups-open:' .. t\n"

@@ -182,11 +182,14 @@ test_followup_member(const char *member, const char *pid, const char *kind,
 	envelope_clear(&ev);
 }
 
+/* The list begins after the 13 named arguments. */
+#define TEST_LIST_AT	13
+
 /* Where the fields begin in the list: after the follow-ups (argument 7). */
 static size_t
 test_fields_at(const struct handler_state *st)
 {
-	return 12 + 3 * (size_t)atoi(test_arg(st, 7));
+	return TEST_LIST_AT + 3 * (size_t)atoi(test_arg(st, 7));
 }
 
 /*
@@ -200,7 +203,7 @@ test_plan(const struct handler_state *st)
 	const char	*due;
 	size_t		 i;
 
-	for (i = 12; i < test_fields_at(st); i += 3) {
+	for (i = TEST_LIST_AT; i < test_fields_at(st); i += 3) {
 		due = test_arg(st, i + 1);
 		assert_true(*due != '\0' && strspn(due, "0123456789") ==
 		    strlen(due));
@@ -212,20 +215,26 @@ test_plan(const struct handler_state *st)
 }
 
 /*
- * The stored person's fields, the state function's last arguments (name,
- * value pairs), as one JSON object equal to want.
+ * The stored person's fields, the state function's last arguments (the
+ * fields set, name, value pairs, as many as argument 12 says, then the
+ * names of those removed), as one JSON object equal to want ("" for a
+ * field removed); no value set is "".
  */
 static void
 test_fields(const struct handler_state *st, const char *want)
 {
 	json_t	*o = json_object();
-	size_t	 i;
+	size_t	 i, set;
 
-	for (i = test_fields_at(st); i + 1 < handler_state_nargs(st); i += 2)
+	set = test_fields_at(st) + 2 * (size_t)atoi(test_arg(st, 12));
+	assert_true(set <= handler_state_nargs(st));
+	for (i = test_fields_at(st); i + 1 < set; i += 2) {
+		assert_string_not_equal(test_arg(st, i + 1), "");
 		json_object_set_new(o, test_arg(st, i), json_string(test_arg(st,
 		    i + 1)));
-	assert_int_equal((handler_state_nargs(st) - test_fields_at(st)) % 2,
-	    0);
+	}
+	for (i = set; i < handler_state_nargs(st); i++)
+		json_object_set_new(o, test_arg(st, i), json_string(""));
 	test_json_equal(o, want, "arrived fields");
 	json_decref(o);
 }
@@ -246,7 +255,9 @@ test_arrived_prepare(void **state)
 	(void)state;
 	test_prepare("newcomer.arrived", "arr-1", TEST_AMINA, &st);
 	assert_string_equal(st.fn, "arrived");
-	assert_int_equal(handler_state_nargs(&st), 12 + 3 * 5 + 2 * 13);
+	/* 13 fields, set or removed */
+	assert_int_equal(handler_state_nargs(&st), TEST_LIST_AT + 3 * 5 +
+	    (size_t)atoi(test_arg(&st, 12)) + 13);
 	assert_string_equal(test_arg(&st, 0), "p-1");
 	/* only what messages and matching need: no consent, profile, birth date */
 	test_fields(&st, "{\"first_name\":\"Amina\",\"last_name\":\"Diallo\","
@@ -331,8 +342,8 @@ test_arrived_prepare_matching(void **state)
 	(void)state;
 	for (i = 0; i < sizeof unshared / sizeof *unshared; i++) {
 		test_prepare("newcomer.arrived", "arr-2", unshared[i], &st);
-		assert_int_equal(handler_state_nargs(&st),
-		    test_fields_at(&st) + 2 * 13);
+		assert_int_equal(handler_state_nargs(&st), test_fields_at(&st) +
+		    (size_t)atoi(test_arg(&st, 12)) + 13);
 		test_arg_json(&st, 8, "[]");
 		assert_string_equal(test_arg(&st, 9), "");
 		test_arg_json(&st, 10, "[]");
