@@ -197,21 +197,22 @@ arrival_eligible(const struct territory *t, const char *lang, struct buf *b)
 	return first;
 }
 
-/* The stored person's fields: those set, and those removed (no value). */
+/* One field of the stored person: a value, or none (NULL, ""): removed. */
 struct arrival_kept {
-	struct queue_args	set;	/* name, value, ... */
-	struct queue_args	del;	/* name, ... */
+	const char	*name;
+	const char	*v;
 };
 
+#define ARRIVAL_NFIELDS	13
+
 static void
-arrival_field(struct arrival_kept *k, const char *name, const char *v)
+arrival_field(struct arrival_kept *k, size_t *n, const char *name,
+    const char *v)
 {
-	if (v == NULL || *v == '\0') {
-		queue_args_add(&k->del, name, strlen(name));
-		return;
-	}
-	queue_args_add(&k->set, name, strlen(name));
-	queue_args_add(&k->set, v, strlen(v));
+	if (*n >= ARRIVAL_NFIELDS)
+		fatalx("arrival: more than %d fields kept", ARRIVAL_NFIELDS);
+	k[*n].name = name;
+	k[(*n)++].v = v;
 }
 
 /*
@@ -227,15 +228,13 @@ arrival_fields(const struct arrival *a, struct handler_state *st)
 {
 	static const char *const keep[] = { "first_name", "last_name", "email",
 	    NULL };
-	struct arrival_kept	 k;
+	struct arrival_kept	 k[ARRIVAL_NFIELDS];
 	const char		*s;
 	char			*skills, e164[PHONE_E164_SIZE], why[128];
-	size_t			 i;
+	size_t			 i, n = 0, nset = 0;
 
-	queue_args_init(&k.set);
-	queue_args_init(&k.del);
 	for (i = 0; keep[i] != NULL; i++)
-		arrival_field(&k, keep[i], handler_str(a->person, keep[i]));
+		arrival_field(k, &n, keep[i], handler_str(a->person, keep[i]));
 	/*
 	 * The phone as messages go to it (E.164): the check right before each
 	 * send compares the stored address with the message's.
@@ -244,30 +243,38 @@ arrival_fields(const struct arrival *a, struct handler_state *st)
 	if (a->phone != NULL && phone_normalise(a->phone, e164, sizeof e164,
 	    why, sizeof why) == 0)
 		s = e164;
-	arrival_field(&k, "phone", s);
+	arrival_field(k, &n, "phone", s);
 	/* the language code messages use, and the tag when it said more */
-	arrival_field(&k, "language", a->lang);
-	arrival_field(&k, "language_tag", a->lang_tag != NULL &&
+	arrival_field(k, &n, "language", a->lang);
+	arrival_field(k, &n, "language_tag", a->lang_tag != NULL &&
 	    (a->lang == NULL || strcmp(a->lang, a->lang_tag) != 0) ?
-	    a->lang_tag : "");
-	arrival_field(&k, "territory", a->t->id);
-	arrival_field(&k, "municipality", a->municipality);
-	arrival_field(&k, "arrival_date", a->arrival);
-	arrival_field(&k, "consent_email", handler_consent(a->person,
-	    "email") ? "1" : "");
-	arrival_field(&k, "consent_sms", handler_consent(a->person, "sms") ?
-	    "1" : "");
-	arrival_field(&k, "occupation", a->noc);
+	    a->lang_tag : NULL);
+	arrival_field(k, &n, "territory", a->t->id);
+	arrival_field(k, &n, "municipality", a->municipality);
+	arrival_field(k, &n, "arrival_date", a->arrival);
+	arrival_field(k, &n, "consent_email", handler_consent(a->person,
+	    "email") ? "1" : NULL);
+	arrival_field(k, &n, "consent_sms", handler_consent(a->person, "sms") ?
+	    "1" : NULL);
+	arrival_field(k, &n, "occupation", a->noc);
 	skills = match_skills_display(json_object_get(a->profile, "skills"));
-	arrival_field(&k, "skills", skills);
+	arrival_field(k, &n, "skills", skills);
+	for (i = 0; i < n; i++) {
+		if (k[i].v != NULL && *k[i].v != '\0')
+			nset++;
+	}
+	handler_arg_long(st, "nset", (long long)nset);
+	for (i = 0; i < n; i++) {
+		if (k[i].v != NULL && *k[i].v != '\0') {
+			handler_arg_more(st, "list...", k[i].name);
+			handler_arg_more(st, "list...", k[i].v);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (k[i].v == NULL || *k[i].v == '\0')
+			handler_arg_more(st, "list...", k[i].name);
+	}
 	free(skills);
-	handler_arg_long(st, "nset", k.set.n / 2);
-	for (i = 0; i < (size_t)k.set.n; i++)
-		handler_arg_more(st, "list...", k.set.data.data + k.set.off[i]);
-	for (i = 0; i < (size_t)k.del.n; i++)
-		handler_arg_more(st, "list...", k.del.data.data + k.del.off[i]);
-	queue_args_clear(&k.set);
-	queue_args_clear(&k.del);
 }
 
 /* When the follow-up `days` after the arrival falls due (ms). */
