@@ -538,18 +538,29 @@ test_callback_submits(void **state)
 	assert_int_equal(f->srv.nreq, 3);
 }
 
+/* GETs of paths[0..n) through a pool of one connection, all answered. */
 static void
-test_connection_reuse(void **state)
+gets_on_one_connection(struct fx *f, const char *const *paths, int n)
 {
-	struct fx	*f = *state;
-	int		 i;
+	int	i;
 
 	http_pool_free(f->pool);
 	assert_non_null(f->pool = http_pool_new(f->http, "one", 1));
-	for (i = 0; i < 6; i++)
-		submit_get("/ok", 2000);
-	want_done = 6;
+	for (i = 0; i < n; i++)
+		submit_get(paths[i], 2000);
+	want_done = n;
 	assert_true(run_until(f->base, cond_done, 3000));
+}
+
+static void
+test_connection_reuse(void **state)
+{
+	static const char *const paths[] = { "/ok", "/ok", "/ok", "/ok", "/ok",
+	    "/ok" };
+	struct fx	*f = *state;
+	int		 i;
+
+	gets_on_one_connection(f, paths, 6);
 	for (i = 0; i < 6; i++)
 		assert_int_equal(f->res[i].status, 200);
 	assert_int_equal(f->srv.nreq, 6);
@@ -564,15 +575,12 @@ test_connection_reuse(void **state)
 static void
 test_big_answers(void **state)
 {
+	static const char *const paths[] = { "/big", "/ok", "/big", "/ok",
+	    "/big", "/ok" };
 	struct fx	*f = *state;
 	int		 i;
 
-	http_pool_free(f->pool);
-	assert_non_null(f->pool = http_pool_new(f->http, "one", 1));
-	for (i = 0; i < 6; i++)
-		submit_get(i % 2 == 0 ? "/big" : "/ok", 2000);
-	want_done = 6;
-	assert_true(run_until(f->base, cond_done, 3000));
+	gets_on_one_connection(f, paths, 6);
 	for (i = 0; i < 6; i++) {
 		assert_int_equal(f->res[i].status, 200);
 		if (i % 2 == 0) {
