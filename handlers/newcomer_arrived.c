@@ -197,22 +197,29 @@ arrival_eligible(const struct territory *t, const char *lang, struct buf *b)
 	return first;
 }
 
-/* One field of the stored person: a value, or none (NULL, ""): removed. */
-struct arrival_kept {
-	const char	*name;
-	const char	*v;
-};
-
 #define ARRIVAL_NFIELDS	13
 
+/* The stored person's fields: a value each, or none (removed). */
+struct arrival_kept {
+	struct {
+		const char	*name;
+		const char	*v;	/* NULL: removed */
+	}		 f[ARRIVAL_NFIELDS];
+	size_t		 n;
+	size_t		 nset;		/* those with a value */
+};
+
+/* A field with no value (NULL, "") is removed from the stored person. */
 static void
-arrival_field(struct arrival_kept *k, size_t *n, const char *name,
-    const char *v)
+arrival_field(struct arrival_kept *k, const char *name, const char *v)
 {
-	if (*n >= ARRIVAL_NFIELDS)
+	if (k->n >= ARRIVAL_NFIELDS)
 		fatalx("arrival: more than %d fields kept", ARRIVAL_NFIELDS);
-	k[*n].name = name;
-	k[(*n)++].v = v;
+	if (v != NULL && *v == '\0')
+		v = NULL;
+	k->f[k->n].name = name;
+	k->f[k->n++].v = v;
+	k->nset += v != NULL;
 }
 
 /*
@@ -228,13 +235,15 @@ arrival_fields(const struct arrival *a, struct handler_state *st)
 {
 	static const char *const keep[] = { "first_name", "last_name", "email",
 	    NULL };
-	struct arrival_kept	 k[ARRIVAL_NFIELDS];
+	struct arrival_kept	 k;
 	const char		*s;
 	char			*skills, e164[PHONE_E164_SIZE], why[128];
-	size_t			 i, n = 0, nset = 0;
+	size_t			 i;
+
+	k.n = k.nset = 0;
 
 	for (i = 0; keep[i] != NULL; i++)
-		arrival_field(k, &n, keep[i], handler_str(a->person, keep[i]));
+		arrival_field(&k, keep[i], handler_str(a->person, keep[i]));
 	/*
 	 * The phone as messages go to it (E.164): the check right before each
 	 * send compares the stored address with the message's.
@@ -243,36 +252,32 @@ arrival_fields(const struct arrival *a, struct handler_state *st)
 	if (a->phone != NULL && phone_normalise(a->phone, e164, sizeof e164,
 	    why, sizeof why) == 0)
 		s = e164;
-	arrival_field(k, &n, "phone", s);
+	arrival_field(&k, "phone", s);
 	/* the language code messages use, and the tag when it said more */
-	arrival_field(k, &n, "language", a->lang);
-	arrival_field(k, &n, "language_tag", a->lang_tag != NULL &&
+	arrival_field(&k, "language", a->lang);
+	arrival_field(&k, "language_tag", a->lang_tag != NULL &&
 	    (a->lang == NULL || strcmp(a->lang, a->lang_tag) != 0) ?
 	    a->lang_tag : NULL);
-	arrival_field(k, &n, "territory", a->t->id);
-	arrival_field(k, &n, "municipality", a->municipality);
-	arrival_field(k, &n, "arrival_date", a->arrival);
-	arrival_field(k, &n, "consent_email", handler_consent(a->person,
+	arrival_field(&k, "territory", a->t->id);
+	arrival_field(&k, "municipality", a->municipality);
+	arrival_field(&k, "arrival_date", a->arrival);
+	arrival_field(&k, "consent_email", handler_consent(a->person,
 	    "email") ? "1" : NULL);
-	arrival_field(k, &n, "consent_sms", handler_consent(a->person, "sms") ?
+	arrival_field(&k, "consent_sms", handler_consent(a->person, "sms") ?
 	    "1" : NULL);
-	arrival_field(k, &n, "occupation", a->noc);
+	arrival_field(&k, "occupation", a->noc);
 	skills = match_skills_display(json_object_get(a->profile, "skills"));
-	arrival_field(k, &n, "skills", skills);
-	for (i = 0; i < n; i++) {
-		if (k[i].v != NULL && *k[i].v != '\0')
-			nset++;
-	}
-	handler_arg_long(st, "nset", (long long)nset);
-	for (i = 0; i < n; i++) {
-		if (k[i].v != NULL && *k[i].v != '\0') {
-			handler_arg_more(st, "list...", k[i].name);
-			handler_arg_more(st, "list...", k[i].v);
+	arrival_field(&k, "skills", skills);
+	handler_arg_long(st, "nset", (long long)k.nset);
+	for (i = 0; i < k.n; i++) {
+		if (k.f[i].v != NULL) {
+			handler_arg_more(st, "list...", k.f[i].name);
+			handler_arg_more(st, "list...", k.f[i].v);
 		}
 	}
-	for (i = 0; i < n; i++) {
-		if (k[i].v == NULL || *k[i].v == '\0')
-			handler_arg_more(st, "list...", k[i].name);
+	for (i = 0; i < k.n; i++) {
+		if (k.f[i].v == NULL)
+			handler_arg_more(st, "list...", k.f[i].name);
 	}
 	free(skills);
 }
