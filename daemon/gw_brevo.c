@@ -25,6 +25,7 @@
 #include "gw_brevo.h"
 #include "gw_http.h"
 #include "http.h"
+#include "jarena.h"
 #include "log.h"
 #include "sms.h"
 
@@ -151,7 +152,7 @@ gw_brevo_dump(json_t *root, struct buf *out, char *err, size_t errlen)
 		return -1;
 	}
 	buf_puts(out, s);
-	free(s);
+	jarena_free(s);
 	if (errlen > 0)
 		err[0] = '\0';
 	return 0;

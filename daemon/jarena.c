@@ -84,8 +84,12 @@ jarena_set_link(char *page, const char *next)
 static int
 jarena_grow(struct jarena *a)
 {
-	char	*page;
+	char	*page = NULL;
 
+	if (a->npages >= JARENA_MAX_PAGES) {
+		a->full = 1;
+		return -1;
+	}
 	pthread_mutex_lock(&jarena_lock);
 	if ((page = jarena_free_pages) != NULL) {
 		jarena_free_pages = jarena_link(page);
@@ -105,6 +109,7 @@ jarena_grow(struct jarena *a)
 	}
 	jarena_set_link(page, a->page);
 	JARENA_POISON(page + JARENA_HEAD, JARENA_PAGE - JARENA_HEAD);
+	a->npages++;
 	a->page = page;
 	a->cur = page + JARENA_HEAD;
 	a->end = page + JARENA_PAGE;
@@ -141,7 +146,7 @@ jarena_holds(const void *p)
 }
 
 /* An arena's value is freed with its pages; anything else is malloc's. */
-static void
+void
 jarena_free(void *p)
 {
 #if JARENA_ASAN
@@ -202,6 +207,7 @@ jarena_release(struct jarena *a)
 
 	if (jarena_cur == a)
 		jarena_cur = NULL;
+	a->full = 0;
 	if (a->page == NULL)
 		return;
 	pthread_mutex_lock(&jarena_lock);
@@ -223,7 +229,7 @@ jarena_release(struct jarena *a)
 	jarena_used -= n;
 	pthread_mutex_unlock(&jarena_lock);
 	a->page = a->cur = a->end = NULL;
-	a->full = 0;
+	a->npages = 0;
 }
 
 size_t

@@ -9,7 +9,10 @@
  * A job's event and its state answer are parsed into Jansson trees (some
  * 90 small allocations a welcome), all kept until the job ends, then
  * freed one by one: malloc and free were a quarter of relaisd's
- * instructions a welcome.
+ * instructions a welcome. The pipeline gives each job an arena for those
+ * and for what its handler's prepare keeps of them, and has one more for
+ * the plan (the handler's variables, the renders), released as soon as
+ * the plan is built (pipeline.c).
  * While a jarena is entered, the calling thread's Jansson allocations of
  * up to JARENA_SMALL bytes come from the arena's 4 KiB pages instead, one
  * pointer bump each; freeing one of them is a no-op, and jarena_release()
@@ -25,19 +28,29 @@
  * Ownership: everything allocated in an arena must be unreachable when it
  * is released: json_decref() the trees first (their values' frees are
  * no-ops, a value the job added since with malloc is freed), and keep no
- * value of them past the job (json_incref does not keep one alive). Under
+ * value of them past the job (json_incref does not keep one alive). Text
+ * Jansson hands over (json_dumps) is freed with jarena_free(). Under
  * AddressSanitizer, a freed value and released pages are poisoned, and
  * released pages reused last: a value kept too long is reported where it
  * is read.
  */
 #define JARENA_PAGE	4096
 #define JARENA_SMALL	512
+/*
+ * The most pages one arena takes (256 KiB): a job with more (an event of
+ * 60 KB and more, a posting's long list of candidates) has its next values
+ * malloc'd, so that one such job does not leave the region's resident
+ * pages grown for good, nor keep what it freed in them.
+ */
+#define JARENA_MAX_PAGES	64
 
 struct jarena {
 	char	*page;		/* the newest of its pages, NULL: none */
 	char	*cur;		/* free room in it */
 	char	*end;
-	int	 full;		/* the region had no page for it */
+	size_t	 npages;
+	int	 full;		/* no page for it: the region's are all out,
+				   or it has JARENA_MAX_PAGES */
 };
 
 /*
@@ -52,6 +65,13 @@ void	jarena_init_size(size_t bytes);
 void	jarena_enter(struct jarena *);
 void	jarena_leave(void);
 void	jarena_release(struct jarena *);
+
+/*
+ * Frees what Jansson allocated and handed over, json_dumps()'s text: in an
+ * entered arena it is the arena's, and free() would take it for malloc's.
+ * Jansson's free function (set by jarena_init()); NULL: nothing.
+ */
+void	jarena_free(void *);
 
 /* 1 when p is in the region: an arena's value (tests). */
 int	jarena_holds(const void *p);

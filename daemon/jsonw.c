@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "jarena.h"
 #include "jsonmark.h"
 #include "jsonw.h"
 #include "utf8.h"
@@ -453,7 +454,7 @@ jsonw_json(struct jsonw *w, const json_t *v)
 		jsonw_sep(w);
 		if ((s = json_dumps(v, JSON_ENCODE_ANY)) != NULL)
 			buf_puts(w->b, s);
-		free(s);
+		jarena_free(s);	/* json_dumps's */
 		break;
 	default:
 		jsonw_sep(w);

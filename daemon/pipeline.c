@@ -67,7 +67,7 @@ struct pipeline_job {
 	const char			*dedupe;	/* event id, "" once done */
 	struct handler_state		 hs;		/* the handler's ask of Redis */
 	json_t				*answer;	/* and Redis's answer */
-	struct jarena			 arena;		/* env's and answer's values */
+	struct jarena			 arena;		/* its Jansson values (jarena.h) */
 	struct queue_rows		*rows[HANDLER_READS_MAX];
 	struct handler_rows		 hrows[HANDLER_READS_MAX];
 	int				 awaiting;	/* state and reads */
@@ -105,6 +105,14 @@ struct pipeline {
 	pipeline_drained_cb	 drained_cb;
 	void			*drained_arg;
 	struct metrics		*metrics;
+	/*
+	 * The plan's Jansson values (the handler's variables, the renders'
+	 * temporaries: some 17 KB a welcome): plan_build is done in one
+	 * call, and its values with it, so one arena serves every job's
+	 * plan and is released right after. In the job's arena, they would
+	 * stay with it until its commit (256 jobs in flight).
+	 */
+	struct jarena		 plan_arena;
 };
 
 static void	pipeline_step(struct pipeline_job *, enum pipeline_state);
@@ -188,7 +196,6 @@ pipeline_parse(struct pipeline_job *j)
 	struct envelope_limits		 lim;
 	struct queue_entry		*e = j->e;
 	struct handler_ctx		 ctx;
-	int				 rc;
 
 	if (e->event == NULL) {
 		snprintf(j->dead, sizeof j->dead, "stream entry has no "
@@ -202,11 +209,8 @@ pipeline_parse(struct pipeline_job *j)
 	}
 	lim.max_bytes = (size_t)cf->limits.max_event_bytes;
 	lim.max_depth = (int)cf->limits.max_depth;
-	jarena_enter(&j->arena);
-	rc = envelope_parse(e->event, e->len, &lim, &j->env, j->dead,
-	    sizeof j->dead);
-	jarena_leave();
-	if (rc == -1)
+	if (envelope_parse(e->event, e->len, &lim, &j->env, j->dead,
+	    sizeof j->dead) == -1)
 		return -1;
 	j->parsed = 1;
 	log_value(j->env.id, j->logid, sizeof j->logid);
@@ -229,13 +233,19 @@ pipeline_parse(struct pipeline_job *j)
 static void
 pipeline_decode(struct pipeline_job *j)
 {
+	int	rc;
+
 	if (j->e->deleted) {
 		log_warnx("stream=%s payload gone (trimmed): acknowledged",
 		    j->e->id);
 		pipeline_step(j, PIPELINE_COMMIT);
 		return;
 	}
-	if (pipeline_parse(j) == -1) {
+	/* the event's tree and what its handler keeps of it: the job's */
+	jarena_enter(&j->arena);
+	rc = pipeline_parse(j);
+	jarena_leave();
+	if (rc == -1) {
 		pipeline_step(j, PIPELINE_COMMIT);
 		return;
 	}
@@ -355,6 +365,7 @@ pipeline_plan_build(struct pipeline_job *j)
 	struct queue_entry	*e = j->e;
 	struct handler_ctx	 ctx;
 	size_t			 i;
+	int			 rc;
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.cf = j->conf->cf;
@@ -368,8 +379,12 @@ pipeline_plan_build(struct pipeline_job *j)
 	ctx.rows = j->hrows;
 	ctx.nrows = j->hs.nreads;
 	ctx.prepared = j->hs.has_prepared ? j->hs.prepared.b : NULL;
-	if (plan_build(&ctx, &j->env, j->answer, &j->plan, j->dead,
-	    sizeof j->dead) == -1)
+	jarena_enter(&j->p->plan_arena);
+	rc = plan_build(&ctx, &j->env, j->answer, &j->plan, j->dead,
+	    sizeof j->dead);
+	plan_drop_vars(&j->plan);
+	jarena_release(&j->p->plan_arena);	/* after the last value in it */
+	if (rc == -1)
 		return -1;
 	/*
 	 * A retry entry carries one delivery: keep that one only. When the

@@ -634,6 +634,17 @@ plan_keep(struct plan *p, const char *key)
 }
 
 void
+plan_drop_vars(struct plan *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->out.n; i++) {
+		json_decref(p->out.v[i].vars);
+		p->out.v[i].vars = NULL;
+	}
+}
+
+void
 plan_clear(struct plan *p)
 {
 	size_t	i;

@@ -67,6 +67,11 @@ int	plan_build(const struct handler_ctx *, const struct envelope *,
 	    size_t reasonlen);
 /* Keeps only the delivery with this key (a retry); returns how many remain. */
 size_t	plan_keep(struct plan *, const char *key);
+/*
+ * Lets go of the notifications' variables: every delivery is rendered
+ * once plan_build returns, and nothing of the plan borrows from them.
+ */
+void	plan_drop_vars(struct plan *);
 void	plan_clear(struct plan *);
 struct tz;
 struct words;

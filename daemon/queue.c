@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "config.h"
 #include "envelope.h"
+#include "jarena.h"
 #include "log.h"
 #include "queue.h"
 #include "queue_int.h"
@@ -39,7 +40,7 @@ queue_entry_free(struct queue_entry *e)
 	if (e == NULL)
 		return;
 	free(e->event);
-	free(e->fields);
+	jarena_free(e->fields);	/* json_dumps's */
 	free(e->retry_key);
 	for (i = 0; i < e->nraw; i++)
 		free(e->raw[i]);

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "delivery.h"
 #include "figures.h"
+#include "jarena.h"
 #include "log.h"
 #include "plan.h"
 #include "queue.h"
@@ -209,7 +210,7 @@ record_suppress(struct queue_args *ops, const struct delivery *d,
 		return;
 	}
 	queue_op_suppress(ops, d->supp, s);
-	free(s);
+	jarena_free(s);
 	json_decref(rec);
 }
 

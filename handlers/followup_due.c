@@ -13,6 +13,7 @@
 #include "envelope.h"
 #include "followups.h"
 #include "handlers.h"
+#include "jarena.h"
 #include "log.h"
 #include "territory.h"
 
@@ -227,7 +228,7 @@ due_remind(const struct handler_ctx *ctx, const struct territory *t,
 	    "kind", kind, "value", value, "due", dues, "member", member, "ttl",
 	    ttl, NULL);
 	free(member);
-	free(value);
+	jarena_free(value);	/* json_dumps's, maybe in the job's arena */
 }
 
 /*

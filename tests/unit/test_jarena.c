@@ -26,7 +26,8 @@
 #include "jarena.h"
 #include "jsonr.h"
 
-#define TEST_PAGES	4	/* the region: small enough to reach its end */
+/* the region: more than one arena may take, small enough to reach its end */
+#define TEST_PAGES	(JARENA_MAX_PAGES + 4)
 
 static const char	test_event[] =
     "{\"specversion\":\"1.0\",\"id\":\"e-1\",\"type\":\"newcomer.arrived\","
@@ -245,6 +246,46 @@ test_region_end(void **state)
 	}
 }
 
+/*
+ * One arena takes JARENA_MAX_PAGES at most: its later values are malloc's,
+ * freed as such, and the arena released takes pages again.
+ */
+static void
+test_job_cap(void **state)
+{
+	struct jarena	 a;
+	json_t		*list, *v;
+	char		 text[JARENA_SMALL];
+	size_t		 i;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	memset(text, 'x', sizeof text - 1);
+	text[sizeof text - 1] = '\0';
+	jarena_enter(&a);
+	list = json_array();
+	for (i = 0; i < 8 * (JARENA_MAX_PAGES + 2); i++)
+		json_array_append_new(list, json_string(text));
+	v = json_string("after the cap");
+	jarena_leave();
+	assert_int_equal(a.npages, JARENA_MAX_PAGES);
+	assert_int_equal(jarena_pages(NULL), JARENA_MAX_PAGES);
+	assert_true(jarena_holds(json_string_value(json_array_get(list, 0))));
+	assert_false(jarena_holds(json_string_value(json_array_get(list,
+	    json_array_size(list) - 1))));
+	assert_false(jarena_holds(v));
+	json_decref(v);
+	json_decref(list);
+	jarena_release(&a);
+	assert_int_equal(jarena_pages(NULL), 0);
+	assert_int_equal(a.npages, 0);
+
+	v = test_parse(&a, test_event);
+	assert_true(jarena_holds(v));
+	json_decref(v);
+	jarena_release(&a);
+}
+
 int
 main(void)
 {
@@ -256,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_outside),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_region_end),
+		cmocka_unit_test(test_job_cap),
 	};
 
 	return cmocka_run_group_tests(tests, test_setup, NULL);
