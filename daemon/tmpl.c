@@ -24,6 +24,8 @@ struct tmpl_parser {
 	size_t		 nopen;
 	char		*err;
 	size_t		 errlen;
+	size_t		*seen;		/* the parts stored: offset + 1, 0 free */
+	size_t		 seencap;	/* a power of two, kept half empty */
 };
 
 /* A parsed tag: where it sits and what it holds. */
@@ -95,13 +97,74 @@ tmpl_add_text(struct tmpl_parser *p, size_t off, size_t len)
 	p->bol = p->src[off + len - 1] == '\n';
 }
 
+/* FNV-1a, for the parts seen while parsing. */
+static size_t
+tmpl_part_hash(const char *s, size_t len)
+{
+	size_t	h = (size_t)2166136261u, i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of the part s in p->seen: where it is, or where it would go. */
+static size_t *
+tmpl_part_slot(struct tmpl_parser *p, const char *s, size_t len)
+{
+	const char	*names = p->t->names.data, *at;
+	size_t		 i = tmpl_part_hash(s, len) & (p->seencap - 1);
+
+	for (; p->seen[i] != 0; i = (i + 1) & (p->seencap - 1)) {
+		at = names + p->seen[i] - 1;
+		if (strncmp(at, s, len) == 0 && at[len] == '\0')
+			break;
+	}
+	return &p->seen[i];
+}
+
+/* Adds a part of a name to partv: the offset of its text, stored once. */
+static void
+tmpl_add_part(struct tmpl_parser *p, const char *s, size_t len)
+{
+	struct tmpl	*t = p->t;
+	size_t		*slot, *old, oldcap, i, off;
+
+	if (2 * (t->npartv + 1) > p->seencap) {
+		old = p->seen;
+		oldcap = p->seencap;
+		p->seencap = oldcap == 0 ? 32 : oldcap * 2;
+		p->seen = xcalloc(p->seencap, sizeof(*p->seen));
+		for (i = 0; i < oldcap; i++) {
+			if (old[i] != 0) {
+				off = old[i] - 1;
+				*tmpl_part_slot(p, t->names.data + off,
+				    strlen(t->names.data + off)) = old[i];
+			}
+		}
+		free(old);
+	}
+	slot = tmpl_part_slot(p, s, len);
+	if (*slot == 0) {
+		*slot = t->names.len + 1;
+		buf_append(&t->names, s, len);
+		buf_putc(&t->names, '\0');
+	}
+	off = *slot - 1;
+	if (t->npartv == t->partcap) {
+		t->partcap = t->partcap == 0 ? 16 : t->partcap * 2;
+		t->partv = xrealloc(t->partv, t->partcap * sizeof(*t->partv));
+	}
+	t->partv[t->npartv++] = off;
+}
+
 /* Stores the name and its dot-separated parts; rejects empty names and blanks. */
 static int
 tmpl_set_name(struct tmpl_parser *p, struct tmpl_node *n,
     const struct tmpl_tag *tag)
 {
 	struct buf	*names = &p->t->names;
-	size_t		 i;
+	size_t		 i, from;
 
 	if (tag->blen == 0) {
 		tmpl_error(p, tag->start, "empty tag");
@@ -117,18 +180,16 @@ tmpl_set_name(struct tmpl_parser *p, struct tmpl_node *n,
 	n->name = names->len;
 	buf_append(names, tag->body, tag->blen);
 	buf_putc(names, '\0');
-	n->parts = names->len;
+	n->parts = p->t->npartv;
 	if (tag->blen == 1 && tag->body[0] == '.')
 		return 0;
-	n->nparts = 1;
-	for (i = 0; i < tag->blen; i++) {
-		if (tag->body[i] == '.') {
-			buf_putc(names, '\0');
+	for (i = from = 0; i <= tag->blen; i++) {
+		if (i == tag->blen || tag->body[i] == '.') {
+			tmpl_add_part(p, tag->body + from, i - from);
 			n->nparts++;
-		} else
-			buf_putc(names, tag->body[i]);
+			from = i + 1;
+		}
 	}
-	buf_putc(names, '\0');
 	return 0;
 }
 
@@ -400,8 +461,10 @@ tmpl_parse(const char *src, size_t len, char *err, size_t errlen)
 		err[0] = '\0';
 	if (tmpl_parse_all(&p) == -1)
 		goto fail;
+	free(p.seen);
 	return t;
 fail:
+	free(p.seen);
 	tmpl_free(t);
 	return NULL;
 }
@@ -415,5 +478,6 @@ tmpl_free(struct tmpl *t)
 	free(t->src);
 	free(t->nodes);
 	buf_free(&t->names);
+	free(t->partv);
 	free(t);
 }

@@ -34,17 +34,25 @@ struct tmpl_node {
 	size_t		 off;		/* text, partial indentation, or tag (errors) */
 	size_t		 len;
 	size_t		 name;		/* offset in names: full name */
-	size_t		 parts;		/* offset in names: NUL-separated parts */
+	size_t		 parts;		/* index in partv: its first part's */
 	size_t		 nparts;	/* 0 for the implicit iterator "." */
 	size_t		 end;
 };
 
+/*
+ * names holds each full name, and each distinct part of a dotted name
+ * once: a part's offset (in partv, a node's nparts from its parts) is the
+ * same wherever the template names it, which tmpl_render's memo keys on.
+ */
 struct tmpl {
 	char			*src;
 	struct tmpl_node	*nodes;
 	size_t			 nnodes;
 	size_t			 cap;
 	struct buf		 names;
+	size_t			*partv;
+	size_t			 npartv;
+	size_t			 partcap;
 };
 
 #endif

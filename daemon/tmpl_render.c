@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /* Mustache rendering: walks a compiled node tree against JSON data. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,26 @@
 #define TMPL_MAX_OUTPUT		(4 << 20)	/* bytes one render may add */
 #define TMPL_MAX_STEPS		1000000		/* nodes one render may visit */
 
+/*
+ * What tmpl_get found, for one render: a template asks the same objects
+ * for the same names again and again ({{territory.x}} on every other line,
+ * a section's name then its body's), and Jansson hashes the name each
+ * time. Keyed by the object and the name's place in its template (the
+ * same pointer whenever its node renders). Kept only while no derived
+ * value lives (st->nmade == 0): env->derive's are released after their
+ * node, and a new one could take a released one's address; the data's
+ * objects live through the render.
+ */
+#define TMPL_MEMO_BITS	6
+#define TMPL_MEMO	(1 << TMPL_MEMO_BITS)
+#define TMPL_MEMO_PROBE	4	/* slots tried from the hashed one */
+
+struct tmpl_memo {
+	const json_t	*o;
+	const char	*name;
+	const json_t	*v;	/* NULL: o has no such name, none derived */
+};
+
 /* Context stack, linked through the C stack: sections push without allocating. */
 struct tmpl_frame {
 	const json_t			*v;
@@ -54,31 +75,59 @@ struct tmpl_state {
 	json_t			**made;		/* what env->derive made */
 	size_t			 nmade;
 	size_t			 madecap;
+	struct tmpl_memo	 memo[TMPL_MEMO];
 };
 
 static void	tmpl_render_nodes(struct tmpl_state *, const struct tmpl *,
 		    size_t, size_t, const struct tmpl_frame *);
 
-/* name in o when o is an object: what it holds, else what env->derive makes. */
+/* Keeps what env->derive made until its node is rendered (tmpl_release). */
 static const json_t *
-tmpl_get(struct tmpl_state *st, const json_t *o, const char *name)
+tmpl_made(struct tmpl_state *st, json_t *made)
 {
-	const json_t	*v;
-	json_t		*made;
-
-	if (!json_is_object(o))
-		return NULL;
-	if ((v = json_object_get(o, name)) != NULL || st->env == NULL ||
-	    st->env->derive == NULL)
-		return v;
-	if ((made = st->env->derive(st->env->derive_arg, o, name)) == NULL)
-		return NULL;
 	if (st->nmade == st->madecap) {
 		st->madecap = st->madecap == 0 ? 8 : st->madecap * 2;
 		st->made = xrealloc(st->made, st->madecap * sizeof(*st->made));
 	}
 	st->made[st->nmade++] = made;
 	return made;
+}
+
+/* name in o when o is an object: what it holds, else what env->derive makes. */
+static const json_t *
+tmpl_get(struct tmpl_state *st, const json_t *o, const char *name)
+{
+	struct tmpl_memo	*m, *slot = NULL;
+	const json_t		*v;
+	json_t			*made;
+	uint64_t		 h;
+	size_t			 k;
+
+	if (!json_is_object(o))
+		return NULL;
+	h = (((uint64_t)(uintptr_t)o >> 4) ^ (uint64_t)(uintptr_t)name) *
+	    UINT64_C(0x9e3779b97f4a7c15);
+	for (k = 0; k < TMPL_MEMO_PROBE; k++) {
+		m = &st->memo[((h >> (64 - TMPL_MEMO_BITS)) + k) &
+		    (TMPL_MEMO - 1)];
+		if (m->o == o && m->name == name)
+			return m->v;
+		if (m->o == NULL) {
+			if (st->nmade == 0)
+				slot = m;
+			break;
+		}
+	}
+	v = json_object_get(o, name);
+	if (v == NULL && st->env != NULL && st->env->derive != NULL &&
+	    (made = st->env->derive(st->env->derive_arg, o, name)) != NULL)
+		return tmpl_made(st, made);
+	if (slot != NULL) {
+		slot->o = o;
+		slot->name = name;
+		slot->v = v;
+	}
+	return v;
 }
 
 /*
@@ -100,19 +149,17 @@ tmpl_lookup(struct tmpl_state *st, const struct tmpl *t,
 {
 	const struct tmpl_frame	*f;
 	const json_t		*v = NULL;
-	const char		*part = t->names.data + n->parts;
+	const size_t		*part = t->partv + n->parts;
 	size_t			 i;
 
 	if (n->nparts == 0)
 		return ctx != NULL ? ctx->v : NULL;
 	for (f = ctx; f != NULL; f = f->up) {
-		if ((v = tmpl_get(st, f->v, part)) != NULL)
+		if ((v = tmpl_get(st, f->v, t->names.data + part[0])) != NULL)
 			break;
 	}
-	for (i = 1; v != NULL && i < n->nparts; i++) {
-		part += strlen(part) + 1;
-		v = tmpl_get(st, v, part);
-	}
+	for (i = 1; v != NULL && i < n->nparts; i++)
+		v = tmpl_get(st, v, t->names.data + part[i]);
 	return v;
 }
 

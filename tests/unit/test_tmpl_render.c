@@ -317,6 +317,56 @@ test_derive_names(void **state)
 	assert_int_equal(calls, 0);
 }
 
+/* Derives "made", a new object each call: {"x": "<its call's number>"}. */
+static json_t *
+test_derive_object(void *arg, const json_t *o, const char *name)
+{
+	size_t	*calls = arg;
+	char	 n[24];
+
+	(void)o;
+	if (strcmp(name, "made") != 0)
+		return NULL;
+	snprintf(n, sizeof n, "%zu", ++*calls);
+	return json_pack("{s:s}", "x", n);
+}
+
+/*
+ * Lookups are remembered through a render (tmpl_get's memo): a name
+ * asked again of the same object is not looked up again, nor derived
+ * again when absent. A derived object is not: released after its section,
+ * the next one made may take its address, and must answer for itself.
+ */
+static void
+test_memo(void **state)
+{
+	struct tmpl_env	 env = { NULL, NULL, NULL, 1, NULL, NULL };
+	size_t		 calls = 0;
+	char		*s;
+
+	(void)state;
+	env.derive = test_derive;
+	env.derive_arg = &calls;
+	s = test_render("{{z_up}}{{z_up}}{{#c}}{{z_up}}{{a}}{{/c}}{{a}}{{c.a}}"
+	    "{{c.a}}{{a_up}}{{a_up}}",
+	    "{\"a\":\"ab\",\"c\":{\"a\":\"cd\"}}", &env);
+	assert_string_equal(s, "cdabcdcdABAB");
+	free(s);
+	/*
+	 * z_up: once of the root, once of c (then the root's is known);
+	 * a_up: made each time (a value derived lives while its node does)
+	 */
+	assert_int_equal(calls, 4);
+
+	calls = 0;
+	env.derive = test_derive_object;
+	s = test_render("{{#made}}{{x}}{{/made}}{{#made}}{{x}}{{/made}}"
+	    "{{made.x}}{{made.x}}", "{}", &env);
+	assert_string_equal(s, "1234");
+	free(s);
+	assert_int_equal(calls, 4);
+}
+
 int
 main(void)
 {
@@ -326,6 +376,7 @@ main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_missing_callback),
 		cmocka_unit_test(test_derive_names),
+		cmocka_unit_test(test_memo),
 		cmocka_unit_test(test_recursive_partial),
 		cmocka_unit_test(test_partial_count),
 		cmocka_unit_test(test_nested_indent),
