@@ -198,7 +198,7 @@ jsonr_object(struct jsonr *r)
 	json_t		*o = json_object(), *v;
 	const char	*k;
 	char		*key = NULL;
-	size_t		 klen;
+	size_t		 klen, n;
 
 	jsonr_space(r);
 	if (r->p < r->end && *r->p == '}') {
@@ -217,14 +217,20 @@ jsonr_object(struct jsonr *r)
 			k = key = xstrndup(k, klen);
 		jsonr_space(r);
 		if (r->p >= r->end || *r->p++ != ':' ||
-		    json_object_getn(o, k, klen) != NULL ||
 		    (v = jsonr_value(r)) == NULL) {
 			free(key);
 			break;
 		}
+		/*
+		 * A key seen before replaces its value: the object does not
+		 * grow (no lookup before, which hashed the key once more).
+		 */
+		n = json_object_size(o);
 		json_object_setn_new_nocheck(o, k, klen, v);
 		free(key);
 		key = NULL;
+		if (json_object_size(o) == n)
+			break;
 		jsonr_space(r);
 		if (r->p < r->end && *r->p == ',') {
 			r->p++;

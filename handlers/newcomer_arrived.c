@@ -40,7 +40,9 @@ struct arrival {
 	const char		*arrival;	/* date or date-time it counts from */
 	const struct territory	*t;
 	const char		*municipality;	/* official name, or as given */
-	int			 share;
+	int			 share;		/* data.person.consent's, read once */
+	int			 consent_email;
+	int			 consent_sms;
 };
 
 static int
@@ -96,6 +98,8 @@ arrival_parse(const struct envelope *ev, const struct handler_ctx *ctx,
 	}
 	a->noc = noc;
 	a->share = handler_consent(a->person, "share_profile");
+	a->consent_email = handler_consent(a->person, "email");
+	a->consent_sms = handler_consent(a->person, "sms");
 	a->arrival = handler_str(ev->data, "arrival_date");
 	if (a->arrival == NULL)
 		a->arrival = ev->time;
@@ -261,10 +265,8 @@ arrival_fields(const struct arrival *a, struct handler_state *st)
 	arrival_field(&k, "territory", a->t->id);
 	arrival_field(&k, "municipality", a->municipality);
 	arrival_field(&k, "arrival_date", a->arrival);
-	arrival_field(&k, "consent_email", handler_consent(a->person,
-	    "email") ? "1" : NULL);
-	arrival_field(&k, "consent_sms", handler_consent(a->person, "sms") ?
-	    "1" : NULL);
+	arrival_field(&k, "consent_email", a->consent_email ? "1" : NULL);
+	arrival_field(&k, "consent_sms", a->consent_sms ? "1" : NULL);
 	arrival_field(&k, "occupation", a->noc);
 	skills = match_skills_display(json_object_get(a->profile, "skills"));
 	arrival_field(&k, "skills", skills);
@@ -483,15 +485,15 @@ arrival_data(const struct envelope *ev, const struct arrival *a)
 
 /* The channels the person accepted, as the counsellor reads them. */
 static json_t *
-arrival_channels(const struct config *cf, const json_t *person,
+arrival_channels(const struct config *cf, const struct arrival *a,
     const char *lang)
 {
 	json_t	*c = json_array();
 
-	if (handler_consent(person, "email"))
+	if (a->consent_email)
 		json_array_append_new(c, json_string(words_or(cf->words, lang,
 		    "channels.email", "email")));
-	if (handler_consent(person, "sms"))
+	if (a->consent_sms)
 		json_array_append_new(c, json_string(words_or(cf->words, lang,
 		    "channels.sms", "sms")));
 	return c;
@@ -602,8 +604,8 @@ arrival_welcome(const struct envelope *ev, const struct arrival *a,
 	n->email = a->email != NULL ? xstrdup(a->email) : NULL;
 	n->phone = a->phone != NULL ? xstrdup(a->phone) : NULL;
 	n->language = a->lang != NULL ? xstrdup(a->lang) : NULL;
-	n->consent_email = handler_consent(a->person, "email");
-	n->consent_sms = handler_consent(a->person, "sms");
+	n->consent_email = a->consent_email;
+	n->consent_sms = a->consent_sms;
 	n->territory = a->t;
 	n->vars = vars;
 	/* a welcome that never reaches them goes with the correction */
@@ -641,8 +643,8 @@ arrival_notice(const struct envelope *ev, const struct handler_ctx *ctx,
 		json_object_set_new(vars, "profile", prof);
 	}
 	json_object_set(vars, "counsellor", cv);
-	json_object_set_new(vars, "channels", arrival_channels(ctx->cf,
-	    a->person, lang));
+	json_object_set_new(vars, "channels", arrival_channels(ctx->cf, a,
+	    lang));
 	json_object_set_new(vars, "language", arrival_language(ctx, a,
 	    lang));
 	json_object_set_new(vars, "ref", json_string(a->id));
