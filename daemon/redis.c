@@ -228,12 +228,11 @@ redis_on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 	free(c);
 }
 
-/* "*N\r\n" or "$N\r\n": a RESP header, without printf. */
-static void
-redis_header(struct buf *b, char kind, size_t n)
+/* "*N\r\n" or "$N\r\n" written at the end of d: where it starts. */
+static size_t
+redis_header_at(char d[24], char kind, size_t n)
 {
-	char	d[24];
-	size_t	i = sizeof d;
+	size_t	i = 24;
 
 	d[--i] = '\n';
 	d[--i] = '\r';
@@ -242,16 +241,39 @@ redis_header(struct buf *b, char kind, size_t n)
 		n /= 10;
 	} while (n > 0);
 	d[--i] = kind;
+	return i;
+}
+
+/* A RESP header, without printf. */
+static void
+redis_header(struct buf *b, char kind, size_t n)
+{
+	char	d[24];
+	size_t	i = redis_header_at(d, kind, n);
+
 	buf_append(b, d + i, sizeof d - i);
 }
 
-/* One bulk string: "$len\r\n" s "\r\n". */
+/*
+ * One bulk string: "$len\r\n" s "\r\n", one room check for the three
+ * (a batch's hundred arguments an event come this way).
+ */
 static void
 redis_bulk(struct buf *b, const char *s, size_t len)
 {
-	redis_header(b, '$', len);
-	buf_append(b, s, len);
-	buf_append(b, "\r\n", 2);
+	char	 d[24], *o;
+	size_t	 i = redis_header_at(d, '$', len), hl = sizeof d - i;
+
+	if (b->len + hl + len + 3 > b->cap)
+		buf_reserve(b, hl + len + 2);
+	o = b->data + b->len;
+	memcpy(o, d + i, hl);
+	if (len > 0)
+		memcpy(o + hl, s, len);
+	o[hl + len] = '\r';
+	o[hl + len + 1] = '\n';
+	b->len += hl + len + 2;
+	b->data[b->len] = '\0';
 }
 
 /*
