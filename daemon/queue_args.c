@@ -72,12 +72,20 @@ queue_args_reserve(struct queue_args *a, int n, size_t bytes)
 void
 queue_args_add(struct queue_args *a, const char *s, size_t len)
 {
+	struct buf	*b = &a->data;
+
 	queue_args_grow(a, 1);
-	a->off[a->n] = a->data.len;
+	a->off[a->n] = b->len;
 	a->len[a->n] = len;
 	a->n++;
-	buf_append(&a->data, s, len);
-	buf_putc(&a->data, '\0');
+	/* the bytes and their NUL, one room check (buf_append's NUL kept) */
+	if (b->len + len + 2 > b->cap)
+		buf_reserve(b, len + 1);
+	if (len > 0)
+		memcpy(b->data + b->len, s, len);
+	b->len += len + 1;
+	b->data[b->len - 1] = '\0';
+	b->data[b->len] = '\0';
 }
 
 void
