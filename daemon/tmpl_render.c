@@ -149,11 +149,12 @@ tmpl_lookup(struct tmpl_state *st, const struct tmpl *t,
 {
 	const struct tmpl_frame	*f;
 	const json_t		*v = NULL;
-	const size_t		*part = t->partv + n->parts;
+	const size_t		*part;
 	size_t			 i;
 
 	if (n->nparts == 0)
 		return ctx != NULL ? ctx->v : NULL;
+	part = t->partv + n->parts;	/* NULL when no name has parts */
 	for (f = ctx; f != NULL; f = f->up) {
 		if ((v = tmpl_get(st, f->v, t->names.data + part[0])) != NULL)
 			break;

@@ -118,6 +118,10 @@ test_values(void **state)
 	    "\"f\":false,\"g\":{\"k\":1},\"h\":-42,\"s\":\"\",\"z\":0}", NULL);
 	assert_string_equal(s, "1.21 3 -0.5 1e+21 true false  -42|sz");
 	free(s);
+	/* no name with parts at all (the fuzzer's: none stored, no table) */
+	s = test_render("{{.}}|{{{.}}}", "\"a&b\"", NULL);
+	assert_string_equal(s, "a&b|a&b");
+	free(s);
 }
 
 static void
