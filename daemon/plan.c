@@ -79,7 +79,8 @@ plan_langs(const struct config *cf, const struct notification *n,
 /*
  * A date written with lang's words: "1er décembre 2026", "25 novembre
  * 2026", "November 25, 2026". s starts with YYYY-MM-DD (a date or a
- * date-time, whose own calendar date is used); -1 when it does not.
+ * date-time, whose own calendar date is used); -1 when it does not, or
+ * when that is no day of the calendar.
  */
 int
 plan_date_long(const char *s, const struct tz *tz, const struct words *w,
@@ -91,6 +92,9 @@ plan_date_long(const char *s, const struct tz *tz, const struct words *w,
 	/* YYYY-MM-DD, digits only: most strings are not dates */
 	if (strnlen(s, 10) < 10 || tz_ymd(s, &y, &m, &d) == -1 ||
 	    (s[10] != '\0' && s[10] != 'T' && s[10] != 't' && s[10] != ' '))
+		return -1;
+	/* "2026-02-30" is no day: not written out as one */
+	if (d > tz_days_in_month(y, m))
 		return -1;
 	/* an instant is shown as the date it is in the territory */
 	if (s[10] != '\0' && tz != NULL) {

@@ -291,6 +291,14 @@ test_dates(void **state)
 	assert_int_equal(plan_date_long("Amos", NULL, w, "fr", out, sizeof out), -1);
 	assert_int_equal(plan_date_long("2026-13-01", NULL, w, "fr", out,
 	    sizeof out), -1);
+	/* no such day, as a date or as an instant's date */
+	assert_int_equal(plan_date_long("2026-02-30", NULL, w, "fr", out,
+	    sizeof out), -1);
+	assert_int_equal(plan_date_long("2026-04-31T10:00:00Z", NULL, w, "fr",
+	    out, sizeof out), -1);
+	assert_int_equal(plan_date_long("2024-02-29", NULL, w, "fr", out,
+	    sizeof out), 0);
+	assert_string_equal(out, "29 février 2024");
 	/* 03:00 UTC on the 26th is still the 25th in Abitibi */
 	assert_non_null(tz = tz_load("America/Toronto", err, sizeof err));
 	assert_int_equal(plan_date_long("2026-11-26T03:00:00Z", tz, w, "fr", out,
