@@ -9,10 +9,10 @@
  * A job's event and its state answer are parsed into Jansson trees (some
  * 90 small allocations a welcome), all kept until the job ends, then
  * freed one by one: malloc and free were a quarter of relaisd's
- * instructions a welcome. The pipeline gives each job an arena for those
- * and for what its handler's prepare keeps of them, and has one more for
- * the plan (the handler's variables, the renders), released as soon as
- * the plan is built (pipeline.c).
+ * instructions a welcome. The pipeline gives each job an arena for those,
+ * and has one more for what its handler's prepare and its plan make (the
+ * handler's variables, the renders), released as soon as each is done
+ * (pipeline.c).
  * While a jarena is entered, the calling thread's Jansson allocations of
  * up to JARENA_SMALL bytes come from the arena's 4 KiB pages instead, one
  * pointer bump each; freeing one of them is a no-op, and jarena_release()

@@ -106,13 +106,14 @@ struct pipeline {
 	void			*drained_arg;
 	struct metrics		*metrics;
 	/*
-	 * The plan's Jansson values (the handler's variables, the renders'
-	 * temporaries: some 17 KB a welcome): plan_build is done in one
-	 * call, and its values with it, so one arena serves every job's
-	 * plan and is released right after. In the job's arena, they would
-	 * stay with it until its commit (256 jobs in flight).
+	 * The Jansson values of a handler's prepare and of a plan (the
+	 * handler's variables, the renders' temporaries: some 17 KB a
+	 * welcome): each is done in one call and keeps none of them
+	 * (handlers.h), so one arena serves every job's and is released
+	 * right after. In the job's arena, they would stay with it until
+	 * its commit (256 jobs in flight).
 	 */
-	struct jarena		 plan_arena;
+	struct jarena		 scratch;
 };
 
 static void	pipeline_step(struct pipeline_job *, enum pipeline_state);
@@ -196,6 +197,7 @@ pipeline_parse(struct pipeline_job *j)
 	struct envelope_limits		 lim;
 	struct queue_entry		*e = j->e;
 	struct handler_ctx		 ctx;
+	int				 rc;
 
 	if (e->event == NULL) {
 		snprintf(j->dead, sizeof j->dead, "stream entry has no "
@@ -209,8 +211,11 @@ pipeline_parse(struct pipeline_job *j)
 	}
 	lim.max_bytes = (size_t)cf->limits.max_event_bytes;
 	lim.max_depth = (int)cf->limits.max_depth;
-	if (envelope_parse(e->event, e->len, &lim, &j->env, j->dead,
-	    sizeof j->dead) == -1)
+	jarena_enter(&j->arena);
+	rc = envelope_parse(e->event, e->len, &lim, &j->env, j->dead,
+	    sizeof j->dead);
+	jarena_leave();
+	if (rc == -1)
 		return -1;
 	j->parsed = 1;
 	log_value(j->env.id, j->logid, sizeof j->logid);
@@ -223,29 +228,25 @@ pipeline_parse(struct pipeline_job *j)
 	ctx.cf = cf;
 	ctx.now_ms = clock_now_ms();
 	ctx.retry = e->retry_key != NULL;
-	if (h->prepare != NULL && h->prepare(&j->env, &ctx, &j->hs, j->dead,
-	    sizeof j->dead) == -1)
-		return -1;
-	return 0;
+	if (h->prepare == NULL)
+		return 0;
+	jarena_enter(&j->p->scratch);
+	rc = h->prepare(&j->env, &ctx, &j->hs, j->dead, sizeof j->dead);
+	jarena_release(&j->p->scratch);
+	return rc;
 }
 
 /* DECODE: an entry trimmed away or not decodable is only acknowledged. */
 static void
 pipeline_decode(struct pipeline_job *j)
 {
-	int	rc;
-
 	if (j->e->deleted) {
 		log_warnx("stream=%s payload gone (trimmed): acknowledged",
 		    j->e->id);
 		pipeline_step(j, PIPELINE_COMMIT);
 		return;
 	}
-	/* the event's tree and what its handler keeps of it: the job's */
-	jarena_enter(&j->arena);
-	rc = pipeline_parse(j);
-	jarena_leave();
-	if (rc == -1) {
+	if (pipeline_parse(j) == -1) {
 		pipeline_step(j, PIPELINE_COMMIT);
 		return;
 	}
@@ -379,11 +380,11 @@ pipeline_plan_build(struct pipeline_job *j)
 	ctx.rows = j->hrows;
 	ctx.nrows = j->hs.nreads;
 	ctx.prepared = j->hs.has_prepared ? j->hs.prepared.b : NULL;
-	jarena_enter(&j->p->plan_arena);
+	jarena_enter(&j->p->scratch);
 	rc = plan_build(&ctx, &j->env, j->answer, &j->plan, j->dead,
 	    sizeof j->dead);
 	plan_drop_vars(&j->plan);
-	jarena_release(&j->p->plan_arena);	/* after the last value in it */
+	jarena_release(&j->p->scratch);	/* after the last value in it */
 	if (rc == -1)
 		return -1;
 	/*

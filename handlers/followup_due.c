@@ -228,7 +228,7 @@ due_remind(const struct handler_ctx *ctx, const struct territory *t,
 	    "kind", kind, "value", value, "due", dues, "member", member, "ttl",
 	    ttl, NULL);
 	free(member);
-	jarena_free(value);	/* json_dumps's, maybe in the job's arena */
+	jarena_free(value);	/* json_dumps's, maybe in an arena */
 }
 
 /*

@@ -11,6 +11,9 @@
  *            What prepare read of the event it may keep for fn
  *            (handler_state.prepared, given as handler_ctx.prepared):
  *            fn reads the event itself when that is NULL (a preview).
+ * Neither keeps a Jansson value it made past its return but fn's
+ * notifications' vars: relaisd runs both in an arena it releases right
+ * after (pipeline.c), pointers into the event's tree excepted.
  * A handler's file holds its server-side code too, in Lua: its state
  * function and its effects (store.c assembles them for the queue).
  */

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "config.h"
 #include "envelope.h"
+#include "jarena.h"
 #include "plan.h"
 #include "territory.h"
 #include "tz.h"
@@ -561,6 +562,62 @@ test_derived_again(void **state)
 	buf_free(&ev);
 }
 
+/*
+ * relaisd builds a plan in an arena released right after (pipeline.c):
+ * once its variables are dropped, nothing of the plan is in the arena's
+ * pages, which the next plan takes (under ASan, released pages are
+ * poisoned: a plan that kept a value there is reported where it is read).
+ */
+static void
+test_plan_arena(void **state)
+{
+	struct config	*cf = test_config(TEST_ROUTES_BOTH);
+	struct envelope	 env;
+	struct plan	 p;
+	struct jarena	 a, b;
+	json_t		*fill;
+	char		*html, *text;
+	size_t		 i;
+
+	(void)state;
+	jarena_init();
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	jarena_enter(&a);
+	test_plan_event(cf, "\"email\":\"ana@example.com\",\"phone\":"
+	    "\"(819) 555-0123\",\"consent\":{\"email\":true,\"sms\":true}",
+	    &p, &env);
+	plan_drop_vars(&p);
+	jarena_leave();
+	assert_true(jarena_pages(NULL) > 0);	/* the plan's values were there */
+	for (i = 0; i < p.out.n; i++)
+		assert_null(p.out.v[i].vars);
+	assert_int_equal(p.n, 2);
+	html = strdup(p.v[0].msg.html);
+	text = strdup(p.v[1].msg.text);
+	envelope_clear(&env);
+	jarena_release(&a);
+
+	/* the next plan's values take the pages: this one reads the same */
+	jarena_enter(&b);
+	fill = json_array();
+	for (i = 0; i < 2000; i++)
+		json_array_append_new(fill, json_string("the next plan's value"));
+	jarena_leave();
+	assert_string_equal(p.v[0].to, "ana@example.com");
+	assert_string_equal(p.v[1].to, "+18195550123");
+	assert_string_equal(p.v[0].msg.html, html);
+	assert_string_equal(p.v[1].msg.text, text);
+	assert_non_null(strstr(html, "Ana"));
+	plan_clear(&p);
+	json_decref(fill);
+	jarena_release(&b);
+	assert_int_equal(jarena_pages(NULL), 0);
+	free(html);
+	free(text);
+	config_free(cf);
+}
+
 int
 main(void)
 {
@@ -575,6 +632,7 @@ main(void)
 		cmocka_unit_test(test_date_variable),
 		cmocka_unit_test(test_derive),
 		cmocka_unit_test(test_derived_again),
+		cmocka_unit_test(test_plan_arena),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
