@@ -316,6 +316,7 @@ FUZZ_jsonr_PKGS := jansson
 FUZZ_jsonw_SRCS := \
 	tests/fuzz/fuzz_jsonw.c \
 	daemon/jsonw.c \
+	daemon/jarena.c \
 	daemon/utf8.c \
 	daemon/buf.c \
 	daemon/log.c \
@@ -364,6 +365,7 @@ FUZZ_GW_SRCS := \
 	daemon/gw_brevo.c \
 	daemon/gw_mailgun.c \
 	daemon/jsonw.c \
+	daemon/jarena.c \
 	daemon/config_parse.c \
 	daemon/ynode.c \
 	daemon/diag.c \
@@ -375,6 +377,7 @@ FUZZ_GW_SRCS := \
 	daemon/breaker.c \
 	daemon/backoff.c \
 	daemon/clock.c \
+	daemon/tz.c \
 	daemon/sms.c \
 	daemon/envelope.c \
 	daemon/jsonr.c \
@@ -412,6 +415,7 @@ FUZZ_admin_SRCS := \
 	daemon/twhook.c \
 	daemon/unsub.c \
 	daemon/clock.c \
+	daemon/tz.c \
 	daemon/envelope.c \
 	daemon/jsonr.c \
 	daemon/utf8.c \
