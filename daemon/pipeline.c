@@ -67,7 +67,7 @@ struct pipeline_job {
 	const char			*dedupe;	/* event id, "" once done */
 	struct handler_state		 hs;		/* the handler's ask of Redis */
 	json_t				*answer;	/* and Redis's answer */
-	struct jarena			 arena;		/* its Jansson values (jarena.h) */
+	struct jarena			 arena;		/* env's and answer's values */
 	struct queue_rows		*rows[HANDLER_READS_MAX];
 	struct handler_rows		 hrows[HANDLER_READS_MAX];
 	int				 awaiting;	/* state and reads */
