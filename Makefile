@@ -547,7 +547,7 @@ ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) \
 	$(BENCH_MATCH_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-integration check-clocks check-sanitize check-layout check-rules \
+.PHONY: all check check-unit check-integration check-clocks check-sanitize check-layout check-rules check-fuzz \
 	demo bench soak install uninstall clean deps fuzz mutants
 all: $(BUILD)/relaisd $(BUILD)/relaisctl $(BUILD)/sink
 
@@ -719,7 +719,18 @@ check-rules:
 # The README's test command: install what is missing, then every test.
 check: deps
 	@$(MAKE) --no-print-directory check-unit check-layout check-rules \
-	    check-integration check-clocks
+	    check-fuzz check-integration check-clocks
+
+# Every fuzz target builds and takes its seeds (each once, no new inputs):
+# a target that no longer links, or a seed that found a bug, fails here.
+check-fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+		$(FUZZ_BUILD)/fuzz_$$t -runs=0 tests/fuzz/seeds/$$t \
+		    > $(FUZZ_BUILD)/seeds-$$t.log 2>&1 || { \
+			tail -n 20 $(FUZZ_BUILD)/seeds-$$t.log; \
+			echo "check-fuzz: $$t failed on its seeds"; exit 1; }; \
+	done; echo "fuzz seeds: $(words $(FUZZ_TARGETS)) targets passed"
 
 check-sanitize: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 check-unit check-integration
