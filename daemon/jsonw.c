@@ -278,6 +278,19 @@ jsonw_escape_some(char *o, const char *lim, const unsigned char *p, size_t n,
  * One pass into the buffer's room: a little more than the string, grown
  * again when escapes fill it (6 bytes out for one in, at worst).
  */
+/* 1 when s's n bytes need no escape (a short string's look). */
+static int
+jsonw_is_plain(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (jsonw_class[(unsigned char)s[i]] != 0)
+			return 0;
+	}
+	return 1;
+}
+
 int
 jsonw_escape(struct buf *b, const char *s, size_t len)
 {
@@ -290,20 +303,15 @@ jsonw_escape(struct buf *b, const char *s, size_t len)
 	 * of them, some 90 an arrival) is looked at once and copied: the
 	 * general path costs some 250 instructions even for "kind".
 	 */
-	if (len <= JSONW_SHORT) {
-		while (i < len && jsonw_class[p[i]] == 0)
-			i++;
-		if (i == len) {
-			buf_reserve(b, len + 2);
-			o = b->data + b->len;
-			*o++ = '"';
-			memcpy(o, p, len);
-			o[len] = '"';
-			o[len + 1] = '\0';
-			b->len += len + 2;
-			return 0;
-		}
-		i = 0;
+	if (len <= JSONW_SHORT && jsonw_is_plain(s, len)) {
+		buf_reserve(b, len + 2);
+		o = b->data + b->len;
+		*o++ = '"';
+		memcpy(o, p, len);
+		o[len] = '"';
+		o[len + 1] = '\0';
+		b->len += len + 2;
+		return 0;
 	}
 	buf_putc(b, '"');
 	while (i < len) {
@@ -376,19 +384,6 @@ jsonw_bool(struct jsonw *w, int v)
 {
 	jsonw_sep(w);
 	buf_puts(w->b, v ? "true" : "false");
-}
-
-/* 1 when s's n bytes need no escape (jsonw_escape's short look). */
-static int
-jsonw_is_plain(const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if (jsonw_class[(unsigned char)s[i]] != 0)
-			return 0;
-	}
-	return 1;
 }
 
 int
