@@ -46,9 +46,9 @@ struct queue_call {
 
 /*
  * Begins and commits asked during one loop iteration go to Redis as one
- * script call each, when the iteration ends: one Lua invocation per batch
- * instead of one per entry (Lua's fixed cost per EVALSHA was half of Redis's
- * time per event in the benchmark).
+ * script call each, when the iteration ends (or once QUEUE_SEND_AT of them
+ * wait): one Lua invocation per batch instead of one per entry (Lua's fixed
+ * cost per EVALSHA was half of Redis's time per event in the benchmark).
  */
 struct queue_batch {
 	struct queue		*q;
@@ -61,7 +61,7 @@ struct queue_batch {
 
 static void	queue_on_flush(evutil_socket_t, short, void *);
 static void	queue_batch_free(struct queue_batch *);
-static void	queue_flush_soon(struct queue *);
+static void	queue_flush_soon(struct queue *, const struct queue_batch *);
 
 void
 queue_arm(struct event *ev, long ms)
@@ -549,44 +549,80 @@ queue_rate(struct queue *q, const char *gateway, long interval_ms,
 	c = queue_batch_call(q->rates);
 	c->rate_cb = cb;
 	c->arg = arg;
-	queue_flush_soon(q);
+	queue_flush_soon(q, q->rates);
 	return 0;
 }
 
-static void
+/* Sends b; -1 when it could not (Redis is not up): b is untouched then. */
+static int
 queue_flush_one(struct queue *q, struct queue_batch *b,
     const struct redis_script *script, redis_cb cb)
 {
-	if (b == NULL)
-		return;
 	q->hint_n[b->kind] = b->args.n;
 	q->hint_bytes[b->kind] = b->args.data.len;
-	if (redis_eval_packed(q->writer, script, cb, b, 0, 0, b->args.n,
-	    b->args.data.data, b->args.data.len, b->args.off,
-	    b->args.len) == -1)
-		queue_batch_fail(b);
+	return redis_eval_packed(q->writer, script, cb, b, 0, 0, b->args.n,
+	    b->args.data.data, b->args.data.len, b->args.off, b->args.len);
+}
+
+/*
+ * Every batch goes, rates first, then commits (they free room that the
+ * begins' entries wait for), states, begins. From the loop (now = 0), a
+ * batch that cannot go fails: its entries stay pending. From inside a
+ * caller's call (now = 1, queue_flush_soon), it stays for the loop to
+ * fail: its callbacks must not fire inside the call that added to it.
+ */
+static void
+queue_flush_all(struct queue *q, int now)
+{
+	static struct redis_script *const scripts[] = { &queue_rate_script,
+	    &queue_commit_script, &queue_state_script, &queue_begin_script };
+	static const redis_cb cbs[] = { queue_on_rate, queue_on_commit,
+	    queue_on_states, queue_on_begin };
+	struct queue_batch	**slot[] = { &q->rates, &q->commits, &q->states,
+	    &q->begins };
+	struct queue_batch	*b[4];
+	size_t			 i;
+	int			 kept = 0;
+
+	for (i = 0; i < 4; i++) {
+		b[i] = *slot[i];
+		*slot[i] = NULL;
+	}
+	for (i = 0; i < 4; i++) {
+		if (b[i] == NULL ||
+		    queue_flush_one(q, b[i], scripts[i], cbs[i]) == 0)
+			continue;
+		if (now) {
+			*slot[i] = b[i];
+			kept = 1;
+		} else
+			queue_batch_fail(b[i]);
+	}
+	if (kept && !event_pending(q->ev_flush, EV_TIMEOUT, NULL))
+		event_active(q->ev_flush, EV_TIMEOUT, 0);
 }
 
 static void
 queue_on_flush(evutil_socket_t fd, short what, void *arg)
 {
-	struct queue		*q = arg;
-	struct queue_batch	*begins = q->begins, *commits = q->commits;
-	struct queue_batch	*rates = q->rates, *states = q->states;
-
 	(void)fd;
 	(void)what;
-	q->begins = q->commits = q->rates = q->states = NULL;
-	queue_flush_one(q, rates, &queue_rate_script, queue_on_rate);
-	/* commits first: they free room that the begins' entries wait for */
-	queue_flush_one(q, commits, &queue_commit_script, queue_on_commit);
-	queue_flush_one(q, states, &queue_state_script, queue_on_states);
-	queue_flush_one(q, begins, &queue_begin_script, queue_on_begin);
+	queue_flush_all(arg, 0);
 }
 
+/*
+ * The batches go when the loop iteration ends, or at once when b, the one
+ * just added to, is full enough (QUEUE_SEND_AT): every batch goes then,
+ * written to the socket before the caller goes on.
+ */
 static void
-queue_flush_soon(struct queue *q)
+queue_flush_soon(struct queue *q, const struct queue_batch *b)
 {
+	if (b->ncalls >= QUEUE_SEND_AT) {
+		queue_flush_all(q, 1);
+		redis_write_now(q->writer);
+		return;
+	}
 	if (!event_pending(q->ev_flush, EV_TIMEOUT, NULL))
 		event_active(q->ev_flush, EV_TIMEOUT, 0);
 }
@@ -619,7 +655,7 @@ queue_begin(struct queue *q, const char *event_id, const char *stream_id,
 	c->begin_cb = cb;
 	c->arg = arg;
 	c->nkeys = nkeys;
-	queue_flush_soon(q);
+	queue_flush_soon(q, q->begins);
 	return 0;
 }
 
@@ -646,7 +682,7 @@ queue_state(struct queue *q, const char *event_id, const char *stream_id,
 	c = queue_batch_call(q->states);
 	c->state_cb = cb;
 	c->arg = arg;
-	queue_flush_soon(q);
+	queue_flush_soon(q, q->states);
 	return 0;
 }
 
@@ -742,6 +778,6 @@ queue_commit(struct queue *q, const char *stream_id, struct queue_args *ops,
 	c = queue_batch_call(q->commits);
 	c->commit_cb = cb;
 	c->arg = arg;
-	queue_flush_soon(q);
+	queue_flush_soon(q, q->commits);
 	return 0;
 }

@@ -687,6 +687,29 @@ redis_free(struct redis *r)
 	free(r);
 }
 
+/*
+ * hiredis writes what was asked when the loop next finds the socket
+ * writable, after the callback running now returns. This writes it now,
+ * from inside that callback, so that Redis works while relaisd goes on:
+ * redisBufferWrite only writes (redisAsyncHandleWrite would, on an error,
+ * disconnect here and fire every pending callback inside the caller's). An
+ * error stays in the context for the loop's own write to find, outside any
+ * callback; the write event hiredis armed is still armed.
+ */
+void
+redis_write_now(struct redis *r)
+{
+	redisAsyncContext	*ac = r->ac;
+	int			 done = 0;
+
+	if (ac == NULL || !(ac->c.flags & REDIS_CONNECTED))
+		return;
+	/* all written: the loop has no write to wait for (as hiredis does) */
+	if (redisBufferWrite(&ac->c, &done) == REDIS_OK && done &&
+	    ac->ev.delWrite != NULL)
+		ac->ev.delWrite(ac->ev.data);
+}
+
 int
 redis_is_up(const struct redis *r)
 {

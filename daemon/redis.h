@@ -38,6 +38,8 @@ void		 redis_start(struct redis *);
 /* Fails every pending command (callbacks get NULL) and frees. */
 void		 redis_free(struct redis *);
 int		 redis_is_up(const struct redis *);
+/* Writes the commands asked so far to the socket now, not at the next poll. */
+void		 redis_write_now(struct redis *);
 unsigned long	 redis_reconnects(const struct redis *);
 
 /*

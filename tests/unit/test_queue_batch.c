@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -309,6 +310,94 @@ test_commit_batched(void **state)
 	r = test_redis_cmd(&f->srv, "ZSCORE t:scheduled m");
 	assert_string_equal(r->str, "4242");
 	freeReplyObject(r);
+}
+
+/* QUEUE_SEND_AT commits asked from one callback (none here), keys k0... */
+static void
+test_commits(struct fx *f, struct call *c, int n, int first)
+{
+	struct queue_args	 a;
+	char			 key[16];
+	int			 i;
+
+	queue_args_init(&a);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "k%d", first + i);
+		queue_op_sent(&a, key);
+		assert_int_equal(queue_commit(f->q, "", &a, test_on_commit,
+		    &c[i]), 0);
+		queue_args_clear(&a);
+	}
+}
+
+/*
+ * A batch that reaches QUEUE_SEND_AT calls goes to Redis before the call
+ * that filled it returns, not when the loop iteration ends: Redis applies
+ * it while the loop has not run (it is not given the chance here). Its
+ * callbacks still fire from the loop, in order; the call after it starts
+ * the next batch.
+ */
+static void
+test_commit_sent_at_once(void **state)
+{
+	struct fx	*f = *state;
+	struct call	 c[QUEUE_SEND_AT + 1];
+	long long	 calls;
+	int64_t		 until;
+	int		 i;
+
+	memset(c, 0, sizeof c);
+	test_start(f);
+	calls = test_redis_info(&f->srv, "commandstats", "cmdstat_evalsha");
+	test_commits(f, c, QUEUE_SEND_AT + 1, 0);
+	until = test_ms() + 5000;
+	while (test_redis_int(&f->srv, "EXISTS t:sent:k%d",
+	    QUEUE_SEND_AT - 1) == 0) {
+		if (test_ms() > until)
+			fail_msg("a full batch was not sent before the loop ran");
+		usleep(1000);
+	}
+	for (i = 0; i <= QUEUE_SEND_AT; i++)
+		assert_int_equal(c[i].n, 0);
+	test_get(f, "t:sent:k32", "(nil)");
+	TEST_UNTIL(f->base, c[QUEUE_SEND_AT].n == 1, 5000);
+	for (i = 0; i <= QUEUE_SEND_AT; i++) {
+		assert_int_equal(c[i].n, 1);
+		assert_int_equal(c[i].ok, 1);
+		assert_int_equal(c[i].seq, i + 1);
+	}
+	assert_int_equal(test_redis_info(&f->srv, "commandstats",
+	    "cmdstat_evalsha"), (calls < 0 ? 0 : calls) + 2);
+	test_get(f, "t:sent:k32", "1");
+}
+
+/*
+ * Redis gone and the queue not told yet (the loop has not run): full
+ * batches are written to a closed socket, the second write fails. No
+ * callback fires inside the calls that asked (a caller must not see its
+ * own callback before its call returns); the loop then finds the error
+ * and every call fails (its entry stays pending).
+ */
+static void
+test_sent_at_once_lost(void **state)
+{
+	struct fx	*f = *state;
+	struct call	 c[2 * QUEUE_SEND_AT];
+	int		 i;
+
+	memset(c, 0, sizeof c);
+	test_start(f);
+	test_redis_kill(&f->srv);
+	test_commits(f, c, QUEUE_SEND_AT, 0);
+	usleep(10000);		/* the server's end is closed for good */
+	test_commits(f, c + QUEUE_SEND_AT, QUEUE_SEND_AT, QUEUE_SEND_AT);
+	for (i = 0; i < 2 * QUEUE_SEND_AT; i++)
+		assert_int_equal(c[i].n, 0);
+	TEST_UNTIL(f->base, c[2 * QUEUE_SEND_AT - 1].n == 1, 5000);
+	for (i = 0; i < 2 * QUEUE_SEND_AT; i++) {
+		assert_int_equal(c[i].n, 1);
+		assert_int_equal(c[i].ok, 0);
+	}
 }
 
 /*
@@ -770,6 +859,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_commit_acks, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_commit_batched, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_commit_sent_at_once, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sent_at_once_lost, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_commit_refused, setup,
 		    teardown),
