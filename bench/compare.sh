@@ -18,6 +18,11 @@
 #         bench1, bench2), as several instances run (doc/configuration.md):
 #         whether the second core pays on a machine shared with Redis; CPU
 #         and peak RSS are the two processes' sums
+#   AQ    (not by default: BENCH_SCENARIOS) A timed as the peer is: the N
+#         events pushed while relaisd is stopped (SIGSTOP, its reader's
+#         first answer waiting in its socket), then timed, and the CPU of
+#         relaisd and Redis counted, from SIGCONT: no producer on the cores
+#         and no XADD in Redis's CPU. A's own figures include the push
 #   S     A over https, as a provider is reached: the same nginx on a TLS
 #         port (a certificate made for the run, HTTP/2 offered), the
 #         gateway's ca_file set to it; libcurl's transport (TLS, HTTP/2),
@@ -86,8 +91,8 @@ for v in "$N" "$RUNS" "$CONC"; do
 done
 WITH_PEER=""
 for sc in $SCENARIOS; do
-	case $sc in peer) WITH_PEER=1 ;; A|A2|B|S) ;;
-	*) echo "compare: $sc: no such scenario (peer, A, A2, B, S)" >&2; exit 2 ;;
+	case $sc in peer) WITH_PEER=1 ;; A|AQ|A2|B|S) ;;
+	*) echo "compare: $sc: no such scenario (peer, A, AQ, A2, B, S)" >&2; exit 2 ;;
 	esac
 done
 case $SCENARIOS in
@@ -288,15 +293,21 @@ peer_run() {
 
 # ---- one run of relaisd: a fresh redis-server and relaisd, N events
 
-# relais_run ROUND SCENARIO: A (welcome only), A2 (A by two instances),
-# B (the shipped config) or S (A over https)
+push_events() {
+	"$BUILD/producer" -h 127.0.0.1 -p "$RPORT" -n "$N" -a "$ARRIVAL" \
+	    2> "$T/producer-$tag.log" ||
+	    die "producer failed: $(cat "$T/producer-$tag.log")"
+}
+
+# relais_run ROUND SCENARIO: A (welcome only), AQ (A from a queue filled
+# first), A2 (A by two instances), B (the shipped config) or S (A over https)
 relais_run() {
 	round=$1 sc=$2 tag=$2$1
 	case $2 in *[0-9]) tag=$2-$1 ;; esac	# A2-1, not A21 (A, round 21)
 	url=http://127.0.0.1:$SINK_PORT at_sink=1 instances=1
-	if [ "$sc" = A ] || [ "$sc" = A2 ]; then
+	if [ "$sc" = A ] || [ "$sc" = AQ ] || [ "$sc" = A2 ]; then
 		config=$T/relais-welcome.yaml per_event=1
-		[ "$sc" = A ] || instances=2
+		[ "$sc" != A2 ] || instances=2
 	elif [ "$sc" = S ]; then
 		config=$T/relais-tls.yaml per_event=1 at_sink=2
 		url=https://127.0.0.1:$TLS_PORT
@@ -363,12 +374,23 @@ relais_run() {
 		kill -0 "$PERF_PID" 2>/dev/null ||
 		    die "perf record failed: $(cat "$T/perf-$tag.log")"
 	fi
+	if [ "$sc" = AQ ]; then
+		# the queue filled first, as the peer's: relaisd stopped (its
+		# reader's first answer waits in its socket), then timed from
+		# when it goes on
+		kill -STOP "$first_pid"
+		push_events
+		[ "$(rcli xlen relais:events)" -eq "$N" ] ||
+		    die "$tag: $(rcli xlen relais:events) events in the stream, $N pushed"
+	fi
 	cpu0_d=$(sum_over cpu_ticks)
 	cpu0_r=$(cpu_ticks "$REDIS_PID")
 	t0=$(now_us)
-	"$BUILD/producer" -h 127.0.0.1 -p "$RPORT" -n "$N" -a "$ARRIVAL" \
-	    2> "$T/producer-$tag.log" ||
-	    die "producer failed: $(cat "$T/producer-$tag.log")"
+	if [ "$sc" = AQ ]; then
+		kill -CONT "$first_pid"
+	else
+		push_events
+	fi
 	if ! wait "$POLL_PID"; then
 		POLL_PID=""
 		alive "$tag"
@@ -504,6 +526,10 @@ row "A: its redis-server CPU us/delivery" A_redis %9.0f
 row "A: relaisd peak RSS, VmHWM (MiB)" A_rss %9.1f
 row "A: throughput, relais / peer" A_ratio_tput %9.2f ">= 3" 'v >= 3'
 row "A: relaisd CPU / peer CPU" A_ratio_cpu %9.2f "<= 0.20" 'v <= 0.2'
+row "AQ (A, queue filled first): deliveries/s" AQ_tput %9.0f
+row "AQ: relaisd CPU us/delivery" AQ_cpu %9.0f
+row "AQ: its redis-server CPU us/delivery" AQ_redis %9.0f
+row "AQ: throughput, relais / peer" AQ_ratio_tput %9.2f
 row "A2 (A, two relaisd): deliveries/s" A2_tput %9.0f
 row "A2: relaisd CPU us/delivery (both)" A2_cpu %9.0f
 row "A2: its redis-server CPU us/delivery" A2_redis %9.0f
