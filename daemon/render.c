@@ -366,6 +366,15 @@ render_out_clear(struct render_out *o)
 }
 
 void
+render_out_drop_parts(struct render_out *o)
+{
+	free(o->subject);
+	free(o->text);
+	free(o->html);
+	o->subject = o->text = o->html = NULL;
+}
+
+void
 render_set_strict(struct render *r, int strict)
 {
 	r->strict = strict;

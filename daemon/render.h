@@ -53,6 +53,8 @@ int		 render_message(struct render *, const char *territory,
 		    const struct render_vars *vars, struct render_out *out,
 		    char *err, size_t errlen);
 void		 render_out_clear(struct render_out *);
+/* Frees the rendered parts (subject, text, html), keeps the language. */
+void		 render_out_drop_parts(struct render_out *);
 
 /*
  * Strict mode (templates.strict): a message in which a variable is
