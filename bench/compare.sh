@@ -144,6 +144,7 @@ cleanup() {
 	# relaisd first, then the Redis and the sink it talks to
 	for p in $PEER_PID $PERF_PID $POLL_PID $RELAISD_PID $REDIS_PID $NGINX_PID; do
 		kill -TERM "$p" 2>/dev/null || true
+		kill -CONT "$p" 2>/dev/null || true	# AQ's relaisd, stopped
 		wait "$p" 2>/dev/null || true
 	done
 	if [ "$rc" -ne 0 ]; then
