@@ -6,7 +6,8 @@
 # target prints MISSED and the exit status stays 0; only a broken run (a
 # process dead, a deadline passed, a delivery missing or extra) exits 1.
 #
-# Five runs, interleaved BENCH_RUNS times (peer, A, A2, B, S, peer, ...):
+# Five runs (six with AQ), interleaved BENCH_RUNS times (peer, A, A2, B, S,
+# peer, ...):
 #   peer  the peer's run-peer.sh N CONCURRENCY: BullMQ, mustache, notifme,
 #         undici, one welcome email per event; its own JSON line
 #   A     the peer's exact work: relaisd with a copy of config/relais.yaml

@@ -218,7 +218,7 @@ http_h1_request(struct http_req *r, const struct http_request *req)
 	 * Room for all of it at once: a growth would leave a copy of the
 	 * credentials in freed memory, where the bzero at free cannot reach.
 	 */
-	room = 256 + strlen(r->url) + req->bodylen;
+	room = 256 + strlen(req->method) + strlen(r->url) + req->bodylen;
 	for (i = 0; i < req->nheaders; i++)
 		room += strlen(req->headers[i]) + 2;
 	if (req->userpwd != NULL)

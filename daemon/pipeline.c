@@ -521,25 +521,15 @@ static void
 pipeline_commit(struct pipeline_job *j)
 {
 	struct queue_args	a;
-	size_t			i;
 	int			rc;
 
+	plan_drop_messages(&j->plan);	/* every send answered */
 	queue_args_init(&a);
 	pipeline_ops(j, &a);
 	rc = queue_commit(j->p->q, j->e->id, &a, pipeline_on_committed, j);
 	queue_args_clear(&a);
-	if (rc == -1) {
+	if (rc == -1)
 		pipeline_step(j, PIPELINE_DROP);
-		return;
-	}
-	/*
-	 * Every send answered and its record made: the rendered messages
-	 * (some 4 to 8 KB each) are not read again, and the job waits for
-	 * Redis with hundreds of others. A commit that fails leaves the
-	 * entry to be read again, planned and rendered anew.
-	 */
-	for (i = 0; i < j->nd; i++)
-		render_out_drop_parts(&j->d[i].pd->msg);
 }
 
 /* DONE: counted, logged, freed. */

@@ -649,6 +649,15 @@ plan_drop_vars(struct plan *p)
 }
 
 void
+plan_drop_messages(struct plan *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->n; i++)
+		render_out_drop_parts(&p->v[i].msg);
+}
+
+void
 plan_clear(struct plan *p)
 {
 	size_t	i;

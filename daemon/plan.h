@@ -72,6 +72,13 @@ size_t	plan_keep(struct plan *, const char *key);
  * once plan_build returns, and nothing of the plan borrows from them.
  */
 void	plan_drop_vars(struct plan *);
+/*
+ * Lets go of the rendered messages (their language kept, which records,
+ * logs and metrics read) once every send is answered: they are not read
+ * again while the job waits for its commit with hundreds of others. A
+ * commit that fails leaves the entry to be read, planned and rendered anew.
+ */
+void	plan_drop_messages(struct plan *);
 void	plan_clear(struct plan *);
 struct tz;
 struct words;

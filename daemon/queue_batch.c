@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
- * The queue's writer: scripts batched per loop iteration (begin, state,
- * commit, rate), the schedule tick, the gauges, single reads, and the sent
+ * The queue's writer: scripts batched per loop iteration or per
+ * QUEUE_SEND_AT calls (begin, state, commit, rate), the schedule tick, the gauges, single reads, and the sent
  * markers a failed commit owes.
  *
  * Ownership: a batch owns its arguments and its calls until its reply;
@@ -553,13 +553,19 @@ queue_rate(struct queue *q, const char *gateway, long interval_ms,
 	return 0;
 }
 
-/* Sends b; -1 when it could not (Redis is not up): b is untouched then. */
+/*
+ * Sends b; -1 when it could not (Redis is not up): b is untouched then.
+ * hint: b's size is what the next batch of its kind is made room for (not
+ * for the few calls sent along with a full batch).
+ */
 static int
 queue_flush_one(struct queue *q, struct queue_batch *b,
-    const struct redis_script *script, redis_cb cb)
+    const struct redis_script *script, redis_cb cb, int hint)
 {
-	q->hint_n[b->kind] = b->args.n;
-	q->hint_bytes[b->kind] = b->args.data.len;
+	if (hint) {
+		q->hint_n[b->kind] = b->args.n;
+		q->hint_bytes[b->kind] = b->args.data.len;
+	}
 	return redis_eval_packed(q->writer, script, cb, b, 0, 0, b->args.n,
 	    b->args.data.data, b->args.data.len, b->args.off, b->args.len);
 }
@@ -589,8 +595,8 @@ queue_flush_all(struct queue *q, int now)
 		*slot[i] = NULL;
 	}
 	for (i = 0; i < 4; i++) {
-		if (b[i] == NULL ||
-		    queue_flush_one(q, b[i], scripts[i], cbs[i]) == 0)
+		if (b[i] == NULL || queue_flush_one(q, b[i], scripts[i], cbs[i],
+		    !now || b[i]->ncalls >= QUEUE_SEND_AT) == 0)
 			continue;
 		if (now) {
 			*slot[i] = b[i];

@@ -88,7 +88,7 @@ int		 queue_begin(struct queue *, const char *event_id,
  * Dedupe (event_id "" skips it; claim as begin), then the handlers' state
  * function fn with
  * args (handlers/store.c), atomically, batched with the other calls of the
- * loop iteration. fn "" runs none. A retry only reads; order_ms is the
+ * loop iteration (QUEUE_SEND_AT at most). fn "" runs none. A retry only reads; order_ms is the
  * event's place in the producer's order: state a newer event set is kept.
  */
 int		 queue_state(struct queue *, const char *event_id,
@@ -98,7 +98,8 @@ int		 queue_state(struct queue *, const char *event_id,
 /*
  * Applies ops (built with the queue_op_* helpers) and acknowledges and
  * deletes stream_id ("" for none), in one atomic script with the other
- * commits of the same loop iteration. The callback fires once, later.
+ * commits of the same loop iteration (QUEUE_SEND_AT at most). The callback
+ * fires once, later, from the loop.
  */
 int		 queue_commit(struct queue *, const char *stream_id,
 		    struct queue_args *ops, queue_commit_cb, void *arg);
@@ -111,15 +112,15 @@ void		 queue_owe_sent(struct queue *, const char *key);
 
 /*
  * Asks for a slot of a gateway's shared rate (batched with the other
- * requests of the loop iteration): GCRA on Redis, so every instance on that
+ * requests of the loop iteration, QUEUE_SEND_AT at most): GCRA on Redis, so every instance on that
  * Redis shares it. A slot further than max_wait_ms away is not reserved.
  */
 int		 queue_rate(struct queue *, const char *gateway, long interval_ms,
 		    long tolerance_ms, long max_wait_ms, queue_rate_cb, void *arg);
 
 /*
- * Reads a whole hash (HGETALL) on the writer, sent at once (so before the
- * batched calls of the same loop iteration): for large reads, where a
+ * Reads a whole hash (HGETALL) on the writer, sent at once (so before any
+ * batched call asked after it): for large reads, where a
  * script would be slow (Lua tables, JSON).
  */
 int		 queue_read_hash(struct queue *, const char *key,

@@ -45,7 +45,8 @@ struct queue {
 	char			 claim_from[64]; /* the same, takeover pass */
 	int			 stopping;
 	int			 tick_busy;
-	struct queue_batch	*begins;	/* filling, flushed by ev_flush */
+	struct queue_batch	*begins;	/* filling, sent by ev_flush or at
+						   QUEUE_SEND_AT calls */
 	struct queue_batch	*states;
 	struct queue_batch	*rates;
 	struct queue_batch	*commits;

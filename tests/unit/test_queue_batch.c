@@ -372,11 +372,12 @@ test_commit_sent_at_once(void **state)
 }
 
 /*
- * Redis gone and the queue not told yet (the loop has not run): full
- * batches are written to a closed socket, the second write fails. No
- * callback fires inside the calls that asked (a caller must not see its
- * own callback before its call returns); the loop then finds the error
- * and every call fails (its entry stays pending).
+ * Redis gone and the queue not told yet (the loop has not run): a full
+ * batch is written to the closed socket (EPIPE on the fixture's unix
+ * socket), the next one finds the error kept in the context. No callback
+ * fires inside the calls that asked (a caller must not see its own
+ * callback before its call returns); the loop then finds the error and
+ * every call fails (its entry stays pending).
  */
 static void
 test_sent_at_once_lost(void **state)
@@ -389,7 +390,6 @@ test_sent_at_once_lost(void **state)
 	test_start(f);
 	test_redis_kill(&f->srv);
 	test_commits(f, c, QUEUE_SEND_AT, 0);
-	usleep(10000);		/* the server's end is closed for good */
 	test_commits(f, c + QUEUE_SEND_AT, QUEUE_SEND_AT, QUEUE_SEND_AT);
 	for (i = 0; i < 2 * QUEUE_SEND_AT; i++)
 		assert_int_equal(c[i].n, 0);
@@ -398,6 +398,96 @@ test_sent_at_once_lost(void **state)
 		assert_int_equal(c[i].n, 1);
 		assert_int_equal(c[i].ok, 0);
 	}
+}
+
+/*
+ * A commit's failure callback that asks for more commits: the kept-batch
+ * path. Its calls are counted while inside queue_commit: a callback that
+ * fires there is a call seeing its own answer before it returned.
+ */
+struct storm {
+	struct fx	*f;
+	int		 inside;	/* in one of its queue_commit calls */
+	int		 reentered;	/* callbacks fired inside one */
+	int		 accepted;	/* its calls that queue_commit took */
+	struct call	 first;
+	struct call	 c[QUEUE_SEND_AT + 8];
+};
+
+static struct storm	*test_storm;
+
+static void
+test_on_storm(int ok, void *arg)
+{
+	if (test_storm->inside)
+		test_storm->reentered++;
+	test_called(arg, ok);
+}
+
+static void
+test_on_first_lost(int ok, void *arg)
+{
+	struct storm		*s = arg;
+	struct queue_args	 a;
+	char			 key[16];
+	size_t			 i;
+
+	test_called(&s->first, ok);
+	queue_args_init(&a);
+	for (i = 0; i < sizeof s->c / sizeof *s->c; i++) {
+		snprintf(key, sizeof key, "s%zu", i);
+		queue_op_sent(&a, key);
+		s->inside = 1;
+		if (queue_commit(s->f->q, "", &a, test_on_storm, &s->c[i]) == 0)
+			s->accepted++;
+		s->inside = 0;
+		queue_args_clear(&a);
+	}
+}
+
+/*
+ * Redis killed with a commit in flight: hiredis fails its pending calls
+ * (NULL replies) before relaisd hears of the disconnection, and refuses
+ * new commands meanwhile. The commits a failure callback asks for then
+ * are taken (the queue still says up) and, past QUEUE_SEND_AT, cannot be
+ * sent: the full batch stays for the loop to fail. None of their
+ * callbacks fires inside the queue_commit that asked; all fail after.
+ */
+static void
+test_kept_batch(void **state)
+{
+	struct fx		*f = *state;
+	struct storm		*s;
+	struct queue_args	 a;
+	size_t			 i, n;
+
+	s = calloc(1, sizeof *s);
+	assert_non_null(s);
+	s->f = f;
+	test_storm = s;
+	n = sizeof s->c / sizeof *s->c;
+	test_start(f);
+	test_redis_pause(&f->srv);
+	queue_args_init(&a);
+	queue_op_sent(&a, "k0");
+	assert_int_equal(queue_commit(f->q, "", &a, test_on_first_lost, s), 0);
+	queue_args_clear(&a);
+	/* the commit written to the stalled server, its answer awaited */
+	for (i = 0; i < 5; i++)
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+	assert_int_equal(s->first.n, 0);
+	test_redis_kill(&f->srv);
+	TEST_UNTIL(f->base, s->c[n - 1].n == 1, 5000);
+	assert_int_equal(s->first.n, 1);
+	assert_int_equal(s->first.ok, 0);
+	assert_int_equal((size_t)s->accepted, n);
+	assert_int_equal(s->reentered, 0);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(s->c[i].n, 1);
+		assert_int_equal(s->c[i].ok, 0);
+	}
+	test_storm = NULL;
+	free(s);
 }
 
 /*
@@ -863,6 +953,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_commit_sent_at_once, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sent_at_once_lost, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_kept_batch, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_commit_refused, setup,
 		    teardown),
