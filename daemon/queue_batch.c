@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The queue's writer: scripts batched per loop iteration or per
- * QUEUE_SEND_AT calls (begin, state, commit, rate), the schedule tick, the gauges, single reads, and the sent
- * markers a failed commit owes.
+ * QUEUE_SEND_AT calls (begin, state, commit, rate), the schedule tick, the
+ * gauges, single reads, and the sent markers a failed commit owes.
  *
  * Ownership: a batch owns its arguments and its calls until its reply;
  * each call's callback fires exactly once, from the loop, unless the queue

@@ -88,8 +88,9 @@ int		 queue_begin(struct queue *, const char *event_id,
  * Dedupe (event_id "" skips it; claim as begin), then the handlers' state
  * function fn with
  * args (handlers/store.c), atomically, batched with the other calls of the
- * loop iteration (QUEUE_SEND_AT at most). fn "" runs none. A retry only reads; order_ms is the
- * event's place in the producer's order: state a newer event set is kept.
+ * loop iteration (QUEUE_SEND_AT at most). fn "" runs none. A retry only
+ * reads; order_ms is the event's place in the producer's order: state a
+ * newer event set is kept.
  */
 int		 queue_state(struct queue *, const char *event_id,
 		    const char *stream_id, int claim, const char *fn, int retry,
@@ -112,16 +113,17 @@ void		 queue_owe_sent(struct queue *, const char *key);
 
 /*
  * Asks for a slot of a gateway's shared rate (batched with the other
- * requests of the loop iteration, QUEUE_SEND_AT at most): GCRA on Redis, so every instance on that
- * Redis shares it. A slot further than max_wait_ms away is not reserved.
+ * requests of the loop iteration, QUEUE_SEND_AT at most): GCRA on Redis,
+ * so every instance on that Redis shares it. A slot further than
+ * max_wait_ms away is not reserved.
  */
 int		 queue_rate(struct queue *, const char *gateway, long interval_ms,
 		    long tolerance_ms, long max_wait_ms, queue_rate_cb, void *arg);
 
 /*
  * Reads a whole hash (HGETALL) on the writer, sent at once (so before any
- * batched call asked after it): for large reads, where a
- * script would be slow (Lua tables, JSON).
+ * batched call asked after it): for large reads, where a script would be
+ * slow (Lua tables, JSON).
  */
 int		 queue_read_hash(struct queue *, const char *key,
 		    queue_rows_cb, void *arg);

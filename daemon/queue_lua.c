@@ -27,8 +27,8 @@
 
 /*
  * Batched over every entry that began in one loop iteration (or the first
- * QUEUE_SEND_AT calls of it, queue_batch.h). ARGV: prefix,
- * seen ttl, then per entry: event id ("" = no dedupe), stream id, claim
+ * QUEUE_SEND_AT calls of it, queue_batch.h). ARGV: prefix, seen ttl, then
+ * per entry: event id ("" = no dedupe), stream id, claim
  * ("1": relais's own retry or replay, see QUEUE_DEDUPE_LUA), n, then n
  * sextuples (delivery key, suppression id "<channel>:<address>", the
  * person the message is about or "", check, the recipient's count of the
@@ -74,8 +74,9 @@ const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
 
 /*
  * Batched over every entry that finished in one loop iteration (or the
- * first QUEUE_SEND_AT calls of it), applied atomically. ARGV: prefix, group, sent ttl, deliveries maxlen, consent
- * history ttl, dead letters' retention (ms), then ops:
+ * first QUEUE_SEND_AT calls of it), applied atomically. ARGV: prefix,
+ * group, sent ttl, deliveries maxlen, consent history ttl, dead letters'
+ * retention (ms), then ops:
  * S key | C count-key ttl (a message sent to a recipient today) | Z score
  * member | D n f v ... | L n f v ... | A stream-id (ack and
  * delete the entry) | U suppression-id record (a provider's opt-out, kept

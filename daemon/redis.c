@@ -694,7 +694,7 @@ redis_free(struct redis *r)
  * redisBufferWrite only writes (redisAsyncHandleWrite would, on an error,
  * disconnect here and fire every pending callback inside the caller's). An
  * error stays in the context for the loop's own write to find, outside any
- * callback; the write event hiredis armed is still armed.
+ * callback: the write event hiredis armed stays armed until all is written.
  */
 void
 redis_write_now(struct redis *r)
