@@ -312,7 +312,7 @@ test_commit_batched(void **state)
 	freeReplyObject(r);
 }
 
-/* QUEUE_SEND_AT commits asked from one callback (none here), keys k0... */
+/* n commits asked in a row, the loop not run: sent markers k<first>... */
 static void
 test_commits(struct fx *f, struct call *c, int n, int first)
 {
