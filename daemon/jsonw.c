@@ -274,10 +274,6 @@ jsonw_escape_some(char *o, const char *lim, const unsigned char *p, size_t n,
 	return o;
 }
 
-/*
- * One pass into the buffer's room: a little more than the string, grown
- * again when escapes fill it (6 bytes out for one in, at worst).
- */
 /* 1 when s's n bytes need no escape (a short string's look). */
 static int
 jsonw_is_plain(const char *s, size_t n)
@@ -291,6 +287,10 @@ jsonw_is_plain(const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * One pass into the buffer's room: a little more than the string, grown
+ * again when escapes fill it (6 bytes out for one in, at worst).
+ */
 int
 jsonw_escape(struct buf *b, const char *s, size_t len)
 {
