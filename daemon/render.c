@@ -357,21 +357,19 @@ render_message(struct render *r, const char *territory, const char *name,
 }
 
 void
-render_out_clear(struct render_out *o)
-{
-	free(o->subject);
-	free(o->text);
-	free(o->html);
-	memset(o, 0, sizeof *o);
-}
-
-void
 render_out_drop_parts(struct render_out *o)
 {
 	free(o->subject);
 	free(o->text);
 	free(o->html);
 	o->subject = o->text = o->html = NULL;
+}
+
+void
+render_out_clear(struct render_out *o)
+{
+	render_out_drop_parts(o);
+	memset(o, 0, sizeof *o);
 }
 
 void
