@@ -103,7 +103,7 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "      if sc then redis.call('ZREM', from, om); redis.call('ZADD', to, sc, om) end\n"
 "    end\n"
 "  end\n"
-"  local c, prev, fresh = assign(p, pid, t, cjson.decode(a.roster), cjson.decode(a.eligible), a.case_until, now, eid, r[4])\n"
+"  local c, prev, fresh = assign(p, pid, t, jlist(a.roster), jlist(a.eligible), a.case_until, now, eid, r[4])\n"
 "  if fresh then by_c = eid end\n"
 "  local fk = p .. 'followups:' .. pid\n"
 "  local want = {}\n"

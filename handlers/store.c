@@ -60,6 +60,10 @@
 "  for i = 1, #r, 2 do t[r[i]] = r[i + 1] end\n" \
 "  return t\n" \
 "end\n" \
+"local function jlist(s)\n" \
+"  if s == '[]' then return {} end\n" \
+"  return cjson.decode(s)\n" \
+"end\n" \
 "local function has(list, x)\n" \
 "  for _, v in ipairs(list) do if v == x then return true end end\n" \
 "  return false\n" \
