@@ -30,6 +30,8 @@ struct gw_call {
 	struct event		*refused;
 	long long		 wait_ms;	/* refused: until worth retrying */
 	const char		*why;		/* refused: the breaker's state */
+	struct gw_msg		 m;		/* waiting: the caller's message */
+	int			 sending;	/* holds one of g->max_sending */
 	TAILQ_ENTRY(gw_call)	 entry;
 };
 
@@ -73,6 +75,9 @@ gw_set_new(struct event_base *base, struct http *http,
 		g->base = base;
 		g->http = http;
 		TAILQ_INIT(&g->calls);
+		TAILQ_INIT(&g->waiting);
+		g->max_sending = cf->gateways[i].max_concurrency > 0 ?
+		    (size_t)cf->gateways[i].max_concurrency : 1;
 		g->breaker = breaker_new(cf->gateways[i].breaker_failures,
 		    cf->gateways[i].breaker_cooldown_ms,
 		    cf->gateways[i].breaker_failure_rate);
@@ -112,6 +117,10 @@ gw_set_free(struct gw_set *s)
 		/* sends the kind dropped unanswered when it was freed */
 		while ((c = TAILQ_FIRST(&s->v[i]->calls)) != NULL) {
 			TAILQ_REMOVE(&s->v[i]->calls, c, entry);
+			gw_call_free(c);
+		}
+		while ((c = TAILQ_FIRST(&s->v[i]->waiting)) != NULL) {
+			TAILQ_REMOVE(&s->v[i]->waiting, c, entry);
 			gw_call_free(c);
 		}
 		breaker_free(s->v[i]->breaker);
@@ -194,6 +203,54 @@ gw_call_done(struct gw_call *c, const struct gw_result *res)
 	gw_call_free(c);
 }
 
+static void	gw_on_result(const struct gw_result *, void *);
+static void	gw_on_refused(evutil_socket_t, short, void *);
+
+/* Hands m to the kind, which makes its request now; -1 as kind->send. */
+static int
+gw_call_start(struct gw *g, struct gw_call *c, const struct gw_msg *m)
+{
+	if (g->kind->gated) {
+		c->sending = 1;
+		g->nsending++;
+	}
+	if (g->kind->send(g, m, gw_on_result, c) == -1) {
+		if (c->sending) {
+			c->sending = 0;
+			g->nsending--;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Starts waiting sends, oldest first, while g has free slots. A gated
+ * kind's request (some 6 KiB for an email with its HTML) is made only
+ * then: a begin reply can hand hundreds of sends to one gateway at once,
+ * and they would otherwise all hold their bytes while max_concurrency of
+ * them are on the wire (the pool's FIFO, http.c).
+ */
+static void
+gw_kick(struct gw *g)
+{
+	struct gw_call	*c;
+
+	while (g->nsending < g->max_sending &&
+	    (c = TAILQ_FIRST(&g->waiting)) != NULL) {
+		TAILQ_REMOVE(&g->waiting, c, entry);
+		TAILQ_INSERT_TAIL(&g->calls, c, entry);
+		if (gw_call_start(g, c, &c->m) == 0)
+			continue;
+		(void)breaker_result(g->breaker, &c->ticket, BREAKER_WAIT,
+		    clock_mono_ms());
+		if ((c->refused = event_new(g->base, -1, 0, gw_on_refused,
+		    c)) == NULL)
+			fatalx("gw: cannot create event");
+		event_active(c->refused, EV_TIMEOUT, 0);
+	}
+}
+
 /*
  * Only a gateway's own transient failures count: 429 means it is alive.
  * A message relais refused itself (too large, invalid for the provider)
@@ -217,10 +274,21 @@ gw_on_result(const struct gw_result *answer, void *arg)
 	    res->status == GW_RETRY ?
 	    BREAKER_FAILURE : res->status == GW_WAIT ? BREAKER_WAIT :
 	    BREAKER_SUCCESS, res->reason);
+	/* its slot to the next waiting send, before the caller hears back */
+	if (c->sending) {
+		c->sending = 0;
+		c->g->nsending--;
+		gw_kick(c->g);
+	}
 	gw_call_done(c, res);
 }
 
-/* A send the breaker refused: a wait, like no gateway being available. */
+/*
+ * A send answered from the loop. The breaker refused it (why says its
+ * state): a wait, like no gateway being available. Or, waiting, the kind
+ * could not take it when its turn came (its pool going away, why NULL):
+ * a retry that says nothing of the gateway, as gw_send() returning -1.
+ */
 static void
 gw_on_refused(evutil_socket_t fd, short what, void *arg)
 {
@@ -230,10 +298,17 @@ gw_on_refused(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	memset(&res, 0, sizeof res);
-	res.status = GW_WAIT;
-	res.retry_after_s = (long)((c->wait_ms + 999) / 1000);
-	snprintf(res.reason, sizeof res.reason, "gateway %s: circuit %s",
-	    c->g->name, c->why);
+	if (c->why == NULL) {
+		res.status = GW_RETRY;
+		res.retry_after_s = -1;
+		snprintf(res.reason, sizeof res.reason, "gateway %s refused "
+		    "the message", c->g->name);
+	} else {
+		res.status = GW_WAIT;
+		res.retry_after_s = (long)((c->wait_ms + 999) / 1000);
+		snprintf(res.reason, sizeof res.reason, "gateway %s: circuit "
+		    "%s", c->g->name, c->why);
+	}
 	gw_call_done(c, &res);
 }
 
@@ -266,13 +341,18 @@ gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 		event_active(c->refused, EV_TIMEOUT, 0);
 		return 0;
 	}
-	if (g->kind->send(g, m, gw_on_result, c) == -1) {
+	if (g->kind->gated && (g->nsending >= g->max_sending ||
+	    !TAILQ_EMPTY(&g->waiting))) {
+		/* its request is made when a slot frees (gw_kick) */
+		c->m = *m;
+		TAILQ_INSERT_TAIL(&g->waiting, c, entry);
+	} else if (gw_call_start(g, c, m) == -1) {
 		/* it never left: frees the probe slot it may hold */
 		(void)breaker_result(g->breaker, &c->ticket, BREAKER_WAIT, now);
 		gw_call_free(c);
 		return -1;
-	}
-	TAILQ_INSERT_TAIL(&g->calls, c, entry);
+	} else
+		TAILQ_INSERT_TAIL(&g->calls, c, entry);
 	if (c->ticket.probe)
 		log_kv(LOG_INFO, NULL, LOG_STR("gateway", g->name),
 		    LOG_STR("breaker", "half-open"));

@@ -42,6 +42,9 @@ struct gw {
 	void			*priv;
 	struct breaker		*breaker;	/* run by gw.c around every kind */
 	TAILQ_HEAD(, gw_call)	 calls;		/* sends not answered yet */
+	TAILQ_HEAD(, gw_call)	 waiting;	/* admitted, no slot yet (gated) */
+	size_t			 nsending;	/* gated sends handed to the kind */
+	size_t			 max_sending;	/* its max_concurrency */
 	/* shared rate limit (GCRA in Redis): 0 interval when none */
 	long			 rate_interval_ms;
 	long			 rate_tolerance_ms;
@@ -66,7 +69,8 @@ int		 gw_available(struct gw *, long long *wait_ms);
  * Sends through g's breaker. When the breaker refuses (it opened, or the
  * probe went out, since gw_available said yes) nothing is sent and cb gets
  * GW_WAIT. Returns -1 when the message could not even be queued (treat as
- * retry).
+ * retry). The message (what its pointers point to) is the caller's until
+ * cb runs: a gated kind's send may wait for a slot and read it then.
  */
 int		 gw_send(struct gw *, const struct gw_msg *, gw_cb, void *arg);
 /* The state of g's breaker now. */

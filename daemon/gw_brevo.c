@@ -568,4 +568,5 @@ const struct gw_kind gw_brevo_kind = {
 	.init = gw_brevo_init,
 	.send = gw_brevo_send,
 	.free = gw_brevo_free,
+	.gated = 1,
 };

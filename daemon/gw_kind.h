@@ -56,6 +56,12 @@ struct gw_kind {
 	int			(*send)(struct gw *, const struct gw_msg *, gw_cb,
 				    void *arg);
 	void			(*free)(struct gw *);
+	/*
+	 * At most max_concurrency of its sends handed to send() at once
+	 * (one HTTP request each): the others wait in gw.c as the caller's
+	 * messages, their requests made when a slot frees (gw_kick).
+	 */
+	int			 gated;
 };
 
 extern const struct gw_kind	gw_webhook_kind;

@@ -456,4 +456,5 @@ const struct gw_kind gw_mailgun_kind = {
 	.init = gw_mailgun_init,
 	.send = gw_mailgun_send,
 	.free = gw_mailgun_free,
+	.gated = 1,
 };

@@ -11,7 +11,10 @@
 
 struct buf;
 
-/* One message to send; borrowed for the duration of gw_send(). */
+/*
+ * One message to send; borrowed from gw_send() until its callback (a kind
+ * reads it only inside its send(), which gw.c may call later, gw_kick).
+ */
 struct gw_msg {
 	const char	*key;		/* delivery key, sent as Idempotency-Key */
 	const char	*event_id;

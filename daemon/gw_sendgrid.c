@@ -406,4 +406,5 @@ const struct gw_kind gw_sendgrid_kind = {
 	.init = gw_sendgrid_init,
 	.send = gw_sendgrid_send,
 	.free = gw_sendgrid_free,
+	.gated = 1,
 };

@@ -405,4 +405,5 @@ const struct gw_kind gw_twilio_kind = {
 	.init = gw_twilio_init,
 	.send = gw_twilio_send,
 	.free = gw_twilio_free,
+	.gated = 1,
 };

@@ -156,4 +156,5 @@ const struct gw_kind gw_webhook_kind = {
 	.init = gw_webhook_init,
 	.send = gw_webhook_send,
 	.free = gw_webhook_free,
+	.gated = 1,
 };
