@@ -566,8 +566,12 @@ queue_flush_one(struct queue *q, struct queue_batch *b,
 		q->hint_n[b->kind] = b->args.n;
 		q->hint_bytes[b->kind] = b->args.data.len;
 	}
-	return redis_eval_packed(q->writer, script, cb, b, 0, 0, b->args.n,
-	    b->args.data.data, b->args.data.len, b->args.off, b->args.len);
+	if (redis_eval_packed(q->writer, script, cb, b, 0, 0, b->args.n,
+	    b->args.data.data, b->args.data.len, b->args.off, b->args.len) == -1)
+		return -1;
+	/* hiredis holds the command now; only the calls wait for the reply */
+	queue_args_clear(&b->args);
+	return 0;
 }
 
 /*
