@@ -208,7 +208,8 @@ ctl_render(struct ctl *c, const struct ctl_args *a)
 
 		printf("──── %s to %s (%s, %s) — %s%s%s\n", d->channel, d->to,
 		    d->role, d->territory, ctl_status_names[d->status],
-		    d->reason[0] ? ": " : "", d->reason);
+		    d->reason != NULL ? ": " : "",
+		    d->reason != NULL ? d->reason : "");
 		printf("key:      %s\ntemplate: %s (%s)\ngateway:  %s\n",
 		    d->key, d->template, d->msg.language[0] ? d->msg.language :
 		    "-", d->route != NULL && d->route->ngateways > 0 ?

@@ -418,7 +418,7 @@ static void
 preview_reason(struct buf *b, const char *reason)
 {
 	buf_puts(b, "<span lang=\"en\">");
-	console_html_text(b, reason);
+	console_html_text(b, reason != NULL ? reason : "");
 	buf_puts(b, "</span>");
 }
 

@@ -62,29 +62,34 @@ delivery_fail(struct delivery *d, enum delivery_outcome o,
     const char *fmt, ...)
 {
 	va_list	ap;
+	char	reason[256];
 
 	d->outcome = o;
 	va_start(ap, fmt);
-	vsnprintf(d->reason, sizeof d->reason, fmt, ap);
+	vsnprintf(reason, sizeof reason, fmt, ap);
 	va_end(ap);
 	/*
 	 * Reasons quote providers' answers and are cut to fit: never leave a
 	 * cut character for the JSON records and logs downstream.
 	 */
-	utf8_scrub(d->reason);
+	utf8_scrub(reason);
+	free(d->reason);
+	d->reason = xstrdup(reason);
 }
 
 /* The suppression list's id of a recipient: channel and lower-cased address. */
 static void
 delivery_supp_id(struct delivery *d)
 {
+	char	supp[320];
 	size_t	i, n;
 
-	n = buf_join(d->supp, sizeof d->supp, d->pd->channel, ':', d->pd->to);
-	for (i = 0; i < n && i < sizeof d->supp; i++) {
-		if (d->supp[i] >= 'A' && d->supp[i] <= 'Z')
-			d->supp[i] = (char)(d->supp[i] - 'A' + 'a');
+	n = buf_join(supp, sizeof supp, d->pd->channel, ':', d->pd->to);
+	for (i = 0; i < n && i < sizeof supp; i++) {
+		if (supp[i] >= 'A' && supp[i] <= 'Z')
+			supp[i] = (char)(supp[i] - 'A' + 'a');
 	}
+	d->supp = xstrdup(supp);
 }
 
 /*
@@ -194,7 +199,8 @@ delivery_log(const struct delivery *d)
 	    LOG_STR("to", log_mask(d->pd->to, masked, sizeof masked)),
 	    LOG_INT("attempt", d->attempt + 1),
 	    LOG_INT("ms", (long long)(d->ms + 0.5)),
-	    LOG_TEXT("reason", d->reason[0] ? d->reason : NULL));
+	    LOG_TEXT("reason", d->reason != NULL && d->reason[0] != '\0' ?
+	    d->reason : NULL));
 }
 
 void
@@ -203,6 +209,10 @@ delivery_clear(struct delivery *d)
 	if (d->ev_hold != NULL)
 		event_free(d->ev_hold);
 	d->ev_hold = NULL;
+	free(d->reason);
+	free(d->provider_id);
+	free(d->supp);
+	d->reason = d->provider_id = d->supp = NULL;
 }
 
 static void
@@ -271,8 +281,8 @@ delivery_on_sent(const struct gw_result *res, void *arg)
 	switch (res->status) {
 	case GW_SENT:
 		d->outcome = OUTCOME_SENT;
-		(void)buf_copy(d->provider_id, sizeof d->provider_id,
-		    res->provider_id);
+		free(d->provider_id);
+		d->provider_id = xstrdup(res->provider_id);
 		if (j->outstanding > 1)
 			delivery_mark_sent(d);
 		break;

@@ -64,12 +64,16 @@ struct delivery {
 	long			 next_attempt;	/* carried by a retry */
 	long			 next_waits;
 	enum delivery_outcome	 outcome;
-	char			 reason[256];
-	char			 provider_id[128];
+	/*
+	 * Its texts, each the length it is (a job holds hundreds of
+	 * deliveries at once): NULL until set, freed by delivery_clear().
+	 */
+	char			*reason;	/* delivery_fail(); cut at 255 */
+	char			*provider_id;	/* the provider's id of a send */
 	long long		 due_ms;
 	double			 ms;
 	struct gw		*held;		/* chosen gateway, awaiting a rate slot */
-	char			 supp[320];	/* "<channel>:<address>" */
+	char			*supp;		/* "<channel>:<address>" */
 	int			 optout;	/* the provider said they opted out */
 	int			 was_sent;	/* skipped: an earlier read sent it */
 	char			 cap[IDKEY_LEN + 24];	/* "rcpt:<key>:<date>" */

@@ -72,7 +72,6 @@ struct pipeline_job {
 	struct handler_rows		 hrows[HANDLER_READS_MAX];
 	int				 awaiting;	/* state and reads */
 	int				 state_failed;
-	char				 state_bad[256];
 	struct plan			 plan;
 	struct delivery_job		 dj;		/* what its deliveries share */
 	struct delivery			*d;
@@ -272,10 +271,8 @@ pipeline_state_done(struct pipeline_job *j)
 		pipeline_step(j, PIPELINE_COMMIT);
 		return;
 	}
-	if (j->state_bad[0] != '\0') {
-		/* our own script answered this: a bug, kept for replay */
-		snprintf(j->dead, sizeof j->dead, "state function %s answered "
-		    "what is not JSON: %s", j->hs.fn, j->state_bad);
+	if (j->dead[0] != '\0') {
+		/* our own script's answer was not JSON: a bug, kept for replay */
 		pipeline_step(j, PIPELINE_COMMIT);
 		return;
 	}
@@ -298,8 +295,8 @@ pipeline_on_state(int ok, int dup, const char *s, size_t len, void *arg)
 		j->answer = jsonr_loadb(s, len, 0, &err);
 		jarena_leave();
 		if (j->answer == NULL)
-			snprintf(j->state_bad, sizeof j->state_bad, "%s",
-			    err.text);
+			snprintf(j->dead, sizeof j->dead, "state function %s "
+			    "answered what is not JSON: %s", j->hs.fn, err.text);
 	}
 	pipeline_state_done(j);
 }

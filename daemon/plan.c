@@ -47,11 +47,14 @@ static void
 plan_fail(struct plan_delivery *d, enum plan_status st, const char *fmt, ...)
 {
 	va_list	ap;
+	char	reason[256];
 
 	d->status = st;
 	va_start(ap, fmt);
-	vsnprintf(d->reason, sizeof d->reason, fmt, ap);
+	vsnprintf(reason, sizeof reason, fmt, ap);
 	va_end(ap);
+	free(d->reason);
+	d->reason = xstrdup(reason);
 }
 
 /* Languages to try: the person's, the territory's, then the first configured. */
@@ -381,6 +384,7 @@ plan_delivery_clear(struct plan_delivery *d)
 {
 	free(d->to);
 	free(d->unsubscribe_url);
+	free(d->reason);
 	render_out_clear(&d->msg);
 }
 

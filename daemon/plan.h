@@ -46,7 +46,7 @@ struct plan_delivery {
 	const char			*encoding;	/* SMS: "gsm7" or "ucs2" */
 	long				 segments;	/* SMS: parts billed */
 	enum plan_status		 status;
-	char				 reason[256];
+	char				*reason;	/* plan_fail(): not sent */
 	size_t				 note;	/* its notification in out.v */
 };
 

@@ -199,7 +199,7 @@ record_suppress(struct queue_args *ops, const struct delivery *d,
 	clock_rfc3339(at_ms, at, sizeof at);
 	/* the reason quotes the provider: nothing from outside reaches fatal */
 	rec = json_pack("{s:s, s:s, s:s}", "at", at, "source", d->gateway,
-	    "reason", d->reason);
+	    "reason", d->reason != NULL ? d->reason : "");
 	if (rec == NULL)
 		rec = json_pack("{s:s, s:s}", "at", at, "source", d->gateway);
 	if (rec == NULL || (s = json_dumps(rec, JSON_COMPACT)) == NULL) {
@@ -231,7 +231,8 @@ record_outcome(struct queue_args *ops, const struct delivery *d,
 		    d->pd->key, e->event, e->len);
 		break;
 	case OUTCOME_DEAD:
-		record_dead(ops, e, event_id, d->reason, d, at_ms);
+		record_dead(ops, e, event_id, d->reason != NULL ? d->reason :
+		    "", d, at_ms);
 		if (d->optout)
 			record_suppress(ops, d, at_ms);
 		break;
