@@ -267,13 +267,14 @@ render_part(struct render *r, const char *territory, const char *lang,
 	/*
 	 * Room for about what it rendered last time, not grown from 64 bytes
 	 * by doubling (6 reallocations for a 2 KiB HTML part); what is kept
-	 * is trimmed when much shorter.
+	 * is trimmed to its length: a message lives until every send of it
+	 * is answered, hundreds at once, and a shrinking realloc is cheap.
 	 */
 	if (e->last > 0)
 		buf_reserve(&out, e->last + e->last / 8);
 	tmpl_render(e->t, vars->data, &env, &out);
 	e->last = out.len;
-	if (out.cap > out.len + out.len / 4 + 64) {
+	if (out.cap > out.len + 1) {
 		out.data = xrealloc(out.data, out.len + 1);
 		out.cap = out.len + 1;
 	}
