@@ -19,8 +19,9 @@
 
 /*
  * One send through the breaker: the caller's callback, the gateway, and the
- * ticket the breaker gave it. A send the breaker refused has no ticket but
- * an event that answers it GW_WAIT from the loop.
+ * ticket the breaker gave it. A send the breaker refused (at once, or when
+ * its turn came) or its kind refused when its turn came has its ticket
+ * handed back and an event that answers it from the loop (gw_on_refused).
  */
 struct gw_call {
 	struct gw		*g;
@@ -161,6 +162,18 @@ gw_breaker_state(const struct gw *g)
 	return breaker_state(g->breaker, clock_mono_ms());
 }
 
+size_t
+gw_sending(const struct gw *g)
+{
+	return g->nsending;
+}
+
+size_t
+gw_waiting(const struct gw *g)
+{
+	return g->nwaiting;
+}
+
 int
 gw_available(struct gw *g, long long *wait_ms)
 {
@@ -229,21 +242,34 @@ gw_call_start(struct gw *g, struct gw_call *c, const struct gw_msg *m)
  * kind's request (some 6 KiB for an email with its HTML) is made only
  * then: a begin reply can hand hundreds of sends to one gateway at once,
  * and they would otherwise all hold their bytes while max_concurrency of
- * them are on the wire (the pool's FIFO, http.c).
+ * them are on the wire (the pool's FIFO, http.c). A send admitted before
+ * the breaker opened is not made now: it waits like one the breaker
+ * refused (no attempt spent, the probe not kept behind it).
  */
 static void
 gw_kick(struct gw *g)
 {
-	struct gw_call	*c;
+	struct gw_call		*c;
+	enum breaker_state	 st;
+	long long		 now;
 
 	while (g->nsending < g->max_sending &&
 	    (c = TAILQ_FIRST(&g->waiting)) != NULL) {
 		TAILQ_REMOVE(&g->waiting, c, entry);
+		g->nwaiting--;
 		TAILQ_INSERT_TAIL(&g->calls, c, entry);
-		if (gw_call_start(g, c, &c->m) == 0)
+		now = clock_mono_ms();
+		st = breaker_state(g->breaker, now);
+		if ((st == BREAKER_CLOSED || c->ticket.probe) &&
+		    gw_call_start(g, c, &c->m) == 0)
 			continue;
-		(void)breaker_result(g->breaker, &c->ticket, BREAKER_WAIT,
-		    clock_mono_ms());
+		(void)breaker_result(g->breaker, &c->ticket, BREAKER_WAIT, now);
+		if (st != BREAKER_CLOSED && !c->ticket.probe) {
+			c->why = st == BREAKER_OPEN ? "open" :
+			    "half-open, probe in flight";
+			if (breaker_check(g->breaker, now, &c->wait_ms))
+				c->wait_ms = 0;
+		}
 		if ((c->refused = event_new(g->base, -1, 0, gw_on_refused,
 		    c)) == NULL)
 			fatalx("gw: cannot create event");
@@ -286,8 +312,9 @@ gw_on_result(const struct gw_result *answer, void *arg)
 /*
  * A send answered from the loop. The breaker refused it (why says its
  * state): a wait, like no gateway being available. Or, waiting, the kind
- * could not take it when its turn came (its pool going away, why NULL):
- * a retry that says nothing of the gateway, as gw_send() returning -1.
+ * refused it when its turn came (a request it could not make, its pool
+ * going away; why NULL): a retry that says nothing of the gateway, as
+ * gw_send() returning -1.
  */
 static void
 gw_on_refused(evutil_socket_t fd, short what, void *arg)
@@ -346,6 +373,7 @@ gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 		/* its request is made when a slot frees (gw_kick) */
 		c->m = *m;
 		TAILQ_INSERT_TAIL(&g->waiting, c, entry);
+		g->nwaiting++;
 	} else if (gw_call_start(g, c, m) == -1) {
 		/* it never left: frees the probe slot it may hold */
 		(void)breaker_result(g->breaker, &c->ticket, BREAKER_WAIT, now);

@@ -43,6 +43,7 @@ struct gw {
 	struct breaker		*breaker;	/* run by gw.c around every kind */
 	TAILQ_HEAD(, gw_call)	 calls;		/* sends not answered yet */
 	TAILQ_HEAD(, gw_call)	 waiting;	/* admitted, no slot yet (gated) */
+	size_t			 nwaiting;
 	size_t			 nsending;	/* gated sends handed to the kind */
 	size_t			 max_sending;	/* its max_concurrency */
 	/* shared rate limit (GCRA in Redis): 0 interval when none */
@@ -70,9 +71,14 @@ int		 gw_available(struct gw *, long long *wait_ms);
  * probe went out, since gw_available said yes) nothing is sent and cb gets
  * GW_WAIT. Returns -1 when the message could not even be queued (treat as
  * retry). The message (what its pointers point to) is the caller's until
- * cb runs: a gated kind's send may wait for a slot and read it then.
+ * cb runs: a gated kind's send may wait for a slot and be made then; cb
+ * gets GW_WAIT when the breaker opened meanwhile, GW_RETRY when the kind
+ * refused it then (as -1 here).
  */
 int		 gw_send(struct gw *, const struct gw_msg *, gw_cb, void *arg);
+/* A gated gateway's sends handed to its kind, and those waiting for a slot. */
+size_t		 gw_sending(const struct gw *);
+size_t		 gw_waiting(const struct gw *);
 /* The state of g's breaker now. */
 enum breaker_state gw_breaker_state(const struct gw *);
 

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "config.h"
 #include "gw.h"
+#include "gw_kind.h"
 #include "handlers.h"
 #include "metrics.h"
 #include "queue.h"
@@ -337,7 +338,24 @@ metrics_gauge(struct buf *out, const char *name, const char *help, double v)
 	admin_metric(out, name, v, NULL);
 }
 
-/* Latencies and breaker states, per gateway. */
+/* A gauge of sends per gateway of the HTTP kinds (gated, gw_kind.h). */
+static void
+metrics_sends(struct gw_set *gws, struct buf *out, const char *name,
+    const char *help, size_t (*count)(const struct gw *))
+{
+	struct gw	*gw;
+	size_t		 i;
+
+	admin_metric_help(out, name, ADMIN_GAUGE, help);
+	for (i = 0; i < gw_set_count(gws); i++) {
+		gw = gw_set_at(gws, i);
+		if (gw->kind->gated)
+			admin_metric(out, name, (double)count(gw), "gateway",
+			    gw->name, NULL);
+	}
+}
+
+/* Latencies, breaker states and (HTTP kinds) sends, per gateway. */
 static void
 metrics_gateways(const struct metrics *m, struct gw_set *gws, struct buf *out)
 {
@@ -356,6 +374,12 @@ metrics_gateways(const struct metrics *m, struct gw_set *gws, struct buf *out)
 		admin_metric(out, "relais_gateway_breaker_state",
 		    (double)gw_breaker_state(gw), "gateway", gw->name, NULL);
 	}
+	metrics_sends(gws, out, "relais_gateway_sending", "Sends an HTTP "
+	    "gateway has on the wire (at most its max_concurrency).",
+	    gw_sending);
+	metrics_sends(gws, out, "relais_gateway_waiting", "Sends waiting for "
+	    "a slot of an HTTP gateway's max_concurrency (their requests not "
+	    "made yet).", gw_waiting);
 }
 
 /* The sizes read from Redis, once there are any. */

@@ -104,6 +104,7 @@ static const struct gw_kind gated_kind = { .name = "gated",
 
 static int	answered[GATED_MAX];
 static enum gw_status answered_status[GATED_MAX];
+static int	answered_handed[GATED_MAX];	/* gated_n when it heard back */
 static int	nanswered;
 
 static void
@@ -113,6 +114,7 @@ gated_on_result(const struct gw_result *res, void *arg)
 
 	answered[nanswered++] = i;
 	answered_status[i] = res->status;
+	answered_handed[i] = gated_n;
 }
 
 static void
@@ -136,6 +138,20 @@ gated_setup(struct gw *g, size_t max)
 	TAILQ_INIT(&g->calls);
 	TAILQ_INIT(&g->waiting);
 	gated_n = nanswered = gated_refuse = 0;
+}
+
+/* Three messages sent through g, the callbacks' args 0, 1, 2. */
+static void
+gated_send3(struct gw *g, struct gw_msg m[3])
+{
+	int	i;
+
+	for (i = 0; i < 3; i++) {
+		memset(&m[i], 0, sizeof m[i]);
+		m[i].text = "x";
+		assert_int_equal(gw_send(g, &m[i], gated_on_result,
+		    (void *)(intptr_t)i), 0);
+	}
 }
 
 /*
@@ -164,15 +180,18 @@ test_gated_waits(void **state)
 	assert_int_equal(gated_n, 2);
 	assert_string_equal(gated_text[0], "m0");
 	assert_string_equal(gated_text[1], "m1");
-	assert_int_equal(g.nsending, 2);
+	assert_int_equal(gw_sending(&g), 2);
 	/* the message is the caller's until its callback: read when it goes */
 	snprintf(t3, sizeof t3, "m3 corrected");
 	/* the second answer first: its slot goes to m2, before it hears back */
 	gated_answer(1, GW_SENT);
 	assert_int_equal(nanswered, 1);
 	assert_int_equal(answered[0], 1);
+	assert_int_equal(answered_handed[1], 3);
 	assert_int_equal(gated_n, 3);
 	assert_string_equal(gated_text[2], "m2");
+	assert_int_equal(gw_sending(&g), 2);
+	assert_int_equal(gw_waiting(&g), 2);
 	gated_answer(0, GW_RETRY);
 	assert_int_equal(gated_n, 4);
 	assert_string_equal(gated_text[3], "m3 corrected");
@@ -186,10 +205,50 @@ test_gated_waits(void **state)
 	assert_int_equal(nanswered, 5);
 	assert_int_equal(answered_status[0], GW_RETRY);
 	assert_int_equal(answered_status[4], GW_PERMANENT);
-	assert_int_equal(g.nsending, 0);
+	assert_int_equal(gw_sending(&g), 0);
+	assert_int_equal(gw_waiting(&g), 0);
 	assert_true(TAILQ_EMPTY(&g.calls));
 	assert_true(TAILQ_EMPTY(&g.waiting));
 	breaker_free(g.breaker);
+}
+
+/*
+ * Sends admitted while the breaker was closed and still waiting when it
+ * opened are not made: each waits (GW_WAIT: no attempt spent), from the
+ * loop, and takes no slot; the half-open probe, later, is not kept behind
+ * them.
+ */
+static void
+test_gated_breaker_opens(void **state)
+{
+	struct event_base	*base;
+	struct gw		 g;
+	struct gw_msg		 m[3];
+	long long		 wait;
+
+	(void)state;
+	assert_non_null(base = event_base_new());
+	gated_setup(&g, 1);
+	g.base = base;
+	breaker_free(g.breaker);
+	g.breaker = breaker_new(1, 60000, 0);	/* opens at one failure */
+	gated_send3(&g, m);
+	assert_int_equal(gated_n, 1);
+	assert_int_equal(gw_waiting(&g), 2);
+	gated_answer(0, GW_RETRY);		/* the breaker opens */
+	assert_int_equal(gw_breaker_state(&g), BREAKER_OPEN);
+	assert_int_equal(gated_n, 1);		/* neither waiting one made */
+	assert_int_equal(gw_waiting(&g), 0);
+	assert_int_equal(gw_sending(&g), 0);
+	assert_int_equal(nanswered, 1);		/* not inside that answer */
+	(void)event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_int_equal(nanswered, 3);
+	assert_int_equal(answered_status[1], GW_WAIT);
+	assert_int_equal(answered_status[2], GW_WAIT);
+	assert_false(gw_available(&g, &wait));
+	assert_true(TAILQ_EMPTY(&g.calls));
+	breaker_free(g.breaker);
+	event_base_free(base);
 }
 
 /*
@@ -203,24 +262,18 @@ test_gated_refused_later(void **state)
 	struct event_base	*base;
 	struct gw		 g;
 	struct gw_msg		 m[3];
-	int			 i;
 
 	(void)state;
 	assert_non_null(base = event_base_new());
 	gated_setup(&g, 1);
 	g.base = base;
-	for (i = 0; i < 3; i++) {
-		memset(&m[i], 0, sizeof m[i]);
-		m[i].text = "x";
-		assert_int_equal(gw_send(&g, &m[i], gated_on_result,
-		    (void *)(intptr_t)i), 0);
-	}
+	gated_send3(&g, m);
 	assert_int_equal(gated_n, 1);
 	gated_refuse = 1;
 	gated_answer(0, GW_SENT);
 	/* m1 and m2 were both refused by the kind: answered later */
 	assert_int_equal(nanswered, 1);
-	assert_int_equal(g.nsending, 0);
+	assert_int_equal(gw_sending(&g), 0);
 	(void)event_base_loop(base, EVLOOP_NONBLOCK);
 	assert_int_equal(nanswered, 3);
 	assert_int_equal(answered_status[1], GW_RETRY);
@@ -242,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_reason_masked),
 		cmocka_unit_test(test_gated_waits),
 		cmocka_unit_test(test_gated_refused_later),
+		cmocka_unit_test(test_gated_breaker_opens),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
