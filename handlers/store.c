@@ -60,6 +60,7 @@
 "  for i = 1, #r, 2 do t[r[i]] = r[i + 1] end\n" \
 "  return t\n" \
 "end\n" \
+/* a JSON list argument: "[]" (no roster, no one eligible) without cjson */ \
 "local function jlist(s)\n" \
 "  if s == '[]' then return {} end\n" \
 "  return cjson.decode(s)\n" \
