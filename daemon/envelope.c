@@ -2,10 +2,12 @@
 /* CloudEvents 1.0 structured JSON: raw-byte checks, decoding, validation. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "envelope.h"
 #include "jsonr.h"
 #include "utf8.h"
@@ -438,7 +440,19 @@ envelope_clear(struct envelope *env)
 	if (env == NULL)
 		return;
 	json_decref(env->root);
+	free(env->kept);
 	memset(env, 0, sizeof *env);
+}
+
+void
+envelope_shed(struct envelope *env, const char *type)
+{
+	char	*id = xstrdup(env->id != NULL ? env->id : "");
+
+	envelope_clear(env);
+	env->kept = id;
+	env->id = id;
+	env->type = type;
 }
 
 /* Reads exactly n digits at *p; stops at any non-digit, so never past a NUL. */

@@ -32,6 +32,7 @@ struct envelope {
 	 * is sent because of it. "all" or absent: 0.
 	 */
 	int		 quiet;
+	char		*kept;		/* envelope_shed()'s copy of id */
 };
 
 /*
@@ -48,6 +49,12 @@ int	envelope_parse(const char *bytes, size_t len,
 	    const struct envelope_limits *, struct envelope *env,
 	    char *reason, size_t reasonlen);
 void	envelope_clear(struct envelope *);
+/*
+ * Lets go of env's tree but for its id (copied, freed by envelope_clear)
+ * and its type (type, a string that outlives env): all that is read of
+ * an event once its deliveries are planned.
+ */
+void	envelope_shed(struct envelope *, const char *type);
 
 /* Parses RFC 3339 ("2026-11-25T14:03:00Z", offsets, fractions) to Unix ms. */
 int	envelope_parse_time(const char *s, int64_t *ms);

@@ -407,19 +407,21 @@ pipeline_plan(struct pipeline_job *j)
 {
 	struct queue_entry	*e = j->e;
 	size_t			 i;
+	int			 dedupe;
 
 	if (pipeline_plan_build(j) == 0) {
-		j->dj.base = j->p->base;
-		j->dj.q = j->p->q;
-		j->dj.gws = j->conf->gws;
-		j->dj.limits = &j->conf->cf->limits;
-		j->dj.metrics = j->p->metrics;
-		j->dj.event_id = j->env.id;
-		j->dj.logid = pipeline_event_id(j);
-		j->dj.type = j->env.type;
-		j->dj.stream_id = e->id;
-		j->dj.done = pipeline_on_sent_all;
-		j->dj.arg = j;
+		/* planned: the event is read no more but for its id and type */
+		dedupe = *j->dedupe != '\0';
+		json_decref(j->answer);
+		j->answer = NULL;
+		envelope_shed(&j->env, handler_find(j->env.type)->type);
+		j->dedupe = dedupe ? j->env.id : "";
+		jarena_release(&j->arena);	/* its page, for the next job */
+		j->dj = (struct delivery_job){ .base = j->p->base, .q = j->p->q,
+		    .gws = j->conf->gws, .limits = &j->conf->cf->limits,
+		    .metrics = j->p->metrics, .event_id = j->env.id,
+		    .logid = pipeline_event_id(j), .type = j->env.type,
+		    .stream_id = e->id, .done = pipeline_on_sent_all, .arg = j };
 		j->nd = j->plan.n;
 		j->d = xcalloc(j->nd, sizeof *j->d);
 		for (i = 0; i < j->nd; i++)

@@ -114,6 +114,26 @@ test_minimal(void **state)
 	assert_null(env.id);
 }
 
+/* Once planned, a job keeps its event's id (a copy) and type, not its tree. */
+static void
+test_shed(void **state)
+{
+	static const char	 type[] = "newcomer.arrived";
+	struct envelope		 env;
+
+	(void)state;
+	assert_int_equal(test_parse(MINIMAL, &env), 0);
+	envelope_shed(&env, type);
+	assert_null(env.root);
+	assert_null(env.data);
+	assert_null(env.source);
+	assert_string_equal(env.id, "e1");
+	assert_ptr_equal(env.type, type);
+	envelope_clear(&env);	/* frees the copy (ASan: no leak) */
+	assert_null(env.id);
+	assert_null(env.kept);
+}
+
 static void
 test_full(void **state)
 {
@@ -858,6 +878,7 @@ main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_shed),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_null_optionals),
 		cmocka_unit_test(test_size_limit),
