@@ -29,7 +29,7 @@ struct gw_call {
 	void			*arg;
 	struct breaker_ticket	 ticket;
 	struct event		*refused;
-	long long		 wait_ms;	/* refused: until worth retrying */
+	long long		 wait_ms;	/* refused: how long to wait; -1: none */
 	const char		*why;		/* refused: the breaker's state */
 	struct gw_msg		 m;		/* waiting: the caller's message */
 	int			 sending;	/* holds one of g->max_sending */
@@ -244,7 +244,9 @@ gw_call_start(struct gw *g, struct gw_call *c, const struct gw_msg *m)
  * and they would otherwise all hold their bytes while max_concurrency of
  * them are on the wire (the pool's FIFO, http.c). A send admitted before
  * the breaker opened is not made now: it waits like one the breaker
- * refused (no attempt spent, the probe not kept behind it).
+ * refused (no attempt spent, the probe not kept behind it), but with no
+ * wait of the breaker's: its delivery picks a gateway again soon, the
+ * route's next one while this one is open (not after the cool-down).
  */
 static void
 gw_kick(struct gw *g)
@@ -267,8 +269,7 @@ gw_kick(struct gw *g)
 		if (st != BREAKER_CLOSED && !c->ticket.probe) {
 			c->why = st == BREAKER_OPEN ? "open" :
 			    "half-open, probe in flight";
-			if (breaker_check(g->breaker, now, &c->wait_ms))
-				c->wait_ms = 0;
+			c->wait_ms = -1;
 		}
 		if ((c->refused = event_new(g->base, -1, 0, gw_on_refused,
 		    c)) == NULL)
@@ -332,7 +333,8 @@ gw_on_refused(evutil_socket_t fd, short what, void *arg)
 		    "the message", c->g->name);
 	} else {
 		res.status = GW_WAIT;
-		res.retry_after_s = (long)((c->wait_ms + 999) / 1000);
+		res.retry_after_s = c->wait_ms < 0 ? -1 :
+		    (long)((c->wait_ms + 999) / 1000);
 		snprintf(res.reason, sizeof res.reason, "gateway %s: circuit "
 		    "%s", c->g->name, c->why);
 	}

@@ -105,6 +105,7 @@ static const struct gw_kind gated_kind = { .name = "gated",
 static int	answered[GATED_MAX];
 static enum gw_status answered_status[GATED_MAX];
 static int	answered_handed[GATED_MAX];	/* gated_n when it heard back */
+static long	answered_after[GATED_MAX];	/* its retry_after_s */
 static int	nanswered;
 
 static void
@@ -115,6 +116,7 @@ gated_on_result(const struct gw_result *res, void *arg)
 	answered[nanswered++] = i;
 	answered_status[i] = res->status;
 	answered_handed[i] = gated_n;
+	answered_after[i] = res->retry_after_s;
 }
 
 static void
@@ -245,6 +247,9 @@ test_gated_breaker_opens(void **state)
 	assert_int_equal(nanswered, 3);
 	assert_int_equal(answered_status[1], GW_WAIT);
 	assert_int_equal(answered_status[2], GW_WAIT);
+	/* not the breaker's cool-down: the delivery may pick another gateway */
+	assert_int_equal(answered_after[1], -1);
+	assert_int_equal(answered_after[2], -1);
 	assert_false(gw_available(&g, &wait));
 	assert_true(TAILQ_EMPTY(&g.calls));
 	breaker_free(g.breaker);
