@@ -4,8 +4,8 @@
  * QUEUE_SEND_AT calls (begin, state, commit, rate), the schedule tick, the
  * gauges, single reads, and the sent markers a failed commit owes.
  *
- * Ownership: a batch owns its arguments and its calls until its reply;
- * each call's callback fires exactly once, from the loop, unless the queue
+ * Ownership: a batch owns its arguments until hiredis has them (sent, or
+ * the batch failed) and its calls until its reply; each call's callback fires exactly once, from the loop, unless the queue
  * is being freed (the jobs are gone then: nothing fires).
  */
 #include <stdio.h>
