@@ -85,8 +85,10 @@ LIB_SRCS := \
 	daemon/tz.c \
 	daemon/window.c \
 	daemon/redis.c \
+	daemon/redis_resp.c \
 	daemon/queue.c \
 	daemon/queue_batch.c \
+	daemon/queue_begin.c \
 	daemon/queue_args.c \
 	daemon/queue_lua.c \
 	daemon/http.c \

@@ -6,15 +6,17 @@
 # the upstream source of the installed version (Debian's pool has it,
 # checked against the SHA-256 its signed .dsc gives), with
 # bench/redis-prof.patch: each of relais's scripts then runs under a
-# function of its own (prof_state, prof_begin, prof_commit; prof_other for
-# the rest), which callgrind counts apart. Prints, per event: the whole
-# process, each script, and what every script pays alike (the arguments
-# read and made into Lua strings, redis.call and the commands it runs).
+# function of its own (prof_state, prof_commit; prof_other for the rest;
+# prof_begin for the begin script, plain reads since session 19), which
+# callgrind counts apart. Prints, per event: the whole process, each
+# script, what runs outside them (the begin step's reads among it), and
+# what every script pays alike (the arguments read and made into Lua
+# strings, redis.call and the commands it runs).
 #
 #   BENCH_IR_N=3000          events a scenario (B makes 2 deliveries an event)
 #   BENCH_PROF_SCRIPT=state  instead, the C functions (Redis's, Lua's) run
-#                            in that script alone (state, begin or
-#                            commit), heaviest first
+#                            in that script alone (state or commit),
+#                            heaviest first
 #   BENCH_REDIS_SRC=DIR      where the source is built and kept
 #                            (/var/tmp/relais-redis-prof)
 #
@@ -37,8 +39,8 @@ ME=redis-prof
 . "$ROOT/bench/lib.sh"
 [ $# -gt 0 ] || set -- A B
 ir_check "$N" "A B" "A or B" "$@"
-case $SCRIPT in ''|state|begin|commit) ;;
-*) echo "$ME: BENCH_PROF_SCRIPT=$SCRIPT: state, begin or commit" >&2; exit 2 ;;
+case $SCRIPT in ''|state|commit) ;;
+*) echo "$ME: BENCH_PROF_SCRIPT=$SCRIPT: state or commit" >&2; exit 2 ;;
 esac
 for c in curl make cc patch; do
 	command -v "$c" >/dev/null || die "$c not found"
@@ -94,6 +96,17 @@ trap 'rm -rf "$T"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# the whole process but the scripts (the begin step's reads, the reader's
+# and the producer's commands, the event loop), per event
+rest() {
+	awk -v n="$N" '
+	/PROGRAM TOTALS/ { v = $1; gsub(",", "", v); t = v }
+	index($0, ":prof_state ") || index($0, ":prof_commit ") ||
+	index($0, ":prof_other ") || index($0, ":prof_begin ") {
+		v = $1; gsub(",", "", v); s += v }
+	END { printf "%.0f", (t - s) / n }' "$T/annotate"
+}
+
 # callgrind_annotate's inclusive count of function $1, per event; "n/a"
 # when it is not listed (never called, or inlined away)
 per_event() {
@@ -141,7 +154,7 @@ EOT
 	printf '%s: redis-server instructions per event (%d events):\n' "$sc" "$N"
 	printf '  %-44s %8s\n' "whole process" "$(per_event total)" \
 	    "state script" "$(per_event prof_state)" \
-	    "begin script" "$(per_event prof_begin)" \
+	    "commands outside scripts (begin's reads...)" "$(rest)" \
 	    "commit script" "$(per_event prof_commit)" \
 	    "other scripts" "$(per_event prof_other)" \
 	    "commands' arguments read (RESP)" "$(per_event processMultibulkBuffer)" \

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "log.h"
 #include "queue_batch.h"
+#include "queue_begin.h"
 #include "queue_int.h"
 #include "queue_lua.h"
 #include "redis.h"
@@ -27,28 +28,26 @@
 #define QUEUE_TICK_BATCH	500
 
 /* The scripts (queue_lua.c); state and commit get the handlers' functions first. */
-static struct redis_script queue_begin_script = { .body = queue_begin_lua };
 static struct redis_script queue_tick_script = { .body = queue_tick_lua };
 static struct redis_script queue_rate_script = { .body = queue_rate_lua };
 static struct redis_script queue_stats_script = { .body = queue_stats_lua };
 static struct redis_script queue_state_script;
 static struct redis_script queue_commit_script;
 
-/* One begin or commit waiting in a batch, or in flight with it. */
+/* One commit, state or rate call waiting in a batch, or in flight with it. */
 struct queue_call {
-	queue_begin_cb	 begin_cb;
 	queue_commit_cb	 commit_cb;
 	queue_rate_cb	 rate_cb;
 	queue_state_cb	 state_cb;
 	void		*arg;
-	size_t		 nkeys;		/* begin: sent flags to hand back */
 };
 
 /*
- * Begins and commits asked during one loop iteration go to Redis as one
+ * States and commits asked during one loop iteration go to Redis as one
  * script call each, when the iteration ends (or once QUEUE_SEND_AT of them
  * wait): one Lua invocation per batch instead of one per entry (Lua's fixed
  * cost per EVALSHA was half of Redis's time per event in the benchmark).
+ * The begins are plain reads, batched alike (queue_begin.c).
  */
 struct queue_batch {
 	struct queue		*q;
@@ -295,7 +294,6 @@ void
 queue_batch_init(struct queue *q)
 {
 	queue_scripts_init();
-	redis_script_add(q->writer, &queue_begin_script);
 	redis_script_add(q->writer, &queue_state_script);
 	redis_script_add(q->writer, &queue_commit_script);
 	redis_script_add(q->writer, &queue_tick_script);
@@ -325,11 +323,12 @@ queue_batch_stop(struct queue *q)
 void
 queue_batch_drop(struct queue *q)
 {
-	queue_batch_free(q->begins);
+	queue_begins_free(q->begins);
 	queue_batch_free(q->states);
 	queue_batch_free(q->commits);
 	queue_batch_free(q->rates);
-	q->begins = q->states = q->commits = q->rates = NULL;
+	q->begins = NULL;
+	q->states = q->commits = q->rates = NULL;
 }
 
 void
@@ -407,49 +406,12 @@ queue_batch_fail(struct queue_batch *b)
 	size_t	i;
 
 	for (i = 0; i < b->ncalls; i++) {
-		if (b->calls[i].begin_cb != NULL)
-			b->calls[i].begin_cb(0, 0, NULL, 0,
-			    b->calls[i].arg);
-		else if (b->calls[i].commit_cb != NULL)
+		if (b->calls[i].commit_cb != NULL)
 			b->calls[i].commit_cb(0, b->calls[i].arg);
 		else if (b->calls[i].rate_cb != NULL)
 			b->calls[i].rate_cb(0, 0, b->calls[i].arg);
 		else if (b->calls[i].state_cb != NULL)
 			b->calls[i].state_cb(0, 0, NULL, 0, b->calls[i].arg);
-	}
-	queue_batch_free(b);
-}
-
-static void
-queue_on_begin(redisReply *r, void *arg)
-{
-	struct queue_batch	*b = arg;
-	struct queue_call	*c;
-	int			*verdicts;
-	size_t			 i, k, at = 0;
-
-	if (b->q->freeing) {
-		queue_batch_free(b);	/* the jobs are gone already */
-		return;
-	}
-	if (queue_failed("begin", r) || r->type != REDIS_REPLY_ARRAY) {
-		queue_batch_fail(b);
-		return;
-	}
-	for (i = 0; i < b->ncalls; i++) {
-		c = &b->calls[i];
-		if (at + 1 + c->nkeys > r->elements) {
-			log_errx("queue: begin: short reply");
-			c->begin_cb(0, 0, NULL, 0, c->arg);
-			continue;
-		}
-		verdicts = xcalloc(c->nkeys + 1, sizeof *verdicts);
-		for (k = 0; k < c->nkeys; k++)
-			verdicts[k] = (int)r->element[at + 1 + k]->integer;
-		c->begin_cb(1, r->element[at]->integer != 0, verdicts, c->nkeys,
-		    c->arg);
-		free(verdicts);
-		at += 1 + c->nkeys;
 	}
 	queue_batch_free(b);
 }
@@ -585,20 +547,21 @@ static void
 queue_flush_all(struct queue *q, int now)
 {
 	static struct redis_script *const scripts[] = { &queue_rate_script,
-	    &queue_commit_script, &queue_state_script, &queue_begin_script };
+	    &queue_commit_script, &queue_state_script };
 	static const redis_cb cbs[] = { queue_on_rate, queue_on_commit,
-	    queue_on_states, queue_on_begin };
-	struct queue_batch	**slot[] = { &q->rates, &q->commits, &q->states,
-	    &q->begins };
-	struct queue_batch	*b[4];
+	    queue_on_states };
+	struct queue_batch	**slot[] = { &q->rates, &q->commits, &q->states };
+	struct queue_batch	*b[3];
+	struct queue_begins	*begins = q->begins;
 	size_t			 i;
 	int			 kept = 0;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 3; i++) {
 		b[i] = *slot[i];
 		*slot[i] = NULL;
 	}
-	for (i = 0; i < 4; i++) {
+	q->begins = NULL;
+	for (i = 0; i < 3; i++) {
 		if (b[i] == NULL || queue_flush_one(q, b[i], scripts[i], cbs[i],
 		    !now || b[i]->ncalls >= QUEUE_SEND_AT) == 0)
 			continue;
@@ -607,6 +570,14 @@ queue_flush_all(struct queue *q, int now)
 			kept = 1;
 		} else
 			queue_batch_fail(b[i]);
+	}
+	if (begins != NULL && queue_begins_send(q, begins, !now ||
+	    queue_begins_calls(begins) >= QUEUE_SEND_AT) == -1) {
+		if (now) {
+			q->begins = begins;
+			kept = 1;
+		} else
+			queue_begins_fail(begins);
 	}
 	if (kept && !event_pending(q->ev_flush, EV_TIMEOUT, NULL))
 		event_active(q->ev_flush, EV_TIMEOUT, 0);
@@ -626,9 +597,9 @@ queue_on_flush(evutil_socket_t fd, short what, void *arg)
  * written to the socket before the caller goes on.
  */
 static void
-queue_flush_soon(struct queue *q, const struct queue_batch *b)
+queue_batch_soon(struct queue *q, size_t ncalls)
 {
-	if (b->ncalls >= QUEUE_SEND_AT) {
+	if (ncalls >= QUEUE_SEND_AT) {
 		queue_flush_all(q, 1);
 		redis_write_now(q->writer);
 		return;
@@ -637,35 +608,24 @@ queue_flush_soon(struct queue *q, const struct queue_batch *b)
 		event_active(q->ev_flush, EV_TIMEOUT, 0);
 }
 
+static void
+queue_flush_soon(struct queue *q, const struct queue_batch *b)
+{
+	queue_batch_soon(q, b->ncalls);
+}
+
 int
 queue_begin(struct queue *q, const char *event_id, const char *stream_id,
-    int claim, const struct queue_check *v, size_t nkeys, queue_begin_cb cb, void *arg)
+    int claim, const struct queue_check *v, size_t nkeys, queue_begin_cb cb,
+    void *arg)
 {
-	struct queue_call	*c;
-	size_t			 i;
-
 	if (!redis_is_up(q->writer))
 		return -1;
 	if (q->begins == NULL)
-		q->begins = queue_batch_new(q, QUEUE_BEGINS);
-	queue_args_add(&q->begins->args, event_id, strlen(event_id));
-	queue_args_add(&q->begins->args, stream_id, strlen(stream_id));
-	queue_args_add(&q->begins->args, claim ? "1" : "0", 1);
-	queue_args_addll(&q->begins->args, (long long)nkeys);
-	for (i = 0; i < nkeys; i++) {
-		queue_args_add(&q->begins->args, v[i].key, strlen(v[i].key));
-		queue_args_add(&q->begins->args, v[i].supp, strlen(v[i].supp));
-		queue_args_add(&q->begins->args, v[i].person,
-		    strlen(v[i].person));
-		queue_args_add(&q->begins->args, v[i].check, strlen(v[i].check));
-		queue_args_add(&q->begins->args, v[i].cap, strlen(v[i].cap));
-		queue_args_addll(&q->begins->args, v[i].capmax);
-	}
-	c = queue_batch_call(q->begins);
-	c->begin_cb = cb;
-	c->arg = arg;
-	c->nkeys = nkeys;
-	queue_flush_soon(q, q->begins);
+		q->begins = queue_begins_new(q);
+	queue_begins_add(q->begins, event_id, stream_id, claim, v, nkeys, cb,
+	    arg);
+	queue_batch_soon(q, queue_begins_calls(q->begins));
 	return 0;
 }
 

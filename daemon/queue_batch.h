@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
- * The queue's writer: begin, state, commit and rate calls asked during one
- * loop iteration go to Redis as one script call each (or sooner, at
- * QUEUE_SEND_AT); the schedule tick, the gauges, single reads, and the
- * sent markers a failed commit owes.
+ * The queue's writer: state, commit and rate calls asked during one loop
+ * iteration go to Redis as one script call each, begin calls as their
+ * reads pipelined (queue_begin.c), all sooner at QUEUE_SEND_AT; the
+ * schedule tick, the gauges, single reads, and the sent markers a failed
+ * commit owes.
  *
  * Every callback fires exactly once, from the loop (ok = 0 when Redis
  * failed or went away: the entry then stays pending and is read again),
@@ -54,8 +55,9 @@ struct queue_check {
 };
 
 /*
- * begin: ok = 0 when the script failed; dup = 1 for a duplicate event id;
- * per delivery its verdict (enum queue_verdict).
+ * begin: ok = 0 when Redis failed or refused one of the entry's reads (a
+ * key of another type); dup = 1 for a duplicate event id; per delivery
+ * its verdict (enum queue_verdict).
  */
 typedef void	(*queue_begin_cb)(int ok, int dup, const int *verdicts,
 		    size_t n, void *arg);

@@ -15,6 +15,7 @@
 
 struct event;
 struct queue_batch;
+struct queue_begins;
 struct queue_owed;
 
 enum queue_step {
@@ -45,7 +46,7 @@ struct queue {
 	char			 claim_from[64]; /* the same, takeover pass */
 	int			 stopping;
 	int			 tick_busy;
-	struct queue_batch	*begins;	/* filling, sent by ev_flush or at
+	struct queue_begins	*begins;	/* filling, sent by ev_flush or at
 						   QUEUE_SEND_AT calls */
 	struct queue_batch	*states;
 	struct queue_batch	*rates;

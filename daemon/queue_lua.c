@@ -8,11 +8,12 @@
 #include "queue_lua.h"
 
 /*
- * The dedupe of one entry, shared by begin and state: 1 when event id was
- * seen in another stream entry. An entry that says it is relais's own (a
- * retry or a replay: claim "1") skips it only when relais marked it so
- * (internal:<stream id>, set where it was added): a producer cannot write
- * "retry" or "replay" on XADD to have an event handled twice.
+ * The dedupe of one entry, in the state script (queue_begin.c asks the
+ * same with plain commands of an entry with no state call): 1 when event
+ * id was seen in another stream entry. An entry that says it is relais's
+ * own (a retry or a replay: claim "1") skips it only when relais marked it
+ * so (internal:<stream id>, set where it was added): a producer cannot
+ * write "retry" or "replay" on XADD to have an event handled twice.
  */
 #define QUEUE_DEDUPE_LUA \
 "local function dedupe(p, ttl, id, sid, claim)\n" \
@@ -24,53 +25,6 @@
 "  end\n" \
 "  return 0\n" \
 "end\n"
-
-/*
- * Batched over every entry that began in one loop iteration (or the first
- * QUEUE_SEND_AT calls of it, queue_batch.h). ARGV: prefix, seen ttl, then
- * per entry: event id ("" = no dedupe), stream id, claim
- * ("1": relais's own retry or replay, see QUEUE_DEDUPE_LUA), n, then n
- * sextuples (delivery key, suppression id "<channel>:<address>", the
- * person the message is about or "", check, the recipient's count of the
- * day or "", its bound). Returns, per entry, the
- * duplicate flag then a verdict per delivery (QUEUE_GO, ... in queue.h).
- *
- * The check is the newest truth about the person, read right before the
- * send: "p" (the person is still there and has not departed) or "c" (and
- * the message is to them: the channel's consent and the address itself
- * are still those of the stored record).
- */
-const char queue_begin_lua[] = QUEUE_DEDUPE_LUA
-"local p, ttl = ARGV[1], ARGV[2]\n"
-"local function capped(cap, max)\n"
-"  return cap ~= '' and (tonumber(redis.call('GET', p .. cap)) or 0) >= tonumber(max)\n"
-"end\n"
-"local function verdict(key, supp, pid, check, cap, max)\n"
-"  if redis.call('EXISTS', p .. 'sent:' .. key) == 1 then return 1 end\n"
-"  if redis.call('HEXISTS', p .. 'suppressed', supp) == 1 then return 2 end\n"
-"  if pid == '' or check == '' then return capped(cap, max) and 7 or 0 end\n"
-"  local ch, addr = string.match(supp, '^(%a+):(.*)$')\n"
-"  local r = redis.call('HMGET', p .. 'person:' .. pid, 'territory', 'departed',\n"
-"    'consent_' .. (ch or ''), ch == 'sms' and 'phone' or 'email')\n"
-"  if not r[1] then return 3 end\n"
-"  if r[2] then return 4 end\n"
-"  if check ~= 'c' then return capped(cap, max) and 7 or 0 end\n"
-"  if r[3] ~= '1' then return 5 end\n"
-"  if not r[4] or string.lower(r[4]) ~= addr then return 6 end\n"
-"  return capped(cap, max) and 7 or 0\n"
-"end\n"
-"local out = {}\n"
-"local i = 3\n"
-"while i <= #ARGV do\n"
-"  local id, sid, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 3])\n"
-"  out[#out + 1] = dedupe(p, ttl, id, sid, ARGV[i + 2])\n"
-"  for j = 1, n do\n"
-"    local b = i + 4 + 6 * (j - 1)\n"
-"    out[#out + 1] = verdict(ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5])\n"
-"  end\n"
-"  i = i + 4 + 6 * n\n"
-"end\n"
-"return out\n";
 
 /*
  * Batched over every entry that finished in one loop iteration (or the

@@ -95,7 +95,6 @@
 #define QUEUE_SCHED_KIND_NAMES \
 	{ "retry", "deferred", "followup", "digest", "reminder", "other" }
 
-extern const char queue_begin_lua[];
 extern const char queue_commit_lua[];
 extern const char queue_kinds_lua[];
 extern const char queue_rate_lua[];

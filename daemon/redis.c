@@ -41,6 +41,7 @@
 #include "config.h"
 #include "log.h"
 #include "redis.h"
+#include "redis_resp.h"
 
 enum redis_state {
 	REDIS_DOWN,		/* waiting to reconnect */
@@ -53,6 +54,7 @@ enum redis_state {
 struct redis_cmd {
 	struct redis		*r;
 	redis_cb		 cb;
+	redis_cb		 each;		/* a pipeline's other replies */
 	void			*arg;
 	long long		 deadline;	/* monotonic ms */
 	int			 internal;	/* handshake step */
@@ -228,76 +230,6 @@ redis_on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 	free(c);
 }
 
-/* "*N\r\n" or "$N\r\n" written at the end of d: where it starts. */
-static size_t
-redis_header_at(char d[24], char kind, size_t n)
-{
-	size_t	i = 24;
-
-	d[--i] = '\n';
-	d[--i] = '\r';
-	do {
-		d[--i] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n > 0);
-	d[--i] = kind;
-	return i;
-}
-
-/* A RESP header, without printf. */
-static void
-redis_header(struct buf *b, char kind, size_t n)
-{
-	char	d[24];
-	size_t	i = redis_header_at(d, kind, n);
-
-	buf_append(b, d + i, sizeof d - i);
-}
-
-/*
- * One bulk string: "$len\r\n" s "\r\n", one room check for the three
- * (a batch's hundred arguments an event come this way).
- */
-static void
-redis_bulk(struct buf *b, const char *s, size_t len)
-{
-	char	 d[24], *o;
-	size_t	 i = redis_header_at(d, '$', len), hl = sizeof d - i;
-
-	if (b->len + hl + len + 3 > b->cap)
-		buf_reserve(b, hl + len + 2);
-	o = b->data + b->len;
-	memcpy(o, d + i, hl);
-	if (len > 0)
-		memcpy(o + hl, s, len);
-	o[hl + len] = '\r';
-	o[hl + len + 1] = '\n';
-	b->len += hl + len + 2;
-	b->data[b->len] = '\0';
-}
-
-/*
- * The command as RESP (argvlen NULL: C strings), written here rather than
- * by hiredis's
- * redisFormatSdsCommandArgv (sdscatfmt per argument): it runs for every
- * batch, and batches carry every delivery's arguments.
- */
-static void
-redis_format(struct buf *b, int argc, const char **argv,
-    const size_t *argvlen)
-{
-	size_t	total = 16;
-	int	i;
-
-	for (i = 0; i < argc; i++)
-		total += (argvlen != NULL ? argvlen[i] : strlen(argv[i])) + 24;
-	buf_reserve(b, total);
-	redis_header(b, '*', (size_t)argc);
-	for (i = 0; i < argc; i++)
-		redis_bulk(b, argv[i], argvlen != NULL ? argvlen[i] :
-		    strlen(argv[i]));
-}
-
 /* "EVALSHA sha nkeys" as RESP, argc arguments to follow. */
 static void
 redis_format_eval(struct buf *b, const struct redis_script *s, int nkeys,
@@ -306,40 +238,64 @@ redis_format_eval(struct buf *b, const struct redis_script *s, int nkeys,
 	char	nk[BUF_LL_SIZE];
 
 	buf_reserve(b, 96 + bytes + (size_t)argc * 24);
-	redis_header(b, '*', (size_t)argc + 3);
-	redis_bulk(b, "EVALSHA", 7);
-	redis_bulk(b, s->sha, strlen(s->sha));
-	redis_bulk(b, nk, buf_fmt_ll(nk, nkeys));
+	redis_resp_command(b, (size_t)argc + 3);
+	redis_resp_bulk(b, "EVALSHA", 7);
+	redis_resp_bulk(b, s->sha, strlen(s->sha));
+	redis_resp_bulk(b, nk, buf_fmt_ll(nk, nkeys));
+}
+
+/* A pipeline's reply other than its last: the last one frees c. */
+static void
+redis_on_part(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct redis_cmd	*c = privdata;
+
+	(void)ac;
+	c->each(reply, c->arg);
 }
 
 /*
- * Queues the command out holds as RESP, and frees out: cb gets its reply.
- * -1 when the connection is down or hiredis refuses it (cb never called).
+ * Queues the n commands out holds as RESP (command i ends at ends[i]):
+ * each gets the replies but the last, cb the last. -1 when the connection
+ * is down or hiredis refuses it (no callback called). hiredis has copied
+ * out when this returns: the caller frees it.
  */
 static int
-redis_send_out(struct redis *r, redis_cb cb, void *arg, long timeout_ms,
-    int internal, struct buf *out)
+redis_send_n(struct redis *r, redis_cb each, redis_cb cb, void *arg,
+    long timeout_ms, int internal, struct buf *out, const size_t *ends,
+    size_t n)
 {
 	struct redis_cmd	*c;
+	size_t			 i, from = 0;
 	int			 rc;
 
-	if (r->ac == NULL) {
-		buf_free(out);
+	if (r->ac == NULL || n == 0)
 		return -1;
-	}
 	c = xcalloc(1, sizeof *c);
 	c->r = r;
 	c->cb = cb;
+	c->each = each;
 	c->arg = arg;
 	c->internal = internal;
 	c->deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms :
 	    r->command_timeout_ms);
 	TAILQ_INSERT_TAIL(&r->cmds, c, entry);
 	/* hiredis copies the bytes into its output buffer */
-	rc = redisAsyncFormattedCommand(r->ac, redis_on_reply, c, out->data,
-	    out->len);
-	buf_free(out);
-	if (rc != REDIS_OK) {
+	for (i = 0; i < n; i++) {
+		rc = redisAsyncFormattedCommand(r->ac, i + 1 < n ?
+		    redis_on_part : redis_on_reply, c, out->data + from,
+		    ends[i] - from);
+		from = ends[i];
+		if (rc == REDIS_OK)
+			continue;
+		if (i > 0) {
+			/*
+			 * hiredis refuses a command only while it disconnects
+			 * or frees the context, which nothing did since the
+			 * first was taken: the replies owed to c would come.
+			 */
+			fatalx("redis: hiredis refused part of a pipeline");
+		}
 		TAILQ_REMOVE(&r->cmds, c, entry);
 		free(c);
 		return -1;
@@ -352,6 +308,20 @@ redis_send_out(struct redis *r, redis_cb cb, void *arg, long timeout_ms,
 	return 0;
 }
 
+/* One command: out, whole. */
+static int
+redis_send_out(struct redis *r, redis_cb cb, void *arg, long timeout_ms,
+    int internal, struct buf *out)
+{
+	size_t	end = out->len;
+	int	rc;
+
+	rc = redis_send_n(r, NULL, cb, arg, timeout_ms, internal, out, &end,
+	    1);
+	buf_free(out);
+	return rc;
+}
+
 static int
 redis_send(struct redis *r, redis_cb cb, void *arg, long timeout_ms,
     int internal, int argc, const char **argv, const size_t *argvlen)
@@ -361,7 +331,7 @@ redis_send(struct redis *r, redis_cb cb, void *arg, long timeout_ms,
 	if (r->ac == NULL)
 		return -1;
 	buf_init(&out);
-	redis_format(&out, argc, argv, argvlen);
+	redis_resp_format(&out, argc, argv, argvlen);
 	return redis_send_out(r, cb, arg, timeout_ms, internal, &out);
 }
 
@@ -390,7 +360,7 @@ redis_eval(struct redis *r, const struct redis_script *s, redis_cb cb,
 	buf_init(&out);
 	redis_format_eval(&out, s, nkeys, argc, bytes);
 	for (i = 0; i < argc; i++)
-		redis_bulk(&out, argv[i], argvlen != NULL ? argvlen[i] :
+		redis_resp_bulk(&out, argv[i], argvlen != NULL ? argvlen[i] :
 		    strlen(argv[i]));
 	return redis_send_out(r, cb, arg, timeout_ms, 0, &out);
 }
@@ -408,8 +378,19 @@ redis_eval_packed(struct redis *r, const struct redis_script *s,
 	buf_init(&out);
 	redis_format_eval(&out, s, nkeys, argc, bytes);
 	for (i = 0; i < argc; i++)
-		redis_bulk(&out, base + off[i], len[i]);
+		redis_resp_bulk(&out, base + off[i], len[i]);
 	return redis_send_out(r, cb, arg, timeout_ms, 0, &out);
+}
+
+int
+redis_pipeline(struct redis *r, redis_cb each, redis_cb cb, void *arg,
+    long timeout_ms, struct buf *out, const size_t *ends, size_t n)
+{
+	if (r->state != REDIS_UP || redis_send_n(r, each, cb, arg, timeout_ms,
+	    0, out, ends, n) == -1)
+		return -1;
+	buf_free(out);
+	return 0;
 }
 
 static void

@@ -9,6 +9,7 @@
 
 struct event_base;
 struct config_redis;
+struct buf;
 struct redis;
 
 /*
@@ -65,5 +66,15 @@ int		 redis_eval_packed(struct redis *, const struct redis_script *,
 		    redis_cb, void *arg, long timeout_ms, int nkeys, int argc,
 		    const char *base, size_t bytes, const size_t *off,
 		    const size_t *len);
+/*
+ * Commands the caller wrote as RESP in out (redis_resp.h), command i
+ * ending at ends[i], sent one after the other: the replies of the first
+ * n - 1 go to each, the last one's to cb, all with arg, in order (NULL
+ * when Redis went away). One deadline, the last reply's; otherwise the
+ * contract of redis_command(). out is freed when sent, left as it is on -1.
+ */
+int		 redis_pipeline(struct redis *, redis_cb each, redis_cb cb,
+		    void *arg, long timeout_ms, struct buf *out,
+		    const size_t *ends, size_t n);
 
 #endif

@@ -750,6 +750,95 @@ test_begin_verdicts(void **state)
 	assert_int_equal(c[1].nv, 0);
 }
 
+/*
+ * begin's dedupe of an entry that says it is relais's own (claim): trusted
+ * only where relais marked the stream id internal; a batch with nothing
+ * to read still answers; an SMS checks the stored phone; a read Redis
+ * refuses (a key of another type) fails its entry only.
+ */
+static void
+test_begin_claims(void **state)
+{
+	struct fx	*f = *state;
+	const struct queue_check sms[] = {
+		{ "s1", "sms:+18195550101", "p1", "c", "", 0 },
+		{ "s2", "sms:+18195550199", "p1", "c", "", 0 },
+		{ "s3", "nochannel", "p1", "c", "", 0 },
+	};
+	const struct queue_check bad[] = {
+		{ "b1", "email:a@b", "p9", "p", "", 0 },
+	};
+	struct call	 c[6];
+
+	memset(c, 0, sizeof c);
+	test_start(f);
+	freeReplyObject(test_redis_cmd(&f->srv, "SET t:seen:e1 9-9"));
+	freeReplyObject(test_redis_cmd(&f->srv, "SET t:internal:3-1 1"));
+	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:person:p1 territory t1 "
+	    "consent_sms 1 phone +18195550101 consent_email 1 email a@b"));
+	freeReplyObject(test_redis_cmd(&f->srv, "SET t:person:p9 x"));
+	/* claimed, and relais's: no duplicate; claimed, not relais's: one */
+	assert_int_equal(queue_begin(f->q, "e1", "3-1", 1, NULL, 0,
+	    test_on_begin, &c[0]), 0);
+	assert_int_equal(queue_begin(f->q, "e1", "4-1", 1, NULL, 0,
+	    test_on_begin, &c[1]), 0);
+	assert_int_equal(queue_begin(f->q, "e1", "9-9", 0, NULL, 0,
+	    test_on_begin, &c[2]), 0);
+	assert_int_equal(queue_begin(f->q, "", "5-1", 0, sms,
+	    sizeof sms / sizeof sms[0], test_on_begin, &c[3]), 0);
+	assert_int_equal(queue_begin(f->q, "", "6-1", 0, bad, 1,
+	    test_on_begin, &c[4]), 0);
+	TEST_UNTIL(f->base, c[4].n == 1, 5000);
+	assert_int_equal(c[0].ok, 1);
+	assert_int_equal(c[0].dup, 0);
+	assert_int_equal(c[1].ok, 1);
+	assert_int_equal(c[1].dup, 1);
+	assert_int_equal(c[2].ok, 1);	/* the entry that marked it */
+	assert_int_equal(c[2].dup, 0);
+	assert_int_equal(c[3].ok, 1);
+	assert_int_equal(c[3].nv, 3);
+	assert_int_equal(c[3].verdicts[0], QUEUE_GO);
+	assert_int_equal(c[3].verdicts[1], QUEUE_ADDRESS_CHANGED);
+	assert_int_equal(c[3].verdicts[2], QUEUE_NO_CONSENT);
+	assert_int_equal(c[4].ok, 0);
+	assert_true(c[0].seq < c[1].seq && c[3].seq < c[4].seq);
+
+	/* nothing to read: still answered, from the loop */
+	assert_int_equal(queue_begin(f->q, "", "7-1", 0, NULL, 0,
+	    test_on_begin, &c[5]), 0);
+	assert_int_equal(c[5].n, 0);
+	TEST_UNTIL(f->base, c[5].n == 1, 5000);
+	assert_int_equal(c[5].ok, 1);
+	assert_int_equal(c[5].dup, 0);
+}
+
+/* Redis gone: every begin of the batch fails, from the loop, once. */
+static void
+test_begin_lost(void **state)
+{
+	struct fx	*f = *state;
+	const struct queue_check v[] = {
+		{ "k1", "email:a@b", "p1", "c", "cap:r1", 3 },
+	};
+	struct call	 c[QUEUE_SEND_AT + 2];
+	size_t		 i;
+
+	memset(c, 0, sizeof c);
+	test_start(f);
+	test_redis_pause(&f->srv);
+	for (i = 0; i < QUEUE_SEND_AT + 2; i++)
+		assert_int_equal(queue_begin(f->q, "e1", "1-1", 0, v, 1,
+		    test_on_begin, &c[i]), 0);
+	for (i = 0; i < QUEUE_SEND_AT + 2; i++)
+		assert_int_equal(c[i].n, 0);
+	test_redis_kill(&f->srv);
+	TEST_UNTIL(f->base, c[QUEUE_SEND_AT + 1].n == 1, 5000);
+	for (i = 0; i < QUEUE_SEND_AT + 2; i++) {
+		assert_int_equal(c[i].n, 1);
+		assert_int_equal(c[i].ok, 0);
+	}
+}
+
 /* The shared rate: GCRA slots, one Redis clock reading per batch. */
 static void
 test_rate(void **state)
@@ -970,6 +1059,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_state_unknown_fn, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_begin_verdicts, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_begin_claims, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_begin_lost, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_hash, setup,
