@@ -353,6 +353,7 @@ gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 {
 	struct gw_call	*c;
 	long long	 now = clock_mono_ms();
+	int		 waiting = 0;
 
 	c = xcalloc(1, sizeof *c);
 	c->g = g;
@@ -376,6 +377,7 @@ gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 		c->m = *m;
 		TAILQ_INSERT_TAIL(&g->waiting, c, entry);
 		g->nwaiting++;
+		waiting = 1;
 	} else if (gw_call_start(g, c, m) == -1) {
 		/* it never left: frees the probe slot it may hold */
 		(void)breaker_result(g->breaker, &c->ticket, BREAKER_WAIT, now);
@@ -385,6 +387,7 @@ gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 		TAILQ_INSERT_TAIL(&g->calls, c, entry);
 	if (c->ticket.probe)
 		log_kv(LOG_INFO, NULL, LOG_STR("gateway", g->name),
-		    LOG_STR("breaker", "half-open"));
+		    LOG_STR("breaker", "half-open"),
+		    LOG_STR("probe", waiting ? "waiting for a slot" : "sent"));
 	return 0;
 }
