@@ -89,6 +89,7 @@ LIB_SRCS := \
 	daemon/queue.c \
 	daemon/queue_batch.c \
 	daemon/queue_begin.c \
+	daemon/queue_records.c \
 	daemon/queue_args.c \
 	daemon/queue_lua.c \
 	daemon/http.c \

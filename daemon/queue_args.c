@@ -114,16 +114,25 @@ queue_args_addll(struct queue_args *a, long long v)
 void
 queue_args_cat(struct queue_args *dst, const struct queue_args *src)
 {
-	size_t	base = dst->data.len;
+	queue_args_cat_range(dst, src, 0, src->n);
+}
+
+void
+queue_args_cat_range(struct queue_args *dst, const struct queue_args *src,
+    int from, int to)
+{
+	size_t	base = dst->data.len, start;
 	int	i;
 
-	/* src's bytes are its arguments, each NUL-terminated: one copy */
-	if (src->n == 0)
+	/* src's bytes are its arguments in order, each NUL-terminated: one copy */
+	if (from >= to)
 		return;
-	queue_args_grow(dst, src->n);
-	buf_append(&dst->data, src->data.data, src->data.len);
-	for (i = 0; i < src->n; i++) {
-		dst->off[dst->n] = base + src->off[i];
+	start = src->off[from];
+	queue_args_grow(dst, to - from);
+	buf_append(&dst->data, src->data.data + start,
+	    src->off[to - 1] + src->len[to - 1] + 1 - start);
+	for (i = from; i < to; i++) {
+		dst->off[dst->n] = base + src->off[i] - start;
 		dst->len[dst->n] = src->len[i];
 		dst->n++;
 	}
@@ -199,4 +208,45 @@ queue_op_record(struct queue_args *a, int dead, int nfields)
 {
 	queue_args_add(a, dead ? "D" : "L", 1);
 	queue_args_addll(a, nfields);
+}
+
+int
+queue_op_next(const struct queue_args *a, int i)
+{
+	long long	 n;
+	char		*end;
+	int		 next;
+
+	if (i < 0 || i >= a->n || a->len[i] != 1)
+		return -1;
+	switch (a->data.data[a->off[i]]) {
+	case 'S':
+	case 'A':
+		next = i + 2;
+		break;
+	case 'C':
+	case 'U':
+	case 'Z':
+		next = i + 3;
+		break;
+	case 'F':
+		next = i + 6;
+		break;
+	case 'H':
+	case 'D':
+	case 'L':
+		/* H name n args...; D and L n, then n name/value pairs */
+		next = a->data.data[a->off[i]] == 'H' ? i + 2 : i + 1;
+		if (next >= a->n)
+			return -1;
+		n = strtoll(a->data.data + a->off[next], &end, 10);
+		if (end == a->data.data + a->off[next] || *end != '\0' ||
+		    n < 0 || n > a->n)
+			return -1;
+		next += 1 + (int)(a->data.data[a->off[i]] == 'H' ? n : 2 * n);
+		break;
+	default:
+		return -1;
+	}
+	return next <= a->n ? next : -1;
 }

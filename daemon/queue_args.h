@@ -41,6 +41,9 @@ void		 queue_args_addll(struct queue_args *, long long v);
 /* Appends every argument of src to dst. */
 void		 queue_args_cat(struct queue_args *dst,
 		    const struct queue_args *src);
+/* Appends src's arguments from, up to to (excluded), to dst. */
+void		 queue_args_cat_range(struct queue_args *dst,
+		    const struct queue_args *src, int from, int to);
 /* The argv array of a, valid until a changes. */
 const char	**queue_args_argv(struct queue_args *);
 
@@ -72,5 +75,11 @@ void		 queue_op_effect(struct queue_args *, const char *name,
  * record.c counts them.
  */
 void		 queue_op_record(struct queue_args *, int dead, int nfields);
+/*
+ * Where the op that starts at argument i ends (the next one's index), -1
+ * when it is unknown or cut short: the grammar the ops above and the
+ * commit's "A" write, and the commit script reads (queue_lua.c).
+ */
+int		 queue_op_next(const struct queue_args *, int i);
 
 #endif

@@ -22,6 +22,7 @@
 #include "queue_begin.h"
 #include "queue_int.h"
 #include "queue_lua.h"
+#include "queue_records.h"
 #include "redis.h"
 #include "store.h"
 
@@ -53,6 +54,7 @@ struct queue_batch {
 	struct queue		*q;
 	enum queue_kind		 kind;
 	struct queue_args	 args;
+	struct queue_records	 recs;		/* commits: deliveries records */
 	struct queue_call	*calls;
 	size_t			 ncalls;
 	size_t			 cap;
@@ -360,6 +362,7 @@ queue_batch_new(struct queue *q, enum queue_kind kind)
 	b->q = q;
 	b->kind = kind;
 	queue_args_init(&b->args);
+	queue_records_init(&b->recs);
 	if (n > 0)
 		queue_args_reserve(&b->args, n + n / 4,
 		    q->hint_bytes[kind] + q->hint_bytes[kind] / 4);
@@ -369,7 +372,6 @@ queue_batch_new(struct queue *q, enum queue_kind kind)
 	if (kind == QUEUE_COMMITS) {
 		queue_args_add(&b->args, rc->group, strlen(rc->group));
 		queue_args_addll(&b->args, rc->sent_ttl_s);
-		queue_args_addll(&b->args, rc->deliveries_maxlen);
 		queue_args_addll(&b->args, q->consent_ttl_s);
 		queue_args_addll(&b->args,
 		    (long long)rc->dead_retention_days * 86400000LL);
@@ -384,6 +386,7 @@ queue_batch_free(struct queue_batch *b)
 	if (b == NULL)
 		return;
 	queue_args_clear(&b->args);
+	queue_records_clear(&b->recs);
 	free(b->calls);
 	free(b);
 }
@@ -457,6 +460,7 @@ queue_on_commit(redisReply *r, void *arg)
 		queue_batch_fail(b);
 		return;
 	}
+	queue_records_report(&b->recs);
 	/* effects that failed: the rest of the batch went in, say which */
 	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		char esc[512];
@@ -472,6 +476,16 @@ queue_on_commit(redisReply *r, void *arg)
 		b->calls[i].commit_cb(1, b->calls[i].arg);
 	log_release();
 	queue_batch_free(b);
+}
+
+/* A deliveries record's XADD, ahead of its batch's commit script. */
+static void
+queue_on_record(redisReply *r, void *arg)
+{
+	struct queue_batch	*b = arg;
+
+	if (!b->q->freeing)
+		queue_records_reply(&b->recs, r);
 }
 
 static void
@@ -528,8 +542,8 @@ queue_flush_one(struct queue *q, struct queue_batch *b,
 		q->hint_n[b->kind] = b->args.n;
 		q->hint_bytes[b->kind] = b->args.data.len;
 	}
-	if (redis_eval_packed(q->writer, script, cb, b, 0, 0, b->args.n,
-	    b->args.data.data, b->args.data.len, b->args.off, b->args.len) == -1)
+	if (queue_records_send(&b->recs, q->writer, script, &b->args,
+	    queue_on_record, cb, b) == -1)
 		return -1;
 	/* hiredis holds the command now; only the calls wait for the reply */
 	queue_args_clear(&b->args);
@@ -740,7 +754,8 @@ queue_commit(struct queue *q, const char *stream_id, struct queue_args *ops,
 		return -1;
 	if (q->commits == NULL)
 		q->commits = queue_batch_new(q, QUEUE_COMMITS);
-	queue_args_cat(&q->commits->args, ops);
+	queue_records_split(&q->commits->recs, &q->commits->args, ops,
+	    q->redis.prefix, q->redis.deliveries_maxlen);
 	if (*stream_id != '\0') {
 		queue_args_add(&q->commits->args, "A", 1);
 		queue_args_add(&q->commits->args, stream_id, strlen(stream_id));

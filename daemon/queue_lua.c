@@ -29,19 +29,21 @@
 /*
  * Batched over every entry that finished in one loop iteration (or the
  * first QUEUE_SEND_AT calls of it), applied atomically. ARGV: prefix,
- * group, sent ttl, deliveries maxlen, consent history ttl, dead letters'
- * retention (ms), then ops:
+ * group, sent ttl, consent history ttl, dead letters' retention (ms), then
+ * ops (queue_op_next() reads the same grammar):
  * S key | C count-key ttl (a message sent to a recipient today) | Z score
- * member | D n f v ... | L n f v ... | A stream-id (ack and
+ * member | D n f v ... | A stream-id (ack and
  * delete the entry) | U suppression-id record (a provider's opt-out, kept
  * for good, appended to the consent history) | H effect n args... |
  * F territory:month template channel outcome welcomed (a delivery's
  * figures, figures.h: outcome "s" sent, "d" dead, "o" dead as the provider
  * reported an opt-out; welcomed the person a welcome reached, or "").
  * Returns 1, or the effects that failed ("name: error"), the rest applied.
+ * The deliveries records (L ops) are not here: they go as XADDs of their
+ * own ahead of the script (queue_records.c).
  */
 const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
-"local p, group, ttl, maxlen, cttl, dttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
+"local p, group, ttl, cttl, dttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
 /*
  * A delivery's dead letter keeps the event's bytes once (Law 25): when a
  * letter of the same event still holds them (dead-event:<id>), this one
@@ -112,7 +114,7 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
  * wrote before an error, so a batch refused half-way would be half
  * applied, its entries acked and yet reported failed.
  */
-"local i = 7\n"
+"local i = 6\n"
 "while i <= #ARGV do\n"
 "  local op = ARGV[i]\n"
 "  if op == 'S' or op == 'A' then i = i + 2\n"
@@ -121,7 +123,7 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
 "  elseif op == 'H' then\n"
 "    if E[ARGV[i + 1]] == nil then return redis.error_reply('relais commit: no effect ' .. tostring(ARGV[i + 1])) end\n"
 "    i = i + 3 + (tonumber(ARGV[i + 2]) or 0)\n"
-"  elseif op == 'D' or op == 'L' then i = i + 2 + 2 * (tonumber(ARGV[i + 1]) or 0)\n"
+"  elseif op == 'D' then i = i + 2 + 2 * (tonumber(ARGV[i + 1]) or 0)\n"
 "  else return redis.error_reply('relais commit: bad op ' .. tostring(op)) end\n"
 "end\n"
 "if i ~= #ARGV + 1 then return redis.error_reply('relais commit: ops cut short') end\n"
@@ -131,7 +133,7 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
  */
 "local fails, acks, skipf = {}, {}, false\n"
 "local function apply()\n"
-"i = 7\n"
+"i = 6\n"
 "while i <= #ARGV do\n"
 "  local op = ARGV[i]\n"
 "  if op == 'S' then\n"
@@ -171,15 +173,10 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
 "    local ok, err = pcall(E[ARGV[i + 1]], p, ARGV, i + 2, n)\n"
 "    if not ok then fails[#fails + 1] = ARGV[i + 1] .. ': ' .. tostring(err) end\n"
 "    i = i + 3 + n\n"
-"  elseif op == 'D' or op == 'L' then\n"
+"  elseif op == 'D' then\n"
 "    local n = tonumber(ARGV[i + 1])\n"
 "    skipf = false\n"
-"    if op == 'D' then\n"
-"      dead({ unpack(ARGV, i + 2, i + 1 + 2 * n) })\n"
-"    else\n"
-/* straight from ARGV: no table for every delivery's record */
-"      redis.call('XADD', p .. 'deliveries', 'MAXLEN', '~', maxlen, '*', unpack(ARGV, i + 2, i + 1 + 2 * n))\n"
-"    end\n"
+"    dead({ unpack(ARGV, i + 2, i + 1 + 2 * n) })\n"
 "    i = i + 2 + 2 * n\n"
 "  else\n"
 "    error('relais commit: bad op ' .. tostring(op))\n"

@@ -341,7 +341,6 @@ test_commit_reply(struct test_redis *srv, struct queue_args *ops)
 	queue_args_add(&a, "t:", 2);
 	queue_args_add(&a, "g", 1);
 	queue_args_add(&a, "60", 2);
-	queue_args_add(&a, "1000", 4);
 	queue_args_add(&a, "60", 2);
 	queue_args_add(&a, "86400000", 8);
 	queue_args_cat(&a, ops);

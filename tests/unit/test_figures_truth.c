@@ -209,7 +209,6 @@ truth_commit(const char *type, const char *id, const char *data,
 	queue_args_add(&ops, "t:", 2);
 	queue_args_add(&ops, "g", 1);
 	queue_args_add(&ops, "60", 2);
-	queue_args_add(&ops, "1000", 4);
 	queue_args_add(&ops, "60", 2);
 	queue_args_add(&ops, "86400000", 8);
 	effects_ops(&ops, &out, NULL, 0);

@@ -160,6 +160,85 @@ test_ops(void **state)
 	queue_args_clear(&a);
 }
 
+/* An F op and its five arguments, as figures.c writes it. */
+static void
+figures_like(struct queue_args *a)
+{
+	static const char *const f[] = { "F", "abitibi:2026-03", "welcome",
+	    "email", "s", "p1" };
+	size_t	i;
+
+	for (i = 0; i < sizeof f / sizeof f[0]; i++)
+		queue_args_add(a, f[i], strlen(f[i]));
+}
+
+/*
+ * queue_op_next: where each op ends, as the commit script reads them; a
+ * range of arguments copied on its own.
+ */
+static void
+test_op_next(void **state)
+{
+	struct queue_args	 a, b, cut;
+	const int		 want[] = { 2, 5, 8, 14, 17, 19, 23, 29, 31, 34,
+	    36 };
+	int			 i, k;
+
+	(void)state;
+	queue_args_init(&a);
+	queue_op_sent(&a, "k1");				/* 0 */
+	queue_op_count(&a, "rcpt:k2", 1000);			/* 2 */
+	queue_op_schedule(&a, 1, "event 0 0 - {}", 14);		/* 5 */
+	figures_like(&a);					/* 8 */
+	queue_op_suppress(&a, "sms:+1", "{}");			/* 14 */
+	queue_args_add(&a, "A", 1);				/* 17 */
+	queue_args_add(&a, "1-1", 3);
+	queue_op_effect(&a, "fx", 1);				/* 19 */
+	queue_args_add(&a, "x", 1);
+	queue_op_record(&a, 0, 2);				/* 23 */
+	queue_args_add(&a, "key", 3);
+	queue_args_add(&a, "k1", 2);
+	queue_args_add(&a, "outcome", 7);
+	queue_args_add(&a, "sent", 4);
+	queue_op_record(&a, 1, 0);				/* 29 */
+	queue_op_effect(&a, "none", 0);				/* 31 */
+	queue_op_sent(&a, "k9");				/* 34 */
+	for (i = 0, k = 0; i < a.n; k++)
+		assert_int_equal(i = queue_op_next(&a, i), want[k]);
+	assert_int_equal(k, sizeof want / sizeof want[0]);
+	assert_int_equal(queue_op_next(&a, a.n), -1);
+	assert_int_equal(queue_op_next(&a, 1), -1);	/* not an op */
+
+	/* cut short, a count that is no number, an unknown op */
+	queue_args_init(&cut);
+	queue_args_cat_range(&cut, &a, 23, 27);
+	assert_int_equal(cut.n, 4);
+	assert_string_equal(cut.data.data + cut.off[3], "k1");
+	assert_int_equal(queue_op_next(&cut, 0), -1);
+	queue_args_clear(&cut);
+	queue_args_add(&cut, "L", 1);
+	queue_args_add(&cut, "x", 1);
+	assert_int_equal(queue_op_next(&cut, 0), -1);
+	queue_args_clear(&cut);
+	queue_args_add(&cut, "Q", 1);
+	assert_int_equal(queue_op_next(&cut, 0), -1);
+	queue_args_clear(&cut);
+
+	/* a range lands after what dst holds, its offsets moved */
+	queue_args_init(&b);
+	queue_args_add(&b, "first", 5);
+	queue_args_cat_range(&b, &a, 2, 5);
+	assert_int_equal(b.n, 4);
+	assert_string_equal(b.data.data + b.off[1], "C");
+	assert_string_equal(b.data.data + b.off[2], "rcpt:k2");
+	assert_string_equal(b.data.data + b.off[3], "1000");
+	assert_int_equal(b.len[2], 7);
+	queue_args_cat_range(&b, &a, 5, 5);
+	assert_int_equal(b.n, 4);
+	queue_args_clear(&b);
+	queue_args_clear(&a);
+}
+
 /* An effect: H, its name, how many arguments, then them. */
 static void
 test_op_effect(void **state)
@@ -193,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_cat),
 		cmocka_unit_test(test_ops),
 		cmocka_unit_test(test_op_effect),
+		cmocka_unit_test(test_op_next),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -272,6 +272,52 @@ test_commit_acks(void **state)
 	freeReplyObject(r);
 }
 
+/*
+ * The deliveries records go as XADDs of their own, ahead of the script:
+ * one Redis refuses (the key holds something else) leaves the outcomes,
+ * markers and acks to go in; a script that fails does not take back the
+ * records sent with it.
+ */
+static void
+test_commit_records(void **state)
+{
+	struct fx			*f = *state;
+	const struct queue_entry	*e;
+	struct queue_args		 a;
+	struct call			 c[2];
+
+	memset(c, 0, sizeof c);
+	test_start(f);
+	e = test_entry(f, "{}");
+	freeReplyObject(test_redis_cmd(&f->srv, "SET t:deliveries x"));
+	queue_args_init(&a);
+	queue_op_record(&a, 0, 1);
+	queue_args_add(&a, "key", 3);
+	queue_args_add(&a, "k1", 2);
+	queue_op_sent(&a, "k1");
+	assert_int_equal(queue_commit(f->q, e->id, &a, test_on_commit, &c[0]),
+	    0);
+	queue_args_clear(&a);
+	TEST_UNTIL(f->base, c[0].n == 1, 5000);
+	assert_int_equal(c[0].ok, 1);
+	assert_int_equal(test_pending(f), 0);
+	test_get(f, "t:sent:k1", "1");
+	test_get(f, "t:deliveries", "x");
+
+	/* an effect the script does not know: it fails, the record stays */
+	freeReplyObject(test_redis_cmd(&f->srv, "DEL t:deliveries"));
+	queue_args_init(&a);
+	queue_op_record(&a, 0, 1);
+	queue_args_add(&a, "key", 3);
+	queue_args_add(&a, "k2", 2);
+	queue_op_effect(&a, "no_such_effect", 0);
+	assert_int_equal(queue_commit(f->q, "", &a, test_on_commit, &c[1]), 0);
+	queue_args_clear(&a);
+	TEST_UNTIL(f->base, c[1].n == 1, 5000);
+	assert_int_equal(c[1].ok, 0);
+	assert_int_equal(test_redis_int(&f->srv, "XLEN t:deliveries"), 1);
+}
+
 /* Commits of one loop iteration: one script call, callbacks in order. */
 static void
 test_commit_batched(void **state)
@@ -1036,6 +1082,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_commit_acks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_commit_records, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_commit_batched, setup,
 		    teardown),

@@ -184,7 +184,6 @@ test_commit(struct test_redis *srv, struct queue_args *ops)
 	queue_args_addf(&a, "t:");
 	queue_args_addf(&a, "g");
 	queue_args_addf(&a, "60");
-	queue_args_addf(&a, "1000");
 	queue_args_addf(&a, "60");
 	queue_args_addf(&a, "86400000");
 	queue_args_cat(&a, ops);
