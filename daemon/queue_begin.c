@@ -2,8 +2,9 @@
 /*
  * The begin step, batched like the queue's scripts (queue_batch.c): right
  * before a send, an entry's dedupe and each delivery's check against the
- * current records, asked as plain reads pipelined on the writer (EXISTS,
- * HEXISTS, HMGET, GET) and judged here. It was a Lua script: as commands
+ * current records, asked as plain reads pipelined on the writer (the
+ * batch's sent markers in one MGET, its suppressions in one HMGET, its
+ * daily counts in one MGET; an HMGET of each person) and judged here. It was a Lua script: as commands
  * of their own the same reads cost Redis a third of what they cost from
  * Lua (its arguments made Lua strings, redis.call, the tables of the
  * replies): 1.1 against 3.2 µs a delivery of scenario A's (README,
@@ -34,16 +35,35 @@
 #include "redis.h"
 #include "redis_resp.h"
 
-/* What a command of the batch asks, so that its reply is read for it. */
+/*
+ * What a command of the batch asks, so that its reply is read for it. The
+ * sent markers, the suppression list and the daily counts are read for
+ * all the batch's deliveries at once (one MGET, one HMGET, one MGET): a
+ * command each cost relaisd and Redis their fixed cost per command.
+ */
 enum qb_ask {
 	QB_PING,	/* a batch with nothing to read still goes through */
 	QB_INTERNAL,	/* EXISTS internal:<sid>: relais added the entry */
 	QB_MARK,	/* SET seen:<id> <sid> NX EX ttl */
 	QB_SEEN,	/* GET seen:<id> */
-	QB_SENT,	/* EXISTS sent:<key> */
-	QB_SUPP,	/* HEXISTS suppressed <supp> */
+	QB_SENTS,	/* MGET sent:<key>...: every delivery's, in order */
+	QB_SUPPS,	/* HMGET suppressed <supp>...: the same */
 	QB_PERSON,	/* HMGET person:<pid> territory departed consent_<ch> <address> */
-	QB_CAP,		/* GET <cap> */
+	QB_CAPS,	/* MGET <cap>...: the deliveries with a daily cap */
+};
+
+/* A delivery of the batch: its call and its place in the call. */
+struct qb_ref {
+	uint32_t	call;
+	uint32_t	key;
+};
+
+/* The arguments of one of the batch's MGET or HMGET, and whose they are. */
+struct qb_list {
+	struct buf	 args;
+	struct qb_ref	*refs;
+	size_t		 n;
+	size_t		 cap;
 };
 
 struct qb_slot {
@@ -84,6 +104,11 @@ struct queue_begins {
 	size_t		 n;
 	size_t		 cap;
 	size_t		 next;		/* the slot of the next reply */
+	struct qb_list	 sents;		/* read at once when the batch goes */
+	struct qb_list	 supps;
+	struct qb_list	 caps;
+	struct qb_slot	 lists[3];	/* the lists' slots, once sent */
+	size_t		 nlists;
 	struct qb_call	*calls;
 	size_t		 ncalls;
 	size_t		 callcap;
@@ -110,6 +135,27 @@ queue_begins_new(struct queue *q)
 	return b;
 }
 
+static void
+qb_list_free(struct qb_list *l)
+{
+	buf_free(&l->args);
+	free(l->refs);
+}
+
+/* Delivery key of call ci is read by l; its argument follows. */
+static struct buf *
+qb_list_add(struct qb_list *l, size_t ci, size_t key)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 64 : l->cap * 2;
+		l->refs = xrealloc(l->refs, l->cap * sizeof *l->refs);
+	}
+	l->refs[l->n].call = (uint32_t)ci;
+	l->refs[l->n].key = (uint32_t)key;
+	l->n++;
+	return &l->args;
+}
+
 void
 queue_begins_free(struct queue_begins *b)
 {
@@ -127,6 +173,9 @@ queue_begins_free(struct queue_begins *b)
 	free(b->slots);
 	free(b->ends);
 	buf_free(&b->out);
+	qb_list_free(&b->sents);
+	qb_list_free(&b->supps);
+	qb_list_free(&b->caps);
 	free(b);
 }
 
@@ -188,15 +237,9 @@ qb_check(struct queue_begins *b, size_t ci, size_t i,
 	char		 field[80];
 	size_t		 ch;
 
-	qb_start(b, ci, i, QB_SENT, 2);
-	qb_bulk(b, "EXISTS");
-	redis_resp_key(&b->out, p, "sent:", v->key);
-	qb_end(b);
-	qb_start(b, ci, i, QB_SUPP, 3);
-	qb_bulk(b, "HEXISTS");
-	redis_resp_key(&b->out, p, "suppressed", "");
-	qb_bulk(b, v->supp);
-	qb_end(b);
+	redis_resp_key(qb_list_add(&b->sents, ci, i), p, "sent:", v->key);
+	redis_resp_bulk(qb_list_add(&b->supps, ci, i), v->supp,
+	    strlen(v->supp));
 	k->person = QUEUE_GO;
 	if (v->person[0] != '\0' && v->check[0] != '\0') {
 		ch = qb_channel(v->supp);
@@ -218,10 +261,7 @@ qb_check(struct queue_begins *b, size_t ci, size_t i,
 	}
 	if (v->cap[0] != '\0') {
 		k->capmax = v->capmax;
-		qb_start(b, ci, i, QB_CAP, 2);
-		qb_bulk(b, "GET");
-		redis_resp_key(&b->out, p, "", v->cap);
-		qb_end(b);
+		redis_resp_key(qb_list_add(&b->caps, ci, i), p, "", v->cap);
 	}
 }
 
@@ -369,24 +409,39 @@ qb_read(struct queue_begins *b, const struct qb_slot *s, const redisReply *r)
 		    (r->len != strlen(c->sid) || memcmp(r->str, c->sid,
 		    r->len) != 0);
 		return r->type == REDIS_REPLY_STRING || nil ? 0 : -1;
-	case QB_SENT:
-		k->sent = isint && r->integer != 0;
-		return isint ? 0 : -1;
-	case QB_SUPP:
-		k->supp = isint && r->integer != 0;
-		return isint ? 0 : -1;
 	case QB_PERSON:
 		if (r->type != REDIS_REPLY_ARRAY || r->elements != 4)
 			return -1;
 		k->person = qb_person(r, k);
 		return 0;
-	case QB_CAP:
-		if (r->type != REDIS_REPLY_STRING && !nil)
-			return -1;
-		k->capped = qb_count(r) >= (double)k->capmax;
-		return 0;
+	default:
+		return -1;
 	}
-	return -1;
+}
+
+/* A list's reply: an element for each delivery it names, in order. */
+static int
+qb_read_list(struct queue_begins *b, enum qb_ask ask, const redisReply *r)
+{
+	const struct qb_list	*l = ask == QB_SENTS ? &b->sents :
+	    ask == QB_SUPPS ? &b->supps : &b->caps;
+	const redisReply	*e;
+	struct qb_key		*k;
+	size_t			 i;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != l->n)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		k = &b->calls[l->refs[i].call].keys[l->refs[i].key];
+		e = r->element[i];
+		if (ask == QB_SENTS)
+			k->sent = e->type != REDIS_REPLY_NIL;
+		else if (ask == QB_SUPPS)
+			k->supp = e->type != REDIS_REPLY_NIL;
+		else
+			k->capped = qb_count(e) >= (double)k->capmax;
+	}
+	return 0;
 }
 
 static void
@@ -396,13 +451,28 @@ qb_on_part(redisReply *r, void *arg)
 	const struct qb_slot	*s;
 	char			 esc[256];
 
-	if (b->q->freeing || b->next >= b->n)
+	if (b->q->freeing || b->next >= b->nlists + b->n)
 		return;		/* freed with the last reply */
-	s = &b->slots[b->next++];
 	if (r == NULL) {
+		b->next++;
 		b->down = 1;
 		return;
 	}
+	if (b->next < b->nlists) {
+		/* a list: every delivery's, so every call fails with it */
+		s = &b->lists[b->next++];
+		if (r->type == REDIS_REPLY_ERROR) {
+			log_errx("queue: begin: %s", log_escape(r->str, esc,
+			    sizeof esc));
+			b->down = 1;
+		} else if (qb_read_list(b, (enum qb_ask)s->ask, r) == -1) {
+			log_errx("queue: begin: unexpected reply (type %d)",
+			    r->type);
+			b->down = 1;
+		}
+		return;
+	}
+	s = &b->slots[b->next++ - b->nlists];
 	if (b->calls[s->call].failed)
 		return;
 	if (r->type == REDIS_REPLY_ERROR) {
@@ -431,12 +501,12 @@ qb_on_last(redisReply *r, void *arg)
 		return;
 	}
 	qb_on_part(r, b);
-	if (!b->down && b->next != b->n) {
+	if (!b->down && b->next != b->nlists + b->n) {
 		log_errx("queue: begin: %zu replies for %zu commands", b->next,
-		    b->n);
+		    b->nlists + b->n);
 		b->down = 1;
 	}
-	if (b->down)
+	if (r == NULL)
 		log_errx("queue: begin: no reply (Redis unreachable)");
 	for (i = 0; i < b->ncalls; i++) {
 		c = &b->calls[i];
@@ -460,10 +530,28 @@ qb_on_last(redisReply *r, void *arg)
 	queue_begins_free(b);
 }
 
+/* The list l as one command (cmd, then key when not NULL) into all. */
+static void
+qb_list_command(struct buf *all, const struct qb_list *l, const char *cmd,
+    const char *prefix, const char *key)
+{
+	redis_resp_command(all, l->n + 1 + (key != NULL));
+	redis_resp_bulk(all, cmd, strlen(cmd));
+	if (key != NULL)
+		redis_resp_key(all, prefix, key, "");
+	buf_append(all, l->args.data, l->args.len);
+}
+
 int
 queue_begins_send(struct queue *q, struct queue_begins *b, int hint)
 {
-	if (b->n == 0) {
+	const char	*p = q->redis.prefix;
+	struct qb_slot	 lists[3];
+	struct buf	 all;
+	size_t		*ends, n = 0, nl = 0, i, base;
+
+	memset(lists, 0, sizeof lists);
+	if (b->sents.n == 0 && b->n == 0) {
 		qb_start(b, 0, 0, QB_PING, 1);
 		qb_bulk(b, "PING");
 		qb_end(b);
@@ -472,12 +560,43 @@ queue_begins_send(struct queue *q, struct queue_begins *b, int hint)
 		q->hint_n[QUEUE_BEGINS] = (int)b->n;
 		q->hint_bytes[QUEUE_BEGINS] = b->out.len;
 	}
-	if (redis_pipeline(q->writer, qb_on_part, qb_on_last, b, 0, &b->out,
-	    b->ends, b->n) == -1)
+	buf_init(&all);
+	buf_reserve(&all, b->sents.args.len + b->supps.args.len +
+	    b->caps.args.len + b->out.len + 128);
+	ends = xcalloc(3 + b->n, sizeof *ends);
+	if (b->sents.n > 0) {
+		qb_list_command(&all, &b->sents, "MGET", p, NULL);
+		ends[n++] = all.len;
+		lists[nl++].ask = QB_SENTS;
+		qb_list_command(&all, &b->supps, "HMGET", p, "suppressed");
+		ends[n++] = all.len;
+		lists[nl++].ask = QB_SUPPS;
+	}
+	if (b->caps.n > 0) {
+		qb_list_command(&all, &b->caps, "MGET", p, NULL);
+		ends[n++] = all.len;
+		lists[nl++].ask = QB_CAPS;
+	}
+	base = all.len;
+	buf_append(&all, b->out.data, b->out.len);
+	for (i = 0; i < b->n; i++)
+		ends[n++] = base + b->ends[i];
+	if (redis_pipeline(q->writer, qb_on_part, qb_on_last, b, 0, &all,
+	    ends, n) == -1) {
+		buf_free(&all);
+		free(ends);
 		return -1;
+	}
 	/* hiredis holds the commands now; only the calls wait for replies */
+	free(ends);
+	memcpy(b->lists, lists, sizeof lists);
+	b->nlists = nl;
 	free(b->ends);
 	b->ends = NULL;
+	buf_free(&b->out);
+	buf_free(&b->sents.args);
+	buf_free(&b->supps.args);
+	buf_free(&b->caps.args);
 	return 0;
 }
 

@@ -57,19 +57,19 @@ queue_records_split(struct queue_records *r, struct queue_args *script,
 {
 	char	 ml[BUF_LL_SIZE];
 	size_t	 mll = buf_fmt_ll(ml, maxlen);
-	int	 i = 0, next, k;
+	int	 i = 0, from = 0, next, k;
 
+	/* the ops between two records go to the script in one copy */
 	while (i < ops->n) {
-		if ((next = queue_op_next(ops, i)) == -1) {
-			/* the script refuses what it cannot read, with its error */
-			queue_args_cat_range(script, ops, i, ops->n);
-			return;
-		}
+		/* the rest to the script, which refuses what it cannot read */
+		if ((next = queue_op_next(ops, i)) == -1)
+			break;
 		if (ops->data.data[ops->off[i]] != 'L') {
-			queue_args_cat_range(script, ops, i, next);
 			i = next;
 			continue;
 		}
+		queue_args_cat_range(script, ops, from, i);
+		from = next;
 		/* L n name value ...: XADD <p>deliveries MAXLEN ~ max * name value ... */
 		redis_resp_command(&r->resp, (size_t)(6 + next - i - 2));
 		redis_resp_bulk(&r->resp, "XADD", 4);
@@ -84,6 +84,7 @@ queue_records_split(struct queue_records *r, struct queue_args *script,
 		queue_records_end(r);
 		i = next;
 	}
+	queue_args_cat_range(script, ops, from, ops->n);
 }
 
 int
