@@ -78,7 +78,8 @@ void		 queue_op_record(struct queue_args *, int dead, int nfields);
 /*
  * Where the op that starts at argument i ends (the next one's index), -1
  * when it is unknown or cut short: the grammar the ops above and the
- * commit's "A" write, and the commit script reads (queue_lua.c).
+ * commit's "A" write. The commit script reads the same (queue_lua.c) but
+ * for L, which queue_records.c takes out before it.
  */
 int		 queue_op_next(const struct queue_args *, int i);
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LiLiQ-P-1.1 */
 /*
  * The queue's writer: scripts batched per loop iteration or per
- * QUEUE_SEND_AT calls (begin, state, commit, rate), the schedule tick, the
- * gauges, single reads, and the sent markers a failed commit owes.
+ * QUEUE_SEND_AT calls (state, commit, rate; the begins' reads, with
+ * queue_begin.c; a commit's deliveries records, with queue_records.c), the
+ * schedule tick, the gauges, single reads, and the sent markers a failed
+ * commit owes.
  *
  * Ownership: a batch owns its arguments until hiredis has them (sent, or
  * the batch failed) and its calls until its reply; each call's callback fires exactly once, from the loop, unless the queue
@@ -456,11 +458,11 @@ queue_on_commit(redisReply *r, void *arg)
 		queue_batch_free(b);	/* the jobs are gone already */
 		return;
 	}
+	queue_records_report(&b->recs);
 	if (queue_failed("commit", r)) {
 		queue_batch_fail(b);
 		return;
 	}
-	queue_records_report(&b->recs);
 	/* effects that failed: the rest of the batch went in, say which */
 	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		char esc[512];

@@ -55,9 +55,10 @@ struct queue_check {
 };
 
 /*
- * begin: ok = 0 when Redis failed or refused one of the entry's reads, or
- * one the batch shares (a key of another type); dup = 1 for a duplicate
- * event id; per delivery its verdict (enum queue_verdict).
+ * begin: ok = 0 when Redis failed or refused one of the entry's reads (its
+ * person's record or its seen marker of another type), or the batch's
+ * read of the suppression list; dup = 1 for a duplicate event id; per
+ * delivery its verdict (enum queue_verdict).
  */
 typedef void	(*queue_begin_cb)(int ok, int dup, const int *verdicts,
 		    size_t n, void *arg);

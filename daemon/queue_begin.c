@@ -15,7 +15,11 @@
  * of them is one that could as well have landed right after the last,
  * before the send, which the script did not see either. The dedupe's
  * SET NX and GET are two commands: a marker gone between them (expired)
- * is no duplicate. A claimed entry's SET NX is asked along with its
+ * is no duplicate. The sent markers and the daily counts are read with
+ * MGET, which answers nil for a key of another type where the script's
+ * EXISTS said "sent" and its GET failed the batch: relais writes them as
+ * strings only, so only a store changed by hand would tell the two
+ * apart. A claimed entry's SET NX is asked along with its
  * internal:<sid> check, not after it: a retry of relais's own whose
  * event's marker had expired marks the event seen again (the script left
  * it unmarked), which only dedupes a producer's late copy of it.
@@ -23,6 +27,7 @@
  * Ownership: a batch owns its commands until hiredis has them, and its
  * calls until the last reply; the other replies only fill it in.
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,7 +251,7 @@ qb_check(struct queue_begins *b, size_t ci, size_t i,
 		k->contact = strcmp(v->check, "c") == 0;
 		if (k->contact && ch > 0)
 			k->addr = xstrdup(v->supp + ch + 1);
-		/* a channel too long for a field name reads one nobody has */
+		/* relais's channels are email and sms: a 71st letter is cut */
 		(void)snprintf(field, sizeof field, "consent_%.*s", (int)ch,
 		    v->supp);
 		qb_start(b, ci, i, QB_PERSON, 6);
@@ -380,8 +385,7 @@ qb_count(const redisReply *r)
 	if (r->type != REDIS_REPLY_STRING)
 		return 0;
 	n = strtod(r->str, &end);
-	while (end != r->str && (*end == ' ' || *end == '\t' || *end == '\n' ||
-	    *end == '\r'))
+	while (end != r->str && isspace((unsigned char)*end))
 		end++;
 	return end == r->str || *end != '\0' ? 0 : n;
 }

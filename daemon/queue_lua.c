@@ -30,7 +30,8 @@
  * Batched over every entry that finished in one loop iteration (or the
  * first QUEUE_SEND_AT calls of it), applied atomically. ARGV: prefix,
  * group, sent ttl, consent history ttl, dead letters' retention (ms), then
- * ops (queue_op_next() reads the same grammar):
+ * ops (queue_op_next() reads the same grammar, and the L ops that
+ * queue_records.c takes out before the script):
  * S key | C count-key ttl (a message sent to a recipient today) | Z score
  * member | D n f v ... | A stream-id (ack and
  * delete the entry) | U suppression-id record (a provider's opt-out, kept

@@ -137,7 +137,6 @@ queue_records_report(const struct queue_records *r)
 
 	if (r->refused > 0)
 		log_errx("queue: commit: Redis refused %zu deliveries records "
-		    "(the outcomes, markers and acknowledgements went in "
-		    "without them): %s", r->refused, log_escape(r->error, esc,
-		    sizeof esc));
+		    "(not in relais:deliveries): %s", r->refused,
+		    log_escape(r->error, esc, sizeof esc));
 }
