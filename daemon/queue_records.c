@@ -93,19 +93,12 @@ queue_records_send(struct queue_records *r, struct redis *rd,
     redis_cb each, redis_cb cb, void *arg)
 {
 	size_t	len = r->resp.len;
-	int	i;
 
 	if (r->n == 0)
 		return redis_eval_packed(rd, s, cb, arg, 0, 0, args->n,
 		    args->data.data, args->data.len, args->off, args->len);
-	buf_reserve(&r->resp, 96 + args->data.len + (size_t)args->n * 24);
-	redis_resp_command(&r->resp, (size_t)args->n + 3);
-	redis_resp_bulk(&r->resp, "EVALSHA", 7);
-	redis_resp_bulk(&r->resp, s->sha, strlen(s->sha));
-	redis_resp_bulk(&r->resp, "0", 1);
-	for (i = 0; i < args->n; i++)
-		redis_resp_bulk(&r->resp, args->data.data + args->off[i],
-		    args->len[i]);
+	redis_resp_evalsha_packed(&r->resp, s->sha, 0, args->n,
+	    args->data.data, args->data.len, args->off, args->len);
 	queue_records_end(r);
 	if (redis_pipeline(rd, each, cb, arg, 0, &r->resp, r->ends, r->n) ==
 	    -1) {

@@ -230,20 +230,6 @@ redis_on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 	free(c);
 }
 
-/* "EVALSHA sha nkeys" as RESP, argc arguments to follow. */
-static void
-redis_format_eval(struct buf *b, const struct redis_script *s, int nkeys,
-    int argc, size_t bytes)
-{
-	char	nk[BUF_LL_SIZE];
-
-	buf_reserve(b, 96 + bytes + (size_t)argc * 24);
-	redis_resp_command(b, (size_t)argc + 3);
-	redis_resp_bulk(b, "EVALSHA", 7);
-	redis_resp_bulk(b, s->sha, strlen(s->sha));
-	redis_resp_bulk(b, nk, buf_fmt_ll(nk, nkeys));
-}
-
 /* A pipeline's reply other than its last: the last one frees c. */
 static void
 redis_on_part(redisAsyncContext *ac, void *reply, void *privdata)
@@ -358,7 +344,7 @@ redis_eval(struct redis *r, const struct redis_script *s, redis_cb cb,
 	for (i = 0; i < argc; i++)
 		bytes += argvlen != NULL ? argvlen[i] : strlen(argv[i]);
 	buf_init(&out);
-	redis_format_eval(&out, s, nkeys, argc, bytes);
+	redis_resp_evalsha(&out, s->sha, nkeys, argc, bytes);
 	for (i = 0; i < argc; i++)
 		redis_resp_bulk(&out, argv[i], argvlen != NULL ? argvlen[i] :
 		    strlen(argv[i]));
@@ -371,14 +357,12 @@ redis_eval_packed(struct redis *r, const struct redis_script *s,
     const char *base, size_t bytes, const size_t *off, const size_t *len)
 {
 	struct buf	out;
-	int		i;
 
 	if (r->state != REDIS_UP)
 		return -1;
 	buf_init(&out);
-	redis_format_eval(&out, s, nkeys, argc, bytes);
-	for (i = 0; i < argc; i++)
-		redis_resp_bulk(&out, base + off[i], len[i]);
+	redis_resp_evalsha_packed(&out, s->sha, nkeys, argc, base, bytes, off,
+	    len);
 	return redis_send_out(r, cb, arg, timeout_ms, 0, &out);
 }
 

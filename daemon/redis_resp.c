@@ -87,6 +87,31 @@ redis_resp_key(struct buf *b, const char *prefix, const char *kind,
 }
 
 void
+redis_resp_evalsha(struct buf *b, const char *sha, int nkeys, int argc,
+    size_t bytes)
+{
+	char	nk[BUF_LL_SIZE];
+
+	buf_reserve(b, 96 + bytes + (size_t)argc * 24);
+	redis_header(b, '*', (size_t)argc + 3);
+	redis_resp_bulk(b, "EVALSHA", 7);
+	redis_resp_bulk(b, sha, strlen(sha));
+	redis_resp_bulk(b, nk, buf_fmt_ll(nk, nkeys));
+}
+
+void
+redis_resp_evalsha_packed(struct buf *b, const char *sha, int nkeys,
+    int argc, const char *base, size_t bytes, const size_t *off,
+    const size_t *len)
+{
+	int	i;
+
+	redis_resp_evalsha(b, sha, nkeys, argc, bytes);
+	for (i = 0; i < argc; i++)
+		redis_resp_bulk(b, base + off[i], len[i]);
+}
+
+void
 redis_resp_format(struct buf *b, int argc, const char **argv,
     const size_t *argvlen)
 {
