@@ -64,7 +64,7 @@ struct queue_batch {
 
 static void	queue_on_flush(evutil_socket_t, short, void *);
 static void	queue_batch_free(struct queue_batch *);
-static void	queue_flush_soon(struct queue *, const struct queue_batch *);
+static void	queue_batch_soon(struct queue *, size_t);
 
 void
 queue_arm(struct event *ev, long ms)
@@ -527,7 +527,7 @@ queue_rate(struct queue *q, const char *gateway, long interval_ms,
 	c = queue_batch_call(q->rates);
 	c->rate_cb = cb;
 	c->arg = arg;
-	queue_flush_soon(q, q->rates);
+	queue_batch_soon(q, q->rates->ncalls);
 	return 0;
 }
 
@@ -556,7 +556,7 @@ queue_flush_one(struct queue *q, struct queue_batch *b,
  * Every batch goes, rates first, then commits (they free room that the
  * begins' entries wait for), states, begins. From the loop (now = 0), a
  * batch that cannot go fails: its entries stay pending. From inside a
- * caller's call (now = 1, queue_flush_soon), it stays for the loop to
+ * caller's call (now = 1, queue_batch_soon), it stays for the loop to
  * fail: its callbacks must not fire inside the call that added to it.
  */
 static void
@@ -624,12 +624,6 @@ queue_batch_soon(struct queue *q, size_t ncalls)
 		event_active(q->ev_flush, EV_TIMEOUT, 0);
 }
 
-static void
-queue_flush_soon(struct queue *q, const struct queue_batch *b)
-{
-	queue_batch_soon(q, b->ncalls);
-}
-
 int
 queue_begin(struct queue *q, const char *event_id, const char *stream_id,
     int claim, const struct queue_check *v, size_t nkeys, queue_begin_cb cb,
@@ -668,7 +662,7 @@ queue_state(struct queue *q, const char *event_id, const char *stream_id,
 	c = queue_batch_call(q->states);
 	c->state_cb = cb;
 	c->arg = arg;
-	queue_flush_soon(q, q->states);
+	queue_batch_soon(q, q->states->ncalls);
 	return 0;
 }
 
@@ -765,6 +759,6 @@ queue_commit(struct queue *q, const char *stream_id, struct queue_args *ops,
 	c = queue_batch_call(q->commits);
 	c->commit_cb = cb;
 	c->arg = arg;
-	queue_flush_soon(q, q->commits);
+	queue_batch_soon(q, q->commits->ncalls);
 	return 0;
 }

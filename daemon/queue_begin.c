@@ -112,7 +112,7 @@ struct queue_begins {
 	struct qb_list	 sents;		/* read at once when the batch goes */
 	struct qb_list	 supps;
 	struct qb_list	 caps;
-	struct qb_slot	 lists[3];	/* the lists' slots, once sent */
+	enum qb_ask	 lists[3];	/* what the lists' replies are, once sent */
 	size_t		 nlists;
 	struct qb_call	*calls;
 	size_t		 ncalls;
@@ -453,6 +453,7 @@ qb_on_part(redisReply *r, void *arg)
 {
 	struct queue_begins	*b = arg;
 	const struct qb_slot	*s;
+	enum qb_ask		 ask;
 	char			 esc[256];
 
 	if (b->q->freeing || b->next >= b->nlists + b->n)
@@ -464,12 +465,12 @@ qb_on_part(redisReply *r, void *arg)
 	}
 	if (b->next < b->nlists) {
 		/* a list: every delivery's, so every call fails with it */
-		s = &b->lists[b->next++];
+		ask = b->lists[b->next++];
 		if (r->type == REDIS_REPLY_ERROR) {
 			log_errx("queue: begin: %s", log_escape(r->str, esc,
 			    sizeof esc));
 			b->down = 1;
-		} else if (qb_read_list(b, (enum qb_ask)s->ask, r) == -1) {
+		} else if (qb_read_list(b, ask, r) == -1) {
 			log_errx("queue: begin: unexpected reply (type %d)",
 			    r->type);
 			b->down = 1;
@@ -550,11 +551,10 @@ int
 queue_begins_send(struct queue *q, struct queue_begins *b, int hint)
 {
 	const char	*p = q->redis.prefix;
-	struct qb_slot	 lists[3];
+	enum qb_ask	 lists[3];
 	struct buf	 all;
 	size_t		*ends, n = 0, nl = 0, i, base;
 
-	memset(lists, 0, sizeof lists);
 	if (b->sents.n == 0 && b->n == 0) {
 		qb_start(b, 0, 0, QB_PING, 1);
 		qb_bulk(b, "PING");
@@ -571,15 +571,15 @@ queue_begins_send(struct queue *q, struct queue_begins *b, int hint)
 	if (b->sents.n > 0) {
 		qb_list_command(&all, &b->sents, "MGET", p, NULL);
 		ends[n++] = all.len;
-		lists[nl++].ask = QB_SENTS;
+		lists[nl++] = QB_SENTS;
 		qb_list_command(&all, &b->supps, "HMGET", p, "suppressed");
 		ends[n++] = all.len;
-		lists[nl++].ask = QB_SUPPS;
+		lists[nl++] = QB_SUPPS;
 	}
 	if (b->caps.n > 0) {
 		qb_list_command(&all, &b->caps, "MGET", p, NULL);
 		ends[n++] = all.len;
-		lists[nl++].ask = QB_CAPS;
+		lists[nl++] = QB_CAPS;
 	}
 	base = all.len;
 	buf_append(&all, b->out.data, b->out.len);
@@ -593,7 +593,7 @@ queue_begins_send(struct queue *q, struct queue_begins *b, int hint)
 	}
 	/* hiredis holds the commands now; only the calls wait for replies */
 	free(ends);
-	memcpy(b->lists, lists, sizeof lists);
+	memcpy(b->lists, lists, nl * sizeof *lists);
 	b->nlists = nl;
 	free(b->ends);
 	b->ends = NULL;
