@@ -219,6 +219,13 @@ gw_call_done(struct gw_call *c, const struct gw_result *res)
 static void	gw_on_result(const struct gw_result *, void *);
 static void	gw_on_refused(evutil_socket_t, short, void *);
 
+/* What a refused send's reason says of a breaker not closed. */
+static const char *
+gw_circuit(enum breaker_state st)
+{
+	return st == BREAKER_OPEN ? "open" : "half-open, probe in flight";
+}
+
 /* Hands m to the kind, which makes its request now; -1 as kind->send. */
 static int
 gw_call_start(struct gw *g, struct gw_call *c, const struct gw_msg *m)
@@ -267,8 +274,7 @@ gw_kick(struct gw *g)
 			continue;
 		(void)breaker_result(g->breaker, &c->ticket, BREAKER_WAIT, now);
 		if (st != BREAKER_CLOSED && !c->ticket.probe) {
-			c->why = st == BREAKER_OPEN ? "open" :
-			    "half-open, probe in flight";
+			c->why = gw_circuit(st);
 			c->wait_ms = -1;
 		}
 		if ((c->refused = event_new(g->base, -1, 0, gw_on_refused,
@@ -360,8 +366,7 @@ gw_send(struct gw *g, const struct gw_msg *m, gw_cb cb, void *arg)
 	c->cb = cb;
 	c->arg = arg;
 	if (breaker_admit(g->breaker, now, &c->ticket, &c->wait_ms) == -1) {
-		c->why = breaker_state(g->breaker, now) == BREAKER_OPEN ?
-		    "open" : "half-open, probe in flight";
+		c->why = gw_circuit(breaker_state(g->breaker, now));
 		if ((c->refused = event_new(g->base, -1, 0, gw_on_refused,
 		    c)) == NULL) {
 			gw_call_free(c);
