@@ -60,6 +60,13 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
  * event that corrects the record. The list holds, after the follow-ups,
  * the fields to set (nset pairs) then those to remove (names): they go to
  * HSET and HDEL as they are, no table made of them.
+ * A person with no territory stored has no record (every writer of one
+ * writes the territory or checks it first; a departure keeps it; forget
+ * deletes the whole hash, with the follow-ups), and no follow-ups planned
+ * (followups:<pid> is written with the record, deleted with it or at a
+ * departure, and given the record's expiry when written, which later
+ * events push further): for them neither the HDEL nor the follow-ups'
+ * HGETALL is sent, two of a new arrival's five calls.
  */
 "  local fl, nf = a.list, 3 * tonumber(a.nfollowups)\n"
 "  local ns = nf + 2 * tonumber(a.nset)\n"
@@ -83,7 +90,7 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  if del then\n"
 "    for i = ns + 1, #fl do del[#del + 1] = fl[i] end\n"
 "    redis.call('HDEL', k, unpack(del))\n"
-"  elseif #fl > ns then\n"
+"  elseif #fl > ns and r[2] then\n"
 "    redis.call('HDEL', k, unpack(fl, ns + 1, #fl))\n"
 "  end\n"
 "  if not own then\n"
@@ -108,7 +115,7 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  local fk = p .. 'followups:' .. pid\n"
 "  local want = {}\n"
 "  for j = 1, nf, 3 do want[fl[j]] = j end\n"
-"  for kind, m in pairs(hgetall(fk)) do\n"
+"  for kind, m in pairs(r[2] and hgetall(fk) or {}) do\n"
 "    if not want[kind] or fl[want[kind] + 2] ~= m then\n"
 "      sched_rem(p, m)\n"
 "      redis.call('HDEL', fk, kind)\n"
