@@ -203,6 +203,7 @@ truth_commit(const char *type, const char *id, const char *data,
 	struct handler_out	 out;
 	struct queue_args	 ops;
 	struct buf		 body;
+	redisReply		*r;
 
 	test_decide_json(type, id, data, ans, 0, &out);
 	queue_args_init(&ops);
@@ -215,7 +216,13 @@ truth_commit(const char *type, const char *id, const char *data,
 	buf_init(&body);
 	buf_puts(&body, store_effects());
 	buf_puts(&body, queue_commit_lua);
-	freeReplyObject(truth_eval(body.data, &ops));
+	r = truth_eval(body.data, &ops);
+	/* 1: every op applied, no effect failed (a failure lists them) */
+	if (r->type != REDIS_REPLY_INTEGER || r->integer != 1)
+		fail_msg("commit: %s", r->type == REDIS_REPLY_ARRAY &&
+		    r->elements > 0 && r->element[0]->str != NULL ?
+		    r->element[0]->str : "not 1");
+	freeReplyObject(r);
 	buf_free(&body);
 	queue_args_clear(&ops);
 	handler_out_clear(&out);
@@ -248,10 +255,59 @@ truth_hget(const char *key, const char *field)
 	"\"email\":\"ana@example.com\",\"language\":\"fr\"," \
 	"\"consent\":{\"email\":true}},\"territory\":\"" t "\"," \
 	"\"arrival_date\":\"2026-02-20\"}"
+#define ARRIVAL_ON(date) \
+	"{\"person\":{\"id\":\"p-1\",\"first_name\":\"Ana\"," \
+	"\"email\":\"ana@example.com\",\"language\":\"fr\"," \
+	"\"consent\":{\"email\":true}},\"territory\":\"abitibi\"," \
+	"\"arrival_date\":\"" date "\"}"
 #define PERSON	"{\"person\":{\"id\":\"p-1\"}}"
 #define FOLLOWUP(k) \
 	"{\"person\":{\"id\":\"p-1\"},\"followup\":{\"kind\":\"" k "\"," \
 	"\"due_at\":\"2026-03-01T14:00:00Z\"}}"
+
+/*
+ * An arrival corrected (a later event, another arrival date) plans its
+ * follow-ups anew: the stored person's planned ones are read and those no
+ * longer wanted leave the scheduled set (newest truth wins), where a
+ * person with no record has none to read (the state asks nothing then).
+ */
+static void
+test_followups_replanned(void **state)
+{
+	redisReply	*old, *r;
+	long long	 n;
+	size_t		 i;
+
+	(void)state;
+	truth_run("newcomer.arrived", "a-1", "1-1", 0,
+	    ARRIVAL_ON("2026-02-20"), 1000);
+	n = test_redis_int(srv, "HLEN t:followups:p-1");
+	assert_true(n > 0);
+	assert_int_equal(test_redis_int(srv, "ZCARD t:scheduled"), n);
+	old = test_redis_cmd(srv, "HVALS t:followups:p-1");
+	truth_run("newcomer.arrived", "a-2", "2-1", 0,
+	    ARRIVAL_ON("2026-02-27"), 2000);
+	assert_int_equal(test_redis_int(srv, "HLEN t:followups:p-1"), n);
+	assert_int_equal(test_redis_int(srv, "ZCARD t:scheduled"), n);
+	/* the first plan's members are gone, the new ones are the set's */
+	for (i = 0; i < old->elements; i++) {
+		r = redisCommand(srv->c, "ZSCORE t:scheduled %s",
+		    old->element[i]->str);
+		assert_non_null(r);
+		assert_int_equal(r->type, REDIS_REPLY_NIL);
+		freeReplyObject(r);
+	}
+	freeReplyObject(old);
+	old = test_redis_cmd(srv, "HVALS t:followups:p-1");
+	for (i = 0; i < old->elements; i++) {
+		r = test_redis_cmd(srv, "ZSCORE t:scheduled %s",
+		    old->element[i]->str);
+		assert_int_equal(r->type, REDIS_REPLY_STRING);
+		freeReplyObject(r);
+	}
+	freeReplyObject(old);
+	freeReplyObject(test_redis_cmd(srv, "FLUSHALL"));
+}
 
 /* Arrivals and departures: a crash before the commit, replays, repeats. */
 static void
@@ -361,6 +417,7 @@ main(void)
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_arrivals_departures),
 		cmocka_unit_test(test_followups),
+		cmocka_unit_test(test_followups_replanned),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
