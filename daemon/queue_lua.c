@@ -41,9 +41,12 @@
  * reported an opt-out; welcomed the person a welcome reached, or "").
  * Returns 1, or the effects that failed ("name: error"), the rest applied.
  * The deliveries records (L ops) are not here: they go as XADDs of their
- * own ahead of the script (queue_records.c).
+ * own ahead of the script (queue_records.c). The scheduled set's helpers
+ * (sched_add) come with the handlers' text that opens the script
+ * (handlers/store.c), as incr does: not defined twice in the prologue
+ * every run pays.
  */
-const char queue_commit_lua[] = FIGURES_REASON_LUA QUEUE_SCHED_LUA
+const char queue_commit_lua[] = FIGURES_REASON_LUA
 "local p, group, ttl, cttl, dttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
 /*
  * A delivery's dead letter keeps the event's bytes once (Law 25): when a

@@ -564,6 +564,50 @@ test_commit_early_marker(void **state)
 	tz_free(tz);
 }
 
+/*
+ * An effect's arguments bound by name (store.c's wrappers): fewer than its
+ * names (stat without a once guard: counted, no person read), and a last
+ * "x..." list longer than unpack() returns at once (1,500 persons out of
+ * a digest of 1,501: the one left keeps the digest scheduled).
+ */
+static void
+test_commit_effect_args(void **state)
+{
+	struct test_redis	*srv = *state;
+	struct queue_args	 ops;
+	redisReply		*r;
+	char			 pid[32];
+	int			 i;
+
+	for (i = 0; i <= 1500; i++)
+		test_redis_int(srv, "HSET t:digest:emp-1 p-%d job-1", i);
+	queue_args_init(&ops);
+	queue_op_effect(&ops, "stat", 2);
+	queue_args_add(&ops, "abitibi:2026-11", 15);
+	queue_args_add(&ops, "abitibi:arrivals", 16);
+	queue_op_effect(&ops, "digest_done", 4 + 1500);
+	queue_args_add(&ops, "emp-1", 5);
+	queue_args_add(&ops, "1700000000000", 13);
+	queue_args_add(&ops, "digest emp-1", 12);
+	queue_args_add(&ops, "60000", 5);
+	for (i = 1; i <= 1500; i++) {
+		snprintf(pid, sizeof pid, "p-%d", i);
+		queue_args_add(&ops, pid, strlen(pid));
+	}
+	test_commit(srv, &ops);
+	queue_args_clear(&ops);
+	assert_int_equal(test_hget(srv, "t:figures:abitibi:2026-11",
+	    "arrivals"), 1);
+	assert_int_equal(test_redis_int(srv, "HLEN t:digest:emp-1"), 1);
+	assert_int_equal(test_redis_int(srv, "HEXISTS t:digest:emp-1 p-0"), 1);
+	r = test_redis_cmd(srv, "GET t:digest-due:emp-1");
+	assert_string_equal(r->str, "1700000000000");
+	freeReplyObject(r);
+	r = test_redis_cmd(srv, "ZSCORE t:scheduled %s", "digest emp-1");
+	assert_string_equal(r->str, "1700000000000");
+	freeReplyObject(r);
+}
+
 /* The tick's retention takes expired letters off dead:reasons, once. */
 static void
 test_tick_retention(void **state)
@@ -616,6 +660,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_commit_counts_kept,
 		    setup_redis, teardown_redis),
 		cmocka_unit_test_setup_teardown(test_commit_early_marker,
+		    setup_redis, teardown_redis),
+		cmocka_unit_test_setup_teardown(test_commit_effect_args,
 		    setup_redis, teardown_redis),
 		cmocka_unit_test_setup_teardown(test_tick_retention,
 		    setup_redis, teardown_redis),
