@@ -31,6 +31,7 @@ handler_state_init(struct handler_state *st, const struct handler_lua *fn)
 		    st->ndecl);
 	for (i = 0; i < st->ndecl; i++)
 		st->at[i] = -1;
+	st->next = 0;
 	st->more_name = NULL;
 	st->has_prepared = 0;
 	queue_args_init(&st->set);
@@ -401,15 +402,22 @@ handler_id(const struct envelope *ev, const char *what, char *reason,
 	return NULL;
 }
 
-/* Where argument name travels: its place in the declaration. */
+/*
+ * Where argument name travels: its place in the declaration. Handlers set
+ * their arguments mostly in that order: the search starts after the one
+ * set last (an arrival's thirteen cost 91 strcmp an event from the first).
+ */
 static size_t
-handler_arg_index(const struct handler_state *st, const char *name)
+handler_arg_index(struct handler_state *st, const char *name)
 {
-	size_t	i;
+	size_t	i, k;
 
-	for (i = 0; i < st->ndecl; i++) {
-		if (strcmp(st->lua->args[i], name) == 0)
+	for (k = 0; k < st->ndecl; k++) {
+		i = (st->next + k) % st->ndecl;
+		if (strcmp(st->lua->args[i], name) == 0) {
+			st->next = i + 1;
 			return i;
+		}
 	}
 	fatalx("handlers: state function %s has no argument %s",
 	    st->fn != NULL ? st->fn : "(none)", name);

@@ -125,6 +125,7 @@ struct handler_state {
 	struct queue_args	  set;
 	int			  at[HANDLER_ARGS_MAX];
 	size_t			  ndecl;	/* lua's arguments; 0: no state */
+	size_t			  next;		/* after the last one set */
 	struct queue_args	  more;
 	const char		 *more_name;	/* checked as the "name..." */
 	char			 *reads[HANDLER_READS_MAX];	/* full key names, owned */
