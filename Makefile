@@ -112,6 +112,7 @@ LIB_SRCS := \
 	daemon/gw_mailgun.c \
 	daemon/plan.c \
 	daemon/pipeline.c \
+	daemon/pipeline_job.c \
 	daemon/effects.c \
 	daemon/delivery.c \
 	daemon/record.c \

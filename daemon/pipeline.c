@@ -33,87 +33,12 @@
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "pipeline_int.h"
 #include "plan.h"
 #include "queue.h"
 #include "queue_args.h"
 #include "queue_batch.h"
 #include "record.h"
-
-/*
- * Where a job is. Each state is entered once, in this order; STATE is
- * skipped when the handler needs nothing from Redis, and any state may go
- * straight to COMMIT (dead letter, duplicate, nothing to send) or, when
- * Redis fails, to DROP.
- */
-enum pipeline_state {
-	PIPELINE_DECODE,	/* parse the entry, ask its handler what it needs */
-	PIPELINE_STATE,		/* the handler's state call and reads are out */
-	PIPELINE_PLAN,		/* deliveries routed and rendered */
-	PIPELINE_BEGIN,		/* dedupe and each delivery's check are out */
-	PIPELINE_SEND,		/* deliveries are at their gateways */
-	PIPELINE_COMMIT,	/* outcomes and the ack are out */
-	PIPELINE_DONE,		/* committed: counted, logged, freed */
-	PIPELINE_DROP,		/* Redis failed: freed unacked, read again */
-};
-
-struct pipeline_job {
-	struct pipeline			*p;
-	struct pipeline_conf		*conf;
-	enum pipeline_state		 state;
-	struct queue_entry		*e;
-	struct envelope			 env;
-	int				 parsed;
-	char				 logid[160];	/* env.id for the log */
-	const char			*dedupe;	/* event id, "" once done */
-	struct handler_state		 hs;		/* the handler's ask of Redis */
-	json_t				*answer;	/* and Redis's answer */
-	struct jarena			 arena;		/* env's and answer's values */
-	struct queue_rows		*rows[HANDLER_READS_MAX];
-	struct handler_rows		 hrows[HANDLER_READS_MAX];
-	int				 awaiting;	/* state and reads */
-	int				 state_failed;
-	struct plan			 plan;
-	struct delivery_job		 dj;		/* what its deliveries share */
-	struct delivery			*d;
-	size_t				 nd;
-	int				 dup;
-	char				 dead[512];	/* event-level reason */
-	TAILQ_ENTRY(pipeline_job)	 entry;
-};
-TAILQ_HEAD(pipeline_jobs, pipeline_job);
-
-/*
- * A configuration and the gateways built from it. Each job holds the one it
- * started under, so a reload never changes the rules under a job in flight;
- * the last job of an old configuration frees it.
- */
-struct pipeline_conf {
-	struct config	*cf;
-	struct gw_set	*gws;
-	unsigned	 refs;
-};
-
-struct pipeline {
-	struct event_base	*base;
-	struct pipeline_conf	*cur;
-	unsigned long		 reloads;
-	struct queue		*q;
-	struct pipeline_jobs	 jobs;
-	size_t			 njobs;
-	struct event		*ev_drained;
-	pipeline_drained_cb	 drained_cb;
-	void			*drained_arg;
-	struct metrics		*metrics;
-	/*
-	 * The Jansson values of a handler's prepare and of a plan (the
-	 * handler's variables, the renders' temporaries: some 17 KB a
-	 * welcome): each is done in one call and keeps none of them
-	 * (handlers.h), so one arena serves every job's and is released
-	 * right after. In the job's arena, they would stay with it until
-	 * its commit (256 jobs in flight).
-	 */
-	struct jarena		 scratch;
-};
 
 static void	pipeline_step(struct pipeline_job *, enum pipeline_state);
 static void	pipeline_on_sent_all(void *);
@@ -171,68 +96,13 @@ pipeline_job_free(struct pipeline_job *j)
 	envelope_clear(&j->env);
 	jarena_release(&j->arena);	/* after the last tree in it */
 	queue_entry_free(j->e);
+	free(j->logid);
+	free(j->dead);
 	free(j);
 	if (p->drained_cb != NULL && p->njobs == 0)
 		event_active(p->ev_drained, EV_TIMEOUT, 0);
 	else
 		queue_kick(p->q);
-}
-
-static const char *
-pipeline_event_id(const struct pipeline_job *j)
-{
-	return j->logid[0] != '\0' ? j->logid : "-";
-}
-
-/*
- * Parses the entry and asks its handler what it needs from Redis; -1 with
- * an event-level dead letter.
- */
-static int
-pipeline_parse(struct pipeline_job *j)
-{
-	const struct config		*cf = j->conf->cf;
-	const struct handler		*h;
-	struct envelope_limits		 lim;
-	struct queue_entry		*e = j->e;
-	struct handler_ctx		 ctx;
-	int				 rc;
-
-	if (e->event == NULL) {
-		snprintf(j->dead, sizeof j->dead, "stream entry has no "
-		    "\"event\" field");
-		return -1;
-	}
-	if (e->delivered > cf->redis.max_deliveries) {
-		snprintf(j->dead, sizeof j->dead, "poison message: read %ld "
-		    "times without completing", e->delivered);
-		return -1;
-	}
-	lim.max_bytes = (size_t)cf->limits.max_event_bytes;
-	lim.max_depth = (int)cf->limits.max_depth;
-	jarena_enter(&j->arena);
-	rc = envelope_parse(e->event, e->len, &lim, &j->env, j->dead,
-	    sizeof j->dead);
-	jarena_leave();
-	if (rc == -1)
-		return -1;
-	j->parsed = 1;
-	log_value(j->env.id, j->logid, sizeof j->logid);
-	if ((h = handler_find(j->env.type)) == NULL) {
-		snprintf(j->dead, sizeof j->dead, "unknown event type \"%s\"",
-		    j->env.type);
-		return -1;
-	}
-	memset(&ctx, 0, sizeof ctx);
-	ctx.cf = cf;
-	ctx.now_ms = clock_now_ms();
-	ctx.retry = e->retry_key != NULL;
-	if (h->prepare == NULL)
-		return 0;
-	jarena_enter(&j->p->scratch);
-	rc = h->prepare(&j->env, &ctx, &j->hs, j->dead, sizeof j->dead);
-	jarena_release(&j->p->scratch);
-	return rc;
 }
 
 /* DECODE: an entry trimmed away or not decodable is only acknowledged. */
@@ -271,7 +141,7 @@ pipeline_state_done(struct pipeline_job *j)
 		pipeline_step(j, PIPELINE_COMMIT);
 		return;
 	}
-	if (j->dead[0] != '\0') {
+	if (j->dead != NULL) {
 		/* our own script's answer was not JSON: a bug, kept for replay */
 		pipeline_step(j, PIPELINE_COMMIT);
 		return;
@@ -295,8 +165,8 @@ pipeline_on_state(int ok, int dup, const char *s, size_t len, void *arg)
 		j->answer = jsonr_loadb(s, len, 0, &err);
 		jarena_leave();
 		if (j->answer == NULL)
-			snprintf(j->dead, sizeof j->dead, "state function %s "
-			    "answered what is not JSON: %s", j->hs.fn, err.text);
+			pipeline_dead(j, "state function %s answered what is "
+			    "not JSON: %s", j->hs.fn, err.text);
 	}
 	pipeline_state_done(j);
 }
@@ -362,6 +232,7 @@ pipeline_plan_build(struct pipeline_job *j)
 {
 	struct queue_entry	*e = j->e;
 	struct handler_ctx	 ctx;
+	char			 reason[512] = "";
 	size_t			 i;
 	int			 rc;
 
@@ -378,8 +249,9 @@ pipeline_plan_build(struct pipeline_job *j)
 	ctx.nrows = j->hs.nreads;
 	ctx.prepared = j->hs.has_prepared ? j->hs.prepared.b : NULL;
 	jarena_enter(&j->p->scratch);
-	rc = plan_build(&ctx, &j->env, j->answer, &j->plan, j->dead,
-	    sizeof j->dead);
+	rc = plan_build(&ctx, &j->env, j->answer, &j->plan, reason,
+	    sizeof reason);
+	pipeline_dead_take(j, reason);
 	plan_drop_vars(&j->plan);
 	jarena_release(&j->p->scratch);	/* after the last value in it */
 	if (rc == -1)
@@ -393,9 +265,8 @@ pipeline_plan_build(struct pipeline_job *j)
 	 */
 	if (e->retry_key != NULL && plan_keep(&j->plan, e->retry_key) == 0 &&
 	    j->plan.out.n > 0) {
-		snprintf(j->dead, sizeof j->dead, "retry of delivery %s, which "
-		    "the current configuration no longer produces",
-		    e->retry_key);
+		pipeline_dead(j, "retry of delivery %s, which the current "
+		    "configuration no longer produces", e->retry_key);
 		return -1;
 	}
 	return 0;
@@ -430,7 +301,7 @@ pipeline_plan(struct pipeline_job *j)
 			    e->retry_key != NULL ? e->waits : 0);
 	}
 	pipeline_rows_free(j);	/* what was read is planned: megabytes, maybe */
-	pipeline_step(j, j->dead[0] != '\0' || j->nd == 0 ? PIPELINE_COMMIT :
+	pipeline_step(j, j->dead != NULL || j->nd == 0 ? PIPELINE_COMMIT :
 	    PIPELINE_BEGIN);
 }
 
@@ -496,7 +367,7 @@ pipeline_ops(struct pipeline_job *j, struct queue_args *a)
 {
 	size_t	i;
 
-	if (j->dead[0] != '\0') {
+	if (j->dead != NULL) {
 		record_dead(a, j->e, j->parsed ? j->env.id : "", j->dead, NULL,
 		    clock_now_ms());
 		return;
@@ -540,8 +411,8 @@ pipeline_done(struct pipeline_job *j)
 
 	metrics_event(p->metrics, !j->parsed ? "invalid" :
 	    handler_find(j->env.type) == NULL ? "unknown" : j->env.type,
-	    j->dead[0] != '\0' ? "dead" : j->dup ? "duplicate" : "done");
-	if (j->dead[0] != '\0') {
+	    j->dead != NULL ? "dead" : j->dup ? "duplicate" : "done");
+	if (j->dead != NULL) {
 		log_kv(LOG_WARNING, NULL,
 		    LOG_VAL("event", pipeline_event_id(j)),
 		    LOG_STR("stream", j->e->id), LOG_STR("outcome", "dead"),
@@ -555,7 +426,7 @@ pipeline_done(struct pipeline_job *j)
 		    LOG_STR("type", j->env.type), LOG_STR("outcome", "done"),
 		    LOG_TEXT("note", j->plan.out.note));
 	}
-	for (i = 0; i < j->nd && !j->dup && j->dead[0] == '\0'; i++) {
+	for (i = 0; i < j->nd && !j->dup && j->dead == NULL; i++) {
 		delivery_log(&j->d[i]);
 		metrics_delivery(p->metrics,
 		    delivery_outcome_name(j->d[i].outcome), j->d[i].pd->channel,
