@@ -25,4 +25,13 @@ assert_eq "$(jq -r 'select(.event == "j-2") | .reason' "$T/relaisd.log")" \
 assert_eq "$(grep -c forged "$T/relaisd.log")" 1 "lines naming the forged id"
 assert_eq "$(jq -r 'select(.event != null and (.event | startswith("j-3"))) | .outcome' "$T/relaisd.log")" \
     dead "the forged id's own outcome"
+# the same forged id in the default key=value lines: escaped, quoted,
+# no line of its own (the id is logged as log_value() made it)
+start_relaisd plain
+emit "$(event 'j-4\r\nrelaisd: forged outcome=sent')"
+wait_for 10 "handled" all_handled
+stop_relaisd
+assert_eq "$(grep -c '^relaisd: forged' "$T/plain.log")" 0 "plain lines the forged id began"
+assert_eq "$(grep -c '^relaisd: event="j-4\\x0d\\x0arelaisd: forged outcome=sent" ' "$T/plain.log")" 1 \
+    "plain lines naming the forged id, escaped"
 echo "json logs: ok"
