@@ -98,9 +98,10 @@ struct pipeline {
  */
 int		 pipeline_parse(struct pipeline_job *);
 /*
- * j's event-level dead letter, its reason formatted; the first one set is
- * kept. Held as a string of its length, not in every job: most never have
- * one (a job had 512 bytes for it, 160 for its id, with 256 in flight).
+ * j's event-level dead letter, its reason formatted (511 bytes at most,
+ * as before); the first one set is kept (no path sets two). Held as a
+ * string of its length, not in every job: most never have one (a job had
+ * 512 bytes for it, 160 for its id, with 256 in flight).
  */
 void		 pipeline_dead(struct pipeline_job *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));

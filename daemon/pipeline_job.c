@@ -14,19 +14,19 @@
 #include "log.h"
 #include "pipeline_int.h"
 
+/* Capped as the callees' reason buffers are: a producer's type is not. */
 void
 pipeline_dead(struct pipeline_job *j, const char *fmt, ...)
 {
-	struct buf	b;
-	va_list		ap;
+	char	reason[512];
+	va_list	ap;
 
 	if (j->dead != NULL)
 		return;
-	buf_init(&b);
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	vsnprintf(reason, sizeof reason, fmt, ap);
 	va_end(ap);
-	j->dead = buf_steal(&b, NULL);
+	j->dead = xstrdup(reason);
 }
 
 void

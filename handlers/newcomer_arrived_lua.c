@@ -66,7 +66,11 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
  * (followups:<pid> is written with the record, deleted with it or at a
  * departure, and given the record's expiry when written, which later
  * events push further): for them neither the HDEL nor the follow-ups'
- * HGETALL is sent, two of a new arrival's five calls.
+ * HGETALL is sent, two of a new arrival's five calls. (Were retention
+ * lowered, a later arrival planning nothing new, every kind reminded or
+ * done, would shorten the record's expiry and not the follow-ups': these
+ * could outlive it, holding only members that fired, which a new record
+ * of that person then no longer clears.)
  */
 "  local fl, nf = a.list, 3 * tonumber(a.nfollowups)\n"
 "  local ns = nf + 2 * tonumber(a.nset)\n"

@@ -32,6 +32,6 @@ emit "$(event 'j-4\r\nrelaisd: forged outcome=sent')"
 wait_for 10 "handled" all_handled
 stop_relaisd
 assert_eq "$(grep -c '^relaisd: forged' "$T/plain.log")" 0 "plain lines the forged id began"
-assert_eq "$(grep -c '^relaisd: event="j-4\\x0d\\x0arelaisd: forged outcome=sent" ' "$T/plain.log")" 1 \
-    "plain lines naming the forged id, escaped"
+[ "$(grep -c '^relaisd: event="j-4\\x0d\\x0arelaisd: forged outcome=sent" ' "$T/plain.log")" -ge 1 ] ||
+    fail "no plain line names the forged id, escaped"
 echo "json logs: ok"
