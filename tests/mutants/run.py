@@ -96,6 +96,19 @@ def copy_tree(dst):
                      follow_symlinks=False)
 
 
+def scratch():
+    """An empty tree in a scratch directory, beside a link to the folder
+    the repository has beside it (../shared: the providers' OpenAPI
+    descriptions the fakes check requests against), as the tests expect."""
+    top = tempfile.mkdtemp(prefix="relais-mutants.")
+    shared = os.path.join(ROOT, "..", "shared")
+    if os.path.isdir(shared):
+        os.symlink(os.path.abspath(shared), os.path.join(top, "shared"))
+    tree = os.path.join(top, "relais")
+    os.mkdir(tree)
+    return tree
+
+
 def build(tree, units):
     targets = ["all"] + ["build/tests/%s" % u for u in sorted(units)]
     r = subprocess.run(["make", "-C", tree, "-j2", "BUILD=build"] + targets,
@@ -212,7 +225,7 @@ def main(argv):
     units = {t for t in tests if t.startswith("test_")}
     jobs = max(1, min(jobs, len(mutants)))
     start = time.time()
-    trees = [tempfile.mkdtemp(prefix="relais-mutants.") for _ in range(jobs)]
+    trees = [scratch() for _ in range(jobs)]
     bad = []
     try:
         copy_tree(trees[0])
@@ -258,7 +271,7 @@ def main(argv):
             print("mutants: scratch copies kept in %s" % " ".join(trees))
         else:
             for tree in trees:
-                shutil.rmtree(tree, ignore_errors=True)
+                shutil.rmtree(os.path.dirname(tree), ignore_errors=True)
 
 
 if __name__ == "__main__":
