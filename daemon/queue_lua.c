@@ -143,9 +143,14 @@ const char queue_commit_lua[] = FIGURES_REASON_LUA
 "  if op == 'S' then\n"
 "    skipf = redis.call('SET', p .. 'sent:' .. ARGV[i + 1], '1', 'EX', ttl, 'GET') ~= false\n"
 "    i = i + 2\n"
+/*
+ * A recipient's count of the day is made with its expiry (SET NX PX): one
+ * call for most, who get one message a day; a later message INCRs it,
+ * the expiry kept.
+ */
 "  elseif op == 'C' then\n"
-"    redis.call('INCR', p .. ARGV[i + 1])\n"
-"    redis.call('PEXPIRE', p .. ARGV[i + 1], ARGV[i + 2])\n"
+"    local ck = p .. ARGV[i + 1]\n"
+"    if not redis.call('SET', ck, '1', 'PX', ARGV[i + 2], 'NX') then redis.call('INCR', ck) end\n"
 "    i = i + 3\n"
 "  elseif op == 'U' then\n"
 "    redis.call('HSET', p .. 'suppressed', ARGV[i + 1], ARGV[i + 2])\n"

@@ -39,6 +39,13 @@ assert_eq "$(rcli keys 'relais:rcpt:*' | wc -l)" 4 "counts (one counsellor, thre
 rcli keys 'relais:rcpt:*' | grep -q "@" && fail "an address in a count's key"
 n=$(for k in $(rcli keys 'relais:rcpt:*'); do rcli get "$k"; done | sort -n | tail -n 1)
 assert_eq "$n" 2 "the counsellor's count"
+# each count expires two days after it was made, the counsellor's second
+# message (INCR of a count that exists) keeping that expiry
+for k in $(rcli keys 'relais:rcpt:*'); do
+	ttl=$(rcli pttl "$k")
+	[ "$ttl" -gt 0 ] && [ "$ttl" -le 172800000 ] ||
+	    fail "count $k: expiry $ttl ms (want 2 days at most)"
+done
 stop_relaisd
 
 # the next day, past midnight: the third notice goes
