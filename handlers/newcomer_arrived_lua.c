@@ -42,9 +42,17 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 /*
  * What is stored, read once: its order, and what the welcome and the
  * assignment belong to. r: t, territory, departed, counsellor, arrived_by,
- * assigned_by, welcome_by, welcome, mx (the matching index keys).
+ * assigned_by, welcome_by, welcome, mx (the matching index keys), then
+ * for each kind of the plan (kinds) whether it was reminded or done
+ * (fu:<kind>), which nothing below writes before it is used.
  */
-"  local r = redis.call('HMGET', k, 't', 'territory', 'departed', 'counsellor', 'arrived_by', 'assigned_by', 'welcome_by', 'welcome', 'mx')\n"
+"  local fl, nf = a.list, 3 * tonumber(a.nfollowups)\n"
+"  local want, kinds, fus = {}, {}, {}\n"
+"  for j = 1, nf, 3 do\n"
+"    if not want[fl[j]] then kinds[#kinds + 1] = fl[j]; fus[#fus + 1] = 'fu:' .. fl[j] end\n"
+"    want[fl[j]] = j\n"
+"  end\n"
+"  local r = redis.call('HMGET', k, 't', 'territory', 'departed', 'counsellor', 'arrived_by', 'assigned_by', 'welcome_by', 'welcome', 'mx', unpack(fus))\n"
 /* newest truth wins: an event older than the one applied changes nothing */
 "  if m.retry or m.t < (tonumber(r[1]) or 0) then\n"
 "    if not r[2] then return { missing = 1 } end\n"
@@ -72,7 +80,6 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
  * could outlive it, holding only members that fired, which a new record
  * of that person then no longer clears.)
  */
-"  local fl, nf = a.list, 3 * tonumber(a.nfollowups)\n"
 "  local ns = nf + 2 * tonumber(a.nset)\n"
 "  local arrived, welcome = r[5], r[8]\n"
 /* what arrived_by, welcome_by and assigned_by hold once written */
@@ -117,8 +124,6 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  local c, prev, fresh = assign(p, pid, t, jlist(a.roster), jlist(a.eligible), a.case_until, now, eid, r[4])\n"
 "  if fresh then by_c = eid end\n"
 "  local fk = p .. 'followups:' .. pid\n"
-"  local want = {}\n"
-"  for j = 1, nf, 3 do want[fl[j]] = j end\n"
 "  for kind, m in pairs(r[2] and hgetall(fk) or {}) do\n"
 "    if not want[kind] or fl[want[kind] + 2] ~= m then\n"
 "      sched_rem(p, m)\n"
@@ -126,15 +131,13 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "    end\n"
 "  end\n"
 /*
- * A follow-up already reminded or done (fu:<kind>) is not planned again;
- * the others with one ZADD per kind (sched_add_all: each new member counted
- * by its kind, queue_lua.h) and one HSET.
+ * A follow-up already reminded or done (fu:<kind>, read with the record)
+ * is not planned again; the others with one ZADD per kind (sched_add_all:
+ * each new member counted by its kind, queue_lua.h) and one HSET.
  */
-"  local kinds, fus, z, h = {}, {}, {}, {}\n"
-"  for kind in pairs(want) do kinds[#kinds + 1] = kind; fus[#fus + 1] = 'fu:' .. kind end\n"
-"  local done = #fus > 0 and redis.call('HMGET', k, unpack(fus)) or {}\n"
+"  local z, h = {}, {}\n"
 "  for i, kind in ipairs(kinds) do\n"
-"    if not done[i] then\n"
+"    if not r[9 + i] then\n"
 "      local j = want[kind]\n"
 "      z[#z + 1] = fl[j + 1]; z[#z + 1] = fl[j + 2]; h[#h + 1] = kind; h[#h + 1] = fl[j + 2]\n"
 "    end\n"
