@@ -4,11 +4,12 @@
  * before a send, an entry's dedupe and each delivery's check against the
  * current records, asked as plain reads pipelined on the writer (the
  * batch's sent markers in one MGET, its suppressions in one HMGET, its
- * daily counts in one MGET; an HMGET of each person) and judged here. It was a Lua script: as commands
- * of their own the same reads cost Redis a third of what they cost from
- * Lua (its arguments made Lua strings, redis.call, the tables of the
- * replies): 1.1 against 3.2 µs a delivery of scenario A's (README,
- * Performance, session 19).
+ * daily counts in one MGET; an HMGET of each person, one for an event's
+ * deliveries that ask the same of them) and judged here. It was a Lua
+ * script: as commands of their own the same reads cost Redis a third of
+ * what they cost from Lua (its arguments made Lua strings, redis.call,
+ * the tables of the replies): 1.1 against 3.2 µs a delivery of scenario
+ * A's (README, Performance, session 19).
  *
  * The reads are not one atomic snapshot, as the script's were: each reads
  * the newest truth when Redis runs it, and a change that lands between two
@@ -86,6 +87,7 @@ struct qb_key {
 	int		 supp;
 	int		 person;	/* QUEUE_GO or what the record says */
 	int		 capped;
+	uint32_t	 shares;	/* 1 + the key whose person read is ours; 0 */
 };
 
 struct qb_call {
@@ -232,15 +234,59 @@ qb_channel(const char *supp)
 	return n > 0 && supp[n] == ':' ? n : 0;
 }
 
-/* The reads of one delivery's check. */
+/*
+ * The key before i of the call whose person read is the same as key i's
+ * (the same person, the same channel: a welcome and the counsellor's
+ * notice of one arrival), plus 1; 0 when none.
+ */
+static uint32_t
+qb_person_shared(const struct qb_call *c, const struct queue_check *v,
+    size_t i, size_t ch)
+{
+	size_t	j;
+
+	for (j = 0; j < i; j++) {
+		if (c->keys[j].shares == 0 && v[j].check[0] != '\0' &&
+		    strcmp(v[j].person, v[i].person) == 0 &&
+		    qb_channel(v[j].supp) == ch &&
+		    memcmp(v[j].supp, v[i].supp, ch) == 0)
+			return (uint32_t)j + 1;
+	}
+	return 0;
+}
+
+/* HMGET person:<pid> territory departed consent_<ch> <address> */
+static void
+qb_person_read(struct queue_begins *b, size_t ci, size_t i,
+    const struct queue_check *v, size_t ch)
+{
+	char	field[80];
+
+	/* relais's channels are email and sms: a 71st letter is cut */
+	(void)snprintf(field, sizeof field, "consent_%.*s", (int)ch, v->supp);
+	qb_start(b, ci, i, QB_PERSON, 6);
+	qb_bulk(b, "HMGET");
+	redis_resp_key(&b->out, b->q->redis.prefix, "person:", v->person);
+	qb_bulk(b, "territory");
+	qb_bulk(b, "departed");
+	qb_bulk(b, field);
+	qb_bulk(b, ch == 3 && memcmp(v->supp, "sms", 3) == 0 ?
+	    "phone" : "email");
+	qb_end(b);
+}
+
+/*
+ * The reads of delivery i's check (v: the call's). A person read once for
+ * all the deliveries of the call that would ask the same of the record.
+ */
 static void
 qb_check(struct queue_begins *b, size_t ci, size_t i,
-    const struct queue_check *v)
+    const struct queue_check *vs)
 {
-	const char	*p = b->q->redis.prefix;
-	struct qb_key	*k = &b->calls[ci].keys[i];
-	char		 field[80];
-	size_t		 ch;
+	const char		*p = b->q->redis.prefix;
+	const struct queue_check *v = &vs[i];
+	struct qb_key		*k = &b->calls[ci].keys[i];
+	size_t			 ch;
 
 	redis_resp_key(qb_list_add(&b->sents, ci, i), p, "sent:", v->key);
 	redis_resp_bulk(qb_list_add(&b->supps, ci, i), v->supp,
@@ -251,18 +297,9 @@ qb_check(struct queue_begins *b, size_t ci, size_t i,
 		k->contact = strcmp(v->check, "c") == 0;
 		if (k->contact && ch > 0)
 			k->addr = xstrdup(v->supp + ch + 1);
-		/* relais's channels are email and sms: a 71st letter is cut */
-		(void)snprintf(field, sizeof field, "consent_%.*s", (int)ch,
-		    v->supp);
-		qb_start(b, ci, i, QB_PERSON, 6);
-		qb_bulk(b, "HMGET");
-		redis_resp_key(&b->out, p, "person:", v->person);
-		qb_bulk(b, "territory");
-		qb_bulk(b, "departed");
-		qb_bulk(b, field);
-		qb_bulk(b, ch == 3 && memcmp(v->supp, "sms", 3) == 0 ?
-		    "phone" : "email");
-		qb_end(b);
+		k->shares = qb_person_shared(&b->calls[ci], vs, i, ch);
+		if (k->shares == 0)
+			qb_person_read(b, ci, i, v, ch);
 	}
 	if (v->cap[0] != '\0') {
 		k->capmax = v->capmax;
@@ -329,7 +366,7 @@ queue_begins_add(struct queue_begins *b, const char *event_id,
 	if (nkeys > 0)
 		c->keys = xcalloc(nkeys, sizeof *c->keys);
 	for (i = 0; i < nkeys; i++)
-		qb_check(b, ci, i, &v[i]);
+		qb_check(b, ci, i, v);
 }
 
 /* The stored address a is addr, lower-cased (ASCII, as Lua's string.lower). */
@@ -398,6 +435,7 @@ qb_read(struct queue_begins *b, const struct qb_slot *s, const redisReply *r)
 	struct qb_key	*k = c->keys != NULL ? &c->keys[s->key] : NULL;
 	int		 isint = r->type == REDIS_REPLY_INTEGER;
 	int		 nil = r->type == REDIS_REPLY_NIL;
+	size_t		 i;
 
 	switch (s->ask) {
 	case QB_PING:
@@ -417,6 +455,10 @@ qb_read(struct queue_begins *b, const struct qb_slot *s, const redisReply *r)
 		if (r->type != REDIS_REPLY_ARRAY || r->elements != 4)
 			return -1;
 		k->person = qb_person(r, k);
+		for (i = s->key + 1; i < c->nkeys; i++) {
+			if (c->keys[i].shares == s->key + 1)
+				c->keys[i].person = qb_person(r, &c->keys[i]);
+		}
 		return 0;
 	default:
 		return -1;

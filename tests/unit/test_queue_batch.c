@@ -858,6 +858,52 @@ test_begin_claims(void **state)
 	assert_int_equal(c[5].dup, 0);
 }
 
+/*
+ * A person is read once for the deliveries of an entry that ask the same
+ * of their record (a welcome and the counsellor's notice), each judged by
+ * its own check; another channel or another person is a read of its own.
+ */
+static void
+test_begin_person_once(void **state)
+{
+	struct fx	*f = *state;
+	const struct queue_check v[] = {
+		{ "w", "email:a@b", "p1", "c", "", 0 },
+		{ "n", "email:counsellor@c", "p1", "p", "", 0 },
+		{ "s", "sms:+18195550101", "p1", "c", "", 0 },
+		{ "o", "email:a@b", "p2", "p", "", 0 },
+		{ "x", "email:other@b", "p1", "c", "", 0 },
+	};
+	const int	 want[] = { QUEUE_NO_CONSENT, QUEUE_GO, QUEUE_GO,
+	    QUEUE_DEPARTED, QUEUE_NO_CONSENT };
+	struct call	 c;
+	long long	 before;
+	size_t		 i;
+
+	memset(&c, 0, sizeof c);
+	test_start(f);
+	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:person:p1 territory t1 "
+	    "consent_sms 1 phone +18195550101 email a@b"));
+	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:person:p2 territory t1 "
+	    "departed 1"));
+	before = test_redis_info(&f->srv, "commandstats", "cmdstat_hmget");
+	if (before < 0)
+		before = 0;
+	assert_int_equal(queue_begin(f->q, "", "1-1", 0, v,
+	    sizeof v / sizeof v[0], test_on_begin, &c), 0);
+	TEST_UNTIL(f->base, c.n == 1, 5000);
+	assert_int_equal(c.ok, 1);
+	assert_int_equal(c.nv, sizeof want / sizeof want[0]);
+	for (i = 0; i < c.nv; i++) {
+		if (c.verdicts[i] != want[i])
+			fail_msg("delivery %s: verdict %d, expected %d",
+			    v[i].key, c.verdicts[i], want[i]);
+	}
+	/* the suppressions' HMGET, p1 by email, p1 by SMS, p2 */
+	assert_int_equal(test_redis_info(&f->srv, "commandstats",
+	    "cmdstat_hmget"), before + 4);
+}
+
 /* Redis gone: every begin of the batch fails, from the loop, once. */
 static void
 test_begin_lost(void **state)
@@ -1109,6 +1155,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_begin_verdicts, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_begin_claims, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_begin_person_once, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_begin_lost, setup,
 		    teardown),
