@@ -85,6 +85,7 @@ LIB_SRCS := \
 	daemon/tz.c \
 	daemon/window.c \
 	daemon/redis.c \
+	daemon/redis_ev.c \
 	daemon/redis_resp.c \
 	daemon/queue.c \
 	daemon/queue_batch.c \

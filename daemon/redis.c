@@ -28,11 +28,6 @@
 #include <event2/event.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#include <hiredis/adapters/libevent.h>
-#pragma GCC diagnostic pop
 #include <openssl/evp.h>
 
 #include "backoff.h"
@@ -41,6 +36,7 @@
 #include "config.h"
 #include "log.h"
 #include "redis.h"
+#include "redis_ev.h"
 #include "redis_resp.h"
 
 enum redis_state {
@@ -494,7 +490,7 @@ redis_connect_addr(struct redis *r, const char *ip)
 	ac->data = r;
 	r->ac = ac;
 	r->state = REDIS_CONNECTING;
-	if (redisLibeventAttach(ac, r->base) != REDIS_OK ||
+	if (redis_ev_attach(ac, r->base) != REDIS_OK ||
 	    redisAsyncSetConnectCallback(ac, redis_on_connect) != REDIS_OK ||
 	    redisAsyncSetDisconnectCallback(ac, redis_on_disconnect) != REDIS_OK) {
 		redis_drop(r, "cannot attach to the event loop");
@@ -653,8 +649,8 @@ redis_free(struct redis *r)
 }
 
 /*
- * hiredis writes what was asked when the loop next finds the socket
- * writable, after the callback running now returns. This writes it now,
+ * hiredis writes what was asked from the loop, after the callback running
+ * now returns (redis_ev.c: from the active queue). This writes it now,
  * from inside that callback, so that Redis works while relaisd goes on:
  * redisBufferWrite only writes (redisAsyncHandleWrite would, on an error,
  * disconnect here and fire every pending callback inside the caller's). An

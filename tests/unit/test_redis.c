@@ -4,6 +4,8 @@
  * AUTH, SELECT, scripts, deadlines, reconnection) against a throwaway
  * redis-server (tests/unit/redis_fixture.h).
  */
+#include <sys/resource.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -198,6 +200,60 @@ test_pipelined(void **state)
 		assert_int_equal(g[i].type, REDIS_REPLY_INTEGER);
 		assert_int_equal(g[i].integer, i + 1);
 	}
+}
+
+/*
+ * A command larger than the socket takes at once, to a stalled server:
+ * the write waits for room (redis_ev.c) without spinning the loop, then
+ * goes on once the server is back; it and one queued behind it are
+ * answered, once, in order.
+ */
+static void
+test_large_write(void **state)
+{
+	struct fx	*f = *state;
+	size_t		 big = 24u << 20;
+	char		*v;
+	const char	*set[] = { "SET", "big", NULL };
+	size_t		 setlen[] = { 3, 3, 0 };
+	const char	*len[] = { "STRLEN", "big" };
+	struct got	 g1 = { 0 }, g2 = { 0 };
+	struct rusage	 ru0, ru1;
+	int64_t		 t0, cpu;
+
+	assert_non_null(v = malloc(big));
+	memset(v, 'x', big);
+	set[2] = v;
+	setlen[2] = big;
+	test_redis_start(&f->srv, NULL, 0);
+	test_redis_conf(&f->srv, &f->rc);
+	f->rc.command_timeout_ms = 10000;
+	test_up(f, &f->a);
+	test_redis_pause(&f->srv);
+	assert_int_equal(redis_command(f->a.r, test_on_reply, &g1, 0, 3, set,
+	    setlen), 0);
+	free(v);
+	test_send(&f->a, &g2, 0, 2, len);
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru0), 0);
+	t0 = test_ms();
+	TEST_UNTIL(f->base, test_ms() - t0 >= 500, 2000);
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru1), 0);
+	cpu = (int64_t)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec +
+	    ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1000 +
+	    (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
+	    ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1000;
+	if (cpu >= 250)
+		fail_msg("%lld ms of CPU in 500 ms waiting for the socket",
+		    (long long)cpu);
+	assert_int_equal(g1.n, 0);
+	test_redis_resume(&f->srv);
+	TEST_UNTIL(f->base, g2.n == 1, 10000);
+	assert_int_equal(g1.n, 1);
+	assert_int_equal(g1.type, REDIS_REPLY_STATUS);
+	assert_int_equal(g2.type, REDIS_REPLY_INTEGER);
+	assert_int_equal(g2.integer, (long long)big);
+	assert_true(g1.at <= g2.at);
+	assert_int_equal(redis_reconnects(f->a.r), 0);
 }
 
 /* Not started, or not up yet: -1, and the callback never runs. */
@@ -497,6 +553,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_write, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_refused_while_down, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tcp, setup, teardown),

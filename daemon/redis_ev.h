@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LiLiQ-P-1.1 */
+/* hiredis's hooks into libevent, fewer system calls (redis_ev.c). */
+#ifndef RELAIS_REDIS_EV_H
+#define RELAIS_REDIS_EV_H
+
+struct event_base;
+struct redisAsyncContext;
+
+/* As redisLibeventAttach: REDIS_OK, or REDIS_ERR (nothing attached). */
+int	redis_ev_attach(struct redisAsyncContext *, struct event_base *);
+
+#endif
