@@ -19,8 +19,6 @@
  * The write runs where hiredis's would, from the loop, outside any reply's
  * callback (a failed write disconnects, and runs every pending callback).
  */
-#include <sys/types.h>
-
 #include <stdlib.h>
 
 #include <event2/event.h>
@@ -28,6 +26,7 @@
 #include <hiredis/hiredis.h>
 
 #include "buf.h"
+#include "log.h"
 #include "redis_ev.h"
 
 struct redis_ev {
@@ -73,7 +72,8 @@ redis_ev_add_read(void *arg)
 	struct redis_ev	*e = arg;
 
 	/* persistent: once added, adding it again is no system call */
-	event_add(e->rev, NULL);
+	if (event_add(e->rev, NULL) == -1)
+		log_errx("redis: event_add failed for fd %d", e->ac->c.fd);
 }
 
 static void
@@ -89,10 +89,10 @@ redis_ev_add_write(void *arg)
 {
 	struct redis_ev	*e = arg;
 
-	if (e == redis_ev_writing || !(e->ac->c.flags & REDIS_CONNECTED))
-		event_add(e->wev, NULL);
-	else
+	if (e != redis_ev_writing && (e->ac->c.flags & REDIS_CONNECTED))
 		event_active(e->soon, 0, 0);
+	else if (event_add(e->wev, NULL) == -1)
+		log_errx("redis: event_add failed for fd %d", e->ac->c.fd);
 }
 
 static void
@@ -139,14 +139,16 @@ redis_ev_attach(redisAsyncContext *ac, struct event_base *base)
 		free(e);
 		return REDIS_ERR;
 	}
+	/* the connect: readable or writable once it ends, either way */
+	if (event_add(e->rev, NULL) == -1 || event_add(e->wev, NULL) == -1) {
+		redis_ev_cleanup(e);
+		return REDIS_ERR;
+	}
 	ac->ev.addRead = redis_ev_add_read;
 	ac->ev.delRead = redis_ev_del_read;
 	ac->ev.addWrite = redis_ev_add_write;
 	ac->ev.delWrite = redis_ev_del_write;
 	ac->ev.cleanup = redis_ev_cleanup;
 	ac->ev.data = e;
-	/* the connect: readable or writable once it ends, either way */
-	event_add(e->rev, NULL);
-	event_add(e->wev, NULL);
 	return REDIS_OK;
 }

@@ -6,7 +6,11 @@
 struct event_base;
 struct redisAsyncContext;
 
-/* As redisLibeventAttach: REDIS_OK, or REDIS_ERR (nothing attached). */
+/*
+ * As redisLibeventAttach: REDIS_OK, or REDIS_ERR (nothing attached). What
+ * it makes belongs to the context: hiredis frees it with the context (its
+ * ev.cleanup hook).
+ */
 int	redis_ev_attach(struct redisAsyncContext *, struct event_base *);
 
 #endif

@@ -22,6 +22,8 @@ for i in 1 2 3; do
 	emit '{"specversion":"1.0","id":"a-'"$i"'","source":"crm","type":"newcomer.arrived","data":{"person":{"id":"en-'"$i"'","first_name":"Ann","email":"en-'"$i"'@example.com","language":"en","consent":{"email":true}},"territory":"abitibi"}}'
 	# one at a time: which notice waits is then known
 	wait_for 10 "arrival $i handled" all_handled_but_scheduled
+	# the counts made by the first arrival a second older than the next
+	[ "$i" != 1 ] || sleep 1
 done
 notices() {
 	jq -r '.body' "$T/gw.jsonl" | jq -r 'select(.template == "arrival_notice") | .event_id' | tr '\n' ' '
@@ -40,12 +42,21 @@ rcli keys 'relais:rcpt:*' | grep -q "@" && fail "an address in a count's key"
 n=$(for k in $(rcli keys 'relais:rcpt:*'); do rcli get "$k"; done | sort -n | tail -n 1)
 assert_eq "$n" 2 "the counsellor's count"
 # each count expires two days after it was made, the counsellor's second
-# message (INCR of a count that exists) keeping that expiry
+# message (INCR of a count that exists) keeping that expiry: theirs, made
+# with the first newcomer's, ends with it, a second before the others'
+first=""
 for k in $(rcli keys 'relais:rcpt:*'); do
 	ttl=$(rcli pttl "$k")
 	[ "$ttl" -gt 0 ] && [ "$ttl" -le 172800000 ] ||
 	    fail "count $k: expiry $ttl ms (want 2 days at most)"
+	if [ "$(rcli get "$k")" = 2 ]; then
+		counsellor=$ttl
+	elif [ -z "$first" ] || [ "$ttl" -lt "$first" ]; then
+		first=$ttl
+	fi
 done
+[ "$counsellor" -le $(( first + 500 )) ] ||
+    fail "the counsellor's count expires ${counsellor} ms from now, the first newcomer's ${first}: its second message pushed it"
 stop_relaisd
 
 # the next day, past midnight: the third notice goes

@@ -874,8 +874,8 @@ test_begin_person_once(void **state)
 		{ "o", "email:a@b", "p2", "p", "", 0 },
 		{ "x", "email:other@b", "p1", "c", "", 0 },
 	};
-	const int	 want[] = { QUEUE_NO_CONSENT, QUEUE_GO, QUEUE_GO,
-	    QUEUE_DEPARTED, QUEUE_NO_CONSENT };
+	const int	 want[] = { QUEUE_GO, QUEUE_GO, QUEUE_GO,
+	    QUEUE_DEPARTED, QUEUE_ADDRESS_CHANGED };
 	struct call	 c;
 	long long	 before;
 	size_t		 i;
@@ -883,7 +883,7 @@ test_begin_person_once(void **state)
 	memset(&c, 0, sizeof c);
 	test_start(f);
 	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:person:p1 territory t1 "
-	    "consent_sms 1 phone +18195550101 email a@b"));
+	    "consent_sms 1 phone +18195550101 consent_email 1 email a@b"));
 	freeReplyObject(test_redis_cmd(&f->srv, "HSET t:person:p2 territory t1 "
 	    "departed 1"));
 	before = test_redis_info(&f->srv, "commandstats", "cmdstat_hmget");
