@@ -9,6 +9,10 @@
 # times move by 20 %. But relaisd's time is as much cache misses as
 # instructions (README, Performance): a change judged by this count is
 # then judged in pinned real runs, interleaved with the build it changes.
+# Nor is every instruction what it costs for real: valgrind hides the
+# CPU's SHA extensions, so OpenSSL's SHA-256 runs its AVX2 code here (4 %
+# of B's count, 0.9 % of relaisd's time under perf); and the kernel's
+# work (system calls) is not counted at all.
 #
 #   BENCH_IR_N=2000     N (B's events make two deliveries each)
 #   BENCH_IR_CACHE=1    callgrind's cache simulation too: L1 misses a
