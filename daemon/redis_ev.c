@@ -129,16 +129,8 @@ redis_ev_attach(redisAsyncContext *ac, struct event_base *base)
 	    redis_ev_read, e);
 	e->wev = event_new(base, ac->c.fd, EV_WRITE, redis_ev_write, e);
 	e->soon = event_new(base, -1, 0, redis_ev_write, e);
-	if (e->rev == NULL || e->wev == NULL || e->soon == NULL) {
-		if (e->rev != NULL)
-			event_free(e->rev);
-		if (e->wev != NULL)
-			event_free(e->wev);
-		if (e->soon != NULL)
-			event_free(e->soon);
-		free(e);
-		return REDIS_ERR;
-	}
+	if (e->rev == NULL || e->wev == NULL || e->soon == NULL)
+		fatalx("redis: event_new failed");	/* as xcalloc */
 	/* the connect: readable or writable once it ends, either way */
 	if (event_add(e->rev, NULL) == -1 || event_add(e->wev, NULL) == -1) {
 		redis_ev_cleanup(e);
