@@ -24,6 +24,12 @@
 #         first answer waiting in its socket), then timed, and the CPU of
 #         relaisd and Redis counted, from SIGCONT: no producer on the cores
 #         and no XADD in Redis's CPU. A's own figures include the push
+#   A0, B0  A's and B's work done by relaisd as it was when issue 15
+#         measured it (bench/then.sh builds it from the repository's
+#         history: ba81934, with its own shipped config), each run just
+#         before A or B: the issue's "halved from today's" and "twice
+#         today's" are ratios to these, taken within the round, as the
+#         machine's hour moves every figure by 20-40 %
 #   S     A over https, as a provider is reached: the same nginx on a TLS
 #         port (a certificate made for the run, HTTP/2 offered), the
 #         gateway's ca_file set to it; libcurl's transport (TLS, HTTP/2),
@@ -45,11 +51,15 @@
 # beforehand, not counted) to the Nth completion, node's CPU alone.
 #
 #   BENCH_CMP_N=20000          events per run (A and B: B makes 2N deliveries)
-#   BENCH_RUNS=3               rounds of peer, A, A2, B, S
+#   BENCH_RUNS=3               rounds of peer, A0, A, A2, B0, B, S
+#   BENCH_THEN=auto            the issue-time tree for A0 and B0: "auto"
+#                              builds it (bench/then.sh; without git's
+#                              history, the rounds go without A0 and B0),
+#                              a directory is one then.sh made, 0 skips
 #   BENCH_PEER_CONCURRENCY=64  the peer's jobs in flight
 #   BENCH_PEER_DIR=../shared/peer  the peer's folder (run-peer.sh, sink.conf)
 # and, to find where the time goes (doc/testing.md, "Profiling"):
-#   BENCH_SCENARIOS="peer A A2 B S"  what each round runs, in order (without
+#   BENCH_SCENARIOS="peer A0 A A2 B0 B S"  what each round runs, in order (without
 #                              the peer, no ratios and no verdicts)
 #   BENCH_REDIS_WRAP, BENCH_RELAISD_WRAP  a command put before redis-server
 #                              or relaisd (valgrind --tool=callgrind ...,
@@ -82,7 +92,9 @@ HZ=$(getconf CLK_TCK)
 # the plan lies ahead and is planned, none falls due during the run.
 ARRIVAL=$(date -u +%F)
 
-SCENARIOS=${BENCH_SCENARIOS:-peer A A2 B S}
+SCENARIOS=${BENCH_SCENARIOS:-}
+THEN=${BENCH_THEN:-auto}
+[ "$THEN" != 0 ] || THEN=""
 OUT=${BENCH_OUT:-}
 PERF=${BENCH_PERF:-}
 SLOWLOG=${BENCH_SLOWLOG:-}
@@ -90,10 +102,39 @@ SLOWLOG=${BENCH_SLOWLOG:-}
 for v in "$N" "$RUNS" "$CONC"; do
 	case $v in ''|*[!0-9]*|0) echo "compare: $v: not a count" >&2; exit 2 ;; esac
 done
+# the issue-time build: asked for (A0, B0 listed), or by default when it
+# can be had
+if [ -z "$SCENARIOS" ]; then
+	want_then=$THEN
+else
+	want_then=""
+	case " $SCENARIOS " in *" A0 "*|*" B0 "*) want_then=1 ;; esac
+fi
+if [ -n "$want_then" ] && [ -z "$THEN" ]; then
+	echo "compare: A0 and B0 need the issue-time build (BENCH_THEN=0)" >&2
+	exit 2
+fi
+if [ -n "$want_then" ] && [ "$THEN" = auto ]; then
+	if ! THEN=$(sh "$ROOT/bench/then.sh"); then
+		[ -z "$SCENARIOS" ] || exit 1
+		echo "compare: no issue-time build: the rounds go without A0 and B0" >&2
+		THEN=""
+	fi
+elif [ -z "$want_then" ]; then
+	THEN=""
+fi
+if [ -n "$THEN" ] && [ ! -x "$THEN/build/relaisd" ]; then
+	echo "compare: BENCH_THEN=$THEN: no build/relaisd there (bench/then.sh)" >&2
+	exit 1
+fi
+if [ -z "$SCENARIOS" ]; then
+	SCENARIOS="peer A A2 B S"
+	[ -z "$THEN" ] || SCENARIOS="peer A0 A A2 B0 B S"
+fi
 WITH_PEER=""
 for sc in $SCENARIOS; do
-	case $sc in peer) WITH_PEER=1 ;; A|AQ|A2|B|S) ;;
-	*) echo "compare: $sc: no such scenario (peer, A, AQ, A2, B, S)" >&2; exit 2 ;;
+	case $sc in peer) WITH_PEER=1 ;; A|AQ|A2|B|S|A0|B0) ;;
+	*) echo "compare: $sc: no such scenario (peer, A, AQ, A2, B, S, A0, B0)" >&2; exit 2 ;;
 	esac
 done
 case $SCENARIOS in
@@ -264,6 +305,7 @@ wait_for 10 "nginx to answer on 127.0.0.1:$SINK_PORT" sink_up
 # and without follow-ups, as bench.sh's sections a-d
 
 welcome_config "$T/relais-welcome.yaml"
+[ -z "$THEN" ] || welcome_config "$T/relais-welcome-then.yaml" "$THEN"
 # S: the same, its email gateway trusting the sink's certificate
 sed "s|^    url: \${RELAIS_SENDGRID_URL:-https://api.sendgrid.com}\$|&\\
     ca_file: $T/nginx/cert.pem|" "$T/relais-welcome.yaml" > "$T/relais-tls.yaml"
@@ -302,17 +344,25 @@ push_events() {
 }
 
 # relais_run ROUND SCENARIO: A (welcome only), AQ (A from a queue filled
-# first), A2 (A by two instances), B (the shipped config) or S (A over https)
+# first), A2 (A by two instances), B (the shipped config), S (A over
+# https), A0 or B0 (A or B by the issue-time build)
 relais_run() {
 	round=$1 sc=$2 tag=$2$1
 	case $2 in *[0-9]) tag=$2-$1 ;; esac	# A2-1, not A21 (A, round 21)
 	url=http://127.0.0.1:$SINK_PORT at_sink=1 instances=1
+	relaisd=$BUILD/relaisd
 	if [ "$sc" = A ] || [ "$sc" = AQ ] || [ "$sc" = A2 ]; then
 		config=$T/relais-welcome.yaml per_event=1
 		[ "$sc" != A2 ] || instances=2
 	elif [ "$sc" = S ]; then
 		config=$T/relais-tls.yaml per_event=1 at_sink=2
 		url=https://127.0.0.1:$TLS_PORT
+	elif [ "$sc" = A0 ]; then
+		config=$T/relais-welcome-then.yaml per_event=1
+		relaisd=$THEN/build/relaisd
+	elif [ "$sc" = B0 ]; then
+		config=$THEN/config/relais.yaml per_event=2
+		relaisd=$THEN/build/relaisd
 	else
 		config=$ROOT/config/relais.yaml per_event=2
 	fi
@@ -345,7 +395,7 @@ relais_run() {
 		RELAIS_ADMIN_ADDR=127.0.0.1:0 \
 		RELAIS_CONSUMER=bench$i \
 		GNUTLS_NO_IMPLICIT_INIT=1 \
-		    ${BENCH_RELAISD_WRAP:-} "$BUILD/relaisd" -c "$config" \
+		    ${BENCH_RELAISD_WRAP:-} "$relaisd" -c "$config" \
 		    > "$T/relaisd-$tag-$i.log" 2>&1 &
 		RELAISD_PID="${RELAISD_PID:+$RELAISD_PID }$!"
 		set +f
@@ -436,7 +486,7 @@ relais_run() {
 	    die "$tag: relaisd logged $sent sent deliveries, $expect expected"
 	[ ! -s "$T/outbox-$tag.jsonl" ] ||
 	    die "$tag: $(wc -l < "$T/outbox-$tag.jsonl") SMS in the outbox"
-	if [ "$sc" = B ]; then
+	if [ "$sc" = B ] || [ "$sc" = B0 ]; then
 		planned=$(rcli zcard relais:scheduled)
 		[ "$planned" -eq $(( 5 * N )) ] ||
 		    die "$tag: $planned follow-ups planned, $(( 5 * N )) expected"
@@ -455,8 +505,24 @@ relais_run() {
 		record "${sc}_ratio_tput" "$(calc "$tput / $p_tput")"
 		record "${sc}_ratio_cpu" "$(calc "$cpu_d / $p_cpu")"
 	fi
-	if [ "$sc" = B ]; then
-		record B_events "$(calc "$N / ($us / 1e6)")"
+	if [ "$sc" = B ] || [ "$sc" = B0 ]; then
+		record "${sc}_events" "$(calc "$N / ($us / 1e6)")"
+	fi
+	# against the issue-time build, within the round (A0 before A, B0
+	# before B): A0's figures kept for A, B0's for B
+	th=""
+	case $sc in
+	A0) then_A="$tput $cpu_d $cpu_r" ;;
+	B0) then_B="$tput $cpu_d $cpu_r" ;;
+	A) th=$then_A ;;
+	B) th=$then_B ;;
+	esac
+	if [ -n "$th" ]; then
+		# shellcheck disable=SC2086 # three numbers
+		set -- $th
+		record "${sc}_then_tput" "$(calc "$tput / $1")"
+		record "${sc}_then_cpu" "$(calc "$cpu_d / $2")"
+		record "${sc}_then_redis" "$(calc "$cpu_r / $3")"
 	fi
 	rm -f "$T/relaisd-$tag"-*.log "$T/redis-$tag.log"	# checked: 10 MB a run
 	printf '   %d %s:     %6.0f deliveries/s, relaisd %4.0f us, redis %4.0f us' \
@@ -478,7 +544,7 @@ echo "relais next to the Node peer: N=$N events a run, $RUNS rounds of" \
     "redis $(redis-server --version | awk '{ print $3 }' | sed 's/^v=//')"
 echo "   A: one welcome an event (the peer's work); A2: A by two relaisd;" \
     "B: the shipped config, welcome + counsellor notice (2 deliveries an" \
-    "event), 5 follow-ups planned; S: A over https"
+    "event), 5 follow-ups planned; S: A over https${THEN:+; A0, B0: A, B by the issue-time build}"
 if [ -n "${BENCH_REDIS_WRAP:-}${BENCH_RELAISD_WRAP:-}$PERF$SLOWLOG" ]; then
 	echo "   profiling: redis-server under '${BENCH_REDIS_WRAP:-}'," \
 	    "relaisd under '${BENCH_RELAISD_WRAP:-}', perf on '$PERF'," \
@@ -490,6 +556,7 @@ fi
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	p_tput="" p_cpu=""	# ratios within the round, the peer run before
+	then_A="" then_B=""	# and the issue-time build's run before
 	for sc in $SCENARIOS; do
 		if [ "$sc" = peer ]; then peer_run "$r"; else relais_run "$r" "$sc"; fi
 	done
@@ -544,6 +611,18 @@ row "B: its redis-server CPU us/delivery" B_redis %9.0f
 row "B: relaisd peak RSS, VmHWM (MiB)" B_rss %9.1f
 row "B: deliveries/s, relais / peer" B_ratio_tput %9.2f
 row "B: relaisd CPU / peer CPU" B_ratio_cpu %9.2f "<= 0.20" 'v <= 0.2'
+row "A0 (A, issue-time build): deliveries/s" A0_tput %9.0f
+row "A0: relaisd CPU us/delivery" A0_cpu %9.0f
+row "A0: its redis-server CPU us/delivery" A0_redis %9.0f
+row "A: deliveries/s / A0's" A_then_tput %9.2f
+row "A: relaisd CPU / A0's" A_then_cpu %9.2f
+row "A: redis-server CPU / A0's" A_then_redis %9.2f "<= 0.50" 'v <= 0.5'
+row "B0 (B, issue-time build): events/s" B0_events %9.0f
+row "B0: relaisd CPU us/delivery" B0_cpu %9.0f
+row "B0: its redis-server CPU us/delivery" B0_redis %9.0f
+row "B: deliveries/s / B0's" B_then_tput %9.2f ">= 2" 'v >= 2'
+row "B: relaisd CPU / B0's" B_then_cpu %9.2f
+row "B: redis-server CPU / B0's" B_then_redis %9.2f "<= 0.50" 'v <= 0.5'
 row "S (A over https): deliveries/s" S_tput %9.0f
 row "S: relaisd CPU us/delivery" S_cpu %9.0f
 row "S: its redis-server CPU us/delivery" S_redis %9.0f
@@ -552,5 +631,9 @@ row "S: requests at nginx beyond one each" S_extra %9.0f
 if [ -n "$WITH_PEER" ]; then
 	echo "(ratios taken within each round, then min/median/max; a verdict is the"
 	echo " median's. The peer's CPU is node's alone: its Redis is not counted.)"
+fi
+if [ -n "$THEN" ]; then
+	echo "(A0, B0: relaisd as of $(cut -c1-7 "$THEN/.rev" 2>/dev/null)," \
+	    "when issue 15 measured it, with its own shipped config.)"
 fi
 exit 0

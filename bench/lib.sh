@@ -69,20 +69,21 @@ mib() {
 	awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
 }
 
-# welcome_config FILE: the shipped config without counsellor rosters (no
-# notice) and without follow-ups, one event -> one welcome, its templates
-# and NOC titles found from anywhere.
+# welcome_config FILE [TREE]: the shipped config of TREE (default ROOT)
+# without counsellor rosters (no notice) and without follow-ups, one event
+# -> one welcome, its templates and NOC titles found from anywhere.
 welcome_config() {
-	sed -e "s|^  dir: templates\$|  dir: $ROOT/config/templates|" \
-	    -e "s|^  noc_titles: noc2021.tsv\$|  noc_titles: $ROOT/config/noc2021.tsv|" \
-	    "$ROOT/config/relais.yaml" |
+	tree=${2:-$ROOT}
+	sed -e "s|^  dir: templates\$|  dir: $tree/config/templates|" \
+	    -e "s|^  noc_titles: noc2021.tsv\$|  noc_titles: $tree/config/noc2021.tsv|" \
+	    "$tree/config/relais.yaml" |
 	    awk '/^    counsellors:/ { print "    counsellors: []"; skip = 1; next }
 		skip && /^      - \{ id:/ { next }
 		/^  plan:/ { print "  plan: []"; skip = 1; next }
 		skip && /^    - \{ kind:/ { next }
 		{ skip = 0; print }' > "$1"
 	if ! grep -q "^  plan: \[\]" "$1" ||
-	    ! grep -q "^  dir: $ROOT/config/templates\$" "$1"; then
-		die "cannot make a welcome-only copy of config/relais.yaml"
+	    ! grep -q "^  dir: $tree/config/templates\$" "$1"; then
+		die "cannot make a welcome-only copy of $tree/config/relais.yaml"
 	fi
 }
