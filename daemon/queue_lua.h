@@ -9,7 +9,9 @@
  * them (the console's Health page, relaisctl status). Every script adding
  * or removing a member opens with QUEUE_SCHED_LUA and goes through
  * sched_add / sched_add_all (one ZADD per kind for a list of score,
- * member pairs) / sched_rem (a ZADD that updates a score counts nothing, a
+ * member pairs; one ZADD when the caller gives the kind all its members
+ * are, an arrival's follow-ups: no member's text searched, 4,000 of
+ * Redis's instructions a member) / sched_rem (a ZADD that updates a score counts nothing, a
  * ZREM of nothing neither; a kind drained to 0 is deleted, so an empty set
  * has no hash). A member's kind is told by its text alone, the same for
  * the add and the remove: "retry A W KEY EVENT" is "deferred" when never
@@ -67,7 +69,11 @@
 "  sched_counted(p, sched_kind(m), n)\n" \
 "  return n\n" \
 "end\n" \
-"local function sched_add_all(p, z)\n" \
+"local function sched_add_all(p, z, kind)\n" \
+"  if kind then\n" \
+"    sched_counted(p, kind, redis.call('ZADD', p .. 'scheduled', unpack(z)))\n" \
+"    return\n" \
+"  end\n" \
 "  local by, kinds = {}, {}\n" \
 "  for j = 1, #z, 2 do\n" \
 "    local k = sched_kind(z[j + 1])\n" \

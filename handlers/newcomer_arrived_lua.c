@@ -132,8 +132,9 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "  end\n"
 /*
  * A follow-up already reminded or done (fu:<kind>, read with the record)
- * is not planned again; the others with one ZADD per kind (sched_add_all:
- * each new member counted by its kind, queue_lua.h) and one HSET.
+ * is not planned again; the others with one ZADD (sched_add_all, told
+ * their kind: every member is a followup.due that followup_due_member
+ * wrote, counted as "followup", queue_lua.h) and one HSET.
  */
 "  local z, h = {}, {}\n"
 "  for i, kind in ipairs(kinds) do\n"
@@ -143,7 +144,7 @@ const struct handler_lua arrival_state = { "arrived", arrival_args,
 "    end\n"
 "  end\n"
 "  if #h > 0 then\n"
-"    sched_add_all(p, z)\n"
+"    sched_add_all(p, z, 'followup')\n"
 "    redis.call('HSET', fk, unpack(h))\n"
 "    redis.call('EXPIRE', fk, a.ttl)\n"
 "  end\n"

@@ -289,6 +289,12 @@ test_followups_replanned(void **state)
 	    ARRIVAL_ON("2026-02-27"), 2000);
 	assert_int_equal(test_redis_int(srv, "HLEN t:followups:p-1"), n);
 	assert_int_equal(test_redis_int(srv, "ZCARD t:scheduled"), n);
+	/* counted as what they are, the first plan's taken out */
+	r = test_redis_cmd(srv, "HGETALL t:scheduled:kinds");
+	assert_int_equal(r->elements, 2);
+	assert_string_equal(r->element[0]->str, "followup");
+	assert_int_equal(atoll(r->element[1]->str), n);
+	freeReplyObject(r);
 	/* the first plan's members are gone, the new ones are the set's */
 	for (i = 0; i < old->elements; i++) {
 		r = redisCommand(srv->c, "ZSCORE t:scheduled %s",

@@ -49,12 +49,13 @@ static const char *const test_kind_names[NKINDS] = QUEUE_SCHED_KIND_NAMES;
 
 /*
  * One add ("+") or remove ("-") through sched_add / sched_rem, or score,
- * member pairs ("*") through sched_add_all, as an arrival plans its
- * follow-ups.
+ * member pairs through sched_add_all: each member's kind read ("*"), or
+ * all told "followup" ("f"), as an arrival plans its follow-ups.
  */
 static const char test_op_lua[] = QUEUE_SCHED_LUA
 "if ARGV[2] == '+' then return sched_add(ARGV[1], ARGV[3], ARGV[4]) end\n"
 "if ARGV[2] == '*' then sched_add_all(ARGV[1], { unpack(ARGV, 3) }); return 0 end\n"
+"if ARGV[2] == 'f' then sched_add_all(ARGV[1], { unpack(ARGV, 3) }, 'followup'); return 0 end\n"
 "return sched_rem(ARGV[1], ARGV[4])\n";
 
 static unsigned long	test_seed = 12345;
@@ -216,7 +217,7 @@ test_sched_invariant(void **state)
 	test_invariant(srv, "empty");
 	for (step = 0; step < 600; step++) {
 		i = test_rand(NMEMBERS);
-		op = test_rand(12);
+		op = test_rand(13);
 		snprintf(score, sizeof score, "%u", 1 + test_rand(1000));
 		snprintf(when, sizeof when, "step %u (op %u, member %u)", step,
 		    op, i);
@@ -243,6 +244,16 @@ test_sched_invariant(void **state)
 			test_commit(srv, &ops);
 			queue_args_clear(&ops);
 			in[i] = 1;
+		} else if (op == 12) {
+			/* an arrival's plan: follow-ups only, their kind told */
+			unsigned j = 5 + test_rand(2);
+
+			assert_int_equal(test_members[5].kind, 2);
+			assert_int_equal(test_members[6].kind, 2);
+			freeReplyObject(test_redis_cmd(srv, "EVAL %s 0 t: f "
+			    "%s %s %s %s", test_op_lua, score, test_members[5].m,
+			    score, test_members[j].m));
+			in[5] = in[j] = 1;
 		} else if (op >= 10) {
 			/* three pairs in one call, kinds mixed, maybe one twice */
 			unsigned j = test_rand(NMEMBERS), k = test_rand(NMEMBERS);
