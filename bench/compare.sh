@@ -6,8 +6,8 @@
 # target prints MISSED and the exit status stays 0; only a broken run (a
 # process dead, a deadline passed, a delivery missing or extra) exits 1.
 #
-# Five runs (six with AQ), interleaved BENCH_RUNS times (peer, A, A2, B, S,
-# peer, ...):
+# Seven runs (eight with AQ), interleaved BENCH_RUNS times (peer, A0, A,
+# A2, B0, B, S, peer, ...):
 #   peer  the peer's run-peer.sh N CONCURRENCY: BullMQ, mustache, notifme,
 #         undici, one welcome email per event; its own JSON line
 #   A     the peer's exact work: relaisd with a copy of config/relais.yaml
@@ -38,7 +38,7 @@
 #         provider does (it hands it to the plain one: two requests at
 #         nginx a delivery); answering before the body was read, nginx
 #         resets HTTP/2 streams and libcurl 7.88 takes that for an error.
-# A, A2, B and S: a fresh redis-server (TCP on loopback, as the peer's) and
+# A, A2, B, S, A0 and B0: a fresh redis-server (TCP on loopback, as the peer's) and
 # relaisd (in the environment systemd/relaisd.service gives it; A2: two)
 # each run, the email gateway the sendgrid kind on nginx; N events pushed by
 # bench/producer.c. Deliveries/s runs from the first push to the last request
@@ -60,7 +60,8 @@
 #   BENCH_PEER_DIR=../shared/peer  the peer's folder (run-peer.sh, sink.conf)
 # and, to find where the time goes (doc/testing.md, "Profiling"):
 #   BENCH_SCENARIOS="peer A0 A A2 B0 B S"  what each round runs, in order (without
-#                              the peer, no ratios and no verdicts)
+#                              the peer, no ratios and no verdicts to it;
+#                              A/A0 and B/B0 need both in the round)
 #   BENCH_REDIS_WRAP, BENCH_RELAISD_WRAP  a command put before redis-server
 #                              or relaisd (valgrind --tool=callgrind ...,
 #                              taskset -c 1); word-split, no quoting
@@ -102,45 +103,30 @@ SLOWLOG=${BENCH_SLOWLOG:-}
 for v in "$N" "$RUNS" "$CONC"; do
 	case $v in ''|*[!0-9]*|0) echo "compare: $v: not a count" >&2; exit 2 ;; esac
 done
-# the issue-time build: asked for (A0, B0 listed), or by default when it
-# can be had
+# the issue-time build: asked for (A0 or B0 listed), or by default when
+# it can be had (made below, after the cheap checks)
+want_then=""
 if [ -z "$SCENARIOS" ]; then
 	want_then=$THEN
 else
-	want_then=""
-	case " $SCENARIOS " in *" A0 "*|*" B0 "*) want_then=1 ;; esac
-fi
-if [ -n "$want_then" ] && [ -z "$THEN" ]; then
-	echo "compare: A0 and B0 need the issue-time build (BENCH_THEN=0)" >&2
-	exit 2
-fi
-if [ -n "$want_then" ] && [ "$THEN" = auto ]; then
-	if ! THEN=$(sh "$ROOT/bench/then.sh"); then
-		[ -z "$SCENARIOS" ] || exit 1
-		echo "compare: no issue-time build: the rounds go without A0 and B0" >&2
-		THEN=""
+	for sc in $SCENARIOS; do
+		case $sc in A0|B0) want_then=1 ;; esac
+	done
+	if [ -n "$want_then" ] && [ -z "$THEN" ]; then
+		echo "compare: A0 and B0 need the issue-time build (BENCH_THEN=0)" >&2
+		exit 2
 	fi
-elif [ -z "$want_then" ]; then
-	THEN=""
-fi
-if [ -n "$THEN" ] && [ ! -x "$THEN/build/relaisd" ]; then
-	echo "compare: BENCH_THEN=$THEN: no build/relaisd there (bench/then.sh)" >&2
-	exit 1
-fi
-if [ -z "$SCENARIOS" ]; then
-	SCENARIOS="peer A A2 B S"
-	[ -z "$THEN" ] || SCENARIOS="peer A0 A A2 B0 B S"
+	case $SCENARIOS in
+	*[!\ \	]*) ;;
+	*) echo "compare: BENCH_SCENARIOS is empty" >&2; exit 2 ;;
+	esac
 fi
 WITH_PEER=""
-for sc in $SCENARIOS; do
+for sc in ${SCENARIOS:-peer}; do
 	case $sc in peer) WITH_PEER=1 ;; A|AQ|A2|B|S|A0|B0) ;;
 	*) echo "compare: $sc: no such scenario (peer, A, AQ, A2, B, S, A0, B0)" >&2; exit 2 ;;
 	esac
 done
-case $SCENARIOS in
-*[!\ \	]*) ;;
-*) echo "compare: BENCH_SCENARIOS is empty" >&2; exit 2 ;;
-esac
 case $PERF in ''|relaisd|redis-server) ;;
 *) echo "compare: BENCH_PERF=$PERF: relaisd or redis-server" >&2; exit 2 ;;
 esac
@@ -172,6 +158,30 @@ done
 if [ ! -f "$PEER/run-peer.sh" ] || [ ! -f "$PEER/sink.conf" ]; then
 	echo "compare: no peer at $PEER (BENCH_PEER_DIR)" >&2
 	exit 1
+fi
+# the issue-time build: bench/then.sh's (a build of a minute or two the
+# first time, reused after)
+if [ -n "$want_then" ] && [ "$THEN" = auto ]; then
+	if ! THEN=$(sh "$ROOT/bench/then.sh"); then
+		[ -z "$SCENARIOS" ] || exit 1
+		echo "compare: no issue-time build: the rounds go without A0 and B0" >&2
+		THEN=""
+	fi
+elif [ -z "$want_then" ]; then
+	THEN=""
+fi
+if [ -n "$THEN" ]; then
+	THEN=$(cd "$THEN" 2>/dev/null && pwd) ||
+	    { echo "compare: BENCH_THEN=${BENCH_THEN:-}: no such directory" >&2; exit 1; }
+	if [ ! -x "$THEN/build/relaisd" ] || [ ! -s "$THEN/.rev" ]; then
+		echo "compare: BENCH_THEN=$THEN: not a build of bench/then.sh" \
+		    "(build/relaisd, .rev)" >&2
+		exit 1
+	fi
+fi
+if [ -z "$SCENARIOS" ]; then
+	SCENARIOS="peer A A2 B S"
+	[ -z "$THEN" ] || SCENARIOS="peer A0 A A2 B0 B S"
 fi
 
 T=$(mktemp -d /tmp/relais-cmp.XXXXXX)
@@ -270,6 +280,21 @@ record() {
 # calc AWK-EXPRESSION: its value, printed with %.6g.
 calc() {
 	awk "BEGIN { printf \"%.6g\", $1 }"
+}
+
+# then_ratios SCENARIO TPUT CPU REDIS TPUT0 CPU0 REDIS0: A's or B's figures
+# over the issue-time build's (A0, B0) in the same round; none when one of
+# the latter is 0 (a run so short that no CPU tick was counted)
+then_ratios() {
+	if ! awk -v a="$5" -v b="$6" -v c="$7" \
+	    'BEGIN { exit !(a > 0 && b > 0 && c > 0) }'; then
+		echo "compare: $1: a figure of the issue-time build is 0" \
+		    "(a run too short?): no ratio to it this round" >&2
+		return 0
+	fi
+	record "$1_then_tput" "$(calc "$2 / $5")"
+	record "$1_then_cpu" "$(calc "$3 / $6")"
+	record "$1_then_redis" "$(calc "$4 / $7")"
 }
 
 # ---- the sink: the peer's sink.conf, its placeholders set as run-peer.sh does
@@ -508,22 +533,20 @@ relais_run() {
 	if [ "$sc" = B ] || [ "$sc" = B0 ]; then
 		record "${sc}_events" "$(calc "$N / ($us / 1e6)")"
 	fi
-	# against the issue-time build, within the round (A0 before A, B0
-	# before B): A0's figures kept for A, B0's for B
-	th=""
+	# against the issue-time build, within the round, whichever ran first
+	th="" nw=""
 	case $sc in
 	A0) then_A="$tput $cpu_d $cpu_r" ;;
+	A) now_A="$tput $cpu_d $cpu_r" ;;
 	B0) then_B="$tput $cpu_d $cpu_r" ;;
-	A) th=$then_A ;;
-	B) th=$then_B ;;
+	B) now_B="$tput $cpu_d $cpu_r" ;;
 	esac
-	if [ -n "$th" ]; then
-		# shellcheck disable=SC2086 # three numbers
-		set -- $th
-		record "${sc}_then_tput" "$(calc "$tput / $1")"
-		record "${sc}_then_cpu" "$(calc "$cpu_d / $2")"
-		record "${sc}_then_redis" "$(calc "$cpu_r / $3")"
-	fi
+	case $sc in
+	A|A0) th=$then_A; nw=$now_A ;;
+	B|B0) th=$then_B; nw=$now_B ;;
+	esac
+	# shellcheck disable=SC2086 # three numbers each
+	[ -z "$th" ] || [ -z "$nw" ] || then_ratios "${sc%0}" $nw $th
 	rm -f "$T/relaisd-$tag"-*.log "$T/redis-$tag.log"	# checked: 10 MB a run
 	printf '   %d %s:     %6.0f deliveries/s, relaisd %4.0f us, redis %4.0f us' \
 	    "$round" "$sc" "$tput" "$cpu_d" "$cpu_r"
@@ -556,7 +579,7 @@ fi
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	p_tput="" p_cpu=""	# ratios within the round, the peer run before
-	then_A="" then_B=""	# and the issue-time build's run before
+	then_A="" then_B="" now_A="" now_B=""	# and the issue-time build's
 	for sc in $SCENARIOS; do
 		if [ "$sc" = peer ]; then peer_run "$r"; else relais_run "$r" "$sc"; fi
 	done
@@ -628,9 +651,13 @@ row "S: relaisd CPU us/delivery" S_cpu %9.0f
 row "S: its redis-server CPU us/delivery" S_redis %9.0f
 row "S: relaisd peak RSS, VmHWM (MiB)" S_rss %9.1f
 row "S: requests at nginx beyond one each" S_extra %9.0f
-if [ -n "$WITH_PEER" ]; then
+if [ -n "$WITH_PEER$THEN" ]; then
 	echo "(ratios taken within each round, then min/median/max; a verdict is the"
-	echo " median's. The peer's CPU is node's alone: its Redis is not counted.)"
+	if [ -n "$WITH_PEER" ]; then
+		echo " median's. The peer's CPU is node's alone: its Redis is not counted.)"
+	else
+		echo " median's.)"
+	fi
 fi
 if [ -n "$THEN" ]; then
 	echo "(A0, B0: relaisd as of $(cut -c1-7 "$THEN/.rev" 2>/dev/null)," \

@@ -33,14 +33,24 @@ if [ -x "$DIR/build/relaisd" ] && [ "$(cat "$DIR/.rev" 2>/dev/null)" = "$full" ]
 	exit 0
 fi
 
+# DIR is ours to replace only when a build of this script is there (.rev)
+if [ -e "$DIR" ] && [ ! -f "$DIR/.rev" ]; then
+	fail "$DIR exists and is not a build of then.sh: not replacing it"
+fi
 echo "then: building relaisd as of $REV in $DIR (once)" >&2
-rm -rf "$DIR.part"
-mkdir -p "$DIR.part"
-git -C "$ROOT" archive --format=tar "$full" | tar -x -C "$DIR.part" ||
+mkdir -p "$(dirname "$DIR")"
+part=$(mktemp -d "$DIR.part.XXXXXX") || fail "cannot make a directory beside $DIR"
+trap 'rm -rf "$part" "$part.tar"' EXIT
+git -C "$ROOT" archive --format=tar -o "$part.tar" "$full" ||
     fail "cannot extract $REV"
-make -C "$DIR.part" BUILD=build build/relaisd > "$DIR.part/make.log" 2>&1 ||
-    fail "$REV's relaisd did not build: $(tail -n 5 "$DIR.part/make.log")"
-echo "$full" > "$DIR.part/.rev"
+tar -x -C "$part" -f "$part.tar" || fail "cannot extract $REV"
+rm -f "$part.tar"
+# its own Makefile and flags: not those of a make that runs this one
+env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$part" BUILD=build build/relaisd \
+    > "$part/make.log" 2>&1 ||
+    fail "$REV's relaisd did not build: $(tail -n 5 "$part/make.log")"
+echo "$full" > "$part/.rev"
 rm -rf "$DIR"
-mv "$DIR.part" "$DIR"
+mv "$part" "$DIR"
+trap - EXIT
 echo "$DIR"
