@@ -552,7 +552,7 @@ ALL_OBJS += $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) \
 	$(BENCH_MATCH_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-integration check-clocks check-sanitize check-layout check-rules check-fuzz \
+.PHONY: all check check-unit check-integration check-clocks check-sanitize check-layout check-rules check-fuzz check-shell \
 	demo bench soak install uninstall clean deps fuzz mutants
 all: $(BUILD)/relaisd $(BUILD)/relaisctl $(BUILD)/sink
 
@@ -721,9 +721,17 @@ check-rules:
 	@promtool check rules contrib/prometheus/relais.rules.yml
 	@cd contrib/prometheus && promtool test rules relais.rules.test.yml
 
+# Every shell script of the tree passes shellcheck (Debian's 0.9), all its
+# checks; the scenarios with the settings of tests/integration/.shellcheckrc
+# (what they do on purpose), the rest with none left out.
+SHELL_SCRIPTS := .ci/run tests/mutants/run debian/relais.postrm \
+	debian/relais.prerm $(wildcard bench/*.sh tests/*.sh tests/integration/*.sh)
+check-shell:
+	@shellcheck -x $(SHELL_SCRIPTS)
+
 # The README's test command: install what is missing, then every test.
 check: deps
-	@$(MAKE) --no-print-directory check-unit check-layout check-rules \
+	@$(MAKE) --no-print-directory check-unit check-layout check-rules check-shell \
 	    check-fuzz check-integration check-clocks
 
 # Every fuzz target builds and takes its seeds (each once, no new inputs):

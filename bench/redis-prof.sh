@@ -17,6 +17,8 @@
 #   BENCH_PROF_SCRIPT=state  instead, the C functions (Redis's, Lua's) run
 #                            in that script alone (state or commit),
 #                            heaviest first
+#   BENCH_PROF_TOP=40        how many of them (Lua's library functions, such
+#                            as str_find_aux for string.find, sit lower)
 #   BENCH_REDIS_SRC=DIR      where the source is built and kept
 #                            (/var/tmp/relais-redis-prof)
 #
@@ -32,6 +34,7 @@ BUILD=${1:-build}
 [ $# -gt 0 ] && shift
 N=${BENCH_IR_N:-3000}
 SCRIPT=${BENCH_PROF_SCRIPT:-}
+TOP=${BENCH_PROF_TOP:-40}
 SRC=${BENCH_REDIS_SRC:-/var/tmp/relais-redis-prof}
 # shellcheck disable=SC2034 # ME is read by bench/lib.sh
 ME=redis-prof
@@ -39,6 +42,7 @@ ME=redis-prof
 . "$ROOT/bench/lib.sh"
 [ $# -gt 0 ] || set -- A B
 ir_check "$N" "A B" "A or B" "$@"
+case $TOP in ''|*[!0-9]*|0) echo "$ME: BENCH_PROF_TOP=$TOP: not a count" >&2; exit 2 ;; esac
 case $SCRIPT in ''|state|commit) ;;
 *) echo "$ME: BENCH_PROF_SCRIPT=$SCRIPT: state or commit" >&2; exit 2 ;;
 esac
@@ -148,7 +152,7 @@ EOT
 		/^ *[0-9,]+ / { v = $1; gsub(",", "", v); f = $0
 		  sub(/^[^:]*:/, "", f); sub(/ \[.*/, "", f)
 		  if (v + 0 < t + 0) printf "%10.0f  %s\n", v / n, f }' "$T/annotate" |
-		    head -40
+		    head -n "$TOP"
 		continue
 	fi
 	printf '%s: redis-server instructions per event (%d events):\n' "$sc" "$N"

@@ -6,7 +6,6 @@
 # went out and what was refused, and everything stopped again.
 set -eu
 build=${1:-build}
-root=$(pwd)
 T=$(mktemp -d /tmp/relais-demo.XXXXXX)
 relaisd_pid=""
 

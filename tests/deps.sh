@@ -7,6 +7,7 @@
 # chromium, chromium-driver and python3-selenium: t_console_browser drives
 # a real headless browser; fonts-dejavu-core so that its pages have glyphs
 # (chromium only recommends fonts, and recommends are not installed);
+# the shellcheck package runs make check-shell on every shell script;
 # optipng keeps the README's screenshots small; tidy checks the
 # console's HTML (t_console, t_console_pages, t_console_browser); nginx
 # runs doc/console.md's server blocks in front of it (t_console_proxy).
@@ -17,7 +18,7 @@ libjansson-dev libyaml-dev libssl-dev libcmocka-dev redis-server redis-tools jq
 clang libclang-rt-14-dev tzdata curl prometheus python3 systemd nghttp2-server python3-aiosmtpd
 openssl mandoc man-db debhelper lintian mmdebstrap libcrypt-dev
 chromium chromium-driver python3-selenium fonts-dejavu-core optipng tidy
-nginx"
+nginx shellcheck"
 
 missing=""
 for p in $PKGS; do

@@ -63,6 +63,7 @@ if [ $# -gt 0 ]; then
 		names="$names $n"
 	done
 else
+	# shellcheck disable=SC2012 # t_NAME.sh: no blank nor newline in a name
 	names=$(cd tests/integration && ls t_*.sh | sed 's/\.sh$//')
 fi
 # A scenario whose header says "# clock-free" (packaging, man pages: no

@@ -48,7 +48,7 @@
 set -eu
 BUILD=${1:-${BUILD:-build}}
 export BUILD
-# shellcheck source=integration/lib.sh
+# shellcheck source-path=SCRIPTDIR source=integration/lib.sh
 . "$(dirname "$0")/integration/lib.sh"
 # A failed soak keeps its directory (logs, gateway records, timeline) and
 # says where; lib.sh's cleanup removes it otherwise.
@@ -70,6 +70,7 @@ RANDOM=$SEED
 for v in EVENTS INSTANCES KILLS SECONDS_RUN DEADLINE OUTAGE FLAKY_PCT SEED; do
 	case ${!v} in '' | *[!0-9]*) fail "SOAK_${v}: not a number: '${!v}'" ;; esac
 done
+# shellcheck disable=SC2015 # fail when any test is false
 [ "$EVENTS" -ge 1 ] && [ "$INSTANCES" -ge 1 ] && [ "$SECONDS_RUN" -ge 5 ] ||
     fail "SOAK_EVENTS and SOAK_INSTANCES must be >= 1, SOAK_SECONDS >= 5"
 for b in relaisd sink producer; do

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
 # The admin port: /healthz, /readyz (503 while Redis is away), and /metrics
 # in Prometheus format (checked by promtool) with the outcomes of real work.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

@@ -9,6 +9,7 @@
 # deliveries go on. Last, Content-Length that contradicts itself is 400, and
 # X-Forwarded-For counts only from a trusted proxy (the rate limit follows
 # the peer otherwise).
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3

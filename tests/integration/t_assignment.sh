@@ -3,6 +3,7 @@
 # rn-2 French only): English speakers all go to rn-1; French speakers even
 # out the caseloads; a repeated arrival keeps its counsellor; when rn-1
 # leaves the roster (reload), their person's next follow-up is reassigned.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS

@@ -5,6 +5,7 @@
 # counsellor one email listing theirs, not one per person; a follow-up due
 # after that day's email waits for the next day's; a late check-in says how
 # long it has really been.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 # The day's reminder email lists the follow-ups handled within the gather

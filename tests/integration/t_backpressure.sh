@@ -3,6 +3,7 @@
 # holds every request until told, exactly 3 are out at a time, relaisd
 # stops reading while full (its reading connection goes quiet, the other
 # nine stay unread in the stream), and all twelve get through, 3 by 3.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
 # Every kind of bad event is dead-lettered with a precise reason and its
 # original bytes; the daemon stays up and the valid events around them go out.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

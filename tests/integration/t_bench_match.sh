@@ -5,6 +5,7 @@
 # newcomer.arrived does, through the state script's named() convention,
 # and ranks postings. A small run: it must finish and report its figures
 # (no figure is judged here; make bench does that).
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 [ -x "$BUILD/bench-match" ] || fail "$BUILD/bench-match missing (make check builds it)"

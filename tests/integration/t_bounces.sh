@@ -7,6 +7,7 @@
 # skipped; soft bounces are counted and recorded, never suppress. Forged,
 # stale, replayed and garbage requests change nothing; a batch is answered
 # 200 only once every event is written (Redis down: try again later).
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3

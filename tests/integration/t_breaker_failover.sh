@@ -5,6 +5,7 @@
 # a probe that succeeds closes it, and while a probe is out nothing else is
 # sent there. Nothing is lost, nothing is dead-lettered, nothing is
 # accepted twice.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw -D 503
@@ -92,6 +93,7 @@ assert_eq "$(moves | tail -n +$((before + 1)) | tr '\n' ' ')" \
 t2=$(sed -n 2p "$T/gw.jsonl" | jq -r .t_us)
 early=$(tail -n +3 "$T/gw.jsonl" | jq -r --argjson t "$t2" \
     'select(.t_us < $t + 6000000) | .body | fromjson? | .event_id')
+# shellcheck disable=SC2086,SC2116 # the ids on one line
 [ -z "$early" ] ||
     fail "sent to the primary while its probe was out: $(echo $early)"
 

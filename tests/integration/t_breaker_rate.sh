@@ -4,6 +4,7 @@
 # traffic goes to the route's second gateway. A request sent before the
 # breaker opened that answers 200 afterwards must not close it: only a probe
 # may, and the cool-down (an hour) outlasts the scenario. Nothing is lost.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # Request 1 is held 10 s, then accepted: the stale answer. The others go
 # through the second of the gateway's two slots one at a time, so relaisd

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
 # relaisd --check: 0 for the shipped config; 1 with FILE:LINE:COL for errors,
 # and for valid configs that would send broken messages (issue 13).
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 out=$("$BUILD/relaisd" -c "$ROOT/config/relais.yaml" --check 2>&1) || fail "shipped config refused: $out"
 printf '%s\n' "$out" | grep -q "warning" && fail "the shipped config warns: $out"

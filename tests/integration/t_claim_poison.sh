@@ -2,6 +2,7 @@
 # Entries left pending by a consumer that died are taken over once idle past
 # claim_idle_ms; an entry delivered more than max_deliveries times is a
 # poison message and goes to the dead-letter stream instead.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

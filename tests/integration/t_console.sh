@@ -3,6 +3,7 @@
 # log in with curl, a page, cookie flags and security headers, CSRF and
 # roles refused, login attempts limited, a change audited in Redis, a user
 # removed and the file reloaded (SIGHUP) ends their session, log out.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 write_config
@@ -40,7 +41,8 @@ chk > "$T/check.txt" 2>&1 && fail "--check took a bad users file"
 grep -q "console-users:[0-9]*: " "$T/check.txt" || fail "--check said: $(cat "$T/check.txt")"
 sed -i '$d' "$T/console-users"
 # relaisctl refuses an unknown scope; a hand-edited file may have one
-sed -n 's/^ana:coordinator:region:/zed:viewer:atlantis:/p' "$T/console-users" >> "$T/console-users"
+zed=$(sed -n 's/^ana:coordinator:region:/zed:viewer:atlantis:/p' "$T/console-users")
+printf '%s\n' "$zed" >> "$T/console-users"
 chk > "$T/check.txt" 2>&1 || fail "--check: $(cat "$T/check.txt")"
 grep -q 'zed.s scope "atlantis" is no territory' "$T/check.txt" ||
     fail "--check said nothing of an unknown scope: $(cat "$T/check.txt")"

@@ -6,6 +6,7 @@
 # territory's coordinator and a POST without CSRF token refused (403);
 # an address opted out and back through the consent path, audited with a
 # hash of the address, never the address.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw -s 400,400

@@ -9,6 +9,7 @@
 # of every page are kept in $BUILD/it*/t_console_browser/ (DOC_IMG=1: also
 # copied, optimised, into doc/img/ for the README). Skipped, saying why,
 # only when Chromium cannot run on this machine.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3

@@ -10,6 +10,7 @@
 # well-formed HTML with <html lang>, one <main>, unique ids, a label for
 # every field (and passes tidy when it is installed); no page scans Redis.
 # A territory's user sees their territory only, and gets 403 for another.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3

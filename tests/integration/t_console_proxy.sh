@@ -7,6 +7,7 @@
 # the Overview with that cookie; plain HTTP is sent to https; a forged
 # X-Forwarded-For is not the address the limiter counts (nginx appends
 # the one it saw). Skipped, saying why, only without nginx.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
 	echo "SKIP: t_console_proxy: nginx is not installed (tests/deps.sh installs it)"

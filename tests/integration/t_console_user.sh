@@ -5,6 +5,7 @@
 # temporary file left), holds yescrypt hashes that crypt(3) verifies and
 # never shows them; an unknown territory is refused with a suggestion;
 # what is refused leaves the file as it was.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 write_config
 # the users file named, relative to the config: never the machine's /etc

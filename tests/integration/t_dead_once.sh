@@ -2,6 +2,7 @@
 # An event whose deliveries all die is kept once (Law 25): the first dead
 # letter holds its bytes, the others say where (payload_in); a replay of
 # either puts the event back.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw -s 400,400

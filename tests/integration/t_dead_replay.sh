@@ -2,6 +2,7 @@
 # An operator fixes what made a message fail, then replays the dead letter:
 # the original bytes go back on the stream, pass the duplicate check (a replay
 # is not a producer retry), and the message goes out; the letter is gone.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw -s 400

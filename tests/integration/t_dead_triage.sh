@@ -6,6 +6,7 @@
 # keeps one holding the bytes another letter needs; replay waits for and
 # prints each event's outcome (sent, dead again, still pending), exits 1
 # when one failed again, and says so when it did not wait.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw -s 400,400,400,400
@@ -55,6 +56,7 @@ ctl_ok dead list --since 2099-01-01T00:00:00Z
 assert_eq "$out" "no dead letters match" "letters since 2099"
 for args in "dead list --since yesterday" "dead replay --reason x" "dead replay" \
     "dead drop --type x $holder" "dead replay --wait 1 --no-wait --all"; do
+	# shellcheck disable=SC2086 # the arguments, a word each
 	run_ctl $args
 	assert_eq "$rc" 2 "relaisctl $args: a usage error ($err)"
 done

@@ -12,6 +12,7 @@
 # while no source file is newer. Under make check-sanitize (BUILD=build-san)
 # the package is still built from a copy of the tree with Debian's flags:
 # nothing of the sanitizer build goes into it.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 

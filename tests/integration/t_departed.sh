@@ -5,6 +5,7 @@
 # afterwards reminds nobody and checks in with nobody, and a posting that
 # would have fitted them alerts the employer about the one who stayed.
 # When they come back (a new arrival), they are registered afresh.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS

@@ -4,6 +4,7 @@
 # deadline anyway, frees everything cleanly (no callback into freed work),
 # and the unfinished entries are still there, pending, for the next start.
 # Then a second signal during a drain exits at once.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 

@@ -4,6 +4,7 @@
 # relais:deliveries (the duplicate records no delivery at all), also when
 # the copy comes while the first is still in flight; and an entry replayed
 # after its dedupe marker is gone is stopped by the sent marker.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # per_event ID: requests the gateway saw for event ID

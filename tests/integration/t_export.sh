@@ -7,6 +7,7 @@
 # is checked against the same byte search as forget: what forget then
 # erases is exactly what export listed, and an export after forget finds
 # nothing (exit 1).
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS

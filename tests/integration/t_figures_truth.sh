@@ -5,6 +5,7 @@
 # open follow-ups follow a person who moves and leave with forget (Law 25);
 # a message marked sent early, before a crash, is counted once. From the
 # review of the figures (findings 1, 2, 3, 4).
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS

@@ -2,6 +2,7 @@
 # The stream fields relais uses for its own entries (retry, attempt, waits,
 # replay) skip the dedupe only on entries relais added itself: a producer
 # that writes them on XADD gets the ordinary dedupe, nothing sent twice.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

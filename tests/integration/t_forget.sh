@@ -7,6 +7,7 @@
 # Redis key, checked by reading every key of every type, nor the dedupe
 # markers of their follow-ups, nor the delivery records of their events;
 # another person's data stays.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS

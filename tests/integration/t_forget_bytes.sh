@@ -8,6 +8,7 @@
 # (p-1, p-10), an event whose own id or a job's is the same text, keep all
 # they have. A person whose profile is gone is found by --email and
 # --phone. Export lists exactly what forget then erases.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS

@@ -4,6 +4,7 @@
 # until told, exactly 3 requests are out at a time while the other nine
 # wait in relaisd as messages (relais_gateway_waiting: their requests are
 # made when a slot frees), oldest first; all twelve get through once, 3 by 3.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_redis

@@ -6,6 +6,7 @@
 # with Brevo's message; 429 waits for Retry-After (or x-sib-ratelimit-reset);
 # 503, a reset connection and a timeout are retried and the message goes
 # out once; an SMS with a non-GSM-7 letter goes with unicodeEnabled.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || fail "python3 is needed (tests/deps.sh)"
 
@@ -88,13 +89,13 @@ wait_for 20 "the email and the SMS" \
 wait_for 10 "b-1 handled" all_handled
 assert_eq "$(count $EMAIL)/$(count $SMS)" 1/1 "requests for b-1"
 for p in $EMAIL $SMS; do
-	assert_eq "$(at $p 1 '.problems | length')" 0 "problems at $p: $(at $p 1 .problems)"
-	assert_eq "$(at $p 1 .method)" POST "method"
-	assert_eq "$(at $p 1 '.headers["api-key"]')" "$BREVO_TEST_KEY" "api-key"
-	assert_eq "$(at $p 1 '.headers["content-type"]')" application/json "content type"
-	assert_eq "$(at $p 1 '.headers.accept')" application/json "Accept"
-	at $p 1 '.headers["user-agent"]' | grep -q '^relais/' || fail "User-Agent"
-	at $p 1 '.headers.authorization' | grep -qx null || fail "an Authorization header"
+	assert_eq "$(at "$p" 1 '.problems | length')" 0 "problems at $p: $(at "$p" 1 .problems)"
+	assert_eq "$(at "$p" 1 .method)" POST "method"
+	assert_eq "$(at "$p" 1 '.headers["api-key"]')" "$BREVO_TEST_KEY" "api-key"
+	assert_eq "$(at "$p" 1 '.headers["content-type"]')" application/json "content type"
+	assert_eq "$(at "$p" 1 '.headers.accept')" application/json "Accept"
+	at "$p" 1 '.headers["user-agent"]' | grep -q '^relais/' || fail "User-Agent"
+	at "$p" 1 '.headers.authorization' | grep -qx null || fail "an Authorization header"
 done
 assert_eq "$(at $EMAIL 1 '.body | keys_unsorted | join(",")')" \
     sender,to,replyTo,subject,textContent,htmlContent,headers,tags "email fields"

@@ -4,6 +4,7 @@
 # provider id; 400 and 401 dead-lettered with Mailgun's message; 404 (maybe
 # transient) retried; 429 waits for Retry-After; 503, a reset connection
 # and a timeout are retried and the message goes out once.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || fail "python3 is needed (tests/deps.sh)"
 

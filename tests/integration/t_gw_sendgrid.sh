@@ -4,6 +4,7 @@
 # kept as the provider id; 400 and 401 dead-lettered with SendGrid's
 # message; 429 waits for Retry-After (or X-RateLimit-Reset); 503, a reset
 # connection and a timeout are retried and the message goes out once.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || fail "python3 is needed (tests/deps.sh)"
 SCHEMA=$ROOT/../shared/openapi/sendgrid_v3.json

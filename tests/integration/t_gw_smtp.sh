@@ -7,6 +7,7 @@
 # password are dead-lettered; a 451 and a stopped server are retried, and
 # the message arrives once. A server slow to answer DATA does not stall
 # the loop: the admin port answers while the transfer waits.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v openssl >/dev/null || fail "openssl is needed (tests/deps.sh)"
 # Debian's python3-aiosmtpd is for Debian's python3, which may not be the

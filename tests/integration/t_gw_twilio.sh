@@ -5,6 +5,7 @@
 # (opted out) dead-lettered with the code, 429 with Retry-After honoured,
 # 503 then 201, a connection closed without an answer, a response slower
 # than the timeout; an email refused without a request.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SID=AC0123456789abcdef0123456789abcdef

@@ -4,6 +4,7 @@
 # a repeated arrival changes nothing; eight days later (test clock) the
 # 7-day follow-up reminds the right counsellor and checks in with the
 # newcomer; done and departed cancel what is pending.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS
@@ -86,7 +87,7 @@ assert_eq "$(rcli zcard relais:scheduled)" 24 "follow-ups left planned"
 assert_eq "$(rcli exists relais:followups:p-2)" 0 "departed: follow-ups gone"
 assert_eq "$(rcli zscore "relais:caseload:$c2" p-2)" "" "departed: still in caseload:$c2"
 assert_eq "$(rcli hexists relais:person:p-2 counsellor)" 0 "departed: counsellor kept"
-assert_eq "$(rcli hget relais:person:p-4 fu:d30 | cut -d' ' -f1)" done "d30 marked done"
+assert_eq "$(rcli hget relais:person:p-4 fu:d30 | cut -d' ' -f1)" "done" "d30 marked done"
 # a follow-up done is neither reminded when it falls due nor planned again
 # when the person's arrival comes again
 emit '{"specversion":"1.0","id":"due-p4","source":"crm","type":"followup.due","data":{"person":{"id":"p-4"},"followup":{"kind":"d30"}}}'
@@ -96,7 +97,7 @@ assert_eq "$(requests gw)" 12 "messages for a follow-up done already"
 # logged once Redis has answered the commit: polled
 wait_for 5 "the note for the follow-up done already" \
     "grep -qF 'event=due-p4 type=followup.due outcome=done note=\"follow-up d30 already done\"' \"\$T/relaisd.log\""
-assert_eq "$(rcli hget relais:person:p-4 fu:d30 | cut -d' ' -f1)" done "d30 still done"
+assert_eq "$(rcli hget relais:person:p-4 fu:d30 | cut -d' ' -f1)" "done" "d30 still done"
 assert_eq "$(rcli hexists relais:followups:p-4 d30)" 0 "d30 planned again"
 assert_eq "$(rcli zcard relais:scheduled)" 24 "follow-ups planned after the repeat"
 sched_kinds_exact "handlers, first run"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
 # One event, one POST with the right body, recorded and acknowledged.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

@@ -2,6 +2,7 @@
 # Over TLS, the HTTP engine speaks HTTP/2 when the server offers it (ALPN),
 # verifies the certificate (here against ca_file), and keeps one connection
 # for several messages. nghttpd (Debian's nghttp2-server) plays the provider.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v nghttpd >/dev/null || fail "nghttpd missing (tests/deps.sh installs nghttp2-server)"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \

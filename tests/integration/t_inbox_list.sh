@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
 # Items LPUSHed to relais:inbox are moved into the stream and delivered in order.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

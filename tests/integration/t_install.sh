@@ -4,6 +4,7 @@
 # (relaisd in sbin), an operator's config, templates and /etc/default/relaisd
 # kept on reinstall, the unit accepted by systemd-analyze and rated 2.0 or
 # lower, uninstall leaving /etc/relais and /etc/default/relaisd.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 R=$T/root

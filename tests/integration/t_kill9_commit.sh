@@ -7,6 +7,7 @@
 # a provider honouring the key (the sink with -I) accepts each message
 # exactly once and answers the copy with the first message's id, and
 # relais:deliveries records one "sent" per message, with that id.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 N=10
 

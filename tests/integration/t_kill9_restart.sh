@@ -7,6 +7,7 @@
 # 2. Killed between two deliveries of one event: the email was answered and
 #    its sent marker written at once, the SMS was still out. The restarted
 #    daemon resumes the entry, sends the SMS again and never the email.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # keys NAME: the Idempotency-Keys of sink NAME's requests, sorted, one a line

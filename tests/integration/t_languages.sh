@@ -3,6 +3,7 @@
 # them ("fr-CA", "EN") are read by their language; one relais has no
 # templates in ("es-MX") is written in the territory's, and the counsellor
 # is told the tag and the language the messages go in.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS

@@ -4,6 +4,7 @@
 # `journalctl -p warning` and `journalctl OUTCOME=dead` would show for one
 # bad address and one gateway outage is exactly those failures. A datagram
 # socket plays journald; nothing is written to stderr.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 python3 - "$T/journal.sock" "$T/journal.jsonl" <<'PY' &
@@ -33,6 +34,7 @@ sed -i 's|^  webhook:$|  webhook:\n    breaker_failures: 2\n    breaker_cooldown
     "$T/relais.yaml"
 : > "$T/relaisd.log"
 # stderr is this file: JOURNAL_STREAM names its device and inode
+# shellcheck disable=SC2094 # stat reads the log's inode, not the log
 RELAIS_REDIS_URL="unix://$T/redis.sock" RELAIS_EMAIL_GATEWAY=webhook \
 RELAIS_WEBHOOK_URL="http://127.0.0.1:$DOWN/messages" RELAIS_CONSUMER=journal \
 JOURNAL_STREAM=$(stat -c '%d:%i' "$T/relaisd.log") \
@@ -81,6 +83,7 @@ jq -r 'select(.EVENT_ID == "bad-1") | .MESSAGE' "$T/journal.jsonl" |
 { cat "$T/relais.yaml"; echo "bogus_key: 1"; } > "$T/bad.yaml"
 : > "$T/check.log"
 rc=0
+# shellcheck disable=SC2094 # stat reads the log's inode, not the log
 JOURNAL_STREAM=$(stat -c '%d:%i' "$T/check.log") RELAIS_JOURNAL_SOCKET=$T/journal.sock \
     "$BUILD/relaisd" -c "$T/bad.yaml" --check 2>> "$T/check.log" || rc=$?
 assert_eq "$rc" 1 "exit status of --check on a bad file"

@@ -4,6 +4,7 @@
 # those failures (the dead-lettered address, the breaker opening, the
 # delivery given up), and nothing else; every line has an RFC 3339 time,
 # numbers are numbers. This is what `journalctl -p warning` shows.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 # nothing listens there: every request is refused

@@ -2,9 +2,11 @@
 # clock-free: what it checks has no date in it; it runs once, not at every clock
 # The manual pages are valid mdoc: no mandoc warning, and man renders them
 # without complaint.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 pages="man/relaisd.8 man/relaisctl.1 man/relais.yaml.5"
+# shellcheck disable=SC2086 # the pages, a word each
 out=$(mandoc -T lint -W warning $pages 2>&1) || fail "mandoc lint:
 $out"
 for f in $pages; do

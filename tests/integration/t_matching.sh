@@ -4,6 +4,7 @@
 # one twice, a later arrival fitting the open posting goes out as a digest,
 # a digest the gateway refuses once goes out again with the same candidates,
 # and a closed posting alerts no more.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS

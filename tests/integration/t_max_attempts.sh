@@ -2,6 +2,7 @@
 # A gateway that keeps failing: each try spends an attempt, and after
 # max_attempts the delivery is dead-lettered with the reason; no more
 # requests go out, and nothing is left scheduled.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw -D 503

@@ -5,6 +5,7 @@
 # trailing space, no dangling punctuation, no empty label, no raw NOC code,
 # no E.164 number shown to a person, no Mustache left; names, lists,
 # municipalities, languages and occupations as people write them.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 # A territory's reminder email lists the follow-ups handled within the

@@ -3,6 +3,7 @@
 # (contrib/grafana) read only metrics relaisd exports: every relais_* and
 # process_* name in them is in a scrape of a relaisd that has done nothing
 # yet (the config's label sets start at 0). The scrape passes promtool.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

@@ -4,6 +4,7 @@
 # an older event (late, replayed, retried) never overwrites what a newer one
 # set. The welcome SMS of each person below waits for 09:00 (sms-hours):
 # meanwhile one withdraws SMS consent, one departs, one corrects the number.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

@@ -3,6 +3,7 @@
 # once Redis answers; STATUS= again when Redis goes away and comes back;
 # WATCHDOG=1 pings from the loop at half the WatchdogSec period, STOPPING=1
 # on SIGTERM. A datagram socket plays systemd.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 python3 - "$T/notify.sock" "$T/notify.log" <<'PY' &
 import socket, sys

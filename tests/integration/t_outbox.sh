@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
 # The outbox gateway: one JSON line per message, with every field the
 # records contract names; relaisctl prints it readably.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 # The SMS route keeps business hours (sms-hours): a weekday afternoon in

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
 # A 400 is permanent: one request, a dead letter with the gateway's reason,
 # and no retry.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw -D 400

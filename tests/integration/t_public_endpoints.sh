@@ -4,6 +4,7 @@
 # webhook (X-Twilio-Signature checked; ARRÊT suppresses the number, START
 # lifts it; a status callback is recorded). Tokens and signatures are made
 # here by an independent Python implementation.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3

@@ -2,6 +2,7 @@
 # A gateway's rate is shared through Redis: three relaisd processes on one
 # Redis together never send more than rate_per_s in any one-second window,
 # and every message still goes out (once).
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

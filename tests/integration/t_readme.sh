@@ -4,6 +4,7 @@
 # relay as backup) applied to a copy of config/ as the README says: relaisd
 # --check and relaisctl render print what the README quotes, line numbers
 # included (tests/readme_examples.py).
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 out=$(python3 tests/readme_examples.py "$ROOT" "$BUILD" "$T" 2>&1) ||

@@ -3,6 +3,7 @@
 # limits.max_per_recipient_per_day messages sent to one address in their
 # territory's day, the next ones wait for the next day (deferred, not
 # dropped); the count is kept under a key that does not show the address.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS

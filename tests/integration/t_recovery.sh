@@ -5,6 +5,7 @@
 # the record; the counsellor is told which channel failed and why; an
 # older event replayed later never writes the bad address back; a welcome
 # that went out is never sent twice.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS

@@ -2,6 +2,7 @@
 # Redis over TCP with an ACL user (redis://user:pass@host:port/db), and with
 # a plain password from password_env on a unix socket; a wrong password is
 # retried with backoff, never a crash.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 port=$(free_port)
 REDIS_AUTH=s3cret

@@ -3,6 +3,7 @@
 # accepts it, and relaisd cannot commit. The entry stays pending and is
 # read again once Redis is back: the sent marker relaisd owed is written
 # first, so the message is not sent a second time.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis --appendonly yes --appendfsync always
 start_sink gw -s hold:200

@@ -4,6 +4,7 @@
 # by itself, takes back its own pending entries that it no longer holds (an
 # XREADGROUP Redis ran but whose reply died with the connection), leaves
 # alone those still in flight here, and every event goes out exactly once.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # per_event: "<event id> <requests>" per event the gateway saw

@@ -3,6 +3,7 @@
 # relaisd's own timeout fires, it drops and re-opens the connection (Redis
 # sees new clients), and the event pushed meanwhile is delivered once Redis
 # answers again, exactly once.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # relaisd_clients: ids of the Redis clients besides the redis-cli asking

@@ -8,6 +8,7 @@
 # reached (naming the URL, password masked), and tells retries from window
 # deferrals; the environment file of relaisd's unit is read as systemd
 # reads it.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw -s 429:3600
@@ -35,6 +36,7 @@ wait_for 10 "both stored" 'test "$(rcli exists relais:person:--help relais:perso
 # help never runs anything, wherever it stands
 for args in "forget --help" "forget -h" "help forget" "forget --email a@b.c --help" \
     "forget --help -- p-1"; do
+	# shellcheck disable=SC2086 # the arguments, a word each
 	run_ctl $args
 	assert_eq "$rc" 0 "relaisctl $args: exit status ($err)"
 	printf '%s\n' "$out" | head -n 1 | grep -q '^usage: relaisctl forget PERSON_ID' ||
@@ -45,11 +47,13 @@ done
 for cmd in emit status "dead list" "dead show" "dead replay" "dead drop" \
     "suppress add" "suppress remove" "suppress list" report forget export \
     render outbox help; do
+	# shellcheck disable=SC2086 # the arguments, a word each
 	run_ctl $cmd --help
 	assert_eq "$rc" 0 "relaisctl $cmd --help: exit status ($err)"
 	printf '%s\n' "$out" | head -n 1 | grep -q "^usage: relaisctl $cmd" ||
 	    fail "relaisctl $cmd --help: $out"
 	# unknown options are errors, never arguments
+	# shellcheck disable=SC2086 # the arguments, a word each
 	run_ctl $cmd --no-such-option
 	assert_eq "$rc" 2 "relaisctl $cmd --no-such-option: exit status ($out)"
 	printf '%s\n' "$err" | grep -q "unknown option --no-such-option" ||
@@ -66,6 +70,7 @@ printf '%s\n' '{"specversion":"1.0","id":"e-1","source":"t","type":"job.closed",
 before=$(rcli xlen relais:events)
 for args in "dead drop --all --help" "dead replay --all --help" \
     "suppress remove keep@example.com --help" "emit $T/e.json --help"; do
+	# shellcheck disable=SC2086 # the arguments, a word each
 	ctl_ok $args
 done
 assert_eq "$(dead_count)" 1 "dead letters after --help"
@@ -77,6 +82,7 @@ run_ctl forget -x
 assert_eq "$rc" 2 "forget -x ($err)"
 assert_eq "$(rcli exists relais:person:-x)" 1 "forget -x erased -x"
 for args in "forget -" "dead drop -" "suppress remove -"; do
+	# shellcheck disable=SC2086 # the arguments, a word each
 	run_ctl $args
 	assert_eq "$rc" 2 "relaisctl $args ($err)"
 	printf '%s\n' "$err" | grep -q 'goes after "--"' || fail "relaisctl $args: $err"
@@ -126,6 +132,7 @@ printf '%s\n' "$err" | grep -q RELAIS_SENDGRID_API_KEY || fail "render: $err"
 month=$(redis_month)
 for args in status "dead list" "suppress list" "report --month $month" \
     "dead list --reason json" "dead replay --all --dry-run"; do
+	# shellcheck disable=SC2086 # the arguments, a word each
 	run_ctl $args
 	assert_eq "$rc" 0 "relaisctl $args without the secret ($err)"
 done
@@ -157,6 +164,7 @@ cp "$T/good.yaml" "$T/relais.yaml"
 dead_port=$(free_port)
 for args in status "dead list" "suppress list" "report --month 2026-03" "dead drop --all"; do
 	rc=0
+	# shellcheck disable=SC2086 # the arguments, a word each
 	RELAIS_REDIS_URL="redis://alice:s3cr3t@127.0.0.1:$dead_port/0" \
 	    "$BUILD/relaisctl" -c "$T/relais.yaml" $args > /dev/null 2> "$T/down.err" || rc=$?
 	assert_eq "$rc" 1 "relaisctl $args, Redis down"

@@ -2,6 +2,7 @@
 # SIGHUP: a valid new config is taken for the entries read from then on; an
 # invalid one is refused with its errors and the old one keeps running; and
 # reloads in the middle of a stream of events lose or duplicate nothing.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

@@ -4,6 +4,7 @@
 # failures by reason class), and relaisctl report reads them: names, a
 # total, a rectangular CSV with a month column, a fiscal year, a
 # self-contained HTML page that parses.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 HANDLERS=1
 export HANDLERS

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
 # A gateway answering 503 then 200: the message is delivered once, after a
 # retry through the scheduled set, with the same Idempotency-Key both times.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw -s 503,200

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LiLiQ-P-1.1
 # 429 with Retry-After: 2 is honoured (the next try comes 2 s later or more),
 # and a wait asked by the gateway does not spend the delivery's attempts.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw -s 429:2,429:1,200

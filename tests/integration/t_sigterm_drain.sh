@@ -2,6 +2,7 @@
 # SIGTERM: relaisd stops reading, finishes what is in flight, exits 0, and
 # an event pushed while it drains is not read: it stays in the stream, in
 # no pending list, for the next start.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 

@@ -3,6 +3,7 @@
 # opening, Friday 9:00 in Rouyn-Noranda's time zone, and goes out then:
 # deferred, never dropped, with no attempt spent. (RELAIS_TEST_NOW sets the
 # daemon's clock: tests only.)
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

@@ -2,6 +2,7 @@
 # One arrival in each territory, named by municipality the way people write
 # it: each welcome comes from that territory's sender, signed by its team,
 # in the person's language (English when asked, French otherwise).
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 start_redis
 start_sink gw

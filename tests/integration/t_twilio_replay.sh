@@ -6,6 +6,7 @@
 # suppression a STOP from that number made: not an operator's, nor one an
 # unsubscribe link asked for too. Every change is in the number's consent
 # history; the replays are not.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3

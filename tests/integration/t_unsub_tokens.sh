@@ -5,6 +5,7 @@
 # keep working as long as that secret does; a second unsubscribe keeps the
 # first record and adds to the history; a link past its last day gets a
 # page that says so, and changes nothing.
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
