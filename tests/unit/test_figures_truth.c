@@ -265,12 +265,6 @@ truth_hget(const char *key, const char *field)
 	"{\"person\":{\"id\":\"p-1\"},\"followup\":{\"kind\":\"" k "\"," \
 	"\"due_at\":\"2026-03-01T14:00:00Z\"}}"
 
-/*
- * An arrival corrected (a later event, another arrival date) plans its
- * follow-ups anew: the stored person's planned ones are read and those no
- * longer wanted leave the scheduled set (newest truth wins), where a
- * person with no record has none to read (the state asks nothing then).
- */
 /* scheduled:kinds holds n follow-ups and nothing else */
 static void
 test_kinds_followup(long long n)
@@ -284,6 +278,12 @@ test_kinds_followup(long long n)
 	freeReplyObject(r);
 }
 
+/*
+ * An arrival corrected (a later event, another arrival date) plans its
+ * follow-ups anew: the stored person's planned ones are read and those no
+ * longer wanted leave the scheduled set (newest truth wins), where a
+ * person with no record has none to read (the state asks nothing then).
+ */
 static void
 test_followups_replanned(void **state)
 {
